@@ -1,0 +1,41 @@
+// Memory-mapped registers of the Armv8-M core (System Control Space) used by the Cortex-M port.
+#pragma once
+#include <cstdint>
+
+namespace ward::arm {
+
+// A 32-bit memory-mapped register at a fixed address.
+template <std::uintptr_t Address>
+struct Reg32 {
+  static std::uint32_t read() { return *reinterpret_cast<volatile std::uint32_t*>(Address); }
+  static void write(std::uint32_t v) { *reinterpret_cast<volatile std::uint32_t*>(Address) = v; }
+  static void set_bits(std::uint32_t mask) { write(read() | mask); }
+};
+
+namespace scb {
+using ICSR = Reg32<0xE000ED04>;
+using VTOR = Reg32<0xE000ED08>;
+using AIRCR = Reg32<0xE000ED0C>;
+using SHCSR = Reg32<0xE000ED24>;
+using CFSR = Reg32<0xE000ED28>;
+using HFSR = Reg32<0xE000ED2C>;
+using MMFAR = Reg32<0xE000ED34>;
+using BFAR = Reg32<0xE000ED38>;
+using CPACR = Reg32<0xE000ED88>;
+using SFSR = Reg32<0xE000EDE4>;
+using SFAR = Reg32<0xE000EDE8>;
+
+inline constexpr std::uint32_t kShcsrMemFaultEna = 1u << 16;
+inline constexpr std::uint32_t kShcsrBusFaultEna = 1u << 17;
+inline constexpr std::uint32_t kShcsrUsgFaultEna = 1u << 18;
+inline constexpr std::uint32_t kShcsrSecureFaultEna = 1u << 19;
+
+// CFSR bits that mean the exception frame was not (fully) stacked and must not be read.
+inline constexpr std::uint32_t kCfsrStackingErrors = (1u << 4) /*MSTKERR*/ | (1u << 12) /*STKERR*/ |
+                                                     (1u << 20) /*STKOF*/;
+}  // namespace scb
+
+inline void dsb() { asm volatile("dsb" ::: "memory"); }
+inline void isb() { asm volatile("isb" ::: "memory"); }
+
+}  // namespace ward::arm

@@ -1,0 +1,41 @@
+// Arm semihosting: requests to the debugger or emulator through `bkpt 0xab`.
+// Only for emulators and debug sessions; on hardware without a debugger a call faults.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace ward::arm::semihost {
+
+enum class Op : std::uint32_t {
+  open = 0x01,
+  close = 0x02,
+  write0 = 0x04,
+  write = 0x05,
+  read = 0x06,
+  seek = 0x0a,
+  flen = 0x0c,
+  time = 0x11,
+  exit = 0x18,
+  exit_extended = 0x20,
+  elapsed = 0x30,
+};
+
+// One semihosting request; `arg` is the operation's parameter (often a pointer to a block).
+inline std::uintptr_t call(Op op, const void* arg) {
+  register std::uintptr_t r0 asm("r0") = static_cast<std::uint32_t>(op);
+  register const void* r1 asm("r1") = arg;
+  asm volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
+  return r0;
+}
+
+// Writes text to the emulator's console (not NUL-terminated: copied in chunks).
+void write(std::string_view text);
+
+// Ends the emulator with `status` as its exit status.
+[[noreturn]] void exit(int status);
+
+// Host time elapsed since an arbitrary point, in the host's ticks (ns on QEMU).
+std::uint64_t elapsed();
+
+}  // namespace ward::arm::semihost

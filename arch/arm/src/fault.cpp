@@ -1,0 +1,77 @@
+// Fault reporting for faults the system cannot contain: prints what happened and where, then
+// stops with ExitStatus::fault. (Containing faults of user threads is the isolation layer's job.)
+#include <cstdint>
+#include <string_view>
+
+#include "ward/arch/arm/registers.hpp"
+#include "ward/board.hpp"
+#include "ward/config.hpp"
+#include "ward/exit_status.hpp"
+#include "ward/print.hpp"
+
+namespace {
+
+// What the core pushes on exception entry.
+struct ExceptionFrame {
+  std::uint32_t r0, r1, r2, r3, r12, lr, pc, xpsr;
+};
+
+// The fault handler runs on its own small stack: the faulting stack may be exhausted or corrupt.
+alignas(8) [[gnu::section(".fault_stack")]] std::byte fault_stack[768];
+
+std::string_view exception_name(std::uint32_t number) {
+  switch (number) {
+    case 2: return "NMI";
+    case 3: return "HardFault";
+    case 4: return "MemManage fault";
+    case 5: return "BusFault";
+    case 6: return "UsageFault";
+    case 7: return "SecureFault";
+    case 12: return "DebugMonitor";
+    default: return "unexpected exception";
+  }
+}
+
+}  // namespace
+
+extern "C" std::byte* const ward_fault_stack_top = fault_stack + sizeof fault_stack;
+
+extern "C" [[noreturn]] void ward_fault_report(const ExceptionFrame* frame, std::uint32_t exc_return,
+                                               std::uint32_t ipsr) {
+  using namespace ward::arm;
+  const std::uint32_t cfsr = scb::CFSR::read();
+  if constexpr (ward::config::fault_report) {
+    const std::uint32_t number = ipsr & 0x1ff;
+    ward::print("*** FAULT: ", exception_name(number), " (exception ", number, ")\n");
+    if ((cfsr & scb::kCfsrStackingErrors) == 0) {
+      ward::print("    PC=", ward::fmt::hex(frame->pc), " LR=", ward::fmt::hex(frame->lr),
+                  " xPSR=", ward::fmt::hex(frame->xpsr), " SP=", ward::fmt::hex(frame), "\n");
+    } else {
+      ward::print("    exception frame not stacked (stack overflow or bad stack pointer), SP=",
+                  ward::fmt::hex(frame), "\n");
+    }
+    ward::print("    CFSR=", ward::fmt::hex(cfsr), " HFSR=", ward::fmt::hex(scb::HFSR::read()),
+                " MMFAR=", ward::fmt::hex(scb::MMFAR::read()), " BFAR=", ward::fmt::hex(scb::BFAR::read()),
+                " SFSR=", ward::fmt::hex(scb::SFSR::read()), " SFAR=", ward::fmt::hex(scb::SFAR::read()),
+                " EXC_RETURN=", ward::fmt::hex(exc_return), "\n");
+  }
+  ward::board::exit(static_cast<int>(ward::ExitStatus::fault));
+}
+
+// Entry for every fault vector: pick the stack the frame was pushed on, move to the fault stack
+// (clearing MSPLIM first, or the switch itself could trip the limit) and report.
+extern "C" [[gnu::naked]] void ward_fault_entry() {
+  asm volatile(
+      "tst lr, #4\n"
+      "ite eq\n"
+      "mrseq r0, msp\n"
+      "mrsne r0, psp\n"
+      "mov r1, lr\n"
+      "mrs r2, ipsr\n"
+      "movs r3, #0\n"
+      "msr msplim, r3\n"
+      "ldr r3, =ward_fault_stack_top\n"
+      "ldr r3, [r3]\n"
+      "mov sp, r3\n"
+      "b ward_fault_report\n");
+}

@@ -1,0 +1,96 @@
+// Reset and the vector table for Armv8-M Mainline (Cortex-M33).
+//
+// The core fetches the initial main stack pointer and the reset handler from the vector table.
+// ward_reset_handler runs with no C++ runtime yet: it arms the stack limit, enables the FPU,
+// initialises .data and .bss, chooses the stack canary and runs static constructors, then hands
+// over to the portable kernel.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "ward/arch/arm/registers.hpp"
+#include "ward/config.hpp"
+#include "ward/kernel/boot.hpp"
+
+extern "C" {
+// Linker-script symbols (arch/arm/cortex_m.ld).
+extern std::uint32_t __data_load[], __data_start[], __data_end[], __bss_start[], __bss_end[];
+extern void (*__init_array_start[])();
+extern void (*__init_array_end[])();
+int ward_call_main();  // C shim: calls the application's main().
+void ward_stack_guard_init();
+[[noreturn]] void ward_reset_handler();
+void ward_fault_entry();
+void ward_default_handler();
+void ward_svc_handler() __attribute__((weak, alias("ward_default_handler")));
+void ward_pendsv_handler() __attribute__((weak, alias("ward_default_handler")));
+void ward_systick_handler() __attribute__((weak, alias("ward_default_handler")));
+void ward_irq_handler() __attribute__((weak, alias("ward_default_handler")));
+}
+
+namespace {
+
+// The main (handler-mode) stack. It sits first in RAM so that an overflow runs off the start of
+// RAM: with MSPLIM armed it faults at once instead of corrupting anything.
+alignas(8) [[gnu::section(".main_stack")]] std::byte main_stack[ward::config::main_stack_size];
+
+using Handler = void (*)();
+constexpr std::size_t kSystemVectors = 16;
+
+struct VectorTable {
+  void* initial_sp;
+  std::array<Handler, kSystemVectors - 1 + ward::config::num_irqs> handlers;
+};
+
+constexpr auto make_handlers() {
+  decltype(VectorTable::handlers) h{};
+  h[0] = ward_reset_handler;     // 1 Reset
+  h[1] = ward_fault_entry;       // 2 NMI
+  h[2] = ward_fault_entry;       // 3 HardFault
+  h[3] = ward_fault_entry;       // 4 MemManage
+  h[4] = ward_fault_entry;       // 5 BusFault
+  h[5] = ward_fault_entry;       // 6 UsageFault
+  h[6] = ward_fault_entry;       // 7 SecureFault
+  h[10] = ward_svc_handler;      // 11 SVCall
+  h[11] = ward_fault_entry;      // 12 DebugMonitor
+  h[13] = ward_pendsv_handler;   // 14 PendSV
+  h[14] = ward_systick_handler;  // 15 SysTick
+  for (std::size_t i = kSystemVectors - 1; i < h.size(); ++i) {
+    h[i] = ward_irq_handler;
+  }
+  return h;
+}
+
+}  // namespace
+
+[[gnu::section(".vectors"), gnu::used]] constinit const VectorTable ward_vector_table{
+    main_stack + sizeof main_stack, make_handlers()};
+
+extern "C" void ward_default_handler() { ward_fault_entry(); }
+
+// No stack protector: the canary is chosen in here, and this frame never returns.
+extern "C" [[noreturn, gnu::no_stack_protector]] void ward_reset_handler() {
+  using namespace ward::arm;
+  if constexpr (ward::config::hw_stack_limit) {
+    asm volatile("msr msplim, %0" ::"r"(main_stack));
+  }
+  // Report MemManage, BusFault, UsageFault and SecureFault as themselves, not as HardFault.
+  scb::SHCSR::set_bits(scb::kShcsrMemFaultEna | scb::kShcsrBusFaultEna | scb::kShcsrUsgFaultEna |
+                       scb::kShcsrSecureFaultEna);
+  // Full access to the FPU (CP10, CP11); lazy state preservation stays at its reset default.
+  scb::CPACR::set_bits(0xFu << 20);
+  dsb();
+  isb();
+
+  for (std::uint32_t *src = __data_load, *dst = __data_start; dst < __data_end;) {
+    *dst++ = *src++;
+  }
+  for (std::uint32_t* dst = __bss_start; dst < __bss_end;) {
+    *dst++ = 0;
+  }
+  ward_stack_guard_init();
+  for (auto* ctor = __init_array_start; ctor < __init_array_end; ++ctor) {
+    (*ctor)();
+  }
+  ward::kernel::boot(&ward_call_main);
+}

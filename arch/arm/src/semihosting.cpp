@@ -1,0 +1,37 @@
+#include "ward/arch/arm/semihosting.hpp"
+
+namespace ward::arm::semihost {
+
+void write(std::string_view text) {
+  // SYS_WRITE0 takes a NUL-terminated string: send the text in terminated chunks.
+  char chunk[64];
+  while (!text.empty()) {
+    const std::size_t n = text.size() < sizeof chunk - 1 ? text.size() : sizeof chunk - 1;
+    for (std::size_t i = 0; i < n; ++i) {
+      // An embedded NUL would end the chunk early; show it instead of losing the rest.
+      chunk[i] = text[i] == '\0' ? '?' : text[i];
+    }
+    chunk[n] = '\0';
+    call(Op::write0, chunk);
+    text.remove_prefix(n);
+  }
+}
+
+void exit(int status) {
+  // ADP_Stopped_ApplicationExit with a status: QEMU exits with exactly that status.
+  const std::uint32_t block[2] = {0x20026, static_cast<std::uint32_t>(status)};
+  call(Op::exit_extended, block);
+  for (;;) {
+    asm volatile("wfi");
+  }
+}
+
+std::uint64_t elapsed() {
+  std::uint32_t ticks[2] = {0, 0};
+  if (call(Op::elapsed, ticks) != 0) {
+    return 0;
+  }
+  return (static_cast<std::uint64_t>(ticks[1]) << 32) | ticks[0];
+}
+
+}  // namespace ward::arm::semihost

@@ -1,0 +1,34 @@
+// The host "board": console and reports on stdout, entropy from the operating system.
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+
+#include "ward/board.hpp"
+
+namespace ward::board {
+
+void init() {}
+
+void console_write(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+void report_write(std::string_view text) { console_write(text); }
+
+void exit(int status) {
+  std::fflush(stdout);
+  std::exit(status);
+}
+
+std::string_view name() { return "host"; }
+
+std::uint32_t entropy32() {
+  std::uint32_t value = 0;
+  if (getrandom(&value, sizeof value, 0) != sizeof value) {
+    std::abort();
+  }
+  return value;
+}
+
+}  // namespace ward::board

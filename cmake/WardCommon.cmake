@@ -1,0 +1,52 @@
+# Settings shared by every Ward build: the Python that runs our scripts, the version, and the
+# compiler flags for Ward's own code.
+
+# Debian's python3, which has python3-kconfiglib; another python3 earlier on PATH would not.
+find_program(WARD_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH REQUIRED)
+
+# The version shown in the boot banner and the SBOM: `git describe`, or the project version
+# outside a git checkout.
+execute_process(
+  COMMAND git describe --tags --always --dirty
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+  OUTPUT_VARIABLE WARD_GIT_DESCRIBE OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE _git_rc)
+if(NOT _git_rc EQUAL 0 OR WARD_GIT_DESCRIBE STREQUAL "")
+  set(WARD_GIT_DESCRIBE "unknown")
+endif()
+set(WARD_VERSION "${PROJECT_VERSION}")
+
+set(CMAKE_CXX_STANDARD 23)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_CXX_EXTENSIONS OFF)
+set(CMAKE_C_STANDARD 11)
+
+# Warnings are errors on Ward's own code (not on third-party code such as Mbed TLS).
+set(WARD_WARNING_FLAGS
+  -Wall -Wextra -Werror -Wshadow -Wundef -Wcast-align -Wnull-dereference
+  -Wimplicit-fallthrough -Wformat=2 $<$<COMPILE_LANGUAGE:CXX>:-Wold-style-cast>
+  $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor>)
+
+if(WARD_BOARD STREQUAL "host")
+  set(WARD_IS_HOST TRUE)
+  set(WARD_LANGUAGE_FLAGS $<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions -fno-rtti>)
+else()
+  set(WARD_IS_HOST FALSE)
+  # Freestanding firmware: no exceptions, no RTTI, no thread-safe statics (the kernel has no
+  # libc locks), every function and object in its own section so --gc-sections drops what is unused.
+  set(WARD_LANGUAGE_FLAGS
+    -ffreestanding -fno-common -ffunction-sections -fdata-sections
+    -fno-unwind-tables -fno-asynchronous-unwind-tables
+    $<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit>)
+endif()
+
+if(WARD_SANITIZE)
+  set(WARD_SANITIZER_FLAGS -fsanitize=${WARD_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer)
+endif()
+
+# Applies Ward's flags to one of Ward's own targets.
+function(ward_code_flags target)
+  target_compile_options(${target} PRIVATE ${WARD_WARNING_FLAGS} ${WARD_LANGUAGE_FLAGS} ${WARD_SANITIZER_FLAGS})
+  if(WARD_SANITIZER_FLAGS)
+    target_link_options(${target} PRIVATE ${WARD_SANITIZER_FLAGS})
+  endif()
+endfunction()

@@ -1,0 +1,127 @@
+# Images and the pieces they are built from.
+#
+# Components (kernel, arch port, board, libraries) register their sources with ward_component().
+# An image (a firmware ELF for a board, or a host executable) is built by ward_image(): it gets its
+# own Kconfig configuration, and links one "core" object library compiled for exactly that
+# configuration. Images with identical configurations share the same core, so the kernel is
+# compiled once per distinct configuration, not once per image.
+
+define_property(GLOBAL PROPERTY WARD_CORE_SOURCES BRIEF_DOCS "Sources of the Ward core" FULL_DOCS "-")
+define_property(GLOBAL PROPERTY WARD_CORE_INCLUDES BRIEF_DOCS "Public include dirs of the core" FULL_DOCS "-")
+
+# ward_component(SOURCES <files...> INCLUDES <dirs...>): adds sources and public include
+# directories to the core every image links. Paths are relative to the calling directory.
+function(ward_component)
+  cmake_parse_arguments(ARG "" "" "SOURCES;INCLUDES" ${ARGN})
+  foreach(s IN LISTS ARG_SOURCES)
+    get_filename_component(abs ${s} ABSOLUTE)
+    set_property(GLOBAL APPEND PROPERTY WARD_CORE_SOURCES ${abs})
+  endforeach()
+  foreach(i IN LISTS ARG_INCLUDES)
+    get_filename_component(abs ${i} ABSOLUTE)
+    set_property(GLOBAL APPEND PROPERTY WARD_CORE_INCLUDES ${abs})
+  endforeach()
+endfunction()
+
+# Flags that follow from an image's configuration (read from CONFIG_* in the caller's scope).
+function(_ward_config_flags out)
+  set(flags)
+  if(CONFIG_WARD_STACK_PROTECTOR STREQUAL "y")
+    list(APPEND flags -fstack-protector-strong)
+  else()
+    list(APPEND flags -fno-stack-protector)
+  endif()
+  set(${out} ${flags} PARENT_SCOPE)
+endfunction()
+
+# The core for the configuration generated in <config_dir>; created on first use.
+function(_ward_core_for out config_dir)
+  set(core ward_core_${WARD_CONFIG_HASH})
+  if(NOT TARGET ${core})
+    get_property(sources GLOBAL PROPERTY WARD_CORE_SOURCES)
+    get_property(includes GLOBAL PROPERTY WARD_CORE_INCLUDES)
+    add_library(${core} OBJECT ${sources})
+    target_include_directories(${core} PUBLIC ${config_dir}/include ${includes} ${WARD_GENERATED_INCLUDE})
+    _ward_config_flags(flags)
+    target_compile_options(${core} PUBLIC ${flags})
+    ward_code_flags(${core})
+  endif()
+  set(${out} ${core} PARENT_SCOPE)
+endfunction()
+
+# ward_image(<name> SOURCES <files...> [CONF <fragments...>] [LIBRARIES <targets...>])
+# Builds the image <name>: <name>.elf for a board (with a map file, a .bin and a size report), or
+# an executable <name> on the host. Sets WARD_IMAGE_<name>_FILE to the output path.
+function(ward_image name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;CONF;LIBRARIES" ${ARGN})
+  set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/${name}.ward)
+  set(fragments)
+  foreach(f IN LISTS ARG_CONF)
+    get_filename_component(abs ${f} ABSOLUTE)
+    list(APPEND fragments ${abs})
+  endforeach()
+  ward_generate_config(${out_dir}/config ${fragments})
+  _ward_core_for(core ${out_dir}/config)
+
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${core} ${ARG_LIBRARIES})
+  ward_code_flags(${name})
+  ward_config_targets(${name} ${out_dir}/config)
+
+  if(WARD_IS_HOST)
+    set(file $<TARGET_FILE:${name}>)
+  else()
+    set_target_properties(${name} PROPERTIES SUFFIX ".elf")
+    target_link_options(${name} PRIVATE
+      -T${WARD_LINKER_SCRIPT} -Wl,--gc-sections -Wl,--no-warn-rwx-segments
+      -Wl,-Map=$<TARGET_FILE_DIR:${name}>/${name}.map -Wl,--print-memory-usage)
+    set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${WARD_LINKER_SCRIPT} ${WARD_LINKER_DEPENDS})
+    add_custom_command(TARGET ${name} POST_BUILD
+      COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${name}> $<TARGET_FILE_DIR:${name}>/${name}.bin
+      BYPRODUCTS ${CMAKE_CURRENT_BINARY_DIR}/${name}.bin ${CMAKE_CURRENT_BINARY_DIR}/${name}.map)
+    set(file ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf)
+  endif()
+  set(WARD_IMAGE_${name}_FILE ${file} PARENT_SCOPE)
+endfunction()
+
+# ward_qemu_test(<name> SOURCES <files...> [CONF ...] [LIBRARIES ...] [TIMEOUT s] [RUNNER_ARGS ...])
+# A firmware image built from the on-target test framework, registered with CTest as qemu.<name>:
+# the runner boots it under QEMU and fails on a failed assertion, a fault, a reboot or a hang.
+function(ward_qemu_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;CONF;LIBRARIES;RUNNER_ARGS" ${ARGN})
+  if(WARD_IS_HOST)
+    return()
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 60)
+  endif()
+  ward_image(${name} SOURCES ${ARG_SOURCES} CONF ${ARG_CONF} LIBRARIES ward_test_main ${ARG_LIBRARIES})
+  add_test(NAME qemu.${name}
+    COMMAND ${WARD_PYTHON} ${WARD_QEMU_RUNNER} --timeout ${ARG_TIMEOUT} ${ARG_RUNNER_ARGS}
+            ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf
+    WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+  # CTest's own limit is a backstop behind the runner's, which reports the hang itself.
+  math(EXPR ctest_timeout "${ARG_TIMEOUT} + 30")
+  set_tests_properties(qemu.${name} PROPERTIES LABELS qemu TIMEOUT ${ctest_timeout})
+endfunction()
+
+# ward_host_test(<name> SOURCES <files...> [CONF ...] [LIBRARIES ...])
+# A GoogleTest executable of the host build; each test case is registered with CTest as
+# host.<Suite>.<Name> (asan.<Suite>.<Name> in the sanitizer build).
+function(ward_host_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;CONF;LIBRARIES" ${ARGN})
+  if(NOT WARD_IS_HOST)
+    return()
+  endif()
+  find_package(GTest REQUIRED)
+  ward_image(${name} SOURCES ${ARG_SOURCES} CONF ${ARG_CONF}
+             LIBRARIES GTest::gtest GTest::gmock GTest::gtest_main ${ARG_LIBRARIES})
+  if(WARD_SANITIZE)
+    set(prefix asan.)
+  else()
+    set(prefix host.)
+  endif()
+  include(GoogleTest)
+  gtest_discover_tests(${name} TEST_PREFIX ${prefix} DISCOVERY_TIMEOUT 60
+                       PROPERTIES LABELS host ENVIRONMENT "WARD_SHARED_DIR=${WARD_SHARED_DIR}")
+endfunction()

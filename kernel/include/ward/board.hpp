@@ -1,0 +1,29 @@
+// The contract between Ward's portable code and a board port. Each board (boards/<name>/)
+// implements these functions; the kernel and libraries use nothing else of the board.
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+namespace ward::board {
+
+// Brings up what the boot banner needs (the console). Called once, early, with interrupts off.
+void init();
+
+// Human-facing console: UART0 on mps2-an505, stdout on the host.
+void console_write(std::string_view text);
+
+// Machine-facing report channel for test results: semihosting on QEMU, stdout on the host.
+void report_write(std::string_view text);
+
+// Ends the program with a status the test runner reads (QEMU's exit status, the process's
+// exit code on the host). On a board with no such channel it parks the core.
+[[noreturn]] void exit(int status);
+
+// Board name for diagnostics.
+std::string_view name();
+
+// Unpredictable bits for boot-time secrets that need no cryptographic strength of their own
+// (the stack canary). Each board documents its source; see docs/.
+std::uint32_t entropy32();
+
+}  // namespace ward::board

@@ -1,0 +1,19 @@
+#include "ward/kernel/boot.hpp"
+
+#include "ward/board.hpp"
+#include "ward/config.hpp"
+#include "ward/print.hpp"
+#include "ward/version.hpp"
+
+namespace ward::kernel {
+
+void boot(AppMain app_main) {
+  board::init();
+  if constexpr (config::boot_banner) {
+    // The QEMU test runner counts this line to detect unexpected reboots; keep its prefix stable.
+    print("*** Booting Ward ", version::number, " (", version::git, ") on ", board::name(), " ***\n");
+  }
+  board::exit(app_main());
+}
+
+}  // namespace ward::kernel

@@ -1,0 +1,68 @@
+// A small, allocation-free text formatter for consoles and reports.
+//
+// Writes numbers and strings into a fixed buffer and hands full chunks to a sink; nothing is
+// ever truncated and nothing touches the heap. printf is deliberately not used: newlib's pulls in
+// several kilobytes and a varargs interface the compiler cannot type-check.
+#pragma once
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace ward::fmt {
+
+// A value printed as hexadecimal with a 0x prefix, zero-padded to `digits`.
+struct Hex {
+  std::uint64_t value;
+  int digits;
+};
+
+template <std::unsigned_integral T>
+constexpr Hex hex(T value) {
+  return {value, static_cast<int>(sizeof(T) * 2)};
+}
+inline Hex hex(const void* pointer) {
+  return {reinterpret_cast<std::uintptr_t>(pointer), static_cast<int>(sizeof(void*) * 2)};
+}
+
+// Where formatted text goes once a chunk is full or the message is complete.
+using Sink = void (*)(std::string_view);
+
+class Writer {
+ public:
+  explicit Writer(Sink sink) : sink_{sink} {}
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+  ~Writer() { flush(); }
+
+  void put(std::string_view text);
+  void put(const char* text) { put(std::string_view{text ? text : "(null)"}); }
+  void put(char c);
+  void put(bool b) { put(b ? std::string_view{"true"} : std::string_view{"false"}); }
+  void put(Hex h);
+  void put(std::signed_integral auto v) { put_signed(static_cast<std::int64_t>(v)); }
+  void put(std::unsigned_integral auto v) { put_unsigned(static_cast<std::uint64_t>(v)); }
+  void put(const void* p) { put(hex(p)); }
+  void flush();
+
+ private:
+  void put_signed(std::int64_t v);
+  void put_unsigned(std::uint64_t v);
+
+  Sink sink_;
+  std::size_t used_ = 0;
+  char buffer_[96];
+};
+
+// Overload set of everything Writer::put accepts.
+template <class T>
+concept Formattable = requires(Writer& w, const T& v) { w.put(v); };
+
+// Formats the arguments one after another (no separators) into `sink`.
+template <Formattable... Args>
+void write(Sink sink, const Args&... args) {
+  Writer w{sink};
+  (w.put(args), ...);
+}
+
+}  // namespace ward::fmt

@@ -1,0 +1,74 @@
+#include "ward/test.hpp"
+
+#include "ward/board.hpp"
+
+// Bounds of the ward_tests section, defined by the linker for a section named as a C identifier.
+extern "C" const ward::test::Case __start_ward_tests[];
+extern "C" const ward::test::Case __stop_ward_tests[];
+
+namespace ward::test {
+namespace {
+int failures_in_case = 0;
+
+bool matches(const Case& c, std::string_view filter) {
+  if (filter.empty()) {
+    return true;
+  }
+  // "Suite.Name" contains filter: compare against the two halves without building a string.
+  const std::string_view suite{c.suite}, name{c.name};
+  for (std::size_t i = 0; i <= suite.size() + 1 + name.size(); ++i) {
+    bool ok = i + filter.size() <= suite.size() + 1 + name.size();
+    for (std::size_t j = 0; ok && j < filter.size(); ++j) {
+      const std::size_t k = i + j;
+      const char ch = k < suite.size() ? suite[k] : k == suite.size() ? '.' : name[k - suite.size() - 1];
+      ok = ch == filter[j];
+    }
+    if (ok) {
+      return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+void report(std::string_view text) { board::report_write(text); }
+
+void fail_begin(const char* file, int line) {
+  ++failures_in_case;
+  fmt::write(&report, file, ':', line, ": Failure\n    ");
+}
+
+void fail_end() { report("\n"); }
+
+void fail_condition(const char* file, int line, const char* expr, bool expected) {
+  fail_begin(file, line);
+  fmt::write(&report, "expected ", expr, " to be ", expected);
+  fail_end();
+}
+
+Summary run_all(std::string_view filter) {
+  Summary summary;
+  const int total = static_cast<int>(__stop_ward_tests - __start_ward_tests);
+  fmt::write(&report, "[==========] Running ", total, " test case(s)\n");
+  for (const Case* c = __start_ward_tests; c != __stop_ward_tests; ++c) {
+    if (!matches(*c, filter)) {
+      continue;
+    }
+    fmt::write(&report, "[ RUN      ] ", c->suite, '.', c->name, '\n');
+    failures_in_case = 0;
+    c->run();
+    if (failures_in_case == 0) {
+      ++summary.passed;
+      fmt::write(&report, "[       OK ] ", c->suite, '.', c->name, '\n');
+    } else {
+      ++summary.failed;
+      fmt::write(&report, "[  FAILED  ] ", c->suite, '.', c->name, '\n');
+    }
+  }
+  fmt::write(&report, "[==========] ", summary.passed + summary.failed, " test case(s) ran\n");
+  // The runner reads this exact line; it is also the plain summary form CI understands.
+  fmt::write(&report, "ward-test: ", summary.passed, " passed, ", summary.failed, " failed\n");
+  return summary;
+}
+
+}  // namespace ward::test

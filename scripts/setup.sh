@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything Ward needs on a Debian 12 machine, then fetches the pinned third-party source.
+# Idempotent: when every package is present it touches neither apt nor the network, so both README
+# commands can call it on every run. Must run as root (or with sudo available) the first time.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+# One list, grouped by purpose. Keep it in step with docs and the README.
+packages=(
+  # Firmware toolchain and C/C++ runtime for Cortex-M33
+  gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi
+  libstdc++-arm-none-eabi-newlib libstdc++-arm-none-eabi-dev
+  # Emulator the firmware runs on
+  qemu-system-arm
+  # Build system, host compiler, unit tests
+  cmake ninja-build g++ libgtest-dev libgmock-dev
+  # Configuration (Kconfig) and build scripts: Debian's python, not any other python on PATH
+  python3 python3-kconfiglib
+  # Fetching and unpacking the pinned Mbed TLS source package
+  apt ca-certificates bzip2 xz-utils
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "ward setup: installing ${missing[*]}"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "ward setup: run as root (or install sudo) to install packages" >&2; exit 1; }
+    sudo_cmd=(sudo)
+  fi
+  "${sudo_cmd[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+"$root/scripts/fetch-mbedtls.sh"
