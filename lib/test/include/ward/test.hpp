@@ -13,6 +13,7 @@
 // prints "N passed, M failed" and ends with ExitStatus::success or ExitStatus::test_failure.
 // WARD_EXPECT_* records a failure and goes on; WARD_ASSERT_* records it and leaves the test body.
 #pragma once
+#include <span>
 #include <string_view>
 
 #include "ward/fmt.hpp"
@@ -37,6 +38,9 @@ struct Summary {
   int passed = 0;
   int failed = 0;
 };
+
+// Every registered case, in link order (not necessarily the order of definition).
+std::span<const Case> cases();
 
 // Runs every registered case whose "Suite.Name" contains `filter` (all when empty).
 Summary run_all(std::string_view filter = {});

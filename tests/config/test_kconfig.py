@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""Tests of Ward's Kconfig step (scripts/kconfig/ward_config.py) and of the production-build rule."""
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+SRC = os.environ.get("WARD_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+SCRIPT = os.path.join(SRC, "scripts", "kconfig", "ward_config.py")
+BOARD = "mps2_an505"
+
+
+def run_config(command, *fragments, out_dir=None):
+    args = [sys.executable, SCRIPT, command, "--kconfig", os.path.join(SRC, "Kconfig"), "--board", BOARD]
+    for f in fragments:
+        args += ["--fragment", f]
+    if out_dir:
+        args += ["--out-dir", out_dir]
+    return subprocess.run(args, capture_output=True, text=True, cwd=SRC)
+
+
+class KconfigTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def fragment(self, text, name="frag.conf"):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_defaults_are_hardened(self):
+        r = run_config("hardening")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("security options checked", r.stdout)
+        self.assertIn("All security options are at their recommended values", r.stdout)
+
+    def test_hardening_lists_weakened_options(self):
+        weak = self.fragment("# CONFIG_WARD_HW_STACK_LIMIT is not set\n# CONFIG_WARD_ASSERTS is not set\n")
+        r = run_config("hardening", weak)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"CONFIG_WARD_HW_STACK_LIMIT\s+n\s+y")
+        self.assertRegex(r.stdout, r"CONFIG_WARD_ASSERTS\s+n\s+y")
+        self.assertIn("2 option(s) weaker than recommended", r.stdout)
+
+    def test_production_refuses_weakened_option(self):
+        weak = self.fragment("CONFIG_WARD_PRODUCTION=y\n# CONFIG_WARD_STACK_PROTECTOR is not set\n")
+        r = run_config("generate", weak, out_dir=os.path.join(self.dir, "out"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("CONFIG_WARD_PRODUCTION=y, but these security options are weaker than recommended", r.stderr)
+        self.assertIn("CONFIG_WARD_STACK_PROTECTOR=n  (recommended: y)", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "out", "include", "ward", "config.hpp")))
+
+    def test_production_with_defaults_is_accepted(self):
+        prod = self.fragment("CONFIG_WARD_PRODUCTION=y\n")
+        r = run_config("generate", prod, out_dir=os.path.join(self.dir, "out"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.dir, "out", "include", "ward", "config.hpp")) as f:
+            self.assertIn("inline constexpr bool production = true;", f.read())
+
+    def test_unknown_option_is_an_error(self):
+        bad = self.fragment("CONFIG_WARD_NO_SUCH_OPTION=y\n")
+        r = run_config("generate", bad, out_dir=os.path.join(self.dir, "out"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("undefined symbol WARD_NO_SUCH_OPTION", r.stderr)
+
+    def test_refused_dependency_is_an_error(self):
+        # The random canary depends on the stack protector: asking for it without is an error,
+        # not a silently different configuration.
+        bad = self.fragment("# CONFIG_WARD_STACK_PROTECTOR is not set\nCONFIG_WARD_STACK_CANARY_RANDOM=y\n")
+        r = run_config("generate", bad, out_dir=os.path.join(self.dir, "out"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("CONFIG_WARD_STACK_CANARY_RANDOM=y was requested", r.stderr)
+
+    def test_generated_header_has_every_option(self):
+        r = run_config("generate", out_dir=os.path.join(self.dir, "out"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.dir, "out", "include", "ward", "config.hpp")) as f:
+            hpp = f.read()
+        with open(os.path.join(self.dir, "out", ".config")) as f:
+            names = [l.split("=")[0][len("CONFIG_WARD_"):].lower() for l in f if l.startswith("CONFIG_WARD_")]
+        self.assertGreater(len(names), 5)
+        for n in names:
+            self.assertIn(f" {n} = ", hpp)
+
+    def test_production_firmware_configure_fails(self):
+        # A real firmware configure with a weakened option under CONFIG_WARD_PRODUCTION=y must stop.
+        weak = self.fragment("CONFIG_WARD_PRODUCTION=y\n# CONFIG_WARD_HW_STACK_LIMIT is not set\n")
+        build = os.path.join(self.dir, "build")
+        r = subprocess.run(
+            ["cmake", "-S", SRC, "-B", build, "-G", "Ninja",
+             f"-DCMAKE_TOOLCHAIN_FILE={SRC}/cmake/toolchain/arm-none-eabi.cmake",
+             "-DWARD_BOARD=mps2_an505", f"-DWARD_EXTRA_CONF={weak}"],
+            capture_output=True, text=True)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("CONFIG_WARD_HW_STACK_LIMIT=n  (recommended: y)", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
