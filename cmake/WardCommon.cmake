@@ -43,6 +43,10 @@ if(WARD_SANITIZE)
   set(WARD_SANITIZER_FLAGS -fsanitize=${WARD_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer)
 endif()
 
+# Source paths in images (assertion messages, debug info) relative to the tree: no build machine's
+# paths in the firmware, and the same image from the same sources wherever it is built.
+add_compile_options(-ffile-prefix-map=${CMAKE_SOURCE_DIR}/=)
+
 # Applies Ward's flags to one of Ward's own targets.
 function(ward_code_flags target)
   target_compile_options(${target} PRIVATE ${WARD_WARNING_FLAGS} ${WARD_LANGUAGE_FLAGS} ${WARD_SANITIZER_FLAGS})

@@ -45,6 +45,10 @@ function(_ward_core_for out config_dir)
     _ward_config_flags(flags)
     target_compile_options(${core} PUBLIC ${flags})
     ward_code_flags(${core})
+    if(WARD_IS_HOST)
+      find_package(Threads REQUIRED)
+      target_link_libraries(${core} PUBLIC Threads::Threads)
+    endif()
   endif()
   set(${out} ${core} PARENT_SCOPE)
 endfunction()
@@ -84,18 +88,25 @@ function(ward_image name)
   set(WARD_IMAGE_${name}_FILE ${file} PARENT_SCOPE)
 endfunction()
 
-# ward_qemu_test(<name> SOURCES <files...> [CONF ...] [LIBRARIES ...] [TIMEOUT s] [RUNNER_ARGS ...])
+# ward_qemu_test(<name> SOURCES <files...> [CONF ...] [LIBRARIES ...] [TIMEOUT s] [RUNNER_ARGS ...]
+#                [NO_TEST_MAIN])
 # A firmware image built from the on-target test framework, registered with CTest as qemu.<name>:
 # the runner boots it under QEMU and fails on a failed assertion, a fault, a reboot or a hang.
 function(ward_qemu_test name)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;CONF;LIBRARIES;RUNNER_ARGS" ${ARGN})
+  cmake_parse_arguments(ARG "NO_TEST_MAIN" "TIMEOUT" "SOURCES;CONF;LIBRARIES;RUNNER_ARGS" ${ARGN})
   if(WARD_IS_HOST)
     return()
   endif()
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 60)
   endif()
-  ward_image(${name} SOURCES ${ARG_SOURCES} CONF ${ARG_CONF} LIBRARIES ward_test_main ${ARG_LIBRARIES})
+  # The framework's main runs every WARD_TEST; NO_TEST_MAIN images bring their own main.
+  if(ARG_NO_TEST_MAIN)
+    set(framework ward_test)
+  else()
+    set(framework ward_test_main)
+  endif()
+  ward_image(${name} SOURCES ${ARG_SOURCES} CONF ${ARG_CONF} LIBRARIES ${framework} ${ARG_LIBRARIES})
   add_test(NAME qemu.${name}
     COMMAND ${WARD_PYTHON} ${WARD_QEMU_RUNNER} --timeout ${ARG_TIMEOUT} ${ARG_RUNNER_ARGS}
             ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf
@@ -107,7 +118,7 @@ endfunction()
 
 # ward_host_test(<name> SOURCES <files...> [CONF ...] [LIBRARIES ...])
 # A GoogleTest executable of the host build; each test case is registered with CTest as
-# host.<Suite>.<Name> (asan.<Suite>.<Name> in the sanitizer build).
+# host.<name>.<Suite>.<Name> (asan.<name>.<Suite>.<Name> in the sanitizer build).
 function(ward_host_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;CONF;LIBRARIES" ${ARGN})
   if(NOT WARD_IS_HOST)
@@ -122,6 +133,6 @@ function(ward_host_test name)
     set(prefix host.)
   endif()
   include(GoogleTest)
-  gtest_discover_tests(${name} TEST_PREFIX ${prefix} DISCOVERY_TIMEOUT 60
+  gtest_discover_tests(${name} TEST_PREFIX ${prefix}${name}. DISCOVERY_TIMEOUT 60
                        PROPERTIES LABELS host ENVIRONMENT "WARD_SHARED_DIR=${WARD_SHARED_DIR}")
 endfunction()

@@ -2,6 +2,7 @@
 
 #include "ward/board.hpp"
 #include "ward/config.hpp"
+#include "ward/kernel/scheduler.hpp"
 #include "ward/print.hpp"
 #include "ward/version.hpp"
 
@@ -13,7 +14,7 @@ void boot(AppMain app_main) {
     // The QEMU test runner counts this line to detect unexpected reboots; keep its prefix stable.
     print("*** Booting Ward ", version::number, " (", version::git, ") on ", board::name(), " ***\n");
   }
-  board::exit(app_main());
+  start(app_main);  // main() runs in the main thread; its return value ends the program
 }
 
 }  // namespace ward::kernel

@@ -6,9 +6,8 @@
 
 namespace ward {
 
-void panic(std::string_view reason, std::source_location where) {
-  print("*** KERNEL PANIC: ", reason, "\n    at ", where.file_name(), ':', where.line(), " (",
-        where.function_name(), ")\n");
+void panic(std::string_view reason, const char* file, int line) {
+  print("*** KERNEL PANIC: ", reason, "\n    at ", file, ':', line, '\n');
   board::exit(static_cast<int>(ExitStatus::panic));
 }
 

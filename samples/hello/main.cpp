@@ -17,6 +17,6 @@ int main() {
   print("  random stack canary  ", on_off(config::stack_canary_random), '\n');
   print("  hardware stack limit ", on_off(config::hw_stack_limit), '\n');
   print("  kernel assertions    ", on_off(config::asserts), '\n');
-  print("  main stack           ", config::main_stack_size, " bytes\n");
+  print("  interrupt stack      ", config::isr_stack_size, " bytes\n");
   return 0;
 }

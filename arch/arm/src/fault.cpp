@@ -1,5 +1,6 @@
 // Fault reporting for faults the system cannot contain: prints what happened and where, then
 // stops with ExitStatus::fault. (Containing faults of user threads is the isolation layer's job.)
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -17,7 +18,9 @@ struct ExceptionFrame {
 };
 
 // The fault handler runs on its own small stack: the faulting stack may be exhausted or corrupt.
-alignas(8) [[gnu::section(".fault_stack")]] std::byte fault_stack[768];
+// Printing the report needs the formatter's buffer and a few frames; stopping alone needs little.
+constexpr std::size_t kFaultStackSize = ward::config::fault_report ? 768 : 128;
+alignas(8) [[gnu::section(".fault_stack")]] std::byte fault_stack[kFaultStackSize];
 
 std::string_view exception_name(std::uint32_t number) {
   switch (number) {

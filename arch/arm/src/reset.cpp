@@ -32,7 +32,7 @@ namespace {
 
 // The main (handler-mode) stack. It sits first in RAM so that an overflow runs off the start of
 // RAM: with MSPLIM armed it faults at once instead of corrupting anything.
-alignas(8) [[gnu::section(".main_stack")]] std::byte main_stack[ward::config::main_stack_size];
+alignas(8) [[gnu::section(".main_stack")]] std::byte main_stack[ward::config::isr_stack_size];
 
 using Handler = void (*)();
 constexpr std::size_t kSystemVectors = 16;
@@ -71,6 +71,9 @@ extern "C" void ward_default_handler() { ward_fault_entry(); }
 // No stack protector: the canary is chosen in here, and this frame never returns.
 extern "C" [[noreturn, gnu::no_stack_protector]] void ward_reset_handler() {
   using namespace ward::arm;
+  // Boot runs with interrupts masked: nothing may switch away before the scheduler starts
+  // (start_scheduler unmasks them).
+  asm volatile("cpsid i" ::: "memory");
   if constexpr (ward::config::hw_stack_limit) {
     asm volatile("msr msplim, %0" ::"r"(main_stack));
   }

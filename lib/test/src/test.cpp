@@ -1,6 +1,7 @@
 #include "ward/test.hpp"
 
 #include "ward/board.hpp"
+#include "ward/exit_status.hpp"
 
 // Bounds of the ward_tests section, defined by the linker for a section named as a C identifier.
 // Weak: an image with no test case has no such section, and both bounds are then null.
@@ -54,28 +55,37 @@ std::span<const Case> cases() {
   return {__start_ward_tests, __stop_ward_tests};
 }
 
-Summary run_all(std::string_view filter) {
-  Summary summary;
-  fmt::write(&report, "[==========] Running ", cases().size(), " test case(s)\n");
-  for (const Case& entry : cases()) {
-    const Case* c = &entry;
-    if (!matches(*c, filter)) {
-      continue;
-    }
-    fmt::write(&report, "[ RUN      ] ", c->suite, '.', c->name, '\n');
-    failures_in_case = 0;
-    c->run();
-    if (failures_in_case == 0) {
-      ++summary.passed;
-      fmt::write(&report, "[       OK ] ", c->suite, '.', c->name, '\n');
-    } else {
-      ++summary.failed;
-      fmt::write(&report, "[  FAILED  ] ", c->suite, '.', c->name, '\n');
-    }
+void begin(int total) { fmt::write(&report, "[==========] Running ", total, " test case(s)\n"); }
+
+void run_case(const Case& c, Summary& summary) {
+  fmt::write(&report, "[ RUN      ] ", c.suite, '.', c.name, '\n');
+  failures_in_case = 0;
+  c.run();
+  if (failures_in_case == 0) {
+    ++summary.passed;
+    fmt::write(&report, "[       OK ] ", c.suite, '.', c.name, '\n');
+  } else {
+    ++summary.failed;
+    fmt::write(&report, "[  FAILED  ] ", c.suite, '.', c.name, '\n');
   }
+}
+
+int finish(const Summary& summary) {
   fmt::write(&report, "[==========] ", summary.passed + summary.failed, " test case(s) ran\n");
   // The runner reads this exact line; it is also the plain summary form CI understands.
   fmt::write(&report, "ward-test: ", summary.passed, " passed, ", summary.failed, " failed\n");
+  const bool ok = summary.failed == 0 && summary.passed > 0;  // running nothing is a failure too
+  return static_cast<int>(ok ? ExitStatus::success : ExitStatus::test_failure);
+}
+
+Summary run_all(std::string_view filter) {
+  Summary summary;
+  begin(static_cast<int>(cases().size()));
+  for (const Case& c : cases()) {
+    if (matches(c, filter)) {
+      run_case(c, summary);
+    }
+  }
   return summary;
 }
 

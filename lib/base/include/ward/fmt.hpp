@@ -36,18 +36,35 @@ class Writer {
   ~Writer() { flush(); }
 
   void put(std::string_view text);
-  void put(const char* text) { put(std::string_view{text ? text : "(null)"}); }
+  void put(const char* text);
   void put(char c);
   void put(bool b) { put(b ? std::string_view{"true"} : std::string_view{"false"}); }
   void put(Hex h);
-  void put(std::signed_integral auto v) { put_signed(static_cast<std::int64_t>(v)); }
-  void put(std::unsigned_integral auto v) { put_unsigned(static_cast<std::uint64_t>(v)); }
+  // Values that fit in 32 bits take the short path (the core divides 32-bit values in hardware).
+  template <std::signed_integral T>
+  void put(T v) {
+    if constexpr (sizeof(T) <= 4) {
+      put_signed32(v);
+    } else {
+      put_signed(v);
+    }
+  }
+  template <std::unsigned_integral T>
+  void put(T v) {
+    if constexpr (sizeof(T) <= 4) {
+      put_unsigned32(v);
+    } else {
+      put_unsigned(v);
+    }
+  }
   void put(const void* p) { put(hex(p)); }
   void flush();
 
  private:
   void put_signed(std::int64_t v);
   void put_unsigned(std::uint64_t v);
+  void put_signed32(std::int32_t v);
+  void put_unsigned32(std::uint32_t v);
 
   Sink sink_;
   std::size_t used_ = 0;

@@ -45,6 +45,12 @@ std::span<const Case> cases();
 // Runs every registered case whose "Suite.Name" contains `filter` (all when empty).
 Summary run_all(std::string_view filter = {});
 
+// The pieces of run_all, for images with their own list of cases: a header, one case at a time,
+// and the closing summary line (the runner reads it). finish() returns main()'s exit status.
+void begin(int total);
+void run_case(const Case& c, Summary& summary);
+int finish(const Summary& summary);
+
 // Records a failure of the running case with a message built from `parts`.
 void fail_begin(const char* file, int line);
 void fail_end();

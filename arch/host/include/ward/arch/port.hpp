@@ -1,0 +1,37 @@
+// The host port's side of the kernel contract (kernel/include/ward/kernel/port.hpp).
+//
+// Each kernel thread is a POSIX thread, but exactly one of them runs at any time: a switch hands a
+// baton (a semaphore per thread) from the running thread to the next and waits for its own. The
+// kernel's code therefore runs as it does on the target, one thread at a time, while sanitizers
+// and debuggers see ordinary threads. Interrupts and the passing of time are simulated
+// (ward/host/kernel.hpp).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace ward::arch {
+
+struct HostThread;
+
+struct Context {
+  HostThread* host = nullptr;
+};
+
+using IrqState = bool;  // were kernel interrupts masked before?
+
+IrqState irq_lock();
+void irq_unlock(IrqState state);
+bool in_isr();
+void request_switch();
+void idle();
+
+void init_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg);
+[[noreturn]] void start_scheduler();
+[[noreturn]] void exit_current_thread();
+void thread_aborted(Context& ctx);
+
+void timer_init();
+std::uint64_t timer_now();
+void timer_set_deadline(std::uint64_t deadline);
+
+}  // namespace ward::arch

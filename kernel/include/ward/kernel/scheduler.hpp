@@ -1,0 +1,142 @@
+// The scheduler: the one owner of the ready queue, the timeout list and the running thread.
+//
+// Rules: the most urgent ready thread runs; among equal priorities, first come first served (a
+// preempted thread keeps its place at the head of its level, a yielding one goes to the back);
+// with CONFIG_WARD_TIME_SLICE_US > 0, a thread that used up its slice goes to the back too.
+// Selecting the next thread is O(1): a bitmap of non-empty levels and count-leading-zeros.
+#pragma once
+#include <array>
+#include <bit>
+#include <cstdint>
+
+#include "ward/kernel/lock.hpp"
+#include "ward/kernel/thread.hpp"
+#include "ward/kernel/timeout.hpp"
+
+// The running thread and the one the architecture should switch to. Read and written by the
+// port's context switch (assembly on Cortex-M), hence C linkage and a fixed layout.
+extern "C" struct WardSwitchState {
+  ward::Thread* current;
+  ward::Thread* next;
+} ward_switch_state;
+
+namespace ward::kernel {
+
+// Ready threads by priority. Inline: these are the scheduler's hot paths.
+class ReadyQueue {
+ public:
+  [[gnu::always_inline]] void push_back(Thread& t) {
+    levels_[t.priority().level].push_back(link(t));
+    bitmap_ |= 1u << t.priority().level;
+  }
+  [[gnu::always_inline]] void push_front(Thread& t) {
+    levels_[t.priority().level].push_front(link(t));
+    bitmap_ |= 1u << t.priority().level;
+  }
+  [[gnu::always_inline]] void remove(Thread& t) {
+    link(t).unlink();
+    if (levels_[t.priority().level].empty()) {
+      bitmap_ &= ~(1u << t.priority().level);
+    }
+  }
+  // The most urgent ready thread: O(1) with count-leading-zeros.
+  [[gnu::always_inline]] Thread* highest() const {
+    if (bitmap_ == 0) {
+      return nullptr;
+    }
+    const int level = 31 - std::countl_zero(bitmap_);
+    return owner_of<Thread, SchedTag>(levels_[level].first());
+  }
+  // Is another thread ready at t's level? (t must be ready.)
+  [[gnu::always_inline]] bool has_peer(const Thread& t) const {
+    return levels_[t.priority().level].has_several();
+  }
+  // Moves the head of t's level (the running thread, when t is running) to the back and returns
+  // the new head. The level stays non-empty, so the bitmap does not change.
+  [[gnu::always_inline]] Thread* rotate(const Thread& t) {
+    return owner_of<Thread, SchedTag>(levels_[t.priority().level].rotate());
+  }
+
+ private:
+  static ListNode& link(Thread& t) { return static_cast<Linked<SchedTag>&>(t); }
+
+  std::array<ListHead, Priority::kLevels> levels_;
+  std::uint32_t bitmap_ = 0;
+  static_assert(Priority::kLevels <= 32, "one bitmap word holds every priority level");
+};
+
+class Scheduler {
+ public:
+  Thread* current() const { return ward_switch_state.current; }
+
+  // Starts scheduling: the most urgent ready thread runs; the boot context is left for good.
+  [[noreturn]] void start();
+  // start() without leaving: chooses the first thread and arms the timer (the host port's start).
+  void prepare_start();
+
+  void make_ready(Thread& t);
+  // Lets the running thread's equal-priority peers run first: O(1), only its level rotates.
+  [[gnu::always_inline]] void yield_current() {
+    Thread& self = *current();
+    if (!ready_.has_peer(self)) {
+      return;  // alone at its level: nothing else may run
+    }
+    Thread* next = ready_.rotate(self);
+    if constexpr (config::time_slice_us > 0) {
+      reschedule();  // also restarts the slice and re-arms the timer
+    } else {
+      ward_switch_state.next = next;
+      arch::request_switch();
+    }
+  }
+  // Blocks the running thread on `queue` (none for a plain sleep) until a waker or the timeout
+  // ends the wait; returns the waker's outcome or Error::timeout. Called with the kernel lock held.
+  Status block_current(KernelLock& lock, WaitQueue* queue, Timeout timeout) {
+    suspend_current(queue, timeout);
+    return wait_for_wake(lock);
+  }
+  // The two halves of block_current, for callers with work to do in between (the mutex passes
+  // its priority on to the owner before the switch).
+  void suspend_current(WaitQueue* queue, Timeout timeout);
+  Status wait_for_wake(KernelLock& lock);
+  // Ends a blocked thread's wait with `outcome`, making it ready.
+  void wake(Thread& t, Status outcome);
+  // Sets the priority the thread runs at (base or inherited), keeping every queue in order.
+  void change_priority(Thread& t, Priority p);
+  // Marks the thread finished: releases its mutexes, wakes its joiners.
+  void finish(Thread& t);
+  // Takes a thread out of whatever it waits on (queue, mutex, timeout).
+  void detach(Thread& t);
+  // Requests a switch if the most urgent ready thread is not the running one.
+  void reschedule();
+  // From the port's timer interrupt: fires due timeouts, rotates time slices, re-arms the timer.
+  void timer_interrupt();
+  void add_timeout(TimeoutEntry& e, Instant deadline);
+  void remove_timeout(TimeoutEntry& e) { timeouts_.remove(e); }
+  Instant now() const { return Instant::from_ticks(arch::timer_now()); }
+
+  // Host port only: forget every thread (each test starts a fresh kernel).
+  void reset();
+
+ private:
+  void arm_timer();
+
+  ReadyQueue ready_;
+  TimeoutList timeouts_;
+};
+
+extern Scheduler the_scheduler;
+
+// Installed by the first Mutex::lock(): what a thread's end or a waiter's departure means for the
+// mutexes involved. Images that never lock a mutex carry none of the inheritance code.
+struct MutexHooks {
+  void (*release_all_held_by)(Thread&) = nullptr;
+  void (*waiter_left)(Mutex&) = nullptr;
+};
+extern MutexHooks mutex_hooks;
+[[gnu::always_inline]] inline Scheduler& scheduler() { return the_scheduler; }
+
+// The kernel's own threads and the application's main thread; started by boot().
+[[noreturn]] void start(int (*app_main)());
+
+}  // namespace ward::kernel

@@ -1,0 +1,37 @@
+// Counting semaphore (and binary: a limit of 1).
+//
+// give() never blocks and may be called from interrupt handlers; it hands the count straight to
+// the most urgent waiter if there is one. take() blocks up to its timeout; try_take() never blocks
+// and is the form for interrupt handlers. Giving beyond the limit is Error::overflow.
+#pragma once
+#include <cstdint>
+
+#include "ward/kernel/error.hpp"
+#include "ward/kernel/time.hpp"
+#include "ward/kernel/wait_queue.hpp"
+
+namespace ward {
+
+class Semaphore {
+ public:
+  constexpr Semaphore(std::uint32_t initial, std::uint32_t limit) : count_{initial}, limit_{limit} {}
+  Semaphore(const Semaphore&) = delete;
+  Semaphore& operator=(const Semaphore&) = delete;
+
+  Status take(Timeout timeout = Timeout::forever());
+  Status try_take() { return take(Timeout::none()); }
+  Status give();
+  std::uint32_t count() const { return count_; }
+
+ private:
+  std::uint32_t count_;
+  std::uint32_t limit_;
+  kernel::WaitQueue waiters_;
+};
+
+class BinarySemaphore : public Semaphore {
+ public:
+  explicit constexpr BinarySemaphore(bool available = false) : Semaphore{available ? 1u : 0u, 1u} {}
+};
+
+}  // namespace ward

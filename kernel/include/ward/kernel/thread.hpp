@@ -1,0 +1,132 @@
+// Threads: statically allocated control blocks and stacks, scheduled by fixed priority.
+//
+//   ward::ThreadStack<1024> worker_stack;
+//   ward::Thread worker;
+//   worker.start(worker_stack, &work, nullptr, ward::Priority{10}, "worker");
+//
+// A thread runs until its entry function returns or it is aborted; join() waits for that. Higher
+// Priority values are more urgent. Level 0 belongs to the idle thread.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "ward/config.hpp"
+#include "ward/intrusive_list.hpp"
+#include "ward/kernel/error.hpp"
+#include "ward/kernel/port.hpp"
+#include "ward/kernel/time.hpp"
+#include "ward/kernel/timeout.hpp"
+#include "ward/kernel/wait_queue.hpp"
+
+namespace ward {
+
+class Mutex;
+
+// A scheduling priority: 0 (idle only) .. kLevels-1 (most urgent).
+struct Priority {
+  static constexpr int kLevels = config::priorities;
+  static constexpr std::uint8_t kIdle = 0;
+  static constexpr std::uint8_t kLowest = 1;
+  static constexpr std::uint8_t kHighest = kLevels - 1;
+
+  std::uint8_t level = kLowest;
+
+  constexpr bool valid() const { return level <= kHighest; }
+  constexpr auto operator<=>(const Priority&) const = default;
+};
+
+// Stack memory for one thread. Aligned for the architecture's stack and memory-protection rules.
+template <std::size_t Bytes>
+struct alignas(32) ThreadStack {
+  static_assert(Bytes >= 256 && Bytes % 32 == 0, "thread stacks are a multiple of 32 bytes, at least 256");
+  std::byte bytes[Bytes];
+  std::span<std::byte> span() { return bytes; }
+};
+
+enum class ThreadState : std::uint8_t {
+  inactive,  // never started, or finished and reusable
+  ready,     // runnable (the running thread is ready too)
+  blocked,   // waiting on an object, a sleep or a join
+  dead,      // finished or aborted
+};
+
+// The architecture's saved context is the first base, at offset 0: the context switch reaches it
+// straight from the Thread pointer in ward_switch_state.
+class Thread : private arch::Context, public Linked<struct SchedTag>, public TimeoutEntry {
+ public:
+  using Entry = void (*)(void* arg);
+
+  constexpr Thread() : TimeoutEntry{&on_timeout} {}
+  Thread(const Thread&) = delete;
+  Thread& operator=(const Thread&) = delete;
+
+  // Prepares the thread; it does not run until start(). A dead thread may be created again.
+  Status create(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name);
+  // Makes a created thread runnable.
+  Status start();
+  // create() + start().
+  Status start(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name) {
+    if (auto s = create(stack, entry, arg, priority, name); !s) {
+      return s;
+    }
+    return start();
+  }
+
+  // Waits until the thread has finished or been aborted.
+  Status join(Timeout timeout);
+  // Stops the thread wherever it is (running, ready or blocked). Mutexes it holds are released.
+  Status abort();
+
+  const char* name() const { return name_; }
+  ThreadState state() const { return state_; }
+  Priority priority() const { return priority_; }
+  Priority base_priority() const { return base_priority_; }
+  Status set_priority(Priority p);
+  // Bytes of stack never touched so far (the high-water mark, from the fill pattern).
+  std::size_t stack_unused() const;
+  std::span<std::byte> stack() const { return stack_; }
+
+  arch::Context& context() { return *this; }
+
+  // Kernel objects' per-wait data (the item a blocked sender offers, where a receiver wants it).
+  void* wait_data() const { return wait_data_; }
+  void set_wait_data(void* p) { wait_data_ = p; }
+
+ private:
+  friend class kernel::Scheduler;
+  friend class Mutex;
+  friend class kernel::WaitQueue;
+  friend struct kernel::Waiter;
+
+  static void on_timeout(TimeoutEntry& entry);
+  static void run(void* self);
+
+  Entry entry_ = nullptr;
+  void* arg_ = nullptr;
+  const char* name_ = "";
+  std::span<std::byte> stack_{};
+  Priority base_priority_{};
+  Priority priority_{};  // base or inherited, whichever is higher
+  ThreadState state_ = ThreadState::inactive;
+
+  // Set while blocked: where the thread waits, and the outcome its waker leaves for it.
+  kernel::WaitQueue* wait_queue_ = nullptr;
+  Mutex* blocked_on_mutex_ = nullptr;
+  Error wait_error_{};
+  bool wait_ok_ = false;
+  void* wait_data_ = nullptr;         // object-specific: a queue item, event-flag request
+  Mutex* held_mutexes_ = nullptr;     // singly linked through Mutex::next_held_
+  kernel::WaitQueue joiners_;
+  Instant slice_start_{};
+};
+
+namespace this_thread {
+Thread& current();
+// Lets the other ready threads of the same priority run first.
+void yield();
+Status sleep_for(Duration d);
+Status sleep_until(Instant t);
+}  // namespace this_thread
+
+}  // namespace ward

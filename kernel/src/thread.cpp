@@ -1,0 +1,208 @@
+#include "ward/kernel/thread.hpp"
+
+#include <cstring>
+
+#include "ward/board.hpp"
+#include "ward/kernel/mutex.hpp"
+#include "ward/kernel/scheduler.hpp"
+#include "ward/panic.hpp"
+
+namespace ward {
+namespace {
+using kernel::KernelLock;
+using kernel::scheduler;
+
+// Fill pattern of unused stack, for the high-water mark.
+constexpr std::byte kStackFill{0xa5};
+}  // namespace
+
+Status Thread::create(std::span<std::byte> stack, Entry entry, void* arg, Priority priority,
+                      const char* name) {
+  if (entry == nullptr || !priority.valid() || stack.size() < 256) {
+    return fail(Error::invalid_argument);
+  }
+  KernelLock lock;
+  if (state_ != ThreadState::inactive && state_ != ThreadState::dead) {
+    return fail(Error::invalid_state);
+  }
+  entry_ = entry;
+  arg_ = arg;
+  name_ = name != nullptr ? name : "";
+  stack_ = stack;
+  base_priority_ = priority_ = priority;
+  wait_queue_ = nullptr;
+  blocked_on_mutex_ = nullptr;
+  held_mutexes_ = nullptr;
+  if constexpr (config::stack_usage) {
+    std::memset(stack.data(), static_cast<int>(kStackFill), stack.size());
+  }
+  arch::init_context(context(), stack.data(), stack.size(), &Thread::run, this);
+  state_ = ThreadState::inactive;
+  return {};
+}
+
+Status Thread::start() {
+  KernelLock lock;
+  if (state_ != ThreadState::inactive || entry_ == nullptr) {
+    return fail(Error::invalid_state);
+  }
+  scheduler().make_ready(*this);
+  return {};
+}
+
+void Thread::run(void* self_ptr) {
+  auto& self = *static_cast<Thread*>(self_ptr);
+  self.entry_(self.arg_);
+  KernelLock lock;
+  scheduler().finish(self);
+  arch::exit_current_thread();
+}
+
+Status Thread::join(Timeout timeout) {
+  KernelLock lock;
+  if (this == scheduler().current()) {
+    return fail(Error::deadlock);
+  }
+  if (state_ == ThreadState::dead) {
+    return {};
+  }
+  if (state_ == ThreadState::inactive) {
+    return fail(Error::invalid_state);
+  }
+  if (timeout.is_none()) {
+    return fail(Error::would_block);
+  }
+  if (arch::in_isr()) {
+    return fail(Error::in_isr);
+  }
+  return scheduler().block_current(lock, &joiners_, timeout);
+}
+
+Status Thread::abort() {
+  KernelLock lock;
+  if (state_ == ThreadState::dead || state_ == ThreadState::inactive) {
+    return fail(Error::invalid_state);
+  }
+  const bool self = this == scheduler().current() && !arch::in_isr();
+  scheduler().finish(*this);
+  if (self) {
+    arch::exit_current_thread();
+  }
+  arch::thread_aborted(context());
+  return {};
+}
+
+Status Thread::set_priority(Priority p) {
+  if (!p.valid() || p.level == Priority::kIdle) {
+    return fail(Error::invalid_argument);
+  }
+  KernelLock lock;
+  base_priority_ = p;
+  Mutex::update_priority(*this);
+  return {};
+}
+
+std::size_t Thread::stack_unused() const {
+  if constexpr (!config::stack_usage) {
+    return 0;
+  }
+  // The stack grows down: untouched fill bytes remain at the low end.
+  std::size_t n = 0;
+  while (n < stack_.size() && stack_[n] == kStackFill) {
+    ++n;
+  }
+  return n;
+}
+
+void Thread::on_timeout(TimeoutEntry& entry) {
+  auto& t = static_cast<Thread&>(entry);
+  scheduler().wake(t, fail(Error::timeout));
+}
+
+namespace this_thread {
+
+Thread& current() { return *kernel::scheduler().current(); }
+
+void yield() {
+  KernelLock lock;
+  scheduler().yield_current();
+}
+
+Status sleep_until(Instant t) {
+  if (arch::in_isr()) {
+    return fail(Error::in_isr);
+  }
+  KernelLock lock;
+  auto s = scheduler().block_current(lock, nullptr, Timeout::until(t));
+  // Nobody wakes a sleeper early: the timeout is the normal end of a sleep.
+  if (!s && s.error() == Error::timeout) {
+    return {};
+  }
+  return s;
+}
+
+Status sleep_for(Duration d) {
+  if (arch::in_isr()) {
+    return fail(Error::in_isr);
+  }
+  KernelLock lock;
+  auto s = scheduler().block_current(lock, nullptr, Timeout::after(d.ticks() > 0 ? d : Duration::ticks(1)));
+  if (!s && s.error() == Error::timeout) {
+    return {};
+  }
+  return s;
+}
+
+}  // namespace this_thread
+
+// ---- Kernel start ------------------------------------------------------------------------------
+
+namespace kernel {
+namespace {
+ThreadStack<config::idle_stack_size> idle_stack;
+constinit Thread idle_thread;
+ThreadStack<config::main_thread_stack_size> main_stack;
+constinit Thread main_thread;
+
+void idle_loop(void*) {
+  for (;;) {
+    arch::idle();
+  }
+}
+
+void main_entry(void* app_main) {
+  const int status = reinterpret_cast<int (*)()>(app_main)();
+  board::exit(status);
+}
+}  // namespace
+
+void start(int (*app_main)()) {
+  const bool started =
+      idle_thread.start(idle_stack.span(), &idle_loop, nullptr, Priority{Priority::kIdle}, "idle") &&
+      main_thread.start(main_stack.span(), &main_entry, reinterpret_cast<void*>(app_main),
+                        Priority{static_cast<std::uint8_t>(config::main_thread_priority)}, "main");
+  kassert(started, "kernel threads");
+  scheduler().start();
+}
+
+void Scheduler::prepare_start() {
+  ward_switch_state.current = nullptr;
+  ward_switch_state.next = ready_.highest();
+  arch::timer_init();
+  arm_timer();
+}
+
+void Scheduler::start() {
+  (void)arch::irq_lock();
+  prepare_start();
+  arch::start_scheduler();
+}
+
+}  // namespace kernel
+
+Instant now() {
+  kernel::KernelLock lock;
+  return kernel::scheduler().now();
+}
+
+}  // namespace ward
