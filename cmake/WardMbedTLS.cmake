@@ -1,0 +1,117 @@
+# Mbed TLS 3.6 LTS, built from the pinned, checksum-verified source in the cache (never from the
+# repository) as one static library per preset: `ward_mbedtls`.
+#
+# - cmake/mbedtls.pin names the release and the SHA-256 of Debian's orig tarball.
+# - scripts/fetch-mbedtls.sh (run by `./ward setup` and every `./ward` command) downloads it,
+#   verifies it and unpacks it to <cache>/mbedtls-<version>, writing the verified checksum to
+#   <cache>/mbedtls-<version>/.ward-verified-sha256. Configuring fails unless that stamp matches
+#   the pin, so a build never uses unverified or stale source.
+# - Only the crypto part is compiled (no TLS, X.509, networking, file system, timing), configured
+#   by lib/crypto/config/ward_mbedtls_config.h; Ward's glue (lib/crypto/src) is linked in.
+#
+# Sets WARD_MBEDTLS_VERSION and WARD_MBEDTLS_SOURCE_DIR (for the SBOM).
+
+set(WARD_MBEDTLS_PIN ${CMAKE_SOURCE_DIR}/cmake/mbedtls.pin)
+set_property(DIRECTORY ${CMAKE_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${WARD_MBEDTLS_PIN})
+
+# The pin: KEY=VALUE lines (the same file the fetch script sources).
+file(STRINGS ${WARD_MBEDTLS_PIN} _ward_pin_lines REGEX "^[A-Z0-9_]+=")
+foreach(_line IN LISTS _ward_pin_lines)
+  if(_line MATCHES "^([A-Z0-9_]+)=(.*)$")
+    set(_ward_pin_${CMAKE_MATCH_1} "${CMAKE_MATCH_2}")
+  endif()
+endforeach()
+foreach(_key MBEDTLS_VERSION MBEDTLS_ORIG_SHA256)
+  if(NOT _ward_pin_${_key})
+    message(FATAL_ERROR "${WARD_MBEDTLS_PIN} does not set ${_key}")
+  endif()
+endforeach()
+
+# The cache directory: WARD_CACHE (CMake variable or environment, as for the fetch script), else
+# <repo>/.cache.
+if(DEFINED WARD_CACHE AND NOT WARD_CACHE STREQUAL "")
+  set(_ward_cache ${WARD_CACHE})
+elseif(DEFINED ENV{WARD_CACHE} AND NOT "$ENV{WARD_CACHE}" STREQUAL "")
+  set(_ward_cache $ENV{WARD_CACHE})
+else()
+  set(_ward_cache ${CMAKE_SOURCE_DIR}/.cache)
+endif()
+
+set(WARD_MBEDTLS_VERSION ${_ward_pin_MBEDTLS_VERSION})
+set(WARD_MBEDTLS_SOURCE_DIR ${_ward_cache}/mbedtls-${WARD_MBEDTLS_VERSION})
+set(_ward_stamp ${WARD_MBEDTLS_SOURCE_DIR}/.ward-verified-sha256)
+
+set(_ward_verified "")
+if(EXISTS ${_ward_stamp})
+  file(READ ${_ward_stamp} _ward_verified)
+  string(STRIP "${_ward_verified}" _ward_verified)
+  # Re-configure when the source is re-fetched.
+  set_property(DIRECTORY ${CMAKE_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_ward_stamp})
+endif()
+if(NOT _ward_verified STREQUAL _ward_pin_MBEDTLS_ORIG_SHA256)
+  if(_ward_verified STREQUAL "")
+    set(_ward_why "no verified source at ${WARD_MBEDTLS_SOURCE_DIR} (missing ${_ward_stamp})")
+  else()
+    set(_ward_why "the source at ${WARD_MBEDTLS_SOURCE_DIR} was verified against SHA-256 "
+                  "${_ward_verified}, but cmake/mbedtls.pin expects ${_ward_pin_MBEDTLS_ORIG_SHA256}")
+  endif()
+  string(JOIN "" _ward_why ${_ward_why})
+  message(FATAL_ERROR
+    "Mbed TLS ${WARD_MBEDTLS_VERSION}: ${_ward_why}.\n"
+    "Run `./ward setup` (or scripts/fetch-mbedtls.sh) to fetch and verify the pinned source, "
+    "then configure again.")
+endif()
+
+# The crypto part of library/*.c. Everything TLS, X.509, networking, file-system or timing related
+# is left out; modules switched off in the config compile to nothing.
+file(GLOB _ward_mbedtls_sources ${WARD_MBEDTLS_SOURCE_DIR}/library/*.c)
+list(FILTER _ward_mbedtls_sources EXCLUDE REGEX
+     "/library/(ssl_[^/]*|x509[^/]*|net_sockets|debug|mps_[^/]*|pkcs7|psa_its_file|timing)\\.c$")
+if(NOT _ward_mbedtls_sources)
+  message(FATAL_ERROR "No Mbed TLS sources found in ${WARD_MBEDTLS_SOURCE_DIR}/library")
+endif()
+
+# The API seen by users and by Ward's glue: headers, Ward's config, and the build flavour. The
+# config changes with WARD_HOST_BUILD, so users must see the same definition as the library.
+# Mbed TLS's headers are SYSTEM includes: their macros (C casts, etc.) would otherwise trip Ward's
+# -Werror warnings in the code that uses them.
+add_library(ward_mbedtls_api INTERFACE)
+target_include_directories(ward_mbedtls_api SYSTEM INTERFACE ${WARD_MBEDTLS_SOURCE_DIR}/include)
+target_include_directories(ward_mbedtls_api INTERFACE
+  ${CMAKE_SOURCE_DIR}/lib/crypto/config ${CMAKE_SOURCE_DIR}/lib/crypto/include)
+target_compile_definitions(ward_mbedtls_api INTERFACE MBEDTLS_CONFIG_FILE="ward_mbedtls_config.h")
+if(WARD_IS_HOST)
+  target_compile_definitions(ward_mbedtls_api INTERFACE WARD_HOST_BUILD)
+endif()
+
+# Ward's glue (entropy hook, heap, init), with Ward's own warning flags. It is built once per
+# preset, so it must not see an image's configuration (ward/config.hpp); it only needs the board
+# contract and the console (ward/board.hpp, ward/print.hpp, ward/fmt.hpp), which every image's core
+# provides.
+add_library(ward_mbedtls_glue OBJECT ${CMAKE_SOURCE_DIR}/lib/crypto/src/mbedtls_platform.cpp)
+target_link_libraries(ward_mbedtls_glue PRIVATE ward_mbedtls_api)
+target_include_directories(ward_mbedtls_glue PRIVATE
+  ${CMAKE_SOURCE_DIR}/kernel/include ${CMAKE_SOURCE_DIR}/lib/base/include)
+ward_code_flags(ward_mbedtls_glue)
+
+add_library(ward_mbedtls STATIC ${_ward_mbedtls_sources} $<TARGET_OBJECTS:ward_mbedtls_glue>)
+target_link_libraries(ward_mbedtls PUBLIC ward_mbedtls_api)
+target_include_directories(ward_mbedtls PRIVATE ${WARD_MBEDTLS_SOURCE_DIR}/library)
+# Third-party code: never -Werror, and its warnings are not ours to fix.
+target_compile_options(ward_mbedtls PRIVATE -w)
+if(NOT WARD_IS_HOST)
+  # CPU flags and -Os come from the toolchain file and MinSizeRel; let --gc-sections drop every
+  # function and object an image does not use.
+  target_compile_options(ward_mbedtls PRIVATE -ffunction-sections -fdata-sections)
+endif()
+if(WARD_SANITIZER_FLAGS)
+  target_compile_options(ward_mbedtls PRIVATE ${WARD_SANITIZER_FLAGS})
+  target_link_options(ward_mbedtls INTERFACE ${WARD_SANITIZER_FLAGS})
+endif()
+
+unset(_ward_pin_lines)
+unset(_ward_cache)
+unset(_ward_stamp)
+unset(_ward_verified)
+unset(_ward_why)
+unset(_ward_mbedtls_sources)
