@@ -25,9 +25,11 @@ Status Thread::create(std::span<std::byte> stack, Entry entry, void* arg, Priori
   if (state_ != ThreadState::inactive && state_ != ThreadState::dead) {
     return fail(Error::invalid_state);
   }
+  set_expire(&on_timeout);
+  joiners_.init();  // nobody can be waiting: the thread is new or dead
   entry_ = entry;
   arg_ = arg;
-  name_ = name != nullptr ? name : "";
+  name_ = name;
   stack_ = stack;
   base_priority_ = priority_ = priority;
   wait_queue_ = nullptr;
@@ -39,6 +41,14 @@ Status Thread::create(std::span<std::byte> stack, Entry entry, void* arg, Priori
   arch::init_context(context(), stack.data(), stack.size(), &Thread::run, this);
   state_ = ThreadState::inactive;
   return {};
+}
+
+Status Thread::start(std::span<std::byte> stack, Entry entry, void* arg, Priority priority,
+                     const char* name) {
+  if (auto s = create(stack, entry, arg, priority, name); !s) {
+    return s;
+  }
+  return start();
 }
 
 Status Thread::start() {
@@ -142,15 +152,8 @@ Status sleep_until(Instant t) {
 }
 
 Status sleep_for(Duration d) {
-  if (arch::in_isr()) {
-    return fail(Error::in_isr);
-  }
-  KernelLock lock;
-  auto s = scheduler().block_current(lock, nullptr, Timeout::after(d.ticks() > 0 ? d : Duration::ticks(1)));
-  if (!s && s.error() == Error::timeout) {
-    return {};
-  }
-  return s;
+  // At least one count, so a sleep always lets the others run.
+  return sleep_until(now() + (d.ticks() > 0 ? d : Duration::ticks(1)));
 }
 
 }  // namespace this_thread

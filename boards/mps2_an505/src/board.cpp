@@ -39,19 +39,20 @@ std::string_view name() { return "mps2-an505"; }
 // QEMU models no TRNG. The only unpredictable input an emulated AN505 has is the host's clock,
 // read through semihosting (nanoseconds since an arbitrary point): it differs on every boot but
 // an attacker who can observe the host could estimate it. Good enough for a canary under
-// emulation; a real board must use its TRNG here. Mixed with a 64-bit finaliser so every bit of
-// the clock affects every bit of the result.
+// emulation; a real board must use its TRNG here. Mixed with a 32-bit finaliser (MurmurHash3's)
+// so every bit of the clock affects every bit of the result.
 std::uint32_t entropy32() {
-  std::uint64_t x = 0x9e3779b97f4a7c15u;
+  std::uint64_t clock = 0;
   if constexpr (config::semihosting) {
-    x ^= arm::semihost::elapsed();
+    clock = arm::semihost::elapsed();
   }
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9u;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebu;
-  x ^= x >> 31;
-  return static_cast<std::uint32_t>(x ^ (x >> 32));
+  std::uint32_t x = static_cast<std::uint32_t>(clock) ^ static_cast<std::uint32_t>(clock >> 32) ^ 0x9e3779b9u;
+  x ^= x >> 16;
+  x *= 0x85ebca6bu;
+  x ^= x >> 13;
+  x *= 0xc2b2ae35u;
+  x ^= x >> 16;
+  return x;
 }
 
 }  // namespace ward::board

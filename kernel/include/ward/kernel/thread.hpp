@@ -57,7 +57,8 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
  public:
   using Entry = void (*)(void* arg);
 
-  constexpr Thread() : TimeoutEntry{&on_timeout} {}
+  // All-zero until create(), so threads declared at namespace scope cost no ROM image (.bss).
+  constexpr Thread() : TimeoutEntry{nullptr}, joiners_{ListHead::Deferred{}} {}
   Thread(const Thread&) = delete;
   Thread& operator=(const Thread&) = delete;
 
@@ -66,19 +67,14 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   // Makes a created thread runnable.
   Status start();
   // create() + start().
-  Status start(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name) {
-    if (auto s = create(stack, entry, arg, priority, name); !s) {
-      return s;
-    }
-    return start();
-  }
+  Status start(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name);
 
   // Waits until the thread has finished or been aborted.
   Status join(Timeout timeout);
   // Stops the thread wherever it is (running, ready or blocked). Mutexes it holds are released.
   Status abort();
 
-  const char* name() const { return name_; }
+  const char* name() const { return name_ != nullptr ? name_ : ""; }
   ThreadState state() const { return state_; }
   Priority priority() const { return priority_; }
   Priority base_priority() const { return base_priority_; }
@@ -104,10 +100,10 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
 
   Entry entry_ = nullptr;
   void* arg_ = nullptr;
-  const char* name_ = "";
+  const char* name_ = nullptr;
   std::span<std::byte> stack_{};
-  Priority base_priority_{};
-  Priority priority_{};  // base or inherited, whichever is higher
+  Priority base_priority_{0};
+  Priority priority_{0};  // base or inherited, whichever is higher
   ThreadState state_ = ThreadState::inactive;
 
   // Set while blocked: where the thread waits, and the outcome its waker leaves for it.

@@ -20,6 +20,11 @@ class TimeoutEntry : public Linked<struct TimeoutTag> {
  public:
   using Expire = void (*)(TimeoutEntry&);
   explicit constexpr TimeoutEntry(Expire expire) : expire_{expire} {}
+
+ protected:
+  void set_expire(Expire expire) { expire_ = expire; }
+
+ public:
   bool pending() const { return Linked<TimeoutTag>::linked(); }
   Instant deadline() const { return deadline_; }
 

@@ -8,6 +8,9 @@ namespace kernel {
 
 class WaitQueue {
  public:
+  WaitQueue() = default;
+  constexpr explicit WaitQueue(ListHead::Deferred d) : list_{d} {}
+  void init() { list_.init(); }
   bool empty() const { return list_.empty(); }
   Thread* first() const;
   Thread* next(const Thread& t) const;

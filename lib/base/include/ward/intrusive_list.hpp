@@ -25,6 +25,10 @@ struct ListNode {
 class ListHead {
  public:
   ListHead() = default;
+  // A head left all-zero, for objects that should live in .bss: call init() before first use.
+  struct Deferred {};
+  constexpr explicit ListHead(Deferred) : sentinel_{nullptr, nullptr} {}
+  void init() { sentinel_.next = sentinel_.prev = &sentinel_; }
   ListHead(const ListHead&) = delete;
   ListHead& operator=(const ListHead&) = delete;
 
