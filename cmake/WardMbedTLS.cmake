@@ -88,7 +88,7 @@ endif()
 # preset, so it must not see an image's configuration (ward/config.hpp); it only needs the board
 # contract and the console (ward/board.hpp, ward/print.hpp, ward/fmt.hpp), which every image's core
 # provides.
-add_library(ward_mbedtls_glue OBJECT ${CMAKE_SOURCE_DIR}/lib/crypto/src/mbedtls_platform.cpp)
+add_library(ward_mbedtls_glue OBJECT ${CMAKE_SOURCE_DIR}/lib/crypto/src/crypto_platform.cpp)
 target_link_libraries(ward_mbedtls_glue PRIVATE ward_mbedtls_api)
 target_include_directories(ward_mbedtls_glue PRIVATE
   ${CMAKE_SOURCE_DIR}/kernel/include ${CMAKE_SOURCE_DIR}/lib/base/include)

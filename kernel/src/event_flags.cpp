@@ -33,14 +33,8 @@ Result<std::uint32_t> EventFlags::wait(std::uint32_t mask, Wait mode, bool clear
     }
     return seen;
   }
-  if (timeout.is_none()) {
-    return fail(Error::would_block);
-  }
-  if (arch::in_isr()) {
-    return fail(Error::in_isr);
-  }
   scheduler().current()->set_wait_data(&request);
-  if (auto s = scheduler().block_current(lock, &waiters_, timeout); !s) {
+  if (auto s = scheduler().wait(lock, &waiters_, timeout); !s) {
     return fail(s.error());
   }
   return request.seen;

@@ -21,14 +21,8 @@ Status QueueCore::send(const void* item, Timeout timeout) {
     ++count_;
     return {};
   }
-  if (timeout.is_none()) {
-    return fail(Error::would_block);
-  }
-  if (arch::in_isr()) {
-    return fail(Error::in_isr);
-  }
   scheduler().current()->set_wait_data(const_cast<void*>(item));
-  return scheduler().block_current(lock, &senders_, timeout);
+  return scheduler().wait(lock, &senders_, timeout);
 }
 
 Status QueueCore::receive(void* item, Timeout timeout) {
@@ -47,14 +41,8 @@ Status QueueCore::receive(void* item, Timeout timeout) {
     }
     return {};
   }
-  if (timeout.is_none()) {
-    return fail(Error::would_block);
-  }
-  if (arch::in_isr()) {
-    return fail(Error::in_isr);
-  }
   scheduler().current()->set_wait_data(item);
-  return scheduler().block_current(lock, &receivers_, timeout);
+  return scheduler().wait(lock, &receivers_, timeout);
 }
 
 }  // namespace ward::kernel

@@ -12,13 +12,7 @@ Status Semaphore::take(Timeout timeout) {
     --count_;
     return {};
   }
-  if (timeout.is_none()) {
-    return fail(Error::would_block);
-  }
-  if (arch::in_isr()) {
-    return fail(Error::in_isr);
-  }
-  return scheduler().block_current(lock, &waiters_, timeout);
+  return scheduler().wait(lock, &waiters_, timeout);
 }
 
 Status Semaphore::give() {

@@ -79,13 +79,7 @@ Status Thread::join(Timeout timeout) {
   if (state_ == ThreadState::inactive) {
     return fail(Error::invalid_state);
   }
-  if (timeout.is_none()) {
-    return fail(Error::would_block);
-  }
-  if (arch::in_isr()) {
-    return fail(Error::in_isr);
-  }
-  return scheduler().block_current(lock, &joiners_, timeout);
+  return scheduler().wait(lock, &joiners_, timeout);
 }
 
 Status Thread::abort() {

@@ -95,6 +95,17 @@ class Scheduler {
     suspend_current(queue, timeout);
     return wait_for_wake(lock);
   }
+  // The common end of every blocking call whose object was not available: refuse when the caller
+  // may not wait (Timeout::none, or an interrupt handler), otherwise block.
+  Status wait(KernelLock& lock, WaitQueue* queue, Timeout timeout) {
+    if (timeout.is_none()) {
+      return fail(Error::would_block);
+    }
+    if (arch::in_isr()) {
+      return fail(Error::in_isr);
+    }
+    return block_current(lock, queue, timeout);
+  }
   // The two halves of block_current, for callers with work to do in between (the mutex passes
   // its priority on to the owner before the switch).
   void suspend_current(WaitQueue* queue, Timeout timeout);
