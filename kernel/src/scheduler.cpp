@@ -23,6 +23,7 @@ constexpr Duration kTimeSlice = Duration::us(config::time_slice_us);
 void Scheduler::reschedule() {
   Thread* next = ready_.highest();
   if (next == nullptr) {
+    kassert(!started_, "no thread ready (the idle thread is gone)");
     return;  // before start: nothing is ready yet
   }
   // Pend a switch when the decision differs from the running thread, and also when it differs
@@ -161,11 +162,17 @@ void Scheduler::arm_timer() {
       next = slice_end < next ? slice_end : next;
     }
   }
-  arch::timer_set_deadline(next.ticks());
+  // Reprogramming restarts the counter (and loses a few counts): only when the deadline changes.
+  if (!armed_valid_ || next != armed_) {
+    armed_ = next;
+    armed_valid_ = true;
+    arch::timer_set_deadline(next.ticks());
+  }
 }
 
 void Scheduler::timer_interrupt() {
   KernelLock lock;
+  armed_valid_ = false;  // it fired (maybe early, at its longest period): always re-arm
   const Instant t = now();
   timeouts_.expire(t);
   if constexpr (kTimeSlicing) {
@@ -186,6 +193,8 @@ void Scheduler::timer_interrupt() {
 void Scheduler::reset() {
   std::construct_at(&ready_);
   std::construct_at(&timeouts_);
+  started_ = false;
+  armed_valid_ = false;
   ward_switch_state = {};
 }
 

@@ -18,13 +18,37 @@ constexpr std::byte kStackFill{0xa5};
 
 Status Thread::create(std::span<std::byte> stack, Entry entry, void* arg, Priority priority,
                       const char* name) {
+  // Level 0 belongs to the idle thread alone (created through create_idle).
+  if (priority.level == Priority::kIdle) {
+    return fail(Error::invalid_argument);
+  }
+  return prepare(stack, entry, arg, priority, name);
+}
+
+Status Thread::create_idle(std::span<std::byte> stack, Entry entry) {
+  return prepare(stack, entry, nullptr, Priority{Priority::kIdle}, "idle");
+}
+
+Status Thread::prepare(std::span<std::byte> stack, Entry entry, void* arg, Priority priority,
+                       const char* name) {
   if (entry == nullptr || !priority.valid() || stack.size() < 256) {
     return fail(Error::invalid_argument);
   }
-  KernelLock lock;
-  if (state_ != ThreadState::inactive && state_ != ThreadState::dead) {
-    return fail(Error::invalid_state);
+  {
+    KernelLock lock;
+    if (state_ != ThreadState::inactive && state_ != ThreadState::dead) {
+      return fail(Error::invalid_state);
+    }
+    state_ = ThreadState::inactive;
+    entry_ = nullptr;  // start() refuses until the thread is fully prepared
   }
+  // Filling the stack and building the first context need no lock: the thread is not runnable,
+  // and interrupts are not held off for as long as a stack takes to fill.
+  if constexpr (config::stack_usage) {
+    std::memset(stack.data(), static_cast<int>(kStackFill), stack.size());
+  }
+  arch::init_context(context(), stack.data(), stack.size(), &Thread::run, this);
+  KernelLock lock;
   set_expire(&on_timeout);
   joiners_.init();  // nobody can be waiting: the thread is new or dead
   entry_ = entry;
@@ -35,11 +59,6 @@ Status Thread::create(std::span<std::byte> stack, Entry entry, void* arg, Priori
   wait_queue_ = nullptr;
   blocked_on_mutex_ = nullptr;
   held_mutexes_ = nullptr;
-  if constexpr (config::stack_usage) {
-    std::memset(stack.data(), static_cast<int>(kStackFill), stack.size());
-  }
-  arch::init_context(context(), stack.data(), stack.size(), &Thread::run, this);
-  state_ = ThreadState::inactive;
   return {};
 }
 
@@ -83,21 +102,30 @@ Status Thread::join(Timeout timeout) {
 }
 
 Status Thread::abort() {
+  if (base_priority_.level == Priority::kIdle) {
+    return fail(Error::invalid_argument);  // the kernel cannot run without its idle thread
+  }
   KernelLock lock;
   if (state_ == ThreadState::dead || state_ == ThreadState::inactive) {
     return fail(Error::invalid_state);
   }
-  const bool self = this == scheduler().current() && !arch::in_isr();
+  const bool running = this == scheduler().current();
   scheduler().finish(*this);
-  if (self) {
+  if (running && !arch::in_isr()) {
     arch::exit_current_thread();
+  }
+  if (running) {
+    // Aborted from an interrupt while it was the running thread: it must not count as the
+    // running thread any more, or the next context switch would save its registers over
+    // whatever context the thread object gets next (a restart from this same handler).
+    ward_switch_state.current = nullptr;
   }
   arch::thread_aborted(context());
   return {};
 }
 
 Status Thread::set_priority(Priority p) {
-  if (!p.valid() || p.level == Priority::kIdle) {
+  if (!p.valid() || p.level == Priority::kIdle || base_priority_.level == Priority::kIdle) {
     return fail(Error::invalid_argument);
   }
   KernelLock lock;
@@ -128,6 +156,9 @@ namespace this_thread {
 Thread& current() { return *kernel::scheduler().current(); }
 
 void yield() {
+  if (arch::in_isr()) {
+    return;  // an interrupt has no place in a priority level to give up
+  }
   KernelLock lock;
   scheduler().yield_current();
 }
@@ -155,6 +186,11 @@ Status sleep_for(Duration d) {
 // ---- Kernel start ------------------------------------------------------------------------------
 
 namespace kernel {
+
+Status create_idle_thread(Thread& t, std::span<std::byte> stack, void (*entry)(void*)) {
+  return t.create_idle(stack, entry);
+}
+
 namespace {
 ThreadStack<config::idle_stack_size> idle_stack;
 constinit Thread idle_thread;
@@ -174,8 +210,9 @@ void main_entry(void* app_main) {
 }  // namespace
 
 void start(int (*app_main)()) {
+  arch::timer_init();  // before anything reads the time
   const bool started =
-      idle_thread.start(idle_stack.span(), &idle_loop, nullptr, Priority{Priority::kIdle}, "idle") &&
+      create_idle_thread(idle_thread, idle_stack.span(), &idle_loop) && idle_thread.start() &&
       main_thread.start(main_stack.span(), &main_entry, reinterpret_cast<void*>(app_main),
                         Priority{static_cast<std::uint8_t>(config::main_thread_priority)}, "main");
   kassert(started, "kernel threads");
@@ -185,7 +222,7 @@ void start(int (*app_main)()) {
 void Scheduler::prepare_start() {
   ward_switch_state.current = nullptr;
   ward_switch_state.next = ready_.highest();
-  arch::timer_init();
+  started_ = true;
   arm_timer();
 }
 

@@ -487,6 +487,53 @@ void thread_lifecycle_and_stack_usage() {
   SCENARIO_CHECK(static_cast<void*>(&threads[0].context()) == static_cast<void*>(&threads[0]));
 }
 
+
+// ---- Found in review: abort from an interrupt, idle protection, timers going out of scope -------
+
+int starts = 0;
+int old_incarnation_resumed = 0;
+Priority worker_priority{};
+
+void restartable_worker(void*) {
+  ++starts;
+  if (starts == 1) {
+    // A watchdog interrupt aborts this thread while it runs and restarts it at once.
+    raise_interrupt([](void*) {
+      SCENARIO_OK(threads[0].abort());
+      // (No this_thread::current() here: the aborted thread was the current one.)
+      SCENARIO_OK(threads[0].start(stacks[0].span(), &restartable_worker, nullptr, worker_priority, "worker"));
+    }, nullptr);
+    old_incarnation_resumed = 1;  // the aborted incarnation must never get here
+  }
+}
+
+void abort_and_restart_from_an_interrupt() {
+  starts = 0;
+  old_incarnation_resumed = 0;
+  worker_priority = relative(+1);
+  SCENARIO_OK(threads[0].start(stacks[0].span(), &restartable_worker, nullptr, worker_priority, "worker"));
+  SCENARIO_OK(threads[0].join(Timeout::forever()));
+  SCENARIO_CHECK(starts == 2);
+  SCENARIO_CHECK(old_incarnation_resumed == 0);
+}
+
+void priority_zero_belongs_to_idle() {
+  SCENARIO_ERR(threads[0].create(stacks[0].span(), &log_id, nullptr, Priority{Priority::kIdle}, "x"),
+               Error::invalid_argument);
+  raise_interrupt([](void*) { this_thread::yield(); }, nullptr);  // a no-op in an interrupt
+}
+
+void a_timer_out_of_scope_is_stopped() {
+  static int fired = 0;
+  fired = 0;
+  {
+    Timer t{[](Timer&, void*) { ++fired; }, nullptr};
+    SCENARIO_OK(t.start(Duration::ms(1)));
+  }  // destroyed while running
+  SCENARIO_OK(this_thread::sleep_for(Duration::ms(3)));
+  SCENARIO_CHECK(fired == 0);
+}
+
 }  // namespace
 
 const Scenario all[] = {
@@ -508,6 +555,9 @@ const Scenario all[] = {
     {"EventFlagsAnyAllAndClear", &event_flags_any_all_and_clear},
     {"TimersFireOnceOrPeriodically", &timers_fire_once_or_periodically},
     {"ThreadLifecycleAndStackUsage", &thread_lifecycle_and_stack_usage},
+    {"AbortAndRestartFromAnInterrupt", &abort_and_restart_from_an_interrupt},
+    {"PriorityZeroBelongsToIdle", &priority_zero_belongs_to_idle},
+    {"ATimerOutOfScopeIsStopped", &a_timer_out_of_scope_is_stopped},
 };
 const int count = sizeof all / sizeof all[0];
 

@@ -25,6 +25,12 @@ struct SoftwareFrame {
   std::uint32_t r4, r5, r6, r7, r8, r9, r10, r11, exc_return;
 };
 
+// PendSV saves r4-r11, EXC_RETURN and, for a thread with FPU state, s16-s31 below the hardware's
+// frame, through a register: the hardware does not check those stores against PSPLIM. The limit
+// therefore sits this far above the stack's real base, so that whenever the hardware's own
+// (checked) stacking succeeds, the software save still fits inside the stack.
+constexpr std::uint32_t kSoftwareSaveMax = (sizeof(SoftwareFrame) + 16 * 4 + 7) & ~7u;
+
 [[noreturn]] void thread_returned() {
   // Thread::run never returns; reaching this means a corrupted stack.
   for (;;) {
@@ -47,7 +53,7 @@ void init_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry
   hw->xpsr = kInitialXpsr;
   sw->exc_return = kExcReturnThreadPsp;
   ctx.sp = reinterpret_cast<std::uintptr_t>(sw);
-  ctx.psplim = config::hw_stack_limit ? reinterpret_cast<std::uintptr_t>(stack) : 0;
+  ctx.psplim = config::hw_stack_limit ? reinterpret_cast<std::uintptr_t>(stack) + kSoftwareSaveMax : 0;
 }
 
 void start_scheduler() {

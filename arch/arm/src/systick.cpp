@@ -19,9 +19,11 @@ using CVR = arm::Reg32<0xE000E018>;
 constexpr std::uint32_t kEnable = 1u << 0, kTickInt = 1u << 1, kProcessorClock = 1u << 2,
                         kCountFlag = 1u << 16;
 constexpr std::uint32_t kMaxPeriod = 1u << 24;
-// Shortest period programmed: a deadline closer than this fires a little late rather than being
-// missed while the counter restarts.
-constexpr std::uint32_t kMinPeriod = 32;
+// Shortest period programmed (51 us at 20 MHz): a deadline closer than this fires a little late.
+// It must exceed the longest time the timer interrupt can be held off (kernel critical sections,
+// PendSV, other handlers): COUNTFLAG records one wrap, so a handler late by more than a whole
+// period would lose time. Zephyr's SysTick driver uses the same bound.
+constexpr std::uint32_t kMinPeriod = 1024;
 
 std::uint64_t base = 0;           // timer counts at the start of the current period
 std::uint32_t period = kMaxPeriod;

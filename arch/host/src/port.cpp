@@ -186,7 +186,7 @@ int run_kernel(Body body, std::uint8_t main_priority) {
 
   auto* idle = std::construct_at(reinterpret_cast<Thread*>(idle_storage));
   auto* main = std::construct_at(reinterpret_cast<Thread*>(main_storage));
-  if (!idle->create(unused_stack.span(), &idle_entry, nullptr, Priority{Priority::kIdle}, "idle") ||
+  if (!kernel::create_idle_thread(*idle, unused_stack.span(), &idle_entry) ||
       !idle->start() ||
       !main->create(unused_stack.span(), &main_entry, nullptr, Priority{main_priority}, "main") ||
       !main->start()) {

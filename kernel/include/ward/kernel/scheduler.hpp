@@ -134,6 +134,9 @@ class Scheduler {
 
   ReadyQueue ready_;
   TimeoutList timeouts_;
+  bool started_ = false;
+  Instant armed_{};             // the deadline the timer is programmed for...
+  bool armed_valid_ = false;    // ...when this is set
 };
 
 extern Scheduler the_scheduler;

@@ -22,6 +22,11 @@
 namespace ward {
 
 class Mutex;
+class Thread;
+namespace kernel {
+// Creates the idle thread (the one thread at priority 0); for the kernel's start and ports.
+Status create_idle_thread(Thread& t, std::span<std::byte> stack, void (*entry)(void*));
+}
 
 // A scheduling priority: 0 (idle only) .. kLevels-1 (most urgent).
 struct Priority {
@@ -97,6 +102,10 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
 
   static void on_timeout(TimeoutEntry& entry);
   static void run(void* self);
+  Status prepare(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name);
+  // The kernel's idle thread: the only one at priority 0.
+  Status create_idle(std::span<std::byte> stack, Entry entry);
+  friend Status kernel::create_idle_thread(Thread& t, std::span<std::byte> stack, Entry entry);
 
   Entry entry_ = nullptr;
   void* arg_ = nullptr;

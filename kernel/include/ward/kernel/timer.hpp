@@ -14,6 +14,7 @@ class Timer : private TimeoutEntry {
   using Callback = void (*)(Timer& timer, void* arg);
 
   Timer(Callback callback, void* arg) : TimeoutEntry{&expired}, callback_{callback}, arg_{arg} {}
+  ~Timer() { stop(); }  // a timer that goes out of scope must not stay in the timeout list
   Timer(const Timer&) = delete;
   Timer& operator=(const Timer&) = delete;
 
