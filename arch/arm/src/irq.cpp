@@ -28,8 +28,16 @@ std::uint8_t priority_of(Level level) {
   return 0xc0;
 }
 
-volatile std::uint32_t& word(std::uintptr_t base, unsigned line) {
-  return *reinterpret_cast<volatile std::uint32_t*>(base + 4 * (line / 32));
+// Sets the line's bit in one of the NVIC's one-bit-per-line register banks (ISER, ICER, ISPR).
+void set_line_bit(std::uintptr_t bank, unsigned line) {
+  *reinterpret_cast<volatile std::uint32_t*>(bank + 4 * (line / 32)) = 1u << (line % 32);
+}
+
+// Disabling and pending must have taken effect before the caller goes on.
+void set_line_bit_and_sync(std::uintptr_t bank, unsigned line) {
+  set_line_bit(bank, line);
+  arm::dsb();
+  arm::isb();
 }
 }  // namespace
 
@@ -38,7 +46,7 @@ Status connect(unsigned line, Handler handler, void* arg, Level level) {
     return fail(Error::invalid_argument);
   }
   arch::IrqState s = arch::irq_lock();
-  word(kIcer, line) = 1u << (line % 32);
+  set_line_bit(kIcer, line);
   slots[line] = {handler, arg};
   *reinterpret_cast<volatile std::uint8_t*>(kIpr + line) = priority_of(level);
   arch::irq_unlock(s);
@@ -49,9 +57,7 @@ Status disconnect(unsigned line) {
   if (line >= config::num_irqs) {
     return fail(Error::invalid_argument);
   }
-  word(kIcer, line) = 1u << (line % 32);
-  arm::dsb();
-  arm::isb();
+  set_line_bit_and_sync(kIcer, line);
   slots[line] = {};
   return {};
 }
@@ -60,7 +66,7 @@ Status enable(unsigned line) {
   if (line >= config::num_irqs || slots[line].handler == nullptr) {
     return fail(Error::invalid_argument);
   }
-  word(kIser, line) = 1u << (line % 32);
+  set_line_bit(kIser, line);
   return {};
 }
 
@@ -68,9 +74,7 @@ Status disable(unsigned line) {
   if (line >= config::num_irqs) {
     return fail(Error::invalid_argument);
   }
-  word(kIcer, line) = 1u << (line % 32);
-  arm::dsb();
-  arm::isb();
+  set_line_bit_and_sync(kIcer, line);
   return {};
 }
 
@@ -78,9 +82,7 @@ Status trigger(unsigned line) {
   if (line >= config::num_irqs) {
     return fail(Error::invalid_argument);
   }
-  word(kIspr, line) = 1u << (line % 32);
-  arm::dsb();
-  arm::isb();
+  set_line_bit_and_sync(kIspr, line);
   return {};
 }
 
