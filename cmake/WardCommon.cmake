@@ -37,6 +37,13 @@ else()
     -ffreestanding -fno-common -ffunction-sections -fdata-sections
     -fno-unwind-tables -fno-asynchronous-unwind-tables
     $<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit>)
+  # Link-time optimisation across the kernel, port, board and application: the kernel's small
+  # functions inline into their callers across files. Measured on samples/minimal and kernel_bench:
+  # about 25% less ROM and every benchmark faster. Symbols used only from assembly carry [[gnu::used]].
+  option(WARD_LTO "Link-time optimisation of firmware images" ON)
+  if(WARD_LTO)
+    set(WARD_LTO_FLAGS -flto)
+  endif()
 endif()
 
 if(WARD_SANITIZE)
@@ -49,8 +56,9 @@ add_compile_options(-ffile-prefix-map=${CMAKE_SOURCE_DIR}/=)
 
 # Applies Ward's flags to one of Ward's own targets.
 function(ward_code_flags target)
-  target_compile_options(${target} PRIVATE ${WARD_WARNING_FLAGS} ${WARD_LANGUAGE_FLAGS} ${WARD_SANITIZER_FLAGS})
-  if(WARD_SANITIZER_FLAGS)
-    target_link_options(${target} PRIVATE ${WARD_SANITIZER_FLAGS})
+  target_compile_options(${target} PRIVATE ${WARD_WARNING_FLAGS} ${WARD_LANGUAGE_FLAGS} ${WARD_SANITIZER_FLAGS}
+                                           ${WARD_LTO_FLAGS})
+  if(WARD_SANITIZER_FLAGS OR WARD_LTO_FLAGS)
+    target_link_options(${target} PRIVATE ${WARD_SANITIZER_FLAGS} ${WARD_LTO_FLAGS})
   endif()
 endfunction()

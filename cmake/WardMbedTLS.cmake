@@ -93,6 +93,8 @@ target_link_libraries(ward_mbedtls_glue PRIVATE ward_mbedtls_api)
 target_include_directories(ward_mbedtls_glue PRIVATE
   ${CMAKE_SOURCE_DIR}/kernel/include ${CMAKE_SOURCE_DIR}/lib/base/include)
 ward_code_flags(ward_mbedtls_glue)
+# Its objects go into a plain static archive, whose index cannot list LTO bytecode symbols.
+target_compile_options(ward_mbedtls_glue PRIVATE -fno-lto)
 
 add_library(ward_mbedtls STATIC ${_ward_mbedtls_sources} $<TARGET_OBJECTS:ward_mbedtls_glue>)
 target_link_libraries(ward_mbedtls PUBLIC ward_mbedtls_api)

@@ -6,8 +6,12 @@
 
 namespace ward {
 
-void panic(std::string_view reason, const char* file, int line) {
-  print("*** KERNEL PANIC: ", reason, "\n    at ", file, ':', line, '\n');
+void panic(const char* reason, const char* file, int line) {
+  if constexpr (!config::assert_messages) {
+    reason = nullptr;  // also for direct panic() calls: their strings go when nothing reads them
+  }
+  print("*** KERNEL PANIC: ", reason != nullptr ? reason : "(message not built in)", "\n    at ", file, ':',
+        line, '\n');
   board::exit(static_cast<int>(ExitStatus::panic));
 }
 

@@ -5,7 +5,7 @@
 
 #include "ward/panic.hpp"
 
-WardSwitchState ward_switch_state{};
+[[gnu::used]] WardSwitchState ward_switch_state{};
 
 namespace ward::kernel {
 Scheduler the_scheduler;

@@ -45,6 +45,15 @@ volatile std::size_t overrun = 24;  // volatile: the compiler cannot see the ove
 }  // namespace
 WARD_TEST(RunnerSelftest, SmashesItsStack) { smash(); }
 
+#elif defined(WARD_SELFTEST_PANIC) || defined(WARD_SELFTEST_PANIC_TERSE)
+#include "ward/panic.hpp"
+namespace {
+volatile bool broken = true;  // volatile: the check cannot be folded away
+}
+// The terse image is built with CONFIG_WARD_ASSERT_MESSAGES=n: the check must still stop the
+// system and say where it failed.
+WARD_TEST(RunnerSelftest, BreaksAKernelInvariant) { ward::kassert(!broken, "selftest invariant"); }
+
 #elif defined(WARD_SELFTEST_EMPTY)
 // No test case at all: an image that runs nothing must not pass.
 

@@ -63,7 +63,8 @@ void start_scheduler() {
   request_switch();
   asm volatile(
       // The boot code's frames are no longer needed: give handlers the whole main stack.
-      "ldr r0, =0xE000ED08\n"  // VTOR: the initial MSP is the vector table's first word
+      "movw r0, #0xED08\n"  // VTOR: the initial MSP is the vector table's first word
+      "movt r0, #0xE000\n"
       "ldr r0, [r0]\n"
       "ldr r0, [r0]\n"
       "msr msp, r0\n"
@@ -87,7 +88,9 @@ void exit_current_thread() {
 
 extern "C" [[gnu::naked]] void ward_pendsv_handler() {
   asm volatile(
-      "ldr r3, =ward_switch_state\n"
+      // movw/movt rather than a literal pool: with LTO the pool could land out of reach.
+      "movw r3, #:lower16:ward_switch_state\n"
+      "movt r3, #:upper16:ward_switch_state\n"
       "ldr r1, [r3]\n"           // current (null before the first switch)
       "cbz r1, 1f\n"
       "mrs r0, psp\n"

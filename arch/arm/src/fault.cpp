@@ -37,9 +37,9 @@ std::string_view exception_name(std::uint32_t number) {
 
 }  // namespace
 
-extern "C" std::byte* const ward_fault_stack_top = fault_stack + sizeof fault_stack;
+extern "C" [[gnu::used]] std::byte* const ward_fault_stack_top = fault_stack + sizeof fault_stack;
 
-extern "C" [[noreturn]] void ward_fault_report(const ExceptionFrame* frame, std::uint32_t exc_return,
+extern "C" [[noreturn, gnu::used]] void ward_fault_report(const ExceptionFrame* frame, std::uint32_t exc_return,
                                                std::uint32_t ipsr) {
   using namespace ward::arm;
   const std::uint32_t cfsr = scb::CFSR::read();
@@ -73,7 +73,8 @@ extern "C" [[gnu::naked]] void ward_fault_entry() {
       "mrs r2, ipsr\n"
       "movs r3, #0\n"
       "msr msplim, r3\n"
-      "ldr r3, =ward_fault_stack_top\n"
+      "movw r3, #:lower16:ward_fault_stack_top\n"
+      "movt r3, #:upper16:ward_fault_stack_top\n"
       "ldr r3, [r3]\n"
       "mov sp, r3\n"
       "b ward_fault_report\n");

@@ -10,7 +10,7 @@
 
 // The compiler reads the canary from this symbol in every protected function.
 extern "C" {
-std::uintptr_t __stack_chk_guard = 0xe2dee396u;  // used only if the board has no entropy
+[[gnu::used]] std::uintptr_t __stack_chk_guard = 0xe2dee396u;  // used only if the board has no entropy
 }
 
 // Called once from reset, before any protected function whose frame could outlive the change.
@@ -25,7 +25,7 @@ extern "C" [[gnu::no_stack_protector]] void ward_stack_guard_init() {
   }
 }
 
-extern "C" [[noreturn]] void __stack_chk_fail() {
+extern "C" [[noreturn, gnu::used]] void __stack_chk_fail() {
   ward::print("*** STACK SMASHING DETECTED: a stack canary was overwritten\n");
   ward::board::exit(static_cast<int>(ward::ExitStatus::stack_smashed));
 }

@@ -22,7 +22,8 @@ void victim_entry(void*) {
       "mov r4, sp\n"
       "add r0, %0, #40\n"  // 40 bytes above the stack's lowest address
       "mov sp, r0\n"
-      "ldr r1, =0xE000ED04\n"  // ICSR.PENDSVSET: request a context switch
+      "movw r1, #0xED04\n"  // ICSR.PENDSVSET: request a context switch
+      "movt r1, #0xE000\n"
       "mov r2, #0x10000000\n"
       "str r2, [r1]\n"
       "dsb\n"
