@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "ward/board.hpp"
+#include "ward/kernel/isolation_core.hpp"
 #include "ward/kernel/mutex.hpp"
 #include "ward/kernel/scheduler.hpp"
 #include "ward/panic.hpp"
@@ -30,7 +31,7 @@ Status Thread::create_idle(std::span<std::byte> stack, Entry entry) {
 }
 
 Status Thread::prepare(std::span<std::byte> stack, Entry entry, void* arg, Priority priority,
-                       const char* name) {
+                       const char* name, const DomainView* domain) {
   if (entry == nullptr || !priority.valid() || stack.size() < 256) {
     return fail(Error::invalid_argument);
   }
@@ -47,7 +48,17 @@ Status Thread::prepare(std::span<std::byte> stack, Entry entry, void* arg, Prior
   if constexpr (config::stack_usage) {
     std::memset(stack.data(), static_cast<int>(kStackFill), stack.size());
   }
-  arch::init_context(context(), stack.data(), stack.size(), &Thread::run, this);
+  if constexpr (config::userspace) {
+    if (domain != nullptr) {
+      // A user thread starts at its own entry, unprivileged; it cannot run Thread::run, which
+      // touches kernel data, so its return goes through the thread_exit system call instead.
+      arch::init_user_context(context(), stack.data(), stack.size(), entry, arg, domain);
+    } else {
+      arch::init_context(context(), stack.data(), stack.size(), &Thread::run, this);
+    }
+  } else {
+    arch::init_context(context(), stack.data(), stack.size(), &Thread::run, this);
+  }
   KernelLock lock;
   set_expire(&on_timeout);
   joiners_.init();  // nobody can be waiting: the thread is new or dead
@@ -59,7 +70,16 @@ Status Thread::prepare(std::span<std::byte> stack, Entry entry, void* arg, Prior
   wait_queue_ = nullptr;
   blocked_on_mutex_ = nullptr;
   held_mutexes_ = nullptr;
+  domain_ = domain;
   return {};
+}
+
+Status Thread::create_user(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name,
+                           const DomainView& domain, FaultPolicy policy) {
+  if (priority.level == Priority::kIdle) {
+    return fail(Error::invalid_argument);
+  }
+  return kernel::Isolation::create_user(*this, stack, entry, arg, priority, name, domain, policy);
 }
 
 Status Thread::start(std::span<std::byte> stack, Entry entry, void* arg, Priority priority,
@@ -118,7 +138,7 @@ Status Thread::abort() {
     // Aborted from an interrupt while it was the running thread: it must not count as the
     // running thread any more, or the next context switch would save its registers over
     // whatever context the thread object gets next (a restart from this same handler).
-    ward_switch_state.current = nullptr;
+    arch::forget_running_thread();
   }
   arch::thread_aborted(context());
   return {};
@@ -220,7 +240,7 @@ void start(int (*app_main)()) {
 }
 
 void Scheduler::prepare_start() {
-  ward_switch_state.current = nullptr;
+  arch::forget_running_thread();
   ward_switch_state.next = ready_.highest();
   started_ = true;
   arm_timer();

@@ -3,33 +3,46 @@
 // Threads run in thread mode on the process stack (PSP); the kernel and handlers use the main
 // stack (MSP). A switch is requested by pending PendSV, the lowest-priority exception, so it
 // happens once every other handler has finished and the kernel lock is released. PendSV saves
-// r4-r11 and EXC_RETURN below the frame the hardware pushed, plus s16-s31 when the thread has an
-// active FPU context (lazy stacking: s0-s15 are then saved by the hardware on demand).
+// r4-r11 and EXC_RETURN into the outgoing thread's Context (kernel memory), plus s16-s31 when the
+// thread has an active FPU context (lazy stacking: s0-s15 are then saved by the hardware, into
+// the thread's own frame, with the thread's own privilege).
+//
+// With memory protection on, PendSV also loads the incoming thread's MPU region 1 (its stack for
+// a user thread, the 32-byte guard at the bottom of a privileged thread's stack) and CONTROL
+// (nPRIV), and reprograms the domain's partition regions only when a user thread of another
+// domain comes in. FPU registers left by a thread are cleared before a user thread without FPU
+// state runs, so no value crosses from one thread to a user thread.
+#include <cstddef>
 #include <cstdint>
 
+#include "ward/arch/arm/mpu.hpp"
 #include "ward/arch/arm/registers.hpp"
 #include "ward/arch/port.hpp"
+#include "ward/autoconf.h"
 #include "ward/config.hpp"
 #include "ward/kernel/scheduler.hpp"
 
 namespace ward::arch {
+
+static_assert(offsetof(Context, sp) == 36 && offsetof(Context, psplim) == 40);
+static_assert(offsetof(Context, mpu_rbar) == 44 && offsetof(Context, mpu_rlar) == 48);
+static_assert(offsetof(Context, control) == 52 && offsetof(Context, domain) == 56);
+static_assert(offsetof(Context, s16_s31) == 60);
+static_assert(offsetof(WardSwitchState, domain) == 8 && offsetof(WardSwitchState, fpu_dirty) == 12);
+
 namespace {
 // EXC_RETURN for a secure thread on PSP with a basic (integer-only) frame.
 constexpr std::uint32_t kExcReturnThreadPsp = 0xFFFFFFFD;
 constexpr std::uint32_t kInitialXpsr = 1u << 24;  // Thumb state
+constexpr std::uint32_t kControlPrivileged = 2;   // SPSEL: thread mode on PSP
+constexpr std::uint32_t kControlUser = 3;         // and nPRIV
 
 struct HardwareFrame {
   std::uint32_t r0, r1, r2, r3, r12, lr, pc, xpsr;
 };
-struct SoftwareFrame {
-  std::uint32_t r4, r5, r6, r7, r8, r9, r10, r11, exc_return;
-};
 
-// PendSV saves r4-r11, EXC_RETURN and, for a thread with FPU state, s16-s31 below the hardware's
-// frame, through a register: the hardware does not check those stores against PSPLIM. The limit
-// therefore sits this far above the stack's real base, so that whenever the hardware's own
-// (checked) stacking succeeds, the software save still fits inside the stack.
-constexpr std::uint32_t kSoftwareSaveMax = (sizeof(SoftwareFrame) + 16 * 4 + 7) & ~7u;
+constexpr bool kMpu = config::userspace || config::mpu_stack_guard;
+constexpr std::uint32_t kGuard = config::mpu_stack_guard ? 32 : 0;
 
 [[noreturn]] void thread_returned() {
   // Thread::run never returns; reaching this means a corrupted stack.
@@ -37,23 +50,55 @@ constexpr std::uint32_t kSoftwareSaveMax = (sizeof(SoftwareFrame) + 16 * 4 + 7) 
     asm volatile("udf #1");
   }
 }
-}  // namespace
 
-void init_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg) {
+HardwareFrame* initial_frame(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg) {
   auto top = reinterpret_cast<std::uintptr_t>(stack + size) & ~std::uintptr_t{7};
   auto* hw = reinterpret_cast<HardwareFrame*>(top) - 1;
-  auto* sw = reinterpret_cast<SoftwareFrame*>(hw) - 1;
-  // Registers a new thread starts with: zero, except what the frames below set.
-  for (auto* word = reinterpret_cast<volatile std::uint32_t*>(sw); word < reinterpret_cast<std::uint32_t*>(top); ++word) {
-    *word = 0;
-  }
+  // Registers a new thread starts with: zero, except what the frame below sets.
+  ctx = Context{};
+  *hw = HardwareFrame{};
   hw->r0 = reinterpret_cast<std::uintptr_t>(arg);
   hw->pc = reinterpret_cast<std::uintptr_t>(entry) & ~std::uintptr_t{1};
   hw->lr = reinterpret_cast<std::uintptr_t>(&thread_returned);
   hw->xpsr = kInitialXpsr;
-  sw->exc_return = kExcReturnThreadPsp;
-  ctx.sp = reinterpret_cast<std::uintptr_t>(sw);
-  ctx.psplim = config::hw_stack_limit ? reinterpret_cast<std::uintptr_t>(stack) + kSoftwareSaveMax : 0;
+  ctx.r4_r11_lr[8] = kExcReturnThreadPsp;
+  ctx.sp = reinterpret_cast<std::uintptr_t>(hw);
+  return hw;
+}
+}  // namespace
+
+void init_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg) {
+  initial_frame(ctx, stack, size, entry, arg);
+  const auto base = reinterpret_cast<std::uintptr_t>(stack);
+  // The guard is the stack's lowest 32 bytes: read-only, and below the hardware limit.
+  ctx.psplim = config::hw_stack_limit ? base + kGuard : 0;
+  ctx.control = kControlPrivileged;
+  if constexpr (config::mpu_stack_guard) {
+    ctx.mpu_rbar = mpu::rbar(base, mpu::kApPrivilegedReadOnly, true);
+    ctx.mpu_rlar = mpu::rlar(base + mpu::kGranule, mpu::kAttrNormal);
+  } else if constexpr (kMpu) {
+    ctx.mpu_rbar = 0;
+    ctx.mpu_rlar = 0;  // region 1 disabled
+  }
+}
+
+void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg,
+                       const void* domain) {
+  auto* hw = initial_frame(ctx, stack, size, entry, arg);
+  hw->lr = reinterpret_cast<std::uintptr_t>(&ward_user_thread_return);
+  const auto base = reinterpret_cast<std::uintptr_t>(stack);
+  ctx.psplim = base;  // always: a user thread's limit is part of its confinement
+  ctx.control = kControlUser;
+  ctx.domain = domain;
+  ctx.mpu_rbar = mpu::rbar(base, mpu::kApReadWriteAny, true);
+  ctx.mpu_rlar = mpu::rlar(base + size, mpu::kAttrNormal);
+}
+
+void forget_running_thread() {
+  ward_switch_state.current = nullptr;
+  if constexpr (kMpu) {
+    arm::Reg32<0xE000EDA0>::write(0);  // MPU_RLAR of region 1 (RNR is 1): disabled
+  }
 }
 
 void start_scheduler() {
@@ -86,30 +131,72 @@ void exit_current_thread() {
 
 }  // namespace ward::arch
 
+// Zeros loaded into s0-s31 when FPU values must not reach the incoming user thread.
+extern "C" [[gnu::used]] const std::uint32_t ward_fpu_zeros[32] = {};
+
+#define WARD_STR2(x) #x
+#define WARD_STR(x) WARD_STR2(x)
+
 extern "C" [[gnu::naked]] void ward_pendsv_handler() {
   asm volatile(
-      // movw/movt rather than a literal pool: with LTO the pool could land out of reach.
-      "movw r3, #:lower16:ward_switch_state\n"
-      "movt r3, #:upper16:ward_switch_state\n"
-      "ldr r1, [r3]\n"           // current (null before the first switch)
+      "ldr r3, =ward_switch_state\n"
+      "ldr r1, [r3]\n"             // current (null before the first switch, or when it died)
       "cbz r1, 1f\n"
       "mrs r0, psp\n"
-      "tst lr, #0x10\n"          // EXC_RETURN.FType == 0: the thread has FPU context
-      "it eq\n"
-      "vstmdbeq r0!, {s16-s31}\n"
-      "stmdb r0!, {r4-r11, lr}\n"
-      "str r0, [r1]\n"           // current->context.sp
+      "stmia r1, {r4-r11, lr}\n"
+      "str r0, [r1, #36]\n"        // current->sp
+      "tst lr, #0x10\n"            // EXC_RETURN.FType == 0: the thread has FPU context
+      "bne 1f\n"
+      "add r2, r1, #60\n"
+      "vstmia r2, {s16-s31}\n"
+#if defined(CONFIG_WARD_USERSPACE)
+      "str r3, [r3, #12]\n"        // fpu_dirty: some thread's values are in the FPU registers
+#endif
       "1:\n"
       // current = next. Not masked: an interrupt that changes `next` after this read also pends
       // PendSV again (see Scheduler::reschedule), so the newer decision wins right after.
       "ldr r1, [r3, #4]\n"
       "str r1, [r3]\n"
-      "ldrd r0, r2, [r1]\n"      // next->context.sp, next->context.psplim
-      "ldmia r0!, {r4-r11, lr}\n"
-      "tst lr, #0x10\n"
-      "it eq\n"
-      "vldmiaeq r0!, {s16-s31}\n"
+#if defined(CONFIG_WARD_USERSPACE) || defined(CONFIG_WARD_MPU_STACK_GUARD)
+      "ldrd r4, r5, [r1, #44]\n"   // region 1 (RNR stays 1 outside of domain loads)
+      "ldr r6, =0xE000ED9C\n"      // MPU_RBAR
+      "strd r4, r5, [r6]\n"
+#endif
+#if defined(CONFIG_WARD_USERSPACE)
+      "ldrd r6, r7, [r1, #52]\n"   // control, domain
+      "msr control, r6\n"
+      "cbz r7, 2f\n"               // privileged: any domain's regions may stay
+      "ldr r8, [r3, #8]\n"
+      "cmp r7, r8\n"
+      "beq 3f\n"
+      "mov r4, r1\n"
+      "mov r0, r7\n"
+      "bl ward_mpu_load_domain\n"  // C++: keeps r4-r11
+      "mov r1, r4\n"
+      "ldr r3, =ward_switch_state\n"
+      "3:\n"
+      // A user thread: clear FPU values another thread left, unless it brings its own state.
+      "ldr r2, [r3, #12]\n"
+      "cbz r2, 2f\n"
+      "ldr r2, [r1, #32]\n"        // its EXC_RETURN
+      "tst r2, #0x10\n"
+      "beq 2f\n"
+      "ldr r2, =ward_fpu_zeros\n"
+      "vldmia r2, {s0-s31}\n"
+      "movs r2, #0\n"
+      "vmsr fpscr, r2\n"
+      "str r2, [r3, #12]\n"
+      "2:\n"
+#endif
+      "ldrd r0, r2, [r1, #36]\n"   // next->sp, next->psplim
       "msr psplim, r2\n"
       "msr psp, r0\n"
-      "bx lr\n");
+      "ldmia r1, {r4-r11, lr}\n"
+      "tst lr, #0x10\n"
+      "bne 4f\n"
+      "add r2, r1, #60\n"
+      "vldmia r2, {s16-s31}\n"
+      "4:\n"
+      "bx lr\n"
+      ".ltorg\n");
 }

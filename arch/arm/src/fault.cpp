@@ -7,7 +7,11 @@
 #include "ward/arch/arm/registers.hpp"
 #include "ward/board.hpp"
 #include "ward/config.hpp"
+#include "ward/autoconf.h"
 #include "ward/exit_status.hpp"
+#include "ward/kernel/isolation_core.hpp"
+#include "ward/kernel/lock.hpp"
+#include "ward/kernel/scheduler.hpp"
 #include "ward/print.hpp"
 
 namespace {
@@ -61,8 +65,52 @@ extern "C" [[noreturn, gnu::used]] void ward_fault_report(const ExceptionFrame* 
   ward::board::exit(static_cast<int>(ward::ExitStatus::fault));
 }
 
-// Entry for every fault vector: pick the stack the frame was pushed on, move to the fault stack
-// (clearing MSPLIM first, or the switch itself could trip the limit) and report.
+// A fault in a user thread's own code (thread mode, unprivileged) is contained: the thread is
+// stopped or restarted with a report, and the handler returns; PendSV, pended by the scheduler,
+// runs next and switches to another thread, so the faulting frame is never unstacked.
+extern "C" [[gnu::used]] bool ward_fault_contain(const ExceptionFrame* frame, std::uint32_t exc_return,
+                                                 std::uint32_t ipsr) {
+  using namespace ward::arm;
+  if constexpr (!ward::config::userspace) {
+    return false;
+  }
+  std::uint32_t control;
+  asm volatile("mrs %0, control" : "=r"(control));
+  ward::Thread* t = ward::kernel::scheduler().current();
+  if ((exc_return & 8u) == 0 || (control & 1u) == 0 || t == nullptr || !t->is_user()) {
+    return false;  // handler or privileged code: not containable
+  }
+  const std::uint32_t cfsr = scb::CFSR::read();
+  ward::FaultReport r;
+  r.cfsr = cfsr;
+  const bool stacked = (cfsr & scb::kCfsrStackingErrors) == 0;
+  r.pc = stacked ? frame->pc : 0;
+  switch (ipsr & 0x1ff) {
+    case 4:  // MemManage
+      r.kind = (cfsr & 0x18u) != 0 ? ward::FaultKind::stack_overflow : ward::FaultKind::memory_access;
+      r.address_valid = (cfsr & 0x80u) != 0;  // MMARVALID
+      r.address = r.address_valid ? scb::MMFAR::read() : 0;
+      break;
+    case 5:  // BusFault
+      r.kind = ward::FaultKind::bus;
+      r.address_valid = (cfsr & 0x8000u) != 0;  // BFARVALID
+      r.address = r.address_valid ? scb::BFAR::read() : 0;
+      break;
+    case 6:  // UsageFault
+      r.kind = (cfsr & (1u << 20)) != 0 ? ward::FaultKind::stack_overflow : ward::FaultKind::usage;
+      break;
+    default:
+      return false;  // HardFault, NMI, SecureFault: not the thread's own doing alone
+  }
+  scb::CFSR::write(cfsr);  // write-one-to-clear: the next fault starts with a clean status
+  ward::kernel::KernelLock lock;
+  ward::kernel::Isolation::contain(*t, r);
+  return true;
+}
+
+// Entry for every fault vector: pick the stack the frame was pushed on; a user thread's fault is
+// contained; anything else moves to the fault stack (clearing MSPLIM first, or the switch itself
+// could trip the limit) and is reported.
 extern "C" [[gnu::naked]] void ward_fault_entry() {
   asm volatile(
       "tst lr, #4\n"
@@ -71,6 +119,17 @@ extern "C" [[gnu::naked]] void ward_fault_entry() {
       "mrsne r0, psp\n"
       "mov r1, lr\n"
       "mrs r2, ipsr\n"
+#if defined(CONFIG_WARD_USERSPACE)
+      "tst lr, #8\n"             // thread mode?
+      "beq 1f\n"
+      "push {r0-r2, lr}\n"
+      "bl ward_fault_contain\n"
+      "cmp r0, #0\n"
+      "pop {r0-r2, lr}\n"
+      "it ne\n"
+      "bxne lr\n"
+      "1:\n"
+#endif
       "movs r3, #0\n"
       "msr msplim, r3\n"
       "movw r3, #:lower16:ward_fault_stack_top\n"

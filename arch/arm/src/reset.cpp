@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "ward/arch/arm/registers.hpp"
+#include "ward/arch/port.hpp"
 #include "ward/config.hpp"
 #include "ward/kernel/boot.hpp"
 
@@ -95,5 +96,6 @@ extern "C" [[noreturn, gnu::no_stack_protector]] void ward_reset_handler() {
   for (auto* ctor = __init_array_start; ctor < __init_array_end; ++ctor) {
     (*ctor)();
   }
+  ward::arch::mpu_init();  // before any thread: privileged stacks' guards and user domains need it
   ward::kernel::boot(&ward_call_main);
 }

@@ -3,14 +3,16 @@
 // a smashed stack as its own kind of stop.
 #include <cstdint>
 
+#include "ward/arch/port.hpp"
 #include "ward/board.hpp"
 #include "ward/config.hpp"
 #include "ward/exit_status.hpp"
 #include "ward/print.hpp"
 
-// The compiler reads the canary from this symbol in every protected function.
+// The compiler reads the canary from this symbol in every protected function, user code's too:
+// it sits in the one kernel region user threads may read (MPU region 2), never write.
 extern "C" {
-[[gnu::used]] std::uintptr_t __stack_chk_guard = 0xe2dee396u;  // used only if the board has no entropy
+[[gnu::used, gnu::section(".ward_user_ro")]] std::uintptr_t __stack_chk_guard = 0xe2dee396u;  // if no entropy
 }
 
 // Called once from reset, before any protected function whose frame could outlive the change.
@@ -26,6 +28,13 @@ extern "C" [[gnu::no_stack_protector]] void ward_stack_guard_init() {
 }
 
 extern "C" [[noreturn, gnu::used]] void __stack_chk_fail() {
+  if constexpr (ward::config::userspace) {
+    if (!ward::arch::privileged()) {
+      // A user thread smashed its own stack: the kernel stops it (svc #3), the system goes on.
+      asm volatile("svc #3");
+      __builtin_unreachable();
+    }
+  }
   ward::print("*** STACK SMASHING DETECTED: a stack canary was overwritten\n");
   ward::board::exit(static_cast<int>(ward::ExitStatus::stack_smashed));
 }

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "ward/host/kernel.hpp"
+#include "ward/kernel/isolation_core.hpp"
+#include "ward/syscalls.hpp"
 #include "ward/kernel/scheduler.hpp"
 
 namespace ward::arch {
@@ -21,6 +23,7 @@ struct HostThread {
   sem_t baton{};
   void (*entry)(void*) = nullptr;
   void* arg = nullptr;
+  bool user = false;  // a user thread: returning from entry ends it through the thread_exit call
   bool killed = false;
   std::jmp_buf exit_point{};
 };
@@ -55,6 +58,9 @@ void* trampoline(void* p) {
   if (!h->killed && setjmp(h->exit_point) == 0) {
     self = h;
     h->entry(h->arg);
+    if (h->user) {
+      ward_user_thread_return();
+    }
   }
   return nullptr;
 }
@@ -134,6 +140,36 @@ void init_context(Context& ctx, std::byte*, std::size_t, void (*entry)(void*), v
   host_threads.push_back(std::move(h));
 }
 
+void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg,
+                       const void*) {
+  init_context(ctx, stack, size, entry, arg);
+  ctx.host->user = true;
+}
+
+bool privileged() {
+  const Thread* t = ward_switch_state.current;
+  return handling_interrupt || t == nullptr || !t->is_user();
+}
+
+std::uint64_t syscall(std::uint32_t id, std::uint32_t a0, std::uint32_t a1, std::uint32_t a2, std::uint32_t a3) {
+  // The host's "trap": the same range check as the target's SVC handler, then the verified entry.
+  if (id >= sys::kCount) {
+    syscall_rejected(id, 0xff, static_cast<std::uint32_t>(FaultKind::bad_syscall), 0);
+  }
+  return kernel::ward_syscall_table[id](a0, a1, a2, a3);
+}
+
+void syscall_rejected(std::uint32_t call, std::uint32_t argument, std::uint32_t kind, std::uint32_t detail) {
+  FaultReport r;
+  r.kind = static_cast<FaultKind>(kind);
+  r.syscall = static_cast<std::int16_t>(call);
+  r.argument = static_cast<std::int8_t>(argument);
+  r.detail = static_cast<std::uint8_t>(detail);
+  kernel::KernelLock lock;
+  kernel::Isolation::contain(*ward_switch_state.current, r);
+  exit_current_thread();
+}
+
 void start_scheduler() { std::abort(); }  // the host starts through host::run_kernel
 
 void exit_current_thread() {
@@ -150,6 +186,8 @@ void thread_aborted(Context& ctx) {
   ctx.host->killed = true;
   check(sem_post(&ctx.host->baton), "sem_post");
 }
+
+void forget_running_thread() { ward_switch_state.current = nullptr; }
 
 void timer_init() {}
 std::uint64_t timer_now() { return sim_now; }

@@ -28,6 +28,7 @@ class QueueCore {
   Status receive(void* item, Timeout timeout);
   std::size_t size() const { return count_; }
   std::size_t capacity() const { return capacity_; }
+  std::size_t item_size() const { return item_size_; }
 
  private:
   std::byte* slot(std::size_t index) const { return buffer_ + index * item_size_; }
@@ -62,6 +63,8 @@ class Queue {
   }
   Result<T> try_receive() { return receive(Timeout::none()); }
   std::size_t size() const { return core_.size(); }
+  // The type-independent queue, which system calls and grants work with.
+  kernel::QueueCore& core() { return core_; }
 
  private:
   alignas(T) std::byte storage_[sizeof(T) * N];

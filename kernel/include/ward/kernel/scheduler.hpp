@@ -18,6 +18,10 @@
 extern "C" struct WardSwitchState {
   ward::Thread* current;
   ward::Thread* next;
+  // Kept by ports with memory protection: the user domain loaded in the MPU, and whether some
+  // thread's values may still sit in the FPU registers.
+  const void* domain;
+  std::uintptr_t fpu_dirty;
 } ward_switch_state;
 
 namespace ward::kernel {

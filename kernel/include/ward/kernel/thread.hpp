@@ -14,6 +14,7 @@
 #include "ward/config.hpp"
 #include "ward/intrusive_list.hpp"
 #include "ward/kernel/error.hpp"
+#include "ward/kernel/memory_domain.hpp"
 #include "ward/kernel/port.hpp"
 #include "ward/kernel/time.hpp"
 #include "ward/kernel/timeout.hpp"
@@ -26,6 +27,7 @@ class Thread;
 namespace kernel {
 // Creates the idle thread (the one thread at priority 0); for the kernel's start and ports.
 Status create_idle_thread(Thread& t, std::span<std::byte> stack, void (*entry)(void*));
+struct Isolation;  // user threads and their faults (kernel/src/isolation.cpp)
 }
 
 // A scheduling priority: 0 (idle only) .. kLevels-1 (most urgent).
@@ -47,6 +49,13 @@ struct alignas(32) ThreadStack {
   static_assert(Bytes >= 256 && Bytes % 32 == 0, "thread stacks are a multiple of 32 bytes, at least 256");
   std::byte bytes[Bytes];
   std::span<std::byte> span() { return bytes; }
+};
+
+// What happens to a user thread after a fault (memory violation, stack overflow or smash, a
+// system call that failed validation): the report is recorded either way.
+enum class FaultPolicy : std::uint8_t {
+  stop,     // the thread ends (joinable, restartable by privileged code)
+  restart,  // the thread starts again from its entry, with a fresh stack
 };
 
 enum class ThreadState : std::uint8_t {
@@ -73,6 +82,11 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   Status start();
   // create() + start().
   Status start(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name);
+  // Prepares a user-mode thread: unprivileged, confined to its stack (32-byte aligned, a multiple
+  // of 32 bytes) and `domain`, reaching the kernel only through system calls, using only the
+  // objects granted to it. Needs CONFIG_WARD_USERSPACE.
+  Status create_user(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name,
+                     const DomainView& domain, FaultPolicy policy = FaultPolicy::stop);
 
   // Waits until the thread has finished or been aborted.
   Status join(Timeout timeout);
@@ -94,15 +108,25 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   void* wait_data() const { return wait_data_; }
   void set_wait_data(void* p) { wait_data_ = p; }
 
+  bool is_user() const { return domain_ != nullptr; }
+  const DomainView* domain() const { return domain_; }
+  // A user thread's identity for object grants (0 .. CONFIG_WARD_MAX_USER_THREADS-1).
+  unsigned user_id() const { return user_id_; }
+  FaultPolicy fault_policy() const { return fault_policy_; }
+  // How many times the kernel has stopped or restarted this thread after a fault.
+  unsigned faults() const { return faults_; }
+
  private:
   friend class kernel::Scheduler;
   friend class Mutex;
   friend class kernel::WaitQueue;
   friend struct kernel::Waiter;
+  friend struct kernel::Isolation;
 
   static void on_timeout(TimeoutEntry& entry);
   static void run(void* self);
-  Status prepare(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name);
+  Status prepare(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name,
+                 const DomainView* domain = nullptr);
   // The kernel's idle thread: the only one at priority 0.
   Status create_idle(std::span<std::byte> stack, Entry entry);
   friend Status kernel::create_idle_thread(Thread& t, std::span<std::byte> stack, Entry entry);
@@ -124,6 +148,10 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   Mutex* held_mutexes_ = nullptr;     // singly linked through Mutex::next_held_
   kernel::WaitQueue joiners_;
   Instant slice_start_{};
+  const DomainView* domain_ = nullptr;  // set for user threads only
+  std::uint8_t user_id_ = 0xff;
+  FaultPolicy fault_policy_ = FaultPolicy::stop;
+  std::uint16_t faults_ = 0;
 };
 
 namespace this_thread {

@@ -14,11 +14,19 @@ namespace ward::arch {
 inline constexpr std::uint32_t kKernelMaskPriority = 0x40;
 inline constexpr std::uint32_t kLowestPriority = 0xe0;
 
-// Saved state of a thread that is not running. `sp` must stay the first member: the context
-// switch (PendSV) reads it at offset 0 and `psplim` at offset 4.
+// Saved state of a thread that is not running. The context switch (PendSV, assembly) reads and
+// writes it at these fixed offsets; the static_asserts in context_switch.cpp keep them honest.
+// The callee-saved registers live here, in kernel memory, not on the thread's stack: the switch
+// never writes through a stack pointer a user thread could have aimed anywhere.
 struct Context {
-  std::uint32_t sp = 0;      // PSP after the software-saved registers
-  std::uint32_t psplim = 0;  // the thread's stack limit (its lowest address)
+  std::uint32_t r4_r11_lr[9] = {};  // 0: r4-r11 and EXC_RETURN
+  std::uint32_t sp = 0;             // 36: PSP (the hardware-pushed frame)
+  std::uint32_t psplim = 0;         // 40: the thread's stack limit
+  std::uint32_t mpu_rbar = 0;       // 44: MPU region 1: the user stack, or a privileged stack's guard
+  std::uint32_t mpu_rlar = 0;       // 48
+  std::uint32_t control = 2;        // 52: CONTROL (SPSEL=1; nPRIV=1 while running user code)
+  const void* domain = nullptr;     // 56: the user thread's domain (a DomainView); null: privileged
+  std::uint32_t s16_s31[16] = {};   // 60: FPU callee-saved registers, when the thread uses the FPU
 };
 
 using IrqState = std::uint32_t;
@@ -48,9 +56,42 @@ using IrqState = std::uint32_t;
 inline void idle() { asm volatile("dsb\n wfi" ::: "memory"); }
 
 void init_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg);
+// A thread that starts in user mode at entry(arg), confined to its stack and `domain` (a
+// DomainView). Returning from entry ends the thread through a system call.
+void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg,
+                       const void* domain);
+
+// Whether the running code may use the kernel directly (privileged thread or a handler).
+[[gnu::always_inline]] inline bool privileged() {
+  std::uint32_t control, ipsr;
+  asm volatile("mrs %0, control\n mrs %1, ipsr" : "=r"(control), "=r"(ipsr));
+  return (control & 1u) == 0 || ipsr != 0;
+}
+
+// A system call from user mode: the call number and up to four argument words; returns r0:r1.
+[[gnu::always_inline]] inline std::uint64_t syscall(std::uint32_t id, std::uint32_t a0, std::uint32_t a1,
+                                                  std::uint32_t a2, std::uint32_t a3) {
+  register std::uint32_t r0 asm("r0") = a0;
+  register std::uint32_t r1 asm("r1") = a1;
+  register std::uint32_t r2 asm("r2") = a2;
+  register std::uint32_t r3 asm("r3") = a3;
+  register std::uint32_t r12 asm("r12") = id;
+  asm volatile("svc #0" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r12) : : "lr", "memory", "cc");
+  return (std::uint64_t{r1} << 32) | r0;
+}
 [[noreturn]] void start_scheduler();
 [[noreturn]] void exit_current_thread();
 inline void thread_aborted(Context&) {}
+// The running thread was stopped from a handler: the next switch must not save its registers,
+// and its stack region (or guard) must not stay loaded, in case the stack is reused at once.
+void forget_running_thread();
+
+// A verified system-call entry refused an argument: the SVC handler contains the calling thread.
+[[noreturn]] void syscall_rejected(std::uint32_t call, std::uint32_t argument, std::uint32_t kind,
+                                   std::uint32_t detail);
+
+// Memory protection (arch/arm/src/mpu.cpp): set up once at boot, before the first thread runs.
+void mpu_init();
 
 void timer_init();
 std::uint64_t timer_now();

@@ -26,9 +26,19 @@ void request_switch();
 void idle();
 
 void init_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg);
+// User threads on the host: no memory protection, but every system call they make goes through
+// the same verified entries as on the target (see syscall() below).
+void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg,
+                       const void* domain);
+bool privileged();
+std::uint64_t syscall(std::uint32_t id, std::uint32_t a0, std::uint32_t a1, std::uint32_t a2, std::uint32_t a3);
+// A verified entry refused an argument: contain the calling thread (does not return to it).
+[[noreturn]] void syscall_rejected(std::uint32_t call, std::uint32_t argument, std::uint32_t kind,
+                                   std::uint32_t detail);
 [[noreturn]] void start_scheduler();
 [[noreturn]] void exit_current_thread();
 void thread_aborted(Context& ctx);
+void forget_running_thread();
 
 void timer_init();
 std::uint64_t timer_now();

@@ -1,0 +1,99 @@
+// Kernel objects reachable from user mode, and who may use them.
+//
+// A user thread names a kernel object by a Handle: the object's address, which user code can form
+// without reading kernel memory (`ward::Handle{ping}`), but which the kernel never trusts. Every
+// system call looks the handle up in this table: unknown addresses (forged, or an object that was
+// withdrawn), objects of another type and objects not granted to the calling thread are refused.
+// Grants are per thread (a bit per user thread); withdrawing an object drops all of its grants,
+// so a handle kept from before is stale for good.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <expected>
+
+#include "ward/config.hpp"
+#include "ward/kernel/error.hpp"
+
+namespace ward {
+class Semaphore;
+class Mutex;
+class EventFlags;
+class Thread;
+namespace kernel {
+class QueueCore;
+}
+
+enum class ObjectType : std::uint8_t { semaphore = 1, mutex, queue, event_flags };
+
+template <class T>
+inline constexpr ObjectType object_type_of = ObjectType{};
+template <>
+inline constexpr ObjectType object_type_of<Semaphore> = ObjectType::semaphore;
+template <>
+inline constexpr ObjectType object_type_of<Mutex> = ObjectType::mutex;
+template <>
+inline constexpr ObjectType object_type_of<kernel::QueueCore> = ObjectType::queue;
+template <>
+inline constexpr ObjectType object_type_of<EventFlags> = ObjectType::event_flags;
+
+// The name of a kernel object of type T, as user code passes it to a system call.
+template <class T>
+class Handle {
+ public:
+  constexpr explicit Handle(std::uintptr_t raw) : raw_{raw} {}
+  Handle(T& object) : raw_{reinterpret_cast<std::uintptr_t>(&object)} {}  // NOLINT: implicit by design
+  constexpr std::uintptr_t raw() const { return raw_; }
+
+ private:
+  std::uintptr_t raw_;
+};
+
+// Why a handle was refused. Each is a distinct attack class in the tests.
+enum class HandleError : std::uint8_t {
+  unknown = 1,  // not a registered object: forged, or withdrawn (stale)
+  wrong_type,   // a registered object of another type
+  not_granted,  // the calling thread has no grant for it
+};
+
+namespace kernel {
+
+class ObjectTable {
+ public:
+  static constexpr std::size_t kCapacity = config::max_kernel_objects;
+
+  // Makes `object` reachable by handle (no thread holds a grant yet).
+  Status add(const void* object, ObjectType type);
+  // The object is going away: its handle stops working, for every thread.
+  Status withdraw(const void* object);
+  Status grant(const void* object, unsigned user_id);
+  Status revoke(const void* object, unsigned user_id);
+
+  // The object a handle names, if the caller (user_id) may use it as `type`.
+  std::expected<void*, HandleError> lookup(std::uintptr_t handle, ObjectType type, unsigned user_id) const;
+
+ private:
+  struct Entry {
+    const void* object = nullptr;
+    ObjectType type{};
+    std::uint32_t grants = 0;  // bit i: user thread i
+  };
+  Entry* find(const void* object);
+  std::array<Entry, kCapacity> entries_{};
+};
+
+ObjectTable& objects();
+
+}  // namespace kernel
+
+// Withdraws an object from user mode (before it is destroyed or reused): every grant goes, and
+// its handle stops working. grant() (ward/isolation.hpp) registers objects.
+template <class T>
+Status withdraw(T& object) {
+  if constexpr (requires { object.core(); }) {
+    return kernel::objects().withdraw(&object.core());
+  } else {
+    return kernel::objects().withdraw(&object);
+  }
+}
+
+}  // namespace ward

@@ -1,0 +1,240 @@
+// System-call machinery: how one declaration becomes both the user-side call and the kernel-side
+// entry that verifies every argument before it calls the implementation.
+//
+// A call is declared once, in ward/syscalls.hpp, by its number, name, signature and
+// implementation. The signature's argument types say what must be checked:
+//   Handle<T>      a kernel object: registered, of type T, granted to the calling thread
+//   UserSpan<T>    caller memory: aligned for T, no wrap-around, inside the caller's stack or one
+//                  partition of its domain (writable when T is not const)
+//   UserTimeout    a wait: no wait, a duration in microseconds, or forever (always valid)
+//   std::uint32_t  a plain value, checked by the implementation
+// The kernel entry (Syscall::verified) decodes the argument words of the caller's registers in
+// order; the first argument that fails stops the calling thread with a fault report naming the
+// call and the argument. Only then does the implementation run, with the checked values (T&,
+// std::span<T>, Timeout). Privileged callers go straight to the implementation (Syscall::trusted).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <span>
+#include <tuple>
+#include <utility>
+
+#include "ward/kernel/error.hpp"
+#include "ward/kernel/fault_report.hpp"
+#include "ward/kernel/object_table.hpp"
+#include "ward/kernel/port.hpp"
+#include "ward/kernel/time.hpp"
+#include "ward/kernel/user_memory.hpp"
+
+namespace ward {
+
+// A timeout as a user thread passes it: one word.
+class UserTimeout {
+ public:
+  static constexpr std::uint32_t kForever = 0xFFFFFFFF;
+  static constexpr UserTimeout none() { return UserTimeout{0}; }
+  static constexpr UserTimeout forever() { return UserTimeout{kForever}; }
+  // Rounded up to whole microseconds; at most about 71 minutes (longer waits: wait again).
+  static constexpr UserTimeout after(Duration d) {
+    const std::int64_t us = (d.ticks() * 1'000'000 + Duration::kHz - 1) / Duration::kHz;
+    return UserTimeout{us <= 0 ? 0u : us >= kForever ? kForever - 1 : static_cast<std::uint32_t>(us)};
+  }
+  constexpr explicit UserTimeout(std::uint32_t raw) : raw_{raw} {}
+  constexpr std::uint32_t raw() const { return raw_; }
+  Timeout to_kernel() const {
+    if (raw_ == 0) {
+      return Timeout::none();
+    }
+    if (raw_ == kForever) {
+      return Timeout::forever();
+    }
+    return Timeout::after(Duration::us(raw_));
+  }
+
+ private:
+  std::uint32_t raw_;
+};
+
+namespace kernel {
+
+// Who is calling: what memory and which objects it may name.
+struct Caller {
+  UserMemoryMap memory;
+  unsigned user_id;
+};
+
+// An argument that failed verification.
+struct Violation {
+  FaultKind kind;
+  std::uint8_t detail;
+};
+
+using SyscallEntry = std::uint64_t (*)(std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t);
+
+// How each argument type is carried in registers and checked.
+template <class T>
+struct ArgTraits;
+
+template <class T>
+struct ArgTraits<Handle<T>> {
+  static constexpr std::size_t kWords = 1;
+  static void encode(Handle<T> h, std::uint32_t* w) { w[0] = static_cast<std::uint32_t>(h.raw()); }
+  static std::expected<std::reference_wrapper<T>, Violation> verify(const std::uint32_t* w, const Caller& c) {
+    auto object = objects().lookup(w[0], object_type_of<T>, c.user_id);
+    if (!object) {
+      return std::unexpected{Violation{FaultKind::bad_handle, static_cast<std::uint8_t>(object.error())}};
+    }
+    return std::ref(*static_cast<T*>(*object));
+  }
+  static T& trusted(const std::uint32_t* w) { return *reinterpret_cast<T*>(static_cast<std::uintptr_t>(w[0])); }
+};
+
+template <class T>
+struct ArgTraits<UserSpan<T>> {
+  static constexpr std::size_t kWords = 2;
+  static void encode(UserSpan<T> s, std::uint32_t* w) {
+    w[0] = static_cast<std::uint32_t>(s.address());
+    w[1] = static_cast<std::uint32_t>(s.count());
+  }
+  static std::expected<std::span<T>, Violation> verify(const std::uint32_t* w, const Caller& c) {
+    auto span = c.memory.check(UserSpan<T>{w[0], w[1]});
+    if (!span) {
+      return std::unexpected{Violation{FaultKind::bad_pointer, static_cast<std::uint8_t>(span.error())}};
+    }
+    return *span;
+  }
+  static std::span<T> trusted(const std::uint32_t* w) {
+    return {reinterpret_cast<T*>(static_cast<std::uintptr_t>(w[0])), w[1]};
+  }
+};
+
+template <>
+struct ArgTraits<UserTimeout> {
+  static constexpr std::size_t kWords = 1;
+  static void encode(UserTimeout t, std::uint32_t* w) { w[0] = t.raw(); }
+  static std::expected<Timeout, Violation> verify(const std::uint32_t* w, const Caller&) {
+    return UserTimeout{w[0]}.to_kernel();
+  }
+  static Timeout trusted(const std::uint32_t* w) { return UserTimeout{w[0]}.to_kernel(); }
+};
+
+template <>
+struct ArgTraits<std::uint32_t> {
+  static constexpr std::size_t kWords = 1;
+  static void encode(std::uint32_t v, std::uint32_t* w) { w[0] = v; }
+  static std::expected<std::uint32_t, Violation> verify(const std::uint32_t* w, const Caller&) { return w[0]; }
+  static std::uint32_t trusted(const std::uint32_t* w) { return w[0]; }
+};
+
+// Results travel back in r0 (0 or the Error) and r1 (the value, if any).
+inline std::uint64_t encode_result(Status s) { return s ? 0 : static_cast<std::uint32_t>(s.error()); }
+inline std::uint64_t encode_result(const Result<std::uint32_t>& r) {
+  return r ? std::uint64_t{*r} << 32 : static_cast<std::uint32_t>(r.error());
+}
+template <class R>
+R decode_result(std::uint64_t raw);
+template <>
+inline Status decode_result<Status>(std::uint64_t raw) {
+  const auto e = static_cast<std::uint32_t>(raw);
+  return e == 0 ? Status{} : Status{fail(static_cast<Error>(e))};
+}
+template <>
+inline Result<std::uint32_t> decode_result<Result<std::uint32_t>>(std::uint64_t raw) {
+  const auto e = static_cast<std::uint32_t>(raw);
+  return e == 0 ? Result<std::uint32_t>{static_cast<std::uint32_t>(raw >> 32)}
+                : Result<std::uint32_t>{fail(static_cast<Error>(e))};
+}
+template <>
+inline void decode_result<void>(std::uint64_t) {}
+
+// The caller of a verified entry, and the way out for a failed check (kernel/src/isolation.cpp).
+Caller current_caller();
+[[noreturn]] void reject(std::uint32_t call, std::uint32_t argument, Violation v);
+
+// Entries for privileged callers (no checks) and for user callers (checked), by call number.
+extern const SyscallEntry trusted_syscalls[];
+extern "C" const SyscallEntry ward_syscall_table[];
+
+}  // namespace kernel
+
+template <std::uint32_t Id, class Signature>
+struct Syscall;
+
+template <std::uint32_t Id, class R, class... A>
+struct Syscall<Id, R(A...)> {
+  static constexpr std::uint32_t kId = Id;
+  using Result = R;
+  using Args = std::tuple<A...>;
+  static constexpr std::size_t kArgs = sizeof...(A);
+  // The register word where each argument starts.
+  static constexpr std::array<std::size_t, sizeof...(A) + 1> kOffsets = [] {
+    std::array<std::size_t, sizeof...(A) + 1> o{};
+    std::size_t words[] = {kernel::ArgTraits<A>::kWords..., 0};
+    for (std::size_t i = 0; i < sizeof...(A); ++i) {
+      o[i + 1] = o[i] + words[i];
+    }
+    return o;
+  }();
+  static_assert(kOffsets.back() <= 4, "a system call's arguments must fit in r0-r3");
+
+  // The user-side call (also fine from privileged code: it then skips the trap and the checks).
+  R operator()(A... args) const {
+    std::uint32_t w[4] = {};
+    std::size_t i = 0;
+    ((kernel::ArgTraits<A>::encode(args, w + kOffsets[i]), ++i), ...);
+    std::uint64_t raw;
+    if (arch::privileged()) {
+      raw = kernel::trusted_syscalls[Id](w[0], w[1], w[2], w[3]);
+    } else {
+      raw = arch::syscall(Id, w[0], w[1], w[2], w[3]);
+    }
+    if constexpr (std::is_void_v<R>) {
+      __builtin_unreachable();  // only thread_exit returns nothing, and it does not return
+    } else {
+      return kernel::decode_result<R>(raw);
+    }
+  }
+
+  // Kernel side: check every argument, then call Impl with the checked values.
+  template <auto Impl>
+  static std::uint64_t verified(std::uint32_t w0, std::uint32_t w1, std::uint32_t w2, std::uint32_t w3) {
+    const std::uint32_t w[4] = {w0, w1, w2, w3};
+    const kernel::Caller caller = kernel::current_caller();
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      auto checked = std::tuple{check<I, A>(w + kOffsets[I], caller)...};
+      (void)checked;  // empty for calls without arguments
+      return call<Impl>(std::get<I>(checked)...);
+    }(std::index_sequence_for<A...>{});
+  }
+
+  template <auto Impl>
+  static std::uint64_t trusted(std::uint32_t w0, std::uint32_t w1, std::uint32_t w2, std::uint32_t w3) {
+    const std::uint32_t w[4] = {w0, w1, w2, w3};
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return call<Impl>(kernel::ArgTraits<A>::trusted(w + kOffsets[I])...);
+    }(std::index_sequence_for<A...>{});
+  }
+
+ private:
+  template <std::size_t I, class T>
+  static auto check(const std::uint32_t* w, const kernel::Caller& caller) {
+    auto v = kernel::ArgTraits<T>::verify(w, caller);
+    if (!v) {
+      kernel::reject(Id, I, v.error());
+    }
+    return *v;
+  }
+  template <auto Impl, class... C>
+  static std::uint64_t call(C&&... checked) {
+    if constexpr (std::is_void_v<R>) {
+      Impl(std::forward<C>(checked)...);
+      return 0;
+    } else {
+      return kernel::encode_result(Impl(std::forward<C>(checked)...));
+    }
+  }
+};
+
+}  // namespace ward

@@ -1,0 +1,238 @@
+// User threads, the kernel object table and fault containment (portable; the port supplies the
+// trap into the kernel and the memory protection itself).
+#include <cstring>
+
+#include "ward/board.hpp"
+#include "ward/isolation.hpp"
+#include "ward/kernel/isolation_core.hpp"
+#include "ward/kernel/lock.hpp"
+#include "ward/kernel/scheduler.hpp"
+#include "ward/kernel/semaphore.hpp"
+#include "ward/print.hpp"
+
+namespace ward {
+
+const char* to_string(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::memory_access: return "memory access violation";
+    case FaultKind::bus: return "bus fault";
+    case FaultKind::usage: return "usage fault";
+    case FaultKind::stack_overflow: return "stack overflow";
+    case FaultKind::stack_smashed: return "stack canary smashed";
+    case FaultKind::bad_syscall: return "bad system call";
+    case FaultKind::bad_pointer: return "system call with a bad pointer";
+    case FaultKind::bad_handle: return "system call with a bad handle";
+  }
+  return "unknown fault";
+}
+
+namespace kernel {
+namespace {
+
+constinit ObjectTable object_table;
+
+// Fault reports for the supervisor: a ring of the newest, and a count of all.
+struct FaultLog {
+  std::array<FaultReport, config::fault_log_size> ring{};
+  std::size_t head = 0;   // oldest unread
+  std::size_t unread = 0;
+  std::uint32_t total = 0;
+  Semaphore ready{0, 0xFFFFFFFF};
+};
+constinit FaultLog fault_log;
+
+std::uint32_t used_user_ids = 0;
+
+std::uintptr_t address_of(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
+
+}  // namespace
+
+ObjectTable& objects() { return object_table; }
+
+ObjectTable::Entry* ObjectTable::find(const void* object) {
+  for (auto& e : entries_) {
+    if (e.object == object) {
+      return &e;
+    }
+  }
+  return nullptr;
+}
+
+Status ObjectTable::add(const void* object, ObjectType type) {
+  KernelLock lock;
+  if (object == nullptr) {
+    return fail(Error::invalid_argument);
+  }
+  if (find(object) != nullptr) {
+    return fail(Error::invalid_state);  // already registered
+  }
+  Entry* free = find(nullptr);
+  if (free == nullptr) {
+    return fail(Error::overflow);  // CONFIG_WARD_MAX_KERNEL_OBJECTS is too small
+  }
+  *free = Entry{object, type, 0};
+  return {};
+}
+
+Status ObjectTable::withdraw(const void* object) {
+  KernelLock lock;
+  Entry* e = object != nullptr ? find(object) : nullptr;
+  if (e == nullptr) {
+    return fail(Error::invalid_argument);
+  }
+  *e = Entry{};
+  return {};
+}
+
+Status ObjectTable::grant(const void* object, unsigned user_id) {
+  KernelLock lock;
+  Entry* e = object != nullptr ? find(object) : nullptr;
+  if (e == nullptr || user_id >= 32) {
+    return fail(Error::invalid_argument);
+  }
+  e->grants |= 1u << user_id;
+  return {};
+}
+
+Status ObjectTable::revoke(const void* object, unsigned user_id) {
+  KernelLock lock;
+  Entry* e = object != nullptr ? find(object) : nullptr;
+  if (e == nullptr || user_id >= 32) {
+    return fail(Error::invalid_argument);
+  }
+  e->grants &= ~(1u << user_id);
+  return {};
+}
+
+std::expected<void*, HandleError> ObjectTable::lookup(std::uintptr_t handle, ObjectType type, unsigned user_id) const {
+  // The handle is only compared, never dereferenced: a forged value finds nothing.
+  KernelLock lock;  // against a withdraw() from a more urgent thread in the middle of the search
+  if (handle == 0) {
+    return std::unexpected{HandleError::unknown};
+  }
+  for (const auto& e : entries_) {
+    if (address_of(e.object) == handle) {
+      if (e.type != type) {
+        return std::unexpected{HandleError::wrong_type};
+      }
+      if (user_id >= 32 || (e.grants & (1u << user_id)) == 0) {
+        return std::unexpected{HandleError::not_granted};
+      }
+      return const_cast<void*>(e.object);
+    }
+  }
+  return std::unexpected{HandleError::unknown};
+}
+
+Caller current_caller() {
+  const Thread& t = *scheduler().current();
+  const auto stack = t.stack();
+  return Caller{UserMemoryMap{address_of(stack.data()), stack.size(), *t.domain()}, t.user_id()};
+}
+
+void reject(std::uint32_t call, std::uint32_t argument, Violation v) {
+  arch::syscall_rejected(call, argument, static_cast<std::uint32_t>(v.kind), v.detail);
+}
+
+Status Isolation::create_user(Thread& t, std::span<std::byte> stack, Thread::Entry entry, void* arg,
+                              Priority priority, const char* name, const DomainView& domain, FaultPolicy policy) {
+  if constexpr (!config::userspace) {
+    return fail(Error::invalid_state);
+  }
+  // The stack is an MPU region of its own: 32-byte granularity.
+  if (address_of(stack.data()) % 32 != 0 || stack.size() % 32 != 0) {
+    return fail(Error::invalid_argument);
+  }
+  {
+    KernelLock lock;
+    if (t.user_id_ == 0xff) {
+      unsigned id = 0;
+      while (id < config::max_user_threads && (used_user_ids & (1u << id)) != 0) {
+        ++id;
+      }
+      if (id >= config::max_user_threads) {
+        return fail(Error::overflow);
+      }
+      used_user_ids |= 1u << id;
+      t.user_id_ = static_cast<std::uint8_t>(id);
+    }
+    t.fault_policy_ = policy;
+  }
+  return t.prepare(stack, entry, arg, priority, name, &domain);
+}
+
+void Isolation::contain(Thread& t, FaultReport report) {
+  report.thread = &t;
+  report.thread_name = t.name();
+  ++t.faults_;
+  const bool running = &t == scheduler().current();
+  scheduler().finish(t);
+  if (running) {
+    // Its registers must never be saved over the context it gets next (a restart).
+    arch::forget_running_thread();
+  } else {
+    arch::thread_aborted(t.context());
+  }
+  if (t.fault_policy_ == FaultPolicy::restart) {
+    report.restarted = t.prepare(t.stack_, t.entry_, t.arg_, t.base_priority_, t.name_, t.domain_).has_value();
+    if (report.restarted) {
+      scheduler().make_ready(t);
+    }
+  }
+  faults::print(report);
+  fault_log.ring[(fault_log.head + fault_log.unread) % fault_log.ring.size()] = report;
+  if (fault_log.unread < fault_log.ring.size()) {
+    ++fault_log.unread;
+  } else {
+    fault_log.head = (fault_log.head + 1) % fault_log.ring.size();  // the oldest is dropped
+  }
+  ++fault_log.total;
+  (void)fault_log.ready.give();
+}
+
+void Isolation::exit_current() {
+  KernelLock lock;
+  scheduler().finish(*scheduler().current());
+  arch::exit_current_thread();
+}
+
+}  // namespace kernel
+
+namespace faults {
+
+Result<FaultReport> wait(Timeout timeout) {
+  if (auto s = kernel::fault_log.ready.take(timeout); !s) {
+    return fail(s.error());
+  }
+  kernel::KernelLock lock;
+  auto& log = kernel::fault_log;
+  if (log.unread == 0) {
+    return fail(Error::would_block);  // dropped while the log was full
+  }
+  FaultReport r = log.ring[log.head];
+  log.head = (log.head + 1) % log.ring.size();
+  --log.unread;
+  return r;
+}
+
+std::uint32_t count() {
+  kernel::KernelLock lock;
+  return kernel::fault_log.total;
+}
+
+void print(const FaultReport& r) {
+  ward::print("*** USER FAULT: thread '", r.thread_name, "': ", to_string(r.kind));
+  if (r.syscall >= 0) {
+    ward::print(" (call ", int{r.syscall}, ", argument ", int{r.argument}, ", reason ", int{r.detail}, ')');
+  }
+  ward::print("\n    PC=", fmt::hex(r.pc), " CFSR=", fmt::hex(r.cfsr));
+  if (r.address_valid) {
+    ward::print(" ADDRESS=", fmt::hex(r.address));
+  }
+  ward::print(r.restarted ? "; thread restarted\n" : "; thread stopped\n");
+}
+
+}  // namespace faults
+}  // namespace ward
+
+extern "C" void ward_user_thread_return() { ward::sys::thread_exit(); }

@@ -1,0 +1,108 @@
+// The implementations behind ward/syscalls.hpp, and the two dispatch tables built from its list.
+// Every function here receives arguments that were already verified (or come from privileged
+// code). User buffers are copied into the kernel before use, so another thread of the caller's
+// domain cannot change them between the check and the use.
+#include <algorithm>
+#include <cstring>
+
+#include "ward/board.hpp"
+#include "ward/kernel/isolation_core.hpp"
+#include "ward/kernel/scheduler.hpp"
+#include "ward/syscalls.hpp"
+
+namespace ward::kernel {
+namespace impl {
+namespace {
+
+// The largest queue item user threads may send or receive (copied through the kernel's stack).
+constexpr std::size_t kMaxItem = 64;
+
+Status yield() {
+  this_thread::yield();
+  return {};
+}
+
+Status sleep_for(Timeout t) {
+  if (t.is_forever()) {
+    return fail(Error::invalid_argument);
+  }
+  return this_thread::sleep_until(t.deadline(now()));
+}
+
+void thread_exit() { Isolation::exit_current(); }
+
+Status time_now(std::span<std::uint64_t> out) {
+  if (out.size() != 1) {
+    return fail(Error::invalid_argument);
+  }
+  out[0] = now().ticks();
+  return {};
+}
+
+Status console_write(std::span<const char> text) {
+  char chunk[64];
+  while (!text.empty()) {
+    const std::size_t n = std::min(text.size(), sizeof chunk);
+    std::memcpy(chunk, text.data(), n);
+    board::console_write({chunk, n});
+    text = text.subspan(n);
+  }
+  return {};
+}
+
+Status sem_give(Semaphore& s) { return s.give(); }
+Status sem_take(Semaphore& s, Timeout t) { return s.take(t); }
+Status mutex_lock(Mutex& m, Timeout t) { return m.lock(t); }
+Status mutex_unlock(Mutex& m) { return m.unlock(); }
+
+Status queue_send(QueueCore& q, std::span<const std::byte> item, Timeout t) {
+  if (item.size() != q.item_size() || item.size() > kMaxItem) {
+    return fail(Error::invalid_argument);
+  }
+  std::byte copy[kMaxItem];
+  std::memcpy(copy, item.data(), item.size());
+  return q.send(copy, t);
+}
+
+Status queue_receive(QueueCore& q, std::span<std::byte> out, Timeout t) {
+  if (out.size() != q.item_size() || out.size() > kMaxItem) {
+    return fail(Error::invalid_argument);
+  }
+  std::byte copy[kMaxItem];
+  if (auto s = q.receive(copy, t); !s) {
+    return s;
+  }
+  std::memcpy(out.data(), copy, out.size());
+  return {};
+}
+
+Status event_set(EventFlags& e, std::uint32_t bits) {
+  (void)e.set(bits);
+  return {};
+}
+
+Result<std::uint32_t> event_wait(EventFlags& e, std::uint32_t mask, std::uint32_t options, Timeout t) {
+  if ((options & ~(sys::kWaitAll | sys::kClearOnExit)) != 0) {
+    return fail(Error::invalid_argument);
+  }
+  return e.wait(mask, (options & sys::kWaitAll) != 0 ? EventFlags::Wait::all : EventFlags::Wait::any,
+                (options & sys::kClearOnExit) != 0, t);
+}
+
+}  // namespace
+}  // namespace impl
+
+#define WARD_TRUSTED_ENTRY(number, name, signature, implementation) \
+  &Syscall<number, signature>::trusted<&implementation>,
+#define WARD_VERIFIED_ENTRY(number, name, signature, implementation) \
+  &Syscall<number, signature>::verified<&implementation>,
+#define WARD_CHECK_NUMBER(number, name, signature, implementation) \
+  static_assert(number == __COUNTER__ - kFirstCounter, "system call numbers are 0, 1, 2, ... in order");
+
+constexpr int kFirstCounter = __COUNTER__ + 1;
+WARD_SYSCALLS(WARD_CHECK_NUMBER)
+
+const SyscallEntry trusted_syscalls[] = {WARD_SYSCALLS(WARD_TRUSTED_ENTRY)};
+extern "C" [[gnu::used]] const SyscallEntry ward_syscall_table[] = {WARD_SYSCALLS(WARD_VERIFIED_ENTRY)};
+
+}  // namespace ward::kernel
