@@ -1,5 +1,6 @@
 // User threads, the kernel object table and fault containment (portable; the port supplies the
 // trap into the kernel and the memory protection itself).
+#include "ward/autoconf.h"
 #include <cstring>
 
 #include "ward/board.hpp"
@@ -9,6 +10,9 @@
 #include "ward/kernel/scheduler.hpp"
 #include "ward/kernel/semaphore.hpp"
 #include "ward/print.hpp"
+
+// Compiled only with CONFIG_WARD_USERSPACE: without it, nothing here is part of the kernel.
+#if defined(CONFIG_WARD_USERSPACE)
 
 namespace ward {
 
@@ -145,7 +149,7 @@ Status Isolation::create_user(Thread& t, std::span<std::byte> stack, Thread::Ent
   }
   {
     KernelLock lock;
-    if (t.user_id_ == 0xff) {
+    if (t.user_slot_ == 0) {
       unsigned id = 0;
       while (id < config::max_user_threads && (used_user_ids & (1u << id)) != 0) {
         ++id;
@@ -154,7 +158,7 @@ Status Isolation::create_user(Thread& t, std::span<std::byte> stack, Thread::Ent
         return fail(Error::overflow);
       }
       used_user_ids |= 1u << id;
-      t.user_id_ = static_cast<std::uint8_t>(id);
+      t.user_slot_ = static_cast<std::uint8_t>(id + 1);
     }
     t.fault_policy_ = policy;
   }
@@ -236,3 +240,5 @@ void print(const FaultReport& r) {
 }  // namespace ward
 
 extern "C" void ward_user_thread_return() { ward::sys::thread_exit(); }
+
+#endif  // CONFIG_WARD_USERSPACE

@@ -2,6 +2,7 @@
 // Every function here receives arguments that were already verified (or come from privileged
 // code). User buffers are copied into the kernel before use, so another thread of the caller's
 // domain cannot change them between the check and the use.
+#include "ward/autoconf.h"
 #include <algorithm>
 #include <cstring>
 
@@ -9,6 +10,9 @@
 #include "ward/kernel/isolation_core.hpp"
 #include "ward/kernel/scheduler.hpp"
 #include "ward/syscalls.hpp"
+
+// Compiled only with CONFIG_WARD_USERSPACE: without it, nothing here is part of the kernel.
+#if defined(CONFIG_WARD_USERSPACE)
 
 namespace ward::kernel {
 namespace impl {
@@ -18,7 +22,9 @@ namespace {
 constexpr std::size_t kMaxItem = 64;
 
 Status yield() {
-  this_thread::yield();
+  // A system call always runs in thread mode: no interrupt check needed (this_thread::yield has one).
+  KernelLock lock;
+  scheduler().yield_current();
   return {};
 }
 
@@ -106,3 +112,5 @@ const SyscallEntry trusted_syscalls[] = {WARD_SYSCALLS(WARD_TRUSTED_ENTRY)};
 extern "C" [[gnu::used]] const SyscallEntry ward_syscall_table[] = {WARD_SYSCALLS(WARD_VERIFIED_ENTRY)};
 
 }  // namespace ward::kernel
+
+#endif  // CONFIG_WARD_USERSPACE

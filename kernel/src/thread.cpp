@@ -76,6 +76,9 @@ Status Thread::prepare(std::span<std::byte> stack, Entry entry, void* arg, Prior
 
 Status Thread::create_user(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name,
                            const DomainView& domain, FaultPolicy policy) {
+  if constexpr (!config::userspace) {
+    return fail(Error::invalid_state);
+  }
   if (priority.level == Priority::kIdle) {
     return fail(Error::invalid_argument);
   }

@@ -54,9 +54,14 @@ constexpr std::uint32_t kGuard = config::mpu_stack_guard ? 32 : 0;
 HardwareFrame* initial_frame(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg) {
   auto top = reinterpret_cast<std::uintptr_t>(stack + size) & ~std::uintptr_t{7};
   auto* hw = reinterpret_cast<HardwareFrame*>(top) - 1;
-  // Registers a new thread starts with: zero, except what the frame below sets.
-  ctx = Context{};
-  *hw = HardwareFrame{};
+  // Registers a new thread starts with: zero, except what the frame below sets. (Word loops, not
+  // assignments of empty aggregates: those would pull memset into every image.)
+  for (auto* w = reinterpret_cast<volatile std::uint32_t*>(&ctx); w < reinterpret_cast<std::uint32_t*>(&ctx + 1); ++w) {
+    *w = 0;
+  }
+  for (auto* w = reinterpret_cast<volatile std::uint32_t*>(hw); w < reinterpret_cast<std::uint32_t*>(hw + 1); ++w) {
+    *w = 0;
+  }
   hw->r0 = reinterpret_cast<std::uintptr_t>(arg);
   hw->pc = reinterpret_cast<std::uintptr_t>(entry) & ~std::uintptr_t{1};
   hw->lr = reinterpret_cast<std::uintptr_t>(&thread_returned);
@@ -131,8 +136,10 @@ void exit_current_thread() {
 
 }  // namespace ward::arch
 
+#if defined(CONFIG_WARD_USERSPACE)
 // Zeros loaded into s0-s31 when FPU values must not reach the incoming user thread.
 extern "C" [[gnu::used]] const std::uint32_t ward_fpu_zeros[32] = {};
+#endif
 
 #define WARD_STR2(x) #x
 #define WARD_STR(x) WARD_STR2(x)

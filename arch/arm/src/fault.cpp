@@ -68,6 +68,7 @@ extern "C" [[noreturn, gnu::used]] void ward_fault_report(const ExceptionFrame* 
 // A fault in a user thread's own code (thread mode, unprivileged) is contained: the thread is
 // stopped or restarted with a report, and the handler returns; PendSV, pended by the scheduler,
 // runs next and switches to another thread, so the faulting frame is never unstacked.
+#if defined(CONFIG_WARD_USERSPACE)
 extern "C" [[gnu::used]] bool ward_fault_contain(const ExceptionFrame* frame, std::uint32_t exc_return,
                                                  std::uint32_t ipsr) {
   using namespace ward::arm;
@@ -107,6 +108,7 @@ extern "C" [[gnu::used]] bool ward_fault_contain(const ExceptionFrame* frame, st
   ward::kernel::Isolation::contain(*t, r);
   return true;
 }
+#endif
 
 // Entry for every fault vector: pick the stack the frame was pushed on; a user thread's fault is
 // contained; anything else moves to the fault stack (clearing MSPLIM first, or the switch itself

@@ -5,6 +5,7 @@
 
 #include "ward/arch/arm/registers.hpp"
 #include "ward/arch/port.hpp"
+#include "ward/autoconf.h"
 #include "ward/config.hpp"
 #include "ward/kernel/memory_domain.hpp"
 #include "ward/kernel/scheduler.hpp"
@@ -32,7 +33,7 @@ void set_region(std::uint32_t number, std::uint32_t rbar, std::uint32_t rlar) {
 auto address(const void* p) { return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(p)); }
 
 // How many domain regions the loaded domain uses (the rest are already disabled).
-std::uint32_t loaded_regions = 0;
+[[maybe_unused]] std::uint32_t loaded_regions = 0;
 }  // namespace
 
 void mpu_init() {
@@ -41,11 +42,14 @@ void mpu_init() {
   }
   // Attribute 0: normal memory, write-back read/write-allocate; attribute 1: device-nGnRE.
   Mair0::write(0xFFu | (0x04u << 8));
-  set_region(mpu::kRegionCode, mpu::rbar(address(__ward_code_start), mpu::kApReadOnlyAny, false),
-             mpu::rlar(address(__ward_code_end), mpu::kAttrNormal));
-  if (address(__ward_user_ro_end) != address(__ward_user_ro_start)) {
-    set_region(mpu::kRegionKernelShared, mpu::rbar(address(__ward_user_ro_start), mpu::kApReadOnlyAny, true),
-               mpu::rlar(address(__ward_user_ro_end), mpu::kAttrNormal));
+  if constexpr (config::userspace) {
+    // What user threads may read and execute; privileged code needs no region (PRIVDEFENA).
+    set_region(mpu::kRegionCode, mpu::rbar(address(__ward_code_start), mpu::kApReadOnlyAny, false),
+               mpu::rlar(address(__ward_code_end), mpu::kAttrNormal));
+    if (address(__ward_user_ro_end) != address(__ward_user_ro_start)) {
+      set_region(mpu::kRegionKernelShared, mpu::rbar(address(__ward_user_ro_start), mpu::kApReadOnlyAny, true),
+                 mpu::rlar(address(__ward_user_ro_end), mpu::kAttrNormal));
+    }
   }
   Rnr::write(mpu::kRegionThread);  // the context switch writes region 1 without selecting it
   Ctrl::write(kCtrlEnable | kCtrlPrivDefEna);
@@ -55,6 +59,7 @@ void mpu_init() {
 
 }  // namespace ward::arch
 
+#if defined(CONFIG_WARD_USERSPACE)
 using namespace ward::arch;
 
 extern "C" [[gnu::used]] void ward_mpu_load_domain(const void* domain_view) {
@@ -75,3 +80,4 @@ extern "C" [[gnu::used]] void ward_mpu_load_domain(const void* domain_view) {
   Rnr::write(mpu::kRegionThread);
   ward_switch_state.domain = domain_view;
 }
+#endif  // CONFIG_WARD_USERSPACE

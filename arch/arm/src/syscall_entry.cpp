@@ -10,6 +10,7 @@
 //
 // Other SVC numbers: #2 a verified entry refused an argument (r0-r3: call, argument, kind,
 // detail), #3 a user thread's stack canary was smashed. Anything else from a user thread stops it.
+#include "ward/autoconf.h"
 #include <cstdint>
 
 #include "ward/arch/arm/mpu.hpp"
@@ -21,6 +22,9 @@
 #include "ward/kernel/scheduler.hpp"
 #include "ward/panic.hpp"
 #include "ward/syscalls.hpp"
+
+// Compiled only with CONFIG_WARD_USERSPACE: without it, nothing here is part of the kernel.
+#if defined(CONFIG_WARD_USERSPACE)
 
 extern "C" {
 void ward_syscall_trampoline();
@@ -172,3 +176,5 @@ extern "C" [[gnu::naked]] void ward_syscall_trampoline() {
       "udf #0\n"                    // never reached: svc #1 returns to the caller
       ".ltorg\n");
 }
+
+#endif  // CONFIG_WARD_USERSPACE

@@ -111,7 +111,7 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   bool is_user() const { return domain_ != nullptr; }
   const DomainView* domain() const { return domain_; }
   // A user thread's identity for object grants (0 .. CONFIG_WARD_MAX_USER_THREADS-1).
-  unsigned user_id() const { return user_id_; }
+  unsigned user_id() const { return user_slot_ - 1u; }
   FaultPolicy fault_policy() const { return fault_policy_; }
   // How many times the kernel has stopped or restarted this thread after a fault.
   unsigned faults() const { return faults_; }
@@ -149,7 +149,7 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   kernel::WaitQueue joiners_;
   Instant slice_start_{};
   const DomainView* domain_ = nullptr;  // set for user threads only
-  std::uint8_t user_id_ = 0xff;
+  std::uint8_t user_slot_ = 0;  // user id + 1; 0 until the first create_user (keeps Thread all-zero)
   FaultPolicy fault_policy_ = FaultPolicy::stop;
   std::uint16_t faults_ = 0;
 };

@@ -14,6 +14,7 @@ namespace ward::arch {
 inline constexpr std::uint32_t kKernelMaskPriority = 0x40;
 inline constexpr std::uint32_t kLowestPriority = 0xe0;
 
+// All-zero by default, so that threads declared at namespace scope cost no ROM (they go to .bss).
 // Saved state of a thread that is not running. The context switch (PendSV, assembly) reads and
 // writes it at these fixed offsets; the static_asserts in context_switch.cpp keep them honest.
 // The callee-saved registers live here, in kernel memory, not on the thread's stack: the switch
@@ -24,7 +25,7 @@ struct Context {
   std::uint32_t psplim = 0;         // 40: the thread's stack limit
   std::uint32_t mpu_rbar = 0;       // 44: MPU region 1: the user stack, or a privileged stack's guard
   std::uint32_t mpu_rlar = 0;       // 48
-  std::uint32_t control = 2;        // 52: CONTROL (SPSEL=1; nPRIV=1 while running user code)
+  std::uint32_t control = 0;        // 52: CONTROL (SPSEL=1; nPRIV=1 while running user code)
   const void* domain = nullptr;     // 56: the user thread's domain (a DomainView); null: privileged
   std::uint32_t s16_s31[16] = {};   // 60: FPU callee-saved registers, when the thread uses the FPU
 };
