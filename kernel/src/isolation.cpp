@@ -131,7 +131,9 @@ std::expected<void*, HandleError> ObjectTable::lookup(std::uintptr_t handle, Obj
 Caller current_caller() {
   const Thread& t = *scheduler().current();
   const auto stack = t.stack();
-  return Caller{UserMemoryMap{address_of(stack.data()), stack.size(), *t.domain()}, t.user_id()};
+  const auto image = arch::user_readable_image();
+  return Caller{UserMemoryMap{address_of(stack.data()), stack.size(), *t.domain(), image.base, image.size},
+                t.user_id()};
 }
 
 void reject(std::uint32_t call, std::uint32_t argument, Violation v) {

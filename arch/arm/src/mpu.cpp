@@ -36,6 +36,11 @@ auto address(const void* p) { return static_cast<std::uint32_t>(reinterpret_cast
 [[maybe_unused]] std::uint32_t loaded_regions = 0;
 }  // namespace
 
+MemoryRange user_readable_image() {
+  return {reinterpret_cast<std::uintptr_t>(__ward_code_start),
+          static_cast<std::size_t>(__ward_code_end - __ward_code_start)};
+}
+
 void mpu_init() {
   if constexpr (!config::userspace && !config::mpu_stack_guard) {
     return;

@@ -146,6 +146,8 @@ void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*
   ctx.host->user = true;
 }
 
+MemoryRange user_readable_image() { return {0, 0}; }  // no memory protection on the host
+
 bool privileged() {
   const Thread* t = ward_switch_state.current;
   return handling_interrupt || t == nullptr || !t->is_user();

@@ -150,8 +150,9 @@ class Domain : public DomainView {
 
  public:
   template <class... P>
-  consteval Domain(P... parts) : DomainView{storage_.data(), N}, storage_{parts...} {
+  consteval Domain(P... parts) : DomainView{nullptr, N}, storage_{parts...} {
     static_assert(sizeof...(P) == N, "a Domain<N> lists exactly N partitions");
+    partitions = storage_.data();
     for (std::size_t i = 0; i < N; ++i) {
       for (std::size_t j = i + 1; j < N; ++j) {
         if (storage_[i].overlaps(storage_[j])) {

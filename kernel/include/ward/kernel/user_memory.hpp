@@ -43,11 +43,14 @@ class UserSpan {
   std::size_t count_ = 0;
 };
 
-// The memory a user thread may reach: its stack and its domain.
+// The memory a user thread may reach: its stack and its domain, and for reading, the image's code
+// and constants (string literals live there; the MPU lets every thread read them anyway).
 struct UserMemoryMap {
   std::uintptr_t stack_base = 0;
   std::size_t stack_size = 0;
   DomainView domain{nullptr, 0};
+  std::uintptr_t image_base = 0;
+  std::size_t image_size = 0;
 
   template <class T>
   [[nodiscard]] std::expected<std::span<T>, UserMemoryError> check(UserSpan<T> s) const {
@@ -71,8 +74,14 @@ struct UserMemoryMap {
 
  private:
   static std::unexpected<UserMemoryError> error(UserMemoryError e) { return std::unexpected<UserMemoryError>{e}; }
+  static bool inside(std::uintptr_t address, std::size_t size, std::uintptr_t base, std::size_t length) {
+    return address >= base && address - base <= length && size <= length - (address - base);
+  }
   bool permits(std::uintptr_t address, std::size_t size, bool write) const {
-    if (address >= stack_base && address - stack_base <= stack_size && size <= stack_size - (address - stack_base)) {
+    if (inside(address, size, stack_base, stack_size)) {
+      return true;
+    }
+    if (!write && inside(address, size, image_base, image_size)) {
       return true;
     }
     return domain.permits(address, size, write);
