@@ -74,7 +74,10 @@ Status ObjectTable::add(const void* object, ObjectType type) {
   if (free == nullptr) {
     return fail(Error::overflow);  // CONFIG_WARD_MAX_KERNEL_OBJECTS is too small
   }
-  *free = Entry{object, type, 0};
+  // The object last: lock-free readers (lookup) must never see it with stale type or grants.
+  free->type = type;
+  free->grants = 0;
+  free->object = object;
   return {};
 }
 
@@ -84,7 +87,9 @@ Status ObjectTable::withdraw(const void* object) {
   if (e == nullptr) {
     return fail(Error::invalid_argument);
   }
-  *e = Entry{};
+  e->object = nullptr;  // first: from here on, lookups miss it
+  e->grants = 0;
+  e->type = ObjectType{};
   return {};
 }
 
@@ -108,32 +113,18 @@ Status ObjectTable::revoke(const void* object, unsigned user_id) {
   return {};
 }
 
-std::expected<void*, HandleError> ObjectTable::lookup(std::uintptr_t handle, ObjectType type, unsigned user_id) const {
-  // The handle is only compared, never dereferenced: a forged value finds nothing.
-  KernelLock lock;  // against a withdraw() from a more urgent thread in the middle of the search
-  if (handle == 0) {
-    return std::unexpected{HandleError::unknown};
+UserMemoryMap Caller::memory() const {
+  // Only the live part of the caller's stack: below its stack pointer at the call lie the call's
+  // own frames (return addresses included), which a buffer must never alias.
+  const auto stack = thread.stack();
+  auto base = address_of(stack.data());
+  const auto top = base + stack.size();
+  const auto floor = arch::user_stack_floor(const_cast<Thread&>(thread).context());
+  if (floor > base && floor <= top) {
+    base = floor;
   }
-  for (const auto& e : entries_) {
-    if (address_of(e.object) == handle) {
-      if (e.type != type) {
-        return std::unexpected{HandleError::wrong_type};
-      }
-      if (user_id >= 32 || (e.grants & (1u << user_id)) == 0) {
-        return std::unexpected{HandleError::not_granted};
-      }
-      return const_cast<void*>(e.object);
-    }
-  }
-  return std::unexpected{HandleError::unknown};
-}
-
-Caller current_caller() {
-  const Thread& t = *scheduler().current();
-  const auto stack = t.stack();
   const auto image = arch::user_readable_image();
-  return Caller{UserMemoryMap{address_of(stack.data()), stack.size(), *t.domain(), image.base, image.size},
-                t.user_id()};
+  return UserMemoryMap{base, top - base, *thread.domain(), image.base, image.size};
 }
 
 void reject(std::uint32_t call, std::uint32_t argument, Violation v) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "ward/config.hpp"
+#include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
 
@@ -146,27 +147,130 @@ void queue_b(void*) {
   }
 }
 
+// ---- The same four with user-mode workers ------------------------------------------------------
+// Unprivileged threads in one domain: their counters live in a partition, TIMER1 is a read-only
+// device partition (and the board's PPC lets unprivileged code read it), and every kernel call is
+// a system call (ward::sys). The measuring thread reads TIMER1 directly, as in the method.
+struct UserShared {
+  volatile int turn;
+  volatile std::uint32_t taken;
+  std::uint32_t measured_ticks;
+  std::uint32_t failures;
+};
+PartitionMemory<32> user_memory;
+UserShared& user_shared() { return *static_cast<UserShared*>(static_cast<void*>(user_memory.bytes)); }
+constexpr Domain<2> bench_domain{Partition::of(user_memory, Access::read_write),
+                                 Partition::device(0x50001000, 32, Access::read)};
+
+void user_yield_worker(void* arg) {
+  auto& u = user_shared();
+  const int me = arg == &u ? 0 : 1;
+  std::uint32_t out_of_turn = 0;
+  std::uint32_t t0 = 0;
+  for (std::uint32_t i = 0; i < kWarmup + kIterations; ++i) {
+    if (me == 0 && i == kWarmup) {
+      t0 = ticks();
+    }
+    out_of_turn += u.turn != me ? 1 : 0;
+    u.turn = 1 - me;
+    (void)sys::yield();
+  }
+  if (me == 0) {
+    u.measured_ticks = t0 - ticks();
+  }
+  u.failures += out_of_turn;
+}
+
+void user_sem_taker(void*) {
+  auto& u = user_shared();
+  for (std::uint32_t i = 0; i < kWarmup + kIterations; ++i) {
+    u.failures += sys::sem_take(sem, UserTimeout::forever()) ? 0 : 1;
+    u.taken = u.taken + 1;
+  }
+}
+
+void user_sem_giver(void*) {
+  auto& u = user_shared();
+  std::uint32_t t0 = 0;
+  for (std::uint32_t i = 0; i < kWarmup + kIterations; ++i) {
+    if (i == kWarmup) {
+      t0 = ticks();
+    }
+    (void)sys::sem_give(sem);
+    u.failures += u.taken != i + 1 ? 1 : 0;
+  }
+  u.measured_ticks = t0 - ticks();
+}
+
+void user_sem_nosw_worker(void*) {
+  auto& u = user_shared();
+  std::uint32_t t0 = 0;
+  for (std::uint32_t i = 0; i < kWarmup + kIterations; ++i) {
+    if (i == kWarmup) {
+      t0 = ticks();
+    }
+    u.failures += sys::sem_give(sem) ? 0 : 1;
+    u.failures += sys::sem_take(sem, UserTimeout::none()) ? 0 : 1;
+  }
+  u.measured_ticks = t0 - ticks();
+}
+
+void user_queue_a(void*) {
+  auto& u = user_shared();
+  std::uint32_t t0 = 0;
+  for (std::uint32_t i = 0; i < kWarmup + kIterations; ++i) {
+    if (i == kWarmup) {
+      t0 = ticks();
+    }
+    (void)sys::send(a_to_b, i);
+    std::uint32_t v = ~0u;
+    (void)sys::receive(b_to_a, v);
+    u.failures += v != i + 1 ? 1 : 0;
+  }
+  u.measured_ticks = t0 - ticks();
+}
+
+void user_queue_b(void*) {
+  for (std::uint32_t i = 0; i < kWarmup + kIterations; ++i) {
+    std::uint32_t v = ~0u;
+    (void)sys::receive(a_to_b, v);
+    (void)sys::send(b_to_a, v + 1);
+  }
+}
+
 // Runs one benchmark: workers below the controller's priority, joined; returns instructions x10.
-std::uint64_t run(Thread::Entry a, void* arg_a, int prio_a, Thread::Entry b, void* arg_b, int prio_b) {
+std::uint64_t run(Thread::Entry a, void* arg_a, int prio_a, Thread::Entry b, void* arg_b, int prio_b,
+                  bool user = false) {
   measured_ticks = 0;
+  user_shared() = UserShared{};
   const auto prio = [](int delta) {
     return Priority{static_cast<std::uint8_t>(this_thread::current().priority().level + delta)};
   };
-  if (!thread_a.start(stack_a.span(), a, arg_a, prio(prio_a), "bench_a")) {
+  const auto create = [&](Thread& t, ThreadStack<1024>& stack, Thread::Entry e, void* arg, int p, const char* n) {
+    if (user) {
+      return t.create_user(stack.span(), e, arg, prio(p), n, bench_domain).has_value() && t.start().has_value();
+    }
+    return t.start(stack.span(), e, arg, prio(p), n).has_value();
+  };
+  if (!create(thread_a, stack_a, a, arg_a, prio_a, "bench_a")) {
     ++errors;
   }
-  if (b != nullptr && !thread_b.start(stack_b.span(), b, arg_b, prio(prio_b), "bench_b")) {
+  if (b != nullptr && !create(thread_b, stack_b, b, arg_b, prio_b, "bench_b")) {
     ++errors;
   }
   (void)thread_a.join(Timeout::forever());
   if (b != nullptr) {
     (void)thread_b.join(Timeout::forever());
   }
+  if (user) {
+    check(user_shared().failures == 0, "user-mode workers: a hand-off or call failed");
+    return per_op_x10(user_shared().measured_ticks);
+  }
   return per_op_x10(measured_ticks);
 }
 
-void row(const char* name, std::uint64_t x10) {
-  print("| ", name, " | ", x10 / 10, '.', x10 % 10, " |\n");
+void row(const char* name, std::uint64_t x10, std::uint64_t user_x10) {
+  print("| ", name, " | ", x10 / 10, '.', x10 % 10, " | ", user_x10 / 10, '.', user_x10 % 10, " |\n");
 }
 
 const char* on_off(bool on) { return on ? "on" : "off"; }
@@ -182,14 +286,35 @@ int main() {
   print("Ward kernel benchmark: instructions per operation (QEMU mps2-an505, -icount shift=0)\n");
   print("security options: stack protector ", on_off(config::stack_protector), ", random canary ",
         on_off(config::stack_canary_random), ", hardware stack limits ", on_off(config::hw_stack_limit),
-        ", kernel assertions ", on_off(config::asserts), "; workers privileged (supervisor)\n");
+        ", kernel assertions ", on_off(config::asserts), ", user mode ", on_off(config::userspace),
+        ", MPU stack guard ", on_off(config::mpu_stack_guard), "\n");
   print("calibration: ", kCalibrationInstructions, " instructions = ", calibration_ticks, " timer ticks\n");
-  print("| bench | supervisor |\n|---|--:|\n");
+  // User-mode workers read TIMER1 directly: let unprivileged secure code reach it (APB PPC0 port 1,
+  // APBSPPPC0 in the secure privilege control block); the MPU still decides who may.
+  *reinterpret_cast<volatile std::uint32_t*>(0x500800B0) |= 1u << 1;
+  (void)grant(sem, thread_a);
   static int second = 1;  // any non-null argument marks the second worker
-  row("yield_rt", run(&yield_worker, nullptr, -2, &yield_worker, &second, -2));
-  row("sem_pp", run(&sem_taker, nullptr, -1, &sem_giver, nullptr, -2));
-  row("sem_nosw", run(&sem_nosw_worker, nullptr, -1, nullptr, nullptr, 0));
-  row("queue_pp", run(&queue_a, nullptr, -2, &queue_b, nullptr, -2));
+  static std::uint64_t user_rows[4];
+  auto* u = &user_shared();
+  user_rows[0] = run(&user_yield_worker, u, -2, &user_yield_worker, &second, -2, true);
+  (void)grant(sem, thread_a);
+  (void)grant(sem, thread_b);
+  (void)grant(a_to_b, thread_a);
+  (void)grant(a_to_b, thread_b);
+  (void)grant(b_to_a, thread_a);
+  (void)grant(b_to_a, thread_b);
+  user_rows[1] = run(&user_sem_taker, nullptr, -1, &user_sem_giver, nullptr, -2, true);
+  user_rows[2] = run(&user_sem_nosw_worker, nullptr, -1, nullptr, nullptr, 0, true);
+  user_rows[3] = run(&user_queue_a, nullptr, -2, &user_queue_b, nullptr, -2, true);
+  print("| bench | supervisor | user |\n|---|--:|--:|\n");
+  const std::uint64_t nosw = run(&sem_nosw_worker, nullptr, -1, nullptr, nullptr, 0);
+  row("yield_rt", run(&yield_worker, nullptr, -2, &yield_worker, &second, -2), user_rows[0]);
+  row("sem_pp", run(&sem_taker, nullptr, -1, &sem_giver, nullptr, -2), user_rows[1]);
+  row("sem_nosw", nosw, user_rows[2]);
+  row("queue_pp", run(&queue_a, nullptr, -2, &queue_b, nullptr, -2), user_rows[3]);
+  const std::uint64_t overhead = user_rows[2] > nosw ? (user_rows[2] - nosw) / 2 : 0;
+  print("system-call overhead per call (user minus supervisor sem_nosw, halved): ", overhead / 10, '.',
+        overhead % 10, '\n');
   print("N = ", kIterations, " after ", kWarmup, " warm-up iterations; verification errors: ", errors, '\n');
   return errors == 0 ? 0 : 1;
 }

@@ -27,7 +27,7 @@ namespace ward::arch {
 static_assert(offsetof(Context, sp) == 36 && offsetof(Context, psplim) == 40);
 static_assert(offsetof(Context, mpu_rbar) == 44 && offsetof(Context, mpu_rlar) == 48);
 static_assert(offsetof(Context, control) == 52 && offsetof(Context, domain) == 56);
-static_assert(offsetof(Context, s16_s31) == 60);
+static_assert(offsetof(Context, s16_s31) == 60 && offsetof(Context, syscall_sp) == 124);
 static_assert(offsetof(WardSwitchState, domain) == 8 && offsetof(WardSwitchState, fpu_dirty) == 12);
 
 namespace {

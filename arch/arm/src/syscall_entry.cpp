@@ -1,12 +1,12 @@
 // System calls on Armv8-M: the SVC handler and the trampoline.
 //
 // A user thread calls `svc #0` with the call number in r12 and its arguments in r0-r3
-// (ward::arch::syscall). The handler checks the caller and its stack, then rewrites the
-// exception frame so that the exception returns into the trampoline, privileged, in thread mode:
-// the call then runs as the calling thread (it can block, be preempted and be switched like any
-// thread), on its own stack, which no other thread can write. The trampoline calls the verified
-// entry of the call (ward_syscall_table) and ends with `svc #1`, which drops the privilege again
-// and returns to the instruction after the caller's `svc #0`.
+// (ward::arch::syscall). The handler checks the caller and its stack, records the caller's stack
+// pointer (buffers may not lie below it), then rewrites the exception frame so that the exception
+// returns into the trampoline, privileged, in thread mode: the call then runs as the calling
+// thread (it can block, be preempted and be switched like any thread), on its own stack, which no
+// other thread can write. The trampoline calls the verified entry of the call
+// (ward_syscall_table), drops the privilege again and returns to the caller.
 //
 // Other SVC numbers: #2 a verified entry refused an argument (r0-r3: call, argument, kind,
 // detail), #3 a user thread's stack canary was smashed. Anything else from a user thread stops it.
@@ -23,12 +23,16 @@
 #include "ward/panic.hpp"
 #include "ward/syscalls.hpp"
 
+// The number of system calls, as a literal for the assembly below.
+#define WARD_SYSCALL_COUNT 13
+
 // Compiled only with CONFIG_WARD_USERSPACE: without it, nothing here is part of the kernel.
 #if defined(CONFIG_WARD_USERSPACE)
 
+static_assert(ward::sys::kCount == WARD_SYSCALL_COUNT, "the assembly fast path checks the call number against this");
+
 extern "C" {
 void ward_syscall_trampoline();
-extern const std::uint16_t ward_syscall_resume[];  // the instruction after the trampoline's svc #1
 }
 
 namespace ward::arch {
@@ -38,14 +42,7 @@ struct Frame {
   std::uint32_t r0, r1, r2, r3, r12, lr, pc, xpsr;
 };
 
-constexpr std::uint32_t kControlPrivileged = 2;
-constexpr std::uint32_t kControlUser = 3;
 constexpr std::uint32_t kXpsrStackRealigned = 1u << 9;
-
-void set_thread_control(Thread& t, std::uint32_t value) {
-  t.context().control = value;
-  asm volatile("msr control, %0\n isb" ::"r"(value) : "memory");
-}
 
 // Stops the calling user thread with a report about its system call.
 void reject(Thread& t, const Frame* frame, FaultKind kind, std::int32_t call, std::int32_t argument,
@@ -97,32 +94,15 @@ extern "C" [[gnu::used]] void ward_svc_dispatch(Frame* frame, std::uint32_t exc_
   // The SVC number, from the instruction that trapped (in code the thread could execute).
   const std::uint8_t number = reinterpret_cast<const std::uint8_t*>(frame->pc)[-2];
   switch (number) {
-    case 0: {  // enter a system call
+    case 0:  // a call the assembly fast path did not accept: say why, stop the caller
       if (!from_user) {
         break;
       }
-      // The frame must lie in the thread's own stack: the call will run privileged on it.
       if (!arch::frame_inside_stack(*t, frame, exc_return) || (frame->xpsr & arch::kXpsrStackRealigned) != 0) {
         arch::reject(*t, nullptr, FaultKind::bad_syscall, static_cast<std::int32_t>(frame->r12), -1, 0);
-        return;
+      } else {
+        arch::reject(*t, frame, FaultKind::bad_syscall, static_cast<std::int32_t>(frame->r12), -1, 0);
       }
-      const std::uint32_t call = frame->r12;
-      if (call >= sys::kCount) {
-        arch::reject(*t, frame, FaultKind::bad_syscall, static_cast<std::int32_t>(call), -1, 0);
-        return;
-      }
-      frame->r12 = frame->pc;  // where the call returns to
-      frame->lr = call;
-      frame->pc = reinterpret_cast<std::uint32_t>(&ward_syscall_trampoline) & ~1u;
-      arch::set_thread_control(*t, arch::kControlPrivileged);
-      return;
-    }
-    case 1:  // leave a system call
-      if (from_user || frame->pc != reinterpret_cast<std::uint32_t>(ward_syscall_resume)) {
-        break;
-      }
-      frame->pc = frame->r12 & ~1u;
-      arch::set_thread_control(*t, arch::kControlUser);
       return;
     case 2:  // a verified entry refused an argument
       if (from_user) {
@@ -151,8 +131,58 @@ extern "C" [[gnu::used]] void ward_svc_dispatch(Frame* frame, std::uint32_t exc_
   arch::reject(*t, frame, FaultKind::bad_syscall, -1, -1, number);
 }
 
+#define WARD_STR2(x) #x
+#define WARD_STR(x) WARD_STR2(x)
+
+// The one accepting path, in assembly: a user thread entering a call (svc #0). Anything else,
+// including every refusal, goes to ward_svc_dispatch, which reports it.
+// Thread offsets: Context (at 0) psplim 40 (a user thread's stack base), mpu_rlar 48 (its stack's
+// last 32-byte block), control 52, domain 56.
 extern "C" [[gnu::naked]] void ward_svc_handler() {
   asm volatile(
+      "tst lr, #4\n"
+      "beq 9f\n"                  // from the main stack: not a thread's call
+      "mrs r0, psp\n"
+      "mrs r1, control\n"
+      "ldr r3, =ward_switch_state\n"
+      "ldr r3, [r3]\n"            // the calling thread
+      "ldr r2, [r0, #24]\n"
+      "ldrb r2, [r2, #-2]\n"      // the SVC number, from the instruction
+      "tst r1, #1\n"
+      "beq 9f\n"                  // privileged callers do not trap into calls
+      // svc #0 from user mode
+      "cmp r2, #0\n"
+      "bne 9f\n"
+      "ldr r2, [r3, #40]\n"       // the frame must lie in the thread's own stack
+      "cmp r0, r2\n"
+      "blo 9f\n"
+      "tst lr, #0x10\n"
+      "ite eq\n"
+      "addeq r2, r0, #104\n"
+      "addne r2, r0, #32\n"
+      "ldr r1, [r3, #48]\n"
+      "bic r1, r1, #31\n"
+      "add r1, r1, #32\n"
+      "cmp r2, r1\n"
+      "bhi 9f\n"
+      "str r2, [r3, #124]\n"      // syscall_sp: the caller's stack pointer before the trap
+      "ldr r1, [r0, #28]\n"       // no realigned stack (AAPCS keeps 8-byte alignment)
+      "tst r1, #0x200\n"
+      "bne 9f\n"
+      "ldr r12, [r0, #16]\n"      // the call number
+      "cmp r12, #" WARD_STR(WARD_SYSCALL_COUNT) "\n"
+      "bhs 9f\n"
+      "ldr r1, [r0, #24]\n"
+      "str r1, [r0, #16]\n"       // r12: where the call returns to
+      "str r12, [r0, #20]\n"      // lr: the call number
+      "ldr r1, =ward_syscall_trampoline\n"
+      "bic r1, r1, #1\n"
+      "str r1, [r0, #24]\n"       // return into the trampoline...
+      "movs r1, #2\n"
+      "str r1, [r3, #52]\n"
+      "msr control, r1\n"         // ...privileged (the exception return synchronises)
+      "bx lr\n"
+      "9:\n"
       "tst lr, #4\n"
       "ite eq\n"
       "mrseq r0, msp\n"
@@ -160,9 +190,13 @@ extern "C" [[gnu::naked]] void ward_svc_handler() {
       "mov r1, lr\n"
       "push {r4, lr}\n"
       "bl ward_svc_dispatch\n"
-      "pop {r4, pc}\n");
+      "pop {r4, pc}\n"
+      ".ltorg\n");
 }
 
+// Leaving the call needs no trap: privileged thread code may drop its own privilege. The thread's
+// saved CONTROL is updated first, so a switch at any point restores the right privilege; the
+// branch back happens unprivileged (the return address came from the caller's own stack).
 extern "C" [[gnu::naked]] void ward_syscall_trampoline() {
   asm volatile(
       "push {r12, lr}\n"            // the return address; the call number
@@ -170,10 +204,14 @@ extern "C" [[gnu::naked]] void ward_syscall_trampoline() {
       "ldr r12, [r12, lr, lsl #2]\n"
       "blx r12\n"
       "pop {r12, lr}\n"
-      "svc #1\n"
-      ".global ward_syscall_resume\n"
-      "ward_syscall_resume:\n"
-      "udf #0\n"                    // never reached: svc #1 returns to the caller
+      "ldr r2, =ward_switch_state\n"
+      "ldr r2, [r2]\n"
+      "movs r3, #3\n"
+      "str r3, [r2, #52]\n"         // context.control: unprivileged
+      "msr control, r3\n"
+      "isb\n"
+      "orr r12, r12, #1\n"          // Thumb state
+      "bx r12\n"
       ".ltorg\n");
 }
 

@@ -68,15 +68,44 @@ class ObjectTable {
   Status grant(const void* object, unsigned user_id);
   Status revoke(const void* object, unsigned user_id);
 
-  // The object a handle names, if the caller (user_id) may use it as `type`.
-  std::expected<void*, HandleError> lookup(std::uintptr_t handle, ObjectType type, unsigned user_id) const;
+  // The object a handle names, if the caller (user_id) may use it as `type`. On every system
+  // call, so without the kernel lock: writers (under the lock) publish an entry's object last and
+  // clear it first, and the reader re-reads the object after type and grants; an entry that changed
+  // meanwhile reads as unknown, as if the call had come after the change.
+  [[gnu::always_inline]] std::expected<void*, HandleError> lookup(std::uintptr_t handle, ObjectType type,
+                                                                  unsigned user_id) const {
+    // The handle is only compared, never dereferenced: a forged value finds nothing.
+    if (handle == 0 || user_id >= 32) {
+      return std::unexpected{HandleError::unknown};
+    }
+    for (const auto& e : entries_) {
+      if (reinterpret_cast<std::uintptr_t>(e.object) != handle) {
+        continue;
+      }
+      const ObjectType t = e.type;
+      const std::uint32_t g = e.grants;
+      asm volatile("" ::: "memory");
+      if (reinterpret_cast<std::uintptr_t>(e.object) != handle) {
+        break;
+      }
+      if (t != type) {
+        return std::unexpected{HandleError::wrong_type};
+      }
+      if ((g & (1u << user_id)) == 0) {
+        return std::unexpected{HandleError::not_granted};
+      }
+      return const_cast<void*>(handle_object(e));
+    }
+    return std::unexpected{HandleError::unknown};
+  }
 
  private:
   struct Entry {
-    const void* object = nullptr;
-    ObjectType type{};
-    std::uint32_t grants = 0;  // bit i: user thread i
+    const void* volatile object = nullptr;
+    volatile ObjectType type{};
+    volatile std::uint32_t grants = 0;  // bit i: user thread i
   };
+  static const void* handle_object(const Entry& e) { return e.object; }
   Entry* find(const void* object);
   std::array<Entry, kCapacity> entries_{};
 };

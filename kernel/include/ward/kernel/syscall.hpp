@@ -25,6 +25,7 @@
 #include "ward/kernel/fault_report.hpp"
 #include "ward/kernel/object_table.hpp"
 #include "ward/kernel/port.hpp"
+#include "ward/kernel/scheduler.hpp"
 #include "ward/kernel/time.hpp"
 #include "ward/kernel/user_memory.hpp"
 
@@ -59,10 +60,12 @@ class UserTimeout {
 
 namespace kernel {
 
-// Who is calling: what memory and which objects it may name.
+// Who is calling: the thread, whose memory and grants decide what it may name. The memory map
+// is built only for calls that take buffers.
 struct Caller {
-  UserMemoryMap memory;
+  const Thread& thread;
   unsigned user_id;
+  UserMemoryMap memory() const;
 };
 
 // An argument that failed verification.
@@ -81,7 +84,8 @@ template <class T>
 struct ArgTraits<Handle<T>> {
   static constexpr std::size_t kWords = 1;
   static void encode(Handle<T> h, std::uint32_t* w) { w[0] = static_cast<std::uint32_t>(h.raw()); }
-  static std::expected<std::reference_wrapper<T>, Violation> verify(const std::uint32_t* w, const Caller& c) {
+  [[gnu::always_inline]] static std::expected<std::reference_wrapper<T>, Violation> verify(const std::uint32_t* w,
+                                                                                        const Caller& c) {
     auto object = objects().lookup(w[0], object_type_of<T>, c.user_id);
     if (!object) {
       return std::unexpected{Violation{FaultKind::bad_handle, static_cast<std::uint8_t>(object.error())}};
@@ -99,7 +103,7 @@ struct ArgTraits<UserSpan<T>> {
     w[1] = static_cast<std::uint32_t>(s.count());
   }
   static std::expected<std::span<T>, Violation> verify(const std::uint32_t* w, const Caller& c) {
-    auto span = c.memory.check(UserSpan<T>{w[0], w[1]});
+    auto span = c.memory().check(UserSpan<T>{w[0], w[1]});
     if (!span) {
       return std::unexpected{Violation{FaultKind::bad_pointer, static_cast<std::uint8_t>(span.error())}};
     }
@@ -114,7 +118,7 @@ template <>
 struct ArgTraits<UserTimeout> {
   static constexpr std::size_t kWords = 1;
   static void encode(UserTimeout t, std::uint32_t* w) { w[0] = t.raw(); }
-  static std::expected<Timeout, Violation> verify(const std::uint32_t* w, const Caller&) {
+  [[gnu::always_inline]] static std::expected<Timeout, Violation> verify(const std::uint32_t* w, const Caller&) {
     return UserTimeout{w[0]}.to_kernel();
   }
   static Timeout trusted(const std::uint32_t* w) { return UserTimeout{w[0]}.to_kernel(); }
@@ -149,8 +153,12 @@ inline Result<std::uint32_t> decode_result<Result<std::uint32_t>>(std::uint64_t 
 template <>
 inline void decode_result<void>(std::uint64_t) {}
 
-// The caller of a verified entry, and the way out for a failed check (kernel/src/isolation.cpp).
-Caller current_caller();
+// The caller of a verified entry (the running thread), and the way out for a failed check
+// (kernel/src/isolation.cpp).
+[[gnu::always_inline]] inline Caller current_caller() {
+  const Thread& t = *ward_switch_state.current;
+  return Caller{t, t.user_id()};
+}
 [[noreturn]] void reject(std::uint32_t call, std::uint32_t argument, Violation v);
 
 // Entries for privileged callers (no checks) and for user callers (checked), by call number.
@@ -197,9 +205,10 @@ struct Syscall<Id, R(A...)> {
     }
   }
 
-  // Kernel side: check every argument, then call Impl with the checked values.
+  // Kernel side: check every argument, then call Impl with the checked values. (No stack
+  // protector: the word array is only ever indexed by constants.)
   template <auto Impl>
-  static std::uint64_t verified(std::uint32_t w0, std::uint32_t w1, std::uint32_t w2, std::uint32_t w3) {
+  [[gnu::no_stack_protector]] static std::uint64_t verified(std::uint32_t w0, std::uint32_t w1, std::uint32_t w2, std::uint32_t w3) {
     const std::uint32_t w[4] = {w0, w1, w2, w3};
     const kernel::Caller caller = kernel::current_caller();
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -210,7 +219,7 @@ struct Syscall<Id, R(A...)> {
   }
 
   template <auto Impl>
-  static std::uint64_t trusted(std::uint32_t w0, std::uint32_t w1, std::uint32_t w2, std::uint32_t w3) {
+  [[gnu::no_stack_protector]] static std::uint64_t trusted(std::uint32_t w0, std::uint32_t w1, std::uint32_t w2, std::uint32_t w3) {
     const std::uint32_t w[4] = {w0, w1, w2, w3};
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
       return call<Impl>(kernel::ArgTraits<A>::trusted(w + kOffsets[I])...);
@@ -219,7 +228,7 @@ struct Syscall<Id, R(A...)> {
 
  private:
   template <std::size_t I, class T>
-  static auto check(const std::uint32_t* w, const kernel::Caller& caller) {
+  [[gnu::always_inline]] static auto check(const std::uint32_t* w, const kernel::Caller& caller) {
     auto v = kernel::ArgTraits<T>::verify(w, caller);
     if (!v) {
       kernel::reject(Id, I, v.error());

@@ -28,7 +28,13 @@ struct Context {
   std::uint32_t control = 0;        // 52: CONTROL (SPSEL=1; nPRIV=1 while running user code)
   const void* domain = nullptr;     // 56: the user thread's domain (a DomainView); null: privileged
   std::uint32_t s16_s31[16] = {};   // 60: FPU callee-saved registers, when the thread uses the FPU
+  // 124: a user thread's stack pointer when it entered its current system call. Its stack below
+  // this holds the call's own (privileged) frames: no user buffer may lie there.
+  std::uint32_t syscall_sp = 0;
 };
+
+// The lowest address of a user thread's stack that a system call may accept as a buffer.
+inline std::uintptr_t user_stack_floor(const Context& ctx) { return ctx.syscall_sp; }
 
 using IrqState = std::uint32_t;
 
