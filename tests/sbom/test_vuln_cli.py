@@ -146,5 +146,23 @@ with tempfile.TemporaryDirectory() as tmp:
             check("python3-jsonschema installed", False)
     check("CycloneDX and SPDX give the same report", reports[0] == reports[1] and len(reports[0]) >= 4, reports)
 
+# The test records are valid OSV (so they exercise the format as published, not a private dialect).
+try:
+    import jsonschema
+    with open(os.path.join(SCHEMAS, "osv.schema.json")) as f:
+        osv_schema = jsonschema.Draft202012Validator(json.load(f))
+    for sub in ("vulndb", "gate"):
+        for name in sorted(os.listdir(os.path.join(DATA, sub))):
+            with open(os.path.join(DATA, sub, name)) as f:
+                doc = json.load(f)
+            if "vulnerabilities" in doc or "cve" in doc:
+                continue  # NVD format
+            errors = [e.message for e in osv_schema.iter_errors(doc)]
+            check(f"{sub}/{name} is valid OSV", not errors, errors[:3])
+    with open(os.path.join(DATA, "malformed", "records", "events-not-array.json")) as f:
+        check("the OSV schema check can fail", list(osv_schema.iter_errors(json.load(f))) != [])
+except ImportError:
+    check("python3-jsonschema installed", False)
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
