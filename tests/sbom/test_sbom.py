@@ -41,6 +41,16 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+def pin():
+    values = {}
+    with open(os.path.join(SRC, "cmake", "mbedtls.pin"), encoding="utf-8") as f:
+        for line in f:
+            if "=" in line and not line.startswith("#"):
+                k, v = line.strip().split("=", 1)
+                values[k] = v
+    return values
+
+
 def spdx_validator():
     return jsonschema.Draft201909Validator(load(os.path.join(SCHEMAS, "spdx-2.3.schema.json")))
 
@@ -204,8 +214,9 @@ class SbomTest(unittest.TestCase):
         self.assertNotIn("tests/target/crypto/crypto_test.cpp", ward)
         self.assertNotIn("lib/crypto/src/crypto_platform.cpp", ward)
         self.assertFalse([n for n in ward if n.startswith("samples/") and not n.startswith("samples/hello/")])
-        # Every header of main.cpp.obj in Ninja's own dependency log is in the SBOM, with its hash.
-        r = subprocess.run(["ninja", "-C", BUILD, "-t", "deps", "samples/hello/CMakeFiles/hello.dir/main.cpp.obj"],
+        # Every header of main.cpp.obj in Ninja's own dependency log is in the SBOM, with its hash
+        # (-n: a dry run never rewrites the log).
+        r = subprocess.run(["ninja", "-n", "-C", BUILD, "-t", "deps", "samples/hello/CMakeFiles/hello.dir/main.cpp.obj"],
                            capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stderr)
         deps = [l.strip() for l in r.stdout.splitlines()[1:] if l.strip()]
@@ -275,23 +286,18 @@ class SbomTest(unittest.TestCase):
         self.assertFalse([f for f in hello["files"] if "/library/" in f["fileName"]])
         self.assertFalse([c for c in load(HELLO + ".cdx.json")["components"] if c["name"] == "mbedtls"])
 
-        pin = {}
-        with open(os.path.join(SRC, "cmake", "mbedtls.pin"), encoding="utf-8") as f:
-            for line in f:
-                if "=" in line and not line.startswith("#"):
-                    k, v = line.strip().split("=", 1)
-                    pin[k] = v
-        version = pin["MBEDTLS_VERSION"]
+        pinned = pin()
+        version = pinned["MBEDTLS_VERSION"]
         spdx = load(CRYPTO + ".spdx.json")
         mbed = package(spdx, "mbedtls")
         self.assertEqual(mbed["versionInfo"], version)
-        self.assertEqual(checksum(mbed, "SHA256"), pin["MBEDTLS_ORIG_SHA256"])
-        self.assertEqual(mbed["packageFileName"], pin["MBEDTLS_ORIG_TARBALL"])
+        self.assertEqual(checksum(mbed, "SHA256"), pinned["MBEDTLS_ORIG_SHA256"])
+        self.assertEqual(mbed["packageFileName"], pinned["MBEDTLS_ORIG_TARBALL"])
         self.assertEqual(mbed["licenseDeclared"], "Apache-2.0 OR GPL-2.0-or-later")
-        self.assertIn(pin["MBEDTLS_DEBIAN_VERSION"], mbed["sourceInfo"])
-        self.assertIn(pin["MBEDTLS_DEBIAN_SUITE"], mbed["sourceInfo"])
+        self.assertIn(pinned["MBEDTLS_DEBIAN_VERSION"], mbed["sourceInfo"])
+        self.assertIn(pinned["MBEDTLS_DEBIAN_SUITE"], mbed["sourceInfo"])
         self.assertTrue(mbed["downloadLocation"] == "NOASSERTION" or
-                        mbed["downloadLocation"].endswith(f"/pool/main/m/mbedtls/{pin['MBEDTLS_ORIG_TARBALL']}"))
+                        mbed["downloadLocation"].endswith(f"/pool/main/m/mbedtls/{pinned['MBEDTLS_ORIG_TARBALL']}"))
         refs = {r["referenceLocator"] for r in mbed["externalRefs"]}
         self.assertIn(f"cpe:2.3:a:arm:mbed_tls:{version}:*:*:*:*:*:*:*", refs)
         self.assertIn(f"cpe:2.3:a:trustedfirmware:mbed_tls:{version}:*:*:*:*:*:*:*", refs)
@@ -322,7 +328,7 @@ class SbomTest(unittest.TestCase):
         self.assertEqual(comp["evidence"]["identity"][0]["concludedValue"],
                          f"cpe:2.3:a:trustedfirmware:mbed_tls:{version}:*:*:*:*:*:*:*")
         self.assertEqual(comp["licenses"], [{"expression": "Apache-2.0 OR GPL-2.0-or-later"}])
-        self.assertIn(pin["MBEDTLS_DEBIAN_VERSION"], comp["pedigree"]["ancestors"][0]["version"])
+        self.assertIn(pinned["MBEDTLS_DEBIAN_VERSION"], comp["pedigree"]["ancestors"][0]["version"])
 
     def test_ward_security_configuration_recorded(self):
         spdx = load(HELLO + ".spdx.json")
@@ -446,8 +452,30 @@ class SbomTest(unittest.TestCase):
                              checksum(unchanged["kernel/src/scheduler.cpp"], "SHA256"))
 
     # -- ward-vuln on real images ---------------------------------------------------------------
-    def vuln(self, sbom, *args, vex=None):
-        argv = [VULN, "--sbom", sbom, "--vulndb", os.path.join(DATA, "vulndb"),
+    def pinned_vulndb(self, tmp):
+        """The test records with their upper bounds moved relative to the pinned Mbed TLS version
+        (written for 3.6.6: fixed in 3.6.7 / 3.6.8), so the tests stay meaningful after a pin bump."""
+        version = pin()["MBEDTLS_VERSION"]
+        major, minor, patch = (int(x) for x in version.split("."))
+        bump = {"3.6.7": f"{major}.{minor}.{patch + 1}", "3.6.8": f"{major}.{minor}.{patch + 2}"}
+
+        def rewrite(node):
+            if isinstance(node, dict):
+                return {k: (bump.get(v, v) if k in ("fixed", "versionEndExcluding") and isinstance(v, str)
+                            else rewrite(v)) for k, v in node.items()}
+            if isinstance(node, list):
+                return [rewrite(x) for x in node]
+            return node
+
+        db = os.path.join(tmp, "vulndb")
+        os.makedirs(db)
+        for name in os.listdir(os.path.join(DATA, "vulndb")):
+            with open(os.path.join(db, name), "w", encoding="utf-8") as f:
+                json.dump(rewrite(load(os.path.join(DATA, "vulndb", name))), f)
+        return db, version, bump
+
+    def vuln(self, sbom, *args, vex=None, db=None):
+        argv = [VULN, "--sbom", sbom, "--vulndb", db or os.path.join(DATA, "vulndb"),
                 "--features", os.path.join(SRC, "security", "features.json"), *args]
         if vex:
             argv += ["--vex", vex]
@@ -455,15 +483,17 @@ class SbomTest(unittest.TestCase):
 
     def test_vuln_report_and_vex_for_the_crypto_image(self):
         with tempfile.TemporaryDirectory() as tmp:
+            db, version, bump = self.pinned_vulndb(tmp)
             for fmt in ("cdx", "spdx"):
                 vex_path = f"{tmp}/{fmt}.vex.json"
-                r = self.vuln(f"{CRYPTO}.{fmt}.json", vex=vex_path)
+                r = self.vuln(f"{CRYPTO}.{fmt}.json", vex=vex_path, db=db)
                 self.assertEqual(r.returncode, 1, r.stdout + r.stderr)  # applicable vulnerabilities remain
                 lines = {l.split()[0]: l for l in r.stdout.splitlines() if l.startswith(("x_", "CVE-"))}
-                self.assertRegex(lines["x_WARD-TEST-0001"], r"mbedtls\s+v3\.6\.6\s+critical 9\.8\s+AFFECTED \(fixed in 3\.6\.7\)")
+                self.assertRegex(lines["x_WARD-TEST-0001"], rf"mbedtls\s+v{re.escape(version)}\s+critical 9\.8\s+"
+                                                            rf"AFFECTED \(fixed in {re.escape(bump['3.6.7'])}\)")
                 self.assertRegex(lines["x_WARD-TEST-0002"], r"high 7\.5\s+not affected: fixed in 3\.6\.1")
                 self.assertRegex(lines["x_WARD-TEST-0003"], r"not affected: code not present")
-                self.assertRegex(lines["CVE-2099-0004"], r"medium 5\.5\s+AFFECTED \(fixed in 3\.6\.8\)")
+                self.assertRegex(lines["CVE-2099-0004"], rf"medium 5\.5\s+AFFECTED \(fixed in {re.escape(bump['3.6.8'])}\)")
                 self.assertRegex(lines["CVE-2099-0005"], r"critical 10\.0\s+not affected: fixed in 2\.28\.9")
                 self.assertNotIn("x_WARD-TEST-0006", r.stdout)  # a package not in the image
                 self.assertIn("evidence: MBEDTLS_SSL_PROTO_TLS1_3 is not enabled", r.stdout)
@@ -484,8 +514,8 @@ class SbomTest(unittest.TestCase):
                 self.assertEqual(states["x_WARD-TEST-0001"]["ratings"][0]["severity"], "critical")
                 self.assertEqual(states["x_WARD-TEST-0001"]["references"][0]["id"], "CVE-2099-0001")
             # Threshold: only the critical one counts at --fail-on critical; --fail-on never reports only.
-            self.assertEqual(self.vuln(f"{CRYPTO}.cdx.json", "--fail-on", "critical").returncode, 1)
-            self.assertEqual(self.vuln(f"{CRYPTO}.cdx.json", "--fail-on", "never").returncode, 0)
+            self.assertEqual(self.vuln(f"{CRYPTO}.cdx.json", "--fail-on", "critical", db=db).returncode, 1)
+            self.assertEqual(self.vuln(f"{CRYPTO}.cdx.json", "--fail-on", "never", db=db).returncode, 0)
 
     def test_vuln_records_for_mbedtls_do_not_apply_to_the_demo(self):
         r = self.vuln(f"{HELLO}.cdx.json")
