@@ -4,7 +4,9 @@
 # An image (a firmware ELF for a board, or a host executable) is built by ward_image(): it gets its
 # own Kconfig configuration, and links one "core" object library compiled for exactly that
 # configuration. Images with identical configurations share the same core, so the kernel is
-# compiled once per distinct configuration, not once per image.
+# compiled once per distinct configuration, not once per image. Every firmware image gets its SBOM
+# (WardSbom.cmake).
+include(WardSbom)
 
 define_property(GLOBAL PROPERTY WARD_CORE_SOURCES BRIEF_DOCS "Sources of the Ward core" FULL_DOCS "-")
 define_property(GLOBAL PROPERTY WARD_CORE_INCLUDES BRIEF_DOCS "Public include dirs of the core" FULL_DOCS "-")
@@ -54,7 +56,8 @@ function(_ward_core_for out config_dir)
 endfunction()
 
 # ward_image(<name> SOURCES <files...> [CONF <fragments...>] [LIBRARIES <targets...>])
-# Builds the image <name>: <name>.elf for a board (with a map file, a .bin and a size report), or
+# Builds the image <name>: <name>.elf for a board (with a map file, a .bin, a size report and the
+# SBOMs <name>.spdx.json and <name>.cdx.json), or
 # an executable <name> on the host. Sets WARD_IMAGE_<name>_FILE to the output path.
 function(ward_image name)
   cmake_parse_arguments(ARG "" "" "SOURCES;CONF;LIBRARIES" ${ARGN})
@@ -83,6 +86,7 @@ function(ward_image name)
     add_custom_command(TARGET ${name} POST_BUILD
       COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${name}> $<TARGET_FILE_DIR:${name}>/${name}.bin
       BYPRODUCTS ${CMAKE_CURRENT_BINARY_DIR}/${name}.bin ${CMAKE_CURRENT_BINARY_DIR}/${name}.map)
+    ward_sbom(${name})
     set(file ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf)
   endif()
   set(WARD_IMAGE_${name}_FILE ${file} PARENT_SCOPE)

@@ -18,6 +18,8 @@ packages=(
   python3 python3-kconfiglib
   # Fetching and unpacking the pinned Mbed TLS source package
   apt ca-certificates bzip2 xz-utils
+  # Supply chain: ward-vuln (JSON, command line), its libFuzzer target, SBOM schema validation
+  nlohmann-json3-dev libcli11-dev clang libclang-rt-14-dev python3-jsonschema
 )
 
 missing=()

@@ -9,7 +9,9 @@ Subcommands:
   menuconfig interactive editor over a build's configuration; the result is kept as a fragment.
 
 A security-relevant option carries a line "Hardening: <value>" in its help text. <value> is y or n
-for booleans, or >=N / <=N / a literal for numbers and strings.
+for booleans, or >=N / <=N / a literal for numbers and strings. "Hardening: <value> (production)"
+is enforced by production builds only: a safeguard that development builds may leave off (the
+hardening report mentions it separately).
 """
 import argparse
 import hashlib
@@ -19,7 +21,7 @@ import sys
 
 import kconfiglib
 
-HARDENING_RE = re.compile(r"^\s*Hardening:\s*(\S+)\s*$", re.MULTILINE)
+HARDENING_RE = re.compile(r"^\s*Hardening:\s*(\S+)(\s+\(production\))?\s*$", re.MULTILINE)
 
 
 class ConfigError(Exception):
@@ -73,6 +75,10 @@ def hardening_rule(sym):
     return None
 
 
+def production_only(sym):
+    return any(node.help and (m := HARDENING_RE.search(node.help)) and m.group(2) for node in sym.nodes)
+
+
 def is_weaker(sym, rule):
     value = sym.str_value
     if sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE):
@@ -84,12 +90,13 @@ def is_weaker(sym, rule):
     return value != rule
 
 
-def weakened_options(kconf):
-    """(symbol, current value, recommended) for each security option weaker than recommended."""
+def weakened_options(kconf, production=False):
+    """(symbol, current value, recommended) for each security option weaker than recommended;
+    with production=True also the options only a production build enforces."""
     found = []
     for sym in kconf.unique_defined_syms:
         rule = hardening_rule(sym)
-        if rule is not None and is_weaker(sym, rule):
+        if rule is not None and (production or not production_only(sym)) and is_weaker(sym, rule):
             found.append((sym, sym.str_value or "n", rule))
     return found
 
@@ -122,7 +129,7 @@ def write_if_changed(path, text):
 
 def generate(args):
     kconf = load(args.kconfig, args.board, args.fragment)
-    weak = weakened_options(kconf)
+    weak = weakened_options(kconf, production=True)
     if kconf.syms["WARD_PRODUCTION"].str_value == "y" and weak:
         lines = [f"  CONFIG_{s.name}={v}  (recommended: {r})" for s, v, r in weak]
         raise ConfigError(
@@ -172,6 +179,9 @@ def hardening(args):
     weak = weakened_options(kconf)
     rules = [(s, hardening_rule(s)) for s in kconf.unique_defined_syms if hardening_rule(s)]
     print(f"Ward hardening report ({len(rules)} security options checked)")
+    production_weak = [w for w in weakened_options(kconf, production=True) if w not in weak]
+    for s, v, r in production_weak:
+        print(f"Production builds require CONFIG_{s.name}={r} (now {v}).")
     if not weak:
         print("All security options are at their recommended values.")
         return 0

@@ -88,6 +88,31 @@ class KconfigTest(unittest.TestCase):
         for n in names:
             self.assertIn(f" {n} = ", hpp)
 
+    def test_production_turns_the_vulnerability_gate_on(self):
+        prod = self.fragment("CONFIG_WARD_PRODUCTION=y\n")
+        r = run_config("generate", prod, out_dir=os.path.join(self.dir, "out"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.dir, "out", ".config")) as f:
+            config = f.read()
+        self.assertIn("CONFIG_WARD_VULN_GATE=y", config)
+        self.assertIn('CONFIG_WARD_VULN_GATE_SEVERITY="medium"', config)
+
+    def test_production_refuses_to_turn_the_vulnerability_gate_off(self):
+        weak = self.fragment("CONFIG_WARD_PRODUCTION=y\n# CONFIG_WARD_VULN_GATE is not set\n")
+        r = run_config("generate", weak, out_dir=os.path.join(self.dir, "out"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("CONFIG_WARD_VULN_GATE=n  (recommended: y)", r.stderr)
+
+    def test_development_leaves_the_vulnerability_gate_off(self):
+        # A production-only rule: not a weakness in development, but the report mentions it.
+        r = run_config("hardening")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Production builds require CONFIG_WARD_VULN_GATE=y (now n).", r.stdout)
+        self.assertIn("All security options are at their recommended values", r.stdout)
+        r = run_config("generate", out_dir=os.path.join(self.dir, "out"))
+        with open(os.path.join(self.dir, "out", ".config")) as f:
+            self.assertIn("# CONFIG_WARD_VULN_GATE is not set", f.read())
+
     def test_production_firmware_configure_fails(self):
         # A real firmware configure with a weakened option under CONFIG_WARD_PRODUCTION=y must stop.
         weak = self.fragment("CONFIG_WARD_PRODUCTION=y\n# CONFIG_WARD_HW_STACK_LIMIT is not set\n")

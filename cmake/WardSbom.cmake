@@ -1,0 +1,91 @@
+# Supply chain: an SBOM next to every firmware image, and the optional vulnerability gate.
+#
+# ward_sbom(<image>) is called by ward_image() for firmware images. After the link (and the .bin),
+# scripts/sbom/ward_sbom.py writes <image>.spdx.json (SPDX 2.3) and <image>.cdx.json
+# (CycloneDX 1.6) from the build's own records: the link map, Ninja's dependency log and
+# compile_commands.json (see the script and docs/supply-chain.md). The SBOM is part of the image's
+# link step, so an image never exists without its up-to-date SBOM, and a failed SBOM fails the build.
+#
+# With CONFIG_WARD_VULN_GATE=y (forced on by CONFIG_WARD_PRODUCTION=y, see security/Kconfig), the
+# same step then runs ward-vuln on the SBOM against WARD_VULNDB_DIRS and fails the build (deleting
+# the image) on an applicable vulnerability at or above CONFIG_WARD_VULN_GATE_SEVERITY. ward-vuln is
+# a host tool: firmware build trees build it with the host compiler as an external project.
+
+set(CMAKE_EXPORT_COMPILE_COMMANDS ON)  # the SBOM reads each object's source and flags from it
+set(WARD_SBOM_SCRIPT ${CMAKE_SOURCE_DIR}/scripts/sbom/ward_sbom.py)
+set(WARD_SBOM_DATA ${CMAKE_SOURCE_DIR}/scripts/sbom/components.json)
+set(WARD_SUPPLIER "Ward project" CACHE STRING "Supplier and SBOM author named in every SBOM")
+set(WARD_LICENSE "NOASSERTION" CACHE STRING "SPDX license expression of Ward's own code, for SBOMs")
+set(WARD_VULNDB_DIRS ${CMAKE_SOURCE_DIR}/security/vulndb CACHE STRING
+    "Directories (;-separated) of vulnerability records (OSV or NVD 2.0 JSON) the build's gate checks")
+set(WARD_VULN_FEATURES ${CMAKE_SOURCE_DIR}/security/features.json CACHE FILEPATH
+    "Map of vulnerabilities to the configuration options and files of the feature they are in")
+set(WARD_VULN_SEVERITIES low medium high critical)
+
+# The host-built ward-vuln for a firmware tree (an external project: a separate CMake build with the
+# machine's own compiler, not the cross toolchain). Sets <out> to its path.
+function(_ward_vuln_host_tool out)
+  set(dir ${CMAKE_BINARY_DIR}/host-tools/ward-vuln)
+  if(NOT TARGET ward_vuln_host)
+    include(ExternalProject)
+    ExternalProject_Add(ward_vuln_host
+      SOURCE_DIR ${CMAKE_SOURCE_DIR}/tools/ward-vuln
+      BINARY_DIR ${dir}
+      CMAKE_ARGS -DCMAKE_BUILD_TYPE=Release
+      INSTALL_COMMAND ""
+      BUILD_ALWAYS ON  # a no-op ninja run when nothing changed; picks up edits to the tool
+      BUILD_BYPRODUCTS ${dir}/ward-vuln
+      LOG_CONFIGURE ON LOG_OUTPUT_ON_FAILURE ON)
+  endif()
+  set(${out} ${dir}/ward-vuln PARENT_SCOPE)
+endfunction()
+
+# Called in ward_image()'s scope: CONFIG_* of the image and WARD_IMAGE_FRAGMENT_ARGS are visible.
+function(ward_sbom name)
+  if(WARD_IS_HOST)
+    return()  # host executables are test programs, not shipped images
+  endif()
+  set(dir ${CMAKE_CURRENT_BINARY_DIR})
+  set(elf ${dir}/${name}.elf)
+  set(generate
+    ${WARD_PYTHON} ${WARD_SBOM_SCRIPT} generate --name ${name} --elf ${elf} --bin ${dir}/${name}.bin
+    --map ${dir}/${name}.map --board ${WARD_BOARD} --source-dir ${CMAKE_SOURCE_DIR}
+    --build-dir ${CMAKE_BINARY_DIR} --config-dir ${dir}/${name}.ward/config --kconfig ${WARD_KCONFIG_ROOT}
+    ${WARD_IMAGE_FRAGMENT_ARGS} --version ${WARD_GIT_DESCRIBE} --supplier ${WARD_SUPPLIER}
+    --license ${WARD_LICENSE} --mbedtls-pin ${WARD_MBEDTLS_PIN} --mbedtls-dir ${WARD_MBEDTLS_SOURCE_DIR}
+    --ninja ${CMAKE_MAKE_PROGRAM} --out-spdx ${dir}/${name}.spdx.json --out-cdx ${dir}/${name}.cdx.json)
+  foreach(script IN LISTS WARD_LINKER_SCRIPT WARD_LINKER_DEPENDS)
+    list(APPEND generate --linker-script ${script})
+  endforeach()
+  add_custom_command(TARGET ${name} POST_BUILD COMMAND ${generate}
+    BYPRODUCTS ${dir}/${name}.spdx.json ${dir}/${name}.cdx.json VERBATIM)
+  # A changed generator or pin re-runs the link step, and with it the SBOM.
+  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${WARD_SBOM_SCRIPT} ${WARD_SBOM_DATA} ${WARD_MBEDTLS_PIN})
+
+  if(NOT CONFIG_WARD_VULN_GATE STREQUAL "y")
+    return()
+  endif()
+  if(NOT CONFIG_WARD_VULN_GATE_SEVERITY IN_LIST WARD_VULN_SEVERITIES)
+    message(FATAL_ERROR "${name}: CONFIG_WARD_VULN_GATE_SEVERITY=\"${CONFIG_WARD_VULN_GATE_SEVERITY}\" "
+                        "is not one of: ${WARD_VULN_SEVERITIES}")
+  endif()
+  _ward_vuln_host_tool(tool)
+  add_dependencies(${name} ward_vuln_host)
+  set(gate ${WARD_PYTHON} ${WARD_SBOM_SCRIPT} gate --tool ${tool} --sbom ${dir}/${name}.cdx.json
+    --fail-on ${CONFIG_WARD_VULN_GATE_SEVERITY} --vex ${dir}/${name}.vex.json
+    --remove ${elf} --remove ${dir}/${name}.bin)
+  set(records)
+  foreach(db IN LISTS WARD_VULNDB_DIRS)
+    list(APPEND gate --vulndb ${db})
+    file(GLOB_RECURSE db_files CONFIGURE_DEPENDS ${db}/*.json)
+    list(APPEND records ${db_files})
+  endforeach()
+  if(WARD_VULN_FEATURES)
+    list(APPEND gate --features ${WARD_VULN_FEATURES})
+    list(APPEND records ${WARD_VULN_FEATURES})
+  endif()
+  add_custom_command(TARGET ${name} POST_BUILD COMMAND ${gate}
+    BYPRODUCTS ${dir}/${name}.vex.json VERBATIM)
+  # New or changed vulnerability records re-run the gate.
+  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${records})
+endfunction()

@@ -1,0 +1,565 @@
+#!/usr/bin/python3
+"""Tests of the SBOMs the firmware build writes next to every image, of ward-vuln on them, and of
+the build's vulnerability gate.
+
+Run by CTest in the firmware build tree (tests/sbom/CMakeLists.txt) with WARD_SOURCE_DIR,
+WARD_BUILD_DIR, WARD_SHARED_DIR (schemas) and WARD_VULN (the host-built ward-vuln). The demo image
+(samples/hello) links no Mbed TLS; tests/target/crypto's crypto_smoke does: both are checked.
+"""
+import copy
+import hashlib
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import jsonschema
+
+SRC = os.environ.get("WARD_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+BUILD = os.environ.get("WARD_BUILD_DIR", os.path.join(SRC, "build", "mps2-an505"))
+SHARED = os.environ.get("WARD_SHARED_DIR", os.path.join(SRC, "..", "shared"))
+VULN = os.environ.get("WARD_VULN", os.path.join(BUILD, "host-tools", "ward-vuln", "ward-vuln"))
+SCHEMAS = os.path.join(SHARED, "schemas")
+DATA = os.path.join(SRC, "tests", "sbom", "data")
+HELLO = os.path.join(BUILD, "samples", "hello", "hello")
+CRYPTO = os.path.join(BUILD, "tests", "target", "crypto", "crypto_smoke")
+SCRIPT = os.path.join(SRC, "scripts", "sbom", "ward_sbom.py")
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def pin():
+    values = {}
+    with open(os.path.join(SRC, "cmake", "mbedtls.pin"), encoding="utf-8") as f:
+        for line in f:
+            if "=" in line and not line.startswith("#"):
+                k, v = line.strip().split("=", 1)
+                values[k] = v
+    return values
+
+
+def spdx_validator():
+    return jsonschema.Draft201909Validator(load(os.path.join(SCHEMAS, "spdx-2.3.schema.json")))
+
+
+def cdx_validator():
+    # bom-1.6 references spdx.schema.json and jsf-0.82.schema.json by relative URI: resolve them
+    # from the local copies, never from the network.
+    store = {}
+    for name in ("bom-1.6.schema.json", "spdx.schema.json", "jsf-0.82.schema.json"):
+        schema = load(os.path.join(SCHEMAS, name))
+        store[schema["$id"]] = schema
+    bom = store["http://cyclonedx.org/schema/bom-1.6.schema.json"]
+    return jsonschema.Draft7Validator(bom, resolver=jsonschema.RefResolver.from_schema(bom, store=store))
+
+
+def schema_errors(validator, doc):
+    return [f"/{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}" for e in validator.iter_errors(doc)]
+
+
+def spdx_files(doc, package_name):
+    """{fileName without ./: file} of the files a package CONTAINS."""
+    pid = next(p["SPDXID"] for p in doc["packages"] if p["name"] == package_name)
+    ids = {r["relatedSpdxElement"] for r in doc["relationships"]
+           if r["spdxElementId"] == pid and r["relationshipType"] == "CONTAINS"}
+    return {f["fileName"][2:]: f for f in doc["files"] if f["SPDXID"] in ids}
+
+
+def checksum(entry, algorithm):
+    return next(c["checksumValue"] for c in entry["checksums"] if c["algorithm"] == algorithm)
+
+
+def package(doc, name):
+    return next((p for p in doc["packages"] if p["name"] == name), None)
+
+
+def annotations(pkg):
+    return {a["comment"][len("ward:config "):].split("=", 1)[0]: a["comment"].split("=", 1)[1]
+            for a in pkg.get("annotations", []) if a["comment"].startswith("ward:config ")}
+
+
+def without_time(doc):
+    """The document with its creation time, namespace and serial number removed."""
+    doc = copy.deepcopy(doc)
+    if "creationInfo" in doc:
+        doc["creationInfo"].pop("created")
+        doc.pop("documentNamespace")
+        for p in doc["packages"]:
+            for a in p.get("annotations", []):
+                a.pop("annotationDate")
+    else:
+        doc["metadata"].pop("timestamp")
+        doc.pop("serialNumber")
+    return doc
+
+
+def generate_command(build, image_rel):
+    """The exact `ward_sbom.py generate` command the build runs after linking this image."""
+    r = subprocess.run(["ninja", "-C", build, "-t", "commands", image_rel + ".elf"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    line = r.stdout.strip().splitlines()[-1]
+    for part in line.split(" && "):
+        if "ward_sbom.py generate" in part:
+            return shlex.split(part)
+    raise AssertionError(f"no SBOM step in the link command of {image_rel}")
+
+
+def with_outputs(cmd, spdx, cdx):
+    cmd = list(cmd)
+    cmd[cmd.index("--out-spdx") + 1] = spdx
+    cmd[cmd.index("--out-cdx") + 1] = cdx
+    return cmd
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def copy_tree(dst):
+    """A copy of the source tree without build trees, the third-party cache and git."""
+    def ignore(directory, names):
+        if os.path.abspath(directory) == os.path.abspath(SRC):
+            return [n for n in names if n in ("build", ".cache", ".git")]
+        return []
+    shutil.copytree(SRC, dst, ignore=ignore, symlinks=True)
+
+
+def configure_firmware(src, build, *extra):
+    env = dict(os.environ, WARD_CACHE=os.path.join(SRC, ".cache"))
+    r = subprocess.run(["cmake", "-S", src, "-B", build, "-G", "Ninja",
+                        f"-DCMAKE_TOOLCHAIN_FILE={src}/cmake/toolchain/arm-none-eabi.cmake",
+                        "-DWARD_BOARD=mps2_an505", "-DCMAKE_BUILD_TYPE=MinSizeRel", *extra],
+                       capture_output=True, text=True, env=env)
+    return r
+
+
+def build_target(build, target, **env):
+    return subprocess.run(["cmake", "--build", build, "--target", target],
+                          capture_output=True, text=True, env=dict(os.environ, **env))
+
+
+class SbomTest(unittest.TestCase):
+    maxDiff = None
+
+    def images(self):
+        return (HELLO, CRYPTO)
+
+    # -- validity ----------------------------------------------------------------------------
+    def test_spdx_schema_valid(self):
+        v = spdx_validator()
+        for image in self.images():
+            doc = load(image + ".spdx.json")
+            self.assertEqual(schema_errors(v, doc), [], image)
+            self.assertEqual(doc["spdxVersion"], "SPDX-2.3")
+
+    def test_cyclonedx_schema_valid(self):
+        v = cdx_validator()
+        for image in self.images():
+            doc = load(image + ".cdx.json")
+            self.assertEqual(schema_errors(v, doc), [], image)
+            self.assertEqual(doc["specVersion"], "1.6")
+
+    def test_schema_validation_rejects_broken_documents(self):
+        # The validation above must be able to fail.
+        spdx = load(HELLO + ".spdx.json")
+        spdx["packages"][0]["primaryPackagePurpose"] = "KERNEL"
+        del spdx["SPDXID"]
+        self.assertGreaterEqual(len(schema_errors(spdx_validator(), spdx)), 2)
+        cdx = load(HELLO + ".cdx.json")
+        cdx["components"][0]["type"] = "rtos"
+        cdx["metadata"]["component"]["hashes"][0]["content"] = "not-hex"
+        self.assertGreaterEqual(len(schema_errors(cdx_validator(), cdx)), 2)
+
+    # -- contents ----------------------------------------------------------------------------
+    def test_ward_package_and_image_file(self):
+        with open(os.path.join(BUILD, "generated", "include", "ward", "version.hpp"), encoding="utf-8") as f:
+            version = re.search(r'git = "([^"]*)"', f.read()).group(1)
+        for image in self.images():
+            spdx = load(image + ".spdx.json")
+            ward = package(spdx, "ward")
+            self.assertEqual(ward["versionInfo"], version)
+            self.assertEqual(ward["supplier"], "Organization: Ward project")
+            self.assertIn("licenseDeclared", ward)
+            img = package(spdx, os.path.basename(image))
+            self.assertEqual(img["primaryPackagePurpose"], "FIRMWARE")
+            self.assertEqual(checksum(img, "SHA256"), sha256(image + ".elf"))
+            files = spdx_files(spdx, os.path.basename(image))
+            self.assertEqual(checksum(files[os.path.basename(image) + ".elf"], "SHA256"), sha256(image + ".elf"))
+            self.assertEqual(checksum(files[os.path.basename(image) + ".bin"], "SHA256"), sha256(image + ".bin"))
+            cdx = load(image + ".cdx.json")
+            self.assertEqual(cdx["metadata"]["component"]["hashes"][0]["content"], sha256(image + ".elf"))
+
+    def test_source_files_come_from_the_build(self):
+        spdx = load(HELLO + ".spdx.json")
+        ward = spdx_files(spdx, "ward")
+        for name in ("samples/hello/main.cpp", "kernel/src/scheduler.cpp", "arch/arm/src/reset.cpp",
+                     "boards/mps2_an505/src/board.cpp", "lib/base/src/fmt.cpp"):
+            self.assertIn(name, ward)
+            self.assertEqual(checksum(ward[name], "SHA256"), sha256(os.path.join(SRC, name)), name)
+        # Nothing that is not in this image.
+        self.assertNotIn("tests/target/crypto/crypto_test.cpp", ward)
+        self.assertNotIn("lib/crypto/src/crypto_platform.cpp", ward)
+        self.assertFalse([n for n in ward if n.startswith("samples/") and not n.startswith("samples/hello/")])
+        # Every header of main.cpp.obj in Ninja's own dependency log is in the SBOM, with its hash
+        # (-n: a dry run never rewrites the log).
+        r = subprocess.run(["ninja", "-n", "-C", BUILD, "-t", "deps", "samples/hello/CMakeFiles/hello.dir/main.cpp.obj"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        deps = [l.strip() for l in r.stdout.splitlines()[1:] if l.strip()]
+        self.assertGreater(len(deps), 20)
+        hashes = {checksum(f, "SHA256") for f in spdx["files"]}
+        names = {f["fileName"] for f in spdx["files"]}
+        for d in deps:
+            path = os.path.normpath(os.path.join(BUILD, d))
+            self.assertIn(sha256(path), hashes, path)
+            self.assertTrue(any(path.endswith(n[1:]) for n in names), path)
+        self.assertIn("kernel/include/ward/kernel.hpp", ward)
+
+    def test_generated_files_are_generated_from_their_inputs(self):
+        spdx = load(HELLO + ".spdx.json")
+        by_id = {f["SPDXID"]: f["fileName"] for f in spdx["files"]}
+        origin = {}
+        for r in spdx["relationships"]:
+            if r["relationshipType"] == "GENERATED_FROM" and r["spdxElementId"] in by_id:
+                origin.setdefault(by_id[r["spdxElementId"]], set()).add(by_id[r["relatedSpdxElement"]])
+        def closure(name):
+            seen, todo = set(), [name]
+            while todo:
+                for o in origin.get(todo.pop(), ()):
+                    if o not in seen:
+                        seen.add(o)
+                        todo.append(o)
+            return seen
+        config_hpp = next(n for n in origin if n.endswith("hello.ward/config/include/ward/config.hpp"))
+        self.assertIn("./build/mps2-an505/samples/hello/hello.ward/config/.config"
+                      if BUILD == os.path.join(SRC, "build", "mps2-an505") else
+                      next(o for o in origin[config_hpp] if o.endswith("/.config")), origin[config_hpp])
+        self.assertTrue({"./Kconfig", "./kernel/Kconfig", "./boards/mps2_an505/Kconfig", "./security/Kconfig",
+                         "./boards/mps2_an505/board.conf", "./samples/hello/prj.conf"} <= closure(config_hpp))
+        version_hpp = next(n for n in origin if n.endswith("generated/include/ward/version.hpp"))
+        self.assertEqual(origin[version_hpp], {"./cmake/version.hpp.in"})
+        elf = origin["./hello.elf"]
+        self.assertIn("./samples/hello/main.cpp", elf)
+        self.assertIn("./boards/mps2_an505/image.ld", elf)
+        self.assertEqual(origin["./hello.bin"], {"./hello.elf"})
+
+    def test_toolchain_and_c_library_versions_from_the_tools(self):
+        spdx = load(HELLO + ".spdx.json")
+        gcc = subprocess.run(["arm-none-eabi-gcc", "-dumpversion"], capture_output=True, text=True).stdout.strip()
+        self.assertEqual(package(spdx, "gcc")["versionInfo"], gcc)
+        self.assertEqual(package(spdx, "libstdc++")["versionInfo"], gcc)
+        newlib = subprocess.run(["arm-none-eabi-gcc", "-E", "-dM", "-x", "c", "-"], input="#include <newlib.h>\n",
+                                capture_output=True, text=True).stdout
+        self.assertEqual(package(spdx, "newlib")["versionInfo"],
+                         re.search(r'_NEWLIB_VERSION "([^"]+)"', newlib).group(1))
+        ld = subprocess.run(["arm-none-eabi-ld", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+        self.assertTrue(ld.endswith(package(spdx, "binutils")["versionInfo"]), ld)
+        gcc_refs = [r["referenceLocator"] for r in package(spdx, "gcc")["externalRefs"]]
+        self.assertIn(f"cpe:2.3:a:gnu:gcc:{gcc}:*:*:*:*:*:*:*", gcc_refs)
+        if shutil.which("dpkg-query"):
+            deb = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "gcc-arm-none-eabi"],
+                                 capture_output=True, text=True).stdout
+            self.assertTrue(any(r.startswith("pkg:deb/") and deb.replace(":", "%3A") in r for r in gcc_refs), gcc_refs)
+        rels = {(r["spdxElementId"], r["relationshipType"], r["relatedSpdxElement"]) for r in spdx["relationships"]}
+        self.assertIn(("SPDXRef-Package-binutils", "BUILD_TOOL_OF", "SPDXRef-Image"), rels)
+        self.assertIn(("SPDXRef-Image", "STATIC_LINK", "SPDXRef-Package-newlib"), rels)
+        # newlib's linked members are named (memcpy is in every image).
+        self.assertIn("libc_nano.a(lib_a-memcpy.o)", package(spdx, "newlib")["comment"])
+
+    def test_mbedtls_only_when_linked(self):
+        hello = load(HELLO + ".spdx.json")
+        self.assertIsNone(package(hello, "mbedtls"))
+        self.assertFalse([f for f in hello["files"] if "/library/" in f["fileName"]])
+        self.assertFalse([c for c in load(HELLO + ".cdx.json")["components"] if c["name"] == "mbedtls"])
+
+        pinned = pin()
+        version = pinned["MBEDTLS_VERSION"]
+        spdx = load(CRYPTO + ".spdx.json")
+        mbed = package(spdx, "mbedtls")
+        self.assertEqual(mbed["versionInfo"], version)
+        self.assertEqual(checksum(mbed, "SHA256"), pinned["MBEDTLS_ORIG_SHA256"])
+        self.assertEqual(mbed["packageFileName"], pinned["MBEDTLS_ORIG_TARBALL"])
+        self.assertEqual(mbed["licenseDeclared"], "Apache-2.0 OR GPL-2.0-or-later")
+        self.assertIn(pinned["MBEDTLS_DEBIAN_VERSION"], mbed["sourceInfo"])
+        self.assertIn(pinned["MBEDTLS_DEBIAN_SUITE"], mbed["sourceInfo"])
+        self.assertTrue(mbed["downloadLocation"] == "NOASSERTION" or
+                        mbed["downloadLocation"].endswith(f"/pool/main/m/mbedtls/{pinned['MBEDTLS_ORIG_TARBALL']}"))
+        refs = {r["referenceLocator"] for r in mbed["externalRefs"]}
+        self.assertIn(f"cpe:2.3:a:arm:mbed_tls:{version}:*:*:*:*:*:*:*", refs)
+        self.assertIn(f"cpe:2.3:a:trustedfirmware:mbed_tls:{version}:*:*:*:*:*:*:*", refs)
+        self.assertIn(f"pkg:github/mbed-tls/mbedtls@v{version}", refs)
+        config = annotations(mbed)
+        for enabled in ("MBEDTLS_SHA256_C", "MBEDTLS_ECDSA_C", "MBEDTLS_GCM_C", "PSA_WANT_ALG_SHA_256"):
+            self.assertIn(enabled, config)
+        for disabled in ("MBEDTLS_SSL_TLS_C", "MBEDTLS_SSL_PROTO_TLS1_3", "MBEDTLS_RSA_C", "MBEDTLS_X509_USE_C"):
+            self.assertNotIn(disabled, config)
+        self.assertEqual(config["MBEDTLS_PSA_KEY_SLOT_COUNT"], "8")
+        # Exactly the Mbed TLS sources whose archive members the linker kept.
+        files = spdx_files(spdx, "mbedtls")
+        with open(CRYPTO + ".map", encoding="utf-8") as f:
+            members = set(re.findall(r"libward_mbedtls\.a\((\w+)\.c\.obj\)", f.read()))
+        sources = {os.path.basename(n)[:-2] for n in files if n.endswith(".c")}
+        self.assertIn("sha256", sources)
+        self.assertLessEqual(sources, members)
+        self.assertNotIn("ssl_tls", sources)
+        self.assertNotIn("x509_crt", sources)
+        for name, f in files.items():
+            self.assertEqual(checksum(f, "SHA256"),
+                             sha256(os.path.join(SRC, ".cache", f"mbedtls-{version}", name)), name)
+        # The glue in the same archive is Ward's, not Mbed TLS's.
+        self.assertIn("lib/crypto/src/crypto_platform.cpp", spdx_files(spdx, "ward"))
+        cdx = load(CRYPTO + ".cdx.json")
+        comp = next(c for c in cdx["components"] if c["name"] == "mbedtls")
+        self.assertEqual(comp["cpe"], f"cpe:2.3:a:arm:mbed_tls:{version}:*:*:*:*:*:*:*")
+        self.assertEqual(comp["evidence"]["identity"][0]["concludedValue"],
+                         f"cpe:2.3:a:trustedfirmware:mbed_tls:{version}:*:*:*:*:*:*:*")
+        self.assertEqual(comp["licenses"], [{"expression": "Apache-2.0 OR GPL-2.0-or-later"}])
+        self.assertIn(pinned["MBEDTLS_DEBIAN_VERSION"], comp["pedigree"]["ancestors"][0]["version"])
+
+    def test_ward_security_configuration_recorded(self):
+        spdx = load(HELLO + ".spdx.json")
+        config = annotations(package(spdx, "hello"))
+        self.assertEqual(config["CONFIG_WARD_STACK_PROTECTOR"], "y")
+        self.assertEqual(config["CONFIG_WARD_PRODUCTION"], "n")
+        props = {p["name"]: p["value"] for p in load(HELLO + ".cdx.json")["metadata"]["component"]["properties"]}
+        self.assertEqual(props["ward:config:CONFIG_WARD_HW_STACK_LIMIT"], "y")
+
+    def test_ntia_minimum_elements(self):
+        for image in self.images():
+            spdx = load(image + ".spdx.json")
+            self.assertTrue(spdx["creationInfo"]["creators"])                      # author of SBOM data
+            self.assertRegex(spdx["creationInfo"]["created"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")  # timestamp
+            related = {r["relatedSpdxElement"] for r in spdx["relationships"]} | {r["spdxElementId"] for r in spdx["relationships"]}
+            for p in spdx["packages"]:
+                self.assertTrue(p["name"])                                          # component name
+                self.assertTrue(p["versionInfo"] and p["versionInfo"] != "NOASSERTION", p["name"])  # version
+                self.assertTrue(p["supplier"] and p["supplier"] != "NOASSERTION", p["name"])       # supplier
+                self.assertTrue([r for r in p.get("externalRefs", [])
+                                 if r["referenceType"] in ("purl", "cpe23Type")], p["name"])     # unique identifier
+                self.assertIn(p["SPDXID"], related, p["name"])                      # dependency relationship
+            cdx = load(image + ".cdx.json")
+            self.assertTrue(cdx["metadata"]["authors"] and cdx["metadata"]["timestamp"])
+            deps = {d["ref"] for d in cdx["dependencies"]}
+            for c in cdx["components"]:
+                self.assertTrue(c["name"] and c["version"] and c["supplier"]["name"], c["name"])
+                self.assertTrue(c.get("purl") or c.get("cpe"), c["name"])
+                self.assertIn(c["bom-ref"], deps, c["name"])
+
+    # -- reproducibility and robustness of the generator --------------------------------------
+    def test_regenerated_sbom_is_identical(self):
+        cmd = generate_command(BUILD, "samples/hello/hello")
+        with tempfile.TemporaryDirectory() as tmp:
+            def run(tag, **env):
+                out = with_outputs(cmd, f"{tmp}/{tag}.spdx.json", f"{tmp}/{tag}.cdx.json")
+                e = dict(os.environ)
+                e.pop("SOURCE_DATE_EPOCH", None)
+                e.update(env)
+                r = subprocess.run(out, capture_output=True, text=True, env=e, cwd=BUILD)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                return [read(f"{tmp}/{tag}.{k}.json") for k in ("spdx", "cdx")]
+            a = run("a", SOURCE_DATE_EPOCH="1700000000")
+            b = run("b", SOURCE_DATE_EPOCH="1700000000")
+            self.assertEqual(a, b)  # byte for byte with a fixed time
+            self.assertIn('"created": "2023-11-14T22:13:20Z"', a[0])
+            c = run("c", SOURCE_DATE_EPOCH="1800000000")
+            self.assertNotEqual(json.loads(a[0])["documentNamespace"], json.loads(c[0])["documentNamespace"])
+            self.assertNotEqual(json.loads(a[1])["serialNumber"], json.loads(c[1])["serialNumber"])
+            for x, y in zip(a, c):
+                self.assertEqual(without_time(json.loads(x)), without_time(json.loads(y)))
+            # And the same as what the build wrote.
+            self.assertEqual(without_time(json.loads(a[0])), without_time(load(HELLO + ".spdx.json")))
+            self.assertEqual(without_time(json.loads(a[1])), without_time(load(HELLO + ".cdx.json")))
+
+    def test_generator_errors_are_clear(self):
+        cmd = generate_command(BUILD, "samples/hello/hello")
+        with tempfile.TemporaryDirectory() as tmp:
+            spdx_out, cdx_out = f"{tmp}/x.spdx.json", f"{tmp}/x.cdx.json"
+            base = with_outputs(cmd, spdx_out, cdx_out)
+            bad_map = f"{tmp}/bad.map"
+            with open(bad_map, "w") as f:
+                f.write("this is not a linker map\n")
+            empty_build = f"{tmp}/build"
+            os.makedirs(empty_build)
+            with open(f"{empty_build}/compile_commands.json", "w") as f:
+                f.write("[]")
+            with open(f"{empty_build}/.ninja_deps", "wb") as f:
+                f.write(b"# ninjadeps\n\x03\x00\x00\x00")
+            cases = [
+                (["--map", bad_map], "not a GNU ld map file"),
+                (["--map", f"{tmp}/missing.map"], "cannot read the map file"),
+                (["--build-dir", empty_build], "Ninja dependency log version 3"),
+            ]
+            for args, message in cases:
+                argv = list(base)
+                for k in range(0, len(args), 2):
+                    argv[argv.index(args[k]) + 1] = args[k + 1]
+                with open(spdx_out, "w") as f:
+                    f.write("stale")
+                r = subprocess.run(argv, capture_output=True, text=True, cwd=BUILD)
+                self.assertEqual(r.returncode, 1, args)
+                self.assertIn("ward-sbom: error:", r.stderr)
+                self.assertIn(message, r.stderr)
+                self.assertNotIn("Traceback", r.stderr)
+                self.assertFalse(os.path.exists(spdx_out), "a stale SBOM must not survive a failed run")
+
+    def test_changed_source_changes_its_hash(self):
+        # A real build in a copy of the tree: build hello, change its main.cpp, rebuild. The same
+        # build relinked without a change gives the same SBOM (reproducibility of the build step).
+        with tempfile.TemporaryDirectory() as tmp:
+            src, build = f"{tmp}/src", f"{tmp}/build"
+            copy_tree(src)
+            r = configure_firmware(src, build)
+            self.assertEqual(r.returncode, 0, r.stderr[-3000:])
+            r = build_target(build, "hello", SOURCE_DATE_EPOCH="1700000000")
+            self.assertEqual(r.returncode, 0, r.stdout[-3000:])
+            image = f"{build}/samples/hello/hello"
+            first = [read(f"{image}.{k}.json") for k in ("spdx", "cdx")]
+            main_cpp = f"{src}/samples/hello/main.cpp"
+            before = checksum(spdx_files(json.loads(first[0]), "ward")["samples/hello/main.cpp"], "SHA256")
+            self.assertEqual(before, sha256(main_cpp))
+
+            os.utime(f"{src}/boards/mps2_an505/image.ld")  # relink only
+            r = build_target(build, "hello", SOURCE_DATE_EPOCH="1700000000")
+            self.assertEqual(r.returncode, 0, r.stdout[-3000:])
+            self.assertIn("Linking", r.stdout)
+            second = [read(f"{image}.{k}.json") for k in ("spdx", "cdx")]
+            self.assertEqual(first, second)
+
+            with open(main_cpp, "a", encoding="utf-8") as f:
+                f.write("// a changed line\n")
+            r = build_target(build, "hello")
+            self.assertEqual(r.returncode, 0, r.stdout[-3000:])
+            after_doc = load(f"{image}.spdx.json")
+            after = spdx_files(after_doc, "ward")
+            self.assertNotEqual(checksum(after["samples/hello/main.cpp"], "SHA256"), before)
+            self.assertEqual(checksum(after["samples/hello/main.cpp"], "SHA256"), sha256(main_cpp))
+            unchanged = spdx_files(json.loads(first[0]), "ward")
+            self.assertEqual(checksum(after["kernel/src/scheduler.cpp"], "SHA256"),
+                             checksum(unchanged["kernel/src/scheduler.cpp"], "SHA256"))
+
+    # -- ward-vuln on real images ---------------------------------------------------------------
+    def pinned_vulndb(self, tmp):
+        """The test records with their upper bounds moved relative to the pinned Mbed TLS version
+        (written for 3.6.6: fixed in 3.6.7 / 3.6.8), so the tests stay meaningful after a pin bump."""
+        version = pin()["MBEDTLS_VERSION"]
+        major, minor, patch = (int(x) for x in version.split("."))
+        bump = {"3.6.7": f"{major}.{minor}.{patch + 1}", "3.6.8": f"{major}.{minor}.{patch + 2}"}
+
+        def rewrite(node):
+            if isinstance(node, dict):
+                return {k: (bump.get(v, v) if k in ("fixed", "versionEndExcluding") and isinstance(v, str)
+                            else rewrite(v)) for k, v in node.items()}
+            if isinstance(node, list):
+                return [rewrite(x) for x in node]
+            return node
+
+        db = os.path.join(tmp, "vulndb")
+        os.makedirs(db)
+        for name in os.listdir(os.path.join(DATA, "vulndb")):
+            with open(os.path.join(db, name), "w", encoding="utf-8") as f:
+                json.dump(rewrite(load(os.path.join(DATA, "vulndb", name))), f)
+        return db, version, bump
+
+    def vuln(self, sbom, *args, vex=None, db=None):
+        argv = [VULN, "--sbom", sbom, "--vulndb", db or os.path.join(DATA, "vulndb"),
+                "--features", os.path.join(SRC, "security", "features.json"), *args]
+        if vex:
+            argv += ["--vex", vex]
+        return subprocess.run(argv, capture_output=True, text=True)
+
+    def test_vuln_report_and_vex_for_the_crypto_image(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            db, version, bump = self.pinned_vulndb(tmp)
+            for fmt in ("cdx", "spdx"):
+                vex_path = f"{tmp}/{fmt}.vex.json"
+                r = self.vuln(f"{CRYPTO}.{fmt}.json", vex=vex_path, db=db)
+                self.assertEqual(r.returncode, 1, r.stdout + r.stderr)  # applicable vulnerabilities remain
+                lines = {l.split()[0]: l for l in r.stdout.splitlines() if l.startswith(("x_", "CVE-"))}
+                self.assertRegex(lines["x_WARD-TEST-0001"], rf"mbedtls\s+v{re.escape(version)}\s+critical 9\.8\s+"
+                                                            rf"AFFECTED \(fixed in {re.escape(bump['3.6.7'])}\)")
+                self.assertRegex(lines["x_WARD-TEST-0002"], r"high 7\.5\s+not affected: fixed in 3\.6\.1")
+                self.assertRegex(lines["x_WARD-TEST-0003"], r"not affected: code not present")
+                self.assertRegex(lines["CVE-2099-0004"], rf"medium 5\.5\s+AFFECTED \(fixed in {re.escape(bump['3.6.8'])}\)")
+                self.assertRegex(lines["CVE-2099-0005"], r"critical 10\.0\s+not affected: fixed in 2\.28\.9")
+                self.assertNotIn("x_WARD-TEST-0006", r.stdout)  # a package not in the image
+                self.assertIn("evidence: MBEDTLS_SSL_PROTO_TLS1_3 is not enabled", r.stdout)
+                self.assertIn("Summary: 2 applicable", r.stdout)
+
+                vex = load(vex_path)
+                self.assertEqual(schema_errors(cdx_validator(), vex), [])
+                states = {v["id"]: v for v in vex["vulnerabilities"]}
+                self.assertEqual(states["x_WARD-TEST-0001"]["analysis"]["state"], "exploitable")
+                self.assertEqual(states["x_WARD-TEST-0002"]["analysis"]["state"], "resolved")
+                out = states["x_WARD-TEST-0003"]
+                self.assertEqual(out["analysis"]["state"], "not_affected")
+                self.assertEqual(out["analysis"]["justification"], "code_not_present")
+                self.assertIn({"name": "ward:evidence:config-option", "value": "MBEDTLS_SSL_PROTO_TLS1_3"},
+                              out["properties"])
+                self.assertEqual(states["CVE-2099-0004"]["analysis"]["state"], "exploitable")
+                self.assertEqual(states["CVE-2099-0005"]["analysis"]["state"], "resolved")
+                self.assertEqual(states["x_WARD-TEST-0001"]["ratings"][0]["severity"], "critical")
+                self.assertEqual(states["x_WARD-TEST-0001"]["references"][0]["id"], "CVE-2099-0001")
+            # Threshold: only the critical one counts at --fail-on critical; --fail-on never reports only.
+            self.assertEqual(self.vuln(f"{CRYPTO}.cdx.json", "--fail-on", "critical", db=db).returncode, 1)
+            self.assertEqual(self.vuln(f"{CRYPTO}.cdx.json", "--fail-on", "never", db=db).returncode, 0)
+
+    def test_vuln_records_for_mbedtls_do_not_apply_to_the_demo(self):
+        r = self.vuln(f"{HELLO}.cdx.json")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("No record names a component of this image.", r.stdout)
+
+    # -- the build's gate ----------------------------------------------------------------------------
+    def test_gate_is_off_in_development(self):
+        with open(os.path.join(BUILD, "samples", "hello", "hello.ward", "config", ".config"), encoding="utf-8") as f:
+            self.assertIn("# CONFIG_WARD_VULN_GATE is not set", f.read())
+        self.assertFalse(os.path.exists(HELLO + ".vex.json"))
+
+    def test_gate_fails_a_production_build_on_an_applicable_record(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            src, build = f"{tmp}/src", f"{tmp}/build"
+            copy_tree(src)
+            prod = f"{tmp}/production.conf"
+            with open(prod, "w") as f:
+                f.write("CONFIG_WARD_PRODUCTION=y\n")
+            empty = f"{tmp}/empty-vulndb"
+            os.makedirs(empty)
+            # Production with no applicable record: builds, and writes the VEX.
+            r = configure_firmware(src, build, f"-DWARD_EXTRA_CONF={prod}", f"-DWARD_VULNDB_DIRS={empty}")
+            self.assertEqual(r.returncode, 0, r.stderr[-3000:])
+            r = build_target(build, "hello")
+            self.assertEqual(r.returncode, 0, r.stdout[-5000:] + r.stderr[-2000:])
+            image = f"{build}/samples/hello/hello"
+            self.assertTrue(os.path.exists(image + ".elf"))
+            self.assertEqual(load(image + ".vex.json")["vulnerabilities"], [])
+            # A record that applies to the image (Debian 12's newlib, in every image): the build fails
+            # and leaves no image behind.
+            r = configure_firmware(src, build, f"-DWARD_VULNDB_DIRS={DATA}/gate")
+            self.assertEqual(r.returncode, 0, r.stderr[-3000:])
+            r = build_target(build, "hello")
+            self.assertNotEqual(r.returncode, 0, r.stdout[-3000:])
+            self.assertIn("x_WARD-TEST-0100", r.stdout)
+            self.assertIn("vulnerability gate", r.stdout + r.stderr)
+            self.assertFalse(os.path.exists(image + ".elf"))
+            self.assertFalse(os.path.exists(image + ".bin"))
+            vex = load(image + ".vex.json")
+            self.assertEqual(vex["vulnerabilities"][0]["analysis"]["state"], "exploitable")
+            # Still failing on the next build: the failure is not forgotten.
+            self.assertNotEqual(build_target(build, "hello").returncode, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

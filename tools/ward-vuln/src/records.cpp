@@ -1,0 +1,388 @@
+#include "records.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "error.hpp"
+#include "identity.hpp"
+#include "json_reader.hpp"
+
+namespace ward::vuln {
+namespace {
+
+Rating rating_from_score(double score, std::string method, std::string vector) {
+  Rating r;
+  r.score = score;
+  r.severity = severity_from_score(score);
+  r.method = std::move(method);
+  r.vector = std::move(vector);
+  return r;
+}
+
+// OSV "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/..."}]. The best one wins: a CVSS v3
+// vector (its base score computed), else a qualitative word; CVSS v2/v4 vectors alone are recorded
+// with unknown severity (no scoring here), unless database_specific gives a word.
+std::optional<Rating> osv_severity(const JsonReader& r, const Json& list, const std::string& path) {
+  r.array(list, path);
+  std::optional<Rating> best;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string p = at(path, i);
+    const Json& s = r.object(list[i], p);
+    const std::string type = r.string(r.require(s, "type", p), at(p, "type"));
+    const std::string score = r.string(r.require(s, "score", p), at(p, "score"));
+    if (type == "CVSS_V3") {
+      std::string error;
+      const auto base = cvss3_base_score(score, &error);
+      if (!base) r.fail(at(p, "score"), error);
+      return rating_from_score(*base, score.rfind("CVSS:3.1", 0) == 0 ? "CVSSv31" : "CVSSv3", score);
+    }
+    if (type == "Ubuntu") {
+      if (auto sev = parse_severity(score)) {
+        best = Rating{*sev, std::nullopt, "other", score};
+      } else {
+        r.fail(at(p, "score"), "unknown Ubuntu priority \"" + score + "\"");
+      }
+    } else if (!best) {
+      best = Rating{Severity::unknown, std::nullopt, type == "CVSS_V4" ? "CVSSv4" : type == "CVSS_V2" ? "CVSSv2" : "other",
+                    score};
+    }
+  }
+  return best;
+}
+
+Event::Kind event_kind(const JsonReader& r, const Json& e, const std::string& p, std::string* version) {
+  static const std::pair<const char*, Event::Kind> kinds[] = {{"introduced", Event::Kind::introduced},
+                                                               {"fixed", Event::Kind::fixed},
+                                                               {"last_affected", Event::Kind::last_affected},
+                                                               {"limit", Event::Kind::limit}};
+  r.object(e, p);
+  if (e.size() != 1) r.fail(p, "an event must have exactly one of introduced, fixed, last_affected, limit");
+  for (const auto& [key, kind] : kinds) {
+    if (const Json* v = JsonReader::find(e, key)) {
+      *version = r.string(*v, at(p, key));
+      if (version->empty()) r.fail(at(p, key), "empty version");
+      return kind;
+    }
+  }
+  r.fail(p, "unknown event \"" + e.begin().key() + "\"");
+}
+
+Vulnerability parse_osv(const JsonReader& r, const Json& root) {
+  Vulnerability v;
+  v.file = r.file();
+  v.source = "OSV";
+  v.id = r.string(r.require(root, "id", ""), "/id");
+  if (v.id.empty()) r.fail("/id", "empty id");
+  r.string(r.require(root, "modified", ""), "/modified");
+  v.aliases = r.string_list(root, "aliases", "");
+  v.summary = r.opt_string(root, "summary", "");
+  if (v.summary.empty()) v.summary = r.opt_string(root, "details", "").substr(0, 200);
+  if (const Json* sev = JsonReader::find(root, "severity")) {
+    if (auto rating = osv_severity(r, *sev, "/severity")) v.rating = *rating;
+  }
+  if (v.rating.severity == Severity::unknown) {
+    if (const Json* db = JsonReader::find(root, "database_specific")) {
+      if (const Json* word = JsonReader::find(r.object(*db, "/database_specific"), "severity")) {
+        if (auto sev = parse_severity(r.string(*word, "/database_specific/severity"))) {
+          v.rating.severity = *sev;
+          if (v.rating.method.empty()) v.rating.method = "other";
+        }
+      }
+    }
+  }
+  if (const Json* db = JsonReader::find(root, "database_specific")) {
+    if (const Json* ward = JsonReader::find(r.object(*db, "/database_specific"), "ward")) {
+      v.features = r.string_list(r.object(*ward, "/database_specific/ward"), "features", "/database_specific/ward");
+    }
+  }
+  const Json* affected = JsonReader::find(root, "affected");
+  if (affected == nullptr) return v;
+  r.array(*affected, "/affected");
+  for (std::size_t i = 0; i < affected->size(); ++i) {
+    const std::string p = at("/affected", i);
+    const Json& a = r.object((*affected)[i], p);
+    Affected out;
+    if (const Json* pkg = JsonReader::find(a, "package")) {
+      const std::string pp = at(p, "package");
+      r.object(*pkg, pp);
+      out.ecosystem = r.opt_string(*pkg, "ecosystem", pp);
+      out.name = r.opt_string(*pkg, "name", pp);
+      out.purl = r.opt_string(*pkg, "purl", pp);
+      if (!out.purl.empty() && !parse_purl(out.purl)) r.fail(at(pp, "purl"), "not a valid purl: " + out.purl);
+      if (out.purl.empty() && (out.ecosystem.empty() || out.name.empty())) {
+        r.fail(pp, "needs a purl, or an ecosystem and a name");
+      }
+    }
+    if (const Json* ranges = JsonReader::find(a, "ranges")) {
+      const std::string rp = at(p, "ranges");
+      r.array(*ranges, rp);
+      for (std::size_t k = 0; k < ranges->size(); ++k) {
+        const std::string kp = at(rp, k);
+        const Json& range = r.object((*ranges)[k], kp);
+        const std::string type = r.string(r.require(range, "type", kp), at(kp, "type"));
+        Range out_range;
+        if (type == "SEMVER") {
+          out_range.type = Range::Type::semver;
+        } else if (type == "ECOSYSTEM") {
+          out_range.type = Range::Type::ecosystem;
+        } else if (type == "GIT") {
+          out_range.type = Range::Type::git;
+          out_range.repo = r.string(r.require(range, "repo", kp), at(kp, "repo"));
+        } else {
+          r.fail(at(kp, "type"), "unknown range type \"" + type + "\" (SEMVER, ECOSYSTEM or GIT)");
+        }
+        const Json& events = r.array(r.require(range, "events", kp), at(kp, "events"));
+        bool introduced = false;
+        bool fixed = false;
+        bool last = false;
+        for (std::size_t e = 0; e < events.size(); ++e) {
+          Event ev{Event::Kind::introduced, {}};
+          ev.kind = event_kind(r, events[e], at(at(kp, "events"), e), &ev.version);
+          introduced |= ev.kind == Event::Kind::introduced;
+          fixed |= ev.kind == Event::Kind::fixed;
+          last |= ev.kind == Event::Kind::last_affected;
+          out_range.events.push_back(std::move(ev));
+        }
+        if (!introduced) r.fail(at(kp, "events"), "a range needs an \"introduced\" event");
+        if (fixed && last) r.fail(at(kp, "events"), "\"fixed\" and \"last_affected\" must not be mixed in one range");
+        out.ranges.push_back(std::move(out_range));
+      }
+    }
+    out.versions = r.string_list(a, "versions", p);
+    if (const Json* sev = JsonReader::find(a, "severity")) out.rating = osv_severity(r, *sev, at(p, "severity"));
+    if (out.ecosystem.empty() && out.purl.empty()) {
+      // Allowed by OSV for GIT ranges alone: the repository names the package.
+      const bool has_git = std::any_of(out.ranges.begin(), out.ranges.end(),
+                                       [](const Range& x) { return x.type == Range::Type::git; });
+      if (!has_git) r.fail(p, "names no package (package, or a GIT range with a repo)");
+    }
+    v.affected.push_back(std::move(out));
+  }
+  return v;
+}
+
+std::optional<Rating> nvd_metric(const JsonReader& r, const Json& metrics, const char* key, const std::string& path,
+                                 const char* method) {
+  const Json* list = JsonReader::find(metrics, key);
+  if (list == nullptr) return std::nullopt;
+  const std::string p = at(path, key);
+  r.array(*list, p);
+  std::optional<Rating> first;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const std::string mp = at(p, i);
+    const Json& m = r.object((*list)[i], mp);
+    const Json& data = r.object(r.require(m, "cvssData", mp), at(mp, "cvssData"));
+    const std::string vector = r.opt_string(data, "vectorString", at(mp, "cvssData"));
+    Rating rating;
+    if (const Json* score = JsonReader::find(data, "baseScore")) {
+      const double s = r.number(*score, at(at(mp, "cvssData"), "baseScore"));
+      if (s < 0.0 || s > 10.0) r.fail(at(at(mp, "cvssData"), "baseScore"), "outside 0-10");
+      rating = rating_from_score(s, method, vector);
+    } else if (vector.rfind("CVSS:3", 0) == 0) {
+      std::string error;
+      const auto base = cvss3_base_score(vector, &error);
+      if (!base) r.fail(at(mp, "cvssData"), error);
+      rating = rating_from_score(*base, method, vector);
+    } else {
+      r.fail(at(mp, "cvssData"), "no baseScore");
+    }
+    const bool primary = r.opt_string(m, "type", mp) == "Primary";
+    if (primary) return rating;
+    if (!first) first = rating;
+  }
+  return first;
+}
+
+void parse_nvd_nodes(const JsonReader& r, const Json& nodes, const std::string& path, Vulnerability& v, int depth) {
+  if (depth > 8) r.fail(path, "configuration nodes nested too deep");
+  r.array(nodes, path);
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const std::string np = at(path, i);
+    const Json& node = r.object(nodes[i], np);
+    if (const Json* matches = JsonReader::find(node, "cpeMatch")) {
+      const std::string mp = at(np, "cpeMatch");
+      r.array(*matches, mp);
+      for (std::size_t k = 0; k < matches->size(); ++k) {
+        const std::string kp = at(mp, k);
+        const Json& m = r.object((*matches)[k], kp);
+        const Json& vulnerable = r.require(m, "vulnerable", kp);
+        if (!vulnerable.is_boolean()) r.fail(at(kp, "vulnerable"), "expected true or false");
+        // Platform conditions (vulnerable: false, "running on ...") are not evaluated: a
+        // vulnerable product match alone decides, which can only over-report.
+        if (!vulnerable.get<bool>()) continue;
+        Affected a;
+        a.is_cpe = true;
+        a.cpe = r.string(r.require(m, "criteria", kp), at(kp, "criteria"));
+        if (!parse_cpe23(a.cpe)) r.fail(at(kp, "criteria"), "not a CPE 2.3 name: " + a.cpe);
+        a.start_including = r.opt_string(m, "versionStartIncluding", kp);
+        a.start_excluding = r.opt_string(m, "versionStartExcluding", kp);
+        a.end_including = r.opt_string(m, "versionEndIncluding", kp);
+        a.end_excluding = r.opt_string(m, "versionEndExcluding", kp);
+        v.affected.push_back(std::move(a));
+      }
+    }
+    if (const Json* children = JsonReader::find(node, "children")) {
+      parse_nvd_nodes(r, *children, at(np, "children"), v, depth + 1);
+    }
+  }
+}
+
+Vulnerability parse_nvd_cve(const JsonReader& r, const Json& cve, const std::string& path) {
+  r.object(cve, path);
+  Vulnerability v;
+  v.file = r.file();
+  v.source = "NVD";
+  v.id = r.string(r.require(cve, "id", path), at(path, "id"));
+  if (v.id.empty()) r.fail(at(path, "id"), "empty id");
+  if (const Json* descriptions = JsonReader::find(cve, "descriptions")) {
+    const std::string dp = at(path, "descriptions");
+    r.array(*descriptions, dp);
+    for (std::size_t i = 0; i < descriptions->size(); ++i) {
+      const Json& d = r.object((*descriptions)[i], at(dp, i));
+      if (r.opt_string(d, "lang", at(dp, i)) == "en") v.summary = r.opt_string(d, "value", at(dp, i)).substr(0, 200);
+    }
+  }
+  if (const Json* metrics = JsonReader::find(cve, "metrics")) {
+    const std::string mp = at(path, "metrics");
+    r.object(*metrics, mp);
+    for (const auto& [key, method] : {std::pair{"cvssMetricV31", "CVSSv31"}, std::pair{"cvssMetricV30", "CVSSv3"},
+                                      std::pair{"cvssMetricV40", "CVSSv4"}, std::pair{"cvssMetricV2", "CVSSv2"}}) {
+      if (auto rating = nvd_metric(r, *metrics, key, mp, method)) {
+        v.rating = *rating;
+        break;
+      }
+    }
+  }
+  if (const Json* configurations = JsonReader::find(cve, "configurations")) {
+    const std::string cp = at(path, "configurations");
+    r.array(*configurations, cp);
+    for (std::size_t i = 0; i < configurations->size(); ++i) {
+      const Json& c = r.object((*configurations)[i], at(cp, i));
+      parse_nvd_nodes(r, r.require(c, "nodes", at(cp, i)), at(at(cp, i), "nodes"), v, 0);
+    }
+  }
+  return v;
+}
+
+bool glob_match(std::string_view pattern, std::string_view text) {
+  // '*' matches any run of characters (including '/'); iterative with one backtrack point.
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (p < pattern.size() && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+}  // namespace
+
+bool feature_file_match(std::string_view pattern, std::string_view file) { return glob_match(pattern, file); }
+
+std::vector<Vulnerability> parse_records(const std::string& file, std::string_view text) {
+  const Json root = parse_json_text(file, text);
+  JsonReader r(file);
+  r.object(root, "");
+  std::vector<Vulnerability> out;
+  if (const Json* list = JsonReader::find(root, "vulnerabilities")) {
+    r.array(*list, "/vulnerabilities");
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string p = at("/vulnerabilities", i);
+      out.push_back(parse_nvd_cve(r, r.require(r.object((*list)[i], p), "cve", p), at(p, "cve")));
+    }
+    return out;
+  }
+  if (const Json* cve = JsonReader::find(root, "cve")) {
+    out.push_back(parse_nvd_cve(r, *cve, "/cve"));
+    return out;
+  }
+  if (JsonReader::find(root, "id") != nullptr || JsonReader::find(root, "affected") != nullptr) {
+    if (const Json* withdrawn = JsonReader::find(root, "withdrawn")) {
+      r.string(*withdrawn, "/withdrawn");
+      return out;  // withdrawn: no longer a vulnerability
+    }
+    out.push_back(parse_osv(r, root));
+    return out;
+  }
+  r.fail("", "neither an OSV record (id, modified, affected) nor NVD CVE API 2.0 JSON (vulnerabilities[].cve)");
+}
+
+std::vector<Vulnerability> load_vulndb(const std::vector<std::string>& dirs, std::size_t* files_read) {
+  namespace fs = std::filesystem;
+  std::vector<Vulnerability> out;
+  std::size_t count = 0;
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) throw InputError(dir, "not a directory of vulnerability records");
+    std::vector<std::string> files;
+    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->is_regular_file(ec) && it->path().extension() == ".json") files.push_back(it->path().string());
+    }
+    if (ec) throw InputError(dir, "cannot list the directory: " + ec.message());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      auto records = parse_records(f, read_text_file(f));
+      out.insert(out.end(), std::make_move_iterator(records.begin()), std::make_move_iterator(records.end()));
+      ++count;
+    }
+  }
+  if (files_read != nullptr) *files_read = count;
+  return out;
+}
+
+FeatureMap parse_feature_map(const std::string& file, std::string_view text) {
+  const Json root = parse_json_text(file, text);
+  JsonReader r(file);
+  r.object(root, "");
+  FeatureMap map;
+  const Json& features = r.object(r.require(root, "features", ""), "/features");
+  for (const auto& [name, f] : features.items()) {
+    const std::string p = "/features/" + name;
+    r.object(f, p);
+    Feature out;
+    out.name = name;
+    out.component = r.string(r.require(f, "component", p), at(p, "component"));
+    out.requires_ = r.string_list(f, "requires", p);
+    out.files = r.string_list(f, "files", p);
+    out.description = r.opt_string(f, "description", p);
+    if (out.requires_.empty() && out.files.empty()) r.fail(p, "needs \"requires\" (options) or \"files\"");
+    map.features.emplace(name, std::move(out));
+  }
+  if (const Json* vulns = JsonReader::find(root, "vulnerabilities")) {
+    r.object(*vulns, "/vulnerabilities");
+    for (const auto& [id, names] : vulns->items()) {
+      const std::string p = "/vulnerabilities/" + id;
+      r.array(names, p);
+      std::vector<std::string> list;
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        list.push_back(r.string(names[i], at(p, i)));
+        if (map.features.find(list.back()) == map.features.end()) r.fail(at(p, i), "unknown feature \"" + list.back() + "\"");
+      }
+      map.by_vulnerability[id] = std::move(list);
+    }
+  }
+  return map;
+}
+
+void check_features(const FeatureMap& map, const std::vector<Vulnerability>& records) {
+  for (const auto& v : records) {
+    for (const auto& name : v.features) {
+      if (map.features.find(name) == map.features.end()) {
+        throw InputError(v.file, "/database_specific/ward/features: unknown feature \"" + name +
+                                     "\" (not in the feature map; pass --features)");
+      }
+    }
+  }
+}
+
+}  // namespace ward::vuln

@@ -1,0 +1,182 @@
+#include "version.hpp"
+
+#include <cctype>
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+namespace ward::vuln {
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// dpkg's character order: end of string and digits 0, '~' lowest, letters, then the rest.
+int order(char c) {
+  if (is_digit(c)) return 0;
+  if (is_alpha(c)) return static_cast<unsigned char>(c);
+  if (c == '~') return -1;
+  if (c != '\0') return static_cast<unsigned char>(c) + 256;
+  return 0;
+}
+
+char at(std::string_view s, std::size_t i) { return i < s.size() ? s[i] : '\0'; }
+
+// dpkg's verrevcmp().
+int verrevcmp(std::string_view a, std::string_view b) {
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < a.size() || j < b.size()) {
+    int first_diff = 0;
+    while ((i < a.size() && !is_digit(a[i])) || (j < b.size() && !is_digit(b[j]))) {
+      const int ac = order(at(a, i));
+      const int bc = order(at(b, j));
+      if (ac != bc) return ac - bc;
+      ++i;
+      ++j;
+    }
+    while (at(a, i) == '0') ++i;
+    while (at(b, j) == '0') ++j;
+    while (is_digit(at(a, i)) && is_digit(at(b, j))) {
+      if (first_diff == 0) first_diff = at(a, i) - at(b, j);
+      ++i;
+      ++j;
+    }
+    if (is_digit(at(a, i))) return 1;
+    if (is_digit(at(b, j))) return -1;
+    if (first_diff != 0) return first_diff;
+  }
+  return 0;
+}
+
+struct DebianVersion {
+  std::string_view epoch;
+  std::string_view upstream;
+  std::string_view revision;
+};
+
+DebianVersion split_debian(std::string_view v) {
+  DebianVersion d;
+  const std::size_t colon = v.find(':');
+  if (colon != std::string_view::npos) {
+    d.epoch = v.substr(0, colon);
+    v.remove_prefix(colon + 1);
+  }
+  const std::size_t dash = v.rfind('-');
+  if (dash != std::string_view::npos) {
+    d.revision = v.substr(dash + 1);
+    v = v.substr(0, dash);
+  }
+  d.upstream = v;
+  return d;
+}
+
+int compare_epoch(std::string_view a, std::string_view b) {
+  // Numeric without overflow: strip leading zeros, then longer is larger, then lexical.
+  while (!a.empty() && a.front() == '0') a.remove_prefix(1);
+  while (!b.empty() && b.front() == '0') b.remove_prefix(1);
+  if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
+  return a.compare(b);
+}
+
+struct SemVer {
+  std::vector<std::string_view> core;  // numeric identifiers
+  std::vector<std::string_view> pre;
+};
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!is_digit(c)) return false;
+  }
+  return true;
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t p = s.find(sep, start);
+    parts.push_back(s.substr(start, p == std::string_view::npos ? std::string_view::npos : p - start));
+    if (p == std::string_view::npos) break;
+    start = p + 1;
+  }
+  return parts;
+}
+
+// MAJOR[.MINOR[.PATCH]][-PRERELEASE][+BUILD]; missing MINOR/PATCH count as 0.
+std::optional<SemVer> parse_semver(std::string_view v) {
+  if (!v.empty() && (v.front() == 'v' || v.front() == 'V')) v.remove_prefix(1);
+  const std::size_t plus = v.find('+');
+  if (plus != std::string_view::npos) v = v.substr(0, plus);
+  SemVer out;
+  const std::size_t dash = v.find('-');
+  if (dash != std::string_view::npos) {
+    out.pre = split(v.substr(dash + 1), '.');
+    v = v.substr(0, dash);
+    for (auto id : out.pre) {
+      if (id.empty()) return std::nullopt;
+    }
+  }
+  out.core = split(v, '.');
+  if (out.core.empty() || out.core.size() > 3) return std::nullopt;
+  for (auto id : out.core) {
+    if (!all_digits(id)) return std::nullopt;
+  }
+  while (out.core.size() < 3) out.core.push_back("0");
+  return out;
+}
+
+int compare_numeric(std::string_view a, std::string_view b) { return compare_epoch(a, b); }
+
+}  // namespace
+
+int compare_debian(std::string_view a, std::string_view b) {
+  const DebianVersion x = split_debian(a);
+  const DebianVersion y = split_debian(b);
+  if (int c = compare_epoch(x.epoch, y.epoch); c != 0) return c;
+  if (int c = verrevcmp(x.upstream, y.upstream); c != 0) return c;
+  return verrevcmp(x.revision, y.revision);
+}
+
+int compare_semver(std::string_view a, std::string_view b) {
+  const auto x = parse_semver(a);
+  const auto y = parse_semver(b);
+  if (!x || !y) return verrevcmp(a, b);
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (int c = compare_numeric(x->core[i], y->core[i]); c != 0) return c;
+  }
+  // A pre-release sorts before its release.
+  if (x->pre.empty() != y->pre.empty()) return x->pre.empty() ? 1 : -1;
+  for (std::size_t i = 0; i < x->pre.size() && i < y->pre.size(); ++i) {
+    const bool xn = all_digits(x->pre[i]);
+    const bool yn = all_digits(y->pre[i]);
+    int c = 0;
+    if (xn && yn) {
+      c = compare_numeric(x->pre[i], y->pre[i]);
+    } else if (xn != yn) {
+      c = xn ? -1 : 1;  // numeric identifiers sort before alphanumeric ones
+    } else {
+      c = x->pre[i].compare(y->pre[i]);
+    }
+    if (c != 0) return c;
+  }
+  if (x->pre.size() != y->pre.size()) return x->pre.size() < y->pre.size() ? -1 : 1;
+  return 0;
+}
+
+int compare_versions(VersionScheme scheme, std::string_view a, std::string_view b) {
+  return scheme == VersionScheme::debian ? compare_debian(a, b) : compare_semver(a, b);
+}
+
+std::string normalize_version(std::string_view version, std::string_view package_name) {
+  std::string_view v = version;
+  if (!package_name.empty() && v.size() > package_name.size() + 1 &&
+      v.substr(0, package_name.size()) == package_name && v[package_name.size()] == '-') {
+    v.remove_prefix(package_name.size() + 1);
+  }
+  if (v.size() > 1 && (v.front() == 'v' || v.front() == 'V') && is_digit(v[1])) v.remove_prefix(1);
+  return std::string(v);
+}
+
+}  // namespace ward::vuln
