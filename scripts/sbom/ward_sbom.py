@@ -113,6 +113,9 @@ MAP_IN_RE = re.compile(r"^ (\S+)\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)\s+(\S.*?)
 MAP_REGION_RE = re.compile(r"^(\S+)\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)")
 
 
+LTRANS_RE = re.compile(r"\.ltrans[0-9]*\.ltrans\.o$|\.ltrans\.o$")
+
+
 def parse_map(path):
     """The input files (objects, or 'archive(member)') that put at least one non-empty section
     into a memory region of the image, according to GNU ld's map file."""
@@ -138,10 +141,14 @@ def parse_map(path):
         return any(origin <= addr < origin + length for origin, length in regions)
 
     contributions = set()
+    loaded = []
     out_allocated = False
     pending = None  # (is_input_section, name) whose numbers are on the next line
     for line in lines[i + 1:]:
-        if line.startswith("LOAD ") or line.startswith("OUTPUT("):
+        if line.startswith("LOAD "):
+            loaded.append(line[5:].strip())
+            continue
+        if line.startswith("OUTPUT("):
             continue
         if pending is not None:
             is_input, _ = pending
@@ -172,6 +179,15 @@ def parse_map(path):
         if m and m.group(1) == " " and not m.group(2).startswith("*"):
             pending = (True, m.group(2))
     contributions.discard("linker stubs")
+    # Link-time optimisation: the code of every LTO input object comes out of the compiler's
+    # temporary "ltrans" objects, so the map cannot say which input gave what. Every object of the
+    # build that was an input of the link then counts as compiled into the image (a slight
+    # over-approximation: an input whose every function was discarded is still listed).
+    ltrans = {c for c in contributions if LTRANS_RE.search(c)}
+    if ltrans:
+        contributions -= ltrans
+        contributions |= {f for f in loaded if f.endswith((".o", ".obj")) and not LTRANS_RE.search(f)
+                          and not os.path.isabs(f)}
     return contributions
 
 
