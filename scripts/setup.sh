@@ -18,6 +18,9 @@ packages=(
   python3 python3-kconfiglib
   # Fetching and unpacking the pinned Mbed TLS source package
   apt ca-certificates bzip2 xz-utils
+  # Secure boot: the ward-image signing tool (OpenSSL 3, CLI11, PKCS#11 header), HSM signing tests
+  # (SoftHSM2), the image parser's libFuzzer target (clang with its runtime)
+  libssl-dev libcli11-dev libp11-kit-dev softhsm2 clang libclang-rt-14-dev
 )
 
 missing=()
