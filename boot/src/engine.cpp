@@ -148,6 +148,9 @@ Result<void> Engine::resume_upgrade(const TrailerState& t, bool fresh) {
   if (t.swap_type == SwapType::perm && t.image_ok != Field::set) {
     WARD_TRY(check(write_flag(p, tr::image_ok_offset(p.size()))));
   }
+  // copy_done commits the swap and starts the test image's single trial (as in MCUboot): from the
+  // moment it is complete, the next boot reverts unless the image confirmed itself, even if the
+  // power went away before the image ran.
   WARD_TRY(check(write_flag(p, tr::copy_done_offset(p.size()))));
   observer_.on(Event::upgrade_done, n, 0);
   return {};
@@ -163,9 +166,10 @@ Result<void> Engine::resume_revert(const TrailerState& t, bool fresh) {
   }
   const flash::Region p = primary();
   const TrailerMap map{layout_};
-  WARD_TRY(check(write_flag(p, map.revert_done())));
-  // The image that came back was the confirmed one before the upgrade.
+  // The image that came back was the confirmed one before the upgrade. image_ok first: until
+  // revert_done is complete, the next boot resumes (and finds nothing left but this flag).
   WARD_TRY(check(write_flag(p, tr::image_ok_offset(p.size()))));
+  WARD_TRY(check(write_flag(p, map.revert_done())));
   observer_.on(Event::revert_done, n, 0);
   return {};
 }
