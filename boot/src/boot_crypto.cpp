@@ -7,14 +7,14 @@
 
 namespace ward::boot {
 namespace {
-static_assert(sizeof(mbedtls_sha256_context) <= 128);
+static_assert(sizeof(mbedtls_sha256_context) <= 128 && alignof(mbedtls_sha256_context) <= 8);
 }
 
-// Safety: sha_ is sized and aligned for the context (static_assert above); it is constructed in
-// the constructor and destroyed in the destructor, and only these member functions touch it.
-#define WARD_SHA_CTX std::launder(reinterpret_cast<mbedtls_sha256_context*>(sha_.data()))
+// Safety: sha_ is sized and aligned for the context (static_assert above); ctx_ points at the one
+// constructed there in the constructor, and only these member functions use it.
+#define WARD_SHA_CTX static_cast<mbedtls_sha256_context*>(ctx_)
 
-BootCrypto::BootCrypto() { mbedtls_sha256_init(new (sha_.data()) mbedtls_sha256_context); }
+BootCrypto::BootCrypto() : ctx_{new (sha_.data()) mbedtls_sha256_context} { mbedtls_sha256_init(WARD_SHA_CTX); }
 BootCrypto::~BootCrypto() { mbedtls_sha256_free(WARD_SHA_CTX); }
 
 void BootCrypto::sha256_start() { (void)mbedtls_sha256_starts(WARD_SHA_CTX, 0); }

@@ -41,16 +41,10 @@ std::uint32_t Engine::sectors_for(std::uint32_t bytes) const {
   return (bytes + layout_.sector_size() - 1) / layout_.sector_size();
 }
 
-bool Engine::swap_recorded(const TrailerState& t) const {
-  return t.magic == Field::set && (t.swap_type == SwapType::test || t.swap_type == SwapType::perm) &&
-         t.swap_size != 0 && t.swap_size % layout_.sector_size() == 0 && t.swap_size <= layout_.max_image_size();
-}
+bool Engine::swap_recorded(const TrailerState& t) const { return boot::swap_recorded(t, layout_); }
 
 // A test image that was booted once (the swap finished) and neither confirmed nor reverted yet.
-bool Engine::revertable(const TrailerState& t) const {
-  return swap_recorded(t) && t.swap_type == SwapType::test && t.copy_done == Field::set &&
-         t.image_ok != Field::set && t.revert_started != Field::set;
-}
+bool Engine::revertable(const TrailerState& t) const { return on_trial(t, layout_); }
 
 Result<void> Engine::copy_sector(const flash::Region& from, std::uint32_t from_index, const flash::Region& to,
                                  std::uint32_t to_index) {

@@ -85,4 +85,14 @@ flash::Result<TrailerState> read_trailer(const flash::Region& slot, const FlashL
   return t;
 }
 
+bool swap_recorded(const TrailerState& t, const FlashLayout& layout) {
+  return t.magic == Field::set && (t.swap_type == tr::SwapType::test || t.swap_type == tr::SwapType::perm) &&
+         t.swap_size != 0 && t.swap_size % layout.sector_size() == 0 && t.swap_size <= layout.max_image_size();
+}
+
+bool on_trial(const TrailerState& t, const FlashLayout& layout) {
+  return swap_recorded(t, layout) && t.swap_type == tr::SwapType::test && t.copy_done == Field::set &&
+         t.image_ok != Field::set && t.revert_started != Field::set;
+}
+
 }  // namespace ward::boot

@@ -100,8 +100,10 @@ Result<std::uint16_t> read_info(Source& src, std::uint32_t offset, std::uint16_t
   if (auto s = src.read(offset, info); !s) {
     return fail(s.error());
   }
-  if (le16(std::span{info}.first<2>()) != magic) {
-    return fail(Error::bad_tlv_area);
+  const std::uint16_t found = le16(std::span{info}.first<2>());
+  if (found != magic) {
+    // Erased flash where the TLVs should be: the image was cut short (e.g. an interrupted download).
+    return fail(found == 0xFFFF ? Error::truncated : Error::bad_tlv_area);
   }
   return le16(std::span{info}.subspan<2, 2>());
 }

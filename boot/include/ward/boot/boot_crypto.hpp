@@ -25,6 +25,7 @@ class BootCrypto final : public image::Crypto {
  private:
   // Storage for mbedtls_sha256_context, kept opaque so that users need no Mbed TLS headers.
   alignas(8) std::array<std::byte, 128> sha_;
+  void* ctx_;  // the context constructed in sha_
 };
 
 }  // namespace ward::boot

@@ -29,6 +29,8 @@ namespace ward::boot {
 enum class Error : std::uint8_t {
   flash = 1,         // a flash operation failed (on the host sweep: the power went away)
   no_bootable_image, // the primary slot holds no valid image and nothing can be reverted
+  invalid_state,     // application API: not now (e.g. an upgrade request while on trial)
+  no_image,          // application API: the secondary slot holds no image
 };
 
 template <class T>

@@ -44,4 +44,9 @@ flash::Status write_magic(const flash::Region& slot);
 flash::Status write_word(const flash::Region& slot, std::uint32_t offset, std::uint32_t value);
 flash::Result<TrailerState> read_trailer(const flash::Region& slot, const FlashLayout& layout);
 
+// The primary trailer records a swap (magic committed, a plausible type and size).
+bool swap_recorded(const TrailerState& t, const FlashLayout& layout);
+// The primary image is a test image on its one trial: swapped in, neither confirmed nor reverted.
+bool on_trial(const TrailerState& t, const FlashLayout& layout);
+
 }  // namespace ward::boot
