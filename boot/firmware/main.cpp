@@ -139,6 +139,10 @@ int main() {
   RamLoader loader;
   boot::Engine engine{flash, boot::kBoardLayout, *key, crypto, observer};
   auto image = engine.run(loader);
+  if (flash.bytes_programmed() != 0 || flash.sectors_erased() != 0) {
+    say("boot: flash wear this boot: ", flash.sectors_erased(), " sectors erased, ", flash.bytes_programmed(),
+        " bytes programmed\n");
+  }
   if (!image) {
     say("boot: no bootable image: halting\n");
     return 10;

@@ -1,5 +1,6 @@
 #include "ward/boot/security_counter.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "ward/boot/layout.hpp"
@@ -19,25 +20,31 @@ flash::Result<SecurityCounter::Scan> SecurityCounter::scan() const {
   const std::uint32_t ss = area_.sector_size();
   const std::uint32_t units = ss / kUnit;
   bool found = false;
+  // Read in blocks of records: on QEMU every read is a semihosting call.
+  constexpr std::uint32_t kBlock = 32;
   for (std::uint32_t sector = 0; sector < 2; ++sector) {
-    for (std::uint32_t u = 0; u < units; ++u) {
-      std::array<std::byte, kUnit> rec;
-      if (auto r = area_.read(sector * ss + u * kUnit, rec); !r) {
+    for (std::uint32_t first = 0; first < units; first += kBlock) {
+      std::array<std::byte, kBlock * kUnit> block;
+      const std::uint32_t n = std::min(kBlock, units - first);
+      if (auto r = area_.read(sector * ss + first * kUnit, std::span{block}.first(n * kUnit)); !r) {
         return flash::fail(r.error());
       }
-      bool blank = true;
-      for (auto b : rec) {
-        blank = blank && b == flash::kErased;
-      }
-      if (blank) {
-        continue;
-      }
-      s.next_free[sector] = u + 1;
-      const std::uint32_t value = le32(rec.data());
-      if (value == ~le32(rec.data() + 4) && (!found || value > s.value)) {
-        found = true;
-        s.value = value;
-        s.sector = sector;
+      for (std::uint32_t i = 0; i < n; ++i) {
+        const std::byte* rec = block.data() + i * kUnit;
+        bool blank = true;
+        for (std::uint32_t b = 0; b < kUnit; ++b) {
+          blank = blank && rec[b] == flash::kErased;
+        }
+        if (blank) {
+          continue;
+        }
+        s.next_free[sector] = first + i + 1;
+        const std::uint32_t value = le32(rec);
+        if (value == ~le32(rec + 4) && (!found || value > s.value)) {
+          found = true;
+          s.value = value;
+          s.sector = sector;
+        }
       }
     }
   }

@@ -174,9 +174,17 @@ bool stage_update(boot::Control& ctl, const boot::BootState& st, const image::Ve
   return true;
 }
 
+#ifdef WARD_UPDATE_BALLAST
+// Padding that makes the benchmark image 256 KiB (boot time is measured for that size).
+[[gnu::used]] const std::uint8_t ballast[WARD_UPDATE_BALLAST] = {1};
+#endif
+
 }  // namespace
 
 int main() {
+#ifdef WARD_UPDATE_BALLAST
+  print("app: ", sizeof ballast - 1 + *static_cast<const volatile std::uint8_t*>(&ballast[0]), " bytes of ballast\n");
+#endif
   const image::Version running = running_version();
   print("app: version ");
   print_version(running);

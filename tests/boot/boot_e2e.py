@@ -8,6 +8,7 @@ the sample update application, and checks what the console says and the file hol
 
   boot_e2e.py --build DIR LAYOUT... run SCENARIO      one scenario (a CTest test each)
   boot_e2e.py --build DIR LAYOUT... demo               the demo: v1 -> signed v2, test boot, confirm
+  boot_e2e.py --build DIR LAYOUT... bench              boot time for a 256 KiB image, upgrade writes
 """
 import argparse
 import os
@@ -284,6 +285,46 @@ def demo(args):
     return 0 if ok else 1
 
 
+def bench(args):
+    """Boot time to the application for a 256 KiB image, in instructions (-icount shift=0), and the
+    flash writes of an upgrade to it."""
+    import re
+    layout = Layout(args)
+    work = os.path.join(args.build, "bench-boot")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    big = read(os.path.join(args.images, "update_big.signed.bin"))
+    flash = Flash(layout)
+    flash.primary(big)
+    flash.counter(1)
+    flash.save(os.path.join(work, args.flash_file))
+    args.icount = 0
+    status, text = run_qemu(args, work, timeout=300)
+    m = re.search(r"boot: (\d+) SysTick ticks to hand-over", text)
+    if status != 0 or not m:
+        print(text)
+        print("bench: the boot failed")
+        return 1
+    print(f"boot time to the application, {len(big)} byte image: {int(m.group(1)) * 50} instructions "
+          f"(reset to hand-over, QEMU -icount shift=0)")
+    # An upgrade between two images of this size: the bytes the bootloader programs.
+    flash = Flash(layout)
+    flash.primary(big)
+    flash.counter(1)
+    flash.request(big)  # same size (and signature): the swap work does not depend on contents
+    flash.save(os.path.join(work, args.flash_file))
+    status, text = run_qemu(args, work, timeout=300)
+    m = re.search(r"(\d+) sectors erased, (\d+) bytes programmed", text)
+    if status != 0 or not m:
+        print(text)
+        print("bench: the upgrade failed")
+        return 1
+    erased, written = int(m.group(1)), int(m.group(2))
+    print(f"upgrade of a {len(big)} byte image: {written} bytes programmed = {written / len(big):.3f} per byte "
+          f"of update, {erased} sector erases ({layout.sector} byte sectors)")
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--build", required=True, help="firmware build directory")
@@ -298,9 +339,12 @@ def main():
     r = sub.add_parser("run")
     r.add_argument("scenario", choices=sorted(SCENARIOS))
     sub.add_parser("demo")
+    sub.add_parser("bench")
     args = p.parse_args()
     if args.cmd == "demo":
         return demo(args)
+    if args.cmd == "bench":
+        return bench(args)
     s = Scenario(args, args.scenario)
     SCENARIOS[args.scenario](s)
     return s.finish()

@@ -116,6 +116,7 @@ Status SemihostFlash::program(std::uint32_t offset, std::span<const std::byte> d
       return fail(Error::not_erased);
     }
   }
+  bytes_programmed_ += data.size();
   return raw_write(offset, data);
 }
 
@@ -123,6 +124,7 @@ Status SemihostFlash::erase(std::uint32_t offset) {
   if (auto s = check_erase(geometry_, offset); !s) {
     return s;
   }
+  ++sectors_erased_;
   return fill_erased(offset, geometry_.sector_size);
 }
 

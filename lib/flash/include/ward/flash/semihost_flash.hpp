@@ -23,6 +23,10 @@ class SemihostFlash final : public Flash {
   Status program(std::uint32_t offset, std::span<const std::byte> data) override;
   Status erase(std::uint32_t offset) override;
 
+  // Wear and write volume since open(): what the bootloader reports after an upgrade.
+  std::uint32_t bytes_programmed() const { return bytes_programmed_; }
+  std::uint32_t sectors_erased() const { return sectors_erased_; }
+
  private:
   Status seek(std::uint32_t offset);
   Status raw_read(std::uint32_t offset, std::span<std::byte> out);
@@ -32,6 +36,8 @@ class SemihostFlash final : public Flash {
   const char* path_;
   Geometry geometry_;
   int handle_ = -1;
+  std::uint32_t bytes_programmed_ = 0;
+  std::uint32_t sectors_erased_ = 0;
 };
 
 }  // namespace ward::flash
