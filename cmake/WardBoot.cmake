@@ -11,33 +11,18 @@ function(ward_lib_flags target)
   endif()
 endfunction()
 
-# ward_boot_crypto: SHA-256 (Mbed TLS) and ECDSA P-256 verification (p256-m, shipped with Mbed TLS
-# 3.6) from the pinned source, with the bootloader's verify-only configuration, and Ward's wrapper
-# (ward::boot::BootCrypto). Built for the host too, so the swap sweep runs the same crypto.
+# ward_boot_crypto: Ward's SHA-256 and ECDSA P-256 verification for the bootloader
+# (ward::boot::BootCrypto), built for the host too, so the swap sweep runs the same crypto. Always
+# optimised (-O2, even in the host Debug build): the sweep verifies thousands of images.
 function(ward_add_boot_crypto)
-  set(src ${WARD_MBEDTLS_SOURCE_DIR})
   add_library(ward_boot_crypto STATIC
-    ${src}/library/sha256.c ${src}/library/platform_util.c ${src}/3rdparty/p256-m/p256-m/p256-m.c
+    ${CMAKE_SOURCE_DIR}/boot/src/sha256.cpp ${CMAKE_SOURCE_DIR}/boot/src/p256.cpp
     ${CMAKE_SOURCE_DIR}/boot/src/boot_crypto.cpp)
-  target_include_directories(ward_boot_crypto SYSTEM PRIVATE ${src}/include ${src}/library ${src}/3rdparty/p256-m/p256-m)
-  target_include_directories(ward_boot_crypto PRIVATE ${CMAKE_SOURCE_DIR}/boot/config)
   target_include_directories(ward_boot_crypto PUBLIC ${CMAKE_SOURCE_DIR}/boot/include)
-  target_compile_definitions(ward_boot_crypto PRIVATE MBEDTLS_CONFIG_FILE="ward_boot_mbedtls_config.h")
   target_link_libraries(ward_boot_crypto PUBLIC ward_image_format)
-  # Third-party C: no -Werror. Optimisation measured with boot_bench (docs/boot.md): p256-m is
-  # fastest at -O3 (12.4 M instructions per verify vs 16.0 M at -O2, 17.6 M at -Os); Mbed TLS's
-  # SHA-256 at -Os (47 instructions per byte; -O2/-O3 are slower here).
-  set_source_files_properties(${src}/library/sha256.c ${src}/library/platform_util.c
-    PROPERTIES COMPILE_OPTIONS "-w;-Os")
-  set_source_files_properties(${src}/3rdparty/p256-m/p256-m/p256-m.c PROPERTIES COMPILE_OPTIONS "-w;-O3")
-  target_compile_options(ward_boot_crypto PRIVATE
-    $<$<COMPILE_LANGUAGE:CXX>:${WARD_WARNING_FLAGS}> ${WARD_LANGUAGE_FLAGS} ${WARD_SANITIZER_FLAGS})
-  if(NOT WARD_IS_HOST)
-    target_compile_options(ward_boot_crypto PRIVATE -ffunction-sections -fdata-sections -fstack-protector-strong)
-  endif()
-  if(WARD_SANITIZER_FLAGS)
-    target_link_options(ward_boot_crypto INTERFACE ${WARD_SANITIZER_FLAGS})
-  endif()
+  ward_lib_flags(ward_boot_crypto)
+  target_compile_options(ward_boot_crypto PRIVATE -O2)
+  set_source_files_properties(${CMAKE_SOURCE_DIR}/boot/src/sha256.cpp PROPERTIES COMPILE_OPTIONS "-O3")
 endfunction()
 
 # --- Firmware presets: the host signing tool, the signing key, signed slot images --------------

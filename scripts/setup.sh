@@ -20,7 +20,7 @@ packages=(
   apt ca-certificates bzip2 xz-utils
   # Secure boot: the ward-image signing tool (OpenSSL 3, CLI11, PKCS#11 header), HSM signing tests
   # (SoftHSM2), the image parser's libFuzzer target (clang with its runtime)
-  libssl-dev libcli11-dev libp11-kit-dev softhsm2 clang libclang-rt-14-dev openssl
+  libssl-dev libcli11-dev libp11-kit-dev softhsm2 clang libclang-rt-14-dev openssl nlohmann-json3-dev
 )
 
 missing=()

@@ -55,6 +55,10 @@ extern "C" [[noreturn]] void __stack_chk_fail() {
 extern "C" [[noreturn, gnu::no_stack_protector]] void ward_boot_reset() {
   asm volatile("cpsid i" ::: "memory");
   asm volatile("msr msplim, %0" ::"r"(stack));
+  // The compiler may use FPU registers (-mfloat-abi=hard), e.g. to move data: CP10/CP11 on.
+  ward::arm::scb::CPACR::set_bits(0xFu << 20);
+  ward::arm::dsb();
+  ward::arm::isb();
   for (std::uint32_t *src = __data_load, *dst = __data_start; dst < __data_end;) {
     *dst++ = *src++;
   }
