@@ -114,6 +114,9 @@ void Sha256::blocks(const std::uint8_t* data, std::size_t count) {
 #undef WARD_SHA_SCHEDULE8
 
 void Sha256::update(std::span<const std::byte> data) {
+  if (data.empty()) {
+    return;  // (an empty span may have no data pointer at all, which memcpy must not see)
+  }
   const auto* p = reinterpret_cast<const std::uint8_t*>(data.data());
   std::size_t n = data.size();
   length_ += n;
