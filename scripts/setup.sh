@@ -20,6 +20,9 @@ packages=(
   apt ca-certificates bzip2 xz-utils
   # Supply chain: ward-vuln (JSON, command line), its libFuzzer target, SBOM schema validation
   nlohmann-json3-dev libcli11-dev clang libclang-rt-14-dev python3-jsonschema
+  # Secure boot: the ward-image signing tool (OpenSSL 3, CLI11, PKCS#11 header), HSM signing tests
+  # (SoftHSM2), the image parser's libFuzzer target (clang with its runtime)
+  libssl-dev libp11-kit-dev softhsm2 openssl   # (and CLI11, clang, nlohmann-json, listed above)
 )
 
 missing=()

@@ -1,0 +1,27 @@
+// The board's flash layout and load window, from the image's configuration (boot/Kconfig), for
+// the bootloader and for applications that use the update API.
+#pragma once
+#include <cstdint>
+
+#include "ward/boot/layout.hpp"
+#include "ward/config.hpp"
+
+namespace ward::boot {
+
+inline constexpr FlashLayout kBoardLayout{
+    .geometry = {.size = static_cast<std::uint32_t>(config::boot_flash_size),
+                 .sector_size = static_cast<std::uint32_t>(config::boot_sector_size),
+                 .write_align = static_cast<std::uint32_t>(config::boot_write_align)},
+    .counter_offset = static_cast<std::uint32_t>(config::boot_counter_offset),
+    .primary_offset = static_cast<std::uint32_t>(config::boot_primary_offset),
+    .slot_sectors = static_cast<std::uint32_t>(config::boot_slot_sectors),
+    .secondary_offset = static_cast<std::uint32_t>(config::boot_secondary_offset),
+};
+static_assert(kBoardLayout.valid(), "boot/Kconfig describes an inconsistent flash layout");
+
+inline constexpr std::uint32_t kLoadAddr = static_cast<std::uint32_t>(config::boot_load_addr);
+inline constexpr std::uint32_t kHeaderSize = static_cast<std::uint32_t>(config::boot_header_size);
+inline constexpr std::uint32_t kExecSize = static_cast<std::uint32_t>(config::boot_exec_size);
+static_assert(kLoadAddr % 4 == 0 && kHeaderSize % 512 == 0, "the vector table needs 512-byte alignment");
+
+}  // namespace ward::boot

@@ -1,0 +1,29 @@
+// SHA-256 (FIPS 180-4) for the bootloader, written for speed on Cortex-M: the 64 rounds of a block
+// are unrolled with the eight working variables renamed instead of moved, so they can stay in
+// registers, and the message schedule is a 16-word ring. Hashing a 256 KiB image is most of the
+// boot time (docs/boot.md has the figures).
+#pragma once
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace ward::boot {
+
+class Sha256 {
+ public:
+  Sha256() { reset(); }
+  void reset();
+  void update(std::span<const std::byte> data);
+  std::array<std::uint8_t, 32> finish();  // the object must be reset() before reuse
+
+ private:
+  void blocks(const std::uint8_t* data, std::size_t count);
+
+  std::array<std::uint32_t, 8> state_;
+  std::array<std::uint8_t, 64> buffer_;
+  std::uint64_t length_;  // bytes hashed so far
+  std::size_t used_;      // bytes waiting in buffer_
+};
+
+}  // namespace ward::boot

@@ -1,0 +1,308 @@
+#include "ward/boot/engine.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "ward/boot/security_counter.hpp"
+
+namespace ward::boot {
+namespace tr = image::trailer;
+using tr::SwapType;
+
+// Propagates an engine error (the flash failed: stop here, the next boot resumes).
+#define WARD_TRY(expr)              \
+  do {                              \
+    if (auto r_ = (expr); !r_) {    \
+      return fail(r_.error());      \
+    }                               \
+  } while (false)
+
+image::Status FlashSource::read(std::uint32_t offset, std::span<std::byte> out) {
+  if (!region_.read(offset, out)) {
+    return image::fail(image::Error::io);
+  }
+  return {};
+}
+
+image::Result<image::Source*> FlashLoader::load(const image::Layout& /*layout*/, const flash::Region& slot) {
+  source_.emplace(slot);
+  return &*source_;
+}
+
+Result<void> Engine::check(flash::Status s) {
+  if (!s) {
+    observer_.on(Event::flash_error, static_cast<std::uint32_t>(s.error()), 0);
+    return fail(Error::flash);
+  }
+  return {};
+}
+
+std::uint32_t Engine::sectors_for(std::uint32_t bytes) const {
+  return (bytes + layout_.sector_size() - 1) / layout_.sector_size();
+}
+
+bool Engine::swap_recorded(const TrailerState& t) const { return boot::swap_recorded(t, layout_); }
+
+// A test image that was booted once (the swap finished) and neither confirmed nor reverted yet.
+bool Engine::revertable(const TrailerState& t) const { return on_trial(t, layout_); }
+
+Result<void> Engine::copy_sector(const flash::Region& from, std::uint32_t from_index, const flash::Region& to,
+                                 std::uint32_t to_index) {
+  // Only units that are not blank are programmed: the destination was just erased, and skipping
+  // 0xFF runs saves writes (and wear) on padding.
+  const std::uint32_t ss = layout_.sector_size();
+  const std::uint32_t unit = layout_.geometry.write_align;
+  std::array<std::byte, 256> buf;
+  for (std::uint32_t off = 0; off < ss; off += buf.size()) {
+    const std::uint32_t n = std::min<std::uint32_t>(buf.size(), ss - off);
+    auto chunk = std::span{buf}.first(n);
+    if (auto r = from.read(from_index * ss + off, chunk); !r) {
+      return check(r);
+    }
+    std::uint32_t pos = 0;
+    while (pos < n) {
+      auto blank = [&](std::uint32_t p) {
+        return std::all_of(chunk.begin() + p, chunk.begin() + p + unit, [](std::byte b) { return b == flash::kErased; });
+      };
+      if (blank(pos)) {
+        pos += unit;
+        continue;
+      }
+      std::uint32_t end = pos + unit;
+      while (end < n && !blank(end)) {
+        end += unit;
+      }
+      WARD_TRY(check(to.program(to_index * ss + off + pos, chunk.subspan(pos, end - pos))));
+      pos = end;
+    }
+  }
+  return {};
+}
+
+// One step of the swap. Upgrade (direction 0), step i: primary sector i goes to the free
+// secondary sector i, then the new image's sector i (secondary sector i+1) to primary sector i.
+// Revert (direction 1), step k works on sector i = n-1-k the other way round: primary sector i to
+// secondary sector i+1, then the old sector i (secondary sector i) back to primary sector i.
+// Each half ends with its status entry; a half whose entry is missing is redone from its erase,
+// which is safe because its source is only overwritten by a later half.
+Result<void> Engine::swap_step(unsigned direction, std::uint32_t step, std::uint32_t n) {
+  const TrailerMap map{layout_};
+  const std::uint32_t i = direction == 0 ? step : n - 1 - step;
+  const std::uint32_t save_to = direction == 0 ? i : i + 1;
+  const std::uint32_t fetch_from = direction == 0 ? i + 1 : i;
+  const flash::Region p = primary();
+  const flash::Region s = partition();
+  auto first = read_flag(p, map.status(direction, 2 * step));
+  auto second = read_flag(p, map.status(direction, 2 * step + 1));
+  if (!first || !second) {
+    return check(!first ? flash::Status{flash::fail(first.error())} : flash::Status{flash::fail(second.error())});
+  }
+  if (*second == Field::set) {
+    return {};
+  }
+  if (*first != Field::set) {
+    WARD_TRY(check(s.erase_sector(save_to)));
+    WARD_TRY(copy_sector(p, i, s, save_to));
+    WARD_TRY(check(write_flag(p, map.status(direction, 2 * step))));
+  }
+  WARD_TRY(check(p.erase_sector(i)));
+  WARD_TRY(copy_sector(s, fetch_from, p, i));
+  return check(write_flag(p, map.status(direction, 2 * step + 1)));
+}
+
+std::uint32_t Engine::first_open_step(unsigned direction, std::uint32_t n) {
+  const TrailerMap map{layout_};
+  for (std::uint32_t step = 0; step < n; ++step) {
+    auto done = read_flag(primary(), map.status(direction, 2 * step + 1));
+    if (!done || *done != Field::set) {
+      return step;
+    }
+  }
+  return n;
+}
+
+Result<void> Engine::resume_upgrade(const TrailerState& t, bool fresh) {
+  const std::uint32_t n = t.swap_size / layout_.sector_size();
+  if (!fresh) {
+    observer_.on(Event::upgrade_resume, n, first_open_step(0, n));
+  }
+  // The request is consumed: the secondary trailer must not start this upgrade again.
+  const flash::Region s = partition();
+  auto erased = s.is_erased(layout_.slot_sectors * layout_.sector_size(), layout_.sector_size());
+  if (!erased) {
+    return check(flash::Status{flash::fail(erased.error())});
+  }
+  if (!*erased) {
+    WARD_TRY(check(s.erase_sector(layout_.slot_sectors)));
+  }
+  for (std::uint32_t step = 0; step < n; ++step) {
+    WARD_TRY(swap_step(0, step, n));
+  }
+  const flash::Region p = primary();
+  if (t.swap_type == SwapType::perm && t.image_ok != Field::set) {
+    WARD_TRY(check(write_flag(p, tr::image_ok_offset(p.size()))));
+  }
+  // copy_done commits the swap and starts the test image's single trial (as in MCUboot): from the
+  // moment it is complete, the next boot reverts unless the image confirmed itself, even if the
+  // power went away before the image ran.
+  WARD_TRY(check(write_flag(p, tr::copy_done_offset(p.size()))));
+  observer_.on(Event::upgrade_done, n, 0);
+  return {};
+}
+
+Result<void> Engine::resume_revert(const TrailerState& t, bool fresh) {
+  const std::uint32_t n = t.swap_size / layout_.sector_size();
+  if (!fresh) {
+    observer_.on(Event::revert_resume, n, first_open_step(1, n));
+  }
+  for (std::uint32_t step = 0; step < n; ++step) {
+    WARD_TRY(swap_step(1, step, n));
+  }
+  const flash::Region p = primary();
+  const TrailerMap map{layout_};
+  // The image that came back was the confirmed one before the upgrade. image_ok first: until
+  // revert_done is complete, the next boot resumes (and finds nothing left but this flag).
+  WARD_TRY(check(write_flag(p, tr::image_ok_offset(p.size()))));
+  WARD_TRY(check(write_flag(p, map.revert_done())));
+  observer_.on(Event::revert_done, n, 0);
+  return {};
+}
+
+Result<bool> Engine::start_revert(const TrailerState& t, std::uint32_t stored_counter) {
+  // The previous image sits at the start of the secondary partition; reverting to something that
+  // does not verify would leave nothing bootable, so check it first.
+  FlashSource old_image{flash::Region{flash_, layout_.secondary_offset, layout_.max_image_size()}};
+  auto m = image::verify(old_image, layout_.max_image_size(), key_, crypto_);
+  if (!m || m->security_counter < stored_counter) {
+    observer_.on(Event::revert_impossible, static_cast<std::uint32_t>(m ? image::Error::bad_header : m.error()), 0);
+    return false;
+  }
+  const std::uint32_t n = t.swap_size / layout_.sector_size();
+  observer_.on(Event::revert_start, n, 0);
+  WARD_TRY(check(write_flag(primary(), TrailerMap{layout_}.revert_started())));
+  WARD_TRY(resume_revert(t, true));
+  return true;
+}
+
+Result<void> Engine::cancel_request() {
+  return check(partition().erase_sector(layout_.slot_sectors));
+}
+
+Result<void> Engine::try_start_upgrade(std::uint32_t stored_counter) {
+  const flash::Region sec = secondary();
+  auto magic = read_magic(sec);
+  if (!magic) {
+    return check(flash::Status{flash::fail(magic.error())});
+  }
+  if (*magic != Field::set) {
+    return {};
+  }
+  FlashSource src{flash::Region{flash_, sec.base(), layout_.max_image_size()}};
+  auto m = image::verify(src, layout_.max_image_size(), key_, crypto_);
+  if (!m) {
+    observer_.on(Event::upgrade_rejected, static_cast<std::uint32_t>(m.error()), 0);
+    return cancel_request();
+  }
+  if (m->security_counter < stored_counter) {
+    observer_.on(Event::rollback_rejected, m->security_counter, stored_counter);
+    return cancel_request();
+  }
+  auto image_ok = read_flag(sec, tr::image_ok_offset(sec.size()));
+  if (!image_ok) {
+    return check(flash::Status{flash::fail(image_ok.error())});
+  }
+  // Swap as many sectors as the larger of the two images uses, so the old one survives whole.
+  std::uint32_t n = sectors_for(m->layout.total_size);
+  FlashSource old_src{flash::Region{flash_, layout_.primary_offset, layout_.max_image_size()}};
+  if (auto old = image::layout(old_src, layout_.max_image_size())) {
+    n = std::max(n, sectors_for(old->total_size));
+  }
+  const SwapType type = *image_ok == Field::set ? SwapType::perm : SwapType::test;
+  observer_.on(Event::upgrade_start, n, static_cast<std::uint32_t>(type));
+
+  // Record the swap in the primary trailer; the magic, written last, commits it.
+  const flash::Region p = primary();
+  WARD_TRY(check(p.erase_sector(layout_.slot_sectors - 1)));
+  WARD_TRY(check(write_word(p, tr::swap_size_offset(p.size()), n * layout_.sector_size())));
+  WARD_TRY(check(write_word(p, tr::swap_info_offset(p.size()), static_cast<std::uint32_t>(type) | 0xFFFFFF00u)));
+  WARD_TRY(check(write_magic(p)));
+  TrailerState t;
+  t.magic = Field::set;
+  t.swap_type = type;
+  t.swap_size = n * layout_.sector_size();
+  return resume_upgrade(t, true);
+}
+
+Result<BootImage> Engine::boot_primary(Loader& loader, std::uint32_t stored_counter, bool may_revert) {
+  auto t = read_trailer(primary(), layout_);
+  if (!t) {
+    return fail(check(flash::Status{flash::fail(t.error())}).error());
+  }
+  const flash::Region area{flash_, layout_.primary_offset, layout_.max_image_size()};
+  FlashSource in_flash{area};
+  image::Result<image::Manifest> m = image::fail(image::Error::io);
+  if (auto l = image::layout(in_flash, area.size()); !l) {
+    m = image::fail(l.error());
+  } else if (auto src = loader.load(*l, area); !src) {
+    m = image::fail(src.error());
+  } else {
+    m = image::verify(**src, l->total_size, key_, crypto_);
+  }
+  const bool rolled_back = m && m->security_counter < stored_counter;
+  if (!m || rolled_back) {
+    if (rolled_back) {
+      observer_.on(Event::rollback_rejected, m->security_counter, stored_counter);
+    } else {
+      observer_.on(Event::primary_invalid, static_cast<std::uint32_t>(m.error()), 0);
+    }
+    if (may_revert && revertable(*t)) {
+      auto reverted = start_revert(*t, stored_counter);
+      if (!reverted) {
+        return fail(reverted.error());
+      }
+      if (*reverted) {
+        return boot_primary(loader, stored_counter, false);
+      }
+    }
+    return fail(Error::no_bootable_image);
+  }
+  BootImage b{*m, revertable(*t), stored_counter};
+  if (!b.test_boot && m->security_counter > stored_counter) {
+    WARD_TRY(check(SecurityCounter{layout_.counter(flash_)}.raise(m->security_counter)));
+    b.security_counter = m->security_counter;
+    observer_.on(Event::counter_raised, m->security_counter, 0);
+  }
+  return b;
+}
+
+Result<BootImage> Engine::run(Loader& loader) {
+  auto stored = SecurityCounter{layout_.counter(flash_)}.read();
+  if (!stored) {
+    return fail(check(flash::Status{flash::fail(stored.error())}).error());
+  }
+  auto t = read_trailer(primary(), layout_);
+  if (!t) {
+    return fail(check(flash::Status{flash::fail(t.error())}).error());
+  }
+  bool may_revert = true;
+  if (swap_recorded(*t) && t->copy_done != Field::set) {
+    WARD_TRY(resume_upgrade(*t, false));
+  } else if (swap_recorded(*t) && t->revert_started == Field::set && t->revert_done != Field::set) {
+    WARD_TRY(resume_revert(*t, false));
+    may_revert = false;
+  } else if (revertable(*t)) {
+    // The test image had its one boot and was not confirmed.
+    auto reverted = start_revert(*t, *stored);
+    if (!reverted) {
+      return fail(reverted.error());
+    }
+    may_revert = false;
+  } else {
+    WARD_TRY(try_start_upgrade(*stored));
+  }
+  return boot_primary(loader, *stored, may_revert);
+}
+
+#undef WARD_TRY
+
+}  // namespace ward::boot

@@ -1,0 +1,125 @@
+# Secure boot and firmware update: shared flags for Ward's standalone libraries, the bootloader's
+# crypto library, the host signing tool for the firmware preset, the development key, and signed
+# slot images (ward_slot_image). See docs/boot.md.
+
+# Flags for a Ward library that is built once per preset (not per image): Ward's warnings and
+# language flags, and on firmware stack canaries whatever an image's Kconfig says (like Mbed TLS).
+function(ward_lib_flags target)
+  ward_code_flags(${target})
+  if(NOT WARD_IS_HOST)
+    target_compile_options(${target} PRIVATE -fstack-protector-strong)
+  endif()
+endfunction()
+
+# ward_boot_crypto: Ward's SHA-256 and ECDSA P-256 verification for the bootloader
+# (ward::boot::BootCrypto), built for the host too, so the swap sweep runs the same crypto. Always
+# optimised (-O2, even in the host Debug build): the sweep verifies thousands of images.
+function(ward_add_boot_crypto)
+  add_library(ward_boot_crypto STATIC
+    ${CMAKE_SOURCE_DIR}/boot/src/sha256.cpp ${CMAKE_SOURCE_DIR}/boot/src/p256.cpp
+    ${CMAKE_SOURCE_DIR}/boot/src/boot_crypto.cpp)
+  target_include_directories(ward_boot_crypto PUBLIC ${CMAKE_SOURCE_DIR}/boot/include)
+  target_link_libraries(ward_boot_crypto PUBLIC ward_image_format)
+  ward_lib_flags(ward_boot_crypto)
+  target_compile_options(ward_boot_crypto PRIVATE -O2)
+  set_source_files_properties(${CMAKE_SOURCE_DIR}/boot/src/sha256.cpp PROPERTIES COMPILE_OPTIONS "-O3")
+endfunction()
+
+# --- Firmware presets: the host signing tool, the signing key, signed slot images --------------
+
+# ward-image built for the build machine (the firmware preset's compiler is a cross compiler).
+# Sets WARD_IMAGE_TOOL; the target ward_image_host builds it.
+function(ward_add_host_image_tool)
+  include(ExternalProject)
+  set(dir ${CMAKE_BINARY_DIR}/host-tools/ward-image)
+  ExternalProject_Add(ward_image_host
+    SOURCE_DIR ${CMAKE_SOURCE_DIR}/tools/ward-image
+    BINARY_DIR ${dir}
+    CMAKE_ARGS -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=c++
+    INSTALL_COMMAND ""
+    BUILD_ALWAYS ON
+    USES_TERMINAL_BUILD OFF
+    BUILD_BYPRODUCTS ${dir}/ward-image)
+  set(WARD_IMAGE_TOOL ${dir}/ward-image CACHE INTERNAL "ward-image for the build machine")
+endfunction()
+
+# Chooses the signing key from the bootloader's configuration (CONFIG_WARD_BOOT_SIGNING_KEY, in
+# the caller's scope) and produces the bootloader's public key include. Empty: the development
+# key, generated once into <build>/keys (never into the source tree). A production build
+# (CONFIG_WARD_PRODUCTION=y) refuses the development key and requires an explicit one.
+function(ward_boot_setup_keys)
+  set(keys ${CMAKE_BINARY_DIR}/keys)
+  set(dev_key ${keys}/ward-dev-key.pem)
+  set(key "${CONFIG_WARD_BOOT_SIGNING_KEY}")
+  set(module "${CONFIG_WARD_BOOT_PKCS11_MODULE}")
+  set(key_file "")
+  if(key STREQUAL "")
+    if(CONFIG_WARD_PRODUCTION STREQUAL "y")
+      message(FATAL_ERROR
+        "CONFIG_WARD_PRODUCTION=y needs an explicit image signing key: the development key is for "
+        "development only. Set CONFIG_WARD_BOOT_SIGNING_KEY to the release key (a PEM file or a "
+        "pkcs11: URI for an HSM), e.g. in a fragment passed with -DWARD_EXTRA_CONF=...")
+    endif()
+    set(key ${dev_key})
+    set(key_file ${dev_key})
+    add_custom_command(OUTPUT ${dev_key}
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${keys}
+      COMMAND ${WARD_IMAGE_TOOL} keygen -k ${dev_key}
+      DEPENDS ward_image_host
+      COMMENT "Generating the development signing key (build directory only)" VERBATIM)
+  elseif(NOT key MATCHES "^pkcs11:")
+    get_filename_component(key ${key} ABSOLUTE BASE_DIR ${CMAKE_SOURCE_DIR})
+    get_filename_component(name ${key} NAME)
+    if(CONFIG_WARD_PRODUCTION STREQUAL "y" AND (key STREQUAL dev_key OR name STREQUAL "ward-dev-key.pem"))
+      message(FATAL_ERROR "CONFIG_WARD_PRODUCTION=y refuses the development key ${key}")
+    endif()
+    if(NOT EXISTS ${key})
+      message(FATAL_ERROR "CONFIG_WARD_BOOT_SIGNING_KEY: no such key file: ${key}")
+    endif()
+    set(key_file ${key})
+  endif()
+  set(module_args)
+  if(NOT module STREQUAL "")
+    set(module_args --pkcs11-module ${module})
+  endif()
+  set(pub ${keys}/boot_pub_key.inc)
+  add_custom_command(OUTPUT ${pub}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${keys}
+    COMMAND sh ${CMAKE_SOURCE_DIR}/boot/scripts/getpub.sh ${pub} ${WARD_IMAGE_TOOL} ${key} ${module_args}
+    DEPENDS ${key_file} ward_image_host ${CMAKE_SOURCE_DIR}/boot/scripts/getpub.sh
+    COMMENT "Public key for the bootloader" VERBATIM)
+  add_custom_target(ward_boot_pub_key DEPENDS ${pub})
+  set(WARD_BOOT_KEY "${key}" CACHE INTERNAL "image signing key (file or PKCS#11 URI)")
+  set(WARD_BOOT_KEY_FILE "${key_file}" CACHE INTERNAL "image signing key file (empty for PKCS#11)")
+  set(WARD_BOOT_KEY_ARGS "${module_args}" CACHE INTERNAL "extra signing arguments")
+  set(WARD_BOOT_PUB_KEY_DIR ${keys} CACHE INTERNAL "")
+endfunction()
+
+# ward_slot_image(<name> SOURCES ... [CONF ...] [LIBRARIES ...] VERSION <x.y.z+b>
+#                 [SECURITY_COUNTER <n>])
+# An application built to run from the bootloader: linked at the load window (after the header
+# space), then signed by ward-image into <name>.signed.bin (MCUboot format, RAM-load) for the
+# secondary (or primary) slot.
+function(ward_slot_image name)
+  cmake_parse_arguments(ARG "" "VERSION;SECURITY_COUNTER" "SOURCES;CONF;LIBRARIES" ${ARGN})
+  if(WARD_IS_HOST)
+    return()
+  endif()
+  set(WARD_LINKER_SCRIPT ${WARD_SLOT_LINKER_SCRIPT})
+  ward_image(${name} SOURCES ${ARG_SOURCES} CONF ${ARG_CONF} LIBRARIES ${ARG_LIBRARIES})
+  if(NOT ARG_SECURITY_COUNTER)
+    set(ARG_SECURITY_COUNTER 0)
+  endif()
+  set(dir ${CMAKE_CURRENT_BINARY_DIR})
+  add_custom_command(OUTPUT ${dir}/${name}.signed.bin
+    COMMAND ${WARD_IMAGE_TOOL} sign -k ${WARD_BOOT_KEY} ${WARD_BOOT_KEY_ARGS}
+            --version ${ARG_VERSION} --header-size ${WARD_BOOT_HEADER_SIZE} --pad-header
+            --slot-size ${WARD_BOOT_SLOT_SIZE} --security-counter ${ARG_SECURITY_COUNTER}
+            --align ${WARD_BOOT_WRITE_ALIGN} --load-addr ${WARD_BOOT_LOAD_ADDR}
+            ${dir}/${name}.bin ${dir}/${name}.signed.bin
+    DEPENDS ${name} ${WARD_BOOT_KEY_FILE} ward_image_host
+    COMMENT "Signing ${name} (version ${ARG_VERSION}, security counter ${ARG_SECURITY_COUNTER})" VERBATIM)
+  add_custom_target(${name}_signed ALL DEPENDS ${dir}/${name}.signed.bin)
+  # The key is generated by a custom command in boot/: order it explicitly.
+  add_dependencies(${name}_signed ward_boot_pub_key)
+endfunction()

@@ -1,0 +1,346 @@
+#include "ward/image/format.hpp"
+
+#include <algorithm>
+
+namespace ward::image {
+
+const char* to_string(Error e) {
+  switch (e) {
+    case Error::io: return "read error";
+    case Error::bad_magic: return "wrong magic (no image)";
+    case Error::bad_header: return "malformed header";
+    case Error::truncated: return "truncated (image or TLVs run past the slot)";
+    case Error::bad_tlv_area: return "TLV area missing or malformed";
+    case Error::bad_tlv: return "malformed TLV";
+    case Error::duplicate_tlv: return "duplicate TLV";
+    case Error::bad_tlv_length: return "TLV with a wrong length";
+    case Error::missing_hash: return "no SHA-256 TLV";
+    case Error::missing_signature: return "unsigned (no signature or key hash TLV)";
+    case Error::unsupported: return "unsupported image (encrypted or non-bootable)";
+    case Error::hash_mismatch: return "SHA-256 mismatch (tampered or truncated)";
+    case Error::key_mismatch: return "signed with an unknown key";
+    case Error::bad_signature: return "signature does not verify";
+    case Error::bad_der: return "malformed DER";
+  }
+  return "unknown image error";
+}
+
+namespace detail {
+std::uint16_t le16(std::span<const std::byte> b) {
+  return static_cast<std::uint16_t>(std::to_integer<unsigned>(b[0]) | std::to_integer<unsigned>(b[1]) << 8);
+}
+std::uint32_t le32(std::span<const std::byte> b) {
+  return std::to_integer<std::uint32_t>(b[0]) | std::to_integer<std::uint32_t>(b[1]) << 8 |
+         std::to_integer<std::uint32_t>(b[2]) << 16 | std::to_integer<std::uint32_t>(b[3]) << 24;
+}
+}  // namespace detail
+
+namespace {
+using detail::le16;
+using detail::le32;
+
+void put16(std::span<std::byte> b, std::uint16_t v) {
+  b[0] = std::byte(v & 0xFF);
+  b[1] = std::byte(v >> 8);
+}
+void put32(std::span<std::byte> b, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) {
+    b[i] = std::byte((v >> (8 * i)) & 0xFF);
+  }
+}
+}  // namespace
+
+Result<Header> parse_header(std::span<const std::byte, kHeaderSize> b) {
+  Header h;
+  h.magic = le32(b.subspan<0, 4>());
+  if (h.magic != kMagic) {
+    return fail(Error::bad_magic);
+  }
+  h.load_addr = le32(b.subspan<4, 4>());
+  h.hdr_size = le16(b.subspan<8, 2>());
+  h.protect_tlv_size = le16(b.subspan<10, 2>());
+  h.img_size = le32(b.subspan<12, 4>());
+  h.flags = le32(b.subspan<16, 4>());
+  h.version.major = std::to_integer<std::uint8_t>(b[20]);
+  h.version.minor = std::to_integer<std::uint8_t>(b[21]);
+  h.version.revision = le16(b.subspan<22, 2>());
+  h.version.build = le32(b.subspan<24, 4>());
+  if (h.hdr_size < kHeaderSize) {
+    return fail(Error::bad_header);
+  }
+  return h;
+}
+
+void encode_header(const Header& h, std::span<std::byte, kHeaderSize> b) {
+  std::fill(b.begin(), b.end(), std::byte{0});
+  put32(b.subspan<0, 4>(), h.magic);
+  put32(b.subspan<4, 4>(), h.load_addr);
+  put16(b.subspan<8, 2>(), h.hdr_size);
+  put16(b.subspan<10, 2>(), h.protect_tlv_size);
+  put32(b.subspan<12, 4>(), h.img_size);
+  put32(b.subspan<16, 4>(), h.flags);
+  b[20] = std::byte(h.version.major);
+  b[21] = std::byte(h.version.minor);
+  put16(b.subspan<22, 2>(), h.version.revision);
+  put32(b.subspan<24, 4>(), h.version.build);
+}
+
+Status MemorySource::read(std::uint32_t offset, std::span<std::byte> out) {
+  if (offset > bytes_.size() || out.size() > bytes_.size() - offset) {
+    return fail(Error::io);
+  }
+  std::copy_n(bytes_.begin() + offset, out.size(), out.begin());
+  return {};
+}
+
+namespace {
+// Reads a TLV area info {magic, total} at `offset`.
+Result<std::uint16_t> read_info(Source& src, std::uint32_t offset, std::uint16_t magic) {
+  std::array<std::byte, kTlvInfoSize> info;
+  if (auto s = src.read(offset, info); !s) {
+    return fail(s.error());
+  }
+  const std::uint16_t found = le16(std::span{info}.first<2>());
+  if (found != magic) {
+    // Erased flash where the TLVs should be: the image was cut short (e.g. an interrupted download).
+    return fail(found == 0xFFFF ? Error::truncated : Error::bad_tlv_area);
+  }
+  return le16(std::span{info}.subspan<2, 2>());
+}
+}  // namespace
+
+Result<Layout> layout(Source& src, std::uint32_t area_size) {
+  if (area_size < kHeaderSize) {
+    return fail(Error::truncated);
+  }
+  std::array<std::byte, kHeaderSize> raw;
+  if (auto s = src.read(0, raw); !s) {
+    return fail(s.error());
+  }
+  auto header = parse_header(raw);
+  if (!header) {
+    return fail(header.error());
+  }
+  Layout l;
+  l.header = *header;
+  // 64-bit sums: no field combination can wrap around.
+  const std::uint64_t hashed = std::uint64_t{l.header.hdr_size} + l.header.img_size + l.header.protect_tlv_size;
+  if (hashed + kTlvInfoSize > area_size) {
+    return fail(Error::truncated);
+  }
+  l.prot_tlv_offset = l.header.hdr_size + l.header.img_size;
+  l.hashed_size = static_cast<std::uint32_t>(hashed);
+  if (l.header.protect_tlv_size != 0) {
+    if (l.header.protect_tlv_size < kTlvInfoSize) {
+      return fail(Error::bad_tlv_area);
+    }
+    auto total = read_info(src, l.prot_tlv_offset, kTlvProtInfoMagic);
+    if (!total) {
+      return fail(total.error());
+    }
+    if (*total != l.header.protect_tlv_size) {
+      return fail(Error::bad_tlv_area);
+    }
+  }
+  l.tlv_offset = l.hashed_size;
+  auto total = read_info(src, l.tlv_offset, kTlvInfoMagic);
+  if (!total) {
+    return fail(total.error());
+  }
+  if (*total < kTlvInfoSize) {
+    return fail(Error::bad_tlv_area);
+  }
+  if (std::uint64_t{l.tlv_offset} + *total > area_size) {
+    return fail(Error::truncated);
+  }
+  l.tlv_size = *total;
+  l.total_size = l.tlv_offset + l.tlv_size;
+  return l;
+}
+
+Result<Manifest> read_manifest(Source& src, std::uint32_t area_size) {
+  auto l = layout(src, area_size);
+  if (!l) {
+    return fail(l.error());
+  }
+  Manifest m;
+  m.layout = *l;
+  if ((m.layout.header.flags & (flag::kEncryptedAes128 | flag::kEncryptedAes256 | flag::kNonBootable)) != 0) {
+    return fail(Error::unsupported);
+  }
+  bool has_hash = false;
+  auto read_value = [&src](const Tlv& t, std::span<std::uint8_t> out) -> Status {
+    return src.read(t.value_offset, std::as_writable_bytes(out.first(t.length)));
+  };
+  auto status = for_each_tlv(src, m.layout, [&](const Tlv& t) -> Status {
+    switch (t.type) {
+      case tlv::kSha256:
+        if (t.is_protected) return fail(Error::bad_tlv);
+        if (has_hash) return fail(Error::duplicate_tlv);
+        if (t.length != m.sha256.size()) return fail(Error::bad_tlv_length);
+        has_hash = true;
+        return read_value(t, m.sha256);
+      case tlv::kKeyHash:
+        if (t.is_protected) return fail(Error::bad_tlv);
+        if (m.has_key_hash) return fail(Error::duplicate_tlv);
+        if (t.length != m.key_hash.size()) return fail(Error::bad_tlv_length);
+        m.has_key_hash = true;
+        return read_value(t, m.key_hash);
+      case tlv::kEcdsaSig:
+        if (t.is_protected) return fail(Error::bad_tlv);
+        if (m.signature_size != 0) return fail(Error::duplicate_tlv);
+        if (t.length < 8 || t.length > m.signature.size()) return fail(Error::bad_tlv_length);
+        m.signature_size = t.length;
+        return read_value(t, m.signature);
+      case tlv::kSecurityCounter: {
+        // Outside the protected area anyone could change it without breaking the signature.
+        if (!t.is_protected) return fail(Error::bad_tlv);
+        if (m.has_security_counter) return fail(Error::duplicate_tlv);
+        if (t.length != 4) return fail(Error::bad_tlv_length);
+        std::array<std::byte, 4> v;
+        if (auto s = src.read(t.value_offset, v); !s) return s;
+        m.has_security_counter = true;
+        m.security_counter = le32(v);
+        return {};
+      }
+      default:
+        return {};  // TLVs Ward does not use (dependencies, boot record, ...): covered by the hash
+    }
+  });
+  if (!status) {
+    return fail(status.error());
+  }
+  if (!has_hash) {
+    return fail(Error::missing_hash);
+  }
+  return m;
+}
+
+namespace {
+// One DER INTEGER of at most 32 significant bytes into `out` (big-endian, left-padded).
+Result<std::size_t> der_integer(std::span<const std::uint8_t> der, std::size_t pos,
+                                std::span<std::uint8_t, 32> out) {
+  if (der.size() - pos < 2 || der[pos] != 0x02) {
+    return fail(Error::bad_der);
+  }
+  std::size_t len = der[pos + 1];
+  pos += 2;
+  if (len == 0 || len > 33 || len > der.size() - pos) {
+    return fail(Error::bad_der);
+  }
+  const std::uint8_t* v = der.data() + pos;
+  if (v[0] & 0x80) {
+    return fail(Error::bad_der);  // negative
+  }
+  if (v[0] == 0) {
+    if (len == 1 || !(v[1] & 0x80)) {
+      return fail(Error::bad_der);  // zero, or not minimal
+    }
+    ++v;
+    --len;
+  }
+  if (len > 32) {
+    return fail(Error::bad_der);
+  }
+  std::fill(out.begin(), out.end(), 0);
+  std::copy_n(v, len, out.begin() + (32 - len));
+  return pos + der[pos - 1];
+}
+}  // namespace
+
+Result<std::array<std::uint8_t, 64>> ecdsa_der_to_raw(std::span<const std::uint8_t> der) {
+  if (der.size() < 8 || der[0] != 0x30 || der[1] >= 0x80 || der[1] != der.size() - 2) {
+    return fail(Error::bad_der);
+  }
+  std::array<std::uint8_t, 64> raw;
+  auto after_r = der_integer(der, 2, std::span{raw}.first<32>());
+  if (!after_r) {
+    return fail(after_r.error());
+  }
+  auto after_s = der_integer(der, *after_r, std::span{raw}.last<32>());
+  if (!after_s) {
+    return fail(after_s.error());
+  }
+  if (*after_s != der.size()) {
+    return fail(Error::bad_der);
+  }
+  return raw;
+}
+
+namespace {
+// SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING { 0x04 || X || Y } }
+constexpr std::uint8_t kP256SpkiPrefix[] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce,
+                                            0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+                                            0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04};
+static_assert(sizeof kP256SpkiPrefix + 64 == kP256SpkiSize);
+}  // namespace
+
+Result<std::array<std::uint8_t, 64>> p256_spki_to_raw(std::span<const std::uint8_t> spki) {
+  if (spki.size() != kP256SpkiSize || !std::equal(std::begin(kP256SpkiPrefix), std::end(kP256SpkiPrefix), spki.begin())) {
+    return fail(Error::bad_der);
+  }
+  std::array<std::uint8_t, 64> raw;
+  std::copy_n(spki.begin() + sizeof kP256SpkiPrefix, 64, raw.begin());
+  return raw;
+}
+
+bool equal_ct(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  std::uint8_t diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff |= a[i] ^ b[i];
+  }
+  return diff == 0;
+}
+
+Result<PublicKey> make_public_key(std::span<const std::uint8_t> spki, Crypto& crypto) {
+  auto point = p256_spki_to_raw(spki);
+  if (!point) {
+    return fail(point.error());
+  }
+  PublicKey k;
+  k.point = *point;
+  crypto.sha256_start();
+  crypto.sha256_update(std::as_bytes(spki));
+  k.spki_sha256 = crypto.sha256_finish();
+  return k;
+}
+
+Result<Manifest> verify(Source& src, std::uint32_t area_size, const PublicKey& key, Crypto& crypto) {
+  auto m = read_manifest(src, area_size);
+  if (!m) {
+    return fail(m.error());
+  }
+  if (m->signature_size == 0 || !m->has_key_hash) {
+    return fail(Error::missing_signature);
+  }
+  crypto.sha256_start();
+  std::array<std::byte, 512> chunk;
+  for (std::uint32_t pos = 0; pos < m->layout.hashed_size;) {
+    const std::uint32_t n = std::min<std::uint32_t>(chunk.size(), m->layout.hashed_size - pos);
+    if (auto s = src.read(pos, std::span{chunk}.first(n)); !s) {
+      return fail(s.error());
+    }
+    crypto.sha256_update(std::span{chunk}.first(n));
+    pos += n;
+  }
+  const auto digest = crypto.sha256_finish();
+  if (!equal_ct(digest, m->sha256)) {
+    return fail(Error::hash_mismatch);
+  }
+  if (!equal_ct(m->key_hash, key.spki_sha256)) {
+    return fail(Error::key_mismatch);
+  }
+  auto sig = ecdsa_der_to_raw(std::span{m->signature}.first(m->signature_size));
+  if (!sig) {
+    return fail(sig.error());
+  }
+  if (!crypto.p256_verify(key.point, digest, *sig)) {
+    return fail(Error::bad_signature);
+  }
+  return m;
+}
+
+}  // namespace ward::image

@@ -1,0 +1,265 @@
+// The MCUboot image format from the attacker's side: every check of the parser and validator has
+// a test that breaks exactly that property and expects the matching rejection.
+#include <gtest/gtest.h>
+
+#include "test_images.hpp"
+#include "ward/image/format.hpp"
+
+namespace {
+using namespace ward;
+using image::Error;
+using test_images::Bytes;
+
+struct ImageFormat : ::testing::Test {
+  static void SetUpTestSuite() {
+    key = std::make_unique<test_images::TestKey>(test_images::make_key());
+    other = std::make_unique<test_images::TestKey>(test_images::make_key());
+  }
+  static void TearDownTestSuite() {
+    key.reset();
+    other.reset();
+  }
+  static inline std::unique_ptr<test_images::TestKey> key, other;
+
+  image::Result<image::Manifest> verify(const Bytes& img, const image::PublicKey& pub) {
+    image::MemorySource src{std::as_bytes(std::span{img})};
+    return image::verify(src, static_cast<std::uint32_t>(img.size()), pub, crypto);
+  }
+  image::Result<image::Manifest> verify(const Bytes& img) { return verify(img, key->pub); }
+  boot::BootCrypto crypto;
+};
+
+void put16(Bytes& b, std::size_t at, std::uint16_t v) {
+  b[at] = v & 0xFF;
+  b[at + 1] = v >> 8;
+}
+void put32(Bytes& b, std::size_t at, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) b[at + i] = (v >> (8 * i)) & 0xFF;
+}
+
+TEST_F(ImageFormat, SignedImageVerifiesWithTheBootloadersCrypto) {
+  auto img = test_images::make_image(*key, {.major = 3, .payload_size = 5000, .security_counter = 7});
+  auto m = verify(img);
+  ASSERT_TRUE(m) << image::to_string(m.error());
+  EXPECT_EQ(m->layout.header.version.major, 3);
+  EXPECT_EQ(m->layout.header.img_size, 5000u);
+  EXPECT_EQ(m->security_counter, 7u);
+  EXPECT_TRUE(m->has_security_counter);
+  EXPECT_EQ(m->layout.total_size, img.size());
+}
+
+TEST_F(ImageFormat, PaddedImageHasTrailerAndStillVerifies) {
+  auto img = test_images::make_image(*key, {.slot_size = 16384, .confirm = true});
+  ASSERT_EQ(img.size(), 16384u);
+  EXPECT_EQ(img[16384 - 16], 0x77);
+  EXPECT_EQ(img[16384 - 24], 0x01);
+  EXPECT_TRUE(verify(img));
+}
+
+TEST_F(ImageFormat, RejectsEveryTamperedByte) {
+  auto img = test_images::make_image(*key, {.payload_size = 300, .security_counter = 1});
+  image::MemorySource src{std::as_bytes(std::span{img})};
+  auto l = *image::layout(src, img.size());
+  // Header, payload and the protected TLVs: each flipped byte must be caught.
+  for (std::size_t i = 0; i < l.hashed_size; ++i) {
+    Bytes t = img;
+    t[i] ^= 0x01;
+    auto m = verify(t);
+    ASSERT_FALSE(m) << "byte " << i;
+  }
+}
+
+TEST_F(ImageFormat, TamperedPayloadIsAHashMismatch) {
+  auto img = test_images::make_image(*key, {});
+  img[0x100 + 10] ^= 0x80;
+  EXPECT_EQ(verify(img).error(), Error::hash_mismatch);
+}
+
+TEST_F(ImageFormat, TamperedSignatureIsRejected) {
+  auto img = test_images::make_image(*key, {});
+  img[img.size() - 5] ^= 0x01;  // inside s of the DER signature
+  auto m = verify(img);
+  ASSERT_FALSE(m);
+  EXPECT_TRUE(m.error() == Error::bad_signature || m.error() == Error::bad_der);
+}
+
+TEST_F(ImageFormat, HashAndSignatureRecomputedByAnAttackerFailOnTheKey) {
+  // An attacker who re-signs a modified image with their own key: the key hash gives it away.
+  auto img = test_images::make_image(*other, {});
+  EXPECT_EQ(verify(img).error(), Error::key_mismatch);
+  EXPECT_TRUE(verify(img, other->pub));
+}
+
+TEST_F(ImageFormat, ForgedKeyHashStillFailsTheSignature) {
+  auto img = test_images::make_image(*other, {});
+  image::MemorySource src{std::as_bytes(std::span{img})};
+  auto l = *image::layout(src, img.size());
+  // Replace the key hash TLV value by the trusted key's hash.
+  ASSERT_TRUE(image::for_each_tlv(src, l, [&](const image::Tlv& t) -> image::Status {
+    if (t.type == image::tlv::kKeyHash) {
+      std::copy(key->pub.spki_sha256.begin(), key->pub.spki_sha256.end(), img.begin() + t.value_offset);
+    }
+    return {};
+  }));
+  EXPECT_EQ(verify(img).error(), Error::bad_signature);
+}
+
+TEST_F(ImageFormat, UnsignedImageIsRejected) {
+  auto img = test_images::make_image(*key, {});
+  image::MemorySource src{std::as_bytes(std::span{img})};
+  auto l = *image::layout(src, img.size());
+  // Keep only the SHA-256 TLV: info + 36 bytes.
+  Bytes t(img.begin(), img.begin() + l.tlv_offset);
+  t.insert(t.end(), {0x07, 0x69, 40, 0, 0x10, 0x00, 32, 0});
+  image::MemorySource s2{std::as_bytes(std::span{img})};
+  ASSERT_TRUE(image::for_each_tlv(s2, l, [&](const image::Tlv& tlv) -> image::Status {
+    if (tlv.type == image::tlv::kSha256) {
+      t.insert(t.end(), img.begin() + tlv.value_offset, img.begin() + tlv.value_offset + 32);
+    }
+    return {};
+  }));
+  EXPECT_EQ(verify(t).error(), Error::missing_signature);
+}
+
+TEST_F(ImageFormat, TruncatedImageIsRejected) {
+  auto img = test_images::make_image(*key, {});
+  for (std::size_t keep : {std::size_t{0}, std::size_t{16}, std::size_t{31}, std::size_t{32}, std::size_t{0x100},
+                           img.size() / 2, img.size() - 1}) {
+    Bytes t(img.begin(), img.begin() + keep);
+    auto m = verify(t);
+    ASSERT_FALSE(m) << keep;
+    EXPECT_NE(m.error(), Error::bad_signature) << keep;  // caught structurally, before crypto
+  }
+}
+
+TEST_F(ImageFormat, WrongMagicIsRejected) {
+  auto img = test_images::make_image(*key, {});
+  img[0] ^= 0xFF;
+  EXPECT_EQ(verify(img).error(), Error::bad_magic);
+  Bytes erased(4096, 0xFF);
+  EXPECT_EQ(verify(erased).error(), Error::bad_magic);
+}
+
+TEST_F(ImageFormat, HeaderSizesThatOverflowAreRejected) {
+  auto img = test_images::make_image(*key, {});
+  Bytes t = img;
+  put32(t, 12, 0xFFFFFFF0u);  // img_size: would wrap a 32-bit sum
+  EXPECT_EQ(verify(t).error(), Error::truncated);
+  t = img;
+  put16(t, 8, 16);  // hdr_size below the header
+  EXPECT_EQ(verify(t).error(), Error::bad_header);
+  t = img;
+  put16(t, 10, 0xFFFF);  // protected TLV size past the end
+  EXPECT_EQ(verify(t).error(), Error::truncated);
+}
+
+TEST_F(ImageFormat, TlvAreaChecks) {
+  auto img = test_images::make_image(*key, {.security_counter = 1});
+  image::MemorySource src{std::as_bytes(std::span{img})};
+  auto l = *image::layout(src, img.size());
+  Bytes t = img;
+  put16(t, l.tlv_offset, 0x1234);  // unprotected info magic
+  EXPECT_EQ(verify(t).error(), Error::bad_tlv_area);
+  t = img;
+  put16(t, l.prot_tlv_offset, 0x6907);  // protected info with the wrong magic
+  EXPECT_EQ(verify(t).error(), Error::bad_tlv_area);
+  t = img;
+  put16(t, l.tlv_offset + 2, static_cast<std::uint16_t>(l.tlv_size + 100));  // area past the end
+  EXPECT_EQ(verify(t).error(), Error::truncated);
+  t = img;
+  put16(t, l.tlv_offset + 2, 6);  // area ends inside a TLV header
+  EXPECT_EQ(verify(t).error(), Error::bad_tlv);
+  t = img;
+  put16(t, l.tlv_offset + 6, 0xFFF0);  // first TLV's length past its area
+  EXPECT_EQ(verify(t).error(), Error::bad_tlv);
+}
+
+TEST_F(ImageFormat, DuplicateAndMisplacedTlvsAreRejected) {
+  auto img = test_images::make_image(*key, {});
+  image::MemorySource src{std::as_bytes(std::span{img})};
+  auto l = *image::layout(src, img.size());
+  // Append a second SHA-256 TLV to the unprotected area.
+  Bytes t = img;
+  t.insert(t.end(), {0x10, 0x00, 32, 0});
+  t.insert(t.end(), 32, 0xAA);
+  put16(t, l.tlv_offset + 2, static_cast<std::uint16_t>(l.tlv_size + 36));
+  EXPECT_EQ(verify(t).error(), Error::duplicate_tlv);
+  // A security counter in the unprotected area (an attacker could set it freely).
+  t = img;
+  t.insert(t.end(), {0x50, 0x00, 4, 0, 9, 0, 0, 0});
+  put16(t, l.tlv_offset + 2, static_cast<std::uint16_t>(l.tlv_size + 8));
+  EXPECT_EQ(verify(t).error(), Error::bad_tlv);
+  // A hash TLV with the wrong length.
+  t = img;
+  t.insert(t.end(), {0x01, 0x00, 31, 0});
+  t.insert(t.end(), 31, 0);
+  put16(t, l.tlv_offset + 2, static_cast<std::uint16_t>(l.tlv_size + 35));
+  EXPECT_EQ(verify(t).error(), Error::duplicate_tlv);
+}
+
+TEST_F(ImageFormat, EncryptedAndNonBootableAreUnsupported) {
+  auto img = test_images::make_image(*key, {});
+  Bytes t = img;
+  t[16] |= image::flag::kEncryptedAes128;
+  EXPECT_EQ(verify(t).error(), Error::unsupported);
+  t = img;
+  t[16] |= image::flag::kNonBootable;
+  EXPECT_EQ(verify(t).error(), Error::unsupported);
+}
+
+TEST(Der, StrictEcdsaSignatureParsing) {
+  using V = std::vector<std::uint8_t>;
+  auto seq = [](V r, V s) {
+    V d{0x30, static_cast<std::uint8_t>(4 + r.size() + s.size()), 0x02, static_cast<std::uint8_t>(r.size())};
+    d.insert(d.end(), r.begin(), r.end());
+    d.push_back(0x02);
+    d.push_back(static_cast<std::uint8_t>(s.size()));
+    d.insert(d.end(), s.begin(), s.end());
+    return d;
+  };
+  V r(32, 0x11), s(32, 0x22);
+  auto raw = image::ecdsa_der_to_raw(seq(r, s));
+  ASSERT_TRUE(raw);
+  EXPECT_EQ((*raw)[0], 0x11);
+  EXPECT_EQ((*raw)[63], 0x22);
+  V r33{0x00};
+  r33.insert(r33.end(), 32, 0x81);
+  EXPECT_TRUE(image::ecdsa_der_to_raw(seq(r33, s)));
+  EXPECT_TRUE(image::ecdsa_der_to_raw(seq(V{0x01}, V{0x02})).value()[31] == 0x01);
+  EXPECT_FALSE(image::ecdsa_der_to_raw(seq(V{0x80}, s)));           // negative
+  EXPECT_FALSE(image::ecdsa_der_to_raw(seq(V{0x00, 0x01}, s)));     // not minimal
+  EXPECT_FALSE(image::ecdsa_der_to_raw(seq(V{}, s)));               // empty integer
+  EXPECT_FALSE(image::ecdsa_der_to_raw(seq(V(33, 0x01), s)));       // too long
+  auto d = seq(r, s);
+  d.push_back(0);
+  EXPECT_FALSE(image::ecdsa_der_to_raw(d));  // trailing byte
+  d = seq(r, s);
+  d[1] += 1;
+  EXPECT_FALSE(image::ecdsa_der_to_raw(d));  // length mismatch
+  d = seq(r, s);
+  d[3] = 70;
+  EXPECT_FALSE(image::ecdsa_der_to_raw(d));  // inner length past the end
+}
+
+TEST(Der, P256PublicKeyParsing) {
+  auto k = test_images::make_key();
+  EXPECT_TRUE(image::p256_spki_to_raw(k.spki));
+  auto t = k.spki;
+  t[5] ^= 1;  // OID
+  EXPECT_FALSE(image::p256_spki_to_raw(t));
+  t = k.spki;
+  t.pop_back();
+  EXPECT_FALSE(image::p256_spki_to_raw(t));
+}
+
+TEST(Crypto, BootCryptoRejectsPointsOffTheCurve) {
+  boot::BootCrypto c;
+  std::array<std::uint8_t, 64> pub{}, sig{};
+  std::array<std::uint8_t, 32> hash{};
+  pub[63] = 1;
+  sig[31] = 1;
+  sig[63] = 1;
+  EXPECT_FALSE(c.p256_verify(pub, hash, sig));
+}
+
+}  // namespace

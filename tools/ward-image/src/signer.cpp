@@ -1,0 +1,162 @@
+#include "signer.hpp"
+
+#include <charconv>
+
+#include "ward/image/trailer.hpp"
+
+namespace ward::tool {
+namespace {
+void put16(Bytes& b, std::uint16_t v) {
+  b.push_back(v & 0xFF);
+  b.push_back(v >> 8);
+}
+void put32(Bytes& b, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) {
+    b.push_back((v >> (8 * i)) & 0xFF);
+  }
+}
+void put_tlv(Bytes& b, std::uint16_t type, std::span<const std::uint8_t> value) {
+  put16(b, type);
+  put16(b, static_cast<std::uint16_t>(value.size()));
+  b.insert(b.end(), value.begin(), value.end());
+}
+
+template <class T>
+std::optional<T> number(std::string_view s) {
+  T v{};
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p != s.data() + s.size()) {
+    return std::nullopt;
+  }
+  return v;
+}
+}  // namespace
+
+Expected<image::Version> parse_version(const std::string& text) {
+  image::Version v;
+  std::string_view s = text;
+  std::string_view build;
+  if (auto plus = s.find('+'); plus != std::string_view::npos) {
+    build = s.substr(plus + 1);
+    s = s.substr(0, plus);
+  }
+  std::string_view parts[3];
+  int count = 0;
+  while (count < 3) {
+    auto dot = s.find('.');
+    parts[count++] = s.substr(0, dot);
+    if (dot == std::string_view::npos) {
+      s = {};
+      break;
+    }
+    s = s.substr(dot + 1);
+  }
+  const auto major = number<std::uint8_t>(parts[0]);
+  const auto minor = count > 1 ? number<std::uint8_t>(parts[1]) : std::optional<std::uint8_t>{0};
+  const auto revision = count > 2 ? number<std::uint16_t>(parts[2]) : std::optional<std::uint16_t>{0};
+  const auto b = build.empty() ? std::optional<std::uint32_t>{0} : number<std::uint32_t>(build);
+  if (!s.empty() || !major || !minor || !revision || !b) {
+    return std::unexpected("bad version '" + text + "' (expected major.minor.revision+build, e.g. 1.2.3+4)");
+  }
+  v.major = *major;
+  v.minor = *minor;
+  v.revision = *revision;
+  v.build = *b;
+  return v;
+}
+
+std::uint32_t auto_security_counter(const image::Version& v) {
+  return std::uint32_t{v.major} << 24 | std::uint32_t{v.minor} << 16 | v.revision;
+}
+
+Expected<Bytes> sign_image(const Bytes& payload, const SignOptions& o, SigningKey& key) {
+  if (o.header_size < image::kHeaderSize || o.header_size > 0xFFFF) {
+    return std::unexpected("--header-size must be between 32 and 65535");
+  }
+  if (o.align != 1 && o.align != 2 && o.align != 4 && o.align != 8) {
+    return std::unexpected("--align must be 1, 2, 4 or 8");
+  }
+  const bool pad = o.pad || o.confirm;
+  if (pad && !o.slot_size) {
+    return std::unexpected("--pad and --confirm need --slot-size");
+  }
+  Bytes body;
+  if (o.pad_header) {
+    body.assign(o.header_size, 0);
+    body.insert(body.end(), payload.begin(), payload.end());
+  } else {
+    if (payload.size() < o.header_size) {
+      return std::unexpected("input is smaller than --header-size (use --pad-header)");
+    }
+    for (std::size_t i = 0; i < o.header_size; ++i) {
+      if (payload[i] != 0) {
+        return std::unexpected("input does not start with --header-size zero bytes (use --pad-header)");
+      }
+    }
+    body = payload;
+  }
+  if (body.size() - o.header_size > 0xFFFFFFFFu - 0x20000u) {
+    return std::unexpected("input too large");
+  }
+
+  Bytes prot;
+  if (o.security_counter) {
+    put16(prot, image::kTlvProtInfoMagic);
+    put16(prot, 0);  // total, patched below
+    Bytes v;
+    put32(v, *o.security_counter);
+    put_tlv(prot, image::tlv::kSecurityCounter, v);
+    prot[2] = prot.size() & 0xFF;
+    prot[3] = prot.size() >> 8;
+  }
+
+  image::Header h;
+  h.load_addr = o.load_addr.value_or(0);
+  h.hdr_size = static_cast<std::uint16_t>(o.header_size);
+  h.protect_tlv_size = static_cast<std::uint16_t>(prot.size());
+  h.img_size = static_cast<std::uint32_t>(body.size() - o.header_size);
+  h.flags = o.load_addr ? image::flag::kRamLoad : 0;
+  h.version = o.version;
+  std::array<std::byte, image::kHeaderSize> raw_header;
+  image::encode_header(h, raw_header);
+  for (std::size_t i = 0; i < raw_header.size(); ++i) {
+    body[i] = std::to_integer<std::uint8_t>(raw_header[i]);
+  }
+  body.insert(body.end(), prot.begin(), prot.end());
+
+  const auto digest = sha256(body);
+  auto spki = key.public_spki();
+  if (!spki) {
+    return std::unexpected(spki.error());
+  }
+  auto sig = key.sign_digest(digest);
+  if (!sig) {
+    return std::unexpected(sig.error());
+  }
+  Bytes tlvs;
+  put16(tlvs, image::kTlvInfoMagic);
+  put16(tlvs, 0);
+  put_tlv(tlvs, image::tlv::kSha256, digest);
+  put_tlv(tlvs, image::tlv::kKeyHash, sha256(*spki));
+  put_tlv(tlvs, image::tlv::kEcdsaSig, *sig);
+  tlvs[2] = tlvs.size() & 0xFF;
+  tlvs[3] = tlvs.size() >> 8;
+  body.insert(body.end(), tlvs.begin(), tlvs.end());
+
+  if (o.slot_size && body.size() + image::trailer::kPublicSize > *o.slot_size) {
+    return std::unexpected("image (" + std::to_string(body.size()) + " bytes) and trailer do not fit --slot-size " +
+                           std::to_string(*o.slot_size));
+  }
+  if (pad) {
+    const std::uint32_t slot = *o.slot_size;
+    body.resize(slot, 0xFF);
+    std::copy(image::trailer::kMagic.begin(), image::trailer::kMagic.end(),
+              body.begin() + image::trailer::magic_offset(slot));
+    if (o.confirm) {
+      body[image::trailer::image_ok_offset(slot)] = image::trailer::kFlagSet;
+    }
+  }
+  return body;
+}
+
+}  // namespace ward::tool
