@@ -12,7 +12,7 @@ extern "C" {
 extern std::uint32_t __data_load[], __data_start[], __data_end[], __bss_start[], __bss_end[];
 [[noreturn]] void ward_boot_reset();
 void ward_boot_fault();
-std::uintptr_t __stack_chk_guard = 0x3fb1c6d7;  // replaced at reset (see below)
+[[gnu::used]] std::uintptr_t __stack_chk_guard = 0x3fb1c6d7;  // replaced at reset (see below)
 [[noreturn]] void __stack_chk_fail();
 }
 
@@ -46,7 +46,7 @@ extern "C" void ward_boot_fault() {
   ward::bootloader::stop(3);
 }
 
-extern "C" [[noreturn]] void __stack_chk_fail() {
+extern "C" [[noreturn, gnu::used]] void __stack_chk_fail() {
   ward::bootloader::say("boot: stack smashing detected: halting\n");
   ward::bootloader::stop(4);
 }

@@ -533,8 +533,13 @@ class SbomTest(unittest.TestCase):
             src, build = f"{tmp}/src", f"{tmp}/build"
             copy_tree(src)
             prod = f"{tmp}/production.conf"
+            # Production also needs an explicit image signing key (secure boot refuses the
+            # development key): a throwaway one.
+            key = f"{tmp}/release-key.pem"
+            subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                            "-out", key], check=True, capture_output=True)
             with open(prod, "w") as f:
-                f.write("CONFIG_WARD_PRODUCTION=y\n")
+                f.write(f'CONFIG_WARD_PRODUCTION=y\nCONFIG_WARD_BOOT_SIGNING_KEY="{key}"\n')
             empty = f"{tmp}/empty-vulndb"
             os.makedirs(empty)
             # Production with no applicable record: builds, and writes the VEX.
