@@ -99,7 +99,7 @@ Status ObjectTable::grant(const void* object, unsigned user_id) {
   if (e == nullptr || user_id >= 32) {
     return fail(Error::invalid_argument);
   }
-  e->grants |= 1u << user_id;
+  e->grants = e->grants | (1u << user_id);
   return {};
 }
 
@@ -109,7 +109,7 @@ Status ObjectTable::revoke(const void* object, unsigned user_id) {
   if (e == nullptr || user_id >= 32) {
     return fail(Error::invalid_argument);
   }
-  e->grants &= ~(1u << user_id);
+  e->grants = e->grants & ~(1u << user_id);
   return {};
 }
 
@@ -142,6 +142,9 @@ Status Isolation::create_user(Thread& t, std::span<std::byte> stack, Thread::Ent
   }
   {
     KernelLock lock;
+    if (t.state_ != ThreadState::inactive && t.state_ != ThreadState::dead) {
+      return fail(Error::invalid_state);  // before anything changes: a live thread stays as it is
+    }
     if (t.user_slot_ == 0) {
       unsigned id = 0;
       while (id < config::max_user_threads && (used_user_ids & (1u << id)) != 0) {
@@ -220,7 +223,7 @@ std::uint32_t count() {
 void print(const FaultReport& r) {
   ward::print("*** USER FAULT: thread '", r.thread_name, "': ", to_string(r.kind));
   if (r.syscall >= 0) {
-    ward::print(" (call ", int{r.syscall}, ", argument ", int{r.argument}, ", reason ", int{r.detail}, ')');
+    ward::print(" (call ", r.syscall, ", argument ", int{r.argument}, ", reason ", int{r.detail}, ')');
   }
   ward::print("\n    PC=", fmt::hex(r.pc), " CFSR=", fmt::hex(r.cfsr));
   if (r.address_valid) {

@@ -32,6 +32,12 @@ Status sleep_for(Timeout t) {
   if (t.is_forever()) {
     return fail(Error::invalid_argument);
   }
+  if (t.is_none()) {
+    // A sleep of zero lets the others of its priority run, and returns.
+    KernelLock lock;
+    scheduler().yield_current();
+    return {};
+  }
   return this_thread::sleep_until(t.deadline(now()));
 }
 

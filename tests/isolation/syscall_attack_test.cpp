@@ -127,14 +127,14 @@ struct Case {
   std::string name;
   std::uint32_t call;
   int argument;  // -1: the control case, every argument valid
-  std::array<std::uint32_t, 4> words;
+  std::array<ward::kernel::SyscallWord, 4> words;
   FaultKind kind;
   std::uint8_t detail;
 };
 
 template <class A>
 void add_bad(std::vector<Case>& out, const char* call_name, std::uint32_t call, std::size_t index,
-             std::size_t offset, const std::array<std::uint32_t, 4>& valid) {
+             std::size_t offset, const std::array<ward::kernel::SyscallWord, 4>& valid) {
   for (const auto& b : Attacks<A>::bad()) {
     Case c{std::string{call_name} + "_arg" + std::to_string(index) + "_" + b.name, call, static_cast<int>(index),
            valid, Attacks<A>::kKind, b.detail};
@@ -146,7 +146,7 @@ void add_bad(std::vector<Case>& out, const char* call_name, std::uint32_t call, 
 template <std::uint32_t Id, class R, class... A>
 void add_cases(std::vector<Case>& out, const char* name, const Syscall<Id, R(A...)>&) {
   using Call = Syscall<Id, R(A...)>;
-  std::array<std::uint32_t, 4> valid{};
+  std::array<ward::kernel::SyscallWord, 4> valid{};
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (kernel::ArgTraits<A>::encode(Attacks<A>::valid(), valid.data() + Call::kOffsets[I]), ...);
     out.push_back(Case{std::string{name} + "_all_valid", Id, -1, valid, FaultKind{}, 0});

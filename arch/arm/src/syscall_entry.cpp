@@ -50,7 +50,7 @@ void reject(Thread& t, const Frame* frame, FaultKind kind, std::int32_t call, st
   FaultReport r;
   r.kind = kind;
   r.pc = frame != nullptr ? frame->pc : 0;
-  r.syscall = static_cast<std::int16_t>(call);
+  r.syscall = static_cast<std::int32_t>(call);
   r.argument = static_cast<std::int8_t>(argument);
   r.detail = static_cast<std::uint8_t>(detail);
   kernel::KernelLock lock;

@@ -153,7 +153,7 @@ bool privileged() {
   return handling_interrupt || t == nullptr || !t->is_user();
 }
 
-std::uint64_t syscall(std::uint32_t id, std::uint32_t a0, std::uint32_t a1, std::uint32_t a2, std::uint32_t a3) {
+std::uint64_t syscall(std::uint32_t id, std::uintptr_t a0, std::uintptr_t a1, std::uintptr_t a2, std::uintptr_t a3) {
   // The host's "trap": the same range check as the target's SVC handler, then the verified entry.
   if (id >= sys::kCount) {
     syscall_rejected(id, 0xff, static_cast<std::uint32_t>(FaultKind::bad_syscall), 0);
@@ -164,7 +164,7 @@ std::uint64_t syscall(std::uint32_t id, std::uint32_t a0, std::uint32_t a1, std:
 void syscall_rejected(std::uint32_t call, std::uint32_t argument, std::uint32_t kind, std::uint32_t detail) {
   FaultReport r;
   r.kind = static_cast<FaultKind>(kind);
-  r.syscall = static_cast<std::int16_t>(call);
+  r.syscall = static_cast<std::int32_t>(call);
   r.argument = static_cast<std::int8_t>(argument);
   r.detail = static_cast<std::uint8_t>(detail);
   kernel::KernelLock lock;

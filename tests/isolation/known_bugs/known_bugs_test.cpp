@@ -1,5 +1,5 @@
-// Tests that FAIL today: each reproduces a bug found in the isolation code, and states what the
-// correct behaviour is. Not part of `./ward test`; build them with
+// Regression tests for bugs found in the isolation code (each states the correct behaviour), and,
+// behind WARD_ISOLATION_OPEN_BUGS, the ones still open: they FAIL today. Not part of `./ward test`; build them with
 //   cmake --preset host -DWARD_ISOLATION_KNOWN_BUGS=ON && cmake --build --preset host --target isolation_known_bugs
 //   build/host/tests/isolation/isolation_known_bugs
 // Once a bug is fixed, move its test into the regular suite (syscall_test.cpp). Unlike the regular
@@ -47,7 +47,7 @@ int run(int (*body)()) { return host::run_kernel(body); }
 // on the 64-bit host every address is cut to its low 32 bits. In an ordinary (PIE) host
 // executable static data lies above 4 GiB, so a user thread's call with a granted handle is
 // refused as an unknown handle, and a privileged call dereferences the cut pointer (SIGSEGV).
-TEST(KnownBug, UserCallWithGrantedHandleOnPieHost) {
+TEST(IsolationBug, UserCallWithGrantedHandleOnPieHost) {
   EXPECT_EQ(run([] {
               drain_faults();
               log = Log{};
@@ -71,7 +71,7 @@ TEST(KnownBug, UserCallWithGrantedHandleOnPieHost) {
             0);
 }
 
-TEST(KnownBug, PrivilegedCallWithHandleOnPieHost) {
+TEST(IsolationBug, PrivilegedCallWithHandleOnPieHost) {
   EXPECT_EQ(run([] {
               // Crashes (SIGSEGV) today: the trusted entry dereferences the cut address.
               EXPECT_TRUE(sys::sem_give(sem).has_value());
@@ -81,12 +81,13 @@ TEST(KnownBug, PrivilegedCallWithHandleOnPieHost) {
             0);
 }
 
+#if defined(WARD_ISOLATION_OPEN_BUGS)  // still open: see the comment below
 // BUG 2 (arch/host/src/port.cpp, init_context/init_user_context: the given stack is ignored and
 // each thread runs on its own POSIX thread stack): a user thread's local variables are not inside
 // Thread::stack(), which is what the verified entry accepts (kernel::current_caller). On the
 // host, a user thread cannot pass a local buffer to any call, which is the normal way to use
 // time_now, queue_receive or sys::receive. (In a PIE build BUG 1 also cuts the address.)
-TEST(KnownBug, UserCallWithLocalBufferOnHost) {
+TEST(IsolationBug, UserCallWithLocalBufferOnHost) {
   EXPECT_EQ(run([] {
               drain_faults();
               log = Log{};
@@ -105,6 +106,7 @@ TEST(KnownBug, UserCallWithLocalBufferOnHost) {
             }),
             0);
 }
+#endif  // WARD_ISOLATION_OPEN_BUGS
 
 // BUG 3 (kernel/src/syscalls.cpp, impl::sleep_for, with Timeout::deadline in kernel/src/timeout.cpp):
 // sleep_for refuses forever() but passes none() on as sleep_until(t.deadline(now())), and a
@@ -112,7 +114,7 @@ TEST(KnownBug, UserCallWithLocalBufferOnHost) {
 // UserTimeout::none()) -- and UserTimeout::after(d) for any d <= 0, which becomes none() --
 // blocks the caller forever instead of returning at once (or yielding, as this_thread::sleep_for
 // does with its minimum of one count).
-TEST(KnownBug, UserSleepForZeroReturns) {
+TEST(IsolationBug, UserSleepForZeroReturns) {
   EXPECT_EQ(run([] {
               drain_faults();
               log = Log{};
@@ -129,7 +131,7 @@ TEST(KnownBug, UserSleepForZeroReturns) {
             0);
 }
 
-TEST(KnownBug, PrivilegedSleepForZeroReturns) {
+TEST(IsolationBug, PrivilegedSleepForZeroReturns) {
   EXPECT_EQ(run([] {
               // The trusted path has the same implementation: the main thread never wakes, and the
               // run ends as a deadlock (or, with other threads busy, the caller just hangs).
@@ -143,7 +145,7 @@ TEST(KnownBug, PrivilegedSleepForZeroReturns) {
 // user id allocated) before Thread::prepare refuses a thread that is still alive. A failed
 // create_user on a live user thread therefore changes its policy: here a thread meant to stop on
 // a fault is restarted instead.
-TEST(KnownBug, FailedCreateUserKeepsThePolicy) {
+TEST(IsolationBug, FailedCreateUserKeepsThePolicy) {
   EXPECT_EQ(run([] {
               drain_faults();
               EXPECT_TRUE(user_a.create_user(stack_a.span(), +[](void*) {
@@ -165,7 +167,7 @@ TEST(KnownBug, FailedCreateUserKeepsThePolicy) {
 // call number is stored as std::int16_t in FaultReport::syscall): an unknown call number above
 // 32767 is reported as another call. 0x10005 is reported as call 5 (sem_give), which misleads
 // whoever reads the fault log.
-TEST(KnownBug, UnknownCallNumberReportedAsIs) {
+TEST(IsolationBug, UnknownCallNumberReportedAsIs) {
   EXPECT_EQ(run([] {
               drain_faults();
               EXPECT_TRUE(user_a.create_user(stack_a.span(), +[](void*) {
@@ -184,11 +186,12 @@ TEST(KnownBug, UnknownCallNumberReportedAsIs) {
             0);
 }
 
+#if defined(WARD_ISOLATION_OPEN_BUGS)  // still open: see the comment below
 // QUESTION rather than a certain bug (kernel/src/isolation.cpp, Isolation::contain calls
 // Scheduler::finish, which wakes every joiner, also when the policy then restarts the thread):
 // join() is documented as "waits until the thread has finished or been aborted", but a joiner of a
 // restarting thread returns successfully at each fault while the thread runs on.
-TEST(KnownBug, JoinWaitsAcrossARestart) {
+TEST(IsolationBug, JoinWaitsAcrossARestart) {
   EXPECT_EQ(run([] {
               drain_faults();
               static int runs;
@@ -208,6 +211,7 @@ TEST(KnownBug, JoinWaitsAcrossARestart) {
             }),
             0);
 }
+#endif  // WARD_ISOLATION_OPEN_BUGS
 
 }  // namespace
 }  // namespace ward

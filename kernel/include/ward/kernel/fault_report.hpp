@@ -34,7 +34,7 @@ struct FaultReport {
   std::uint32_t address = 0;     // the faulting data address, when address_valid
   bool address_valid = false;
   std::uint32_t cfsr = 0;        // Configurable Fault Status Register (0 for software-detected kinds)
-  std::int16_t syscall = -1;     // for bad_pointer / bad_handle / bad_syscall: the call number
+  std::int32_t syscall = -1;     // for bad_pointer / bad_handle / bad_syscall: the call number
   std::int8_t argument = -1;     // and the argument that failed validation
   std::uint8_t detail = 0;       // UserMemoryError or HandleError
   bool restarted = false;        // the thread's policy restarted it

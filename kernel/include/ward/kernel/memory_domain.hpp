@@ -67,7 +67,7 @@ class Partition {
   template <std::size_t Bytes>
   static consteval Partition of(PartitionMemory<Bytes>& memory, Access access) {
     check_access(access);
-    return Partition{&memory, 0, Bytes, access};
+    return Partition{&memory, 0, Bytes, access, false};
   }
 
   // A fixed device range (memory-mapped peripherals), given as numbers.
@@ -79,24 +79,25 @@ class Partition {
     if (size == 0 || base % mpu_rules::kGranule != 0 || size % mpu_rules::kGranule != 0) {
       mpu_rules::layout_error("a partition's base and size must be multiples of 32 bytes (PMSAv8 granularity)");
     }
-    if (base < mpu_rules::kPeripheralStart || size > mpu_rules::kPeripheralEnd - base) {
+    if (base < mpu_rules::kPeripheralStart || base >= mpu_rules::kPeripheralEnd ||
+        size > mpu_rules::kPeripheralEnd - base) {
       mpu_rules::layout_error("a device partition must lie inside the peripheral space 0x40000000-0x5fffffff");
     }
-    return Partition{nullptr, base, size, access};
+    return Partition{nullptr, base, size, access, true};
   }
 
-  std::uintptr_t base() const {
-    return memory_ != nullptr ? reinterpret_cast<std::uintptr_t>(memory_) : fixed_base_;
-  }
+  std::uintptr_t base() const { return device_ ? fixed_base_ : reinterpret_cast<std::uintptr_t>(memory_); }
   constexpr std::size_t size() const { return size_; }
   constexpr Access access() const { return access_; }
-  constexpr bool is_device() const { return memory_ == nullptr; }
+  constexpr bool is_device() const { return device_; }
 
   // Whether two partitions certainly overlap, decided while compiling: the same memory object
   // twice, or two fixed ranges that intersect. (Distinct memory objects never overlap.)
+  // (A flag, not a null test on the address: GCC cannot compare an inline variable's address
+  // with nullptr at compile time when null-pointer checks are kept, as under UBSan.)
   constexpr bool overlaps(const Partition& o) const {
-    if (memory_ != nullptr || o.memory_ != nullptr) {
-      return memory_ == o.memory_;
+    if (!device_ || !o.device_) {
+      return !device_ && !o.device_ && memory_ == o.memory_;
     }
     return fixed_base_ < o.fixed_base_ + o.size_ && o.fixed_base_ < fixed_base_ + size_;
   }
@@ -104,8 +105,8 @@ class Partition {
   constexpr Partition() = default;
 
  private:
-  constexpr Partition(void* memory, std::uintptr_t fixed_base, std::size_t size, Access access)
-      : memory_{memory}, fixed_base_{fixed_base}, size_{size}, access_{access} {}
+  constexpr Partition(void* memory, std::uintptr_t fixed_base, std::size_t size, Access access, bool device)
+      : memory_{memory}, fixed_base_{fixed_base}, size_{size}, access_{access}, device_{device} {}
 
   static consteval void check_access(Access access) {
     if (access != Access::read && access != Access::read_write && access != Access::read_execute) {
@@ -117,6 +118,7 @@ class Partition {
   std::uintptr_t fixed_base_ = 0;
   std::size_t size_ = 0;
   Access access_ = Access::read;
+  bool device_ = false;
 };
 
 // The type-erased view of a domain the kernel works with.

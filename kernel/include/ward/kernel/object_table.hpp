@@ -75,7 +75,7 @@ class ObjectTable {
   [[gnu::always_inline]] std::expected<void*, HandleError> lookup(std::uintptr_t handle, ObjectType type,
                                                                   unsigned user_id) const {
     // The handle is only compared, never dereferenced: a forged value finds nothing.
-    if (handle == 0 || user_id >= 32) {
+    if (handle == 0) {
       return std::unexpected{HandleError::unknown};
     }
     for (const auto& e : entries_) {
@@ -91,7 +91,7 @@ class ObjectTable {
       if (t != type) {
         return std::unexpected{HandleError::wrong_type};
       }
-      if ((g & (1u << user_id)) == 0) {
+      if (user_id >= 32 || (g & (1u << user_id)) == 0) {
         return std::unexpected{HandleError::not_granted};
       }
       return const_cast<void*>(handle_object(e));

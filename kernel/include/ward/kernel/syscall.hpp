@@ -74,7 +74,9 @@ struct Violation {
   std::uint8_t detail;
 };
 
-using SyscallEntry = std::uint64_t (*)(std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t);
+// One argument register: an address fits (the host port is 64-bit).
+using SyscallWord = std::uintptr_t;
+using SyscallEntry = std::uint64_t (*)(SyscallWord, SyscallWord, SyscallWord, SyscallWord);
 
 // How each argument type is carried in registers and checked.
 template <class T>
@@ -83,8 +85,8 @@ struct ArgTraits;
 template <class T>
 struct ArgTraits<Handle<T>> {
   static constexpr std::size_t kWords = 1;
-  static void encode(Handle<T> h, std::uint32_t* w) { w[0] = static_cast<std::uint32_t>(h.raw()); }
-  [[gnu::always_inline]] static std::expected<std::reference_wrapper<T>, Violation> verify(const std::uint32_t* w,
+  static void encode(Handle<T> h, SyscallWord* w) { w[0] = h.raw(); }
+  [[gnu::always_inline]] static std::expected<std::reference_wrapper<T>, Violation> verify(const SyscallWord* w,
                                                                                         const Caller& c) {
     auto object = objects().lookup(w[0], object_type_of<T>, c.user_id);
     if (!object) {
@@ -92,44 +94,47 @@ struct ArgTraits<Handle<T>> {
     }
     return std::ref(*static_cast<T*>(*object));
   }
-  static T& trusted(const std::uint32_t* w) { return *reinterpret_cast<T*>(static_cast<std::uintptr_t>(w[0])); }
+  static T& trusted(const SyscallWord* w) { return *reinterpret_cast<T*>(w[0]); }
 };
 
 template <class T>
 struct ArgTraits<UserSpan<T>> {
   static constexpr std::size_t kWords = 2;
-  static void encode(UserSpan<T> s, std::uint32_t* w) {
-    w[0] = static_cast<std::uint32_t>(s.address());
-    w[1] = static_cast<std::uint32_t>(s.count());
+  static void encode(UserSpan<T> s, SyscallWord* w) {
+    w[0] = s.address();
+    w[1] = s.count();
   }
-  static std::expected<std::span<T>, Violation> verify(const std::uint32_t* w, const Caller& c) {
+  static std::expected<std::span<T>, Violation> verify(const SyscallWord* w, const Caller& c) {
     auto span = c.memory().check(UserSpan<T>{w[0], w[1]});
     if (!span) {
       return std::unexpected{Violation{FaultKind::bad_pointer, static_cast<std::uint8_t>(span.error())}};
     }
     return *span;
   }
-  static std::span<T> trusted(const std::uint32_t* w) {
-    return {reinterpret_cast<T*>(static_cast<std::uintptr_t>(w[0])), w[1]};
+  static std::span<T> trusted(const SyscallWord* w) {
+    return {reinterpret_cast<T*>(w[0]), w[1]};
   }
 };
 
 template <>
 struct ArgTraits<UserTimeout> {
   static constexpr std::size_t kWords = 1;
-  static void encode(UserTimeout t, std::uint32_t* w) { w[0] = t.raw(); }
-  [[gnu::always_inline]] static std::expected<Timeout, Violation> verify(const std::uint32_t* w, const Caller&) {
-    return UserTimeout{w[0]}.to_kernel();
+  static void encode(UserTimeout t, SyscallWord* w) { w[0] = t.raw(); }
+  [[gnu::always_inline]] static std::expected<Timeout, Violation> verify(const SyscallWord* w, const Caller&) {
+    return UserTimeout{static_cast<std::uint32_t>(w[0])}.to_kernel();
   }
-  static Timeout trusted(const std::uint32_t* w) { return UserTimeout{w[0]}.to_kernel(); }
+  static Timeout trusted(const SyscallWord* w) { return UserTimeout{static_cast<std::uint32_t>(w[0])}.to_kernel(); }
 };
 
 template <>
 struct ArgTraits<std::uint32_t> {
   static constexpr std::size_t kWords = 1;
-  static void encode(std::uint32_t v, std::uint32_t* w) { w[0] = v; }
-  static std::expected<std::uint32_t, Violation> verify(const std::uint32_t* w, const Caller&) { return w[0]; }
-  static std::uint32_t trusted(const std::uint32_t* w) { return w[0]; }
+  static void encode(std::uint32_t v, SyscallWord* w) { w[0] = v; }
+  // A 32-bit value: wider words (on the host) are cut, as the target's registers would.
+  static std::expected<std::uint32_t, Violation> verify(const SyscallWord* w, const Caller&) {
+    return static_cast<std::uint32_t>(w[0]);
+  }
+  static std::uint32_t trusted(const SyscallWord* w) { return static_cast<std::uint32_t>(w[0]); }
 };
 
 // Results travel back in r0 (0 or the Error) and r1 (the value, if any).
@@ -189,7 +194,7 @@ struct Syscall<Id, R(A...)> {
 
   // The user-side call (also fine from privileged code: it then skips the trap and the checks).
   R operator()(A... args) const {
-    std::uint32_t w[4] = {};
+    kernel::SyscallWord w[4] = {};
     std::size_t i = 0;
     ((kernel::ArgTraits<A>::encode(args, w + kOffsets[i]), ++i), ...);
     std::uint64_t raw;
@@ -208,8 +213,8 @@ struct Syscall<Id, R(A...)> {
   // Kernel side: check every argument, then call Impl with the checked values. (No stack
   // protector: the word array is only ever indexed by constants.)
   template <auto Impl>
-  [[gnu::no_stack_protector]] static std::uint64_t verified(std::uint32_t w0, std::uint32_t w1, std::uint32_t w2, std::uint32_t w3) {
-    const std::uint32_t w[4] = {w0, w1, w2, w3};
+  [[gnu::no_stack_protector]] static std::uint64_t verified(kernel::SyscallWord w0, kernel::SyscallWord w1, kernel::SyscallWord w2, kernel::SyscallWord w3) {
+    const kernel::SyscallWord w[4] = {w0, w1, w2, w3};
     const kernel::Caller caller = kernel::current_caller();
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
       auto checked = std::tuple{check<I, A>(w + kOffsets[I], caller)...};
@@ -219,8 +224,8 @@ struct Syscall<Id, R(A...)> {
   }
 
   template <auto Impl>
-  [[gnu::no_stack_protector]] static std::uint64_t trusted(std::uint32_t w0, std::uint32_t w1, std::uint32_t w2, std::uint32_t w3) {
-    const std::uint32_t w[4] = {w0, w1, w2, w3};
+  [[gnu::no_stack_protector]] static std::uint64_t trusted(kernel::SyscallWord w0, kernel::SyscallWord w1, kernel::SyscallWord w2, kernel::SyscallWord w3) {
+    const kernel::SyscallWord w[4] = {w0, w1, w2, w3};
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
       return call<Impl>(kernel::ArgTraits<A>::trusted(w + kOffsets[I])...);
     }(std::index_sequence_for<A...>{});
@@ -228,7 +233,7 @@ struct Syscall<Id, R(A...)> {
 
  private:
   template <std::size_t I, class T>
-  [[gnu::always_inline]] static auto check(const std::uint32_t* w, const kernel::Caller& caller) {
+  [[gnu::always_inline]] static auto check(const kernel::SyscallWord* w, const kernel::Caller& caller) {
     auto v = kernel::ArgTraits<T>::verify(w, caller);
     if (!v) {
       kernel::reject(Id, I, v.error());

@@ -83,8 +83,8 @@ void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*
 }
 
 // A system call from user mode: the call number and up to four argument words; returns r0:r1.
-[[gnu::always_inline]] inline std::uint64_t syscall(std::uint32_t id, std::uint32_t a0, std::uint32_t a1,
-                                                  std::uint32_t a2, std::uint32_t a3) {
+[[gnu::always_inline]] inline std::uint64_t syscall(std::uint32_t id, std::uintptr_t a0, std::uintptr_t a1,
+                                                  std::uintptr_t a2, std::uintptr_t a3) {
   register std::uint32_t r0 asm("r0") = a0;
   register std::uint32_t r1 asm("r1") = a1;
   register std::uint32_t r2 asm("r2") = a2;

@@ -40,7 +40,7 @@ void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*
 bool privileged();
 // The host has no privileged frames on user stacks: the whole stack is the thread's.
 inline std::uintptr_t user_stack_floor(const Context&) { return 0; }
-std::uint64_t syscall(std::uint32_t id, std::uint32_t a0, std::uint32_t a1, std::uint32_t a2, std::uint32_t a3);
+std::uint64_t syscall(std::uint32_t id, std::uintptr_t a0, std::uintptr_t a1, std::uintptr_t a2, std::uintptr_t a3);
 // A verified entry refused an argument: contain the calling thread (does not return to it).
 [[noreturn]] void syscall_rejected(std::uint32_t call, std::uint32_t argument, std::uint32_t kind,
                                    std::uint32_t detail);

@@ -1,6 +1,6 @@
 // expect: compiles
 // flags: -fsanitize=undefined
-// KNOWN BUG (portability; memory_domain.hpp, Partition::overlaps and Partition::is_device tell a
+// REGRESSION (fixed bug) (portability; memory_domain.hpp, Partition::overlaps and Partition::is_device tell a
 // memory partition from a device one by comparing its object's address with nullptr): GCC cannot
 // evaluate `&object != nullptr` at compile time for an `inline` variable (a COMDAT symbol) when
 // null-pointer checks are kept, which -fsanitize=undefined implies (as does
