@@ -5,6 +5,7 @@
 
 #include "ward/arch/arm/registers.hpp"
 #include "ward/arch/port.hpp"
+#include "ward/kernel/port.hpp"
 #include "ward/autoconf.h"
 #include "ward/config.hpp"
 #include "ward/kernel/memory_domain.hpp"

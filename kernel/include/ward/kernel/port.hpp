@@ -18,7 +18,20 @@
 // The port calls back into the kernel through kernel::timer_interrupt() and
 // ward_switch_state (see scheduler.hpp).
 #pragma once
+#include <cstddef>
+#include <cstdint>
+
 #include "ward/arch/port.hpp"
+
+namespace ward::arch {
+// The image's code and read-only data, which user threads may read (and pass to system calls).
+// Each port defines user_readable_image(); a port without memory protection returns {0, 0}.
+struct MemoryRange {
+  std::uintptr_t base;
+  std::size_t size;
+};
+MemoryRange user_readable_image();
+}  // namespace ward::arch
 
 // Also required of a port:
 //   [[noreturn]] void exit_current_thread()   the running thread has finished (kernel lock held):

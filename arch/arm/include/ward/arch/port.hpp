@@ -65,13 +65,6 @@ inline void idle() { asm volatile("dsb\n wfi" ::: "memory"); }
 void init_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg);
 // A thread that starts in user mode at entry(arg), confined to its stack and `domain` (a
 // DomainView). Returning from entry ends the thread through a system call.
-// The image's code and read-only data, which user threads may read (and pass to system calls).
-struct MemoryRange {
-  std::uintptr_t base;
-  std::size_t size;
-};
-MemoryRange user_readable_image();
-
 void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg,
                        const void* domain);
 

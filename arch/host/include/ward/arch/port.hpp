@@ -28,13 +28,6 @@ void idle();
 void init_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg);
 // User threads on the host: no memory protection, but every system call they make goes through
 // the same verified entries as on the target (see syscall() below).
-// The image's code and read-only data, which user threads may read (and pass to system calls).
-struct MemoryRange {
-  std::uintptr_t base;
-  std::size_t size;
-};
-MemoryRange user_readable_image();
-
 void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg,
                        const void* domain);
 bool privileged();
