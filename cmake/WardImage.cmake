@@ -79,10 +79,25 @@ function(ward_image name)
     set(file $<TARGET_FILE:${name}>)
   else()
     set_target_properties(${name} PROPERTIES SUFFIX ".elf")
+    # A non-secure image runs beside the secure image: it is linked into the non-secure memory and
+    # against the secure image's veneers (their import library), and needs it to run.
+    set(linker_script ${WARD_LINKER_SCRIPT})
+    if(CONFIG_WARD_TRUSTZONE_NS STREQUAL "y")
+      if(NOT WARD_NS_LINKER_SCRIPT OR NOT TARGET ward_secure)
+        message(FATAL_ERROR "${name}: CONFIG_WARD_TRUSTZONE_NS needs a board with a secure image")
+      endif()
+      set(linker_script ${WARD_NS_LINKER_SCRIPT})
+      add_dependencies(${name} ward_secure)
+      target_link_libraries(${name} PRIVATE ${WARD_SECURE_VENEERS})
+      set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${WARD_SECURE_VENEERS})
+      set(WARD_IMAGE_${name}_SECURE ${WARD_SECURE_ELF} PARENT_SCOPE)
+    else()
+      set(WARD_IMAGE_${name}_SECURE "" PARENT_SCOPE)
+    endif()
     target_link_options(${name} PRIVATE
-      -T${WARD_LINKER_SCRIPT} -Wl,--gc-sections -Wl,--no-warn-rwx-segments
+      -T${linker_script} -Wl,--gc-sections -Wl,--no-warn-rwx-segments
       -Wl,-Map=$<TARGET_FILE_DIR:${name}>/${name}.map -Wl,--print-memory-usage)
-    set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${WARD_LINKER_SCRIPT} ${WARD_LINKER_DEPENDS})
+    set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${linker_script} ${WARD_LINKER_DEPENDS})
     add_custom_command(TARGET ${name} POST_BUILD
       COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${name}> $<TARGET_FILE_DIR:${name}>/${name}.bin
       BYPRODUCTS ${CMAKE_CURRENT_BINARY_DIR}/${name}.bin ${CMAKE_CURRENT_BINARY_DIR}/${name}.map)
@@ -111,8 +126,12 @@ function(ward_qemu_test name)
     set(framework ward_test_main)
   endif()
   ward_image(${name} SOURCES ${ARG_SOURCES} CONF ${ARG_CONF} LIBRARIES ${framework} ${ARG_LIBRARIES})
+  set(secure_args)
+  if(WARD_IMAGE_${name}_SECURE)
+    set(secure_args --secure-image ${WARD_IMAGE_${name}_SECURE})
+  endif()
   add_test(NAME qemu.${name}
-    COMMAND ${WARD_PYTHON} ${WARD_QEMU_RUNNER} --timeout ${ARG_TIMEOUT} ${ARG_RUNNER_ARGS}
+    COMMAND ${WARD_PYTHON} ${WARD_QEMU_RUNNER} --timeout ${ARG_TIMEOUT} ${secure_args} ${ARG_RUNNER_ARGS}
             ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf
     WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
   # CTest's own limit is a backstop behind the runner's, which reports the hang itself.

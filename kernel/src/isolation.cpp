@@ -20,6 +20,7 @@ const char* to_string(FaultKind kind) {
   switch (kind) {
     case FaultKind::memory_access: return "memory access violation";
     case FaultKind::bus: return "bus fault";
+    case FaultKind::secure_access: return "secure memory access";
     case FaultKind::usage: return "usage fault";
     case FaultKind::stack_overflow: return "stack overflow";
     case FaultKind::stack_smashed: return "stack canary smashed";

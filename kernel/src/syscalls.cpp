@@ -101,6 +101,9 @@ Result<std::uint32_t> event_wait(EventFlags& e, std::uint32_t mask, std::uint32_
                 (options & sys::kClearOnExit) != 0, t);
 }
 
+// The secure services (kernel/src/secure_call.cpp).
+Result<std::uint32_t> psa_call(std::span<SecureCallMessage> message) { return kernel::psa_call(message); }
+
 }  // namespace
 }  // namespace impl
 

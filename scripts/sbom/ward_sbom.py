@@ -43,6 +43,25 @@ TOOL_NAME = "ward-sbom"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def symbols_only(path):
+    """True when the ELF object at `path` has no section that takes space in an image."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return False
+    if data[:4] != b"\x7fELF" or data[4] != 1:  # ELF32 only (the firmware's)
+        return False
+    e_shoff, = struct.unpack_from("<I", data, 0x20)
+    e_shentsize, e_shnum = struct.unpack_from("<HH", data, 0x2e)
+    shf_alloc = 0x2
+    for i in range(e_shnum):
+        _, sh_type, sh_flags, _, _, sh_size = struct.unpack_from("<IIIIII", data, e_shoff + i * e_shentsize)
+        if sh_flags & shf_alloc and sh_size > 0:
+            return False
+    return True
+
+
 class SbomError(Exception):
     pass
 
@@ -536,6 +555,10 @@ class Collector:
 
         sources = {}
         for obj in sorted(objects):
+            if obj not in commands and symbols_only(os.path.join(self.build_dir, obj)):
+                # An import library of symbols only (the secure image's veneer addresses): it adds
+                # no code or data to the image, so it is no component of it.
+                continue
             if obj not in commands:
                 raise SbomError(f"{obj} is linked into {a.name} but not in compile_commands.json")
             sources[obj] = commands[obj]

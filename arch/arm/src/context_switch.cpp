@@ -31,8 +31,10 @@ static_assert(offsetof(Context, s16_s31) == 60 && offsetof(Context, syscall_sp) 
 static_assert(offsetof(WardSwitchState, domain) == 8 && offsetof(WardSwitchState, fpu_dirty) == 12);
 
 namespace {
-// EXC_RETURN for a secure thread on PSP with a basic (integer-only) frame.
-constexpr std::uint32_t kExcReturnThreadPsp = 0xFFFFFFFD;
+// EXC_RETURN for a thread on PSP with a basic (integer-only) frame, in the state Ward runs in:
+// secure (ES=1, S=1), or non-secure beside the secure image (ES=0, S=0; DCRS=1: no secure callee
+// registers were stacked).
+constexpr std::uint32_t kExcReturnThreadPsp = ward::config::trustzone_ns ? 0xFFFFFFBC : 0xFFFFFFFD;
 constexpr std::uint32_t kInitialXpsr = 1u << 24;  // Thumb state
 constexpr std::uint32_t kControlPrivileged = 2;   // SPSEL: thread mode on PSP
 constexpr std::uint32_t kControlUser = 3;         // and nPRIV

@@ -13,6 +13,9 @@
 #include "ward/kernel/lock.hpp"
 #include "ward/kernel/scheduler.hpp"
 #include "ward/print.hpp"
+#if defined(CONFIG_WARD_TRUSTZONE_NS)
+#include "ward/secure/gateway.h"
+#endif
 
 namespace {
 
@@ -61,6 +64,15 @@ extern "C" [[noreturn, gnu::used]] void ward_fault_report(const ExceptionFrame* 
                 " MMFAR=", ward::fmt::hex(scb::MMFAR::read()), " BFAR=", ward::fmt::hex(scb::BFAR::read()),
                 " SFSR=", ward::fmt::hex(scb::SFSR::read()), " SFAR=", ward::fmt::hex(scb::SFAR::read()),
                 " EXC_RETURN=", ward::fmt::hex(exc_return), "\n");
+#if defined(CONFIG_WARD_TRUSTZONE_NS)
+    if (number == 4 && (cfsr & 0xffu) == 0) {
+      ward_spe_fault f{};
+      if (ward_spe_last_fault(&f) == 0) {
+        ward::print("    secure image refused the access: SFSR=", ward::fmt::hex(f.sfsr), " address=",
+                    ward::fmt::hex(f.sfar), " PC=", ward::fmt::hex(f.pc), "\n");
+      }
+    }
+#endif
   }
   ward::board::exit(static_cast<int>(ward::ExitStatus::fault));
 }
@@ -88,6 +100,21 @@ extern "C" [[gnu::used]] bool ward_fault_contain(const ExceptionFrame* frame, st
   r.pc = stacked ? frame->pc : 0;
   switch (ipsr & 0x1ff) {
     case 4:  // MemManage
+#if defined(CONFIG_WARD_TRUSTZONE_NS)
+      // A MemManage with no cause of its own was pended by the secure image: the thread touched
+      // secure memory (SecureFault) or a bad bus address (BusFault stays Secure). The secure side
+      // tells what it saw.
+      if ((cfsr & 0xffu) == 0) {
+        ward_spe_fault f{};
+        r.kind = ward::FaultKind::secure_access;
+        if (ward_spe_last_fault(&f) == 0) {
+          r.address_valid = f.sfsr == 0 || (f.sfsr & (1u << 6)) != 0;  // BusFault, or SFARVALID
+          r.address = r.address_valid ? f.sfar : 0;
+          r.pc = f.pc;
+        }
+        break;
+      }
+#endif
       r.kind = (cfsr & 0x18u) != 0 ? ward::FaultKind::stack_overflow : ward::FaultKind::memory_access;
       r.address_valid = (cfsr & 0x80u) != 0;  // MMARVALID
       r.address = r.address_valid ? scb::MMFAR::read() : 0;

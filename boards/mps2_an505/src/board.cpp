@@ -9,8 +9,9 @@
 
 namespace ward::board {
 namespace {
-// UART0 through its secure alias: Ward currently runs in the secure state.
-constexpr CmsdkUart uart0{0x50200000};
+// UART0 through the alias of the state Ward runs in (the secure image hands UART0 to the
+// non-secure world in its PPC).
+constexpr CmsdkUart uart0{config::trustzone_ns ? 0x40200000u : 0x50200000u};
 }  // namespace
 
 void init() { uart0.enable_tx(); }

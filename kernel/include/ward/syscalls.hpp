@@ -11,6 +11,7 @@
 #include "ward/kernel/event_flags.hpp"
 #include "ward/kernel/mutex.hpp"
 #include "ward/kernel/queue.hpp"
+#include "ward/kernel/secure_call.hpp"
 #include "ward/kernel/semaphore.hpp"
 #include "ward/kernel/syscall.hpp"
 
@@ -34,7 +35,8 @@
   X(11, event_set, ward::Status(ward::Handle<ward::EventFlags>, std::uint32_t), impl::event_set)          \
   X(12, event_wait,                                                                                       \
     ward::Result<std::uint32_t>(ward::Handle<ward::EventFlags>, std::uint32_t, std::uint32_t, ward::UserTimeout), \
-    impl::event_wait)
+    impl::event_wait)                                                                                    \
+  X(13, psa_call, ward::Result<std::uint32_t>(ward::UserSpan<ward::SecureCallMessage>), impl::psa_call)
 
 namespace ward::sys {
 

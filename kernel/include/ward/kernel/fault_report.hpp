@@ -22,6 +22,7 @@ enum class FaultKind : std::uint8_t {
   bad_syscall,        // an unknown system call, or a system call made the wrong way
   bad_pointer,        // a system call argument named memory the thread may not use
   bad_handle,         // a system call argument named an object the thread may not use
+  secure_access,      // the secure image refused an access (TrustZone: SecureFault, reported by it)
 };
 
 const char* to_string(FaultKind kind);

@@ -1,0 +1,156 @@
+// The secure image's reset path and fault handling. The secure image is the first code to run: it
+// splits the machine (trustzone.cpp), starts the secure services, and hands over to the
+// non-secure Ward kernel for good. From then on it runs only when the non-secure side calls a
+// veneer (gateway.cpp) or a fault is routed to it.
+#include <cstddef>
+#include <cstdint>
+
+#include "secure_console.hpp"
+#include "trustzone.hpp"
+#include "ward/arch/arm/registers.hpp"
+#include "ward/arch/arm/semihosting.hpp"
+#include "ward/secure/gateway.h"
+
+extern "C" {
+extern std::uint32_t __data_load[], __data_start[], __data_end[], __bss_start[], __bss_end[];
+[[noreturn]] void ward_secure_reset();
+void ward_secure_fault_entry();
+[[gnu::used]] void ward_secure_fault(std::uint32_t exc_return, std::uint32_t* secure_frame);
+[[gnu::used]] std::uintptr_t __stack_chk_guard = 0x5ec0e7a1;  // replaced at reset
+[[noreturn, gnu::used]] void __stack_chk_fail();
+}
+
+namespace ward::secure {
+// secure/firmware/services.cpp: brings up storage and crypto before the non-secure side runs.
+void start_services();
+// Last non-secure security violation, for ward_spe_last_fault (gateway.cpp).
+ward_spe_fault last_ns_fault{};
+}  // namespace ward::secure
+
+namespace {
+
+constexpr std::size_t kStackSize = 16 * 1024;
+alignas(8) [[gnu::section(".secure_stack")]] std::byte stack[kStackSize];
+
+using Handler = void (*)();
+struct VectorTable {
+  void* initial_sp;
+  Handler handlers[15];
+};
+
+}  // namespace
+
+// Only faults: the secure side takes no interrupts (every one targets the non-secure world) and
+// makes no system calls.
+[[gnu::section(".vectors"), gnu::used]] constinit const VectorTable ward_secure_vectors{
+    stack + sizeof stack,
+    {ward_secure_reset, ward_secure_fault_entry, ward_secure_fault_entry, ward_secure_fault_entry,
+     ward_secure_fault_entry, ward_secure_fault_entry, ward_secure_fault_entry, nullptr, nullptr, nullptr,
+     ward_secure_fault_entry, ward_secure_fault_entry, nullptr, ward_secure_fault_entry, ward_secure_fault_entry}};
+
+extern "C" [[gnu::naked]] void ward_secure_fault_entry() {
+  asm volatile(
+      "mov r0, lr\n"
+      "mrs r1, msp\n"
+      "b ward_secure_fault\n");
+}
+
+namespace {
+using namespace ward;
+using arm::Reg32;
+using SHCSR_NS = Reg32<0xE002ED24>;
+constexpr std::uint32_t kMemFaultPended = 1u << 13;
+constexpr std::uint32_t kSfsrValidBits = 0xff;
+
+[[noreturn]] void fatal(const char* what, std::uint32_t exc_return, const std::uint32_t* frame = nullptr) {
+  if (frame != nullptr) {
+    secure::say("secure: PC ", fmt::hex(frame[6]), " LR ", fmt::hex(frame[5]), "\n");
+  }
+  secure::say("secure: FATAL ", what, " (EXC_RETURN ", fmt::hex(exc_return), ", CFSR ",
+              fmt::hex(arm::scb::CFSR::read()), ", SFSR ", fmt::hex(arm::scb::SFSR::read()), ", SFAR ",
+              fmt::hex(arm::scb::SFAR::read()), ", HFSR ", fmt::hex(arm::scb::HFSR::read()), "): halting\n");
+  secure::stop(3);
+}
+}  // namespace
+
+// A fault taken to the secure state. A fault of the secure side itself is fatal. A non-secure
+// thread that touched secure memory (SecureFault) or a bad bus address (BusFault, which stays
+// Secure) is the non-secure kernel's business: the secure side records what happened, clears it,
+// and pends the non-secure MemManage exception, whose handler contains the thread and fetches the
+// details with ward_spe_last_fault(). The frame is on the non-secure stack and is not touched.
+extern "C" void ward_secure_fault(std::uint32_t exc_return, std::uint32_t* secure_frame) {
+  const bool from_secure = (exc_return & (1u << 6)) != 0;  // EXC_RETURN.S: frame on a secure stack
+  const std::uint32_t ipsr = [] {
+    std::uint32_t v;
+    asm volatile("mrs %0, ipsr" : "=r"(v));
+    return v & 0x1ff;
+  }();
+  if (from_secure) {
+    fatal("fault in the secure image", exc_return, secure_frame);
+  }
+  // The non-secure frame: on PSP_NS or MSP_NS, read-only for us. EXC_RETURN.Mode says whether
+  // the non-secure side was in thread mode; QEMU 7.2 leaves EXC_RETURN.SPSEL clear for a frame
+  // pushed on PSP_NS, so the thread's stack comes from CONTROL_NS.SPSEL.
+  std::uint32_t control_ns;
+  asm volatile("mrs %0, control_ns" : "=r"(control_ns));
+  const bool ns_thread = (exc_return & (1u << 3)) != 0;
+  std::uint32_t ns_sp;
+  if ((exc_return & (1u << 2)) != 0 || (ns_thread && (control_ns & 2u) != 0)) {
+    asm volatile("mrs %0, psp_ns" : "=r"(ns_sp));
+  } else {
+    asm volatile("mrs %0, msp_ns" : "=r"(ns_sp));
+  }
+  const std::uint32_t stacked_xpsr = reinterpret_cast<const volatile std::uint32_t*>(ns_sp)[7];
+  const std::uint32_t stacked_pc = reinterpret_cast<const volatile std::uint32_t*>(ns_sp)[6];
+  const bool ns_thread_mode = ns_thread && (stacked_xpsr & 0x1ff) == 0;
+  constexpr std::uint32_t kSecureFault = 7, kBusFault = 5;
+  if ((ipsr != kSecureFault && ipsr != kBusFault) || !ns_thread_mode) {
+    // A non-secure handler (the kernel itself) faulted, or the non-secure side escalated to a
+    // HardFault: there is no thread to stop.
+    fatal("non-secure kernel fault", exc_return);
+  }
+  auto& f = secure::last_ns_fault;
+  f.pc = stacked_pc;
+  if (ipsr == kSecureFault) {
+    f.sfsr = arm::scb::SFSR::read() & kSfsrValidBits;
+    f.sfar = arm::scb::SFAR::read();
+    arm::scb::SFSR::write(f.sfsr);  // write-one-to-clear
+  } else {
+    const std::uint32_t cfsr = arm::scb::CFSR::read();
+    f.sfsr = 0;
+    f.sfar = arm::scb::BFAR::read();
+    arm::scb::CFSR::write(cfsr & 0xff00u);  // clear the BusFault status
+  }
+  ++f.count;
+  SHCSR_NS::write(SHCSR_NS::read() | kMemFaultPended);
+  arm::dsb();
+  arm::isb();
+}
+
+extern "C" [[noreturn]] void __stack_chk_fail() {
+  secure::say("secure: stack smashing detected: halting\n");
+  secure::stop(4);
+}
+
+// No stack protector: the guard is chosen in this frame, which never returns.
+extern "C" [[noreturn, gnu::no_stack_protector]] void ward_secure_reset() {
+  asm volatile("cpsid i" ::: "memory");
+  asm volatile("msr msplim, %0" ::"r"(stack));
+  ward::arm::scb::CPACR::set_bits(0xFu << 20);
+  ward::arm::dsb();
+  ward::arm::isb();
+  for (std::uint32_t *src = __data_load, *dst = __data_start; dst < __data_end;) {
+    *dst++ = *src++;
+  }
+  for (std::uint32_t* dst = __bss_start; dst < __bss_end;) {
+    *dst++ = 0;
+  }
+  // Under QEMU the only varying input is the host clock (boards/mps2_an505 entropy32()); the
+  // services replace the guard with DRBG output once the DRBG is seeded.
+  const std::uint64_t t = ward::arm::semihost::elapsed();
+  __stack_chk_guard ^= static_cast<std::uint32_t>(t) * 0x9e3779b9u ^ static_cast<std::uint32_t>(t >> 32);
+  ward::secure::tz::configure();
+  ward::secure::start_services();
+  // Interrupts stay masked in the secure PRIMASK only: the non-secure kernel has its own.
+  ward::secure::tz::enter_nonsecure();
+}

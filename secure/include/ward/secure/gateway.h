@@ -1,0 +1,54 @@
+/* The secure image's entry points (NSC veneers), as the non-secure Ward kernel calls them.
+ *
+ * These are the ONLY ways into the secure state. The secure side trusts nothing in the request:
+ * it checks every pointer with the TT instruction (cmse_check_address_range: non-secure, the right
+ * access, the whole range), copies the request and every input vector into secure memory before it
+ * reads them, and copies results out only after the service has finished.
+ *
+ * The non-secure kernel is the only caller: it runs one call at a time (a second one from another
+ * thread waits on its mutex) and says which of its threads is calling; user threads reach this
+ * only through the `psa_call` system call. Plain C. */
+#ifndef WARD_SECURE_GATEWAY_H
+#define WARD_SECURE_GATEWAY_H
+
+#include <psa/client.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* request.flags: the call comes from an unprivileged (user) thread; the secure side then also
+ * checks every vector against the unprivileged view of the non-secure MPU. */
+#define WARD_SPE_CALLER_UNPRIVILEGED (1u << 0)
+
+typedef struct ward_spe_request {
+  uint32_t service;         /* WARD_SERVICE_* */
+  int32_t type;             /* the service's operation */
+  uint32_t ns_thread;       /* the non-secure kernel's number for the calling thread (>= 1) */
+  uint32_t flags;           /* WARD_SPE_CALLER_* */
+  const psa_invec* in_vec;  /* in_len entries */
+  uint32_t in_len;
+  psa_outvec* out_vec; /* out_len entries; each len is updated to the bytes written */
+  uint32_t out_len;
+} ward_spe_request;
+
+/* Runs one service call. */
+psa_status_t ward_spe_call(ward_spe_request* request);
+
+/* What the secure side saw when non-secure code touched secure memory (a SecureFault, reported to
+ * the non-secure kernel as a MemManage fault with no MemManage cause of its own). */
+typedef struct ward_spe_fault {
+  uint32_t sfsr;    /* SecureFault status */
+  uint32_t sfar;    /* the address, when SFSR.SFARVALID */
+  uint32_t pc;      /* the faulting non-secure instruction */
+  uint32_t count;   /* non-secure security violations since boot */
+} ward_spe_fault;
+
+/* Copies the last non-secure security violation into *out (0 = done, <0 = bad pointer). */
+int32_t ward_spe_last_fault(ward_spe_fault* out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WARD_SECURE_GATEWAY_H */
