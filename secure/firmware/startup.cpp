@@ -111,14 +111,15 @@ extern "C" void ward_secure_fault(std::uint32_t exc_return, std::uint32_t* secur
   }
   auto& f = secure::last_ns_fault;
   f.pc = stacked_pc;
+  f.exception = ipsr;
   if (ipsr == kSecureFault) {
     f.sfsr = arm::scb::SFSR::read() & kSfsrValidBits;
-    f.sfar = arm::scb::SFAR::read();
+    f.sfar = (f.sfsr & (1u << 6)) != 0 ? arm::scb::SFAR::read() : 0;  // SFARVALID
     arm::scb::SFSR::write(f.sfsr);  // write-one-to-clear
   } else {
     const std::uint32_t cfsr = arm::scb::CFSR::read();
     f.sfsr = 0;
-    f.sfar = arm::scb::BFAR::read();
+    f.sfar = (cfsr & (1u << 15)) != 0 ? arm::scb::BFAR::read() : 0;  // BFARVALID
     arm::scb::CFSR::write(cfsr & 0xff00u);  // clear the BusFault status
   }
   ++f.count;

@@ -108,8 +108,9 @@ extern "C" [[gnu::used]] bool ward_fault_contain(const ExceptionFrame* frame, st
         ward_spe_fault f{};
         r.kind = ward::FaultKind::secure_access;
         if (ward_spe_last_fault(&f) == 0) {
-          r.address_valid = f.sfsr == 0 || (f.sfsr & (1u << 6)) != 0;  // BusFault, or SFARVALID
-          r.address = r.address_valid ? f.sfar : 0;
+          r.kind = f.exception == 5 ? ward::FaultKind::bus : ward::FaultKind::secure_access;
+          r.address_valid = f.sfar != 0;
+          r.address = f.sfar;
           r.pc = f.pc;
         }
         break;

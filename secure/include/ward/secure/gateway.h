@@ -38,8 +38,9 @@ psa_status_t ward_spe_call(ward_spe_request* request);
 /* What the secure side saw when non-secure code touched secure memory (a SecureFault, reported to
  * the non-secure kernel as a MemManage fault with no MemManage cause of its own). */
 typedef struct ward_spe_fault {
-  uint32_t sfsr;    /* SecureFault status */
-  uint32_t sfar;    /* the address, when SFSR.SFARVALID */
+  uint32_t exception; /* 7: SecureFault (secure memory), 5: BusFault (a bad bus address) */
+  uint32_t sfsr;    /* SecureFault status (0 for a BusFault) */
+  uint32_t sfar;    /* the address: SFAR when SFSR.SFARVALID, else BFAR when BFARVALID, else 0 */
   uint32_t pc;      /* the faulting non-secure instruction */
   uint32_t count;   /* non-secure security violations since boot */
 } ward_spe_fault;
