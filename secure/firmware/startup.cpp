@@ -13,6 +13,8 @@
 
 extern "C" {
 extern std::uint32_t __data_load[], __data_start[], __data_end[], __bss_start[], __bss_end[];
+extern void (*__init_array_start[])();
+extern void (*__init_array_end[])();
 [[noreturn]] void ward_secure_reset();
 void ward_secure_fault_entry();
 [[gnu::used]] void ward_secure_fault(std::uint32_t exc_return, std::uint32_t* secure_frame);
@@ -150,6 +152,9 @@ extern "C" [[noreturn, gnu::no_stack_protector]] void ward_secure_reset() {
   // services replace the guard with DRBG output once the DRBG is seeded.
   const std::uint64_t t = ward::arm::semihost::elapsed();
   __stack_chk_guard ^= static_cast<std::uint32_t>(t) * 0x9e3779b9u ^ static_cast<std::uint32_t>(t >> 32);
+  for (auto* ctor = __init_array_start; ctor < __init_array_end; ++ctor) {
+    (*ctor)();
+  }
   ward::secure::tz::configure();
   ward::secure::start_services();
   // Interrupts stay masked in the secure PRIMASK only: the non-secure kernel has its own.

@@ -1,0 +1,184 @@
+// Protected Storage's replay protection (storage_service.hpp explains the counter protocol).
+#include <cstring>
+
+#include "crypto.hpp"
+#include "ward/secure/storage_service.hpp"
+
+namespace ward::secure::storage {
+
+namespace {
+
+constexpr std::size_t kCounterBytes = 32;  // owner, 0, uid, prev, next
+
+// The ITS uid of an object's counter: a hash of (owner, uid), because ITS uids are 64 bits and
+// (owner, uid) is 96. The counter's contents repeat (owner, uid), so a collision is noticed.
+psa_storage_uid_t counter_uid(ClientId owner, psa_storage_uid_t uid) {
+  std::byte in[16 + 12] = {};
+  std::memcpy(in, "ward ps ctr v1\0\0", 16);
+  const std::int32_t o = raw(owner);
+  std::memcpy(in + 16, &o, 4);
+  std::memcpy(in + 20, &uid, 8);
+  const auto d = detail::sha256(in);
+  psa_storage_uid_t id;
+  std::memcpy(&id, d.data(), sizeof id);
+  return id == 0 ? 1 : id;
+}
+
+}  // namespace
+
+psa_status_t ProtectedStore::read_counter(ClientId owner, psa_storage_uid_t uid, Counter* c) {
+  *c = {};
+  std::byte buf[kCounterBytes];
+  std::size_t n = 0;
+  const psa_status_t s = its_.get(kStoragePartition, counter_uid(owner, uid), 0, buf, &n);
+  if (s == PSA_ERROR_DOES_NOT_EXIST) return PSA_SUCCESS;
+  if (s != PSA_SUCCESS) return s == PSA_ERROR_STORAGE_FAILURE ? s : PSA_ERROR_DATA_CORRUPT;
+  std::int32_t o;
+  psa_storage_uid_t u;
+  std::memcpy(&o, buf, 4);
+  std::memcpy(&u, buf + 8, 8);
+  if (n != kCounterBytes || o != raw(owner) || u != uid) return PSA_ERROR_DATA_CORRUPT;
+  std::memcpy(&c->prev, buf + 16, 8);
+  std::memcpy(&c->next, buf + 24, 8);
+  c->exists = true;
+  return PSA_SUCCESS;
+}
+
+psa_status_t ProtectedStore::write_counter(ClientId owner, psa_storage_uid_t uid, std::uint64_t prev,
+                                           std::uint64_t next) {
+  std::byte buf[kCounterBytes] = {};
+  const std::int32_t o = raw(owner);
+  std::memcpy(buf, &o, 4);
+  std::memcpy(buf + 8, &uid, 8);
+  std::memcpy(buf + 16, &prev, 8);
+  std::memcpy(buf + 24, &next, 8);
+  return its_.set(kStoragePartition, counter_uid(owner, uid), buf, PSA_STORAGE_FLAG_NONE);
+}
+
+psa_status_t ProtectedStore::drop_counter(ClientId owner, psa_storage_uid_t uid) {
+  const psa_status_t s = its_.remove(kStoragePartition, counter_uid(owner, uid));
+  return s == PSA_ERROR_DOES_NOT_EXIST ? PSA_SUCCESS : s;
+}
+
+psa_status_t ProtectedStore::check(ClientId owner, psa_storage_uid_t uid, EntryInfo* info, Counter* c) {
+  const bool found = objects_.lookup(owner, uid, info);
+  const std::uint64_t version = found ? info->seq : 0;
+  if (auto s = read_counter(owner, uid, c); s != PSA_SUCCESS) return s;
+  if (!c->exists) {
+    if (!found) return PSA_ERROR_DOES_NOT_EXIST;
+    // A replay-protected object always has a counter (it is written first): one without is an old
+    // copy of an object since removed.
+    return (info->flags & PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION) != 0 ? PSA_SUCCESS : PSA_ERROR_DATA_CORRUPT;
+  }
+  if (version != c->prev && version != c->next) return PSA_ERROR_DATA_CORRUPT;
+  if (c->prev != c->next) {
+    // An update was interrupted; settle on what the flash holds, closing the window.
+    const psa_status_t s = version == 0 ? drop_counter(owner, uid) : write_counter(owner, uid, version, version);
+    if (s != PSA_SUCCESS) return s;
+    c->exists = version != 0;
+    c->prev = c->next = version;
+  }
+  return found ? PSA_SUCCESS : PSA_ERROR_DOES_NOT_EXIST;
+}
+
+template <class Write>
+psa_status_t ProtectedStore::update(ClientId owner, psa_storage_uid_t uid, std::uint64_t current, bool protect,
+                                    bool had_counter, Write write) {
+  const bool counted = protect || had_counter;
+  if (counted) {
+    if (auto s = write_counter(owner, uid, current, objects_.next_seq()); s != PSA_SUCCESS) return s;
+  }
+  if (auto s = write(); s != PSA_SUCCESS) return s;  // the counter accepts `current` until settled
+  EntryInfo now{};
+  const bool exists = objects_.lookup(owner, uid, &now);
+  if (protect && exists) return write_counter(owner, uid, now.seq, now.seq);
+  return counted ? drop_counter(owner, uid) : PSA_SUCCESS;
+}
+
+psa_status_t ProtectedStore::set(ClientId owner, psa_storage_uid_t uid, std::span<const std::byte> data,
+                                 psa_storage_create_flags_t flags) {
+  if (uid == 0) return PSA_ERROR_INVALID_ARGUMENT;
+  if ((flags & ~kKnownFlags) != 0) return PSA_ERROR_NOT_SUPPORTED;
+  EntryInfo info{};
+  Counter c{};
+  const psa_status_t st = check(owner, uid, &info, &c);
+  if (st == PSA_SUCCESS && (info.flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) return PSA_ERROR_NOT_PERMITTED;
+  if (st == PSA_ERROR_STORAGE_FAILURE) return st;
+  // A damaged or replayed object may be overwritten; its old contents are never accepted again.
+  const std::uint64_t current = st == PSA_SUCCESS ? info.seq : 0;
+  const bool protect = (flags & PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION) == 0;
+  return update(owner, uid, current, protect, c.exists, [&] { return objects_.set(owner, uid, data, flags); });
+}
+
+psa_status_t ProtectedStore::get(ClientId owner, psa_storage_uid_t uid, std::size_t offset, std::span<std::byte> out,
+                                 std::size_t* length) {
+  if (uid == 0 || length == nullptr) return PSA_ERROR_INVALID_ARGUMENT;
+  *length = 0;
+  EntryInfo info{};
+  Counter c{};
+  if (auto s = check(owner, uid, &info, &c); s != PSA_SUCCESS) return s;
+  return objects_.get(owner, uid, offset, out, length);
+}
+
+psa_status_t ProtectedStore::get_info(ClientId owner, psa_storage_uid_t uid, psa_storage_info_t* out) {
+  if (uid == 0 || out == nullptr) return PSA_ERROR_INVALID_ARGUMENT;
+  EntryInfo info{};
+  Counter c{};
+  if (auto s = check(owner, uid, &info, &c); s != PSA_SUCCESS) return s;
+  return objects_.get_info(owner, uid, out);
+}
+
+psa_status_t ProtectedStore::remove(ClientId owner, psa_storage_uid_t uid) {
+  if (uid == 0) return PSA_ERROR_INVALID_ARGUMENT;
+  EntryInfo info{};
+  Counter c{};
+  const psa_status_t st = check(owner, uid, &info, &c);
+  if (st == PSA_ERROR_STORAGE_FAILURE) return st;
+  if (!objects_.lookup(owner, uid, &info)) {
+    // Nothing to remove; a counter left by an interrupted removal (or an attacker deleting the
+    // object) goes too, since its owner wants the object gone.
+    if (c.exists) {
+      if (auto s = drop_counter(owner, uid); s != PSA_SUCCESS) return s;
+    }
+    return PSA_ERROR_DOES_NOT_EXIST;
+  }
+  if ((info.flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) return PSA_ERROR_NOT_PERMITTED;
+  const bool protect = (info.flags & PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION) == 0;
+  // While the removal is in flight the counter accepts the object or its absence.
+  const bool counted = protect || c.exists;
+  if (counted) {
+    if (auto s = write_counter(owner, uid, info.seq, 0); s != PSA_SUCCESS) return s;
+  }
+  if (auto s = objects_.remove(owner, uid); s != PSA_SUCCESS) return s;
+  return counted ? drop_counter(owner, uid) : PSA_SUCCESS;
+}
+
+psa_status_t ProtectedStore::create(ClientId owner, psa_storage_uid_t uid, std::size_t capacity,
+                                    psa_storage_create_flags_t flags) {
+  if (uid == 0 || capacity == 0) return PSA_ERROR_INVALID_ARGUMENT;
+  if ((flags & ~kKnownFlags) != 0 || (flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) return PSA_ERROR_NOT_SUPPORTED;
+  EntryInfo info{};
+  Counter c{};
+  const psa_status_t st = check(owner, uid, &info, &c);
+  if (st == PSA_ERROR_STORAGE_FAILURE) return st;
+  if (objects_.lookup(owner, uid, &info)) return PSA_ERROR_ALREADY_EXISTS;
+  const bool protect = (flags & PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION) == 0;
+  return update(owner, uid, 0, protect, c.exists, [&] { return objects_.create(owner, uid, capacity, flags); });
+}
+
+psa_status_t ProtectedStore::set_extended(ClientId owner, psa_storage_uid_t uid, std::size_t offset,
+                                          std::span<const std::byte> data) {
+  if (uid == 0) return PSA_ERROR_INVALID_ARGUMENT;
+  EntryInfo info{};
+  Counter c{};
+  // Never extend a replayed object: the new version would launder the old data.
+  if (auto s = check(owner, uid, &info, &c); s != PSA_SUCCESS) return s;
+  if ((info.flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) return PSA_ERROR_NOT_PERMITTED;
+  if (offset > info.size || data.size() > info.capacity - offset) return PSA_ERROR_INVALID_ARGUMENT;
+  if (data.empty()) return objects_.set_extended(owner, uid, offset, data);
+  const bool protect = (info.flags & PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION) == 0;
+  return update(owner, uid, info.seq, protect, c.exists,
+                [&] { return objects_.set_extended(owner, uid, offset, data); });
+}
+
+}  // namespace ward::secure::storage

@@ -1,0 +1,509 @@
+// The storage engine (storage.hpp). On-flash format and power-fail argument: ../README.md.
+//
+// In short: the Region is split into two banks; the active bank is a log of records, each written
+// as (1) a self-checking length unit, (2) header + ciphertext, (3) a commit unit. A record counts
+// only when its header MAC and its commit unit are intact, and a torn write is confined to its own
+// extent (known from the length unit, or one unit when the length unit itself is torn), so a
+// power cut loses at most the record being written. Compaction copies the live records into the
+// other bank and makes it active with one final program (the bank's commit unit).
+#include "ward/secure/storage.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "crypto.hpp"
+
+namespace ward::secure::storage {
+
+namespace {
+
+constexpr std::uint32_t kRecordMagic = 0x31525357;  // "WSR1"
+constexpr std::uint32_t kBankMagic = 0x31425357;    // "WSB1"
+constexpr std::uint8_t kKindData = 1;
+constexpr std::uint8_t kKindTombstone = 2;
+
+// Header layout (little-endian). The AEAD's associated data is [0, kAadBytes): owner, uid, seq,
+// size, capacity and flags are bound to the ciphertext. The header MAC covers [0, kMacCovered).
+constexpr std::size_t kAadBytes = 40;
+constexpr std::size_t kNonceAt = 40;
+constexpr std::size_t kTagAt = 52;
+constexpr std::size_t kMacAt = 68;
+constexpr std::size_t kMacCovered = 68;
+constexpr std::size_t kHeaderBytes = 84;
+constexpr std::size_t kBankHeaderBytes = 16;  // magic, generation, MAC (8)
+constexpr std::size_t kMaxUnit = 64;
+
+// Commit markers: every non-0xFF byte in the first eight, so a torn program either leaves a
+// different value or has in fact completed.
+constexpr std::array<std::uint8_t, 8> kRecordCommit = {'C', 'O', 'M', 'M', 'I', 'T', '!', 0};
+constexpr std::array<std::uint8_t, 8> kBankCommit = {'B', 'A', 'N', 'K', 'O', 'K', '!', 0};
+
+// Domain separation of the MAC key's uses.
+constexpr std::byte kDomainNonce{1};
+constexpr std::byte kDomainHeader{2};
+constexpr std::byte kDomainBank{3};
+
+constexpr std::uint32_t round_up(std::uint32_t v, std::uint32_t unit) { return (v + unit - 1) / unit * unit; }
+
+void put32(std::byte* p, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<std::byte>(v >> (8 * i));
+}
+void put64(std::byte* p, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<std::byte>(v >> (8 * i));
+}
+std::uint32_t get32(const std::byte* p) {
+  std::uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | std::to_integer<std::uint32_t>(p[i]);
+  return v;
+}
+std::uint64_t get64(const std::byte* p) {
+  return get32(p) | (static_cast<std::uint64_t>(get32(p + 4)) << 32);
+}
+
+bool is_commit(std::span<const std::byte> unit, const std::array<std::uint8_t, 8>& pattern) {
+  for (std::size_t i = 0; i < unit.size(); ++i) {
+    const std::byte want = i < pattern.size() ? std::byte{pattern[i]} : flash::kErased;
+    if (unit[i] != want) return false;
+  }
+  return true;
+}
+void fill_commit(std::span<std::byte> unit, const std::array<std::uint8_t, 8>& pattern) {
+  std::fill(unit.begin(), unit.end(), flash::kErased);
+  for (std::size_t i = 0; i < pattern.size(); ++i) unit[i] = std::byte{pattern[i]};
+}
+
+}  // namespace
+
+struct Store::Header {
+  std::uint8_t kind;
+  std::int32_t owner;
+  std::uint32_t flags;
+  psa_storage_uid_t uid;
+  std::uint64_t seq;
+  std::uint32_t size;
+  std::uint32_t capacity;
+};
+
+namespace {
+
+void encode_fields(const auto& h, std::byte* p) {
+  std::fill_n(p, kAadBytes, std::byte{0});
+  put32(p + 0, kRecordMagic);
+  p[4] = std::byte{h.kind};
+  put32(p + 8, static_cast<std::uint32_t>(h.owner));
+  put32(p + 12, h.flags);
+  put64(p + 16, h.uid);
+  put64(p + 24, h.seq);
+  put32(p + 32, h.size);
+  put32(p + 36, h.capacity);
+}
+
+std::array<std::byte, 16> header_mac(const Keys& k, const std::byte* header) {
+  const std::byte domain[1] = {kDomainHeader};
+  const auto d = detail::hmac_sha256(k.mac, {std::span<const std::byte>{domain}, std::span{header, kMacCovered}});
+  std::array<std::byte, 16> out;
+  std::memcpy(out.data(), d.data(), out.size());
+  return out;
+}
+
+// Parses and authenticates a header: false for anything not written by this store's key.
+template <class H>
+bool decode_header(const Keys& k, const std::byte* p, H* h) {
+  const auto mac = header_mac(k, p);
+  if (!detail::equal_ct(mac, std::span{p + kMacAt, 16})) return false;
+  if (get32(p) != kRecordMagic) return false;
+  h->kind = std::to_integer<std::uint8_t>(p[4]);
+  h->owner = static_cast<std::int32_t>(get32(p + 8));
+  h->flags = get32(p + 12);
+  h->uid = get64(p + 16);
+  h->seq = get64(p + 24);
+  h->size = get32(p + 32);
+  h->capacity = get32(p + 36);
+  return true;
+}
+
+}  // namespace
+
+Store::Store(flash::Region region, const Keys& keys, std::span<std::byte> scratch, Limits limits)
+    : region_{region}, keys_{keys}, scratch_{scratch}, limits_{limits} {}
+
+std::uint32_t Store::record_footprint(std::uint32_t size) const {
+  if (unit_ == 0) return 0;
+  return unit_ + round_up(kHeaderBytes, unit_) + round_up(size, unit_) + unit_;
+}
+
+std::uint32_t Store::records_start() const { return round_up(kBankHeaderBytes, unit_) + unit_; }
+
+std::span<std::byte> Store::payload_area() {
+  const std::uint32_t at = unit_ + round_up(kHeaderBytes, unit_);
+  return scratch_.subspan(at, round_up(limits_.max_entry_size, unit_));
+}
+
+StoreStats Store::stats() const {
+  StoreStats s{};
+  for (const auto& e : entries_) {
+    if (e.used) {
+      ++s.entries;
+      s.reserved_bytes += record_footprint(e.capacity);
+    }
+  }
+  s.bank_capacity = bank_size_ - records_start();
+  s.compactions = compactions_;
+  return s;
+}
+
+Store::Entry* Store::find(ClientId owner, psa_storage_uid_t uid) {
+  for (auto& e : entries_) {
+    if (e.used && e.owner == raw(owner) && e.uid == uid) return &e;
+  }
+  return nullptr;
+}
+const Store::Entry* Store::find(ClientId owner, psa_storage_uid_t uid) const {
+  return const_cast<Store*>(this)->find(owner, uid);
+}
+Store::Entry* Store::free_slot() {
+  for (auto& e : entries_) {
+    if (!e.used) return &e;
+  }
+  return nullptr;
+}
+
+bool Store::lookup(ClientId owner, psa_storage_uid_t uid, EntryInfo* info) const {
+  const Entry* e = find(owner, uid);
+  if (e == nullptr) return false;
+  *info = {e->capacity, e->size, e->flags, e->seq};
+  return true;
+}
+
+// --- Mount ---------------------------------------------------------------------------------------
+
+psa_status_t Store::mount() {
+  mounted_ = false;
+  entries_ = {};
+  next_seq_ = 1;
+  const std::uint32_t wa = region_.write_align();
+  unit_ = std::max<std::uint32_t>(wa, 8);
+  bank_size_ = region_.sectors() / 2 * region_.sector_size();
+  if (unit_ > kMaxUnit || region_.sectors() < 2 || region_.sector_size() % unit_ != 0 ||
+      record_footprint(limits_.max_entry_size) > scratch_.size() ||
+      records_start() + record_footprint(limits_.max_entry_size) + record_footprint(0) > bank_size_) {
+    return PSA_ERROR_INVALID_ARGUMENT;  // a configuration error, caught by the first test run
+  }
+  std::uint32_t gen[2] = {0, 0};
+  const bool valid[2] = {read_bank_header(0, &gen[0]), read_bank_header(1, &gen[1])};
+  if (!valid[0] && !valid[1]) {
+    if (auto s = format(); s != PSA_SUCCESS) return s;
+  } else {
+    active_ = (valid[1] && (!valid[0] || gen[1] > gen[0])) ? 1 : 0;
+    generation_ = gen[active_];
+    if (auto s = scan(); s != PSA_SUCCESS) return s;
+  }
+  mounted_ = true;
+  return PSA_SUCCESS;
+}
+
+bool Store::read_bank_header(unsigned bank, std::uint32_t* gen) {
+  std::array<std::byte, kBankHeaderBytes> h;
+  std::array<std::byte, kMaxUnit> commit;
+  const auto c = std::span{commit}.first(unit_);
+  if (!region_.read(bank_offset(bank), h) || !region_.read(bank_offset(bank) + round_up(kBankHeaderBytes, unit_), c)) {
+    return false;
+  }
+  const std::byte domain[1] = {kDomainBank};
+  const auto mac = detail::hmac_sha256(keys_.mac, {std::span<const std::byte>{domain}, std::span{h}.first(8)});
+  if (get32(h.data()) != kBankMagic || !detail::equal_ct(std::span{mac}.first(8), std::span{h}.subspan(8))) {
+    return false;
+  }
+  *gen = get32(h.data() + 4);
+  return is_commit(c, kBankCommit);
+}
+
+psa_status_t Store::format() {
+  // An empty bank 0 of generation 1 is exactly what compacting an empty store into it writes
+  // (erase, header, commit unit). A cut before the commit unit leaves no valid bank, so the next
+  // mount formats again.
+  entries_ = {};
+  active_ = 1;
+  generation_ = 0;
+  if (auto s = compact(); s != PSA_SUCCESS) return s;
+  compactions_ = 0;
+  return PSA_SUCCESS;
+}
+
+psa_status_t Store::scan() {
+  const std::uint32_t base = bank_offset(active_);
+  std::uint32_t pos = records_start();
+  std::array<std::byte, kMaxUnit> unit_buf;
+  const auto unit = std::span{unit_buf}.first(unit_);
+  std::array<std::byte, kHeaderBytes> hbuf;
+  while (pos + unit_ <= bank_size_) {
+    if (!region_.read(base + pos, unit)) return PSA_ERROR_STORAGE_FAILURE;
+    if (std::all_of(unit.begin(), unit.end(), [](std::byte b) { return b == flash::kErased; })) {
+      break;  // the end of the log
+    }
+    const std::uint32_t length = get32(unit.data());
+    const bool length_ok = (length ^ get32(unit.data() + 4)) == 0xFFFFFFFFu && length % unit_ == 0 &&
+                           length >= record_footprint(0) && length <= bank_size_ - pos;
+    if (!length_ok) {
+      pos += unit_;  // a torn length unit: nothing after it was written
+      continue;
+    }
+    Header h{};
+    if (!region_.read(base + pos + unit_, hbuf)) return PSA_ERROR_STORAGE_FAILURE;
+    if (decode_header(keys_, hbuf.data(), &h)) {
+      next_seq_ = std::max(next_seq_, h.seq + 1);
+      if (!region_.read(base + pos + length - unit_, unit)) return PSA_ERROR_STORAGE_FAILURE;
+      const bool sane = (h.kind == kKindData || h.kind == kKindTombstone) && h.uid != 0 && h.size <= h.capacity &&
+                        h.capacity <= limits_.max_entry_size && record_footprint(h.size) == length;
+      if (sane && is_commit(unit, kRecordCommit)) apply(h, pos, length);
+    }
+    pos += length;
+  }
+  tail_ = pos;
+  return PSA_SUCCESS;
+}
+
+void Store::apply(const Header& h, std::uint32_t offset, std::uint32_t length) {
+  Entry* e = find(ClientId{h.owner}, h.uid);
+  // Within a log an entry's records appear in increasing sequence; anything older is a copy an
+  // attacker put back, and loses.
+  if (e != nullptr && h.seq < e->seq) return;
+  if (h.kind == kKindTombstone) {
+    if (e != nullptr) e->used = false;
+    return;
+  }
+  if (e == nullptr) e = free_slot();
+  if (e == nullptr) return;  // more entries than set() ever allows: only a forged log gets here
+  *e = {h.owner, h.flags, h.uid, h.seq, h.size, h.capacity, offset, length, true};
+}
+
+// --- Writing -------------------------------------------------------------------------------------
+
+std::uint32_t Store::reserved_with(const Entry* replaced, std::uint32_t capacity) const {
+  std::uint32_t total = 0;
+  for (const auto& e : entries_) {
+    if (e.used && &e != replaced) total += e.capacity;
+  }
+  return total + capacity;
+}
+
+psa_status_t Store::check_new_entry(const Entry* existing, std::uint32_t capacity) const {
+  if (capacity > limits_.max_entry_size) return PSA_ERROR_INSUFFICIENT_STORAGE;
+  if (existing == nullptr && std::none_of(entries_.begin(), entries_.end(), [](const Entry& e) { return !e.used; })) {
+    return PSA_ERROR_INSUFFICIENT_STORAGE;
+  }
+  if (reserved_with(existing, capacity) > limits_.max_total_size) return PSA_ERROR_INSUFFICIENT_STORAGE;
+  // Flash: the old record stays until the new one is committed, and a removal must always find
+  // room for its tombstone. With these reserved, compaction always makes room (README.md).
+  std::uint32_t flash_bytes = record_footprint(capacity) + record_footprint(0);
+  for (const auto& e : entries_) {
+    if (e.used) flash_bytes += record_footprint(e.capacity);
+  }
+  if (flash_bytes > bank_size_ - records_start()) return PSA_ERROR_INSUFFICIENT_STORAGE;
+  return PSA_SUCCESS;
+}
+
+psa_status_t Store::ensure_space(std::uint32_t length) {
+  if (tail_ <= bank_size_ && length <= bank_size_ - tail_) return PSA_SUCCESS;
+  if (auto s = compact(); s != PSA_SUCCESS) return s;
+  if (length > bank_size_ - tail_) return PSA_ERROR_INSUFFICIENT_STORAGE;
+  return PSA_SUCCESS;
+}
+
+psa_status_t Store::compact() {
+  const unsigned target = 1 - active_;
+  const std::uint32_t base = bank_offset(target);
+  const std::uint32_t first_sector = base / region_.sector_size();
+  const std::uint32_t per_bank = bank_size_ / region_.sector_size();
+  for (std::uint32_t i = 0; i < per_bank; ++i) {
+    if (!region_.erase_sector(first_sector + i)) return PSA_ERROR_STORAGE_FAILURE;
+  }
+  // The header (with the new generation) now, the commit unit last: until then the target is not
+  // a valid bank and the old one stays active.
+  std::array<std::byte, kMaxUnit> buf;
+  const std::uint32_t header_span = round_up(kBankHeaderBytes, unit_);
+  std::fill(buf.begin(), buf.end(), flash::kErased);
+  put32(buf.data(), kBankMagic);
+  put32(buf.data() + 4, generation_ + 1);
+  const std::byte domain[1] = {kDomainBank};
+  const auto mac = detail::hmac_sha256(keys_.mac, {std::span<const std::byte>{domain}, std::span{buf}.first(8)});
+  std::memcpy(buf.data() + 8, mac.data(), 8);
+  if (!region_.program(base, std::span{buf}.first(header_span))) return PSA_ERROR_STORAGE_FAILURE;
+
+  // Live records, byte for byte (their MACs do not depend on where they are).
+  std::array<std::uint32_t, kMaxEntries> moved{};
+  std::uint32_t dst = records_start();
+  std::array<std::byte, 256> chunk;
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    const Entry& e = entries_[i];
+    if (!e.used) continue;
+    moved[i] = dst;
+    for (std::uint32_t done = 0; done < e.length;) {
+      const std::uint32_t n = std::min<std::uint32_t>(chunk.size(), e.length - done);
+      const auto part = std::span{chunk}.first(n);
+      if (!region_.read(bank_offset(active_) + e.offset + done, part) || !region_.program(base + dst + done, part)) {
+        return PSA_ERROR_STORAGE_FAILURE;
+      }
+      done += n;
+    }
+    dst += e.length;
+  }
+  fill_commit(std::span{buf}.first(unit_), kBankCommit);
+  if (!region_.program(base + header_span, std::span{buf}.first(unit_))) return PSA_ERROR_STORAGE_FAILURE;
+
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].used) entries_[i].offset = moved[i];
+  }
+  active_ = target;
+  ++generation_;
+  tail_ = dst;
+  ++compactions_;
+  return PSA_SUCCESS;
+}
+
+psa_status_t Store::append(std::uint8_t kind, ClientId owner, psa_storage_uid_t uid, psa_storage_create_flags_t flags,
+                           std::uint32_t size, std::uint32_t capacity, Entry* replaced) {
+  const std::uint32_t length = record_footprint(size);
+  if (auto s = ensure_space(length); s != PSA_SUCCESS) return s;
+
+  const Header h{kind, raw(owner), flags, uid, next_seq_++, size, capacity};
+  std::byte* const header = scratch_.data() + unit_;
+  const std::uint32_t header_span = round_up(kHeaderBytes, unit_);
+  std::fill_n(header, header_span, flash::kErased);
+  encode_fields(h, header);
+  const auto plain = scratch_.subspan(unit_ + header_span, size);
+  // Synthetic nonce (SIV): a MAC of the header and the plaintext. A sequence number could repeat
+  // after the flash is erased; this nonce repeats only for the same header and data, which then
+  // encrypt to the same bytes.
+  const std::byte domain[1] = {kDomainNonce};
+  const auto siv = detail::hmac_sha256(keys_.mac, {std::span<const std::byte>{domain}, std::span{header, kAadBytes}, plain});
+  std::memcpy(header + kNonceAt, siv.data(), 12);
+  detail::seal(keys_.aead, std::span<const std::byte, 12>{header + kNonceAt, 12}, std::span{header, kAadBytes}, plain,
+               std::span<std::byte, 16>{header + kTagAt, 16});
+  const auto mac = header_mac(keys_, header);
+  std::memcpy(header + kMacAt, mac.data(), mac.size());
+  std::fill(scratch_.begin() + unit_ + header_span + size, scratch_.begin() + length - unit_, flash::kErased);
+  fill_commit(scratch_.subspan(length - unit_, unit_), kRecordCommit);
+  const auto len_unit = scratch_.first(unit_);
+  std::fill(len_unit.begin(), len_unit.end(), flash::kErased);
+  put32(len_unit.data(), length);
+  put32(len_unit.data() + 4, ~length);
+
+  const std::uint32_t at = bank_offset(active_) + tail_;
+  const bool ok = region_.program(at, len_unit) && region_.program(at + unit_, scratch_.subspan(unit_, length - 2 * unit_)) &&
+                  region_.program(at + length - unit_, scratch_.subspan(length - unit_, unit_));
+  if (!ok) {
+    // Whatever reached the flash is not committed; the next write starts in a freshly compacted bank.
+    tail_ = bank_size_;
+    return PSA_ERROR_STORAGE_FAILURE;
+  }
+  const std::uint32_t offset = tail_;
+  tail_ += length;
+  if (kind == kKindTombstone) {
+    if (replaced != nullptr) replaced->used = false;
+    return PSA_SUCCESS;
+  }
+  Entry* e = replaced != nullptr ? replaced : free_slot();
+  *e = {h.owner, flags, uid, h.seq, size, capacity, offset, length, true};
+  return PSA_SUCCESS;
+}
+
+psa_status_t Store::load(const Entry& e) {
+  const auto record = scratch_.first(e.length);
+  const std::uint32_t header_span = round_up(kHeaderBytes, unit_);
+  if (e.length > scratch_.size() || e.length != record_footprint(e.size)) return PSA_ERROR_DATA_CORRUPT;
+  if (!region_.read(bank_offset(active_) + e.offset, record)) return PSA_ERROR_STORAGE_FAILURE;
+  std::byte* const header = record.data() + unit_;
+  Header h{};
+  if (!decode_header(keys_, header, &h) || h.kind != kKindData || h.owner != e.owner || h.uid != e.uid ||
+      h.seq != e.seq || h.size != e.size || h.capacity != e.capacity || h.flags != e.flags ||
+      !is_commit(record.subspan(e.length - unit_), kRecordCommit)) {
+    return PSA_ERROR_DATA_CORRUPT;
+  }
+  if (!detail::open(keys_.aead, std::span<const std::byte, 12>{header + kNonceAt, 12}, std::span{header, kAadBytes},
+                    record.subspan(unit_ + header_span, e.size), std::span<const std::byte, 16>{header + kTagAt, 16})) {
+    return PSA_ERROR_DATA_CORRUPT;
+  }
+  return PSA_SUCCESS;
+}
+
+// --- The API -------------------------------------------------------------------------------------
+
+psa_status_t Store::set(ClientId owner, psa_storage_uid_t uid, std::span<const std::byte> data,
+                        psa_storage_create_flags_t flags) {
+  if (!mounted_) return PSA_ERROR_BAD_STATE;
+  if (uid == 0) return PSA_ERROR_INVALID_ARGUMENT;
+  if ((flags & ~kKnownFlags) != 0) return PSA_ERROR_NOT_SUPPORTED;
+  Entry* e = find(owner, uid);
+  if (e != nullptr && (e->flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) return PSA_ERROR_NOT_PERMITTED;
+  if (data.size() > limits_.max_entry_size) return PSA_ERROR_INSUFFICIENT_STORAGE;
+  const auto size = static_cast<std::uint32_t>(data.size());
+  if (auto s = check_new_entry(e, size); s != PSA_SUCCESS) return s;
+  std::copy(data.begin(), data.end(), payload_area().begin());
+  return append(kKindData, owner, uid, flags, size, size, e);
+}
+
+psa_status_t Store::get(ClientId owner, psa_storage_uid_t uid, std::size_t offset, std::span<std::byte> out,
+                        std::size_t* length) {
+  if (!mounted_) return PSA_ERROR_BAD_STATE;
+  if (uid == 0 || length == nullptr) return PSA_ERROR_INVALID_ARGUMENT;
+  *length = 0;
+  const Entry* e = find(owner, uid);
+  if (e == nullptr) return PSA_ERROR_DOES_NOT_EXIST;
+  if (offset > e->size) return PSA_ERROR_INVALID_ARGUMENT;
+  if (auto s = load(*e); s != PSA_SUCCESS) return s;
+  const std::size_t n = std::min<std::size_t>(out.size(), e->size - offset);
+  std::memcpy(out.data(), payload_area().data() + offset, n);
+  *length = n;
+  return PSA_SUCCESS;
+}
+
+psa_status_t Store::get_info(ClientId owner, psa_storage_uid_t uid, psa_storage_info_t* info) {
+  if (!mounted_) return PSA_ERROR_BAD_STATE;
+  if (uid == 0 || info == nullptr) return PSA_ERROR_INVALID_ARGUMENT;
+  const Entry* e = find(owner, uid);
+  if (e == nullptr) return PSA_ERROR_DOES_NOT_EXIST;
+  // The record is authenticated here too, so get_info and get agree about a damaged entry.
+  if (auto s = load(*e); s != PSA_SUCCESS) return s;
+  *info = {e->capacity, e->size, e->flags};
+  return PSA_SUCCESS;
+}
+
+psa_status_t Store::remove(ClientId owner, psa_storage_uid_t uid) {
+  if (!mounted_) return PSA_ERROR_BAD_STATE;
+  if (uid == 0) return PSA_ERROR_INVALID_ARGUMENT;
+  Entry* e = find(owner, uid);
+  if (e == nullptr) return PSA_ERROR_DOES_NOT_EXIST;
+  if ((e->flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) return PSA_ERROR_NOT_PERMITTED;
+  return append(kKindTombstone, owner, uid, 0, 0, 0, e);
+}
+
+psa_status_t Store::create(ClientId owner, psa_storage_uid_t uid, std::size_t capacity,
+                           psa_storage_create_flags_t flags) {
+  if (!mounted_) return PSA_ERROR_BAD_STATE;
+  if (uid == 0 || capacity == 0) return PSA_ERROR_INVALID_ARGUMENT;
+  if ((flags & ~kKnownFlags) != 0 || (flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) return PSA_ERROR_NOT_SUPPORTED;
+  Entry* e = find(owner, uid);
+  if (e != nullptr) return PSA_ERROR_ALREADY_EXISTS;
+  if (capacity > limits_.max_entry_size) return PSA_ERROR_INSUFFICIENT_STORAGE;
+  if (auto s = check_new_entry(nullptr, static_cast<std::uint32_t>(capacity)); s != PSA_SUCCESS) return s;
+  return append(kKindData, owner, uid, flags, 0, static_cast<std::uint32_t>(capacity), nullptr);
+}
+
+psa_status_t Store::set_extended(ClientId owner, psa_storage_uid_t uid, std::size_t offset,
+                                 std::span<const std::byte> data) {
+  if (!mounted_) return PSA_ERROR_BAD_STATE;
+  if (uid == 0) return PSA_ERROR_INVALID_ARGUMENT;
+  Entry* e = find(owner, uid);
+  if (e == nullptr) return PSA_ERROR_DOES_NOT_EXIST;
+  if ((e->flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) return PSA_ERROR_NOT_PERMITTED;
+  if (offset > e->size || data.size() > e->capacity - offset) return PSA_ERROR_INVALID_ARGUMENT;
+  if (auto s = load(*e); s != PSA_SUCCESS) return s;  // never re-encrypt data that did not authenticate
+  if (data.empty()) return PSA_SUCCESS;
+  if (auto s = check_new_entry(e, e->capacity); s != PSA_SUCCESS) return s;
+  std::copy(data.begin(), data.end(), payload_area().begin() + static_cast<std::ptrdiff_t>(offset));
+  const auto size = std::max<std::uint32_t>(e->size, static_cast<std::uint32_t>(offset + data.size()));
+  return append(kKindData, owner, uid, e->flags, size, e->capacity, e);
+}
+
+}  // namespace ward::secure::storage
