@@ -132,13 +132,15 @@ void Tally::check(std::size_t declared) const {
   // One line per file in the test log: what was checked, and how.
   std::printf(
       "[ vectors  ] %s: %zu vectors (file declares %zu): valid %zu passed; invalid %zu rejected "
-      "(%zu by PSA, %zu by strict decoding); acceptable %zu (%zu accepted, %zu rejected); "
-      "not supported %zu; failed %zu\n",
+      "(%zu by PSA, %zu by strict decoding); acceptable %zu (%zu accepted, %zu rejected by PSA, "
+      "%zu by strict decoding); not supported %zu; failed %zu\n",
       file_.c_str(), total(), declared, count(Outcome::valid_passed),
       count(Outcome::invalid_rejected) + count(Outcome::invalid_rejected_encoding),
       count(Outcome::invalid_rejected), count(Outcome::invalid_rejected_encoding),
-      count(Outcome::acceptable_accepted) + count(Outcome::acceptable_rejected),
+      count(Outcome::acceptable_accepted) + count(Outcome::acceptable_rejected) +
+          count(Outcome::acceptable_rejected_encoding),
       count(Outcome::acceptable_accepted), count(Outcome::acceptable_rejected),
+      count(Outcome::acceptable_rejected_encoding),
       count(Outcome::not_supported), count(Outcome::failed));
   std::fflush(stdout);
   ::testing::Test::RecordProperty("vectors", static_cast<int>(total()));

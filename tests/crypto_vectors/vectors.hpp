@@ -78,11 +78,13 @@ enum class Outcome {
   invalid_rejected_encoding,  // "invalid": refused before PSA, by the strict DER/SPKI decoding
                               // every caller of Ward's raw-format PSA API must do
   acceptable_accepted,  // "acceptable": succeeded, with the expected output
-  acceptable_rejected,  // "acceptable": refused (by PSA or the decoding)
+  acceptable_rejected,  // "acceptable": refused by PSA
+  acceptable_rejected_encoding,  // "acceptable": refused by the strict decoding
   not_supported,        // parameters Ward's configuration leaves out, refused with
                         // PSA_ERROR_NOT_SUPPORTED / PSA_ERROR_INVALID_ARGUMENT
-  failed,               // anything else: the test has already recorded a failure
+  failed,               // anything else: the test has already recorded a failure (keep last)
 };
+inline constexpr std::size_t kOutcomes = static_cast<std::size_t>(Outcome::failed) + 1;
 
 class Tally {
  public:
@@ -95,7 +97,7 @@ class Tally {
 
  private:
   std::string file_;
-  std::size_t counts_[7] = {};
+  std::size_t counts_[kOutcomes] = {};
 };
 
 // A PSA key that is destroyed when the handle goes out of scope (the key store is small: 8 slots).

@@ -57,7 +57,7 @@ Outcome verify_one(const EcdsaFile& spec, const Key& key, const nlohmann::json& 
       return Outcome::failed;
     }
     return expect == Expect::invalid ? Outcome::invalid_rejected_encoding
-                                     : Outcome::acceptable_rejected;
+                                     : Outcome::acceptable_rejected_encoding;
   }
 
   const psa_status_t by_message =
@@ -215,7 +215,7 @@ TEST_F(WycheproofEcc, EcdhP256) {
           tally.add(Outcome::failed);
         } else {
           tally.add(*expect == Expect::invalid ? Outcome::invalid_rejected_encoding
-                                               : Outcome::acceptable_rejected);
+                                               : Outcome::acceptable_rejected_encoding);
         }
         continue;
       }
