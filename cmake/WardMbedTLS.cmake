@@ -153,7 +153,9 @@ endif()
 
 add_library(ward_mbedtls_spe STATIC ${_ward_mbedtls_sources} $<TARGET_OBJECTS:ward_mbedtls_spe_glue>)
 target_link_libraries(ward_mbedtls_spe PUBLIC ward_mbedtls_spe_api)
-target_include_directories(ward_mbedtls_spe PRIVATE ${WARD_MBEDTLS_SOURCE_DIR}/library)
+# The ITS shim first (see secure/crypto/its_shim), then Mbed TLS's library/ and Ward's psa/error.h.
+target_include_directories(ward_mbedtls_spe BEFORE PRIVATE ${CMAKE_SOURCE_DIR}/secure/crypto/its_shim)
+target_include_directories(ward_mbedtls_spe PRIVATE ${WARD_MBEDTLS_SOURCE_DIR}/library ${CMAKE_SOURCE_DIR}/secure/include)
 target_compile_options(ward_mbedtls_spe PRIVATE -w)
 if(NOT WARD_IS_HOST)
   target_compile_options(ward_mbedtls_spe PRIVATE -ffunction-sections -fdata-sections -fstack-protector-strong)

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "ward/secure/crypto/key_store.hpp"
+#include "ward/secure/crypto/service.hpp"
 #include "ward/secure/host.hpp"
 #include "ward/secure/identity.hpp"
 

@@ -10,8 +10,13 @@
 // Not offered (link errors if used): multi-part MAC, cipher and AEAD operations, unauthenticated
 // ciphers, psa_hash_clone, psa_copy_key, key-agreement into a derivation, interruptible and PAKE
 // operations.
+// Private access only to give psa_get_key_attributes' result a volatile key's id (the public
+// setter would turn the lifetime persistent).
+#define MBEDTLS_ALLOW_PRIVATE_ACCESS
 #include <psa/crypto.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <initializer_list>
 
@@ -179,8 +184,8 @@ psa_status_t psa_get_key_attributes(mbedtls_svc_key_id_t key, psa_key_attributes
   if (out[0].len != sizeof w) {
     return PSA_ERROR_COMMUNICATION_FAILURE;
   }
-  psa_set_key_id(attributes, w.id);
   psa_set_key_lifetime(attributes, w.lifetime);
+  attributes->MBEDTLS_PRIVATE(id) = w.id;
   psa_set_key_type(attributes, static_cast<psa_key_type_t>(w.type));
   psa_set_key_bits(attributes, w.bits);
   psa_set_key_usage_flags(attributes, w.usage);

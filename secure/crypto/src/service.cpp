@@ -90,10 +90,10 @@ psa_status_t decode_attributes(ClientId caller, Bytes wire, psa_key_attributes_t
     return PSA_ERROR_INVALID_ARGUMENT;
   }
   *attributes = psa_key_attributes_init();
-  // Id before lifetime: a volatile lifetime then clears the id again, whatever the caller sent.
-  if (w.id != 0) {
-    psa_set_key_id(attributes, mbedtls_svc_key_id_make(raw(caller), w.id));
-  }
+  // The owner is always the caller, for volatile keys too: Mbed TLS gives a new volatile key the
+  // owner found in its attributes. Id before lifetime: a volatile lifetime then clears the id part
+  // again (keeping the owner), whatever the caller sent.
+  psa_set_key_id(attributes, mbedtls_svc_key_id_make(raw(caller), w.id));
   psa_set_key_lifetime(attributes, w.lifetime);
   psa_set_key_type(attributes, static_cast<psa_key_type_t>(w.type));
   psa_set_key_bits(attributes, static_cast<std::size_t>(w.bits));
