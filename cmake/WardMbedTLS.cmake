@@ -142,9 +142,9 @@ endif()
 
 add_library(ward_mbedtls_spe_glue OBJECT ${CMAKE_SOURCE_DIR}/secure/crypto/src/spe_platform.cpp)
 target_link_libraries(ward_mbedtls_spe_glue PRIVATE ward_mbedtls_spe_api)
-target_include_directories(ward_mbedtls_spe_glue PRIVATE
-  ${CMAKE_SOURCE_DIR}/secure/include ${CMAKE_SOURCE_DIR}/secure/crypto/include)
-target_include_directories(ward_mbedtls_spe_glue SYSTEM PRIVATE ${WARD_MBEDTLS_SOURCE_DIR}/library)
+target_include_directories(ward_mbedtls_spe_glue PRIVATE ${CMAKE_SOURCE_DIR}/secure/crypto/include)
+target_include_directories(ward_mbedtls_spe_glue SYSTEM PRIVATE
+  ${CMAKE_SOURCE_DIR}/secure/include ${WARD_MBEDTLS_SOURCE_DIR}/library)
 ward_code_flags(ward_mbedtls_spe_glue)
 target_compile_options(ward_mbedtls_spe_glue PRIVATE -fno-lto)
 if(NOT WARD_IS_HOST)

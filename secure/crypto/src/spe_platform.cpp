@@ -149,7 +149,7 @@ extern "C" int ward_crypto_nv_seed_write(unsigned char* buf, size_t buf_len) {
 // MBEDTLS_PLATFORM_EXIT_MACRO (from the general config): the buffer allocator found its heap
 // corrupted. Nothing on the secure side can be trusted any more: stop. Weak, so the secure image
 // can report it its own way (console, reset) before stopping.
-extern "C" [[gnu::weak, noreturn]] void ward_mbedtls_exit(int /*status*/) {
+extern "C" [[gnu::weak]] void ward_mbedtls_exit(int /*status*/) {
   for (;;) {
     __builtin_trap();
   }
