@@ -56,7 +56,7 @@ def main() -> int:
     ]
     for i, seed in enumerate(seeds):
         (corpus / f"seed{i:02}").write_bytes(seed)
-    return subprocess.call([fuzzer, "-runs=30000", "-max_total_time=120", "-seed=1", "-max_len=1024",
+    return subprocess.call([fuzzer, "-runs=300000", "-max_total_time=120", "-seed=1", "-max_len=1024",
                             "-timeout=20", str(corpus)])
 
 
