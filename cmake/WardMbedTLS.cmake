@@ -114,6 +114,60 @@ if(WARD_SANITIZER_FLAGS)
   target_link_options(ward_mbedtls INTERFACE ${WARD_SANITIZER_FLAGS})
 endif()
 
+# --- The secure side's variant: ward_mbedtls_spe ---------------------------------------------------
+# The same pinned sources, configured by secure/crypto/config/ward_spe_mbedtls_config.h (the general
+# algorithm set plus key owners, MBEDTLS_PSA_CRYPTO_SPM, persistent keys and the NV seed), with the
+# secure side's platform glue (secure/crypto/src/spe_platform.cpp). Its PSA functions are renamed
+# ward_spe_psa_* by crypto_spe.h, generated here from the pinned headers, so it never clashes with
+# the client library's psa_* in one host process. Only secure/crypto's code may use
+# ward_mbedtls_spe_api: the client side sees psa/crypto.h through ward_psa_client instead.
+set(_ward_spe_dir ${CMAKE_BINARY_DIR}/generated/spe)
+set(_ward_spe_gen ${CMAKE_SOURCE_DIR}/secure/crypto/gen_crypto_spe.py)
+execute_process(
+  COMMAND ${WARD_PYTHON} ${_ward_spe_gen} ${WARD_MBEDTLS_SOURCE_DIR}/include ${_ward_spe_dir}/crypto_spe.h
+  RESULT_VARIABLE _ward_spe_rc)
+if(NOT _ward_spe_rc EQUAL 0)
+  message(FATAL_ERROR "gen_crypto_spe.py failed (${_ward_spe_rc})")
+endif()
+set_property(DIRECTORY ${CMAKE_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_ward_spe_gen})
+
+add_library(ward_mbedtls_spe_api INTERFACE)
+target_include_directories(ward_mbedtls_spe_api SYSTEM INTERFACE ${WARD_MBEDTLS_SOURCE_DIR}/include ${_ward_spe_dir})
+target_include_directories(ward_mbedtls_spe_api INTERFACE
+  ${CMAKE_SOURCE_DIR}/secure/crypto/config ${CMAKE_SOURCE_DIR}/lib/crypto/config)
+target_compile_definitions(ward_mbedtls_spe_api INTERFACE MBEDTLS_CONFIG_FILE="ward_spe_mbedtls_config.h")
+if(WARD_IS_HOST)
+  target_compile_definitions(ward_mbedtls_spe_api INTERFACE WARD_HOST_BUILD)
+endif()
+
+add_library(ward_mbedtls_spe_glue OBJECT ${CMAKE_SOURCE_DIR}/secure/crypto/src/spe_platform.cpp)
+target_link_libraries(ward_mbedtls_spe_glue PRIVATE ward_mbedtls_spe_api)
+target_include_directories(ward_mbedtls_spe_glue PRIVATE ${CMAKE_SOURCE_DIR}/secure/crypto/include)
+target_include_directories(ward_mbedtls_spe_glue SYSTEM PRIVATE
+  ${CMAKE_SOURCE_DIR}/secure/include ${WARD_MBEDTLS_SOURCE_DIR}/library)
+ward_code_flags(ward_mbedtls_spe_glue)
+target_compile_options(ward_mbedtls_spe_glue PRIVATE -fno-lto)
+if(NOT WARD_IS_HOST)
+  target_compile_options(ward_mbedtls_spe_glue PRIVATE -fstack-protector-strong)
+endif()
+
+add_library(ward_mbedtls_spe STATIC ${_ward_mbedtls_sources} $<TARGET_OBJECTS:ward_mbedtls_spe_glue>)
+target_link_libraries(ward_mbedtls_spe PUBLIC ward_mbedtls_spe_api)
+# The ITS shim first (see secure/crypto/its_shim), then Mbed TLS's library/ and Ward's psa/error.h.
+target_include_directories(ward_mbedtls_spe BEFORE PRIVATE ${CMAKE_SOURCE_DIR}/secure/crypto/its_shim)
+target_include_directories(ward_mbedtls_spe PRIVATE ${WARD_MBEDTLS_SOURCE_DIR}/library ${CMAKE_SOURCE_DIR}/secure/include)
+target_compile_options(ward_mbedtls_spe PRIVATE -w)
+if(NOT WARD_IS_HOST)
+  target_compile_options(ward_mbedtls_spe PRIVATE -ffunction-sections -fdata-sections -fstack-protector-strong)
+endif()
+if(WARD_SANITIZER_FLAGS)
+  target_compile_options(ward_mbedtls_spe PRIVATE ${WARD_SANITIZER_FLAGS})
+  target_link_options(ward_mbedtls_spe INTERFACE ${WARD_SANITIZER_FLAGS})
+endif()
+unset(_ward_spe_dir)
+unset(_ward_spe_gen)
+unset(_ward_spe_rc)
+
 unset(_ward_pin_lines)
 unset(_ward_cache)
 unset(_ward_stamp)

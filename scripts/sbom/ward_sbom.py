@@ -585,8 +585,11 @@ class Collector:
 
         self.make_ward_package()
         self.make_image_package()
-        if mbedtls_linked:
-            self.make_mbedtls_package(sources)
+        # A non-secure image uses Mbed TLS's PSA headers (the client API, with their inline
+        # functions) without linking the library: it contains Mbed TLS code all the same.
+        mbedtls_headers = any(self.owner(p) == "mbedtls" for p in compiled)
+        if mbedtls_linked or mbedtls_headers:
+            self.make_mbedtls_package(sources, headers_only=not mbedtls_linked)
         self.make_toolchain_packages(toolchain_members)
         self.link_generated_files()
         return self
@@ -663,16 +666,24 @@ class Collector:
         p.properties.append(("ward:board", a.board))
         self.packages["image"] = p
 
-    def make_mbedtls_package(self, sources):
+    def make_mbedtls_package(self, sources, headers_only=False):
         a = self.args
         pin = read_pin(a.mbedtls_pin)
         with open(os.path.join(HERE, "components.json"), encoding="utf-8") as f:
             ident = json.load(f)["mbedtls"]
         version = pin["MBEDTLS_VERSION"]
         # What the library was really compiled with: its own compile command, preprocessing the
-        # header that includes the configuration and Mbed TLS's adjustments of it.
-        argv = next(argv for src, argv in sorted(sources.values()) if self.owner(src) == "mbedtls")
-        defined = macros(argv, "c", "#include <mbedtls/build_info.h>\n")
+        # header that includes the configuration and Mbed TLS's adjustments of it. Headers only: the
+        # compile command of an image source that sees Mbed TLS's include directory.
+        include_dir = os.path.join(self.mbedtls_dir, "include")
+        if headers_only:
+            src, argv = next((src, argv) for src, argv in sorted(sources.values())
+                             if any(include_dir in arg for arg in argv))
+            lang = "c" if src.endswith(".c") else "c++"
+        else:
+            argv = next(argv for src, argv in sorted(sources.values()) if self.owner(src) == "mbedtls")
+            lang = "c"
+        defined = macros(argv, lang, "#include <mbedtls/build_info.h>\n")
         header_version = defined.get("MBEDTLS_VERSION_STRING", "").strip('"')
         if header_version != version:
             raise SbomError(f"Mbed TLS headers say version '{header_version}', cmake/mbedtls.pin says {version}")
@@ -703,6 +714,8 @@ class Collector:
                     and not k.startswith("MBEDTLS_VERSION")}
         p.properties += [("ward:debian:source", src), ("ward:debian:version", pin["MBEDTLS_DEBIAN_VERSION"]),
                          ("ward:debian:suite", pin["MBEDTLS_DEBIAN_SUITE"])]
+        if headers_only:
+            p.properties.append(("ward:mbedtls:use", "headers only (the PSA Crypto client API)"))
         p.relation = "CONTAINS"
         self.packages["mbedtls"] = p
 

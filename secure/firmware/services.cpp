@@ -1,13 +1,14 @@
 // Bring-up of the secure services before the non-secure world starts: the secure flash (on QEMU a
-// host file through semihosting: the emulator has no flash that survives a run) and the storage
-// engines on it.
+// host file through semihosting: the emulator has no flash that survives a run), the storage
+// engines on it, and the crypto partition's key store. Requests reach them through
+// ward::secure::dispatch (secure/service), called by the gateway.
 #include <psa/error.h>
 
 #include "secure_console.hpp"
 #include "ward/flash/semihost_flash.hpp"
-#include "ward/secure/dispatch.hpp"
+#include "ward/secure/crypto/its_key_store.hpp"
+#include "ward/secure/crypto/key_store.hpp"
 #include "ward/secure/storage_service.hpp"
-#include "ward/secure/call.h"
 
 namespace ward::secure {
 namespace {
@@ -20,7 +21,7 @@ constexpr std::uint32_t kPsBase = 0x8000, kPsSize = 0x10000;
 constexpr const char* kFlashFile = "ward_secure_flash.img";
 
 flash::SemihostFlash secure_flash{kFlashFile, kGeometry};
-bool storage_up = false;
+crypto::ItsKeyStore key_store;
 
 }  // namespace
 
@@ -35,20 +36,9 @@ void start_services() {
     say("secure: storage failed to start (", s, ")\n");
     return;
   }
-  storage_up = true;
-}
-
-psa_status_t dispatch(ClientId caller, std::uint32_t service, std::int32_t type,
-                      std::span<const std::span<const std::byte>> in, std::span<const std::span<std::byte>> out,
-                      std::span<std::size_t> out_written) {
-  switch (service) {
-    case WARD_SERVICE_ITS:
-      return storage_up ? storage::handle_its(caller, type, in, out, out_written) : PSA_ERROR_STORAGE_FAILURE;
-    case WARD_SERVICE_PS:
-      return storage_up ? storage::handle_ps(caller, type, in, out, out_written) : PSA_ERROR_STORAGE_FAILURE;
-    default:
-      return PSA_ERROR_NOT_SUPPORTED;
-  }
+  // Persistent keys and the DRBG's seed live in ITS (the crypto service starts on the first
+  // psa_crypto_init a client makes).
+  crypto::set_key_store(&key_store);
 }
 
 }  // namespace ward::secure

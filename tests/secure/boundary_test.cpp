@@ -17,7 +17,7 @@ namespace {
 using namespace ward;
 
 constexpr std::int32_t kSuccess = 0;
-constexpr std::int32_t kNotSupported = -134;
+constexpr std::int32_t kNotSupported = -130;  // PSA_ERROR_CONNECTION_REFUSED: no such service
 constexpr std::int32_t kInvalidArgument = -135;
 constexpr std::int32_t kNotPermitted = -133;
 constexpr std::uint32_t kNoSuchService = 0x7777;

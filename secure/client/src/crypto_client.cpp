@@ -1,0 +1,419 @@
+// The non-secure PSA Crypto client: the standard psa_* functions of psa/crypto.h (client view,
+// ward_client_mbedtls_config.h), each packing its arguments into vectors for WARD_SERVICE_CRYPTO
+// (format: ward/secure/crypto_wire.h) and calling ward_psa_call. Nothing here is trusted by the
+// secure side: this library only saves applications from building vectors by hand.
+//
+// Data longer than one call carries (ward/secure/call_limits.h) is chunked where the API allows it
+// (hash update/compute/compare, random bytes, key-derivation output); elsewhere the call is refused
+// with PSA_ERROR_INVALID_ARGUMENT by the transport.
+//
+// Not offered (link errors if used): multi-part MAC, cipher and AEAD operations, unauthenticated
+// ciphers, psa_hash_clone, psa_copy_key, key-agreement into a derivation, interruptible and PAKE
+// operations.
+// Private access only to give psa_get_key_attributes' result a volatile key's id (the public
+// setter would turn the lifetime persistent).
+#define MBEDTLS_ALLOW_PRIVATE_ACCESS
+#include <psa/crypto.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+
+#include <ward/secure/call.h>
+#include <ward/secure/call_limits.h>
+#include <ward/secure/crypto_wire.h>
+
+namespace {
+
+// The largest data vector that fits beside the args in one call.
+constexpr std::size_t kChunk = WARD_PSA_CALL_MAX_IN - sizeof(ward_crypto_args);
+constexpr std::size_t kOutChunk = WARD_PSA_CALL_MAX_OUT;
+
+psa_status_t call(std::int32_t type, const ward_crypto_args& args, std::initializer_list<psa_invec> data = {},
+                  psa_outvec* out = nullptr, std::size_t out_len = 0) {
+  psa_invec in[PSA_MAX_IOVEC] = {};
+  if (data.size() + 1 > PSA_MAX_IOVEC) {
+    return PSA_ERROR_PROGRAMMER_ERROR;
+  }
+  in[0] = {&args, sizeof args};
+  std::size_t n = 1;
+  for (const auto& vec : data) {
+    in[n++] = vec;
+  }
+  return ward_psa_call(WARD_SERVICE_CRYPTO, type, in, n, out, out_len);
+}
+
+ward_crypto_args with_key(psa_key_id_t key, psa_algorithm_t alg = 0) {
+  ward_crypto_args args{};
+  args.key = key;
+  args.alg = alg;
+  return args;
+}
+
+ward_crypto_args with_alg(psa_algorithm_t alg) { return with_key(0, alg); }
+
+ward_crypto_args with_handle(std::uint32_t handle) {
+  ward_crypto_args args{};
+  args.handle = handle;
+  return args;
+}
+
+ward_crypto_key_attributes to_wire(const psa_key_attributes_t* attributes) {
+  ward_crypto_key_attributes w{};
+  w.type = psa_get_key_type(attributes);
+  w.bits = static_cast<std::uint32_t>(psa_get_key_bits(attributes));
+  w.lifetime = psa_get_key_lifetime(attributes);
+  w.id = psa_get_key_id(attributes);
+  w.usage = psa_get_key_usage_flags(attributes);
+  w.alg = psa_get_key_algorithm(attributes);
+  w.alg2 = psa_get_key_enrollment_algorithm(attributes);
+  return w;
+}
+
+// A request whose answer is one output buffer of variable length.
+psa_status_t call_out(std::int32_t type, const ward_crypto_args& args, std::initializer_list<psa_invec> data,
+                      void* output, std::size_t output_size, std::size_t* output_length) {
+  if (output_length == nullptr) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  *output_length = 0;
+  psa_outvec out[1] = {{output, output_size}};
+  const psa_status_t status = call(type, args, data, out, 1);
+  if (status == PSA_SUCCESS) {
+    *output_length = out[0].len;
+  }
+  return status;
+}
+
+// A request whose answer is a key id.
+psa_status_t call_key(std::int32_t type, const ward_crypto_args& args, std::initializer_list<psa_invec> data,
+                      mbedtls_svc_key_id_t* key) {
+  if (key == nullptr) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  *key = PSA_KEY_ID_NULL;
+  std::uint32_t id = 0;
+  psa_outvec out[1] = {{&id, sizeof id}};
+  const psa_status_t status = call(type, args, data, out, 1);
+  if (status == PSA_SUCCESS && out[0].len == sizeof id) {
+    *key = id;
+  } else if (status == PSA_SUCCESS) {
+    return PSA_ERROR_COMMUNICATION_FAILURE;
+  }
+  return status;
+}
+
+psa_status_t setup(std::int32_t type, psa_algorithm_t alg, std::uint32_t* handle) {
+  if (*handle != 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  std::uint32_t h = 0;
+  psa_outvec out[1] = {{&h, sizeof h}};
+  const psa_status_t status = call(type, with_alg(alg), {}, out, 1);
+  if (status == PSA_SUCCESS) {
+    *handle = h;
+  }
+  return status;
+}
+
+}  // namespace
+
+extern "C" {
+
+psa_status_t psa_crypto_init(void) { return call(WARD_CRYPTO_INIT, ward_crypto_args{}); }
+
+psa_status_t psa_generate_random(uint8_t* output, size_t output_size) {
+  for (std::size_t done = 0; done < output_size;) {
+    const std::size_t n = output_size - done < kOutChunk ? output_size - done : kOutChunk;
+    psa_outvec out[1] = {{output + done, n}};
+    const psa_status_t status = call(WARD_CRYPTO_GENERATE_RANDOM, ward_crypto_args{}, {}, out, 1);
+    if (status != PSA_SUCCESS) {
+      return status;
+    }
+    done += n;
+  }
+  return PSA_SUCCESS;
+}
+
+// --- Keys ----------------------------------------------------------------------------------------
+
+psa_status_t psa_import_key(const psa_key_attributes_t* attributes, const uint8_t* data, size_t data_length,
+                            mbedtls_svc_key_id_t* key) {
+  if (attributes == nullptr) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  const ward_crypto_key_attributes w = to_wire(attributes);
+  return call_key(WARD_CRYPTO_IMPORT_KEY, ward_crypto_args{}, {{&w, sizeof w}, {data, data_length}}, key);
+}
+
+psa_status_t psa_generate_key(const psa_key_attributes_t* attributes, mbedtls_svc_key_id_t* key) {
+  if (attributes == nullptr) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  const ward_crypto_key_attributes w = to_wire(attributes);
+  return call_key(WARD_CRYPTO_GENERATE_KEY, ward_crypto_args{}, {{&w, sizeof w}}, key);
+}
+
+psa_status_t psa_export_key(mbedtls_svc_key_id_t key, uint8_t* data, size_t data_size, size_t* data_length) {
+  return call_out(WARD_CRYPTO_EXPORT_KEY, with_key(key), {}, data, data_size, data_length);
+}
+
+psa_status_t psa_export_public_key(mbedtls_svc_key_id_t key, uint8_t* data, size_t data_size, size_t* data_length) {
+  return call_out(WARD_CRYPTO_EXPORT_PUBLIC_KEY, with_key(key), {}, data, data_size, data_length);
+}
+
+psa_status_t psa_destroy_key(mbedtls_svc_key_id_t key) {
+  // Destroying the null key is a no-op that succeeds (PSA Crypto API).
+  return key == PSA_KEY_ID_NULL ? PSA_SUCCESS : call(WARD_CRYPTO_DESTROY_KEY, with_key(key));
+}
+
+psa_status_t psa_purge_key(mbedtls_svc_key_id_t key) { return call(WARD_CRYPTO_PURGE_KEY, with_key(key)); }
+
+psa_status_t psa_get_key_attributes(mbedtls_svc_key_id_t key, psa_key_attributes_t* attributes) {
+  if (attributes == nullptr) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  ward_crypto_key_attributes w{};
+  psa_outvec out[1] = {{&w, sizeof w}};
+  *attributes = psa_key_attributes_init();
+  const psa_status_t status = call(WARD_CRYPTO_GET_KEY_ATTRIBUTES, with_key(key), {}, out, 1);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  if (out[0].len != sizeof w) {
+    return PSA_ERROR_COMMUNICATION_FAILURE;
+  }
+  psa_set_key_lifetime(attributes, w.lifetime);
+  attributes->MBEDTLS_PRIVATE(id) = w.id;
+  psa_set_key_type(attributes, static_cast<psa_key_type_t>(w.type));
+  psa_set_key_bits(attributes, w.bits);
+  psa_set_key_usage_flags(attributes, w.usage);
+  psa_set_key_algorithm(attributes, w.alg);
+  psa_set_key_enrollment_algorithm(attributes, w.alg2);
+  return PSA_SUCCESS;
+}
+
+// Client side only: the attributes live in the caller's memory, and no secure state hangs off them.
+void psa_reset_key_attributes(psa_key_attributes_t* attributes) { *attributes = psa_key_attributes_init(); }
+
+// --- Hashes --------------------------------------------------------------------------------------
+
+psa_status_t psa_hash_setup(psa_hash_operation_t* operation, psa_algorithm_t alg) {
+  return setup(WARD_CRYPTO_HASH_SETUP, alg, &operation->handle);
+}
+
+psa_status_t psa_hash_update(psa_hash_operation_t* operation, const uint8_t* input, size_t input_length) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  std::size_t done = 0;
+  do {
+    const std::size_t n = input_length - done < kChunk ? input_length - done : kChunk;
+    const psa_status_t status = call(WARD_CRYPTO_HASH_UPDATE, with_handle(operation->handle), {{input + done, n}});
+    if (status != PSA_SUCCESS) {
+      return status;
+    }
+    done += n;
+  } while (done < input_length);
+  return PSA_SUCCESS;
+}
+
+psa_status_t psa_hash_finish(psa_hash_operation_t* operation, uint8_t* hash, size_t hash_size, size_t* hash_length) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  const psa_status_t status =
+      call_out(WARD_CRYPTO_HASH_FINISH, with_handle(operation->handle), {}, hash, hash_size, hash_length);
+  operation->handle = 0;  // the secure side ended the operation, whatever the outcome
+  return status;
+}
+
+psa_status_t psa_hash_verify(psa_hash_operation_t* operation, const uint8_t* hash, size_t hash_length) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  const psa_status_t status = call(WARD_CRYPTO_HASH_VERIFY, with_handle(operation->handle), {{hash, hash_length}});
+  operation->handle = 0;
+  return status;
+}
+
+psa_status_t psa_hash_abort(psa_hash_operation_t* operation) {
+  if (operation->handle == 0) {
+    return PSA_SUCCESS;  // aborting an inactive operation is allowed
+  }
+  const psa_status_t status = call(WARD_CRYPTO_HASH_ABORT, with_handle(operation->handle));
+  operation->handle = 0;
+  return status;
+}
+
+psa_status_t psa_hash_compute(psa_algorithm_t alg, const uint8_t* input, size_t input_length, uint8_t* hash,
+                              size_t hash_size, size_t* hash_length) {
+  if (input_length <= kChunk) {
+    return call_out(WARD_CRYPTO_HASH_COMPUTE, with_alg(alg), {{input, input_length}}, hash, hash_size, hash_length);
+  }
+  if (hash_length == nullptr) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  *hash_length = 0;
+  psa_hash_operation_t op = PSA_HASH_OPERATION_INIT;
+  psa_status_t status = psa_hash_setup(&op, alg);
+  if (status == PSA_SUCCESS) {
+    status = psa_hash_update(&op, input, input_length);
+  }
+  if (status == PSA_SUCCESS) {
+    return psa_hash_finish(&op, hash, hash_size, hash_length);
+  }
+  (void)psa_hash_abort(&op);
+  return status;
+}
+
+psa_status_t psa_hash_compare(psa_algorithm_t alg, const uint8_t* input, size_t input_length, const uint8_t* hash,
+                              size_t hash_length) {
+  if (hash_length <= kChunk && input_length <= kChunk - hash_length) {
+    return call(WARD_CRYPTO_HASH_COMPARE, with_alg(alg), {{input, input_length}, {hash, hash_length}});
+  }
+  psa_hash_operation_t op = PSA_HASH_OPERATION_INIT;
+  psa_status_t status = psa_hash_setup(&op, alg);
+  if (status == PSA_SUCCESS) {
+    status = psa_hash_update(&op, input, input_length);
+  }
+  if (status == PSA_SUCCESS) {
+    return psa_hash_verify(&op, hash, hash_length);
+  }
+  (void)psa_hash_abort(&op);
+  return status;
+}
+
+// --- MAC, AEAD, signatures, key agreement --------------------------------------------------------
+
+psa_status_t psa_mac_compute(mbedtls_svc_key_id_t key, psa_algorithm_t alg, const uint8_t* input, size_t input_length,
+                             uint8_t* mac, size_t mac_size, size_t* mac_length) {
+  return call_out(WARD_CRYPTO_MAC_COMPUTE, with_key(key, alg), {{input, input_length}}, mac, mac_size, mac_length);
+}
+
+psa_status_t psa_mac_verify(mbedtls_svc_key_id_t key, psa_algorithm_t alg, const uint8_t* input, size_t input_length,
+                            const uint8_t* mac, size_t mac_length) {
+  return call(WARD_CRYPTO_MAC_VERIFY, with_key(key, alg), {{input, input_length}, {mac, mac_length}});
+}
+
+psa_status_t psa_aead_encrypt(mbedtls_svc_key_id_t key, psa_algorithm_t alg, const uint8_t* nonce, size_t nonce_length,
+                              const uint8_t* additional_data, size_t additional_data_length, const uint8_t* plaintext,
+                              size_t plaintext_length, uint8_t* ciphertext, size_t ciphertext_size,
+                              size_t* ciphertext_length) {
+  return call_out(WARD_CRYPTO_AEAD_ENCRYPT, with_key(key, alg),
+                  {{nonce, nonce_length}, {additional_data, additional_data_length}, {plaintext, plaintext_length}},
+                  ciphertext, ciphertext_size, ciphertext_length);
+}
+
+psa_status_t psa_aead_decrypt(mbedtls_svc_key_id_t key, psa_algorithm_t alg, const uint8_t* nonce, size_t nonce_length,
+                              const uint8_t* additional_data, size_t additional_data_length, const uint8_t* ciphertext,
+                              size_t ciphertext_length, uint8_t* plaintext, size_t plaintext_size,
+                              size_t* plaintext_length) {
+  return call_out(WARD_CRYPTO_AEAD_DECRYPT, with_key(key, alg),
+                  {{nonce, nonce_length}, {additional_data, additional_data_length}, {ciphertext, ciphertext_length}},
+                  plaintext, plaintext_size, plaintext_length);
+}
+
+psa_status_t psa_sign_hash(mbedtls_svc_key_id_t key, psa_algorithm_t alg, const uint8_t* hash, size_t hash_length,
+                           uint8_t* signature, size_t signature_size, size_t* signature_length) {
+  return call_out(WARD_CRYPTO_SIGN_HASH, with_key(key, alg), {{hash, hash_length}}, signature, signature_size,
+                  signature_length);
+}
+
+psa_status_t psa_verify_hash(mbedtls_svc_key_id_t key, psa_algorithm_t alg, const uint8_t* hash, size_t hash_length,
+                             const uint8_t* signature, size_t signature_length) {
+  return call(WARD_CRYPTO_VERIFY_HASH, with_key(key, alg), {{hash, hash_length}, {signature, signature_length}});
+}
+
+psa_status_t psa_sign_message(mbedtls_svc_key_id_t key, psa_algorithm_t alg, const uint8_t* input, size_t input_length,
+                              uint8_t* signature, size_t signature_size, size_t* signature_length) {
+  return call_out(WARD_CRYPTO_SIGN_MESSAGE, with_key(key, alg), {{input, input_length}}, signature, signature_size,
+                  signature_length);
+}
+
+psa_status_t psa_verify_message(mbedtls_svc_key_id_t key, psa_algorithm_t alg, const uint8_t* input,
+                                size_t input_length, const uint8_t* signature, size_t signature_length) {
+  return call(WARD_CRYPTO_VERIFY_MESSAGE, with_key(key, alg), {{input, input_length}, {signature, signature_length}});
+}
+
+psa_status_t psa_raw_key_agreement(psa_algorithm_t alg, mbedtls_svc_key_id_t private_key, const uint8_t* peer_key,
+                                   size_t peer_key_length, uint8_t* output, size_t output_size, size_t* output_length) {
+  return call_out(WARD_CRYPTO_RAW_KEY_AGREEMENT, with_key(private_key, alg), {{peer_key, peer_key_length}}, output,
+                  output_size, output_length);
+}
+
+// --- Key derivation ------------------------------------------------------------------------------
+
+psa_status_t psa_key_derivation_setup(psa_key_derivation_operation_t* operation, psa_algorithm_t alg) {
+  return setup(WARD_CRYPTO_KDF_SETUP, alg, &operation->handle);
+}
+
+psa_status_t psa_key_derivation_input_bytes(psa_key_derivation_operation_t* operation, psa_key_derivation_step_t step,
+                                            const uint8_t* data, size_t data_length) {
+  ward_crypto_args args = with_handle(operation->handle);
+  args.step = step;
+  return call(WARD_CRYPTO_KDF_INPUT_BYTES, args, {{data, data_length}});
+}
+
+psa_status_t psa_key_derivation_input_key(psa_key_derivation_operation_t* operation, psa_key_derivation_step_t step,
+                                          mbedtls_svc_key_id_t key) {
+  ward_crypto_args args = with_handle(operation->handle);
+  args.step = step;
+  args.key = key;
+  return call(WARD_CRYPTO_KDF_INPUT_KEY, args);
+}
+
+psa_status_t psa_key_derivation_output_bytes(psa_key_derivation_operation_t* operation, uint8_t* output,
+                                             size_t output_length) {
+  std::size_t done = 0;
+  do {
+    const std::size_t n = output_length - done < kOutChunk ? output_length - done : kOutChunk;
+    psa_outvec out[1] = {{output + done, n}};
+    const psa_status_t status = call(WARD_CRYPTO_KDF_OUTPUT_BYTES, with_handle(operation->handle), {}, out, 1);
+    if (status != PSA_SUCCESS) {
+      return status;
+    }
+    done += n;
+  } while (done < output_length);
+  return PSA_SUCCESS;
+}
+
+psa_status_t psa_key_derivation_output_key(const psa_key_attributes_t* attributes,
+                                           psa_key_derivation_operation_t* operation, mbedtls_svc_key_id_t* key) {
+  if (attributes == nullptr) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  const ward_crypto_key_attributes w = to_wire(attributes);
+  return call_key(WARD_CRYPTO_KDF_OUTPUT_KEY, with_handle(operation->handle), {{&w, sizeof w}}, key);
+}
+
+psa_status_t psa_key_derivation_get_capacity(const psa_key_derivation_operation_t* operation, size_t* capacity) {
+  std::uint64_t value = 0;
+  psa_outvec out[1] = {{&value, sizeof value}};
+  const psa_status_t status = call(WARD_CRYPTO_KDF_GET_CAPACITY, with_handle(operation->handle), {}, out, 1);
+  if (status == PSA_SUCCESS) {
+    if (out[0].len != sizeof value || value > SIZE_MAX) {
+      return PSA_ERROR_COMMUNICATION_FAILURE;
+    }
+    *capacity = static_cast<std::size_t>(value);
+  }
+  return status;
+}
+
+psa_status_t psa_key_derivation_set_capacity(psa_key_derivation_operation_t* operation, size_t capacity) {
+  ward_crypto_args args = with_handle(operation->handle);
+  args.capacity = capacity;
+  return call(WARD_CRYPTO_KDF_SET_CAPACITY, args);
+}
+
+psa_status_t psa_key_derivation_abort(psa_key_derivation_operation_t* operation) {
+  if (operation->handle == 0) {
+    return PSA_SUCCESS;
+  }
+  const psa_status_t status = call(WARD_CRYPTO_KDF_ABORT, with_handle(operation->handle));
+  operation->handle = 0;
+  return status;
+}
+
+}  // extern "C"

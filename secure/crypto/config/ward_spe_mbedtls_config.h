@@ -1,0 +1,73 @@
+/* Mbed TLS configuration of the secure side's crypto service (the SPE variant, library
+ * ward_mbedtls_spe; selected with MBEDTLS_CONFIG_FILE="ward_spe_mbedtls_config.h").
+ *
+ * The algorithms are exactly those of Ward's general configuration (lib/crypto/config/
+ * ward_mbedtls_config.h, included below), so that what the client library offers through
+ * psa/crypto.h and what the secure side implements cannot drift apart. On top of it, the service
+ * needs four things the general build does not:
+ *
+ *   - MBEDTLS_PSA_CRYPTO_KEY_ID_ENCODES_OWNER: every key id is (owner, id), the owner being the
+ *     caller's ClientId that the secure side derives itself. A caller can only name its own keys.
+ *   - MBEDTLS_PSA_CRYPTO_SPM: Mbed TLS's PSA functions are renamed (psa_hash_compute becomes
+ *     ward_spe_psa_hash_compute, through crypto_spe.h, generated at configure time from the pinned
+ *     headers by secure/crypto/gen_crypto_spe.py). The client library defines the standard psa_*
+ *     names; the two never collide, even in one host process. (The prefix is not mbedtls_psa_:
+ *     Mbed TLS's built-in drivers already use names such as mbedtls_psa_hash_compute.)
+ *   - MBEDTLS_PSA_CRYPTO_STORAGE_C: persistent keys, stored through Mbed TLS's psa_its_* calls,
+ *     which crypto_spe.h renames to ward_crypto_its_* (secure/crypto/src/spe_platform.cpp): those
+ *     go to the crypto partition's own storage namespace (ClientId kCryptoPartition), never through
+ *     the client transport.
+ *   - MBEDTLS_ENTROPY_NV_SEED: the DRBG's only entropy source is a seed kept in that storage,
+ *     refreshed on every boot (see below).
+ *
+ * C comments only: read by Mbed TLS's C sources.
+ */
+#ifndef WARD_SPE_MBEDTLS_CONFIG_H
+#define WARD_SPE_MBEDTLS_CONFIG_H
+
+/* The algorithm set, platform and memory settings (firmware: static buffer allocator). */
+#include "ward_mbedtls_config.h"
+
+/* ---------------------------------------------------------------------------------------------
+ * Entropy
+ *
+ * QEMU's mps2-an505 has no TRNG. The secure side therefore seeds its CTR_DRBG from a
+ * device-unique seed in secure storage (MBEDTLS_ENTROPY_NV_SEED): at the first entropy request of
+ * every boot, Mbed TLS replaces the stored seed with fresh output of its entropy pool before
+ * producing any random data, so every boot starts from a different state and a failed seed write
+ * makes psa_crypto_init fail instead of repeating a stream. When no seed is stored yet (first boot),
+ * the seed is derived from the hardware-unique key (HKDF-SHA-256, spe_platform.cpp).
+ *
+ * This is deterministic for one device: its security rests entirely on the HUK and the seed staying
+ * secret and the stored seed being rewritten every boot. REAL HARDWARE MUST USE ITS TRNG: define
+ * MBEDTLS_ENTROPY_HARDWARE_ALT again and implement mbedtls_hardware_poll() over the TRNG (with its
+ * health tests), keeping the NV seed as an additional source.
+ * ------------------------------------------------------------------------------------------- */
+#undef MBEDTLS_ENTROPY_HARDWARE_ALT
+#define MBEDTLS_ENTROPY_NV_SEED
+#define MBEDTLS_PLATFORM_NV_SEED_READ_MACRO ward_crypto_nv_seed_read
+#define MBEDTLS_PLATFORM_NV_SEED_WRITE_MACRO ward_crypto_nv_seed_write
+#include <stddef.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* secure/crypto/src/spe_platform.cpp. Return 0 on success, -1 on failure (Mbed TLS's contract). */
+int ward_crypto_nv_seed_read(unsigned char* buf, size_t buf_len);
+int ward_crypto_nv_seed_write(unsigned char* buf, size_t buf_len);
+#ifdef __cplusplus
+}
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Multi-client PSA service
+ * ------------------------------------------------------------------------------------------- */
+#define MBEDTLS_PSA_CRYPTO_KEY_ID_ENCODES_OWNER
+#define MBEDTLS_PSA_CRYPTO_SPM
+#define MBEDTLS_PSA_CRYPTO_STORAGE_C
+
+/* Key slots shared by all clients (volatile keys and loaded persistent ones). Each slot holds a
+ * pointer to key material on the Mbed TLS heap, so this bounds the heap use too. */
+#undef MBEDTLS_PSA_KEY_SLOT_COUNT
+#define MBEDTLS_PSA_KEY_SLOT_COUNT 16
+
+#endif /* WARD_SPE_MBEDTLS_CONFIG_H */

@@ -1,0 +1,594 @@
+// The PSA Crypto service: decodes the requests of ward/secure/crypto_wire.h and calls the secure
+// side's Mbed TLS (its psa_* names are ward_spe_psa_* here, through crypto_spe.h).
+//
+// Everything in a request is attacker data: the number of vectors, every size, every field. Each
+// request's shape is checked exactly before anything is read; data vectors are only ever passed
+// to Mbed TLS as (pointer, length) of the vector itself, so nothing reads past a vector. Key ids
+// are qualified with the caller's identity (Mbed TLS's owner) here and only here.
+#include <psa/crypto.h>
+
+#include <cstring>
+
+#include <ward/secure/crypto_wire.h>
+
+#include "ward/secure/crypto/service.hpp"
+#include "ward/secure/crypto/spe_platform.hpp"
+#include "ward/secure/service_handlers.hpp"
+
+namespace ward::secure::crypto {
+namespace {
+
+using Bytes = std::span<const std::byte>;
+
+// --- Request shape -----------------------------------------------------------------------------
+
+enum Field : unsigned { kKey = 1u << 0, kAlg = 1u << 1, kHandle = 1u << 2, kStep = 1u << 3, kCapacity = 1u << 4 };
+
+class Request {
+ public:
+  Request(ClientId caller, InVecs in, OutVecs out, std::span<std::size_t> written)
+      : caller_(caller), in_(in), out_(out), written_(written) {}
+
+  // The request must carry the args vector plus exactly `inputs` data vectors and `outputs` output
+  // vectors, and leave every args field it does not use at 0.
+  psa_status_t expect(unsigned fields, std::size_t inputs, std::size_t outputs) {
+    if (in_.size() != 1 + inputs || out_.size() != outputs || in_[0].size() != sizeof args_) {
+      return PSA_ERROR_INVALID_ARGUMENT;
+    }
+    std::memcpy(&args_, in_[0].data(), sizeof args_);
+    if (((fields & kKey) == 0 && args_.key != 0) || ((fields & kAlg) == 0 && args_.alg != 0) ||
+        ((fields & kHandle) == 0 && args_.handle != 0) || ((fields & kStep) == 0 && args_.step != 0) ||
+        ((fields & kCapacity) == 0 && args_.capacity != 0)) {
+      return PSA_ERROR_INVALID_ARGUMENT;
+    }
+    return PSA_SUCCESS;
+  }
+
+  ClientId caller() const { return caller_; }
+  const ward_crypto_args& args() const { return args_; }
+  // The caller's key, owner-qualified: a caller can only ever name its own keys.
+  mbedtls_svc_key_id_t key() const { return mbedtls_svc_key_id_make(raw(caller_), args_.key); }
+
+  const std::uint8_t* in(std::size_t i) const { return reinterpret_cast<const std::uint8_t*>(in_[1 + i].data()); }
+  std::size_t in_size(std::size_t i) const { return in_[1 + i].size(); }
+  Bytes in_bytes(std::size_t i) const { return in_[1 + i]; }
+  std::uint8_t* out(std::size_t i) const { return reinterpret_cast<std::uint8_t*>(out_[i].data()); }
+  std::size_t out_size(std::size_t i) const { return out_[i].size(); }
+  void wrote(std::size_t i, std::size_t n) { written_[i] = n; }
+
+  // Fixed-size outputs (key id, handle, attributes, capacity): the vector must be exactly that big.
+  template <typename T>
+  psa_status_t put(std::size_t i, const T& value) {
+    if (out_[i].size() < sizeof value) {
+      return PSA_ERROR_BUFFER_TOO_SMALL;
+    }
+    if (out_[i].size() != sizeof value) {
+      return PSA_ERROR_INVALID_ARGUMENT;
+    }
+    std::memcpy(out_[i].data(), &value, sizeof value);
+    written_[i] = sizeof value;
+    return PSA_SUCCESS;
+  }
+
+ private:
+  ClientId caller_;
+  InVecs in_;
+  OutVecs out_;
+  std::span<std::size_t> written_;
+  ward_crypto_args args_{};
+};
+
+// --- Key attributes across the wire --------------------------------------------------------------
+
+psa_status_t decode_attributes(ClientId caller, Bytes wire, psa_key_attributes_t* attributes) {
+  ward_crypto_key_attributes w{};
+  if (wire.size() != sizeof w) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  std::memcpy(&w, wire.data(), sizeof w);
+  if (w.reserved != 0 || w.type > 0xffffu || w.bits > 0xffffu) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  *attributes = psa_key_attributes_init();
+  // The owner is always the caller, for volatile keys too: Mbed TLS gives a new volatile key the
+  // owner found in its attributes. Id before lifetime: a volatile lifetime then clears the id part
+  // again (keeping the owner), whatever the caller sent.
+  psa_set_key_id(attributes, mbedtls_svc_key_id_make(raw(caller), w.id));
+  psa_set_key_lifetime(attributes, w.lifetime);
+  psa_set_key_type(attributes, static_cast<psa_key_type_t>(w.type));
+  psa_set_key_bits(attributes, static_cast<std::size_t>(w.bits));
+  psa_set_key_usage_flags(attributes, w.usage);
+  psa_set_key_algorithm(attributes, w.alg);
+  psa_set_key_enrollment_algorithm(attributes, w.alg2);
+  return PSA_SUCCESS;
+}
+
+ward_crypto_key_attributes encode_attributes(const psa_key_attributes_t& attributes) {
+  ward_crypto_key_attributes w{};
+  w.type = psa_get_key_type(&attributes);
+  w.bits = static_cast<std::uint32_t>(psa_get_key_bits(&attributes));
+  w.lifetime = psa_get_key_lifetime(&attributes);
+  w.id = MBEDTLS_SVC_KEY_ID_GET_KEY_ID(psa_get_key_id(&attributes));
+  w.usage = psa_get_key_usage_flags(&attributes);
+  w.alg = psa_get_key_algorithm(&attributes);
+  w.alg2 = psa_get_key_enrollment_algorithm(&attributes);
+  return w;
+}
+
+// --- Operation table -----------------------------------------------------------------------------
+
+enum class Kind : std::uint8_t { none, hash, kdf };
+
+struct Slot {
+  Kind kind = Kind::none;
+  ClientId owner{0};
+  // Bumped on every release, so a stale handle (or a guessed one) of a reused slot is refused.
+  std::uint32_t generation = 0;
+  union {
+    psa_hash_operation_t hash;
+    psa_key_derivation_operation_t kdf;
+  };
+};
+
+Slot g_slots[kOperationSlots];
+
+// handle = generation (24 bits) << 8 | (index + 1): never 0, which clients use for "no operation".
+std::uint32_t handle_of(std::size_t index) {
+  return ((g_slots[index].generation & 0xffffffu) << 8) | static_cast<std::uint32_t>(index + 1);
+}
+
+// The slot a handle names, if it is live, of the right kind and belongs to `caller`. Anything
+// else is one answer (BAD_STATE: "this operation is not active"), so a caller learns nothing about
+// other callers' handles.
+Slot* find(ClientId caller, std::uint32_t handle, Kind kind) {
+  const std::uint32_t index = (handle & 0xffu);
+  if (index == 0 || index > kOperationSlots) {
+    return nullptr;
+  }
+  Slot& slot = g_slots[index - 1];
+  if (slot.kind != kind || slot.owner != caller || handle_of(index - 1) != handle) {
+    return nullptr;
+  }
+  return &slot;
+}
+
+psa_status_t allocate(ClientId caller, Kind kind, std::size_t* index) {
+  std::size_t held = 0;
+  std::size_t free_index = kOperationSlots;
+  for (std::size_t i = 0; i < kOperationSlots; ++i) {
+    if (g_slots[i].kind == Kind::none) {
+      if (free_index == kOperationSlots) {
+        free_index = i;
+      }
+    } else if (g_slots[i].owner == caller) {
+      ++held;
+    }
+  }
+  if (held >= kOperationsPerClient || free_index == kOperationSlots) {
+    return PSA_ERROR_INSUFFICIENT_MEMORY;
+  }
+  Slot& slot = g_slots[free_index];
+  slot.kind = kind;
+  slot.owner = caller;
+  if (kind == Kind::hash) {
+    slot.hash = psa_hash_operation_init();
+  } else {
+    slot.kdf = psa_key_derivation_operation_init();
+  }
+  *index = free_index;
+  return PSA_SUCCESS;
+}
+
+void release(Slot& slot) {
+  if (slot.kind == Kind::hash) {
+    (void)psa_hash_abort(&slot.hash);
+  } else if (slot.kind == Kind::kdf) {
+    (void)psa_key_derivation_abort(&slot.kdf);
+  }
+  slot.kind = Kind::none;
+  slot.owner = ClientId{0};
+  ++slot.generation;
+}
+
+// --- Requests ------------------------------------------------------------------------------------
+
+psa_status_t import_or_generate(Request& r, bool generate) {
+  psa_status_t status = generate ? r.expect(0, 1, 1) : r.expect(0, 2, 1);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  if (r.out_size(0) != sizeof(std::uint32_t)) {
+    return PSA_ERROR_INVALID_ARGUMENT;  // checked first: never create a key we cannot report
+  }
+  psa_key_attributes_t attributes;
+  status = decode_attributes(r.caller(), r.in_bytes(0), &attributes);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  mbedtls_svc_key_id_t key = MBEDTLS_SVC_KEY_ID_INIT;
+  status = generate ? psa_generate_key(&attributes, &key) : psa_import_key(&attributes, r.in(1), r.in_size(1), &key);
+  psa_reset_key_attributes(&attributes);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  return r.put(0, static_cast<std::uint32_t>(MBEDTLS_SVC_KEY_ID_GET_KEY_ID(key)));
+}
+
+psa_status_t export_key(Request& r, bool public_only) {
+  const psa_status_t status = r.expect(kKey, 0, 1);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  std::size_t length = 0;
+  const psa_status_t result = public_only ? psa_export_public_key(r.key(), r.out(0), r.out_size(0), &length)
+                                          : psa_export_key(r.key(), r.out(0), r.out_size(0), &length);
+  if (result == PSA_SUCCESS) {
+    r.wrote(0, length);
+  }
+  return result;
+}
+
+psa_status_t key_only(Request& r, psa_status_t (*call)(mbedtls_svc_key_id_t)) {
+  const psa_status_t status = r.expect(kKey, 0, 0);
+  return status != PSA_SUCCESS ? status : call(r.key());
+}
+
+psa_status_t get_attributes(Request& r) {
+  psa_status_t status = r.expect(kKey, 0, 1);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  psa_key_attributes_t attributes = psa_key_attributes_init();
+  status = psa_get_key_attributes(r.key(), &attributes);
+  if (status == PSA_SUCCESS) {
+    status = r.put(0, encode_attributes(attributes));
+  }
+  psa_reset_key_attributes(&attributes);
+  return status;
+}
+
+psa_status_t generate_random(Request& r) {
+  const psa_status_t status = r.expect(0, 0, 1);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  const psa_status_t result = psa_generate_random(r.out(0), r.out_size(0));
+  if (result == PSA_SUCCESS) {
+    r.wrote(0, r.out_size(0));
+  }
+  return result;
+}
+
+psa_status_t hash_compute(Request& r) {
+  const psa_status_t status = r.expect(kAlg, 1, 1);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  std::size_t length = 0;
+  const psa_status_t result = psa_hash_compute(r.args().alg, r.in(0), r.in_size(0), r.out(0), r.out_size(0), &length);
+  if (result == PSA_SUCCESS) {
+    r.wrote(0, length);
+  }
+  return result;
+}
+
+psa_status_t hash_compare(Request& r) {
+  const psa_status_t status = r.expect(kAlg, 2, 0);
+  return status != PSA_SUCCESS ? status
+                               : psa_hash_compare(r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1));
+}
+
+psa_status_t operation_setup(Request& r, Kind kind) {
+  psa_status_t status = r.expect(kAlg, 0, 1);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  if (r.out_size(0) != sizeof(std::uint32_t)) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  std::size_t index = 0;
+  status = allocate(r.caller(), kind, &index);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  Slot& slot = g_slots[index];
+  status = kind == Kind::hash ? psa_hash_setup(&slot.hash, r.args().alg) : psa_key_derivation_setup(&slot.kdf, r.args().alg);
+  if (status != PSA_SUCCESS) {
+    release(slot);
+    return status;
+  }
+  return r.put(0, handle_of(index));
+}
+
+psa_status_t hash_step(Request& r, std::int32_t type) {
+  std::size_t inputs = 0;
+  std::size_t outputs = 0;
+  if (type == WARD_CRYPTO_HASH_UPDATE || type == WARD_CRYPTO_HASH_VERIFY) {
+    inputs = 1;
+  } else if (type == WARD_CRYPTO_HASH_FINISH) {
+    outputs = 1;
+  }
+  const psa_status_t status = r.expect(kHandle, inputs, outputs);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  Slot* slot = find(r.caller(), r.args().handle, Kind::hash);
+  if (slot == nullptr) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  psa_status_t result = PSA_SUCCESS;
+  switch (type) {
+    case WARD_CRYPTO_HASH_UPDATE:
+      // On an error Mbed TLS aborts the operation itself; the slot stays the caller's until it
+      // calls abort (as the PSA API requires), so its handle does not silently become reusable.
+      return psa_hash_update(&slot->hash, r.in(0), r.in_size(0));
+    case WARD_CRYPTO_HASH_FINISH: {
+      std::size_t length = 0;
+      result = psa_hash_finish(&slot->hash, r.out(0), r.out_size(0), &length);
+      if (result == PSA_SUCCESS) {
+        r.wrote(0, length);
+      }
+      break;
+    }
+    case WARD_CRYPTO_HASH_VERIFY:
+      result = psa_hash_verify(&slot->hash, r.in(0), r.in_size(0));
+      break;
+    default:  // WARD_CRYPTO_HASH_ABORT
+      break;
+  }
+  // finish, verify and abort end the operation whatever the outcome (Mbed TLS aborts it too); the
+  // client library forgets its handle after them.
+  release(*slot);
+  return result;
+}
+
+psa_status_t mac(Request& r, bool verify) {
+  const psa_status_t status = verify ? r.expect(kKey | kAlg, 2, 0) : r.expect(kKey | kAlg, 1, 1);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  if (verify) {
+    return psa_mac_verify(r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1));
+  }
+  std::size_t length = 0;
+  const psa_status_t result =
+      psa_mac_compute(r.key(), r.args().alg, r.in(0), r.in_size(0), r.out(0), r.out_size(0), &length);
+  if (result == PSA_SUCCESS) {
+    r.wrote(0, length);
+  }
+  return result;
+}
+
+psa_status_t aead(Request& r, bool decrypt) {
+  const psa_status_t status = r.expect(kKey | kAlg, 3, 1);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  std::size_t length = 0;
+  const psa_status_t result =
+      decrypt ? psa_aead_decrypt(r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1), r.in(2),
+                                 r.in_size(2), r.out(0), r.out_size(0), &length)
+              : psa_aead_encrypt(r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1), r.in(2),
+                                 r.in_size(2), r.out(0), r.out_size(0), &length);
+  if (result == PSA_SUCCESS) {
+    r.wrote(0, length);
+  }
+  return result;
+}
+
+psa_status_t sign(Request& r, bool message) {
+  const psa_status_t status = r.expect(kKey | kAlg, 1, 1);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  std::size_t length = 0;
+  const psa_status_t result =
+      message ? psa_sign_message(r.key(), r.args().alg, r.in(0), r.in_size(0), r.out(0), r.out_size(0), &length)
+              : psa_sign_hash(r.key(), r.args().alg, r.in(0), r.in_size(0), r.out(0), r.out_size(0), &length);
+  if (result == PSA_SUCCESS) {
+    r.wrote(0, length);
+  }
+  return result;
+}
+
+psa_status_t verify(Request& r, bool message) {
+  const psa_status_t status = r.expect(kKey | kAlg, 2, 0);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  return message ? psa_verify_message(r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1))
+                 : psa_verify_hash(r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1));
+}
+
+psa_status_t raw_key_agreement(Request& r) {
+  const psa_status_t status = r.expect(kKey | kAlg, 1, 1);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  std::size_t length = 0;
+  const psa_status_t result =
+      psa_raw_key_agreement(r.args().alg, r.key(), r.in(0), r.in_size(0), r.out(0), r.out_size(0), &length);
+  if (result == PSA_SUCCESS) {
+    r.wrote(0, length);
+  }
+  return result;
+}
+
+psa_status_t kdf_step(Request& r, std::int32_t type) {
+  unsigned fields = kHandle;
+  std::size_t inputs = 0;
+  std::size_t outputs = 0;
+  switch (type) {
+    case WARD_CRYPTO_KDF_INPUT_BYTES:
+      fields |= kStep;
+      inputs = 1;
+      break;
+    case WARD_CRYPTO_KDF_INPUT_KEY:
+      fields |= kStep | kKey;
+      break;
+    case WARD_CRYPTO_KDF_OUTPUT_BYTES:
+    case WARD_CRYPTO_KDF_GET_CAPACITY:
+      outputs = 1;
+      break;
+    case WARD_CRYPTO_KDF_OUTPUT_KEY:
+      inputs = 1;
+      outputs = 1;
+      break;
+    case WARD_CRYPTO_KDF_SET_CAPACITY:
+      fields |= kCapacity;
+      break;
+    default:  // WARD_CRYPTO_KDF_ABORT
+      break;
+  }
+  psa_status_t status = r.expect(fields, inputs, outputs);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  Slot* slot = find(r.caller(), r.args().handle, Kind::kdf);
+  if (slot == nullptr) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  psa_key_derivation_operation_t* op = &slot->kdf;
+  switch (type) {
+    case WARD_CRYPTO_KDF_INPUT_BYTES:
+      return psa_key_derivation_input_bytes(op, r.args().step, r.in(0), r.in_size(0));
+    case WARD_CRYPTO_KDF_INPUT_KEY:
+      return psa_key_derivation_input_key(op, r.args().step, r.key());
+    case WARD_CRYPTO_KDF_OUTPUT_BYTES:
+      status = psa_key_derivation_output_bytes(op, r.out(0), r.out_size(0));
+      if (status == PSA_SUCCESS) {
+        r.wrote(0, r.out_size(0));
+      }
+      return status;
+    case WARD_CRYPTO_KDF_OUTPUT_KEY: {
+      if (r.out_size(0) != sizeof(std::uint32_t)) {
+        return PSA_ERROR_INVALID_ARGUMENT;
+      }
+      psa_key_attributes_t attributes;
+      status = decode_attributes(r.caller(), r.in_bytes(0), &attributes);
+      if (status != PSA_SUCCESS) {
+        return status;
+      }
+      mbedtls_svc_key_id_t key = MBEDTLS_SVC_KEY_ID_INIT;
+      status = psa_key_derivation_output_key(&attributes, op, &key);
+      psa_reset_key_attributes(&attributes);
+      return status != PSA_SUCCESS ? status : r.put(0, static_cast<std::uint32_t>(MBEDTLS_SVC_KEY_ID_GET_KEY_ID(key)));
+    }
+    case WARD_CRYPTO_KDF_GET_CAPACITY: {
+      std::size_t capacity = 0;
+      status = psa_key_derivation_get_capacity(op, &capacity);
+      return status != PSA_SUCCESS ? status : r.put(0, static_cast<std::uint64_t>(capacity));
+    }
+    case WARD_CRYPTO_KDF_SET_CAPACITY:
+      if (r.args().capacity > SIZE_MAX) {
+        return PSA_ERROR_INVALID_ARGUMENT;
+      }
+      return psa_key_derivation_set_capacity(op, static_cast<std::size_t>(r.args().capacity));
+    default:  // WARD_CRYPTO_KDF_ABORT
+      release(*slot);
+      return PSA_SUCCESS;
+  }
+}
+
+psa_status_t init(Request& r) {
+  const psa_status_t status = r.expect(0, 0, 0);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  platform_init();
+  return psa_crypto_init();
+}
+
+}  // namespace
+
+psa_status_t handle(ClientId caller, std::int32_t type, InVecs in, OutVecs out, std::span<std::size_t> out_written) {
+  Request r(caller, in, out, out_written);
+  switch (type) {
+    case WARD_CRYPTO_INIT:
+      return init(r);
+    case WARD_CRYPTO_GENERATE_RANDOM:
+      return generate_random(r);
+    case WARD_CRYPTO_IMPORT_KEY:
+      return import_or_generate(r, false);
+    case WARD_CRYPTO_GENERATE_KEY:
+      return import_or_generate(r, true);
+    case WARD_CRYPTO_EXPORT_KEY:
+      return export_key(r, false);
+    case WARD_CRYPTO_EXPORT_PUBLIC_KEY:
+      return export_key(r, true);
+    case WARD_CRYPTO_DESTROY_KEY:
+      return key_only(r, psa_destroy_key);
+    case WARD_CRYPTO_PURGE_KEY:
+      return key_only(r, psa_purge_key);
+    case WARD_CRYPTO_GET_KEY_ATTRIBUTES:
+      return get_attributes(r);
+    case WARD_CRYPTO_HASH_COMPUTE:
+      return hash_compute(r);
+    case WARD_CRYPTO_HASH_COMPARE:
+      return hash_compare(r);
+    case WARD_CRYPTO_HASH_SETUP:
+      return operation_setup(r, Kind::hash);
+    case WARD_CRYPTO_HASH_UPDATE:
+    case WARD_CRYPTO_HASH_FINISH:
+    case WARD_CRYPTO_HASH_VERIFY:
+    case WARD_CRYPTO_HASH_ABORT:
+      return hash_step(r, type);
+    case WARD_CRYPTO_MAC_COMPUTE:
+      return mac(r, false);
+    case WARD_CRYPTO_MAC_VERIFY:
+      return mac(r, true);
+    case WARD_CRYPTO_AEAD_ENCRYPT:
+      return aead(r, false);
+    case WARD_CRYPTO_AEAD_DECRYPT:
+      return aead(r, true);
+    case WARD_CRYPTO_SIGN_HASH:
+      return sign(r, false);
+    case WARD_CRYPTO_VERIFY_HASH:
+      return verify(r, false);
+    case WARD_CRYPTO_SIGN_MESSAGE:
+      return sign(r, true);
+    case WARD_CRYPTO_VERIFY_MESSAGE:
+      return verify(r, true);
+    case WARD_CRYPTO_RAW_KEY_AGREEMENT:
+      return raw_key_agreement(r);
+    case WARD_CRYPTO_KDF_SETUP:
+      return operation_setup(r, Kind::kdf);
+    case WARD_CRYPTO_KDF_INPUT_BYTES:
+    case WARD_CRYPTO_KDF_INPUT_KEY:
+    case WARD_CRYPTO_KDF_OUTPUT_BYTES:
+    case WARD_CRYPTO_KDF_OUTPUT_KEY:
+    case WARD_CRYPTO_KDF_ABORT:
+    case WARD_CRYPTO_KDF_GET_CAPACITY:
+    case WARD_CRYPTO_KDF_SET_CAPACITY:
+      return kdf_step(r, type);
+    default:
+      return PSA_ERROR_NOT_SUPPORTED;
+  }
+}
+
+void release_client(ClientId client) {
+  for (auto& slot : g_slots) {
+    if (slot.kind != Kind::none && slot.owner == client) {
+      release(slot);
+    }
+  }
+}
+
+void shutdown() {
+  for (auto& slot : g_slots) {
+    if (slot.kind != Kind::none) {
+      release(slot);
+    }
+  }
+  mbedtls_psa_crypto_free();
+}
+
+std::size_t operations_in_use() {
+  std::size_t n = 0;
+  for (const auto& slot : g_slots) {
+    n += slot.kind != Kind::none ? 1 : 0;
+  }
+  return n;
+}
+
+}  // namespace ward::secure::crypto

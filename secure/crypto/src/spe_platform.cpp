@@ -1,0 +1,157 @@
+// The secure side's platform glue for Mbed TLS (built into ward_mbedtls_spe, with the SPE config):
+// the crypto partition's storage (Mbed TLS's psa_its_* calls, renamed ward_crypto_its_* by
+// crypto_spe.h), the NV seed that is the DRBG's entropy, and on firmware the static heap.
+//
+// Built once per preset: no image configuration (ward/config.hpp) is visible here.
+#include <cstdint>
+#include <cstring>
+
+#include "mbedtls/hkdf.h"
+#include "mbedtls/md.h"
+#include "mbedtls/platform_util.h"
+#include "psa_crypto_its.h"  // Mbed TLS's library/ (declares ward_crypto_its_* after the rename)
+#include "ward/secure/crypto/key_store.hpp"
+#include "ward/secure/crypto/spe_platform.hpp"
+#include "ward/secure/huk.hpp"
+
+#if !defined(WARD_HOST_BUILD)
+#include "mbedtls/memory_buffer_alloc.h"
+#endif
+
+namespace ward::secure::crypto {
+namespace {
+KeyStore* g_store = nullptr;
+
+std::span<const std::byte> bytes(const void* data, std::size_t length) {
+  return {static_cast<const std::byte*>(data), length};
+}
+}  // namespace
+
+void set_key_store(KeyStore* store) { g_store = store; }
+KeyStore* key_store() { return g_store; }
+
+#if !defined(WARD_HOST_BUILD)
+namespace {
+// Mbed TLS's only dynamic memory on the secure side: key material of the loaded keys, ECP
+// temporaries, the entropy/DRBG contexts. Operations in progress live in the service's own static
+// table, not here.
+alignas(8) unsigned char heap[kSpeHeapSize];
+bool heap_ready = false;
+}  // namespace
+
+void platform_init() {
+  if (!heap_ready) {
+    mbedtls_memory_buffer_alloc_init(heap, sizeof heap);
+    heap_ready = true;
+  }
+}
+#else
+void platform_init() {}  // host: the C library's allocator, so ASan sees every allocation
+#endif
+
+}  // namespace ward::secure::crypto
+
+using ward::secure::crypto::g_store;
+
+// --- Mbed TLS's persistent-key storage -> the crypto partition's ITS namespace -----------------
+
+extern "C" psa_status_t ward_crypto_its_set(psa_storage_uid_t uid, uint32_t data_length, const void* p_data,
+                                            psa_storage_create_flags_t create_flags) {
+  if (g_store == nullptr) {
+    return PSA_ERROR_STORAGE_FAILURE;
+  }
+  if (data_length != 0 && p_data == nullptr) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  return g_store->set(uid, ward::secure::crypto::bytes(p_data, data_length), create_flags);
+}
+
+extern "C" psa_status_t ward_crypto_its_get(psa_storage_uid_t uid, uint32_t data_offset, uint32_t data_length,
+                                            void* p_data, size_t* p_data_length) {
+  if (g_store == nullptr) {
+    return PSA_ERROR_STORAGE_FAILURE;
+  }
+  if ((data_length != 0 && p_data == nullptr) || p_data_length == nullptr) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  return g_store->get(uid, data_offset, {static_cast<std::byte*>(p_data), data_length}, p_data_length);
+}
+
+extern "C" psa_status_t ward_crypto_its_get_info(psa_storage_uid_t uid, struct psa_storage_info_t* p_info) {
+  if (g_store == nullptr) {
+    return PSA_ERROR_STORAGE_FAILURE;
+  }
+  std::size_t size = 0;
+  std::uint32_t flags = 0;
+  const psa_status_t status = g_store->get_info(uid, &size, &flags);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  if (size > UINT32_MAX) {
+    return PSA_ERROR_DATA_CORRUPT;
+  }
+  p_info->size = static_cast<std::uint32_t>(size);
+  p_info->flags = flags;
+  return PSA_SUCCESS;
+}
+
+extern "C" psa_status_t ward_crypto_its_remove(psa_storage_uid_t uid) {
+  if (g_store == nullptr) {
+    return PSA_ERROR_STORAGE_FAILURE;
+  }
+  return g_store->remove(uid);
+}
+
+// --- The NV seed -------------------------------------------------------------------------------
+//
+// Mbed TLS reads MBEDTLS_ENTROPY_BLOCK_SIZE bytes each time it gathers entropy and, at the first
+// gathering of every boot, writes back fresh pool output before producing any random data
+// (entropy.c, mbedtls_entropy_update_nv_seed). On the very first boot no seed is stored: it is
+// derived from the hardware-unique key, so it is unique per device and unknown outside the secure
+// side. Real hardware must add its TRNG (see ward_spe_mbedtls_config.h).
+
+extern "C" int ward_crypto_nv_seed_read(unsigned char* buf, size_t buf_len) {
+  if (g_store == nullptr) {
+    return -1;
+  }
+  std::size_t stored = 0;
+  std::uint32_t flags = 0;
+  psa_status_t status = g_store->get_info(ward::secure::crypto::kNvSeedUid, &stored, &flags);
+  if (status == PSA_SUCCESS) {
+    if (stored != buf_len) {
+      return -1;  // not a seed we wrote: refuse rather than run on a short seed
+    }
+    std::size_t got = 0;
+    status = g_store->get(ward::secure::crypto::kNvSeedUid, 0, {reinterpret_cast<std::byte*>(buf), buf_len}, &got);
+    return status == PSA_SUCCESS && got == buf_len ? 0 : -1;
+  }
+  if (status != PSA_ERROR_DOES_NOT_EXIST) {
+    return -1;
+  }
+  // First boot: seed = HKDF-SHA-256(salt = none, IKM = HUK, info = label, L = buf_len).
+  static constexpr char kLabel[] = "ward/crypto/nv-seed/v1";
+  const auto huk = ward::secure::hardware_unique_key();
+  const int ret = mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), nullptr, 0,
+                               reinterpret_cast<const unsigned char*>(huk.data()), huk.size(),
+                               reinterpret_cast<const unsigned char*>(kLabel), sizeof kLabel - 1, buf, buf_len);
+  return ret == 0 ? 0 : -1;
+}
+
+extern "C" int ward_crypto_nv_seed_write(unsigned char* buf, size_t buf_len) {
+  if (g_store == nullptr) {
+    return -1;
+  }
+  const psa_status_t status = g_store->set(ward::secure::crypto::kNvSeedUid, ward::secure::crypto::bytes(buf, buf_len), 0);
+  return status == PSA_SUCCESS ? 0 : -1;
+}
+
+#if !defined(WARD_HOST_BUILD)
+// MBEDTLS_PLATFORM_EXIT_MACRO (from the general config): the buffer allocator found its heap
+// corrupted. Nothing on the secure side can be trusted any more: stop. Weak, so the secure image
+// can report it its own way (console, reset) before stopping.
+extern "C" [[gnu::weak]] void ward_mbedtls_exit(int /*status*/) {
+  for (;;) {
+    __builtin_trap();
+  }
+}
+#endif
