@@ -86,8 +86,16 @@ psa_status_t init(flash::Region its_region, flash::Region ps_region) {
   ps_service.reset();
   its_store.emplace(its_region, derive_keys("ward its v1"), its_scratch, kItsLimits);
   ps_store.emplace(ps_region, derive_keys("ward ps v1"), ps_scratch, kPsLimits);
-  if (auto s = its_store->mount(); s != PSA_SUCCESS) return s;
-  if (auto s = ps_store->mount(); s != PSA_SUCCESS) return s;
+  // A store that failed to mount serves nothing (its handlers answer PSA_ERROR_BAD_STATE).
+  if (auto s = its_store->mount(); s != PSA_SUCCESS) {
+    its_store.reset();
+    ps_store.reset();
+    return s;
+  }
+  if (auto s = ps_store->mount(); s != PSA_SUCCESS) {
+    ps_store.reset();
+    return s;
+  }
   ps_service.emplace(*ps_store, *its_store);
   return PSA_SUCCESS;
 }

@@ -1,0 +1,18 @@
+// The dispatch fuzzer's storage: every ITS/PS request answered PSA_ERROR_NOT_SUPPORTED. This
+// fuzzer covers the dispatcher and the crypto handlers; the storage handlers and the flash format
+// have their own fuzzer (tests/storage/fuzz_storage.cpp).
+#include "ward/secure/service_handlers.hpp"
+
+namespace ward::secure::storage {
+
+psa_status_t handle_its(ClientId /*caller*/, std::int32_t /*type*/, InVecs /*in*/, OutVecs /*out*/,
+                        std::span<std::size_t> /*out_written*/) {
+  return PSA_ERROR_NOT_SUPPORTED;
+}
+
+psa_status_t handle_ps(ClientId /*caller*/, std::int32_t /*type*/, InVecs /*in*/, OutVecs /*out*/,
+                       std::span<std::size_t> /*out_written*/) {
+  return PSA_ERROR_NOT_SUPPORTED;
+}
+
+}  // namespace ward::secure::storage
