@@ -31,6 +31,9 @@ struct Context {
   // 124: a user thread's stack pointer when it entered its current system call. Its stack below
   // this holds the call's own (privileged) frames: no user buffer may lie there.
   std::uint32_t syscall_sp = 0;
+  // 128: a user thread's stack size less one basic exception frame (32 bytes): the highest offset
+  // from its stack base (psplim) at which the SVC fast path accepts the frame of a call.
+  std::uint32_t syscall_frame_span = 0;
 };
 
 // The lowest address of a user thread's stack that a system call may accept as a buffer.
