@@ -397,6 +397,40 @@ WARD_TEST(UserThreads, CallWithFpuStateKeepsIt) {
   WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());
 }
 
+WARD_TEST(UserThreads, HandlerInterruptingThemCallsTheKernelDirectly) {
+  // A timer callback (an interrupt handler) runs while a user thread spins, so CONTROL.nPRIV is
+  // set: its ward::sys call must still see that it is privileged and call the kernel directly,
+  // never trap (an SVC from a handler is a kernel panic).
+  shared().orders = Orders{};
+  static Timer timer{[](Timer& self, void*) {
+    volatile Orders& o = shared().orders;
+    if (o.progress != 1 || o.words[1] != 0) {
+      return;  // the attacker is not spinning yet
+    }
+    std::uint32_t control;
+    asm volatile("mrs %0, control" : "=r"(control));
+    o.words[2] = control;  // what the handler sees of the thread it interrupted
+    o.words[1] = sys::sem_give(sem) ? 1 : 2;
+    self.stop();
+  }, nullptr};
+  const std::uint32_t before = sem.count();
+  WARD_ASSERT_TRUE(timer.start(Duration::ms(1), Duration::ms(1)));
+  run_attacker([](void* p) {
+    volatile Orders& o = *static_cast<Orders*>(p);
+    o.progress = 1;
+    while (o.words[1] == 0) {
+    }
+    o.progress = 2;
+  });
+  timer.stop();
+  WARD_EXPECT_EQ(shared().orders.progress, 2u);
+  WARD_EXPECT_EQ(shared().orders.words[1], 1u);
+  WARD_EXPECT_EQ(shared().orders.words[2] & 1u, 1u);  // it did interrupt unprivileged code
+  WARD_EXPECT_EQ(sem.count(), before + 1);
+  WARD_EXPECT_TRUE(sem.try_take());
+  WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());
+}
+
 WARD_TEST(UserThreads, CallFromTheTopOfItsStack) {
   // The highest frame the fast path accepts: the stack pointer at the very top of the stack, so
   // the frame is the stack's last 32 bytes (one word higher is refused: StackPointerOutside...).

@@ -193,7 +193,8 @@ struct Syscall<Id, R(A...)> {
   static_assert(kOffsets.back() <= 4, "a system call's arguments must fit in r0-r3");
 
   // The user-side call (also fine from privileged code: it then skips the trap and the checks).
-  R operator()(A... args) const {
+  // Inlined into the caller: a call costs the privilege check, the trap and the result test.
+  [[gnu::always_inline]] R operator()(A... args) const {
     kernel::SyscallWord w[4] = {};
     std::size_t i = 0;
     ((kernel::ArgTraits<A>::encode(args, w + kOffsets[i]), ++i), ...);
@@ -201,7 +202,7 @@ struct Syscall<Id, R(A...)> {
     if (arch::privileged()) {
       raw = kernel::trusted_syscalls[Id](w[0], w[1], w[2], w[3]);
     } else {
-      raw = arch::syscall(Id, w[0], w[1], w[2], w[3]);
+      raw = arch::syscall<kOffsets.back()>(Id, w);
     }
     if constexpr (std::is_void_v<R>) {
       __builtin_unreachable();  // only thread_exit returns nothing, and it does not return
