@@ -215,13 +215,27 @@ struct Syscall<Id, R(A...)> {
   // protector: the word array is only ever indexed by constants.)
   template <auto Impl>
   [[gnu::no_stack_protector]] static std::uint64_t verified(kernel::SyscallWord w0, kernel::SyscallWord w1, kernel::SyscallWord w2, kernel::SyscallWord w3) {
-    const kernel::SyscallWord w[4] = {w0, w1, w2, w3};
-    const kernel::Caller caller = kernel::current_caller();
-    return [&]<std::size_t... I>(std::index_sequence<I...>) {
-      auto checked = std::tuple{check<I, A>(w + kOffsets[I], caller)...};
-      (void)checked;  // empty for calls without arguments
-      return call<Impl>(std::get<I>(checked)...);
-    }(std::index_sequence_for<A...>{});
+    if constexpr (sizeof...(A) == 0) {
+      return call<Impl>();  // nothing to check
+    } else {
+      const kernel::SyscallWord w[4] = {w0, w1, w2, w3};
+      const kernel::Caller caller = kernel::current_caller();
+      return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        auto checked = std::tuple{check<I, A>(w + kOffsets[I], caller)...};
+        return call<Impl>(std::get<I>(checked)...);
+      }(std::index_sequence_for<A...>{});
+    }
+  }
+
+  // The entry for privileged callers. A call without arguments has nothing to check: its
+  // verified entry serves both, so its implementation is compiled once, inlined into it.
+  template <auto Impl>
+  static constexpr kernel::SyscallEntry trusted_entry() {
+    if constexpr (sizeof...(A) == 0) {
+      return &verified<Impl>;
+    } else {
+      return &trusted<Impl>;
+    }
   }
 
   template <auto Impl>
