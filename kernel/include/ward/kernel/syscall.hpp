@@ -64,7 +64,7 @@ namespace kernel {
 // is built only for calls that take buffers.
 struct Caller {
   const Thread& thread;
-  unsigned user_id;
+  std::uint32_t grant_bit;  // Thread::grant_bit()
   UserMemoryMap memory() const;
 };
 
@@ -88,7 +88,7 @@ struct ArgTraits<Handle<T>> {
   static void encode(Handle<T> h, SyscallWord* w) { w[0] = h.raw(); }
   [[gnu::always_inline]] static std::expected<std::reference_wrapper<T>, Violation> verify(const SyscallWord* w,
                                                                                         const Caller& c) {
-    auto object = objects().lookup(w[0], object_type_of<T>, c.user_id);
+    auto object = objects().lookup_granted(w[0], object_type_of<T>, c.grant_bit);
     if (!object) {
       return std::unexpected{Violation{FaultKind::bad_handle, static_cast<std::uint8_t>(object.error())}};
     }
@@ -162,7 +162,7 @@ inline void decode_result<void>(std::uint64_t) {}
 // (kernel/src/isolation.cpp).
 [[gnu::always_inline]] inline Caller current_caller() {
   const Thread& t = *ward_switch_state.current;
-  return Caller{t, t.user_id()};
+  return Caller{t, t.grant_bit()};
 }
 [[noreturn]] void reject(std::uint32_t call, std::uint32_t argument, Violation v);
 
