@@ -156,6 +156,7 @@ Status Isolation::create_user(Thread& t, std::span<std::byte> stack, Thread::Ent
       }
       used_user_ids |= 1u << id;
       t.user_slot_ = static_cast<std::uint8_t>(id + 1);
+      t.grant_bit_ = 1u << id;
     }
     t.fault_policy_ = policy;
   }

@@ -23,8 +23,10 @@ constexpr std::size_t kMaxItem = 64;
 
 Status yield() {
   // A system call always runs in thread mode: no interrupt check needed (this_thread::yield has one).
-  KernelLock lock;
-  scheduler().yield_current();
+  {
+    KernelLock lock;
+    scheduler().yield_current();
+  }  // the switch happens here; the result is built after it, in registers
   return {};
 }
 
@@ -108,7 +110,7 @@ Result<std::uint32_t> psa_call(std::span<SecureCallMessage> message) { return ke
 }  // namespace impl
 
 #define WARD_TRUSTED_ENTRY(number, name, signature, implementation) \
-  &Syscall<number, signature>::trusted<&implementation>,
+  Syscall<number, signature>::trusted_entry<&implementation>(),
 #define WARD_VERIFIED_ENTRY(number, name, signature, implementation) \
   &Syscall<number, signature>::verified<&implementation>,
 #define WARD_CHECK_NUMBER(number, name, signature, implementation) \

@@ -381,6 +381,96 @@ WARD_TEST(UserThreads, FpuValuesDoNotLeakIntoAUserThread) {
   WARD_EXPECT_EQ(shared().orders.words[0], 0u);
 }
 
+WARD_TEST(UserThreads, CallWithFpuStateKeepsIt) {
+  // A thread with live FPU state traps with the 104-byte frame: the SVC fast path must accept it
+  // (it checks that frame's size against the stack) and the call must not lose s0.
+  shared().orders = Orders{};
+  run_attacker([](void* p) {
+    auto& o = *static_cast<Orders*>(p);
+    asm volatile("vmov s0, %0" ::"r"(0x3f800000u) : "s0");  // 1.0f: the thread now has FPU state
+    if (!sys::sem_give(sem) || !sys::sem_take(sem, UserTimeout::none())) return;
+    std::uint32_t s0;
+    asm volatile("vmov %0, s0" : "=r"(s0));
+    o.words[0] = s0;
+    o.progress = 1;
+  });
+  WARD_EXPECT_EQ(shared().orders.progress, 1u);
+  WARD_EXPECT_EQ(shared().orders.words[0], 0x3f800000u);
+  WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());
+}
+
+WARD_TEST(UserThreads, HandlerInterruptingThemCallsTheKernelDirectly) {
+  // A timer callback (an interrupt handler) runs while a user thread spins, so CONTROL.nPRIV is
+  // set: its ward::sys call must still see that it is privileged and call the kernel directly,
+  // never trap (an SVC from a handler is a kernel panic).
+  shared().orders = Orders{};
+  static Timer timer{[](Timer& self, void*) {
+    volatile Orders& o = shared().orders;
+    if (o.progress != 1 || o.words[1] != 0) {
+      return;  // the attacker is not spinning yet
+    }
+    std::uint32_t control;
+    asm volatile("mrs %0, control" : "=r"(control));
+    o.words[2] = control;  // what the handler sees of the thread it interrupted
+    o.words[1] = sys::sem_give(sem) ? 1 : 2;
+    self.stop();
+  }, nullptr};
+  const std::uint32_t before = sem.count();
+  WARD_ASSERT_TRUE(timer.start(Duration::ms(1), Duration::ms(1)));
+  run_attacker([](void* p) {
+    volatile Orders& o = *static_cast<Orders*>(p);
+    o.progress = 1;
+    while (o.words[1] == 0) {
+    }
+    o.progress = 2;
+  });
+  timer.stop();
+  WARD_EXPECT_EQ(shared().orders.progress, 2u);
+  WARD_EXPECT_EQ(shared().orders.words[1], 1u);
+  WARD_EXPECT_EQ(shared().orders.words[2] & 1u, 1u);  // it did interrupt unprivileged code
+  WARD_EXPECT_EQ(sem.count(), before + 1);
+  WARD_EXPECT_TRUE(sem.try_take());
+  WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());
+}
+
+WARD_TEST(UserThreads, CallFromTheTopOfItsStack) {
+  // The highest frame the fast path accepts: the stack pointer at the very top of the stack, so
+  // the frame is the stack's last 32 bytes (one word higher is refused: StackPointerOutside...).
+  // Those bytes hold the thread's own first frame: it keeps a copy and puts it back.
+  shared().orders = Orders{};
+  shared().orders.target = address(attacker_stack.bytes) + sizeof attacker_stack.bytes;
+  run_attacker([](void* p) {
+    auto& o = *static_cast<Orders*>(p);
+    std::uint32_t result;
+    asm volatile(
+        "sub r5, %[top], #32\n"
+        "add r6, r5, #16\n"
+        "add r8, %[save], #16\n"
+        "ldm r5, {r0-r3}\n"
+        "stm %[save], {r0-r3}\n"
+        "ldm r6, {r0-r3}\n"
+        "stm r8, {r0-r3}\n"
+        "mov r4, sp\n"
+        "mov sp, %[top]\n"
+        "movs r12, #0\n"  // yield
+        "svc #0\n"
+        "mov sp, r4\n"
+        "mov %[result], r0\n"
+        "ldm %[save], {r0-r3}\n"
+        "stm r5, {r0-r3}\n"
+        "ldm r8, {r0-r3}\n"
+        "stm r6, {r0-r3}\n"
+        : [result] "=r"(result)
+        : [top] "r"(o.target), [save] "r"(&shared().buffer[0])
+        : "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r8", "r12", "lr", "memory");
+    o.words[0] = result;
+    o.progress = 1;
+  });
+  WARD_EXPECT_EQ(shared().orders.progress, 1u);
+  WARD_EXPECT_EQ(shared().orders.words[0], 0u);  // the yield succeeded
+  WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());
+}
+
 // ---- The generated matrix: every call x every checked argument x every attack class -----------
 
 template <class T>

@@ -28,6 +28,7 @@ static_assert(offsetof(Context, sp) == 36 && offsetof(Context, psplim) == 40);
 static_assert(offsetof(Context, mpu_rbar) == 44 && offsetof(Context, mpu_rlar) == 48);
 static_assert(offsetof(Context, control) == 52 && offsetof(Context, domain) == 56);
 static_assert(offsetof(Context, s16_s31) == 60 && offsetof(Context, syscall_sp) == 124);
+static_assert(offsetof(Context, syscall_frame_span) == 128);
 static_assert(offsetof(WardSwitchState, domain) == 8 && offsetof(WardSwitchState, fpu_dirty) == 12);
 
 namespace {
@@ -99,6 +100,7 @@ void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*
   ctx.domain = domain;
   ctx.mpu_rbar = mpu::rbar(base, mpu::kApReadWriteAny, true);
   ctx.mpu_rlar = mpu::rlar(base + size, mpu::kAttrNormal);
+  ctx.syscall_frame_span = size - 32;  // size >= 256 (Thread::prepare)
 }
 
 void forget_running_thread() {

@@ -31,10 +31,6 @@
 
 static_assert(ward::sys::kCount == WARD_SYSCALL_COUNT, "the assembly fast path checks the call number against this");
 
-extern "C" {
-void ward_syscall_trampoline();
-}
-
 namespace ward::arch {
 namespace {
 
@@ -135,48 +131,52 @@ extern "C" [[gnu::used]] void ward_svc_dispatch(Frame* frame, std::uint32_t exc_
 #define WARD_STR(x) WARD_STR2(x)
 
 // The one accepting path, in assembly: a user thread entering a call (svc #0). Anything else,
-// including every refusal, goes to ward_svc_dispatch, which reports it.
-// Thread offsets: Context (at 0) psplim 40 (a user thread's stack base), mpu_rlar 48 (its stack's
-// last 32-byte block), control 52, domain 56.
+// including every refusal, goes to ward_svc_dispatch, which reports it. Each check is one an
+// attacker needs; none is repeated:
+//   - a user thread: CONTROL.nPRIV, and a frame on the process stack (EXC_RETURN.SPSEL; a handler
+//     that trapped would have stacked on the main stack, whatever thread it interrupted);
+//   - its frame wholly inside its own stack (basic or FPU frame): the call runs privileged on the
+//     stack below it, which must be memory no other thread can write. One unsigned compare
+//     covers both ends: below the base the offset wraps to a huge value;
+//   - no realigned frame (xPSR bit 9): the caller's stack pointer is then exactly the frame's end,
+//     the floor below which no user buffer may lie;
+//   - the instruction was svc #0 (other numbers from user code are reported as bad calls);
+//   - the call number, read from the frame (a tail-chained handler may have changed r12 itself).
+// The frame's r12 already holds the call number the trampoline needs; its lr slot gets the return
+// address (Thumb bit set, for the trampoline's final pop into pc).
+// Thread offsets: Context (at 0) psplim 40 (a user thread's stack base), control 52, syscall_sp
+// 124, syscall_frame_span 128 (its stack size less 32).
 extern "C" [[gnu::naked]] void ward_svc_handler() {
   asm volatile(
-      "tst lr, #4\n"
-      "beq 9f\n"                  // from the main stack: not a thread's call
-      "mrs r0, psp\n"
       "mrs r1, control\n"
+      "and r1, r1, lr, lsr #2\n"  // bit 0: CONTROL.nPRIV and EXC_RETURN.SPSEL
+      "lsls r1, r1, #31\n"
+      "beq 9f\n"                  // not a user thread's trap
+      "mrs r0, psp\n"
       "ldr r3, =ward_switch_state\n"
       "ldr r3, [r3]\n"            // the calling thread
-      "ldr r2, [r0, #24]\n"
-      "ldrb r2, [r2, #-2]\n"      // the SVC number, from the instruction
-      "tst r1, #1\n"
-      "beq 9f\n"                  // privileged callers do not trap into calls
-      // svc #0 from user mode
-      "cmp r2, #0\n"
-      "bne 9f\n"
-      "ldr r2, [r3, #40]\n"       // the frame must lie in the thread's own stack
-      "cmp r0, r2\n"
-      "blo 9f\n"
+      "ldr r1, [r3, #40]\n"
+      "subs r1, r0, r1\n"         // the frame's offset in the stack
+      "ldr r12, [r3, #128]\n"
+      "cmp r1, r12\n"
+      "bhi 9f\n"                  // not inside the stack (or below it)
       "tst lr, #0x10\n"
-      "ite eq\n"
-      "addeq r2, r0, #104\n"
-      "addne r2, r0, #32\n"
-      "ldr r1, [r3, #48]\n"
-      "bic r1, r1, #31\n"
-      "add r1, r1, #32\n"
-      "cmp r2, r1\n"
-      "bhi 9f\n"
-      "str r2, [r3, #124]\n"      // syscall_sp: the caller's stack pointer before the trap
-      "ldr r1, [r0, #28]\n"       // no realigned stack (AAPCS keeps 8-byte alignment)
-      "tst r1, #0x200\n"
-      "bne 9f\n"
+      "beq 8f\n"                  // a frame with FPU state: 72 more bytes must fit
+      "adds r1, r0, #32\n"
+      "7:\n"
+      "str r1, [r3, #124]\n"      // syscall_sp: the caller's stack pointer before the trap
+      "ldr r1, [r0, #28]\n"
+      "lsls r1, r1, #22\n"        // xPSR bit 9 into N
+      "bmi 9f\n"                  // realigned: the caller's stack pointer was not 8-byte aligned
+      "ldr r2, [r0, #24]\n"       // the return address, just after the svc instruction
+      "ldrb r1, [r2, #-2]\n"      // the svc number (the thread could execute it, so it is readable)
+      "cbnz r1, 9f\n"
       "ldr r12, [r0, #16]\n"      // the call number
       "cmp r12, #" WARD_STR(WARD_SYSCALL_COUNT) "\n"
       "bhs 9f\n"
-      "ldr r1, [r0, #24]\n"
-      "str r1, [r0, #16]\n"       // r12: where the call returns to
-      "str r12, [r0, #20]\n"      // lr: the call number
-      "ldr r1, =ward_syscall_trampoline\n"
-      "bic r1, r1, #1\n"
+      "orr r2, r2, #1\n"
+      "str r2, [r0, #20]\n"       // lr: where the call returns to
+      "adr r1, 5f\n"
       "str r1, [r0, #24]\n"       // return into the trampoline...
       "movs r1, #2\n"
       "str r1, [r3, #52]\n"
@@ -191,27 +191,34 @@ extern "C" [[gnu::naked]] void ward_svc_handler() {
       "push {r4, lr}\n"
       "bl ward_svc_dispatch\n"
       "pop {r4, pc}\n"
-      ".ltorg\n");
-}
-
-// Leaving the call needs no trap: privileged thread code may drop its own privilege. The thread's
-// saved CONTROL is updated first, so a switch at any point restores the right privilege; the
-// branch back happens unprivileged (the return address came from the caller's own stack).
-extern "C" [[gnu::naked]] void ward_syscall_trampoline() {
-  asm volatile(
-      "push {r12, lr}\n"            // the return address; the call number
-      "ldr r12, =ward_syscall_table\n"
-      "ldr r12, [r12, lr, lsl #2]\n"
+      "8:\n"
+      "adds r1, r1, #72\n"        // no overflow: r1 <= the span, far below 2^32
+      "cmp r1, r12\n"
+      "bhi 9b\n"
+      "adds r1, r0, #104\n"
+      "b 7b\n"
+      // The trampoline, in thread mode, privileged, on the caller's stack, as the caller: r0-r3
+      // the arguments, r12 the call number, lr the return address. Leaving needs no trap:
+      // privileged thread code may drop its own privilege. The saved CONTROL is updated first, so
+      // a switch at any point restores the right privilege; the final pop runs unprivileged and
+      // reads the caller's own stack (the words pushed here lie below syscall_sp, so no call
+      // could have written them on a user thread's behalf).
+      ".balign 4\n"
+      ".global ward_syscall_trampoline\n"
+      ".type ward_syscall_trampoline, %function\n"
+      "ward_syscall_trampoline:\n"
+      "5:\n"
+      "push {r12, lr}\n"          // the call number; the return address
+      "ldr lr, =ward_syscall_table\n"
+      "ldr r12, [lr, r12, lsl #2]\n"
       "blx r12\n"
-      "pop {r12, lr}\n"
       "ldr r2, =ward_switch_state\n"
       "ldr r2, [r2]\n"
       "movs r3, #3\n"
-      "str r3, [r2, #52]\n"         // context.control: unprivileged
+      "str r3, [r2, #52]\n"       // context.control: unprivileged
       "msr control, r3\n"
       "isb\n"
-      "orr r12, r12, #1\n"          // Thumb state
-      "bx r12\n"
+      "pop {r12, pc}\n"
       ".ltorg\n");
 }
 

@@ -74,27 +74,33 @@ class ObjectTable {
   // meanwhile reads as unknown, as if the call had come after the change.
   [[gnu::always_inline]] std::expected<void*, HandleError> lookup(std::uintptr_t handle, ObjectType type,
                                                                   unsigned user_id) const {
-    // The handle is only compared, never dereferenced: a forged value finds nothing.
+    return lookup_granted(handle, type, user_id < 32 ? 1u << user_id : 0u);
+  }
+  // The same, given the caller's grant bit (Thread::grant_bit(); 0 matches no grant).
+  [[gnu::always_inline]] std::expected<void*, HandleError> lookup_granted(std::uintptr_t handle, ObjectType type,
+                                                                          std::uint32_t grant_bit) const {
+    // The handle is only compared, never dereferenced: a forged value finds nothing. (Zero would
+    // match a free entry.)
     if (handle == 0) {
       return std::unexpected{HandleError::unknown};
     }
-    for (const auto& e : entries_) {
-      if (reinterpret_cast<std::uintptr_t>(e.object) != handle) {
+    for (const Entry* e = entries_.data(); e != entries_.data() + kCapacity; ++e) {
+      if (reinterpret_cast<std::uintptr_t>(e->object) != handle) {
         continue;
       }
-      const ObjectType t = e.type;
-      const std::uint32_t g = e.grants;
+      const ObjectType t = e->type;
+      const std::uint32_t g = e->grants;
       asm volatile("" ::: "memory");
-      if (reinterpret_cast<std::uintptr_t>(e.object) != handle) {
+      if (reinterpret_cast<std::uintptr_t>(e->object) != handle) {
         break;
       }
       if (t != type) {
         return std::unexpected{HandleError::wrong_type};
       }
-      if (user_id >= 32 || (g & (1u << user_id)) == 0) {
+      if ((g & grant_bit) == 0) {
         return std::unexpected{HandleError::not_granted};
       }
-      return const_cast<void*>(handle_object(e));
+      return const_cast<void*>(handle_object(*e));
     }
     return std::unexpected{HandleError::unknown};
   }

@@ -64,7 +64,7 @@ namespace kernel {
 // is built only for calls that take buffers.
 struct Caller {
   const Thread& thread;
-  unsigned user_id;
+  std::uint32_t grant_bit;  // Thread::grant_bit()
   UserMemoryMap memory() const;
 };
 
@@ -88,7 +88,7 @@ struct ArgTraits<Handle<T>> {
   static void encode(Handle<T> h, SyscallWord* w) { w[0] = h.raw(); }
   [[gnu::always_inline]] static std::expected<std::reference_wrapper<T>, Violation> verify(const SyscallWord* w,
                                                                                         const Caller& c) {
-    auto object = objects().lookup(w[0], object_type_of<T>, c.user_id);
+    auto object = objects().lookup_granted(w[0], object_type_of<T>, c.grant_bit);
     if (!object) {
       return std::unexpected{Violation{FaultKind::bad_handle, static_cast<std::uint8_t>(object.error())}};
     }
@@ -162,7 +162,7 @@ inline void decode_result<void>(std::uint64_t) {}
 // (kernel/src/isolation.cpp).
 [[gnu::always_inline]] inline Caller current_caller() {
   const Thread& t = *ward_switch_state.current;
-  return Caller{t, t.user_id()};
+  return Caller{t, t.grant_bit()};
 }
 [[noreturn]] void reject(std::uint32_t call, std::uint32_t argument, Violation v);
 
@@ -193,7 +193,8 @@ struct Syscall<Id, R(A...)> {
   static_assert(kOffsets.back() <= 4, "a system call's arguments must fit in r0-r3");
 
   // The user-side call (also fine from privileged code: it then skips the trap and the checks).
-  R operator()(A... args) const {
+  // Inlined into the caller: a call costs the privilege check, the trap and the result test.
+  [[gnu::always_inline]] R operator()(A... args) const {
     kernel::SyscallWord w[4] = {};
     std::size_t i = 0;
     ((kernel::ArgTraits<A>::encode(args, w + kOffsets[i]), ++i), ...);
@@ -201,7 +202,7 @@ struct Syscall<Id, R(A...)> {
     if (arch::privileged()) {
       raw = kernel::trusted_syscalls[Id](w[0], w[1], w[2], w[3]);
     } else {
-      raw = arch::syscall(Id, w[0], w[1], w[2], w[3]);
+      raw = arch::syscall<kOffsets.back()>(Id, w);
     }
     if constexpr (std::is_void_v<R>) {
       __builtin_unreachable();  // only thread_exit returns nothing, and it does not return
@@ -214,13 +215,27 @@ struct Syscall<Id, R(A...)> {
   // protector: the word array is only ever indexed by constants.)
   template <auto Impl>
   [[gnu::no_stack_protector]] static std::uint64_t verified(kernel::SyscallWord w0, kernel::SyscallWord w1, kernel::SyscallWord w2, kernel::SyscallWord w3) {
-    const kernel::SyscallWord w[4] = {w0, w1, w2, w3};
-    const kernel::Caller caller = kernel::current_caller();
-    return [&]<std::size_t... I>(std::index_sequence<I...>) {
-      auto checked = std::tuple{check<I, A>(w + kOffsets[I], caller)...};
-      (void)checked;  // empty for calls without arguments
-      return call<Impl>(std::get<I>(checked)...);
-    }(std::index_sequence_for<A...>{});
+    if constexpr (sizeof...(A) == 0) {
+      return call<Impl>();  // nothing to check
+    } else {
+      const kernel::SyscallWord w[4] = {w0, w1, w2, w3};
+      const kernel::Caller caller = kernel::current_caller();
+      return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        auto checked = std::tuple{check<I, A>(w + kOffsets[I], caller)...};
+        return call<Impl>(std::get<I>(checked)...);
+      }(std::index_sequence_for<A...>{});
+    }
+  }
+
+  // The entry for privileged callers. A call without arguments has nothing to check: its
+  // verified entry serves both, so its implementation is compiled once, inlined into it.
+  template <auto Impl>
+  static constexpr kernel::SyscallEntry trusted_entry() {
+    if constexpr (sizeof...(A) == 0) {
+      return &verified<Impl>;
+    } else {
+      return &trusted<Impl>;
+    }
   }
 
   template <auto Impl>

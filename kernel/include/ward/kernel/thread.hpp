@@ -112,6 +112,9 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   const DomainView* domain() const { return domain_; }
   // A user thread's identity for object grants (0 .. CONFIG_WARD_MAX_USER_THREADS-1).
   unsigned user_id() const { return user_slot_ - 1u; }
+  // Its bit in an object's grants (1 << user id), or 0 for a thread that never had a user id: what
+  // every handle lookup tests, kept ready so a system call does not compute it.
+  std::uint32_t grant_bit() const { return grant_bit_; }
   FaultPolicy fault_policy() const { return fault_policy_; }
   // How many times the kernel has stopped or restarted this thread after a fault.
   unsigned faults() const { return faults_; }
@@ -149,6 +152,7 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   kernel::WaitQueue joiners_;
   Instant slice_start_{};
   const DomainView* domain_ = nullptr;  // set for user threads only
+  std::uint32_t grant_bit_ = 0;  // set with user_slot_
   std::uint8_t user_slot_ = 0;  // user id + 1; 0 until the first create_user (keeps Thread all-zero)
   FaultPolicy fault_policy_ = FaultPolicy::stop;
   std::uint16_t faults_ = 0;

@@ -31,6 +31,9 @@ struct Context {
   // 124: a user thread's stack pointer when it entered its current system call. Its stack below
   // this holds the call's own (privileged) frames: no user buffer may lie there.
   std::uint32_t syscall_sp = 0;
+  // 128: a user thread's stack size less one basic exception frame (32 bytes): the highest offset
+  // from its stack base (psplim) at which the SVC fast path accepts the frame of a call.
+  std::uint32_t syscall_frame_span = 0;
 };
 
 // The lowest address of a user thread's stack that a system call may accept as a buffer.
@@ -68,11 +71,15 @@ void init_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry
 void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg,
                        const void* domain);
 
-// Whether the running code may use the kernel directly (privileged thread or a handler).
+// Whether the running code may use the kernel directly (privileged thread or a handler). One
+// register read: unprivileged thread code is exactly CONTROL.nPRIV=1 with SPSEL=1. Exception entry
+// clears SPSEL (a handler runs on the main stack, and reads it as 0 whatever thread it
+// interrupted), every Ward thread runs on the process stack, and the boot code before the first
+// thread runs privileged.
 [[gnu::always_inline]] inline bool privileged() {
-  std::uint32_t control, ipsr;
-  asm volatile("mrs %0, control\n mrs %1, ipsr" : "=r"(control), "=r"(ipsr));
-  return (control & 1u) == 0 || ipsr != 0;
+  std::uint32_t control;
+  asm volatile("mrs %0, control" : "=r"(control));
+  return (control & 3u) != 3u;
 }
 
 // A system call from user mode: the call number and up to four argument words; returns r0:r1.
@@ -84,6 +91,40 @@ void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*
   register std::uint32_t r3 asm("r3") = a3;
   register std::uint32_t r12 asm("r12") = id;
   asm volatile("svc #0" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r12) : : "lr", "memory", "cc");
+  return (std::uint64_t{r1} << 32) | r0;
+}
+
+// The same for a call that declares only its first `Words` argument words (w[0..Words-1]): the
+// other argument registers go as they are, since the kernel reads only the declared words.
+template <std::size_t Words>
+[[gnu::always_inline]] inline std::uint64_t syscall(std::uint32_t id, const std::uintptr_t* w) {
+  static_assert(Words <= 4);
+  register std::uint32_t r0 asm("r0");
+  register std::uint32_t r1 asm("r1");
+  register std::uint32_t r2 asm("r2");
+  register std::uint32_t r3 asm("r3");
+  register std::uint32_t r12 asm("r12") = id;
+  if constexpr (Words == 0) {
+    asm volatile("svc #0" : "=r"(r0), "=r"(r1), "+r"(r12) : : "r2", "r3", "lr", "memory", "cc");
+  } else if constexpr (Words == 1) {
+    r0 = w[0];
+    asm volatile("svc #0" : "+r"(r0), "=r"(r1), "+r"(r12) : : "r2", "r3", "lr", "memory", "cc");
+  } else if constexpr (Words == 2) {
+    r0 = w[0];
+    r1 = w[1];
+    asm volatile("svc #0" : "+r"(r0), "+r"(r1), "+r"(r12) : : "r2", "r3", "lr", "memory", "cc");
+  } else if constexpr (Words == 3) {
+    r0 = w[0];
+    r1 = w[1];
+    r2 = w[2];
+    asm volatile("svc #0" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r12) : : "r3", "lr", "memory", "cc");
+  } else {
+    r0 = w[0];
+    r1 = w[1];
+    r2 = w[2];
+    r3 = w[3];
+    asm volatile("svc #0" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r12) : : "lr", "memory", "cc");
+  }
   return (std::uint64_t{r1} << 32) | r0;
 }
 [[noreturn]] void start_scheduler();

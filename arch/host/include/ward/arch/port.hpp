@@ -34,6 +34,12 @@ bool privileged();
 // The host has no privileged frames on user stacks: the whole stack is the thread's.
 inline std::uintptr_t user_stack_floor(const Context&) { return 0; }
 std::uint64_t syscall(std::uint32_t id, std::uintptr_t a0, std::uintptr_t a1, std::uintptr_t a2, std::uintptr_t a3);
+// The same for a call that declares only its first `Words` words (the target leaves the other
+// registers as they are; here w holds all four).
+template <std::size_t Words>
+std::uint64_t syscall(std::uint32_t id, const std::uintptr_t* w) {
+  return syscall(id, w[0], w[1], w[2], w[3]);
+}
 // A verified entry refused an argument: contain the calling thread (does not return to it).
 [[noreturn]] void syscall_rejected(std::uint32_t call, std::uint32_t argument, std::uint32_t kind,
                                    std::uint32_t detail);
