@@ -453,7 +453,7 @@ psa_status_t Store::get(ClientId owner, psa_storage_uid_t uid, std::size_t offse
   if (offset > e->size) return PSA_ERROR_INVALID_ARGUMENT;
   if (auto s = load(*e); s != PSA_SUCCESS) return s;
   const std::size_t n = std::min<std::size_t>(out.size(), e->size - offset);
-  std::memcpy(out.data(), payload_area().data() + offset, n);
+  std::copy_n(payload_area().begin() + static_cast<std::ptrdiff_t>(offset), n, out.begin());  // out may be empty (null)
   *length = n;
   return PSA_SUCCESS;
 }
