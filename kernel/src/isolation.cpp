@@ -146,7 +146,7 @@ Status Isolation::create_user(Thread& t, std::span<std::byte> stack, Thread::Ent
     if (t.state_ != ThreadState::inactive && t.state_ != ThreadState::dead) {
       return fail(Error::invalid_state);  // before anything changes: a live thread stays as it is
     }
-    if (t.user_slot_ == 0) {
+    if (t.grant_bit_ == 0) {
       unsigned id = 0;
       while (id < config::max_user_threads && (used_user_ids & (1u << id)) != 0) {
         ++id;
@@ -155,7 +155,6 @@ Status Isolation::create_user(Thread& t, std::span<std::byte> stack, Thread::Ent
         return fail(Error::overflow);
       }
       used_user_ids |= 1u << id;
-      t.user_slot_ = static_cast<std::uint8_t>(id + 1);
       t.grant_bit_ = 1u << id;
     }
     t.fault_policy_ = policy;

@@ -7,6 +7,7 @@
 // A thread runs until its entry function returns or it is aborted; join() waits for that. Higher
 // Priority values are more urgent. Level 0 belongs to the idle thread.
 #pragma once
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -111,7 +112,8 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   bool is_user() const { return domain_ != nullptr; }
   const DomainView* domain() const { return domain_; }
   // A user thread's identity for object grants (0 .. CONFIG_WARD_MAX_USER_THREADS-1).
-  unsigned user_id() const { return user_slot_ - 1u; }
+  // (32 for a thread that never had one.)
+  unsigned user_id() const { return static_cast<unsigned>(std::countr_zero(grant_bit_)); }
   // Its bit in an object's grants (1 << user id), or 0 for a thread that never had a user id: what
   // every handle lookup tests, kept ready so a system call does not compute it.
   std::uint32_t grant_bit() const { return grant_bit_; }
@@ -141,21 +143,21 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   Priority base_priority_{0};
   Priority priority_{0};  // base or inherited, whichever is higher
   ThreadState state_ = ThreadState::inactive;
+  FaultPolicy fault_policy_ = FaultPolicy::stop;
 
   // Set while blocked: where the thread waits, and the outcome its waker leaves for it.
   kernel::WaitQueue* wait_queue_ = nullptr;
   Mutex* blocked_on_mutex_ = nullptr;
   Error wait_error_{};
   bool wait_ok_ = false;
+  std::uint16_t faults_ = 0;
   void* wait_data_ = nullptr;         // object-specific: a queue item, event-flag request
   Mutex* held_mutexes_ = nullptr;     // singly linked through Mutex::next_held_
   kernel::WaitQueue joiners_;
   Instant slice_start_{};
   const DomainView* domain_ = nullptr;  // set for user threads only
-  std::uint32_t grant_bit_ = 0;  // set with user_slot_
-  std::uint8_t user_slot_ = 0;  // user id + 1; 0 until the first create_user (keeps Thread all-zero)
-  FaultPolicy fault_policy_ = FaultPolicy::stop;
-  std::uint16_t faults_ = 0;
+  // 1 << user id, assigned by the first create_user; 0 until then (keeps Thread all-zero).
+  std::uint32_t grant_bit_ = 0;
 };
 
 namespace this_thread {
