@@ -111,6 +111,9 @@ WARD_TEST(Gateway, EmptyVectorsNeedNoMemory) {
   psa_invec in{at<const void>(kSecureRam), 0};
   psa_outvec out{at<void>(kSecureRam), 0};
   WARD_EXPECT_EQ(call_veneer(&in, 1, &out, 1), kNotSupported);
+  psa_invec null_in{nullptr, 0};  // how a PSA client passes "no additional data"
+  psa_outvec null_out{nullptr, 0};
+  WARD_EXPECT_EQ(call_veneer(&null_in, 1, &null_out, 1), kNotSupported);
 }
 
 WARD_TEST(Gateway, TheSecureSideStillServesAfterEveryAttack) {
