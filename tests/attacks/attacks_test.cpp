@@ -471,6 +471,154 @@ WARD_TEST(UserThreads, CallFromTheTopOfItsStack) {
   WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());
 }
 
+// ---- Exception entry with a hostile stack pointer or live FPU state ---------------------------
+// Regressions of the escapes of issue 12: each of these stopped the whole system on 7345a2f.
+
+std::uintptr_t user_stack_base() { return address(attacker.user_stack().data()); }
+
+// A system call made with the stack pointer at o.target: r0-r3 from o.words, r12 = o.call. The
+// result (r0) goes to shared().buffer[0].
+void call_with_stack_pointer(void* p) {
+  auto& o = *static_cast<Orders*>(p);
+  o.progress = 1;
+  std::uint32_t result;
+  asm volatile(
+      "mov r4, sp\n"
+      "ldm %[w], {r0-r3}\n"
+      "mov r12, %[call]\n"
+      "mov sp, %[sp]\n"
+      "svc #0\n"
+      "mov sp, r4\n"
+      "mov %[result], r0\n"
+      : [result] "=r"(result)
+      : [w] "r"(o.words), [call] "r"(o.call), [sp] "r"(o.target)
+      : "r0", "r1", "r2", "r3", "r4", "r12", "lr", "memory");
+  shared().buffer[0] = result;
+  o.progress = 2;
+}
+
+void call_with_stack_pointer_at(std::uintptr_t sp, std::uint32_t call, std::uint32_t w0 = 0, std::uint32_t w1 = 0) {
+  shared().orders = Orders{};
+  shared().orders.target = sp;
+  shared().orders.call = call;
+  shared().orders.words[0] = w0;
+  shared().orders.words[1] = w1;
+  shared().buffer[0] = 0xdead;
+  run_attacker(&call_with_stack_pointer);
+}
+
+constexpr char kHello[] = "a call from the bottom of a user stack\n";
+
+WARD_TEST(EntryEscapes, CallWithItsFrameInTheLowest32BytesOfItsStack) {
+  // Escape 3: the frame fits exactly at the bottom of the user stack, so the call itself has no
+  // room on that stack: the kernel must not run on it. The call works.
+  for (std::uintptr_t offset : {32u, 40u, 64u}) {
+    call_with_stack_pointer_at(user_stack_base() + offset, 4 /* console_write */, address(kHello), sizeof kHello - 1);
+    WARD_EXPECT_EQ(shared().orders.progress, 2u);
+    WARD_EXPECT_EQ(shared().buffer[0], 0u);
+    WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());
+  }
+}
+
+WARD_TEST(EntryEscapes, CallWhoseFrameCannotBeStacked) {
+  // Escape 4: the stacking of the SVC's own frame faults (below the stack's limit, in kernel RAM,
+  // in code): the thread is stopped, and the SVC it left pending must not run after it.
+  const std::uintptr_t placements[] = {user_stack_base() + 8, user_stack_base() + 16, user_stack_base() - 32,
+                                       (address(&kernel_secret) & ~std::uintptr_t{7}) + 64,
+                                       address(&ward_switch_state) + 64};
+  for (std::uintptr_t sp : placements) {
+    call_with_stack_pointer_at(sp, 0 /* yield */);
+    WARD_EXPECT_EQ(shared().orders.progress, 1u);
+    auto r = faults::wait(Timeout::none());
+    WARD_ASSERT_TRUE(r.has_value());
+    WARD_EXPECT_TRUE(r->thread == &attacker);
+    WARD_EXPECT_TRUE(r->kind == FaultKind::stack_overflow || r->kind == FaultKind::memory_access ||
+                     r->kind == FaultKind::secure_access);
+    WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());
+  }
+}
+
+// On the TrustZone build, secure RAM and code; on the secure-only build, the kernel's own.
+constexpr std::uintptr_t kSecureRamAddress = 0x38001000;
+constexpr std::uintptr_t kSecureCodeAddress = 0x10000020;
+
+WARD_TEST(EntryEscapes, CallWithTheStackPointerInSecureMemory) {
+  // Escapes 2 and 5: the frame cannot be stacked there. The secure image must not read it (it
+  // used to hand the "stacked PC" it read from secure memory to the non-secure kernel), and the
+  // non-secure kernel must not read it either.
+  for (std::uintptr_t sp : {kSecureRamAddress, kSecureCodeAddress}) {
+    call_with_stack_pointer_at(sp, 0 /* yield */);
+    WARD_EXPECT_EQ(shared().orders.progress, 1u);
+    auto r = faults::wait(Timeout::none());
+    WARD_ASSERT_TRUE(r.has_value());
+    WARD_EXPECT_TRUE(r->thread == &attacker);
+    WARD_EXPECT_EQ(r->pc, 0u);  // nothing was read from where the frame should have been
+    WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());
+  }
+}
+
+WARD_TEST(EntryEscapes, InterruptWithTheStackPointerInSecureMemory) {
+  // Escape 5: the same with an interrupt instead of a call (the timer fires while it spins).
+  static Timer tick{[](Timer&, void*) {}, nullptr};
+  WARD_ASSERT_TRUE(tick.start(Duration::ms(1), Duration::ms(1)));
+  for (std::uintptr_t sp : {kSecureRamAddress, kSecureCodeAddress, user_stack_base() + 8}) {
+    shared().orders = Orders{};
+    shared().orders.target = sp;
+    run_attacker([](void* p) {
+      auto& o = *static_cast<Orders*>(p);
+      o.progress = 1;
+      asm volatile(
+          "mov sp, %0\n"
+          "1: b 1b\n" ::"r"(o.target)
+          : "memory");
+    });
+    WARD_EXPECT_EQ(shared().orders.progress, 1u);
+    auto r = faults::wait(Timeout::none());
+    WARD_ASSERT_TRUE(r.has_value());
+    WARD_EXPECT_TRUE(r->thread == &attacker);
+    WARD_EXPECT_EQ(r->pc, 0u);
+    WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());
+  }
+  tick.stop();
+}
+
+// The witness's verdict, in its own domain.
+volatile std::uint32_t& witness_result() { return *static_cast<volatile std::uint32_t*>(static_cast<void*>(other_domain_memory.bytes)); }
+
+WARD_TEST(EntryEscapes, FaultWithLiveFpuStateLeavesNothingBehind) {
+  // Escape 6: the thread faults with live FPU state whose lazy save is still pending, into the
+  // dead thread's stack. Whoever uses the FPU next (a user thread of another domain, the
+  // supervisor) must not be hit by it.
+  shared().orders = Orders{};
+  shared().orders.target = address(&kernel_secret);
+  run_attacker([](void* p) {
+    auto& o = *static_cast<Orders*>(p);
+    o.progress = 1;
+    asm volatile("vmov s0, %0\n vmov s15, %0" ::"r"(0x40490fdbu) : "s0", "s15");  // live FPU state
+    o.words[0] = *reinterpret_cast<volatile std::uint32_t*>(o.target);             // MemManage
+    o.progress = 2;
+  });
+  WARD_EXPECT_EQ(shared().orders.progress, 1u);
+  (void)expect_fault(FaultKind::memory_access);
+  // An innocent user thread of another domain uses the FPU.
+  witness_result() = 0;
+  WARD_ASSERT_TRUE(other.create_user(other_stack.span(), [](void*) {
+    volatile float x = 1.5f;
+    for (int i = 0; i < 8; ++i) {
+      x = x * 2.0f;
+    }
+    witness_result() = x == 384.0f ? 1 : 2;
+  }, nullptr, Priority{20}, "witness", other_domain));
+  WARD_ASSERT_TRUE(other.start());
+  WARD_ASSERT_TRUE(other.join(Timeout::after(Duration::s(2))));
+  WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());
+  // And the supervisor itself.
+  volatile float y = 3.0f;
+  y = y * 0.5f;
+  WARD_EXPECT_TRUE(y == 1.5f);
+  WARD_EXPECT_EQ(witness_result(), 1u);
+}
+
 // ---- The generated matrix: every call x every checked argument x every attack class -----------
 
 template <class T>

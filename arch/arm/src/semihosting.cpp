@@ -26,6 +26,19 @@ void exit(int status) {
   }
 }
 
+std::string_view command_line(std::span<char> buffer) {
+  if (buffer.size() < 2) {
+    return {};
+  }
+  // SYS_GET_CMDLINE: {buffer, size} in, the length written back into the block's second word.
+  std::uint32_t block[2] = {static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(buffer.data())),
+                            static_cast<std::uint32_t>(buffer.size() - 1)};
+  if (call(Op::get_cmdline, block) != 0 || block[1] >= buffer.size()) {
+    return {};
+  }
+  return {buffer.data(), block[1]};
+}
+
 std::uint64_t elapsed() {
   std::uint32_t ticks[2] = {0, 0};
   if (call(Op::elapsed, ticks) != 0) {

@@ -23,6 +23,8 @@ void exit(int status) {
 
 std::string_view name() { return "host"; }
 
+std::string_view command_line() { return {}; }
+
 std::uint32_t entropy32() {
   std::uint32_t value = 0;
   if (getrandom(&value, sizeof value, 0) != sizeof value) {

@@ -37,6 +37,14 @@ void exit(int status) {
 
 std::string_view name() { return "mps2-an505"; }
 
+std::string_view command_line() {
+  if constexpr (config::semihosting) {
+    static char buffer[128];
+    return arm::semihost::command_line(buffer);
+  }
+  return {};
+}
+
 // QEMU models no TRNG. The only unpredictable input an emulated AN505 has is the host's clock,
 // read through semihosting (nanoseconds since an arbitrary point): it differs on every boot but
 // an attacker who can observe the host could estimate it. Good enough for a canary under

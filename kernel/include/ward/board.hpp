@@ -22,6 +22,10 @@ void report_write(std::string_view text);
 // Board name for diagnostics.
 std::string_view name();
 
+// The arguments the board was started with (semihosting's command line on QEMU; empty where
+// there is none). The test framework reads its filter from it.
+std::string_view command_line();
+
 // Unpredictable bits for boot-time secrets that need no cryptographic strength of their own
 // (the stack canary). Each board documents its source; see docs/.
 std::uint32_t entropy32();

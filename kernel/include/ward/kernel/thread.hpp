@@ -102,6 +102,9 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   // Bytes of stack never touched so far (the high-water mark, from the fill pattern).
   std::size_t stack_unused() const;
   std::span<std::byte> stack() const { return stack_; }
+  // The part of the stack the thread's own code runs on: all of it for a privileged thread; for a
+  // user thread, what the port leaves after reserving the thread's kernel stack.
+  std::span<std::byte> user_stack() const { return stack_; }
 
   arch::Context& context() { return *this; }
 

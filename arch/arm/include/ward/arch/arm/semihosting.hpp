@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 namespace ward::arm::semihost {
@@ -18,6 +19,7 @@ enum class Op : std::uint32_t {
   time = 0x11,
   exit = 0x18,
   exit_extended = 0x20,
+  get_cmdline = 0x15,
   elapsed = 0x30,
 };
 
@@ -34,6 +36,10 @@ void write(std::string_view text);
 
 // Ends the emulator with `status` as its exit status.
 [[noreturn]] void exit(int status);
+
+// The command line QEMU was given (-semihosting-config ...,arg=...), copied into `buffer`;
+// empty on failure.
+std::string_view command_line(std::span<char> buffer);
 
 // Host time elapsed since an arbitrary point, in the host's ticks (ns on QEMU).
 std::uint64_t elapsed();
