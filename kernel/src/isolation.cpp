@@ -115,17 +115,11 @@ Status ObjectTable::revoke(const void* object, unsigned user_id) {
 }
 
 UserMemoryMap Caller::memory() const {
-  // Only the live part of the caller's stack: below its stack pointer at the call lie the call's
-  // own frames (return addresses included), which a buffer must never alias.
-  const auto stack = thread.stack();
-  auto base = address_of(stack.data());
-  const auto top = base + stack.size();
-  const auto floor = arch::user_stack_floor(const_cast<Thread&>(thread).context());
-  if (floor > base && floor <= top) {
-    base = floor;
-  }
+  // The caller's own stack (never its kernel stack, where the call itself runs), its domain, and
+  // for reading, the image.
+  const auto stack = thread.user_stack();
   const auto image = arch::user_readable_image();
-  return UserMemoryMap{base, top - base, *thread.domain(), image.base, image.size};
+  return UserMemoryMap{address_of(stack.data()), stack.size(), *thread.domain(), image.base, image.size};
 }
 
 void reject(std::uint32_t call, std::uint32_t argument, Violation v) {
@@ -137,8 +131,10 @@ Status Isolation::create_user(Thread& t, std::span<std::byte> stack, Thread::Ent
   if constexpr (!config::userspace) {
     return fail(Error::invalid_state);
   }
-  // The stack is an MPU region of its own: 32-byte granularity.
-  if (address_of(stack.data()) % 32 != 0 || stack.size() % 32 != 0) {
+  // The stack is an MPU region of its own: 32-byte granularity. It holds the thread's kernel stack
+  // (CONFIG_WARD_SYSCALL_STACK_SIZE) and at least 256 bytes of its own (UserThreadStack<N>).
+  constexpr auto kKernelStack = static_cast<std::size_t>(config::syscall_stack_size);
+  if (address_of(stack.data()) % 32 != 0 || stack.size() % 32 != 0 || stack.size() < kKernelStack + 256) {
     return fail(Error::invalid_argument);
   }
   {

@@ -54,7 +54,7 @@ std::uint64_t per_op_x10(std::uint32_t elapsed_ticks) {
          (std::uint64_t{calibration_ticks} * kIterations);
 }
 
-ThreadStack<1024> stack_a, stack_b;
+UserThreadStack<1024> stack_a, stack_b;  // user and privileged workers alike
 Thread thread_a, thread_b;
 std::uint32_t measured_ticks = 0;
 
@@ -246,7 +246,7 @@ std::uint64_t run(Thread::Entry a, void* arg_a, int prio_a, Thread::Entry b, voi
   const auto prio = [](int delta) {
     return Priority{static_cast<std::uint8_t>(this_thread::current().priority().level + delta)};
   };
-  const auto create = [&](Thread& t, ThreadStack<1024>& stack, Thread::Entry e, void* arg, int p, const char* n) {
+  const auto create = [&](Thread& t, UserThreadStack<1024>& stack, Thread::Entry e, void* arg, int p, const char* n) {
     if (user) {
       return t.create_user(stack.span(), e, arg, prio(p), n, bench_domain).has_value() && t.start().has_value();
     }

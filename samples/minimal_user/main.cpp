@@ -5,7 +5,7 @@
 #include "ward/kernel.hpp"
 
 namespace {
-ward::ThreadStack<512> app_stack;
+ward::UserThreadStack<512> app_stack;
 ward::Thread app;
 ward::PartitionMemory<32> app_memory;  // a domain needs no partition, but a real application has one
 constexpr ward::Domain<1> app_domain{ward::Partition::of(app_memory, ward::Access::read_write)};

@@ -98,7 +98,7 @@ struct UserResult {
 PartitionMemory<32> user_memory;
 UserResult& user_result() { return *static_cast<UserResult*>(static_cast<void*>(user_memory.bytes)); }
 constexpr Domain<1> user_domain{Partition::of(user_memory, Access::read_write)};
-ThreadStack<1024> user_stack;
+UserThreadStack<1024> user_stack;
 Thread user;
 
 void user_round_trip(void*) {

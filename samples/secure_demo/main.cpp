@@ -44,7 +44,7 @@ struct SignerMemory {
 PartitionMemory<((sizeof(SignerMemory) + 31) / 32) * 32> signer_memory;
 SignerMemory& mem() { return *static_cast<SignerMemory*>(static_cast<void*>(signer_memory.bytes)); }
 constexpr Domain<1> signer_domain{Partition::of(signer_memory, Access::read_write)};
-ThreadStack<2048> signer_stack;
+UserThreadStack<2048> signer_stack;
 Thread signer;
 
 void say(const char* text) { (void)sys::print(text); }

@@ -94,8 +94,10 @@ psa_status_t call(const ward_spe_request* ns_request) {
   // 2. The vector arrays.
   std::array<psa_invec, PSA_MAX_IOVEC> in_vec{};
   std::array<psa_outvec, PSA_MAX_IOVEC> out_vec{};
-  const auto* ns_in = checked(req.in_vec, req.in_len * sizeof(psa_invec), CMSE_MPU_READ, unpriv);
-  auto* ns_out = checked(req.out_vec, req.out_len * sizeof(psa_outvec), CMSE_MPU_READWRITE, unpriv);
+  // The vector arrays are the non-secure kernel's own copies (on the calling thread's kernel stack,
+  // which only privileged code may touch); the vectors they list are the thread's memory.
+  const auto* ns_in = checked(req.in_vec, req.in_len * sizeof(psa_invec), CMSE_MPU_READ, false);
+  auto* ns_out = checked(req.out_vec, req.out_len * sizeof(psa_outvec), CMSE_MPU_READWRITE, false);
   if ((req.in_len != 0 && ns_in == nullptr) || (req.out_len != 0 && ns_out == nullptr)) {
     return PSA_ERROR_INVALID_ARGUMENT;
   }

@@ -2,6 +2,8 @@
 // splits the machine (trustzone.cpp), starts the secure services, and hands over to the
 // non-secure Ward kernel for good. From then on it runs only when the non-secure side calls a
 // veneer (gateway.cpp) or a fault is routed to it.
+#include <arm_cmse.h>
+
 #include <cstddef>
 #include <cstdint>
 
@@ -79,7 +81,11 @@ constexpr std::uint32_t kSfsrValidBits = 0xff;
 // thread that touched secure memory (SecureFault) or a bad bus address (BusFault, which stays
 // Secure) is the non-secure kernel's business: the secure side records what happened, clears it,
 // and pends the non-secure MemManage exception, whose handler contains the thread and fetches the
-// details with ward_spe_last_fault(). The frame is on the non-secure stack and is not touched.
+// details with ward_spe_last_fault().
+// The non-secure frame is read (its PC, for the report) only after the TT instruction has shown it
+// to be non-secure memory the faulting thread itself may read: its stack pointer is the thread's to
+// aim anywhere -- at secure RAM, say, when the fault IS the failed stacking of that frame -- and a
+// read with the secure side's rights would hand a secure word to the non-secure kernel.
 extern "C" void ward_secure_fault(std::uint32_t exc_return, std::uint32_t* secure_frame) {
   const bool from_secure = (exc_return & (1u << 6)) != 0;  // EXC_RETURN.S: frame on a secure stack
   const std::uint32_t ipsr = [] {
@@ -102,9 +108,14 @@ extern "C" void ward_secure_fault(std::uint32_t exc_return, std::uint32_t* secur
   } else {
     asm volatile("mrs %0, msp_ns" : "=r"(ns_sp));
   }
-  const std::uint32_t stacked_xpsr = reinterpret_cast<const volatile std::uint32_t*>(ns_sp)[7];
-  const std::uint32_t stacked_pc = reinterpret_cast<const volatile std::uint32_t*>(ns_sp)[6];
-  const bool ns_thread_mode = ns_thread && (stacked_xpsr & 0x1ff) == 0;
+  const bool unprivileged = ns_thread && (control_ns & 1u) != 0;
+  const std::size_t frame_size = (exc_return & (1u << 4)) != 0 ? 32 : 104;  // EXC_RETURN.FType
+  const auto* frame = static_cast<const volatile std::uint32_t*>(cmse_check_address_range(
+      reinterpret_cast<void*>(ns_sp), frame_size,
+      CMSE_NONSECURE | CMSE_MPU_READ | (unprivileged ? CMSE_MPU_UNPRIV : 0)));
+  // Without a readable frame, EXC_RETURN.Mode alone says whether a thread was running.
+  const bool ns_thread_mode = ns_thread && (frame == nullptr || (frame[7] & 0x1ff) == 0);
+  const std::uint32_t stacked_pc = frame != nullptr ? frame[6] : 0;
   constexpr std::uint32_t kSecureFault = 7, kBusFault = 5;
   if ((ipsr != kSecureFault && ipsr != kBusFault) || !ns_thread_mode) {
     // A non-secure handler (the kernel itself) faulted, or the non-secure side escalated to a

@@ -46,9 +46,9 @@ constexpr Domain<2> attacker_domain{Partition::of(shared_memory, Access::read_wr
                                     Partition::of(high_memory, Access::read_write)};
 constexpr Domain<1> other_domain{Partition::of(other_domain_memory, Access::read_write)};
 
-ThreadStack<1024> attacker_stack;
+UserThreadStack<1024> attacker_stack;
 Thread attacker;
-ThreadStack<512> other_stack;
+UserThreadStack<512> other_stack;
 Thread other;  // a user thread of the other domain: the owner of grants the attacker lacks
 
 // Kernel objects: granted to the attacker, granted only to `other`, and withdrawn.
@@ -344,6 +344,14 @@ WARD_TEST(UserThreads, UseTheirGrantedObjects) {
   WARD_EXPECT_EQ(shared().orders.progress, 7u);
   WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());
   WARD_EXPECT_EQ(events.get(), 0x1u);
+  // Its calls ran on its kernel stack (the low end of its stack), which must keep room for one
+  // exception frame with FPU state (104 bytes) on top of the deepest call.
+  const auto kernel = static_cast<std::size_t>(attacker.user_stack().data() - attacker.stack().data());
+  const std::size_t used = kernel - attacker.stack_unused();
+  print("kernel stack: ", static_cast<unsigned>(used), " of ", static_cast<unsigned>(kernel), " bytes used\n");
+  WARD_EXPECT_EQ(kernel, static_cast<std::size_t>(config::syscall_stack_size));
+  WARD_EXPECT_GT(used, 0u);
+  WARD_EXPECT_LE(used + 104, kernel);
 }
 
 WARD_TEST(UserThreads, RestartPolicyStartsTheThreadAgain) {
@@ -538,15 +546,51 @@ WARD_TEST(EntryEscapes, CallWhoseFrameCannotBeStacked) {
   }
 }
 
+WARD_TEST(EntryEscapes, CallWithAStackPointerThatIsNotEightByteAligned) {
+  // Compiled code makes calls with SP 4 mod 8 (a leaf function that pushed an odd number of
+  // registers): the core realigns the frame, and the caller must get its exact stack pointer back.
+  shared().orders = Orders{};
+  run_attacker([](void* p) {
+    auto& o = *static_cast<Orders*>(p);
+    std::uint32_t before;
+    std::uint32_t after;
+    std::uint32_t result;
+    asm volatile(
+        "mov r4, sp\n"
+        "sub sp, sp, #4\n"
+        "mov %[before], sp\n"
+        "movs r12, #0\n"  // yield
+        "svc #0\n"
+        "mov %[after], sp\n"
+        "mov sp, r4\n"
+        "mov %[result], r0\n"
+        : [before] "=&r"(before), [after] "=&r"(after), [result] "=&r"(result)
+        :
+        : "r0", "r1", "r2", "r3", "r4", "r12", "lr", "memory");
+    o.words[0] = before;
+    o.words[1] = after;
+    o.words[2] = result;
+    o.progress = 1;
+  });
+  WARD_EXPECT_EQ(shared().orders.progress, 1u);
+  WARD_EXPECT_EQ(shared().orders.words[0] % 8, 4u);
+  WARD_EXPECT_EQ(shared().orders.words[1], shared().orders.words[0]);
+  WARD_EXPECT_EQ(shared().orders.words[2], 0u);
+  WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());
+}
+
 // On the TrustZone build, secure RAM and code; on the secure-only build, the kernel's own.
 constexpr std::uintptr_t kSecureRamAddress = 0x38001000;
 constexpr std::uintptr_t kSecureCodeAddress = 0x10000020;
+// On the TrustZone build (7345a2f's layout), a frame here would have its PC word on the secure
+// image's stack canary: a secure side that reads the "frame" hands the canary over as the PC.
+constexpr std::uintptr_t kSecureCanaryFrame = 0x38004000 - 24 + 32;
 
 WARD_TEST(EntryEscapes, CallWithTheStackPointerInSecureMemory) {
   // Escapes 2 and 5: the frame cannot be stacked there. The secure image must not read it (it
   // used to hand the "stacked PC" it read from secure memory to the non-secure kernel), and the
   // non-secure kernel must not read it either.
-  for (std::uintptr_t sp : {kSecureRamAddress, kSecureCodeAddress}) {
+  for (std::uintptr_t sp : {kSecureRamAddress, kSecureCodeAddress, kSecureCanaryFrame}) {
     call_with_stack_pointer_at(sp, 0 /* yield */);
     WARD_EXPECT_EQ(shared().orders.progress, 1u);
     auto r = faults::wait(Timeout::none());

@@ -132,7 +132,7 @@ struct Orders {
 PartitionMemory<96> user_memory;
 Orders& orders() { return *static_cast<Orders*>(static_cast<void*>(user_memory.bytes)); }
 constexpr Domain<1> user_domain{Partition::of(user_memory, Access::read_write)};
-ThreadStack<1024> user_stack;
+UserThreadStack<1024> user_stack;
 Thread user;
 
 void run_user(Thread::Entry entry) {

@@ -11,6 +11,7 @@
 
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
+#include "ward/print.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -190,7 +191,7 @@ struct UserOrders {
 PartitionMemory<160> user_memory;
 UserOrders& orders() { return *static_cast<UserOrders*>(static_cast<void*>(user_memory.bytes)); }
 constexpr Domain<1> user_domain{Partition::of(user_memory, Access::read_write)};
-ThreadStack<2048> user_stack;
+UserThreadStack<2048> user_stack;
 Thread user;
 
 void user_main(void*) {
@@ -228,6 +229,14 @@ WARD_TEST(Crypto, AnotherCallersKeysAreOutOfReach) {
   WARD_EXPECT_NE(orders().sign_volatile, PSA_SUCCESS);
   WARD_EXPECT_NE(orders().sign_persistent, PSA_SUCCESS);
   WARD_EXPECT_NE(orders().destroy_persistent, PSA_SUCCESS);
+  // Its PSA calls ran on its kernel stack (the low end of its stack): room must remain for one
+  // exception frame with FPU state (104 bytes) on top of the deepest.
+  const auto kernel = static_cast<std::size_t>(user.user_stack().data() - user.stack().data());
+  const std::size_t used = kernel - user.stack_unused();
+  ward::print("kernel stack of a thread making PSA calls: ", static_cast<unsigned>(used), " of ",
+              static_cast<unsigned>(kernel), " bytes used\n");
+  WARD_EXPECT_GT(used, 0u);
+  WARD_EXPECT_LE(used + 104, kernel);
   // The owner's keys are untouched.
   std::array<std::uint8_t, 32> hash{};
   std::array<std::uint8_t, 64> sig{};

@@ -90,7 +90,7 @@ struct UserOrders {
 };
 UserOrders& orders() { return *static_cast<UserOrders*>(static_cast<void*>(user_memory.bytes)); }
 constexpr Domain<1> user_domain{Partition::of(user_memory, Access::read_write)};
-ThreadStack<1536> user_stack;
+UserThreadStack<1536> user_stack;
 Thread user;
 
 void user_main(void*) {

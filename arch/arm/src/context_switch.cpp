@@ -27,8 +27,8 @@ namespace ward::arch {
 static_assert(offsetof(Context, sp) == 36 && offsetof(Context, psplim) == 40);
 static_assert(offsetof(Context, mpu_rbar) == 44 && offsetof(Context, mpu_rlar) == 48);
 static_assert(offsetof(Context, control) == 52 && offsetof(Context, domain) == 56);
-static_assert(offsetof(Context, s16_s31) == 60 && offsetof(Context, syscall_sp) == 124);
-static_assert(offsetof(Context, syscall_frame_span) == 128);
+static_assert(offsetof(Context, s16_s31) == 60 && offsetof(Context, user_base) == 124);
+static_assert(offsetof(Context, syscall_frame_span) == 128 && offsetof(Context, kernel_frame) == 132);
 static_assert(offsetof(WardSwitchState, domain) == 8 && offsetof(WardSwitchState, fpu_dirty) == 12);
 
 namespace {
@@ -92,28 +92,48 @@ void init_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry
 
 void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg,
                        const void* domain) {
-  auto* hw = initial_frame(ctx, stack, size, entry, arg);
-  hw->lr = reinterpret_cast<std::uintptr_t>(&ward_user_thread_return);
+  // [stack, stack + K): the thread's kernel stack, where its system calls run (privileged only: no
+  // MPU region covers it for the thread); [stack + K, stack + size): the thread's own, region 1.
+  constexpr std::size_t kKernel = static_cast<std::size_t>(config::syscall_stack_size);
   const auto base = reinterpret_cast<std::uintptr_t>(stack);
-  ctx.psplim = base;  // always: a user thread's limit is part of its confinement
+  const auto user_base = base + kKernel;
+  auto* hw = initial_frame(ctx, stack + kKernel, size - kKernel, entry, arg);
+  hw->lr = reinterpret_cast<std::uintptr_t>(&ward_user_thread_return);
+  // The hardware limit guards the kernel stack (the thread's own code cannot reach the kernel stack
+  // anyway: an overflow of its own stack is an MPU fault, reported as a stack overflow).
+  ctx.psplim = base;
   ctx.control = kControlUser;
   ctx.domain = domain;
-  ctx.mpu_rbar = mpu::rbar(base, mpu::kApReadWriteAny, true);
+  ctx.mpu_rbar = mpu::rbar(user_base, mpu::kApReadWriteAny, true);
   ctx.mpu_rlar = mpu::rlar(base + size, mpu::kAttrNormal);
-  ctx.syscall_frame_span = size - 32;  // size >= 256 (Thread::prepare)
+  ctx.user_base = user_base;
+  ctx.syscall_frame_span = size - kKernel - 32;  // its own stack is >= 256 bytes (Isolation::create_user)
+  ctx.kernel_frame = user_base - 32;
 }
 
 void forget_running_thread() {
   ward_switch_state.current = nullptr;
+  // Called from a handler that interrupted the thread: a lazy save of its FPU registers may still
+  // be due, into its frame. The thread will never be resumed (its stack may be reused at once), so
+  // the save is cancelled rather than left for whoever next touches the FPU.
+  arm::scb::FPCCR::write(arm::scb::FPCCR::read() & ~arm::scb::kFpccrLspact);
   if constexpr (kMpu) {
     arm::Reg32<0xE000EDA0>::write(0);  // MPU_RLAR of region 1 (RNR is 1): disabled
   }
 }
 
 void start_scheduler() {
-  // PendSV and SysTick at the lowest priority; no current thread yet, so the first PendSV only
-  // restores ward_switch_state.next.
-  arm::Reg32<0xE000ED20>::write((kLowestPriority << 16) | (kLowestPriority << 24));  // SHPR3
+  // Every exception's priority, explicitly (reset leaves them all at 0, the highest):
+  //   - the faults above everything else the kernel handles, and above SVCall: when the stacking
+  //     of an SVC's frame faults, the fault is taken first and contains the thread, and the SVC it
+  //     leaves pending is then cancelled (see ward_fault_entry), never run for a thread that is gone;
+  //   - SVCall at the kernel's mask level: below the zero-latency interrupts, which it must not
+  //     delay (user code, the only caller of svc, never runs with the mask raised);
+  //   - PendSV and SysTick at the lowest; no current thread yet, so the first PendSV only restores
+  //     ward_switch_state.next.
+  arm::scb::SHPR1::write(kFaultPriority | (kFaultPriority << 8) | (kFaultPriority << 16));
+  arm::scb::SHPR2::write(kSvcPriority << 24);
+  arm::scb::SHPR3::write((kLowestPriority << 16) | (kLowestPriority << 24));
   request_switch();
   asm volatile(
       // The boot code's frames are no longer needed: give handlers the whole main stack.
@@ -156,6 +176,11 @@ extern "C" [[gnu::naked]] void ward_pendsv_handler() {
       "mrs r0, psp\n"
       "stmia r1, {r4-r11, lr}\n"
       "str r0, [r1, #36]\n"        // current->sp
+#if defined(CONFIG_WARD_USERSPACE)
+      // Its privilege: a user thread changes it itself on the way into and out of a system call.
+      "mrs r2, control\n"
+      "str r2, [r1, #52]\n"
+#endif
       "tst lr, #0x10\n"            // EXC_RETURN.FType == 0: the thread has FPU context
       "bne 1f\n"
       "add r2, r1, #60\n"

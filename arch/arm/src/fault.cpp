@@ -81,6 +81,30 @@ extern "C" [[noreturn, gnu::used]] void ward_fault_report(const ExceptionFrame* 
 // stopped or restarted with a report, and the handler returns; PendSV, pended by the scheduler,
 // runs next and switches to another thread, so the faulting frame is never unstacked.
 #if defined(CONFIG_WARD_USERSPACE)
+namespace {
+
+// Whether the exception frame at `frame` may be read: the core stacked it (no stacking error), on
+// the thread's own (non-secure) stack. A stack pointer the thread aimed elsewhere -- kernel RAM,
+// another thread's stack, secure RAM, a peripheral, code -- leaves no frame worth reading, and
+// reading "it" would read that memory with the handler's privilege. The CFSR alone does not say:
+// on the TrustZone build a stacking fault on secure memory is recorded in the secure side's SFSR.
+bool frame_readable(const ward::Thread& t, const ExceptionFrame* frame, std::uint32_t exc_return,
+                    std::uint32_t cfsr) {
+  if ((cfsr & ward::arm::scb::kCfsrStackingErrors) != 0) {
+    return false;
+  }
+  if (ward::config::trustzone_ns && (exc_return & (1u << 6)) != 0) {
+    return false;  // EXC_RETURN.S: the frame is on a secure stack
+  }
+  const std::uintptr_t size = (exc_return & 0x10u) != 0 ? 32 : 104;  // basic, or with FPU state
+  const auto stack = t.user_stack();
+  const auto base = reinterpret_cast<std::uintptr_t>(stack.data());
+  const auto f = reinterpret_cast<std::uintptr_t>(frame);
+  return f >= base && f - base <= stack.size() && size <= stack.size() - (f - base);
+}
+
+}  // namespace
+
 extern "C" [[gnu::used]] bool ward_fault_contain(const ExceptionFrame* frame, std::uint32_t exc_return,
                                                  std::uint32_t ipsr) {
   using namespace ward::arm;
@@ -96,8 +120,7 @@ extern "C" [[gnu::used]] bool ward_fault_contain(const ExceptionFrame* frame, st
   const std::uint32_t cfsr = scb::CFSR::read();
   ward::FaultReport r;
   r.cfsr = cfsr;
-  const bool stacked = (cfsr & scb::kCfsrStackingErrors) == 0;
-  r.pc = stacked ? frame->pc : 0;
+  r.pc = frame_readable(*t, frame, exc_return, cfsr) ? frame->pc : 0;
   switch (ipsr & 0x1ff) {
     case 4:  // MemManage
 #if defined(CONFIG_WARD_TRUSTZONE_NS)
@@ -119,6 +142,11 @@ extern "C" [[gnu::used]] bool ward_fault_contain(const ExceptionFrame* frame, st
       r.kind = (cfsr & 0x18u) != 0 ? ward::FaultKind::stack_overflow : ward::FaultKind::memory_access;
       r.address_valid = (cfsr & 0x80u) != 0;  // MMARVALID
       r.address = r.address_valid ? scb::MMFAR::read() : 0;
+      if (r.address_valid && r.address >= reinterpret_cast<std::uintptr_t>(t->stack().data()) &&
+          r.address < reinterpret_cast<std::uintptr_t>(t->user_stack().data())) {
+        // Its own stack ran into its kernel stack, which the MPU keeps from it.
+        r.kind = ward::FaultKind::stack_overflow;
+      }
       break;
     case 5:  // BusFault
       r.kind = ward::FaultKind::bus;
@@ -132,6 +160,10 @@ extern "C" [[gnu::used]] bool ward_fault_contain(const ExceptionFrame* frame, st
       return false;  // HardFault, NMI, SecureFault: not the thread's own doing alone
   }
   scb::CFSR::write(cfsr);  // write-one-to-clear: the next fault starts with a clean status
+  // The thread is gone for good. If the fault was the stacking of an SVC's frame, that SVC is still
+  // pending and would tail-chain into the SVC handler for a thread that no longer runs: cancel it.
+  // (The faults outrank SVCall, so it cannot have been taken first.)
+  scb::SHCSR::write(scb::SHCSR::read() & ~scb::kShcsrSvcallPended);
   ward::kernel::KernelLock lock;
   ward::kernel::Isolation::contain(*t, r);
   return true;
@@ -152,6 +184,14 @@ extern "C" [[gnu::naked]] void ward_fault_entry() {
 #if defined(CONFIG_WARD_USERSPACE)
       "tst lr, #8\n"             // thread mode?
       "beq 1f\n"
+      // The faulting thread is contained or the system stops: either way a lazy save of its FPU
+      // registers that is still due must never happen (it would write into a stack that is about
+      // to be reused, under that thread's MPU rights, whenever anyone next touches the FPU).
+      "movw r3, #0xEF34\n"       // FPCCR
+      "movt r3, #0xE000\n"
+      "ldr r12, [r3]\n"
+      "bic r12, r12, #1\n"       // LSPACT
+      "str r12, [r3]\n"
       "push {r0-r2, lr}\n"
       "bl ward_fault_contain\n"
       "cmp r0, #0\n"

@@ -25,10 +25,19 @@ using Mair0 = arm::Reg32<0xE000EDC0>;
 constexpr std::uint32_t kCtrlEnable = 1;
 constexpr std::uint32_t kCtrlPrivDefEna = 4;
 
+// Disabled first: a region whose base changed before its limit would, for a moment, span from the
+// new base to the old limit -- say from address 0 when a region is cleared, over the very code and
+// stack doing the update -- and two regions that overlap fault every access to the overlap.
 void set_region(std::uint32_t number, std::uint32_t rbar, std::uint32_t rlar) {
   Rnr::write(number);
+  Rlar::write(0);
   Rbar::write(rbar);
   Rlar::write(rlar);
+}
+
+[[maybe_unused]] void clear_region(std::uint32_t number) {
+  Rnr::write(number);
+  Rlar::write(0);
 }
 
 auto address(const void* p) { return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(p)); }
@@ -80,7 +89,7 @@ extern "C" [[gnu::used]] void ward_mpu_load_domain(const void* domain_view) {
                          p.is_device() ? mpu::kAttrDevice : mpu::kAttrNormal));
   }
   for (std::uint32_t stale = region; stale < mpu::kFirstDomainRegion + loaded_regions; ++stale) {
-    set_region(stale, 0, 0);
+    clear_region(stale);
   }
   loaded_regions = static_cast<std::uint32_t>(domain.count);
   Rnr::write(mpu::kRegionThread);

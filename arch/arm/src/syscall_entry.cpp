@@ -38,8 +38,6 @@ struct Frame {
   std::uint32_t r0, r1, r2, r3, r12, lr, pc, xpsr;
 };
 
-constexpr std::uint32_t kXpsrStackRealigned = 1u << 9;
-
 // Stops the calling user thread with a report about its system call.
 void reject(Thread& t, const Frame* frame, FaultKind kind, std::int32_t call, std::int32_t argument,
             std::uint32_t detail) {
@@ -54,7 +52,7 @@ void reject(Thread& t, const Frame* frame, FaultKind kind, std::int32_t call, st
 }
 
 bool frame_inside_stack(const Thread& t, const Frame* frame, std::uint32_t exc_return) {
-  const auto stack = t.stack();
+  const auto stack = t.user_stack();
   const auto base = reinterpret_cast<std::uintptr_t>(stack.data());
   const auto f = reinterpret_cast<std::uintptr_t>(frame);
   const std::uintptr_t frame_size = (exc_return & 0x10) != 0 ? 32 : 104;  // basic or with FPU state
@@ -83,6 +81,13 @@ extern "C" [[gnu::used]] void ward_svc_dispatch(Frame* frame, std::uint32_t exc_
   asm volatile("mrs %0, control" : "=r"(control));
   const bool from_user = (control & 1u) != 0;
   Thread* t = kernel::scheduler().current();
+  if (t == nullptr && (exc_return & 8u) != 0) {
+    // Thread mode, but no thread runs: the caller was stopped while this SVC was pending (the
+    // fault handler cancels such an SVC; this is the second line). Its frame must never be
+    // unstacked: the switch that is due replaces it.
+    arch::request_switch();
+    return;
+  }
   const bool user_thread = t != nullptr && t->is_user() && (exc_return & 8u) != 0 && (exc_return & 4u) != 0;
   if (!user_thread) {
     panic("SVC from privileged code");
@@ -94,7 +99,7 @@ extern "C" [[gnu::used]] void ward_svc_dispatch(Frame* frame, std::uint32_t exc_
       if (!from_user) {
         break;
       }
-      if (!arch::frame_inside_stack(*t, frame, exc_return) || (frame->xpsr & arch::kXpsrStackRealigned) != 0) {
+      if (!arch::frame_inside_stack(*t, frame, exc_return)) {
         arch::reject(*t, nullptr, FaultKind::bad_syscall, static_cast<std::int32_t>(frame->r12), -1, 0);
       } else {
         arch::reject(*t, frame, FaultKind::bad_syscall, static_cast<std::int32_t>(frame->r12), -1, 0);
@@ -135,17 +140,25 @@ extern "C" [[gnu::used]] void ward_svc_dispatch(Frame* frame, std::uint32_t exc_
 // attacker needs; none is repeated:
 //   - a user thread: CONTROL.nPRIV, and a frame on the process stack (EXC_RETURN.SPSEL; a handler
 //     that trapped would have stacked on the main stack, whatever thread it interrupted);
-//   - its frame wholly inside its own stack (basic or FPU frame): the call runs privileged on the
-//     stack below it, which must be memory no other thread can write. One unsigned compare
-//     covers both ends: below the base the offset wraps to a huge value;
-//   - no realigned frame (xPSR bit 9): the caller's stack pointer is then exactly the frame's end,
-//     the floor below which no user buffer may lie;
+//   (there always is a calling thread: when the stacking of an SVC's frame faults, the fault,
+//   which outranks SVCall, stops the thread and cancels the pending SVC; see ward_fault_contain);
+//   - its frame wholly inside its own stack (basic or FPU frame): the frame is where its arguments
+//     are read from. One unsigned compare covers both ends: below the base the offset wraps;
 //   - the instruction was svc #0 (other numbers from user code are reported as bad calls);
 //   - the call number, read from the frame (a tail-chained handler may have changed r12 itself).
-// The frame's r12 already holds the call number the trampoline needs; its lr slot gets the return
-// address (Thumb bit set, for the trampoline's final pop into pc).
-// Thread offsets: Context (at 0) psplim 40 (a user thread's stack base), control 52, syscall_sp
-// 124, syscall_frame_span 128 (its stack size less 32).
+// The call then runs on the thread's KERNEL stack, never on its own: the exception returns into
+// the trampoline through a frame built at the top of the kernel stack, so how much of its own
+// stack the thread left, and where it aimed its stack pointer, cannot matter to the kernel, and
+// nothing of the kernel's is left behind in memory the thread can read.
+// That frame carries: r0 the caller's frame (its arguments), r1 the caller's stack pointer before
+// the trap, r12 the call number, lr the return address, pc the trampoline.
+// A caller with live FPU state trapped with the 104-byte frame: the trampoline gets a 104-byte frame
+// too (72 bytes lower), so the exception return keeps the caller's FPU context active for the call
+// (a switch during the call saves it, the caller gets it back). Its lazy save is normally still
+// due, and the registers then simply stay live; if a handler that ran first already saved them into
+// the caller's frame, they are copied to the trampoline's frame, which the return loads them from.
+// Thread offsets (Context at 0): user_base 124, syscall_frame_span 128 (its own stack's size less
+// 32), kernel_frame 132.
 extern "C" [[gnu::naked]] void ward_svc_handler() {
   asm volatile(
       "mrs r1, control\n"
@@ -154,33 +167,33 @@ extern "C" [[gnu::naked]] void ward_svc_handler() {
       "beq 9f\n"                  // not a user thread's trap
       "mrs r0, psp\n"
       "ldr r3, =ward_switch_state\n"
-      "ldr r3, [r3]\n"            // the calling thread
-      "ldr r1, [r3, #40]\n"
-      "subs r1, r0, r1\n"         // the frame's offset in the stack
+      "ldr r3, [r3]\n"            // the calling thread (never null here: see the comment above)
+      "ldr r1, [r3, #124]\n"
+      "subs r1, r0, r1\n"         // the frame's offset in the thread's own stack
       "ldr r12, [r3, #128]\n"
-      "cmp r1, r12\n"
-      "bhi 9f\n"                  // not inside the stack (or below it)
+      "ldr r3, [r3, #132]\n"      // the trampoline's frame (the thread pointer is not needed again)
       "tst lr, #0x10\n"
       "beq 8f\n"                  // a frame with FPU state: 72 more bytes must fit
-      "adds r1, r0, #32\n"
+      "cmp r1, r12\n"
+      "bhi 9f\n"                  // not inside the stack (or below it)
+      "adds r1, r0, #32\n"        // the caller's stack pointer before the trap...
       "7:\n"
-      "str r1, [r3, #124]\n"      // syscall_sp: the caller's stack pointer before the trap
-      "ldr r1, [r0, #28]\n"
-      "lsls r1, r1, #22\n"        // xPSR bit 9 into N
-      "bmi 9f\n"                  // realigned: the caller's stack pointer was not 8-byte aligned
-      "ldr r2, [r0, #24]\n"       // the return address, just after the svc instruction
-      "ldrb r1, [r2, #-2]\n"      // the svc number (the thread could execute it, so it is readable)
-      "cbnz r1, 9f\n"
-      "ldr r12, [r0, #16]\n"      // the call number
-      "cmp r12, #" WARD_STR(WARD_SYSCALL_COUNT) "\n"
+      "ldrd r12, r2, [r0, #24]\n" // the return address (just after the svc), xPSR
+      "ubfx r2, r2, #9, #1\n"
+      "add r1, r1, r2, lsl #2\n"  // ...4 bytes higher if the core realigned the frame
+      "ldrb r2, [r12, #-2]\n"      // the svc number (the thread could execute it, so it is readable)
+      "cbnz r2, 9f\n"
+      "ldr r2, [r0, #16]\n"       // the call number
+      "cmp r2, #" WARD_STR(WARD_SYSCALL_COUNT) "\n"
       "bhs 9f\n"
-      "orr r2, r2, #1\n"
-      "str r2, [r0, #20]\n"       // lr: where the call returns to
-      "adr r1, 5f\n"
-      "str r1, [r0, #24]\n"       // return into the trampoline...
-      "movs r1, #2\n"
-      "str r1, [r3, #52]\n"
-      "msr control, r1\n"         // ...privileged (the exception return synchronises)
+      "strd r0, r1, [r3]\n"       // r0, r1
+      "strd r2, r12, [r3, #16]\n" // r12, lr (no Thumb bit: the trampoline leaves by mov pc)
+      "adr r0, 5f\n"
+      "mov r1, #0x01000000\n"     // xPSR: Thumb
+      "strd r0, r1, [r3, #24]\n"  // pc, xPSR
+      "msr psp, r3\n"             // the return unstacks from the kernel stack...
+      "movs r0, #2\n"
+      "msr control, r0\n"         // ...into privileged thread mode (the exception return synchronises)
       "bx lr\n"
       "9:\n"
       "tst lr, #4\n"
@@ -192,33 +205,52 @@ extern "C" [[gnu::naked]] void ward_svc_handler() {
       "bl ward_svc_dispatch\n"
       "pop {r4, pc}\n"
       "8:\n"
-      "adds r1, r1, #72\n"        // no overflow: r1 <= the span, far below 2^32
+      "adds r1, r1, #72\n"        // no overflow: a wrapped offset is > 2^31, and bhi catches it
       "cmp r1, r12\n"
       "bhi 9b\n"
+      "subs r3, r3, #72\n"        // the trampoline's extended frame
+      "movw r1, #0xEF34\n"        // FPCCR
+      "movt r1, #0xE000\n"
+      "ldr r1, [r1]\n"
+      "lsls r1, r1, #31\n"        // LSPACT into N
+      "bmi 6f\n"                  // the caller's FPU registers are still live: nothing to copy
+      "push {r4, r5}\n"           // copy s0-s15, FPSCR and the reserved word (18 words)
+      "add r1, r0, #32\n"
+      "add r2, r3, #32\n"
+      "movs r12, #9\n"
+      "4:\n"
+      "ldrd r4, r5, [r1], #8\n"
+      "strd r4, r5, [r2], #8\n"
+      "subs r12, r12, #1\n"
+      "bne 4b\n"
+      "pop {r4, r5}\n"
+      "6:\n"
       "adds r1, r0, #104\n"
       "b 7b\n"
-      // The trampoline, in thread mode, privileged, on the caller's stack, as the caller: r0-r3
-      // the arguments, r12 the call number, lr the return address. Leaving needs no trap:
-      // privileged thread code may drop its own privilege. The saved CONTROL is updated first, so
-      // a switch at any point restores the right privilege; the final pop runs unprivileged and
-      // reads the caller's own stack (the words pushed here lie below syscall_sp, so no call
-      // could have written them on a user thread's behalf).
+      // The trampoline, in thread mode, privileged, on the thread's kernel stack, as the caller: r0
+      // its frame, r1 its stack pointer, r12 the call number, lr the return address. Leaving needs
+      // no trap: privileged thread code may drop its own privilege. The exception return that
+      // entered it popped its frame, so its stack pointer is the kernel stack's top again.
       ".balign 4\n"
       ".global ward_syscall_trampoline\n"
       ".type ward_syscall_trampoline, %function\n"
       "ward_syscall_trampoline:\n"
       "5:\n"
-      "push {r12, lr}\n"          // the call number; the return address
+      "push {r1, lr}\n"           // the caller's stack pointer; the return address
+      "ldm r0, {r0-r3}\n"         // the arguments, from the caller's frame
       "ldr lr, =ward_syscall_table\n"
       "ldr r12, [lr, r12, lsl #2]\n"
-      "blx r12\n"
-      "ldr r2, =ward_switch_state\n"
-      "ldr r2, [r2]\n"
-      "movs r3, #3\n"
-      "str r3, [r2, #52]\n"       // context.control: unprivileged
+      "blx r12\n"                 // r0, r1: the result
+      "pop {r2, lr}\n"
+      // Back onto the caller's stack, then unprivileged. For the two instructions between, an
+      // interrupt would stack on the caller's stack with privilege; there is room: the caller's
+      // own frame was there, and its FPU context, kept by the call, is as it was at the trap.
+      "msr psp, r2\n"
+      "mrs r3, control\n"
+      "orr r3, r3, #1\n"          // nPRIV, keeping FPCA: the caller's FPU context stays live
       "msr control, r3\n"
       "isb\n"
-      "pop {r12, pc}\n"
+      "mov pc, lr\n"             // a plain branch (stays in Thumb state whatever bit 0 says)
       ".ltorg\n");
 }
 

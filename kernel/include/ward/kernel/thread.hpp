@@ -52,6 +52,11 @@ struct alignas(32) ThreadStack {
   std::span<std::byte> span() { return bytes; }
 };
 
+// Stack memory for one user thread: its own `Bytes`, plus the kernel stack its system calls run
+// on (CONFIG_WARD_SYSCALL_STACK_SIZE, at the low end, reachable by privileged code only).
+template <std::size_t Bytes>
+using UserThreadStack = ThreadStack<Bytes + static_cast<std::size_t>(config::syscall_stack_size)>;
+
 // What happens to a user thread after a fault (memory violation, stack overflow or smash, a
 // system call that failed validation): the report is recorded either way.
 enum class FaultPolicy : std::uint8_t {
@@ -103,8 +108,14 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   std::size_t stack_unused() const;
   std::span<std::byte> stack() const { return stack_; }
   // The part of the stack the thread's own code runs on: all of it for a privileged thread; for a
-  // user thread, what the port leaves after reserving the thread's kernel stack.
-  std::span<std::byte> user_stack() const { return stack_; }
+  // user thread, what is left above its kernel stack (the port decides where that lies).
+  std::span<std::byte> user_stack() const {
+    if (!is_user()) {
+      return stack_;
+    }
+    std::byte* const base = arch::user_stack_base(*this, stack_);
+    return {base, stack_.data() + stack_.size()};
+  }
 
   arch::Context& context() { return *this; }
 

@@ -41,7 +41,7 @@ typedef struct ward_spe_fault {
   uint32_t exception; /* 7: SecureFault (secure memory), 5: BusFault (a bad bus address) */
   uint32_t sfsr;    /* SecureFault status (0 for a BusFault) */
   uint32_t sfar;    /* the address: SFAR when SFSR.SFARVALID, else BFAR when BFARVALID, else 0 */
-  uint32_t pc;      /* the faulting non-secure instruction */
+  uint32_t pc;      /* the faulting non-secure instruction; 0 when its frame could not be read */
   uint32_t count;   /* non-secure security violations since boot */
 } ward_spe_fault;
 

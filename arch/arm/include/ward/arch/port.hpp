@@ -1,18 +1,23 @@
 // The Cortex-M33 (Armv8-M Mainline) port's side of the kernel contract (kernel/include/ward/kernel/port.hpp).
 //
 // Interrupt priorities use the top three bits (eight levels, 0x00 most urgent):
+//   0x00        the faults (MemManage, BusFault, UsageFault): they preempt everything they can, so a
+//               fault while an SVC or an interrupt is being stacked is handled first
 //   0x00, 0x20  zero-latency interrupts: never masked by the kernel, must not call it
-//   0x40        the kernel mask (BASEPRI): critical sections mask this level and below
+//   0x40        the kernel mask (BASEPRI): critical sections mask this level and below; SVCall
 //   0x40..0xc0  kernel-aware interrupts
 //   0xe0        PendSV and SysTick: context switches and time happen after every other handler
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace ward::arch {
 
 inline constexpr std::uint32_t kKernelMaskPriority = 0x40;
 inline constexpr std::uint32_t kLowestPriority = 0xe0;
+inline constexpr std::uint32_t kFaultPriority = 0x00;
+inline constexpr std::uint32_t kSvcPriority = kKernelMaskPriority;
 
 // All-zero by default, so that threads declared at namespace scope cost no ROM (they go to .bss).
 // Saved state of a thread that is not running. The context switch (PendSV, assembly) reads and
@@ -22,22 +27,27 @@ inline constexpr std::uint32_t kLowestPriority = 0xe0;
 struct Context {
   std::uint32_t r4_r11_lr[9] = {};  // 0: r4-r11 and EXC_RETURN
   std::uint32_t sp = 0;             // 36: PSP (the hardware-pushed frame)
-  std::uint32_t psplim = 0;         // 40: the thread's stack limit
+  std::uint32_t psplim = 0;         // 40: the thread's stack limit (a user thread's: its kernel stack's)
   std::uint32_t mpu_rbar = 0;       // 44: MPU region 1: the user stack, or a privileged stack's guard
   std::uint32_t mpu_rlar = 0;       // 48
-  std::uint32_t control = 0;        // 52: CONTROL (SPSEL=1; nPRIV=1 while running user code)
+  std::uint32_t control = 0;        // 52: CONTROL (nPRIV=1 while running user code), saved at each switch
   const void* domain = nullptr;     // 56: the user thread's domain (a DomainView); null: privileged
   std::uint32_t s16_s31[16] = {};   // 60: FPU callee-saved registers, when the thread uses the FPU
-  // 124: a user thread's stack pointer when it entered its current system call. Its stack below
-  // this holds the call's own (privileged) frames: no user buffer may lie there.
-  std::uint32_t syscall_sp = 0;
-  // 128: a user thread's stack size less one basic exception frame (32 bytes): the highest offset
-  // from its stack base (psplim) at which the SVC fast path accepts the frame of a call.
+  // A user thread's stack is [psplim, psplim + its kernel stack size) for the kernel, then its own
+  // up to the top. These three describe it for the SVC fast path:
+  // 124: the base of its own stack (the lowest address of a system call's frame);
+  std::uint32_t user_base = 0;
+  // 128: its own stack's size less one basic exception frame (32 bytes): the highest offset from
+  // user_base at which the SVC fast path accepts the frame of a call;
   std::uint32_t syscall_frame_span = 0;
+  // 132: where the SVC handler builds the trampoline's frame: the top 32 bytes of its kernel stack.
+  std::uint32_t kernel_frame = 0;
 };
 
-// The lowest address of a user thread's stack that a system call may accept as a buffer.
-inline std::uintptr_t user_stack_floor(const Context& ctx) { return ctx.syscall_sp; }
+// The base of a user thread's own stack, above its kernel stack.
+inline std::byte* user_stack_base(const Context& ctx, std::span<std::byte>) {
+  return reinterpret_cast<std::byte*>(static_cast<std::uintptr_t>(ctx.user_base));
+}
 
 using IrqState = std::uint32_t;
 

@@ -8,6 +8,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace ward::arch {
 
@@ -31,8 +32,8 @@ void init_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry
 void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg,
                        const void* domain);
 bool privileged();
-// The host has no privileged frames on user stacks: the whole stack is the thread's.
-inline std::uintptr_t user_stack_floor(const Context&) { return 0; }
+// The host keeps no kernel stack in a user thread's stack: the whole stack is the thread's.
+inline std::byte* user_stack_base(const Context&, std::span<std::byte> stack) { return stack.data(); }
 std::uint64_t syscall(std::uint32_t id, std::uintptr_t a0, std::uintptr_t a1, std::uintptr_t a2, std::uintptr_t a3);
 // The same for a call that declares only its first `Words` words (the target leaves the other
 // registers as they are; here w holds all four).

@@ -23,12 +23,19 @@ using MMFAR = Reg32<0xE000ED34>;
 using BFAR = Reg32<0xE000ED38>;
 using CPACR = Reg32<0xE000ED88>;
 using SFSR = Reg32<0xE000EDE4>;
+using SHPR1 = Reg32<0xE000ED18>;  // MemManage, BusFault, UsageFault, SecureFault priorities
+using SHPR2 = Reg32<0xE000ED1C>;  // SVCall priority (bits 31:24)
+using SHPR3 = Reg32<0xE000ED20>;  // PendSV (23:16) and SysTick (31:24) priorities
+using FPCCR = Reg32<0xE000EF34>;
 using SFAR = Reg32<0xE000EDE8>;
 
 inline constexpr std::uint32_t kShcsrMemFaultEna = 1u << 16;
 inline constexpr std::uint32_t kShcsrBusFaultEna = 1u << 17;
 inline constexpr std::uint32_t kShcsrUsgFaultEna = 1u << 18;
 inline constexpr std::uint32_t kShcsrSecureFaultEna = 1u << 19;
+inline constexpr std::uint32_t kShcsrSvcallPended = 1u << 15;
+// FPCCR.LSPACT: a lazy save of the interrupted context's FPU registers is still due (into its frame).
+inline constexpr std::uint32_t kFpccrLspact = 1u << 0;
 
 // CFSR bits that mean the exception frame was not (fully) stacked and must not be read.
 inline constexpr std::uint32_t kCfsrStackingErrors = (1u << 4) /*MSTKERR*/ | (1u << 12) /*STKERR*/ |
