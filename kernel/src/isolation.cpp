@@ -132,9 +132,8 @@ Status Isolation::create_user(Thread& t, std::span<std::byte> stack, Thread::Ent
     return fail(Error::invalid_state);
   }
   // The stack is an MPU region of its own: 32-byte granularity. It holds the thread's kernel stack
-  // (CONFIG_WARD_SYSCALL_STACK_SIZE) and at least 256 bytes of its own (UserThreadStack<N>).
-  constexpr auto kKernelStack = static_cast<std::size_t>(config::syscall_stack_size);
-  if (address_of(stack.data()) % 32 != 0 || stack.size() % 32 != 0 || stack.size() < kKernelStack + 256) {
+  // (where the port keeps one there) and at least 256 bytes of its own (UserThreadStack<N>).
+  if (address_of(stack.data()) % 32 != 0 || stack.size() % 32 != 0 || stack.size() < arch::kKernelStackReserve + 256) {
     return fail(Error::invalid_argument);
   }
   {

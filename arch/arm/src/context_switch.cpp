@@ -94,7 +94,7 @@ void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*
                        const void* domain) {
   // [stack, stack + K): the thread's kernel stack, where its system calls run (privileged only: no
   // MPU region covers it for the thread); [stack + K, stack + size): the thread's own, region 1.
-  constexpr std::size_t kKernel = static_cast<std::size_t>(config::syscall_stack_size);
+  constexpr std::size_t kKernel = kKernelStackReserve;
   const auto base = reinterpret_cast<std::uintptr_t>(stack);
   const auto user_base = base + kKernel;
   auto* hw = initial_frame(ctx, stack + kKernel, size - kKernel, entry, arg);
@@ -113,9 +113,11 @@ void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*
 
 void forget_running_thread() {
   ward_switch_state.current = nullptr;
-  // Called from a handler that interrupted the thread: a lazy save of its FPU registers may still
-  // be due, into its frame. The thread will never be resumed (its stack may be reused at once), so
-  // the save is cancelled rather than left for whoever next touches the FPU.
+  // Called from a handler that interrupted the thread (a fault that contains it, an abort): a lazy
+  // save of its FPU registers may still be due, into its frame. The thread will never be resumed
+  // (its stack may be reused at once), so the save is cancelled rather than left for whoever next
+  // touches the FPU, under the dead thread's MPU rights. (Until here the handler has used no FPU
+  // register -- the kernel's code uses none -- so nothing has triggered the save yet.)
   arm::scb::FPCCR::write(arm::scb::FPCCR::read() & ~arm::scb::kFpccrLspact);
   if constexpr (kMpu) {
     arm::Reg32<0xE000EDA0>::write(0);  // MPU_RLAR of region 1 (RNR is 1): disabled
@@ -131,9 +133,10 @@ void start_scheduler() {
   //     delay (user code, the only caller of svc, never runs with the mask raised);
   //   - PendSV and SysTick at the lowest; no current thread yet, so the first PendSV only restores
   //     ward_switch_state.next.
-  arm::scb::SHPR1::write(kFaultPriority | (kFaultPriority << 8) | (kFaultPriority << 16));
-  arm::scb::SHPR2::write(kSvcPriority << 24);
-  arm::scb::SHPR3::write((kLowestPriority << 16) | (kLowestPriority << 24));
+  auto* const shpr = reinterpret_cast<volatile std::uint32_t*>(0xE000ED18);  // SHPR1, SHPR2, SHPR3
+  shpr[0] = kFaultPriority | (kFaultPriority << 8) | (kFaultPriority << 16);
+  shpr[1] = kSvcPriority << 24;
+  shpr[2] = (kLowestPriority << 16) | (kLowestPriority << 24);
   request_switch();
   asm volatile(
       // The boot code's frames are no longer needed: give handlers the whole main stack.

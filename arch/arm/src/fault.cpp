@@ -97,10 +97,8 @@ bool frame_readable(const ward::Thread& t, const ExceptionFrame* frame, std::uin
     return false;  // EXC_RETURN.S: the frame is on a secure stack
   }
   const std::uintptr_t size = (exc_return & 0x10u) != 0 ? 32 : 104;  // basic, or with FPU state
-  const auto stack = t.user_stack();
-  const auto base = reinterpret_cast<std::uintptr_t>(stack.data());
-  const auto f = reinterpret_cast<std::uintptr_t>(frame);
-  return f >= base && f - base <= stack.size() && size <= stack.size() - (f - base);
+  return ward::arch::in_user_stack(const_cast<ward::Thread&>(t).context(), reinterpret_cast<std::uintptr_t>(frame),
+                                   size);
 }
 
 }  // namespace
@@ -142,8 +140,7 @@ extern "C" [[gnu::used]] bool ward_fault_contain(const ExceptionFrame* frame, st
       r.kind = (cfsr & 0x18u) != 0 ? ward::FaultKind::stack_overflow : ward::FaultKind::memory_access;
       r.address_valid = (cfsr & 0x80u) != 0;  // MMARVALID
       r.address = r.address_valid ? scb::MMFAR::read() : 0;
-      if (r.address_valid && r.address >= reinterpret_cast<std::uintptr_t>(t->stack().data()) &&
-          r.address < reinterpret_cast<std::uintptr_t>(t->user_stack().data())) {
+      if (r.address_valid && ward::arch::in_kernel_stack(t->context(), r.address)) {
         // Its own stack ran into its kernel stack, which the MPU keeps from it.
         r.kind = ward::FaultKind::stack_overflow;
       }
@@ -184,14 +181,6 @@ extern "C" [[gnu::naked]] void ward_fault_entry() {
 #if defined(CONFIG_WARD_USERSPACE)
       "tst lr, #8\n"             // thread mode?
       "beq 1f\n"
-      // The faulting thread is contained or the system stops: either way a lazy save of its FPU
-      // registers that is still due must never happen (it would write into a stack that is about
-      // to be reused, under that thread's MPU rights, whenever anyone next touches the FPU).
-      "movw r3, #0xEF34\n"       // FPCCR
-      "movt r3, #0xE000\n"
-      "ldr r12, [r3]\n"
-      "bic r12, r12, #1\n"       // LSPACT
-      "str r12, [r3]\n"
       "push {r0-r2, lr}\n"
       "bl ward_fault_contain\n"
       "cmp r0, #0\n"

@@ -52,11 +52,8 @@ void reject(Thread& t, const Frame* frame, FaultKind kind, std::int32_t call, st
 }
 
 bool frame_inside_stack(const Thread& t, const Frame* frame, std::uint32_t exc_return) {
-  const auto stack = t.user_stack();
-  const auto base = reinterpret_cast<std::uintptr_t>(stack.data());
-  const auto f = reinterpret_cast<std::uintptr_t>(frame);
   const std::uintptr_t frame_size = (exc_return & 0x10) != 0 ? 32 : 104;  // basic or with FPU state
-  return f >= base && f - base <= stack.size() && frame_size <= stack.size() - (f - base);
+  return in_user_stack(const_cast<Thread&>(t).context(), reinterpret_cast<std::uintptr_t>(frame), frame_size);
 }
 
 }  // namespace
@@ -81,13 +78,6 @@ extern "C" [[gnu::used]] void ward_svc_dispatch(Frame* frame, std::uint32_t exc_
   asm volatile("mrs %0, control" : "=r"(control));
   const bool from_user = (control & 1u) != 0;
   Thread* t = kernel::scheduler().current();
-  if (t == nullptr && (exc_return & 8u) != 0) {
-    // Thread mode, but no thread runs: the caller was stopped while this SVC was pending (the
-    // fault handler cancels such an SVC; this is the second line). Its frame must never be
-    // unstacked: the switch that is due replaces it.
-    arch::request_switch();
-    return;
-  }
   const bool user_thread = t != nullptr && t->is_user() && (exc_return & 8u) != 0 && (exc_return & 4u) != 0;
   if (!user_thread) {
     panic("SVC from privileged code");

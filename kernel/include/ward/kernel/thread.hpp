@@ -53,9 +53,10 @@ struct alignas(32) ThreadStack {
 };
 
 // Stack memory for one user thread: its own `Bytes`, plus the kernel stack its system calls run
-// on (CONFIG_WARD_SYSCALL_STACK_SIZE, at the low end, reachable by privileged code only).
+// on where the port keeps one in the thread's stack (the Cortex-M port: CONFIG_WARD_SYSCALL_STACK_SIZE
+// at the low end, reachable by privileged code only).
 template <std::size_t Bytes>
-using UserThreadStack = ThreadStack<Bytes + static_cast<std::size_t>(config::syscall_stack_size)>;
+using UserThreadStack = ThreadStack<Bytes + arch::kKernelStackReserve>;
 
 // What happens to a user thread after a fault (memory violation, stack overflow or smash, a
 // system call that failed validation): the report is recorded either way.

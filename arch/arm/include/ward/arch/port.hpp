@@ -12,12 +12,17 @@
 #include <cstdint>
 #include <span>
 
+#include "ward/config.hpp"
+
 namespace ward::arch {
 
 inline constexpr std::uint32_t kKernelMaskPriority = 0x40;
 inline constexpr std::uint32_t kLowestPriority = 0xe0;
 inline constexpr std::uint32_t kFaultPriority = 0x00;
 inline constexpr std::uint32_t kSvcPriority = kKernelMaskPriority;
+
+// A user thread's kernel stack: the low end of the stack it is given (CONFIG_WARD_SYSCALL_STACK_SIZE).
+inline constexpr std::size_t kKernelStackReserve = static_cast<std::size_t>(config::syscall_stack_size);
 
 // All-zero by default, so that threads declared at namespace scope cost no ROM (they go to .bss).
 // Saved state of a thread that is not running. The context switch (PendSV, assembly) reads and
@@ -43,6 +48,16 @@ struct Context {
   // 132: where the SVC handler builds the trampoline's frame: the top 32 bytes of its kernel stack.
   std::uint32_t kernel_frame = 0;
 };
+
+// Whether [address, address + size) lies in a user thread's own stack (size <= 256). One compare:
+// below the base the offset wraps to a huge value.
+inline bool in_user_stack(const Context& ctx, std::uintptr_t address, std::uintptr_t size) {
+  return address - ctx.user_base <= ctx.syscall_frame_span + 32 - size;
+}
+// Whether `address` lies in a user thread's kernel stack, below its own.
+inline bool in_kernel_stack(const Context& ctx, std::uintptr_t address) {
+  return address - ctx.psplim < ctx.user_base - ctx.psplim;
+}
 
 // The base of a user thread's own stack, above its kernel stack.
 inline std::byte* user_stack_base(const Context& ctx, std::span<std::byte>) {

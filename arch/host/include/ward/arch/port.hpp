@@ -14,6 +14,9 @@ namespace ward::arch {
 
 struct HostThread;
 
+// System calls of host user threads run on the POSIX thread's own stack: nothing is reserved.
+inline constexpr std::size_t kKernelStackReserve = 0;
+
 struct Context {
   HostThread* host = nullptr;
 };
