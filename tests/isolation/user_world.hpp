@@ -24,7 +24,7 @@ namespace ward::isotest {
 
 // Defined in user_world.cpp. (Not as `inline` variables here: a domain over an inline
 // PartitionMemory does not compile under -fsanitize=undefined; see
-// layout/known_bugs/inline_partition_memory_under_ubsan.cpp.)
+// layout/accepted/inline_partition_memory_under_ubsan.cpp.)
 extern PartitionMemory<256> shared;    // read-write for the user threads
 extern PartitionMemory<64> constants;  // read-only for them
 extern const DomainView& app;          // {shared: read-write, constants: read}
