@@ -167,18 +167,19 @@ void Isolation::contain(Thread& t, FaultReport report) {
   report.thread_name = t.name();
   ++t.faults_;
   const bool running = &t == scheduler().current();
-  scheduler().finish(t);
+  scheduler().halt(t);
   if (running) {
     // Its registers must never be saved over the context it gets next (a restart).
     arch::forget_running_thread();
   } else {
     arch::thread_aborted(t.context());
   }
-  if (t.fault_policy_ == FaultPolicy::restart) {
-    report.restarted = t.prepare(t.stack_, t.entry_, t.arg_, t.base_priority_, t.name_, t.domain_).has_value();
-    if (report.restarted) {
-      scheduler().make_ready(t);
-    }
+  // A restarted thread has not ended: whoever joins it waits on. Otherwise it has, and they return.
+  report.restarted = t.fault_policy_ == FaultPolicy::restart && t.restart().has_value();
+  if (report.restarted) {
+    scheduler().make_ready(t);
+  } else {
+    scheduler().release_joiners(t);
   }
   faults::print(report);
   fault_log.ring[(fault_log.head + fault_log.unread) % fault_log.ring.size()] = report;
