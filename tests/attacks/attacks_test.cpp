@@ -317,6 +317,16 @@ WARD_TEST(SyscallEntry, StackPointerOutsideItsStack) {
   (void)expect_fault(FaultKind::bad_syscall);
 }
 
+WARD_TEST(SyscallEntry, BufferBelowTheCallersStackPointer) {
+  // Its own stack, but below its stack pointer at the trap: where the call's privileged frames go.
+  raw_call(sys::time_now.kId, static_cast<std::uint32_t>(address(attacker_stack.bytes)), 1);
+  WARD_EXPECT_EQ(shared().orders.progress, 1u);
+  const FaultReport r = expect_fault(FaultKind::bad_pointer);
+  WARD_EXPECT_EQ(r.syscall, static_cast<int>(sys::time_now.kId));
+  WARD_EXPECT_EQ(int{r.argument}, 0);
+  WARD_EXPECT_EQ(int{r.detail}, static_cast<int>(UserMemoryError::not_accessible));
+}
+
 // ---- Legitimate use, restart policy, and the rest of the system -------------------------------
 
 WARD_TEST(UserThreads, UseTheirGrantedObjects) {

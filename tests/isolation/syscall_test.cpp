@@ -34,7 +34,7 @@ testing::AssertionResult failed_with(const R& r, Error e) {
   return testing::AssertionSuccess();
 }
 
-Status create(Thread& t, ThreadStack<1024>& stack, Thread::Entry entry, const char* name, Priority p,
+Status create(Thread& t, UserStack& stack, Thread::Entry entry, const char* name, Priority p,
               FaultPolicy policy = FaultPolicy::stop) {
   return t.create_user(stack.span(), entry, nullptr, p, name, app, policy);
 }
@@ -182,11 +182,11 @@ TEST(UserCalls, QueueThroughStackBuffer) {
   run([] {
     WARD_BODY_START();
     EXPECT_TRUE(ok(create(user_a, stack_a, +[](void*) {
-      std::byte* item = on_stack(stack_a);
-      log.status = sys::queue_receive(queue.core(), UserSpan<std::byte>{address(item), 4}, UserTimeout::forever());
-      const std::uint32_t answer = read_u32(item) * 2;
-      std::memcpy(item + 8, &answer, 4);
-      log.status2 = sys::queue_send(queue2.core(), user_span<const std::byte>(item + 8, 4), UserTimeout::forever());
+      // Local variables: in the thread's own stack, above its stack pointer at each call.
+      std::uint32_t request = 0;
+      log.status = sys::receive(queue, request, UserTimeout::forever());
+      const std::uint32_t answer = request * 2;
+      log.status2 = sys::send(queue2, answer, UserTimeout::forever());
     }, "user_a", kAbove)));
     EXPECT_TRUE(ok(grant(queue, user_a)));
     EXPECT_TRUE(ok(grant(queue2, user_a)));
@@ -208,16 +208,24 @@ TEST(UserCalls, LocalBufferOnItsOwnStack) {
   run([] {
     WARD_BODY_START();
     const auto before = faults::count();
+    static std::uintptr_t local_at;
+    local_at = 0;
     EXPECT_TRUE(ok(create(user_a, stack_a, +[](void*) {
       std::uint64_t now_ticks = 0;
+      local_at = address(&now_ticks);
       log.status = sys::time_now(UserSpan<std::uint64_t>{std::span{&now_ticks, 1}});
+      log.value = static_cast<std::uint32_t>(now_ticks);
       log.reached_after = true;
     }, "user_a", kAbove)));
+    EXPECT_TRUE(ok(this_thread::sleep_for(Duration::ms(3))));
     EXPECT_TRUE(ok(user_a.start()));
     EXPECT_TRUE(ok(user_a.join(Timeout::after(kPatience))));
     EXPECT_EQ(faults::count(), before) << "the local buffer was refused";
     EXPECT_TRUE(log.reached_after);
     EXPECT_TRUE(ok(log.status));
+    EXPECT_EQ(log.value, static_cast<std::uint32_t>(Duration::ms(3).ticks()));
+    EXPECT_GE(local_at, address(stack_a.bytes));
+    EXPECT_LT(local_at, address(stack_a.bytes) + sizeof stack_a.bytes) << "the local is not in Thread::stack()";
     return 0;
   });
 }
@@ -427,6 +435,56 @@ TEST(UserCalls, Yield) {
   });
 }
 
+TEST(UserThreads, InterruptOfTheirOwnCodeCallsTheKernelDirectly) {
+  // A handler that interrupts a user thread's own code is privileged: its ward::sys call goes
+  // straight to the implementation (sem2 is not granted to user_a: a trap would be refused). The
+  // thread it wakes is more urgent, so the user thread is switched away from in the middle of its
+  // code, and resumes there afterwards.
+  run([] {
+    WARD_BODY_START();
+    const auto before = faults::count();
+    EXPECT_TRUE(ok(privileged.start(stack_p.span(), +[](void*) {
+      log.status2 = sem2.take(Timeout::after(kPatience));
+      ++log.runs;
+    }, nullptr, kAbove, "waiter")));
+    EXPECT_TRUE(ok(create(user_a, stack_a, +[](void*) {
+      log.value = arch::privileged() ? 1 : 0;
+      host::interrupt(+[](void*) {
+        log.result = arch::privileged() ? 1u : 0u;
+        log.status = sys::sem_give(sem2);
+      }, nullptr);
+      log.reached_after = log.runs == 1;  // the waiter ran in between
+    }, "user_a", kBelow)));
+    EXPECT_TRUE(ok(user_a.start()));
+    EXPECT_TRUE(ok(user_a.join(Timeout::after(kPatience))));
+    EXPECT_TRUE(ok(privileged.join(Timeout::none())));
+    EXPECT_EQ(log.value, 0u) << "user code ran privileged";
+    EXPECT_EQ(*log.result, 1u) << "the handler ran unprivileged";
+    EXPECT_TRUE(ok(log.status));
+    EXPECT_TRUE(ok(log.status2));
+    EXPECT_TRUE(log.reached_after);
+    EXPECT_EQ(faults::count(), before);
+    return 0;
+  });
+}
+
+// A user thread that runs past the bottom of its stack has overwritten memory below it: the host
+// port stops the process at the thread's next call (the target's stack limit faults at once).
+TEST(UserThreadsDeathTest, OverflowStopsTheProcess) {
+  EXPECT_DEATH(run([] {
+                 WARD_BODY_START();
+                 EXPECT_TRUE(ok(create(user_a, stack_a, +[](void*) {
+                   std::byte big[kStackSize];  // the frame reaches below the stack
+                   big[0] = std::byte{1};
+                   log.value = std::to_integer<std::uint32_t>(big[0]);
+                   (void)sys::yield();
+                 }, "user_a", kAbove)));
+                 EXPECT_TRUE(ok(user_a.start()));
+                 return 0;
+               }),
+               "user thread 'user_a' overflowed its 4096-byte stack");
+}
+
 // ---- Each bad argument stops the caller ---------------------------------------------------------
 
 // One attack: user_a (policy stop) runs `entry`, whose first call must be refused as `expected`.
@@ -564,6 +622,15 @@ TEST(UserFaults, PartlyOutsideStack) {
 TEST(UserFaults, AnotherThreadsStack) {
   run_attack({&grant_everything_to_a, +[](void*) {
                 (void)sys::time_now(UserSpan<std::uint64_t>{address(on_stack(stack_b)), 1});
+                log.reached_after = true;
+              },
+              {FaultKind::bad_pointer, sys::time_now.kId, 0, d(UserMemoryError::not_accessible)}});
+}
+
+TEST(UserFaults, OwnStackBelowItsStackPointer) {
+  // Its own stack, but below its stack pointer at the call: where the call's own frames lie.
+  run_attack({&grant_everything_to_a, +[](void*) {
+                (void)sys::time_now(UserSpan<std::uint64_t>{address(on_stack(stack_a, 0)), 1});
                 log.reached_after = true;
               },
               {FaultKind::bad_pointer, sys::time_now.kId, 0, d(UserMemoryError::not_accessible)}});
