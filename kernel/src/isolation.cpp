@@ -115,11 +115,18 @@ Status ObjectTable::revoke(const void* object, unsigned user_id) {
 }
 
 UserMemoryMap Caller::memory() const {
-  // The caller's own stack (never its kernel stack, where the call itself runs), its domain, and
-  // for reading, the image.
+  // The live part of the caller's own stack (above its stack pointer at the call: below lies only
+  // stack it has given up; never its kernel stack, where the call itself runs), its domain, and for
+  // reading, the image.
   const auto stack = thread.user_stack();
+  auto base = address_of(stack.data());
+  const auto top = base + stack.size();
+  const auto floor = arch::user_stack_floor(const_cast<Thread&>(thread).context());
+  if (floor > base && floor <= top) {
+    base = floor;
+  }
   const auto image = arch::user_readable_image();
-  return UserMemoryMap{address_of(stack.data()), stack.size(), *thread.domain(), image.base, image.size};
+  return UserMemoryMap{base, top - base, *thread.domain(), image.base, image.size};
 }
 
 void reject(std::uint32_t call, std::uint32_t argument, Violation v) {
@@ -162,18 +169,19 @@ void Isolation::contain(Thread& t, FaultReport report) {
   report.thread_name = t.name();
   ++t.faults_;
   const bool running = &t == scheduler().current();
-  scheduler().finish(t);
+  scheduler().halt(t);
   if (running) {
     // Its registers must never be saved over the context it gets next (a restart).
     arch::forget_running_thread();
   } else {
     arch::thread_aborted(t.context());
   }
-  if (t.fault_policy_ == FaultPolicy::restart) {
-    report.restarted = t.prepare(t.stack_, t.entry_, t.arg_, t.base_priority_, t.name_, t.domain_).has_value();
-    if (report.restarted) {
-      scheduler().make_ready(t);
-    }
+  // A restarted thread has not ended: whoever joins it waits on. Otherwise it has, and they return.
+  report.restarted = t.fault_policy_ == FaultPolicy::restart && t.restart().has_value();
+  if (report.restarted) {
+    scheduler().make_ready(t);
+  } else {
+    scheduler().release_joiners(t);
   }
   faults::print(report);
   fault_log.ring[(fault_log.head + fault_log.unread) % fault_log.ring.size()] = report;

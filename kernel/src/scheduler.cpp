@@ -127,7 +127,7 @@ void Scheduler::change_priority(Thread& t, Priority p) {
   }
 }
 
-void Scheduler::finish(Thread& t) {
+void Scheduler::halt(Thread& t) {
   if (t.state_ == ThreadState::ready) {
     ready_.remove(t);
   } else if (t.state_ == ThreadState::blocked) {
@@ -137,10 +137,13 @@ void Scheduler::finish(Thread& t) {
   if (t.held_mutexes_ != nullptr) {
     mutex_hooks.release_all_held_by(t);  // set: only Mutex::lock makes a thread hold one
   }
+  reschedule();
+}
+
+void Scheduler::release_joiners(Thread& t) {
   while (Thread* joiner = t.joiners_.first()) {
     wake(*joiner, {});
   }
-  reschedule();
 }
 
 // ---- Time ------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ Status Thread::create_idle(std::span<std::byte> stack, Entry entry) {
 }
 
 Status Thread::prepare(std::span<std::byte> stack, Entry entry, void* arg, Priority priority,
-                       const char* name, const DomainView* domain) {
+                       const char* name, const DomainView* domain, Joiners joiners) {
   if (entry == nullptr || !priority.valid() || stack.size() < 256) {
     return fail(Error::invalid_argument);
   }
@@ -61,7 +61,9 @@ Status Thread::prepare(std::span<std::byte> stack, Entry entry, void* arg, Prior
   }
   KernelLock lock;
   set_expire(&on_timeout);
-  joiners_.init();  // nobody can be waiting: the thread is new or dead
+  if (joiners == Joiners::none) {
+    joiners_.init();  // nobody can be waiting: the thread is new or has ended
+  }
   entry_ = entry;
   arg_ = arg;
   name_ = name;
@@ -72,6 +74,11 @@ Status Thread::prepare(std::span<std::byte> stack, Entry entry, void* arg, Prior
   held_mutexes_ = nullptr;
   domain_ = domain;
   return {};
+}
+
+Status Thread::restart() {
+  // Copies: prepare() clears entry_ while it works.
+  return prepare(stack_, entry_, arg_, base_priority_, name_, domain_, Joiners::keep);
 }
 
 Status Thread::create_user(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name,

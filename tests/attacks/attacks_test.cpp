@@ -317,6 +317,16 @@ WARD_TEST(SyscallEntry, StackPointerOutsideItsStack) {
   (void)expect_fault(FaultKind::bad_syscall);
 }
 
+WARD_TEST(SyscallEntry, BufferBelowTheCallersStackPointer) {
+  // Its own stack, but below its stack pointer at the trap: where the call's privileged frames go.
+  raw_call(sys::time_now.kId, static_cast<std::uint32_t>(address(attacker_stack.bytes)), 1);
+  WARD_EXPECT_EQ(shared().orders.progress, 1u);
+  const FaultReport r = expect_fault(FaultKind::bad_pointer);
+  WARD_EXPECT_EQ(r.syscall, static_cast<int>(sys::time_now.kId));
+  WARD_EXPECT_EQ(int{r.argument}, 0);
+  WARD_EXPECT_EQ(int{r.detail}, static_cast<int>(UserMemoryError::not_accessible));
+}
+
 // ---- Legitimate use, restart policy, and the rest of the system -------------------------------
 
 WARD_TEST(UserThreads, UseTheirGrantedObjects) {
@@ -371,6 +381,45 @@ WARD_TEST(UserThreads, RestartPolicyStartsTheThreadAgain) {
     auto r = faults::wait(Timeout::none());
     WARD_ASSERT_TRUE(r.has_value());
     WARD_EXPECT_TRUE(r->restarted);
+  }
+}
+
+WARD_TEST(UserThreads, JoinWaitsAcrossRestarts) {
+  // A restarted thread has not ended: its joiner waits through both restarts (one after a memory
+  // fault, one after a refused call) until the third run returns. Each run sleeps first, so the
+  // supervisor gets the CPU while the thread is half-way: a join woken by a restart returns then.
+  shared().orders = Orders{};
+  shared().orders.target = address(&kernel_secret);
+  WARD_ASSERT_TRUE(attacker.create_user(attacker_stack.span(), [](void* p) {
+      auto& o = *static_cast<Orders*>(p);
+      o.words[1] = o.words[1] + 1;  // runs counted in its own memory
+      (void)sys::sleep_for(UserTimeout::after(Duration::ms(1)));
+      if (o.words[1] == 1) {
+        (void)*reinterpret_cast<volatile std::uint32_t*>(o.target);  // memory fault: restarted
+      } else if (o.words[1] == 2) {
+        (void)arch::syscall(sys::kCount, 0, 0, 0, 0);  // refused call: restarted
+      }
+      o.progress = o.words[1];  // only the third run gets here
+    }, &shared().orders, Priority{20}, "attacker", attacker_domain, FaultPolicy::restart));
+  WARD_ASSERT_TRUE(attacker.start());
+  WARD_EXPECT_TRUE(attacker.join(Timeout::after(Duration::s(2))));
+  WARD_EXPECT_TRUE(attacker.state() == ThreadState::dead);
+  WARD_EXPECT_EQ(shared().orders.words[1], 3u);
+  WARD_EXPECT_EQ(shared().orders.progress, 3u);
+  const FaultKind kinds[] = {FaultKind::memory_access, FaultKind::bad_syscall};
+  for (FaultKind kind : kinds) {
+    auto r = faults::wait(Timeout::none());
+    WARD_EXPECT_TRUE(r.has_value());
+    if (r) {
+      WARD_EXPECT_EQ(static_cast<int>(r->kind), static_cast<int>(kind));
+      WARD_EXPECT_TRUE(r->restarted);
+    }
+  }
+  // If join returned early, the attacker still runs: stop it, so the next test starts clean.
+  if (attacker.state() != ThreadState::dead) {
+    (void)attacker.abort();
+  }
+  while (faults::wait(Timeout::none()).has_value()) {
   }
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Compile-time layout rules: compiles one case file and checks the compiler's verdict.
 
-A case under layout/rejected/ (or layout/known_bugs/) starts with a line
+A case under layout/rejected/ starts with a line
     // expect-error: <text of the rule's message>
 and passes only if the compiler refuses it AND prints that text (so the refusal is for the rule
 the case breaks, not for a typo or a missing include). A case under layout/accepted/ starts with

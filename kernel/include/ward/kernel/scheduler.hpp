@@ -118,8 +118,16 @@ class Scheduler {
   void wake(Thread& t, Status outcome);
   // Sets the priority the thread runs at (base or inherited), keeping every queue in order.
   void change_priority(Thread& t, Priority p);
-  // Marks the thread finished: releases its mutexes, wakes its joiners.
-  void finish(Thread& t);
+  // Takes the thread off the CPU's lists and out of whatever it waits on, and releases its
+  // mutexes: it is dead. Its joiners wait on (a restart may follow: it has not ended yet).
+  void halt(Thread& t);
+  // The thread has ended: its joiners return.
+  void release_joiners(Thread& t);
+  // halt() and release_joiners(): the thread returned, exited or was aborted.
+  void finish(Thread& t) {
+    halt(t);
+    release_joiners(t);
+  }
   // Takes a thread out of whatever it waits on (queue, mutex, timeout).
   void detach(Thread& t);
   // Requests a switch if the most urgent ready thread is not the running one.

@@ -62,7 +62,8 @@ using UserThreadStack = ThreadStack<Bytes + arch::kKernelStackReserve>;
 // system call that failed validation): the report is recorded either way.
 enum class FaultPolicy : std::uint8_t {
   stop,     // the thread ends (joinable, restartable by privileged code)
-  restart,  // the thread starts again from its entry, with a fresh stack
+  restart,  // the thread starts again from its entry, with a fresh stack (it has not ended:
+            // join() keeps waiting)
 };
 
 enum class ThreadState : std::uint8_t {
@@ -95,7 +96,8 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   Status create_user(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name,
                      const DomainView& domain, FaultPolicy policy = FaultPolicy::stop);
 
-  // Waits until the thread has finished or been aborted.
+  // Waits until the thread has finished or been aborted. A user thread restarted after a fault
+  // (FaultPolicy::restart) has not finished: join() waits on through the restart.
   Status join(Timeout timeout);
   // Stops the thread wherever it is (running, ready or blocked). Mutexes it holds are released.
   Status abort();
@@ -145,8 +147,12 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
 
   static void on_timeout(TimeoutEntry& entry);
   static void run(void* self);
+  // A new or dead thread has nobody joining it; a restarted one keeps its joiners.
+  enum class Joiners : bool { none, keep };
   Status prepare(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name,
-                 const DomainView* domain = nullptr);
+                 const DomainView* domain = nullptr, Joiners joiners = Joiners::none);
+  // Prepares a halted thread to run again from its entry, as it was created (the restart policy).
+  Status restart();
   // The kernel's idle thread: the only one at priority 0.
   Status create_idle(std::span<std::byte> stack, Entry entry);
   friend Status kernel::create_idle_thread(Thread& t, std::span<std::byte> stack, Entry entry);

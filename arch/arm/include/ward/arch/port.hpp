@@ -59,6 +59,12 @@ inline bool in_kernel_stack(const Context& ctx, std::uintptr_t address) {
   return address - ctx.psplim < ctx.user_base - ctx.psplim;
 }
 
+// During a user thread's system call: its stack pointer at the trap, which the trampoline keeps at
+// the top of its kernel stack (the word below the return address) for the whole call.
+inline std::uintptr_t user_stack_floor(const Context& ctx) {
+  return *reinterpret_cast<const std::uint32_t*>(static_cast<std::uintptr_t>(ctx.user_base) - 8);
+}
+
 // The base of a user thread's own stack, above its kernel stack.
 inline std::byte* user_stack_base(const Context& ctx, std::span<std::byte>) {
   return reinterpret_cast<std::byte*>(static_cast<std::uintptr_t>(ctx.user_base));

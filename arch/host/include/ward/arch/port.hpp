@@ -30,13 +30,21 @@ void request_switch();
 void idle();
 
 void init_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg);
-// User threads on the host: no memory protection, but every system call they make goes through
-// the same verified entries as on the target (see syscall() below).
+// User threads on the host: no memory protection, but their code runs on the stack they were
+// given (their locals are in Thread::stack(), as on the target), and every system call they make
+// goes through the same verified entries as on the target (see syscall() below). Privileged
+// threads run on their POSIX thread's stack, and so does a user thread's kernel side.
 void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*entry)(void*), void* arg,
                        const void* domain);
+// False only while a user thread runs its own code (an interrupt handler is privileged).
 bool privileged();
 // The host keeps no kernel stack in a user thread's stack: the whole stack is the thread's.
 inline std::byte* user_stack_base(const Context&, std::span<std::byte> stack) { return stack.data(); }
+// The lowest address of a user thread's stack that a system call may accept as a buffer: its
+// stack pointer at the call (below it lies only stack the thread has given up).
+std::uintptr_t user_stack_floor(const Context& ctx);
+// The trap: from a user thread's code to its kernel side, which checks the number and calls the
+// verified entry, and back with the result.
 std::uint64_t syscall(std::uint32_t id, std::uintptr_t a0, std::uintptr_t a1, std::uintptr_t a2, std::uintptr_t a3);
 // The same for a call that declares only its first `Words` words (the target leaves the other
 // registers as they are; here w holds all four).
