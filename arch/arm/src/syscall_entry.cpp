@@ -226,7 +226,7 @@ extern "C" [[gnu::naked]] void ward_svc_handler() {
       ".type ward_syscall_trampoline, %function\n"
       "ward_syscall_trampoline:\n"
       "5:\n"
-      "push {r1, lr}\n"           // the caller's stack pointer; the return address
+      "push {r1, lr}\n"           // the caller's stack pointer (user_stack_floor reads it); the return address
       "ldm r0, {r0-r3}\n"         // the arguments, from the caller's frame
       "ldr lr, =ward_syscall_table\n"
       "ldr r12, [lr, r12, lsl #2]\n"
