@@ -4,18 +4,11 @@
 #include <array>
 
 #include "ward/boot/security_counter.hpp"
+#include "ward/result.hpp"
 
 namespace ward::boot {
 namespace tr = image::trailer;
 using tr::SwapType;
-
-// Propagates an engine error (the flash failed: stop here, the next boot resumes).
-#define WARD_TRY(expr)              \
-  do {                              \
-    if (auto r_ = (expr); !r_) {    \
-      return fail(r_.error());      \
-    }                               \
-  } while (false)
 
 image::Status FlashSource::read(std::uint32_t offset, std::span<std::byte> out) {
   if (!region_.read(offset, out)) {
@@ -302,7 +295,5 @@ Result<BootImage> Engine::run(Loader& loader) {
   }
   return boot_primary(loader, *stored, may_revert);
 }
-
-#undef WARD_TRY
 
 }  // namespace ward::boot
