@@ -124,6 +124,8 @@ int main() {
     say("boot: no bootable image: halting\n");
     return 10;
   }
+  // The verified header, which the engine compared with the one the loader checked: its load
+  // address is where the signed bytes were placed. Used from here, never read again from the copy.
   const auto& h = image->manifest.layout.header;
   const std::uint32_t ticks = systick::elapsed();
   say("boot: starting image ");

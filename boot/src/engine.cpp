@@ -240,6 +240,12 @@ Result<BootImage> Engine::boot_primary(Loader& loader, std::uint32_t stored_coun
     m = image::fail(src.error());
   } else {
     m = image::verify(**src, l->total_size, key_, crypto_);
+    // The loader placed and checked the image by the layout read from flash before; what was
+    // verified must be that very layout, or the flash changed in between (an attack on the
+    // double read): then no field of either may be used.
+    if (m && m->layout != *l) {
+      m = image::fail(image::Error::bad_header);
+    }
   }
   const bool rolled_back = m && m->security_counter < stored_counter;
   if (!m || rolled_back) {

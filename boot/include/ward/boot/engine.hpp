@@ -69,7 +69,9 @@ class Observer {
 class Loader {
  public:
   // `layout` was read from `slot` (bounds-checked). Returns the source to verify, or an error
-  // (e.g. a load address outside executable memory: image::Error::bad_header).
+  // (e.g. a load address outside executable memory: image::Error::bad_header). The engine boots
+  // the image only if the layout it verifies from that source equals `layout`, so a loader may
+  // rely on the fields it checked being the ones the hand-over uses.
   virtual image::Result<image::Source*> load(const image::Layout& layout, const flash::Region& slot) = 0;
 
  protected:

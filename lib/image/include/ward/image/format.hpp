@@ -99,6 +99,7 @@ struct Header {
   std::uint32_t img_size = 0;
   std::uint32_t flags = 0;
   Version version;
+  friend constexpr bool operator==(const Header&, const Header&) = default;
 };
 
 // Decodes the 32 header bytes (magic and hdr_size >= 32 checked; sizes are checked by layout()).
@@ -135,6 +136,7 @@ struct Layout {
   std::uint32_t tlv_offset = 0;       // unprotected area (info included)
   std::uint32_t tlv_size = 0;
   std::uint32_t total_size = 0;       // everything up to the end of the unprotected area
+  friend constexpr bool operator==(const Layout&, const Layout&) = default;
 };
 
 // Reads and checks the header and both TLV area infos of the image at the start of `src`, which
