@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sim_device.hpp"
 #include "test_images.hpp"
 #include "ward/boot/engine.hpp"
 #include "ward/boot/ram_loader.hpp"
@@ -20,33 +21,13 @@ namespace {
 using namespace ward;
 using test_images::Bytes;
 
-// The swap sweep's small layout: 1 KiB sectors, slots of 12 sectors (11 for the image).
-constexpr flash::Geometry kGeo{.size = 27 * 1024, .sector_size = 1024, .write_align = 8};
-constexpr boot::FlashLayout kLayout{kGeo, 0, 2 * 1024, 12, 14 * 1024};
+using sim_device::kGeo;
+using sim_device::kLayout;
+using sim_device::put;
+using sim_device::Recorder;
 constexpr std::uint32_t kWindowAddr = 0x10100000;  // as on QEMU
 constexpr std::size_t kWindowSize = 32 * 1024;
 constexpr std::uint32_t kHeaderSize = 0x200;  // the vector table 512-byte aligned, as on QEMU
-
-class Recorder final : public boot::Observer {
- public:
-  void on(boot::Event e, std::uint32_t a, std::uint32_t b) override {
-    events.push_back({e, a, b});
-    log += std::to_string(static_cast<int>(e)) + "(" + std::to_string(a) + "," + std::to_string(b) + ") ";
-  }
-  bool saw(boot::Event e, std::uint32_t a) const {
-    return std::any_of(events.begin(), events.end(), [&](const Seen& s) { return s.e == e && s.a == a; });
-  }
-  struct Seen {
-    boot::Event e;
-    std::uint32_t a, b;
-  };
-  std::vector<Seen> events;
-  std::string log;
-};
-
-void put(flash::SimFlash& f, std::uint32_t offset, const Bytes& data) {
-  std::transform(data.begin(), data.end(), f.raw().begin() + offset, [](std::uint8_t b) { return std::byte{b}; });
-}
 
 struct Parts {
   std::uint32_t hashed_size;  // header + payload + protected TLVs: what the signature covers
@@ -124,6 +105,13 @@ class RamLoad : public ::testing::Test {
     return engine.run(loader);
   }
 
+  // The image alone in the primary slot of a fresh device, booted once.
+  boot::Result<boot::BootImage> boot_image(const Bytes& img) {
+    flash::SimFlash f{kGeo};
+    put(f, kLayout.primary_offset, img);
+    return boot(f);
+  }
+
   // The window after a previous boot: whatever that left (here a recognisable pattern).
   std::vector<std::byte> window = std::vector<std::byte>(kWindowSize, std::byte{0xAA});
   Recorder rec;
@@ -131,9 +119,7 @@ class RamLoad : public ::testing::Test {
 
 TEST_F(RamLoad, BootsTheVerifiedCopyInTheWindow) {
   const Bytes img = make(kWindowAddr, 3000);
-  flash::SimFlash f{kGeo};
-  put(f, kLayout.primary_offset, img);
-  auto b = boot(f);
+  auto b = boot_image(img);
   ASSERT_TRUE(b) << rec.log;
   EXPECT_EQ(b->manifest.layout.header.load_addr, kWindowAddr);
   const Parts p = parts(img);
@@ -144,9 +130,7 @@ TEST_F(RamLoad, BootsTheVerifiedCopyInTheWindow) {
 TEST_F(RamLoad, UnprotectedTlvBytesAreNotLeftExecutable) {
   // 1 KiB of "code" in an unprotected TLV: not covered by the signature, so an attacker's choice.
   const Bytes img = with_extra_tlv(make(kWindowAddr, 3000), 0xCC, 1024);
-  flash::SimFlash f{kGeo};
-  put(f, kLayout.primary_offset, img);
-  auto b = boot(f);
+  auto b = boot_image(img);
   ASSERT_TRUE(b) << rec.log;  // a valid image: the extra TLV is ignored
   const Parts p = parts(img);
   ASSERT_EQ(b->manifest.layout.hashed_size, p.hashed_size);
@@ -162,9 +146,7 @@ TEST_F(RamLoad, NothingButTheVerifiedImageStaysInTheWindow) {
   // unverified as an unprotected TLV: only the signed bytes may remain executable.
   const std::uint32_t at = 0x2000;  // loaded above the window's start: the window below is wiped too
   const Bytes img = make(kWindowAddr + at, 3000);
-  flash::SimFlash f{kGeo};
-  put(f, kLayout.primary_offset, img);
-  auto b = boot(f);
+  auto b = boot_image(img);
   ASSERT_TRUE(b) << rec.log;
   const Parts p = parts(img);
   for (std::size_t i = 0; i < window.size(); ++i) {
@@ -204,9 +186,7 @@ TEST_F(RamLoad, TheVectorTableMustLieInTheSignedBytes) {
   // after the header: a payload shorter than that would take them from unsigned bytes.
   const Bytes img = test_images::make_image(*key, {.major = 1, .payload_size = 4, .header_size = kHeaderSize,
                                                    .load_addr = kWindowAddr});
-  flash::SimFlash f{kGeo};
-  put(f, kLayout.primary_offset, img);
-  auto b = boot(f);
+  auto b = boot_image(img);
   ASSERT_FALSE(b) << "booted an image whose vector table is not signed";
   EXPECT_TRUE(rec.saw(boot::Event::primary_invalid, static_cast<std::uint32_t>(image::Error::bad_header))) << rec.log;
 }
@@ -216,9 +196,7 @@ TEST_F(RamLoad, RefusesImagesOutsideTheWindow) {
                                    kWindowAddr + 0x100 /* vector table not 512-byte aligned */}) {
     rec = {};
     const Bytes img = make(addr, 3000);
-    flash::SimFlash f{kGeo};
-    put(f, kLayout.primary_offset, img);
-    auto b = boot(f);
+    auto b = boot_image(img);
     EXPECT_FALSE(b) << std::hex << addr;
     EXPECT_TRUE(rec.saw(boot::Event::primary_invalid, static_cast<std::uint32_t>(image::Error::bad_header)))
         << std::hex << addr << ": " << rec.log;
@@ -226,9 +204,7 @@ TEST_F(RamLoad, RefusesImagesOutsideTheWindow) {
   // Not a RAM-load image at all.
   rec = {};
   const Bytes plain = test_images::make_image(*key, {.major = 1, .payload_size = 3000, .header_size = kHeaderSize});
-  flash::SimFlash f{kGeo};
-  put(f, kLayout.primary_offset, plain);
-  EXPECT_FALSE(boot(f));
+  EXPECT_FALSE(boot_image(plain));
   EXPECT_TRUE(rec.saw(boot::Event::primary_invalid, static_cast<std::uint32_t>(image::Error::bad_header))) << rec.log;
 }
 
