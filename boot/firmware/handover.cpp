@@ -6,8 +6,9 @@ namespace ward::bootloader {
 
 void hand_over(std::uint32_t vector_table) {
   // Safety: the image at vector_table was loaded into executable memory and verified (hash and
-  // signature over these very bytes) by the engine just before; its first two words are the
-  // initial stack pointer and the reset handler it was linked with.
+  // signature over these very bytes) by the engine just before; its first two words lie in the
+  // signed part (boot::RamLoader checks) and are the initial stack pointer and the reset handler
+  // it was linked with.
   const auto* vectors = reinterpret_cast<const volatile std::uint32_t*>(vector_table);
   const std::uint32_t sp = vectors[0];
   const std::uint32_t entry = vectors[1];

@@ -3,7 +3,6 @@
 // verifies that copy (SHA-256, ECDSA P-256 against the key built in, security counter) and hands
 // over to it. Every refusal is printed with its reason. See docs/boot.md.
 #include <cstdint>
-#include <optional>
 
 #include "boot_console.hpp"
 #include "handover.hpp"
@@ -12,6 +11,7 @@
 #include "ward/boot/board_layout.hpp"
 #include "ward/boot/boot_crypto.hpp"
 #include "ward/boot/engine.hpp"
+#include "ward/boot/ram_loader.hpp"
 #include "ward/flash/semihost_flash.hpp"
 #include "ward/version.hpp"
 
@@ -84,31 +84,6 @@ class ConsoleObserver final : public boot::Observer {
   }
 };
 
-// RAM-load: the primary image is copied into the executable window, and that copy is what the
-// engine verifies and what runs, so nothing can change between the check and the use.
-class RamLoader final : public boot::Loader {
- public:
-  image::Result<image::Source*> load(const image::Layout& l, const flash::Region& slot) override {
-    const std::uint64_t begin = l.header.load_addr;
-    const std::uint64_t end = begin + l.total_size;
-    if ((l.header.flags & image::flag::kRamLoad) == 0 || begin < boot::kLoadAddr ||
-        end > std::uint64_t{boot::kLoadAddr} + boot::kExecSize || (begin + l.header.hdr_size) % 512 != 0) {
-      return image::fail(image::Error::bad_header);
-    }
-    // Safety: [begin, end) lies inside the executable window checked above, which nothing of the
-    // bootloader uses (boot.ld).
-    auto* dst = reinterpret_cast<std::byte*>(static_cast<std::uintptr_t>(begin));
-    if (!slot.read(0, std::span{dst, l.total_size})) {
-      return image::fail(image::Error::io);
-    }
-    source_.emplace(std::span<const std::byte>{dst, l.total_size});
-    return &*source_;
-  }
-
- private:
-  std::optional<image::MemorySource> source_;
-};
-
 void print_version(const image::Version& v) { say(v.major, '.', v.minor, '.', v.revision, '+', v.build); }
 
 }  // namespace
@@ -136,7 +111,9 @@ int main() {
     return 10;
   }
   ConsoleObserver observer;
-  RamLoader loader;
+  // Safety: the executable window [kLoadAddr, kLoadAddr + kExecSize) is memory nothing of the
+  // bootloader uses (boot.ld); the loader writes only inside it.
+  boot::RamLoader loader{std::span{reinterpret_cast<std::byte*>(boot::kLoadAddr), boot::kExecSize}, boot::kLoadAddr};
   boot::Engine engine{flash, boot::kBoardLayout, *key, crypto, observer};
   auto image = engine.run(loader);
   if (flash.bytes_programmed() != 0 || flash.sectors_erased() != 0) {
@@ -147,6 +124,8 @@ int main() {
     say("boot: no bootable image: halting\n");
     return 10;
   }
+  // The verified header, which the engine compared with the one the loader checked: its load
+  // address is where the signed bytes were placed. Used from here, never read again from the copy.
   const auto& h = image->manifest.layout.header;
   const std::uint32_t ticks = systick::elapsed();
   say("boot: starting image ");

@@ -1,18 +1,17 @@
-// The bootloader's reset path: a minimal vector table, memory initialisation, a stack guard,
-// and a fault handler that reports and stops. No kernel: the bootloader runs to completion on the
-// main stack with interrupts masked, then hands over (handover.cpp).
+// The bootloader's reset path: a minimal vector table, the early initialisation every Ward image
+// shares (ward/arch/arm/early_init.hpp), and a fault handler that reports and stops. No kernel:
+// the bootloader runs to completion on the main stack with interrupts masked, then hands over
+// (handover.cpp).
 #include <cstddef>
 #include <cstdint>
 
-#include "ward/arch/arm/registers.hpp"
-#include "ward/arch/arm/semihosting.hpp"
 #include "boot_console.hpp"
+#include "ward/arch/arm/early_init.hpp"
+#include "ward/arch/arm/registers.hpp"
 
 extern "C" {
-extern std::uint32_t __data_load[], __data_start[], __data_end[], __bss_start[], __bss_end[];
 [[noreturn]] void ward_boot_reset();
 void ward_boot_fault();
-[[gnu::used]] std::uintptr_t __stack_chk_guard = 0x3fb1c6d7;  // replaced at reset (see below)
 [[noreturn]] void __stack_chk_fail();
 }
 
@@ -51,22 +50,8 @@ extern "C" [[noreturn, gnu::used]] void __stack_chk_fail() {
   ward::bootloader::stop(4);
 }
 
-// No stack protector here: the guard is chosen in this frame, which never returns.
+// No stack protector here: the guard is chosen during early_init, and this frame never returns.
 extern "C" [[noreturn, gnu::no_stack_protector]] void ward_boot_reset() {
-  asm volatile("cpsid i" ::: "memory");
-  asm volatile("msr msplim, %0" ::"r"(stack));
-  // The compiler may use FPU registers (-mfloat-abi=hard), e.g. to move data: CP10/CP11 on.
-  ward::arm::scb::CPACR::set_bits(0xFu << 20);
-  ward::arm::dsb();
-  ward::arm::isb();
-  for (std::uint32_t *src = __data_load, *dst = __data_start; dst < __data_end;) {
-    *dst++ = *src++;
-  }
-  for (std::uint32_t* dst = __bss_start; dst < __bss_end;) {
-    *dst++ = 0;
-  }
-  // Under QEMU the only varying input is the host clock (see the board's entropy32()).
-  const std::uint64_t t = ward::arm::semihost::elapsed();
-  __stack_chk_guard ^= static_cast<std::uint32_t>(t) * 0x9e3779b9u ^ static_cast<std::uint32_t>(t >> 32);
+  ward::arm::early_init({.stack_limit = stack, .random_canary = true});
   ward::bootloader::stop(ward::bootloader::main());
 }

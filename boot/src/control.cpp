@@ -1,5 +1,7 @@
 #include "ward/boot/control.hpp"
 
+#include "ward/result.hpp"
+
 namespace ward::boot {
 namespace tr = image::trailer;
 
@@ -10,20 +12,6 @@ Result<void> from_flash(flash::Status s) {
   }
   return {};
 }
-
-class RegionSource final : public image::Source {
- public:
-  explicit RegionSource(flash::Region r) : region_{r} {}
-  image::Status read(std::uint32_t offset, std::span<std::byte> out) override {
-    if (!region_.read(offset, out)) {
-      return image::fail(image::Error::io);
-    }
-    return {};
-  }
-
- private:
-  flash::Region region_;
-};
 }  // namespace
 
 Result<SlotInfo> Control::slot_info(const flash::Region& slot, std::uint32_t image_base) const {
@@ -33,7 +21,7 @@ Result<SlotInfo> Control::slot_info(const flash::Region& slot, std::uint32_t ima
     return fail(Error::flash);
   }
   info.trailer = *t;
-  RegionSource src{flash::Region{flash_, image_base, layout_.max_image_size()}};
+  FlashSource src{flash::Region{flash_, image_base, layout_.max_image_size()}};
   if (auto m = image::read_manifest(src, layout_.max_image_size())) {
     info.has_image = true;
     info.version = m->layout.header.version;
@@ -68,9 +56,7 @@ Result<void> Control::erase_secondary() const {
   }
   const flash::Region part = layout_.secondary_partition(flash_);
   for (std::uint32_t i = 1; i < part.sectors(); ++i) {
-    if (auto e = from_flash(part.erase_sector(i)); !e) {
-      return e;
-    }
+    WARD_TRY(from_flash(part.erase_sector(i)));
   }
   return {};
 }
@@ -96,9 +82,7 @@ Result<void> Control::request_upgrade(bool permanent) const {
   }
   const flash::Region slot = layout_.secondary(flash_);
   if (permanent && s->secondary.trailer.image_ok != Field::set) {
-    if (auto e = from_flash(write_flag(slot, tr::image_ok_offset(slot.size()))); !e) {
-      return e;
-    }
+    WARD_TRY(from_flash(write_flag(slot, tr::image_ok_offset(slot.size()))));
   }
   if (s->secondary.trailer.magic != Field::set) {
     return from_flash(write_magic(slot));

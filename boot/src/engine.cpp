@@ -4,18 +4,11 @@
 #include <array>
 
 #include "ward/boot/security_counter.hpp"
+#include "ward/result.hpp"
 
 namespace ward::boot {
 namespace tr = image::trailer;
 using tr::SwapType;
-
-// Propagates an engine error (the flash failed: stop here, the next boot resumes).
-#define WARD_TRY(expr)              \
-  do {                              \
-    if (auto r_ = (expr); !r_) {    \
-      return fail(r_.error());      \
-    }                               \
-  } while (false)
 
 image::Status FlashSource::read(std::uint32_t offset, std::span<std::byte> out) {
   if (!region_.read(offset, out)) {
@@ -247,6 +240,12 @@ Result<BootImage> Engine::boot_primary(Loader& loader, std::uint32_t stored_coun
     m = image::fail(src.error());
   } else {
     m = image::verify(**src, l->total_size, key_, crypto_);
+    // The loader placed and checked the image by the layout read from flash before; what was
+    // verified must be that very layout, or the flash changed in between (an attack on the
+    // double read): then no field of either may be used.
+    if (m && m->layout != *l) {
+      m = image::fail(image::Error::bad_header);
+    }
   }
   const bool rolled_back = m && m->security_counter < stored_counter;
   if (!m || rolled_back) {
@@ -302,7 +301,5 @@ Result<BootImage> Engine::run(Loader& loader) {
   }
   return boot_primary(loader, *stored, may_revert);
 }
-
-#undef WARD_TRY
 
 }  // namespace ward::boot

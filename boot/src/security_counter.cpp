@@ -4,15 +4,12 @@
 #include <array>
 
 #include "ward/boot/layout.hpp"
+#include "ward/byte_order.hpp"
 
 namespace ward::boot {
 namespace {
 constexpr std::uint32_t kUnit = FlashLayout::kUnit;
-
-std::uint32_t le32(const std::byte* b) {
-  return std::to_integer<std::uint32_t>(b[0]) | std::to_integer<std::uint32_t>(b[1]) << 8 |
-         std::to_integer<std::uint32_t>(b[2]) << 16 | std::to_integer<std::uint32_t>(b[3]) << 24;
-}
+static_assert(kUnit == 8, "a record is {value, ~value}, 4 bytes each");
 }  // namespace
 
 flash::Result<SecurityCounter::Scan> SecurityCounter::scan() const {
@@ -30,17 +27,13 @@ flash::Result<SecurityCounter::Scan> SecurityCounter::scan() const {
         return flash::fail(r.error());
       }
       for (std::uint32_t i = 0; i < n; ++i) {
-        const std::byte* rec = block.data() + i * kUnit;
-        bool blank = true;
-        for (std::uint32_t b = 0; b < kUnit; ++b) {
-          blank = blank && rec[b] == flash::kErased;
-        }
-        if (blank) {
+        const auto rec = std::span{block}.subspan(i * kUnit).first<kUnit>();
+        if (std::all_of(rec.begin(), rec.end(), [](std::byte b) { return b == flash::kErased; })) {
           continue;
         }
         s.next_free[sector] = first + i + 1;
-        const std::uint32_t value = le32(rec);
-        if (value == ~le32(rec + 4) && (!found || value > s.value)) {
+        const std::uint32_t value = load_le<std::uint32_t>(rec.first<4>());
+        if (value == ~load_le<std::uint32_t>(rec.last<4>()) && (!found || value > s.value)) {
           found = true;
           s.value = value;
           s.sector = sector;
@@ -78,10 +71,8 @@ flash::Status SecurityCounter::raise(std::uint32_t value) const {
     unit = 0;
   }
   std::array<std::byte, kUnit> rec;
-  for (int i = 0; i < 4; ++i) {
-    rec[i] = std::byte((value >> (8 * i)) & 0xFF);
-    rec[4 + i] = std::byte((~value >> (8 * i)) & 0xFF);
-  }
+  store_le<std::uint32_t>(std::span{rec}.first<4>(), value);
+  store_le<std::uint32_t>(std::span{rec}.last<4>(), ~value);
   return area_.program(sector * ss + unit * kUnit, rec);
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "ward/byte_order.hpp"
+
 namespace ward::boot {
 namespace tr = image::trailer;
 using Unit = std::array<std::byte, FlashLayout::kUnit>;
@@ -47,9 +49,7 @@ flash::Status write_magic(const flash::Region& slot) {
 flash::Status write_word(const flash::Region& slot, std::uint32_t offset, std::uint32_t value) {
   Unit u;
   u.fill(flash::kErased);
-  for (int i = 0; i < 4; ++i) {
-    u[i] = std::byte((value >> (8 * i)) & 0xFF);
-  }
+  store_le<std::uint32_t>(std::span{u}.first<4>(), value);
   return slot.program(offset, u);
 }
 
@@ -80,8 +80,7 @@ flash::Result<TrailerState> read_trailer(const flash::Region& slot, const FlashL
   t.revert_done = *revert_done;
   const auto type = std::to_integer<std::uint8_t>(info[0]) & 0x0F;
   t.swap_type = (type >= 1 && type <= 5) ? static_cast<tr::SwapType>(type) : tr::SwapType::none;
-  t.swap_size = std::to_integer<std::uint32_t>(swap_size[0]) | std::to_integer<std::uint32_t>(swap_size[1]) << 8 |
-                std::to_integer<std::uint32_t>(swap_size[2]) << 16 | std::to_integer<std::uint32_t>(swap_size[3]) << 24;
+  t.swap_size = load_le<std::uint32_t>(std::span{swap_size}.first<4>());
   return t;
 }
 

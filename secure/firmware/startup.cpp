@@ -9,18 +9,14 @@
 
 #include "secure_console.hpp"
 #include "trustzone.hpp"
+#include "ward/arch/arm/early_init.hpp"
 #include "ward/arch/arm/registers.hpp"
-#include "ward/arch/arm/semihosting.hpp"
 #include "ward/secure/gateway.h"
 
 extern "C" {
-extern std::uint32_t __data_load[], __data_start[], __data_end[], __bss_start[], __bss_end[];
-extern void (*__init_array_start[])();
-extern void (*__init_array_end[])();
 [[noreturn]] void ward_secure_reset();
 void ward_secure_fault_entry();
 [[gnu::used]] void ward_secure_fault(std::uint32_t exc_return, std::uint32_t* secure_frame);
-[[gnu::used]] std::uintptr_t __stack_chk_guard = 0x5ec0e7a1;  // replaced at reset
 [[noreturn, gnu::used]] void __stack_chk_fail();
 }
 
@@ -146,26 +142,9 @@ extern "C" [[noreturn]] void __stack_chk_fail() {
   secure::stop(4);
 }
 
-// No stack protector: the guard is chosen in this frame, which never returns.
+// No stack protector: the guard is chosen during early_init, and this frame never returns.
 extern "C" [[noreturn, gnu::no_stack_protector]] void ward_secure_reset() {
-  asm volatile("cpsid i" ::: "memory");
-  asm volatile("msr msplim, %0" ::"r"(stack));
-  ward::arm::scb::CPACR::set_bits(0xFu << 20);
-  ward::arm::dsb();
-  ward::arm::isb();
-  for (std::uint32_t *src = __data_load, *dst = __data_start; dst < __data_end;) {
-    *dst++ = *src++;
-  }
-  for (std::uint32_t* dst = __bss_start; dst < __bss_end;) {
-    *dst++ = 0;
-  }
-  // Under QEMU the only varying input is the host clock (boards/mps2_an505 entropy32()); the
-  // services replace the guard with DRBG output once the DRBG is seeded.
-  const std::uint64_t t = ward::arm::semihost::elapsed();
-  __stack_chk_guard ^= static_cast<std::uint32_t>(t) * 0x9e3779b9u ^ static_cast<std::uint32_t>(t >> 32);
-  for (auto* ctor = __init_array_start; ctor < __init_array_end; ++ctor) {
-    (*ctor)();
-  }
+  ward::arm::early_init({.stack_limit = stack, .random_canary = true});
   ward::secure::tz::configure();
   ward::secure::start_services();
   // Interrupts stay masked in the secure PRIMASK only: the non-secure kernel has its own.

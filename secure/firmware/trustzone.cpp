@@ -111,8 +111,7 @@ void configure() {
   const std::uint32_t aircr = arm::scb::AIRCR::read() & 0xffffu & ~kAircrVectKey;
   arm::scb::AIRCR::write(kAircrVectKey | aircr | kAircrPris);
   (void)kAircrSysResetReqS;  // left clear: the non-secure kernel reboots the device (tests, updates)
-  arm::scb::SHCSR::set_bits(arm::scb::kShcsrMemFaultEna | arm::scb::kShcsrBusFaultEna |
-                            arm::scb::kShcsrUsgFaultEna | arm::scb::kShcsrSecureFaultEna);
+  // The secure fault exceptions (SecureFault, BusFault, ...) are enabled by early_init at reset.
   VTOR_NS::write(kNsCode.base);
   arm::dsb();
   arm::isb();

@@ -263,6 +263,39 @@ def sc_empty(s):
                                               "boot: no bootable image: halting"])
 
 
+def with_extra_tlv(image, fill, length):
+    """The image with a TLV of a type Ward ignores appended to its unprotected area: still valid
+    (that area is outside the hash), and anyone can do it to a signed image."""
+    off = tlv_offset(image)
+    total = struct.unpack_from("<H", image, off + 2)[0]
+    out = bytearray(image[:off + total]) + struct.pack("<HH", 0x7F7F, length) + bytes([fill]) * length
+    struct.pack_into("<H", out, off + 2, total + 4 + length)
+    return out
+
+
+def sc_unsigned_tlv_not_executable(s):
+    # Read through QEMU's debugger when the bootloader has handed over (the application's reset
+    # handler): the signed part must be at the load address, and nothing of the unprotected TLV
+    # area (1 KiB of 0xCC "code" an attacker appended) after it.
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "qemu-runner"))
+    from qemu_gdb import QemuGdb, elf_symbol
+    blob = with_extra_tlv(s.image["v1"], 0xCC, 1024)
+    s.flash.primary(blob)
+    s.flash.save(os.path.join(s.work, s.args.flash_file))
+    s.flash = None
+    load_addr = struct.unpack_from("<I", blob, 4)[0]
+    hashed = tlv_offset(blob)
+    with QemuGdb(["-kernel", s.args.bootloader], cwd=s.work) as q:
+        q.run_to(elf_symbol(os.path.join(s.args.images, "update_v1.elf"), "ward_reset_handler"))
+        signed = q.read(load_addr, hashed)
+        after = q.read(load_addr + hashed, len(blob) - hashed)
+        print(q.output(), end="")
+    s.check("the signed part must be at the load address", signed == blob[:hashed])
+    s.check(f"{after.count(0xCC)} bytes of the unprotected TLV area are executable after the image "
+            f"(at {load_addr + hashed:#x})", after.count(0xCC) == 0)
+    s.check("the window after the signed part must be zeroed", after == bytes(len(after)))
+
+
 SCENARIOS = {n[3:]: f for n, f in globals().items() if n.startswith("sc_")}
 
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "test_images.hpp"
+#include "ward/byte_order.hpp"
 #include "ward/image/format.hpp"
 
 namespace {
@@ -30,11 +31,10 @@ struct ImageFormat : ::testing::Test {
 };
 
 void put16(Bytes& b, std::size_t at, std::uint16_t v) {
-  b[at] = v & 0xFF;
-  b[at + 1] = v >> 8;
+  store_le<std::uint16_t>(std::as_writable_bytes(std::span{b}).subspan(at).first<2>(), v);
 }
 void put32(Bytes& b, std::size_t at, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) b[at + i] = (v >> (8 * i)) & 0xFF;
+  store_le<std::uint32_t>(std::as_writable_bytes(std::span{b}).subspan(at).first<4>(), v);
 }
 
 TEST_F(ImageFormat, SignedImageVerifiesWithTheBootloadersCrypto) {

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <string>
 
+#include "sim_device.hpp"
 #include "test_images.hpp"
 #include "ward/boot/engine.hpp"
 #include "ward/boot/security_counter.hpp"
@@ -20,22 +21,10 @@ using namespace ward;
 using test_images::Bytes;
 namespace tr = image::trailer;
 
-// 1 KiB sectors, 8-byte writes; slots of 12 sectors (11 for the image), as on QEMU but smaller.
-constexpr flash::Geometry kGeo{.size = 27 * 1024, .sector_size = 1024, .write_align = 8};
-constexpr boot::FlashLayout kLayout{kGeo, 0, 2 * 1024, 12, 14 * 1024};
-static_assert(kLayout.valid());
-
-class Recorder final : public boot::Observer {
- public:
-  void on(boot::Event e, std::uint32_t a, std::uint32_t b) override {
-    log += std::to_string(static_cast<int>(e)) + "(" + std::to_string(a) + "," + std::to_string(b) + ") ";
-  }
-  std::string log;
-};
-
-void put(flash::SimFlash& f, std::uint32_t offset, const Bytes& data) {
-  std::transform(data.begin(), data.end(), f.raw().begin() + offset, [](std::uint8_t b) { return std::byte{b}; });
-}
+using sim_device::kGeo;
+using sim_device::kLayout;
+using sim_device::put;
+using sim_device::Recorder;
 
 struct Sizes {
   std::uint32_t old_payload;

@@ -48,6 +48,7 @@ struct ImageSpec {
   bool confirm = false;
   std::uint32_t header_size = 0x100;
   std::uint8_t seed = 1;
+  std::optional<std::uint32_t> load_addr;  // a RAM-load image for this address
 };
 
 inline Bytes make_payload(std::uint32_t size, std::uint8_t seed) {
@@ -69,6 +70,7 @@ inline Bytes make_image(TestKey& key, const ImageSpec& s) {
   o.slot_size = s.slot_size;
   o.pad = s.slot_size.has_value();
   o.confirm = s.confirm;
+  o.load_addr = s.load_addr;
   auto img = tool::sign_image(make_payload(s.payload_size, s.seed), o, *key.signer);
   EXPECT_TRUE(img) << (img ? "" : img.error());
   return img.value_or(Bytes{});

@@ -1,25 +1,21 @@
 // Reset and the vector table for Armv8-M Mainline (Cortex-M33).
 //
 // The core fetches the initial main stack pointer and the reset handler from the vector table.
-// ward_reset_handler runs with no C++ runtime yet: it arms the stack limit, enables the FPU,
-// initialises .data and .bss, chooses the stack canary and runs static constructors, then hands
-// over to the portable kernel.
+// ward_reset_handler runs with no C++ runtime yet: the early initialisation every Ward image
+// shares (ward/arch/arm/early_init.hpp: stack limit, faults, FPU, .data and .bss, the stack
+// canary, static constructors), then the MPU, then it hands over to the portable kernel.
 #include <array>
 #include <cstddef>
 #include <cstdint>
 
+#include "ward/arch/arm/early_init.hpp"
 #include "ward/arch/arm/registers.hpp"
 #include "ward/arch/port.hpp"
 #include "ward/config.hpp"
 #include "ward/kernel/boot.hpp"
 
 extern "C" {
-// Linker-script symbols (arch/arm/cortex_m.ld).
-extern std::uint32_t __data_load[], __data_start[], __data_end[], __bss_start[], __bss_end[];
-extern void (*__init_array_start[])();
-extern void (*__init_array_end[])();
 int ward_call_main();  // C shim: calls the application's main().
-void ward_stack_guard_init();
 [[noreturn]] void ward_reset_handler();
 void ward_fault_entry();
 void ward_default_handler();
@@ -69,33 +65,12 @@ constexpr auto make_handlers() {
 
 extern "C" void ward_default_handler() { ward_fault_entry(); }
 
-// No stack protector: the canary is chosen in here, and this frame never returns.
+// No stack protector: the canary is chosen during early_init, and this frame never returns.
 extern "C" [[noreturn, gnu::no_stack_protector]] void ward_reset_handler() {
-  using namespace ward::arm;
   // Boot runs with interrupts masked: nothing may switch away before the scheduler starts
   // (start_scheduler unmasks them).
-  asm volatile("cpsid i" ::: "memory");
-  if constexpr (ward::config::hw_stack_limit) {
-    asm volatile("msr msplim, %0" ::"r"(main_stack));
-  }
-  // Report MemManage, BusFault, UsageFault and SecureFault as themselves, not as HardFault.
-  scb::SHCSR::set_bits(scb::kShcsrMemFaultEna | scb::kShcsrBusFaultEna | scb::kShcsrUsgFaultEna |
-                       scb::kShcsrSecureFaultEna);
-  // Full access to the FPU (CP10, CP11); lazy state preservation stays at its reset default.
-  scb::CPACR::set_bits(0xFu << 20);
-  dsb();
-  isb();
-
-  for (std::uint32_t *src = __data_load, *dst = __data_start; dst < __data_end;) {
-    *dst++ = *src++;
-  }
-  for (std::uint32_t* dst = __bss_start; dst < __bss_end;) {
-    *dst++ = 0;
-  }
-  ward_stack_guard_init();
-  for (auto* ctor = __init_array_start; ctor < __init_array_end; ++ctor) {
-    (*ctor)();
-  }
+  ward::arm::early_init({.stack_limit = ward::config::hw_stack_limit ? main_stack : nullptr,
+                         .random_canary = ward::config::stack_canary_random});
   ward::arch::mpu_init();  // before any thread: privileged stacks' guards and user domains need it
   ward::kernel::boot(&ward_call_main);
 }

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#include "ward/byte_order.hpp"
+#include "ward/constant_time.hpp"
+#include "ward/result.hpp"
+
 namespace ward::image {
 
 const char* to_string(Error e) {
@@ -25,46 +29,21 @@ const char* to_string(Error e) {
   return "unknown image error";
 }
 
-namespace detail {
-std::uint16_t le16(std::span<const std::byte> b) {
-  return static_cast<std::uint16_t>(std::to_integer<unsigned>(b[0]) | std::to_integer<unsigned>(b[1]) << 8);
-}
-std::uint32_t le32(std::span<const std::byte> b) {
-  return std::to_integer<std::uint32_t>(b[0]) | std::to_integer<std::uint32_t>(b[1]) << 8 |
-         std::to_integer<std::uint32_t>(b[2]) << 16 | std::to_integer<std::uint32_t>(b[3]) << 24;
-}
-}  // namespace detail
-
-namespace {
-using detail::le16;
-using detail::le32;
-
-void put16(std::span<std::byte> b, std::uint16_t v) {
-  b[0] = std::byte(v & 0xFF);
-  b[1] = std::byte(v >> 8);
-}
-void put32(std::span<std::byte> b, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) {
-    b[i] = std::byte((v >> (8 * i)) & 0xFF);
-  }
-}
-}  // namespace
-
 Result<Header> parse_header(std::span<const std::byte, kHeaderSize> b) {
   Header h;
-  h.magic = le32(b.subspan<0, 4>());
+  h.magic = load_le<std::uint32_t>(b.subspan<0, 4>());
   if (h.magic != kMagic) {
     return fail(Error::bad_magic);
   }
-  h.load_addr = le32(b.subspan<4, 4>());
-  h.hdr_size = le16(b.subspan<8, 2>());
-  h.protect_tlv_size = le16(b.subspan<10, 2>());
-  h.img_size = le32(b.subspan<12, 4>());
-  h.flags = le32(b.subspan<16, 4>());
+  h.load_addr = load_le<std::uint32_t>(b.subspan<4, 4>());
+  h.hdr_size = load_le<std::uint16_t>(b.subspan<8, 2>());
+  h.protect_tlv_size = load_le<std::uint16_t>(b.subspan<10, 2>());
+  h.img_size = load_le<std::uint32_t>(b.subspan<12, 4>());
+  h.flags = load_le<std::uint32_t>(b.subspan<16, 4>());
   h.version.major = std::to_integer<std::uint8_t>(b[20]);
   h.version.minor = std::to_integer<std::uint8_t>(b[21]);
-  h.version.revision = le16(b.subspan<22, 2>());
-  h.version.build = le32(b.subspan<24, 4>());
+  h.version.revision = load_le<std::uint16_t>(b.subspan<22, 2>());
+  h.version.build = load_le<std::uint32_t>(b.subspan<24, 4>());
   if (h.hdr_size < kHeaderSize) {
     return fail(Error::bad_header);
   }
@@ -73,16 +52,16 @@ Result<Header> parse_header(std::span<const std::byte, kHeaderSize> b) {
 
 void encode_header(const Header& h, std::span<std::byte, kHeaderSize> b) {
   std::fill(b.begin(), b.end(), std::byte{0});
-  put32(b.subspan<0, 4>(), h.magic);
-  put32(b.subspan<4, 4>(), h.load_addr);
-  put16(b.subspan<8, 2>(), h.hdr_size);
-  put16(b.subspan<10, 2>(), h.protect_tlv_size);
-  put32(b.subspan<12, 4>(), h.img_size);
-  put32(b.subspan<16, 4>(), h.flags);
+  store_le<std::uint32_t>(b.subspan<0, 4>(), h.magic);
+  store_le<std::uint32_t>(b.subspan<4, 4>(), h.load_addr);
+  store_le<std::uint16_t>(b.subspan<8, 2>(), h.hdr_size);
+  store_le<std::uint16_t>(b.subspan<10, 2>(), h.protect_tlv_size);
+  store_le<std::uint32_t>(b.subspan<12, 4>(), h.img_size);
+  store_le<std::uint32_t>(b.subspan<16, 4>(), h.flags);
   b[20] = std::byte(h.version.major);
   b[21] = std::byte(h.version.minor);
-  put16(b.subspan<22, 2>(), h.version.revision);
-  put32(b.subspan<24, 4>(), h.version.build);
+  store_le<std::uint16_t>(b.subspan<22, 2>(), h.version.revision);
+  store_le<std::uint32_t>(b.subspan<24, 4>(), h.version.build);
 }
 
 Status MemorySource::read(std::uint32_t offset, std::span<std::byte> out) {
@@ -97,15 +76,13 @@ namespace {
 // Reads a TLV area info {magic, total} at `offset`.
 Result<std::uint16_t> read_info(Source& src, std::uint32_t offset, std::uint16_t magic) {
   std::array<std::byte, kTlvInfoSize> info;
-  if (auto s = src.read(offset, info); !s) {
-    return fail(s.error());
-  }
-  const std::uint16_t found = le16(std::span{info}.first<2>());
+  WARD_TRY(src.read(offset, info));
+  const std::uint16_t found = load_le<std::uint16_t>(std::span{info}.first<2>());
   if (found != magic) {
     // Erased flash where the TLVs should be: the image was cut short (e.g. an interrupted download).
     return fail(found == 0xFFFF ? Error::truncated : Error::bad_tlv_area);
   }
-  return le16(std::span{info}.subspan<2, 2>());
+  return load_le<std::uint16_t>(std::span{info}.subspan<2, 2>());
 }
 }  // namespace
 
@@ -114,9 +91,7 @@ Result<Layout> layout(Source& src, std::uint32_t area_size) {
     return fail(Error::truncated);
   }
   std::array<std::byte, kHeaderSize> raw;
-  if (auto s = src.read(0, raw); !s) {
-    return fail(s.error());
-  }
+  WARD_TRY(src.read(0, raw));
   auto header = parse_header(raw);
   if (!header) {
     return fail(header.error());
@@ -198,9 +173,9 @@ Result<Manifest> read_manifest(Source& src, std::uint32_t area_size) {
         if (m.has_security_counter) return fail(Error::duplicate_tlv);
         if (t.length != 4) return fail(Error::bad_tlv_length);
         std::array<std::byte, 4> v;
-        if (auto s = src.read(t.value_offset, v); !s) return s;
+        WARD_TRY(src.read(t.value_offset, v));
         m.has_security_counter = true;
-        m.security_counter = le32(v);
+        m.security_counter = load_le<std::uint32_t>(v);
         return {};
       }
       default:
@@ -284,17 +259,6 @@ Result<std::array<std::uint8_t, 64>> p256_spki_to_raw(std::span<const std::uint8
   return raw;
 }
 
-bool equal_ct(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  std::uint8_t diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff |= a[i] ^ b[i];
-  }
-  return diff == 0;
-}
-
 Result<PublicKey> make_public_key(std::span<const std::uint8_t> spki, Crypto& crypto) {
   auto point = p256_spki_to_raw(spki);
   if (!point) {
@@ -320,17 +284,15 @@ Result<Manifest> verify(Source& src, std::uint32_t area_size, const PublicKey& k
   std::array<std::byte, 512> chunk;
   for (std::uint32_t pos = 0; pos < m->layout.hashed_size;) {
     const std::uint32_t n = std::min<std::uint32_t>(chunk.size(), m->layout.hashed_size - pos);
-    if (auto s = src.read(pos, std::span{chunk}.first(n)); !s) {
-      return fail(s.error());
-    }
+    WARD_TRY(src.read(pos, std::span{chunk}.first(n)));
     crypto.sha256_update(std::span{chunk}.first(n));
     pos += n;
   }
   const auto digest = crypto.sha256_finish();
-  if (!equal_ct(digest, m->sha256)) {
+  if (!equal_constant_time(digest, m->sha256)) {
     return fail(Error::hash_mismatch);
   }
-  if (!equal_ct(m->key_hash, key.spki_sha256)) {
+  if (!equal_constant_time(m->key_hash, key.spki_sha256)) {
     return fail(Error::key_mismatch);
   }
   auto sig = ecdsa_der_to_raw(std::span{m->signature}.first(m->signature_size));

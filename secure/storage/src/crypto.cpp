@@ -85,13 +85,6 @@ bool open(std::span<const std::byte, 32> key, std::span<const std::byte, 12> non
   return rc == 0;
 }
 
-bool equal_ct(std::span<const std::byte> a, std::span<const std::byte> b) {
-  if (a.size() != b.size()) return false;
-  std::byte diff{0};
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= a[i] ^ b[i];
-  return diff == std::byte{0};
-}
-
 }  // namespace detail
 
 void hkdf_sha256(std::span<const std::byte> ikm, std::span<const std::byte> info, std::span<std::byte> out) {

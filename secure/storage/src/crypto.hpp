@@ -22,7 +22,4 @@ void seal(std::span<const std::byte, 32> key, std::span<const std::byte, 12> non
 bool open(std::span<const std::byte, 32> key, std::span<const std::byte, 12> nonce, std::span<const std::byte> aad,
           std::span<std::byte> data, std::span<const std::byte, 16> tag);
 
-// Compares in time independent of the contents.
-bool equal_ct(std::span<const std::byte> a, std::span<const std::byte> b);
-
 }  // namespace ward::secure::storage::detail

@@ -1,7 +1,9 @@
 // Protected Storage's replay protection (storage_service.hpp explains the counter protocol).
+#include <array>
 #include <cstring>
 
 #include "crypto.hpp"
+#include "ward/byte_order.hpp"
 #include "ward/secure/storage_service.hpp"
 
 namespace ward::secure::storage {
@@ -13,14 +15,12 @@ constexpr std::size_t kCounterBytes = 32;  // owner, 0, uid, prev, next
 // The ITS uid of an object's counter: a hash of (owner, uid), because ITS uids are 64 bits and
 // (owner, uid) is 96. The counter's contents repeat (owner, uid), so a collision is noticed.
 psa_storage_uid_t counter_uid(ClientId owner, psa_storage_uid_t uid) {
-  std::byte in[16 + 12] = {};
-  std::memcpy(in, "ward ps ctr v1\0\0", 16);
-  const std::int32_t o = raw(owner);
-  std::memcpy(in + 16, &o, 4);
-  std::memcpy(in + 20, &uid, 8);
+  std::array<std::byte, 16 + 12> in{};
+  std::memcpy(in.data(), "ward ps ctr v1\0\0", 16);
+  store_le<std::uint32_t>(std::span{in}.subspan<16, 4>(), static_cast<std::uint32_t>(raw(owner)));
+  store_le<std::uint64_t>(std::span{in}.subspan<20, 8>(), uid);
   const auto d = detail::sha256(in);
-  psa_storage_uid_t id;
-  std::memcpy(&id, d.data(), sizeof id);
+  const psa_storage_uid_t id = load_le<std::uint64_t>(std::span{d}.first<8>());
   return id == 0 ? 1 : id;
 }
 
@@ -28,30 +28,27 @@ psa_storage_uid_t counter_uid(ClientId owner, psa_storage_uid_t uid) {
 
 psa_status_t ProtectedStore::read_counter(ClientId owner, psa_storage_uid_t uid, Counter* c) {
   *c = {};
-  std::byte buf[kCounterBytes];
+  std::array<std::byte, kCounterBytes> buf;
   std::size_t n = 0;
   const psa_status_t s = its_.get(kStoragePartition, counter_uid(owner, uid), 0, buf, &n);
   if (s == PSA_ERROR_DOES_NOT_EXIST) return PSA_SUCCESS;
   if (s != PSA_SUCCESS) return s == PSA_ERROR_STORAGE_FAILURE ? s : PSA_ERROR_DATA_CORRUPT;
-  std::int32_t o;
-  psa_storage_uid_t u;
-  std::memcpy(&o, buf, 4);
-  std::memcpy(&u, buf + 8, 8);
+  const auto o = static_cast<std::int32_t>(load_le<std::uint32_t>(std::span{buf}.subspan<0, 4>()));
+  const psa_storage_uid_t u = load_le<std::uint64_t>(std::span{buf}.subspan<8, 8>());
   if (n != kCounterBytes || o != raw(owner) || u != uid) return PSA_ERROR_DATA_CORRUPT;
-  std::memcpy(&c->prev, buf + 16, 8);
-  std::memcpy(&c->next, buf + 24, 8);
+  c->prev = load_le<std::uint64_t>(std::span{buf}.subspan<16, 8>());
+  c->next = load_le<std::uint64_t>(std::span{buf}.subspan<24, 8>());
   c->exists = true;
   return PSA_SUCCESS;
 }
 
 psa_status_t ProtectedStore::write_counter(ClientId owner, psa_storage_uid_t uid, std::uint64_t prev,
                                            std::uint64_t next) {
-  std::byte buf[kCounterBytes] = {};
-  const std::int32_t o = raw(owner);
-  std::memcpy(buf, &o, 4);
-  std::memcpy(buf + 8, &uid, 8);
-  std::memcpy(buf + 16, &prev, 8);
-  std::memcpy(buf + 24, &next, 8);
+  std::array<std::byte, kCounterBytes> buf{};
+  store_le<std::uint32_t>(std::span{buf}.subspan<0, 4>(), static_cast<std::uint32_t>(raw(owner)));
+  store_le<std::uint64_t>(std::span{buf}.subspan<8, 8>(), uid);
+  store_le<std::uint64_t>(std::span{buf}.subspan<16, 8>(), prev);
+  store_le<std::uint64_t>(std::span{buf}.subspan<24, 8>(), next);
   return its_.set(kStoragePartition, counter_uid(owner, uid), buf, PSA_STORAGE_FLAG_NONE);
 }
 

@@ -12,6 +12,8 @@
 #include <cstring>
 
 #include "crypto.hpp"
+#include "ward/byte_order.hpp"
+#include "ward/constant_time.hpp"
 
 namespace ward::secure::storage {
 
@@ -45,21 +47,6 @@ constexpr std::byte kDomainBank{3};
 
 constexpr std::uint32_t round_up(std::uint32_t v, std::uint32_t unit) { return (v + unit - 1) / unit * unit; }
 
-void put32(std::byte* p, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<std::byte>(v >> (8 * i));
-}
-void put64(std::byte* p, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<std::byte>(v >> (8 * i));
-}
-std::uint32_t get32(const std::byte* p) {
-  std::uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | std::to_integer<std::uint32_t>(p[i]);
-  return v;
-}
-std::uint64_t get64(const std::byte* p) {
-  return get32(p) | (static_cast<std::uint64_t>(get32(p + 4)) << 32);
-}
-
 bool is_commit(std::span<const std::byte> unit, const std::array<std::uint8_t, 8>& pattern) {
   for (std::size_t i = 0; i < unit.size(); ++i) {
     const std::byte want = i < pattern.size() ? std::byte{pattern[i]} : flash::kErased;
@@ -86,16 +73,16 @@ struct Store::Header {
 
 namespace {
 
-void encode_fields(const auto& h, std::byte* p) {
-  std::fill_n(p, kAadBytes, std::byte{0});
-  put32(p + 0, kRecordMagic);
+void encode_fields(const auto& h, std::span<std::byte, kAadBytes> p) {
+  std::fill(p.begin(), p.end(), std::byte{0});
+  store_le<std::uint32_t>(p.subspan<0, 4>(), kRecordMagic);
   p[4] = std::byte{h.kind};
-  put32(p + 8, static_cast<std::uint32_t>(h.owner));
-  put32(p + 12, h.flags);
-  put64(p + 16, h.uid);
-  put64(p + 24, h.seq);
-  put32(p + 32, h.size);
-  put32(p + 36, h.capacity);
+  store_le<std::uint32_t>(p.subspan<8, 4>(), static_cast<std::uint32_t>(h.owner));
+  store_le<std::uint32_t>(p.subspan<12, 4>(), h.flags);
+  store_le<std::uint64_t>(p.subspan<16, 8>(), h.uid);
+  store_le<std::uint64_t>(p.subspan<24, 8>(), h.seq);
+  store_le<std::uint32_t>(p.subspan<32, 4>(), h.size);
+  store_le<std::uint32_t>(p.subspan<36, 4>(), h.capacity);
 }
 
 std::array<std::byte, 16> header_mac(const Keys& k, const std::byte* header) {
@@ -108,17 +95,17 @@ std::array<std::byte, 16> header_mac(const Keys& k, const std::byte* header) {
 
 // Parses and authenticates a header: false for anything not written by this store's key.
 template <class H>
-bool decode_header(const Keys& k, const std::byte* p, H* h) {
-  const auto mac = header_mac(k, p);
-  if (!detail::equal_ct(mac, std::span{p + kMacAt, 16})) return false;
-  if (get32(p) != kRecordMagic) return false;
+bool decode_header(const Keys& k, std::span<const std::byte, kHeaderBytes> p, H* h) {
+  const auto mac = header_mac(k, p.data());
+  if (!equal_constant_time(mac, p.subspan<kMacAt, 16>())) return false;
+  if (load_le<std::uint32_t>(p.subspan<0, 4>()) != kRecordMagic) return false;
   h->kind = std::to_integer<std::uint8_t>(p[4]);
-  h->owner = static_cast<std::int32_t>(get32(p + 8));
-  h->flags = get32(p + 12);
-  h->uid = get64(p + 16);
-  h->seq = get64(p + 24);
-  h->size = get32(p + 32);
-  h->capacity = get32(p + 36);
+  h->owner = static_cast<std::int32_t>(load_le<std::uint32_t>(p.subspan<8, 4>()));
+  h->flags = load_le<std::uint32_t>(p.subspan<12, 4>());
+  h->uid = load_le<std::uint64_t>(p.subspan<16, 8>());
+  h->seq = load_le<std::uint64_t>(p.subspan<24, 8>());
+  h->size = load_le<std::uint32_t>(p.subspan<32, 4>());
+  h->capacity = load_le<std::uint32_t>(p.subspan<36, 4>());
   return true;
 }
 
@@ -211,10 +198,11 @@ bool Store::read_bank_header(unsigned bank, std::uint32_t* gen) {
   }
   const std::byte domain[1] = {kDomainBank};
   const auto mac = detail::hmac_sha256(keys_.mac, {std::span<const std::byte>{domain}, std::span{h}.first(8)});
-  if (get32(h.data()) != kBankMagic || !detail::equal_ct(std::span{mac}.first(8), std::span{h}.subspan(8))) {
+  if (load_le<std::uint32_t>(std::span{h}.subspan<0, 4>()) != kBankMagic ||
+      !equal_constant_time(std::span{mac}.first<8>(), std::span{h}.subspan<8, 8>())) {
     return false;
   }
-  *gen = get32(h.data() + 4);
+  *gen = load_le<std::uint32_t>(std::span{h}.subspan<4, 4>());
   return is_commit(c, kBankCommit);
 }
 
@@ -241,16 +229,16 @@ psa_status_t Store::scan() {
     if (std::all_of(unit.begin(), unit.end(), [](std::byte b) { return b == flash::kErased; })) {
       break;  // the end of the log
     }
-    const std::uint32_t length = get32(unit.data());
-    const bool length_ok = (length ^ get32(unit.data() + 4)) == 0xFFFFFFFFu && length % unit_ == 0 &&
-                           length >= record_footprint(0) && length <= bank_size_ - pos;
+    const std::uint32_t length = load_le<std::uint32_t>(unit.subspan<0, 4>());
+    const bool length_ok = (length ^ load_le<std::uint32_t>(unit.subspan<4, 4>())) == 0xFFFFFFFFu &&
+                           length % unit_ == 0 && length >= record_footprint(0) && length <= bank_size_ - pos;
     if (!length_ok) {
       pos += unit_;  // a torn length unit: nothing after it was written
       continue;
     }
     Header h{};
     if (!region_.read(base + pos + unit_, hbuf)) return PSA_ERROR_STORAGE_FAILURE;
-    if (decode_header(keys_, hbuf.data(), &h)) {
+    if (decode_header(keys_, hbuf, &h)) {
       next_seq_ = std::max(next_seq_, h.seq + 1);
       if (!region_.read(base + pos + length - unit_, unit)) return PSA_ERROR_STORAGE_FAILURE;
       const bool sane = (h.kind == kKindData || h.kind == kKindTombstone) && h.uid != 0 && h.size <= h.capacity &&
@@ -323,8 +311,8 @@ psa_status_t Store::compact() {
   std::array<std::byte, kMaxUnit> buf;
   const std::uint32_t header_span = round_up(kBankHeaderBytes, unit_);
   std::fill(buf.begin(), buf.end(), flash::kErased);
-  put32(buf.data(), kBankMagic);
-  put32(buf.data() + 4, generation_ + 1);
+  store_le<std::uint32_t>(std::span{buf}.subspan<0, 4>(), kBankMagic);
+  store_le<std::uint32_t>(std::span{buf}.subspan<4, 4>(), generation_ + 1);
   const std::byte domain[1] = {kDomainBank};
   const auto mac = detail::hmac_sha256(keys_.mac, {std::span<const std::byte>{domain}, std::span{buf}.first(8)});
   std::memcpy(buf.data() + 8, mac.data(), 8);
@@ -370,7 +358,7 @@ psa_status_t Store::append(std::uint8_t kind, ClientId owner, psa_storage_uid_t 
   std::byte* const header = scratch_.data() + unit_;
   const std::uint32_t header_span = round_up(kHeaderBytes, unit_);
   std::fill_n(header, header_span, flash::kErased);
-  encode_fields(h, header);
+  encode_fields(h, std::span<std::byte, kAadBytes>{header, kAadBytes});
   const auto plain = scratch_.subspan(unit_ + header_span, size);
   // Synthetic nonce (SIV): a MAC of the header and the plaintext. A sequence number could repeat
   // after the flash is erased; this nonce repeats only for the same header and data, which then
@@ -386,8 +374,8 @@ psa_status_t Store::append(std::uint8_t kind, ClientId owner, psa_storage_uid_t 
   fill_commit(scratch_.subspan(length - unit_, unit_), kRecordCommit);
   const auto len_unit = scratch_.first(unit_);
   std::fill(len_unit.begin(), len_unit.end(), flash::kErased);
-  put32(len_unit.data(), length);
-  put32(len_unit.data() + 4, ~length);
+  store_le<std::uint32_t>(len_unit.subspan<0, 4>(), length);
+  store_le<std::uint32_t>(len_unit.subspan<4, 4>(), ~length);
 
   const std::uint32_t at = bank_offset(active_) + tail_;
   const bool ok = region_.program(at, len_unit) && region_.program(at + unit_, scratch_.subspan(unit_, length - 2 * unit_)) &&
@@ -415,7 +403,7 @@ psa_status_t Store::load(const Entry& e) {
   if (!region_.read(bank_offset(active_) + e.offset, record)) return PSA_ERROR_STORAGE_FAILURE;
   std::byte* const header = record.data() + unit_;
   Header h{};
-  if (!decode_header(keys_, header, &h) || h.kind != kKindData || h.owner != e.owner || h.uid != e.uid ||
+  if (!decode_header(keys_, std::span<const std::byte, kHeaderBytes>{header, kHeaderBytes}, &h) || h.kind != kKindData || h.owner != e.owner || h.uid != e.uid ||
       h.seq != e.seq || h.size != e.size || h.capacity != e.capacity || h.flags != e.flags ||
       !is_commit(record.subspan(e.length - unit_), kRecordCommit)) {
     return PSA_ERROR_DATA_CORRUPT;

@@ -2,22 +2,25 @@
 
 #include <charconv>
 
+#include "ward/byte_order.hpp"
 #include "ward/image/trailer.hpp"
 
 namespace ward::tool {
 namespace {
-void put16(Bytes& b, std::uint16_t v) {
-  b.push_back(v & 0xFF);
-  b.push_back(v >> 8);
+// Appends `v` in the image format's byte order.
+template <std::unsigned_integral T>
+void append_le(Bytes& b, std::type_identity_t<T> v) {
+  b.resize(b.size() + sizeof(T));
+  store_le<T>(std::as_writable_bytes(std::span{b}).last<sizeof(T)>(), v);
 }
-void put32(Bytes& b, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) {
-    b.push_back((v >> (8 * i)) & 0xFF);
-  }
+// Writes a TLV area's total size into its info header {magic, total} at the start of `area`.
+void patch_area_total(Bytes& area) {
+  store_le<std::uint16_t>(std::as_writable_bytes(std::span{area}).subspan<2, 2>(),
+                          static_cast<std::uint16_t>(area.size()));
 }
 void put_tlv(Bytes& b, std::uint16_t type, std::span<const std::uint8_t> value) {
-  put16(b, type);
-  put16(b, static_cast<std::uint16_t>(value.size()));
+  append_le<std::uint16_t>(b, type);
+  append_le<std::uint16_t>(b, static_cast<std::uint16_t>(value.size()));
   b.insert(b.end(), value.begin(), value.end());
 }
 
@@ -101,13 +104,12 @@ Expected<Bytes> sign_image(const Bytes& payload, const SignOptions& o, SigningKe
 
   Bytes prot;
   if (o.security_counter) {
-    put16(prot, image::kTlvProtInfoMagic);
-    put16(prot, 0);  // total, patched below
+    append_le<std::uint16_t>(prot, image::kTlvProtInfoMagic);
+    append_le<std::uint16_t>(prot, 0);  // total, patched below
     Bytes v;
-    put32(v, *o.security_counter);
+    append_le<std::uint32_t>(v, *o.security_counter);
     put_tlv(prot, image::tlv::kSecurityCounter, v);
-    prot[2] = prot.size() & 0xFF;
-    prot[3] = prot.size() >> 8;
+    patch_area_total(prot);
   }
 
   image::Header h;
@@ -134,13 +136,12 @@ Expected<Bytes> sign_image(const Bytes& payload, const SignOptions& o, SigningKe
     return std::unexpected(sig.error());
   }
   Bytes tlvs;
-  put16(tlvs, image::kTlvInfoMagic);
-  put16(tlvs, 0);
+  append_le<std::uint16_t>(tlvs, image::kTlvInfoMagic);
+  append_le<std::uint16_t>(tlvs, 0);  // total, patched below
   put_tlv(tlvs, image::tlv::kSha256, digest);
   put_tlv(tlvs, image::tlv::kKeyHash, sha256(*spki));
   put_tlv(tlvs, image::tlv::kEcdsaSig, *sig);
-  tlvs[2] = tlvs.size() & 0xFF;
-  tlvs[3] = tlvs.size() >> 8;
+  patch_area_total(tlvs);
   body.insert(body.end(), tlvs.begin(), tlvs.end());
 
   if (o.slot_size && body.size() + image::trailer::kPublicSize > *o.slot_size) {

@@ -23,6 +23,7 @@
 #include "ward/boot/slot_state.hpp"
 #include "ward/flash/flash.hpp"
 #include "ward/image/format.hpp"
+#include "ward/result.hpp"
 
 namespace ward::boot {
 
@@ -34,11 +35,8 @@ enum class Error : std::uint8_t {
 };
 
 template <class T>
-class [[nodiscard]] Result : public std::expected<T, Error> {
- public:
-  using std::expected<T, Error>::expected;
-};
-inline constexpr std::unexpected<Error> fail(Error e) { return std::unexpected<Error>{e}; }
+using Result = base::Result<T, Error>;
+using base::fail;
 
 // What the engine reports while it works (the bootloader prints these on the console).
 enum class Event : std::uint8_t {
@@ -71,7 +69,9 @@ class Observer {
 class Loader {
  public:
   // `layout` was read from `slot` (bounds-checked). Returns the source to verify, or an error
-  // (e.g. a load address outside executable memory: image::Error::bad_header).
+  // (e.g. a load address outside executable memory: image::Error::bad_header). The engine boots
+  // the image only if the layout it verifies from that source equals `layout`, so a loader may
+  // rely on the fields it checked being the ones the hand-over uses.
   virtual image::Result<image::Source*> load(const image::Layout& layout, const flash::Region& slot) = 0;
 
  protected:

@@ -2,7 +2,8 @@
 // errno and no silent failure path.
 #pragma once
 #include <cstdint>
-#include <expected>
+
+#include "ward/result.hpp"
 
 namespace ward {
 
@@ -18,15 +19,10 @@ enum class Error : std::uint8_t {
   aborted,           // the waiting thread was aborted (seen only by kernel code)
 };
 
-// The outcome of a call: a value, or the reason it failed.
+// The outcome of a call: a value, or the reason it failed (ward/result.hpp).
 template <class T>
-class [[nodiscard]] Result : public std::expected<T, Error> {
- public:
-  using std::expected<T, Error>::expected;
-};
-
+using Result = base::Result<T, Error>;
 using Status = Result<void>;
-
-inline constexpr std::unexpected<Error> fail(Error e) { return std::unexpected<Error>{e}; }
+using base::fail;
 
 }  // namespace ward

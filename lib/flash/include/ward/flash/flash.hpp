@@ -13,8 +13,9 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <expected>
 #include <span>
+
+#include "ward/result.hpp"
 
 namespace ward::flash {
 
@@ -27,13 +28,9 @@ enum class Error : std::uint8_t {
 };
 
 template <class T>
-class [[nodiscard]] Result : public std::expected<T, Error> {
- public:
-  using std::expected<T, Error>::expected;
-};
+using Result = base::Result<T, Error>;
 using Status = Result<void>;
-
-inline constexpr std::unexpected<Error> fail(Error e) { return std::unexpected<Error>{e}; }
+using base::fail;
 
 // Short text for diagnostics ("not erased", ...).
 const char* to_string(Error e);

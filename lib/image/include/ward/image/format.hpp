@@ -22,8 +22,10 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <expected>
 #include <span>
+
+#include "ward/byte_order.hpp"
+#include "ward/result.hpp"
 
 namespace ward::image {
 
@@ -77,12 +79,9 @@ enum class Error : std::uint8_t {
 const char* to_string(Error e);
 
 template <class T>
-class [[nodiscard]] Result : public std::expected<T, Error> {
- public:
-  using std::expected<T, Error>::expected;
-};
+using Result = base::Result<T, Error>;
 using Status = Result<void>;
-inline constexpr std::unexpected<Error> fail(Error e) { return std::unexpected<Error>{e}; }
+using base::fail;
 
 struct Version {
   std::uint8_t major = 0;
@@ -100,6 +99,7 @@ struct Header {
   std::uint32_t img_size = 0;
   std::uint32_t flags = 0;
   Version version;
+  friend constexpr bool operator==(const Header&, const Header&) = default;
 };
 
 // Decodes the 32 header bytes (magic and hdr_size >= 32 checked; sizes are checked by layout()).
@@ -136,6 +136,7 @@ struct Layout {
   std::uint32_t tlv_offset = 0;       // unprotected area (info included)
   std::uint32_t tlv_size = 0;
   std::uint32_t total_size = 0;       // everything up to the end of the unprotected area
+  friend constexpr bool operator==(const Layout&, const Layout&) = default;
 };
 
 // Reads and checks the header and both TLV area infos of the image at the start of `src`, which
@@ -207,15 +208,7 @@ Result<PublicKey> make_public_key(std::span<const std::uint8_t> spki, Crypto& cr
 // signature. Returns the manifest of the verified image.
 Result<Manifest> verify(Source& src, std::uint32_t area_size, const PublicKey& key, Crypto& crypto);
 
-// Equal contents, in time independent of where they differ.
-bool equal_ct(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b);
-
 // ---------------------------------------------------------------------------------------------
-
-namespace detail {
-std::uint16_t le16(std::span<const std::byte> b);
-std::uint32_t le32(std::span<const std::byte> b);
-}  // namespace detail
 
 template <class Visit>
 Status for_each_tlv(Source& src, const Layout& l, Visit&& visit) {
@@ -237,17 +230,14 @@ Status for_each_tlv(Source& src, const Layout& l, Visit&& visit) {
         return fail(Error::bad_tlv);
       }
       std::array<std::byte, kTlvHeaderSize> th;
-      if (auto s = src.read(pos, th); !s) {
-        return s;
-      }
-      const Tlv t{detail::le16(std::span{th}.first<2>()), detail::le16(std::span{th}.subspan<2, 2>()),
+      WARD_TRY(src.read(pos, th));
+      const Tlv t{load_le<std::uint16_t>(std::span{th}.first<2>()),
+                  load_le<std::uint16_t>(std::span{th}.subspan<2, 2>()),
                   pos + static_cast<std::uint32_t>(kTlvHeaderSize), a.is_protected};
       if (t.length > end - t.value_offset) {
         return fail(Error::bad_tlv);
       }
-      if (auto s = visit(t); !s) {
-        return s;
-      }
+      WARD_TRY(visit(t));
       pos = t.value_offset + t.length;
     }
   }

@@ -1,0 +1,56 @@
+// RAM-load (MCUboot's mode of that name): the primary image is copied from flash into a window of
+// executable RAM, and that copy is what the engine verifies and what runs. Portable: on the device
+// the window is the executable memory itself (boot/firmware/main.cpp), on the host a buffer stands
+// in for it (tests/boot/ram_loader_test.cpp).
+//
+// What ends up executable is exactly what the signature covers:
+//   - only the signed part (header, payload, protected TLVs: layout.hashed_size bytes) is copied
+//     into the window. The unprotected TLV area (hash, key hash, signature and any TLV of a type
+//     Ward ignores) is outside the hash: anyone can append kilobytes of their choice to it without
+//     breaking the signature, so copied next to the image it would be code at a known address for
+//     the next exploit. verify() reads it from flash instead: it is data that the signed bytes are
+//     checked against, never executed;
+//   - everything else in the window is zeroed before the copy: what a previous boot left there
+//     (an earlier image and its TLVs; QEMU keeps RAM across a warm reset) is unverified too;
+//   - the vector table (the two words the hand-over reads) must lie inside the signed part.
+// The engine boots the image only if the layout it verified in the window is the one this loader
+// placed and checked (Engine::boot_primary), so the hand-over never uses a field read elsewhere.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "ward/boot/engine.hpp"
+
+namespace ward::boot {
+
+class RamLoader final : public Loader {
+ public:
+  // `window`: the memory images are loaded into; `window_addr`: its address on the device, which
+  // images' load addresses are checked against.
+  RamLoader(std::span<std::byte> window, std::uint32_t window_addr) : window_{window}, window_addr_{window_addr} {}
+
+  // Checks that the image is a RAM-load image whose signed part fits the window, with its vector
+  // table 512-byte aligned and signed; wipes the window, copies the signed part to the image's load
+  // address and returns the image to verify (signed part from the window, TLVs from flash).
+  image::Result<image::Source*> load(const image::Layout& layout, const flash::Region& slot) override;
+
+ private:
+  // The image as verify() reads it: [0, placed.size()) from the window, the rest from flash.
+  class Placed final : public image::Source {
+   public:
+    Placed(std::span<const std::byte> placed, const flash::Region& slot) : placed_{placed}, rest_{slot} {}
+    image::Status read(std::uint32_t offset, std::span<std::byte> out) override;
+
+   private:
+    std::span<const std::byte> placed_;
+    FlashSource rest_;
+  };
+
+  std::span<std::byte> window_;
+  std::uint32_t window_addr_;
+  std::optional<Placed> source_;
+};
+
+}  // namespace ward::boot
