@@ -40,6 +40,7 @@
 #include <cstdint>
 #include <cstring>
 #include <expected>
+#include <optional>
 #include <span>
 #include <ward/secure/call_limits.h>
 
@@ -87,9 +88,11 @@ struct Request {
 // A call that passed check(): the boundary's own copies of the vector arrays. The bases still
 // point into the caller's memory, each range approved by the policy for its direction.
 struct CheckedCall {
-  std::array<psa_invec, kMaxVectors> in{};
+  // Not value-initialised: check() fills the arrays up to their counts, and nothing reads past.
+  CheckedCall() {}  // NOLINT(modernize-use-equals-default): "= default" would zero the arrays
+  std::array<psa_invec, kMaxVectors> in;
   std::size_t in_len = 0;
-  std::array<psa_outvec, kMaxVectors> out{};  // the lengths as the caller declared them
+  std::array<psa_outvec, kMaxVectors> out;  // the lengths as the caller declared them
   std::size_t out_len = 0;
   std::byte* caller_out = nullptr;  // the caller's output array (approved writable): lengths go back here
 };
@@ -151,19 +154,17 @@ void* approve_write(const Policy& policy, void* p, std::size_t n) {
   return p == nullptr || detail::wraps(p, n) ? nullptr : policy.writable(p, n);
 }
 
-// Steps 1-4 above. On success the caller's memory is never read again except the approved input
-// ranges (serve() copies them) and never written except the approved output ranges and the
-// lengths in the approved output array.
+namespace detail {
+
+// Steps 1-4 into `call`; the reason if the call is refused.
 template <MemoryPolicy Policy>
-[[nodiscard]] std::expected<CheckedCall, Refusal> check(const Request& request, const Policy& policy) {
-  using std::unexpected;
+std::optional<Refusal> check_into(CheckedCall& call, const Request& request, const Policy& policy) {
   if (request.in_len > kMaxVectors || request.out_len > kMaxVectors) {
-    return unexpected{Refusal::too_many_vectors};
+    return Refusal::too_many_vectors;
   }
   if ((request.in_len != 0 && request.in_vec == nullptr) || (request.out_len != 0 && request.out_vec == nullptr)) {
-    return unexpected{Refusal::null_with_length};
+    return Refusal::null_with_length;
   }
-  CheckedCall call;
   call.in_len = request.in_len;
   call.out_len = request.out_len;
   // 2. The arrays (their sizes cannot overflow: at most kMaxVectors entries each).
@@ -171,7 +172,7 @@ template <MemoryPolicy Policy>
     const std::size_t size = call.in_len * sizeof(psa_invec);
     const void* array = approve_read(policy, request.in_vec, size);
     if (array == nullptr) {
-      return unexpected{Refusal::array_refused};
+      return Refusal::array_refused;
     }
     std::memcpy(call.in.data(), array, size);
   }
@@ -179,7 +180,7 @@ template <MemoryPolicy Policy>
     const std::size_t size = call.out_len * sizeof(psa_outvec);
     void* array = approve_write(policy, request.out_vec, size);
     if (array == nullptr) {
-      return unexpected{Refusal::array_refused};
+      return Refusal::array_refused;
     }
     std::memcpy(call.out.data(), array, size);
     call.caller_out = static_cast<std::byte*>(array);
@@ -192,15 +193,15 @@ template <MemoryPolicy Policy>
       continue;  // no data: nothing to check or read (PSA clients pass a null base here)
     }
     if (v.base == nullptr) {
-      return unexpected{Refusal::null_with_length};
+      return Refusal::null_with_length;
     }
     if (v.len > kMaxIn - in_total) {
-      return unexpected{Refusal::input_too_large};
+      return Refusal::input_too_large;
     }
     in_total += v.len;
     const void* usable = approve_read(policy, v.base, v.len);
     if (usable == nullptr) {
-      return unexpected{Refusal::input_refused};
+      return Refusal::input_refused;
     }
     v.base = usable;
   }
@@ -211,15 +212,31 @@ template <MemoryPolicy Policy>
       continue;
     }
     if (v.base == nullptr) {
-      return unexpected{Refusal::null_with_length};
+      return Refusal::null_with_length;
     }
     void* usable = approve_write(policy, v.base, v.len);
     if (usable == nullptr) {
-      return unexpected{Refusal::output_refused};
+      return Refusal::output_refused;
     }
     v.base = usable;
   }
-  return call;
+  return std::nullopt;
+}
+
+}  // namespace detail
+
+// Steps 1-4 above. On success the caller's memory is never read again except the approved input
+// ranges (serve() copies them) and never written except the approved output ranges and the
+// lengths in the approved output array.
+template <MemoryPolicy Policy>
+[[nodiscard]] std::expected<CheckedCall, Refusal> check(const Request& request, const Policy& policy) {
+  // Built in place and returned as is (one named result: no copy of the arrays, which hold
+  // entries only up to their counts).
+  std::expected<CheckedCall, Refusal> result{std::in_place};
+  if (const auto refusal = detail::check_into(*result, request, policy)) {
+    result = std::unexpected{*refusal};
+  }
+  return result;
 }
 
 // Runs a checked call on the callee's side. `service(in, out, written)` gets spans into `buffers`
