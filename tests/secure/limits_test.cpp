@@ -118,6 +118,7 @@ WARD_TEST(Limits, TheVeneerAppliesTheSameLimits) {
 struct UserOrders {
   volatile std::int32_t status;
   volatile std::uint32_t length;
+  volatile std::int32_t overlong;
   alignas(8) std::uint8_t hash[5000];
 };
 PartitionMemory<5024> user_memory;
@@ -131,6 +132,8 @@ void user_hash(void*) {
   std::size_t n = 0;
   o.status = psa_hash_compute(PSA_ALG_SHA_256, bytes("abc"), 3, o.hash, sizeof o.hash, &n);
   o.length = static_cast<std::uint32_t>(n);
+  // The whole buffer it declares must be its own, though the service would see only 4 KiB of it.
+  o.overlong = psa_hash_compute(PSA_ALG_SHA_256, bytes("abc"), 3, o.hash, sizeof o.hash + 64, &n);
 }
 
 WARD_TEST(Limits, AUserThreadHashesIntoA5000ByteBuffer) {
@@ -144,6 +147,7 @@ WARD_TEST(Limits, AUserThreadHashesIntoA5000ByteBuffer) {
   WARD_EXPECT_EQ(orders().status, PSA_SUCCESS);
   WARD_EXPECT_EQ(orders().length, 32u);
   WARD_EXPECT_EQ(std::memcmp(orders().hash, kSha256Abc, 32), 0);
+  WARD_EXPECT_EQ(orders().overlong, PSA_ERROR_INVALID_ARGUMENT);
   WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());
 }
 
