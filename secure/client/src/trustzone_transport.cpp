@@ -18,7 +18,7 @@
 #if defined(CONFIG_WARD_TRUSTZONE_NS)
 #include <psa/client.h>
 
-#include <cstring>
+#include <cstddef>
 
 #include "ward/kernel/mutex.hpp"
 #include "ward/kernel/secure_call.hpp"
@@ -44,6 +44,23 @@ Mutex& secure_lock() {
   return lock;
 }
 
+// Holds the secure lock for a scope (waiting for it as long as it takes).
+class [[nodiscard]] SecureLockHeld {
+ public:
+  SecureLockHeld() : held_{secure_lock().lock(Timeout::forever()).has_value()} {}
+  SecureLockHeld(const SecureLockHeld&) = delete;
+  SecureLockHeld& operator=(const SecureLockHeld&) = delete;
+  ~SecureLockHeld() {
+    if (held_) {
+      (void)secure_lock().unlock();
+    }
+  }
+  bool held() const { return held_; }
+
+ private:
+  bool held_;
+};
+
 template <boundary::MemoryPolicy Policy>
 psa_status_t relay_to_veneer(const SecureCallMessage& m, const kernel::PsaCaller& caller, const Policy& policy) {
   auto call = boundary::check({reinterpret_cast<const psa_invec*>(m.in_vec), m.in_len,
@@ -63,12 +80,11 @@ psa_status_t relay_to_veneer(const SecureCallMessage& m, const kernel::PsaCaller
                              static_cast<std::uint32_t>(out_len)};
     // The kernel calls the transport in thread mode only, where waiting cannot fail; if it ever
     // did, nothing was sent.
-    if (!secure_lock().lock(Timeout::forever())) {
+    const SecureLockHeld lock;
+    if (!lock.held()) {
       return PSA_ERROR_BAD_STATE;
     }
-    const psa_status_t status = ward_spe_call(&request);
-    (void)secure_lock().unlock();
-    return status;
+    return ward_spe_call(&request);
   });
 }
 
