@@ -10,11 +10,15 @@ include(WardSbom)
 
 define_property(GLOBAL PROPERTY WARD_CORE_SOURCES BRIEF_DOCS "Sources of the Ward core" FULL_DOCS "-")
 define_property(GLOBAL PROPERTY WARD_CORE_INCLUDES BRIEF_DOCS "Public include dirs of the core" FULL_DOCS "-")
+define_property(GLOBAL PROPERTY WARD_CORE_SYSTEM_INCLUDES BRIEF_DOCS "Public system include dirs of the core"
+                FULL_DOCS "-")
 
-# ward_component(SOURCES <files...> INCLUDES <dirs...>): adds sources and public include
-# directories to the core every image links. Paths are relative to the calling directory.
+# ward_component(SOURCES <files...> INCLUDES <dirs...> [SYSTEM_INCLUDES <dirs...>]): adds sources and
+# public include directories to the core every image links. Paths are relative to the calling
+# directory. SYSTEM_INCLUDES are for C headers whose macros Ward's C++ warnings would reject (the
+# PSA headers' status codes are C casts, as the specification spells them).
 function(ward_component)
-  cmake_parse_arguments(ARG "" "" "SOURCES;INCLUDES" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "SOURCES;INCLUDES;SYSTEM_INCLUDES" ${ARGN})
   foreach(s IN LISTS ARG_SOURCES)
     get_filename_component(abs ${s} ABSOLUTE)
     set_property(GLOBAL APPEND PROPERTY WARD_CORE_SOURCES ${abs})
@@ -22,6 +26,10 @@ function(ward_component)
   foreach(i IN LISTS ARG_INCLUDES)
     get_filename_component(abs ${i} ABSOLUTE)
     set_property(GLOBAL APPEND PROPERTY WARD_CORE_INCLUDES ${abs})
+  endforeach()
+  foreach(i IN LISTS ARG_SYSTEM_INCLUDES)
+    get_filename_component(abs ${i} ABSOLUTE)
+    set_property(GLOBAL APPEND PROPERTY WARD_CORE_SYSTEM_INCLUDES ${abs})
   endforeach()
 endfunction()
 
@@ -42,8 +50,12 @@ function(_ward_core_for out config_dir)
   if(NOT TARGET ${core})
     get_property(sources GLOBAL PROPERTY WARD_CORE_SOURCES)
     get_property(includes GLOBAL PROPERTY WARD_CORE_INCLUDES)
+    get_property(system_includes GLOBAL PROPERTY WARD_CORE_SYSTEM_INCLUDES)
     add_library(${core} OBJECT ${sources})
     target_include_directories(${core} PUBLIC ${config_dir}/include ${includes} ${WARD_GENERATED_INCLUDE})
+    if(system_includes)
+      target_include_directories(${core} SYSTEM PUBLIC ${system_includes})
+    endif()
     _ward_config_flags(flags)
     target_compile_options(${core} PUBLIC ${flags})
     ward_code_flags(${core})

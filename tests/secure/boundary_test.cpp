@@ -116,6 +116,27 @@ WARD_TEST(Gateway, EmptyVectorsNeedNoMemory) {
   WARD_EXPECT_EQ(call_veneer(&null_in, 1, &null_out, 1), kNotSupported);
 }
 
+WARD_TEST(Gateway, ACallForAUserThreadIsCheckedWithThatThreadsView) {
+  // `buffer` is kernel data: the kernel may pass it, a user thread may not. The flag makes the
+  // veneer check with the unprivileged view of the non-secure MPU (CMSE_MPU_UNPRIV), whatever the
+  // kernel says it checked.
+  psa_invec in{buffer, 16};
+  psa_outvec out{buffer, 16};
+  ward_spe_request r{kNoSuchService, 0, 1, WARD_SPE_CALLER_UNPRIVILEGED, &in, 1, nullptr, 0};
+  WARD_EXPECT_EQ(ward_spe_call(&r), kInvalidArgument);
+  r = ward_spe_request{kNoSuchService, 0, 1, WARD_SPE_CALLER_UNPRIVILEGED, nullptr, 0, &out, 1};
+  WARD_EXPECT_EQ(ward_spe_call(&r), kInvalidArgument);
+  r = ward_spe_request{kNoSuchService, 0, 1, 0, &in, 1, &out, 1};
+  WARD_EXPECT_EQ(ward_spe_call(&r), kNotSupported);  // the same vectors for the kernel itself
+}
+
+WARD_TEST(Gateway, UnknownFlagsAndThreadZeroAreRefused) {
+  ward_spe_request r{kNoSuchService, 0, 1, 2, nullptr, 0, nullptr, 0};
+  WARD_EXPECT_EQ(ward_spe_call(&r), kInvalidArgument);
+  r = ward_spe_request{kNoSuchService, 0, 0, 0, nullptr, 0, nullptr, 0};
+  WARD_EXPECT_EQ(ward_spe_call(&r), kInvalidArgument);
+}
+
 WARD_TEST(Gateway, TheSecureSideStillServesAfterEveryAttack) {
   psa_invec in{buffer, 4};
   WARD_EXPECT_EQ(call_veneer(&in, 1, nullptr, 0), kNotSupported);

@@ -510,6 +510,57 @@ TEST_F(CryptoService, OperationsPerCallerAreLimited) {
   EXPECT_EQ(psa_hash_abort(&one_more), PSA_SUCCESS);
 }
 
+TEST_F(CryptoService, ReleasingAClientDestroysItsVolatileKeys) {
+  // Alice: two volatile keys, a persistent one, and a derivation that holds one of the keys.
+  const auto alice_hmac = import(PSA_KEY_TYPE_DERIVE, PSA_KEY_USAGE_DERIVE | PSA_KEY_USAGE_EXPORT, PSA_ALG_HKDF(PSA_ALG_SHA_256),
+                                 Bytes(32, 0x42));
+  const auto alice_p256 = generate_p256(PSA_KEY_USAGE_SIGN_HASH, PSA_ALG_ECDSA(PSA_ALG_SHA_256));
+  constexpr psa_key_id_t kAlicePersistent = 0x5a17;
+  const auto alice_persistent =
+      import(PSA_KEY_TYPE_HMAC, PSA_KEY_USAGE_EXPORT, PSA_ALG_HMAC(PSA_ALG_SHA_256), Bytes(32, 0x17), kAlicePersistent);
+  psa_key_derivation_operation_t alice_op = PSA_KEY_DERIVATION_OPERATION_INIT;
+  ASSERT_EQ(psa_key_derivation_setup(&alice_op, PSA_ALG_HKDF(PSA_ALG_SHA_256)), PSA_SUCCESS);
+  ASSERT_EQ(psa_key_derivation_input_key(&alice_op, PSA_KEY_DERIVATION_INPUT_SECRET, alice_hmac), PSA_SUCCESS);
+  // Bob: a volatile key and an operation of his own.
+  host::set_current_client(kBob);
+  const auto bob_key = import(PSA_KEY_TYPE_HMAC, PSA_KEY_USAGE_EXPORT, PSA_ALG_HMAC(PSA_ALG_SHA_256), Bytes(32, 0x24));
+  psa_hash_operation_t bob_op = PSA_HASH_OPERATION_INIT;
+  ASSERT_EQ(psa_hash_setup(&bob_op, PSA_ALG_SHA_256), PSA_SUCCESS);
+
+  crypto::release_client(kAlice);
+
+  // Alice's volatile keys and her operation are gone; her persistent key stays.
+  host::set_current_client(kAlice);
+  Bytes out(64);
+  size_t length = 0;
+  EXPECT_EQ(psa_export_key(alice_hmac, out.data(), out.size(), &length), PSA_ERROR_INVALID_HANDLE);
+  psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
+  EXPECT_EQ(psa_get_key_attributes(alice_p256, &attributes), PSA_ERROR_INVALID_HANDLE);
+  EXPECT_EQ(psa_destroy_key(alice_p256), PSA_ERROR_INVALID_HANDLE);
+  EXPECT_EQ(psa_key_derivation_abort(&alice_op), PSA_ERROR_BAD_STATE);
+  ASSERT_EQ(psa_export_key(alice_persistent, out.data(), out.size(), &length), PSA_SUCCESS);
+  EXPECT_EQ(Bytes(out.begin(), out.begin() + 32), Bytes(32, 0x17));
+  EXPECT_EQ(crypto::operations_in_use(), 1u);  // Bob's
+
+  // Bob's key and operation are untouched.
+  host::set_current_client(kBob);
+  ASSERT_EQ(psa_export_key(bob_key, out.data(), out.size(), &length), PSA_SUCCESS);
+  EXPECT_EQ(Bytes(out.begin(), out.begin() + 32), Bytes(32, 0x24));
+  const Bytes abc = text("abc");
+  ASSERT_EQ(psa_hash_update(&bob_op, abc.data(), abc.size()), PSA_SUCCESS);
+  Bytes digest(32);
+  ASSERT_EQ(psa_hash_finish(&bob_op, digest.data(), digest.size(), &length), PSA_SUCCESS);
+  EXPECT_EQ(digest, hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+
+  // Releasing a client with nothing left (or one that never called) changes nothing.
+  crypto::release_client(kAlice);
+  crypto::release_client(nonsecure_client(77));
+  ASSERT_EQ(psa_export_key(bob_key, out.data(), out.size(), &length), PSA_SUCCESS);
+  host::set_current_client(kAlice);
+  ASSERT_EQ(psa_export_key(alice_persistent, out.data(), out.size(), &length), PSA_SUCCESS);
+  EXPECT_EQ(psa_destroy_key(alice_persistent), PSA_SUCCESS);
+}
+
 // --- Persistent keys and the NV seed -------------------------------------------------------------
 
 TEST_F(CryptoService, PersistentKeySurvivesReboot) {

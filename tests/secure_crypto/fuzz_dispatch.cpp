@@ -1,18 +1,27 @@
-// libFuzzer target over ward::secure::dispatch: whole requests (caller, service, type, every
-// vector's length and bytes, every output capacity) from the fuzzer, each vector in its own exactly
-// sized heap block so that any read or write past it is an AddressSanitizer error.
+// libFuzzer target over the secure-call boundary and the services behind it: whole calls (caller,
+// service, type, every vector's length, bytes and capacity, null arrays and bases, lengths that
+// lie, and which ranges the memory policy refuses) go through ward::secure::boundary::serve, the
+// code the NSC veneer and the host transport run, into ward::secure::dispatch. Each vector is its
+// own exactly sized heap block, so any read or write past it is an AddressSanitizer error; output
+// blocks start as a canary, so a byte written past what the service reported shows.
 //
-// Input: [caller][service][type][counts] then per input vector [len lo][len hi][bytes...], then per
-// output vector [cap lo][cap hi]. `type` below the number of known request types picks one of them,
-// so most inputs reach a real handler; counts go up to 5 to exercise the vector-count checks.
+// Input: [caller][service][type][counts][array flags], then per input vector [len lo][len hi]
+// [mode][bytes...], then per output vector [cap lo][cap hi][mode]. `type` below the number of known
+// request types picks one of them, so most inputs reach a real handler; counts go up to 5 to
+// exercise the count check. Array flags: 1 refuse the input array, 2 the output array, 4 a null
+// input array, 8 a null output array. Vector mode: 1 a null base, 2 (inputs) a length that lies
+// (larger than the limit, or near SIZE_MAX), 4 refused by the policy.
 #include <ward/secure/call.h>
 #include <ward/secure/crypto_wire.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <set>
 #include <vector>
 
+#include "ward/secure/boundary/call.hpp"
 #include "ward/secure/crypto/memory_key_store.hpp"
 #include "ward/secure/crypto/service.hpp"
 #include "ward/secure/dispatch.hpp"
@@ -74,44 +83,123 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   return 0;
 }
 
+namespace {
+
+// TrustedMemory (the host transport's policy) that also refuses the ranges the input names.
+struct FuzzPolicy {
+  const std::set<const void*>* refused;
+  const void* readable(const void* p, std::size_t) const { return refused->count(p) != 0 ? nullptr : p; }
+  void* writable(void* p, std::size_t) const { return refused->count(p) != 0 ? nullptr : p; }
+};
+
+constexpr std::byte kCanary{0xc5};
+ward::secure::boundary::Buffers g_buffers;
+
+bool all_zero(const ward::secure::boundary::Buffers& b) {
+  const auto zero = [](std::byte x) { return x == std::byte{0}; };
+  return std::all_of(b.in.begin(), b.in.end(), zero) && std::all_of(b.out.begin(), b.out.end(), zero);
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace ward::secure;
   // A fresh secure side now and then, so that state (keys, operations) stays bounded and runs
   // stay reproducible from a short history.
   if (++g_runs % 256 == 0) {
     boot();
   }
   Reader r(data, size);
-  const ClientId caller = (r.byte() & 1) != 0 ? ward::secure::nonsecure_client(2) : ward::secure::nonsecure_client(1);
+  const ClientId caller = (r.byte() & 1) != 0 ? nonsecure_client(2) : nonsecure_client(1);
   const std::uint32_t service = r.byte() % 4;
   const std::uint8_t type_byte = r.byte();
   const std::int32_t type = type_byte < kTypeCount ? kTypes[type_byte] : static_cast<std::int8_t>(type_byte);
   const std::uint8_t counts = r.byte();
+  const std::uint8_t array_flags = r.byte();
   const std::size_t in_count = (counts >> 4) % 6;
   const std::size_t out_count = (counts & 0xf) % 6;
 
   std::vector<std::unique_ptr<std::byte[]>> blocks;
-  std::vector<std::span<const std::byte>> in;
-  std::vector<std::span<std::byte>> out;
+  std::vector<psa_invec> in(in_count + 1);  // never empty, so that data() is a real array
+  std::vector<psa_outvec> out(out_count + 1);
+  std::vector<std::size_t> out_sizes(out_count);  // the real size of each output block
+  std::set<const void*> refused;
+  bool honest = (array_flags & 0xf) == 0;
+  std::size_t in_total = 0;
   for (std::size_t i = 0; i < in_count; ++i) {
     std::size_t n = r.u16();
-    n = n < r.left() ? n : r.left();
+    const std::uint8_t mode = r.byte();
+    n = std::min(n, r.left());
     blocks.emplace_back(new std::byte[n == 0 ? 1 : n]);
     if (n != 0) std::memcpy(blocks.back().get(), r.take(n), n);
-    in.emplace_back(blocks.back().get(), n);
+    in[i] = {blocks.back().get(), n};
+    in_total += n;
+    if ((mode & 1) != 0) in[i].base = nullptr;
+    if ((mode & 2) != 0) in[i].len = (mode & 8) != 0 ? SIZE_MAX - n : boundary::kMaxIn + 1 + n;
+    if ((mode & 4) != 0) refused.insert(in[i].base);
+    honest = honest && (mode & 7) == 0;
   }
   for (std::size_t i = 0; i < out_count; ++i) {
     const std::size_t n = r.u16() % 8193;
-    blocks.emplace_back(new std::byte[n == 0 ? 1 : n]());
-    out.emplace_back(blocks.back().get(), n);
+    const std::uint8_t mode = r.byte();
+    blocks.emplace_back(new std::byte[n == 0 ? 1 : n]);
+    std::fill_n(blocks.back().get(), n == 0 ? 1 : n, kCanary);
+    out[i] = {blocks.back().get(), n};
+    out_sizes[i] = n;
+    if ((mode & 1) != 0) out[i].base = nullptr;
+    if ((mode & 4) != 0) refused.insert(out[i].base);
+    honest = honest && (mode & 5) == 0;
   }
-  std::vector<std::size_t> written(out_count, 0);
-  const psa_status_t status = ward::secure::dispatch(caller, service, type, in, out, written);
+  if ((array_flags & 1) != 0) refused.insert(in.data());
+  if ((array_flags & 2) != 0) refused.insert(out.data());
+  const boundary::Request request{(array_flags & 4) != 0 ? nullptr : in.data(), in_count,
+                                  (array_flags & 8) != 0 ? nullptr : out.data(), out_count};
+  const std::vector<psa_outvec> declared(out.begin(), out.end());
+
+  int served = 0;
+  const auto result = boundary::serve(
+      request, FuzzPolicy{&refused}, g_buffers,
+      [&](std::span<const std::span<const std::byte>> vin, std::span<const std::span<std::byte>> vout,
+          std::span<std::size_t> written) {
+        ++served;
+        return dispatch(caller, service, type, vin, vout, written);
+      });
+
+  if (!all_zero(g_buffers)) {
+    __builtin_trap();  // the callee's buffers were not wiped
+  }
+  if (!result) {
+    // Refused: nothing ran, nothing was written, and for the right reason.
+    const bool too_many = in_count > boundary::kMaxVectors || out_count > boundary::kMaxVectors;
+    if (served != 0 || (too_many && result.error() != boundary::Refusal::too_many_vectors) ||
+        (!too_many && honest && in_total <= boundary::kMaxIn)) {
+      __builtin_trap();
+    }
+    for (std::size_t i = 0; i < out_count; ++i) {
+      if (out[i].len != declared[i].len ||
+          std::count(blocks[in_count + i].get(), blocks[in_count + i].get() + out_sizes[i], kCanary) !=
+              static_cast<std::ptrdiff_t>(out_sizes[i])) {
+        __builtin_trap();
+      }
+    }
+    return 0;
+  }
+  // A service that reports more than it was given is answered with CORRUPTION_DETECTED by the
+  // boundary; for the fuzzer it is a bug in the service (Mbed TLS never says so on its own here).
+  if (served != 1 || *result == PSA_ERROR_CORRUPTION_DETECTED) {
+    __builtin_trap();
+  }
   for (std::size_t i = 0; i < out_count; ++i) {
-    if (written[i] > out[i].size() || (status != PSA_SUCCESS && written[i] != 0 && type != WARD_CRYPTO_GENERATE_RANDOM)) {
-      __builtin_trap();  // the service reported more than it was given, or output on an error
+    // Never more than the vector holds, nothing past what was reported, and no output on an error.
+    const std::size_t n = out[i].len;
+    const std::byte* block = blocks[in_count + i].get();
+    if (n > out_sizes[i] || n > boundary::kMaxOut ||
+        std::count(block + n, block + out_sizes[i], kCanary) != static_cast<std::ptrdiff_t>(out_sizes[i] - n) ||
+        (*result != PSA_SUCCESS && n != 0 && type != WARD_CRYPTO_GENERATE_RANDOM)) {
+      __builtin_trap();
     }
   }
-  if (ward::secure::crypto::operations_in_use() > ward::secure::crypto::kOperationSlots) {
+  if (crypto::operations_in_use() > crypto::kOperationSlots) {
     __builtin_trap();
   }
   return 0;

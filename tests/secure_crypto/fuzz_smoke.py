@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Short libFuzzer run over dispatch(), seeded with well-formed requests of several types so that
-mutations start inside the handlers rather than at the shape checks.
+"""Short libFuzzer run over the secure-call boundary and dispatch(), seeded with well-formed
+requests of several types so that mutations start inside the handlers rather than at the shape
+checks (the input format is described in fuzz_dispatch.cpp).
    fuzz_smoke.py FUZZER WORKDIR"""
 import pathlib
 import shutil
@@ -21,12 +22,12 @@ def attributes(type_, bits, usage, alg, lifetime=0, id_=0):
     return struct.pack("<IIIIIIII", type_, bits, lifetime, id_, usage, alg, 0, 0)
 
 
-def request(type_, ins, outs, caller=0, service=1):
-    body = bytes([caller, service, TYPES.index(type_), (len(ins) << 4) | len(outs)])
+def request(type_, ins, outs, caller=0, service=1, array_flags=0):
+    body = bytes([caller, service, TYPES.index(type_), (len(ins) << 4) | len(outs), array_flags])
     for vec in ins:
-        body += struct.pack("<H", len(vec)) + vec
+        body += struct.pack("<HB", len(vec), 0) + vec
     for cap in outs:
-        body += struct.pack("<H", cap)
+        body += struct.pack("<HB", cap, 0)
     return body
 
 
@@ -53,6 +54,8 @@ def main() -> int:
         request(71, [args(handle=0x01, step=0x0101), b"secret"], []),
         request(12, [args(key=0x40000000)], [64]),
         request(16, [args(key=0x40000000)], [32]),
+        request(20, [args(alg=SHA256), b"abc"], [5000]),  # an output larger than a call carries
+        request(2, [args()], [3000, 3000]),               # clamped in order
     ]
     for i, seed in enumerate(seeds):
         (corpus / f"seed{i:02}").write_bytes(seed)

@@ -14,6 +14,8 @@
 
 #include "storage_test_util.hpp"
 #include "ward/flash/sim_flash.hpp"
+#include "ward/secure/boundary/call.hpp"
+#include "ward/secure/boundary/trusted_memory.hpp"
 #include "ward/secure/storage_service.hpp"
 
 namespace ward::secure::storage {
@@ -22,24 +24,22 @@ ClientId g_client = nonsecure_client(1);
 }  // namespace
 }  // namespace ward::secure::storage
 
-// The test transport: what the host transport (the cryptosvc helper's) does, minus the dispatcher.
+// The test transport: the host transport's code (the secure-call boundary with the TrustedMemory
+// policy: the same checks, limits and copies as the NSC veneer), in front of the storage handlers
+// only (these tests link no crypto service).
 extern "C" psa_status_t ward_psa_call(uint32_t service, int32_t type, const psa_invec* in_vec, size_t in_len,
                                       psa_outvec* out_vec, size_t out_len) {
   using namespace ward::secure;
-  if (in_len > PSA_MAX_IOVEC || out_len > PSA_MAX_IOVEC) return PSA_ERROR_PROGRAMMER_ERROR;
-  std::array<std::span<const std::byte>, PSA_MAX_IOVEC> in{};
-  std::array<std::span<std::byte>, PSA_MAX_IOVEC> out{};
-  std::array<std::size_t, PSA_MAX_IOVEC> written{};
-  for (size_t i = 0; i < in_len; ++i) in[i] = {static_cast<const std::byte*>(in_vec[i].base), in_vec[i].len};
-  for (size_t i = 0; i < out_len; ++i) out[i] = {static_cast<std::byte*>(out_vec[i].base), out_vec[i].len};
-  const auto ins = std::span{in}.first(in_len);
-  const auto outs = std::span{out}.first(out_len);
-  const auto w = std::span{written}.first(out_len);
-  psa_status_t s = PSA_ERROR_NOT_SUPPORTED;
-  if (service == WARD_SERVICE_ITS) s = storage::handle_its(storage::g_client, type, ins, outs, w);
-  if (service == WARD_SERVICE_PS) s = storage::handle_ps(storage::g_client, type, ins, outs, w);
-  for (size_t i = 0; i < out_len; ++i) out_vec[i].len = written[i];
-  return s;
+  static boundary::Buffers buffers;
+  const auto status = boundary::serve(
+      {in_vec, in_len, out_vec, out_len}, boundary::TrustedMemory{}, buffers,
+      [service, type](std::span<const std::span<const std::byte>> in, std::span<const std::span<std::byte>> out,
+                      std::span<std::size_t> written) {
+        if (service == WARD_SERVICE_ITS) return storage::handle_its(storage::g_client, type, in, out, written);
+        if (service == WARD_SERVICE_PS) return storage::handle_ps(storage::g_client, type, in, out, written);
+        return PSA_ERROR_NOT_SUPPORTED;
+      });
+  return status ? *status : boundary::client_status(status.error());
 }
 
 namespace ward::secure::storage {

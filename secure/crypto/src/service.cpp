@@ -566,11 +566,27 @@ psa_status_t handle(ClientId caller, std::int32_t type, InVecs in, OutVecs out, 
   }
 }
 
+// The ids Mbed TLS 3.6 gives volatile keys with its static key store: one per key slot, from
+// PSA_KEY_ID_VENDOR_MIN (library/psa_crypto_slot_management.h, PSA_KEY_ID_VOLATILE_MIN/MAX). The
+// host test ReleasingAClientDestroysItsVolatileKeys fails if that ever changes.
+#if defined(MBEDTLS_PSA_KEY_STORE_DYNAMIC)
+#error "release_client() enumerates volatile keys by the ids of Mbed TLS's static key store"
+#endif
+constexpr psa_key_id_t kVolatileKeyIdMin = PSA_KEY_ID_VENDOR_MIN;
+constexpr psa_key_id_t kVolatileKeyIdMax = PSA_KEY_ID_VENDOR_MIN + MBEDTLS_PSA_KEY_SLOT_COUNT - 1;
+
 void release_client(ClientId client) {
+  // Operations first: a hash or derivation in progress may hold one of the keys.
   for (auto& slot : g_slots) {
     if (slot.kind != Kind::none && slot.owner == client) {
       release(slot);
     }
+  }
+  // Then its volatile keys: one destroy per id a volatile key can have, qualified with the client
+  // as owner, so only the client's own keys are found. Persistent keys have ids outside this range
+  // and stay (the client may come back for them, e.g. after a restart).
+  for (psa_key_id_t id = kVolatileKeyIdMin; id <= kVolatileKeyIdMax; ++id) {
+    (void)psa_destroy_key(mbedtls_svc_key_id_make(raw(client), id));
   }
 }
 

@@ -1,28 +1,33 @@
-// The non-secure kernel's side of the secure services (CONFIG_WARD_TRUSTZONE_NS): how a thread's
-// PSA call (psa_hash_compute, psa_its_set, ...) reaches the secure image.
+// The `psa_call` system call: how a thread's PSA call (psa_hash_compute, psa_its_set, ...) leaves
+// the kernel for the secure services.
 //
 // The PSA client libraries pack every call into a SecureCallMessage and call ward_psa_call(),
-// which goes through the `psa_call` system call, so privileged and user threads take one path:
-//   - a user thread's message and every vector in it are checked against its domain (readable
-//     inputs, writable outputs) before anything is passed on: a vector it may not use gets
-//     PSA_ERROR_INVALID_ARGUMENT, like every other bad argument of a PSA call;
-//   - calls are serialised (one in flight; other threads wait on a priority-inheriting mutex),
-//     because a preempted secure call keeps state on the secure stack;
-//   - the secure side is told which thread calls (privileged threads share the kernel's
-//     identity, user thread n is n + 1) and whether it is unprivileged, and derives the caller
-//     identity that separates keys and storage itself.
-// Without a secure image every call returns PSA_ERROR_NOT_SUPPORTED.
+// which makes the `psa_call` system call, so privileged and user threads take one path. The kernel
+// does only what is the kernel's to do:
+//   - the message itself is checked against the caller's memory (the system call's UserSpan) and
+//     copied; only the copy is passed on;
+//   - it says who is calling: the thread's number for the secure side (privileged threads share
+//     the kernel's, user thread n is n + 1) and, for a user thread, the memory its vectors must
+//     lie in;
+//   - a call from an interrupt handler is refused with PSA_ERROR_BAD_STATE, at once: a handler is
+//     no thread, so no identity or memory is its to use, and it may not block.
+// Everything else (the vectors, the limits, serialising the calls, reaching the secure image) is
+// the transport's, which the build provides from outside the kernel: the TrustZone transport
+// (secure/client/src/trustzone_transport.cpp) over the secure-call boundary, or, in a build
+// without a secure image, one that answers PSA_ERROR_NOT_SUPPORTED
+// (secure/client/src/no_secure_image.cpp).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
 #include "ward/kernel/error.hpp"
+#include "ward/kernel/user_memory.hpp"
 
 namespace ward {
 
 // One vector, with the layout of psa_invec/psa_outvec: an address in the caller's memory and a
-// length (the kernel never dereferences it before checking).
+// length (the kernel never dereferences it).
 struct SecureCallVector {
   std::uintptr_t base;
   std::size_t len;
@@ -39,15 +44,27 @@ struct SecureCallMessage {
 
 namespace kernel {
 
-// PSA status codes the kernel itself returns (the values of psa/error.h).
+// PSA status codes the kernel itself returns (PSA_ERROR_NOT_SUPPORTED, _INVALID_ARGUMENT, _BAD_STATE).
 inline constexpr std::int32_t kPsaErrorNotSupported = -134;
 inline constexpr std::int32_t kPsaErrorInvalidArgument = -135;
+inline constexpr std::int32_t kPsaErrorBadState = -137;
 
 // The non-secure thread number the secure side sees for privileged threads.
 inline constexpr std::uint32_t kPrivilegedSecureClient = 0x100;
 
+// Who makes a psa_call, as the kernel vouches for it.
+struct PsaCaller {
+  std::uint32_t client;         // user thread n: n + 1; privileged threads: kPrivilegedSecureClient
+  const UserMemoryMap* memory;  // a user thread's memory, which every vector must lie in; null for a
+                                // privileged thread (the kernel's own: not checked)
+};
+
 // The implementation of the `psa_call` system call; returns the PSA status as a 32-bit word.
 Result<std::uint32_t> psa_call(std::span<SecureCallMessage> message);
+
+// The transport, provided by the build outside the kernel (see above). Called in thread mode only,
+// with the kernel's copy of the message; it may block. Returns the PSA status.
+std::int32_t psa_transport(const SecureCallMessage& message, const PsaCaller& caller);
 
 }  // namespace kernel
 }  // namespace ward

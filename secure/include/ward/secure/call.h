@@ -3,11 +3,17 @@
  * Every PSA client function (psa_hash_compute, psa_its_set, ...) packs its arguments into at most
  * PSA_MAX_IOVEC input and output vectors and calls ward_psa_call(service, type, ...). Who
  * implements ward_psa_call depends on the build:
- *   - firmware: the non-secure Ward kernel. It serialises calls (one in flight), passes the calling
- *     thread's identity, and enters the secure image through its NSC veneer, where every vector is
- *     checked with cmse_check_address_range and copied before use;
- *   - host: a transport that copies the vectors and calls the same dispatcher directly, with the
- *     identity of the simulated current client (tests switch it).
+ *   - firmware: the `psa_call` system call of the non-secure Ward kernel, whose TrustZone transport
+ *     (secure/client/src/trustzone_transport.cpp) checks the vectors against the calling thread's
+ *     memory, serialises calls (one in flight), passes the calling thread's identity and enters the
+ *     secure image through its NSC veneer, where every vector is checked with
+ *     cmse_check_address_range and copied before use;
+ *   - host: a transport that calls the same dispatcher directly, with the identity of the simulated
+ *     current client (tests switch it).
+ * All of them run the same secure-call boundary (ward/secure/boundary/call.hpp): the same checks,
+ * limits (call_limits.h) and copies. A malformed call (more than PSA_MAX_IOVEC vectors, a null
+ * array or base with a length) returns PSA_ERROR_PROGRAMMER_ERROR; memory the caller may not use
+ * or more input than a call carries, PSA_ERROR_INVALID_ARGUMENT.
  * On return, out_vec[i].len holds the number of bytes the service wrote into out_vec[i].
  * Plain C: the client libraries are C-compatible. */
 #ifndef WARD_SECURE_CALL_H

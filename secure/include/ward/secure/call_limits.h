@@ -1,6 +1,8 @@
-/* How much one ward_psa_call may carry (both transports: the host one and the NSC veneer).
+/* How much one ward_psa_call may carry: the one definition of the limits, applied by the one
+ * secure-call boundary (secure/boundary, ward/secure/boundary/call.hpp) that every transport runs:
+ * the NSC veneer, the non-secure kernel's transport and the host transport.
  *
- * The secure side copies every input vector into one secure buffer and lets the service write into
+ * The boundary copies every input vector into the callee's buffer and lets the service write into
  * another before copying out, so a call carries at most WARD_PSA_CALL_MAX_IN bytes in (all input
  * vectors together; more is PSA_ERROR_INVALID_ARGUMENT, nothing is called) and the service sees at
  * most WARD_PSA_CALL_MAX_OUT bytes of output capacity (all output vectors together, clamped in

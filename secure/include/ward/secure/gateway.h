@@ -3,11 +3,14 @@
  * These are the ONLY ways into the secure state. The secure side trusts nothing in the request:
  * it checks every pointer with the TT instruction (cmse_check_address_range: non-secure, the right
  * access, the whole range), copies the request and every input vector into secure memory before it
- * reads them, and copies results out only after the service has finished.
+ * reads them, and copies results out only after the service has finished (the secure-call boundary,
+ * ward/secure/boundary/call.hpp, with its TrustZone policy).
  *
- * The non-secure kernel is the only caller: it runs one call at a time (a second one from another
- * thread waits on its mutex) and says which of its threads is calling; user threads reach this
- * only through the `psa_call` system call. Plain C. */
+ * The non-secure kernel, in thread mode, is the only caller: it runs one call at a time (a second
+ * one from another thread waits on its transport's mutex) and says which of its threads is
+ * calling; user threads reach this only through the `psa_call` system call. ward_spe_call refuses
+ * unprivileged threads (PSA_ERROR_NOT_PERMITTED) and interrupt handlers (PSA_ERROR_BAD_STATE);
+ * ward_spe_last_fault answers handlers too. Plain C. */
 #ifndef WARD_SECURE_GATEWAY_H
 #define WARD_SECURE_GATEWAY_H
 

@@ -14,7 +14,8 @@ namespace ward::secure::crypto {
 inline constexpr std::size_t kOperationSlots = 8;
 inline constexpr std::size_t kOperationsPerClient = 4;
 
-// Aborts every operation `client` still holds (call when a non-secure thread ends).
+// Frees what `client` holds on the secure side: aborts its operations and destroys its volatile
+// keys. Its persistent keys stay. (Call when a non-secure thread ends.)
 void release_client(ClientId client);
 
 // Aborts every operation and frees Mbed TLS's state (volatile keys are gone; persistent ones stay

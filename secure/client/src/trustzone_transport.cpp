@@ -1,0 +1,120 @@
+// The non-secure side of the TrustZone transport (CONFIG_WARD_TRUSTZONE_NS): the kernel's
+// psa_call system call reaches the secure image through here, and ward_psa_call, the PSA client
+// libraries' transport (ward/secure/call.h), makes that system call.
+//
+// psa_transport is a thin adapter over the secure-call boundary (ward/secure/boundary/call.hpp):
+//   - a user thread's vector arrays and vectors are checked against its memory (DomainMemory);
+//     a privileged thread's only for their shape (TrustedMemory): it is the kernel;
+//   - the checked copies of the arrays are relayed to the veneer, which checks everything again
+//     (TT) and copies the data into secure memory; the bytes written go back to the caller;
+//   - one call at a time: a preempted secure call keeps its state on the secure stack, so the
+//     others wait on a mutex and lend their priority to the thread inside;
+//   - the secure side is told which thread calls and whether it is unprivileged, and derives the
+//     identity that separates keys and storage itself.
+// Part of every image's core (a ward_component), so that it is compiled for the image's
+// configuration; without CONFIG_WARD_TRUSTZONE_NS it is empty (no_secure_image.cpp answers).
+#include "ward/autoconf.h"
+
+#if defined(CONFIG_WARD_TRUSTZONE_NS)
+#include <psa/client.h>
+
+#include <cstddef>
+
+#include "ward/kernel/mutex.hpp"
+#include "ward/kernel/secure_call.hpp"
+#include "ward/secure/boundary/call.hpp"
+#include "ward/secure/boundary/domain_memory.hpp"
+#include "ward/secure/boundary/trusted_memory.hpp"
+#include "ward/secure/call.h"
+#include "ward/secure/gateway.h"
+#include "ward/syscalls.hpp"
+
+static_assert(sizeof(ward::SecureCallVector) == sizeof(psa_invec) &&
+              sizeof(ward::SecureCallVector) == sizeof(psa_outvec) &&
+              offsetof(psa_invec, len) == offsetof(ward::SecureCallVector, len) &&
+              offsetof(psa_outvec, len) == offsetof(ward::SecureCallVector, len));
+static_assert(sizeof(std::size_t) == sizeof(std::uint32_t), "vector counts travel as 32-bit words");
+
+namespace ward::secure::client {
+namespace {
+
+// One secure call at a time; waiting threads lend their priority to the one inside.
+Mutex& secure_lock() {
+  static constinit Mutex lock;
+  return lock;
+}
+
+// Holds the secure lock for a scope (waiting for it as long as it takes).
+class [[nodiscard]] SecureLockHeld {
+ public:
+  SecureLockHeld() : held_{secure_lock().lock(Timeout::forever()).has_value()} {}
+  SecureLockHeld(const SecureLockHeld&) = delete;
+  SecureLockHeld& operator=(const SecureLockHeld&) = delete;
+  ~SecureLockHeld() {
+    if (held_) {
+      (void)secure_lock().unlock();
+    }
+  }
+  bool held() const { return held_; }
+
+ private:
+  bool held_;
+};
+
+template <boundary::MemoryPolicy Policy>
+psa_status_t relay_to_veneer(const SecureCallMessage& m, const kernel::PsaCaller& caller, const Policy& policy) {
+  auto call = boundary::check({reinterpret_cast<const psa_invec*>(m.in_vec), m.in_len,
+                               reinterpret_cast<psa_outvec*>(m.out_vec), m.out_len},
+                              policy);
+  if (!call) {
+    return boundary::client_status(call.error());
+  }
+  return boundary::relay(*call, [&](const psa_invec* in, std::size_t in_len, psa_outvec* out, std::size_t out_len) {
+    ward_spe_request request{m.service,
+                             m.type,
+                             caller.client,
+                             caller.memory != nullptr ? WARD_SPE_CALLER_UNPRIVILEGED : 0u,
+                             in,
+                             static_cast<std::uint32_t>(in_len),
+                             out,
+                             static_cast<std::uint32_t>(out_len)};
+    // The kernel calls the transport in thread mode only, where waiting cannot fail; if it ever
+    // did, nothing was sent.
+    const SecureLockHeld lock;
+    if (!lock.held()) {
+      return PSA_ERROR_BAD_STATE;
+    }
+    return ward_spe_call(&request);
+  });
+}
+
+}  // namespace
+}  // namespace ward::secure::client
+
+std::int32_t ward::kernel::psa_transport(const SecureCallMessage& message, const PsaCaller& caller) {
+  using namespace ward::secure;
+  if (caller.memory != nullptr) {
+    return client::relay_to_veneer(message, caller, boundary::DomainMemory{*caller.memory});
+  }
+  return client::relay_to_veneer(message, caller, boundary::TrustedMemory{});
+}
+
+// The transport of the PSA client libraries (ward/secure/call.h): the psa_call system call.
+extern "C" psa_status_t ward_psa_call(std::uint32_t service, std::int32_t type, const psa_invec* in_vec,
+                                      std::size_t in_len, psa_outvec* out_vec, std::size_t out_len) {
+  using namespace ward;
+  SecureCallMessage m{service,
+                      type,
+                      reinterpret_cast<std::uintptr_t>(in_vec),
+                      static_cast<std::uint32_t>(in_len),
+                      reinterpret_cast<std::uintptr_t>(out_vec),
+                      static_cast<std::uint32_t>(out_len)};
+#if defined(CONFIG_WARD_USERSPACE)
+  auto r = sys::psa_call(UserSpan<SecureCallMessage>{reinterpret_cast<std::uintptr_t>(&m), 1});
+#else
+  auto r = kernel::psa_call(std::span{&m, 1});
+#endif
+  return r ? static_cast<psa_status_t>(*r) : PSA_ERROR_INVALID_ARGUMENT;
+}
+
+#endif  // CONFIG_WARD_TRUSTZONE_NS
