@@ -54,6 +54,26 @@ volatile bool broken = true;  // volatile: the check cannot be folded away
 // system and say where it failed.
 WARD_TEST(RunnerSelftest, BreaksAKernelInvariant) { ward::kassert(!broken, "selftest invariant"); }
 
+#elif defined(WARD_SELFTEST_ARGS)
+#include <string_view>
+
+#include "ward/arch/arm/semihosting.hpp"
+// The runner's --arg values reach the firmware's semihosting command line (SYS_GET_CMDLINE),
+// after the image's name, a comma inside one included.
+WARD_TEST(RunnerSelftest, ReadsItsArguments) {
+  static char buffer[128];
+  struct {
+    char* text;
+    std::uint32_t length;
+  } block{buffer, sizeof buffer - 1};
+  WARD_ASSERT_EQ(ward::arm::semihost::call(static_cast<ward::arm::semihost::Op>(0x15), &block), 0u);
+  const std::string_view line{buffer, block.length};
+  ward::test::report("command line: ");
+  ward::test::report(line);
+  ward::test::report("\n");
+  WARD_EXPECT_TRUE(line.ends_with("runner_args.elf --first --second=a,b"));
+}
+
 #elif defined(WARD_SELFTEST_EMPTY)
 // No test case at all: an image that runs nothing must not pass.
 
