@@ -17,7 +17,8 @@
 //              their lazy save pending).
 // Every cell ends in one of two ways: the thread is contained (exactly one fault report, naming
 // it, of a kind that fits the cell: expectation()), or the entry works and the thread goes on
-// (its call's result, the call's effect on the kernel object, its FPU registers after the entry).
+// (its call's result, the call's effect on the kernel object, its FPU registers after the entry
+// and after a later switch to another FPU thread).
 // After every cell the supervisor (this file's main thread, privileged) goes on and computes with
 // the FPU itself, and two user threads of another domain must be unharmed: the witness, which
 // never blocks, so it holds FPU values across every switch of the matrix and checks them and a
@@ -96,8 +97,9 @@ struct Orders {
   std::uintptr_t sp;          // 24: the stack pointer at the entry
   std::uintptr_t target;      // 28: the address a fault entry touches
   Fpu fpu;                    // 32
-  // Live FPU state: the attacker spins with its FPU values loaded (`waiting`) until an interrupt
-  // has switched to the FPU interrupter thread and back (`resumed`, set by the handler).
+  // With FPU values loaded, the attacker spins (`waiting` = 1 before the entry, for live state;
+  // 2 after the entry returned) until an interrupt has switched to the FPU interrupter thread and
+  // back (`resumed`, set to `waiting` by the handler).
   volatile std::uint32_t waiting;  // 36
   volatile std::uint32_t resumed;  // 40
   std::uint32_t prelude_result;    // 44: what the attacker's own preparation returned (0: fine)
@@ -173,8 +175,8 @@ extern "C" [[gnu::naked, gnu::used]] void entry_matrix_enter(void*) {
       "movs r7, #1\n"
       "str r7, [r5, #36]\n"
       "1: ldr r7, [r5, #40]\n"
-      "cmp r7, #0\n"
-      "beq 1b\n"
+      "cmp r7, #1\n"
+      "bne 1b\n"
       "2:\n"
       "mrs r1, control\n"
       "str r1, [r5, #60]\n"
@@ -245,6 +247,16 @@ extern "C" [[gnu::naked, gnu::used]] void entry_matrix_enter(void*) {
       "str r8, [r5, #48]\n"
       "str r0, [r5, #52]\n"
       "str r1, [r5, #56]\n"
+      // With FPU values: another FPU thread runs before they are read back, so values that are
+      // no longer part of the thread's context after the entry are lost, not just kept by luck.
+      "ldr r1, [r5, #32]\n"
+      "cbz r1, 3f\n"
+      "movs r7, #2\n"
+      "str r7, [r5, #36]\n"
+      "4: ldr r7, [r5, #40]\n"
+      "cmp r7, #2\n"
+      "bne 4b\n"
+      "3:\n"
       "add r2, r5, #72\n"
       "vstmia r2, {s0-s31}\n"
       "vmrs r3, fpscr\n"
@@ -793,17 +805,16 @@ void interrupted_while_placed() {
   }
 }
 
-// Live FPU state: once the attacker waits with its values loaded, switch to the interrupter and
-// let the attacker go on when it is back.
-Timer switch_before_entry{[](Timer& self, void*) {
-                            Orders& o = orders();
-                            if (o.waiting != 0 && o.resumed == 0) {
-                              o.resumed = 1;
-                              (void)interrupter_go.give();
-                              self.stop();
-                            }
-                          },
-                          nullptr};
+// FPU values: whenever the attacker waits with its values loaded (before the entry, live state;
+// after it), switch to the interrupter, and let the attacker go on when it is back.
+Timer fpu_switch{[](Timer&, void*) {
+                   Orders& o = orders();
+                   if (o.waiting != o.resumed) {
+                     o.resumed = o.waiting;
+                     (void)interrupter_go.give();
+                   }
+                 },
+                 nullptr};
 
 Timer tick{[](Timer& self, void*) {
              interrupted_while_placed();
@@ -936,15 +947,15 @@ Observed run_attacker(const EntryKind& e, Fpu fpu, const Use& use) {
   Observed seen;
   const std::uint32_t faults_before = faults::count();
   start_source(e.source);
-  if (fpu == Fpu::live) {
-    (void)switch_before_entry.start(Duration::us(100), Duration::us(100));
+  if (fpu != Fpu::none) {
+    (void)fpu_switch.start(Duration::us(100), Duration::us(100));
   }
   if (!attacker.start()) {
     seen.problem = "the attacker did not start";
     return seen;
   }
   seen.ended = attacker.join(Timeout::after(Duration::s(2))).has_value();
-  switch_before_entry.stop();
+  fpu_switch.stop();
   stop_source(e.source);
   if (!seen.ended) {
     (void)attacker.abort();
@@ -987,6 +998,9 @@ const char* judge(const EntryKind& e, Fpu fpu, const Use& use, const Expectation
   if (o.progress >= 2 && ((o.control & 4u) != 0) != (fpu != Fpu::none)) {
     return "the thread's FPU state at the entry is not the cell's";
   }
+  if (o.progress >= 2 && fpu == Fpu::live && o.resumed == 0) {
+    return "the switch before the entry did not happen";
+  }
   if (seen.report) {
     const FaultReport& r = *seen.report;
     if (o.progress != 2) {
@@ -1018,12 +1032,12 @@ const char* judge(const EntryKind& e, Fpu fpu, const Use& use, const Expectation
   if (seen.returned && e.is_interrupt() && o.interrupted == 0) {
     return "the spin ended without the interrupt";
   }
+  if (seen.returned && fpu != Fpu::none && o.resumed != 2) {
+    return "the switch after the entry did not happen";
+  }
   if (seen.returned && fpu != Fpu::none &&
       (std::memcmp(o.fp, entry_matrix_fp_pattern.data(), sizeof o.fp) != 0 || o.fpscr != kFpscrPattern)) {
-    return "the thread's FPU registers changed across the entry";
-  }
-  if (fpu == Fpu::live && o.resumed == 0) {
-    return "the switch before the entry did not happen";
+    return "the thread's FPU registers changed across the entry and a switch";
   }
   return nullptr;
 }
