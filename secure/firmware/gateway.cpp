@@ -47,10 +47,11 @@ psa_status_t call(const ward_spe_request* ns_request) {
   if ((req.flags & ~WARD_SPE_CALLER_UNPRIVILEGED) != 0 || req.ns_thread == 0) {
     return PSA_ERROR_INVALID_ARGUMENT;
   }
-  // 4. The vectors, as the calling thread may use them.
+  // 4. The vector arrays as the kernel may use them (for a user thread's call they are the kernel's
+  // copies, on that thread's kernel stack), the vectors as the calling thread may use them.
   const boundary::TrustZoneMemory caller_view{(req.flags & WARD_SPE_CALLER_UNPRIVILEGED) != 0};
   const auto status = boundary::serve(
-      {req.in_vec, req.in_len, req.out_vec, req.out_len}, caller_view, buffers,
+      {req.in_vec, req.in_len, req.out_vec, req.out_len}, boundary::TrustZoneMemory{false}, caller_view, buffers,
       [&req](std::span<const std::span<const std::byte>> in, std::span<const std::span<std::byte>> out,
              std::span<std::size_t> written) {
         return dispatch(nonsecure_client(req.ns_thread), req.service, req.type, in, out, written);

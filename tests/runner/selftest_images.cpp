@@ -54,6 +54,20 @@ volatile bool broken = true;  // volatile: the check cannot be folded away
 // system and say where it failed.
 WARD_TEST(RunnerSelftest, BreaksAKernelInvariant) { ward::kassert(!broken, "selftest invariant"); }
 
+#elif defined(WARD_SELFTEST_ARGS)
+#include <string_view>
+
+#include "ward/board.hpp"
+// The runner's --arg values reach the firmware's semihosting command line (SYS_GET_CMDLINE),
+// after the image's name, a comma inside one included.
+WARD_TEST(RunnerSelftest, ReadsItsArguments) {
+  const std::string_view line = ward::board::command_line();
+  ward::test::report("command line: ");
+  ward::test::report(line);
+  ward::test::report("\n");
+  WARD_EXPECT_TRUE(line.ends_with("runner_args.elf --first --second=a,b"));
+}
+
 #elif defined(WARD_SELFTEST_EMPTY)
 // No test case at all: an image that runs nothing must not pass.
 

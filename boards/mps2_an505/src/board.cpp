@@ -39,7 +39,7 @@ std::string_view name() { return "mps2-an505"; }
 
 std::string_view command_line() {
   if constexpr (config::semihosting) {
-    static char buffer[128];
+    static char buffer[256];
     return arm::semihost::command_line(buffer);
   }
   return {};

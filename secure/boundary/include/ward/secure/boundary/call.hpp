@@ -157,8 +157,9 @@ void* approve_write(const Policy& policy, void* p, std::size_t n) {
 namespace detail {
 
 // Steps 1-4 into `call`; the reason if the call is refused.
-template <MemoryPolicy Policy>
-std::optional<Refusal> check_into(CheckedCall& call, const Request& request, const Policy& policy) {
+template <MemoryPolicy ArrayPolicy, MemoryPolicy Policy>
+std::optional<Refusal> check_into(CheckedCall& call, const Request& request, const ArrayPolicy& arrays,
+                                  const Policy& policy) {
   if (request.in_len > kMaxVectors || request.out_len > kMaxVectors) {
     return Refusal::too_many_vectors;
   }
@@ -170,7 +171,7 @@ std::optional<Refusal> check_into(CheckedCall& call, const Request& request, con
   // 2. The arrays (their sizes cannot overflow: at most kMaxVectors entries each).
   if (call.in_len != 0) {
     const std::size_t size = call.in_len * sizeof(psa_invec);
-    const void* array = approve_read(policy, request.in_vec, size);
+    const void* array = approve_read(arrays, request.in_vec, size);
     if (array == nullptr) {
       return Refusal::array_refused;
     }
@@ -178,7 +179,7 @@ std::optional<Refusal> check_into(CheckedCall& call, const Request& request, con
   }
   if (call.out_len != 0) {
     const std::size_t size = call.out_len * sizeof(psa_outvec);
-    void* array = approve_write(policy, request.out_vec, size);
+    void* array = approve_write(arrays, request.out_vec, size);
     if (array == nullptr) {
       return Refusal::array_refused;
     }
@@ -228,15 +229,23 @@ std::optional<Refusal> check_into(CheckedCall& call, const Request& request, con
 // Steps 1-4 above. On success the caller's memory is never read again except the approved input
 // ranges (serve() copies them) and never written except the approved output ranges and the
 // lengths in the approved output array.
-template <MemoryPolicy Policy>
-[[nodiscard]] std::expected<CheckedCall, Refusal> check(const Request& request, const Policy& policy) {
+// The arrays may need a policy of their own: the veneer gets a user thread's call with the arrays
+// the non-secure kernel copied onto that thread's kernel stack (the kernel's memory), listing the
+// thread's own vectors.
+template <MemoryPolicy ArrayPolicy, MemoryPolicy Policy>
+[[nodiscard]] std::expected<CheckedCall, Refusal> check(const Request& request, const ArrayPolicy& arrays,
+                                                        const Policy& policy) {
   // Built in place and returned as is (one named result: no copy of the arrays, which hold
   // entries only up to their counts).
   std::expected<CheckedCall, Refusal> result{std::in_place};
-  if (const auto refusal = detail::check_into(*result, request, policy)) {
+  if (const auto refusal = detail::check_into(*result, request, arrays, policy)) {
     result = std::unexpected{*refusal};
   }
   return result;
+}
+template <MemoryPolicy Policy>
+[[nodiscard]] std::expected<CheckedCall, Refusal> check(const Request& request, const Policy& policy) {
+  return check(request, policy, policy);
 }
 
 // Runs a checked call on the callee's side. `service(in, out, written)` gets spans into `buffers`
@@ -284,10 +293,19 @@ psa_status_t run(const CheckedCall& call, Buffers& buffers, Service&& service) {
 }
 
 // check() then run(): the whole call, for a transport whose callee is the service itself.
+template <MemoryPolicy ArrayPolicy, MemoryPolicy Policy, class Service>
+[[nodiscard]] std::expected<psa_status_t, Refusal> serve(const Request& request, const ArrayPolicy& arrays,
+                                                         const Policy& policy, Buffers& buffers, Service&& service) {
+  auto call = check(request, arrays, policy);
+  if (!call) {
+    return std::unexpected{call.error()};
+  }
+  return run(*call, buffers, static_cast<Service&&>(service));
+}
 template <MemoryPolicy Policy, class Service>
 [[nodiscard]] std::expected<psa_status_t, Refusal> serve(const Request& request, const Policy& policy,
                                                          Buffers& buffers, Service&& service) {
-  auto call = check(request, policy);
+  auto call = check(request, policy, policy);
   if (!call) {
     return std::unexpected{call.error()};
   }
