@@ -89,9 +89,31 @@ extern "C" void ward_secure_fault(std::uint32_t exc_return, std::uint32_t* secur
     asm volatile("mrs %0, ipsr" : "=r"(v));
     return v & 0x1ff;
   }();
+  // The non-secure FPU context's lazy save: FPCCR_NS.LSPACT (through the non-secure alias).
+  using FPCCR_NS = Reg32<0xE002EF34>;
+  constexpr std::uint32_t kLspact = 1u << 0;
+  constexpr std::uint32_t kFpccrS = 1u << 2;     // FPCCR_S.S: the lazy context is the secure side's
+  constexpr std::uint32_t kSfsrLsperr = 1u << 5;  // a lazy save faulted
   if (from_secure) {
+    // A lazy save of the NON-secure FPU context falls due when secure code first touches the FPU
+    // (a veneer clearing the FPU registers on its way out does), with the non-secure side's rights.
+    // If its target is memory the non-secure side may not write -- a thread aimed its stack pointer
+    // at secure memory, and its kernel called a veneer before containing it -- that context is the
+    // non-secure side's to lose: the save is cancelled and the secure code goes on. Nothing else
+    // that faults in the secure image is survivable.
+    const std::uint32_t sfsr = arm::scb::SFSR::read();
+    if (ipsr == 7 && (sfsr & kSfsrLsperr) != 0 && (arm::scb::FPCCR::read() & kFpccrS) == 0) {
+      FPCCR_NS::write(FPCCR_NS::read() & ~kLspact);
+      arm::scb::SFSR::write(sfsr);  // write-one-to-clear
+      arm::dsb();
+      arm::isb();
+      return;
+    }
     fatal("fault in the secure image", exc_return, secure_frame);
   }
+  // A non-secure thread faulted: it will be stopped. A lazy save of its FPU registers still due
+  // could point anywhere it aimed its stack pointer: it never happens.
+  FPCCR_NS::write(FPCCR_NS::read() & ~kLspact);
   // The non-secure frame: on PSP_NS or MSP_NS, read-only for us. EXC_RETURN.Mode says whether
   // the non-secure side was in thread mode; QEMU 7.2 leaves EXC_RETURN.SPSEL clear for a frame
   // pushed on PSP_NS, so the thread's stack comes from CONTROL_NS.SPSEL.

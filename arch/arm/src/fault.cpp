@@ -115,6 +115,10 @@ extern "C" [[gnu::used]] bool ward_fault_contain(const ExceptionFrame* frame, st
   if ((exc_return & 8u) == 0 || (control & 1u) == 0 || t == nullptr || !t->is_user()) {
     return false;  // handler or privileged code: not containable
   }
+  // The thread will not run again: a lazy save of its FPU registers still due (its frame may lie
+  // anywhere it aimed its stack pointer, secure memory included) must not happen -- not even when
+  // the secure side's veneer below clears the FPU registers on its way out.
+  scb::FPCCR::write(scb::FPCCR::read() & ~scb::kFpccrLspact);
   const std::uint32_t cfsr = scb::CFSR::read();
   ward::FaultReport r;
   r.cfsr = cfsr;
@@ -157,10 +161,11 @@ extern "C" [[gnu::used]] bool ward_fault_contain(const ExceptionFrame* frame, st
       return false;  // HardFault, NMI, SecureFault: not the thread's own doing alone
   }
   scb::CFSR::write(cfsr);  // write-one-to-clear: the next fault starts with a clean status
-  // The thread is gone for good. If the fault was the stacking of an SVC's frame, that SVC is still
-  // pending and would tail-chain into the SVC handler for a thread that no longer runs: cancel it.
-  // (The faults outrank SVCall, so it cannot have been taken first.)
-  scb::SHCSR::write(scb::SHCSR::read() & ~scb::kShcsrSvcallPended);
+  // The thread is gone for good. What else its instruction raised is still pending and would run
+  // after this handler for a thread that no longer does: the SVC whose frame could not be stacked,
+  // or a second fault raised by the stacking of this one's frame (an access fault whose frame then
+  // crossed the stack limit). Cancel them. (The faults outrank SVCall: none was taken first.)
+  scb::SHCSR::write(scb::SHCSR::read() & ~scb::kShcsrThreadExceptionsPended);
   ward::kernel::KernelLock lock;
   ward::kernel::Isolation::contain(*t, r);
   return true;

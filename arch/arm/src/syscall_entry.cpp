@@ -128,12 +128,14 @@ extern "C" [[gnu::used]] void ward_svc_dispatch(Frame* frame, std::uint32_t exc_
 // The one accepting path, in assembly: a user thread entering a call (svc #0). Anything else,
 // including every refusal, goes to ward_svc_dispatch, which reports it. Each check is one an
 // attacker needs; none is repeated:
-//   - a user thread: CONTROL.nPRIV, and a frame on the process stack (EXC_RETURN.SPSEL; a handler
-//     that trapped would have stacked on the main stack, whatever thread it interrupted);
+//   - thread mode: a frame on the process stack (EXC_RETURN.SPSEL; a handler that trapped would
+//     have stacked on the main stack, whatever thread it interrupted);
 //   (there always is a calling thread: when the stacking of an SVC's frame faults, the fault,
 //   which outranks SVCall, stops the thread and cancels the pending SVC; see ward_fault_contain);
 //   - its frame wholly inside its own stack (basic or FPU frame): the frame is where its arguments
-//     are read from. One unsigned compare covers both ends: below the base the offset wraps;
+//     are read from. One unsigned compare covers both ends: below the base the offset wraps. This
+//     is also the privilege check: a privileged thread has no user stack (its bounds are 0), and a
+//     user thread in privileged mode runs on its kernel stack, below its own;
 //   - the instruction was svc #0 (other numbers from user code are reported as bad calls);
 //   - the call number, read from the frame (a tail-chained handler may have changed r12 itself).
 // The call then runs on the thread's KERNEL stack, never on its own: the exception returns into
@@ -151,10 +153,8 @@ extern "C" [[gnu::used]] void ward_svc_dispatch(Frame* frame, std::uint32_t exc_
 // 32), kernel_frame 132.
 extern "C" [[gnu::naked]] void ward_svc_handler() {
   asm volatile(
-      "mrs r1, control\n"
-      "and r1, r1, lr, lsr #2\n"  // bit 0: CONTROL.nPRIV and EXC_RETURN.SPSEL
-      "lsls r1, r1, #31\n"
-      "beq 9f\n"                  // not a user thread's trap
+      "tst lr, #4\n"
+      "beq 9f\n"                  // a handler's trap (its frame is on the main stack)
       "mrs r0, psp\n"
       "ldr r3, =ward_switch_state\n"
       "ldr r3, [r3]\n"            // the calling thread (never null here: see the comment above)
@@ -168,19 +168,20 @@ extern "C" [[gnu::naked]] void ward_svc_handler() {
       "bhi 9f\n"                  // not inside the stack (or below it)
       "adds r1, r0, #32\n"        // the caller's stack pointer before the trap...
       "7:\n"
-      "ldrd r12, r2, [r0, #24]\n" // the return address (just after the svc), xPSR
-      "ubfx r2, r2, #9, #1\n"
-      "add r1, r1, r2, lsl #2\n"  // ...4 bytes higher if the core realigned the frame
-      "ldrb r2, [r12, #-2]\n"      // the svc number (the thread could execute it, so it is readable)
+      "ldr r2, [r0, #28]\n"       // xPSR
+      "ubfx r12, r2, #9, #1\n"
+      "add r1, r1, r12, lsl #2\n" // ...4 bytes higher if the core realigned the frame
+      "and r12, r2, #0x01100000\n" // the trampoline's xPSR: Thumb, and SFPA (a secure FPU context
+      "adr r2, 5f\n"              // stays the caller's); pc: the trampoline
+      "strd r2, r12, [r3, #24]\n"
+      "ldr r12, [r0, #24]\n"      // the return address, just after the svc instruction
+      "ldrb r2, [r12, #-2]\n"     // the svc number (the thread could execute it, so it is readable)
       "cbnz r2, 9f\n"
       "ldr r2, [r0, #16]\n"       // the call number
       "cmp r2, #" WARD_STR(WARD_SYSCALL_COUNT) "\n"
       "bhs 9f\n"
       "strd r0, r1, [r3]\n"       // r0, r1
       "strd r2, r12, [r3, #16]\n" // r12, lr (no Thumb bit: the trampoline leaves by mov pc)
-      "adr r0, 5f\n"
-      "mov r1, #0x01000000\n"     // xPSR: Thumb
-      "strd r0, r1, [r3, #24]\n"  // pc, xPSR
       "msr psp, r3\n"             // the return unstacks from the kernel stack...
       "movs r0, #2\n"
       "msr control, r0\n"         // ...into privileged thread mode (the exception return synchronises)

@@ -61,6 +61,27 @@ class [[nodiscard]] SecureLockHeld {
   bool held_;
 };
 
+// ward_spe_call, keeping the calling thread's FPU registers. s0-s15 and FPSCR are caller-saved in
+// the AAPCS, and the veneer's return clears them (the secure side leaves none of its values
+// behind); but a system call gives a user thread back its FPU registers as they were, and a user
+// thread's live FPU context is active in the kernel for its call (CONTROL.FPCA).
+[[gnu::naked]] psa_status_t call_veneer_keeping_fpu(ward_spe_request* /*request*/) {
+  asm volatile(
+      "push {r4, lr}\n"
+      "mrs r4, control\n"
+      "tst r4, #4\n"             // FPCA: an FPU context to keep
+      "beq 1f\n"
+      "vpush {s0-s15}\n"
+      "vmrs r4, fpscr\n"
+      "bl ward_spe_call\n"
+      "vmsr fpscr, r4\n"
+      "vpop {s0-s15}\n"
+      "pop {r4, pc}\n"
+      "1:\n"
+      "bl ward_spe_call\n"
+      "pop {r4, pc}\n");
+}
+
 template <boundary::MemoryPolicy Policy>
 psa_status_t relay_to_veneer(const SecureCallMessage& m, const kernel::PsaCaller& caller, const Policy& policy) {
   auto call = boundary::check({reinterpret_cast<const psa_invec*>(m.in_vec), m.in_len,
@@ -84,7 +105,7 @@ psa_status_t relay_to_veneer(const SecureCallMessage& m, const kernel::PsaCaller
     if (!lock.held()) {
       return PSA_ERROR_BAD_STATE;
     }
-    return ward_spe_call(&request);
+    return call_veneer_keeping_fpu(&request);
   });
 }
 

@@ -34,6 +34,9 @@ inline constexpr std::uint32_t kShcsrBusFaultEna = 1u << 17;
 inline constexpr std::uint32_t kShcsrUsgFaultEna = 1u << 18;
 inline constexpr std::uint32_t kShcsrSecureFaultEna = 1u << 19;
 inline constexpr std::uint32_t kShcsrSvcallPended = 1u << 15;
+// The synchronous exceptions a thread's instruction can leave pending: UsageFault, MemManage,
+// BusFault and SVCall (USGFAULTPENDED, MEMFAULTPENDED, BUSFAULTPENDED, SVCALLPENDED).
+inline constexpr std::uint32_t kShcsrThreadExceptionsPended = 0xfu << 12;
 // FPCCR.LSPACT: a lazy save of the interrupted context's FPU registers is still due (into its frame).
 inline constexpr std::uint32_t kFpccrLspact = 1u << 0;
 
