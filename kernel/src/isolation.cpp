@@ -21,6 +21,7 @@ const char* to_string(FaultKind kind) {
     case FaultKind::memory_access: return "memory access violation";
     case FaultKind::bus: return "bus fault";
     case FaultKind::secure_access: return "secure memory access";
+    case FaultKind::secure_entry: return "entered the secure image";
     case FaultKind::usage: return "usage fault";
     case FaultKind::stack_overflow: return "stack overflow";
     case FaultKind::stack_smashed: return "stack canary smashed";

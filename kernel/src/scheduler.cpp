@@ -10,6 +10,7 @@
 namespace ward::kernel {
 Scheduler the_scheduler;
 MutexHooks mutex_hooks;
+void (*thread_end_hook)(Thread&) = nullptr;
 
 namespace {
 
@@ -136,6 +137,9 @@ void Scheduler::halt(Thread& t) {
   t.state_ = ThreadState::dead;
   if (t.held_mutexes_ != nullptr) {
     mutex_hooks.release_all_held_by(t);  // set: only Mutex::lock makes a thread hold one
+  }
+  if (thread_end_hook != nullptr) {
+    thread_end_hook(t);
   }
   reschedule();
 }

@@ -72,6 +72,8 @@ Status Thread::prepare(std::span<std::byte> stack, Entry entry, void* arg, Prior
   wait_queue_ = nullptr;
   blocked_on_mutex_ = nullptr;
   held_mutexes_ = nullptr;
+  abort_deferrals_ = 0;
+  abort_pending_ = false;
   domain_ = domain;
   return {};
 }
@@ -139,6 +141,10 @@ Status Thread::abort() {
   if (state_ == ThreadState::dead || state_ == ThreadState::inactive) {
     return fail(Error::invalid_state);
   }
+  if (abort_deferrals_ != 0) {
+    abort_pending_ = true;  // ~AbortDeferral ends it
+    return {};
+  }
   const bool running = this == scheduler().current();
   scheduler().finish(*this);
   if (running && !arch::in_isr()) {
@@ -153,6 +159,25 @@ Status Thread::abort() {
   arch::thread_aborted(context());
   return {};
 }
+
+namespace kernel {
+
+AbortDeferral::AbortDeferral() {
+  KernelLock lock;
+  ++scheduler().current()->abort_deferrals_;
+}
+
+AbortDeferral::~AbortDeferral() {
+  KernelLock lock;
+  Thread& self = *scheduler().current();
+  if (--self.abort_deferrals_ == 0 && self.abort_pending_) {
+    self.abort_pending_ = false;
+    scheduler().finish(self);
+    arch::exit_current_thread();  // does not return: the thread was aborted
+  }
+}
+
+}  // namespace kernel
 
 Status Thread::set_priority(Priority p) {
   if (!p.valid() || p.level == Priority::kIdle || base_priority_.level == Priority::kIdle) {

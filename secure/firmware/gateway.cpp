@@ -9,7 +9,8 @@
 //      A handler is refused (PSA_ERROR_BAD_STATE): it is no thread, so no caller's identity or
 //      memory is its to use;
 //   2. one call at a time (PSA_ERROR_CONNECTION_BUSY): the non-secure kernel serialises calls;
-//      this catches a kernel that does not (a second entry would share the buffers);
+//      this catches a kernel that does not (a second entry would share the buffers). The refusals
+//      run on the caller's landing; an accepted call moves to the service stack (stacks.cpp);
 //   3. the request block is checked with the TT instruction (non-secure, readable by the kernel,
 //      the whole block) and copied; only the copy is read, and its flags and thread number must
 //      make sense;
@@ -20,6 +21,8 @@
 #include <atomic>
 #include <cstring>
 
+#include "caller.hpp"
+#include "stacks.hpp"
 #include "ward/secure/boundary/call.hpp"
 #include "ward/secure/boundary/trustzone_memory.hpp"
 #include "ward/secure/call.h"
@@ -59,20 +62,10 @@ psa_status_t call(const ward_spe_request* ns_request) {
   return status ? *status : PSA_ERROR_INVALID_ARGUMENT;
 }
 
-// The veneers run in the caller's mode: IPSR says whether a handler called, CONTROL_NS.nPRIV
-// whether thread code was unprivileged.
-struct CallerMode {
-  bool handler;
-  bool unprivileged_thread;
-};
-
-CallerMode caller_mode() {
-  std::uint32_t control_ns;
-  std::uint32_t ipsr;
-  asm volatile("mrs %0, control_ns" : "=r"(control_ns));
-  asm volatile("mrs %0, ipsr" : "=r"(ipsr));
-  const bool handler = (ipsr & 0x1ffu) != 0;
-  return {handler, !handler && (control_ns & 1u) != 0};
+// The accepted call, on the service stack: first what ended threads left behind, then the call.
+std::int32_t serve_on_service_stack(void* request) {
+  stacks::release_ended_clients();
+  return call(static_cast<const ward_spe_request*>(request));
 }
 
 }  // namespace
@@ -90,7 +83,8 @@ extern "C" __attribute__((cmse_nonsecure_entry)) psa_status_t ward_spe_call(ward
   if (busy.test_and_set(std::memory_order_acquire)) {
     return PSA_ERROR_CONNECTION_BUSY;
   }
-  const psa_status_t status = call(request);
+  // Until here the call ran on its landing; from here on, on the service stack (stacks.cpp).
+  const psa_status_t status = stacks::on_service_stack(&serve_on_service_stack, request);
   busy.clear(std::memory_order_release);
   return status;
 }

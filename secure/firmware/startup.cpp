@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "secure_console.hpp"
+#include "stacks.hpp"
 #include "trustzone.hpp"
 #include "ward/arch/arm/early_init.hpp"
 #include "ward/arch/arm/registers.hpp"
@@ -29,9 +30,6 @@ ward_spe_fault last_ns_fault{};
 
 namespace {
 
-constexpr std::size_t kStackSize = 16 * 1024;
-alignas(8) [[gnu::section(".secure_stack")]] std::byte stack[kStackSize];
-
 using Handler = void (*)();
 struct VectorTable {
   void* initial_sp;
@@ -43,7 +41,7 @@ struct VectorTable {
 // Only faults: the secure side takes no interrupts (every one targets the non-secure world) and
 // makes no system calls.
 [[gnu::section(".vectors"), gnu::used]] constinit const VectorTable ward_secure_vectors{
-    stack + sizeof stack,
+    ward::secure::stacks::service_stack + ward::secure::stacks::kServiceSize,  // the boot's (stacks.hpp)
     {ward_secure_reset, ward_secure_fault_entry, ward_secure_fault_entry, ward_secure_fault_entry,
      ward_secure_fault_entry, ward_secure_fault_entry, ward_secure_fault_entry, nullptr, nullptr, nullptr,
      ward_secure_fault_entry, ward_secure_fault_entry, nullptr, ward_secure_fault_entry, ward_secure_fault_entry}};
@@ -166,9 +164,9 @@ extern "C" [[noreturn]] void __stack_chk_fail() {
 
 // No stack protector: the guard is chosen during early_init, and this frame never returns.
 extern "C" [[noreturn, gnu::no_stack_protector]] void ward_secure_reset() {
-  ward::arm::early_init({.stack_limit = stack, .random_canary = true});
+  ward::arm::early_init({.stack_limit = ward::secure::stacks::service_stack, .random_canary = true});
   ward::secure::tz::configure();
   ward::secure::start_services();
   // Interrupts stay masked in the secure PRIMASK only: the non-secure kernel has its own.
-  ward::secure::tz::enter_nonsecure();
+  ward::secure::tz::enter_nonsecure(ward::secure::stacks::prepare_for_nonsecure());
 }

@@ -117,19 +117,37 @@ void configure() {
   arm::isb();
 }
 
-void enter_nonsecure() {
+void enter_nonsecure(const stacks::Registers& stacks) {
   const auto* ns_vectors = reinterpret_cast<const std::uint32_t*>(kNsCode.base);
   const std::uint32_t ns_sp = ns_vectors[0];
   const std::uint32_t ns_reset = ns_vectors[1] & ~1u;  // BXNS: bit 0 clear = go non-secure
   asm volatile("msr msp_ns, %0" ::"r"(ns_sp));
-  // No secure register content may follow us into the non-secure world.
+  // One block from here on: it moves the stacks under this very code. The secure stacks from now
+  // on: handlers on MSP_S, thread mode on PSP_S (CONTROL_S.SPSEL); each limit is lifted while its
+  // pointer moves. Then no secure register content may follow into the non-secure world.
+  register std::uint32_t reset asm("r0") = ns_reset;
+  register std::uint32_t handler_top asm("r1") = stacks.handler_top;
+  register std::uint32_t handler_limit asm("r2") = stacks.handler_limit;
+  register std::uint32_t thread_top asm("r3") = stacks.thread_top;
+  register std::uint32_t thread_limit asm("r4") = stacks.thread_limit;
   asm volatile(
-      "mov r0, %0\n"
+      "movs r5, #0\n"
+      "msr msplim, r5\n"
+      "msr msp, r1\n"
+      "msr msplim, r2\n"
+      "msr psplim, r5\n"
+      "msr psp, r3\n"
+      "msr psplim, r4\n"
+      "mrs r5, control\n"
+      "orr r5, r5, #2\n"
+      "msr control, r5\n"
+      "isb\n"
       "movs r1, #0\n movs r2, #0\n movs r3, #0\n mov r4, r1\n mov r5, r1\n mov r6, r1\n"
       "mov r7, r1\n mov r8, r1\n mov r9, r1\n mov r10, r1\n mov r11, r1\n mov r12, r1\n mov lr, r1\n"
       "cpsie i\n"  /* PRIMASK_S would hold every non-secure exception off */
-      "bxns r0\n" ::"r"(ns_reset)
-      : "memory");
+      "bxns r0\n" ::"r"(reset),
+      "r"(handler_top), "r"(handler_limit), "r"(thread_top), "r"(thread_limit)
+      : "r5", "memory");
   __builtin_unreachable();
 }
 

@@ -2,6 +2,8 @@
 #pragma once
 #include <cstdint>
 
+#include "stacks.hpp"
+
 namespace ward::secure::tz {
 
 // A range the non-secure world owns, in its non-secure alias.
@@ -21,6 +23,8 @@ inline constexpr NsRange kNsPeripherals{0x40000000, 0x10000000};
 void configure();
 
 // Leaves the secure state for good: the non-secure reset handler from the non-secure vector table.
-[[noreturn]] void enter_nonsecure();
+// From then on secure handlers run on `stacks`' handler stack and secure thread mode (every entry
+// from non-secure thread code) on its thread stack.
+[[noreturn]] void enter_nonsecure(const stacks::Registers& stacks);
 
 }  // namespace ward::secure::tz

@@ -7,6 +7,9 @@
 // thread has an active FPU context (lazy stacking: s0-s15 are then saved by the hardware, into
 // the thread's own frame, with the thread's own privilege).
 //
+// On the TrustZone build, a thread the switch leaves or resumes inside the secure image is handed to
+// secure_switch.cpp, which has the secure side keep its secure frames apart from everyone else's.
+//
 // With memory protection on, PendSV also loads the incoming thread's MPU region 1 (its stack for
 // a user thread, the 32-byte guard at the bottom of a privileged thread's stack) and CONTROL
 // (nPRIV), and reprograms the domain's partition regions only when a user thread of another
@@ -175,6 +178,11 @@ extern "C" [[gnu::naked]] void ward_pendsv_handler() {
   asm volatile(
       "ldr r3, =ward_switch_state\n"
       "ldr r1, [r3]\n"             // current (null before the first switch, or when it died)
+#if defined(CONFIG_WARD_TRUSTZONE_NS)
+      "tst lr, #0x40\n"            // EXC_RETURN.S: the thread it leaves is inside the secure image
+      "bne 20f\n"
+      "19:\n"
+#endif
       "cbz r1, 1f\n"
       "mrs r0, psp\n"
       "stmia r1, {r4-r11, lr}\n"
@@ -231,11 +239,34 @@ extern "C" [[gnu::naked]] void ward_pendsv_handler() {
       "msr psplim, r2\n"
       "msr psp, r0\n"
       "ldmia r1, {r4-r11, lr}\n"
+#if defined(CONFIG_WARD_TRUSTZONE_NS)
+      "tst lr, #0x40\n"            // the thread it resumes is inside the secure image
+      "bne 22f\n"
+      "23:\n"
+#endif
       "tst lr, #0x10\n"
       "bne 4f\n"
       "add r2, r1, #60\n"
       "vldmia r2, {s16-s31}\n"
       "4:\n"
       "bx lr\n"
+#if defined(CONFIG_WARD_TRUSTZONE_NS)
+      // The secure side keeps each thread's secure frames apart (secure_switch.cpp).
+      "20:\n"
+      "push {r4, lr}\n"            // lr: the leaving thread's EXC_RETURN
+      "mov r0, r1\n"
+      "mrs r1, control\n"          // its privilege
+      "bl ward_secure_switch_out\n" // the thread to save, or null if it was stopped
+      "pop {r4, lr}\n"
+      "ldr r3, =ward_switch_state\n"
+      "mov r1, r0\n"
+      "b 19b\n"
+      "22:\n"
+      "push {r1, lr}\n"
+      "mov r0, r1\n"
+      "bl ward_secure_switch_in\n"
+      "pop {r1, lr}\n"
+      "b 23b\n"
+#endif
       ".ltorg\n");
 }

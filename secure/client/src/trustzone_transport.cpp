@@ -105,9 +105,23 @@ psa_status_t relay_to_veneer(const SecureCallMessage& m, const kernel::PsaCaller
     if (!lock.held()) {
       return PSA_ERROR_BAD_STATE;
     }
+    // Inside the secure image the call cannot be cut short: its state there would stay behind,
+    // half changed. An abort meanwhile ends the thread when the call is back.
+    const kernel::AbortDeferral deferral;
     return call_veneer_keeping_fpu(&request);
   });
 }
+
+// A user thread that ends leaves its state on the secure side (multi-part operations, volatile
+// keys) to be released; a restarted one starts afresh. Privileged threads share one identity.
+void release_secure_state(Thread& t) {
+  if (t.is_user()) {
+    (void)ward_spe_client_ended(t.user_id() + 1u);
+  }
+}
+[[maybe_unused]] const struct InstallThreadEndHook {
+  InstallThreadEndHook() { kernel::thread_end_hook = &release_secure_state; }
+} install_thread_end_hook;
 
 }  // namespace
 }  // namespace ward::secure::client

@@ -23,6 +23,7 @@ enum class FaultKind : std::uint8_t {
   bad_pointer,        // a system call argument named memory the thread may not use
   bad_handle,         // a system call argument named an object the thread may not use
   secure_access,      // the secure image refused an access (TrustZone: SecureFault, reported by it)
+  secure_entry,       // the thread entered the secure image itself (only the kernel may call it)
 };
 
 const char* to_string(FaultKind kind);

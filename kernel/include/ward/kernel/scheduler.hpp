@@ -160,6 +160,11 @@ struct MutexHooks {
   void (*waiter_left)(Mutex&) = nullptr;
 };
 extern MutexHooks mutex_hooks;
+
+// Called when a thread ends (it returned, exited or was aborted, or was stopped or restarted after
+// a fault), with the kernel lock held: for state kept about the thread outside the kernel (the
+// secure side's). Set once, at start-up, by whoever keeps such state.
+extern void (*thread_end_hook)(Thread&);
 [[gnu::always_inline]] inline Scheduler& scheduler() { return the_scheduler; }
 
 // The kernel's own threads and the application's main thread; started by boot().

@@ -29,6 +29,18 @@ namespace kernel {
 // Creates the idle thread (the one thread at priority 0); for the kernel's start and ports.
 Status create_idle_thread(Thread& t, std::span<std::byte> stack, void (*entry)(void*));
 struct Isolation;  // user threads and their faults (kernel/src/isolation.cpp)
+
+// While one lives, the running thread cannot be aborted: Thread::abort() only marks it, and it
+// ends when the last one goes. For a call that must not be cut short because part of its state
+// lives outside the kernel -- a secure call, whose frames, buffers and half-done operation are the
+// secure side's -- so that an abort can never leave that state behind, half changed.
+class [[nodiscard]] AbortDeferral {
+ public:
+  AbortDeferral();
+  ~AbortDeferral();
+  AbortDeferral(const AbortDeferral&) = delete;
+  AbortDeferral& operator=(const AbortDeferral&) = delete;
+};
 }
 
 // A scheduling priority: 0 (idle only) .. kLevels-1 (most urgent).
@@ -100,6 +112,8 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   // (FaultPolicy::restart) has not finished: join() waits on through the restart.
   Status join(Timeout timeout);
   // Stops the thread wherever it is (running, ready or blocked). Mutexes it holds are released.
+  // A thread inside a call that may not be cut short (kernel::AbortDeferral, e.g. a secure call)
+  // is marked, and stops when that call is over; join() waits for that.
   Status abort();
 
   const char* name() const { return name_ != nullptr ? name_ : ""; }
@@ -144,6 +158,7 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   friend class kernel::WaitQueue;
   friend struct kernel::Waiter;
   friend struct kernel::Isolation;
+  friend class kernel::AbortDeferral;
 
   static void on_timeout(TimeoutEntry& entry);
   static void run(void* self);
@@ -172,6 +187,9 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   Error wait_error_{};
   bool wait_ok_ = false;
   std::uint16_t faults_ = 0;
+  // kernel::AbortDeferral: how many are alive on this thread, and whether an abort is waiting.
+  std::uint8_t abort_deferrals_ = 0;
+  bool abort_pending_ = false;
   void* wait_data_ = nullptr;         // object-specific: a queue item, event-flag request
   Mutex* held_mutexes_ = nullptr;     // singly linked through Mutex::next_held_
   kernel::WaitQueue joiners_;

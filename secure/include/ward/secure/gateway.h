@@ -51,6 +51,40 @@ typedef struct ward_spe_fault {
 /* Copies the last non-secure security violation into *out (0 = done, <0 = bad pointer). */
 int32_t ward_spe_last_fault(ward_spe_fault* out);
 
+/* Secure stacks (docs/secure-world.md, "Secure stacks"). A non-secure thread that calls a veneer
+ * runs secure code on a secure stack, and leaves its secure state there when it is preempted. The
+ * non-secure kernel's context switch -- a non-secure HANDLER, the only caller these answer --
+ * tells the secure side when it switches away from, or back to, a thread it finds inside the
+ * secure image (EXC_RETURN.S), so that no two threads ever have frames on one secure stack:
+ *   - ward_spe_park: the thread the switch leaves was inside a call the kernel made (a privileged
+ *     thread): its secure stack pointer is kept, and later entries land on a fresh stack;
+ *   - ward_spe_unpark: the switch returns to the parked thread (`thread` must match);
+ *   - ward_spe_discard: the thread the switch leaves (or stops) had entered on its own (an
+ *     unprivileged thread calling a veneer): what it left on its landing is thrown away.
+ * Each returns 0, or -1 when refused (a second park, an unpark of another thread or onto a landing
+ * in use, a discard of a call being served, a caller that is not a handler). */
+int32_t ward_spe_park(uint32_t thread);
+int32_t ward_spe_unpark(uint32_t thread);
+int32_t ward_spe_discard(void);
+
+/* Non-secure thread `ns_thread` (as in ward_spe_request) has ended: its state on the secure side
+ * (multi-part operations, volatile keys) is released before the next call is served. Privileged
+ * callers only; 0, or -1 when refused. */
+int32_t ward_spe_client_ended(uint32_t ns_thread);
+
+/* How much of each secure stack has ever been used (bytes), for the secure image's RAM budget. */
+typedef struct ward_spe_stack_use {
+  uint32_t size;
+  uint32_t used;
+} ward_spe_stack_use;
+typedef struct ward_spe_stacks {
+  ward_spe_stack_use handler; /* secure handlers, and veneers called by non-secure handlers */
+  ward_spe_stack_use service; /* the calls the gateway serves (and the secure image's boot) */
+  ward_spe_stack_use landing; /* the larger of the two landings */
+} ward_spe_stacks;
+/* Privileged callers only; 0, or -1 when refused. */
+int32_t ward_spe_stack_report(ward_spe_stacks* out);
+
 #ifdef __cplusplus
 }
 #endif

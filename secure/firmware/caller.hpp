@@ -1,0 +1,22 @@
+// Who called a veneer. A veneer runs in its caller's mode: IPSR says whether a non-secure handler
+// called, CONTROL_NS.nPRIV whether non-secure thread code was unprivileged.
+#pragma once
+#include <cstdint>
+
+namespace ward::secure {
+
+struct CallerMode {
+  bool handler;              // a non-secure handler (the kernel's exception code)
+  bool unprivileged_thread;  // a user thread
+};
+
+inline CallerMode caller_mode() {
+  std::uint32_t control_ns;
+  std::uint32_t ipsr;
+  asm volatile("mrs %0, control_ns" : "=r"(control_ns));
+  asm volatile("mrs %0, ipsr" : "=r"(ipsr));
+  const bool handler = (ipsr & 0x1ffu) != 0;
+  return {handler, !handler && (control_ns & 1u) != 0};
+}
+
+}  // namespace ward::secure

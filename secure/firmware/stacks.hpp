@@ -1,0 +1,34 @@
+// The secure image's stacks, and which non-secure thread's secure frames lie on which
+// (docs/secure-world.md, "Secure stacks"). stacks.cpp says why there are several.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "ward/secure/identity.hpp"
+
+namespace ward::secure::stacks {
+
+// The service stack, where every call the gateway accepts runs; the secure image also boots on it
+// (it is idle then): its top is the vector table's initial stack pointer.
+inline constexpr std::size_t kServiceSize = 16 * 1024;
+extern std::byte service_stack[kServiceSize];
+
+// What the secure side's stack registers hold when the non-secure world starts: handlers on their
+// own stack (MSP_S), thread mode -- every entry from non-secure thread code -- on the first
+// landing (PSP_S).
+struct Registers {
+  std::uint32_t handler_top, handler_limit;
+  std::uint32_t thread_top, thread_limit;
+};
+// Marks every stack's unused part, for the high-water marks, and returns the registers.
+Registers prepare_for_nonsecure();
+
+// Runs `body(arg)` on the service stack, then returns to the landing the caller entered on. For the
+// gateway, after it has accepted a call (one at a time).
+std::int32_t on_service_stack(std::int32_t (*body)(void*), void* arg);
+
+// Client states the non-secure kernel said are over (their threads ended), released before the
+// next call is served.
+void release_ended_clients();
+
+}  // namespace ward::secure::stacks
