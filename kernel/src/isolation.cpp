@@ -139,9 +139,10 @@ Status Isolation::create_user(Thread& t, std::span<std::byte> stack, Thread::Ent
   if constexpr (!config::userspace) {
     return fail(Error::invalid_state);
   }
-  // The stack is an MPU region of its own: 32-byte granularity. It holds the thread's kernel stack
+  // The stack is an MPU region of its own: the MPU's granularity. It holds the thread's kernel stack
   // (where the port keeps one there) and at least 256 bytes of its own (UserThreadStack<N>).
-  if (address_of(stack.data()) % 32 != 0 || stack.size() % 32 != 0 || stack.size() < arch::kKernelStackReserve + 256) {
+  if (address_of(stack.data()) % mpu_rules::kGranule != 0 || stack.size() % mpu_rules::kGranule != 0 ||
+      stack.size() < arch::kKernelStackReserve + 256) {
     return fail(Error::invalid_argument);
   }
   {
@@ -230,7 +231,7 @@ void print(const FaultReport& r) {
   if (r.syscall >= 0) {
     ward::print(" (call ", r.syscall, ", argument ", int{r.argument}, ", reason ", int{r.detail}, ')');
   }
-  ward::print("\n    PC=", fmt::hex(r.pc), " CFSR=", fmt::hex(r.cfsr));
+  ward::print("\n    PC=", fmt::hex(r.pc), " status=", fmt::hex(r.status));
   if (r.address_valid) {
     ward::print(" ADDRESS=", fmt::hex(r.address));
   }

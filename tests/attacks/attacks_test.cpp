@@ -231,7 +231,7 @@ WARD_TEST(StackAttacks, OverflowsItsStack) {
     static_cast<Orders*>(p)->words[0] = recurse(1);
   });
   const FaultReport r = expect_fault(FaultKind::stack_overflow);
-  WARD_EXPECT_NE(r.cfsr, 0u);
+  WARD_EXPECT_NE(r.status, 0u);
 }
 
 [[gnu::noinline]] void smash(volatile std::uint32_t& overrun) {
@@ -710,6 +710,34 @@ WARD_TEST(EntryEscapes, FaultWithLiveFpuStateLeavesNothingBehind) {
   y = y * 0.5f;
   WARD_EXPECT_TRUE(y == 1.5f);
   WARD_EXPECT_EQ(witness_result(), 1u);
+}
+
+// ---- A buffer in a device partition ------------------------------------------------------------
+// Suspect of issue 12: a system call given a buffer in the caller's device partition made the
+// KERNEL touch the device -- and a device access that faults (a bus error, a secure alias seen from
+// the non-secure side) then faulted in privileged code: a panic. No system call takes device
+// memory as a buffer: the thread is stopped instead (a bad pointer).
+
+// A device range whose access faults: on the TrustZone build the secure alias of UART1, from the
+// non-secure side; on the secure-only build, an unimplemented block of the peripheral space.
+constexpr std::uintptr_t kFaultingDevice = config::trustzone_ns ? 0x50201000 : 0x4ff00000;
+constexpr Domain<2> device_domain{Partition::of(shared_memory, Access::read_write),
+                                  Partition::device(kFaultingDevice, 0x1000, Access::read_write)};
+
+WARD_TEST(DeviceMemory, IsNeverASystemCallBuffer) {
+  for (std::uint32_t call : {4u /* console_write: reads */, 3u /* time_now: writes */}) {
+    shared().orders = Orders{};
+    shared().orders.call = call;
+    shared().orders.words[0] = static_cast<std::uint32_t>(kFaultingDevice);
+    shared().orders.words[1] = call == 3 ? 1 : 16;
+    WARD_ASSERT_TRUE(attacker.create_user(attacker_stack.span(), &attack_raw_syscall, &shared().orders,
+                                          Priority{20}, "attacker", device_domain));
+    WARD_ASSERT_TRUE(attacker.start());
+    WARD_ASSERT_TRUE(attacker.join(Timeout::after(Duration::s(2))));
+    WARD_EXPECT_EQ(shared().orders.progress, 1u);
+    const FaultReport r = expect_fault(FaultKind::bad_pointer);
+    WARD_EXPECT_EQ(r.syscall, static_cast<int>(call));
+  }
 }
 
 // ---- The generated matrix: every call x every checked argument x every attack class -----------

@@ -121,7 +121,7 @@ extern "C" [[gnu::used]] bool ward_fault_contain(const ExceptionFrame* frame, st
   scb::FPCCR::write(scb::FPCCR::read() & ~scb::kFpccrLspact);
   const std::uint32_t cfsr = scb::CFSR::read();
   ward::FaultReport r;
-  r.cfsr = cfsr;
+  r.status = cfsr;
   r.pc = frame_readable(*t, frame, exc_return, cfsr) ? frame->pc : 0;
   switch (ipsr & 0x1ff) {
     case 4:  // MemManage

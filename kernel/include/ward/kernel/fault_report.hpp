@@ -35,7 +35,7 @@ struct FaultReport {
   std::uint32_t pc = 0;          // where it happened (0 when the frame could not be stacked)
   std::uint32_t address = 0;     // the faulting data address, when address_valid
   bool address_valid = false;
-  std::uint32_t cfsr = 0;        // Configurable Fault Status Register (0 for software-detected kinds)
+  std::uint32_t status = 0;      // the port's fault status (Armv8-M: CFSR; 0 for software-detected kinds)
   std::int32_t syscall = -1;     // for bad_pointer / bad_handle / bad_syscall: the call number
   std::int8_t argument = -1;     // and the argument that failed validation
   std::uint8_t detail = 0;       // UserMemoryError or HandleError

@@ -5,22 +5,24 @@
 // domain is a set of partitions; every user thread belongs to one domain, and the MPU enforces it
 // while the thread runs. All of it is declared statically, once per application:
 //
-//   ward::PartitionMemory<256> shared;                         // 32-byte aligned, in .bss
+//   ward::PartitionMemory<256> shared;                         // aligned for the MPU, in .bss
 //   constexpr ward::Domain<2> workers{
 //       ward::Partition::of(shared, ward::Access::read_write),
 //       ward::Partition::device(0x40100000, 0x1000, ward::Access::read_write)};
 //
-// The declarations are checked while compiling: a partition that is misaligned or not a multiple
-// of 32 bytes, writable and executable at once, empty, a device range outside the peripheral
-// space, more partitions than the MPU has free regions, or two overlapping partitions in one
-// domain do not compile, and the compiler's message says which rule was broken. PMSAv8 regions
-// need 32-byte granularity only, so there is no power-of-two padding.
+// The declarations are checked while compiling, against what the port's memory protection can
+// enforce (ward/arch/memory_protection.hpp: its granularity, its free regions, its device space): a
+// partition that is misaligned or not a multiple of the granularity, writable and executable at
+// once, empty, a device range outside the device space, more partitions than the MPU has free
+// regions, or two overlapping partitions in one domain do not compile, and the compiler's message
+// says which rule was broken.
 #pragma once
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 
+#include "ward/arch/memory_protection.hpp"
 #include "ward/config.hpp"
 
 namespace ward {
@@ -37,15 +39,12 @@ constexpr bool allows_write(Access a) { return (static_cast<unsigned>(a) & 2u) !
 constexpr bool allows_execute(Access a) { return (static_cast<unsigned>(a) & 4u) != 0; }
 
 namespace mpu_rules {
-inline constexpr std::size_t kGranule = 32;  // PMSAv8 region granularity
-// Regions the kernel keeps for itself: 0 image code, 1 the running thread's stack (or guard),
-// 2 kernel data user code may read (the stack canary). The rest hold the domain's partitions.
-inline constexpr std::size_t kRegions = 16;
-inline constexpr std::size_t kKernelRegions = 3;
-inline constexpr std::size_t kPartitionRegions = kRegions - kKernelRegions;
-// The architecture's peripheral space (Armv8-M default memory map): device partitions live here.
-inline constexpr std::uintptr_t kPeripheralStart = 0x40000000;
-inline constexpr std::uintptr_t kPeripheralEnd = 0x60000000;
+// What the port's memory protection can enforce (ward/arch/memory_protection.hpp).
+inline constexpr std::size_t kGranule = arch::protection::kGranule;
+inline constexpr std::size_t kPartitionRegions = arch::protection::kRegions - arch::protection::kKernelRegions;
+// Device partitions live here.
+inline constexpr std::uintptr_t kPeripheralStart = arch::protection::kDeviceStart;
+inline constexpr std::uintptr_t kPeripheralEnd = arch::protection::kDeviceEnd;
 
 // Called only in constant evaluation: a call to this function is the compile error, and the
 // compiler prints the argument with it.
@@ -56,7 +55,7 @@ inline void layout_error(const char*) {}
 template <std::size_t Bytes>
 struct alignas(mpu_rules::kGranule) PartitionMemory {
   static_assert(Bytes > 0 && Bytes % mpu_rules::kGranule == 0,
-                "a partition's size must be a non-zero multiple of 32 bytes (PMSAv8 granularity)");
+                "a partition's size must be a non-zero multiple of the MPU's granularity (arch::protection::kGranule)");
   std::byte bytes[Bytes];
   static constexpr std::size_t size() { return Bytes; }
 };
@@ -77,11 +76,11 @@ class Partition {
       mpu_rules::layout_error("a device partition cannot be executable");
     }
     if (size == 0 || base % mpu_rules::kGranule != 0 || size % mpu_rules::kGranule != 0) {
-      mpu_rules::layout_error("a partition's base and size must be multiples of 32 bytes (PMSAv8 granularity)");
+      mpu_rules::layout_error("a partition's base and size must be multiples of the MPU's granularity (arch::protection::kGranule)");
     }
     if (base < mpu_rules::kPeripheralStart || base >= mpu_rules::kPeripheralEnd ||
         size > mpu_rules::kPeripheralEnd - base) {
-      mpu_rules::layout_error("a device partition must lie inside the peripheral space 0x40000000-0x5fffffff");
+      mpu_rules::layout_error("a device partition must lie inside the device space (arch::protection::kDeviceStart..kDeviceEnd)");
     }
     return Partition{nullptr, base, size, access, true};
   }
@@ -126,12 +125,14 @@ struct DomainView {
   const Partition* partitions;
   std::size_t count;
 
-  // Whether [address, address + size) lies inside one partition that allows `access`. The
-  // arithmetic cannot overflow: sizes are compared, never end addresses computed.
-  bool permits(std::uintptr_t address, std::size_t size, bool write) const {
+  // Whether [address, address + size) lies inside one MEMORY partition that allows `access`: what
+  // a system call may accept as a buffer. Never a device range: the kernel does not touch a device
+  // on a thread's behalf (an access that faults -- a bus error, a secure alias -- would then fault
+  // in the kernel). The arithmetic cannot overflow: sizes are compared, never end addresses computed.
+  bool holds_buffer(std::uintptr_t address, std::size_t size, bool write) const {
     for (std::size_t i = 0; i < count; ++i) {
       const Partition& p = partitions[i];
-      if (write && !allows_write(p.access())) {
+      if (p.is_device() || (write && !allows_write(p.access()))) {
         continue;
       }
       const std::uintptr_t base = p.base();
@@ -148,7 +149,7 @@ struct DomainView {
 template <std::size_t N>
 class Domain : public DomainView {
   static_assert(N <= mpu_rules::kPartitionRegions,
-                "a domain has more partitions than the MPU has free regions (13 of 16 on PMSAv8)");
+                "a domain has more partitions than the MPU has free regions (arch::protection)");
 
  public:
   template <class... P>
@@ -158,7 +159,7 @@ class Domain : public DomainView {
     for (std::size_t i = 0; i < N; ++i) {
       for (std::size_t j = i + 1; j < N; ++j) {
         if (storage_[i].overlaps(storage_[j])) {
-          mpu_rules::layout_error("two partitions of one domain overlap (PMSAv8 forbids overlapping regions)");
+          mpu_rules::layout_error("two partitions of one domain overlap (the MPU's regions may not)");
         }
       }
     }

@@ -58,8 +58,9 @@ struct Priority {
 
 // Stack memory for one thread. Aligned for the architecture's stack and memory-protection rules.
 template <std::size_t Bytes>
-struct alignas(32) ThreadStack {
-  static_assert(Bytes >= 256 && Bytes % 32 == 0, "thread stacks are a multiple of 32 bytes, at least 256");
+struct alignas(mpu_rules::kGranule) ThreadStack {
+  static_assert(Bytes >= 256 && Bytes % mpu_rules::kGranule == 0,
+                "thread stacks are at least 256 bytes, a multiple of the MPU's granularity");
   std::byte bytes[Bytes];
   std::span<std::byte> span() { return bytes; }
 };
@@ -102,8 +103,8 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   Status start();
   // create() + start().
   Status start(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name);
-  // Prepares a user-mode thread: unprivileged, confined to its stack (32-byte aligned, a multiple
-  // of 32 bytes) and `domain`, reaching the kernel only through system calls, using only the
+  // Prepares a user-mode thread: unprivileged, confined to its stack (aligned and sized for the MPU,
+  // as ThreadStack is) and `domain`, reaching the kernel only through system calls, using only the
   // objects granted to it. Needs CONFIG_WARD_USERSPACE.
   Status create_user(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name,
                      const DomainView& domain, FaultPolicy policy = FaultPolicy::stop);

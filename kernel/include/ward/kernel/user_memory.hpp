@@ -84,7 +84,7 @@ struct UserMemoryMap {
     if (!write && inside(address, size, image_base, image_size)) {
       return true;
     }
-    return domain.permits(address, size, write);
+    return domain.holds_buffer(address, size, write);
   }
 };
 

@@ -1,4 +1,4 @@
-// expect-error: a device partition must lie inside the peripheral space
+// expect-error: a device partition must lie inside the device space
 #include "ward/kernel/memory_domain.hpp"
 
 // REGRESSION (fixed bug) (memory_domain.hpp, Partition::device): `size > kPeripheralEnd - base` wraps when the

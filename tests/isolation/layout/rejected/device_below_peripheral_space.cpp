@@ -1,4 +1,4 @@
-// expect-error: a device partition must lie inside the peripheral space
+// expect-error: a device partition must lie inside the device space
 #include "ward/kernel/memory_domain.hpp"
 
 // Kernel RAM on mps2-an505: a user thread must not get it as a "device".

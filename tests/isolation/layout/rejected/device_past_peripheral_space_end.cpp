@@ -1,4 +1,4 @@
-// expect-error: a device partition must lie inside the peripheral space
+// expect-error: a device partition must lie inside the device space
 #include "ward/kernel/memory_domain.hpp"
 
 // Starts inside, ends 32 bytes past 0x5fffffff.

@@ -1,4 +1,4 @@
-// expect-error: a partition's size must be a non-zero multiple of 32 bytes
+// expect-error: a partition's size must be a non-zero multiple of the MPU's granularity
 #include "ward/kernel/memory_domain.hpp"
 
 ward::PartitionMemory<0> memory;
