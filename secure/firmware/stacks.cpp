@@ -45,7 +45,7 @@ namespace {
 // Sizes: the deepest secure handler (a fault report) and the deepest landing use (a veneer's
 // frame and refusal, plus one preempting exception's frame with secure FPU state, 208 bytes);
 // ward_spe_stack_report measures them (./ward bench-secure).
-constexpr std::size_t kHandlerSize = 2048;
+constexpr std::size_t kHandlerSize = 1024;
 constexpr std::size_t kLandingSize = 512;
 alignas(8) [[gnu::section(".secure_stack")]] std::byte handler_stack[kHandlerSize];
 alignas(8) [[gnu::section(".secure_stack")]] std::byte landings[2][kLandingSize];
@@ -107,11 +107,14 @@ ward_spe_stack_use use_of(const std::byte* stack, std::size_t size) {
 
 }  // namespace
 
-Registers prepare_for_nonsecure() {
-  // The service stack is in use (the boot runs on it): below this frame, with room to spare.
+void mark_service_stack_unused() {
+  // The boot runs on it: below this frame, with room to spare.
   std::uint32_t sp;
   asm volatile("mov %0, sp" : "=r"(sp));
   mark_unused(service_stack, reinterpret_cast<std::byte*>(static_cast<std::uintptr_t>(sp) - 256));
+}
+
+Registers prepare_for_nonsecure() {
   mark_unused(handler_stack, handler_stack + kHandlerSize);
   mark_unused(landings[0], landings[0] + 2 * kLandingSize);
   return {address(handler_stack) + kHandlerSize, address(handler_stack), top(0), base(0)};

@@ -165,6 +165,7 @@ extern "C" [[noreturn]] void __stack_chk_fail() {
 // No stack protector: the guard is chosen during early_init, and this frame never returns.
 extern "C" [[noreturn, gnu::no_stack_protector]] void ward_secure_reset() {
   ward::arm::early_init({.stack_limit = ward::secure::stacks::service_stack, .random_canary = true});
+  ward::secure::stacks::mark_service_stack_unused();
   ward::secure::tz::configure();
   ward::secure::start_services();
   // Interrupts stay masked in the secure PRIMASK only: the non-secure kernel has its own.

@@ -13,6 +13,7 @@
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
 #include "ward/test.hpp"
+#include "secure_stacks.hpp"
 
 namespace {
 using namespace ward;
@@ -246,6 +247,7 @@ WARD_TEST(Crypto, AnotherCallersKeysAreOutOfReach) {
                  PSA_SUCCESS);
   WARD_EXPECT_EQ(psa_destroy_key(persistent_key), PSA_SUCCESS);
   WARD_EXPECT_EQ(psa_destroy_key(volatile_key), PSA_SUCCESS);
+  check_secure_stacks();
 }
 
 }  // namespace

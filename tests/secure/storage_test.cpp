@@ -12,6 +12,7 @@
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
 #include "ward/test.hpp"
+#include "secure_stacks.hpp"
 
 namespace {
 using namespace ward;
@@ -116,6 +117,7 @@ WARD_TEST(Storage, CallersAreSeparated) {
   std::size_t n = 0;
   WARD_EXPECT_EQ(psa_its_get(0x50, 0, sizeof back, &back, &n), PSA_SUCCESS);  // the kernel's is intact
   WARD_EXPECT_EQ(back, secret);
+  check_secure_stacks();
 }
 
 // ---- Across a reboot ---------------------------------------------------------------------------------

@@ -37,6 +37,7 @@
 #include "ward/secure/crypto_wire.h"
 #include "ward/secure/gateway.h"
 #include "ward/test.hpp"
+#include "secure_stacks.hpp"
 
 extern "C" std::uint32_t ward_secure_parks;     // arch/arm/src/secure_switch.cpp
 extern "C" std::uint32_t ward_secure_discards;
@@ -294,6 +295,7 @@ WARD_TEST(SecureStress, ThousandsOfCallsPreemptedAbortedAndIntrudedUpon) {
     WARD_EXPECT_TRUE(r->thread == &intruder);
     WARD_EXPECT_EQ(static_cast<int>(r->kind), static_cast<int>(FaultKind::secure_entry));
   }
+  check_secure_stacks();
   // And the secure image still answers, correctly.
   std::uint8_t digest[32];
   std::size_t n = 0;
