@@ -12,14 +12,16 @@
 #pragma once
 #include <cstdint>
 
+#include "ward/arch/memory_protection.hpp"
+
 namespace ward::arch::mpu {
 
-inline constexpr std::uint32_t kGranule = 32;
+inline constexpr std::uint32_t kGranule = protection::kGranule;
 inline constexpr std::uint32_t kRegionCode = 0;
 inline constexpr std::uint32_t kRegionThread = 1;
 inline constexpr std::uint32_t kRegionKernelShared = 2;
-inline constexpr std::uint32_t kFirstDomainRegion = 3;
-inline constexpr std::uint32_t kRegions = 16;
+inline constexpr std::uint32_t kFirstDomainRegion = protection::kKernelRegions;
+inline constexpr std::uint32_t kRegions = protection::kRegions;
 
 // RBAR.AP
 inline constexpr std::uint32_t kApPrivilegedReadWrite = 0;
