@@ -20,6 +20,15 @@ constexpr std::uint32_t kItsBase = 0, kItsSize = 0x8000;
 constexpr std::uint32_t kPsBase = 0x8000, kPsSize = 0x10000;
 constexpr const char* kFlashFile = "ward_secure_flash.img";
 
+// Each bank holds every entry the index and limits allow at its largest, with room to update the
+// largest and for a tombstone: the flash never refuses a write the quotas accept, so the secure
+// partitions' reserves (storage_service.hpp) are real on this flash. Unit 8 = the write alignment.
+constexpr std::uint32_t kUnit = kGeometry.write_align < 8 ? 8 : kGeometry.write_align;
+static_assert(storage::bank_bytes_needed(storage::kItsEntries, storage::kItsLimits, kUnit) <=
+              storage::bank_capacity(kItsSize, kGeometry.sector_size, kUnit));
+static_assert(storage::bank_bytes_needed(storage::kPsEntries, storage::kPsLimits, kUnit) <=
+              storage::bank_capacity(kPsSize, kGeometry.sector_size, kUnit));
+
 flash::SemihostFlash secure_flash{kFlashFile, kGeometry};
 crypto::ItsKeyStore key_store;
 

@@ -17,52 +17,6 @@
 namespace ward::secure::test {
 namespace {
 
-constexpr std::int32_t kAllTypes[] = {
-    WARD_CRYPTO_INIT,           WARD_CRYPTO_GENERATE_RANDOM,  WARD_CRYPTO_IMPORT_KEY,       WARD_CRYPTO_GENERATE_KEY,
-    WARD_CRYPTO_EXPORT_KEY,     WARD_CRYPTO_EXPORT_PUBLIC_KEY, WARD_CRYPTO_DESTROY_KEY,      WARD_CRYPTO_PURGE_KEY,
-    WARD_CRYPTO_GET_KEY_ATTRIBUTES, WARD_CRYPTO_HASH_COMPUTE, WARD_CRYPTO_HASH_COMPARE,     WARD_CRYPTO_HASH_SETUP,
-    WARD_CRYPTO_HASH_UPDATE,    WARD_CRYPTO_HASH_FINISH,      WARD_CRYPTO_HASH_VERIFY,      WARD_CRYPTO_HASH_ABORT,
-    WARD_CRYPTO_MAC_COMPUTE,    WARD_CRYPTO_MAC_VERIFY,       WARD_CRYPTO_AEAD_ENCRYPT,     WARD_CRYPTO_AEAD_DECRYPT,
-    WARD_CRYPTO_SIGN_HASH,      WARD_CRYPTO_VERIFY_HASH,      WARD_CRYPTO_SIGN_MESSAGE,     WARD_CRYPTO_VERIFY_MESSAGE,
-    WARD_CRYPTO_RAW_KEY_AGREEMENT, WARD_CRYPTO_KDF_SETUP,     WARD_CRYPTO_KDF_INPUT_BYTES,  WARD_CRYPTO_KDF_INPUT_KEY,
-    WARD_CRYPTO_KDF_OUTPUT_BYTES, WARD_CRYPTO_KDF_OUTPUT_KEY, WARD_CRYPTO_KDF_ABORT,        WARD_CRYPTO_KDF_GET_CAPACITY,
-    WARD_CRYPTO_KDF_SET_CAPACITY,
-};
-
-// One call's vectors, each its own exactly-sized allocation.
-struct Call {
-  std::vector<std::unique_ptr<std::byte[]>> blocks;
-  std::vector<std::span<const std::byte>> in;
-  std::vector<std::span<std::byte>> out;
-  std::vector<std::size_t> written;
-
-  Call& input(const void* data, std::size_t n) {
-    blocks.emplace_back(new std::byte[n == 0 ? 1 : n]);
-    if (n != 0) std::memcpy(blocks.back().get(), data, n);
-    in.emplace_back(blocks.back().get(), n);
-    return *this;
-  }
-  Call& input_fill(std::size_t n, std::uint8_t value) {
-    std::vector<std::uint8_t> data(n, value);
-    return input(data.data(), n);
-  }
-  Call& args(const ward_crypto_args& a) { return input(&a, sizeof a); }
-  Call& output(std::size_t n) {
-    blocks.emplace_back(new std::byte[n == 0 ? 1 : n]());
-    out.emplace_back(blocks.back().get(), n);
-    written.push_back(0xdead);  // the dispatcher must reset it
-    return *this;
-  }
-  psa_status_t run(std::int32_t type, ClientId caller = kAlice, std::uint32_t service = WARD_SERVICE_CRYPTO) {
-    return dispatch(caller, service, type, in, out, written);
-  }
-  std::uint32_t out_u32(std::size_t i) const {
-    std::uint32_t v = 0;
-    std::memcpy(&v, out[i].data(), sizeof v);
-    return v;
-  }
-};
-
 ward_crypto_key_attributes hmac_attributes() {
   ward_crypto_key_attributes a{};
   a.type = PSA_KEY_TYPE_HMAC;

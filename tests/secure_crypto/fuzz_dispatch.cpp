@@ -10,7 +10,8 @@
 // request types picks one of them, so most inputs reach a real handler; counts go up to 5 to
 // exercise the count check. Array flags: 1 refuse the input array, 2 the output array, 4 a null
 // input array, 8 a null output array. Vector mode: 1 a null base, 2 (inputs) a length that lies
-// (larger than the limit, or near SIZE_MAX), 4 refused by the policy.
+// (larger than the limit, or near SIZE_MAX), 4 refused by the policy. After every call, the key
+// quotas (ward/secure/crypto/service.hpp) must hold for both callers the fuzzer plays.
 #include <ward/secure/call.h>
 #include <ward/secure/crypto_wire.h>
 
@@ -200,6 +201,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   if (crypto::operations_in_use() > crypto::kOperationSlots) {
+    __builtin_trap();
+  }
+  // No request, however formed, takes a client past its key quota or creates a volatile key the
+  // service does not know of.
+  if (crypto::volatile_keys_held(caller) > crypto::kVolatileKeysPerClient ||
+      crypto::volatile_keys_in_use() > 2 * crypto::kVolatileKeysPerClient || !crypto::key_record_consistent()) {
     __builtin_trap();
   }
   return 0;

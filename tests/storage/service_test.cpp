@@ -16,6 +16,7 @@
 #include "ward/flash/sim_flash.hpp"
 #include "ward/secure/boundary/call.hpp"
 #include "ward/secure/boundary/trusted_memory.hpp"
+#include "ward/secure/crypto/its_key_store.hpp"
 #include "ward/secure/storage_service.hpp"
 
 namespace ward::secure::storage {
@@ -114,9 +115,29 @@ TEST_F(ServiceTest, ItsThroughTheClient) {
   its_get(1, &s);
   EXPECT_EQ(s, PSA_ERROR_DOES_NOT_EXIST);
   // The secure partitions' namespaces are out of reach of every non-secure client.
-  EXPECT_EQ(its().set(kCryptoPartition, 1, bytes("key"), 0), PSA_SUCCESS);
+  ASSERT_NE(its(), nullptr);
+  EXPECT_EQ(its()->set(kCryptoPartition, 1, bytes("key"), 0), PSA_SUCCESS);
   its_get(1, &s);
   EXPECT_EQ(s, PSA_ERROR_DOES_NOT_EXIST);
+}
+
+// A re-mount that fails takes both services down: no engine is handed out, and the crypto
+// partition's key store answers with a storage failure instead of reaching an unmounted store.
+TEST_F(ServiceTest, FailedMountLeavesNoEngine) {
+  ASSERT_NE(its(), nullptr);
+  ASSERT_NE(ps(), nullptr);
+  const flash::Region one_sector{flash_, 0, 4096};  // no room for two banks
+  EXPECT_NE(init(one_sector, ps_), PSA_SUCCESS);
+  EXPECT_EQ(its(), nullptr);
+  EXPECT_EQ(ps(), nullptr);
+  crypto::ItsKeyStore keys;
+  std::array<std::byte, 4> out{};
+  std::size_t length = 0;
+  std::uint32_t flags = 0;
+  EXPECT_EQ(keys.set(1, bytes("key"), 0), PSA_ERROR_STORAGE_FAILURE);
+  EXPECT_EQ(keys.get(1, 0, out, &length), PSA_ERROR_STORAGE_FAILURE);
+  EXPECT_EQ(keys.get_info(1, &length, &flags), PSA_ERROR_STORAGE_FAILURE);
+  EXPECT_EQ(keys.remove(1), PSA_ERROR_STORAGE_FAILURE);
 }
 
 TEST_F(ServiceTest, PsThroughTheClient) {
@@ -218,6 +239,107 @@ TEST_F(ServiceTest, PsWithoutReplayProtectionAcceptsAnOlderCopy) {
   reboot();
   ps_get(3, &s);
   EXPECT_EQ(s, PSA_ERROR_DATA_CORRUPT);
+}
+
+// --- Quotas through the services (storage_service.hpp's configuration) ------------------------------
+
+TEST_F(ServiceTest, ItsClientQuotaThroughTheClient) {
+  const std::uint8_t byte = 1;
+  std::uint32_t n = 0;
+  while (n < 64 && psa_its_set(100 + n, 1, &byte, PSA_STORAGE_FLAG_WRITE_ONCE) == PSA_SUCCESS) ++n;
+  EXPECT_EQ(n, kItsPerClient.write_once_entries);
+  EXPECT_EQ(psa_its_set(99, 1, &byte, PSA_STORAGE_FLAG_WRITE_ONCE), PSA_ERROR_INSUFFICIENT_STORAGE);
+  // Bytes: one entry of the largest size, then growing another past the quota.
+  std::vector<std::uint8_t> big(WARD_ITS_MAX_ENTRY_SIZE, 3);
+  ASSERT_EQ(psa_its_set(1, big.size(), big.data(), 0), PSA_SUCCESS);
+  ASSERT_EQ(psa_its_set(2, 8, big.data(), 0), PSA_SUCCESS);
+  const std::size_t room = kItsPerClient.bytes - WARD_ITS_MAX_ENTRY_SIZE - n;  // entry 2 may grow to this
+  EXPECT_EQ(psa_its_set(2, room + 1, big.data(), 0), PSA_ERROR_INSUFFICIENT_STORAGE);
+  psa_storage_info_t info{};
+  ASSERT_EQ(psa_its_get_info(2, &info), PSA_SUCCESS);
+  EXPECT_EQ(info.size, 8u);  // untouched
+  ASSERT_EQ(psa_its_set(2, room, big.data(), 0), PSA_SUCCESS);
+  EXPECT_EQ(psa_its_set(3, 1, &byte, 0), PSA_ERROR_INSUFFICIENT_STORAGE);  // not one byte more
+  ASSERT_EQ(psa_its_set(3, 0, nullptr, 0), PSA_SUCCESS);                     // an empty entry: no bytes
+  // Entries: n write-once + 3 so far.
+  for (psa_storage_uid_t uid = 4; n + uid - 1 < kItsPerClient.entries; ++uid) {
+    ASSERT_EQ(psa_its_set(uid, 0, nullptr, 0), PSA_SUCCESS);
+  }
+  EXPECT_EQ(psa_its_set(50, 0, nullptr, 0), PSA_ERROR_INSUFFICIENT_STORAGE);
+  // Another client has all of its own.
+  g_client = nonsecure_client(2);
+  ASSERT_EQ(psa_its_set(1, big.size(), big.data(), 0), PSA_SUCCESS);
+  ASSERT_EQ(psa_its_set(100, 1, &byte, PSA_STORAGE_FLAG_WRITE_ONCE), PSA_SUCCESS);
+}
+
+TEST_F(ServiceTest, PsQuotaOnEveryPathLeavesNoCounterBehind) {
+  const std::uint8_t byte = 1;
+  // Entries, through psa_ps_set.
+  std::uint32_t n = 0;
+  while (n < 64 && psa_ps_set(1 + n, 1, &byte, 0) == PSA_SUCCESS) ++n;
+  EXPECT_EQ(n, kPsPerClient.entries);
+  ASSERT_NE(its(), nullptr);
+  const Quota counters = its()->usage(kStoragePartition);
+  EXPECT_EQ(counters.entries, n);
+  // Every refused attempt, on every path, writes nothing: above all no replay counter in ITS (each
+  // would take room in the storage partition's reserve that no PS object pays for).
+  for (psa_storage_uid_t uid = 100; uid < 140; ++uid) {
+    EXPECT_EQ(psa_ps_set(uid, 1, &byte, 0), PSA_ERROR_INSUFFICIENT_STORAGE);
+    EXPECT_EQ(psa_ps_create(uid, 16, 0), PSA_ERROR_INSUFFICIENT_STORAGE);
+    EXPECT_EQ(psa_ps_set(uid, 1, &byte, PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION), PSA_ERROR_INSUFFICIENT_STORAGE);
+  }
+  EXPECT_EQ(its()->usage(kStoragePartition).entries, counters.entries);
+  EXPECT_EQ(its()->usage(kStoragePartition).bytes, counters.bytes);
+  // Bytes: created capacity counts; set_extended fills it but cannot grow it; an overwrite that
+  // would grow past the quota is refused and the object keeps its value.
+  g_client = nonsecure_client(2);
+  ASSERT_EQ(psa_ps_create(1, WARD_PS_MAX_ENTRY_SIZE, 0), PSA_SUCCESS);
+  ASSERT_EQ(psa_ps_create(2, WARD_PS_MAX_ENTRY_SIZE - 8, 0), PSA_SUCCESS);
+  EXPECT_EQ(psa_ps_create(3, 9, 0), PSA_ERROR_INSUFFICIENT_STORAGE);
+  EXPECT_EQ(psa_ps_set(3, 9, "123456789", 0), PSA_ERROR_INSUFFICIENT_STORAGE);
+  ASSERT_EQ(psa_ps_set(3, 8, "12345678", 0), PSA_SUCCESS);
+  std::vector<std::uint8_t> data(WARD_PS_MAX_ENTRY_SIZE, 5);
+  EXPECT_EQ(psa_ps_set_extended(1, 0, data.size(), data.data()), PSA_SUCCESS);
+  EXPECT_EQ(psa_ps_set(3, 9, "123456789", 0), PSA_ERROR_INSUFFICIENT_STORAGE);
+  psa_status_t s;
+  EXPECT_EQ(ps_get(3, &s), "12345678");
+  EXPECT_EQ(its()->usage(kStoragePartition).entries, counters.entries + 3);
+  // Write-once objects have their own cap.
+  g_client = nonsecure_client(3);
+  n = 0;
+  while (n < 64 && psa_ps_set(1 + n, 1, &byte, PSA_STORAGE_FLAG_WRITE_ONCE) == PSA_SUCCESS) ++n;
+  EXPECT_EQ(n, kPsPerClient.write_once_entries);
+  EXPECT_EQ(psa_ps_set(1, 1, &byte, 0), PSA_ERROR_NOT_PERMITTED);  // write-once stays write-once
+  EXPECT_EQ(psa_ps_set(50, 1, &byte, 0), PSA_SUCCESS);              // ordinary objects still fit
+}
+
+TEST_F(ServiceTest, PsCountersAreInTheReserveWhateverTheClientsHoldInIts) {
+  // The clients fill what they share of ITS.
+  const std::uint8_t byte = 1;
+  std::uint32_t its_entries = 0;
+  for (std::uint32_t thread = 1; thread <= 8; ++thread) {
+    g_client = nonsecure_client(thread);
+    for (psa_storage_uid_t uid = 1; uid <= 10 && psa_its_set(uid, 1, &byte, 0) == PSA_SUCCESS; ++uid) ++its_entries;
+  }
+  EXPECT_EQ(its_entries, kItsAllClients.entries);
+  // PS still protects every object the PS store can hold: each counter finds its room.
+  std::uint32_t ps_objects = 0;
+  for (std::uint32_t thread = 1; thread <= 8; ++thread) {
+    g_client = nonsecure_client(thread);
+    for (psa_storage_uid_t uid = 1; uid <= 10 && psa_ps_set(uid, 1, &byte, 0) == PSA_SUCCESS; ++uid) ++ps_objects;
+  }
+  EXPECT_EQ(ps_objects, kPsEntries);
+  ASSERT_NE(its(), nullptr);
+  EXPECT_EQ(its()->usage(kStoragePartition).entries, kPsEntries);
+  // The crypto partition's reserve is whole: the NV seed and one more record.
+  EXPECT_EQ(its()->set(kCryptoPartition, 0xFFFFFF52u, std::vector<std::byte>(64), 0), PSA_SUCCESS);
+  EXPECT_EQ(its()->set(kCryptoPartition, 0xFFFFFF53u, std::vector<std::byte>(192), 0), PSA_SUCCESS);
+  // And all of it survives a reboot, still protected.
+  reboot();
+  psa_status_t s;
+  g_client = nonsecure_client(1);
+  EXPECT_EQ(ps_get(1, &s), std::string(1, '\x01'));
+  EXPECT_EQ(psa_ps_set(1, 2, "ok", 0), PSA_SUCCESS);  // an update of a protected object
 }
 
 // --- Malformed requests, straight at the handlers -------------------------------------------------

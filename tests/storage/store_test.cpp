@@ -24,12 +24,13 @@ class StoreTest : public ::testing::Test {
   flash::SimFlash flash_{{8192, 1024, 8}};
   flash::Region region_{flash_, 0, 8192};
   std::array<std::byte, scratch_bytes(256)> scratch_{};
+  std::array<IndexEntry, 32> index_{};
   Keys keys_ = derive_keys("ward test v1");
   std::optional<Store> store_;
 
   void SetUp() override { remount(); }
   void remount() {
-    store_.emplace(region_, keys_, scratch_, kLimits);
+    store_.emplace(region_, keys_, scratch_, index_, kLimits);
     ASSERT_EQ(store_->mount(), PSA_SUCCESS);
   }
   std::string get(ClientId who, psa_storage_uid_t uid, psa_status_t* status = nullptr) {
@@ -189,9 +190,9 @@ TEST_F(StoreTest, FullStoreRefusesThenRecovers) {
 TEST_F(StoreTest, EntryCountLimit) {
   psa_status_t s = PSA_SUCCESS;
   std::size_t n = 0;
-  for (; n < kMaxEntries + 2 && s == PSA_SUCCESS; ++n) s = store_->set(kA, n + 1, bytes(""), 0);
+  for (; n < index_.size() + 2 && s == PSA_SUCCESS; ++n) s = store_->set(kA, n + 1, bytes(""), 0);
   EXPECT_EQ(s, PSA_ERROR_INSUFFICIENT_STORAGE);
-  EXPECT_EQ(n - 1, kMaxEntries);
+  EXPECT_EQ(n - 1, index_.size());
   EXPECT_EQ(store_->set(kA, 1, bytes("x"), 0), PSA_SUCCESS);  // updating an existing one still works
 }
 
@@ -264,7 +265,7 @@ TEST_F(StoreTest, RecordsCannotMoveBetweenOwnersOrUids) {
 
 TEST_F(StoreTest, OtherKeyReadsNothing) {
   ASSERT_EQ(store_->set(kA, 1, bytes("data"), 0), PSA_SUCCESS);
-  store_.emplace(region_, derive_keys("another store"), scratch_, kLimits);
+  store_.emplace(region_, derive_keys("another store"), scratch_, index_, kLimits);
   ASSERT_EQ(store_->mount(), PSA_SUCCESS);
   psa_status_t s;
   get(kA, 1, &s);
@@ -277,7 +278,7 @@ TEST_F(StoreTest, GarbageFlashMountsWithoutCrashing) {
     x = x * 1103515245 + 12345;
     b = static_cast<std::byte>(x >> 16);
   }
-  store_.emplace(region_, keys_, scratch_, kLimits);
+  store_.emplace(region_, keys_, scratch_, index_, kLimits);
   ASSERT_EQ(store_->mount(), PSA_SUCCESS);
   EXPECT_EQ(store_->stats().entries, 0u);
   ASSERT_EQ(store_->set(kA, 1, bytes("fresh"), 0), PSA_SUCCESS);

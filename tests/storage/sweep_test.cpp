@@ -66,6 +66,8 @@ struct Harness {
   flash::Region ps_region;
   std::array<std::byte, scratch_bytes(256)> its_scratch{};
   std::array<std::byte, scratch_bytes(256)> ps_scratch{};
+  std::array<IndexEntry, 32> its_index{};
+  std::array<IndexEntry, 32> ps_index{};
   std::optional<Store> its;
   std::optional<Store> objects;
   std::optional<ProtectedStore> ps;
@@ -75,10 +77,10 @@ struct Harness {
       : flash{{8192, 1024, 8}, seed}, its_region{flash, 0, 4096}, ps_region{flash, 4096, 4096}, use_ps{with_ps} {}
 
   psa_status_t boot() {
-    its.emplace(its_region, derive_keys("sweep its"), its_scratch, Limits{256, 2048});
+    its.emplace(its_region, derive_keys("sweep its"), its_scratch, its_index, Limits{256, 2048});
     if (auto s = its->mount(); s != PSA_SUCCESS) return s;
     if (!use_ps) return PSA_SUCCESS;
-    objects.emplace(ps_region, derive_keys("sweep ps"), ps_scratch, Limits{256, 2048});
+    objects.emplace(ps_region, derive_keys("sweep ps"), ps_scratch, ps_index, Limits{256, 2048});
     if (auto s = objects->mount(); s != PSA_SUCCESS) return s;
     ps.emplace(*objects, *its);
     return PSA_SUCCESS;

@@ -11,6 +11,8 @@
 
 #include <ward/secure/crypto_wire.h>
 
+#include "key_quota.hpp"
+#include "ward/secure/crypto/key_store.hpp"
 #include "ward/secure/crypto/service.hpp"
 #include "ward/secure/crypto/spe_platform.hpp"
 #include "ward/secure/service_handlers.hpp"
@@ -125,7 +127,7 @@ struct Slot {
   // Bumped on every release, so a stale handle (or a guessed one) of a reused slot is refused.
   std::uint32_t generation = 0;
   union {
-    psa_hash_operation_t hash;
+    psa_hash_operation_t hash{};
     psa_key_derivation_operation_t kdf;
   };
 };
@@ -190,6 +192,39 @@ void release(Slot& slot) {
   ++slot.generation;
 }
 
+// --- Creating keys -------------------------------------------------------------------------------
+//
+// Every request that creates a key (import, generate, key derivation output) goes through
+// create_key: the quotas first (key_quota.hpp: the size of any key; the caller's and everyone's
+// volatile keys), then Mbed TLS, then the record of who holds the new key, then its id for the
+// caller. Nothing else creates a key: the others only use existing ones (a persistent key is loaded
+// into a slot as a cache entry Mbed TLS evicts again, and volatile keys always leave
+// kPersistentKeySlots slots for that), raw key agreement and derivation output bytes go to the
+// caller, and psa_copy_key is not offered.
+
+// What Mbed TLS holds of a key it generates or derives: the buffer it allocates (psa_crypto.c,
+// psa_generate_key_custom and psa_generate_derived_key_internal), 0 for a type it does not know
+// (which it then refuses). An imported key holds its data.
+std::size_t generated_material(const psa_key_attributes_t& attributes) {
+  return PSA_EXPORT_KEY_OUTPUT_SIZE(psa_get_key_type(&attributes), psa_get_key_bits(&attributes));
+}
+
+template <typename Create>
+psa_status_t create_key(Request& r, psa_key_attributes_t* attributes, std::size_t material, Create create) {
+  psa_status_t status = keys::admit(r.caller(), psa_get_key_lifetime(attributes), material);
+  if (status == PSA_SUCCESS) {
+    mbedtls_svc_key_id_t key = MBEDTLS_SVC_KEY_ID_INIT;
+    status = create(attributes, &key);
+    if (status == PSA_SUCCESS) {
+      keys::created(r.caller(), key);
+      // The caller's output was checked before: the id always fits.
+      status = r.put(0, static_cast<std::uint32_t>(MBEDTLS_SVC_KEY_ID_GET_KEY_ID(key)));
+    }
+  }
+  psa_reset_key_attributes(attributes);
+  return status;
+}
+
 // --- Requests ------------------------------------------------------------------------------------
 
 psa_status_t import_or_generate(Request& r, bool generate) {
@@ -205,13 +240,25 @@ psa_status_t import_or_generate(Request& r, bool generate) {
   if (status != PSA_SUCCESS) {
     return status;
   }
-  mbedtls_svc_key_id_t key = MBEDTLS_SVC_KEY_ID_INIT;
-  status = generate ? psa_generate_key(&attributes, &key) : psa_import_key(&attributes, r.in(1), r.in_size(1), &key);
-  psa_reset_key_attributes(&attributes);
+  if (generate) {
+    return create_key(r, &attributes, generated_material(attributes),
+                      [](const psa_key_attributes_t* a, mbedtls_svc_key_id_t* key) { return psa_generate_key(a, key); });
+  }
+  return create_key(r, &attributes, r.in_size(1), [&r](const psa_key_attributes_t* a, mbedtls_svc_key_id_t* key) {
+    return psa_import_key(a, r.in(1), r.in_size(1), key);
+  });
+}
+
+psa_status_t destroy_key(Request& r) {
+  const psa_status_t status = r.expect(kKey, 0, 0);
   if (status != PSA_SUCCESS) {
     return status;
   }
-  return r.put(0, static_cast<std::uint32_t>(MBEDTLS_SVC_KEY_ID_GET_KEY_ID(key)));
+  const psa_status_t result = psa_destroy_key(r.key());
+  if (result == PSA_SUCCESS) {
+    keys::destroyed(r.caller(), r.args().key);
+  }
+  return result;
 }
 
 psa_status_t export_key(Request& r, bool public_only) {
@@ -469,10 +516,11 @@ psa_status_t kdf_step(Request& r, std::int32_t type) {
       if (status != PSA_SUCCESS) {
         return status;
       }
-      mbedtls_svc_key_id_t key = MBEDTLS_SVC_KEY_ID_INIT;
-      status = psa_key_derivation_output_key(&attributes, op, &key);
-      psa_reset_key_attributes(&attributes);
-      return status != PSA_SUCCESS ? status : r.put(0, static_cast<std::uint32_t>(MBEDTLS_SVC_KEY_ID_GET_KEY_ID(key)));
+      // Refused before Mbed TLS runs: a key over the quota takes nothing of the capacity.
+      return create_key(r, &attributes, generated_material(attributes),
+                        [op](const psa_key_attributes_t* a, mbedtls_svc_key_id_t* key) {
+                          return psa_key_derivation_output_key(a, op, key);
+                        });
     }
     case WARD_CRYPTO_KDF_GET_CAPACITY: {
       std::size_t capacity = 0;
@@ -499,9 +547,8 @@ psa_status_t init(Request& r) {
   return psa_crypto_init();
 }
 
-}  // namespace
-
-psa_status_t handle(ClientId caller, std::int32_t type, InVecs in, OutVecs out, std::span<std::size_t> out_written) {
+// One request, decoded and served.
+psa_status_t serve(ClientId caller, std::int32_t type, InVecs in, OutVecs out, std::span<std::size_t> out_written) {
   Request r(caller, in, out, out_written);
   switch (type) {
     case WARD_CRYPTO_INIT:
@@ -517,7 +564,7 @@ psa_status_t handle(ClientId caller, std::int32_t type, InVecs in, OutVecs out, 
     case WARD_CRYPTO_EXPORT_PUBLIC_KEY:
       return export_key(r, true);
     case WARD_CRYPTO_DESTROY_KEY:
-      return key_only(r, psa_destroy_key);
+      return destroy_key(r);
     case WARD_CRYPTO_PURGE_KEY:
       return key_only(r, psa_purge_key);
     case WARD_CRYPTO_GET_KEY_ATTRIBUTES:
@@ -566,14 +613,16 @@ psa_status_t handle(ClientId caller, std::int32_t type, InVecs in, OutVecs out, 
   }
 }
 
-// The ids Mbed TLS 3.6 gives volatile keys with its static key store: one per key slot, from
-// PSA_KEY_ID_VENDOR_MIN (library/psa_crypto_slot_management.h, PSA_KEY_ID_VOLATILE_MIN/MAX). The
-// host test ReleasingAClientDestroysItsVolatileKeys fails if that ever changes.
-#if defined(MBEDTLS_PSA_KEY_STORE_DYNAMIC)
-#error "release_client() enumerates volatile keys by the ids of Mbed TLS's static key store"
-#endif
-constexpr psa_key_id_t kVolatileKeyIdMin = PSA_KEY_ID_VENDOR_MIN;
-constexpr psa_key_id_t kVolatileKeyIdMax = PSA_KEY_ID_VENDOR_MIN + MBEDTLS_PSA_KEY_SLOT_COUNT - 1;
+}  // namespace
+
+psa_status_t handle(ClientId caller, std::int32_t type, InVecs in, OutVecs out, std::span<std::size_t> out_written) {
+  (void)take_storage_refusal();
+  const psa_status_t status = serve(caller, type, in, out, out_written);
+  // A persistent key the key store had no room for (the caller's ITS quota, secure/storage): Mbed
+  // TLS says PSA_ERROR_DATA_INVALID for any failed write; the PSA code for this is
+  // PSA_ERROR_INSUFFICIENT_STORAGE.
+  return take_storage_refusal() && status == PSA_ERROR_DATA_INVALID ? PSA_ERROR_INSUFFICIENT_STORAGE : status;
+}
 
 void release_client(ClientId client) {
   // Operations first: a hash or derivation in progress may hold one of the keys.
@@ -582,12 +631,8 @@ void release_client(ClientId client) {
       release(slot);
     }
   }
-  // Then its volatile keys: one destroy per id a volatile key can have, qualified with the client
-  // as owner, so only the client's own keys are found. Persistent keys have ids outside this range
-  // and stay (the client may come back for them, e.g. after a restart).
-  for (psa_key_id_t id = kVolatileKeyIdMin; id <= kVolatileKeyIdMax; ++id) {
-    (void)psa_destroy_key(mbedtls_svc_key_id_make(raw(client), id));
-  }
+  // Then its volatile keys, and with them its quota.
+  keys::release(client);
 }
 
 void shutdown() {
@@ -597,6 +642,7 @@ void shutdown() {
     }
   }
   mbedtls_psa_crypto_free();
+  keys::clear();
 }
 
 std::size_t operations_in_use() {
@@ -606,5 +652,9 @@ std::size_t operations_in_use() {
   }
   return n;
 }
+
+std::size_t volatile_keys_held(ClientId client) { return keys::held(client); }
+std::size_t volatile_keys_in_use() { return keys::in_use(); }
+bool key_record_consistent() { return keys::consistent(); }
 
 }  // namespace ward::secure::crypto

@@ -21,6 +21,7 @@
 namespace ward::secure::crypto {
 namespace {
 KeyStore* g_store = nullptr;
+bool g_refused = false;  // a set was refused for lack of room (take_storage_refusal)
 
 std::span<const std::byte> bytes(const void* data, std::size_t length) {
   return {static_cast<const std::byte*>(data), length};
@@ -29,6 +30,12 @@ std::span<const std::byte> bytes(const void* data, std::size_t length) {
 
 void set_key_store(KeyStore* store) { g_store = store; }
 KeyStore* key_store() { return g_store; }
+
+bool take_storage_refusal() {
+  const bool refused = g_refused;
+  g_refused = false;
+  return refused;
+}
 
 #if !defined(WARD_HOST_BUILD)
 namespace {
@@ -51,6 +58,7 @@ void platform_init() {}  // host: the C library's allocator, so ASan sees every 
 
 }  // namespace ward::secure::crypto
 
+using ward::secure::crypto::g_refused;
 using ward::secure::crypto::g_store;
 
 // --- Mbed TLS's persistent-key storage -> the crypto partition's ITS namespace -----------------
@@ -63,7 +71,9 @@ extern "C" psa_status_t ward_crypto_its_set(psa_storage_uid_t uid, uint32_t data
   if (data_length != 0 && p_data == nullptr) {
     return PSA_ERROR_INVALID_ARGUMENT;
   }
-  return g_store->set(uid, ward::secure::crypto::bytes(p_data, data_length), create_flags);
+  const psa_status_t status = g_store->set(uid, ward::secure::crypto::bytes(p_data, data_length), create_flags);
+  g_refused = g_refused || status == PSA_ERROR_INSUFFICIENT_STORAGE;
+  return status;
 }
 
 extern "C" psa_status_t ward_crypto_its_get(psa_storage_uid_t uid, uint32_t data_offset, uint32_t data_length,
@@ -87,6 +97,7 @@ extern "C" psa_status_t ward_crypto_its_get_info(psa_storage_uid_t uid, struct p
   if (status != PSA_SUCCESS) {
     return status;
   }
+  // cppcheck-suppress compareValueOutOfTypeRangeError ; never on firmware, possible on the host (64-bit size_t)
   if (size > UINT32_MAX) {
     return PSA_ERROR_DATA_CORRUPT;
   }

@@ -44,7 +44,7 @@ Digest hmac_sha256(std::span<const std::byte> key, std::initializer_list<std::sp
   } else {
     std::memcpy(k.data(), key.data(), key.size());
   }
-  std::array<std::byte, kBlock> pad;
+  std::array<std::byte, kBlock> pad{};
   mbedtls_sha256_context ctx;
   mbedtls_sha256_init(&ctx);
   for (std::size_t i = 0; i < kBlock; ++i) pad[i] = k[i] ^ std::byte{0x36};
@@ -106,9 +106,9 @@ void hkdf_sha256(std::span<const std::byte> ikm, std::span<const std::byte> info
 }
 
 Keys derive_keys(const char* label) {
-  std::array<std::byte, 64> okm;
+  std::array<std::byte, 64> okm{};
   hkdf_sha256(hardware_unique_key(), std::as_bytes(std::span{label, std::strlen(label)}), okm);
-  Keys k;
+  Keys k{};
   std::memcpy(k.aead.data(), okm.data(), 32);
   std::memcpy(k.mac.data(), okm.data() + 32, 32);
   mbedtls_platform_zeroize(okm.data(), okm.size());

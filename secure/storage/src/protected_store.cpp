@@ -28,7 +28,7 @@ psa_storage_uid_t counter_uid(ClientId owner, psa_storage_uid_t uid) {
 
 psa_status_t ProtectedStore::read_counter(ClientId owner, psa_storage_uid_t uid, Counter* c) {
   *c = {};
-  std::array<std::byte, kCounterBytes> buf;
+  std::array<std::byte, kCounterBytes> buf{};
   std::size_t n = 0;
   const psa_status_t s = its_.get(kStoragePartition, counter_uid(owner, uid), 0, buf, &n);
   if (s == PSA_ERROR_DOES_NOT_EXIST) return PSA_SUCCESS;
@@ -85,7 +85,16 @@ psa_status_t ProtectedStore::update(ClientId owner, psa_storage_uid_t uid, std::
   if (counted) {
     if (auto s = write_counter(owner, uid, current, objects_.next_seq()); s != PSA_SUCCESS) return s;
   }
-  if (auto s = write(); s != PSA_SUCCESS) return s;  // the counter accepts `current` until settled
+  if (auto s = write(); s != PSA_SUCCESS) {
+    // A refusal wrote nothing (the callers asked admits() first, so this is not expected): settle the
+    // counter back on the unchanged object, so that refused writes leave no counters in ITS. After
+    // any other failure the new record may or may not have reached the flash; the counter accepts
+    // either until the next access settles it.
+    if (counted && s == PSA_ERROR_INSUFFICIENT_STORAGE) {
+      (void)(current != 0 ? write_counter(owner, uid, current, current) : drop_counter(owner, uid));
+    }
+    return s;
+  }
   EntryInfo now{};
   const bool exists = objects_.lookup(owner, uid, &now);
   if (protect && exists) return write_counter(owner, uid, now.seq, now.seq);
@@ -104,6 +113,8 @@ psa_status_t ProtectedStore::set(ClientId owner, psa_storage_uid_t uid, std::spa
   // A damaged or replayed object may be overwritten; its old contents are never accepted again.
   const std::uint64_t current = st == PSA_SUCCESS ? info.seq : 0;
   const bool protect = (flags & PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION) == 0;
+  // Over a limit or quota: refused before anything (the counter included) is written.
+  if (auto s = objects_.admits(owner, uid, data.size(), flags); s != PSA_SUCCESS) return s;
   return update(owner, uid, current, protect, c.exists, [&] { return objects_.set(owner, uid, data, flags); });
 }
 
@@ -160,6 +171,7 @@ psa_status_t ProtectedStore::create(ClientId owner, psa_storage_uid_t uid, std::
   if (st == PSA_ERROR_STORAGE_FAILURE) return st;
   if (objects_.lookup(owner, uid, &info)) return PSA_ERROR_ALREADY_EXISTS;
   const bool protect = (flags & PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION) == 0;
+  if (auto s = objects_.admits(owner, uid, capacity, flags); s != PSA_SUCCESS) return s;
   return update(owner, uid, 0, protect, c.exists, [&] { return objects_.create(owner, uid, capacity, flags); });
 }
 
@@ -174,6 +186,7 @@ psa_status_t ProtectedStore::set_extended(ClientId owner, psa_storage_uid_t uid,
   if (offset > info.size || data.size() > info.capacity - offset) return PSA_ERROR_INVALID_ARGUMENT;
   if (data.empty()) return objects_.set_extended(owner, uid, offset, data);
   const bool protect = (info.flags & PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION) == 0;
+  if (auto s = objects_.admits(owner, uid, info.capacity, info.flags); s != PSA_SUCCESS) return s;
   return update(owner, uid, info.seq, protect, c.exists,
                 [&] { return objects_.set_extended(owner, uid, offset, data); });
 }

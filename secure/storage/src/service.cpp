@@ -1,6 +1,7 @@
 // The ITS and PS service instances and their request handlers. The handlers are the boundary: the
 // vectors are secure copies, but their contents are the caller's, so every count, size and field
 // is checked before the engine sees it (storage_protocol.h is the format).
+#include <array>
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -18,6 +19,8 @@ using Out = std::span<const std::span<std::byte>>;
 
 alignas(8) std::byte its_scratch[scratch_bytes(kItsLimits.max_entry_size)];
 alignas(8) std::byte ps_scratch[scratch_bytes(kPsLimits.max_entry_size)];
+std::array<IndexEntry, kItsEntries> its_index;
+std::array<IndexEntry, kPsEntries> ps_index;
 std::optional<Store> its_store;
 std::optional<Store> ps_store;
 std::optional<ProtectedStore> ps_service;
@@ -84,8 +87,8 @@ bool vectors_ok(In in, Out out, std::span<std::size_t> out_written) {
 
 psa_status_t init(flash::Region its_region, flash::Region ps_region) {
   ps_service.reset();
-  its_store.emplace(its_region, derive_keys("ward its v1"), its_scratch, kItsLimits);
-  ps_store.emplace(ps_region, derive_keys("ward ps v1"), ps_scratch, kPsLimits);
+  its_store.emplace(its_region, derive_keys("ward its v1"), its_scratch, its_index, kItsLimits, kItsQuotas);
+  ps_store.emplace(ps_region, derive_keys("ward ps v1"), ps_scratch, ps_index, kPsLimits, kPsQuotas);
   // A store that failed to mount serves nothing (its handlers answer PSA_ERROR_BAD_STATE).
   if (auto s = its_store->mount(); s != PSA_SUCCESS) {
     its_store.reset();
@@ -100,8 +103,8 @@ psa_status_t init(flash::Region its_region, flash::Region ps_region) {
   return PSA_SUCCESS;
 }
 
-Store& its() { return *its_store; }
-ProtectedStore& ps() { return *ps_service; }
+Store* its() { return its_store ? &*its_store : nullptr; }
+ProtectedStore* ps() { return ps_service ? &*ps_service : nullptr; }
 
 psa_status_t handle_its(ClientId caller, std::int32_t type, In in, Out out, std::span<std::size_t> out_written) {
   if (!vectors_ok(in, out, out_written)) return PSA_ERROR_INVALID_ARGUMENT;

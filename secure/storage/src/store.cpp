@@ -31,8 +31,9 @@ constexpr std::size_t kNonceAt = 40;
 constexpr std::size_t kTagAt = 52;
 constexpr std::size_t kMacAt = 68;
 constexpr std::size_t kMacCovered = 68;
-constexpr std::size_t kHeaderBytes = 84;
-constexpr std::size_t kBankHeaderBytes = 16;  // magic, generation, MAC (8)
+constexpr std::size_t kHeaderBytes = kRecordHeaderBytes;
+static_assert(kMacAt + 16 == kHeaderBytes);
+// The bank header (kBankHeaderBytes): magic, generation, MAC (8).
 constexpr std::size_t kMaxUnit = 64;
 
 // Commit markers: every non-0xFF byte in the first eight, so a torn program either leaves a
@@ -44,8 +45,6 @@ constexpr std::array<std::uint8_t, 8> kBankCommit = {'B', 'A', 'N', 'K', 'O', 'K
 constexpr std::byte kDomainNonce{1};
 constexpr std::byte kDomainHeader{2};
 constexpr std::byte kDomainBank{3};
-
-constexpr std::uint32_t round_up(std::uint32_t v, std::uint32_t unit) { return (v + unit - 1) / unit * unit; }
 
 bool is_commit(std::span<const std::byte> unit, const std::array<std::uint8_t, 8>& pattern) {
   for (std::size_t i = 0; i < unit.size(); ++i) {
@@ -88,7 +87,7 @@ void encode_fields(const auto& h, std::span<std::byte, kAadBytes> p) {
 std::array<std::byte, 16> header_mac(const Keys& k, const std::byte* header) {
   const std::byte domain[1] = {kDomainHeader};
   const auto d = detail::hmac_sha256(k.mac, {std::span<const std::byte>{domain}, std::span{header, kMacCovered}});
-  std::array<std::byte, 16> out;
+  std::array<std::byte, 16> out{};
   std::memcpy(out.data(), d.data(), out.size());
   return out;
 }
@@ -111,15 +110,16 @@ bool decode_header(const Keys& k, std::span<const std::byte, kHeaderBytes> p, H*
 
 }  // namespace
 
-Store::Store(flash::Region region, const Keys& keys, std::span<std::byte> scratch, Limits limits)
-    : region_{region}, keys_{keys}, scratch_{scratch}, limits_{limits} {}
+Store::Store(flash::Region region, const Keys& keys, std::span<std::byte> scratch, std::span<IndexEntry> index,
+             Limits limits, const Quotas& quotas)
+    : region_{region}, keys_{keys}, scratch_{scratch}, entries_{index}, limits_{limits}, quotas_{quotas} {}
 
 std::uint32_t Store::record_footprint(std::uint32_t size) const {
   if (unit_ == 0) return 0;
-  return unit_ + round_up(kHeaderBytes, unit_) + round_up(size, unit_) + unit_;
+  return record_bytes(size, unit_);
 }
 
-std::uint32_t Store::records_start() const { return round_up(kBankHeaderBytes, unit_) + unit_; }
+std::uint32_t Store::records_start() const { return bank_overhead(unit_); }
 
 std::span<std::byte> Store::payload_area() {
   const std::uint32_t at = unit_ + round_up(kHeaderBytes, unit_);
@@ -146,6 +146,7 @@ Store::Entry* Store::find(ClientId owner, psa_storage_uid_t uid) {
   return nullptr;
 }
 const Store::Entry* Store::find(ClientId owner, psa_storage_uid_t uid) const {
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): find() changes nothing; the result is const again
   return const_cast<Store*>(this)->find(owner, uid);
 }
 Store::Entry* Store::free_slot() {
@@ -166,7 +167,7 @@ bool Store::lookup(ClientId owner, psa_storage_uid_t uid, EntryInfo* info) const
 
 psa_status_t Store::mount() {
   mounted_ = false;
-  entries_ = {};
+  std::fill(entries_.begin(), entries_.end(), Entry{});
   next_seq_ = 1;
   const std::uint32_t wa = region_.write_align();
   unit_ = std::max<std::uint32_t>(wa, 8);
@@ -190,8 +191,8 @@ psa_status_t Store::mount() {
 }
 
 bool Store::read_bank_header(unsigned bank, std::uint32_t* gen) {
-  std::array<std::byte, kBankHeaderBytes> h;
-  std::array<std::byte, kMaxUnit> commit;
+  std::array<std::byte, kBankHeaderBytes> h{};
+  std::array<std::byte, kMaxUnit> commit{};
   const auto c = std::span{commit}.first(unit_);
   if (!region_.read(bank_offset(bank), h) || !region_.read(bank_offset(bank) + round_up(kBankHeaderBytes, unit_), c)) {
     return false;
@@ -210,7 +211,7 @@ psa_status_t Store::format() {
   // An empty bank 0 of generation 1 is exactly what compacting an empty store into it writes
   // (erase, header, commit unit). A cut before the commit unit leaves no valid bank, so the next
   // mount formats again.
-  entries_ = {};
+  std::fill(entries_.begin(), entries_.end(), Entry{});
   active_ = 1;
   generation_ = 0;
   if (auto s = compact(); s != PSA_SUCCESS) return s;
@@ -221,9 +222,9 @@ psa_status_t Store::format() {
 psa_status_t Store::scan() {
   const std::uint32_t base = bank_offset(active_);
   std::uint32_t pos = records_start();
-  std::array<std::byte, kMaxUnit> unit_buf;
+  std::array<std::byte, kMaxUnit> unit_buf{};
   const auto unit = std::span{unit_buf}.first(unit_);
-  std::array<std::byte, kHeaderBytes> hbuf;
+  std::array<std::byte, kHeaderBytes> hbuf{};
   while (pos + unit_ <= bank_size_) {
     if (!region_.read(base + pos, unit)) return PSA_ERROR_STORAGE_FAILURE;
     if (std::all_of(unit.begin(), unit.end(), [](std::byte b) { return b == flash::kErased; })) {
@@ -242,7 +243,8 @@ psa_status_t Store::scan() {
       next_seq_ = std::max(next_seq_, h.seq + 1);
       if (!region_.read(base + pos + length - unit_, unit)) return PSA_ERROR_STORAGE_FAILURE;
       const bool sane = (h.kind == kKindData || h.kind == kKindTombstone) && h.uid != 0 && h.size <= h.capacity &&
-                        h.capacity <= limits_.max_entry_size && record_footprint(h.size) == length;
+                        h.capacity <= limits_.max_entry_size && (h.flags & ~kKnownFlags) == 0 &&
+                        record_footprint(h.size) == length;
       if (sane && is_commit(unit, kRecordCommit)) apply(h, pos, length);
     }
     pos += length;
@@ -262,7 +264,7 @@ void Store::apply(const Header& h, std::uint32_t offset, std::uint32_t length) {
   }
   if (e == nullptr) e = free_slot();
   if (e == nullptr) return;  // more entries than set() ever allows: only a forged log gets here
-  *e = {h.owner, h.flags, h.uid, h.seq, h.size, h.capacity, offset, length, true};
+  *e = {h.uid, h.seq, h.owner, h.size, h.capacity, offset, length, static_cast<std::uint8_t>(h.flags), true};
 }
 
 // --- Writing -------------------------------------------------------------------------------------
@@ -275,12 +277,82 @@ std::uint32_t Store::reserved_with(const Entry* replaced, std::uint32_t capacity
   return total + capacity;
 }
 
-psa_status_t Store::check_new_entry(const Entry* existing, std::uint32_t capacity) const {
+ClientId Store::payer(ClientId owner, psa_storage_uid_t uid) const {
+  return quotas_.payer != nullptr ? quotas_.payer(owner, uid) : owner;
+}
+
+const Reserve* Store::reserve_of(ClientId account) const {
+  for (const auto& r : quotas_.reserves) {
+    if (r.account == account) return &r;
+  }
+  return nullptr;
+}
+
+namespace {
+
+void add(Quota& q, std::uint32_t capacity, std::uint32_t flags) {
+  q.entries += 1;
+  q.bytes += capacity;
+  if ((flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) {
+    q.write_once_entries += 1;
+    q.write_once_bytes += capacity;
+  }
+}
+void subtract(Quota& q, std::uint32_t capacity, std::uint32_t flags) {
+  q.entries -= 1;
+  q.bytes -= capacity;
+  if ((flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) {
+    q.write_once_entries -= 1;
+    q.write_once_bytes -= capacity;
+  }
+}
+// A figure may end above its cap only if the write does not increase it.
+bool fits(std::uint32_t before, std::uint32_t after, std::uint32_t cap) { return after <= cap || after <= before; }
+bool fits(const Quota& before, const Quota& after, const Quota& cap) {
+  return fits(before.entries, after.entries, cap.entries) && fits(before.bytes, after.bytes, cap.bytes) &&
+         fits(before.write_once_entries, after.write_once_entries, cap.write_once_entries) &&
+         fits(before.write_once_bytes, after.write_once_bytes, cap.write_once_bytes);
+}
+
+}  // namespace
+
+Quota Store::usage(ClientId account) const {
+  Quota q{};
+  for (const auto& e : entries_) {
+    if (e.used && payer(ClientId{e.owner}, e.uid) == account) add(q, e.capacity, e.flags);
+  }
+  return q;
+}
+
+bool Store::within_quota(const Entry* replaced, ClientId account, std::uint32_t capacity,
+                         psa_storage_create_flags_t flags) const {
+  // What the account holds, and (for a client) what all the clients hold, before and after. The
+  // replaced entry is the same (owner, uid), so the same account's.
+  const Reserve* const reserve = reserve_of(account);
+  Quota own{}, clients{};
+  for (const auto& e : entries_) {
+    if (!e.used) continue;
+    const ClientId p = payer(ClientId{e.owner}, e.uid);
+    if (p == account) add(own, e.capacity, e.flags);
+    if (reserve == nullptr && reserve_of(p) == nullptr) add(clients, e.capacity, e.flags);
+  }
+  const auto after = [&](Quota q) {
+    if (replaced != nullptr) subtract(q, replaced->capacity, replaced->flags);
+    add(q, capacity, flags);
+    return q;
+  };
+  if (reserve != nullptr) return fits(own, after(own), reserve->quota);
+  return fits(own, after(own), quotas_.per_client) && fits(clients, after(clients), quotas_.all_clients);
+}
+
+psa_status_t Store::check_new_entry(const Entry* existing, ClientId owner, psa_storage_uid_t uid,
+                                    std::uint32_t capacity, psa_storage_create_flags_t flags) const {
   if (capacity > limits_.max_entry_size) return PSA_ERROR_INSUFFICIENT_STORAGE;
   if (existing == nullptr && std::none_of(entries_.begin(), entries_.end(), [](const Entry& e) { return !e.used; })) {
     return PSA_ERROR_INSUFFICIENT_STORAGE;
   }
   if (reserved_with(existing, capacity) > limits_.max_total_size) return PSA_ERROR_INSUFFICIENT_STORAGE;
+  if (!within_quota(existing, payer(owner, uid), capacity, flags)) return PSA_ERROR_INSUFFICIENT_STORAGE;
   // Flash: the old record stays until the new one is committed, and a removal must always find
   // room for its tombstone. With these reserved, compaction always makes room (README.md).
   std::uint32_t flash_bytes = record_footprint(capacity) + record_footprint(0);
@@ -289,6 +361,13 @@ psa_status_t Store::check_new_entry(const Entry* existing, std::uint32_t capacit
   }
   if (flash_bytes > bank_size_ - records_start()) return PSA_ERROR_INSUFFICIENT_STORAGE;
   return PSA_SUCCESS;
+}
+
+psa_status_t Store::admits(ClientId owner, psa_storage_uid_t uid, std::size_t capacity,
+                           psa_storage_create_flags_t flags) const {
+  if (!mounted_) return PSA_ERROR_BAD_STATE;
+  if (capacity > limits_.max_entry_size) return PSA_ERROR_INSUFFICIENT_STORAGE;
+  return check_new_entry(find(owner, uid), owner, uid, static_cast<std::uint32_t>(capacity), flags);
 }
 
 psa_status_t Store::ensure_space(std::uint32_t length) {
@@ -308,7 +387,7 @@ psa_status_t Store::compact() {
   }
   // The header (with the new generation) now, the commit unit last: until then the target is not
   // a valid bank and the old one stays active.
-  std::array<std::byte, kMaxUnit> buf;
+  std::array<std::byte, kMaxUnit> buf{};
   const std::uint32_t header_span = round_up(kBankHeaderBytes, unit_);
   std::fill(buf.begin(), buf.end(), flash::kErased);
   store_le<std::uint32_t>(std::span{buf}.subspan<0, 4>(), kBankMagic);
@@ -318,14 +397,12 @@ psa_status_t Store::compact() {
   std::memcpy(buf.data() + 8, mac.data(), 8);
   if (!region_.program(base, std::span{buf}.first(header_span))) return PSA_ERROR_STORAGE_FAILURE;
 
-  // Live records, byte for byte (their MACs do not depend on where they are).
-  std::array<std::uint32_t, kMaxEntries> moved{};
+  // Live records, byte for byte (their MACs do not depend on where they are), in index order; the
+  // index keeps the old offsets until the new bank is committed.
   std::uint32_t dst = records_start();
-  std::array<std::byte, 256> chunk;
-  for (std::size_t i = 0; i < entries_.size(); ++i) {
-    const Entry& e = entries_[i];
+  std::array<std::byte, 256> chunk{};
+  for (const Entry& e : entries_) {
     if (!e.used) continue;
-    moved[i] = dst;
     for (std::uint32_t done = 0; done < e.length;) {
       const std::uint32_t n = std::min<std::uint32_t>(chunk.size(), e.length - done);
       const auto part = std::span{chunk}.first(n);
@@ -339,12 +416,15 @@ psa_status_t Store::compact() {
   fill_commit(std::span{buf}.first(unit_), kBankCommit);
   if (!region_.program(base + header_span, std::span{buf}.first(unit_))) return PSA_ERROR_STORAGE_FAILURE;
 
-  for (std::size_t i = 0; i < entries_.size(); ++i) {
-    if (entries_[i].used) entries_[i].offset = moved[i];
+  // The same walk again gives each record its new offset.
+  tail_ = records_start();
+  for (Entry& e : entries_) {
+    if (!e.used) continue;
+    e.offset = tail_;
+    tail_ += e.length;
   }
   active_ = target;
   ++generation_;
-  tail_ = dst;
   ++compactions_;
   return PSA_SUCCESS;
 }
@@ -370,7 +450,8 @@ psa_status_t Store::append(std::uint8_t kind, ClientId owner, psa_storage_uid_t 
                std::span<std::byte, 16>{header + kTagAt, 16});
   const auto mac = header_mac(keys_, header);
   std::memcpy(header + kMacAt, mac.data(), mac.size());
-  std::fill(scratch_.begin() + unit_ + header_span + size, scratch_.begin() + length - unit_, flash::kErased);
+  const auto padding = scratch_.first(length - unit_).subspan(unit_ + header_span + size);
+  std::fill(padding.begin(), padding.end(), flash::kErased);
   fill_commit(scratch_.subspan(length - unit_, unit_), kRecordCommit);
   const auto len_unit = scratch_.first(unit_);
   std::fill(len_unit.begin(), len_unit.end(), flash::kErased);
@@ -392,7 +473,7 @@ psa_status_t Store::append(std::uint8_t kind, ClientId owner, psa_storage_uid_t 
     return PSA_SUCCESS;
   }
   Entry* e = replaced != nullptr ? replaced : free_slot();
-  *e = {h.owner, flags, uid, h.seq, size, capacity, offset, length, true};
+  *e = {uid, h.seq, h.owner, size, capacity, offset, length, static_cast<std::uint8_t>(flags), true};
   return PSA_SUCCESS;
 }
 
@@ -426,7 +507,7 @@ psa_status_t Store::set(ClientId owner, psa_storage_uid_t uid, std::span<const s
   if (e != nullptr && (e->flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) return PSA_ERROR_NOT_PERMITTED;
   if (data.size() > limits_.max_entry_size) return PSA_ERROR_INSUFFICIENT_STORAGE;
   const auto size = static_cast<std::uint32_t>(data.size());
-  if (auto s = check_new_entry(e, size); s != PSA_SUCCESS) return s;
+  if (auto s = check_new_entry(e, owner, uid, size, flags); s != PSA_SUCCESS) return s;
   std::copy(data.begin(), data.end(), payload_area().begin());
   return append(kKindData, owner, uid, flags, size, size, e);
 }
@@ -474,7 +555,9 @@ psa_status_t Store::create(ClientId owner, psa_storage_uid_t uid, std::size_t ca
   Entry* e = find(owner, uid);
   if (e != nullptr) return PSA_ERROR_ALREADY_EXISTS;
   if (capacity > limits_.max_entry_size) return PSA_ERROR_INSUFFICIENT_STORAGE;
-  if (auto s = check_new_entry(nullptr, static_cast<std::uint32_t>(capacity)); s != PSA_SUCCESS) return s;
+  if (auto s = check_new_entry(nullptr, owner, uid, static_cast<std::uint32_t>(capacity), flags); s != PSA_SUCCESS) {
+    return s;
+  }
   return append(kKindData, owner, uid, flags, 0, static_cast<std::uint32_t>(capacity), nullptr);
 }
 
@@ -488,7 +571,7 @@ psa_status_t Store::set_extended(ClientId owner, psa_storage_uid_t uid, std::siz
   if (offset > e->size || data.size() > e->capacity - offset) return PSA_ERROR_INVALID_ARGUMENT;
   if (auto s = load(*e); s != PSA_SUCCESS) return s;  // never re-encrypt data that did not authenticate
   if (data.empty()) return PSA_SUCCESS;
-  if (auto s = check_new_entry(e, e->capacity); s != PSA_SUCCESS) return s;
+  if (auto s = check_new_entry(e, owner, uid, e->capacity, e->flags); s != PSA_SUCCESS) return s;
   std::copy(data.begin(), data.end(), payload_area().begin() + static_cast<std::ptrdiff_t>(offset));
   const auto size = std::max<std::uint32_t>(e->size, static_cast<std::uint32_t>(offset + data.size()));
   return append(kKindData, owner, uid, e->flags, size, e->capacity, e);

@@ -19,15 +19,20 @@
 
 namespace ward::secure::storage {
 
-#ifndef WARD_STORAGE_MAX_ENTRIES
-#define WARD_STORAGE_MAX_ENTRIES 32
-#endif
-// Entries one Store can hold (its index is a fixed array of this size).
-inline constexpr std::size_t kMaxEntries = WARD_STORAGE_MAX_ENTRIES;
-
 // Bytes of scratch a Store needs for entries of up to `max_entry_size` bytes (any write unit up
 // to 64 bytes): the record's length unit, header, payload and commit unit.
 constexpr std::size_t scratch_bytes(std::size_t max_entry_size) { return max_entry_size + 320; }
+
+// The on-flash sizes (README.md, "On-flash format"), for a program unit `unit` (max(write
+// alignment, 8)): what one record with `size` bytes of data occupies, and what a bank's header and
+// commit unit take before the first record.
+constexpr std::uint32_t round_up(std::uint32_t v, std::uint32_t unit) { return (v + unit - 1) / unit * unit; }
+inline constexpr std::uint32_t kRecordHeaderBytes = 84;
+inline constexpr std::uint32_t kBankHeaderBytes = 16;
+constexpr std::uint32_t record_bytes(std::uint32_t size, std::uint32_t unit) {
+  return unit + round_up(kRecordHeaderBytes, unit) + round_up(size, unit) + unit;
+}
+constexpr std::uint32_t bank_overhead(std::uint32_t unit) { return round_up(kBankHeaderBytes, unit) + unit; }
 
 // The flags an entry may carry; any other bit is refused with PSA_ERROR_NOT_SUPPORTED.
 inline constexpr psa_storage_create_flags_t kKnownFlags =
@@ -49,6 +54,77 @@ struct Limits {
   std::uint32_t max_total_size;  // the largest sum of the capacities of all entries, bytes
 };
 
+// Record bytes one bank must hold so that the flash never refuses a write the index and the limits
+// accept: `entries` entries at their largest footprint (all capacities together at most
+// max_total_size, each padded by less than a unit), a second copy of the largest entry (an update
+// keeps the old record until the new one commits) and one tombstone. A configuration whose banks
+// hold this much has no third limit: the quotas alone decide (storage_service.hpp checks its own).
+constexpr std::uint32_t bank_bytes_needed(std::size_t entries, Limits limits, std::uint32_t unit) {
+  const auto n = static_cast<std::uint32_t>(entries);
+  return n * (record_bytes(0, unit) + unit - 1) + limits.max_total_size + record_bytes(limits.max_entry_size, unit) +
+         record_bytes(0, unit);
+}
+// Record bytes one bank of a Region of `size` bytes in sectors of `sector_size` holds.
+constexpr std::uint32_t bank_capacity(std::uint32_t size, std::uint32_t sector_size, std::uint32_t unit) {
+  return size / sector_size / 2 * sector_size - bank_overhead(unit);
+}
+
+// --- Quotas ---------------------------------------------------------------------------------------
+//
+// Every entry is charged to an account: a client identity, normally the entry's owner (see
+// Quotas::payer for the exception). An account with a Reserve (a secure partition) is held to that
+// reserve's quota; every other account (each non-secure client) to `per_client`, and all of them
+// together to `all_clients`. A store whose index and limits cover the reserves plus `all_clients`
+// (storage_service.hpp checks this at compile time) therefore always has room for a secure
+// partition up to its reserve, whatever the clients store; and no client can take more than its
+// own quota of what the clients share. WRITE_ONCE entries, which no one can ever remove, count in
+// the quota like the others and also in tighter write-once figures.
+//
+// A write is refused (PSA_ERROR_INSUFFICIENT_STORAGE, nothing written) if it takes any figure of
+// its account, or of all the clients, above its cap. A write that does not increase a figure is
+// not refused for it, so an account over its quota (a flash written before these quotas) can
+// still update and shrink its entries.
+
+// Figures of what an account holds or may hold in one store.
+struct Quota {
+  std::uint32_t entries;             // live entries
+  std::uint32_t bytes;               // the sum of their capacities
+  std::uint32_t write_once_entries;  // of these, the WRITE_ONCE ones (permanent)
+  std::uint32_t write_once_bytes;    // the sum of their capacities
+};
+inline constexpr Quota kNoQuota{UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};
+
+// A secure partition's own share of a store: its cap, and room that no client can take.
+struct Reserve {
+  ClientId account;
+  Quota quota;
+};
+
+// Whose account the entry (owner, uid) is charged to.
+using Payer = ClientId (*)(ClientId owner, psa_storage_uid_t uid);
+
+struct Quotas {
+  Quota per_client = kNoQuota;              // each account without a reserve
+  Quota all_clients = kNoQuota;             // all accounts without a reserve together
+  std::span<const Reserve> reserves = {};   // must outlive the Store (static tables)
+  Payer payer = nullptr;                    // nullptr: the owner pays
+};
+
+// One entry of a Store's index, in RAM: what the mount learned from the entry's current record.
+// The Store's user provides the array; its size is the most entries the store holds.
+struct IndexEntry {
+  psa_storage_uid_t uid;
+  std::uint64_t seq;
+  std::int32_t owner;
+  std::uint32_t size;
+  std::uint32_t capacity;
+  std::uint32_t offset;  // of the record in the active bank
+  std::uint32_t length;  // of the record, bytes
+  std::uint8_t flags;    // psa_storage_create_flags_t (kKnownFlags fit in 8 bits)
+  bool used;
+};
+static_assert(kKnownFlags <= 0xFF);
+
 // What one entry's current record says (after authentication at mount).
 struct EntryInfo {
   std::uint32_t capacity;
@@ -68,11 +144,13 @@ struct StoreStats {
 class Store {
  public:
   // `scratch` stages one record (header, payload and markers); it must hold
-  // record_footprint(limits.max_entry_size) bytes. The Region needs at least two sectors; its
-  // sectors are split into two banks.
-  Store(flash::Region region, const Keys& keys, std::span<std::byte> scratch, Limits limits);
+  // record_footprint(limits.max_entry_size) bytes. `index` holds one IndexEntry per entry the
+  // store may hold. The Region needs at least two sectors; its sectors are split into two banks.
+  Store(flash::Region region, const Keys& keys, std::span<std::byte> scratch, std::span<IndexEntry> index,
+        Limits limits, const Quotas& quotas = {});
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
+  ~Store() = default;
 
   // Reads the flash, builds the index (formats an empty store if no bank is valid). Every other
   // call returns PSA_ERROR_BAD_STATE until mount() has succeeded.
@@ -93,6 +171,14 @@ class Store {
 
   // The index entry without touching the flash (false when absent). For ProtectedStore.
   bool lookup(ClientId owner, psa_storage_uid_t uid, EntryInfo* info) const;
+  // What a set/create of (owner, uid) with this capacity and these flags would get from the
+  // limits and quotas, without writing anything: PSA_SUCCESS or PSA_ERROR_INSUFFICIENT_STORAGE.
+  // ProtectedStore asks before it writes a replay counter for an object the store would refuse.
+  psa_status_t admits(ClientId owner, psa_storage_uid_t uid, std::size_t capacity,
+                      psa_storage_create_flags_t flags) const;
+  // Whose account (owner, uid) is charged to, and what an account holds now.
+  ClientId payer(ClientId owner, psa_storage_uid_t uid) const;
+  Quota usage(ClientId account) const;
   // The sequence number the next record written will carry.
   std::uint64_t next_seq() const { return next_seq_; }
 
@@ -101,17 +187,7 @@ class Store {
   StoreStats stats() const;
 
  private:
-  struct Entry {
-    std::int32_t owner;
-    std::uint32_t flags;
-    psa_storage_uid_t uid;
-    std::uint64_t seq;
-    std::uint32_t size;
-    std::uint32_t capacity;
-    std::uint32_t offset;  // of the record in the active bank
-    std::uint32_t length;  // of the record, bytes
-    bool used;
-  };
+  using Entry = IndexEntry;
   struct Header;
 
   Entry* find(ClientId owner, psa_storage_uid_t uid);
@@ -120,7 +196,13 @@ class Store {
   std::uint32_t bank_offset(unsigned bank) const { return bank * bank_size_; }
   std::uint32_t records_start() const;
   std::uint32_t reserved_with(const Entry* replaced, std::uint32_t capacity) const;
-  psa_status_t check_new_entry(const Entry* existing, std::uint32_t capacity) const;
+  // Whether an entry of `capacity` bytes with `flags`, replacing `existing` (or new), fits the
+  // limits, the quotas and the flash.
+  psa_status_t check_new_entry(const Entry* existing, ClientId owner, psa_storage_uid_t uid, std::uint32_t capacity,
+                               psa_storage_create_flags_t flags) const;
+  bool within_quota(const Entry* replaced, ClientId account, std::uint32_t capacity,
+                    psa_storage_create_flags_t flags) const;
+  const Reserve* reserve_of(ClientId account) const;
 
   psa_status_t format();
   bool read_bank_header(unsigned bank, std::uint32_t* gen);
@@ -139,7 +221,9 @@ class Store {
   flash::Region region_;
   Keys keys_;
   std::span<std::byte> scratch_;
+  std::span<IndexEntry> entries_;
   Limits limits_;
+  Quotas quotas_;
   std::uint32_t unit_ = 0;       // program unit of every record part (>= 8)
   std::uint32_t bank_size_ = 0;  // bytes of one bank
   unsigned active_ = 0;          // the bank holding the log
@@ -148,7 +232,6 @@ class Store {
   std::uint64_t next_seq_ = 1;
   std::uint32_t compactions_ = 0;
   bool mounted_ = false;
-  std::array<Entry, kMaxEntries> entries_{};
 };
 
 }  // namespace ward::secure::storage

@@ -47,4 +47,10 @@ class KeyStore {
 void set_key_store(KeyStore* store);
 KeyStore* key_store();
 
+// Whether a write to the key store was refused for lack of room (PSA_ERROR_INSUFFICIENT_STORAGE,
+// e.g. the client's ITS quota) since the last call; clears it. Mbed TLS reports every failed write
+// of key data as PSA_ERROR_DATA_INVALID; the service uses this to give the caller the code that
+// says why (its_storage_status).
+bool take_storage_refusal();
+
 }  // namespace ward::secure::crypto

@@ -14,6 +14,22 @@ namespace ward::secure::crypto {
 inline constexpr std::size_t kOperationSlots = 8;
 inline constexpr std::size_t kOperationsPerClient = 4;
 
+// Keys (docs/secure-world.md, "Key slots"). Mbed TLS keeps every key in use in one of kKeySlots
+// slots (MBEDTLS_PSA_KEY_SLOT_COUNT, static): a volatile key for as long as it lives, a persistent
+// key as a cache entry it evicts when it needs the slot. Key material lives on Mbed TLS's heap.
+// So that no client can starve the others (another client's keys, a persistent key to load):
+//   - one client holds at most kVolatileKeysPerClient volatile keys;
+//   - all clients together hold at most kVolatileKeySlots: kPersistentKeySlots slots are never
+//     taken by a volatile key, so persistent keys can always be created and loaded;
+//   - no key holds more than kKeyMaterialMax bytes of material, so the keys in RAM take at most
+//     kKeySlots * kKeyMaterialMax bytes of the heap and the rest stays for the operations.
+// Over a quota: PSA_ERROR_INSUFFICIENT_MEMORY. A larger key: PSA_ERROR_NOT_SUPPORTED.
+inline constexpr std::size_t kKeySlots = 24;
+inline constexpr std::size_t kPersistentKeySlots = 4;
+inline constexpr std::size_t kVolatileKeySlots = kKeySlots - kPersistentKeySlots;
+inline constexpr std::size_t kVolatileKeysPerClient = 4;
+inline constexpr std::size_t kKeyMaterialMax = 256;
+
 // Frees what `client` holds on the secure side: aborts its operations and destroys its volatile
 // keys. Its persistent keys stay. (Call when a non-secure thread ends.)
 void release_client(ClientId client);
@@ -24,5 +40,14 @@ void shutdown();
 
 // Operations in use (tests).
 std::size_t operations_in_use();
+
+// Volatile keys `client` holds, and all clients together (tests).
+std::size_t volatile_keys_held(ClientId client);
+std::size_t volatile_keys_in_use();
+
+// The service's record of who holds each volatile key agrees with Mbed TLS's key store (tests and
+// the fuzz target check it after requests: a request that created a volatile key without the
+// quotas would break it).
+bool key_record_consistent();
 
 }  // namespace ward::secure::crypto
