@@ -28,6 +28,8 @@ const char* to_string(FaultKind kind) {
     case FaultKind::bad_syscall: return "bad system call";
     case FaultKind::bad_pointer: return "system call with a bad pointer";
     case FaultKind::bad_handle: return "system call with a bad handle";
+    case FaultKind::breakpoint: return "breakpoint";
+    case FaultKind::security_state: return "security state violation";
   }
   return "unknown fault";
 }
@@ -122,7 +124,7 @@ UserMemoryMap Caller::memory() const {
   const auto stack = thread.user_stack();
   auto base = address_of(stack.data());
   const auto top = base + stack.size();
-  const auto floor = arch::user_stack_floor(const_cast<Thread&>(thread).context());
+  const auto floor = arch::user_stack_floor(thread.context());
   if (floor > base && floor <= top) {
     base = floor;
   }

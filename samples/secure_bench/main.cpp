@@ -14,6 +14,7 @@
 #include "ward/print.hpp"
 #include "ward/secure/call.h"
 #include "ward/secure/gateway.h"
+#include "ward/secure/monitor.hpp"
 
 namespace {
 using namespace ward;
@@ -184,7 +185,7 @@ void ecdsa() {
 // they cost the secure image's RAM, measured.
 void secure_stacks() {
   ward_spe_stacks s{};
-  check(ward_spe_stack_report(&s) == 0, "ward_spe_stack_report");
+  check(ward::secure::stack_report(s), "ward::secure::stack_report");
   print("  secure stacks (used of size, bytes): handlers ", s.handler.used, " of ", s.handler.size, ", service ",
         s.service.used, " of ", s.service.size, ", landing ", s.landing.used, " of ", s.landing.size, " (x2)\n");
 }

@@ -11,8 +11,8 @@ struct CallerMode {
 };
 
 inline CallerMode caller_mode() {
-  std::uint32_t control_ns;
-  std::uint32_t ipsr;
+  std::uint32_t control_ns = 0;
+  std::uint32_t ipsr = 0;
   asm volatile("mrs %0, control_ns" : "=r"(control_ns));
   asm volatile("mrs %0, ipsr" : "=r"(ipsr));
   const bool handler = (ipsr & 0x1ffu) != 0;

@@ -13,7 +13,8 @@
 //      run on the caller's landing; an accepted call moves to the service stack (stacks.cpp);
 //   3. the request block is checked with the TT instruction (non-secure, readable by the kernel,
 //      the whole block) and copied; only the copy is read, and its flags and thread number must
-//      make sense;
+//      make sense (a thread number is a user thread's, 1 to WARD_SPE_USER_THREADS, or the kernel's:
+//      every client identity is one whose end the secure side hears of, or the kernel's own);
 //   4. the boundary checks and copies the vectors with the TrustZone policy (with the thread's own
 //      view of the non-secure MPU for a call made on behalf of a user thread), into the secure
 //      buffers, and the service runs on the copies as the caller the secure side derives.
@@ -23,6 +24,7 @@
 
 #include "caller.hpp"
 #include "stacks.hpp"
+#include "trustzone.hpp"
 #include "ward/secure/boundary/call.hpp"
 #include "ward/secure/boundary/trustzone_memory.hpp"
 #include "ward/secure/call.h"
@@ -39,22 +41,27 @@ namespace {
 boundary::Buffers buffers;
 std::atomic_flag busy = ATOMIC_FLAG_INIT;
 
+// The thread numbers the non-secure kernel gives (gateway.h).
+constexpr bool is_ns_thread(std::uint32_t n) {
+  return (n >= 1 && n <= WARD_SPE_USER_THREADS) || n == WARD_SPE_KERNEL_THREAD;
+}
+
 psa_status_t call(const ward_spe_request* ns_request) {
   // 3. The request block, as the kernel itself may read it.
-  const void* block = boundary::approve_read(boundary::TrustZoneMemory{false}, ns_request, sizeof *ns_request);
+  const void* block = boundary::approve_read(tz::nonsecure_memory(false), ns_request, sizeof *ns_request);
   if (block == nullptr) {
     return PSA_ERROR_INVALID_ARGUMENT;
   }
   ward_spe_request req;
   std::memcpy(&req, block, sizeof req);
-  if ((req.flags & ~WARD_SPE_CALLER_UNPRIVILEGED) != 0 || req.ns_thread == 0) {
+  if ((req.flags & ~WARD_SPE_CALLER_UNPRIVILEGED) != 0 || !is_ns_thread(req.ns_thread)) {
     return PSA_ERROR_INVALID_ARGUMENT;
   }
   // 4. The vector arrays as the kernel may use them (for a user thread's call they are the kernel's
   // copies, on that thread's kernel stack), the vectors as the calling thread may use them.
-  const boundary::TrustZoneMemory caller_view{(req.flags & WARD_SPE_CALLER_UNPRIVILEGED) != 0};
+  const boundary::TrustZoneMemory caller_view = tz::nonsecure_memory((req.flags & WARD_SPE_CALLER_UNPRIVILEGED) != 0);
   const auto status = boundary::serve(
-      {req.in_vec, req.in_len, req.out_vec, req.out_len}, boundary::TrustZoneMemory{false}, caller_view, buffers,
+      {req.in_vec, req.in_len, req.out_vec, req.out_len}, tz::nonsecure_memory(false), caller_view, buffers,
       [&req](std::span<const std::span<const std::byte>> in, std::span<const std::span<std::byte>> out,
              std::span<std::size_t> written) {
         return dispatch(nonsecure_client(req.ns_thread), req.service, req.type, in, out, written);
@@ -94,8 +101,7 @@ extern "C" __attribute__((cmse_nonsecure_entry)) int32_t ward_spe_last_fault(war
   if (ward::secure::caller_mode().unprivileged_thread) {
     return -1;
   }
-  auto* p = static_cast<ward_spe_fault*>(
-      cmse_check_address_range(out, sizeof *out, CMSE_NONSECURE | CMSE_MPU_READWRITE));
+  auto* p = static_cast<ward_spe_fault*>(ward::secure::tz::nonsecure_memory(false).writable(out, sizeof *out));
   if (p == nullptr) {
     return -1;
   }

@@ -15,8 +15,8 @@
 //     current; switching back, it UNPARKS it. A thread that had no business there -- an
 //     unprivileged thread that called a veneer itself: the gateway refuses it, but it can be
 //     preempted first -- is stopped instead, and what it left on the landing DISCARDED.
-// At most one thread is parked (the kernel serialises its calls), so two landings suffice: the
-// parked thread's and the current one.
+// At most one thread is parked (the kernel serialises its calls; a second park is refused, and the
+// kernel stops that thread), so two landings suffice: the parked thread's and the current one.
 // The non-secure kernel is not trusted with any of this: these veneers answer only non-secure
 // handlers (its context switch), and refuse whatever would break the rules above -- a second
 // park, an unpark of another thread or onto a landing that holds frames, a discard of a call that
@@ -25,6 +25,7 @@
 // Secure handlers (faults, and veneers called by non-secure handlers) run on their own stack
 // (MSP_S), where they nest as handlers do.
 #include "stacks.hpp"
+#include "trustzone.hpp"
 
 #include <arm_cmse.h>
 
@@ -63,6 +64,7 @@ Parked parked;
 
 // Non-secure threads 1..32 whose state is to be released (bit n-1 for thread n).
 std::atomic<std::uint32_t> ended{0};
+static_assert(WARD_SPE_USER_THREADS <= 32, "one bit of `ended` per user thread");
 
 constexpr std::byte kUnused{0x5a};
 
@@ -71,12 +73,12 @@ std::uint32_t base(unsigned landing) { return address(landings[landing]); }
 std::uint32_t top(unsigned landing) { return base(landing) + kLandingSize; }
 
 std::uint32_t thread_sp() {
-  std::uint32_t v;
+  std::uint32_t v = 0;
   asm volatile("mrs %0, psp" : "=r"(v));
   return v;
 }
 std::uint32_t thread_limit() {
-  std::uint32_t v;
+  std::uint32_t v = 0;
   asm volatile("mrs %0, psplim" : "=r"(v));
   return v;
 }
@@ -109,7 +111,7 @@ ward_spe_stack_use use_of(const std::byte* stack, std::size_t size) {
 
 void mark_service_stack_unused() {
   // The boot runs on it: below this frame, with room to spare.
-  std::uint32_t sp;
+  std::uint32_t sp = 0;
   asm volatile("mov %0, sp" : "=r"(sp));
   mark_unused(service_stack, reinterpret_cast<std::byte*>(static_cast<std::uintptr_t>(sp) - 256));
 }
@@ -194,7 +196,7 @@ extern "C" __attribute__((cmse_nonsecure_entry)) int32_t ward_spe_discard() {
 }
 
 extern "C" __attribute__((cmse_nonsecure_entry)) int32_t ward_spe_client_ended(uint32_t ns_thread) {
-  if (caller_mode().unprivileged_thread || ns_thread == 0 || ns_thread > 32) {
+  if (caller_mode().unprivileged_thread || ns_thread == 0 || ns_thread > WARD_SPE_USER_THREADS) {
     return -1;  // privileged threads share one identity: theirs is never over
   }
   stacks::ended.fetch_or(1u << (ns_thread - 1), std::memory_order_relaxed);
@@ -206,7 +208,7 @@ extern "C" __attribute__((cmse_nonsecure_entry)) int32_t ward_spe_stack_report(w
   if (caller_mode().unprivileged_thread) {
     return -1;
   }
-  auto* p = static_cast<ward_spe_stacks*>(cmse_check_address_range(out, sizeof *out, CMSE_NONSECURE | CMSE_MPU_READWRITE));
+  auto* p = static_cast<ward_spe_stacks*>(tz::nonsecure_memory(false).writable(out, sizeof *out));
   if (p == nullptr) {
     return -1;
   }

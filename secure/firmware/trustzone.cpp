@@ -126,9 +126,13 @@ void enter_nonsecure(const stacks::Registers& stacks) {
   // on: handlers on MSP_S, thread mode on PSP_S (CONTROL_S.SPSEL); each limit is lifted while its
   // pointer moves. Then no secure register content may follow into the non-secure world.
   register std::uint32_t reset asm("r0") = ns_reset;
+  // cppcheck-suppress constStatement ; cppcheck 2.10 misreads the initialiser of a register variable
   register std::uint32_t handler_top asm("r1") = stacks.handler_top;
+  // cppcheck-suppress constStatement ; cppcheck 2.10 misreads the initialiser of a register variable
   register std::uint32_t handler_limit asm("r2") = stacks.handler_limit;
+  // cppcheck-suppress constStatement ; cppcheck 2.10 misreads the initialiser of a register variable
   register std::uint32_t thread_top asm("r3") = stacks.thread_top;
+  // cppcheck-suppress constStatement ; cppcheck 2.10 misreads the initialiser of a register variable
   register std::uint32_t thread_limit asm("r4") = stacks.thread_limit;
   asm volatile(
       "movs r5, #0\n"

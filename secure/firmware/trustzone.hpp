@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "stacks.hpp"
+#include "ward/secure/boundary/trustzone_memory.hpp"
 
 namespace ward::secure::tz {
 
@@ -17,6 +18,14 @@ inline constexpr NsRange kNsCode{0x00200000, 0x00200000};  // SSRAM1 upper 2 MiB
 inline constexpr NsRange kNsRam{0x28200000, 0x00200000};   // SSRAM3, 2 MiB
 // The peripherals handed to the non-secure world (each one also opened in its PPC).
 inline constexpr NsRange kNsPeripherals{0x40000000, 0x10000000};
+
+// The non-secure world's memory: the only places the secure side reads or writes on its behalf
+// (never its device space, where a bus error would be the secure side's fault).
+inline constexpr boundary::MemoryWindow kNsMemory[] = {{kNsCode.base, kNsCode.size}, {kNsRam.base, kNsRam.size}};
+
+// The boundary's policy for what the non-secure side passes: non-secure memory that the kernel,
+// or for an unprivileged caller that thread, may access.
+inline boundary::TrustZoneMemory nonsecure_memory(bool unprivileged) { return {unprivileged, kNsMemory}; }
 
 // SAU, MPCs, PPCs, NSCCFG, interrupt targets, FPU access, fault routing. Returns the address of
 // the non-secure vector table it installed.

@@ -5,11 +5,13 @@
 //   entry      every system call of WARD_SYSCALLS (with valid arguments in the attacker's own
 //              partition: how to use each call validly is one ValidUse<> per call, and a call
 //              without one does not compile), a fault of each kind (MemManage read, execute-never,
-//              BusFault, UsageFault undefined and unaligned, SecureFault), and an interrupt
+//              BusFault, UsageFault undefined and unaligned, SecureFault, a breakpoint (BKPT: a
+//              HardFault), a branch to the non-secure state (BXNS)), and an interrupt
 //              arriving while the thread spins (SysTick, and TIMER0's line), whose handler wakes
 //              a thread of another domain, so the context switch runs too;
 //   placement  where the stack pointer is at the entry (kPlacements): well inside its stack, in
-//              its lowest 32/16/8 bytes, 8 and 32 bytes below its limit, misaligned, in kernel
+//              its lowest 32/16/8 bytes, 8 and 32 bytes below its limit, misaligned, 8 bytes above
+//              its top (an FPU frame's lower part inside the stack, the rest not), in kernel
 //              RAM, in another thread's stack, in secure RAM, in peripheral space, in code;
 //   FPU        none (CONTROL.FPCA=0, the 32-byte frame); live (the thread's FPU values have been
 //              through a switch to another FPU thread and back before the entry: the 104-byte
@@ -86,6 +88,8 @@ enum class Method : std::uint32_t {
   undefined = 3,  // an undefined instruction
   unaligned = 4,  // a doubleword load from `target`, which is not word-aligned
   spin = 5,       // spins until an interrupt's handler sets `interrupted`
+  breakpoint = 6, // bkpt
+  nonsecure = 7,  // bxns to `target` (bit 0 clear: a branch to the non-secure state)
 };
 
 enum class Fpu : std::uint32_t { none = 0, live = 1, lazy = 2 };
@@ -200,6 +204,10 @@ extern "C" [[gnu::naked, gnu::used]] void entry_matrix_enter(void*) {
       "beq 13f\n"
       "cmp r4, #4\n"
       "beq 14f\n"
+      "cmp r4, #6\n"
+      "beq 16f\n"
+      "cmp r4, #7\n"
+      "beq 17f\n"
       "b 15f\n"
       // Each entry: the stack pointer is loaded (ldr: unlike mov, it is not checked against the
       // stack limit), then `progress` = 2 through r5, then the entry itself.
@@ -235,6 +243,20 @@ extern "C" [[gnu::naked, gnu::used]] void entry_matrix_enter(void*) {
       "ldr sp, [r5, #24]\n"
       "str r8, [r5, #48]\n"
       "24: ldrd r0, r1, [r6]\n"
+      "b 30f\n"
+      "16:\n"
+      "adr r7, 26f\n"
+      "str r7, [r5, #64]\n"
+      "ldr sp, [r5, #24]\n"
+      "str r8, [r5, #48]\n"
+      "26: bkpt #0\n"
+      "b 30f\n"
+      "17:\n"
+      "adr r7, 27f\n"
+      "str r7, [r5, #64]\n"
+      "ldr sp, [r5, #24]\n"
+      "str r8, [r5, #48]\n"
+      "27: .inst.n 0x4734\n"      // bxns r6 (the assembler takes it only with -mcmse)
       "b 30f\n"
       "15:\n"
       "ldr sp, [r5, #24]\n"
@@ -441,6 +463,7 @@ struct Placement {
 };
 
 std::uintptr_t base_of(std::span<std::byte> s) { return address(s.data()); }
+std::uintptr_t top_of(std::span<std::byte> s) { return address(s.data() + s.size()); }
 std::uintptr_t middle_of(std::span<std::byte> s) { return (base_of(s) + s.size() / 2) & ~std::uintptr_t{7}; }
 
 constexpr Placement kPlacements[] = {
@@ -451,6 +474,9 @@ constexpr Placement kPlacements[] = {
     {"limit-8", Where::below, 0, [](std::span<std::byte> s) { return base_of(s) - 8; }, false},
     {"limit-32", Where::below, 0, [](std::span<std::byte> s) { return base_of(s) - 32; }, false},
     {"misaligned", Where::misaligned, 0, [](std::span<std::byte> s) { return middle_of(s) + 4; }, false},
+    // A basic frame straddles the top; an FPU frame's lower 32 bytes (what the entry writes when
+    // the FPU part is left to the lazy save) lie inside, its FPU part above.
+    {"top+8", Where::elsewhere, 0, [](std::span<std::byte> s) { return top_of(s) + 8; }, false},
     {"kernel-ram", Where::elsewhere, 0, [](std::span<std::byte>) { return address(&kernel_target[48]); }, true},
     {"other-stack", Where::elsewhere, 0, [](std::span<std::byte>) { return address(interrupter_stack.bytes) + 256; },
      true},
@@ -678,6 +704,9 @@ struct EntryKind {
   FaultKind fault;                    // a fault entry: the kind its report must have
   std::uintptr_t (*target)();         // a fault entry: what it touches
   Source source;                      // an interrupt entry: what interrupts it
+  // A fault entry whose report can name the faulting instruction (a frame of it was stacked where
+  // the kernel reads it). BXNS on the secure-only build stacks its frame in the non-secure state.
+  bool names_pc = true;
   bool is_call() const { return method == Method::svc; }
   bool is_interrupt() const { return method == Method::spin; }
   bool is_fault() const { return !is_call() && !is_interrupt(); }
@@ -701,6 +730,13 @@ constexpr EntryKind kEntries[] = {
     // Secure RAM: a SecureFault on the TrustZone build; kernel RAM (MemManage) on the other.
     {"fault.secure", Method::read, 0, nullptr, nullptr, kTrustZone ? FaultKind::secure_access : FaultKind::memory_access,
      [] { return kSecureRam + 0x100; }, Source::none},
+    {"fault.breakpoint", Method::breakpoint, 0, nullptr, nullptr, FaultKind::breakpoint,
+     [] { return std::uintptr_t{0}; }, Source::none},
+    // Undefined in the non-secure state (beside the secure image); a SecureFault where the kernel
+    // runs secure.
+    {"fault.nonsecure", Method::nonsecure, 0, nullptr, nullptr,
+     kTrustZone ? FaultKind::usage : FaultKind::security_state, [] { return std::uintptr_t{0}; }, Source::none,
+     kTrustZone},
     {"irq.systick", Method::spin, 0, nullptr, nullptr, FaultKind{}, nullptr, Source::systick},
     {"irq.timer0", Method::spin, 0, nullptr, nullptr, FaultKind{}, nullptr, Source::timer0},
 };
@@ -710,7 +746,7 @@ constexpr std::size_t kEntryCount = std::size(kEntries);
 constexpr std::size_t kPlacementCount = std::size(kPlacements);
 constexpr std::size_t kFpuCount = std::size(kFpuStates);
 constexpr std::size_t kCells = kEntryCount * kPlacementCount * kFpuCount;
-static_assert(kEntryCount == sys::kCount + 8, "every system call, six faults, two interrupts");
+static_assert(kEntryCount == sys::kCount + 10, "every system call, eight faults, two interrupts");
 
 // ---- What each cell may end in ---------------------------------------------------------------------
 
@@ -1016,7 +1052,7 @@ const char* judge(const EntryKind& e, Fpu fpu, const Use& use, const Expectation
     if (r.kind == FaultKind::bad_syscall && r.syscall != static_cast<int>(e.call)) {
       return "the report names another system call";
     }
-    if (e.is_fault() && expect.exact_pc && r.pc != o.fault_pc) {
+    if (e.is_fault() && e.names_pc && expect.exact_pc && r.pc != o.fault_pc) {
       return "the report does not name the faulting instruction";
     }
     return nullptr;

@@ -137,6 +137,21 @@ WARD_TEST(Gateway, UnknownFlagsAndThreadZeroAreRefused) {
   WARD_EXPECT_EQ(ward_spe_call(&r), kInvalidArgument);
 }
 
+WARD_TEST(Gateway, OnlyTheKernelsThreadNumbersAreClients) {
+  // User thread n is n + 1 (1 to 32), every privileged thread 256: each is a client whose keys and
+  // operations the secure side releases when it ends (or the kernel's own). Any other number would
+  // be a client that never ends, or (masked into the client range) another thread's alias.
+  for (const std::uint32_t thread : {1u, WARD_SPE_USER_THREADS, WARD_SPE_KERNEL_THREAD}) {
+    ward_spe_request r{kNoSuchService, 0, thread, 0, nullptr, 0, nullptr, 0};
+    WARD_EXPECT_EQ(ward_spe_call(&r), kNotSupported);
+  }
+  for (const std::uint32_t thread : {WARD_SPE_USER_THREADS + 1, WARD_SPE_KERNEL_THREAD - 1, WARD_SPE_KERNEL_THREAD + 1,
+                                     0x80000001u, 0xffffffffu}) {
+    ward_spe_request r{kNoSuchService, 0, thread, 0, nullptr, 0, nullptr, 0};
+    WARD_EXPECT_EQ(ward_spe_call(&r), kInvalidArgument);
+  }
+}
+
 WARD_TEST(Gateway, TheSecureSideStillServesAfterEveryAttack) {
   psa_invec in{buffer, 4};
   WARD_EXPECT_EQ(call_veneer(&in, 1, nullptr, 0), kNotSupported);

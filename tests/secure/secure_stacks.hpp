@@ -1,13 +1,13 @@
-// The secure stacks' high-water marks (ward_spe_stack_report), checked against their sizes after a
+// The secure stacks' high-water marks (ward::secure::stack_report), checked against their sizes after a
 // test has run its calls: each must keep room for what it was sized for.
 #pragma once
 #include "ward/print.hpp"
-#include "ward/secure/gateway.h"
+#include "ward/secure/monitor.hpp"
 #include "ward/test.hpp"
 
 inline void check_secure_stacks() {
   ward_spe_stacks s{};
-  WARD_ASSERT_EQ(ward_spe_stack_report(&s), 0);
+  WARD_ASSERT_TRUE(ward::secure::stack_report(s));
   ward::print("secure stacks (used of size, bytes): handlers ", s.handler.used, " of ", s.handler.size, ", service ",
               s.service.used, " of ", s.service.size, ", landing ", s.landing.used, " of ", s.landing.size, "\n");
   WARD_EXPECT_LE(s.service.used + 1024, s.service.size);  // a deeper call is a margin, not an overflow

@@ -29,6 +29,15 @@ struct ExceptionFrame {
 constexpr std::size_t kFaultStackSize = ward::config::fault_report ? 768 : 128;
 alignas(8) [[gnu::section(".fault_stack")]] std::byte fault_stack[kFaultStackSize];
 
+// EXC_RETURN.S: whether the frame was stacked in the state the kernel runs in -- non-secure beside
+// the secure image, secure otherwise (a core without the Security Extension reads S as 1). On the
+// secure-only build a thread that branched to the non-secure state (BXNS, BLXNS) had its frame
+// pushed on a non-secure stack pointer, which the kernel never set; on the TrustZone build a
+// thread inside the secure image has its frame on a secure stack.
+bool frame_on_own_stack(std::uint32_t exc_return) {
+  return ((exc_return & (1u << 6)) != 0) != ward::config::trustzone_ns;
+}
+
 std::string_view exception_name(std::uint32_t number) {
   switch (number) {
     case 2: return "NMI";
@@ -53,7 +62,10 @@ extern "C" [[noreturn, gnu::used]] void ward_fault_report(const ExceptionFrame* 
   if constexpr (ward::config::fault_report) {
     const std::uint32_t number = ipsr & 0x1ff;
     ward::print("*** FAULT: ", exception_name(number), " (exception ", number, ")\n");
-    if ((cfsr & scb::kCfsrStackingErrors) == 0) {
+    if (!frame_on_own_stack(exc_return)) {
+      ward::print("    exception frame on the ", ward::config::trustzone_ns ? "secure" : "non-secure",
+                  " stack, not read\n");
+    } else if ((cfsr & scb::kCfsrStackingErrors) == 0) {
       ward::print("    PC=", ward::fmt::hex(frame->pc), " LR=", ward::fmt::hex(frame->lr),
                   " xPSR=", ward::fmt::hex(frame->xpsr), " SP=", ward::fmt::hex(frame), "\n");
     } else {
@@ -67,7 +79,10 @@ extern "C" [[noreturn, gnu::used]] void ward_fault_report(const ExceptionFrame* 
 #if defined(CONFIG_WARD_TRUSTZONE_NS)
     if (number == 4 && (cfsr & 0xffu) == 0) {
       ward_spe_fault f{};
-      if (ward_spe_last_fault(&f) == 0) {
+      if (ward_spe_last_fault(&f) == 0 && f.exception == 3) {
+        ward::print("    a HardFault, passed on by the secure image: HFSR=", ward::fmt::hex(f.hfsr),
+                    " PC=", ward::fmt::hex(f.pc), "\n");
+      } else if (f.exception != 0) {
         ward::print("    secure image refused the access: SFSR=", ward::fmt::hex(f.sfsr), " address=",
                     ward::fmt::hex(f.sfar), " PC=", ward::fmt::hex(f.pc), "\n");
       }
@@ -90,15 +105,49 @@ namespace {
 // on the TrustZone build a stacking fault on secure memory is recorded in the secure side's SFSR.
 bool frame_readable(const ward::Thread& t, const ExceptionFrame* frame, std::uint32_t exc_return,
                     std::uint32_t cfsr) {
-  if ((cfsr & ward::arm::scb::kCfsrStackingErrors) != 0) {
+  if ((cfsr & ward::arm::scb::kCfsrStackingErrors) != 0 || !frame_on_own_stack(exc_return)) {
     return false;
   }
-  if (ward::config::trustzone_ns && (exc_return & (1u << 6)) != 0) {
-    return false;  // EXC_RETURN.S: the frame is on a secure stack
-  }
   const std::uintptr_t size = (exc_return & 0x10u) != 0 ? 32 : 104;  // basic, or with FPU state
-  return ward::arch::in_user_stack(const_cast<ward::Thread&>(t).context(), reinterpret_cast<std::uintptr_t>(frame),
-                                   size);
+  return ward::arch::in_user_stack(t.context(), reinterpret_cast<std::uintptr_t>(frame), size);
+}
+
+// Whether the thread ran at the base execution priority: BASEPRI, PRIMASK and FAULTMASK clear.
+// Exception entry changes none of them, so the handler reads the thread's own. Unprivileged code
+// cannot set them, and the kernel never leaves one set for a user thread.
+bool at_base_priority() {
+  std::uint32_t basepri = 0, primask = 0, faultmask = 0;
+  asm volatile("mrs %0, basepri\n mrs %1, primask\n mrs %2, faultmask"
+               : "=r"(basepri), "=r"(primask), "=r"(faultmask));
+  // cppcheck-suppress knownConditionTrueFalse ; the asm writes all three (cppcheck reads them as the 0s)
+  return (basepri | primask | faultmask) == 0;
+}
+
+// Whether a HardFault taken from a user thread is the escalation of its own BKPT. Ward enables no
+// debug monitor, so with no debugger a BKPT -- any immediate; `bkpt 0xab`, a semihosting call, is
+// served by the emulator or a debugger for privileged code only -- cannot be taken as the
+// DebugMonitor exception and escalates: HFSR.DEBUGEVT on hardware, HFSR.FORCED in QEMU. FORCED
+// says only that some exception could not be taken as itself; but in unprivileged code at the
+// base priority, with every configurable fault enabled (early_init), MemManage, BusFault,
+// UsageFault, SecureFault and SVCall are all taken as themselves: the disabled DebugMonitor is
+// the only one left. So it is the thread's BKPT when
+//   - HFSR says DEBUGEVT or FORCED, and not VECTTBL (a failed vector read: the kernel's own table);
+//   - the thread ran at the base priority (if not, the kernel left a mask set: its own bug);
+//   - the configurable faults recorded nothing but the failed stacking of this HardFault's own
+//     frame (a stack pointer the thread aimed anywhere). Any other cause would be a fault of
+//     its that escalated, which at the base priority only the kernel's own state can explain.
+// Anything else stays fatal.
+bool breakpoint_escalation(std::uint32_t hfsr, std::uint32_t cfsr) {
+  using namespace ward::arm::scb;
+  return (hfsr & (kHfsrForced | kHfsrDebugevt)) != 0 && (hfsr & kHfsrVecttbl) == 0 &&
+         (cfsr & ~kCfsrStackingErrors) == 0 && at_base_priority();
+}
+
+// A breakpoint whose exception frame could not be stacked is reported as what stopped the
+// stacking: like every other fault's failed stacking, a stack overflow.
+ward::FaultKind breakpoint_kind(std::uint32_t cfsr) {
+  return (cfsr & ward::arm::scb::kCfsrStackingErrors) != 0 ? ward::FaultKind::stack_overflow
+                                                           : ward::FaultKind::breakpoint;
 }
 
 }  // namespace
@@ -109,7 +158,7 @@ extern "C" [[gnu::used]] bool ward_fault_contain(const ExceptionFrame* frame, st
   if constexpr (!ward::config::userspace) {
     return false;
   }
-  std::uint32_t control;
+  std::uint32_t control = 0;
   asm volatile("mrs %0, control" : "=r"(control));
   ward::Thread* t = ward::kernel::scheduler().current();
   if ((exc_return & 8u) == 0 || (control & 1u) == 0 || t == nullptr || !t->is_user()) {
@@ -124,15 +173,33 @@ extern "C" [[gnu::used]] bool ward_fault_contain(const ExceptionFrame* frame, st
   r.status = cfsr;
   r.pc = frame_readable(*t, frame, exc_return, cfsr) ? frame->pc : 0;
   switch (ipsr & 0x1ff) {
+    case 3: {  // HardFault (the secure-only build: on the TrustZone build it targets the secure image)
+      const std::uint32_t hfsr = scb::HFSR::read();
+      if (!breakpoint_escalation(hfsr, cfsr)) {
+        return false;  // not the thread's doing alone
+      }
+      r.kind = breakpoint_kind(cfsr);
+      r.status = r.kind == ward::FaultKind::breakpoint ? hfsr : cfsr;
+      scb::HFSR::write(hfsr);  // write-one-to-clear
+      break;
+    }
     case 4:  // MemManage
 #if defined(CONFIG_WARD_TRUSTZONE_NS)
       // A MemManage with no cause of its own was pended by the secure image: the thread touched
-      // secure memory (SecureFault) or a bad bus address (BusFault stays Secure). The secure side
-      // tells what it saw.
+      // secure memory (SecureFault) or a bad bus address (BusFault stays Secure), or its own
+      // exception escalated to a HardFault (which stays Secure too). The secure side tells what it
+      // saw; a HardFault the kernel judges itself, as on the secure-only build.
       if ((cfsr & 0xffu) == 0) {
         ward_spe_fault f{};
         r.kind = ward::FaultKind::secure_access;
-        if (ward_spe_last_fault(&f) == 0) {
+        if (ward_spe_last_fault(&f) == 0 && f.exception == 3) {
+          if (!breakpoint_escalation(f.hfsr, cfsr)) {
+            return false;
+          }
+          r.kind = breakpoint_kind(cfsr);
+          r.status = r.kind == ward::FaultKind::breakpoint ? f.hfsr : cfsr;
+          r.pc = f.pc;
+        } else if (f.exception != 0) {
           r.kind = f.exception == 5 ? ward::FaultKind::bus : ward::FaultKind::secure_access;
           r.address_valid = f.sfar != 0;
           r.address = f.sfar;
@@ -157,24 +224,91 @@ extern "C" [[gnu::used]] bool ward_fault_contain(const ExceptionFrame* frame, st
     case 6:  // UsageFault
       r.kind = (cfsr & (1u << 20)) != 0 ? ward::FaultKind::stack_overflow : ward::FaultKind::usage;
       break;
+    case 7: {  // SecureFault
+      if constexpr (ward::config::trustzone_ns) {
+        return false;  // it targets the secure image: never taken here
+      }
+      // The kernel and its threads run secure, and these instructions are not privileged: the
+      // thread branched to the non-secure state (BXNS, BLXNS with bit 0 clear), where no code of
+      // its may run, or broke another rule of the security state (VLSTM, VLLDM). Its own doing.
+      const std::uint32_t sfsr = scb::SFSR::read();
+      r.kind = ward::FaultKind::security_state;
+      r.status = sfsr;
+      r.address_valid = (sfsr & scb::kSfsrSfarValid) != 0;
+      r.address = r.address_valid ? scb::SFAR::read() : 0;
+      scb::SFSR::write(sfsr);  // write-one-to-clear
+      break;
+    }
+    case 12:  // DebugMonitor: Ward enables none, but a debugger in monitor mode can.
+      // Then the thread's BKPT, or a breakpoint or watchpoint the debugger set on its code, is
+      // taken as itself: the same instruction, the same outcome as with no debugger.
+      r.kind = breakpoint_kind(cfsr);
+      break;
     default:
-      return false;  // HardFault, NMI, SecureFault: not the thread's own doing alone
+      return false;  // NMI: not the thread's doing
+  }
+  if constexpr (!ward::config::trustzone_ns) {
+    if (!frame_on_own_stack(exc_return)) {
+      // The thread branched to the non-secure state: whatever was raised there -- the SecureFault
+      // of its first fetch, or a UsageFault (NOCP) for the FPU registers the entry stacked from
+      // the non-secure state, which may not use the FPU -- that branch is what it did.
+      r.kind = ward::FaultKind::security_state;
+      // Each entry from the non-secure state moved a non-secure stack pointer down by the frame,
+      // stacked or not, and nothing moves it back: attempt after attempt, it would walk from the
+      // secure addresses under 4 GiB down into the system control space, where the non-secure
+      // state may write with privilege. Both go back to 0, where every frame fails (secure memory).
+      asm volatile("msr msp_ns, %0\n msr psp_ns, %0" ::"r"(0u));
+    }
   }
   scb::CFSR::write(cfsr);  // write-one-to-clear: the next fault starts with a clean status
   // The thread is gone for good. What else its instruction raised is still pending and would run
   // after this handler for a thread that no longer does: the SVC whose frame could not be stacked,
   // or a second fault raised by the stacking of this one's frame (an access fault whose frame then
-  // crossed the stack limit). Cancel them. (The faults outrank SVCall: none was taken first.)
-  scb::SHCSR::write(scb::SHCSR::read() & ~scb::kShcsrThreadExceptionsPended);
+  // crossed the stack limit; a HardFault's frame that could not be stacked at all). Cancel them.
+  // (The faults outrank SVCall, and HardFault outranks them all: none was taken first.)
+  scb::SHCSR::write(scb::SHCSR::read() & ~(scb::kShcsrThreadExceptionsPended | scb::kShcsrSecureFaultPended));
   ward::kernel::KernelLock lock;
   ward::kernel::Isolation::contain(*t, r);
+  return true;
+}
+
+#endif
+
+#if defined(CONFIG_WARD_USERSPACE) && defined(CONFIG_WARD_TRUSTZONE_NS)
+// A lazy save of an unprivileged thread's FPU registers that faulted, wherever it fell due. A user
+// thread interrupted with live FPU state leaves s0-s15 to be saved into its frame, with its own
+// rights, by the next FPU instruction anyone executes: the context switch's, a handler's. The frame
+// lies where the thread aimed its stack pointer, and only its lower 32 bytes were written at the
+// entry: aimed just above the top of its stack, the rest of it is memory the thread may not
+// write, and the save faults in the kernel's handler (MemManage, MLSPERR). That is the thread's
+// doing, not the handler's. The save is cancelled (the hardware leaves it pending, to be retried
+// by the same instruction), and the handler goes on. The thread loses s0-s15; when it is resumed,
+// its exception return reads them back from that same frame and faults, in its own thread mode:
+// it is contained then, like any other thread. FPCCR says whose save it is (USER, THREAD:
+// unprivileged thread code); anything more in the fault status than the failed save is not this
+// case. (Only beside the secure image: the secure-only kernel turns lazy preservation off,
+// reset.cpp, so no save is ever left pending there.)
+extern "C" [[gnu::used]] bool ward_fault_lazy_save(std::uint32_t ipsr) {
+  using namespace ward::arm;
+  constexpr std::uint32_t kLspact = 1u << 0, kUser = 1u << 1, kThread = 1u << 3, kMlsperr = 1u << 5;
+  const std::uint32_t fpccr = scb::FPCCR::read();
+  if ((ipsr & 0x1ff) != 4 || (fpccr & (kLspact | kUser | kThread)) != (kLspact | kUser | kThread) ||
+      (scb::CFSR::read() & 0xffu) != kMlsperr) {
+    return false;
+  }
+  scb::CFSR::write(kMlsperr);  // write-one-to-clear
+  scb::FPCCR::write(fpccr & ~kLspact);
+  dsb();
+  isb();
   return true;
 }
 #endif
 
 // Entry for every fault vector: pick the stack the frame was pushed on; a user thread's fault is
-// contained; anything else moves to the fault stack (clearing MSPLIM first, or the switch itself
-// could trip the limit) and is reported.
+// contained. Anything else moves to the fault stack (clearing MSPLIM first, or the switch itself
+// could trip the limit): the main stack may be what faulted. There (beside the secure image) a
+// failed lazy save of a user thread's FPU registers is cancelled, and the interrupted code resumes
+// on its own stack; everything else is reported.
 extern "C" [[gnu::naked]] void ward_fault_entry() {
   asm volatile(
       "tst lr, #4\n"
@@ -194,11 +328,29 @@ extern "C" [[gnu::naked]] void ward_fault_entry() {
       "bxne lr\n"
       "1:\n"
 #endif
-      "movs r3, #0\n"
+#if defined(CONFIG_WARD_USERSPACE) && defined(CONFIG_WARD_TRUSTZONE_NS)
+      "mrs r3, msplim\n"
+      "mov r12, sp\n"
+#endif
+      "movs r1, #0\n"
+      "msr msplim, r1\n"
+      "movw r1, #:lower16:ward_fault_stack_top\n"
+      "movt r1, #:upper16:ward_fault_stack_top\n"
+      "ldr r1, [r1]\n"
+      "mov sp, r1\n"
+      "mov r1, lr\n"
+#if defined(CONFIG_WARD_USERSPACE) && defined(CONFIG_WARD_TRUSTZONE_NS)
+      // r0-r3 and r12 were stacked by the entry; r4 and r5 only keep the stack 8-byte aligned.
+      "push {r0-r5, r12, lr}\n"
+      "mov r0, r2\n"
+      "bl ward_fault_lazy_save\n"
+      "cmp r0, #0\n"
+      "pop {r0-r5, r12, lr}\n"
+      "beq 2f\n"
+      "mov sp, r12\n"            // back to the interrupted code's stack, then its limit
       "msr msplim, r3\n"
-      "movw r3, #:lower16:ward_fault_stack_top\n"
-      "movt r3, #:upper16:ward_fault_stack_top\n"
-      "ldr r3, [r3]\n"
-      "mov sp, r3\n"
+      "bx lr\n"
+      "2:\n"
+#endif
       "b ward_fault_report\n");
 }

@@ -71,6 +71,18 @@ extern "C" [[noreturn, gnu::no_stack_protector]] void ward_reset_handler() {
   // (start_scheduler unmasks them).
   ward::arm::early_init({.stack_limit = ward::config::hw_stack_limit ? main_stack : nullptr,
                          .random_canary = ward::config::stack_canary_random});
+  // cppcheck-suppress oppositeExpression ; two Kconfig options: cppcheck takes constants of equal value for one expression
+  if constexpr (ward::config::userspace && !ward::config::trustzone_ns) {
+    // User threads run in the secure state here, where VLSTM is not a privileged instruction:
+    // with lazy preservation on, it only arms a lazy save of s0-s15 to any address the thread
+    // names, made with its (unprivileged) rights under whatever MPU view holds when the next FPU
+    // instruction runs -- after a switch, another thread's: a write into memory of another domain.
+    // Without lazy preservation VLSTM stores at once, as the thread, and exception entries stack
+    // the FPU registers at once too, into the thread's frame with its rights: no save is ever
+    // left pending for someone else's instruction. (Beside the secure image the kernel and its
+    // threads run non-secure, where VLSTM is undefined, and keep lazy preservation.)
+    ward::arm::scb::FPCCR::write(ward::arm::scb::FPCCR::read() & ~ward::arm::scb::kFpccrLspen);
+  }
   ward::arch::mpu_init();  // before any thread: privileged stacks' guards and user domains need it
   ward::kernel::boot(&ward_call_main);
 }

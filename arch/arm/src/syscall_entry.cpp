@@ -53,7 +53,18 @@ void reject(Thread& t, const Frame* frame, FaultKind kind, std::int32_t call, st
 
 bool frame_inside_stack(const Thread& t, const Frame* frame, std::uint32_t exc_return) {
   const std::uintptr_t frame_size = (exc_return & 0x10) != 0 ? 32 : 104;  // basic or with FPU state
-  return in_user_stack(const_cast<Thread&>(t).context(), reinterpret_cast<std::uintptr_t>(frame), frame_size);
+  return in_user_stack(t.context(), reinterpret_cast<std::uintptr_t>(frame), frame_size);
+}
+
+// Whether the basic part of a user thread's frame (r0-r3, r12, lr, pc, xPSR: all the slow path
+// reads) reads back what its stacking wrote: it lies in the thread's own stack, or in a memory
+// partition of its domain it may write -- never in a device, whose reads may fault or return
+// anything. (With lazy FPU preservation only that part is written at the entry.)
+bool frame_in_memory(const Thread& t, const Frame* frame) {
+  constexpr std::uintptr_t kBasic = 32;
+  const auto at = reinterpret_cast<std::uintptr_t>(frame);
+  return in_user_stack(t.context(), at, kBasic) ||
+         (t.domain() != nullptr && t.domain()->holds_buffer(at, kBasic, true));
 }
 
 }  // namespace
@@ -74,13 +85,21 @@ using namespace ward;
 using ward::arch::Frame;
 
 extern "C" [[gnu::used]] void ward_svc_dispatch(Frame* frame, std::uint32_t exc_return) {
-  std::uint32_t control;
+  std::uint32_t control = 0;
   asm volatile("mrs %0, control" : "=r"(control));
   const bool from_user = (control & 1u) != 0;
   Thread* t = kernel::scheduler().current();
   const bool user_thread = t != nullptr && t->is_user() && (exc_return & 8u) != 0 && (exc_return & 4u) != 0;
   if (!user_thread) {
     panic("SVC from privileged code");
+  }
+  // A user thread's frame is read only in memory that gives back what the stacking wrote (its
+  // stack, a memory partition of its domain). In a device the kernel's read could fault, or return
+  // whatever the device chose -- a pc for the kernel to dereference. (The fast path accepts only
+  // frames inside the thread's stack.)
+  if (from_user && !arch::frame_in_memory(*t, frame)) {
+    arch::reject(*t, nullptr, FaultKind::bad_syscall, -1, -1, 0);
+    return;
   }
   // The SVC number, from the instruction that trapped (in code the thread could execute).
   const std::uint8_t number = reinterpret_cast<const std::uint8_t*>(frame->pc)[-2];

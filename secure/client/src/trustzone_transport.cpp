@@ -27,6 +27,7 @@
 #include "ward/secure/boundary/trusted_memory.hpp"
 #include "ward/secure/call.h"
 #include "ward/secure/gateway.h"
+#include "ward/secure/monitor.hpp"
 #include "ward/syscalls.hpp"
 
 static_assert(sizeof(ward::SecureCallVector) == sizeof(psa_invec) &&
@@ -34,6 +35,11 @@ static_assert(sizeof(ward::SecureCallVector) == sizeof(psa_invec) &&
               offsetof(psa_invec, len) == offsetof(ward::SecureCallVector, len) &&
               offsetof(psa_outvec, len) == offsetof(ward::SecureCallVector, len));
 static_assert(sizeof(std::size_t) == sizeof(std::uint32_t), "vector counts travel as 32-bit words");
+// The thread numbers the secure side accepts as client identities (gateway.h).
+static_assert(ward::kernel::kPrivilegedSecureClient == WARD_SPE_KERNEL_THREAD);
+#if defined(CONFIG_WARD_MAX_USER_THREADS)
+static_assert(CONFIG_WARD_MAX_USER_THREADS <= WARD_SPE_USER_THREADS);
+#endif
 
 namespace ward::secure::client {
 namespace {
@@ -123,8 +129,26 @@ void release_secure_state(Thread& t) {
   InstallThreadEndHook() { kernel::thread_end_hook = &release_secure_state; }
 } install_thread_end_hook;
 
+// A veneer other than ward_spe_call, from privileged thread code, under the secure lock.
+template <typename Veneer>
+bool call_locked(Veneer veneer) {
+  if (arch::in_isr() || !arch::privileged()) {
+    return false;
+  }
+  const SecureLockHeld lock;
+  return lock.held() && veneer() == 0;
+}
+
 }  // namespace
 }  // namespace ward::secure::client
+
+bool ward::secure::stack_report(ward_spe_stacks& out) {
+  return client::call_locked([&] { return ward_spe_stack_report(&out); });
+}
+
+bool ward::secure::last_fault(ward_spe_fault& out) {
+  return client::call_locked([&] { return ward_spe_last_fault(&out); });
+}
 
 std::int32_t ward::kernel::psa_transport(const SecureCallMessage& message, const PsaCaller& caller) {
   using namespace ward::secure;

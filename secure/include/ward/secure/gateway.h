@@ -8,7 +8,9 @@
  *
  * The non-secure kernel, in thread mode, is the only caller: it runs one call at a time (a second
  * one from another thread waits on its transport's mutex) and says which of its threads is
- * calling; user threads reach this only through the `psa_call` system call. ward_spe_call refuses
+ * calling; user threads reach this only through the `psa_call` system call. Other privileged
+ * thread code asks through ward/secure/monitor.hpp, which takes the same mutex: a thread that
+ * calls a veneer itself, and is preempted inside while another is parked, is stopped. ward_spe_call refuses
  * unprivileged threads (PSA_ERROR_NOT_PERMITTED) and interrupt handlers (PSA_ERROR_BAD_STATE);
  * ward_spe_last_fault answers handlers too. Plain C. */
 #ifndef WARD_SECURE_GATEWAY_H
@@ -24,6 +26,15 @@ extern "C" {
  * checks every vector against the unprivileged view of the non-secure MPU. */
 #define WARD_SPE_CALLER_UNPRIVILEGED (1u << 0)
 
+/* request.ns_thread: the non-secure kernel's number for the calling thread, and so the client
+ * identity its keys, operations and storage entries belong to. User thread n is n + 1, and there are
+ * at most WARD_SPE_USER_THREADS of them (the kernel's CONFIG_WARD_MAX_USER_THREADS is at most 32);
+ * every privileged thread is WARD_SPE_KERNEL_THREAD. The secure side refuses any other number: a
+ * user thread's state is released when it ends (ward_spe_client_ended), and a number no thread has
+ * would never end, so what was created under it would stay until the next reboot. */
+#define WARD_SPE_USER_THREADS 32u
+#define WARD_SPE_KERNEL_THREAD 0x100u
+
 typedef struct ward_spe_request {
   uint32_t service;         /* WARD_SERVICE_* */
   int32_t type;             /* the service's operation */
@@ -38,14 +49,17 @@ typedef struct ward_spe_request {
 /* Runs one service call. */
 psa_status_t ward_spe_call(ward_spe_request* request);
 
-/* What the secure side saw when non-secure code touched secure memory (a SecureFault, reported to
- * the non-secure kernel as a MemManage fault with no MemManage cause of its own). */
+/* What the secure side saw when a non-secure thread raised an exception that targets the secure
+ * state: it touched secure memory (a SecureFault) or a bad bus address (a BusFault), or one of its
+ * own exceptions escalated to a HardFault (a BKPT with no debugger). Each is reported to the
+ * non-secure kernel as a MemManage fault with no MemManage cause of its own. */
 typedef struct ward_spe_fault {
-  uint32_t exception; /* 7: SecureFault (secure memory), 5: BusFault (a bad bus address) */
-  uint32_t sfsr;    /* SecureFault status (0 for a BusFault) */
+  uint32_t exception; /* 7: SecureFault (secure memory), 5: BusFault (a bad bus address), 3: HardFault */
+  uint32_t sfsr;    /* SecureFault status (0 for a BusFault or a HardFault) */
   uint32_t sfar;    /* the address: SFAR when SFSR.SFARVALID, else BFAR when BFARVALID, else 0 */
   uint32_t pc;      /* the faulting non-secure instruction; 0 when its frame could not be read */
   uint32_t count;   /* non-secure security violations since boot */
+  uint32_t hfsr;    /* for a HardFault: HFSR (FORCED or DEBUGEVT, never VECTTBL); else 0 */
 } ward_spe_fault;
 
 /* Copies the last non-secure security violation into *out (0 = done, <0 = bad pointer). */
@@ -67,9 +81,9 @@ int32_t ward_spe_park(uint32_t thread);
 int32_t ward_spe_unpark(uint32_t thread);
 int32_t ward_spe_discard(void);
 
-/* Non-secure thread `ns_thread` (as in ward_spe_request) has ended: its state on the secure side
- * (multi-part operations, volatile keys) is released before the next call is served. Privileged
- * callers only; 0, or -1 when refused. */
+/* Non-secure user thread `ns_thread` (as in ward_spe_request: 1 to WARD_SPE_USER_THREADS) has
+ * ended: its state on the secure side (multi-part operations, volatile keys, and so its key quota)
+ * is released before the next call is served. Privileged callers only; 0, or -1 when refused. */
 int32_t ward_spe_client_ended(uint32_t ns_thread);
 
 /* How much of each secure stack has ever been used (bytes), for the secure image's RAM budget. */
@@ -82,7 +96,7 @@ typedef struct ward_spe_stacks {
   ward_spe_stack_use service; /* the calls the gateway serves (and the secure image's boot) */
   ward_spe_stack_use landing; /* the larger of the two landings */
 } ward_spe_stacks;
-/* Privileged callers only; 0, or -1 when refused. */
+/* Privileged callers only (threads: through ward::secure::stack_report); 0, or -1 when refused. */
 int32_t ward_spe_stack_report(ward_spe_stacks* out);
 
 #ifdef __cplusplus

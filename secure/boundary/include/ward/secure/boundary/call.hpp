@@ -88,8 +88,8 @@ struct Request {
 // A call that passed check(): the boundary's own copies of the vector arrays. The bases still
 // point into the caller's memory, each range approved by the policy for its direction.
 struct CheckedCall {
-  // Not value-initialised: check() fills the arrays up to their counts, and nothing reads past.
-  CheckedCall() {}  // NOLINT(modernize-use-equals-default): "= default" would zero the arrays
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init): check() fills the arrays up to their counts
+  CheckedCall() {}  // (not "= default", which would zero the arrays)
   std::array<psa_invec, kMaxVectors> in;
   std::size_t in_len = 0;
   std::array<psa_outvec, kMaxVectors> out;  // the lengths as the caller declared them
