@@ -23,6 +23,9 @@ packages=(
   # Secure boot: the ward-image signing tool (OpenSSL 3, CLI11, PKCS#11 header), HSM signing tests
   # (SoftHSM2), the image parser's libFuzzer target (clang with its runtime)
   libssl-dev libp11-kit-dev softhsm2 openssl   # (and CLI11, clang, nlohmann-json, listed above)
+  # Static analysis in ./ward test (docs/static-analysis.md): cppcheck, and clang-tidy 16 (14, the
+  # default, cannot parse std::expected of a non-trivial type, which the host tools use)
+  clang-tidy-16 cppcheck
 )
 
 missing=()

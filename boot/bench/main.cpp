@@ -77,7 +77,7 @@ int main() {
   calibration_ticks = calibrate();
   print("boot_bench: the bootloader's crypto, instructions (QEMU mps2-an505, -icount shift=0)\n");
 
-  std::array<std::uint8_t, 64> pub, sig;
+  std::array<std::uint8_t, 64> pub{}, sig{};
   std::memcpy(pub.data(), cv::kEcdsaPublicKey.data() + 1, 64);
   std::memcpy(sig.data(), cv::kEcdsaSignature.data(), 64);
 #if !WARD_BENCH_MBEDTLS

@@ -110,7 +110,7 @@ int main() {
     say("boot: cannot open the flash file '", config::boot_flash_file, "': halting\n");
     return 10;
   }
-  ConsoleObserver observer;
+  ConsoleObserver observer{};
   // Safety: the executable window [kLoadAddr, kLoadAddr + kExecSize) is memory nothing of the
   // bootloader uses (boot.ld); the loader writes only inside it.
   boot::RamLoader loader{std::span{reinterpret_cast<std::byte*>(boot::kLoadAddr), boot::kExecSize}, boot::kLoadAddr};

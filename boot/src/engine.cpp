@@ -45,7 +45,7 @@ Result<void> Engine::copy_sector(const flash::Region& from, std::uint32_t from_i
   // 0xFF runs saves writes (and wear) on padding.
   const std::uint32_t ss = layout_.sector_size();
   const std::uint32_t unit = layout_.geometry.write_align;
-  std::array<std::byte, 256> buf;
+  std::array<std::byte, 256> buf{};
   for (std::uint32_t off = 0; off < ss; off += buf.size()) {
     const std::uint32_t n = std::min<std::uint32_t>(buf.size(), ss - off);
     auto chunk = std::span{buf}.first(n);
@@ -55,7 +55,8 @@ Result<void> Engine::copy_sector(const flash::Region& from, std::uint32_t from_i
     std::uint32_t pos = 0;
     while (pos < n) {
       auto blank = [&](std::uint32_t p) {
-        return std::all_of(chunk.begin() + p, chunk.begin() + p + unit, [](std::byte b) { return b == flash::kErased; });
+        const auto u = chunk.subspan(p, unit);
+        return std::all_of(u.begin(), u.end(), [](std::byte b) { return b == flash::kErased; });
       };
       if (blank(pos)) {
         pos += unit;
@@ -235,6 +236,7 @@ Result<BootImage> Engine::boot_primary(Loader& loader, std::uint32_t stored_coun
   FlashSource in_flash{area};
   image::Result<image::Manifest> m = image::fail(image::Error::io);
   if (auto l = image::layout(in_flash, area.size()); !l) {
+    // cppcheck-suppress redundantInitialization ; a Result has no empty state: m needs a first value
     m = image::fail(l.error());
   } else if (auto src = loader.load(*l, area); !src) {
     m = image::fail(src.error());

@@ -174,7 +174,7 @@ void mont_inv(Limbs& r, const Limbs& a, const Modulus& mod) {
 
 Limbs load_be(const std::uint8_t* p) {
   Limbs r;
-  for (int i = 0; i < 8; ++i) {
+  for (std::size_t i = 0; i < 8; ++i) {
     const std::uint8_t* w = p + 4 * (7 - i);
     r[i] = std::uint32_t{w[0]} << 24 | std::uint32_t{w[1]} << 16 | std::uint32_t{w[2]} << 8 | w[3];
   }
@@ -186,6 +186,7 @@ Limbs load_be(const std::uint8_t* p) {
 struct Fe {
   Limbs v;
 };
+// NOLINTBEGIN(cppcoreguidelines-pro-type-member-init): mont_mul/mod_add/mod_sub write every limb of r
 inline Fe fmul(const Fe& a, const Fe& b) {
   Fe r;
   mont_mul(r.v, a.v, b.v, kFieldP);
@@ -207,6 +208,7 @@ inline Fe to_fe(const Limbs& plain) {
   mont_mul(r.v, plain, kFieldP.r2, kFieldP);
   return r;
 }
+// NOLINTEND(cppcoreguidelines-pro-type-member-init)
 inline bool feq(const Fe& a, const Fe& b) { return a.v == b.v; }
 
 // --- Points in Jacobian coordinates (x = X/Z^2, y = Y/Z^3); Z = 0 is the point at infinity ------
@@ -231,14 +233,12 @@ Point dbl(const Point& p) {
   const Fe beta2 = fadd(beta, beta);
   const Fe beta4 = fadd(beta2, beta2);
   const Fe beta8 = fadd(beta4, beta4);
-  Point r;
-  r.x = fsub(fsqr(alpha), beta8);
-  r.z = fsub(fsub(fsqr(fadd(p.y, p.z)), gamma), delta);
+  const Fe x = fsub(fsqr(alpha), beta8);
+  const Fe z = fsub(fsub(fsqr(fadd(p.y, p.z)), gamma), delta);
   const Fe g2 = fsqr(gamma);
   const Fe g4 = fadd(g2, g2);
   const Fe g8 = fadd(g4, g4);
-  r.y = fsub(fmul(alpha, fsub(beta4, r.x)), fadd(g8, g8));
-  return r;
+  return {x, fsub(fmul(alpha, fsub(beta4, x)), fadd(g8, g8)), z};
 }
 
 // add-2007-bl: 11M + 5S, with the cases the formula does not cover (infinity, equal points).
@@ -261,12 +261,9 @@ Point add(const Point& p, const Point& q) {
   const Fe i = fsqr(h2);
   const Fe j = fmul(h, i);
   const Fe v = fmul(u1, i);
-  Point r;
-  r.x = fsub(fsub(fsqr(rr), j), fadd(v, v));
+  const Fe x = fsub(fsub(fsqr(rr), j), fadd(v, v));
   const Fe s1j = fmul(s1, j);
-  r.y = fsub(fmul(rr, fsub(v, r.x)), fadd(s1j, s1j));
-  r.z = fmul(fsub(fsub(fsqr(fadd(p.z, q.z)), z1z1), z2z2), h);
-  return r;
+  return {x, fsub(fmul(rr, fsub(v, x)), fadd(s1j, s1j)), fmul(fsub(fsub(fsqr(fadd(p.z, q.z)), z1z1), z2z2), h)};
 }
 
 // 0*P .. 15*P for the 4-bit windows.

@@ -20,8 +20,10 @@ image::Result<image::Source*> RamLoader::load(const image::Layout& l, const flas
   // [begin, end) lies inside the window (checked above).
   const auto at = static_cast<std::size_t>(begin - window_addr_);
   const auto dst = window_.subspan(at, l.hashed_size);
-  std::fill(window_.begin(), dst.begin(), std::byte{0});
-  std::fill(dst.end(), window_.end(), std::byte{0});
+  const auto before = window_.first(at);
+  const auto after = window_.subspan(at + dst.size());
+  std::fill(before.begin(), before.end(), std::byte{0});
+  std::fill(after.begin(), after.end(), std::byte{0});
   if (!slot.read(0, dst)) {
     std::fill(dst.begin(), dst.end(), std::byte{0});
     return image::fail(image::Error::io);
@@ -32,7 +34,8 @@ image::Result<image::Source*> RamLoader::load(const image::Layout& l, const flas
 
 image::Status RamLoader::Placed::read(std::uint32_t offset, std::span<std::byte> out) {
   if (offset <= placed_.size() && out.size() <= placed_.size() - offset) {
-    std::copy_n(placed_.begin() + offset, out.size(), out.begin());
+    const auto from = placed_.subspan(offset, out.size());
+    std::copy(from.begin(), from.end(), out.begin());
     return {};
   }
   if (offset >= placed_.size()) {

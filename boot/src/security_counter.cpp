@@ -21,13 +21,13 @@ flash::Result<SecurityCounter::Scan> SecurityCounter::scan() const {
   constexpr std::uint32_t kBlock = 32;
   for (std::uint32_t sector = 0; sector < 2; ++sector) {
     for (std::uint32_t first = 0; first < units; first += kBlock) {
-      std::array<std::byte, kBlock * kUnit> block;
+      std::array<std::byte, std::size_t{kBlock} * kUnit> block{};
       const std::uint32_t n = std::min(kBlock, units - first);
-      if (auto r = area_.read(sector * ss + first * kUnit, std::span{block}.first(n * kUnit)); !r) {
+      if (auto r = area_.read(sector * ss + first * kUnit, std::span{block}.first(std::size_t{n} * kUnit)); !r) {
         return flash::fail(r.error());
       }
       for (std::uint32_t i = 0; i < n; ++i) {
-        const auto rec = std::span{block}.subspan(i * kUnit).first<kUnit>();
+        const auto rec = std::span{block}.subspan(std::size_t{i} * kUnit).first<kUnit>();
         if (std::all_of(rec.begin(), rec.end(), [](std::byte b) { return b == flash::kErased; })) {
           continue;
         }
@@ -70,7 +70,7 @@ flash::Status SecurityCounter::raise(std::uint32_t value) const {
     }
     unit = 0;
   }
-  std::array<std::byte, kUnit> rec;
+  std::array<std::byte, kUnit> rec{};
   store_le<std::uint32_t>(std::span{rec}.first<4>(), value);
   store_le<std::uint32_t>(std::span{rec}.last<4>(), ~value);
   return area_.program(sector * ss + unit * kUnit, rec);

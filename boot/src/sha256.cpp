@@ -37,9 +37,9 @@ inline std::uint32_t majority(std::uint32_t a, std::uint32_t b, std::uint32_t c)
 // One round; the caller rotates the roles of the variables instead of moving their values.
 #define WARD_SHA_ROUND(a, b, c, d, e, f, g, h, i)                            \
   do {                                                                     \
-    const std::uint32_t t1 = h + big_sigma1(e) + choose(e, f, g) + kK[i] + w[(i) & 15]; \
-    d += t1;                                                               \
-    h = t1 + big_sigma0(a) + majority(a, b, c);                            \
+    const std::uint32_t t1 = (h) + big_sigma1(e) + choose(e, f, g) + kK[i] + w[(i) & 15]; \
+    (d) += t1;                                                             \
+    (h) = t1 + big_sigma0(a) + majority(a, b, c);                          \
   } while (false)
 
 // Message schedule word i (i >= 16) into the 16-word ring.
@@ -79,7 +79,7 @@ void Sha256::blocks(const std::uint8_t* data, std::size_t count) {
   std::uint32_t e = state_[4], f = state_[5], g = state_[6], h = state_[7];
   std::uint32_t w[16];
   for (; count > 0; --count, data += 64) {
-    for (int i = 0; i < 16; ++i) {
+    for (std::size_t i = 0; i < 16; ++i) {
       w[i] = load_be(data + 4 * i);
     }
     WARD_SHA_EIGHT(0);
@@ -153,8 +153,8 @@ std::array<std::uint8_t, 32> Sha256::finish() {
     buffer_[56 + i] = static_cast<std::uint8_t>(bits >> (56 - 8 * i));
   }
   blocks(buffer_.data(), 1);
-  std::array<std::uint8_t, 32> out;
-  for (int i = 0; i < 8; ++i) {
+  std::array<std::uint8_t, 32> out{};
+  for (std::size_t i = 0; i < 8; ++i) {
     out[4 * i] = static_cast<std::uint8_t>(state_[i] >> 24);
     out[4 * i + 1] = static_cast<std::uint8_t>(state_[i] >> 16);
     out[4 * i + 2] = static_cast<std::uint8_t>(state_[i] >> 8);

@@ -29,7 +29,7 @@ flash::Status write_flag(const flash::Region& slot, std::uint32_t offset) {
 }
 
 flash::Result<Field> read_magic(const flash::Region& slot) {
-  std::array<std::byte, tr::kMagicSize> m;
+  std::array<std::byte, tr::kMagicSize> m{};
   if (auto s = slot.read(tr::magic_offset(slot.size()), m); !s) {
     return flash::fail(s.error());
   }
@@ -41,7 +41,7 @@ flash::Result<Field> read_magic(const flash::Region& slot) {
 }
 
 flash::Status write_magic(const flash::Region& slot) {
-  std::array<std::byte, tr::kMagicSize> m;
+  std::array<std::byte, tr::kMagicSize> m{};
   std::transform(tr::kMagic.begin(), tr::kMagic.end(), m.begin(), [](std::uint8_t b) { return std::byte{b}; });
   return slot.program(tr::magic_offset(slot.size()), m);
 }

@@ -21,6 +21,7 @@ Status QueueCore::send(const void* item, Timeout timeout) {
     ++count_;
     return {};
   }
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): a receiver only reads a sender's item through it
   scheduler().current()->set_wait_data(const_cast<void*>(item));
   return scheduler().wait(lock, &senders_, timeout);
 }

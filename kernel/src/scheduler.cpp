@@ -68,7 +68,7 @@ void Scheduler::suspend_current(WaitQueue* queue, Timeout timeout) {
 }
 
 Status Scheduler::wait_for_wake(KernelLock& lock) {
-  Thread& self = *current();
+  const Thread& self = *current();
   lock.let_switch_happen();
   // Running again: whoever ended the wait left the outcome.
   if (self.wait_ok_) {

@@ -24,7 +24,7 @@ Result<std::uint32_t> psa_call(std::span<SecureCallMessage> message) {
   }
   // The message lives in the caller's memory (checked by the system call's entry): copy it, then
   // read only the copy.
-  SecureCallMessage m;
+  SecureCallMessage m{};
   std::memcpy(&m, message.data(), sizeof m);
   const Thread* self = scheduler().current();
   if (self == nullptr || !self->is_user()) {

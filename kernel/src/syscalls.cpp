@@ -110,11 +110,11 @@ Result<std::uint32_t> psa_call(std::span<SecureCallMessage> message) { return ke
 }  // namespace impl
 
 #define WARD_TRUSTED_ENTRY(number, name, signature, implementation) \
-  Syscall<number, signature>::trusted_entry<&implementation>(),
+  Syscall<number, signature>::trusted_entry<&(implementation)>(),
 #define WARD_VERIFIED_ENTRY(number, name, signature, implementation) \
-  &Syscall<number, signature>::verified<&implementation>,
+  &Syscall<number, signature>::verified<&(implementation)>,
 #define WARD_CHECK_NUMBER(number, name, signature, implementation) \
-  static_assert(number == __COUNTER__ - kFirstCounter, "system call numbers are 0, 1, 2, ... in order");
+  static_assert((number) == __COUNTER__ - kFirstCounter, "system call numbers are 0, 1, 2, ... in order");
 
 constexpr int kFirstCounter = __COUNTER__ + 1;
 WARD_SYSCALLS(WARD_CHECK_NUMBER)

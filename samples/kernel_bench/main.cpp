@@ -67,6 +67,7 @@ void check(bool ok, const char* what) {
 
 // ---- yield_rt: two equal-priority threads yielding to each other; op = round trip ------------
 volatile int turn = 0;
+// cppcheck-suppress constParameter ; a thread's entry takes a void*
 void yield_worker(void* arg) {
   const int me = arg == nullptr ? 0 : 1;
   std::uint32_t out_of_turn = 0;
@@ -162,6 +163,7 @@ UserShared& user_shared() { return *static_cast<UserShared*>(static_cast<void*>(
 constexpr Domain<2> bench_domain{Partition::of(user_memory, Access::read_write),
                                  Partition::device(0x50001000, 32, Access::read)};
 
+// cppcheck-suppress constParameter ; a thread's entry takes a void*
 void user_yield_worker(void* arg) {
   auto& u = user_shared();
   const int me = arg == &u ? 0 : 1;

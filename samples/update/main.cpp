@@ -109,7 +109,7 @@ class HostFile {
 
 // The running image's own header sits just below its vector table (RAM-load).
 image::Version running_version() {
-  std::array<std::byte, image::kHeaderSize> raw;
+  std::array<std::byte, image::kHeaderSize> raw{};
   std::memcpy(raw.data(), reinterpret_cast<const void*>(static_cast<std::uintptr_t>(boot::kLoadAddr)), raw.size());
   auto h = image::parse_header(raw);
   return h ? h->version : image::Version{};
@@ -118,13 +118,14 @@ image::Version running_version() {
 flash::SemihostFlash flash_file{config::boot_flash_file.data(), boot::kBoardLayout.geometry};
 
 // Writes update.bin into the secondary slot; false if it is not newer or already there.
+// cppcheck-suppress constParameter ; Control's methods are const, but this writes the flash through it
 bool stage_update(boot::Control& ctl, const boot::BootState& st, const image::Version& running) {
   HostFile update{"update.bin"};
   if (!update.ok()) {
     print("app: no update offered\n");
     return false;
   }
-  std::array<std::byte, image::kHeaderSize> raw;
+  std::array<std::byte, image::kHeaderSize> raw{};
   if (!update.read(0, raw) || !image::parse_header(raw)) {
     print("app: update.bin is not an image\n");
     return false;
@@ -142,7 +143,7 @@ bool stage_update(boot::Control& ctl, const boot::BootState& st, const image::Ve
   }
   // Already in the secondary slot (tried and refused or reverted)? Then do not loop on it.
   bool same = st.secondary.has_image;
-  std::array<std::byte, 512> a, b;
+  std::array<std::byte, 512> a{}, b{};
   const flash::Region slot = boot::kBoardLayout.secondary(flash_file);
   for (std::uint32_t off = 0; same && off < update.size(); off += a.size()) {
     const std::uint32_t n = std::min<std::uint32_t>(a.size(), update.size() - off);

@@ -137,6 +137,7 @@ void start_scheduler() {
   //   - PendSV and SysTick at the lowest; no current thread yet, so the first PendSV only restores
   //     ward_switch_state.next.
   auto* const shpr = reinterpret_cast<volatile std::uint32_t*>(0xE000ED18);  // SHPR1, SHPR2, SHPR3
+  // cppcheck-suppress badBitmaskCheck ; all three faults at kFaultPriority, whatever its value
   shpr[0] = kFaultPriority | (kFaultPriority << 8) | (kFaultPriority << 16);
   shpr[1] = kSvcPriority << 24;
   shpr[2] = (kLowestPriority << 16) | (kLowestPriority << 24);

@@ -51,6 +51,7 @@ static_assert((kFixedStackCanary & 0xff) == 0 && kFixedStackCanary != 0);
   if (how.random_canary) {
     __stack_chk_guard = stack_canary(board::entropy32());
   }
+  // cppcheck-suppress comparePointers ; the linker script puts both around the one .init_array
   for (auto* ctor = __init_array_start; ctor < __init_array_end; ++ctor) {
     (*ctor)();
   }

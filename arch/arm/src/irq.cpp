@@ -12,7 +12,7 @@ namespace ward::irq {
 namespace {
 struct Slot {
   Handler handler;
-  void* arg;
+  void* arg;  // cppcheck-suppress unusedStructMember ; passed to the handler (ward_irq_handler)
 };
 std::array<Slot, config::num_irqs> slots{};
 
@@ -91,7 +91,7 @@ bool in_isr() { return arch::in_isr(); }
 }  // namespace ward::irq
 
 extern "C" void ward_irq_handler() {
-  std::uint32_t ipsr;
+  std::uint32_t ipsr = 0;
   asm volatile("mrs %0, ipsr" : "=r"(ipsr));
   const std::uint32_t line = (ipsr & 0x1ff) - 16;
   if constexpr (ward::config::num_irqs == 0) {

@@ -12,5 +12,8 @@ void* __dso_handle = nullptr;
 [[noreturn]] void abort() { ward::panic("abort() called"); }
 }
 
+// Virtual destructors refer to operator delete (their deleting variants), so it must exist. There
+// is deliberately no operator new: an allocation anywhere then fails to link.
+// NOLINTNEXTLINE(cert-dcl54-cpp): no operator new on purpose: an allocation fails to link
 void operator delete(void*) noexcept { ward::panic("operator delete called (no heap)"); }
 void operator delete(void*, std::size_t) noexcept { ward::panic("operator delete called (no heap)"); }

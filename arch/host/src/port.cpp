@@ -115,6 +115,8 @@ struct HostThread {
   void (*entry)(void*) = nullptr;
   void* arg = nullptr;
   bool killed = false;
+  // Where a kernel thread that ends leaves its POSIX thread's stack for trampoline(). cert-err52-cpp
+  // would have exceptions do this; Ward's code is built without them (-fno-exceptions).
   std::jmp_buf exit_point{};
 
   // A user thread's own side (stack is null for a privileged thread, which runs on the POSIX
@@ -194,8 +196,8 @@ void trap(HostThread& h, void (*work)(HostThread&)) {
   const auto low = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
   const auto base = reinterpret_cast<std::uintptr_t>(h.stack);
   if (low < base + kSwitchRoom || low > base + h.stack_size) {
-    std::fprintf(stderr, "ward host: user thread '%s' overflowed its %zu-byte stack\n",
-                 ward_switch_state.current->name(), h.stack_size);
+    (void)std::fprintf(stderr, "ward host: user thread '%s' overflowed its %zu-byte stack\n",
+                       ward_switch_state.current->name(), h.stack_size);
     std::abort();
   }
   h.trap_work = work;
@@ -243,7 +245,7 @@ void* trampoline(void* p) {
   auto* h = static_cast<HostThread*>(p);
   while (sem_wait(&h->baton) != 0) {
   }
-  if (!h->killed && setjmp(h->exit_point) == 0) {
+  if (!h->killed && setjmp(h->exit_point) == 0) {  // NOLINT(cert-err52-cpp): how a thread ends, without exceptions
     self = h;
     if (h->stack != nullptr) {
       serve_user_thread(*h);
@@ -275,7 +277,7 @@ void switch_now() {
   while (sem_wait(&me->baton) != 0) {
   }
   if (me->killed) {
-    std::longjmp(me->exit_point, 1);
+    std::longjmp(me->exit_point, 1);  // NOLINT(cert-err52-cpp): how a thread ends, without exceptions
   }
 }
 
@@ -296,7 +298,7 @@ void fire_timer() {
 [[noreturn]] void end_run(int status) {
   run_status = status;
   check(sem_post(&run_finished), "sem_post");
-  std::longjmp(self->exit_point, 1);
+  std::longjmp(self->exit_point, 1);  // NOLINT(cert-err52-cpp): how a thread ends, without exceptions
 }
 }  // namespace
 
@@ -317,7 +319,7 @@ void request_switch() { switch_pending = true; }
 
 void idle() {
   if (deadline == kNever) {
-    std::fprintf(stderr, "ward host: every thread is blocked forever (deadlock)\n");
+    (void)std::fprintf(stderr, "ward host: every thread is blocked forever (deadlock)\n");
     end_run(host::kDeadlock);
   }
   sim_now = deadline > sim_now ? deadline : sim_now;
@@ -358,7 +360,7 @@ bool privileged() { return handling_interrupt || !in_user_mode(); }
 std::uint64_t syscall(std::uint32_t id, std::uintptr_t a0, std::uintptr_t a1, std::uintptr_t a2, std::uintptr_t a3) {
   HostThread* h = self;
   if (!in_user_mode()) {
-    std::fprintf(stderr, "ward host: a system-call trap outside user mode\n");
+    (void)std::fprintf(stderr, "ward host: a system-call trap outside user mode\n");
     std::abort();
   }
   // The caller's stack pointer before the call: below it lie the trap's own frames.
@@ -396,7 +398,7 @@ void exit_current_thread() {
   HostThread* me = self;
   abandon_user_stack(*me);
   check(sem_post(&host_of(to)->baton), "sem_post");
-  std::longjmp(me->exit_point, 1);
+  std::longjmp(me->exit_point, 1);  // NOLINT(cert-err52-cpp): how a thread ends, without exceptions
 }
 
 // The thread waits in switch_now(), on its kernel side: it leaves through exit_point when it
@@ -453,7 +455,7 @@ int run_kernel(Body body, std::uint8_t main_priority) {
       !idle->start() ||
       !main->create(unused_stack.span(), &main_entry, nullptr, Priority{main_priority}, "main") ||
       !main->start()) {
-    std::fprintf(stderr, "ward host: cannot start the kernel's threads\n");
+    (void)std::fprintf(stderr, "ward host: cannot start the kernel's threads\n");
     std::abort();
   }
   kernel::scheduler().prepare_start();

@@ -45,6 +45,7 @@ namespace ward::sys {
 WARD_SYSCALLS(WARD_DECLARE_SYSCALL)
 #undef WARD_DECLARE_SYSCALL
 
+// NOLINTNEXTLINE(bugprone-macro-parentheses): the expansion is `0 +1 +1 ...`, a sum that parentheses would break
 #define WARD_COUNT_SYSCALL(number, name, signature, implementation) +1
 inline constexpr std::uint32_t kCount = 0 WARD_SYSCALLS(WARD_COUNT_SYSCALL);
 #undef WARD_COUNT_SYSCALL

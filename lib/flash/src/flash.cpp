@@ -89,7 +89,7 @@ Status Region::erase_sector(std::uint32_t index) const {
 }
 
 Result<bool> Region::is_erased(std::uint32_t offset, std::uint32_t size) const {
-  std::array<std::byte, 64> buf;
+  std::array<std::byte, 64> buf{};
   while (size > 0) {
     const std::uint32_t n = std::min<std::uint32_t>(size, buf.size());
     if (auto s = read(offset, std::span{buf}.first(n)); !s) {

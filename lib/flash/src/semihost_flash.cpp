@@ -81,7 +81,7 @@ Status SemihostFlash::raw_write(std::uint32_t offset, std::span<const std::byte>
 }
 
 Status SemihostFlash::fill_erased(std::uint32_t offset, std::uint32_t size) {
-  std::array<std::byte, kChunk> ones;
+  std::array<std::byte, kChunk> ones{};
   ones.fill(kErased);
   while (size > 0) {
     const std::uint32_t n = std::min<std::uint32_t>(size, kChunk);
@@ -106,7 +106,7 @@ Status SemihostFlash::program(std::uint32_t offset, std::span<const std::byte> d
     return s;
   }
   // Check the whole request before writing any of it: a refused program changes nothing.
-  std::array<std::byte, kChunk> current;
+  std::array<std::byte, kChunk> current{};
   for (std::size_t done = 0; done < data.size(); done += kChunk) {
     const std::size_t n = std::min(kChunk, data.size() - done);
     if (auto s = raw_read(offset + done, std::span{current}.first(n)); !s) {

@@ -68,14 +68,15 @@ Status MemorySource::read(std::uint32_t offset, std::span<std::byte> out) {
   if (offset > bytes_.size() || out.size() > bytes_.size() - offset) {
     return fail(Error::io);
   }
-  std::copy_n(bytes_.begin() + offset, out.size(), out.begin());
+  const auto from = bytes_.subspan(offset, out.size());
+  std::copy(from.begin(), from.end(), out.begin());
   return {};
 }
 
 namespace {
 // Reads a TLV area info {magic, total} at `offset`.
 Result<std::uint16_t> read_info(Source& src, std::uint32_t offset, std::uint16_t magic) {
-  std::array<std::byte, kTlvInfoSize> info;
+  std::array<std::byte, kTlvInfoSize> info{};
   WARD_TRY(src.read(offset, info));
   const std::uint16_t found = load_le<std::uint16_t>(std::span{info}.first<2>());
   if (found != magic) {
@@ -90,7 +91,7 @@ Result<Layout> layout(Source& src, std::uint32_t area_size) {
   if (area_size < kHeaderSize) {
     return fail(Error::truncated);
   }
-  std::array<std::byte, kHeaderSize> raw;
+  std::array<std::byte, kHeaderSize> raw{};
   WARD_TRY(src.read(0, raw));
   auto header = parse_header(raw);
   if (!header) {
@@ -172,7 +173,7 @@ Result<Manifest> read_manifest(Source& src, std::uint32_t area_size) {
         if (!t.is_protected) return fail(Error::bad_tlv);
         if (m.has_security_counter) return fail(Error::duplicate_tlv);
         if (t.length != 4) return fail(Error::bad_tlv_length);
-        std::array<std::byte, 4> v;
+        std::array<std::byte, 4> v{};
         WARD_TRY(src.read(t.value_offset, v));
         m.has_security_counter = true;
         m.security_counter = load_le<std::uint32_t>(v);
@@ -218,7 +219,7 @@ Result<std::size_t> der_integer(std::span<const std::uint8_t> der, std::size_t p
     return fail(Error::bad_der);
   }
   std::fill(out.begin(), out.end(), 0);
-  std::copy_n(v, len, out.begin() + (32 - len));
+  std::copy_n(v, len, out.subspan(32 - len).begin());
   return pos + der[pos - 1];
 }
 }  // namespace
@@ -227,7 +228,7 @@ Result<std::array<std::uint8_t, 64>> ecdsa_der_to_raw(std::span<const std::uint8
   if (der.size() < 8 || der[0] != 0x30 || der[1] >= 0x80 || der[1] != der.size() - 2) {
     return fail(Error::bad_der);
   }
-  std::array<std::uint8_t, 64> raw;
+  std::array<std::uint8_t, 64> raw{};
   auto after_r = der_integer(der, 2, std::span{raw}.first<32>());
   if (!after_r) {
     return fail(after_r.error());
@@ -254,7 +255,7 @@ Result<std::array<std::uint8_t, 64>> p256_spki_to_raw(std::span<const std::uint8
   if (spki.size() != kP256SpkiSize || !std::equal(std::begin(kP256SpkiPrefix), std::end(kP256SpkiPrefix), spki.begin())) {
     return fail(Error::bad_der);
   }
-  std::array<std::uint8_t, 64> raw;
+  std::array<std::uint8_t, 64> raw{};
   std::copy_n(spki.begin() + sizeof kP256SpkiPrefix, 64, raw.begin());
   return raw;
 }
@@ -264,7 +265,7 @@ Result<PublicKey> make_public_key(std::span<const std::uint8_t> spki, Crypto& cr
   if (!point) {
     return fail(point.error());
   }
-  PublicKey k;
+  PublicKey k{};
   k.point = *point;
   crypto.sha256_start();
   crypto.sha256_update(std::as_bytes(spki));
@@ -281,7 +282,7 @@ Result<Manifest> verify(Source& src, std::uint32_t area_size, const PublicKey& k
     return fail(Error::missing_signature);
   }
   crypto.sha256_start();
-  std::array<std::byte, 512> chunk;
+  std::array<std::byte, 512> chunk{};
   for (std::uint32_t pos = 0; pos < m->layout.hashed_size;) {
     const std::uint32_t n = std::min<std::uint32_t>(chunk.size(), m->layout.hashed_size - pos);
     WARD_TRY(src.read(pos, std::span{chunk}.first(n)));

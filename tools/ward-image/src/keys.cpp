@@ -123,11 +123,13 @@ Expected<void> generate_pem_key(const std::string& path) {
   if (f == nullptr) {
     return std::unexpected("cannot create " + path + " (it must not exist yet)");
   }
-  const bool ok = PEM_write_PrivateKey(f, key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
-  std::fclose(f);
-  if (!ok) {
-    std::remove(path.c_str());
-    return std::unexpected(openssl_error("cannot write " + path));
+  const bool written = PEM_write_PrivateKey(f, key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
+  // The key is buffered: a write that fails (a full disk) may show only when the file is closed.
+  const bool closed = std::fclose(f) == 0;
+  if (!written || !closed) {
+    (void)std::remove(path.c_str());  // best effort: no partial key file left behind
+    return std::unexpected(written ? "cannot write " + path + " (closing it failed)"
+                                   : openssl_error("cannot write " + path));
   }
   return {};
 }
@@ -161,6 +163,9 @@ std::array<std::uint8_t, 32> sha256(std::span<const std::uint8_t> data) {
 }
 
 struct OpenSslCrypto::State {
+  State() = default;
+  State(const State&) = delete;  // one owner of the context: a copy would free it twice
+  State& operator=(const State&) = delete;
   EVP_MD_CTX* md = EVP_MD_CTX_new();
   ~State() { EVP_MD_CTX_free(md); }
 };

@@ -103,7 +103,7 @@ int cmd_getpub(tool::SigningKey& key, const std::string& lang) {
             << "const unsigned char ecdsa_pub_key[] = {";
   for (std::size_t i = 0; i < spki->size(); ++i) {
     char buf[8];
-    std::snprintf(buf, sizeof buf, "0x%02x,", (*spki)[i]);
+    (void)std::snprintf(buf, sizeof buf, "0x%02x,", (*spki)[i]);  // 5 characters: fits
     std::cout << (i % 12 == 0 ? "\n    " : " ") << buf;
   }
   std::cout << "\n};\nconst unsigned int ecdsa_pub_key_len = " << spki->size() << ";\n";
@@ -183,9 +183,7 @@ int cmd_info(const std::string& path) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"ward-image: keys and signed MCUboot-format images for Ward's bootloader"};
   app.require_subcommand(1);
   std::string key_spec, module, lang = "c", in, out, version = "0.0.0", header_size, slot_size, sec_cnt, load_addr;
@@ -286,4 +284,16 @@ int main(int argc, char** argv) {
     return fail(ok.error());
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Errors travel as results; what can still be thrown is the standard library's (no memory, a
+  // stream that failed): that too ends in a message and status 1, not in std::terminate.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
 }

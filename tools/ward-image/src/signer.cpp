@@ -119,7 +119,7 @@ Expected<Bytes> sign_image(const Bytes& payload, const SignOptions& o, SigningKe
   h.img_size = static_cast<std::uint32_t>(body.size() - o.header_size);
   h.flags = o.load_addr ? image::flag::kRamLoad : 0;
   h.version = o.version;
-  std::array<std::byte, image::kHeaderSize> raw_header;
+  std::array<std::byte, image::kHeaderSize> raw_header{};
   image::encode_header(h, raw_header);
   for (std::size_t i = 0; i < raw_header.size(); ++i) {
     body[i] = std::to_integer<std::uint8_t>(raw_header[i]);

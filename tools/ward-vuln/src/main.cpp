@@ -42,8 +42,9 @@ std::string timestamp() {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  // 0 (and buf's contents unspecified) if the text did not fit: then no timestamp.
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return std::string(buf, n);
 }
 
 std::string random_uuid() {
@@ -54,8 +55,8 @@ std::string random_uuid() {
   b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);  // version 4
   b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
   char out[37];
-  std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  (void)std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                      b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
   return std::string("urn:uuid:") + out;
 }
 
@@ -85,7 +86,11 @@ int run(int argc, char** argv) {
   if (fail_on == "never") {
     threshold.never = true;
   } else if (fail_on != "any") {
-    threshold.lowest = *parse_severity(fail_on);
+    const auto lowest = parse_severity(fail_on);  // one of the words --fail-on accepts
+    if (!lowest) {
+      throw InputError("--fail-on", "unknown severity " + fail_on);
+    }
+    threshold.lowest = *lowest;
   }
 
   const Sbom sbom = load_sbom(sbom_path);

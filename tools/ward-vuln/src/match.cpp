@@ -347,7 +347,11 @@ std::vector<Finding> evaluate(const Sbom& sbom, const std::vector<Vulnerability>
     }
   }
   std::vector<Finding> out;
-  for (auto& [key, f] : best) {
+  // No structured binding here: clang-tidy 16 crashes on one over a map whose values hold a
+  // std::optional (bugprone-unchecked-optional-access; clangd/clangd#1773, fixed in 17).
+  for (auto& entry : best) {
+    const auto& key = entry.first;
+    Finding& f = entry.second;
     std::set<std::string> ids;
     for (std::size_t vi = 0; vi < records.size(); ++vi) {
       if (group[vi] != key.second) continue;

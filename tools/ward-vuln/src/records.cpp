@@ -306,15 +306,15 @@ std::vector<Vulnerability> parse_records(const std::string& file, std::string_vi
     out.push_back(parse_nvd_cve(r, *cve, "/cve"));
     return out;
   }
-  if (JsonReader::find(root, "id") != nullptr || JsonReader::find(root, "affected") != nullptr) {
-    if (const Json* withdrawn = JsonReader::find(root, "withdrawn")) {
-      r.string(*withdrawn, "/withdrawn");
-      return out;  // withdrawn: no longer a vulnerability
-    }
-    out.push_back(parse_osv(r, root));
-    return out;
+  if (JsonReader::find(root, "id") == nullptr && JsonReader::find(root, "affected") == nullptr) {
+    r.fail("", "neither an OSV record (id, modified, affected) nor NVD CVE API 2.0 JSON (vulnerabilities[].cve)");
   }
-  r.fail("", "neither an OSV record (id, modified, affected) nor NVD CVE API 2.0 JSON (vulnerabilities[].cve)");
+  if (const Json* withdrawn = JsonReader::find(root, "withdrawn")) {
+    r.string(*withdrawn, "/withdrawn");
+    return out;  // withdrawn: no longer a vulnerability
+  }
+  out.push_back(parse_osv(r, root));
+  return out;
 }
 
 std::vector<Vulnerability> load_vulndb(const std::vector<std::string>& dirs, std::size_t* files_read) {

@@ -30,7 +30,7 @@ struct Event {
 
 struct Range {
   enum class Type { semver, ecosystem, git };
-  Type type;
+  Type type{};
   std::string repo;
   std::vector<Event> events;
 };

@@ -19,7 +19,7 @@ std::string severity_text(const Rating& r) {
   std::string s(to_string(r.severity));
   if (r.score) {
     char buf[16];
-    std::snprintf(buf, sizeof buf, " %.1f", *r.score);
+    (void)std::snprintf(buf, sizeof buf, " %.1f", *r.score);  // a score beyond 10 would only be cut short
     s += buf;
   }
   return s;

@@ -102,8 +102,8 @@ class FlashLoader final : public Loader {
 
 struct BootImage {
   image::Manifest manifest;
-  bool test_boot;                // running on trial: the application must confirm it
-  std::uint32_t security_counter;  // stored value after this boot
+  bool test_boot = false;            // running on trial: the application must confirm it
+  std::uint32_t security_counter = 0;  // stored value after this boot
 };
 
 class Engine {

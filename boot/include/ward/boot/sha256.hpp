@@ -20,10 +20,10 @@ class Sha256 {
  private:
   void blocks(const std::uint8_t* data, std::size_t count);
 
-  std::array<std::uint32_t, 8> state_;
-  std::array<std::uint8_t, 64> buffer_;
-  std::uint64_t length_;  // bytes hashed so far
-  std::size_t used_;      // bytes waiting in buffer_
+  std::array<std::uint32_t, 8> state_{};
+  std::array<std::uint8_t, 64> buffer_{};
+  std::uint64_t length_ = 0;  // bytes hashed so far
+  std::size_t used_ = 0;      // bytes waiting in buffer_
 };
 
 }  // namespace ward::boot

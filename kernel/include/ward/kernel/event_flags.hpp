@@ -17,6 +17,7 @@ class EventFlags {
   constexpr EventFlags() = default;
   EventFlags(const EventFlags&) = delete;
   EventFlags& operator=(const EventFlags&) = delete;
+  ~EventFlags() = default;
 
   // Returns the flags as they were when the condition held (before any clearing).
   Result<std::uint32_t> wait(std::uint32_t mask, Wait mode, bool clear_on_exit,

@@ -153,6 +153,7 @@ class Domain : public DomainView {
 
  public:
   template <class... P>
+  // cppcheck-suppress uninitDerivedMemberVar ; DomainView{nullptr, N} sets count
   consteval Domain(P... parts) : DomainView{nullptr, N}, storage_{parts...} {
     static_assert(sizeof...(P) == N, "a Domain<N> lists exactly N partitions");
     partitions = storage_.data();
@@ -165,6 +166,8 @@ class Domain : public DomainView {
     }
   }
   Domain(const Domain&) = delete;
+  Domain& operator=(const Domain&) = delete;
+  ~Domain() = default;
 
  private:
   std::array<Partition, N> storage_;

@@ -23,6 +23,7 @@ class Mutex {
   constexpr Mutex() = default;
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
+  ~Mutex() = default;
 
   Status lock(Timeout timeout = Timeout::forever());
   Status try_lock() { return lock(Timeout::none()); }

@@ -41,7 +41,9 @@ template <class T>
 class Handle {
  public:
   constexpr explicit Handle(std::uintptr_t raw) : raw_{raw} {}
-  Handle(T& object) : raw_{reinterpret_cast<std::uintptr_t>(&object)} {}  // NOLINT: implicit by design
+  // Implicit by design: a call names the object itself, `sys::sem_take(sem, timeout)`.
+  // cppcheck-suppress noExplicitConstructor ; implicit by design: a call names the object itself
+  Handle(T& object) : raw_{reinterpret_cast<std::uintptr_t>(&object)} {}
   constexpr std::uintptr_t raw() const { return raw_; }
 
  private:
@@ -100,6 +102,9 @@ class ObjectTable {
       if ((g & grant_bit) == 0) {
         return std::unexpected{HandleError::not_granted};
       }
+      // The table records objects by address (add() and grant() take const void*); the object
+      // itself is a mutable kernel object, the one the system call works on.
+      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): the object is mutable (above)
       return const_cast<void*>(handle_object(*e));
     }
     return std::unexpected{HandleError::unknown};

@@ -23,6 +23,7 @@ class QueueCore {
       : buffer_{buffer}, item_size_{item_size}, capacity_{capacity} {}
   QueueCore(const QueueCore&) = delete;
   QueueCore& operator=(const QueueCore&) = delete;
+  ~QueueCore() = default;
 
   Status send(const void* item, Timeout timeout);
   Status receive(void* item, Timeout timeout);
@@ -67,7 +68,7 @@ class Queue {
   kernel::QueueCore& core() { return core_; }
 
  private:
-  alignas(T) std::byte storage_[sizeof(T) * N];
+  alignas(T) std::byte storage_[sizeof(T) * N]{};
   kernel::QueueCore core_;
 };
 

@@ -81,7 +81,7 @@ class Scheduler {
   void make_ready(Thread& t);
   // Lets the running thread's equal-priority peers run first: O(1), only its level rotates.
   [[gnu::always_inline]] void yield_current() {
-    Thread& self = *current();
+    const Thread& self = *current();
     if (!ready_.has_peer(self)) {
       return;  // alone at its level: nothing else may run
     }

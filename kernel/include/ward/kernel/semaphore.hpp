@@ -17,6 +17,7 @@ class Semaphore {
   constexpr Semaphore(std::uint32_t initial, std::uint32_t limit) : count_{initial}, limit_{limit} {}
   Semaphore(const Semaphore&) = delete;
   Semaphore& operator=(const Semaphore&) = delete;
+  ~Semaphore() = default;
 
   Status take(Timeout timeout = Timeout::forever());
   Status try_take() { return take(Timeout::none()); }

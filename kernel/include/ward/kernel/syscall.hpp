@@ -185,7 +185,7 @@ struct Syscall<Id, R(A...)> {
   static constexpr std::array<std::size_t, sizeof...(A) + 1> kOffsets = [] {
     std::array<std::size_t, sizeof...(A) + 1> o{};
     std::size_t words[] = {kernel::ArgTraits<A>::kWords..., 0};
-    for (std::size_t i = 0; i < sizeof...(A); ++i) {
+    for (std::size_t i = 0; i < kArgs; ++i) {  // (cppcheck 2.10 cannot parse `i < sizeof...(A)`)
       o[i + 1] = o[i] + words[i];
     }
     return o;
@@ -198,12 +198,8 @@ struct Syscall<Id, R(A...)> {
     kernel::SyscallWord w[4] = {};
     std::size_t i = 0;
     ((kernel::ArgTraits<A>::encode(args, w + kOffsets[i]), ++i), ...);
-    std::uint64_t raw;
-    if (arch::privileged()) {
-      raw = kernel::trusted_syscalls[Id](w[0], w[1], w[2], w[3]);
-    } else {
-      raw = arch::syscall<kOffsets.back()>(Id, w);
-    }
+    const std::uint64_t raw = arch::privileged() ? kernel::trusted_syscalls[Id](w[0], w[1], w[2], w[3])
+                                                 : arch::syscall<kOffsets.back()>(Id, w);
     if constexpr (std::is_void_v<R>) {
       __builtin_unreachable();  // only thread_exit returns nothing, and it does not return
     } else {

@@ -96,6 +96,7 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   constexpr Thread() : TimeoutEntry{nullptr}, joiners_{ListHead::Deferred{}} {}
   Thread(const Thread&) = delete;
   Thread& operator=(const Thread&) = delete;
+  ~Thread() = default;
 
   // Prepares the thread; it does not run until start(). A dead thread may be created again.
   Status create(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name);
@@ -136,6 +137,7 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   }
 
   arch::Context& context() { return *this; }
+  const arch::Context& context() const { return *this; }
 
   // Kernel objects' per-wait data (the item a blocked sender offers, where a receiver wants it).
   void* wait_data() const { return wait_data_; }

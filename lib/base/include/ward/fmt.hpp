@@ -68,7 +68,7 @@ class Writer {
 
   Sink sink_;
   std::size_t used_ = 0;
-  char buffer_[96];
+  char buffer_[96]{};
 };
 
 // Overload set of everything Writer::put accepts.

@@ -31,6 +31,7 @@ class ListHead {
   void init() { sentinel_.next = sentinel_.prev = &sentinel_; }
   ListHead(const ListHead&) = delete;
   ListHead& operator=(const ListHead&) = delete;
+  ~ListHead() = default;
 
   bool empty() const { return sentinel_.next == &sentinel_; }
   ListNode* first() const { return empty() ? nullptr : sentinel_.next; }

@@ -83,7 +83,7 @@ void fail_condition(const char* file, int line, const char* expr, bool expected)
 
 #define WARD_TEST_REGISTER_(suite, name, fn)                                               \
   [[gnu::used, gnu::section("ward_tests")]] constinit const ::ward::test::Case          \
-      WARD_TEST_CASE_NAME_(suite, name##_case){#suite, #name, &fn}
+      WARD_TEST_CASE_NAME_(suite, name##_case){#suite, #name, &(fn)}
 
 #define WARD_TEST(suite, name)                                           \
   static void WARD_TEST_CASE_NAME_(suite, name)();                       \
@@ -92,6 +92,7 @@ void fail_condition(const char* file, int line, const char* expr, bool expected)
 
 #define WARD_TEST_F(fixture, name)                                          \
   namespace {                                                               \
+  /* NOLINTNEXTLINE(bugprone-macro-parentheses): a base class cannot be parenthesized */ \
   struct fixture##_##name##_Test final : fixture {                          \
     void body();                                                            \
   };                                                                        \

@@ -73,7 +73,7 @@ inline std::byte* user_stack_base(const Context& ctx, std::span<std::byte>) {
 using IrqState = std::uint32_t;
 
 [[gnu::always_inline]] inline IrqState irq_lock() {
-  IrqState old;
+  IrqState old = 0;
   asm volatile("mrs %0, basepri" : "=r"(old));
   asm volatile("msr basepri_max, %0" ::"r"(kKernelMaskPriority) : "memory");
   return old;
@@ -85,8 +85,9 @@ using IrqState = std::uint32_t;
 }
 
 [[gnu::always_inline]] inline bool in_isr() {
-  std::uint32_t ipsr;
+  std::uint32_t ipsr = 0;
   asm volatile("mrs %0, ipsr" : "=r"(ipsr));
+  // cppcheck-suppress knownConditionTrueFalse ; the asm writes ipsr (cppcheck reads it as the 0)
   return ipsr != 0;
 }
 
@@ -108,7 +109,7 @@ void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*
 // interrupted), every Ward thread runs on the process stack, and the boot code before the first
 // thread runs privileged.
 [[gnu::always_inline]] inline bool privileged() {
-  std::uint32_t control;
+  std::uint32_t control = 0;
   asm volatile("mrs %0, control" : "=r"(control));
   return (control & 3u) != 3u;
 }
@@ -130,10 +131,12 @@ void init_user_context(Context& ctx, std::byte* stack, std::size_t size, void (*
 template <std::size_t Words>
 [[gnu::always_inline]] inline std::uint64_t syscall(std::uint32_t id, const std::uintptr_t* w) {
   static_assert(Words <= 4);
-  register std::uint32_t r0 asm("r0");
-  register std::uint32_t r1 asm("r1");
-  register std::uint32_t r2 asm("r2");
-  register std::uint32_t r3 asm("r3");
+  // The zeros are dead stores (GCC deletes them): the asm writes what it outputs, and registers
+  // beyond the declared words are neither inputs nor outputs.
+  register std::uint32_t r0 asm("r0") = 0;
+  register std::uint32_t r1 asm("r1") = 0;
+  register std::uint32_t r2 asm("r2") = 0;
+  register std::uint32_t r3 asm("r3") = 0;
   register std::uint32_t r12 asm("r12") = id;
   if constexpr (Words == 0) {
     asm volatile("svc #0" : "=r"(r0), "=r"(r1), "+r"(r12) : : "r2", "r3", "lr", "memory", "cc");

@@ -15,7 +15,7 @@ namespace ward::crypto {
 // Size of the static buffer Mbed TLS allocates from on firmware (MBEDTLS_MEMORY_BUFFER_ALLOC_C).
 // Enough for PSA's key store and an ECDSA/ECDH operation on P-256 alongside a hash or AEAD
 // context. The host build uses the C library's heap instead (so that ASan checks it).
-inline constexpr std::size_t kMbedtlsHeapSize = 16 * 1024;
+inline constexpr std::size_t kMbedtlsHeapSize = std::size_t{16} * 1024;
 
 // Starts Mbed TLS: on firmware, hands it the static heap (first call only); then initialises the
 // PSA Crypto API, which seeds its CTR_DRBG from mbedtls_hardware_poll(). Safe to call again (a

@@ -229,7 +229,7 @@ Status for_each_tlv(Source& src, const Layout& l, Visit&& visit) {
       if (end - pos < kTlvHeaderSize) {
         return fail(Error::bad_tlv);
       }
-      std::array<std::byte, kTlvHeaderSize> th;
+      std::array<std::byte, kTlvHeaderSize> th{};
       WARD_TRY(src.read(pos, th));
       const Tlv t{load_le<std::uint16_t>(std::span{th}.first<2>()),
                   load_le<std::uint16_t>(std::span{th}.subspan<2, 2>()),
