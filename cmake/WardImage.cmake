@@ -70,7 +70,10 @@ endfunction()
 # ward_image(<name> SOURCES <files...> [CONF <fragments...>] [LIBRARIES <targets...>])
 # Builds the image <name>: <name>.elf for a board (with a map file, a .bin, a size report and the
 # SBOMs <name>.spdx.json and <name>.cdx.json), or
-# an executable <name> on the host. Sets WARD_IMAGE_<name>_FILE to the output path.
+# an executable <name> on the host. Sets WARD_IMAGE_<name>_FILE to the output path and, for a
+# firmware image, WARD_IMAGE_<name>_RUNNER_ARGS to what the QEMU runner needs besides the ELF (the
+# secure image to run it beside: application images are non-secure by default; a CONF of
+# ${WARD_SECURE_ONLY_CONF} makes one secure-only).
 function(ward_image name)
   cmake_parse_arguments(ARG "" "" "SOURCES;CONF;LIBRARIES" ${ARGN})
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/${name}.ward)
@@ -103,8 +106,10 @@ function(ward_image name)
       target_link_libraries(${name} PRIVATE ${WARD_SECURE_VENEERS})
       set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${WARD_SECURE_VENEERS})
       set(WARD_IMAGE_${name}_SECURE ${WARD_SECURE_ELF} PARENT_SCOPE)
+      set(WARD_IMAGE_${name}_RUNNER_ARGS --secure-image ${WARD_SECURE_ELF} PARENT_SCOPE)
     else()
       set(WARD_IMAGE_${name}_SECURE "" PARENT_SCOPE)
+      set(WARD_IMAGE_${name}_RUNNER_ARGS "" PARENT_SCOPE)
     endif()
     target_link_options(${name} PRIVATE
       -T${linker_script} -Wl,--gc-sections -Wl,--no-warn-rwx-segments

@@ -20,11 +20,17 @@ constexpr std::uint32_t kWarmup = 1'000;
 constexpr std::uint32_t kIterations = 100'000;
 constexpr std::uint32_t kCalibrationInstructions = 2'000'000;
 
-// CMSDK APB TIMER1, secure alias (Ward runs secure on this board for now).
+// CMSDK APB TIMER1, in the security state the benchmark runs in (the secure image gives TIMER1 to
+// the non-secure world). Peripheral aliases: non-secure 0x4xxxxxxx, secure 0x5xxxxxxx.
+constexpr std::uintptr_t kPeripherals = config::trustzone_ns ? 0x40000000 : 0x50000000;
+constexpr std::uintptr_t kTimer1 = kPeripherals + 0x1000;
+// The privilege control block of this security state, APB PPC0's unprivileged-access register
+// (SSE-200: APBSPPPC0 in the secure block, APBNSPPPC0 in the non-secure one, both at 0x80B0).
+constexpr std::uintptr_t kApbPpc0Unprivileged = kPeripherals + 0x800B0;
 struct CmsdkTimer {
   volatile std::uint32_t ctrl, value, reload, intstatus;
 };
-CmsdkTimer& timer1 = *reinterpret_cast<CmsdkTimer*>(0x50001000);
+CmsdkTimer& timer1 = *reinterpret_cast<CmsdkTimer*>(kTimer1);
 
 std::uint32_t ticks() { return timer1.value; }  // counts down
 void start_timer() {
@@ -161,7 +167,7 @@ struct UserShared {
 PartitionMemory<32> user_memory;
 UserShared& user_shared() { return *static_cast<UserShared*>(static_cast<void*>(user_memory.bytes)); }
 constexpr Domain<2> bench_domain{Partition::of(user_memory, Access::read_write),
-                                 Partition::device(0x50001000, 32, Access::read)};
+                                 Partition::device(kTimer1, 32, Access::read)};
 
 // cppcheck-suppress constParameter ; a thread's entry takes a void*
 void user_yield_worker(void* arg) {
@@ -289,11 +295,12 @@ int main() {
   print("security options: stack protector ", on_off(config::stack_protector), ", random canary ",
         on_off(config::stack_canary_random), ", hardware stack limits ", on_off(config::hw_stack_limit),
         ", kernel assertions ", on_off(config::asserts), ", user mode ", on_off(config::userspace),
-        ", MPU stack guard ", on_off(config::mpu_stack_guard), "\n");
+        ", MPU stack guard ", on_off(config::mpu_stack_guard),
+        ", non-secure beside the secure image ", on_off(config::trustzone_ns), "\n");
   print("calibration: ", kCalibrationInstructions, " instructions = ", calibration_ticks, " timer ticks\n");
-  // User-mode workers read TIMER1 directly: let unprivileged secure code reach it (APB PPC0 port 1,
-  // APBSPPPC0 in the secure privilege control block); the MPU still decides who may.
-  *reinterpret_cast<volatile std::uint32_t*>(0x500800B0) |= 1u << 1;
+  // User-mode workers read TIMER1 directly: let unprivileged code reach it (APB PPC0 port 1, in
+  // this security state's privilege control block); the MPU still decides who may.
+  *reinterpret_cast<volatile std::uint32_t*>(kApbPpc0Unprivileged) |= 1u << 1;
   (void)grant(sem, thread_a);
   static int second = 1;  // any non-null argument marks the second worker
   static std::uint64_t user_rows[4];

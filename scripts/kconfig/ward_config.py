@@ -161,7 +161,9 @@ def generate(args):
                 h.append(f"#define CONFIG_{s.name} 1")
         elif s.orig_type == kconfiglib.STRING:
             h.append(f'#define CONFIG_{s.name} "{kconfiglib.escape(s.str_value)}"')
-        else:
+        elif s.str_value != "":
+            # A number whose dependencies are not met has no value: it stays undefined (as in
+            # Linux and Zephyr), so `#if defined(CONFIG_X)` means "X is in this configuration".
             h.append(f"#define CONFIG_{s.name} {s.str_value}")
     write_if_changed(os.path.join(out, "include", "ward", "autoconf.h"), "\n".join(h) + "\n")
 

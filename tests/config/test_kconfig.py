@@ -88,6 +88,36 @@ class KconfigTest(unittest.TestCase):
         for n in names:
             self.assertIn(f" {n} = ", hpp)
 
+    def test_number_without_its_dependencies_is_undefined(self):
+        # With user mode off, the number of user threads has no value: the C header must not
+        # define it (empty, it would break every `#if defined(...)` guard that uses it).
+        off = self.fragment("# CONFIG_WARD_USERSPACE is not set\n# CONFIG_WARD_MPU_STACK_GUARD is not set\n")
+        r = run_config("generate", off, out_dir=os.path.join(self.dir, "out"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.dir, "out", "include", "ward", "autoconf.h")) as f:
+            autoconf = f.read()
+        self.assertNotIn("CONFIG_WARD_MAX_USER_THREADS", autoconf)
+        self.assertNotRegex(autoconf, r"(?m)^#define CONFIG_\w+ *$")
+        r = run_config("generate", out_dir=os.path.join(self.dir, "on"))
+        with open(os.path.join(self.dir, "on", "include", "ward", "autoconf.h")) as f:
+            self.assertRegex(f.read(), r"(?m)^#define CONFIG_WARD_MAX_USER_THREADS \d+$")
+
+    def test_trustzone_is_the_default(self):
+        # Applications run non-secure beside the secure image unless they are secure-only on
+        # purpose (the board's secure_only.conf), which the hardening report then lists.
+        r = run_config("generate", out_dir=os.path.join(self.dir, "out"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.dir, "out", ".config")) as f:
+            self.assertIn("CONFIG_WARD_TRUSTZONE_NS=y", f.read())
+        secure_only = os.path.join(SRC, "boards", BOARD, "secure_only.conf")
+        r = run_config("hardening", secure_only)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Production builds require CONFIG_WARD_TRUSTZONE_NS=y (now n).", r.stdout)
+        prod = self.fragment("CONFIG_WARD_PRODUCTION=y\n")
+        r = run_config("generate", prod, secure_only, out_dir=os.path.join(self.dir, "prod"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("CONFIG_WARD_TRUSTZONE_NS=n  (recommended: y)", r.stderr)
+
     def test_production_turns_the_vulnerability_gate_on(self):
         prod = self.fragment("CONFIG_WARD_PRODUCTION=y\n")
         r = run_config("generate", prod, out_dir=os.path.join(self.dir, "out"))

@@ -17,6 +17,7 @@
 #if defined(CONFIG_WARD_TRUSTZONE_NS)
 #include <cstdint>
 
+#include "ward/config.hpp"
 #include "ward/kernel/isolation_core.hpp"
 #include "ward/kernel/lock.hpp"
 #include "ward/kernel/scheduler.hpp"
@@ -46,10 +47,16 @@ extern "C" [[gnu::used]] ward::Thread* ward_secure_switch_out(ward::Thread* t, s
   }
   ++ward_secure_discards;
   if (t != nullptr) {
-    FaultReport r;
-    r.kind = FaultKind::secure_entry;
-    kernel::KernelLock lock;
-    kernel::Isolation::contain(*t, r);
+    if constexpr (config::userspace) {
+      FaultReport r;
+      r.kind = FaultKind::secure_entry;
+      kernel::KernelLock lock;
+      kernel::Isolation::contain(*t, r);
+    } else {
+      // Without user mode every thread is kernel code, and there is no containment: one that
+      // called a veneer itself, bypassing the lock, while another was parked is a kernel bug.
+      panic("a thread entered the secure image beside a parked secure call");
+    }
   }
   return nullptr;
 }
