@@ -235,7 +235,7 @@ psa_status_t Service::start(psa_fwu_component_t c, std::size_t manifest_size) {
   if (comp == nullptr) return PSA_ERROR_DOES_NOT_EXIST;
   // MCUboot images carry their manifest (header and TLVs): there is no detached one to take.
   if (manifest_size != 0) return PSA_ERROR_NOT_SUPPORTED;
-  State& st = state_of(*comp);
+  const State& st = state_of(*comp);
   if (st.state != PSA_FWU_READY) return PSA_ERROR_BAD_STATE;
   // Erase first, then the record: a cut in between leaves READY (start() again erases again).
   if (const auto s = erase_slot(*comp); s != PSA_SUCCESS) return s;
@@ -291,7 +291,7 @@ psa_status_t Service::write(psa_fwu_component_t c, std::uint64_t offset, std::sp
 psa_status_t Service::finish(psa_fwu_component_t c) {
   const Component* comp = find(c);
   if (comp == nullptr) return PSA_ERROR_DOES_NOT_EXIST;
-  State& st = state_of(*comp);
+  const State& st = state_of(*comp);
   if (st.state != PSA_FWU_WRITING) return PSA_ERROR_BAD_STATE;
   // Note which image this is (its SHA-256 TLV, unverified: install() verifies), so that after the
   // reboot the service can tell whether the bootloader is running it.
@@ -307,7 +307,7 @@ psa_status_t Service::finish(psa_fwu_component_t c) {
 psa_status_t Service::cancel(psa_fwu_component_t c) {
   const Component* comp = find(c);
   if (comp == nullptr) return PSA_ERROR_DOES_NOT_EXIST;
-  State& st = state_of(*comp);
+  const State& st = state_of(*comp);
   if (st.state != PSA_FWU_WRITING && st.state != PSA_FWU_CANDIDATE) return PSA_ERROR_BAD_STATE;
   Record r = st.record;
   r.state = Record::failed;
@@ -320,7 +320,7 @@ psa_status_t Service::cancel(psa_fwu_component_t c) {
 psa_status_t Service::clean(psa_fwu_component_t c) {
   const Component* comp = find(c);
   if (comp == nullptr) return PSA_ERROR_DOES_NOT_EXIST;
-  State& st = state_of(*comp);
+  const State& st = state_of(*comp);
   if (st.state != PSA_FWU_FAILED && st.state != PSA_FWU_UPDATED) return PSA_ERROR_BAD_STATE;
   // Neither state needs the secondary slot any more (no trial is running: a revert cannot be
   // asked for). Erase, then forget: a cut in between leaves the state as it was.
@@ -343,7 +343,7 @@ psa_status_t Service::install() {
   if (!any_candidate) return PSA_ERROR_BAD_STATE;
   for (const auto& comp : components_) {
     if (comp.layout == nullptr || state_of(comp).state != PSA_FWU_CANDIDATE) continue;
-    State& st = state_of(comp);
+    const State& st = state_of(comp);
     image::Manifest m;
     if (const auto why = verify_candidate(comp, &m); why != PSA_SUCCESS) {
       Record r = st.record;
@@ -386,7 +386,7 @@ psa_status_t Service::reject(psa_status_t error) {
   if (!trial && !staged) return PSA_ERROR_BAD_STATE;
   for (const auto& comp : components_) {
     if (comp.layout == nullptr) continue;
-    State& st = state_of(comp);
+    const State& st = state_of(comp);
     if (st.state == PSA_FWU_TRIAL) {
       // Nothing to write for the bootloader: a trial not confirmed is reverted at the next boot.
       // The record keeps the client's reason for the FAILED state after it.
@@ -423,7 +423,7 @@ psa_status_t Service::accept() {
   for (const auto& comp : components_) {
     if (comp.layout == nullptr || state_of(comp).state != PSA_FWU_TRIAL) continue;
     any = true;
-    State& st = state_of(comp);
+    const State& st = state_of(comp);
     if (!st.has_record) {
       // A trial this service did not install (a request made before it existed): note the image,
       // so that it reports UPDATED like any other until clean().
