@@ -12,10 +12,10 @@
 #include "secure_console.hpp"
 #include "ward/arch/arm/registers.hpp"
 #include "ward/boot/board_layout.hpp"
-#include "ward/boot/boot_crypto.hpp"
 #include "ward/config.hpp"
 #include "ward/flash/semihost_flash.hpp"
 #include "ward/secure/fwu/service.hpp"
+#include "ward/secure/crypto/image_crypto.hpp"
 #include "ward/secure/crypto/its_key_store.hpp"
 #include "ward/secure/crypto/key_store.hpp"
 #include "ward/secure/storage_service.hpp"
@@ -45,9 +45,10 @@ crypto::ItsKeyStore key_store;
 // --- Firmware Update ------------------------------------------------------------------------------
 // The bootloader's flash (its slots and security counter; on QEMU the host file the bootloader
 // opens) and the key it verifies images with, built into both (ward-image getpub at build time).
+// The primitives are the secure side's Mbed TLS (image_crypto.hpp); the checks are the bootloader's.
 #include "boot_pub_key.inc"
 flash::SemihostFlash boot_flash{config::boot_flash_file.data(), boot::kBoardLayout.geometry};
-boot::BootCrypto image_crypto;
+crypto::ImageCrypto image_crypto;
 image::PublicKey image_key{};
 
 // The updatable components, each with the slots the bootloader boots it from: the one table that

@@ -12,6 +12,7 @@
 #include "ward/boot/boot_crypto.hpp"
 #include "ward/boot/engine.hpp"
 #include "ward/flash/sim_flash.hpp"
+#include "ward/secure/crypto/image_crypto.hpp"
 #include "ward/secure/fwu/service.hpp"
 #include "ward/secure/storage.hpp"
 
@@ -44,7 +45,7 @@ struct Device {
     fwu.reset();
     its.emplace(flash::Region{flash, kItsBase, kItsSize}, keys, scratch, index, secure::storage::Limits{256, 2048});
     if (const auto s = its->mount(); s != PSA_SUCCESS) return s;
-    fwu.emplace(flash, *its, crypto, components, reboot_hook);
+    fwu.emplace(flash, *its, service_crypto, components, reboot_hook);
     fwu->mount();
     return PSA_SUCCESS;
   }
@@ -90,7 +91,9 @@ struct Device {
 
   image::PublicKey key_;
   flash::SimFlash flash;
-  boot::BootCrypto crypto;
+  boot::BootCrypto crypto;  // the bootloader's
+  // The secure image's (Mbed TLS): every image the tests install is verified by both.
+  secure::crypto::ImageCrypto service_crypto;
   secure::storage::Keys keys = test_keys();
   alignas(8) std::array<std::byte, secure::storage::scratch_bytes(256)> scratch{};
   std::array<secure::storage::IndexEntry, 8> index{};

@@ -255,12 +255,17 @@ TEST_F(Fwu, InstallVerifiesSignatureAndCounter) {
   Bytes tampered = v2;
   tampered[0x100 + 10] ^= 1;
   Bytes truncated(v2.begin(), v2.end() - 40);
+  // The signature is the last TLV: a byte of its s changed leaves the DER valid and the hash right,
+  // so only the ECDSA verification (the secure side's Mbed TLS here) can refuse it.
+  Bytes bad_signature = v2;
+  bad_signature[bad_signature.size() - 5] ^= 0x40;
   const Bytes wrong_key = test_images::make_image(*other, {.major = 2, .payload_size = 4100, .security_counter = 2});
   const Bytes rollback = test_images::make_image(*key, {.major = 3, .payload_size = 2000, .security_counter = 0});
   // The stored counter is 1 (v1 confirmed? it is a factory image: raise it by hand).
   ASSERT_TRUE(boot::SecurityCounter{kLayout.counter(dev->flash)}.raise(1));
   for (const auto& c : {Case{"tampered", tampered, PSA_ERROR_INVALID_SIGNATURE},
                         Case{"truncated", truncated, PSA_ERROR_INVALID_SIGNATURE},
+                        Case{"bad signature", bad_signature, PSA_ERROR_INVALID_SIGNATURE},
                         Case{"wrong key", wrong_key, PSA_ERROR_INVALID_SIGNATURE},
                         Case{"rollback", rollback, PSA_ERROR_NOT_PERMITTED}}) {
     SCOPED_TRACE(c.name);
@@ -279,7 +284,7 @@ TEST_F(Fwu, InstallVerifiesSignatureAndCounter) {
 }
 
 TEST_F(Fwu, RequestRebootWithoutAHookIsNotSupported) {
-  secure::fwu::Service bare{dev->flash, *dev->its, dev->crypto, dev->components};
+  secure::fwu::Service bare{dev->flash, *dev->its, dev->service_crypto, dev->components};
   EXPECT_EQ(bare.request_reboot(), PSA_ERROR_NOT_SUPPORTED);
 }
 
