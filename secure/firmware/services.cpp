@@ -1,11 +1,21 @@
 // Bring-up of the secure services before the non-secure world starts: the secure flash (on QEMU a
 // host file through semihosting: the emulator has no flash that survives a run), the storage
-// engines on it, and the crypto partition's key store. Requests reach them through
-// ward::secure::dispatch (secure/service), called by the gateway.
+// engines on it, the crypto partition's key store, and Firmware Update on the boot flash (the
+// bootloader's slots). Requests reach them through ward::secure::dispatch (secure/service), called
+// by the gateway.
 #include <psa/error.h>
+#include <psa/update.h>
+
+#include <cstdint>
+#include <span>
 
 #include "secure_console.hpp"
+#include "ward/arch/arm/registers.hpp"
+#include "ward/boot/board_layout.hpp"
+#include "ward/config.hpp"
 #include "ward/flash/semihost_flash.hpp"
+#include "ward/secure/fwu/service.hpp"
+#include "ward/secure/crypto/image_crypto.hpp"
 #include "ward/secure/crypto/its_key_store.hpp"
 #include "ward/secure/crypto/key_store.hpp"
 #include "ward/secure/storage_service.hpp"
@@ -32,6 +42,48 @@ static_assert(storage::bank_bytes_needed(storage::kPsEntries, storage::kPsLimits
 flash::SemihostFlash secure_flash{kFlashFile, kGeometry};
 crypto::ItsKeyStore key_store;
 
+// --- Firmware Update ------------------------------------------------------------------------------
+// The bootloader's flash (its slots and security counter; on QEMU the host file the bootloader
+// opens) and the key it verifies images with, built into both (ward-image getpub at build time).
+// The primitives are the secure side's Mbed TLS (image_crypto.hpp); the checks are the bootloader's.
+#include "boot_pub_key.inc"
+flash::SemihostFlash boot_flash{config::boot_flash_file.data(), boot::kBoardLayout.geometry};
+crypto::ImageCrypto image_crypto;
+image::PublicKey image_key{};
+
+// The updatable components, each with the slots the bootloader boots it from: the one table that
+// says which exist. The secure image's slots come with the multi-image bootloader (a line here:
+// its FlashLayout and key); until then it has none, and the service reports it does not exist.
+const fwu::Component kComponents[] = {
+    {WARD_FWU_COMPONENT_SECURE, nullptr, nullptr},
+    {WARD_FWU_COMPONENT_NONSECURE, &boot::kBoardLayout, &image_key},
+};
+
+// psa_fwu_request_reboot: a system reset (AIRCR.SYSRESETREQ), the bootloader runs next.
+[[noreturn]] void reboot() {
+  constexpr std::uint32_t kVectKey = 0x05FAu << 16, kSysResetReq = 1u << 2;
+  arm::scb::AIRCR::write(kVectKey | (arm::scb::AIRCR::read() & 0x0700u) | kSysResetReq);
+  for (;;) {
+    asm volatile("dsb\n\twfi");
+  }
+}
+
+void start_fwu() {
+  auto key = image::make_public_key(std::span{ecdsa_pub_key, ecdsa_pub_key_len}, image_crypto);
+  if (!key) {
+    say("secure: the image key is not a P-256 key: firmware update unavailable\n");
+    return;
+  }
+  image_key = *key;
+  if (!boot_flash.open()) {
+    say("secure: cannot open ", config::boot_flash_file, ": firmware update unavailable\n");
+    return;
+  }
+  static fwu::Service service{boot_flash, *storage::its(), image_crypto, kComponents, &reboot};
+  service.mount();
+  fwu::set_instance(&service);
+}
+
 }  // namespace
 
 void start_services() {
@@ -48,6 +100,8 @@ void start_services() {
   // Persistent keys and the DRBG's seed live in ITS (the crypto service starts on the first
   // psa_crypto_init a client makes).
   crypto::set_key_store(&key_store);
+  // Its records live in ITS, in the FWU partition's reserve (storage_service.hpp).
+  start_fwu();
 }
 
 }  // namespace ward::secure

@@ -1,4 +1,4 @@
-// The dispatch fuzzer's storage: every ITS/PS request answered PSA_ERROR_NOT_SUPPORTED. This
+// The dispatch fuzzer's storage and update services: every ITS/PS/FWU request answered PSA_ERROR_NOT_SUPPORTED. This
 // fuzzer covers the dispatcher and the crypto handlers; the storage handlers and the flash format
 // have their own fuzzer (tests/storage/fuzz_storage.cpp).
 #include "ward/secure/service_handlers.hpp"
@@ -16,3 +16,13 @@ psa_status_t handle_ps(ClientId /*caller*/, std::int32_t /*type*/, InVecs /*in*/
 }
 
 }  // namespace ward::secure::storage
+
+// Firmware Update has its own fuzzer too (tests/secure_fwu/fuzz_fwu.cpp).
+namespace ward::secure::fwu {
+
+psa_status_t handle_request(ClientId /*caller*/, std::int32_t /*type*/, InVecs /*in*/, OutVecs /*out*/,
+                            std::span<std::size_t> /*out_written*/) {
+  return PSA_ERROR_NOT_SUPPORTED;
+}
+
+}  // namespace ward::secure::fwu

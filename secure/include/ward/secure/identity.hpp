@@ -17,6 +17,7 @@ constexpr bool is_nonsecure(ClientId id) { return raw(id) < 0; }
 // The secure partitions' own identities (their private storage namespaces).
 inline constexpr ClientId kCryptoPartition{1};   // persistent keys, the DRBG seed
 inline constexpr ClientId kStoragePartition{2};  // PS's replay-protection records in ITS
+inline constexpr ClientId kFwuPartition{3};      // Firmware Update: one record per component in ITS
 
 // Non-secure thread n (n >= 1, as reported by the non-secure kernel) is client -n.
 constexpr ClientId nonsecure_client(std::uint32_t ns_thread) {

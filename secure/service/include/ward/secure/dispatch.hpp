@@ -12,7 +12,7 @@
 
 namespace ward::secure {
 
-// Routes `service` (WARD_SERVICE_CRYPTO / ITS / PS) to its handler. At most PSA_MAX_IOVEC vectors
+// Routes `service` (WARD_SERVICE_CRYPTO / ITS / PS / FWU) to its handler. At most PSA_MAX_IOVEC vectors
 // each way; out_written has one entry per output vector and is zeroed before any handler runs, so
 // an error never reports stale lengths. A caller of 0 (no one) is refused with
 // PSA_ERROR_NOT_PERMITTED, an unknown service with PSA_ERROR_CONNECTION_REFUSED.

@@ -26,4 +26,11 @@ psa_status_t handle_its(ClientId caller, std::int32_t type, InVecs in, OutVecs o
 psa_status_t handle_ps(ClientId caller, std::int32_t type, InVecs in, OutVecs out, std::span<std::size_t> out_written);
 }  // namespace storage
 
+namespace fwu {
+// secure/fwu/src/handler.cpp: the Firmware Update service's instance (PSA_ERROR_BAD_STATE if the
+// image has none).
+psa_status_t handle_request(ClientId caller, std::int32_t type, InVecs in, OutVecs out,
+                            std::span<std::size_t> out_written);
+}  // namespace fwu
+
 }  // namespace ward::secure

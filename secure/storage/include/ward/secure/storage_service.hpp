@@ -91,6 +91,8 @@ inline constexpr std::uint32_t kPsCounters = kPsEntries + 2;
 inline constexpr Reserve kItsReserves[] = {
     {kCryptoPartition, {2, 256, 0, 0}},
     {kStoragePartition, {kPsCounters, kPsCounters * kPsCounterBytes, 0, 0}},
+    // Firmware Update: one 44-byte record per component (secure/fwu), two components.
+    {kFwuPartition, {2, 2 * 48, 0, 0}},
 };
 inline constexpr Quota kItsPerClient{8, 2 * WARD_ITS_MAX_ENTRY_SIZE, 4, WARD_ITS_MAX_ENTRY_SIZE};
 inline constexpr Quota kItsAllClients{28, 6 * WARD_ITS_MAX_ENTRY_SIZE, 14, 3 * WARD_ITS_MAX_ENTRY_SIZE};
