@@ -19,12 +19,17 @@ const char* to_string(Error e) {
     case Error::duplicate_tlv: return "duplicate TLV";
     case Error::bad_tlv_length: return "TLV with a wrong length";
     case Error::missing_hash: return "no SHA-256 TLV";
-    case Error::missing_signature: return "unsigned (no signature or key hash TLV)";
+    case Error::missing_signature: return "unsigned (no signature, or no key hash / public key TLV)";
     case Error::unsupported: return "unsupported image (encrypted or non-bootable)";
     case Error::hash_mismatch: return "SHA-256 mismatch (tampered or truncated)";
     case Error::key_mismatch: return "signed with an unknown key";
     case Error::bad_signature: return "signature does not verify";
     case Error::bad_der: return "malformed DER";
+    case Error::not_ram_load: return "not a RAM-load image (flag 0x20)";
+    case Error::load_outside_window: return "load address outside executable memory";
+    case Error::vectors_misaligned: return "vector table not 512-byte aligned (load address + header size)";
+    case Error::vectors_unsigned: return "vector table outside the signed part";
+    case Error::changed_while_loading: return "image changed while it was loaded";
   }
   return "unknown image error";
 }
@@ -158,10 +163,18 @@ Result<Manifest> read_manifest(Source& src, std::uint32_t area_size) {
         return read_value(t, m.sha256);
       case tlv::kKeyHash:
         if (t.is_protected) return fail(Error::bad_tlv);
-        if (m.has_key_hash) return fail(Error::duplicate_tlv);
+        if (m.has_key_hash || m.public_key_size != 0) return fail(Error::duplicate_tlv);
         if (t.length != m.key_hash.size()) return fail(Error::bad_tlv_length);
         m.has_key_hash = true;
         return read_value(t, m.key_hash);
+      case tlv::kPublicKey:
+        // One key identity per image: a hash and a full key could name two different keys.
+        if (t.is_protected) return fail(Error::bad_tlv);
+        if (m.has_key_hash || m.public_key_size != 0) return fail(Error::duplicate_tlv);
+        if (t.length == 0) return fail(Error::bad_tlv_length);
+        m.public_key_size = t.length;
+        m.public_key_offset = t.value_offset;
+        return {};
       case tlv::kEcdsaSig:
         if (t.is_protected) return fail(Error::bad_tlv);
         if (m.signature_size != 0) return fail(Error::duplicate_tlv);
@@ -278,7 +291,7 @@ Result<Manifest> verify(Source& src, std::uint32_t area_size, const PublicKey& k
   if (!m) {
     return fail(m.error());
   }
-  if (m->signature_size == 0 || !m->has_key_hash) {
+  if (m->signature_size == 0 || (!m->has_key_hash && m->public_key_size == 0)) {
     return fail(Error::missing_signature);
   }
   crypto.sha256_start();
@@ -293,7 +306,18 @@ Result<Manifest> verify(Source& src, std::uint32_t area_size, const PublicKey& k
   if (!equal_constant_time(digest, m->sha256)) {
     return fail(Error::hash_mismatch);
   }
-  if (!equal_constant_time(m->key_hash, key.spki_sha256)) {
+  bool known_key = false;
+  if (m->has_key_hash) {
+    known_key = equal_constant_time(m->key_hash, key.spki_sha256);
+  } else if (m->public_key_size == kP256SpkiSize) {
+    // The DER SPKI byte for byte: the fixed P-256 prefix (p256_spki_to_raw) and the same point.
+    const auto spki = std::span{chunk}.first<kP256SpkiSize>();
+    WARD_TRY(src.read(m->public_key_offset, spki));
+    // Safety: unsigned char may alias any object, std::byte included.
+    const auto point = p256_spki_to_raw(std::span{reinterpret_cast<const std::uint8_t*>(spki.data()), spki.size()});
+    known_key = point && equal_constant_time(*point, key.point);
+  }
+  if (!known_key) {
     return fail(Error::key_mismatch);
   }
   auto sig = ecdsa_der_to_raw(std::span{m->signature}.first(m->signature_size));
