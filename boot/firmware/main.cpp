@@ -81,10 +81,9 @@ class ConsoleObserver final : public boot::Observer {
         say("boot: flash error: ", flash::to_string(static_cast<flash::Error>(a)), '\n');
         break;
       case Event::request_wrong_align:
-        say("boot: upgrade REFUSED: trailer written for ", a, "-byte alignment, this flash needs ", b, '\n');
-        break;
       case Event::primary_trailer_wrong_align:
-        say("boot: primary trailer ignored: written for ", a, "-byte alignment, this flash needs ", b, '\n');
+        say("boot: ", e == Event::request_wrong_align ? "upgrade REFUSED" : "primary trailer ignored",
+            ": trailer written for ", a, "-byte alignment, this flash needs ", b, '\n');
         break;
     }
   }

@@ -295,7 +295,8 @@ Result<Manifest> verify(Source& src, std::uint32_t area_size, const PublicKey& k
     return fail(Error::missing_signature);
   }
   crypto.sha256_start();
-  std::array<std::byte, 512> chunk{};
+  // 256 bytes: the bootloader's stack peaks below this frame (P-256 verify), with little to spare.
+  std::array<std::byte, 256> chunk{};
   for (std::uint32_t pos = 0; pos < m->layout.hashed_size;) {
     const std::uint32_t n = std::min<std::uint32_t>(chunk.size(), m->layout.hashed_size - pos);
     WARD_TRY(src.read(pos, std::span{chunk}.first(n)));
@@ -309,13 +310,15 @@ Result<Manifest> verify(Source& src, std::uint32_t area_size, const PublicKey& k
   bool known_key = false;
   if (m->has_key_hash) {
     known_key = equal_constant_time(m->key_hash, key.spki_sha256);
-  } else if (m->public_key_size == kP256SpkiSize) {
-    // The DER SPKI byte for byte: the fixed P-256 prefix (p256_spki_to_raw) and the same point.
-    const auto spki = std::span{chunk}.first<kP256SpkiSize>();
+  } else if (m->public_key_size <= chunk.size()) {
+    // The full key (DER SPKI) against the built-in one, through their SHA-256 as MCUboot does
+    // with MCUBOOT_HW_KEY: equal digests mean equal SPKIs (collision resistance, which the key
+    // hash TLV relies on too), and no P-256 parsing or second copy of the key is needed.
+    const auto spki = std::span{chunk}.first(m->public_key_size);
     WARD_TRY(src.read(m->public_key_offset, spki));
-    // Safety: unsigned char may alias any object, std::byte included.
-    const auto point = p256_spki_to_raw(std::span{reinterpret_cast<const std::uint8_t*>(spki.data()), spki.size()});
-    known_key = point && equal_constant_time(*point, key.point);
+    crypto.sha256_start();
+    crypto.sha256_update(spki);
+    known_key = equal_constant_time(crypto.sha256_finish(), key.spki_sha256);
   }
   if (!known_key) {
     return fail(Error::key_mismatch);

@@ -207,9 +207,8 @@ class Crypto {
   Crypto& operator=(const Crypto&) = default;
 };
 
-// A verification key: the SHA-256 of its DER SubjectPublicKeyInfo (what the key hash TLV names)
-// and the point. A full-key TLV equals the key's SPKI exactly when it is a P-256 SPKI (whose
-// 27 bytes before the point are fixed, checked by p256_spki_to_raw) with the same point.
+// A verification key: the SHA-256 of its DER SubjectPublicKeyInfo (what the key hash TLV names,
+// and what a full-key TLV's digest must equal) and the point.
 struct PublicKey {
   std::array<std::uint8_t, 32> spki_sha256;
   std::array<std::uint8_t, 64> point;
@@ -218,7 +217,7 @@ struct PublicKey {
 Result<PublicKey> make_public_key(std::span<const std::uint8_t> spki, Crypto& crypto);
 
 // Full check of the image at the start of `src`: manifest, hash over the hashed part, the key
-// (its hash, or the full key compared with `key`'s DER SPKI), signature. Returns the manifest of the verified image.
+// (its hash, or the full key's SHA-256 compared with that of `key`'s DER SPKI), signature. Returns the manifest of the verified image.
 Result<Manifest> verify(Source& src, std::uint32_t area_size, const PublicKey& key, Crypto& crypto);
 
 // ---------------------------------------------------------------------------------------------

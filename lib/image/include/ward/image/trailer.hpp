@@ -58,16 +58,13 @@ constexpr std::array<std::uint8_t, kMagicSize> magic(std::uint32_t align) {
 // The field spacing a magic found in flash was written for: 8 for the 8-byte magic, the stored
 // alignment for the other one, 0 if `m` is no magic at all.
 constexpr std::uint32_t magic_align(std::span<const std::uint8_t, kMagicSize> m) {
-  bool standard = true;
-  bool tail = true;
-  for (std::uint32_t i = 0; i < kMagicSize; ++i) {
-    standard = standard && m[i] == kMagic[i];
-    tail = tail && (i < 2 || m[i] == kMagicTail[i - 2]);
-  }
-  if (standard) {
+  if (std::equal(kMagic.begin(), kMagic.end(), m.begin())) {
     return kDefaultAlign;
   }
-  return tail ? (std::uint32_t{m[0]} | std::uint32_t{m[1]} << 8) : 0;
+  if (std::equal(kMagicTail.begin(), kMagicTail.end(), m.begin() + 2)) {
+    return std::uint32_t{m[0]} | std::uint32_t{m[1]} << 8;
+  }
+  return 0;
 }
 
 // Offsets from the start of a slot of `slot_size` bytes (a multiple of the alignment) whose
