@@ -116,7 +116,8 @@ function(ward_slot_image name)
   add_custom_command(OUTPUT ${dir}/${name}.signed.bin
     COMMAND ${WARD_IMAGE_TOOL} sign -k ${WARD_BOOT_KEY} ${WARD_BOOT_KEY_ARGS}
             --version ${ARG_VERSION} --header-size ${WARD_BOOT_HEADER_SIZE} --pad-header
-            --slot-size ${WARD_BOOT_SLOT_SIZE} --security-counter ${ARG_SECURITY_COUNTER}
+            --slot-size ${WARD_BOOT_SLOT_SIZE} --max-sectors ${WARD_BOOT_SLOT_SECTORS}
+            --security-counter ${ARG_SECURITY_COUNTER}
             --align ${WARD_BOOT_WRITE_ALIGN} --load-addr ${WARD_BOOT_LOAD_ADDR}
             ${dir}/${name}.bin ${dir}/${name}.signed.bin
     DEPENDS ${name} ${WARD_BOOT_KEY_FILE} ward_image_host

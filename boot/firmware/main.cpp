@@ -80,6 +80,11 @@ class ConsoleObserver final : public boot::Observer {
       case Event::flash_error:
         say("boot: flash error: ", flash::to_string(static_cast<flash::Error>(a)), '\n');
         break;
+      case Event::request_wrong_align:
+      case Event::primary_trailer_wrong_align:
+        say("boot: ", e == Event::request_wrong_align ? "upgrade REFUSED" : "primary trailer ignored",
+            ": trailer written for ", a, "-byte alignment, this flash needs ", b, '\n');
+        break;
     }
   }
 };

@@ -3,8 +3,6 @@
 #include "ward/result.hpp"
 
 namespace ward::boot {
-namespace tr = image::trailer;
-
 namespace {
 Result<void> from_flash(flash::Status s) {
   if (!s) {
@@ -80,9 +78,13 @@ Result<void> Control::request_upgrade(bool permanent) const {
   if (!s->secondary.has_image) {
     return fail(Error::no_image);
   }
+  if (s->secondary.trailer.magic == Field::foreign) {
+    // Padded for another write unit (imgtool --align): the bootloader would refuse the request.
+    return fail(Error::wrong_align);
+  }
   const flash::Region slot = layout_.secondary(flash_);
   if (permanent && s->secondary.trailer.image_ok != Field::set) {
-    WARD_TRY(from_flash(write_flag(slot, tr::image_ok_offset(slot.size()))));
+    WARD_TRY(from_flash(write_flag(slot, layout_.trailer().image_ok())));
   }
   if (s->secondary.trailer.magic != Field::set) {
     return from_flash(write_magic(slot));
@@ -100,7 +102,7 @@ Result<void> Control::confirm() const {
   if (t->magic != Field::set || t->image_ok == Field::set) {
     return {};
   }
-  return from_flash(write_flag(slot, tr::image_ok_offset(slot.size())));
+  return from_flash(write_flag(slot, layout_.trailer().image_ok()));
 }
 
 }  // namespace ward::boot

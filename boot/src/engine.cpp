@@ -134,12 +134,12 @@ Result<void> Engine::resume_upgrade(const TrailerState& t, bool fresh) {
   }
   const flash::Region p = primary();
   if (t.swap_type == SwapType::perm && t.image_ok != Field::set) {
-    WARD_TRY(check(write_flag(p, tr::image_ok_offset(p.size()))));
+    WARD_TRY(check(write_flag(p, layout_.trailer().image_ok())));
   }
   // copy_done commits the swap and starts the test image's single trial (as in MCUboot): from the
   // moment it is complete, the next boot reverts unless the image confirmed itself, even if the
   // power went away before the image ran.
-  WARD_TRY(check(write_flag(p, tr::copy_done_offset(p.size()))));
+  WARD_TRY(check(write_flag(p, layout_.trailer().copy_done())));
   observer_.on(Event::upgrade_done, n, 0);
   return {};
 }
@@ -156,7 +156,7 @@ Result<void> Engine::resume_revert(const TrailerState& t, bool fresh) {
   const TrailerMap map{layout_};
   // The image that came back was the confirmed one before the upgrade. image_ok first: until
   // revert_done is complete, the next boot resumes (and finds nothing left but this flag).
-  WARD_TRY(check(write_flag(p, tr::image_ok_offset(p.size()))));
+  WARD_TRY(check(write_flag(p, layout_.trailer().image_ok())));
   WARD_TRY(check(write_flag(p, map.revert_done())));
   observer_.on(Event::revert_done, n, 0);
   return {};
@@ -184,11 +184,18 @@ Result<void> Engine::cancel_request() {
 
 Result<void> Engine::try_start_upgrade(std::uint32_t stored_counter) {
   const flash::Region sec = secondary();
-  auto magic = read_magic(sec);
+  auto magic = read_magic_align(sec);
   if (!magic) {
     return check(flash::Status{flash::fail(magic.error())});
   }
-  if (*magic != Field::set) {
+  if (magic->field == Field::foreign) {
+    // A request whose trailer was made for another write unit (imgtool --align): its image_ok is
+    // elsewhere, so whether it asks for a test or a permanent upgrade cannot be known. Refused
+    // and cancelled, with the reason, rather than ignored.
+    observer_.on(Event::request_wrong_align, magic->align, layout_.unit());
+    return cancel_request();
+  }
+  if (magic->field != Field::set) {
     return {};
   }
   FlashSource src{flash::Region{flash_, sec.base(), layout_.max_image_size()}};
@@ -201,7 +208,7 @@ Result<void> Engine::try_start_upgrade(std::uint32_t stored_counter) {
     observer_.on(Event::rollback_rejected, m->security_counter, stored_counter);
     return cancel_request();
   }
-  auto image_ok = read_flag(sec, tr::image_ok_offset(sec.size()));
+  auto image_ok = read_flag(sec, layout_.trailer().image_ok());
   if (!image_ok) {
     return check(flash::Status{flash::fail(image_ok.error())});
   }
@@ -217,8 +224,8 @@ Result<void> Engine::try_start_upgrade(std::uint32_t stored_counter) {
   // Record the swap in the primary trailer; the magic, written last, commits it.
   const flash::Region p = primary();
   WARD_TRY(check(p.erase_sector(layout_.slot_sectors - 1)));
-  WARD_TRY(check(write_word(p, tr::swap_size_offset(p.size()), n * layout_.sector_size())));
-  WARD_TRY(check(write_word(p, tr::swap_info_offset(p.size()), static_cast<std::uint32_t>(type) | 0xFFFFFF00u)));
+  WARD_TRY(check(write_word(p, layout_.trailer().swap_size(), n * layout_.sector_size())));
+  WARD_TRY(check(write_word(p, layout_.trailer().swap_info(), static_cast<std::uint32_t>(type) | 0xFFFFFF00u)));
   WARD_TRY(check(write_magic(p)));
   TrailerState t;
   t.magic = Field::set;
@@ -246,7 +253,7 @@ Result<BootImage> Engine::boot_primary(Loader& loader, std::uint32_t stored_coun
     // verified must be that very layout, or the flash changed in between (an attack on the
     // double read): then no field of either may be used.
     if (m && m->layout != *l) {
-      m = image::fail(image::Error::bad_header);
+      m = image::fail(image::Error::changed_while_loading);
     }
   }
   const bool rolled_back = m && m->security_counter < stored_counter;
@@ -284,6 +291,11 @@ Result<BootImage> Engine::run(Loader& loader) {
   auto t = read_trailer(primary(), layout_);
   if (!t) {
     return fail(check(flash::Status{flash::fail(t.error())}).error());
+  }
+  if (t->magic == Field::foreign) {
+    // A primary slot programmed with a trailer for another write unit (--pad at the factory): it
+    // records nothing this bootloader wrote, so the image boots as a factory image; reported.
+    observer_.on(Event::primary_trailer_wrong_align, t->magic_align, layout_.unit());
   }
   bool may_revert = true;
   if (swap_recorded(*t) && t->copy_done != Field::set) {

@@ -12,10 +12,17 @@ image::Result<image::Source*> RamLoader::load(const image::Layout& l, const flas
   source_.reset();
   const std::uint64_t begin = l.header.load_addr;
   const std::uint64_t end = begin + l.hashed_size;
-  if ((l.header.flags & image::flag::kRamLoad) == 0 || begin < window_addr_ ||
-      end > std::uint64_t{window_addr_} + window_.size() || (begin + l.header.hdr_size) % 512 != 0 ||
-      l.hashed_size - l.header.hdr_size < kVectorsRead) {  // layout() proved hdr_size <= hashed_size
-    return image::fail(image::Error::bad_header);
+  if ((l.header.flags & image::flag::kRamLoad) == 0) {
+    return image::fail(image::Error::not_ram_load);
+  }
+  if (begin < window_addr_ || end > std::uint64_t{window_addr_} + window_.size()) {
+    return image::fail(image::Error::load_outside_window);
+  }
+  if ((begin + l.header.hdr_size) % 512 != 0) {
+    return image::fail(image::Error::vectors_misaligned);
+  }
+  if (l.hashed_size - l.header.hdr_size < kVectorsRead) {  // layout() proved hdr_size <= hashed_size
+    return image::fail(image::Error::vectors_unsigned);
   }
   // [begin, end) lies inside the window (checked above).
   const auto at = static_cast<std::size_t>(begin - window_addr_);

@@ -7,11 +7,13 @@
 
 namespace ward::boot {
 namespace tr = image::trailer;
-using Unit = std::array<std::byte, FlashLayout::kUnit>;
+// One trailer unit: the largest field spacing, of which a slot's trailer uses the first unit(slot).
+using Unit = std::array<std::byte, tr::kLargestAlign>;
+std::uint32_t unit(const flash::Region& slot) { return tr::field_align(slot.write_align()); }
 
 flash::Result<Field> read_flag(const flash::Region& slot, std::uint32_t offset) {
   Unit u;
-  if (auto s = slot.read(offset, u); !s) {
+  if (auto s = slot.read(offset, std::span{u}.first(unit(slot))); !s) {
     return flash::fail(s.error());
   }
   const auto first = std::to_integer<std::uint8_t>(u[0]);
@@ -25,47 +27,66 @@ flash::Status write_flag(const flash::Region& slot, std::uint32_t offset) {
   Unit u;
   u.fill(flash::kErased);
   u[0] = std::byte{tr::kFlagSet};
-  return slot.program(offset, u);
+  return slot.program(offset, std::span{u}.first(unit(slot)));
+}
+
+flash::Result<Magic> read_magic_align(const flash::Region& slot) {
+  std::array<std::uint8_t, tr::kMagicSize> m{};
+  if (auto s = slot.read(tr::Offsets{slot.size()}.magic(), std::as_writable_bytes(std::span{m})); !s) {
+    return flash::fail(s.error());
+  }
+  const std::uint32_t found = tr::magic_align(m);
+  if (found == 0) {
+    const bool erased = std::all_of(m.begin(), m.end(), [](std::uint8_t b) { return b == tr::kErased; });
+    return Magic{erased ? Field::unset : Field::bad, 0};
+  }
+  return Magic{found == unit(slot) ? Field::set : Field::foreign, found};
 }
 
 flash::Result<Field> read_magic(const flash::Region& slot) {
-  std::array<std::byte, tr::kMagicSize> m{};
-  if (auto s = slot.read(tr::magic_offset(slot.size()), m); !s) {
-    return flash::fail(s.error());
+  auto m = read_magic_align(slot);
+  if (!m) {
+    return flash::fail(m.error());
   }
-  if (std::equal(m.begin(), m.end(), tr::kMagic.begin(),
-                 [](std::byte a, std::uint8_t b) { return std::to_integer<std::uint8_t>(a) == b; })) {
-    return Field::set;
-  }
-  return std::all_of(m.begin(), m.end(), [](std::byte b) { return b == flash::kErased; }) ? Field::unset : Field::bad;
+  return m->field;
 }
 
 flash::Status write_magic(const flash::Region& slot) {
-  std::array<std::byte, tr::kMagicSize> m{};
-  std::transform(tr::kMagic.begin(), tr::kMagic.end(), m.begin(), [](std::uint8_t b) { return std::byte{b}; });
-  return slot.program(tr::magic_offset(slot.size()), m);
+  // As MCUboot's boot_write_magic(): the magic ends a block of one unit (at least 16 bytes)
+  // whose start stays erased, so the write follows the write unit.
+  const tr::Offsets at{slot.size(), unit(slot)};
+  const auto magic = tr::magic(at.align);
+  Unit u;
+  u.fill(flash::kErased);
+  const auto block = std::span{u}.first(at.slot_size - at.magic_block());
+  std::transform(magic.begin(), magic.end(), block.last<tr::kMagicSize>().begin(),
+                 [](std::uint8_t b) { return std::byte{b}; });
+  return slot.program(at.magic_block(), block);
 }
 
 flash::Status write_word(const flash::Region& slot, std::uint32_t offset, std::uint32_t value) {
   Unit u;
   u.fill(flash::kErased);
   store_le<std::uint32_t>(std::span{u}.first<4>(), value);
-  return slot.program(offset, u);
+  return slot.program(offset, std::span{u}.first(unit(slot)));
 }
 
 flash::Result<TrailerState> read_trailer(const flash::Region& slot, const FlashLayout& layout) {
   TrailerState t;
-  const auto size = slot.size();
-  auto magic = read_magic(slot);
-  auto image_ok = read_flag(slot, tr::image_ok_offset(size));
-  auto copy_done = read_flag(slot, tr::copy_done_offset(size));
+  const auto at = layout.trailer();
+  auto magic = read_magic_align(slot);
+  auto image_ok = read_flag(slot, at.image_ok());
+  auto copy_done = read_flag(slot, at.copy_done());
   const TrailerMap map{layout};
   auto revert_started = read_flag(slot, map.revert_started());
   auto revert_done = read_flag(slot, map.revert_done());
-  Unit info, swap_size;
-  auto s1 = slot.read(tr::swap_info_offset(size), info);
-  auto s2 = slot.read(tr::swap_size_offset(size), swap_size);
-  for (auto* r : {&magic, &image_ok, &copy_done, &revert_started, &revert_done}) {
+  std::array<std::byte, 4> info{}, swap_size{};
+  auto s1 = slot.read(at.swap_info(), info);
+  auto s2 = slot.read(at.swap_size(), swap_size);
+  if (!magic) {
+    return flash::fail(magic.error());
+  }
+  for (auto* r : {&image_ok, &copy_done, &revert_started, &revert_done}) {
     if (!*r) {
       return flash::fail(r->error());
     }
@@ -73,14 +94,15 @@ flash::Result<TrailerState> read_trailer(const flash::Region& slot, const FlashL
   if (!s1 || !s2) {
     return flash::fail(!s1 ? s1.error() : s2.error());
   }
-  t.magic = *magic;
+  t.magic = magic->field;
+  t.magic_align = magic->align;
   t.image_ok = *image_ok;
   t.copy_done = *copy_done;
   t.revert_started = *revert_started;
   t.revert_done = *revert_done;
   const auto type = std::to_integer<std::uint8_t>(info[0]) & 0x0F;
   t.swap_type = (type >= 1 && type <= 5) ? static_cast<tr::SwapType>(type) : tr::SwapType::none;
-  t.swap_size = load_le<std::uint32_t>(std::span{swap_size}.first<4>());
+  t.swap_size = load_le<std::uint32_t>(swap_size);
   return t;
 }
 

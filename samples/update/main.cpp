@@ -32,6 +32,7 @@ const char* field(boot::Field f) {
     case boot::Field::set: return "set";
     case boot::Field::unset: return "unset";
     case boot::Field::bad: return "torn";
+    case boot::Field::foreign: return "written for another write alignment";
   }
   return "?";
 }

@@ -110,6 +110,8 @@ class Scenario:
         self.image = {n: read(os.path.join(args.images, f"update_{n}.signed.bin"))
                       for n in ("v1", "v2", "v3_rollback")}
         self.image["v2_otherkey"] = read(os.path.join(args.other_key_image))
+        self.image["v2_fullkey"] = read(os.path.join(args.full_key_image))
+        self.image["v2_otherkey_full"] = read(os.path.join(args.other_full_key_image))
 
     def update_bin(self, blob):
         with open(os.path.join(self.work, "update.bin"), "wb") as f:
@@ -258,6 +260,56 @@ def sc_wrong_magic(s):
     refused(s, blob, "wrong magic")
 
 
+def sc_full_key(s):
+    # imgtool --public-key-format full: the key itself (TLV 0x02) instead of its hash.
+    s.flash.primary(s.image["v1"])
+    s.flash.request(s.image["v2_fullkey"], permanent=True)
+    s.boot(boots=1, expect=["boot: upgrade requested (permanent)", "boot: upgrade done",
+                            "boot: starting image 2.0.0", "app: version 2.0.0+0 running, confirmed"],
+           forbid=["REFUSED"])
+
+
+def sc_full_key_unknown(s):
+    refused(s, s.image["v2_otherkey_full"], "signed with an unknown key")
+
+
+def sc_wrong_align(s):
+    # A request padded for a 32-byte write unit (imgtool --align 32: the alignment and the other
+    # magic, image_ok 64 bytes from the end) on this flash with 8-byte writes.
+    s.flash.primary(s.image["v1"])
+    s.flash.put(s.layout.secondary_slot, s.image["v2"])
+    end = s.layout.secondary_slot + s.layout.slot_size
+    s.flash.put(end - 16, struct.pack("<H", 32) + bytes.fromhex("2de15d29410b8d77679c110f1f8a"))
+    s.flash.put(end - 64, b"\x01")
+    s.boot(boots=1, expect=["boot: upgrade REFUSED: trailer written for 32-byte alignment, this flash needs 8",
+                            "boot: starting image 1.0.0", "app: version 1.0.0"],
+           forbid=["upgrade requested"])
+    f = s.flash_file()
+    s.check("the refused request must be cancelled", f[end - 16:end] == b"\xff" * 16)
+
+
+def ram_load_refused(s, patch, reason):
+    """The primary image with a header field changed: refused by the RAM loader, before any copy,
+    with its own reason."""
+    blob = bytearray(s.image["v1"])
+    patch(blob)
+    s.flash.primary(blob)
+    s.boot(expect_status=10, boots=0, expect=["boot: primary image REFUSED: " + reason,
+                                              "boot: no bootable image: halting"])
+
+
+def sc_not_ram_load(s):
+    ram_load_refused(s, lambda b: struct.pack_into("<I", b, 16, 0), "not a RAM-load image")
+
+
+def sc_load_outside_window(s):
+    ram_load_refused(s, lambda b: struct.pack_into("<I", b, 4, 0x38000000), "load address outside executable memory")
+
+
+def sc_vectors_misaligned(s):
+    ram_load_refused(s, lambda b: struct.pack_into("<I", b, 4, 0x10100100), "vector table not 512-byte aligned")
+
+
 def sc_empty(s):
     s.boot(expect_status=10, boots=0, expect=["boot: primary image REFUSED: wrong magic",
                                               "boot: no bootable image: halting"])
@@ -364,6 +416,8 @@ def main():
     p.add_argument("--bootloader", required=True)
     p.add_argument("--images", required=True, help="folder with update_*.signed.bin")
     p.add_argument("--other-key-image", required=True, help="v2 signed with a key the bootloader does not know")
+    p.add_argument("--full-key-image", required=True, help="v2 signed with --public-key-format full")
+    p.add_argument("--other-full-key-image", required=True, help="the same with a key the bootloader does not know")
     p.add_argument("--flash-file", default="ward-flash.img")
     p.add_argument("--icount", type=int, default=None)
     for opt in ("sector-size", "slot-sectors", "counter-offset", "primary-offset", "secondary-offset", "flash-size"):

@@ -2,6 +2,10 @@
 // a test that breaks exactly that property and expects the matching rejection.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "test_images.hpp"
 #include "ward/byte_order.hpp"
 #include "ward/image/format.hpp"
@@ -195,6 +199,85 @@ TEST_F(ImageFormat, DuplicateAndMisplacedTlvsAreRejected) {
   t.insert(t.end(), 31, 0);
   put16(t, l.tlv_offset + 2, static_cast<std::uint16_t>(l.tlv_size + 35));
   EXPECT_EQ(verify(t).error(), Error::duplicate_tlv);
+}
+
+// Appends a TLV to the unprotected area (the last one) and fixes the area's size.
+Bytes with_tlv(Bytes img, std::uint16_t type, const Bytes& value) {
+  image::MemorySource src{std::as_bytes(std::span{img})};
+  auto l = *image::layout(src, static_cast<std::uint32_t>(img.size()));
+  img.resize(l.total_size);
+  img.insert(img.end(), {static_cast<std::uint8_t>(type), static_cast<std::uint8_t>(type >> 8),
+                         static_cast<std::uint8_t>(value.size()), static_cast<std::uint8_t>(value.size() >> 8)});
+  img.insert(img.end(), value.begin(), value.end());
+  put16(img, l.tlv_offset + 2, static_cast<std::uint16_t>(l.tlv_size + 4 + value.size()));
+  return img;
+}
+
+TEST_F(ImageFormat, FullPublicKeyEqualToTheBuiltInKeyVerifies) {
+  // imgtool --public-key-format full: TLV 0x02 holds the DER SubjectPublicKeyInfo itself.
+  auto img = test_images::make_image(*key, {.security_counter = 3, .full_public_key = true});
+  auto m = verify(img);
+  ASSERT_TRUE(m) << image::to_string(m.error());
+  EXPECT_FALSE(m->has_key_hash);
+  EXPECT_EQ(m->public_key_size, image::kP256SpkiSize);
+  EXPECT_TRUE(std::equal(key->spki.begin(), key->spki.end(), img.begin() + m->public_key_offset));
+}
+
+TEST_F(ImageFormat, FullPublicKeyOfAnotherKeyIsAnUnknownKey) {
+  auto img = test_images::make_image(*other, {.full_public_key = true});
+  EXPECT_EQ(verify(img).error(), Error::key_mismatch);
+  // The built-in key written into the TLV of an image signed by another key: the key matches,
+  // the signature does not.
+  auto forged = test_images::make_image(*other, {.full_public_key = true});
+  image::MemorySource src{std::as_bytes(std::span{forged})};
+  auto l = *image::layout(src, static_cast<std::uint32_t>(forged.size()));
+  ASSERT_TRUE(image::for_each_tlv(src, l, [&](const image::Tlv& t) -> image::Status {
+    if (t.type == image::tlv::kPublicKey) {
+      std::copy(key->spki.begin(), key->spki.end(), forged.begin() + t.value_offset);
+    }
+    return {};
+  }));
+  EXPECT_EQ(verify(forged).error(), Error::bad_signature);
+  // One byte of the key changed: another key.
+  auto changed = test_images::make_image(*key, {.full_public_key = true});
+  changed[changed.size() - 72 - 4 - 10] ^= 0x01;  // inside the key (the signature, up to 72 bytes, is last)
+  EXPECT_EQ(verify(changed).error(), Error::key_mismatch);
+}
+
+TEST_F(ImageFormat, FullPublicKeyOfAnotherSizeIsAnUnknownKey) {
+  // The key TLV renamed (type 0x7f, ignored) and a 65-byte key (a raw point, not a P-256 SPKI)
+  // appended as the key: another key, not a parsing accident.
+  auto img = test_images::make_image(*key, {.full_public_key = true});
+  image::MemorySource src{std::as_bytes(std::span{img})};
+  auto l = *image::layout(src, static_cast<std::uint32_t>(img.size()));
+  ASSERT_TRUE(image::for_each_tlv(src, l, [&](const image::Tlv& t) -> image::Status {
+    if (t.type == image::tlv::kPublicKey) {
+      put16(img, t.value_offset - 4, 0x7f);
+    }
+    return {};
+  }));
+  Bytes point(key->spki.end() - 65, key->spki.end());
+  EXPECT_EQ(verify(with_tlv(img, image::tlv::kPublicKey, point)).error(), Error::key_mismatch);
+  EXPECT_EQ(verify(with_tlv(img, image::tlv::kPublicKey, {})).error(), Error::bad_tlv_length);
+}
+
+TEST_F(ImageFormat, KeyHashAndFullKeyTogetherAreRefused) {
+  // Two key identities could name two keys: the image must carry exactly one.
+  auto img = test_images::make_image(*key, {});
+  EXPECT_EQ(verify(with_tlv(img, image::tlv::kPublicKey, key->spki)).error(), Error::duplicate_tlv);
+  auto full = test_images::make_image(*key, {.full_public_key = true});
+  Bytes hash(key->pub.spki_sha256.begin(), key->pub.spki_sha256.end());
+  EXPECT_EQ(verify(with_tlv(full, image::tlv::kKeyHash, hash)).error(), Error::duplicate_tlv);
+}
+
+TEST(ImageErrors, EveryRefusalHasItsOwnReason) {
+  std::vector<std::string> seen;
+  for (int e = static_cast<int>(Error::io); e <= static_cast<int>(Error::changed_while_loading); ++e) {
+    const std::string text = image::to_string(static_cast<Error>(e));
+    EXPECT_NE(text, "unknown image error") << e;
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), text), 0) << "reason shared: " << text;
+    seen.push_back(text);
+  }
 }
 
 TEST_F(ImageFormat, EncryptedAndNonBootableAreUnsupported) {

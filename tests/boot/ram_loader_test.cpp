@@ -176,7 +176,8 @@ TEST_F(RamLoad, AHeaderChangedBetweenCheckAndUseIsNotUsed) {
                   << " while the verified bytes were copied to " << kWindowAddr;
   } else {
     EXPECT_EQ(b.error(), boot::Error::no_bootable_image);
-    EXPECT_TRUE(rec.saw(boot::Event::primary_invalid, static_cast<std::uint32_t>(image::Error::bad_header)))
+    EXPECT_TRUE(
+        rec.saw(boot::Event::primary_invalid, static_cast<std::uint32_t>(image::Error::changed_while_loading)))
         << rec.log;
   }
 }
@@ -188,24 +189,31 @@ TEST_F(RamLoad, TheVectorTableMustLieInTheSignedBytes) {
                                                    .load_addr = kWindowAddr});
   auto b = boot_image(img);
   ASSERT_FALSE(b) << "booted an image whose vector table is not signed";
-  EXPECT_TRUE(rec.saw(boot::Event::primary_invalid, static_cast<std::uint32_t>(image::Error::bad_header))) << rec.log;
+  EXPECT_TRUE(rec.saw(boot::Event::primary_invalid, static_cast<std::uint32_t>(image::Error::vectors_unsigned)))
+      << rec.log;
 }
 
 TEST_F(RamLoad, RefusesImagesOutsideTheWindow) {
-  for (const std::uint32_t addr : {kWindowAddr - 0x200, kWindowAddr + static_cast<std::uint32_t>(kWindowSize) - 0x200,
-                                   kWindowAddr + 0x100 /* vector table not 512-byte aligned */}) {
+  // Each refusal with its own reason.
+  struct Case {
+    std::uint32_t addr;
+    image::Error why;
+  };
+  for (const Case c : {Case{kWindowAddr - 0x200, image::Error::load_outside_window},
+                       Case{kWindowAddr + static_cast<std::uint32_t>(kWindowSize) - 0x200, image::Error::load_outside_window},
+                       Case{kWindowAddr + 0x100, image::Error::vectors_misaligned}}) {
     rec = {};
-    const Bytes img = make(addr, 3000);
+    const Bytes img = make(c.addr, 3000);
     auto b = boot_image(img);
-    EXPECT_FALSE(b) << std::hex << addr;
-    EXPECT_TRUE(rec.saw(boot::Event::primary_invalid, static_cast<std::uint32_t>(image::Error::bad_header)))
-        << std::hex << addr << ": " << rec.log;
+    EXPECT_FALSE(b) << std::hex << c.addr;
+    EXPECT_TRUE(rec.saw(boot::Event::primary_invalid, static_cast<std::uint32_t>(c.why)))
+        << std::hex << c.addr << ": " << rec.log;
   }
   // Not a RAM-load image at all.
   rec = {};
   const Bytes plain = test_images::make_image(*key, {.major = 1, .payload_size = 3000, .header_size = kHeaderSize});
   EXPECT_FALSE(boot_image(plain));
-  EXPECT_TRUE(rec.saw(boot::Event::primary_invalid, static_cast<std::uint32_t>(image::Error::bad_header))) << rec.log;
+  EXPECT_TRUE(rec.saw(boot::Event::primary_invalid, static_cast<std::uint32_t>(image::Error::not_ram_load))) << rec.log;
 }
 
 }  // namespace

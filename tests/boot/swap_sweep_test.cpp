@@ -21,23 +21,34 @@ using namespace ward;
 using test_images::Bytes;
 namespace tr = image::trailer;
 
-using sim_device::kGeo;
-using sim_device::kLayout;
 using sim_device::put;
 using sim_device::Recorder;
 
 struct Sizes {
   std::uint32_t old_payload;
   std::uint32_t new_payload;
+  std::uint32_t write_align = 8;  // the flash's write unit: 16 also moves every trailer field
 };
+
+// The device's layout with the parameter's write unit (trailer fields spaced by max(8, unit)).
+boot::FlashLayout layout_for(std::uint32_t write_align) {
+  boot::FlashLayout l = sim_device::kLayout;
+  l.geometry.write_align = write_align;
+  return l;
+}
 
 class SwapSweep : public ::testing::TestWithParam<Sizes> {
  protected:
+  // Shadow the device's defaults for every test of the fixture.
+  const boot::FlashLayout kLayout = layout_for(GetParam().write_align);
+  const flash::Geometry kGeo = kLayout.geometry;
+
   static void SetUpTestSuite() { key = std::make_unique<test_images::TestKey>(test_images::make_key()); }
   static void TearDownTestSuite() { key.reset(); }
   static inline std::unique_ptr<test_images::TestKey> key;
 
   void SetUp() override {
+    ASSERT_TRUE(kLayout.valid());
     old_image = test_images::make_image(*key, {.major = 1, .payload_size = GetParam().old_payload,
                                                .security_counter = 1, .seed = 1});
     new_image = test_images::make_image(*key, {.major = 2, .payload_size = GetParam().new_payload,
@@ -53,9 +64,10 @@ class SwapSweep : public ::testing::TestWithParam<Sizes> {
     put(f, kLayout.primary_offset, old_image);
     Bytes padded = new_image;
     padded.resize(kLayout.slot_size(), 0xFF);
-    std::copy(tr::kMagic.begin(), tr::kMagic.end(), padded.begin() + tr::magic_offset(kLayout.slot_size()));
+    const auto magic = tr::magic(kLayout.unit());
+    std::copy(magic.begin(), magic.end(), padded.begin() + kLayout.trailer().magic());
     if (permanent) {
-      padded[tr::image_ok_offset(kLayout.slot_size())] = tr::kFlagSet;
+      padded[kLayout.trailer().image_ok()] = tr::kFlagSet;
     }
     put(f, kLayout.secondary_offset + kLayout.sector_size(), padded);
     return f;
@@ -175,7 +187,7 @@ TEST_P(SwapSweep, ConfirmedImageStaysAndRaisesTheCounter) {
   Recorder rec;
   ASSERT_TRUE(boot_once(f, rec));
   // The application confirms (what ward::boot::confirm() does).
-  ASSERT_TRUE(boot::write_flag(kLayout.primary(f), tr::image_ok_offset(kLayout.slot_size())));
+  ASSERT_TRUE(boot::write_flag(kLayout.primary(f), kLayout.trailer().image_ok()));
   auto b = boot_once(f, rec);
   ASSERT_TRUE(b);
   EXPECT_EQ(b->manifest.layout.header.version.major, 2);
@@ -295,10 +307,12 @@ INSTANTIATE_TEST_SUITE_P(ImageSizes, SwapSweep,
                          ::testing::Values(Sizes{3000, 5000},      // grows
                                            Sizes{7000, 2000},      // shrinks: the old image needs more sectors
                                            Sizes{10500, 10600},    // nearly full slots
-                                           Sizes{1024 - 0x100 - 150, 1024 - 0x100 - 150}),  // one sector each
+                                           Sizes{1024 - 0x100 - 150, 1024 - 0x100 - 150},  // one sector each
+                                           // 16-byte write unit: MCUboot's BOOT_MAX_ALIGN 16 trailer
+                                           Sizes{3000, 5000, 16}, Sizes{7000, 2000, 16}, Sizes{10500, 10600, 16}),
                          [](const auto& p) {
                            return "old" + std::to_string(p.param.old_payload) + "_new" +
-                                  std::to_string(p.param.new_payload);
+                                  std::to_string(p.param.new_payload) + "_align" + std::to_string(p.param.write_align);
                          });
 
 class Rejection : public SwapSweep {};

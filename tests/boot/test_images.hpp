@@ -49,6 +49,7 @@ struct ImageSpec {
   std::uint32_t header_size = 0x100;
   std::uint8_t seed = 1;
   std::optional<std::uint32_t> load_addr;  // a RAM-load image for this address
+  bool full_public_key = false;            // --public-key-format full (TLV 0x02)
 };
 
 inline Bytes make_payload(std::uint32_t size, std::uint8_t seed) {
@@ -71,6 +72,7 @@ inline Bytes make_image(TestKey& key, const ImageSpec& s) {
   o.pad = s.slot_size.has_value();
   o.confirm = s.confirm;
   o.load_addr = s.load_addr;
+  o.full_public_key = s.full_public_key;
   auto img = tool::sign_image(make_payload(s.payload_size, s.seed), o, *key.signer);
   EXPECT_TRUE(img) << (img ? "" : img.error());
   return img.value_or(Bytes{});

@@ -79,6 +79,115 @@ expect_reject "bad version" "bad version" "$tool" sign -k dev.pem --version 1.x 
 expect_ok "security counter auto" "$tool" sign -k dev.pem --version 1.2.3 --security-counter auto \
   --header-size 0x200 --pad-header app.bin auto.bin
 "$tool" verify -k dev.pem auto.bin | grep -q "security counter 16908291" && pass "auto counter = 1<<24|2<<16|3" || bad "auto"
+# --align 16 / 32 (and 8, 1) --pad / --confirm, byte for byte against imgtool 2.4's algorithm,
+# re-implemented here from scripts/imgtool/image.py (read, not copied): max_align = max(8, align);
+# above 8 the magic is the u16 alignment and 2d e1 5d 29 41 0b 8d 77 67 9c 11 0f 1f 8a; pad_to()
+# fills the slot with 0xff and puts the magic in its last 16 bytes; --confirm writes 0x01 at
+# -(align_up(16, max_align) + max_align) from the end. The image part is taken from ward-image's
+# own output (signatures are randomised), so every byte after it is what imgtool would write.
+cat >imgtool_ref.py <<'PY'
+import struct, sys
+path, slot, align, confirm = sys.argv[1], int(sys.argv[2], 0), int(sys.argv[3]), sys.argv[4] == "1"
+data = open(path, "rb").read()
+hdr, prot, size = struct.unpack_from("<HHI", data, 8)
+tlv = hdr + size + prot
+image = data[:tlv + struct.unpack_from("<H", data, tlv + 2)[0]]
+max_align = max(8, align)
+magic = (bytes([0x77, 0xc2, 0x95, 0xf3, 0x60, 0xd2, 0xef, 0x7f, 0x35, 0x52, 0x50, 0x0f, 0x2c, 0xb6, 0x79, 0x80])
+         if max_align == 8 else struct.pack("<H", max_align) +
+         bytes([0x2d, 0xe1, 0x5d, 0x29, 0x41, 0x0b, 0x8d, 0x77, 0x67, 0x9c, 0x11, 0x0f, 0x1f, 0x8a]))
+ref = bytearray(image + b"\xff" * (slot - len(image) - 16) + magic)
+if confirm:
+    magic_align_size = (16 + max_align - 1) // max_align * max_align
+    ref[-(magic_align_size + max_align)] = 0x01
+sys.exit(0 if bytes(ref) == data else 1)
+PY
+for align in 1 8 16 32; do
+  for mode in pad confirm; do
+    expect_ok "sign --align $align --$mode" "$tool" sign -k dev.pem --version 2.0.0 --header-size 0x200 \
+      --pad-header --slot-size 0x10000 --max-sectors 16 --align $align --$mode app.bin a$align-$mode.bin
+    expect_ok "--align $align --$mode is what imgtool writes" python3 imgtool_ref.py a$align-$mode.bin 0x10000 $align \
+      $([[ $mode == confirm ]] && echo 1 || echo 0)
+  done
+done
+"$tool" info a32-confirm.bin >out.txt
+grep -q "magic for 32-byte alignment, image_ok 0x01" out.txt && pass "info reads a 32-byte trailer" || { bad "info align 32"; cat out.txt; }
+expect_reject "--align 64 refused" "--align must be" "$tool" sign -k dev.pem --header-size 0x200 --pad-header \
+  --align 64 app.bin x.bin
+# A reference that can fail: the 8-byte magic where a 16-byte trailer belongs.
+python3 imgtool_ref.py a8-pad.bin 0x10000 16 0 && bad "reference accepts a wrong trailer" || pass "reference tells trailers apart"
+
+# --max-sectors: the image may not reach into the slot's last sector (the bootloader's rule).
+head -c $((0x3000 - 0x200 - 300)) /dev/urandom >big.bin
+expect_ok "fits 4 sectors of 4 KiB" "$tool" sign -k dev.pem --header-size 0x200 --pad-header --slot-size 0x4000 \
+  --max-sectors 4 --align 8 big.bin x.bin
+head -c $((0x3000 - 0x200)) /dev/urandom >big.bin
+expect_reject "image reaching into the trailer sector" "reaches into the last of 4 sectors" "$tool" sign -k dev.pem \
+  --header-size 0x200 --pad-header --slot-size 0x4000 --max-sectors 4 big.bin x.bin
+expect_reject "--max-sectors that does not divide the slot" "equal sectors" "$tool" sign -k dev.pem \
+  --header-size 0x200 --pad-header --slot-size 0x4000 --max-sectors 3 app.bin x.bin
+expect_reject "imgtool's trailer room (128 sectors by default)" "do not fit" "$tool" sign -k dev.pem \
+  --header-size 0x200 --pad-header --slot-size 0x1000 --align 8 app.bin x.bin
+
+# --public-key-format full: TLV 0x02 with the DER SubjectPublicKeyInfo.
+expect_ok "sign --public-key-format full" "$tool" sign -k dev.pem --version 1.0.0 --header-size 0x200 \
+  --pad-header --public-key-format full app.bin full.bin
+expect_ok "full key verifies" "$tool" verify -k dev.pem full.bin
+expect_reject "full key of another key" "unknown key" "$tool" verify -k other.pem full.bin
+"$tool" info full.bin >out.txt
+grep -q "PUBKEY   len  91  3059301306072a8648ce3d0201" out.txt && pass "info shows the PUBKEY TLV" || { bad "PUBKEY"; cat out.txt; }
+grep -q "KEYHASH" out.txt && bad "full key image also has a key hash" || pass "no key hash beside the full key"
+
+# Intel HEX out (at --hex-addr, as imgtool) and in (the address comes from the file).
+expect_ok "sign to .hex" "$tool" sign -k dev.pem --version 1.0.0 --header-size 0x200 --pad-header \
+  --hex-addr 0x10100000 app.bin out.hex
+head -1 out.hex | grep -qx ":020000041010DA" && pass "HEX starts with the upper address" || bad "hex 04"
+tail -1 out.hex | grep -qx ":00000001FF" && pass "HEX ends with EOF" || bad "hex eof"
+expect_reject "HEX output needs an address" "needs an address" "$tool" sign -k dev.pem --header-size 0x200 \
+  --pad-header app.bin x.hex
+cat >hex2bin.py <<'PY'
+import sys
+# An independent reader (python, not ward-image's): address -> byte, then the image from its base.
+mem, upper = {}, 0
+for line in open(sys.argv[1]):
+    b = bytes.fromhex(line.strip()[1:])
+    assert sum(b) & 0xFF == 0
+    n, off, typ = b[0], b[1] << 8 | b[2], b[3]
+    if typ == 4: upper = (b[4] << 8 | b[5]) << 16
+    elif typ == 0:
+        for i in range(n): mem[upper + off + i] = b[4 + i]
+base = int(sys.argv[2], 0)
+end = int(sys.argv[4], 0) if len(sys.argv) > 4 else max(mem) + 1
+open(sys.argv[3], "wb").write(bytes(mem.get(a, 0xFF) for a in range(base, end)))
+PY
+python3 hex2bin.py out.hex 0x10100000 out-from-hex.bin
+expect_ok "the HEX holds a verifying image" "$tool" verify -k dev.pem out-from-hex.bin
+expect_ok "HEX in" "$tool" sign -k dev.pem --version 1.0.0 --header-size 0x200 --pad-header out-from-hex.bin \
+  plain.bin
+python3 - <<'PY'
+# app.bin as HEX at 0x20000: records of 16 bytes with an 04 record first.
+data = open("app.bin", "rb").read()
+lines = [":020000040002F8"]
+for off in range(0, len(data), 16):
+    chunk = data[off:off + 16]
+    rec = bytes([len(chunk), off >> 8, off & 0xFF, 0]) + chunk
+    lines.append(":" + (rec + bytes([-sum(rec) & 0xFF])).hex().upper())
+lines.append(":00000001FF")
+open("app.hex", "w").write("\n".join(lines) + "\n")
+PY
+expect_ok "sign a HEX input" "$tool" sign -k dev.pem --version 1.0.0 --header-size 0x200 --pad-header \
+  --slot-size 0x10000 --max-sectors 16 --confirm app.hex app-signed.hex
+python3 hex2bin.py app-signed.hex $((0x20000 - 0x200)) app-signed.bin $((0x20000 - 0x200 + 0x10000))
+expect_ok "HEX in, HEX out: the image at the input's address minus the header" "$tool" verify -k dev.pem app-signed.bin
+cmp -s <(tail -c +513 app-signed.bin | head -c 3000) app.bin && pass "payload from the HEX input" || bad "payload"
+python3 imgtool_ref.py app-signed.bin 0x10000 8 1 && pass "HEX trailer: magic and image_ok at the slot's end" || bad "hex trailer"
+printf ':0100000042BD\n:0100000042BD\n:00000001FF\n' >overlap.hex
+expect_reject "HEX input with overlapping data" "line 2: data at 0x00000000 overlaps" "$tool" sign -k dev.pem \
+  --header-size 0x20 --pad-header overlap.hex x.bin
+printf ':0100000042BC\n:00000001FF\n' >badsum.hex
+expect_reject "HEX input with a bad checksum" "line 1: checksum mismatch" "$tool" sign -k dev.pem \
+  --header-size 0x20 --pad-header badsum.hex x.bin
+
 rc=0; "$tool" sign --nonsense >/dev/null 2>&1 || rc=$?
 [[ $rc == 2 ]] && pass "bad usage is status 2" || bad "usage status $rc"
 

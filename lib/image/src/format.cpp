@@ -19,12 +19,17 @@ const char* to_string(Error e) {
     case Error::duplicate_tlv: return "duplicate TLV";
     case Error::bad_tlv_length: return "TLV with a wrong length";
     case Error::missing_hash: return "no SHA-256 TLV";
-    case Error::missing_signature: return "unsigned (no signature or key hash TLV)";
+    case Error::missing_signature: return "unsigned (no signature, or no key hash / public key TLV)";
     case Error::unsupported: return "unsupported image (encrypted or non-bootable)";
     case Error::hash_mismatch: return "SHA-256 mismatch (tampered or truncated)";
     case Error::key_mismatch: return "signed with an unknown key";
     case Error::bad_signature: return "signature does not verify";
     case Error::bad_der: return "malformed DER";
+    case Error::not_ram_load: return "not a RAM-load image (flag 0x20)";
+    case Error::load_outside_window: return "load address outside executable memory";
+    case Error::vectors_misaligned: return "vector table not 512-byte aligned (load address + header size)";
+    case Error::vectors_unsigned: return "vector table outside the signed part";
+    case Error::changed_while_loading: return "image changed while it was loaded";
   }
   return "unknown image error";
 }
@@ -158,10 +163,18 @@ Result<Manifest> read_manifest(Source& src, std::uint32_t area_size) {
         return read_value(t, m.sha256);
       case tlv::kKeyHash:
         if (t.is_protected) return fail(Error::bad_tlv);
-        if (m.has_key_hash) return fail(Error::duplicate_tlv);
+        if (m.has_key_hash || m.public_key_size != 0) return fail(Error::duplicate_tlv);
         if (t.length != m.key_hash.size()) return fail(Error::bad_tlv_length);
         m.has_key_hash = true;
         return read_value(t, m.key_hash);
+      case tlv::kPublicKey:
+        // One key identity per image: a hash and a full key could name two different keys.
+        if (t.is_protected) return fail(Error::bad_tlv);
+        if (m.has_key_hash || m.public_key_size != 0) return fail(Error::duplicate_tlv);
+        if (t.length == 0) return fail(Error::bad_tlv_length);
+        m.public_key_size = t.length;
+        m.public_key_offset = t.value_offset;
+        return {};
       case tlv::kEcdsaSig:
         if (t.is_protected) return fail(Error::bad_tlv);
         if (m.signature_size != 0) return fail(Error::duplicate_tlv);
@@ -278,11 +291,12 @@ Result<Manifest> verify(Source& src, std::uint32_t area_size, const PublicKey& k
   if (!m) {
     return fail(m.error());
   }
-  if (m->signature_size == 0 || !m->has_key_hash) {
+  if (m->signature_size == 0 || (!m->has_key_hash && m->public_key_size == 0)) {
     return fail(Error::missing_signature);
   }
   crypto.sha256_start();
-  std::array<std::byte, 512> chunk{};
+  // 256 bytes: the bootloader's stack peaks below this frame (P-256 verify), with little to spare.
+  std::array<std::byte, 256> chunk{};
   for (std::uint32_t pos = 0; pos < m->layout.hashed_size;) {
     const std::uint32_t n = std::min<std::uint32_t>(chunk.size(), m->layout.hashed_size - pos);
     WARD_TRY(src.read(pos, std::span{chunk}.first(n)));
@@ -293,7 +307,20 @@ Result<Manifest> verify(Source& src, std::uint32_t area_size, const PublicKey& k
   if (!equal_constant_time(digest, m->sha256)) {
     return fail(Error::hash_mismatch);
   }
-  if (!equal_constant_time(m->key_hash, key.spki_sha256)) {
+  bool known_key = false;
+  if (m->has_key_hash) {
+    known_key = equal_constant_time(m->key_hash, key.spki_sha256);
+  } else if (m->public_key_size <= chunk.size()) {
+    // The full key (DER SPKI) against the built-in one, through their SHA-256 as MCUboot does
+    // with MCUBOOT_HW_KEY: equal digests mean equal SPKIs (collision resistance, which the key
+    // hash TLV relies on too), and no P-256 parsing or second copy of the key is needed.
+    const auto spki = std::span{chunk}.first(m->public_key_size);
+    WARD_TRY(src.read(m->public_key_offset, spki));
+    crypto.sha256_start();
+    crypto.sha256_update(spki);
+    known_key = equal_constant_time(crypto.sha256_finish(), key.spki_sha256);
+  }
+  if (!known_key) {
     return fail(Error::key_mismatch);
   }
   auto sig = ecdsa_der_to_raw(std::span{m->signature}.first(m->signature_size));

@@ -5,18 +5,23 @@
 //   ward-image getpub -k key.pem [--lang c|pem]
 //   ward-image sign -k key.pem --version 1.2.3+4 --header-size 0x200 --pad-header
 //                   --slot-size 0x50000 [--pad] [--confirm] [--security-counter N|auto]
-//                   [--align 8] [--load-addr 0x10100000] in.bin out.bin
+//                   [--align 1|2|4|8|16|32] [--max-sectors K] [--load-addr 0x10100000]
+//                   [--public-key-format hash|full] [--hex-addr A] in.bin|in.hex out.bin|out.hex
 //   ward-image verify -k key.pem signed.bin
 //   ward-image info signed.bin
 // -k also takes a PKCS#11 URI ("pkcs11:token=ward;object=release;pin-value=...") with
 // --pkcs11-module /usr/lib/softhsm/libsofthsm2.so: the private key then stays in the token.
 // Exit status: 0 success, 1 failure (the reason on stderr), 2 bad usage.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
+#include <optional>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 
+#include "intel_hex.hpp"
 #include "keys.hpp"
 #include "signer.hpp"
 #include "ward/image/trailer.hpp"
@@ -54,6 +59,16 @@ std::uint32_t parse_u32(const std::string& s, const char* what) {
     throw CLI::ValidationError(what, "not a 32-bit number: " + s);
   }
   return static_cast<std::uint32_t>(v);
+}
+
+bool is_hex(const std::string& path) {
+  const auto dot = path.rfind('.');
+  if (dot == std::string::npos) {
+    return false;
+  }
+  std::string ext = path.substr(dot + 1);
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == "hex";
 }
 
 int fail(const std::string& message) {
@@ -173,12 +188,22 @@ int cmd_info(const std::string& path) {
   if (!m) {
     std::printf("manifest: INVALID (%s)\n", image::to_string(m.error()));
   }
-  if (data->size() >= l->total_size + image::trailer::kPublicSize) {
+  // A padded image: the magic names the alignment the trailer was written for. The largest
+  // trailer (32-byte fields) takes 160 bytes: an image that leaves less is not padded.
+  constexpr std::uint32_t kLargestTrailer = 160;
+  if (data->size() >= std::uint64_t{l->total_size} + kLargestTrailer && data->size() <= 0xFFFFFFFFu) {
     const auto slot = static_cast<std::uint32_t>(data->size());
-    const bool magic = std::equal(image::trailer::kMagic.begin(), image::trailer::kMagic.end(),
-                                  data->begin() + image::trailer::magic_offset(slot));
-    std::printf("trailer (slot size %u): magic %s, image_ok 0x%02x\n", slot, magic ? "good" : "unset",
-                (*data)[image::trailer::image_ok_offset(slot)]);
+    const auto magic = std::span{*data}.last<image::trailer::kMagicSize>();
+    const std::uint32_t align = image::trailer::magic_align(magic);
+    if (align == 0) {
+      std::printf("trailer (slot size %u): no magic\n", slot);
+    } else if (!image::trailer::valid_write_align(align)) {
+      std::printf("trailer (slot size %u): magic for an unsupported alignment (%u)\n", slot, align);
+    } else {
+      std::printf("trailer (slot size %u): magic for %u-byte alignment, image_ok 0x%02x\n", slot,
+                  image::trailer::field_align(align),
+                  (*data)[image::trailer::Offsets{slot, image::trailer::field_align(align)}.image_ok()]);
+    }
   }
   return 0;
 }
@@ -186,7 +211,8 @@ int cmd_info(const std::string& path) {
 int run(int argc, char** argv) {
   CLI::App app{"ward-image: keys and signed MCUboot-format images for Ward's bootloader"};
   app.require_subcommand(1);
-  std::string key_spec, module, lang = "c", in, out, version = "0.0.0", header_size, slot_size, sec_cnt, load_addr;
+  std::string key_spec, module, lang = "c", in, out, version = "0.0.0", header_size, slot_size, sec_cnt, load_addr,
+      max_sectors, hex_addr, key_format = "hash";
   std::uint32_t align = 1;
   bool pad_header = false, pad = false, confirm = false;
 
@@ -210,10 +236,14 @@ int run(int argc, char** argv) {
   sign->add_flag("--pad", pad, "pad to the slot size and write the trailer magic (request a test upgrade)");
   sign->add_flag("--confirm", confirm, "also mark the image confirmed (permanent upgrade; implies --pad)");
   sign->add_option("-s,--security-counter", sec_cnt, "security counter (number or 'auto')");
-  sign->add_option("--align", align, "flash write alignment (1, 2, 4, 8)");
+  sign->add_option("--align", align, "flash write alignment (1, 2, 4, 8, 16, 32)");
+  sign->add_option("-M,--max-sectors", max_sectors, "sectors of a slot: the image must leave the last one free");
+  sign->add_option("--public-key-format", key_format, "hash (TLV 0x01, default) or full (TLV 0x02)")
+      ->check(CLI::IsMember({"hash", "full"}));
+  sign->add_option("-x,--hex-addr", hex_addr, "address of the image in Intel HEX output");
   sign->add_option("-L,--load-addr", load_addr, "load address (RAM-load image)");
-  sign->add_option("infile", in, "raw binary")->required();
-  sign->add_option("outfile", out, "signed image")->required();
+  sign->add_option("infile", in, "raw binary, or Intel HEX (.hex)")->required();
+  sign->add_option("outfile", out, "signed image (Intel HEX if it ends in .hex)")->required();
 
   auto* verify = app.add_subcommand("verify", "verify a signed image against a key");
   verify->add_option("-k,--key", key_spec, "PEM key (private or public) or PKCS#11 URI")->required();
@@ -267,20 +297,76 @@ int run(int argc, char** argv) {
       o.security_counter = parse_u32(sec_cnt, "--security-counter");
     }
     o.align = align;
+    if (!max_sectors.empty()) o.max_sectors = parse_u32(max_sectors, "--max-sectors");
     if (!load_addr.empty()) o.load_addr = parse_u32(load_addr, "--load-addr");
+    o.full_public_key = key_format == "full";
   } catch (const CLI::ValidationError& e) {
     std::cerr << "ward-image: " << e.what() << '\n';
     return 2;
+  }
+  if (o.slot_size && !o.max_sectors) {
+    std::cerr << "ward-image: warning: without --max-sectors only imgtool's trailer room is checked; a "
+                 "bootloader whose slot's last sector holds the trailer may not hold this image\n";
   }
   auto payload = read_file(in);
   if (!payload) {
     return fail(payload.error());
   }
-  auto signed_image = tool::sign_image(*payload, o, **key);
+  // As imgtool: a HEX input gives the image's address (its lowest address, minus the header if
+  // --pad-header adds it), which HEX output reuses unless --hex-addr says otherwise.
+  std::optional<std::uint64_t> base;
+  if (is_hex(in)) {
+    auto parsed = tool::ihex::parse(std::string_view{reinterpret_cast<const char*>(payload->data()), payload->size()});
+    if (!parsed) {
+      return fail(in + ": " + parsed.error);
+    }
+    base = parsed->base;
+    if (o.pad_header) {
+      if (*base < o.header_size) {
+        return fail(in + ": the header would start below address 0");
+      }
+      *base -= o.header_size;
+    }
+    *payload = std::move(parsed->bytes);
+  }
+  const bool hex_out = is_hex(out);
+  auto signed_image = tool::sign_image(*payload, o, **key, !hex_out);
   if (!signed_image) {
     return fail(signed_image.error());
   }
-  if (auto ok = write_file(out, *signed_image); !ok) {
+  if (!hex_out) {
+    if (auto ok = write_file(out, *signed_image); !ok) {
+      return fail(ok.error());
+    }
+    return 0;
+  }
+  try {
+    if (!hex_addr.empty()) base = parse_u32(hex_addr, "--hex-addr");
+  } catch (const CLI::ValidationError& e) {
+    std::cerr << "ward-image: " << e.what() << '\n';
+    return 2;
+  }
+  if (!base) {
+    return fail("Intel HEX output needs an address: --hex-addr, or a HEX input");
+  }
+  // The image at its address and, with --pad/--confirm, only the trailer's bytes at the slot's
+  // end (imgtool writes no padding into a HEX file).
+  std::vector<tool::ihex::Segment> segments{{static_cast<std::uint32_t>(*base), *signed_image}};
+  // `segments` points into the patches: they live until the file is written.
+  const std::vector<tool::TrailerPatch> patches =
+      (o.pad || o.confirm) ? tool::trailer_patches(o) : std::vector<tool::TrailerPatch>{};
+  for (const auto& p : patches) {
+    const std::uint64_t at = *base + p.offset;
+    if (at + p.bytes.size() > 0x100000000ull) {
+      return fail("the slot passes 4 GiB at --hex-addr");
+    }
+    segments.push_back({static_cast<std::uint32_t>(at), p.bytes});
+  }
+  auto text = tool::ihex::write(segments);
+  if (!text) {
+    return fail(text.error);
+  }
+  if (auto ok = write_file(out, Bytes(text->begin(), text->end())); !ok) {
     return fail(ok.error());
   }
   return 0;

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "ward/byte_order.hpp"
+#include "ward/image/capacity.hpp"
 #include "ward/image/trailer.hpp"
 
 namespace ward::tool {
@@ -72,16 +73,44 @@ std::uint32_t auto_security_counter(const image::Version& v) {
   return std::uint32_t{v.major} << 24 | std::uint32_t{v.minor} << 16 | v.revision;
 }
 
-Expected<Bytes> sign_image(const Bytes& payload, const SignOptions& o, SigningKey& key) {
+std::uint32_t imgtool_trailer_size(std::uint32_t align, std::uint32_t max_sectors) {
+  const std::uint32_t spacing = image::trailer::field_align(align);
+  const std::uint32_t magic_block = spacing > image::trailer::kMagicSize ? spacing : image::trailer::kMagicSize;
+  return max_sectors * 3 * align + 4 * spacing + magic_block;
+}
+
+std::vector<TrailerPatch> trailer_patches(const SignOptions& o) {
+  std::vector<TrailerPatch> patches;
+  if (!o.slot_size) {
+    return patches;  // no slot, no trailer
+  }
+  const image::trailer::Offsets at{*o.slot_size, image::trailer::field_align(o.align)};
+  if (o.confirm) {
+    Bytes flag(at.align, image::trailer::kErased);
+    flag[0] = image::trailer::kFlagSet;
+    patches.push_back({at.image_ok(), flag});
+  }
+  const auto magic = image::trailer::magic(at.align);
+  patches.push_back({at.magic(), Bytes(magic.begin(), magic.end())});
+  return patches;
+}
+
+Expected<Bytes> sign_image(const Bytes& payload, const SignOptions& o, SigningKey& key, bool pad_output) {
   if (o.header_size < image::kHeaderSize || o.header_size > 0xFFFF) {
     return std::unexpected("--header-size must be between 32 and 65535");
   }
-  if (o.align != 1 && o.align != 2 && o.align != 4 && o.align != 8) {
-    return std::unexpected("--align must be 1, 2, 4 or 8");
+  if (!image::trailer::valid_write_align(o.align)) {
+    return std::unexpected("--align must be 1, 2, 4, 8, 16 or 32");
   }
   const bool pad = o.pad || o.confirm;
   if (pad && !o.slot_size) {
     return std::unexpected("--pad and --confirm need --slot-size");
+  }
+  if (o.max_sectors && (!o.slot_size || image::max_image_size(*o.slot_size, *o.max_sectors) == 0)) {
+    return std::unexpected("--max-sectors needs --slot-size, divided into at least 2 equal sectors");
+  }
+  if (o.slot_size && *o.slot_size % image::trailer::field_align(o.align) != 0) {
+    return std::unexpected("--slot-size must be a multiple of the trailer alignment");
   }
   Bytes body;
   if (o.pad_header) {
@@ -139,22 +168,34 @@ Expected<Bytes> sign_image(const Bytes& payload, const SignOptions& o, SigningKe
   append_le<std::uint16_t>(tlvs, image::kTlvInfoMagic);
   append_le<std::uint16_t>(tlvs, 0);  // total, patched below
   put_tlv(tlvs, image::tlv::kSha256, digest);
-  put_tlv(tlvs, image::tlv::kKeyHash, sha256(*spki));
+  // --public-key-format: the key's hash (imgtool's default) or the key itself (DER SPKI).
+  if (o.full_public_key) {
+    put_tlv(tlvs, image::tlv::kPublicKey, *spki);
+  } else {
+    put_tlv(tlvs, image::tlv::kKeyHash, sha256(*spki));
+  }
   put_tlv(tlvs, image::tlv::kEcdsaSig, *sig);
   patch_area_total(tlvs);
   body.insert(body.end(), tlvs.begin(), tlvs.end());
 
-  if (o.slot_size && body.size() + image::trailer::kPublicSize > *o.slot_size) {
-    return std::unexpected("image (" + std::to_string(body.size()) + " bytes) and trailer do not fit --slot-size " +
-                           std::to_string(*o.slot_size));
+  if (o.slot_size) {
+    // imgtool's rule (room for its trailer), and with --max-sectors the bootloader's: the image
+    // may not reach into the slot's last sector (image::max_image_size, FlashLayout).
+    const std::uint64_t trailer = imgtool_trailer_size(o.align, o.max_sectors.value_or(kDefaultMaxSectors));
+    if (body.size() + trailer > *o.slot_size) {
+      return std::unexpected("image (" + std::to_string(body.size()) + " bytes) and trailer (" +
+                             std::to_string(trailer) + " bytes) do not fit --slot-size " + std::to_string(*o.slot_size));
+    }
+    if (o.max_sectors && body.size() > image::max_image_size(*o.slot_size, *o.max_sectors)) {
+      return std::unexpected("image (" + std::to_string(body.size()) + " bytes) reaches into the last of " +
+                             std::to_string(*o.max_sectors) + " sectors, which holds the trailer: at most " +
+                             std::to_string(image::max_image_size(*o.slot_size, *o.max_sectors)) + " bytes fit");
+    }
   }
-  if (pad) {
-    const std::uint32_t slot = *o.slot_size;
-    body.resize(slot, 0xFF);
-    std::copy(image::trailer::kMagic.begin(), image::trailer::kMagic.end(),
-              body.begin() + image::trailer::magic_offset(slot));
-    if (o.confirm) {
-      body[image::trailer::image_ok_offset(slot)] = image::trailer::kFlagSet;
+  if (pad && pad_output) {
+    body.resize(*o.slot_size, image::trailer::kErased);
+    for (const auto& p : trailer_patches(o)) {
+      std::copy(p.bytes.begin(), p.bytes.end(), body.begin() + p.offset);
     }
   }
   return body;

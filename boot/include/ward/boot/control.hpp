@@ -41,6 +41,7 @@ class Control {
   Result<void> write_secondary(std::uint32_t offset, std::span<const std::byte> data) const;
   // Marks the secondary image for the next boot: a test upgrade (reverted unless confirmed) or a
   // permanent one. The bootloader verifies it then; here it only has to look like an image.
+  // Refused (Error::wrong_align) if the image was padded with a trailer for another write unit.
   Result<void> request_upgrade(bool permanent = false) const;
   // Confirms the running image (no effect if it is already confirmed).
   Result<void> confirm() const;

@@ -32,6 +32,7 @@ enum class Error : std::uint8_t {
   no_bootable_image, // the primary slot holds no valid image and nothing can be reverted
   invalid_state,     // application API: not now (e.g. an upgrade request while on trial)
   no_image,          // application API: the secondary slot holds no image
+  wrong_align,       // application API: the secondary trailer was written for another write unit
 };
 
 template <class T>
@@ -52,6 +53,8 @@ enum class Event : std::uint8_t {
   primary_invalid,     // a = image::Error
   counter_raised,      // a = new value
   flash_error,         // a = flash::Error
+  request_wrong_align, // a = the alignment the secondary trailer names, b = this flash's (request cancelled)
+  primary_trailer_wrong_align,  // a, b: as above, for the primary trailer (ignored, the image boots)
 };
 
 class Observer {
@@ -69,7 +72,7 @@ class Observer {
 class Loader {
  public:
   // `layout` was read from `slot` (bounds-checked). Returns the source to verify, or an error
-  // (e.g. a load address outside executable memory: image::Error::bad_header). The engine boots
+  // (e.g. a load address outside executable memory: image::Error::load_outside_window). The engine boots
   // the image only if the layout it verifies from that source equals `layout`, so a loader may
   // rely on the fields it checked being the ones the hand-over uses.
   virtual image::Result<image::Source*> load(const image::Layout& layout, const flash::Region& slot) = 0;

@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "ward/flash/flash.hpp"
+#include "ward/image/capacity.hpp"
 #include "ward/image/trailer.hpp"
 
 namespace ward::boot {
@@ -26,19 +27,24 @@ struct FlashLayout {
   std::uint32_t secondary_offset;
 
   static constexpr std::uint32_t kCounterSectors = 2;
-  static constexpr std::uint32_t kUnit = image::trailer::kMaxAlign;  // trailer field spacing
+
+  // The trailer's field spacing (MCUboot's BOOT_MAX_ALIGN), from the flash's write unit: every
+  // trailer field, status entry and counter record is one such unit.
+  constexpr std::uint32_t unit() const { return image::trailer::field_align(geometry.write_align); }
+  constexpr image::trailer::Offsets trailer() const { return {slot_size(), unit()}; }
 
   constexpr std::uint32_t sector_size() const { return geometry.sector_size; }
   // The size images are padded to (`ward-image sign --slot-size`).
   constexpr std::uint32_t slot_size() const { return slot_sectors * sector_size(); }
-  // Largest image (header, payload and TLVs): everything but the trailer sector.
-  constexpr std::uint32_t max_image_size() const { return (slot_sectors - 1) * sector_size(); }
+  // Largest image (header, payload and TLVs): everything but the trailer sector. The signing
+  // tool applies the same rule (image::max_image_size, --max-sectors).
+  constexpr std::uint32_t max_image_size() const { return image::max_image_size(slot_size(), slot_sectors); }
   constexpr std::uint32_t secondary_size() const { return (slot_sectors + 1) * sector_size(); }
   // Swap status entries per direction: two per sector that can hold image data.
   constexpr std::uint32_t status_entries() const { return 2 * (slot_sectors - 1); }
   // Bytes of the trailer sector the bootloader uses: public fields, two flags, both status tables.
   constexpr std::uint32_t trailer_bytes() const {
-    return image::trailer::kPublicSize + 2 * kUnit + 2 * status_entries() * kUnit;
+    return trailer().public_size() + 2 * unit() + 2 * status_entries() * unit();
   }
 
   constexpr bool valid() const {
@@ -46,7 +52,7 @@ struct FlashLayout {
     auto disjoint = [](std::uint32_t a, std::uint32_t as, std::uint32_t b, std::uint32_t bs) {
       return a + as <= b || b + bs <= a;
     };
-    return geometry.valid() && geometry.write_align <= kUnit && slot_sectors >= 2 &&
+    return geometry.valid() && image::trailer::valid_write_align(geometry.write_align) && slot_sectors >= 2 &&
            counter_offset % ss == 0 && primary_offset % ss == 0 && secondary_offset % ss == 0 &&
            counter_offset + kCounterSectors * ss <= geometry.size && primary_offset + slot_size() <= geometry.size &&
            secondary_offset + secondary_size() <= geometry.size &&

@@ -74,6 +74,12 @@ enum class Error : std::uint8_t {
   key_mismatch,         // signed with a key other than the one built in
   bad_signature,        // the signature does not verify (tampered metadata or forged)
   bad_der,              // malformed DER in the signature or key
+  // RAM-load refusals (boot::RamLoader, the engine): one reason each.
+  not_ram_load,         // no RAM_LOAD flag: this bootloader runs images from RAM only
+  load_outside_window,  // the signed part does not fit the executable window at its load address
+  vectors_misaligned,   // load address + hdr_size is not 512-byte aligned (VTOR)
+  vectors_unsigned,     // the vector table (stack pointer, reset handler) is not in the signed part
+  changed_while_loading,  // the image verified in RAM has another layout than the one read from flash
 };
 
 const char* to_string(Error e);
@@ -161,14 +167,19 @@ struct Manifest {
   std::array<std::uint8_t, 32> sha256{};
   bool has_key_hash = false;
   std::array<std::uint8_t, 32> key_hash{};
+  // The full key (TLV 0x02, imgtool --public-key-format full): where its DER SubjectPublicKeyInfo
+  // lies in the source (verify() reads it there: no copy on the bootloader's stack).
+  std::size_t public_key_size = 0;  // 0: absent
+  std::uint32_t public_key_offset = 0;
   std::size_t signature_size = 0;  // 0: unsigned
   std::array<std::uint8_t, kMaxEcdsaDerSize> signature{};
   bool has_security_counter = false;
   std::uint32_t security_counter = 0;  // 0 when absent
 };
 
-// layout() plus the TLVs: exactly one SHA-256, at most one key hash, signature and security
-// counter (the counter only in the protected area, the others only in the unprotected one).
+// layout() plus the TLVs: exactly one SHA-256, at most one key (its hash or the key itself, not
+// both), signature and security counter (the counter only in the protected area, the others
+// only in the unprotected one).
 // Does not check the hash or the signature (verify() does).
 Result<Manifest> read_manifest(Source& src, std::uint32_t area_size);
 
@@ -196,7 +207,8 @@ class Crypto {
   Crypto& operator=(const Crypto&) = default;
 };
 
-// A verification key: its DER SubjectPublicKeyInfo (what the key hash TLV names) and the point.
+// A verification key: the SHA-256 of its DER SubjectPublicKeyInfo (what the key hash TLV names,
+// and what a full-key TLV's digest must equal) and the point.
 struct PublicKey {
   std::array<std::uint8_t, 32> spki_sha256;
   std::array<std::uint8_t, 64> point;
@@ -204,8 +216,8 @@ struct PublicKey {
 // Builds a PublicKey from a DER SubjectPublicKeyInfo.
 Result<PublicKey> make_public_key(std::span<const std::uint8_t> spki, Crypto& crypto);
 
-// Full check of the image at the start of `src`: manifest, hash over the hashed part, key hash,
-// signature. Returns the manifest of the verified image.
+// Full check of the image at the start of `src`: manifest, hash over the hashed part, the key
+// (its hash, or the full key's SHA-256 compared with that of `key`'s DER SPKI), signature. Returns the manifest of the verified image.
 Result<Manifest> verify(Source& src, std::uint32_t area_size, const PublicKey& key, Crypto& crypto);
 
 // ---------------------------------------------------------------------------------------------
