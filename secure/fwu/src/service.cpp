@@ -436,7 +436,7 @@ psa_status_t Service::accept() {
     }
     // MCUboot's boot_set_confirmed(): image_ok in the primary trailer.
     const flash::Region slot = comp.layout->primary(flash_);
-    if (!ok(boot::write_flag(slot, tr::image_ok_offset(slot.size())))) return PSA_ERROR_STORAGE_FAILURE;
+    if (!ok(boot::write_flag(slot, comp.layout->trailer().image_ok()))) return PSA_ERROR_STORAGE_FAILURE;
     refresh(comp);
   }
   return any ? PSA_SUCCESS : PSA_ERROR_BAD_STATE;
