@@ -39,6 +39,8 @@ std::uint32_t elapsed() { return (0x00FFFFFFu - cvr()) & 0x00FFFFFFu; }
 const char* swap_name(std::uint32_t type) { return type == 3 ? "permanent" : "test"; }
 
 class ConsoleObserver final : public boot::Observer {
+  std::uint32_t image_ = 0xffffffffu;  // the image the last events were about (multi-image)
+
  public:
   void on(boot::Event e, std::uint32_t a, std::uint32_t b) override {
     using boot::Event;
@@ -79,6 +81,16 @@ class ConsoleObserver final : public boot::Observer {
         break;
       case Event::flash_error:
         say("boot: flash error: ", flash::to_string(static_cast<flash::Error>(a)), '\n');
+        break;
+      case Event::image:
+        if (a != image_) {
+          image_ = a;
+          say("boot: image ", a, a == 0 ? " (secure)\n" : " (non-secure)\n");
+        }
+        break;
+      case Event::dependency_unmet:
+        say("boot: ", (a & 1) != 0 ? "upgrade" : "image", " REFUSED: dependency unmet: needs image ", a >> 8,
+            " >= ", b >> 24, '.', (b >> 16) & 0xff, '.', b & 0xffff, '\n');
         break;
     }
   }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "keys.hpp"
 #include "signer.hpp"
@@ -49,6 +50,7 @@ struct ImageSpec {
   std::uint32_t header_size = 0x100;
   std::uint8_t seed = 1;
   std::optional<std::uint32_t> load_addr;  // a RAM-load image for this address
+  std::vector<image::Dependency> dependencies;  // protected dependency TLVs
 };
 
 inline Bytes make_payload(std::uint32_t size, std::uint8_t seed) {
@@ -71,6 +73,7 @@ inline Bytes make_image(TestKey& key, const ImageSpec& s) {
   o.pad = s.slot_size.has_value();
   o.confirm = s.confirm;
   o.load_addr = s.load_addr;
+  o.dependencies = s.dependencies;
   auto img = tool::sign_image(make_payload(s.payload_size, s.seed), o, *key.signer);
   EXPECT_TRUE(img) << (img ? "" : img.error());
   return img.value_or(Bytes{});

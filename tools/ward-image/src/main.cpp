@@ -5,7 +5,8 @@
 //   ward-image getpub -k key.pem [--lang c|pem]
 //   ward-image sign -k key.pem --version 1.2.3+4 --header-size 0x200 --pad-header
 //                   --slot-size 0x50000 [--pad] [--confirm] [--security-counter N|auto]
-//                   [--align 8] [--load-addr 0x10100000] in.bin out.bin
+//                   [--align 8] [--load-addr 0x10100000] [--dependencies "(0, 1.2.3)"]
+//                   [--boot-record SPE] in.bin out.bin
 //   ward-image verify -k key.pem signed.bin
 //   ward-image info signed.bin
 // -k also takes a PKCS#11 URI ("pkcs11:token=ward;object=release;pin-value=...") with
@@ -161,6 +162,8 @@ int cmd_info(const std::string& path) {
       case image::tlv::kSha256: name = "SHA256"; break;
       case image::tlv::kEcdsaSig: name = "ECDSASIG"; break;
       case image::tlv::kSecurityCounter: name = "SEC_CNT"; break;
+      case image::tlv::kDependency: name = "DEPENDENCY"; break;
+      case image::tlv::kBootRecord: name = "BOOT_RECORD"; break;
     }
     std::printf("  %s 0x%02x %-8s len %3u  %s\n", t.is_protected ? "prot  " : "unprot", t.type, name, t.length,
                 hex(std::span{*data}.subspan(t.value_offset, t.length)).c_str());
@@ -186,7 +189,8 @@ int cmd_info(const std::string& path) {
 int run(int argc, char** argv) {
   CLI::App app{"ward-image: keys and signed MCUboot-format images for Ward's bootloader"};
   app.require_subcommand(1);
-  std::string key_spec, module, lang = "c", in, out, version = "0.0.0", header_size, slot_size, sec_cnt, load_addr;
+  std::string key_spec, module, lang = "c", in, out, version = "0.0.0", header_size, slot_size, sec_cnt, load_addr,
+      dependencies, boot_record;
   std::uint32_t align = 1;
   bool pad_header = false, pad = false, confirm = false;
 
@@ -212,6 +216,9 @@ int run(int argc, char** argv) {
   sign->add_option("-s,--security-counter", sec_cnt, "security counter (number or 'auto')");
   sign->add_option("--align", align, "flash write alignment (1, 2, 4, 8)");
   sign->add_option("-L,--load-addr", load_addr, "load address (RAM-load image)");
+  sign->add_option("-d,--dependencies", dependencies,
+                   "required versions of other images, e.g. \"(0, 1.2.3+0), (1, 2.0)\"");
+  sign->add_option("--boot-record", boot_record, "software component type for the boot record (measured boot)");
   sign->add_option("infile", in, "raw binary")->required();
   sign->add_option("outfile", out, "signed image")->required();
 
@@ -268,6 +275,15 @@ int run(int argc, char** argv) {
     }
     o.align = align;
     if (!load_addr.empty()) o.load_addr = parse_u32(load_addr, "--load-addr");
+    if (!dependencies.empty()) {
+      auto d = tool::parse_dependencies(dependencies);
+      if (!d) {
+        std::cerr << "ward-image: " << d.error() << '\n';
+        return 2;
+      }
+      o.dependencies = *d;
+    }
+    if (!boot_record.empty()) o.boot_record = boot_record;
   } catch (const CLI::ValidationError& e) {
     std::cerr << "ward-image: " << e.what() << '\n';
     return 2;

@@ -2,7 +2,9 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "keys.hpp"
 #include "ward/image/format.hpp"
@@ -19,10 +21,19 @@ struct SignOptions {
   std::optional<std::uint32_t> security_counter;  // --security-counter (protected TLV 0x50)
   std::uint32_t align = 1;              // --align: flash write alignment (1, 2, 4 or 8)
   std::optional<std::uint32_t> load_addr;  // --load-addr: RAM-load image (flag 0x20)
+  std::vector<image::Dependency> dependencies;  // --dependencies (protected TLVs 0x40)
+  std::optional<std::string> boot_record;       // --boot-record SW_TYPE (protected TLV 0x60, CBOR)
 };
+
+// imgtool's boot record: a CBOR map {1: sw_type, 4: "major.minor.revision", 5: key hash,
+// 6: "SHA256", 2: 32 zero bytes (the measurement, filled in by a bootloader that copies it)}.
+Bytes boot_record_cbor(const std::string& sw_type, const image::Version& v, std::span<const std::uint8_t> key_hash);
 
 // "1.2.3+4", "1.2.3", "1.2", "1".
 Expected<image::Version> parse_version(const std::string& text);
+// imgtool's --dependencies syntax: "(image id, version)" one or more times, separated by commas,
+// e.g. "(0, 1.2.3+0), (1, 2.0)".
+Expected<std::vector<image::Dependency>> parse_dependencies(const std::string& text);
 // imgtool's "auto" security counter: major << 24 | minor << 16 | revision.
 std::uint32_t auto_security_counter(const image::Version& v);
 

@@ -55,6 +55,26 @@ struct FlashLayout {
            disjoint(primary_offset, slot_size(), secondary_offset, secondary_size()) && trailer_bytes() <= ss;
   }
 
+  // Two images of one device (MultiEngine): on the same flash, no area of one overlaps an area of
+  // the other.
+  constexpr bool disjoint_from(const FlashLayout& o) const {
+    const std::uint32_t a[3][2] = {{counter_offset, kCounterSectors * sector_size()},
+                                   {primary_offset, slot_size()},
+                                   {secondary_offset, secondary_size()}};
+    const std::uint32_t b[3][2] = {{o.counter_offset, kCounterSectors * o.sector_size()},
+                                   {o.primary_offset, o.slot_size()},
+                                   {o.secondary_offset, o.secondary_size()}};
+    for (const auto& x : a) {
+      for (const auto& y : b) {
+        if (!(x[0] + x[1] <= y[0] || y[0] + y[1] <= x[0])) {
+          return false;
+        }
+      }
+    }
+    return geometry.size == o.geometry.size && geometry.sector_size == o.geometry.sector_size &&
+           geometry.write_align == o.geometry.write_align;
+  }
+
   flash::Region counter(flash::Flash& f) const { return {f, counter_offset, kCounterSectors * sector_size()}; }
   // The primary slot (K sectors, trailer at its end).
   flash::Region primary(flash::Flash& f) const { return {f, primary_offset, slot_size()}; }

@@ -42,6 +42,8 @@ inline constexpr std::uint16_t kPublicKey = 0x02;
 inline constexpr std::uint16_t kSha256 = 0x10;
 inline constexpr std::uint16_t kEcdsaSig = 0x22;
 inline constexpr std::uint16_t kSecurityCounter = 0x50;
+inline constexpr std::uint16_t kDependency = 0x40;  // protected: {image id, 3 pad bytes, minimum version}
+inline constexpr std::uint16_t kBootRecord = 0x60;  // protected: imgtool's --boot-record (CBOR), not parsed
 }  // namespace tlv
 
 namespace flag {
@@ -74,6 +76,7 @@ enum class Error : std::uint8_t {
   key_mismatch,         // signed with a key other than the one built in
   bad_signature,        // the signature does not verify (tampered metadata or forged)
   bad_der,              // malformed DER in the signature or key
+  too_many_dependencies,  // more dependency TLVs than kMaxDependencies
 };
 
 const char* to_string(Error e);
@@ -101,6 +104,23 @@ struct Header {
   Version version;
   friend constexpr bool operator==(const Header&, const Header&) = default;
 };
+
+// An image's requirement on another image of the device (MCUboot's dependency TLV): image
+// `image_id` must run at least `min_version` (major.minor.revision; the build number is not
+// compared, as in MCUboot).
+struct Dependency {
+  std::uint8_t image_id = 0;
+  Version min_version;
+  friend constexpr bool operator==(const Dependency&, const Dependency&) = default;
+};
+inline constexpr std::size_t kDependencySize = 12;  // u8 image id, 3 pad bytes, the 8-byte version
+inline constexpr std::size_t kMaxDependencies = 4;
+// Whether `have` satisfies `min` (major, minor, revision).
+constexpr bool version_at_least(const Version& have, const Version& min) {
+  if (have.major != min.major) return have.major > min.major;
+  if (have.minor != min.minor) return have.minor > min.minor;
+  return have.revision >= min.revision;
+}
 
 // Decodes the 32 header bytes (magic and hdr_size >= 32 checked; sizes are checked by layout()).
 Result<Header> parse_header(std::span<const std::byte, kHeaderSize> bytes);
@@ -165,10 +185,15 @@ struct Manifest {
   std::array<std::uint8_t, kMaxEcdsaDerSize> signature{};
   bool has_security_counter = false;
   std::uint32_t security_counter = 0;  // 0 when absent
+  std::size_t dependency_count = 0;    // protected TLVs 0x40, in the order they appear
+  std::array<Dependency, kMaxDependencies> dependencies{};
+  std::uint32_t boot_record_offset = 0;  // protected TLV 0x60 (imgtool --boot-record), in the source
+  std::uint16_t boot_record_size = 0;    // 0: none
 };
 
 // layout() plus the TLVs: exactly one SHA-256, at most one key hash, signature and security
-// counter (the counter only in the protected area, the others only in the unprotected one).
+// counter (the counter only in the protected area, the others only in the unprotected one), and
+// at most kMaxDependencies dependencies and one boot record (only in the protected area).
 // Does not check the hash or the signature (verify() does).
 Result<Manifest> read_manifest(Source& src, std::uint32_t area_size);
 
