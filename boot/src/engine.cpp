@@ -367,8 +367,9 @@ bool MultiEngine::met(const image::Manifest& m, std::span<const std::optional<im
   for (std::size_t d = 0; d < m.dependency_count; ++d) {
     const image::Dependency& dep = m.dependencies[d];
     // An image the device does not have, or one with no readable header, meets no requirement.
-    const bool ok = dep.image_id < versions.size() && versions[dep.image_id] &&
-                    image::version_at_least(*versions[dep.image_id], dep.min_version);
+    const bool present = dep.image_id < versions.size() && versions[dep.image_id].has_value();
+    const bool ok =
+        present && image::version_at_least(versions[dep.image_id].value_or(image::Version{}), dep.min_version);
     if (!ok) {
       observer_.on(Event::dependency_unmet, std::uint32_t{dep.image_id} << 8 | (pending ? 1u : 0u),
                    version_code(dep.min_version));

@@ -11,6 +11,7 @@
 //                      upgrade the previous image sits at sector 0, one sector lower: that offset is
 //                      what lets the swap move every sector exactly once (see docs/boot.md).
 #pragma once
+#include <array>
 #include <cstdint>
 
 #include "ward/flash/flash.hpp"
@@ -55,18 +56,21 @@ struct FlashLayout {
            disjoint(primary_offset, slot_size(), secondary_offset, secondary_size()) && trailer_bytes() <= ss;
   }
 
+  // The image's three areas: counter, primary slot, secondary partition.
+  struct Area {
+    std::uint32_t offset;
+    std::uint32_t size;
+  };
+  constexpr std::array<Area, 3> areas() const {
+    return {{{counter_offset, kCounterSectors * sector_size()}, {primary_offset, slot_size()},
+             {secondary_offset, secondary_size()}}};
+  }
   // Two images of one device (MultiEngine): on the same flash, no area of one overlaps an area of
   // the other.
   constexpr bool disjoint_from(const FlashLayout& o) const {
-    const std::uint32_t a[3][2] = {{counter_offset, kCounterSectors * sector_size()},
-                                   {primary_offset, slot_size()},
-                                   {secondary_offset, secondary_size()}};
-    const std::uint32_t b[3][2] = {{o.counter_offset, kCounterSectors * o.sector_size()},
-                                   {o.primary_offset, o.slot_size()},
-                                   {o.secondary_offset, o.secondary_size()}};
-    for (const auto& x : a) {
-      for (const auto& y : b) {
-        if (!(x[0] + x[1] <= y[0] || y[0] + y[1] <= x[0])) {
+    for (const Area& x : areas()) {
+      for (const Area& y : o.areas()) {
+        if (!(x.offset + x.size <= y.offset || y.offset + y.size <= x.offset)) {
           return false;
         }
       }
