@@ -5,6 +5,8 @@ set(WARD_LINKER_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/image.ld)
 set(WARD_LINKER_DEPENDS ${CMAKE_SOURCE_DIR}/arch/arm/cortex_m.ld)
 add_link_options(-L${CMAKE_SOURCE_DIR}/arch/arm)
 set(WARD_NS_LINKER_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/image_ns.ld)
+# A non-secure image of the two-image chain (ward_image(... CHAIN)): loaded by the bootloader.
+set(WARD_NS_CHAIN_LINKER_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/image_ns_chain.ld)
 # The board's entropy32() for the images built without Ward's core (bootloader, secure image): their
 # stack canaries come from the same source as applications' (arch/arm/src/early_init.cpp).
 set(WARD_BOARD_ENTROPY_SOURCES ${CMAKE_CURRENT_LIST_DIR}/src/entropy.cpp)

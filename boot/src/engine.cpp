@@ -182,38 +182,46 @@ Result<void> Engine::cancel_request() {
   return check(partition().erase_sector(layout_.slot_sectors));
 }
 
-Result<void> Engine::try_start_upgrade(std::uint32_t stored_counter) {
+Result<std::optional<image::Manifest>> Engine::request(std::uint32_t stored_counter) {
   const flash::Region sec = secondary();
   auto magic = read_magic_align(sec);
   if (!magic) {
-    return check(flash::Status{flash::fail(magic.error())});
+    return fail(check(flash::Status{flash::fail(magic.error())}).error());
   }
   if (magic->field == Field::foreign) {
     // A request whose trailer was made for another write unit (imgtool --align): its image_ok is
     // elsewhere, so whether it asks for a test or a permanent upgrade cannot be known. Refused
     // and cancelled, with the reason, rather than ignored.
     observer_.on(Event::request_wrong_align, magic->align, layout_.unit());
-    return cancel_request();
+    WARD_TRY(cancel_request());
+    return std::optional<image::Manifest>{};
   }
   if (magic->field != Field::set) {
-    return {};
+    return std::optional<image::Manifest>{};
   }
   FlashSource src{flash::Region{flash_, sec.base(), layout_.max_image_size()}};
   auto m = image::verify(src, layout_.max_image_size(), key_, crypto_);
   if (!m) {
     observer_.on(Event::upgrade_rejected, static_cast<std::uint32_t>(m.error()), 0);
-    return cancel_request();
+    WARD_TRY(cancel_request());
+    return std::optional<image::Manifest>{};
   }
   if (m->security_counter < stored_counter) {
     observer_.on(Event::rollback_rejected, m->security_counter, stored_counter);
-    return cancel_request();
+    WARD_TRY(cancel_request());
+    return std::optional<image::Manifest>{};
   }
+  return std::optional<image::Manifest>{*m};
+}
+
+Result<void> Engine::upgrade(const image::Manifest& next) {
+  const flash::Region sec = secondary();
   auto image_ok = read_flag(sec, layout_.trailer().image_ok());
   if (!image_ok) {
     return check(flash::Status{flash::fail(image_ok.error())});
   }
   // Swap as many sectors as the larger of the two images uses, so the old one survives whole.
-  std::uint32_t n = sectors_for(m->layout.total_size);
+  std::uint32_t n = sectors_for(next.layout.total_size);
   FlashSource old_src{flash::Region{flash_, layout_.primary_offset, layout_.max_image_size()}};
   if (auto old = image::layout(old_src, layout_.max_image_size())) {
     n = std::max(n, sectors_for(old->total_size));
@@ -283,11 +291,15 @@ Result<BootImage> Engine::boot_primary(Loader& loader, std::uint32_t stored_coun
   return b;
 }
 
-Result<BootImage> Engine::run(Loader& loader) {
+Result<std::uint32_t> Engine::stored_counter() {
   auto stored = SecurityCounter{layout_.counter(flash_)}.read();
   if (!stored) {
     return fail(check(flash::Status{flash::fail(stored.error())}).error());
   }
+  return *stored;
+}
+
+Result<Finished> Engine::finish(std::uint32_t stored_counter) {
   auto t = read_trailer(primary(), layout_);
   if (!t) {
     return fail(check(flash::Status{flash::fail(t.error())}).error());
@@ -297,23 +309,187 @@ Result<BootImage> Engine::run(Loader& loader) {
     // records nothing this bootloader wrote, so the image boots as a factory image; reported.
     observer_.on(Event::primary_trailer_wrong_align, t->magic_align, layout_.unit());
   }
-  bool may_revert = true;
   if (swap_recorded(*t) && t->copy_done != Field::set) {
     WARD_TRY(resume_upgrade(*t, false));
-  } else if (swap_recorded(*t) && t->revert_started == Field::set && t->revert_done != Field::set) {
+    return Finished::upgrade_resumed;
+  }
+  if (swap_recorded(*t) && t->revert_started == Field::set && t->revert_done != Field::set) {
     WARD_TRY(resume_revert(*t, false));
-    may_revert = false;
-  } else if (revertable(*t)) {
+    return Finished::reverted;
+  }
+  if (revertable(*t)) {
     // The test image had its one boot and was not confirmed.
-    auto reverted = start_revert(*t, *stored);
+    auto reverted = start_revert(*t, stored_counter);
     if (!reverted) {
       return fail(reverted.error());
     }
-    may_revert = false;
-  } else {
-    WARD_TRY(try_start_upgrade(*stored));
+    return Finished::reverted;
   }
-  return boot_primary(loader, *stored, may_revert);
+  return Finished::steady;
+}
+
+Result<bool> Engine::revert_trial(std::uint32_t stored_counter) {
+  auto t = read_trailer(primary(), layout_);
+  if (!t) {
+    return fail(check(flash::Status{flash::fail(t.error())}).error());
+  }
+  if (!revertable(*t)) {
+    return false;
+  }
+  return start_revert(*t, stored_counter);
+}
+
+std::optional<image::Version> Engine::primary_version() {
+  FlashSource src{flash::Region{flash_, layout_.primary_offset, layout_.max_image_size()}};
+  auto l = image::layout(src, layout_.max_image_size());
+  if (!l) {
+    return std::nullopt;
+  }
+  return l->header.version;
+}
+
+Result<BootImage> Engine::run(Loader& loader) {
+  auto stored = stored_counter();
+  if (!stored) {
+    return fail(stored.error());
+  }
+  auto finished = finish(*stored);
+  if (!finished) {
+    return fail(finished.error());
+  }
+  if (*finished == Finished::steady) {
+    auto next = request(*stored);
+    if (!next) {
+      return fail(next.error());
+    }
+    if (*next) {
+      WARD_TRY(upgrade(**next));
+    }
+  }
+  return boot_primary(loader, *stored, *finished != Finished::reverted);
+}
+
+namespace {
+std::uint32_t version_code(const image::Version& v) {
+  return std::uint32_t{v.major} << 24 | std::uint32_t{v.minor} << 16 | v.revision;
+}
+}  // namespace
+
+bool MultiEngine::met(const image::Manifest& m, std::span<const std::optional<image::Version>> versions,
+                      bool pending) {
+  for (std::size_t d = 0; d < m.dependency_count; ++d) {
+    const image::Dependency& dep = m.dependencies[d];
+    // An image the device does not have, or one with no readable header, meets no requirement.
+    const bool present = dep.image_id < versions.size() && versions[dep.image_id].has_value();
+    const bool ok =
+        present && image::version_at_least(versions[dep.image_id].value_or(image::Version{}), dep.min_version);
+    if (!ok) {
+      observer_.on(Event::dependency_unmet, std::uint32_t{dep.image_id} << 8 | (pending ? 1u : 0u),
+                   version_code(dep.min_version));
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<BootImages> MultiEngine::run() {
+  const std::size_t n = std::min(images_.size(), kMaxImages);
+  std::array<std::uint32_t, kMaxImages> stored{};
+  std::array<Finished, kMaxImages> finished{};
+  std::array<std::optional<image::Manifest>, kMaxImages> next{};
+  // 1. What a power cut interrupted, and trials that are over, image by image.
+  for (std::size_t i = 0; i < n; ++i) {
+    observer_.on(Event::image, static_cast<std::uint32_t>(i), 0);
+    auto e = engine(i);
+    auto s = e.stored_counter();
+    if (!s) {
+      return fail(s.error());
+    }
+    stored[i] = *s;
+    auto f = e.finish(stored[i]);
+    if (!f) {
+      return fail(f.error());
+    }
+    finished[i] = *f;
+  }
+  // 2. Requests: each verified on its own.
+  for (std::size_t i = 0; i < n; ++i) {
+    if (finished[i] != Finished::steady) {
+      continue;
+    }
+    observer_.on(Event::image, static_cast<std::uint32_t>(i), 0);
+    auto r = engine(i).request(stored[i]);
+    if (!r) {
+      return fail(r.error());
+    }
+    next[i] = *r;
+  }
+  // 3. Dependencies of the requests against the versions after this boot; a cancellation can
+  // break another request's dependency, so until nothing changes.
+  std::array<std::optional<image::Version>, kMaxImages> versions{};
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      versions[i] = next[i] ? std::optional{next[i]->layout.header.version} : engine(i).primary_version();
+    }
+    for (std::size_t i = 0; i < n && !changed; ++i) {
+      if (!next[i]) {
+        continue;
+      }
+      observer_.on(Event::image, static_cast<std::uint32_t>(i), 0);
+      if (!met(*next[i], std::span{versions}.first(n), true)) {
+        WARD_TRY(engine(i).cancel_request());
+        next[i].reset();
+        changed = true;
+      }
+    }
+  }
+  // 4. The upgrades that stand.
+  for (std::size_t i = 0; i < n; ++i) {
+    if (next[i]) {
+      observer_.on(Event::image, static_cast<std::uint32_t>(i), 0);
+      WARD_TRY(engine(i).upgrade(*next[i]));
+    }
+  }
+  // 5. Load and verify every primary; then their dependencies. An image on trial whose
+  // dependency is not met goes back to its previous version (and the check runs again).
+  BootImages out;
+  out.count = n;
+  for (std::size_t i = 0; i < n; ++i) {
+    observer_.on(Event::image, static_cast<std::uint32_t>(i), 0);
+    auto b = engine(i).boot(*images_[i].loader, stored[i], finished[i] != Finished::reverted);
+    if (!b) {
+      return fail(b.error());
+    }
+    out.image[i] = *b;
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      versions[i] = out.image[i].manifest.layout.header.version;
+    }
+    for (std::size_t i = 0; i < n && !changed; ++i) {
+      observer_.on(Event::image, static_cast<std::uint32_t>(i), 0);
+      if (met(out.image[i].manifest, std::span{versions}.first(n), false)) {
+        continue;
+      }
+      auto e = engine(i);
+      auto reverted = out.image[i].test_boot ? e.revert_trial(stored[i]) : Result<bool>{false};
+      if (!reverted) {
+        return fail(reverted.error());
+      }
+      if (!*reverted) {
+        return fail(Error::no_bootable_image);
+      }
+      auto b = e.boot(*images_[i].loader, stored[i], false);
+      if (!b) {
+        return fail(b.error());
+      }
+      out.image[i] = *b;
+      changed = true;
+    }
+  }
+  return out;
 }
 
 }  // namespace ward::boot

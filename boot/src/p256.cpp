@@ -116,8 +116,9 @@ inline void mul_add_add(std::uint32_t& lo, std::uint32_t& hi, std::uint32_t a, s
 }
 
 // Montgomery product a * b * R^-1 mod m for a, b < m (CIOS: multiply and reduce one word of b at
-// a time).
-void mont_mul(Limbs& r, const Limbs& a, const Limbs& b, const Modulus& mod) {
+// a time). Most of a verify's time: optimised for speed while the rest of this file is built for
+// size (cmake/WardBoot.cmake; the bootloader's ROM budget).
+[[gnu::optimize("O2")]] void mont_mul(Limbs& r, const Limbs& a, const Limbs& b, const Modulus& mod) {
   std::uint32_t t[10] = {};
   for (int i = 0; i < 8; ++i) {
     std::uint32_t carry = 0;
@@ -193,12 +194,15 @@ inline Fe fmul(const Fe& a, const Fe& b) {
   return r;
 }
 inline Fe fsqr(const Fe& a) { return fmul(a, a); }
-inline Fe fadd(const Fe& a, const Fe& b) {
+// Out of line: inlined, the ten or so additions and subtractions in each of dbl() and add()
+// cost 2 KB of the bootloader's ROM, and a call costs a few instructions of the ~16,000 a point
+// operation takes.
+[[gnu::noinline]] Fe fadd(const Fe& a, const Fe& b) {
   Fe r;
   mod_add(r.v, a.v, b.v, kP);
   return r;
 }
-inline Fe fsub(const Fe& a, const Fe& b) {
+[[gnu::noinline]] Fe fsub(const Fe& a, const Fe& b) {
   Fe r;
   mod_sub(r.v, a.v, b.v, kP);
   return r;

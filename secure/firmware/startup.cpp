@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "measured_boot.hpp"
 #include "secure_console.hpp"
 #include "stacks.hpp"
 #include "trustzone.hpp"
@@ -210,8 +211,16 @@ extern "C" [[noreturn]] void __stack_chk_fail() {
 extern "C" [[noreturn, gnu::no_stack_protector]] void ward_secure_reset() {
   ward::arm::early_init({.stack_limit = ward::secure::stacks::service_stack, .random_canary = true});
   ward::secure::stacks::mark_service_stack_unused();
+  // In the chain the bootloader verified both images and says where the non-secure one starts.
+  if (ward::secure::measured_boot::kChained && !ward::secure::measured_boot::take()) {
+    ward::secure::say("secure: no valid boot record from the bootloader: halting\n");
+    ward::secure::stop(5);
+  }
   ward::secure::tz::configure();
   ward::secure::start_services();
+  if (ward::secure::measured_boot::kChained) {
+    ward::secure::measured_boot::report_boot_time();
+  }
   // Interrupts stay masked in the secure PRIMASK only: the non-secure kernel has its own.
   ward::secure::tz::enter_nonsecure(ward::secure::stacks::prepare_for_nonsecure());
 }

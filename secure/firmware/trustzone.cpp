@@ -2,6 +2,8 @@
 // (and its gotchas) are in ../shared/platform/qemu-mps2.md section 2.
 #include "trustzone.hpp"
 
+#include "measured_boot.hpp"
+
 #include <cstddef>
 
 #include "ward/arch/arm/registers.hpp"
@@ -112,13 +114,13 @@ void configure() {
   arm::scb::AIRCR::write(kAircrVectKey | aircr | kAircrPris);
   (void)kAircrSysResetReqS;  // left clear: the non-secure kernel reboots the device (tests, updates)
   // The secure fault exceptions (SecureFault, BusFault, ...) are enabled by early_init at reset.
-  VTOR_NS::write(kNsCode.base);
+  VTOR_NS::write(measured_boot::ns_vector_table());
   arm::dsb();
   arm::isb();
 }
 
 void enter_nonsecure(const stacks::Registers& stacks) {
-  const auto* ns_vectors = reinterpret_cast<const std::uint32_t*>(kNsCode.base);
+  const auto* ns_vectors = reinterpret_cast<const std::uint32_t*>(measured_boot::ns_vector_table());
   const std::uint32_t ns_sp = ns_vectors[0];
   const std::uint32_t ns_reset = ns_vectors[1] & ~1u;  // BXNS: bit 0 clear = go non-secure
   asm volatile("msr msp_ns, %0" ::"r"(ns_sp));

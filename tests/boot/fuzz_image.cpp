@@ -1,10 +1,13 @@
 // libFuzzer target for the MCUboot image parser and validator (lib/image): any byte string as an
-// image in a slot of its own size, as a DER signature and as a public key. Crashes, sanitizer
+// image in a slot of its own size, as a DER signature and as a public key; and for the boot
+// record's readers (boot/boot_record.hpp): as a record handed to the secure image and as the
+// CBOR of a boot record TLV. Crashes, sanitizer
 // reports and reads outside the input are findings. The crypto is a stand-in (a fixed digest, a
 // verifier that refuses): the target is the parsing around it, not SHA-256 or ECDSA.
 #include <cstddef>
 #include <cstdint>
 
+#include "ward/boot/boot_record.hpp"
 #include "ward/image/format.hpp"
 
 namespace {
@@ -45,5 +48,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   (void)image::ecdsa_der_to_raw(std::span{data, size});
   (void)image::p256_spki_to_raw(std::span{data, size});
+  if (auto r = boot::record::decode(bytes)) {
+    for (std::size_t i = 0; i < r->count; ++i) {
+      if (r->image[i].component_name().size() > boot::record::kMaxComponent) __builtin_trap();
+    }
+  }
+  if (boot::record::component_from_cbor(std::span{data, size}).size() > boot::record::kMaxComponent) {
+    __builtin_trap();
+  }
   return 0;
 }

@@ -280,6 +280,69 @@ TEST(ImageErrors, EveryRefusalHasItsOwnReason) {
   }
 }
 
+TEST_F(ImageFormat, DependenciesAreReadFromTheProtectedArea) {
+  const std::vector<image::Dependency> deps{{0, {2, 1, 3, 4}}, {1, {0, 9, 0, 0}}};
+  auto img = test_images::make_image(*key, {.security_counter = 5, .dependencies = deps});
+  auto m = verify(img);
+  ASSERT_TRUE(m) << image::to_string(m.error());
+  ASSERT_EQ(m->dependency_count, 2u);
+  EXPECT_EQ(m->dependencies[0], deps[0]);
+  EXPECT_EQ(m->dependencies[1], deps[1]);
+  EXPECT_EQ(m->security_counter, 5u);
+  // Without a security counter the protected area holds only the dependency.
+  m = verify(test_images::make_image(*key, {.dependencies = {deps[1]}}));
+  ASSERT_TRUE(m) << image::to_string(m.error());
+  EXPECT_EQ(m->dependency_count, 1u);
+  EXPECT_FALSE(m->has_security_counter);
+  // None: none.
+  EXPECT_EQ(verify(test_images::make_image(*key, {}))->dependency_count, 0u);
+}
+
+TEST_F(ImageFormat, DependencyChecks) {
+  auto img = test_images::make_image(*key, {.security_counter = 5});
+  image::MemorySource src{std::as_bytes(std::span{img})};
+  auto l = *image::layout(src, img.size());
+  // In the unprotected area anyone could drop or weaken a requirement: refused.
+  Bytes t = img;
+  t.insert(t.end(), {0x40, 0x00, 12, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0});
+  put16(t, l.tlv_offset + 2, static_cast<std::uint16_t>(l.tlv_size + 16));
+  EXPECT_EQ(verify(t).error(), Error::bad_tlv);
+  // A dependency of the wrong length (the protected security counter's TLV retyped to 0x40).
+  t = img;
+  put16(t, l.prot_tlv_offset + image::kTlvInfoSize, image::tlv::kDependency);
+  image::MemorySource retyped{std::as_bytes(std::span{t})};
+  EXPECT_EQ(image::read_manifest(retyped, t.size()).error(), Error::bad_tlv_length);
+  // More than the bootloader keeps.
+  std::vector<image::Dependency> many(image::kMaxDependencies + 1, image::Dependency{1, {1, 0, 0, 0}});
+  EXPECT_EQ(verify(test_images::make_image(*key, {.dependencies = many})).error(), Error::too_many_dependencies);
+  many.pop_back();
+  EXPECT_TRUE(verify(test_images::make_image(*key, {.dependencies = many})));
+}
+
+TEST(Version, AtLeastComparesMajorMinorRevisionNotBuild) {
+  using image::version_at_least;
+  EXPECT_TRUE(version_at_least({2, 0, 0, 0}, {2, 0, 0, 0}));
+  EXPECT_TRUE(version_at_least({2, 0, 0, 0}, {1, 9, 9, 9}));
+  EXPECT_TRUE(version_at_least({1, 2, 4, 0}, {1, 2, 3, 0}));
+  EXPECT_TRUE(version_at_least({1, 2, 3, 0}, {1, 2, 3, 7}));  // the build number is not compared
+  EXPECT_FALSE(version_at_least({1, 9, 9, 9}, {2, 0, 0, 0}));
+  EXPECT_FALSE(version_at_least({1, 1, 9, 0}, {1, 2, 0, 0}));
+  EXPECT_FALSE(version_at_least({1, 2, 2, 0}, {1, 2, 3, 0}));
+}
+
+TEST(Tool, DependenciesInImgtoolSyntax) {
+  auto d = tool::parse_dependencies("(0, 1.2.3+4), (1,2.0)");
+  ASSERT_TRUE(d) << d.error();
+  ASSERT_EQ(d->size(), 2u);
+  EXPECT_EQ((*d)[0], (image::Dependency{0, {1, 2, 3, 4}}));
+  EXPECT_EQ((*d)[1], (image::Dependency{1, {2, 0, 0, 0}}));
+  EXPECT_TRUE(tool::parse_dependencies("(1,3)"));
+  for (const char* bad : {"", "1,2.0", "(1 2.0)", "(x,1.0)", "(256,1.0)", "(1,1.0", "(1,1.0),", "(1,1.0) (0,1.0)",
+                          "(1,a.b)", "(0,1),(0,1),(0,1),(0,1),(0,1)"}) {
+    EXPECT_FALSE(tool::parse_dependencies(bad)) << bad;
+  }
+}
+
 TEST_F(ImageFormat, EncryptedAndNonBootableAreUnsupported) {
   auto img = test_images::make_image(*key, {});
   Bytes t = img;

@@ -41,3 +41,15 @@ inline void put(flash::SimFlash& f, std::uint32_t offset, const test_images::Byt
 }
 
 }  // namespace ward::sim_device
+
+namespace ward::sim_device {
+
+// Two images on one device (MultiEngine): image 0 (secure) where kLayout has its slots, image 1
+// (non-secure) right after, with its own counter.
+inline constexpr flash::Geometry kGeo2{.size = 54 * 1024, .sector_size = 1024, .write_align = 8};
+inline constexpr boot::FlashLayout kLayout0{kGeo2, 0, 2 * 1024, 12, 14 * 1024};
+inline constexpr boot::FlashLayout kLayout1{kGeo2, 27 * 1024, 29 * 1024, 12, 41 * 1024};
+static_assert(kLayout0.valid() && kLayout1.valid() && kLayout0.disjoint_from(kLayout1));
+static_assert(!kLayout0.disjoint_from(kLayout0));
+
+}  // namespace ward::sim_device

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "keys.hpp"
 #include "signer.hpp"
@@ -50,6 +51,7 @@ struct ImageSpec {
   std::uint8_t seed = 1;
   std::optional<std::uint32_t> load_addr;  // a RAM-load image for this address
   bool full_public_key = false;            // --public-key-format full (TLV 0x02)
+  std::vector<image::Dependency> dependencies;  // protected dependency TLVs
 };
 
 inline Bytes make_payload(std::uint32_t size, std::uint8_t seed) {
@@ -73,6 +75,7 @@ inline Bytes make_image(TestKey& key, const ImageSpec& s) {
   o.confirm = s.confirm;
   o.load_addr = s.load_addr;
   o.full_public_key = s.full_public_key;
+  o.dependencies = s.dependencies;
   auto img = tool::sign_image(make_payload(s.payload_size, s.seed), o, *key.signer);
   EXPECT_TRUE(img) << (img ? "" : img.error());
   return img.value_or(Bytes{});

@@ -190,6 +190,18 @@ expect_reject "HEX input with a bad checksum" "line 1: checksum mismatch" "$tool
 
 rc=0; "$tool" sign --nonsense >/dev/null 2>&1 || rc=$?
 [[ $rc == 2 ]] && pass "bad usage is status 2" || bad "usage status $rc"
+# Dependencies in imgtool's syntax: protected TLVs 0x40 {image id, 3 pad, major, minor, revision, build}.
+expect_ok "sign with dependencies" "$tool" sign -k dev.pem --version 2.0.0 --header-size 0x200 --pad-header \
+  --security-counter 2 --dependencies "(0, 1.2.3+4), (1,2.0)" app.bin deps.bin
+expect_ok "info (dependencies)" "$tool" info deps.bin
+grep -qF "prot   0x40 DEPENDENCY len  12  000000000102030004000000" out.txt &&
+  grep -qF "prot   0x40 DEPENDENCY len  12  010000000200000000000000" out.txt &&
+  pass "dependency TLVs as imgtool writes them" || { bad "dependency TLVs"; cat out.txt; }
+expect_ok "verify (dependencies)" "$tool" verify -k dev.pem deps.bin
+rc=0; "$tool" sign -k dev.pem --header-size 0x200 --pad-header --dependencies "(0 1.0)" app.bin x.bin \
+  >out.txt 2>&1 || rc=$?
+[[ $rc == 2 ]] && grep -q "bad --dependencies" out.txt && pass "bad --dependencies is status 2" ||
+  { bad "bad --dependencies status $rc"; cat out.txt; }
 
 # PKCS#11: a throwaway SoftHSM2 token holding a key pair; the private key never leaves it.
 module=/usr/lib/softhsm/libsofthsm2.so

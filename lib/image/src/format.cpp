@@ -30,9 +30,18 @@ const char* to_string(Error e) {
     case Error::vectors_misaligned: return "vector table not 512-byte aligned (load address + header size)";
     case Error::vectors_unsigned: return "vector table outside the signed part";
     case Error::changed_while_loading: return "image changed while it was loaded";
+    case Error::too_many_dependencies: return "too many dependency TLVs";
   }
   return "unknown image error";
 }
+
+namespace {
+// MCUboot's struct image_version: u8 major, u8 minor, u16 revision, u32 build.
+Version decode_version(std::span<const std::byte, 8> b) {
+  return {std::to_integer<std::uint8_t>(b[0]), std::to_integer<std::uint8_t>(b[1]),
+          load_le<std::uint16_t>(b.subspan<2, 2>()), load_le<std::uint32_t>(b.subspan<4, 4>())};
+}
+}  // namespace
 
 Result<Header> parse_header(std::span<const std::byte, kHeaderSize> b) {
   Header h;
@@ -45,10 +54,7 @@ Result<Header> parse_header(std::span<const std::byte, kHeaderSize> b) {
   h.protect_tlv_size = load_le<std::uint16_t>(b.subspan<10, 2>());
   h.img_size = load_le<std::uint32_t>(b.subspan<12, 4>());
   h.flags = load_le<std::uint32_t>(b.subspan<16, 4>());
-  h.version.major = std::to_integer<std::uint8_t>(b[20]);
-  h.version.minor = std::to_integer<std::uint8_t>(b[21]);
-  h.version.revision = load_le<std::uint16_t>(b.subspan<22, 2>());
-  h.version.build = load_le<std::uint32_t>(b.subspan<24, 4>());
+  h.version = decode_version(b.subspan<20, 8>());
   if (h.hdr_size < kHeaderSize) {
     return fail(Error::bad_header);
   }
@@ -192,8 +198,27 @@ Result<Manifest> read_manifest(Source& src, std::uint32_t area_size) {
         m.security_counter = load_le<std::uint32_t>(v);
         return {};
       }
+      case tlv::kDependency: {
+        // Outside the protected area anyone could drop or weaken a requirement.
+        if (!t.is_protected) return fail(Error::bad_tlv);
+        if (t.length != kDependencySize) return fail(Error::bad_tlv_length);
+        if (m.dependency_count == m.dependencies.size()) return fail(Error::too_many_dependencies);
+        std::array<std::byte, kDependencySize> v{};
+        WARD_TRY(src.read(t.value_offset, v));
+        m.dependencies[m.dependency_count++] = {std::to_integer<std::uint8_t>(v[0]),
+                                                decode_version(std::span{v}.subspan<4, 8>())};
+        return {};
+      }
+      case tlv::kBootRecord:
+        // Names the software component in the measurements (boot/boot_record.hpp).
+        if (!t.is_protected) return fail(Error::bad_tlv);
+        if (m.boot_record_size != 0) return fail(Error::duplicate_tlv);
+        if (t.length == 0) return fail(Error::bad_tlv_length);
+        m.boot_record_offset = t.value_offset;
+        m.boot_record_size = t.length;
+        return {};
       default:
-        return {};  // TLVs Ward does not use (dependencies, boot record, ...): covered by the hash
+        return {};  // TLVs Ward does not use: covered by the hash
     }
   });
   if (!status) {

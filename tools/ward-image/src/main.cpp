@@ -6,7 +6,8 @@
 //   ward-image sign -k key.pem --version 1.2.3+4 --header-size 0x200 --pad-header
 //                   --slot-size 0x50000 [--pad] [--confirm] [--security-counter N|auto]
 //                   [--align 1|2|4|8|16|32] [--max-sectors K] [--load-addr 0x10100000]
-//                   [--public-key-format hash|full] [--hex-addr A] in.bin|in.hex out.bin|out.hex
+//                   [--public-key-format hash|full] [--hex-addr A] [--dependencies "(0, 1.2.3)"]
+//                   [--boot-record SPE] in.bin|in.hex out.bin|out.hex
 //   ward-image verify -k key.pem signed.bin
 //   ward-image info signed.bin
 // -k also takes a PKCS#11 URI ("pkcs11:token=ward;object=release;pin-value=...") with
@@ -176,6 +177,8 @@ int cmd_info(const std::string& path) {
       case image::tlv::kSha256: name = "SHA256"; break;
       case image::tlv::kEcdsaSig: name = "ECDSASIG"; break;
       case image::tlv::kSecurityCounter: name = "SEC_CNT"; break;
+      case image::tlv::kDependency: name = "DEPENDENCY"; break;
+      case image::tlv::kBootRecord: name = "BOOT_RECORD"; break;
     }
     std::printf("  %s 0x%02x %-8s len %3u  %s\n", t.is_protected ? "prot  " : "unprot", t.type, name, t.length,
                 hex(std::span{*data}.subspan(t.value_offset, t.length)).c_str());
@@ -212,7 +215,7 @@ int run(int argc, char** argv) {
   CLI::App app{"ward-image: keys and signed MCUboot-format images for Ward's bootloader"};
   app.require_subcommand(1);
   std::string key_spec, module, lang = "c", in, out, version = "0.0.0", header_size, slot_size, sec_cnt, load_addr,
-      max_sectors, hex_addr, key_format = "hash";
+      max_sectors, hex_addr, key_format = "hash", dependencies, boot_record;
   std::uint32_t align = 1;
   bool pad_header = false, pad = false, confirm = false;
 
@@ -242,6 +245,9 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"hash", "full"}));
   sign->add_option("-x,--hex-addr", hex_addr, "address of the image in Intel HEX output");
   sign->add_option("-L,--load-addr", load_addr, "load address (RAM-load image)");
+  sign->add_option("-d,--dependencies", dependencies,
+                   "required versions of other images, e.g. \"(0, 1.2.3+0), (1, 2.0)\"");
+  sign->add_option("--boot-record", boot_record, "software component type for the boot record (measured boot)");
   sign->add_option("infile", in, "raw binary, or Intel HEX (.hex)")->required();
   sign->add_option("outfile", out, "signed image (Intel HEX if it ends in .hex)")->required();
 
@@ -300,6 +306,15 @@ int run(int argc, char** argv) {
     if (!max_sectors.empty()) o.max_sectors = parse_u32(max_sectors, "--max-sectors");
     if (!load_addr.empty()) o.load_addr = parse_u32(load_addr, "--load-addr");
     o.full_public_key = key_format == "full";
+    if (!dependencies.empty()) {
+      auto d = tool::parse_dependencies(dependencies);
+      if (!d) {
+        std::cerr << "ward-image: " << d.error() << '\n';
+        return 2;
+      }
+      o.dependencies = *d;
+    }
+    if (!boot_record.empty()) o.boot_record = boot_record;
   } catch (const CLI::ValidationError& e) {
     std::cerr << "ward-image: " << e.what() << '\n';
     return 2;

@@ -69,6 +69,66 @@ Expected<image::Version> parse_version(const std::string& text) {
   return v;
 }
 
+Expected<std::vector<image::Dependency>> parse_dependencies(const std::string& text) {
+  std::vector<image::Dependency> deps;
+  auto bad = [&text]() -> Expected<std::vector<image::Dependency>> {
+    return std::unexpected("bad --dependencies '" + text + "' (expected \"(image id, version)\", ...)");
+  };
+  auto skip_spaces = [&text](std::size_t pos) {
+    while (pos < text.size() && text[pos] == ' ') ++pos;
+    return pos;
+  };
+  std::size_t pos = skip_spaces(0);
+  while (pos < text.size()) {
+    if (text[pos] != '(') return bad();
+    const std::size_t comma = text.find(',', pos);
+    const std::size_t close = text.find(')', pos);
+    if (comma == std::string::npos || close == std::string::npos || comma > close) return bad();
+    const auto id = number<std::uint8_t>(text.substr(skip_spaces(pos + 1), comma - skip_spaces(pos + 1)));
+    std::string version = text.substr(skip_spaces(comma + 1), close - skip_spaces(comma + 1));
+    while (!version.empty() && version.back() == ' ') version.pop_back();
+    auto v = parse_version(version);
+    if (!id || !v) return bad();
+    if (deps.size() == image::kMaxDependencies) {
+      return std::unexpected("--dependencies: at most " + std::to_string(image::kMaxDependencies));
+    }
+    deps.push_back({*id, *v});
+    pos = skip_spaces(close + 1);
+    if (pos < text.size()) {
+      if (text[pos] != ',') return bad();
+      pos = skip_spaces(pos + 1);
+      if (pos == text.size()) return bad();
+    }
+  }
+  if (deps.empty()) return bad();
+  return deps;
+}
+
+Bytes boot_record_cbor(const std::string& sw_type, const image::Version& v, std::span<const std::uint8_t> key_hash) {
+  auto text = [](Bytes& out, const std::string& t) {
+    out.push_back(static_cast<std::uint8_t>(0x60 | t.size()));  // callers keep t below 24 bytes
+    for (const char ch : t) {  // (not insert(): GCC 12 -O3 warns falsely on that)
+      out.push_back(static_cast<std::uint8_t>(ch));
+    }
+  };
+  auto bytes = [](Bytes& out, std::span<const std::uint8_t> b) {
+    out.push_back(0x58);  // byte string, one length byte
+    out.push_back(static_cast<std::uint8_t>(b.size()));
+    out.insert(out.end(), b.begin(), b.end());
+  };
+  Bytes c{0xA5, 0x01};
+  text(c, sw_type);
+  c.push_back(0x04);
+  text(c, std::to_string(v.major) + "." + std::to_string(v.minor) + "." + std::to_string(v.revision));
+  c.push_back(0x05);
+  bytes(c, key_hash);
+  c.push_back(0x06);
+  text(c, "SHA256");
+  c.push_back(0x02);
+  bytes(c, Bytes(32, 0));
+  return c;
+}
+
 std::uint32_t auto_security_counter(const image::Version& v) {
   return std::uint32_t{v.major} << 24 | std::uint32_t{v.minor} << 16 | v.revision;
 }
@@ -131,13 +191,32 @@ Expected<Bytes> sign_image(const Bytes& payload, const SignOptions& o, SigningKe
     return std::unexpected("input too large");
   }
 
+  auto spki = key.public_spki();
+  if (!spki) {
+    return std::unexpected(spki.error());
+  }
+  if (o.boot_record && (o.boot_record->empty() || o.boot_record->size() > 12)) {
+    return std::unexpected("--boot-record: the software type must be 1 to 12 characters (as imgtool's)");
+  }
   Bytes prot;
-  if (o.security_counter) {
+  if (o.security_counter || !o.dependencies.empty() || o.boot_record) {
     append_le<std::uint16_t>(prot, image::kTlvProtInfoMagic);
     append_le<std::uint16_t>(prot, 0);  // total, patched below
-    Bytes v;
-    append_le<std::uint32_t>(v, *o.security_counter);
-    put_tlv(prot, image::tlv::kSecurityCounter, v);
+    if (o.security_counter) {
+      Bytes v;
+      append_le<std::uint32_t>(v, *o.security_counter);
+      put_tlv(prot, image::tlv::kSecurityCounter, v);
+    }
+    if (o.boot_record) {
+      put_tlv(prot, image::tlv::kBootRecord, boot_record_cbor(*o.boot_record, o.version, sha256(*spki)));
+    }
+    for (const auto& d : o.dependencies) {
+      // imgtool: struct.pack('B3x' 'BBHI', image id, major, minor, revision, build)
+      Bytes v{d.image_id, 0, 0, 0, d.min_version.major, d.min_version.minor};
+      append_le<std::uint16_t>(v, d.min_version.revision);
+      append_le<std::uint32_t>(v, d.min_version.build);
+      put_tlv(prot, image::tlv::kDependency, v);
+    }
     patch_area_total(prot);
   }
 
@@ -156,10 +235,6 @@ Expected<Bytes> sign_image(const Bytes& payload, const SignOptions& o, SigningKe
   body.insert(body.end(), prot.begin(), prot.end());
 
   const auto digest = sha256(body);
-  auto spki = key.public_spki();
-  if (!spki) {
-    return std::unexpected(spki.error());
-  }
   auto sig = key.sign_digest(digest);
   if (!sig) {
     return std::unexpected(sig.error());

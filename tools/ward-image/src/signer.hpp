@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct SignOptions {
   std::optional<std::uint32_t> max_sectors;  // --max-sectors: sectors of a slot (default 128, imgtool's)
   std::optional<std::uint32_t> load_addr;  // --load-addr: RAM-load image (flag 0x20)
   bool full_public_key = false;         // --public-key-format full: TLV 0x02 (the key) instead of 0x01 (its hash)
+  std::vector<image::Dependency> dependencies;  // --dependencies (protected TLVs 0x40)
+  std::optional<std::string> boot_record;       // --boot-record SW_TYPE (protected TLV 0x60, CBOR)
 };
 
 // imgtool's default --max-sectors (the swap status it reserves room for).
@@ -40,8 +43,15 @@ struct TrailerPatch {
 };
 std::vector<TrailerPatch> trailer_patches(const SignOptions& options);
 
+// imgtool's boot record: a CBOR map {1: sw_type, 4: "major.minor.revision", 5: key hash,
+// 6: "SHA256", 2: 32 zero bytes (the measurement, filled in by a bootloader that copies it)}.
+Bytes boot_record_cbor(const std::string& sw_type, const image::Version& v, std::span<const std::uint8_t> key_hash);
+
 // "1.2.3+4", "1.2.3", "1.2", "1".
 Expected<image::Version> parse_version(const std::string& text);
+// imgtool's --dependencies syntax: "(image id, version)" one or more times, separated by commas,
+// e.g. "(0, 1.2.3+0), (1, 2.0)".
+Expected<std::vector<image::Dependency>> parse_dependencies(const std::string& text);
 // imgtool's "auto" security counter: major << 24 | minor << 16 | revision.
 std::uint32_t auto_security_counter(const image::Version& v);
 

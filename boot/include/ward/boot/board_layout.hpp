@@ -19,6 +19,18 @@ inline constexpr FlashLayout kBoardLayout{
 };
 static_assert(kBoardLayout.valid(), "boot/Kconfig describes an inconsistent flash layout");
 
+// Image 1 (the non-secure image) of the two-image chain; kBoardLayout is image 0 (the secure image).
+inline constexpr FlashLayout kBoardNsLayout{
+    .geometry = kBoardLayout.geometry,
+    .counter_offset = static_cast<std::uint32_t>(config::boot_ns_counter_offset),
+    .primary_offset = static_cast<std::uint32_t>(config::boot_ns_primary_offset),
+    .slot_sectors = static_cast<std::uint32_t>(config::boot_ns_slot_sectors),
+    .secondary_offset = static_cast<std::uint32_t>(config::boot_ns_secondary_offset),
+};
+static_assert(kBoardNsLayout.valid() && kBoardLayout.disjoint_from(kBoardNsLayout),
+              "boot/Kconfig: image 1's flash areas are inconsistent or overlap image 0's");
+inline constexpr const FlashLayout* kBoardImages[2] = {&kBoardLayout, &kBoardNsLayout};
+
 inline constexpr std::uint32_t kLoadAddr = static_cast<std::uint32_t>(config::boot_load_addr);
 inline constexpr std::uint32_t kHeaderSize = static_cast<std::uint32_t>(config::boot_header_size);
 inline constexpr std::uint32_t kExecSize = static_cast<std::uint32_t>(config::boot_exec_size);

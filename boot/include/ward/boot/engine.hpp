@@ -17,7 +17,9 @@
 // restartable after a power cut. See docs/boot.md for the state machine.
 #pragma once
 #include <cstdint>
+#include <array>
 #include <optional>
+#include <span>
 
 #include "ward/boot/layout.hpp"
 #include "ward/boot/slot_state.hpp"
@@ -55,6 +57,9 @@ enum class Event : std::uint8_t {
   flash_error,         // a = flash::Error
   request_wrong_align, // a = the alignment the secondary trailer names, b = this flash's (request cancelled)
   primary_trailer_wrong_align,  // a, b: as above, for the primary trailer (ignored, the image boots)
+  image,               // multi-image: the events that follow concern image a (0 secure, 1 non-secure)
+  dependency_unmet,    // a = needed image id << 8 | whether it is a pending upgrade (1) or the
+                       // primary (0), b = minimum version (major << 24 | minor << 16 | revision)
 };
 
 class Observer {
@@ -109,21 +114,49 @@ struct BootImage {
   std::uint32_t security_counter = 0;  // stored value after this boot
 };
 
+// What the first phase of a boot did (Engine::finish).
+enum class Finished : std::uint8_t {
+  steady,            // nothing was pending: a request may be looked at
+  upgrade_resumed,   // an interrupted upgrade was completed
+  reverted,          // a revert was resumed or started: the primary must not be reverted again
+};
+
 class Engine {
  public:
   Engine(flash::Flash& flash, const FlashLayout& layout, const image::PublicKey& key, image::Crypto& crypto,
          Observer& observer)
       : flash_{flash}, layout_{layout}, key_{key}, crypto_{crypto}, observer_{observer} {}
 
+  // The single-image boot: finish(), request(), upgrade(), boot().
   Result<BootImage> run(Loader& loader);
+
+  // The phases of a boot, for the multi-image engine (MultiEngine) that interleaves them.
+  Result<std::uint32_t> stored_counter();
+  // Resumes an interrupted upgrade or revert, or reverts a test image whose trial is over.
+  Result<Finished> finish(std::uint32_t stored_counter);
+  // The secondary image if an upgrade is requested and it verifies and is not a rollback; an
+  // invalid request is cancelled with its reason reported. Nothing is swapped yet.
+  Result<std::optional<image::Manifest>> request(std::uint32_t stored_counter);
+  // Drops a request (its trailer sector is erased), e.g. when its dependency is not met.
+  Result<void> cancel_request();
+  // Swaps in the secondary image `next` (from request()), test or permanent as requested.
+  Result<void> upgrade(const image::Manifest& next);
+  // Loads and verifies the primary, reverting a failed test image if `may_revert`.
+  Result<BootImage> boot(Loader& loader, std::uint32_t stored_counter, bool may_revert) {
+    return boot_primary(loader, stored_counter, may_revert);
+  }
+  // Reverts the test image on trial in the primary slot (its dependency is not met); false if
+  // the image that would come back does not verify.
+  Result<bool> revert_trial(std::uint32_t stored_counter);
+  // The version of the image in the primary slot (header only, not verified): what a dependency
+  // of the other image is checked against when this one is not being upgraded.
+  std::optional<image::Version> primary_version();
 
  private:
   Result<void> resume_upgrade(const TrailerState& t, bool fresh);
   Result<void> resume_revert(const TrailerState& t, bool fresh);
   // Reverts a test image if the image that would come back verifies; returns whether it did.
   Result<bool> start_revert(const TrailerState& t, std::uint32_t stored_counter);
-  Result<void> try_start_upgrade(std::uint32_t stored_counter);
-  Result<void> cancel_request();
   Result<BootImage> boot_primary(Loader& loader, std::uint32_t stored_counter, bool may_revert);
 
   Result<void> swap_step(unsigned direction, std::uint32_t step, std::uint32_t n);
@@ -142,6 +175,47 @@ class Engine {
   flash::Flash& flash_;
   const FlashLayout& layout_;
   const image::PublicKey& key_;
+  image::Crypto& crypto_;
+  Observer& observer_;
+};
+
+// MCUboot's multi-image boot (docs/boot.md, "One chain of trust"): image i has its own slots,
+// counter and key (its Engine), and may require a minimum version of another image (dependency
+// TLV). Each boot: every image finishes what a power cut interrupted; every request is verified;
+// requests whose dependencies are not met by the versions the images will have after this boot
+// are cancelled (repeated until none drops out); the remaining upgrades are swapped; every primary
+// is loaded and verified; a primary whose dependency is not met is reverted if it is on trial
+// (the other image lost its trial, e.g. to a power cut), otherwise the boot is refused.
+inline constexpr std::size_t kMaxImages = 2;
+
+struct ImageSlot {
+  const FlashLayout* layout;
+  const image::PublicKey* key;
+  Loader* loader;
+};
+
+struct BootImages {
+  std::size_t count = 0;
+  std::array<BootImage, kMaxImages> image{};
+};
+
+class MultiEngine {
+ public:
+  MultiEngine(flash::Flash& flash, std::span<const ImageSlot> images, image::Crypto& crypto, Observer& observer)
+      : flash_{flash}, images_{images}, crypto_{crypto}, observer_{observer} {}
+
+  Result<BootImages> run();
+
+ private:
+  Engine engine(std::size_t i) const {
+    return Engine{flash_, *images_[i].layout, *images_[i].key, crypto_, observer_};
+  }
+  // Whether `deps` are all met by `versions` (the images' versions after this boot); reports the
+  // first unmet one (`pending`: it is a request's dependency, not a primary's).
+  bool met(const image::Manifest& m, std::span<const std::optional<image::Version>> versions, bool pending);
+
+  flash::Flash& flash_;
+  std::span<const ImageSlot> images_;
   image::Crypto& crypto_;
   Observer& observer_;
 };

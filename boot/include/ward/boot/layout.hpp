@@ -11,6 +11,7 @@
 //                      upgrade the previous image sits at sector 0, one sector lower: that offset is
 //                      what lets the swap move every sector exactly once (see docs/boot.md).
 #pragma once
+#include <array>
 #include <cstdint>
 
 #include "ward/flash/flash.hpp"
@@ -59,6 +60,29 @@ struct FlashLayout {
            disjoint(counter_offset, kCounterSectors * ss, primary_offset, slot_size()) &&
            disjoint(counter_offset, kCounterSectors * ss, secondary_offset, secondary_size()) &&
            disjoint(primary_offset, slot_size(), secondary_offset, secondary_size()) && trailer_bytes() <= ss;
+  }
+
+  // The image's three areas: counter, primary slot, secondary partition.
+  struct Area {
+    std::uint32_t offset;
+    std::uint32_t size;
+  };
+  constexpr std::array<Area, 3> areas() const {
+    return {{{counter_offset, kCounterSectors * sector_size()}, {primary_offset, slot_size()},
+             {secondary_offset, secondary_size()}}};
+  }
+  // Two images of one device (MultiEngine): on the same flash, no area of one overlaps an area of
+  // the other.
+  constexpr bool disjoint_from(const FlashLayout& o) const {
+    for (const Area& x : areas()) {
+      for (const Area& y : o.areas()) {
+        if (!(x.offset + x.size <= y.offset || y.offset + y.size <= x.offset)) {
+          return false;
+        }
+      }
+    }
+    return geometry.size == o.geometry.size && geometry.sector_size == o.geometry.sector_size &&
+           geometry.write_align == o.geometry.write_align;
   }
 
   flash::Region counter(flash::Flash& f) const { return {f, counter_offset, kCounterSectors * sector_size()}; }

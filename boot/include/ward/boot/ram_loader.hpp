@@ -36,12 +36,17 @@ class RamLoader final : public Loader {
   // address and returns the image to verify (signed part from the window, TLVs from flash).
   image::Result<image::Source*> load(const image::Layout& layout, const flash::Region& slot) override;
 
+  // The signed part as placed by the last load() (empty if none): where the boot record reads the
+  // verified image's protected TLVs from, never from flash again.
+  std::span<const std::byte> signed_part() const { return source_ ? source_->placed() : std::span<const std::byte>{}; }
+
  private:
   // The image as verify() reads it: [0, placed.size()) from the window, the rest from flash.
   class Placed final : public image::Source {
    public:
     Placed(std::span<const std::byte> placed, const flash::Region& slot) : placed_{placed}, rest_{slot} {}
     image::Status read(std::uint32_t offset, std::span<std::byte> out) override;
+    std::span<const std::byte> placed() const { return placed_; }
 
    private:
     std::span<const std::byte> placed_;

@@ -42,6 +42,8 @@ inline constexpr std::uint16_t kPublicKey = 0x02;
 inline constexpr std::uint16_t kSha256 = 0x10;
 inline constexpr std::uint16_t kEcdsaSig = 0x22;
 inline constexpr std::uint16_t kSecurityCounter = 0x50;
+inline constexpr std::uint16_t kDependency = 0x40;  // protected: {image id, 3 pad bytes, minimum version}
+inline constexpr std::uint16_t kBootRecord = 0x60;  // protected: imgtool's --boot-record (CBOR), not parsed
 }  // namespace tlv
 
 namespace flag {
@@ -80,6 +82,7 @@ enum class Error : std::uint8_t {
   vectors_misaligned,   // load address + hdr_size is not 512-byte aligned (VTOR)
   vectors_unsigned,     // the vector table (stack pointer, reset handler) is not in the signed part
   changed_while_loading,  // the image verified in RAM has another layout than the one read from flash
+  too_many_dependencies,  // more dependency TLVs than kMaxDependencies
 };
 
 const char* to_string(Error e);
@@ -107,6 +110,23 @@ struct Header {
   Version version;
   friend constexpr bool operator==(const Header&, const Header&) = default;
 };
+
+// An image's requirement on another image of the device (MCUboot's dependency TLV): image
+// `image_id` must run at least `min_version` (major.minor.revision; the build number is not
+// compared, as in MCUboot).
+struct Dependency {
+  std::uint8_t image_id = 0;
+  Version min_version;
+  friend constexpr bool operator==(const Dependency&, const Dependency&) = default;
+};
+inline constexpr std::size_t kDependencySize = 12;  // u8 image id, 3 pad bytes, the 8-byte version
+inline constexpr std::size_t kMaxDependencies = 4;
+// Whether `have` satisfies `min` (major, minor, revision).
+constexpr bool version_at_least(const Version& have, const Version& min) {
+  if (have.major != min.major) return have.major > min.major;
+  if (have.minor != min.minor) return have.minor > min.minor;
+  return have.revision >= min.revision;
+}
 
 // Decodes the 32 header bytes (magic and hdr_size >= 32 checked; sizes are checked by layout()).
 Result<Header> parse_header(std::span<const std::byte, kHeaderSize> bytes);
@@ -175,11 +195,16 @@ struct Manifest {
   std::array<std::uint8_t, kMaxEcdsaDerSize> signature{};
   bool has_security_counter = false;
   std::uint32_t security_counter = 0;  // 0 when absent
+  std::size_t dependency_count = 0;    // protected TLVs 0x40, in the order they appear
+  std::array<Dependency, kMaxDependencies> dependencies{};
+  std::uint32_t boot_record_offset = 0;  // protected TLV 0x60 (imgtool --boot-record), in the source
+  std::uint16_t boot_record_size = 0;    // 0: none
 };
 
 // layout() plus the TLVs: exactly one SHA-256, at most one key (its hash or the key itself, not
 // both), signature and security counter (the counter only in the protected area, the others
-// only in the unprotected one).
+// only in the unprotected one), and at most kMaxDependencies dependencies and one boot record
+// (only in the protected area).
 // Does not check the hash or the signature (verify() does).
 Result<Manifest> read_manifest(Source& src, std::uint32_t area_size);
 

@@ -1,0 +1,265 @@
+#!/usr/bin/python3
+"""End-to-end tests of the two-image chain on QEMU (mps2-an505; docs/boot.md, "One chain of trust"):
+bootloader -> secure image (image 0) -> non-secure image (image 1), each stage verified.
+
+Each scenario signs the secure and the non-secure binary with ward-image (each with its own key),
+lays them into the flash file as boot/Kconfig's layout says, boots the chain bootloader under QEMU
+and checks the console: what was verified, what was refused and why, what the secure image's
+measured boot received, and that the non-secure image ran (or did not).
+
+  chain_e2e.py ARGS run SCENARIO     one scenario (a CTest test each)
+  chain_e2e.py ARGS bench            reset -> secure entry with a 256 KiB secure and non-secure image
+"""
+import argparse
+import hashlib
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+MAGIC = struct.pack("<IIII", 0xF395C277, 0x7FEFD260, 0x0F505235, 0x8079B62C)
+LOAD = (0x10008000, 0x00200000)  # image 0 (secure), image 1 (non-secure): header addresses
+NAMES = ("SPE", "NSPE")
+
+
+def tlv_offset(image):
+    hdr_size, prot = struct.unpack_from("<HH", image, 8)
+    img_size = struct.unpack_from("<I", image, 12)[0]
+    return hdr_size + img_size + prot
+
+
+def strip_signature(image):
+    """The image with only its SHA-256 TLV left: well-formed, hashed, but unsigned."""
+    off = tlv_offset(image)
+    total = struct.unpack_from("<H", image, off + 2)[0]
+    pos, sha = off + 4, None
+    while pos < off + total:
+        t, n = struct.unpack_from("<HH", image, pos)
+        if t == 0x10:
+            sha = image[pos:pos + 4 + n]
+        pos += 4 + n
+    return image[:off] + struct.pack("<HH", 0x6907, 4 + len(sha)) + sha
+
+
+class Chain:
+    def __init__(self, args, name):
+        self.args = args
+        self.work = tempfile.mkdtemp(prefix=f"ward-chain-{name}-")
+        self.flash = bytearray(b"\xff" * args.flash_size)
+        self.failures = []
+        self.raw = [open(args.secure_bin, "rb").read(), open(args.ns_bin, "rb").read()]
+
+    def sign(self, i, version="1.0.0", counter=1, key=None, deps=None, pad_to=None):
+        out = os.path.join(self.work, f"img{i}-{version}-{counter}.bin")
+        raw = self.raw[i]
+        if pad_to:  # a bigger image (the benchmark): zero padding after the code
+            raw = raw + bytes(pad_to - len(raw) - self.args.header_size - 512)
+        src = os.path.join(self.work, f"raw{i}.bin")
+        with open(src, "wb") as f:
+            f.write(raw)
+        cmd = [self.args.tool, "sign", "-k", key or (self.args.key0, self.args.key1)[i], "--version", version,
+               "--header-size", str(self.args.header_size), "--pad-header", "--security-counter", str(counter),
+               "--align", str(self.args.align), "--load-addr", hex(LOAD[i]), "--boot-record", NAMES[i]]
+        if deps:
+            cmd += ["--dependencies", deps]
+        subprocess.run(cmd + [src, out], check=True)
+        with open(out, "rb") as f:
+            return bytearray(f.read())
+
+    def layout(self, i):
+        return self.args.layout0 if i == 0 else self.args.layout1  # counter, primary, secondary, slot size
+
+    def primary(self, i, image):
+        off = self.layout(i)[1]
+        self.flash[off:off + len(image)] = image
+
+    def request(self, i, image, permanent=False):
+        _, _, secondary, slot = self.layout(i)
+        start = secondary + self.args.sector_size
+        self.flash[start:start + len(image)] = image
+        self.flash[start + slot - 16:start + slot] = MAGIC
+        if permanent:
+            self.flash[start + slot - 24] = 1
+
+    def counter(self, i, value):
+        off = self.layout(i)[0]
+        self.flash[off:off + 8] = struct.pack("<II", value, value ^ 0xFFFFFFFF)
+
+    def boot(self, expect_status=0, expect=(), forbid=(), icount=None, timeout=60):
+        with open(os.path.join(self.work, self.args.flash_file), "wb") as f:
+            f.write(self.flash)
+        cmd = ["timeout", str(timeout), "qemu-system-arm", "-M", "mps2-an505", "-display", "none",
+               "-monitor", "none", "-chardev", "stdio,id=con,mux=on", "-serial", "chardev:con",
+               "-semihosting-config", "enable=on,target=native,chardev=con", "-kernel", self.args.bootloader]
+        if icount is not None:
+            cmd += ["-icount", f"shift={icount},align=off,sleep=off"]
+        p = subprocess.run(cmd, cwd=self.work, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout + 10)
+        text = p.stdout.decode("utf-8", errors="replace")
+        print(text, end="" if text.endswith("\n") else "\n")
+        if expect_status is not None and p.returncode != expect_status:
+            self.failures.append(f"exit status {p.returncode}, expected {expect_status}")
+        pos = 0
+        for e in expect:  # in this order
+            i = text.find(e, pos)
+            if i < 0:
+                self.failures.append(f"missing (in order): {e!r}")
+            else:
+                pos = i + len(e)
+        for f in forbid:
+            if f in text:
+                self.failures.append(f"unexpected: {f!r}")
+        return text
+
+
+RAN = "chain: PSA call to the secure image: ok"
+
+
+def measured(image):
+    """What the secure image must report for an image: the SHA-256 of its signed part."""
+    return hashlib.sha256(bytes(image[:tlv_offset(image)])).hexdigest()
+
+
+def boot_both(c):
+    s, ns = c.sign(0), c.sign(1)
+    c.primary(0, s)
+    c.primary(1, ns)
+    c.boot(expect=["boot: image 0 (secure) 1.0.0+0, security counter 1", "verified",
+                   "boot: image 1 (non-secure) 1.0.0+0, security counter 1", "verified",
+                   "secure: measured boot: image 0 'SPE' 1.0.0+0, security counter 1",
+                   "sha256 " + measured(s),
+                   "secure: measured boot: image 1 'NSPE' 1.0.0+0", "sha256 " + measured(ns),
+                   "SysTick ticks from reset to the non-secure entry",
+                   "chain: the non-secure image is running", RAN])
+
+
+def refused(c, i, image, reason):
+    """Image i bad in its primary slot, the other one good: nothing runs, the reason is printed."""
+    c.primary(i, image)
+    c.primary(1 - i, c.sign(1 - i))
+    c.boot(expect_status=10, expect=[f"boot: image {i}", f"primary image REFUSED: {reason}",
+                                     "boot: no bootable image: halting"],
+           forbid=["secure: measured boot", "chain: the non-secure image"])
+
+
+def tampered(i):
+    def run(c):
+        img = c.sign(i)
+        img[c.args.header_size + 100] ^= 0x01
+        refused(c, i, img, "SHA-256 mismatch")
+    return run
+
+
+def unsigned(i):
+    return lambda c: refused(c, i, strip_signature(c.sign(i)), "unsigned")
+
+
+def wrong_key(i):
+    # Signed with the other image's key: each image has its own.
+    return lambda c: refused(c, i, c.sign(i, key=(c.args.key1, c.args.key0)[i]), "signed with an unknown key")
+
+
+def rollback(i):
+    def run(c):
+        c.counter(i, 3)
+        c.primary(i, c.sign(i, "2.0.0", counter=2))
+        c.primary(1 - i, c.sign(1 - i))
+        c.boot(expect_status=10, expect=[f"boot: image {i}", "security counter 2 is below 3 (rollback)",
+                                         "boot: no bootable image: halting"],
+               forbid=["chain: the non-secure image"])
+    return run
+
+
+def dependency_unmet(c):
+    c.primary(0, c.sign(0))
+    c.primary(1, c.sign(1))
+    c.request(1, c.sign(1, "2.0.0", counter=2, deps="(0, 2.0.0)"))
+    c.boot(expect=["boot: image 1", "upgrade REFUSED: dependency unmet: needs image 0 >= 2.0.0",
+                   "boot: image 1 (non-secure) 1.0.0+0", RAN], forbid=["on trial"])
+
+
+def upgrade_both(c):
+    c.primary(0, c.sign(0))
+    c.primary(1, c.sign(1))
+    c.request(0, c.sign(0, "2.0.0", counter=2))
+    c.request(1, c.sign(1, "2.0.0", counter=2, deps="(0, 2.0.0)"))
+    c.boot(expect=["boot: image 0", "upgrade requested (test)", "upgrade done",
+                   "boot: image 1", "upgrade requested (test)", "upgrade done",
+                   "boot: image 0 (secure) 2.0.0+0 on trial", "boot: image 1 (non-secure) 2.0.0+0 on trial",
+                   "secure: measured boot: image 0 'SPE' 2.0.0+0, security counter 2, on trial", RAN])
+    # Neither confirmed itself: the next boot brings both back.
+    c.flash = bytearray(open(os.path.join(c.work, c.args.flash_file), "rb").read())
+    c.boot(expect=["reverting", "revert done", "boot: image 0 (secure) 1.0.0+0",
+                   "boot: image 1 (non-secure) 1.0.0+0", RAN])
+
+
+SCENARIOS = {
+    "boot_both": boot_both,
+    "secure_tampered": tampered(0), "secure_unsigned": unsigned(0),
+    "secure_wrong_key": wrong_key(0), "secure_rollback": rollback(0),
+    "ns_tampered": tampered(1), "ns_unsigned": unsigned(1),
+    "ns_wrong_key": wrong_key(1), "ns_rollback": rollback(1),
+    "dependency_unmet": dependency_unmet,
+    "upgrade_both": upgrade_both,
+}
+
+
+def bench(args):
+    """Instructions from reset to the secure image's entry with a 256 KiB secure and a 256 KiB
+    non-secure image (QEMU -icount shift=0: SysTick at 20 MHz = 50 instructions per tick)."""
+    c = Chain(args, "bench")
+    size = 256 * 1024
+    s, ns_img = c.sign(0, pad_to=size), c.sign(1, pad_to=size)
+    c.primary(0, s)
+    c.primary(1, ns_img)
+    text = c.boot(icount=0, timeout=300)
+    m = re.search(r"boot: (\d+) SysTick ticks to hand-over", text)
+    ns = re.search(r"secure: (\d+) SysTick ticks from reset to the non-secure entry", text)
+    if c.failures or not m or not ns or RAN not in text:
+        print("bench: the chain did not boot")
+        return 1
+    print(f"chain boot, {len(s)} + {len(ns_img)} byte images (QEMU -icount shift=0): reset -> secure image "
+          f"entry {int(m.group(1)) * 50} instructions, reset -> non-secure reset handler "
+          f"{int(ns.group(1)) * 50} instructions")
+    shutil.rmtree(c.work, ignore_errors=True)
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--tool", required=True)
+    p.add_argument("--bootloader", required=True)
+    p.add_argument("--secure-bin", required=True)
+    p.add_argument("--ns-bin", required=True)
+    p.add_argument("--key0", required=True)
+    p.add_argument("--key1", required=True)
+    p.add_argument("--flash-file", default="ward-flash.img")
+    num = lambda v: int(v, 0)  # noqa: E731
+    p.add_argument("--header-size", type=num, required=True)
+    p.add_argument("--align", type=num, required=True)
+    p.add_argument("--layout0", type=num, nargs=4, required=True)
+    p.add_argument("--layout1", type=num, nargs=4, required=True)
+    p.add_argument("--sector-size", type=num, required=True)
+    p.add_argument("--flash-size", type=num, required=True)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run")
+    r.add_argument("scenario", choices=sorted(SCENARIOS))
+    sub.add_parser("bench")
+    args = p.parse_args()
+    if args.cmd == "bench":
+        return bench(args)
+    c = Chain(args, args.scenario)
+    SCENARIOS[args.scenario](c)
+    if c.failures:
+        print("FAILED: " + "; ".join(c.failures))
+        return 1
+    shutil.rmtree(c.work, ignore_errors=True)
+    print(f"chain scenario {args.scenario}: ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
