@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <span>
 
+#include "measured_boot.hpp"
 #include "secure_console.hpp"
 #include "ward/arch/arm/registers.hpp"
 #include "ward/boot/board_layout.hpp"
@@ -43,18 +44,26 @@ flash::SemihostFlash secure_flash{kFlashFile, kGeometry};
 crypto::ItsKeyStore key_store;
 
 // --- Firmware Update ------------------------------------------------------------------------------
-// The bootloader's flash (its slots and security counter; on QEMU the host file the bootloader
-// opens) and the key it verifies images with, built into both (ward-image getpub at build time).
+// The bootloader's flash (its slots and security counters; on QEMU the host file the bootloader
+// opens) and the keys it verifies images with, built into both (ward-image getpub at build time).
 // The primitives are the secure side's Mbed TLS (image_crypto.hpp); the checks are the bootloader's.
+#include "boot_ns_pub_key.inc"
 #include "boot_pub_key.inc"
 flash::SemihostFlash boot_flash{config::boot_flash_file.data(), boot::kBoardLayout.geometry};
 crypto::ImageCrypto image_crypto;
-image::PublicKey image_key{};
+image::PublicKey image_key{};     // image 0's key (the single-image bootloader's only one)
+image::PublicKey ns_image_key{};  // image 1's key (the two-image chain)
 
-// The updatable components, each with the slots the bootloader boots it from: the one table that
-// says which exist. The secure image's slots come with the multi-image bootloader (a line here:
-// its FlashLayout and key); until then it has none, and the service reports it does not exist.
-const fwu::Component kComponents[] = {
+// The updatable components, each with the slots the bootloader boots it from and the key its
+// images must be signed with: the one table that says which exist. In the two-image chain
+// (measured_boot.hpp, kChained) the bootloader boots this image from image 0's slots and the
+// non-secure image from image 1's; the single-image bootloader boots only the non-secure image,
+// from image 0's slots, and this image is not updatable (it reports DOES_NOT_EXIST).
+const fwu::Component kChainComponents[] = {
+    {WARD_FWU_COMPONENT_SECURE, &boot::kBoardLayout, &image_key},
+    {WARD_FWU_COMPONENT_NONSECURE, &boot::kBoardNsLayout, &ns_image_key},
+};
+const fwu::Component kSingleImageComponents[] = {
     {WARD_FWU_COMPONENT_SECURE, nullptr, nullptr},
     {WARD_FWU_COMPONENT_NONSECURE, &boot::kBoardLayout, &image_key},
 };
@@ -70,16 +79,21 @@ const fwu::Component kComponents[] = {
 
 void start_fwu() {
   auto key = image::make_public_key(std::span{ecdsa_pub_key, ecdsa_pub_key_len}, image_crypto);
-  if (!key) {
-    say("secure: the image key is not a P-256 key: firmware update unavailable\n");
+  auto ns_key = image::make_public_key(std::span{ecdsa_ns_pub_key, ecdsa_ns_pub_key_len}, image_crypto);
+  if (!key || !ns_key) {
+    say("secure: an image key is not a P-256 key: firmware update unavailable\n");
     return;
   }
   image_key = *key;
+  ns_image_key = *ns_key;
   if (!boot_flash.open()) {
     say("secure: cannot open ", config::boot_flash_file, ": firmware update unavailable\n");
     return;
   }
-  static fwu::Service service{boot_flash, *storage::its(), image_crypto, kComponents, &reboot};
+  static fwu::Service service{boot_flash, *storage::its(), image_crypto,
+                              measured_boot::kChained ? std::span<const fwu::Component>{kChainComponents}
+                                       : std::span<const fwu::Component>{kSingleImageComponents},
+                              &reboot};
   service.mount();
   fwu::set_instance(&service);
 }

@@ -1,13 +1,12 @@
 #!/usr/bin/python3
-"""End-to-end tests of Ward's bootloader on QEMU (mps2-an505), and the flash-file provisioning
-the demo uses.
+"""End-to-end tests of Ward's single-image bootloader on QEMU (mps2-an505), and its boot-time
+benchmark (the two-image chain's are in chain_e2e.py).
 
 The flash is a host file (semihosting); this script lays slots into it exactly as the flash
 layout from boot/Kconfig says (the build passes the numbers), runs the bootloader under QEMU with
-the sample update application, and checks what the console says and the file holds afterwards.
+the slot application (slot_app/), and checks what the console says and the file holds afterwards.
 
   boot_e2e.py --build DIR LAYOUT... run SCENARIO      one scenario (a CTest test each)
-  boot_e2e.py --build DIR LAYOUT... demo               the demo: v1 -> signed v2, test boot, confirm
   boot_e2e.py --build DIR LAYOUT... bench              boot time for a 256 KiB image, upgrade writes
 """
 import argparse
@@ -351,25 +350,6 @@ def sc_unsigned_tlv_not_executable(s):
 SCENARIOS = {n[3:]: f for n, f in globals().items() if n.startswith("sc_")}
 
 
-def demo(args):
-    layout = Layout(args)
-    work = os.path.join(args.build, "demo-update")
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
-    flash = Flash(layout)
-    flash.primary(read(os.path.join(args.images, "update_v1.signed.bin")))  # the factory image
-    flash.save(os.path.join(work, args.flash_file))
-    shutil.copy(os.path.join(args.images, "update_v2.signed.bin"), os.path.join(work, "update.bin"))
-    print("=== Signed upgrade: the bootloader starts v1; v1 downloads signed v2 (update.bin), requests a\n"
-          "=== test upgrade and reboots; the bootloader verifies and swaps it in; v2 confirms itself.\n",
-          flush=True)
-    status, text = run_qemu(args, work, timeout=120)
-    print(text, end="")
-    ok = status == 0 and "app: image confirmed" in text and "boot: upgrade done" in text
-    print(f"=== {'upgrade applied and confirmed' if ok else 'DEMO FAILED'} (flash file: {work}/{args.flash_file})")
-    return 0 if ok else 1
-
-
 def bench(args):
     """Boot time to the application for a 256 KiB image, in instructions (-icount shift=0), and the
     flash writes of an upgrade to it."""
@@ -425,11 +405,8 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run")
     r.add_argument("scenario", choices=sorted(SCENARIOS))
-    sub.add_parser("demo")
     sub.add_parser("bench")
     args = p.parse_args()
-    if args.cmd == "demo":
-        return demo(args)
     if args.cmd == "bench":
         return bench(args)
     s = Scenario(args, args.scenario)

@@ -196,6 +196,47 @@ def upgrade_both(c):
                    "boot: image 1 (non-secure) 1.0.0+0", RAN])
 
 
+def demo(c):
+    """`./ward demo`: one device, bootloader -> secure -> non-secure with each stage verified, then
+    the update sample (samples/update) updates the non-secure image and the secure image through
+    psa/update.h, each test-booted and accepted, and the secure side refuses a rolled-back image."""
+    if not c.args.app_bin:
+        c.failures.append("demo: --app-bin (the update sample) is required")
+        return
+    c.raw[1] = open(c.args.app_bin, "rb").read()
+    c.primary(0, c.sign(0))
+    c.primary(1, c.sign(1))
+    # The downloads the device finds (host files in its working directory).
+    for name, image in (("update-ns.bin", c.sign(1, "2.0.0", counter=2)),
+                        ("update-s.bin", c.sign(0, "2.0.0", counter=2)),
+                        ("update-ns-rollback.bin", c.sign(1, "3.0.0", counter=1))):
+        with open(os.path.join(c.work, name), "wb") as f:
+            f.write(image)
+    c.boot(timeout=180, expect=[
+        # Boot 1: both images verified, the secure image measured them, the application runs.
+        "boot: image 0 (secure) 1.0.0+0, security counter 1", "verified",
+        "boot: image 1 (non-secure) 1.0.0+0, security counter 1", "verified",
+        "secure: measured boot: image 0 'SPE' 1.0.0+0", "secure: measured boot: image 1 'NSPE' 1.0.0+0",
+        "device: secure image 1.0.0+0, state READY", "device: non-secure image 1.0.0+0, state READY",
+        "device: downloading update-ns.bin", "device: non-secure image staged",
+        # Boot 2: the bootloader verifies the new non-secure image and test-boots it.
+        "boot: image 1", "upgrade requested (test)", "upgrade done",
+        "boot: image 1 (non-secure) 2.0.0+0 on trial, security counter 2", "verified",
+        "device: non-secure image 2.0.0+0, state TRIAL", "trial accepted: success",
+        "device: downloading update-s.bin", "device: secure image staged",
+        # Boot 3: the same for the secure image.
+        "boot: image 0", "upgrade requested (test)", "upgrade done",
+        "boot: image 1 (non-secure):", "security counter raised to 2",
+        "boot: image 0 (secure) 2.0.0+0 on trial, security counter 2", "verified",
+        "secure: measured boot: image 0 'SPE' 2.0.0+0, security counter 2, on trial",
+        "device: secure image 2.0.0+0, state TRIAL", "trial accepted: success",
+        "device: secure image 2.0.0+0, state READY", "device: non-secure image 2.0.0+0, state READY",
+        # The rolled-back image: a higher version, a lower security counter.
+        "device: downloading update-ns-rollback.bin",
+        "REFUSED by the secure side: not permitted (rollback",
+        "device: up to date"], forbid=["REFUSED: ", "FAILED"])
+
+
 SCENARIOS = {
     "boot_both": boot_both,
     "secure_tampered": tampered(0), "secure_unsigned": unsigned(0),
@@ -204,6 +245,7 @@ SCENARIOS = {
     "ns_wrong_key": wrong_key(1), "ns_rollback": rollback(1),
     "dependency_unmet": dependency_unmet,
     "upgrade_both": upgrade_both,
+    "demo": demo,
 }
 
 
@@ -236,6 +278,7 @@ def main():
     p.add_argument("--ns-bin", required=True)
     p.add_argument("--key0", required=True)
     p.add_argument("--key1", required=True)
+    p.add_argument("--app-bin", help="the update sample's binary (the demo)")
     p.add_argument("--flash-file", default="ward-flash.img")
     num = lambda v: int(v, 0)  # noqa: E731
     p.add_argument("--header-size", type=num, required=True)
