@@ -103,6 +103,15 @@ function(ward_image name)
       if(NOT WARD_NS_LINKER_SCRIPT OR NOT TARGET ward_secure)
         message(FATAL_ERROR "${name}: CONFIG_WARD_TRUSTZONE_NS needs a board with a secure image")
       endif()
+      # The non-secure side gets no Ward path to the boot flash (docs/boot.md, "Who can write the
+      # slots and the counters"): it stages images through psa/update.h only. ns_flash_paths.py
+      # checks every non-secure image's symbols for the same, transitive links included.
+      foreach(lib IN ITEMS ward_flash_semihost ward_boot_engine ward_fwu_service)
+        if(lib IN_LIST ARG_LIBRARIES)
+          message(FATAL_ERROR "${name}: a non-secure image cannot link ${lib} (a path to the boot flash)")
+        endif()
+      endforeach()
+      set_property(GLOBAL APPEND PROPERTY WARD_NS_IMAGES ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf)
       if(ARG_CHAIN)
         set(linker_script ${WARD_NS_CHAIN_LINKER_SCRIPT})
         add_dependencies(${name} ward_secure_chain ward_secure_chain_veneers)
