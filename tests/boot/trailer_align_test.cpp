@@ -10,7 +10,7 @@
 
 #include "sim_device.hpp"
 #include "test_images.hpp"
-#include "ward/boot/control.hpp"
+#include "control.hpp"
 #include "ward/boot/engine.hpp"
 #include "ward/boot/security_counter.hpp"
 #include "ward/flash/sim_flash.hpp"

@@ -16,7 +16,7 @@
 
 #include "ward/arch/arm/semihosting.hpp"
 #include "ward/boot/board_layout.hpp"
-#include "ward/boot/control.hpp"
+#include "control.hpp"
 #include "ward/flash/semihost_flash.hpp"
 #include "ward/image/format.hpp"
 #include "ward/print.hpp"

@@ -1,6 +1,9 @@
-// The application's side of secure boot: read the state of both slots, write a downloaded image
-// into the secondary slot, request a test (or permanent) upgrade, confirm the running image.
-// Writes the same MCUboot trailer fields as MCUboot's boot_set_pending()/boot_set_confirmed().
+// Test support for the single-image bootloader: what a secure-only application with the boot flash
+// in reach does to update itself (read the state of both slots, write a downloaded image into the
+// secondary slot, request a test or permanent upgrade, confirm the running image), writing the
+// same MCUboot trailer fields as MCUboot's boot_set_pending()/boot_set_confirmed(). Not a product
+// API: applications run non-secure and update through psa/update.h (the secure image's FWU
+// service), and no non-secure image may link this (tests/boot/ns_flash_paths.py).
 #pragma once
 #include <cstdint>
 

@@ -1,4 +1,4 @@
-#include "ward/boot/control.hpp"
+#include "control.hpp"
 
 #include "ward/result.hpp"
 
