@@ -168,6 +168,16 @@ Status Isolation::create_user(Thread& t, std::span<std::byte> stack, Thread::Ent
   return t.prepare(stack, entry, arg, priority, name, &domain);
 }
 
+Status Isolation::set_secure_service(Thread& t, std::uint32_t service, bool granted) {
+  if (!t.is_user() || service >= 32) {
+    return fail(Error::invalid_argument);
+  }
+  KernelLock lock;
+  const std::uint32_t bit = 1u << service;
+  t.secure_services_ = granted ? (t.secure_services_ | bit) : (t.secure_services_ & ~bit);
+  return {};
+}
+
 void Isolation::contain(Thread& t, FaultReport report) {
   report.thread = &t;
   report.thread_name = t.name();

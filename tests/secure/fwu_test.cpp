@@ -7,6 +7,7 @@
 //      verifies it (STAGED), reject withdraws it, clean; an unsigned and a tampered image are
 //      refused at install. Hostile requests on the way, each with the specification's error.
 #include <psa/update.h>
+#include <ward/secure/call.h>
 
 #include <cstdint>
 #include <cstring>
@@ -135,6 +136,7 @@ void run(Thread::Entry entry) {
   std::memcpy(mem().image, kSignedImage, sizeof kSignedImage);
   std::memset(mem().junk, 0x5a, sizeof mem().junk);
   WARD_ASSERT_TRUE(user.create_user(user_stack.span(), entry, &mem(), Priority{20}, "fwu", user_domain));
+  WARD_ASSERT_TRUE(grant_secure_service(user, WARD_SERVICE_FWU));
   WARD_ASSERT_TRUE(user.start());
   WARD_ASSERT_TRUE(user.join(Timeout::after(Duration::s(30))));
 }
@@ -142,6 +144,49 @@ void run(Thread::Entry entry) {
 bool first_boot_now() {
   psa_fwu_component_info_t info{};
   return psa_fwu_query(kNs, &info) == PSA_SUCCESS && info.state == PSA_FWU_READY;
+}
+
+// A user thread without the Firmware Update grant: every call refused before it leaves the kernel,
+// the reboot request included; nothing changes. Runs first on both boots.
+UserThreadStack<2048> outsider_stack;
+Thread outsider;
+void ungranted_calls(void* p) {
+  auto& m = *static_cast<Memory*>(p);
+  Report& r = m.report;
+  psa_fwu_component_info_t info{};
+  note(r, psa_fwu_query(kNs, &info));
+  note(r, psa_fwu_start(kNs, nullptr, 0));
+  note(r, psa_fwu_write(kNs, 0, m.image, 64));
+  note(r, psa_fwu_finish(kNs));
+  note(r, psa_fwu_cancel(kNs));
+  note(r, psa_fwu_clean(kNs));
+  note(r, psa_fwu_install());
+  note(r, psa_fwu_accept());
+  note(r, psa_fwu_reject(-5));
+  note(r, psa_fwu_request_reboot());
+  m.report.done = 1;
+}
+
+WARD_TEST(Fwu, AUserThreadNeedsTheGrant) {
+  psa_fwu_component_info_t before{};
+  WARD_ASSERT_EQ(psa_fwu_query(kNs, &before), PSA_SUCCESS);  // a privileged thread needs no grant
+  std::memset(&mem(), 0, sizeof(Memory));
+  WARD_ASSERT_TRUE(outsider.create_user(outsider_stack.span(), &ungranted_calls, &mem(), Priority{20}, "outsider",
+                                        user_domain));
+  // Granted and revoked again: the revocation holds.
+  WARD_ASSERT_TRUE(grant_secure_service(outsider, WARD_SERVICE_FWU));
+  WARD_ASSERT_TRUE(revoke_secure_service(outsider, WARD_SERVICE_FWU));
+  WARD_EXPECT_FALSE(grant_secure_service(outsider, 32));  // no such service bit
+  WARD_ASSERT_TRUE(outsider.start());
+  WARD_ASSERT_TRUE(outsider.join(Timeout::after(Duration::s(10))));
+  const Report& r = mem().report;
+  WARD_ASSERT_EQ(r.done, 1u);
+  WARD_EXPECT_EQ(r.n, 10u);
+  for (std::uint32_t i = 0; i < r.n; ++i) WARD_EXPECT_EQ(r.status[i], PSA_ERROR_NOT_PERMITTED);
+  psa_fwu_component_info_t after{};
+  WARD_ASSERT_EQ(psa_fwu_query(kNs, &after), PSA_SUCCESS);
+  WARD_EXPECT_EQ(after.state, before.state);
+  WARD_EXPECT_EQ(after.impl.written, before.impl.written);
 }
 
 WARD_TEST(Fwu, StageRebootResumeInstallRejectClean) {

@@ -2,6 +2,7 @@
 // include for the place where an application declares its system (docs/isolation.md).
 #pragma once
 #include "ward/kernel/fault_report.hpp"
+#include "ward/kernel/isolation_core.hpp"
 #include "ward/kernel/memory_domain.hpp"
 #include "ward/kernel/object_table.hpp"
 #include "ward/kernel/queue.hpp"
@@ -40,6 +41,18 @@ Status grant(T& object, const Thread& thread) {
 template <class T>
 Status revoke(T& object, const Thread& thread) {
   return kernel::objects().revoke(&detail::kernel_object(object), thread.user_id());
+}
+
+// Grants a user thread (created with create_user) the secure service `service` (WARD_SERVICE_* of
+// ward/secure/call.h) where the service acts for the whole device rather than for its caller:
+// Firmware Update. Without the grant a user thread's calls to it are refused with
+// PSA_ERROR_NOT_PERMITTED before they leave the kernel; privileged threads need none. Privileged
+// code only; the grant stays with the thread object (restarts included) until revoked.
+inline Status grant_secure_service(Thread& thread, std::uint32_t service) {
+  return kernel::Isolation::set_secure_service(thread, service, true);
+}
+inline Status revoke_secure_service(Thread& thread, std::uint32_t service) {
+  return kernel::Isolation::set_secure_service(thread, service, false);
 }
 
 }  // namespace ward

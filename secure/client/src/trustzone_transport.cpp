@@ -153,6 +153,12 @@ bool ward::secure::last_fault(ward_spe_fault& out) {
 std::int32_t ward::kernel::psa_transport(const SecureCallMessage& message, const PsaCaller& caller) {
   using namespace ward::secure;
   if (caller.memory != nullptr) {
+    // Crypto and storage keep every client's keys and entries apart on the secure side; Firmware
+    // Update changes what the whole device runs, so a user thread needs its grant
+    // (ward::grant_secure_service). Refused here, before the secure side hears of it.
+    if (message.service == WARD_SERVICE_FWU && (caller.services & (1u << WARD_SERVICE_FWU)) == 0) {
+      return PSA_ERROR_NOT_PERMITTED;
+    }
     return client::relay_to_veneer(message, caller, boundary::DomainMemory{*caller.memory});
   }
   return client::relay_to_veneer(message, caller, boundary::TrustedMemory{});

@@ -17,6 +17,8 @@ struct Isolation {
   [[noreturn]] static void exit_current();
   static Status create_user(Thread& t, std::span<std::byte> stack, Thread::Entry entry, void* arg,
                             Priority priority, const char* name, const DomainView& domain, FaultPolicy policy);
+  // Grants (or revokes) user thread `t` the secure service number `service` (ward::grant_secure_service).
+  static Status set_secure_service(Thread& t, std::uint32_t service, bool granted);
 };
 
 }  // namespace ward::kernel

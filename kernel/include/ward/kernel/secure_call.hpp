@@ -57,6 +57,7 @@ struct PsaCaller {
   std::uint32_t client;         // user thread n: n + 1; privileged threads: kPrivilegedSecureClient
   const UserMemoryMap* memory;  // a user thread's memory, which every vector must lie in; null for a
                                 // privileged thread (the kernel's own: not checked)
+  std::uint32_t services = 0;   // a user thread's granted secure services (Thread::secure_services)
 };
 
 // The implementation of the `psa_call` system call; returns the PSA status as a 32-bit word.

@@ -151,6 +151,9 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   // Its bit in an object's grants (1 << user id), or 0 for a thread that never had a user id: what
   // every handle lookup tests, kept ready so a system call does not compute it.
   std::uint32_t grant_bit() const { return grant_bit_; }
+  // The secure services granted to a user thread beyond the per-client ones every thread has: bit
+  // n = service n (ward::grant_secure_service; the PSA transport decides which need a grant).
+  std::uint32_t secure_services() const { return secure_services_; }
   FaultPolicy fault_policy() const { return fault_policy_; }
   // How many times the kernel has stopped or restarted this thread after a fault.
   unsigned faults() const { return faults_; }
@@ -200,6 +203,8 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   const DomainView* domain_ = nullptr;  // set for user threads only
   // 1 << user id, assigned by the first create_user; 0 until then (keeps Thread all-zero).
   std::uint32_t grant_bit_ = 0;
+  // Granted secure services (see secure_services()); kept with the thread object like its grants.
+  std::uint32_t secure_services_ = 0;
 };
 
 namespace this_thread {
