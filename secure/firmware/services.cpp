@@ -60,12 +60,12 @@ image::PublicKey ns_image_key{};  // image 1's key (the two-image chain)
 // non-secure image from image 1's; the single-image bootloader boots only the non-secure image,
 // from image 0's slots, and this image is not updatable (it reports DOES_NOT_EXIST).
 const fwu::Component kChainComponents[] = {
-    {WARD_FWU_COMPONENT_SECURE, &boot::kBoardLayout, &image_key},
-    {WARD_FWU_COMPONENT_NONSECURE, &boot::kBoardNsLayout, &ns_image_key},
+    {WARD_FWU_COMPONENT_SECURE, &boot::kBoardLayout, &image_key, 0},
+    {WARD_FWU_COMPONENT_NONSECURE, &boot::kBoardNsLayout, &ns_image_key, 1},
 };
 const fwu::Component kSingleImageComponents[] = {
-    {WARD_FWU_COMPONENT_SECURE, nullptr, nullptr},
-    {WARD_FWU_COMPONENT_NONSECURE, &boot::kBoardLayout, &image_key},
+    {WARD_FWU_COMPONENT_SECURE, nullptr, nullptr, 0},
+    {WARD_FWU_COMPONENT_NONSECURE, &boot::kBoardLayout, &image_key, 0},
 };
 
 // psa_fwu_request_reboot: a system reset (AIRCR.SYSRESETREQ), the bootloader runs next.

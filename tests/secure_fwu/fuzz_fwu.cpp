@@ -63,8 +63,8 @@ struct Device {
   alignas(8) std::array<std::byte, secure::storage::scratch_bytes(256)> scratch{};
   std::array<secure::storage::IndexEntry, 8> index{};
   std::optional<secure::storage::Store> its;
-  std::array<secure::fwu::Component, 2> components{{{WARD_FWU_COMPONENT_SECURE, nullptr, nullptr},
-                                                    {WARD_FWU_COMPONENT_NONSECURE, &kLayout, nullptr}}};
+  std::array<secure::fwu::Component, 2> components{{{WARD_FWU_COMPONENT_SECURE, nullptr, nullptr, 0},
+                                                    {WARD_FWU_COMPONENT_NONSECURE, &kLayout, nullptr, 0}}};
   std::optional<secure::fwu::Service> fwu;
 };
 

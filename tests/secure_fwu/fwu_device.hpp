@@ -99,8 +99,8 @@ struct Device {
   std::array<secure::storage::IndexEntry, 8> index{};
   std::optional<secure::storage::Store> its;
   // Component 0 (the secure image) has no slots in this layout yet: it does not exist here.
-  std::array<secure::fwu::Component, 2> components{{{WARD_FWU_COMPONENT_SECURE, nullptr, nullptr},
-                                                    {WARD_FWU_COMPONENT_NONSECURE, &kLayout, nullptr}}};
+  std::array<secure::fwu::Component, 2> components{{{WARD_FWU_COMPONENT_SECURE, nullptr, nullptr, 0},
+                                                    {WARD_FWU_COMPONENT_NONSECURE, &kLayout, nullptr, 0}}};
   std::optional<secure::fwu::Service> fwu;
   std::string boot_log;
 };

@@ -330,6 +330,18 @@ psa_status_t Service::clean(psa_fwu_component_t c) {
   return PSA_SUCCESS;
 }
 
+std::optional<image::Version> Service::version_after(std::uint8_t image,
+                                                     std::span<const std::optional<image::Manifest>> candidates) {
+  for (std::size_t i = 0; i < components_.size(); ++i) {
+    const Component& comp = components_[i];
+    if (comp.layout == nullptr || comp.image != image) continue;
+    if (candidates[i]) return candidates[i]->layout.header.version;
+    boot::FlashSource running{active(flash_, *comp.layout)};
+    if (auto m = image::read_manifest(running, comp.layout->max_image_size())) return m->layout.header.version;
+  }
+  return std::nullopt;
+}
+
 psa_status_t Service::install() {
   bool any_candidate = false;
   for (const auto& comp : components_) {
@@ -341,26 +353,51 @@ psa_status_t Service::install() {
     any_candidate = any_candidate || s == PSA_FWU_CANDIDATE;
   }
   if (!any_candidate) return PSA_ERROR_BAD_STATE;
-  for (const auto& comp : components_) {
+  // Every candidate is checked before any is requested: all of them are installed, or none. A
+  // candidate the bootloader would refuse fails (with the reason); then the others stay CANDIDATE.
+  std::array<std::optional<image::Manifest>, kMaxComponents> candidates{};
+  psa_status_t refused = PSA_SUCCESS;
+  for (std::size_t i = 0; i < components_.size(); ++i) {
+    const Component& comp = components_[i];
     if (comp.layout == nullptr || state_of(comp).state != PSA_FWU_CANDIDATE) continue;
-    const State& st = state_of(comp);
     image::Manifest m;
     if (const auto why = verify_candidate(comp, &m); why != PSA_SUCCESS) {
-      Record r = st.record;
+      Record r = state_of(comp).record;
       r.state = Record::failed;
       r.error = why;
       if (const auto s = write_record(comp, r); s != PSA_SUCCESS) return s;
       refresh(comp);
-      return why;
+      refused = why;
+      continue;
     }
-    Record r = st.record;
-    if (r.digest != m.sha256) {
-      r.digest = m.sha256;
+    candidates[i] = m;
+  }
+  if (refused != PSA_SUCCESS) return refused;
+  // MCUboot's dependency TLVs, against the versions the device will run after this installation
+  // (the bootloader checks them again, and refuses an upgrade whose dependency is unmet). An unmet
+  // one changes nothing: the client can stage the image it needs and install both together.
+  for (std::size_t i = 0; i < components_.size(); ++i) {
+    if (!candidates[i]) continue;
+    const image::Manifest& m = *candidates[i];
+    for (std::size_t d = 0; d < m.dependency_count; ++d) {
+      const image::Dependency& dep = m.dependencies[d];
+      const auto have = version_after(dep.image_id, candidates);
+      if (!have || !image::version_at_least(*have, dep.min_version)) return PSA_ERROR_DEPENDENCY_NEEDED;
+    }
+  }
+  for (std::size_t i = 0; i < components_.size(); ++i) {
+    if (!candidates[i]) continue;
+    const Component& comp = components_[i];
+    Record r = state_of(comp).record;
+    if (r.digest != candidates[i]->sha256) {
+      r.digest = candidates[i]->sha256;
       if (const auto s = write_record(comp, r); s != PSA_SUCCESS) return s;
     }
     // The request, as MCUboot's boot_set_pending(): the magic in the secondary trailer (a test
     // upgrade: the bootloader reverts it unless accept() confirms it). The magic is the commit
-    // point; the record follows it (refresh settles it if the power goes in between).
+    // point; the record follows it (refresh settles it if the power goes in between). A cut
+    // between two components' magics leaves one requested: the bootloader then refuses a request
+    // whose dependency is not met, with its reason, and keeps the running pair.
     const flash::Region slot = comp.layout->secondary(flash_);
     if (!ok(boot::write_magic(slot))) return PSA_ERROR_STORAGE_FAILURE;
     r.state = Record::installed;

@@ -27,6 +27,7 @@
 // here checks the component, the state and every offset and size before touching the flash.
 #pragma once
 #include <array>
+#include <optional>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -44,13 +45,15 @@ namespace ward::secure::fwu {
 // ITS uid of component c's record.
 inline constexpr psa_storage_uid_t kRecordUidBase = 0x46575500u;  // "FWU\0"
 
-// One updatable component: its id (psa_fwu_component_t), the slots the bootloader boots it from
-// and the key its images must be signed with. The board's table of these (secure/firmware/
-// services.cpp) is the one place that says which components exist.
+// One updatable component: its id (psa_fwu_component_t), the slots the bootloader boots it from,
+// the key its images must be signed with, and its image number for the bootloader (the id that
+// MCUboot's dependency TLVs name). The board's table of these (secure/firmware/services.cpp) is
+// the one place that says which components exist.
 struct Component {
   psa_fwu_component_t id;
   const boot::FlashLayout* layout;
   const image::PublicKey* key;
+  std::uint8_t image = 0;
 };
 
 // What the record in ITS holds (fixed size, little-endian as stored by this CPU).
@@ -107,6 +110,10 @@ class Service {
   psa_status_t erase_slot(const Component& comp);
   psa_status_t scan_written(const Component& comp, std::uint32_t* written);
   psa_status_t verify_candidate(const Component& comp, image::Manifest* m);
+  // The version component `image` (the bootloader's number) will run after install(): its
+  // candidate's if `candidates` has one for it, else the running one's; none if it has no image.
+  std::optional<image::Version> version_after(std::uint8_t image,
+                                              std::span<const std::optional<image::Manifest>> candidates);
 
   flash::Flash& flash_;
   storage::Store& its_;

@@ -1,0 +1,218 @@
+// The Firmware Update service with both components of the two-image chain (docs/boot.md, "One
+// chain of trust"): the secure image (component 0, bootloader image 0) and the non-secure image
+// (component 1, image 1), each with its own slots and key, booted by the bootloader's real
+// MultiEngine. Each updated on its own and both together; MCUboot's dependency TLV checked at
+// install (PSA_ERROR_DEPENDENCY_NEEDED) as the bootloader checks it at boot; an installation is all
+// of the candidates or none; one component's key never passes for the other's.
+#include <gtest/gtest.h>
+
+#include <optional>
+
+#include "fwu_device.hpp"
+#include "ward/boot/security_counter.hpp"
+
+namespace {
+using namespace ward;
+using fwu_test::Bytes;
+namespace tr = image::trailer;
+constexpr psa_fwu_component_t kS = WARD_FWU_COMPONENT_SECURE;
+constexpr psa_fwu_component_t kNs = WARD_FWU_COMPONENT_NONSECURE;
+
+// Both images' areas (as tests/boot's two-image layout), then 8 KiB of ITS.
+constexpr flash::Geometry kGeo{.size = 62 * 1024, .sector_size = 1024, .write_align = 8};
+constexpr boot::FlashLayout kL0{kGeo, 0, 2 * 1024, 12, 14 * 1024};
+constexpr boot::FlashLayout kL1{kGeo, 27 * 1024, 29 * 1024, 12, 41 * 1024};
+static_assert(kL0.valid() && kL1.valid() && kL0.disjoint_from(kL1));
+constexpr std::uint32_t kItsBase = 54 * 1024, kItsSize = 8 * 1024;
+
+class FwuTwoImages : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    keys[0] = std::make_unique<test_images::TestKey>(test_images::make_key());
+    keys[1] = std::make_unique<test_images::TestKey>(test_images::make_key());
+  }
+  static void TearDownTestSuite() {
+    keys[0].reset();
+    keys[1].reset();
+  }
+  static inline std::unique_ptr<test_images::TestKey> keys[2];
+
+  static Bytes make(int i, std::uint8_t major, std::uint32_t counter, std::vector<image::Dependency> deps = {},
+                    int key = -1) {
+    return test_images::make_image(*keys[key < 0 ? i : key],
+                                   {.major = major, .payload_size = 2000u + 700u * static_cast<unsigned>(i),
+                                    .security_counter = counter,
+                                    .seed = static_cast<std::uint8_t>(10 * i + major),
+                                    .dependencies = std::move(deps)});
+  }
+
+  void SetUp() override {
+    sim_device::put(flash, kL0.primary_offset, make(0, 1, 1));
+    sim_device::put(flash, kL1.primary_offset, make(1, 1, 1));
+    ASSERT_TRUE(reboot()) << log;
+  }
+
+  // A reset: the two-image bootloader, then the secure image (ITS, the FWU service).
+  boot::Result<boot::BootImages> reboot() {
+    sim_device::Recorder rec;
+    boot::BootCrypto crypto;
+    boot::FlashLoader l0, l1;
+    const boot::ImageSlot slots[2] = {{&kL0, &keys[0]->pub, &l0}, {&kL1, &keys[1]->pub, &l1}};
+    auto b = boot::MultiEngine{flash, slots, crypto, rec}.run();
+    log = rec.log;
+    fwu.reset();
+    its.emplace(flash::Region{flash, kItsBase, kItsSize}, fwu_test::test_keys(), scratch, index,
+                secure::storage::Limits{256, 2048});
+    EXPECT_EQ(its->mount(), PSA_SUCCESS);
+    fwu.emplace(flash, *its, service_crypto, components);
+    fwu->mount();
+    return b;
+  }
+
+  psa_fwu_component_info_t query(psa_fwu_component_t c) {
+    psa_fwu_component_info_t info{};
+    EXPECT_EQ(fwu->query(c, &info), PSA_SUCCESS);
+    return info;
+  }
+  std::uint8_t state(psa_fwu_component_t c) { return query(c).state; }
+  int running(psa_fwu_component_t c) { return query(c).version.major; }
+  bool requested(int i) { return *boot::read_magic((i == 0 ? kL0 : kL1).secondary(flash)) == boot::Field::set; }
+
+  // start + write + finish.
+  void candidate(psa_fwu_component_t c, const Bytes& image) {
+    ASSERT_EQ(fwu->start(c, 0), PSA_SUCCESS);
+    for (std::uint32_t off = 0; off < image.size(); off += 1024) {
+      const auto n = std::min<std::uint32_t>(1024, static_cast<std::uint32_t>(image.size()) - off);
+      ASSERT_EQ(fwu->write(c, off, std::as_bytes(std::span{image}.subspan(off, n))), PSA_SUCCESS);
+    }
+    ASSERT_EQ(fwu->finish(c), PSA_SUCCESS);
+    ASSERT_EQ(state(c), PSA_FWU_CANDIDATE);
+  }
+
+  image::PublicKey key0 = keys[0]->pub, key1 = keys[1]->pub;
+  std::array<secure::fwu::Component, 2> components{{{kS, &kL0, &key0, 0}, {kNs, &kL1, &key1, 1}}};
+  flash::SimFlash flash{kGeo, 1};
+  secure::crypto::ImageCrypto service_crypto;
+  alignas(8) std::array<std::byte, secure::storage::scratch_bytes(256)> scratch{};
+  std::array<secure::storage::IndexEntry, 8> index{};
+  std::optional<secure::storage::Store> its;
+  std::optional<secure::fwu::Service> fwu;
+  std::string log;
+};
+
+TEST_F(FwuTwoImages, SecureImageUpdatedTestBootedAcceptedAndCounted) {
+  EXPECT_EQ(query(kS).max_size, kL0.max_image_size());
+  candidate(kS, make(0, 2, 2));
+  EXPECT_EQ(fwu->install(), PSA_SUCCESS_REBOOT);
+  EXPECT_EQ(state(kS), PSA_FWU_STAGED);
+  EXPECT_EQ(state(kNs), PSA_FWU_READY);
+  auto b = reboot();
+  ASSERT_TRUE(b) << log;
+  EXPECT_TRUE(b->image[0].test_boot);
+  EXPECT_EQ(state(kS), PSA_FWU_TRIAL);
+  EXPECT_EQ(running(kS), 2);
+  EXPECT_EQ(fwu->accept(), PSA_SUCCESS);
+  EXPECT_EQ(state(kS), PSA_FWU_UPDATED);
+  b = reboot();
+  ASSERT_TRUE(b) << log;
+  EXPECT_EQ(b->image[0].security_counter, 2u);
+  EXPECT_EQ(*boot::SecurityCounter{kL0.counter(flash)}.read(), 2u);
+  EXPECT_EQ(*boot::SecurityCounter{kL1.counter(flash)}.read(), 1u);  // the other image's is its own
+  EXPECT_EQ(fwu->clean(kS), PSA_SUCCESS);
+  EXPECT_EQ(state(kS), PSA_FWU_READY);
+  EXPECT_EQ(running(kS), 2);
+  EXPECT_EQ(running(kNs), 1);
+}
+
+TEST_F(FwuTwoImages, ATrialNotAcceptedIsReverted) {
+  candidate(kS, make(0, 2, 2));
+  EXPECT_EQ(fwu->install(), PSA_SUCCESS_REBOOT);
+  ASSERT_TRUE(reboot()) << log;
+  EXPECT_EQ(state(kS), PSA_FWU_TRIAL);
+  ASSERT_TRUE(reboot()) << log;  // not accepted: the bootloader brings version 1 back
+  EXPECT_EQ(running(kS), 1);
+  EXPECT_EQ(state(kS), PSA_FWU_FAILED);
+}
+
+TEST_F(FwuTwoImages, ADependencyNotMetIsNeededAndChangesNothing) {
+  // The non-secure image 2 needs secure image >= 2.0.0, which the device does not run.
+  candidate(kNs, make(1, 2, 2, {{.image_id = 0, .min_version = {2, 0, 0, 0}}}));
+  EXPECT_EQ(fwu->install(), PSA_ERROR_DEPENDENCY_NEEDED);
+  EXPECT_EQ(state(kNs), PSA_FWU_CANDIDATE);  // nothing changed: stage the other image and retry
+  EXPECT_FALSE(requested(1));
+  // A secure image 1.5 does not meet it either.
+  candidate(kS, make(0, 1, 1));
+  EXPECT_EQ(fwu->install(), PSA_ERROR_DEPENDENCY_NEEDED);
+  EXPECT_FALSE(requested(0));
+  EXPECT_FALSE(requested(1));
+  EXPECT_EQ(fwu->cancel(kS), PSA_SUCCESS);
+  EXPECT_EQ(fwu->clean(kS), PSA_SUCCESS);
+  // A dependency on an image the device does not have is never met.
+  EXPECT_EQ(fwu->cancel(kNs), PSA_SUCCESS);
+  EXPECT_EQ(fwu->clean(kNs), PSA_SUCCESS);
+  candidate(kNs, make(1, 2, 2, {{.image_id = 7, .min_version = {0, 0, 0, 0}}}));
+  EXPECT_EQ(fwu->install(), PSA_ERROR_DEPENDENCY_NEEDED);
+}
+
+TEST_F(FwuTwoImages, BothInstalledTogetherMeetTheDependencyAndAreAcceptedTogether) {
+  candidate(kNs, make(1, 2, 2, {{.image_id = 0, .min_version = {2, 0, 0, 0}}}));
+  candidate(kS, make(0, 2, 2));
+  EXPECT_EQ(fwu->install(), PSA_SUCCESS_REBOOT);
+  EXPECT_EQ(state(kS), PSA_FWU_STAGED);
+  EXPECT_EQ(state(kNs), PSA_FWU_STAGED);
+  auto b = reboot();
+  ASSERT_TRUE(b) << log;
+  EXPECT_EQ(state(kS), PSA_FWU_TRIAL);
+  EXPECT_EQ(state(kNs), PSA_FWU_TRIAL);
+  EXPECT_EQ(fwu->accept(), PSA_SUCCESS);  // one accept confirms every image on trial
+  EXPECT_EQ(state(kS), PSA_FWU_UPDATED);
+  EXPECT_EQ(state(kNs), PSA_FWU_UPDATED);
+  b = reboot();
+  ASSERT_TRUE(b) << log;
+  EXPECT_EQ(running(kS), 2);
+  EXPECT_EQ(running(kNs), 2);
+  EXPECT_FALSE(b->image[0].test_boot);
+  EXPECT_FALSE(b->image[1].test_boot);
+}
+
+TEST_F(FwuTwoImages, OneRefusedCandidateInstallsNone) {
+  candidate(kNs, make(1, 2, 2));
+  candidate(kS, make(0, 2, 2, {}, /*key=*/1));  // the secure image signed with the non-secure key
+  EXPECT_EQ(fwu->install(), PSA_ERROR_INVALID_SIGNATURE);
+  EXPECT_EQ(state(kS), PSA_FWU_FAILED);
+  EXPECT_EQ(query(kS).error, PSA_ERROR_INVALID_SIGNATURE);
+  EXPECT_EQ(state(kNs), PSA_FWU_CANDIDATE);
+  EXPECT_FALSE(requested(0));
+  EXPECT_FALSE(requested(1));
+  ASSERT_TRUE(reboot()) << log;
+  EXPECT_EQ(running(kS), 1);
+  EXPECT_EQ(running(kNs), 1);
+  // With the bad one cleaned away, the good one installs alone.
+  EXPECT_EQ(fwu->clean(kS), PSA_SUCCESS);
+  EXPECT_EQ(fwu->install(), PSA_SUCCESS_REBOOT);
+  EXPECT_EQ(state(kNs), PSA_FWU_STAGED);
+}
+
+TEST_F(FwuTwoImages, EachComponentTakesOnlyItsOwnKey) {
+  candidate(kNs, make(1, 2, 2, {}, /*key=*/0));  // the non-secure image signed with the secure key
+  EXPECT_EQ(fwu->install(), PSA_ERROR_INVALID_SIGNATURE);
+  EXPECT_EQ(fwu->clean(kNs), PSA_SUCCESS);
+  candidate(kS, make(0, 2, 2, {}, /*key=*/1));
+  EXPECT_EQ(fwu->install(), PSA_ERROR_INVALID_SIGNATURE);
+  EXPECT_FALSE(requested(0));
+  EXPECT_FALSE(requested(1));
+}
+
+TEST_F(FwuTwoImages, ARolledBackSecureImageIsNotPermitted) {
+  candidate(kS, make(0, 2, 2));
+  EXPECT_EQ(fwu->install(), PSA_SUCCESS_REBOOT);
+  ASSERT_TRUE(reboot()) << log;
+  EXPECT_EQ(fwu->accept(), PSA_SUCCESS);
+  ASSERT_TRUE(reboot()) << log;  // the confirmed image raises image 0's counter to 2
+  EXPECT_EQ(fwu->clean(kS), PSA_SUCCESS);
+  candidate(kS, make(0, 3, 1));  // a higher version, a lower security counter
+  EXPECT_EQ(fwu->install(), PSA_ERROR_NOT_PERMITTED);
+  EXPECT_FALSE(requested(0));
+}
+
+}  // namespace
