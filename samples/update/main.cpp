@@ -131,7 +131,7 @@ constexpr Offer kOffers[] = {
     {kNonSecure, "update-ns-rollback.bin"},
 };
 
-alignas(8) std::array<std::byte, PSA_FWU_MAX_WRITE_SIZE> block;
+alignas(8) std::array<std::byte, PSA_FWU_MAX_WRITE_SIZE> chunk;
 
 // Writes `d` into the component's staging area through the secure side, from where the last boot
 // left it (psa_fwu_query's impl.written: a download cut by a reset resumes there).
@@ -142,10 +142,10 @@ psa_status_t download(psa_fwu_component_t c, const Download& d) {
     info = query(c);
   }
   if (info.state != PSA_FWU_WRITING) return PSA_ERROR_BAD_STATE;
-  for (std::uint32_t off = info.impl.written; off < d.size(); off += block.size()) {
-    const std::uint32_t n = std::min<std::uint32_t>(block.size(), d.size() - off);
-    if (!d.read(off, std::span{block}.first(n))) return PSA_ERROR_STORAGE_FAILURE;
-    if (const psa_status_t s = psa_fwu_write(c, off, block.data(), n); s != PSA_SUCCESS) return s;
+  for (std::uint32_t off = info.impl.written; off < d.size(); off += chunk.size()) {
+    const std::uint32_t n = std::min<std::uint32_t>(chunk.size(), d.size() - off);
+    if (!d.read(off, std::span{chunk}.first(n))) return PSA_ERROR_STORAGE_FAILURE;
+    if (const psa_status_t s = psa_fwu_write(c, off, chunk.data(), n); s != PSA_SUCCESS) return s;
   }
   return psa_fwu_finish(c);
 }

@@ -335,7 +335,7 @@ std::optional<image::Version> Service::version_after(std::uint8_t image,
   for (std::size_t i = 0; i < components_.size(); ++i) {
     const Component& comp = components_[i];
     if (comp.layout == nullptr || comp.image != image) continue;
-    if (candidates[i]) return candidates[i]->layout.header.version;
+    if (const auto& cand = candidates[i]) return cand->layout.header.version;
     boot::FlashSource running{active(flash_, *comp.layout)};
     if (auto m = image::read_manifest(running, comp.layout->max_image_size())) return m->layout.header.version;
   }
@@ -377,8 +377,9 @@ psa_status_t Service::install() {
   // (the bootloader checks them again, and refuses an upgrade whose dependency is unmet). An unmet
   // one changes nothing: the client can stage the image it needs and install both together.
   for (std::size_t i = 0; i < components_.size(); ++i) {
-    if (!candidates[i]) continue;
-    const image::Manifest& m = *candidates[i];
+    const auto& cand = candidates[i];
+    if (!cand) continue;
+    const image::Manifest& m = *cand;
     for (std::size_t d = 0; d < m.dependency_count; ++d) {
       const image::Dependency& dep = m.dependencies[d];
       const auto have = version_after(dep.image_id, candidates);
@@ -386,11 +387,12 @@ psa_status_t Service::install() {
     }
   }
   for (std::size_t i = 0; i < components_.size(); ++i) {
-    if (!candidates[i]) continue;
+    const auto& cand = candidates[i];
+    if (!cand) continue;
     const Component& comp = components_[i];
     Record r = state_of(comp).record;
-    if (r.digest != candidates[i]->sha256) {
-      r.digest = candidates[i]->sha256;
+    if (r.digest != cand->sha256) {
+      r.digest = cand->sha256;
       if (const auto s = write_record(comp, r); s != PSA_SUCCESS) return s;
     }
     // The request, as MCUboot's boot_set_pending(): the magic in the secondary trailer (a test

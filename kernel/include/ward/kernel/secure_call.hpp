@@ -54,8 +54,8 @@ inline constexpr std::uint32_t kPrivilegedSecureClient = 0x100;
 
 // Who makes a psa_call, as the kernel vouches for it.
 struct PsaCaller {
-  std::uint32_t client;         // user thread n: n + 1; privileged threads: kPrivilegedSecureClient
-  const UserMemoryMap* memory;  // a user thread's memory, which every vector must lie in; null for a
+  std::uint32_t client = 0;     // user thread n: n + 1; privileged threads: kPrivilegedSecureClient
+  const UserMemoryMap* memory = nullptr;  // a user thread's memory, which every vector must lie in; null for a
                                 // privileged thread (the kernel's own: not checked)
   std::uint32_t services = 0;   // a user thread's granted secure services (Thread::secure_services)
 };

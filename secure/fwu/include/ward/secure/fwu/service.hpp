@@ -50,9 +50,9 @@ inline constexpr psa_storage_uid_t kRecordUidBase = 0x46575500u;  // "FWU\0"
 // MCUboot's dependency TLVs name). The board's table of these (secure/firmware/services.cpp) is
 // the one place that says which components exist.
 struct Component {
-  psa_fwu_component_t id;
-  const boot::FlashLayout* layout;
-  const image::PublicKey* key;
+  psa_fwu_component_t id = 0;
+  const boot::FlashLayout* layout = nullptr;
+  const image::PublicKey* key = nullptr;
   std::uint8_t image = 0;
 };
 
