@@ -153,6 +153,14 @@ def tampered(i):
     return run
 
 
+def truncated(i):
+    # The first half of a signed image: its TLV area lies past what the slot holds (erased bytes).
+    def run(c):
+        img = c.sign(i)
+        refused(c, i, img[:len(img) // 2], "truncated")
+    return run
+
+
 def unsigned(i):
     return lambda c: refused(c, i, strip_signature(c.sign(i)), "unsigned")
 
@@ -239,9 +247,9 @@ def demo(c):
 
 SCENARIOS = {
     "boot_both": boot_both,
-    "secure_tampered": tampered(0), "secure_unsigned": unsigned(0),
+    "secure_tampered": tampered(0), "secure_truncated": truncated(0), "secure_unsigned": unsigned(0),
     "secure_wrong_key": wrong_key(0), "secure_rollback": rollback(0),
-    "ns_tampered": tampered(1), "ns_unsigned": unsigned(1),
+    "ns_tampered": tampered(1), "ns_truncated": truncated(1), "ns_unsigned": unsigned(1),
     "ns_wrong_key": wrong_key(1), "ns_rollback": rollback(1),
     "dependency_unmet": dependency_unmet,
     "upgrade_both": upgrade_both,
