@@ -17,7 +17,6 @@
 
 #include <array>
 #include <cstdint>
-#include <cstring>
 
 #include "ward/arch/arm/semihosting.hpp"
 #include "ward/image/format.hpp"
@@ -85,40 +84,6 @@ void show(psa_fwu_component_t c) {
   print('\n');
 }
 
-// A host file standing in for a download (semihosting on QEMU, read-only).
-class Download {
- public:
-  explicit Download(const char* path) {
-    const std::uint32_t block[3] = {reinterpret_cast<std::uintptr_t>(path), 1 /* "rb" */,
-                                    static_cast<std::uint32_t>(std::strlen(path))};
-    handle_ = static_cast<int>(sh::call(sh::Op::open, block));
-    if (handle_ >= 0) {
-      const std::uint32_t b[1] = {static_cast<std::uint32_t>(handle_)};
-      size_ = static_cast<std::int32_t>(sh::call(sh::Op::flen, b));
-    }
-  }
-  ~Download() {
-    if (handle_ >= 0) {
-      const std::uint32_t b[1] = {static_cast<std::uint32_t>(handle_)};
-      sh::call(sh::Op::close, b);
-    }
-  }
-  Download(const Download&) = delete;
-  Download& operator=(const Download&) = delete;
-  bool ok() const { return handle_ >= 0 && size_ > 0; }
-  std::uint32_t size() const { return static_cast<std::uint32_t>(size_); }
-  bool read(std::uint32_t offset, std::span<std::byte> out) const {
-    const std::uint32_t seek[2] = {static_cast<std::uint32_t>(handle_), offset};
-    const std::uint32_t rd[3] = {static_cast<std::uint32_t>(handle_), reinterpret_cast<std::uintptr_t>(out.data()),
-                                 static_cast<std::uint32_t>(out.size())};
-    return sh::call(sh::Op::seek, seek) == 0 && sh::call(sh::Op::read, rd) == 0;
-  }
-
- private:
-  int handle_ = -1;
-  std::int32_t size_ = -1;
-};
-
 struct Offer {
   psa_fwu_component_t component;
   const char* file;
@@ -135,7 +100,7 @@ alignas(8) std::array<std::byte, PSA_FWU_MAX_WRITE_SIZE> chunk;
 
 // Writes `d` into the component's staging area through the secure side, from where the last boot
 // left it (psa_fwu_query's impl.written: a download cut by a reset resumes there).
-psa_status_t download(psa_fwu_component_t c, const Download& d) {
+psa_status_t download(psa_fwu_component_t c, const sh::HostFile& d) {
   auto info = query(c);
   if (info.state == PSA_FWU_READY) {
     if (const psa_status_t s = psa_fwu_start(c, nullptr, 0); s != PSA_SUCCESS) return s;
@@ -153,7 +118,7 @@ psa_status_t download(psa_fwu_component_t c, const Download& d) {
 // Returns true if it installed an update (the device must reboot).
 bool take_next_offer() {
   for (const Offer& o : kOffers) {
-    const Download d{o.file};
+    const sh::HostFile d{o.file};
     std::array<std::byte, image::kHeaderSize> raw{};
     if (!d.ok() || !d.read(0, raw)) continue;
     const auto header = image::parse_header(raw);

@@ -40,6 +40,36 @@ std::string_view command_line(std::span<char> buffer) {
   return {buffer.data(), block[1]};
 }
 
+HostFile::HostFile(const char* path) {
+  const std::string_view name{path};
+  const std::uint32_t block[3] = {static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(path)), 1 /* "rb" */,
+                                  static_cast<std::uint32_t>(name.size())};
+  handle_ = static_cast<int>(call(Op::open, block));
+  if (handle_ >= 0) {
+    const std::uint32_t b[1] = {static_cast<std::uint32_t>(handle_)};
+    size_ = static_cast<std::int32_t>(call(Op::flen, b));
+  }
+}
+
+HostFile::~HostFile() {
+  if (handle_ >= 0) {
+    const std::uint32_t b[1] = {static_cast<std::uint32_t>(handle_)};
+    call(Op::close, b);
+  }
+}
+
+bool HostFile::read(std::uint32_t offset, std::span<std::byte> out) const {
+  if (handle_ < 0) {
+    return false;
+  }
+  const std::uint32_t seek[2] = {static_cast<std::uint32_t>(handle_), offset};
+  // SYS_READ returns the number of bytes NOT read: 0 is all of them.
+  const std::uint32_t rd[3] = {static_cast<std::uint32_t>(handle_),
+                               static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(out.data())),
+                               static_cast<std::uint32_t>(out.size())};
+  return call(Op::seek, seek) == 0 && call(Op::read, rd) == 0;
+}
+
 std::uint64_t elapsed() {
   std::uint32_t ticks[2] = {0, 0};
   if (call(Op::elapsed, ticks) != 0) {

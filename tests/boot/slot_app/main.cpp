@@ -74,40 +74,6 @@ bool has_arg(std::string_view arg) {
   }
 }
 
-// update.bin on the host, read-only.
-class HostFile {
- public:
-  explicit HostFile(const char* path) {
-    const std::uint32_t block[3] = {reinterpret_cast<std::uintptr_t>(path), 1 /* "rb" */,
-                                    static_cast<std::uint32_t>(std::strlen(path))};
-    handle_ = static_cast<int>(sh::call(sh::Op::open, block));
-    if (handle_ >= 0) {
-      const std::uint32_t b[1] = {static_cast<std::uint32_t>(handle_)};
-      size_ = static_cast<std::int32_t>(sh::call(sh::Op::flen, b));
-    }
-  }
-  ~HostFile() {
-    if (handle_ >= 0) {
-      const std::uint32_t b[1] = {static_cast<std::uint32_t>(handle_)};
-      sh::call(sh::Op::close, b);
-    }
-  }
-  HostFile(const HostFile&) = delete;
-  HostFile& operator=(const HostFile&) = delete;
-  bool ok() const { return handle_ >= 0 && size_ > 0; }
-  std::uint32_t size() const { return static_cast<std::uint32_t>(size_); }
-  bool read(std::uint32_t offset, std::span<std::byte> out) {
-    const std::uint32_t seek[2] = {static_cast<std::uint32_t>(handle_), offset};
-    const std::uint32_t rd[3] = {static_cast<std::uint32_t>(handle_), reinterpret_cast<std::uintptr_t>(out.data()),
-                                 static_cast<std::uint32_t>(out.size())};
-    return sh::call(sh::Op::seek, seek) == 0 && sh::call(sh::Op::read, rd) == 0;
-  }
-
- private:
-  int handle_ = -1;
-  std::int32_t size_ = -1;
-};
-
 // The running image's own header sits just below its vector table (RAM-load).
 image::Version running_version() {
   std::array<std::byte, image::kHeaderSize> raw{};
@@ -121,7 +87,7 @@ flash::SemihostFlash flash_file{config::boot_flash_file.data(), boot::kBoardLayo
 // Writes update.bin into the secondary slot; false if it is not newer or already there.
 // cppcheck-suppress constParameter ; Control's methods are const, but this writes the flash through it
 bool stage_update(boot::Control& ctl, const boot::BootState& st, const image::Version& running) {
-  HostFile update{"update.bin"};
+  sh::HostFile update{"update.bin"};
   if (!update.ok()) {
     print("app: no update offered\n");
     return false;

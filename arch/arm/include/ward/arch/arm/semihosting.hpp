@@ -44,4 +44,22 @@ std::string_view command_line(std::span<char> buffer);
 // Host time elapsed since an arbitrary point, in the host's ticks (ns on QEMU).
 std::uint64_t elapsed();
 
+// A host file opened read-only ("rb"), e.g. a download stand-in on QEMU; closed when it goes.
+class HostFile {
+ public:
+  explicit HostFile(const char* path);
+  ~HostFile();
+  HostFile(const HostFile&) = delete;
+  HostFile& operator=(const HostFile&) = delete;
+  // Open and not empty.
+  bool ok() const { return handle_ >= 0 && size_ > 0; }
+  std::uint32_t size() const { return size_ > 0 ? static_cast<std::uint32_t>(size_) : 0; }
+  // Exactly out.size() bytes from `offset`; false if the host gave fewer.
+  bool read(std::uint32_t offset, std::span<std::byte> out) const;
+
+ private:
+  int handle_ = -1;
+  std::int32_t size_ = -1;
+};
+
 }  // namespace ward::arm::semihost
