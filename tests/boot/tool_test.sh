@@ -21,6 +21,20 @@ expect_reject() {
 
 "$tool" keygen -k dev.pem
 "$tool" keygen -k other.pem
+
+# Inputs that are not files (issue 19): a directory, an endless device, a FIFO with no writer (must
+# not block: `timeout` turns a hang into status 124), an unreadable file, one over the 64 MiB limit
+# (sparse). Every command that reads an input: status 1 and what it is.
+mkdir -p adir && rm -f afifo && mkfifo afifo && truncate -s 65M huge.bin
+for c in "adir:is a directory" "/dev/zero:is a device" "afifo:is a pipe" "/proc/self/mem:cannot read" \
+         "huge.bin:too large"; do
+  p=${c%%:*} reason=${c#*:}
+  expect_reject "info on $p" "$reason" timeout 10 "$tool" info "$p"
+  expect_reject "verify on $p" "$reason" timeout 10 "$tool" verify -k dev.pem "$p"
+  expect_reject "sign from $p" "$reason" timeout 10 "$tool" sign -k dev.pem --version 1.0.0 --header-size 0x200 \
+    --pad-header --align 8 "$p" hostile-out.bin
+done
+rm -f huge.bin
 expect_reject "keygen refuses to overwrite a key" "must not exist" "$tool" keygen -k dev.pem
 [[ $(stat -c %a dev.pem) == 600 ]] && pass "private key is owner-only" || bad "key mode $(stat -c %a dev.pem)"
 grep -q "BEGIN PRIVATE KEY" dev.pem && pass "PKCS#8 PEM" || bad "not PKCS#8"

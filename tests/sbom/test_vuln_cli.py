@@ -118,6 +118,39 @@ with tempfile.TemporaryDirectory() as tmp:
         ok = r.returncode == 2 and needle in (r.stderr + r.stdout) and "Sanitizer" not in r.stderr
         check(f"usage error: {label}", ok, f"exit {r.returncode}\n{r.stderr}")
 
+    # Inputs that are not files (issue 19): a directory, an endless device, a FIFO with no writer (must
+    # not block), an unreadable file, a file over the 256 MiB limit (sparse: no disk used). Each as
+    # the SBOM, a feature map and a record in the vulndb: exit status 2 and what it is, promptly.
+    hostile = os.path.join(tmp, "hostile")
+    os.makedirs(os.path.join(hostile, "adir"))
+    os.mkfifo(os.path.join(hostile, "fifo"))
+    with open(os.path.join(hostile, "huge.json"), "wb") as f:
+        f.truncate(257 << 20)
+    for label, path, needle in [
+        ("a directory", os.path.join(hostile, "adir"), "is a directory"),
+        ("an endless device", "/dev/zero", "is a device"),
+        ("a FIFO", os.path.join(hostile, "fifo"), "is a pipe"),
+        ("an unreadable file", "/proc/self/mem", "cannot read"),
+        ("a file over the limit", os.path.join(hostile, "huge.json"), "too large"),
+    ]:
+        for role, args in [("SBOM", ["--sbom", path, "--vulndb", os.path.join(DATA, "vulndb")]),
+                           ("feature map", ["--sbom", MINI_CDX, "--vulndb", os.path.join(DATA, "vulndb"),
+                                            "--features", path])]:
+            try:
+                r = run(*args)
+                problems = clean_error(r, needle)
+            except subprocess.TimeoutExpired:
+                problems = ["hung"]
+            check(f"{label} as the {role}", not problems, problems)
+    db = os.path.join(tmp, "hostile-db")
+    os.makedirs(db)
+    os.mkfifo(os.path.join(db, "record.json"))
+    try:
+        problems = clean_error(run("--sbom", MINI_CDX, "--vulndb", db), "is a pipe")
+    except subprocess.TimeoutExpired:
+        problems = ["hung"]
+    check("a FIFO in the vulndb", not problems, problems)
+
     # Good input: both SBOM formats give the same verdicts, exit 1, and a VEX valid against the schema.
     empty = os.path.join(tmp, "empty")
     os.makedirs(empty)

@@ -20,8 +20,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 
+#include "input_file.hpp"
 #include "intel_hex.hpp"
 #include "keys.hpp"
 #include "signer.hpp"
@@ -31,12 +31,17 @@ namespace {
 using namespace ward;
 using tool::Bytes;
 
+// An input (payload, image, Intel HEX) is at most 64 MiB: far above any slot, and a directory, a
+// device, a FIFO or an endless stream is refused with what it is (tools/common/input_file.hpp).
+constexpr std::size_t kMaxInputBytes = std::size_t{64} << 20;
+
 tool::Expected<Bytes> read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    return std::unexpected("cannot read " + path);
+  std::string text;
+  std::string error;
+  if (!ward::tools::read_input_file(path, kMaxInputBytes, text, error)) {
+    return std::unexpected(error);
   }
-  return Bytes(std::istreambuf_iterator<char>(f), {});
+  return Bytes(text.begin(), text.end());
 }
 
 tool::Expected<void> write_file(const std::string& path, const Bytes& data) {

@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "input_file.hpp"
+
 namespace ward::vuln {
 
 Json parse_json_text(const std::string& file, std::string_view text) {
@@ -14,18 +16,13 @@ Json parse_json_text(const std::string& file, std::string_view text) {
 }
 
 std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, "cannot open the file");
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw InputError(path, "cannot read the file");
-  if (static_cast<std::size_t>(size) > max_input_bytes) {
-    throw InputError(path, "file too large (" + std::to_string(size) + " bytes, limit " +
-                               std::to_string(max_input_bytes) + ")");
+  std::string text;
+  std::string error;
+  if (!tools::read_input_file(path, max_input_bytes, text, error)) {
+    // The reason already names the path: give InputError only what follows it.
+    const std::string prefix = path + ": ";
+    throw InputError(path, error.rfind(prefix, 0) == 0 ? error.substr(prefix.size()) : error);
   }
-  in.seekg(0, std::ios::beg);
-  std::string text(static_cast<std::size_t>(size), '\0');
-  if (!in.read(text.data(), size)) throw InputError(path, "cannot read the file");
   return text;
 }
 

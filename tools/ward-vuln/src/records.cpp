@@ -326,7 +326,10 @@ std::vector<Vulnerability> load_vulndb(const std::vector<std::string>& dirs, std
     if (!fs::is_directory(dir, ec)) throw InputError(dir, "not a directory of vulnerability records");
     std::vector<std::string> files;
     for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-      if (it->is_regular_file(ec) && it->path().extension() == ".json") files.push_back(it->path().string());
+      // Every .json entry that is not a directory is a record file: one that is not a regular file
+      // (a FIFO, a device, a broken link) is reported by the read, never skipped in silence (a
+      // skipped record would make the check fail open).
+      if (it->path().extension() == ".json" && !it->is_directory(ec)) files.push_back(it->path().string());
     }
     if (ec) throw InputError(dir, "cannot list the directory: " + ec.message());
     std::sort(files.begin(), files.end());
