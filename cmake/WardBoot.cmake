@@ -46,70 +46,88 @@ function(ward_add_host_image_tool)
   set(WARD_IMAGE_TOOL ${dir}/ward-image CACHE INTERNAL "ward-image for the build machine")
 endfunction()
 
-# Chooses the signing key from the bootloader's configuration (CONFIG_WARD_BOOT_SIGNING_KEY, in
-# the caller's scope) and produces the bootloader's public key include. Empty: the development
-# key, generated once into <build>/keys (never into the source tree). A production build
-# (CONFIG_WARD_PRODUCTION=y) refuses the development key and requires an explicit one.
-function(ward_boot_setup_keys)
-  set(keys ${CMAKE_BINARY_DIR}/keys)
-  set(dev_key ${keys}/ward-dev-key.pem)
-  set(key "${CONFIG_WARD_BOOT_SIGNING_KEY}")
-  set(module "${CONFIG_WARD_BOOT_PKCS11_MODULE}")
+# One image's signing key from its option `option` (e.g. CONFIG_WARD_BOOT_SIGNING_KEY, whose value
+# is in the caller's scope): a PEM file or a pkcs11: URI. Empty selects the development key
+# `dev_key`, generated once into <build>/keys by the caller. A production build
+# (CONFIG_WARD_PRODUCTION=y) refuses a development key -- empty, the build's own, or a file named
+# like one -- and requires an explicit one. `what` names the image in the messages. Sets
+# <out>_KEY (file or URI) and <out>_KEY_FILE (empty for a URI) in the caller's scope.
+function(ward_boot_choose_key option dev_key what out)
+  set(key "${${option}}")
   set(key_file "")
   if(key STREQUAL "")
     if(CONFIG_WARD_PRODUCTION STREQUAL "y")
       message(FATAL_ERROR
-        "CONFIG_WARD_PRODUCTION=y needs an explicit image signing key: the development key is for "
-        "development only. Set CONFIG_WARD_BOOT_SIGNING_KEY to the release key (a PEM file or a "
-        "pkcs11: URI for an HSM), e.g. in a fragment passed with -DWARD_EXTRA_CONF=...")
+        "CONFIG_WARD_PRODUCTION=y needs an explicit image signing key${what}: the development key is "
+        "for development only. Set ${option} to the release key (a PEM file or a pkcs11: URI for an "
+        "HSM), e.g. in a fragment passed with -DWARD_EXTRA_CONF=...")
     endif()
     set(key ${dev_key})
     set(key_file ${dev_key})
-    add_custom_command(OUTPUT ${dev_key}
-      COMMAND ${CMAKE_COMMAND} -E make_directory ${keys}
-      COMMAND ${WARD_IMAGE_TOOL} keygen -k ${dev_key}
-      DEPENDS ward_image_host
-      COMMENT "Generating the development signing key (build directory only)" VERBATIM)
   elseif(NOT key MATCHES "^pkcs11:")
     get_filename_component(key ${key} ABSOLUTE BASE_DIR ${CMAKE_SOURCE_DIR})
     get_filename_component(name ${key} NAME)
-    if(CONFIG_WARD_PRODUCTION STREQUAL "y" AND (key STREQUAL dev_key OR name STREQUAL "ward-dev-key.pem"))
-      message(FATAL_ERROR "CONFIG_WARD_PRODUCTION=y refuses the development key ${key}")
+    if(CONFIG_WARD_PRODUCTION STREQUAL "y" AND (key STREQUAL dev_key OR name MATCHES "^ward-dev-(ns-)?key\\.pem$"))
+      message(FATAL_ERROR "CONFIG_WARD_PRODUCTION=y refuses the development key ${key}${what}")
     endif()
     if(NOT EXISTS ${key})
-      message(FATAL_ERROR "CONFIG_WARD_BOOT_SIGNING_KEY: no such key file: ${key}")
+      message(FATAL_ERROR "${option}: no such key file: ${key}")
     endif()
     set(key_file ${key})
   endif()
+  set(${out}_KEY "${key}" PARENT_SCOPE)
+  set(${out}_KEY_FILE "${key_file}" PARENT_SCOPE)
+endfunction()
+
+# Chooses the signing keys from the bootloader's configuration (in the caller's scope) and produces
+# the bootloader's public key includes: image 0's (the secure image, or the one application image
+# of the single-image bootloader) from CONFIG_WARD_BOOT_SIGNING_KEY, image 1's (the chain's
+# non-secure image, docs/boot.md "One chain of trust") from CONFIG_WARD_BOOT_NS_SIGNING_KEY. Both
+# follow ward_boot_choose_key's rules; a pkcs11: URI of either is served by
+# CONFIG_WARD_BOOT_PKCS11_MODULE. The two images' keys must differ: a key of one image must never
+# verify the other.
+function(ward_boot_setup_keys)
+  set(keys ${CMAKE_BINARY_DIR}/keys)
+  ward_boot_choose_key(CONFIG_WARD_BOOT_SIGNING_KEY ${keys}/ward-dev-key.pem "" image0)
+  ward_boot_choose_key(CONFIG_WARD_BOOT_NS_SIGNING_KEY ${keys}/ward-dev-ns-key.pem
+                       " for image 1 (the non-secure image)" image1)
+  if(image0_KEY STREQUAL image1_KEY)
+    message(FATAL_ERROR "CONFIG_WARD_BOOT_NS_SIGNING_KEY: image 1 (the non-secure image) needs its own "
+                        "key, not image 0's ${image0_KEY}: a key of one image must never verify the other")
+  endif()
+  set(module "${CONFIG_WARD_BOOT_PKCS11_MODULE}")
   set(module_args)
   if(NOT module STREQUAL "")
     set(module_args --pkcs11-module ${module})
   endif()
+  # The development keys, generated once per build directory when selected (never in the source tree).
+  foreach(dev ward-dev-key.pem ward-dev-ns-key.pem)
+    if(image0_KEY STREQUAL ${keys}/${dev} OR image1_KEY STREQUAL ${keys}/${dev})
+      add_custom_command(OUTPUT ${keys}/${dev}
+        COMMAND ${CMAKE_COMMAND} -E make_directory ${keys}
+        COMMAND ${WARD_IMAGE_TOOL} keygen -k ${keys}/${dev}
+        DEPENDS ward_image_host
+        COMMENT "Generating the development signing key ${dev} (build directory only)" VERBATIM)
+    endif()
+  endforeach()
   set(pub ${keys}/boot_pub_key.inc)
   add_custom_command(OUTPUT ${pub}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${keys}
-    COMMAND sh ${CMAKE_SOURCE_DIR}/boot/scripts/getpub.sh ${pub} ${WARD_IMAGE_TOOL} ${key} ${module_args}
-    DEPENDS ${key_file} ward_image_host ${CMAKE_SOURCE_DIR}/boot/scripts/getpub.sh
+    COMMAND sh ${CMAKE_SOURCE_DIR}/boot/scripts/getpub.sh ${pub} ${WARD_IMAGE_TOOL} ${image0_KEY} ${module_args}
+    DEPENDS ${image0_KEY_FILE} ward_image_host ${CMAKE_SOURCE_DIR}/boot/scripts/getpub.sh
     COMMENT "Public key for the bootloader" VERBATIM)
-  # Image 1 of the two-image chain (the non-secure image) has its own key (docs/boot.md, "One chain
-  # of trust"): a development key generated once per build directory, like image 0's.
-  # TODO(issue 13): a production key option for image 1 (CONFIG_WARD_BOOT_NS_SIGNING_KEY).
-  set(ns_key ${keys}/ward-dev-ns-key.pem)
-  add_custom_command(OUTPUT ${ns_key}
-    COMMAND ${CMAKE_COMMAND} -E make_directory ${keys}
-    COMMAND ${WARD_IMAGE_TOOL} keygen -k ${ns_key}
-    DEPENDS ward_image_host
-    COMMENT "Generating the non-secure image's development signing key (build directory only)" VERBATIM)
   set(ns_pub ${keys}/boot_ns_pub_key.inc)
   add_custom_command(OUTPUT ${ns_pub}
-    COMMAND sh ${CMAKE_SOURCE_DIR}/boot/scripts/getpub.sh ${ns_pub}.raw ${WARD_IMAGE_TOOL} ${ns_key}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${keys}
+    COMMAND sh ${CMAKE_SOURCE_DIR}/boot/scripts/getpub.sh ${ns_pub}.raw ${WARD_IMAGE_TOOL} ${image1_KEY} ${module_args}
     COMMAND sed s/ecdsa_pub_key/ecdsa_ns_pub_key/g ${ns_pub}.raw > ${ns_pub}
-    DEPENDS ${ns_key} ward_image_host ${CMAKE_SOURCE_DIR}/boot/scripts/getpub.sh
+    DEPENDS ${image1_KEY_FILE} ward_image_host ${CMAKE_SOURCE_DIR}/boot/scripts/getpub.sh
     COMMENT "Non-secure image's public key for the bootloader")
   add_custom_target(ward_boot_pub_key DEPENDS ${pub} ${ns_pub})
-  set(WARD_BOOT_NS_KEY ${ns_key} CACHE INTERNAL "image 1 (non-secure) signing key")
-  set(WARD_BOOT_KEY "${key}" CACHE INTERNAL "image signing key (file or PKCS#11 URI)")
-  set(WARD_BOOT_KEY_FILE "${key_file}" CACHE INTERNAL "image signing key file (empty for PKCS#11)")
+  set(WARD_BOOT_KEY "${image0_KEY}" CACHE INTERNAL "image signing key (file or PKCS#11 URI)")
+  set(WARD_BOOT_KEY_FILE "${image0_KEY_FILE}" CACHE INTERNAL "image signing key file (empty for PKCS#11)")
+  set(WARD_BOOT_NS_KEY "${image1_KEY}" CACHE INTERNAL "image 1 (non-secure) signing key (file or PKCS#11 URI)")
+  set(WARD_BOOT_NS_KEY_FILE "${image1_KEY_FILE}" CACHE INTERNAL "image 1 signing key file (empty for PKCS#11)")
   set(WARD_BOOT_KEY_ARGS "${module_args}" CACHE INTERNAL "extra signing arguments")
   set(WARD_BOOT_PUB_KEY_DIR ${keys} CACHE INTERNAL "")
 endfunction()

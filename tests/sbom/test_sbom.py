@@ -533,13 +533,15 @@ class SbomTest(unittest.TestCase):
             src, build = f"{tmp}/src", f"{tmp}/build"
             copy_tree(src)
             prod = f"{tmp}/production.conf"
-            # Production also needs an explicit image signing key (secure boot refuses the
-            # development key): a throwaway one.
-            key = f"{tmp}/release-key.pem"
-            subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
-                            "-out", key], check=True, capture_output=True)
+            # Production also needs explicit image signing keys (secure boot refuses the
+            # development keys): throwaway ones, for image 0 and the chain's image 1.
+            key, ns_key = f"{tmp}/release-key.pem", f"{tmp}/release-ns-key.pem"
+            for k in (key, ns_key):
+                subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                                "-out", k], check=True, capture_output=True)
             with open(prod, "w") as f:
-                f.write(f'CONFIG_WARD_PRODUCTION=y\nCONFIG_WARD_BOOT_SIGNING_KEY="{key}"\n')
+                f.write(f'CONFIG_WARD_PRODUCTION=y\nCONFIG_WARD_BOOT_SIGNING_KEY="{key}"\n'
+                        f'CONFIG_WARD_BOOT_NS_SIGNING_KEY="{ns_key}"\n')
             empty = f"{tmp}/empty-vulndb"
             os.makedirs(empty)
             # Production with no applicable record: builds, and writes the VEX.

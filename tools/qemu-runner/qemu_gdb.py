@@ -1,5 +1,6 @@
 """QEMU (mps2-an505) under its GDB stub, for tests that look inside a running image from the
-outside: stop where a symbol is, read memory, without changing the image under test.
+outside: stop where a symbol is, read memory, without changing the image under test (memory may be
+written before it runs, e.g. to paint a stack whose depth a test then reads).
 
     with QemuGdb(["-kernel", "bootloader.elf"], cwd=work) as q:
         q.run_to(elf_symbol("update_v1.elf", "ward_reset_handler"))
@@ -145,6 +146,13 @@ class QemuGdb:
                 raise QemuGdbError(f"cannot read {n} bytes at {address + len(out):#x} ({reply[:8]!r})")
             out += bytes.fromhex(reply)
         return out
+
+    def write(self, address, data):
+        """Writes `data` to memory (e.g. before the first instruction, with the core halted)."""
+        for pos in range(0, len(data), 1024):
+            chunk = data[pos:pos + 1024]
+            if self._command(f"M{address + pos:x},{len(chunk):x}:{chunk.hex()}") != "OK":
+                raise QemuGdbError(f"cannot write {len(chunk)} bytes at {address + pos:#x}")
 
     def read_u32(self, address):
         return struct.unpack("<I", self.read(address, 4))[0]

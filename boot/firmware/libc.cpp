@@ -1,0 +1,59 @@
+// The C library functions the bootloader calls but does not need fast, built for size. newlib's
+// are written for speed (word loops, alignment cases): memmove 254 B, memcmp 94 B, strlen 92 B of
+// a ROM whose budget is 24 KiB (docs/boot.md). memcpy and memset stay newlib's: they copy and
+// clear the images' executable windows, megabytes per boot.
+//
+// Where the bootloader uses these: memmove comes from std::copy (which may overlap in one
+// direction) of a few hundred bytes at a time; memcmp from std::equal and array comparisons of
+// trailer magics and field elements; strlen from the semihosting open of the flash file.
+//
+// Built without LTO (boot/CMakeLists.txt): the compiler emits calls to these itself late in code
+// generation, after the link-time optimiser would have dropped definitions nothing referenced yet.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+extern "C" {
+
+// No loop idiom recognition here: it would turn the loops below into calls of themselves.
+#define WARD_LIBC [[gnu::used, gnu::optimize("no-tree-loop-distribute-patterns")]]
+
+WARD_LIBC void* memmove(void* dst, const void* src, std::size_t n) {
+  auto* d = static_cast<unsigned char*>(dst);
+  const auto* s = static_cast<const unsigned char*>(src);
+  const auto da = reinterpret_cast<std::uintptr_t>(d), sa = reinterpret_cast<std::uintptr_t>(s);
+  if (da + n <= sa || sa + n <= da) {
+    return std::memcpy(dst, src, n);  // apart: the fast copy
+  }
+  if (da < sa) {
+    for (std::size_t i = 0; i < n; ++i) {
+      d[i] = s[i];
+    }
+  } else {
+    for (std::size_t i = n; i-- > 0;) {
+      d[i] = s[i];
+    }
+  }
+  return dst;
+}
+
+WARD_LIBC int memcmp(const void* a, const void* b, std::size_t n) {
+  const auto* x = static_cast<const unsigned char*>(a);
+  const auto* y = static_cast<const unsigned char*>(b);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (x[i] != y[i]) {
+      return x[i] < y[i] ? -1 : 1;
+    }
+  }
+  return 0;
+}
+
+WARD_LIBC std::size_t strlen(const char* s) {
+  std::size_t n = 0;
+  while (s[n] != '\0') {
+    ++n;
+  }
+  return n;
+}
+
+}  // extern "C"
