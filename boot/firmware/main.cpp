@@ -65,19 +65,20 @@ static_assert(kLastCode < '\n');
 #define VERSION "\x08"
 #define WORLD "\x09"  // (NUM_A, NUM_B and WORLD are used to the end of the file)
 constexpr std::array<const char*, static_cast<std::size_t>(boot::Event::dependency_unmet) + 1> kEventText = {
-    "upgrade requested (" SWAP "): swapping " NUM_A " sectors\n",                       // upgrade_start
-    "resuming an interrupted upgrade at step " NUM_B " of " NUM_A "\n",                     // upgrade_resume
-    "upgrade done\n",                                                               // upgrade_done
-    "upgrade REFUSED: secondary image " WHY "\n",                                   // upgrade_rejected
-    "image REFUSED: security counter " NUM_A " is below " NUM_B " (rollback)\n",            // rollback_rejected
-    "the test image was not confirmed: reverting (" NUM_A " sectors)\n",                // revert_start
-    "resuming an interrupted revert at step " NUM_B " of " NUM_A "\n",                      // revert_resume
-    "revert done\n",                                                                // revert_done
-    "cannot revert: the previous image is not valid (" WHY ")\n",                   // revert_impossible
-    "primary image REFUSED: " WHY "\n",                                             // primary_invalid
-    "security counter raised to " NUM_A "\n",                                           // counter_raised
-    "flash error: " FLASH_WHY "\n",                                                 // flash_error
-    "upgrade REFUSED: trailer written for " NUM_A "-byte alignment, this flash needs " NUM_B "\n",  // request_wrong_align
+    "upgrade requested (" SWAP "): swapping " NUM_A " sectors\n",  // upgrade_start
+    "resuming an interrupted upgrade at step " NUM_B " of " NUM_A "\n",  // upgrade_resume
+    "upgrade done\n",  // upgrade_done
+    "upgrade REFUSED: secondary image " WHY "\n",  // upgrade_rejected
+    "image REFUSED: security counter " NUM_A " is below " NUM_B " (rollback)\n",  // rollback_rejected
+    "the test image was not confirmed: reverting (" NUM_A " sectors)\n",  // revert_start
+    "resuming an interrupted revert at step " NUM_B " of " NUM_A "\n",  // revert_resume
+    "revert done\n",  // revert_done
+    "cannot revert: the previous image is not valid (" WHY ")\n",  // revert_impossible
+    "primary image REFUSED: " WHY "\n",  // primary_invalid
+    "security counter raised to " NUM_A "\n",  // counter_raised
+    "flash error: " FLASH_WHY "\n",  // flash_error
+    // request_wrong_align, primary_trailer_wrong_align
+    "upgrade REFUSED: trailer written for " NUM_A "-byte alignment, this flash needs " NUM_B "\n",
     "primary trailer ignored: trailer written for " NUM_A "-byte alignment, this flash needs " NUM_B "\n",
     "",  // image
     WHAT " REFUSED: dependency unmet: needs image " IMAGE_ID " >= " VERSION "\n",  // dependency_unmet
@@ -88,8 +89,11 @@ constexpr std::array<const char*, static_cast<std::size_t>(boot::Event::dependen
 #undef WHAT
 #undef IMAGE_ID
 #undef VERSION
+// Every line ends its text, and no text repeats the prefix or holds a control character that is
+// not a placeholder.
 static_assert(std::ranges::all_of(kEventText, [](std::string_view t) {
-  return t.empty() || (!t.starts_with("boot: ") && t.back() == '\n' && std::ranges::all_of(t, [](char c) { return c >= ' ' || c == '\n' || c <= kLastCode; }));
+  return t.empty() || (!t.starts_with("boot: ") && t.back() == '\n' &&
+                       std::ranges::all_of(t, [](char c) { return c >= ' ' || c == '\n' || c <= kLastCode; }));
 }));
 
 void say_line(const char* text, std::uint32_t a = 0, std::uint32_t b = 0) {
@@ -101,12 +105,15 @@ void say_line(const char* text, std::uint32_t a = 0, std::uint32_t b = 0) {
       case kB: SayArg{b}.put(w); break;
       case kWhy: SayArg{image::to_string(static_cast<image::Error>(a))}.put(w); break;
       case kFlashWhy: SayArg{flash::to_string(static_cast<flash::Error>(a))}.put(w); break;
-      case kSwap: SayArg{b == static_cast<std::uint32_t>(image::trailer::SwapType::perm) ? "permanent" : "test"}.put(w); break;
+      case kSwap:
+        SayArg{b == static_cast<std::uint32_t>(image::trailer::SwapType::perm) ? "permanent" : "test"}.put(w);
+        break;
       case kWhat: SayArg{(a & 1) != 0 ? "upgrade" : "image"}.put(w); break;
       case kImageId: SayArg{a >> 8}.put(w); break;
       case kWorld: SayArg{a == 0 ? "secure" : "non-secure"}.put(w); break;
       case kVersion:  // major << 24 | minor << 16 | revision (boot::Event::dependency_unmet)
-        for (const SayArg& part : {SayArg{b >> 24}, SayArg{'.'}, SayArg{(b >> 16) & 0xff}, SayArg{'.'}, SayArg{b & 0xffff}}) {
+        for (const SayArg& part :
+             {SayArg{b >> 24}, SayArg{'.'}, SayArg{(b >> 16) & 0xff}, SayArg{'.'}, SayArg{b & 0xffff}}) {
           part.put(w);
         }
         break;
