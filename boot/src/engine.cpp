@@ -22,6 +22,12 @@ image::Result<image::Source*> FlashLoader::load(const image::Layout& /*layout*/,
   return &*source_;
 }
 
+std::uint32_t rollback_floor(flash::Flash& flash, const FlashLayout& layout, std::uint32_t stored) {
+  FlashSource primary{flash::Region{flash, layout.primary_offset, layout.max_image_size()}};
+  const auto m = image::read_manifest(primary, layout.max_image_size());
+  return m ? std::max(stored, m->security_counter) : stored;
+}
+
 Result<void> Engine::check(flash::Status s) {
   if (!s) {
     observer_.on(Event::flash_error, static_cast<std::uint32_t>(s.error()), 0);
@@ -206,8 +212,11 @@ Result<std::optional<image::Manifest>> Engine::request(std::uint32_t stored_coun
     WARD_TRY(cancel_request());
     return std::optional<image::Manifest>{};
   }
-  if (m->security_counter < stored_counter) {
-    observer_.on(Event::rollback_rejected, m->security_counter, stored_counter);
+  // finish() settled any trial: the primary is the confirmed image, whose counter this boot
+  // would store.
+  const std::uint32_t floor = rollback_floor(flash_, layout_, stored_counter);
+  if (m->security_counter < floor) {
+    observer_.on(Event::rollback_rejected, m->security_counter, floor);
     WARD_TRY(cancel_request());
     return std::optional<image::Manifest>{};
   }

@@ -108,6 +108,15 @@ class FlashLoader final : public Loader {
   std::optional<FlashSource> source_;
 };
 
+// The lowest security counter a new image for `layout`'s slots may carry: the stored counter, or
+// the primary image's if that is higher. The stored counter moves only when a confirmed image
+// boots, so from its confirmation (MCUboot's boot_set_confirmed, psa_fwu_accept) to that boot it
+// lags the confirmed image, and an image in between (the previous, vulnerable one) would be a
+// rollback. Used where the primary is the confirmed image (no trial is running). The primary's
+// counter is read, not verified: it only makes the check stricter, and only the bootloader and the
+// secure side write the primary slot.
+std::uint32_t rollback_floor(flash::Flash& flash, const FlashLayout& layout, std::uint32_t stored);
+
 struct BootImage {
   image::Manifest manifest;
   bool test_boot = false;            // running on trial: the application must confirm it
