@@ -110,6 +110,10 @@ class ConsoleObserver final : public boot::Observer {
             ": trailer written for ", a, "-byte alignment, this flash needs ", b, '\n');
       case Event::image:
         break;
+      case Event::request_breaks_dependency:
+        say("boot: upgrade REFUSED: image ", a, " needs this image >= ", b >> 24, '.', (b >> 16) & 0xff, '.',
+            b & 0xffff, '\n');
+        break;
       case Event::dependency_unmet:
         say("boot: ", (a & 1) != 0 ? "upgrade" : "image", " REFUSED: dependency unmet: needs image ", a >> 8,
             " >= ", b >> 24, '.', (b >> 16) & 0xff, '.', b & 0xffff, '\n');

@@ -357,6 +357,15 @@ std::optional<image::Version> Engine::primary_version() {
   return l->header.version;
 }
 
+std::optional<image::Manifest> Engine::primary_manifest() {
+  FlashSource src{flash::Region{flash_, layout_.primary_offset, layout_.max_image_size()}};
+  auto m = image::read_manifest(src, layout_.max_image_size());
+  if (!m) {
+    return std::nullopt;
+  }
+  return *m;
+}
+
 Result<BootImage> Engine::run(Loader& loader) {
   auto stored = stored_counter();
   if (!stored) {
@@ -433,23 +442,51 @@ Result<BootImages> MultiEngine::run() {
     }
     next[i] = *r;
   }
-  // 3. Dependencies of the requests against the versions after this boot; a cancellation can
-  // break another request's dependency, so until nothing changes.
+  // 3. Dependencies against the versions after this boot, as MCUboot checks them: those of each
+  // request, and those of each primary that stays, which a request of another image must not
+  // take away (a signed downgrade of image 0 that a confirmed image 1 needs would otherwise be
+  // swapped in, and image 1 refused: no boot). A cancellation can break another request's
+  // dependency and makes a primary stay, so until nothing changes.
   std::array<std::optional<image::Version>, kMaxImages> versions{};
+  struct Needs {
+    std::size_t count = 0;
+    std::array<image::Dependency, image::kMaxDependencies> dep{};
+  };
+  std::array<Needs, kMaxImages> needs{};  // each primary's, read once: nothing writes a primary before step 4
+  for (std::size_t i = 0; i < n; ++i) {
+    if (auto m = engine(i).primary_manifest()) {
+      needs[i].count = m->dependency_count;
+      needs[i].dep = m->dependencies;
+    }
+  }
+  auto cancel = [&](std::size_t i) -> Result<void> {
+    WARD_TRY(engine(i).cancel_request());
+    next[i].reset();
+    return {};
+  };
   for (bool changed = true; changed;) {
     changed = false;
     for (std::size_t i = 0; i < n; ++i) {
       versions[i] = next[i] ? std::optional{next[i]->layout.header.version} : engine(i).primary_version();
     }
     for (std::size_t i = 0; i < n && !changed; ++i) {
-      if (!next[i]) {
+      if (next[i]) {
+        observer_.on(Event::image, static_cast<std::uint32_t>(i), 0);
+        if (!met(*next[i], std::span{versions}.first(n), true)) {
+          WARD_TRY(cancel(i));
+          changed = true;
+        }
         continue;
       }
-      observer_.on(Event::image, static_cast<std::uint32_t>(i), 0);
-      if (!met(*next[i], std::span{versions}.first(n), true)) {
-        WARD_TRY(engine(i).cancel_request());
-        next[i].reset();
-        changed = true;
+      for (std::size_t d = 0; d < needs[i].count && !changed; ++d) {
+        const image::Dependency& dep = needs[i].dep[d];
+        const std::size_t j = dep.image_id;
+        if (j < n && j != i && next[j] && !image::version_at_least(next[j]->layout.header.version, dep.min_version)) {
+          observer_.on(Event::image, static_cast<std::uint32_t>(j), 0);
+          observer_.on(Event::request_breaks_dependency, static_cast<std::uint32_t>(i), version_code(dep.min_version));
+          WARD_TRY(cancel(j));
+          changed = true;
+        }
       }
     }
   }

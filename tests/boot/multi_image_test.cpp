@@ -429,7 +429,7 @@ TEST_F(MultiImage, RedteamDowngradeThatBreaksAConfirmedPrimarysDependencyIsRefus
   EXPECT_EQ(major(*b, 1), 2);
   EXPECT_FALSE(b->image[0].test_boot);
   EXPECT_FALSE(request_pending(f, 0)) << "the request is cancelled";
-  EXPECT_TRUE(saw(rec2, boot::Event::dependency_unmet, unmet_a(0, false), 2u << 24)) << rec2.log;
+  EXPECT_TRUE(saw(rec2, boot::Event::request_breaks_dependency, 1, 2u << 24)) << rec2.log;
   EXPECT_TRUE(holds(f, kLayout0.primary_offset, s2));
 }
 

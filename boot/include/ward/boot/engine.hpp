@@ -60,6 +60,8 @@ enum class Event : std::uint8_t {
   image,               // multi-image: the events that follow concern image a (0 secure, 1 non-secure)
   dependency_unmet,    // a = needed image id << 8 | whether it is a pending upgrade (1) or the
                        // primary (0), b = minimum version (major << 24 | minor << 16 | revision)
+  request_breaks_dependency,  // this image's request is cancelled: image a (staying as it is) needs
+                              // this image >= b (encoded as above), which the request is not
 };
 
 class Observer {
@@ -160,6 +162,9 @@ class Engine {
   // The version of the image in the primary slot (header only, not verified): what a dependency
   // of the other image is checked against when this one is not being upgraded.
   std::optional<image::Version> primary_version();
+  // The manifest of the image in the primary slot (not verified): its dependencies, which a request
+  // of another image must not break.
+  std::optional<image::Manifest> primary_manifest();
 
  private:
   Result<void> resume_upgrade(const TrailerState& t, bool fresh);
@@ -191,8 +196,9 @@ class Engine {
 // MCUboot's multi-image boot (docs/boot.md, "One chain of trust"): image i has its own slots,
 // counter and key (its Engine), and may require a minimum version of another image (dependency
 // TLV). Each boot: every image finishes what a power cut interrupted; every request is verified;
-// requests whose dependencies are not met by the versions the images will have after this boot
-// are cancelled (repeated until none drops out); the remaining upgrades are swapped; every primary
+// requests whose dependencies are not met by the versions the images will have after this boot,
+// and requests that would take away what an image staying as it is needs, are cancelled (repeated
+// until none drops out); the remaining upgrades are swapped; every primary
 // is loaded and verified; a primary whose dependency is not met is reverted if it is on trial
 // (the other image lost its trial, e.g. to a power cut), otherwise the boot is refused.
 inline constexpr std::size_t kMaxImages = 2;
