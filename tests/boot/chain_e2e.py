@@ -196,6 +196,62 @@ def upgrade_both(c):
                    "boot: image 1 (non-secure) 1.0.0+0", RAN])
 
 
+# --- Red team (issue 13): attacks on the chain that must fail --------------------------------------
+
+def downgrade_breaks_dependency(c):
+    """A signed image 0 1.9.0 with image 0's counter (no rollback by the counter), while the confirmed
+    image 1 needs image 0 >= 2.0.0: the request is refused and both keep running. It used to be
+    swapped in, then image 1 was refused: no bootable image, the device halted."""
+    c.counter(0, 2)
+    c.counter(1, 2)
+    c.primary(0, c.sign(0, "2.0.0", counter=2))
+    c.primary(1, c.sign(1, "2.0.0", counter=2, deps="(0, 2.0.0)"))
+    c.request(0, c.sign(0, "1.9.0", counter=2))
+    c.boot(expect=["boot: image 0", "upgrade REFUSED: image 1 needs this image >= 2.0.0",
+                   "boot: image 0 (secure) 2.0.0+0, security counter 2", "boot: image 1 (non-secure) 2.0.0+0",
+                   RAN], forbid=["on trial", "no bootable image"])
+
+
+def rollback_below_confirmed(c):
+    """The stored counter lags a confirmed image until it boots (after psa_fwu_accept): a request with
+    a counter between the stored one and the confirmed image's is a rollback all the same."""
+    c.counter(1, 1)
+    c.primary(0, c.sign(0))
+    c.primary(1, c.sign(1, "2.0.0", counter=2))
+    c.request(1, c.sign(1, "3.0.0", counter=1))
+    c.boot(expect=["boot: image 1", "security counter 1 is below 2 (rollback)",
+                   "boot: image 1 (non-secure) 2.0.0+0, security counter 2", RAN], forbid=["on trial"])
+
+
+def ns_image_in_secure_window(c):
+    """Image 1 signed with its own key but loaded where the secure image lives: the non-secure
+    image's window is [0x00200000, 0x00400000) only, so nothing signed with the non-secure key can
+    be placed in secure memory."""
+    c.primary(0, c.sign(0))
+    c.sign(1)  # writes raw1.bin, the non-secure binary
+    # Signed with the load address of the secure image: the tool writes it into the header.
+    out = os.path.join(c.work, "ns-at-secure.bin")
+    src = os.path.join(c.work, "raw1.bin")
+    subprocess.run([c.args.tool, "sign", "-k", c.args.key1, "--version", "1.0.0", "--header-size",
+                    str(c.args.header_size), "--pad-header", "--security-counter", "1", "--align", str(c.args.align),
+                    "--load-addr", hex(0x10100000), src, out], check=True)
+    c.primary(1, bytearray(open(out, "rb").read()))
+    c.boot(expect_status=10, expect=["boot: image 1", "primary image REFUSED: load address outside executable memory",
+                                     "boot: no bootable image: halting"], forbid=["secure: measured boot"])
+
+
+def secure_key_for_ns_request(c):
+    """An image 1 upgrade signed with image 0's (the secure image's) key, and an image 0 upgrade
+    signed with image 1's key: both requests refused, both images keep running."""
+    c.primary(0, c.sign(0))
+    c.primary(1, c.sign(1))
+    c.request(0, c.sign(0, "2.0.0", counter=2, key=c.args.key1))
+    c.request(1, c.sign(1, "2.0.0", counter=2, key=c.args.key0))
+    c.boot(expect=["boot: image 0", "upgrade REFUSED: secondary image signed with an unknown key",
+                   "boot: image 1", "upgrade REFUSED: secondary image signed with an unknown key",
+                   "boot: image 0 (secure) 1.0.0+0", "boot: image 1 (non-secure) 1.0.0+0", RAN], forbid=["on trial"])
+
+
 def demo(c):
     """`./ward demo`: one device, bootloader -> secure -> non-secure with each stage verified, then
     the update sample (samples/update) updates the non-secure image and the secure image through
@@ -245,6 +301,10 @@ SCENARIOS = {
     "ns_wrong_key": wrong_key(1), "ns_rollback": rollback(1),
     "dependency_unmet": dependency_unmet,
     "upgrade_both": upgrade_both,
+    "redteam_downgrade_breaks_dependency": downgrade_breaks_dependency,
+    "redteam_rollback_below_confirmed": rollback_below_confirmed,
+    "redteam_ns_image_in_secure_window": ns_image_in_secure_window,
+    "redteam_secure_key_for_ns_request": secure_key_for_ns_request,
     "demo": demo,
 }
 

@@ -199,4 +199,32 @@ TEST_F(FwuRedteam, NoRequestSequenceWritesCountersPrimariesOrSwapSectors) {
   }
 }
 
+// Policy, NOT ENFORCED (run with --gtest_also_run_disabled_tests): every non-secure caller may use
+// Firmware Update, unprivileged user threads included (handle() ignores `caller`). A user thread
+// can stage and install any signed image that is not a rollback (an older version with the same
+// counter included), accept a trial before the system's own health check (the point of a trial),
+// reject one, erase a staged download, and reset the device (psa_fwu_request_reboot). The kernel
+// already vouches for who calls (user thread n is client -(n+1), privileged code -0x100,
+// kernel/include/ward/kernel/secure_call.hpp), so the secure side can tell them apart. Suggested
+// policy: query for everyone; every request that writes or resets only for the privileged
+// non-secure client (or for a client the non-secure kernel grants it at build time).
+TEST_F(FwuRedteam, DISABLED_UnprivilegedThreadsCannotChangeTheFirmware) {
+  TwoComponents dev{keys[0]->pub, keys[1]->pub};
+  const auto user = secure::nonsecure_client(2);       // user thread 1
+  const auto kernel = secure::nonsecure_client(0x100);  // privileged code
+  ward_fwu_args a{};
+  a.component = kNs;
+  const std::span<const std::byte> in[1] = {std::as_bytes(std::span{&a, 1})};
+  std::size_t none = 0;
+  for (const std::int32_t type : {WARD_FWU_START, WARD_FWU_CANCEL, WARD_FWU_CLEAN}) {
+    EXPECT_EQ(secure::fwu::handle(*dev.fwu, user, type, in, {}, std::span{&none, 0}), PSA_ERROR_NOT_PERMITTED)
+        << type;
+  }
+  for (const std::int32_t type : {WARD_FWU_INSTALL, WARD_FWU_ACCEPT, WARD_FWU_REQUEST_REBOOT}) {
+    EXPECT_EQ(secure::fwu::handle(*dev.fwu, user, type, {}, {}, std::span{&none, 0}), PSA_ERROR_NOT_PERMITTED)
+        << type;
+  }
+  EXPECT_EQ(secure::fwu::handle(*dev.fwu, kernel, WARD_FWU_START, in, {}, std::span{&none, 0}), PSA_SUCCESS);
+}
+
 }  // namespace
