@@ -114,6 +114,10 @@ class ConsoleObserver final : public boot::Observer {
         say("boot: upgrade REFUSED: image ", a, " needs this image >= ", b >> 24, '.', (b >> 16) & 0xff, '.',
             b & 0xffff, '\n');
         break;
+      case Event::trial_kept:
+        say("boot: the trial is kept (confirmed): image ", a, ", confirmed, needs this image >= ", b >> 24, '.',
+            (b >> 16) & 0xff, '.', b & 0xffff, '\n');
+        break;
       case Event::dependency_unmet:
         say("boot: ", (a & 1) != 0 ? "upgrade" : "image", " REFUSED: dependency unmet: needs image ", a >> 8,
             " >= ", b >> 24, '.', (b >> 16) & 0xff, '.', b & 0xffff, '\n');

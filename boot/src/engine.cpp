@@ -357,6 +357,35 @@ std::optional<image::Version> Engine::primary_version() {
   return l->header.version;
 }
 
+Result<bool> Engine::is_on_trial() {
+  auto t = read_trailer(primary(), layout_);
+  if (!t) {
+    return fail(check(flash::Status{flash::fail(t.error())}).error());
+  }
+  return revertable(*t);
+}
+
+Result<bool> Engine::is_confirmed() {
+  auto t = read_trailer(primary(), layout_);
+  if (!t) {
+    return fail(check(flash::Status{flash::fail(t.error())}).error());
+  }
+  const bool swapping = swap_recorded(*t) && t->copy_done != Field::set;
+  const bool reverting = swap_recorded(*t) && t->revert_started == Field::set && t->revert_done != Field::set;
+  return !swapping && !reverting && !revertable(*t);
+}
+
+Result<void> Engine::confirm() { return check(write_flag(primary(), layout_.trailer().image_ok())); }
+
+std::optional<image::Version> Engine::previous_version() {
+  FlashSource src{flash::Region{flash_, layout_.secondary_offset, layout_.max_image_size()}};
+  auto l = image::layout(src, layout_.max_image_size());
+  if (!l) {
+    return std::nullopt;
+  }
+  return l->header.version;
+}
+
 std::optional<image::Manifest> Engine::primary_manifest() {
   FlashSource src{flash::Region{flash_, layout_.primary_offset, layout_.max_image_size()}};
   auto m = image::read_manifest(src, layout_.max_image_size());
@@ -415,6 +444,48 @@ Result<BootImages> MultiEngine::run() {
   std::array<std::uint32_t, kMaxImages> stored{};
   std::array<Finished, kMaxImages> finished{};
   std::array<std::optional<image::Manifest>, kMaxImages> next{};
+  // 0. A trial that a confirmed image needs is kept. psa_fwu_accept() confirms the images on trial
+  // one after the other; a power cut between two of those writes left one confirmed and the other
+  // to be reverted, and if the confirmed one needs the other's new version (the version before
+  // does not meet its dependency) it would never boot again. It was confirmed with this trial
+  // running, so the trial is confirmed too.
+  for (std::size_t j = 0; j < n; ++j) {
+    auto ej = engine(j);
+    auto trial = ej.is_on_trial();
+    if (!trial) {
+      return fail(trial.error());
+    }
+    const std::optional<image::Version> now = *trial ? ej.primary_version() : std::nullopt;
+    if (!now) {
+      continue;
+    }
+    const std::optional<image::Version> before = ej.previous_version();
+    bool needed = false;
+    for (std::size_t i = 0; i < n && !needed; ++i) {
+      if (i == j) {
+        continue;
+      }
+      auto ei = engine(i);
+      auto confirmed = ei.is_confirmed();
+      if (!confirmed) {
+        return fail(confirmed.error());
+      }
+      const std::optional<image::Manifest> m = *confirmed ? ei.primary_manifest() : std::nullopt;
+      if (!m) {
+        continue;
+      }
+      for (std::size_t d = 0; d < m->dependency_count && !needed; ++d) {
+        const image::Dependency& dep = m->dependencies[d];
+        needed = dep.image_id == j && image::version_at_least(*now, dep.min_version) &&
+                 !(before && image::version_at_least(*before, dep.min_version));
+        if (needed) {
+          observer_.on(Event::image, static_cast<std::uint32_t>(j), 0);
+          observer_.on(Event::trial_kept, static_cast<std::uint32_t>(i), version_code(dep.min_version));
+          WARD_TRY(ej.confirm());
+        }
+      }
+    }
+  }
   // 1. What a power cut interrupted, and trials that are over, image by image.
   for (std::size_t i = 0; i < n; ++i) {
     observer_.on(Event::image, static_cast<std::uint32_t>(i), 0);

@@ -62,6 +62,8 @@ enum class Event : std::uint8_t {
                        // primary (0), b = minimum version (major << 24 | minor << 16 | revision)
   request_breaks_dependency,  // this image's request is cancelled: image a (staying as it is) needs
                               // this image >= b (encoded as above), which the request is not
+  trial_kept,          // this image's trial is confirmed, not reverted: the confirmed image a needs
+                       // it (>= b, encoded as above) and the image before it does not meet that
 };
 
 class Observer {
@@ -159,6 +161,14 @@ class Engine {
   // Reverts the test image on trial in the primary slot (its dependency is not met); false if
   // the image that would come back does not verify.
   Result<bool> revert_trial(std::uint32_t stored_counter);
+  // Whether the primary is on its trial (swapped in as a test, neither confirmed nor reverted), and
+  // whether it is confirmed (no swap or revert pending, not on trial).
+  Result<bool> is_on_trial();
+  Result<bool> is_confirmed();
+  // Confirms the image on trial (image_ok, as MCUboot's boot_set_confirmed()).
+  Result<void> confirm();
+  // The version of the image a revert would bring back (header only, not verified).
+  std::optional<image::Version> previous_version();
   // The version of the image in the primary slot (header only, not verified): what a dependency
   // of the other image is checked against when this one is not being upgraded.
   std::optional<image::Version> primary_version();
