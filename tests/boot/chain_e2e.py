@@ -252,6 +252,28 @@ def secure_key_for_ns_request(c):
                    "boot: image 0 (secure) 1.0.0+0", "boot: image 1 (non-secure) 1.0.0+0", RAN], forbid=["on trial"])
 
 
+def accept_cut_between_images(c):
+    """Both images on trial, image 0 (needing image 1 >= 2.0.0) confirmed, image 1 not: what a power
+    cut between psa_fwu_accept()'s two image_ok writes leaves. Image 1's trial is kept; before, it
+    was reverted and image 0 refused at every boot ('no bootable image')."""
+    c.primary(0, c.sign(0))
+    c.primary(1, c.sign(1))
+    c.request(0, c.sign(0, "2.0.0", counter=2, deps="(1, 2.0.0)"))
+    c.request(1, c.sign(1, "2.0.0", counter=2))
+    c.boot(expect=["boot: image 0 (secure) 2.0.0+0 on trial", "boot: image 1 (non-secure) 2.0.0+0 on trial", RAN])
+    c.flash = bytearray(open(os.path.join(c.work, c.args.flash_file), "rb").read())
+    _, primary, _, slot = c.layout(0)
+    c.flash[primary + slot - 24] = 1  # image 0's image_ok; the power went before image 1's
+    c.boot(expect=["boot: image 1", "the trial is kept (confirmed): image 0, confirmed, needs this image >= 2.0.0",
+                   "boot: image 0 (secure) 2.0.0+0", "boot: image 1 (non-secure) 2.0.0+0", RAN],
+           forbid=["no bootable image", "reverting"])
+    # And from then on: both confirmed, both counters at 2.
+    c.flash = bytearray(open(os.path.join(c.work, c.args.flash_file), "rb").read())
+    c.boot(expect=["boot: image 0 (secure) 2.0.0+0, security counter 2 (stored 2)",
+                   "boot: image 1 (non-secure) 2.0.0+0, security counter 2 (stored 2)", RAN],
+           forbid=["no bootable image", "reverting", "on trial"])
+
+
 def demo(c):
     """`./ward demo`: one device, bootloader -> secure -> non-secure with each stage verified, then
     the update sample (samples/update) updates the non-secure image and the secure image through
@@ -305,6 +327,7 @@ SCENARIOS = {
     "redteam_rollback_below_confirmed": rollback_below_confirmed,
     "redteam_ns_image_in_secure_window": ns_image_in_secure_window,
     "redteam_secure_key_for_ns_request": secure_key_for_ns_request,
+    "redteam_accept_cut_between_images": accept_cut_between_images,
     "demo": demo,
 }
 
