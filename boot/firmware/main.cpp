@@ -160,9 +160,11 @@ int boot_chain(boot::BootCrypto& crypto, flash::SemihostFlash& flash, const imag
   ConsoleObserver observer{};
   // Safety: both windows are memory nothing of the bootloader uses (boot.ld: ROM below
   // 0x10008000, RAM from 0x38000400); each loader writes only inside its own.
+  // Each image only at its window's start, the address it is linked for (boot::Placement).
   boot::RamLoader secure_loader{std::span{reinterpret_cast<std::byte*>(kSecureWindow), kSecureWindowSize},
-                                kSecureWindow};
-  boot::RamLoader ns_loader{std::span{reinterpret_cast<std::byte*>(kNsWindowAlias), kNsWindowSize}, kNsWindow};
+                                kSecureWindow, boot::Placement::at_start};
+  boot::RamLoader ns_loader{std::span{reinterpret_cast<std::byte*>(kNsWindowAlias), kNsWindowSize}, kNsWindow,
+                            boot::Placement::at_start};
   const boot::ImageSlot slots[2] = {{&boot::kBoardLayout, &key0, &secure_loader},
                                     {&boot::kBoardNsLayout, &*key1, &ns_loader}};
   boot::MultiEngine engine{flash, slots, crypto, observer};

@@ -275,19 +275,19 @@ def accept_cut_between_images(c):
 
 
 def single_image_app_as_secure_image(c):
-    """NOT FIXED, not registered in CTest (fails while the hole is open). The single-image
-    bootloader's applications (tests/boot/slot_app: update_v1/v2/v3_rollback, signed by every build
-    with the same key as the chain's image 0, RAM-load at 0x10100000) lie inside image 0's window
-    [0x10008000, 0x10200000): the chain bootloader verifies one as the secure image and hands over
-    to it. Any non-secure caller can stage it through FWU component 0 (key 0, counter 2 >= 1). The
-    key names the signer, not the role: a secure-only application replaces the secure image."""
+    """The single-image bootloader's applications (tests/boot/slot_app: update_v1/v2/v3_rollback,
+    signed by every build with the same key as the chain's image 0, RAM-load at 0x10100000) lie
+    inside image 0's window [0x10008000, 0x10200000): the chain bootloader verified one as the
+    secure image, raised image 0's counter and handed over to it (any non-secure caller could stage
+    it through FWU component 0). Now each chain image loads only at its window's start."""
     if not c.args.single_image_app:
         c.failures.append("--single-image-app (a ward_slot_image .signed.bin) is required")
         return
     c.primary(0, bytearray(open(c.args.single_image_app, "rb").read()))
     c.primary(1, c.sign(1))
-    c.boot(expect_status=10, expect=["boot: image 0", "REFUSED", "boot: no bootable image: halting"],
-           forbid=["boot: image 0 (secure) 2.0.0+0, security counter 2"], timeout=20)
+    c.boot(expect_status=10, expect=["boot: image 0", "primary image REFUSED: load address is not this image's",
+                                     "boot: no bootable image: halting"],
+           forbid=["boot: image 0 (secure) 2.0.0+0, security counter 2", "security counter raised"], timeout=20)
 
 
 def demo(c):
@@ -344,7 +344,7 @@ SCENARIOS = {
     "redteam_ns_image_in_secure_window": ns_image_in_secure_window,
     "redteam_secure_key_for_ns_request": secure_key_for_ns_request,
     "redteam_accept_cut_between_images": accept_cut_between_images,
-    "redteam_single_image_app_as_secure_image": single_image_app_as_secure_image,  # not in CTest: open hole
+    "redteam_single_image_app_as_secure_image": single_image_app_as_secure_image,
     "demo": demo,
 }
 
