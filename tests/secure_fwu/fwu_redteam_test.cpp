@@ -14,6 +14,7 @@
 #include <ward/secure/update_wire.h>
 
 #include "fwu_device.hpp"
+#include "ward/boot/boot_crypto.hpp"
 #include "ward/boot/security_counter.hpp"
 
 namespace {
@@ -118,6 +119,24 @@ struct TwoComponents {
   std::optional<secure::storage::Store> its;
   std::array<secure::fwu::Component, 2> components{{{kS, &kLayout0, &key0}, {kNs, &kLayout1, &key1}}};
   std::optional<secure::fwu::Service> fwu;
+
+  // A reset: the chain's bootloader (both images), then the secure image's services.
+  boot::Result<boot::BootImages> reboot() {
+    flash.power_on();
+    sim_device::Recorder rec;
+    boot::BootCrypto boot_crypto;
+    boot::FlashLoader l0, l1;
+    const boot::ImageSlot slots[2] = {{&kLayout0, &key0, &l0}, {&kLayout1, &key1, &l1}};
+    auto b = boot::MultiEngine{flash, slots, boot_crypto, rec}.run();
+    log = rec.log;
+    fwu.reset();
+    its.emplace(flash::Region{flash, kIts2, 8 * 1024}, keys, scratch, index, secure::storage::Limits{256, 2048});
+    EXPECT_EQ(its->mount(), PSA_SUCCESS);
+    fwu.emplace(flash, *its, crypto, components);
+    fwu->mount();
+    return b;
+  }
+  std::string log;
 };
 
 // An image signed with the other component's key is refused by install(), both ways, and nothing
@@ -195,6 +214,45 @@ TEST_F(FwuRedteam, NoRequestSequenceWritesCountersPrimariesOrSwapSectors) {
       EXPECT_TRUE(same(l->primary_offset, ok_at - l->primary_offset)) << "primary, run " << run;
       EXPECT_TRUE(same(ok_at + l->unit(), l->primary_offset + l->slot_size() - ok_at - l->unit()))
           << "primary trailer, run " << run;
+    }
+  }
+}
+
+// The whole path of a two-image update through the service, the secure image needing the new
+// non-secure one: both staged, installed, test-booted, then accept() with a power cut at each of
+// its flash operations. accept() confirms one component after the other; a cut in between left the
+// secure image confirmed and the non-secure one reverted, and the device refused to boot from then
+// on (no bootable image). Every cut must leave a device that boots, with both at the same version.
+TEST_F(FwuRedteam, PowerCutDuringATwoComponentAcceptNeverBricks) {
+  const Bytes s1 = image(0, 1, 1), ns1 = image(1, 1, 1);
+  const Bytes s2 = test_images::make_image(*keys[0], {.major = 2, .payload_size = 3300, .security_counter = 2,
+                                                      .seed = 21, .dependencies = {{1, {2, 0, 0, 0}}}});
+  const Bytes ns2 = image(1, 2, 2, 2500);
+  for (std::uint64_t cut = 0;; ++cut) {
+    TwoComponents dev{keys[0]->pub, keys[1]->pub};
+    sim_device::put(dev.flash, kLayout0.primary_offset, s1);
+    sim_device::put(dev.flash, kLayout1.primary_offset, ns1);
+    ASSERT_TRUE(dev.reboot()) << dev.log;
+    ASSERT_EQ(stage(*dev.fwu, kS, s2), PSA_SUCCESS);
+    ASSERT_EQ(stage(*dev.fwu, kNs, ns2), PSA_SUCCESS);
+    ASSERT_EQ(dev.fwu->install(), PSA_SUCCESS_REBOOT);
+    auto b = dev.reboot();
+    ASSERT_TRUE(b) << dev.log;
+    ASSERT_TRUE(b->image[0].test_boot && b->image[1].test_boot);
+    dev.flash.arm_power_cut(cut);
+    const psa_status_t accepted = dev.fwu->accept();
+    const bool was_cut = !dev.flash.powered();
+    for (int boot_no = 0; boot_no < 2; ++boot_no) {
+      b = dev.reboot();
+      ASSERT_TRUE(b) << "cut " << cut << ", boot " << boot_no << ": the device does not boot: " << dev.log;
+      EXPECT_EQ(b->image[0].manifest.layout.header.version.major, b->image[1].manifest.layout.header.version.major)
+          << "cut " << cut;
+    }
+    if (!was_cut) {
+      EXPECT_EQ(accepted, PSA_SUCCESS);
+      EXPECT_EQ(b->image[0].manifest.layout.header.version.major, 2);
+      EXPECT_GT(cut, 1u) << "accept() writes at least the two image_ok flags";
+      break;
     }
   }
 }
