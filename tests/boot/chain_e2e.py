@@ -290,6 +290,21 @@ def single_image_app_as_secure_image(c):
            forbid=["boot: image 0 (secure) 2.0.0+0, security counter 2", "security counter raised"], timeout=20)
 
 
+def single_image_app_as_secure_upgrade(c):
+    """The same application staged as image 0's upgrade (what FWU component 0 accepts: key 0, counter
+    2): swapped in, refused at load, the trial reverted, the secure image 1.0.0 runs again with its
+    counter unchanged."""
+    if not c.args.single_image_app:
+        c.failures.append("--single-image-app (a ward_slot_image .signed.bin) is required")
+        return
+    c.primary(0, c.sign(0))
+    c.primary(1, c.sign(1))
+    c.request(0, bytearray(open(c.args.single_image_app, "rb").read()))
+    c.boot(expect=["boot: image 0", "upgrade requested (test)", "primary image REFUSED: load address is not this image's",
+                   "reverting", "revert done", "boot: image 0 (secure) 1.0.0+0, security counter 1 (stored 1)", RAN],
+           forbid=["security counter raised to 2"])
+
+
 def demo(c):
     """`./ward demo`: one device, bootloader -> secure -> non-secure with each stage verified, then
     the update sample (samples/update) updates the non-secure image and the secure image through
@@ -345,6 +360,7 @@ SCENARIOS = {
     "redteam_secure_key_for_ns_request": secure_key_for_ns_request,
     "redteam_accept_cut_between_images": accept_cut_between_images,
     "redteam_single_image_app_as_secure_image": single_image_app_as_secure_image,
+    "redteam_single_image_app_as_secure_upgrade": single_image_app_as_secure_upgrade,
     "demo": demo,
 }
 
