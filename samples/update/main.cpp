@@ -89,9 +89,9 @@ void show(psa_fwu_component_t c) {
 class Download {
  public:
   explicit Download(const char* path) {
-    const std::uint32_t block[3] = {reinterpret_cast<std::uintptr_t>(path), 1 /* "rb" */,
-                                    static_cast<std::uint32_t>(std::strlen(path))};
-    handle_ = static_cast<int>(sh::call(sh::Op::open, block));
+    const std::uint32_t open_args[3] = {reinterpret_cast<std::uintptr_t>(path), 1 /* "rb" */,
+                                        static_cast<std::uint32_t>(std::strlen(path))};
+    handle_ = static_cast<int>(sh::call(sh::Op::open, open_args));
     if (handle_ >= 0) {
       const std::uint32_t b[1] = {static_cast<std::uint32_t>(handle_)};
       size_ = static_cast<std::int32_t>(sh::call(sh::Op::flen, b));
