@@ -64,7 +64,7 @@ static_assert(kLastCode < '\n');
 #define IMAGE_ID "\x07"
 #define VERSION "\x08"
 #define WORLD "\x09"  // (NUM_A, NUM_B and WORLD are used to the end of the file)
-constexpr std::array<const char*, static_cast<std::size_t>(boot::Event::dependency_unmet) + 1> kEventText = {
+constexpr std::array<const char*, static_cast<std::size_t>(boot::Event::trial_kept) + 1> kEventText = {
     "upgrade requested (" SWAP "): swapping " NUM_A " sectors\n",  // upgrade_start
     "resuming an interrupted upgrade at step " NUM_B " of " NUM_A "\n",  // upgrade_resume
     "upgrade done\n",  // upgrade_done
@@ -82,6 +82,8 @@ constexpr std::array<const char*, static_cast<std::size_t>(boot::Event::dependen
     "primary trailer ignored: trailer written for " NUM_A "-byte alignment, this flash needs " NUM_B "\n",
     "",  // image
     WHAT " REFUSED: dependency unmet: needs image " IMAGE_ID " >= " VERSION "\n",  // dependency_unmet
+    "upgrade REFUSED: image " NUM_A " needs this image >= " VERSION "\n",  // request_breaks_dependency
+    "the trial is kept (confirmed): image " NUM_A ", confirmed, needs this image >= " VERSION "\n",  // trial_kept
 };
 #undef WHY
 #undef FLASH_WHY
@@ -188,9 +190,11 @@ int boot_chain(boot::BootCrypto& crypto, flash::SemihostFlash& flash, const imag
   ConsoleObserver observer{};
   // Safety: both windows are memory nothing of the bootloader uses (boot.ld: ROM below
   // 0x10008000, RAM from 0x38000400); each loader writes only inside its own.
+  // Each image only at its window's start, the address it is linked for (boot::Placement).
   boot::RamLoader secure_loader{std::span{reinterpret_cast<std::byte*>(kSecureWindow), kSecureWindowSize},
-                                kSecureWindow};
-  boot::RamLoader ns_loader{std::span{reinterpret_cast<std::byte*>(kNsWindowAlias), kNsWindowSize}, kNsWindow};
+                                kSecureWindow, boot::Placement::at_start};
+  boot::RamLoader ns_loader{std::span{reinterpret_cast<std::byte*>(kNsWindowAlias), kNsWindowSize}, kNsWindow,
+                            boot::Placement::at_start};
   const boot::ImageSlot slots[2] = {{&boot::kBoardLayout, &key0, &secure_loader},
                                     {&boot::kBoardNsLayout, &*key1, &ns_loader}};
   boot::MultiEngine engine{flash, slots, crypto, observer};

@@ -22,6 +22,12 @@ image::Result<image::Source*> FlashLoader::load(const image::Layout& /*layout*/,
   return &*source_;
 }
 
+std::uint32_t rollback_floor(flash::Flash& flash, const FlashLayout& layout, std::uint32_t stored) {
+  FlashSource primary{flash::Region{flash, layout.primary_offset, layout.max_image_size()}};
+  const auto m = image::read_manifest(primary, layout.max_image_size());
+  return m ? std::max(stored, m->security_counter) : stored;
+}
+
 Result<void> Engine::check(flash::Status s) {
   if (!s) {
     observer_.on(Event::flash_error, static_cast<std::uint32_t>(s.error()), 0);
@@ -206,8 +212,11 @@ Result<std::optional<image::Manifest>> Engine::request(std::uint32_t stored_coun
     WARD_TRY(cancel_request());
     return std::optional<image::Manifest>{};
   }
-  if (m->security_counter < stored_counter) {
-    observer_.on(Event::rollback_rejected, m->security_counter, stored_counter);
+  // finish() settled any trial: the primary is the confirmed image, whose counter this boot
+  // would store.
+  const std::uint32_t floor = rollback_floor(flash_, layout_, stored_counter);
+  if (m->security_counter < floor) {
+    observer_.on(Event::rollback_rejected, m->security_counter, floor);
     WARD_TRY(cancel_request());
     return std::optional<image::Manifest>{};
   }
@@ -348,6 +357,44 @@ std::optional<image::Version> Engine::primary_version() {
   return l->header.version;
 }
 
+Result<bool> Engine::is_on_trial() {
+  auto t = read_trailer(primary(), layout_);
+  if (!t) {
+    return fail(check(flash::Status{flash::fail(t.error())}).error());
+  }
+  return revertable(*t);
+}
+
+Result<bool> Engine::is_confirmed() {
+  auto t = read_trailer(primary(), layout_);
+  if (!t) {
+    return fail(check(flash::Status{flash::fail(t.error())}).error());
+  }
+  const bool swapping = swap_recorded(*t) && t->copy_done != Field::set;
+  const bool reverting = swap_recorded(*t) && t->revert_started == Field::set && t->revert_done != Field::set;
+  return !swapping && !reverting && !revertable(*t);
+}
+
+Result<void> Engine::confirm() { return check(write_flag(primary(), layout_.trailer().image_ok())); }
+
+std::optional<image::Version> Engine::previous_version() {
+  FlashSource src{flash::Region{flash_, layout_.secondary_offset, layout_.max_image_size()}};
+  auto l = image::layout(src, layout_.max_image_size());
+  if (!l) {
+    return std::nullopt;
+  }
+  return l->header.version;
+}
+
+std::optional<image::Manifest> Engine::primary_manifest() {
+  FlashSource src{flash::Region{flash_, layout_.primary_offset, layout_.max_image_size()}};
+  auto m = image::read_manifest(src, layout_.max_image_size());
+  if (!m) {
+    return std::nullopt;
+  }
+  return *m;
+}
+
 Result<BootImage> Engine::run(Loader& loader) {
   auto stored = stored_counter();
   if (!stored) {
@@ -397,6 +444,48 @@ Result<BootImages> MultiEngine::run() {
   std::array<std::uint32_t, kMaxImages> stored{};
   std::array<Finished, kMaxImages> finished{};
   std::array<std::optional<image::Manifest>, kMaxImages> next{};
+  // 0. A trial that a confirmed image needs is kept. psa_fwu_accept() confirms the images on trial
+  // one after the other; a power cut between two of those writes left one confirmed and the other
+  // to be reverted, and if the confirmed one needs the other's new version (the version before
+  // does not meet its dependency) it would never boot again. It was confirmed with this trial
+  // running, so the trial is confirmed too.
+  for (std::size_t j = 0; j < n; ++j) {
+    auto ej = engine(j);
+    auto trial = ej.is_on_trial();
+    if (!trial) {
+      return fail(trial.error());
+    }
+    const std::optional<image::Version> now = *trial ? ej.primary_version() : std::nullopt;
+    if (!now) {
+      continue;
+    }
+    const std::optional<image::Version> before = ej.previous_version();
+    bool needed = false;
+    for (std::size_t i = 0; i < n && !needed; ++i) {
+      if (i == j) {
+        continue;
+      }
+      auto ei = engine(i);
+      auto confirmed = ei.is_confirmed();
+      if (!confirmed) {
+        return fail(confirmed.error());
+      }
+      const std::optional<image::Manifest> m = *confirmed ? ei.primary_manifest() : std::nullopt;
+      if (!m) {
+        continue;
+      }
+      for (std::size_t d = 0; d < m->dependency_count && !needed; ++d) {
+        const image::Dependency& dep = m->dependencies[d];
+        needed = dep.image_id == j && image::version_at_least(*now, dep.min_version) &&
+                 !(before && image::version_at_least(*before, dep.min_version));
+        if (needed) {
+          observer_.on(Event::image, static_cast<std::uint32_t>(j), 0);
+          observer_.on(Event::trial_kept, static_cast<std::uint32_t>(i), version_code(dep.min_version));
+          WARD_TRY(ej.confirm());
+        }
+      }
+    }
+  }
   // 1. What a power cut interrupted, and trials that are over, image by image.
   for (std::size_t i = 0; i < n; ++i) {
     observer_.on(Event::image, static_cast<std::uint32_t>(i), 0);
@@ -424,23 +513,51 @@ Result<BootImages> MultiEngine::run() {
     }
     next[i] = *r;
   }
-  // 3. Dependencies of the requests against the versions after this boot; a cancellation can
-  // break another request's dependency, so until nothing changes.
+  // 3. Dependencies against the versions after this boot, as MCUboot checks them: those of each
+  // request, and those of each primary that stays, which a request of another image must not
+  // take away (a signed downgrade of image 0 that a confirmed image 1 needs would otherwise be
+  // swapped in, and image 1 refused: no boot). A cancellation can break another request's
+  // dependency and makes a primary stay, so until nothing changes.
   std::array<std::optional<image::Version>, kMaxImages> versions{};
+  struct Needs {
+    std::size_t count = 0;
+    std::array<image::Dependency, image::kMaxDependencies> dep{};
+  };
+  std::array<Needs, kMaxImages> needs{};  // each primary's, read once: nothing writes a primary before step 4
+  for (std::size_t i = 0; i < n; ++i) {
+    if (auto m = engine(i).primary_manifest()) {
+      needs[i].count = m->dependency_count;
+      needs[i].dep = m->dependencies;
+    }
+  }
+  auto cancel = [&](std::size_t i) -> Result<void> {
+    WARD_TRY(engine(i).cancel_request());
+    next[i].reset();
+    return {};
+  };
   for (bool changed = true; changed;) {
     changed = false;
     for (std::size_t i = 0; i < n; ++i) {
       versions[i] = next[i] ? std::optional{next[i]->layout.header.version} : engine(i).primary_version();
     }
     for (std::size_t i = 0; i < n && !changed; ++i) {
-      if (!next[i]) {
+      if (next[i]) {
+        observer_.on(Event::image, static_cast<std::uint32_t>(i), 0);
+        if (!met(*next[i], std::span{versions}.first(n), true)) {
+          WARD_TRY(cancel(i));
+          changed = true;
+        }
         continue;
       }
-      observer_.on(Event::image, static_cast<std::uint32_t>(i), 0);
-      if (!met(*next[i], std::span{versions}.first(n), true)) {
-        WARD_TRY(engine(i).cancel_request());
-        next[i].reset();
-        changed = true;
+      for (std::size_t d = 0; d < needs[i].count && !changed; ++d) {
+        const image::Dependency& dep = needs[i].dep[d];
+        const std::size_t j = dep.image_id;
+        if (j < n && j != i && next[j] && !image::version_at_least(next[j]->layout.header.version, dep.min_version)) {
+          observer_.on(Event::image, static_cast<std::uint32_t>(j), 0);
+          observer_.on(Event::request_breaks_dependency, static_cast<std::uint32_t>(i), version_code(dep.min_version));
+          WARD_TRY(cancel(j));
+          changed = true;
+        }
       }
     }
   }

@@ -18,6 +18,9 @@ image::Result<image::Source*> RamLoader::load(const image::Layout& l, const flas
   if (begin < window_addr_ || end > std::uint64_t{window_addr_} + window_.size()) {
     return image::fail(image::Error::load_outside_window);
   }
+  if (placement_ == Placement::at_start && begin != window_addr_) {
+    return image::fail(image::Error::wrong_load_address);
+  }
   if ((begin + l.header.hdr_size) % 512 != 0) {
     return image::fail(image::Error::vectors_misaligned);
   }

@@ -204,6 +204,115 @@ def upgrade_both(c):
                    "boot: image 1 (non-secure) 1.0.0+0", RAN])
 
 
+# --- Red team (issue 13): attacks on the chain that must fail --------------------------------------
+
+def downgrade_breaks_dependency(c):
+    """A signed image 0 1.9.0 with image 0's counter (no rollback by the counter), while the confirmed
+    image 1 needs image 0 >= 2.0.0: the request is refused and both keep running. It used to be
+    swapped in, then image 1 was refused: no bootable image, the device halted."""
+    c.counter(0, 2)
+    c.counter(1, 2)
+    c.primary(0, c.sign(0, "2.0.0", counter=2))
+    c.primary(1, c.sign(1, "2.0.0", counter=2, deps="(0, 2.0.0)"))
+    c.request(0, c.sign(0, "1.9.0", counter=2))
+    c.boot(expect=["boot: image 0", "upgrade REFUSED: image 1 needs this image >= 2.0.0",
+                   "boot: image 0 (secure) 2.0.0+0, security counter 2", "boot: image 1 (non-secure) 2.0.0+0",
+                   RAN], forbid=["on trial", "no bootable image"])
+
+
+def rollback_below_confirmed(c):
+    """The stored counter lags a confirmed image until it boots (after psa_fwu_accept): a request with
+    a counter between the stored one and the confirmed image's is a rollback all the same."""
+    c.counter(1, 1)
+    c.primary(0, c.sign(0))
+    c.primary(1, c.sign(1, "2.0.0", counter=2))
+    c.request(1, c.sign(1, "3.0.0", counter=1))
+    c.boot(expect=["boot: image 1", "security counter 1 is below 2 (rollback)",
+                   "boot: image 1 (non-secure) 2.0.0+0, security counter 2", RAN], forbid=["on trial"])
+
+
+def ns_image_in_secure_window(c):
+    """Image 1 signed with its own key but loaded where the secure image lives: the non-secure
+    image's window is [0x00200000, 0x00400000) only, so nothing signed with the non-secure key can
+    be placed in secure memory."""
+    c.primary(0, c.sign(0))
+    c.sign(1)  # writes raw1.bin, the non-secure binary
+    # Signed with the load address of the secure image: the tool writes it into the header.
+    out = os.path.join(c.work, "ns-at-secure.bin")
+    src = os.path.join(c.work, "raw1.bin")
+    subprocess.run([c.args.tool, "sign", "-k", c.args.key1, "--version", "1.0.0", "--header-size",
+                    str(c.args.header_size), "--pad-header", "--security-counter", "1", "--align", str(c.args.align),
+                    "--load-addr", hex(0x10100000), src, out], check=True)
+    c.primary(1, bytearray(open(out, "rb").read()))
+    c.boot(expect_status=10, expect=["boot: image 1", "primary image REFUSED: load address outside executable memory",
+                                     "boot: no bootable image: halting"], forbid=["secure: measured boot"])
+
+
+def secure_key_for_ns_request(c):
+    """An image 1 upgrade signed with image 0's (the secure image's) key, and an image 0 upgrade
+    signed with image 1's key: both requests refused, both images keep running."""
+    c.primary(0, c.sign(0))
+    c.primary(1, c.sign(1))
+    c.request(0, c.sign(0, "2.0.0", counter=2, key=c.args.key1))
+    c.request(1, c.sign(1, "2.0.0", counter=2, key=c.args.key0))
+    c.boot(expect=["boot: image 0", "upgrade REFUSED: secondary image signed with an unknown key",
+                   "boot: image 1", "upgrade REFUSED: secondary image signed with an unknown key",
+                   "boot: image 0 (secure) 1.0.0+0", "boot: image 1 (non-secure) 1.0.0+0", RAN], forbid=["on trial"])
+
+
+def accept_cut_between_images(c):
+    """Both images on trial, image 0 (needing image 1 >= 2.0.0) confirmed, image 1 not: what a power
+    cut between psa_fwu_accept()'s two image_ok writes leaves. Image 1's trial is kept; before, it
+    was reverted and image 0 refused at every boot ('no bootable image')."""
+    c.primary(0, c.sign(0))
+    c.primary(1, c.sign(1))
+    c.request(0, c.sign(0, "2.0.0", counter=2, deps="(1, 2.0.0)"))
+    c.request(1, c.sign(1, "2.0.0", counter=2))
+    c.boot(expect=["boot: image 0 (secure) 2.0.0+0 on trial", "boot: image 1 (non-secure) 2.0.0+0 on trial", RAN])
+    c.flash = bytearray(open(os.path.join(c.work, c.args.flash_file), "rb").read())
+    _, primary, _, slot = c.layout(0)
+    c.flash[primary + slot - 24] = 1  # image 0's image_ok; the power went before image 1's
+    c.boot(expect=["boot: image 1", "the trial is kept (confirmed): image 0, confirmed, needs this image >= 2.0.0",
+                   "boot: image 0 (secure) 2.0.0+0", "boot: image 1 (non-secure) 2.0.0+0", RAN],
+           forbid=["no bootable image", "reverting"])
+    # And from then on: both confirmed, both counters at 2.
+    c.flash = bytearray(open(os.path.join(c.work, c.args.flash_file), "rb").read())
+    c.boot(expect=["boot: image 0 (secure) 2.0.0+0, security counter 2 (stored 2)",
+                   "boot: image 1 (non-secure) 2.0.0+0, security counter 2 (stored 2)", RAN],
+           forbid=["no bootable image", "reverting", "on trial"])
+
+
+def single_image_app_as_secure_image(c):
+    """The single-image bootloader's applications (tests/boot/slot_app: update_v1/v2/v3_rollback,
+    signed by every build with the same key as the chain's image 0, RAM-load at 0x10100000) lie
+    inside image 0's window [0x10008000, 0x10200000): the chain bootloader verified one as the
+    secure image, raised image 0's counter and handed over to it (any non-secure caller could stage
+    it through FWU component 0). Now each chain image loads only at its window's start."""
+    if not c.args.single_image_app:
+        c.failures.append("--single-image-app (a ward_slot_image .signed.bin) is required")
+        return
+    c.primary(0, bytearray(open(c.args.single_image_app, "rb").read()))
+    c.primary(1, c.sign(1))
+    c.boot(expect_status=10, expect=["boot: image 0", "primary image REFUSED: load address is not this image's",
+                                     "boot: no bootable image: halting"],
+           forbid=["boot: image 0 (secure) 2.0.0+0, security counter 2", "security counter raised"], timeout=20)
+
+
+def single_image_app_as_secure_upgrade(c):
+    """The same application staged as image 0's upgrade (what FWU component 0 accepts: key 0, counter
+    2): swapped in, refused at load, the trial reverted, the secure image 1.0.0 runs again with its
+    counter unchanged."""
+    if not c.args.single_image_app:
+        c.failures.append("--single-image-app (a ward_slot_image .signed.bin) is required")
+        return
+    c.primary(0, c.sign(0))
+    c.primary(1, c.sign(1))
+    c.request(0, bytearray(open(c.args.single_image_app, "rb").read()))
+    c.boot(expect=["boot: image 0", "upgrade requested (test)", "primary image REFUSED: load address is not this image's",
+                   "reverting", "revert done", "boot: image 0 (secure) 1.0.0+0, security counter 1 (stored 1)", RAN],
+           forbid=["security counter raised to 2"])
+
+
 def demo(c):
     """`./ward demo`: one device, bootloader -> secure -> non-secure with each stage verified, then
     the update sample (samples/update) updates the non-secure image and the secure image through
@@ -299,6 +408,13 @@ SCENARIOS = {
     "ns_wrong_key": wrong_key(1), "ns_rollback": rollback(1),
     "dependency_unmet": dependency_unmet,
     "upgrade_both": upgrade_both,
+    "redteam_downgrade_breaks_dependency": downgrade_breaks_dependency,
+    "redteam_rollback_below_confirmed": rollback_below_confirmed,
+    "redteam_ns_image_in_secure_window": ns_image_in_secure_window,
+    "redteam_secure_key_for_ns_request": secure_key_for_ns_request,
+    "redteam_accept_cut_between_images": accept_cut_between_images,
+    "redteam_single_image_app_as_secure_image": single_image_app_as_secure_image,
+    "redteam_single_image_app_as_secure_upgrade": single_image_app_as_secure_upgrade,
     "demo": demo,
     "stack_peak": stack_peak,
 }
@@ -334,6 +450,7 @@ def main():
     p.add_argument("--key0", required=True)
     p.add_argument("--key1", required=True)
     p.add_argument("--app-bin", help="the update sample's binary (the demo)")
+    p.add_argument("--single-image-app", help="a single-image slot application, signed (red team)")
     p.add_argument("--flash-file", default="ward-flash.img")
     num = lambda v: int(v, 0)  # noqa: E731
     p.add_argument("--header-size", type=num, required=True)

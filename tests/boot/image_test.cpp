@@ -272,7 +272,7 @@ TEST_F(ImageFormat, KeyHashAndFullKeyTogetherAreRefused) {
 
 TEST(ImageErrors, EveryRefusalHasItsOwnReason) {
   std::vector<std::string> seen;
-  for (int e = static_cast<int>(Error::io); e <= static_cast<int>(Error::changed_while_loading); ++e) {
+  for (int e = static_cast<int>(Error::io); e <= static_cast<int>(Error::wrong_load_address); ++e) {
     const std::string text = image::to_string(static_cast<Error>(e));
     EXPECT_NE(text, "unknown image error") << e;
     EXPECT_EQ(std::count(seen.begin(), seen.end(), text), 0) << "reason shared: " << text;

@@ -375,10 +375,11 @@ TEST_F(MultiImage, ConfirmedPrimaryWithAnUnmetDependencyDoesNotBoot) {
   EXPECT_TRUE(saw(rec, boot::Event::dependency_unmet, unmet_a(0, false), 2u << 24)) << rec.log;
 }
 
-TEST_F(MultiImage, OnlyOneOfADependentPairConfirmedDoesNotBoot) {
-  // Both upgraded in one boot, image 1 needing image 0 v2; image 1 confirms, image 0 does not.
-  // Image 0 goes back to v1 and image 1, confirmed, no longer has what it needs: refused, with
-  // the reason. (The secure side's FWU accept confirms every image on trial together.)
+TEST_F(MultiImage, OnlyOneOfADependentPairConfirmedKeepsTheOther) {
+  // Both upgraded in one boot, image 1 needing image 0 v2; image 1 is confirmed, image 0 is not
+  // (the secure side's FWU accept confirms every image on trial, one after the other: a power cut
+  // in between). Reverting image 0 would leave image 1, confirmed, without what it needs, at every
+  // boot from then on; image 1 was confirmed with image 0 v2 running, so image 0's trial is kept.
   auto f = factory();
   Recorder rec;
   request(f, 0, make(0, 2, 2));
@@ -386,8 +387,21 @@ TEST_F(MultiImage, OnlyOneOfADependentPairConfirmedDoesNotBoot) {
   ASSERT_TRUE(boot_once(f, rec)) << rec.log;
   confirm(f, 1);
   auto b = boot_once(f, rec);
-  ASSERT_FALSE(b);
-  EXPECT_TRUE(saw(rec, boot::Event::dependency_unmet, unmet_a(0, false), 2u << 24)) << rec.log;
+  ASSERT_TRUE(b) << rec.log;
+  EXPECT_EQ(major(*b, 0), 2);
+  EXPECT_EQ(major(*b, 1), 2);
+  EXPECT_FALSE(b->image[0].test_boot);
+  EXPECT_TRUE(saw(rec, boot::Event::trial_kept, 1, 2u << 24)) << rec.log;
+  EXPECT_EQ(counter(f, 0), 2u);
+  // A trial the confirmed image does not need (the image before meets its dependency too) is
+  // still reverted.
+  auto h = factory();
+  put(h, kLayout1.primary_offset, make(1, 1, 1, {{0, {1, 0, 0, 0}}}));
+  request(h, 0, make(0, 2, 2));
+  ASSERT_TRUE(boot_once(h, rec));
+  b = boot_once(h, rec);
+  ASSERT_TRUE(b) << rec.log;
+  EXPECT_EQ(major(*b, 0), 1);
   // Both confirmed: both stay.
   auto g = factory();
   request(g, 0, make(0, 2, 2));
@@ -401,6 +415,80 @@ TEST_F(MultiImage, OnlyOneOfADependentPairConfirmedDoesNotBoot) {
   EXPECT_EQ(major(*b, 1), 2);
   EXPECT_EQ(counter(g, 0), 2u);
   EXPECT_EQ(counter(g, 1), 2u);
+}
+
+// Red team (issue 13): a request that is signed, not below its own security counter and whose own
+// dependencies are met, but that takes away what the *other*, confirmed image depends on. The
+// secure image's FWU service accepts it (it checks signature and counter only), so any non-secure
+// caller can stage it. Before the fix the engine checked only the requests' dependencies, swapped
+// image 0 back to 1.x, then refused the confirmed image 1 (no_bootable_image): the device halted
+// until a reset reverted the trial. MCUboot checks the dependencies of every image that will run.
+TEST_F(MultiImage, RedteamDowngradeThatBreaksAConfirmedPrimarysDependencyIsRefused) {
+  auto f = factory();
+  const Bytes s2 = make(0, 2, 2);
+  const Bytes ns2 = make(1, 2, 2, {{0, {2, 0, 0, 0}}});
+  put(f, kLayout0.primary_offset, s2);
+  put(f, kLayout1.primary_offset, ns2);
+  Recorder rec;
+  auto b = boot_once(f, rec);
+  ASSERT_TRUE(b) << rec.log;
+  ASSERT_EQ(counter(f, 0), 2u);
+  // Image 0 at 1.9.0 with the same security counter: not a rollback by the counter.
+  request(f, 0, test_images::make_image(*keys[0], {.major = 1, .payload_size = 2100, .security_counter = 2,
+                                                   .seed = 77}));
+  Recorder rec2;
+  b = boot_once(f, rec2);
+  ASSERT_TRUE(b) << "the device no longer boots: " << rec2.log;
+  EXPECT_EQ(major(*b, 0), 2);
+  EXPECT_EQ(major(*b, 1), 2);
+  EXPECT_FALSE(b->image[0].test_boot);
+  EXPECT_FALSE(request_pending(f, 0)) << "the request is cancelled";
+  EXPECT_TRUE(saw(rec2, boot::Event::request_breaks_dependency, 1, 2u << 24)) << rec2.log;
+  EXPECT_TRUE(holds(f, kLayout0.primary_offset, s2));
+}
+
+// Red team: the security counter is raised only when a confirmed image boots, so between
+// psa_fwu_accept() and the next boot the stored counter still holds the old value. A request with a
+// counter between the two (the previous, vulnerable image) was swapped in although a newer,
+// confirmed image with a higher counter was in the primary slot: a rollback. The primary a request
+// is looked at against is always the confirmed one (finish() settled any trial), and this very
+// boot would have raised the counter to its value.
+TEST_F(MultiImage, RedteamRequestBelowTheConfirmedPrimarysCounterIsARollback) {
+  for (int i : {0, 1}) {
+    auto f = factory();  // stored counters 1
+    const Bytes v2 = make(i, 2, 2);
+    put(f, kLayouts[i]->primary_offset, v2);  // confirmed (a factory image), counter 2, not booted yet
+    request(f, i, make(i, 3, 1));
+    Recorder rec;
+    auto b = boot_once(f, rec);
+    ASSERT_TRUE(b) << rec.log;
+    EXPECT_EQ(major(*b, i), 2) << i << ": rolled back to counter 1 past a confirmed counter-2 image";
+    EXPECT_FALSE(b->image[i].test_boot) << i;
+    EXPECT_TRUE(saw(rec, boot::Event::rollback_rejected, 1, 2)) << i << ": " << rec.log;
+    EXPECT_FALSE(request_pending(f, i)) << i;
+    EXPECT_EQ(counter(f, i), 2u) << i;
+  }
+}
+
+// Red team: psa_fwu_accept() confirms the images on trial one after the other (image 0's image_ok,
+// then image 1's). A power cut between the two writes left image 0 confirmed and image 1 on trial;
+// the next boot reverted image 1, and image 0, which needs image 1 >= 2, was confirmed with an
+// unmet dependency: refused at every boot from then on. Now image 1's trial is kept (step 0).
+TEST_F(MultiImage, RedteamPowerCutBetweenTheTwoConfirmationsOfAcceptDoesNotBrick) {
+  auto f = factory();
+  request(f, 0, make(0, 2, 2, {{1, {2, 0, 0, 0}}}));
+  request(f, 1, make(1, 2, 2));
+  Recorder rec;
+  auto b = boot_once(f, rec);
+  ASSERT_TRUE(b) << rec.log;
+  ASSERT_TRUE(b->image[0].test_boot && b->image[1].test_boot);
+  confirm(f, 0);  // accept(): image 0's image_ok is written, the power goes before image 1's
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    Recorder again;
+    b = boot_once(f, again);
+    ASSERT_TRUE(b) << "boot " << attempt << " after the cut: " << again.log;
+    EXPECT_EQ(major(*b, 0), major(*b, 1)) << "one image of the pair without the other";
+  }
 }
 
 // The power-cut sweep of a two-image upgrade: image 0 and image 1 requested together, image 1

@@ -216,4 +216,28 @@ TEST_F(RamLoad, RefusesImagesOutsideTheWindow) {
   EXPECT_TRUE(rec.saw(boot::Event::primary_invalid, static_cast<std::uint32_t>(image::Error::not_ram_load))) << rec.log;
 }
 
+// The chain's loaders (boot::Placement::at_start): an image signed with the right key but linked
+// for another window inside this one (the single-image bootloader's applications at 0x10100000
+// inside the secure image's [0x10008000, 0x10200000)) is not this image.
+TEST_F(RamLoad, AFixedPlacementTakesOnlyTheWindowsStart) {
+  for (const std::uint32_t at : {0x200u, 0x2000u}) {
+    rec = {};
+    flash::SimFlash f{kGeo};
+    put(f, kLayout.primary_offset, make(kWindowAddr + at, 3000));
+    boot::BootCrypto crypto;
+    boot::RamLoader loader{window, kWindowAddr, boot::Placement::at_start};
+    boot::Engine engine{f, kLayout, key->pub, crypto, rec};
+    EXPECT_FALSE(engine.run(loader)) << "booted an image loaded at +" << at;
+    EXPECT_TRUE(rec.saw(boot::Event::primary_invalid, static_cast<std::uint32_t>(image::Error::wrong_load_address)))
+        << rec.log;
+  }
+  rec = {};
+  flash::SimFlash f{kGeo};
+  put(f, kLayout.primary_offset, make(kWindowAddr, 3000));
+  boot::BootCrypto crypto;
+  boot::RamLoader loader{window, kWindowAddr, boot::Placement::at_start};
+  boot::Engine engine{f, kLayout, key->pub, crypto, rec};
+  EXPECT_TRUE(engine.run(loader)) << rec.log;
+}
+
 }  // namespace

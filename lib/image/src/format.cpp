@@ -31,6 +31,7 @@ const char* to_string(Error e) {
     case Error::vectors_unsigned: return "vector table outside the signed part";
     case Error::changed_while_loading: return "image changed while it was loaded";
     case Error::too_many_dependencies: return "too many dependency TLVs";
+    case Error::wrong_load_address: return "load address is not this image's (the start of its window)";
   }
   return "unknown image error";
 }

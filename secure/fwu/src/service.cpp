@@ -123,10 +123,12 @@ psa_status_t Service::verify_candidate(const Component& comp, image::Manifest* m
   boot::FlashSource src{staging(flash_, l)};
   auto v = image::verify(src, l.max_image_size(), *comp.key, crypto_);
   if (!v) return from_image_error(v.error());
-  // The bootloader would refuse it (boot/src/engine.cpp, try_start_upgrade): refuse it now.
+  // The bootloader would refuse it (boot/src/engine.cpp, Engine::request): refuse it now.
   auto stored = boot::SecurityCounter{l.counter(flash_)}.read();
   if (!stored) return PSA_ERROR_STORAGE_FAILURE;
-  if (v->security_counter < *stored) return PSA_ERROR_NOT_PERMITTED;
+  // Against the confirmed image's counter too: after accept() the stored one lags until the next
+  // boot (boot::rollback_floor), and the bootloader would refuse the image.
+  if (v->security_counter < boot::rollback_floor(flash_, l, *stored)) return PSA_ERROR_NOT_PERMITTED;
   *m = *v;
   return PSA_SUCCESS;
 }

@@ -60,6 +60,10 @@ enum class Event : std::uint8_t {
   image,               // multi-image: the events that follow concern image a (0 secure, 1 non-secure)
   dependency_unmet,    // a = needed image id << 8 | whether it is a pending upgrade (1) or the
                        // primary (0), b = minimum version (major << 24 | minor << 16 | revision)
+  request_breaks_dependency,  // this image's request is cancelled: image a (staying as it is) needs
+                              // this image >= b (encoded as above), which the request is not
+  trial_kept,          // this image's trial is confirmed, not reverted: the confirmed image a needs
+                       // it (>= b, encoded as above) and the image before it does not meet that
 };
 
 class Observer {
@@ -108,6 +112,15 @@ class FlashLoader final : public Loader {
   std::optional<FlashSource> source_;
 };
 
+// The lowest security counter a new image for `layout`'s slots may carry: the stored counter, or
+// the primary image's if that is higher. The stored counter moves only when a confirmed image
+// boots, so from its confirmation (MCUboot's boot_set_confirmed, psa_fwu_accept) to that boot it
+// lags the confirmed image, and an image in between (the previous, vulnerable one) would be a
+// rollback. Used where the primary is the confirmed image (no trial is running). The primary's
+// counter is read, not verified: it only makes the check stricter, and only the bootloader and the
+// secure side write the primary slot.
+std::uint32_t rollback_floor(flash::Flash& flash, const FlashLayout& layout, std::uint32_t stored);
+
 struct BootImage {
   image::Manifest manifest;
   bool test_boot = false;            // running on trial: the application must confirm it
@@ -148,9 +161,20 @@ class Engine {
   // Reverts the test image on trial in the primary slot (its dependency is not met); false if
   // the image that would come back does not verify.
   Result<bool> revert_trial(std::uint32_t stored_counter);
+  // Whether the primary is on its trial (swapped in as a test, neither confirmed nor reverted), and
+  // whether it is confirmed (no swap or revert pending, not on trial).
+  Result<bool> is_on_trial();
+  Result<bool> is_confirmed();
+  // Confirms the image on trial (image_ok, as MCUboot's boot_set_confirmed()).
+  Result<void> confirm();
+  // The version of the image a revert would bring back (header only, not verified).
+  std::optional<image::Version> previous_version();
   // The version of the image in the primary slot (header only, not verified): what a dependency
   // of the other image is checked against when this one is not being upgraded.
   std::optional<image::Version> primary_version();
+  // The manifest of the image in the primary slot (not verified): its dependencies, which a request
+  // of another image must not break.
+  std::optional<image::Manifest> primary_manifest();
 
  private:
   Result<void> resume_upgrade(const TrailerState& t, bool fresh);
@@ -182,8 +206,9 @@ class Engine {
 // MCUboot's multi-image boot (docs/boot.md, "One chain of trust"): image i has its own slots,
 // counter and key (its Engine), and may require a minimum version of another image (dependency
 // TLV). Each boot: every image finishes what a power cut interrupted; every request is verified;
-// requests whose dependencies are not met by the versions the images will have after this boot
-// are cancelled (repeated until none drops out); the remaining upgrades are swapped; every primary
+// requests whose dependencies are not met by the versions the images will have after this boot,
+// and requests that would take away what an image staying as it is needs, are cancelled (repeated
+// until none drops out); the remaining upgrades are swapped; every primary
 // is loaded and verified; a primary whose dependency is not met is reverted if it is on trial
 // (the other image lost its trial, e.g. to a power cut), otherwise the boot is refused.
 inline constexpr std::size_t kMaxImages = 2;

@@ -25,11 +25,23 @@
 
 namespace ward::boot {
 
+// Where in its window an image may be loaded.
+enum class Placement : std::uint8_t {
+  anywhere,  // any load address whose signed part fits (the single-image bootloader)
+  // Only at the window's start. The chain's images are linked at a fixed address (the secure
+  // image's NSC veneers at 0x10008600, the non-secure vector table at 0x00200200), and the window
+  // is what binds an image to its role: with `anywhere`, every RAM-load image signed with image 0's
+  // key for another window inside it (the single-image bootloader's applications at 0x10100000,
+  // signed by the same build key) was accepted as the secure image.
+  at_start,
+};
+
 class RamLoader final : public Loader {
  public:
   // `window`: the memory images are loaded into; `window_addr`: its address on the device, which
   // images' load addresses are checked against.
-  RamLoader(std::span<std::byte> window, std::uint32_t window_addr) : window_{window}, window_addr_{window_addr} {}
+  RamLoader(std::span<std::byte> window, std::uint32_t window_addr, Placement placement = Placement::anywhere)
+      : window_{window}, window_addr_{window_addr}, placement_{placement} {}
 
   // Checks that the image is a RAM-load image whose signed part fits the window, with its vector
   // table 512-byte aligned and signed; wipes the window, copies the signed part to the image's load
@@ -55,6 +67,7 @@ class RamLoader final : public Loader {
 
   std::span<std::byte> window_;
   std::uint32_t window_addr_;
+  Placement placement_;
   std::optional<Placed> source_;
 };
 

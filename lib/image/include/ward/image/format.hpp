@@ -83,6 +83,7 @@ enum class Error : std::uint8_t {
   vectors_unsigned,     // the vector table (stack pointer, reset handler) is not in the signed part
   changed_while_loading,  // the image verified in RAM has another layout than the one read from flash
   too_many_dependencies,  // more dependency TLVs than kMaxDependencies
+  wrong_load_address,     // RAM-load: not the load address this image runs at (the start of its window)
 };
 
 const char* to_string(Error e);
