@@ -21,6 +21,9 @@ const char* kind(mode_t mode) {
 // Closes the descriptor on every path out.
 struct Fd {
   int fd;
+  explicit Fd(int f) : fd{f} {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
   ~Fd() {
     if (fd >= 0) ::close(fd);
   }
