@@ -348,8 +348,9 @@ Result<bool> Engine::revert_trial(std::uint32_t stored_counter) {
   return start_revert(*t, stored_counter);
 }
 
-std::optional<image::Version> Engine::primary_version() {
-  FlashSource src{flash::Region{flash_, layout_.primary_offset, layout_.max_image_size()}};
+std::optional<image::Version> Engine::version(bool secondary) {
+  FlashSource src{flash::Region{flash_, secondary ? layout_.secondary_offset : layout_.primary_offset,
+                                layout_.max_image_size()}};
   auto l = image::layout(src, layout_.max_image_size());
   if (!l) {
     return std::nullopt;
@@ -357,42 +358,29 @@ std::optional<image::Version> Engine::primary_version() {
   return l->header.version;
 }
 
-Result<bool> Engine::is_on_trial() {
+Result<Engine::Trial> Engine::trial() {
   auto t = read_trailer(primary(), layout_);
   if (!t) {
     return fail(check(flash::Status{flash::fail(t.error())}).error());
   }
-  return revertable(*t);
-}
-
-Result<bool> Engine::is_confirmed() {
-  auto t = read_trailer(primary(), layout_);
-  if (!t) {
-    return fail(check(flash::Status{flash::fail(t.error())}).error());
+  if (revertable(*t)) {
+    return Trial::on_trial;
   }
   const bool swapping = swap_recorded(*t) && t->copy_done != Field::set;
   const bool reverting = swap_recorded(*t) && t->revert_started == Field::set && t->revert_done != Field::set;
-  return !swapping && !reverting && !revertable(*t);
+  return swapping || reverting ? Trial::neither : Trial::confirmed;
 }
 
 Result<void> Engine::confirm() { return check(write_flag(primary(), layout_.trailer().image_ok())); }
 
-std::optional<image::Version> Engine::previous_version() {
-  FlashSource src{flash::Region{flash_, layout_.secondary_offset, layout_.max_image_size()}};
-  auto l = image::layout(src, layout_.max_image_size());
-  if (!l) {
-    return std::nullopt;
-  }
-  return l->header.version;
-}
-
-std::optional<image::Manifest> Engine::primary_manifest() {
+Engine::Dependencies Engine::primary_dependencies() {
   FlashSource src{flash::Region{flash_, layout_.primary_offset, layout_.max_image_size()}};
-  auto m = image::read_manifest(src, layout_.max_image_size());
-  if (!m) {
-    return std::nullopt;
+  Dependencies out;
+  if (auto m = image::read_manifest(src, layout_.max_image_size())) {
+    out.count = m->dependency_count;
+    out.dep = m->dependencies;
   }
-  return *m;
+  return out;
 }
 
 Result<BootImage> Engine::run(Loader& loader) {
@@ -449,39 +437,36 @@ Result<BootImages> MultiEngine::run() {
   // to be reverted, and if the confirmed one needs the other's new version (the version before
   // does not meet its dependency) it would never boot again. It was confirmed with this trial
   // running, so the trial is confirmed too.
+  std::array<Engine::Trial, kMaxImages> trial{};
+  for (std::size_t i = 0; i < n; ++i) {
+    auto t = engine(i).trial();
+    if (!t) {
+      return fail(t.error());
+    }
+    trial[i] = *t;
+  }
   for (std::size_t j = 0; j < n; ++j) {
     auto ej = engine(j);
-    auto trial = ej.is_on_trial();
-    if (!trial) {
-      return fail(trial.error());
-    }
-    const std::optional<image::Version> now = *trial ? ej.primary_version() : std::nullopt;
+    const std::optional<image::Version> now = trial[j] == Engine::Trial::on_trial ? ej.version() : std::nullopt;
     if (!now) {
       continue;
     }
-    const std::optional<image::Version> before = ej.previous_version();
+    const std::optional<image::Version> before = ej.version(true);
     bool needed = false;
     for (std::size_t i = 0; i < n && !needed; ++i) {
-      if (i == j) {
+      if (i == j || trial[i] != Engine::Trial::confirmed) {
         continue;
       }
-      auto ei = engine(i);
-      auto confirmed = ei.is_confirmed();
-      if (!confirmed) {
-        return fail(confirmed.error());
-      }
-      const std::optional<image::Manifest> m = *confirmed ? ei.primary_manifest() : std::nullopt;
-      if (!m) {
-        continue;
-      }
-      for (std::size_t d = 0; d < m->dependency_count && !needed; ++d) {
-        const image::Dependency& dep = m->dependencies[d];
+      const Engine::Dependencies m = engine(i).primary_dependencies();
+      for (std::size_t d = 0; d < m.count && !needed; ++d) {
+        const image::Dependency& dep = m.dep[d];
         needed = dep.image_id == j && image::version_at_least(*now, dep.min_version) &&
                  !(before && image::version_at_least(*before, dep.min_version));
         if (needed) {
           observer_.on(Event::image, static_cast<std::uint32_t>(j), 0);
           observer_.on(Event::trial_kept, static_cast<std::uint32_t>(i), version_code(dep.min_version));
           WARD_TRY(ej.confirm());
+          trial[j] = Engine::Trial::confirmed;
         }
       }
     }
@@ -519,45 +504,36 @@ Result<BootImages> MultiEngine::run() {
   // swapped in, and image 1 refused: no boot). A cancellation can break another request's
   // dependency and makes a primary stay, so until nothing changes.
   std::array<std::optional<image::Version>, kMaxImages> versions{};
-  struct Needs {
-    std::size_t count = 0;
-    std::array<image::Dependency, image::kMaxDependencies> dep{};
-  };
-  std::array<Needs, kMaxImages> needs{};  // each primary's, read once: nothing writes a primary before step 4
+  std::array<Engine::Dependencies, kMaxImages> needs{};  // each primary's, read once: nothing writes a primary before step 4
   for (std::size_t i = 0; i < n; ++i) {
-    if (auto m = engine(i).primary_manifest()) {
-      needs[i].count = m->dependency_count;
-      needs[i].dep = m->dependencies;
-    }
+    needs[i] = engine(i).primary_dependencies();
   }
-  auto cancel = [&](std::size_t i) -> Result<void> {
-    WARD_TRY(engine(i).cancel_request());
-    next[i].reset();
-    return {};
-  };
   for (bool changed = true; changed;) {
     changed = false;
     for (std::size_t i = 0; i < n; ++i) {
-      versions[i] = next[i] ? std::optional{next[i]->layout.header.version} : engine(i).primary_version();
+      versions[i] = next[i] ? std::optional{next[i]->layout.header.version} : engine(i).version();
     }
     for (std::size_t i = 0; i < n && !changed; ++i) {
+      std::size_t drop = n;  // the image whose request is cancelled (one place for both reasons)
       if (next[i]) {
         observer_.on(Event::image, static_cast<std::uint32_t>(i), 0);
         if (!met(*next[i], std::span{versions}.first(n), true)) {
-          WARD_TRY(cancel(i));
-          changed = true;
+          drop = i;
         }
-        continue;
       }
-      for (std::size_t d = 0; d < needs[i].count && !changed; ++d) {
+      for (std::size_t d = 0; !next[i] && d < needs[i].count && drop == n; ++d) {
         const image::Dependency& dep = needs[i].dep[d];
         const std::size_t j = dep.image_id;
         if (j < n && j != i && next[j] && !image::version_at_least(next[j]->layout.header.version, dep.min_version)) {
           observer_.on(Event::image, static_cast<std::uint32_t>(j), 0);
           observer_.on(Event::request_breaks_dependency, static_cast<std::uint32_t>(i), version_code(dep.min_version));
-          WARD_TRY(cancel(j));
-          changed = true;
+          drop = j;
         }
+      }
+      if (drop < n) {
+        WARD_TRY(engine(drop).cancel_request());
+        next[drop].reset();
+        changed = true;
       }
     }
   }

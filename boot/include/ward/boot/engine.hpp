@@ -161,20 +161,23 @@ class Engine {
   // Reverts the test image on trial in the primary slot (its dependency is not met); false if
   // the image that would come back does not verify.
   Result<bool> revert_trial(std::uint32_t stored_counter);
-  // Whether the primary is on its trial (swapped in as a test, neither confirmed nor reverted), and
-  // whether it is confirmed (no swap or revert pending, not on trial).
-  Result<bool> is_on_trial();
-  Result<bool> is_confirmed();
+  // The primary's state: on its trial (swapped in as a test, neither confirmed nor reverted),
+  // confirmed (no swap or revert pending, not on trial), or neither (a swap or revert pending).
+  enum class Trial : std::uint8_t { neither, on_trial, confirmed };
+  Result<Trial> trial();
   // Confirms the image on trial (image_ok, as MCUboot's boot_set_confirmed()).
   Result<void> confirm();
-  // The version of the image a revert would bring back (header only, not verified).
-  std::optional<image::Version> previous_version();
-  // The version of the image in the primary slot (header only, not verified): what a dependency
-  // of the other image is checked against when this one is not being upgraded.
-  std::optional<image::Version> primary_version();
-  // The manifest of the image in the primary slot (not verified): its dependencies, which a request
-  // of another image must not break.
-  std::optional<image::Manifest> primary_manifest();
+  // The version of the image in the primary slot, or with `secondary` of the one a revert would
+  // bring back (header only, not verified): what a dependency of the other image is checked
+  // against when this one is not being upgraded.
+  std::optional<image::Version> version(bool secondary = false);
+  // The dependencies of the image in the primary slot (not verified; none if it has no readable
+  // manifest), which a request of another image must not break.
+  struct Dependencies {
+    std::size_t count = 0;
+    std::array<image::Dependency, image::kMaxDependencies> dep{};
+  };
+  Dependencies primary_dependencies();
 
  private:
   Result<void> resume_upgrade(const TrailerState& t, bool fresh);
