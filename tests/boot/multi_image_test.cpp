@@ -30,18 +30,8 @@ constexpr const boot::FlashLayout* kLayouts[2] = {&kLayout0, &kLayout1};
 // What the engine reports for an unmet dependency (Event::dependency_unmet).
 constexpr std::uint32_t unmet_a(std::uint32_t needed_image, bool pending) { return needed_image << 8 | pending; }
 
-class MultiImage : public ::testing::Test {
+class MultiImage : public test_images::TwoImageKeys {
  protected:
-  static void SetUpTestSuite() {
-    keys[0] = std::make_unique<test_images::TestKey>(test_images::make_key());
-    keys[1] = std::make_unique<test_images::TestKey>(test_images::make_key());
-  }
-  static void TearDownTestSuite() {
-    keys[0].reset();
-    keys[1].reset();
-  }
-  static inline std::unique_ptr<test_images::TestKey> keys[2];
-
   // Image `i`, version major.0.0, signed with image i's key unless `key` says otherwise.
   static Bytes make(int i, std::uint8_t major, std::uint32_t counter, std::vector<image::Dependency> deps = {},
                     int key = -1, std::uint32_t payload = 2000) {

@@ -81,4 +81,19 @@ inline Bytes make_image(TestKey& key, const ImageSpec& s) {
   return img.value_or(Bytes{});
 }
 
+// A test suite over the two-image chain: one signing key per image (keys[0] image 0's, the secure
+// image; keys[1] image 1's), made once per suite.
+class TwoImageKeys : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    keys[0] = std::make_unique<TestKey>(make_key());
+    keys[1] = std::make_unique<TestKey>(make_key());
+  }
+  static void TearDownTestSuite() {
+    keys[0].reset();
+    keys[1].reset();
+  }
+  static inline std::unique_ptr<TestKey> keys[2];
+};
+
 }  // namespace ward::test_images

@@ -25,18 +25,8 @@ using fwu_test::kLayout;
 constexpr psa_fwu_component_t kS = WARD_FWU_COMPONENT_SECURE;
 constexpr psa_fwu_component_t kNs = WARD_FWU_COMPONENT_NONSECURE;
 
-class FwuRedteam : public ::testing::Test {
+class FwuRedteam : public test_images::TwoImageKeys {
  protected:
-  static void SetUpTestSuite() {
-    keys[0] = std::make_unique<test_images::TestKey>(test_images::make_key());
-    keys[1] = std::make_unique<test_images::TestKey>(test_images::make_key());
-  }
-  static void TearDownTestSuite() {
-    keys[0].reset();
-    keys[1].reset();
-  }
-  static inline std::unique_ptr<test_images::TestKey> keys[2];
-
   static Bytes image(int key, std::uint8_t major, std::uint32_t counter, std::uint32_t size = 3000) {
     return test_images::make_image(*keys[key], {.major = major, .payload_size = size, .security_counter = counter,
                                                 .seed = static_cast<std::uint8_t>(major * 3 + key)});

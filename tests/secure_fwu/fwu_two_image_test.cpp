@@ -25,18 +25,8 @@ constexpr boot::FlashLayout kL1{kGeo, 27 * 1024, 29 * 1024, 12, 41 * 1024};
 static_assert(kL0.valid() && kL1.valid() && kL0.disjoint_from(kL1));
 constexpr std::uint32_t kItsBase = 54 * 1024, kItsSize = 8 * 1024;
 
-class FwuTwoImages : public ::testing::Test {
+class FwuTwoImages : public test_images::TwoImageKeys {
  protected:
-  static void SetUpTestSuite() {
-    keys[0] = std::make_unique<test_images::TestKey>(test_images::make_key());
-    keys[1] = std::make_unique<test_images::TestKey>(test_images::make_key());
-  }
-  static void TearDownTestSuite() {
-    keys[0].reset();
-    keys[1].reset();
-  }
-  static inline std::unique_ptr<test_images::TestKey> keys[2];
-
   static Bytes make(int i, std::uint8_t major, std::uint32_t counter, std::vector<image::Dependency> deps = {},
                     int key = -1) {
     return test_images::make_image(*keys[key < 0 ? i : key],
