@@ -83,7 +83,7 @@ constexpr std::array<const char*, static_cast<std::size_t>(boot::Event::trial_ke
     "",  // image
     WHAT " REFUSED: dependency unmet: needs image " IMAGE_ID " >= " VERSION "\n",  // dependency_unmet
     "upgrade REFUSED: image " NUM_A " needs this image >= " VERSION "\n",  // request_breaks_dependency
-    "the trial is kept (confirmed): image " NUM_A ", confirmed, needs this image >= " VERSION "\n",  // trial_kept
+    "trial kept: image " NUM_A " (confirmed) needs this image >= " VERSION "\n",  // trial_kept
 };
 #undef WHY
 #undef FLASH_WHY
@@ -227,7 +227,7 @@ int boot_chain(boot::BootCrypto& crypto, flash::SemihostFlash& flash, const imag
     return 10;
   }
   const std::uint32_t ticks = systick::elapsed();
-  say_line(NUM_A " SysTick ticks to hand-over (x50 = instructions under -icount shift=0)\n", ticks);
+  say_line(NUM_A " SysTick ticks to hand-over\n", ticks);
   hand_over(m[0].entry, /*keep_stopwatch=*/true);
 }
 
@@ -297,7 +297,7 @@ int main() {
   print_version(h.version);
   say(image->test_boot ? " on trial (it must confirm itself, or the next boot reverts it)" : "",
       ", security counter ", image->manifest.security_counter, " (stored ", image->security_counter, ")\n");
-  say_line(NUM_A " SysTick ticks to hand-over (x50 = instructions under -icount shift=0)\n", ticks);
+  say_line(NUM_A " SysTick ticks to hand-over\n", ticks);
   hand_over(h.load_addr + h.hdr_size);
 }
 

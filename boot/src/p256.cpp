@@ -102,6 +102,7 @@ constexpr Modulus make_modulus(const Limbs& m) {
 
 constexpr Modulus kFieldP = make_modulus(kP);
 constexpr Modulus kOrderN = make_modulus(kN);
+// (At run time p and n are read from kFieldP and kOrderN: one copy of each in ROM.)
 
 // hi:lo = a * b + lo + hi. Never overflows: (2^32-1)^2 + 2 (2^32-1) = 2^64 - 1. One UMAAL
 // instruction on cores with the DSP extension (Cortex-M33); GCC does not emit it by itself.
@@ -199,12 +200,12 @@ inline Fe fsqr(const Fe& a) { return fmul(a, a); }
 // operation takes.
 [[gnu::noinline]] Fe fadd(const Fe& a, const Fe& b) {
   Fe r;
-  mod_add(r.v, a.v, b.v, kP);
+  mod_add(r.v, a.v, b.v, kFieldP.m);
   return r;
 }
 [[gnu::noinline]] Fe fsub(const Fe& a, const Fe& b) {
   Fe r;
-  mod_sub(r.v, a.v, b.v, kP);
+  mod_sub(r.v, a.v, b.v, kFieldP.m);
   return r;
 }
 inline Fe to_fe(const Limbs& plain) {
@@ -284,7 +285,7 @@ inline unsigned nibble(const Limbs& k, int i) { return (k[i / 8] >> (4 * (i % 8)
 
 // y^2 == x^3 - 3x + b, with x, y (plain) below p.
 bool on_curve(const Limbs& x, const Limbs& y) {
-  if (geq(x, kP) || geq(y, kP)) {
+  if (geq(x, kFieldP.m) || geq(y, kFieldP.m)) {
     return false;
   }
   const Fe fx = to_fe(x);
@@ -310,13 +311,13 @@ bool verify(const std::array<std::uint8_t, 64>& pub, const std::array<std::uint8
   }
   const Limbs r = load_be(sig.data());
   const Limbs s = load_be(sig.data() + 32);
-  if (is_zero(r) || is_zero(s) || geq(r, kN) || geq(s, kN)) {
+  if (is_zero(r) || is_zero(s) || geq(r, kOrderN.m) || geq(s, kOrderN.m)) {
     return false;
   }
   // e: the hash as a number, reduced modulo n (it is below 2^256 < 2n).
   Limbs e = load_be(hash.data());
-  if (geq(e, kN)) {
-    sub(e, e, kN);
+  if (geq(e, kOrderN.m)) {
+    sub(e, e, kOrderN.m);
   }
   // w = s^-1 (Montgomery form); u1 = e*w, u2 = r*w as plain numbers: a Montgomery product of a
   // plain and a Montgomery-form factor is plain.
@@ -354,7 +355,7 @@ bool verify(const std::array<std::uint8_t, 64>& pub, const std::array<std::uint8
     return true;
   }
   Limbs rn;
-  if (add(rn, r, kN) == 0 && !geq(rn, kP)) {
+  if (add(rn, r, kOrderN.m) == 0 && !geq(rn, kFieldP.m)) {
     return feq(fmul(to_fe(rn), z2), acc.x);
   }
   return false;

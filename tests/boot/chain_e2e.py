@@ -272,7 +272,7 @@ def accept_cut_between_images(c):
     c.flash = bytearray(open(os.path.join(c.work, c.args.flash_file), "rb").read())
     _, primary, _, slot = c.layout(0)
     c.flash[primary + slot - 24] = 1  # image 0's image_ok; the power went before image 1's
-    c.boot(expect=["boot: image 1", "the trial is kept (confirmed): image 0, confirmed, needs this image >= 2.0.0",
+    c.boot(expect=["boot: image 1", "trial kept: image 0 (confirmed) needs this image >= 2.0.0",
                    "boot: image 0 (secure) 2.0.0+0", "boot: image 1 (non-secure) 2.0.0+0", RAN],
            forbid=["no bootable image", "reverting"])
     # And from then on: both confirmed, both counters at 2.
@@ -293,7 +293,7 @@ def single_image_app_as_secure_image(c):
         return
     c.primary(0, bytearray(open(c.args.single_image_app, "rb").read()))
     c.primary(1, c.sign(1))
-    c.boot(expect_status=10, expect=["boot: image 0", "primary image REFUSED: load address is not this image's",
+    c.boot(expect_status=10, expect=["boot: image 0", "primary image REFUSED: load address is not its window's start",
                                      "boot: no bootable image: halting"],
            forbid=["boot: image 0 (secure) 2.0.0+0, security counter 2", "security counter raised"], timeout=20)
 
@@ -308,7 +308,7 @@ def single_image_app_as_secure_upgrade(c):
     c.primary(0, c.sign(0))
     c.primary(1, c.sign(1))
     c.request(0, bytearray(open(c.args.single_image_app, "rb").read()))
-    c.boot(expect=["boot: image 0", "upgrade requested (test)", "primary image REFUSED: load address is not this image's",
+    c.boot(expect=["boot: image 0", "upgrade requested (test)", "primary image REFUSED: load address is not its window's start",
                    "reverting", "revert done", "boot: image 0 (secure) 1.0.0+0, security counter 1 (stored 1)", RAN],
            forbid=["security counter raised to 2"])
 

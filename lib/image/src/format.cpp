@@ -19,7 +19,7 @@ const char* to_string(Error e) {
     case Error::duplicate_tlv: return "duplicate TLV";
     case Error::bad_tlv_length: return "TLV with a wrong length";
     case Error::missing_hash: return "no SHA-256 TLV";
-    case Error::missing_signature: return "unsigned (no signature, or no key hash / public key TLV)";
+    case Error::missing_signature: return "unsigned (no signature or key TLV)";
     case Error::unsupported: return "unsupported image (encrypted or non-bootable)";
     case Error::hash_mismatch: return "SHA-256 mismatch (tampered or truncated)";
     case Error::key_mismatch: return "signed with an unknown key";
@@ -27,11 +27,11 @@ const char* to_string(Error e) {
     case Error::bad_der: return "malformed DER";
     case Error::not_ram_load: return "not a RAM-load image (flag 0x20)";
     case Error::load_outside_window: return "load address outside executable memory";
-    case Error::vectors_misaligned: return "vector table not 512-byte aligned (load address + header size)";
+    case Error::vectors_misaligned: return "vector table not 512-byte aligned";
     case Error::vectors_unsigned: return "vector table outside the signed part";
     case Error::changed_while_loading: return "image changed while it was loaded";
     case Error::too_many_dependencies: return "too many dependency TLVs";
-    case Error::wrong_load_address: return "load address is not this image's (the start of its window)";
+    case Error::wrong_load_address: return "load address is not its window's start";
   }
   return "unknown image error";
 }

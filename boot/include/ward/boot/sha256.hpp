@@ -1,7 +1,7 @@
-// SHA-256 (FIPS 180-4) for the bootloader, written for speed on Cortex-M: the 64 rounds of a block
-// are unrolled with the eight working variables renamed instead of moved, so they can stay in
-// registers, and the message schedule is a 16-word ring. Hashing a 256 KiB image is most of the
-// boot time (docs/boot.md has the figures).
+// SHA-256 (FIPS 180-4) for the bootloader, written for speed on Cortex-M: a block's schedule is
+// computed first, then the rounds run sixteen per pass with the eight working variables renamed
+// instead of moved, so they stay in registers. Hashing a 256 KiB image is most of the boot time
+// (docs/boot.md has the figures).
 #pragma once
 #include <array>
 #include <cstddef>
