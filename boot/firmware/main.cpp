@@ -70,7 +70,7 @@ constexpr std::array<const char*, static_cast<std::size_t>(boot::Event::trial_ke
     "upgrade done\n",  // upgrade_done
     "upgrade REFUSED: secondary image " WHY "\n",  // upgrade_rejected
     "image REFUSED: security counter " NUM_A " is below " NUM_B " (rollback)\n",  // rollback_rejected
-    "the test image was not confirmed: reverting (" NUM_A " sectors)\n",  // revert_start
+    "test image not confirmed: reverting (" NUM_A " sectors)\n",  // revert_start
     "resuming an interrupted revert at step " NUM_B " of " NUM_A "\n",  // revert_resume
     "revert done\n",  // revert_done
     "cannot revert: the previous image is not valid (" WHY ")\n",  // revert_impossible

@@ -1,6 +1,7 @@
 #include "ward/boot/boot_record.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "ward/byte_order.hpp"
 
@@ -31,13 +32,12 @@ void put_entry(std::span<std::byte, kEntrySize> e, const Measurement& m) {
   store_le<std::uint32_t>(e.subspan<kVersionAt + 4, 4>(), m.version.build);
   store_le<std::uint32_t>(e.subspan<kCounterAt, 4>(), m.security_counter);
   store_le<std::uint32_t>(e.subspan<kEntryAt, 4>(), m.entry);
-  std::transform(m.sha256.begin(), m.sha256.end(), e.begin() + kShaAt, [](std::uint8_t b) { return std::byte{b}; });
-  std::transform(m.signer_id.begin(), m.signer_id.end(), e.begin() + kSignerAt,
-                 [](std::uint8_t b) { return std::byte{b}; });
+  // (memcpy: the bootloader's ROM; each source lies inside its array, each target inside the entry.)
+  std::memcpy(&e[kShaAt], m.sha256.data(), m.sha256.size());
+  std::memcpy(&e[kSignerAt], m.signer_id.data(), m.signer_id.size());
   const std::uint8_t n = std::min<std::uint8_t>(m.component_size, kMaxComponent);
   e[kNameSizeAt] = std::byte{n};
-  std::transform(m.component.begin(), m.component.begin() + n, e.begin() + kNameAt,
-                 [](char c) { return static_cast<std::byte>(c); });
+  std::memcpy(&e[kNameAt], m.component.data(), n);
 }
 
 Result<Measurement> get_entry(std::span<const std::byte, kEntrySize> e, std::size_t index) {

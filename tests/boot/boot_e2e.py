@@ -191,7 +191,7 @@ def sc_revert(s):
     s.boot(append="--no-confirm", boots=3,
            expect=["app: version 1.0.0", "app: test upgrade requested", "boot: upgrade requested (test)",
                    "app: version 2.0.0+0 running ON TRIAL", "not confirming", "app: rebooting",
-                   "boot: the test image was not confirmed: reverting", "boot: revert done",
+                   "boot: test image not confirmed: reverting", "boot: revert done",
                    "boot: starting image 1.0.0", "app: version 1.0.0+0 running, confirmed",
                    "was already tried"])
     f = s.flash_file()

@@ -9,11 +9,11 @@ const char* to_string(Error e) {
   switch (e) {
     case Error::out_of_range: return "out of range";
     case Error::misaligned: return "misaligned";
-    case Error::not_erased: return "not erased (would set a 0 bit to 1)";
+    case Error::not_erased: return "not erased (0 bit to 1)";
     case Error::io: return "I/O error";
     case Error::power_cut: return "power cut";
   }
-  return "unknown flash error";
+  return "unknown error";
 }
 
 namespace {

@@ -13,14 +13,14 @@ const char* to_string(Error e) {
     case Error::io: return "read error";
     case Error::bad_magic: return "wrong magic (no image)";
     case Error::bad_header: return "malformed header";
-    case Error::truncated: return "truncated (image or TLVs run past the slot)";
+    case Error::truncated: return "truncated (runs past the slot)";
     case Error::bad_tlv_area: return "TLV area missing or malformed";
     case Error::bad_tlv: return "malformed TLV";
     case Error::duplicate_tlv: return "duplicate TLV";
     case Error::bad_tlv_length: return "TLV with a wrong length";
     case Error::missing_hash: return "no SHA-256 TLV";
     case Error::missing_signature: return "unsigned (no signature or key TLV)";
-    case Error::unsupported: return "unsupported image (encrypted or non-bootable)";
+    case Error::unsupported: return "unsupported (encrypted or non-bootable)";
     case Error::hash_mismatch: return "SHA-256 mismatch (tampered or truncated)";
     case Error::key_mismatch: return "signed with an unknown key";
     case Error::bad_signature: return "signature does not verify";
@@ -33,7 +33,7 @@ const char* to_string(Error e) {
     case Error::too_many_dependencies: return "too many dependency TLVs";
     case Error::wrong_load_address: return "load address is not its window's start";
   }
-  return "unknown image error";
+  return "unknown error";
 }
 
 namespace {
@@ -290,8 +290,14 @@ constexpr std::uint8_t kP256SpkiPrefix[] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 
 static_assert(sizeof kP256SpkiPrefix + 64 == kP256SpkiSize);
 }  // namespace
 
+namespace {
+bool is_p256_spki(std::span<const std::uint8_t> spki) {
+  return spki.size() == kP256SpkiSize && std::equal(std::begin(kP256SpkiPrefix), std::end(kP256SpkiPrefix), spki.begin());
+}
+}  // namespace
+
 Result<std::array<std::uint8_t, 64>> p256_spki_to_raw(std::span<const std::uint8_t> spki) {
-  if (spki.size() != kP256SpkiSize || !std::equal(std::begin(kP256SpkiPrefix), std::end(kP256SpkiPrefix), spki.begin())) {
+  if (!is_p256_spki(spki)) {
     return fail(Error::bad_der);
   }
   std::array<std::uint8_t, 64> raw{};
@@ -300,15 +306,15 @@ Result<std::array<std::uint8_t, 64>> p256_spki_to_raw(std::span<const std::uint8
 }
 
 Result<PublicKey> make_public_key(std::span<const std::uint8_t> spki, Crypto& crypto) {
-  auto point = p256_spki_to_raw(spki);
-  if (!point) {
-    return fail(point.error());
+  if (!is_p256_spki(spki)) {
+    return fail(Error::bad_der);
   }
-  PublicKey k{};
-  k.point = *point;
+  // Built where it is returned: no copies of the key on the bootloader's way (ROM).
+  Result<PublicKey> k{std::in_place};
+  std::copy_n(spki.begin() + sizeof kP256SpkiPrefix, 64, k->point.begin());
   crypto.sha256_start();
   crypto.sha256_update(std::as_bytes(spki));
-  k.spki_sha256 = crypto.sha256_finish();
+  k->spki_sha256 = crypto.sha256_finish();
   return k;
 }
 
