@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 #include "boot_console.hpp"
 #include "handover.hpp"
@@ -168,7 +169,7 @@ std::uint8_t component_name(boot::record::Measurement& m, const image::Manifest&
   const auto tlv = placed.subspan(man.boot_record_offset, man.boot_record_size);
   const auto name = boot::record::component_from_cbor(
       {reinterpret_cast<const std::uint8_t*>(tlv.data()), tlv.size()});
-  std::copy(name.begin(), name.end(), m.component.begin());
+  std::memcpy(m.component.data(), name.data(), name.size());  // (at most kMaxComponent: component_from_cbor)
   return static_cast<std::uint8_t>(name.size());
 }
 

@@ -213,6 +213,28 @@ Bytes with_tlv(Bytes img, std::uint16_t type, const Bytes& value) {
   return img;
 }
 
+// The unprotected area is outside the hash: anyone can add to it. It holds only the TLVs Ward
+// reads there (hash, key hash or key, signature), as MCUboot's TLV allow list has it; an unknown
+// one could carry anything past the signature (here a whole nested TLV area) and is refused.
+TEST_F(ImageFormat, UnknownTlvsAreRefusedOutsideTheProtectedArea) {
+  auto img = test_images::make_image(*key, {.security_counter = 2});
+  ASSERT_TRUE(verify(img));
+  EXPECT_EQ(verify(with_tlv(img, 0x00A0, Bytes(16, 0xCC))).error(), Error::bad_tlv);
+  EXPECT_EQ(verify(with_tlv(img, 0x7F7F, {})).error(), Error::bad_tlv);
+  const Bytes nested = {0x07, 0x69, 12, 0, 0x50, 0, 4, 0, 0xFF, 0xFF, 0xFF, 0xFF};  // a TLV area with a counter
+  EXPECT_EQ(verify(with_tlv(img, 0x6907, nested)).error(), Error::bad_tlv);
+  // The same unknown type in the protected area is signed: read and ignored (read_manifest, as
+  // retyping the counter TLV changes the hashed bytes).
+  Bytes retyped = img;
+  image::MemorySource src{std::as_bytes(std::span{retyped})};
+  auto l = *image::layout(src, static_cast<std::uint32_t>(retyped.size()));
+  put16(retyped, l.prot_tlv_offset + image::kTlvInfoSize, 0x00A0);
+  image::MemorySource retyped_src{std::as_bytes(std::span{retyped})};
+  auto m = image::read_manifest(retyped_src, static_cast<std::uint32_t>(retyped.size()));
+  ASSERT_TRUE(m) << image::to_string(m.error());
+  EXPECT_FALSE(m->has_security_counter);
+}
+
 TEST_F(ImageFormat, FullPublicKeyEqualToTheBuiltInKeyVerifies) {
   // imgtool --public-key-format full: TLV 0x02 holds the DER SubjectPublicKeyInfo itself.
   auto img = test_images::make_image(*key, {.security_counter = 3, .full_public_key = true});
@@ -245,17 +267,24 @@ TEST_F(ImageFormat, FullPublicKeyOfAnotherKeyIsAnUnknownKey) {
 }
 
 TEST_F(ImageFormat, FullPublicKeyOfAnotherSizeIsAnUnknownKey) {
-  // The key TLV renamed (type 0x7f, ignored) and a 65-byte key (a raw point, not a P-256 SPKI)
+  // The key TLV cut out of the unprotected area and a 65-byte key (a raw point, not a P-256 SPKI)
   // appended as the key: another key, not a parsing accident.
   auto img = test_images::make_image(*key, {.full_public_key = true});
   image::MemorySource src{std::as_bytes(std::span{img})};
   auto l = *image::layout(src, static_cast<std::uint32_t>(img.size()));
+  std::uint32_t at = 0, size = 0;
   ASSERT_TRUE(image::for_each_tlv(src, l, [&](const image::Tlv& t) -> image::Status {
     if (t.type == image::tlv::kPublicKey) {
-      put16(img, t.value_offset - 4, 0x7f);
+      at = t.value_offset - 4;
+      size = 4 + t.length;
     }
     return {};
   }));
+  ASSERT_NE(size, 0u);
+  img.resize(l.total_size);
+  img.erase(img.begin() + at, img.begin() + at + size);
+  put16(img, l.tlv_offset + 2, static_cast<std::uint16_t>(l.tlv_size - size));
+  EXPECT_EQ(verify(img).error(), Error::missing_signature);  // no key identity left
   Bytes point(key->spki.end() - 65, key->spki.end());
   EXPECT_EQ(verify(with_tlv(img, image::tlv::kPublicKey, point)).error(), Error::key_mismatch);
   EXPECT_EQ(verify(with_tlv(img, image::tlv::kPublicKey, {})).error(), Error::bad_tlv_length);

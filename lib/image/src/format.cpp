@@ -15,7 +15,7 @@ const char* to_string(Error e) {
     case Error::bad_header: return "malformed header";
     case Error::truncated: return "truncated (runs past the slot)";
     case Error::bad_tlv_area: return "TLV area missing or malformed";
-    case Error::bad_tlv: return "malformed TLV";
+    case Error::bad_tlv: return "malformed or misplaced TLV";
     case Error::duplicate_tlv: return "duplicate TLV";
     case Error::bad_tlv_length: return "TLV with a wrong length";
     case Error::missing_hash: return "no SHA-256 TLV";
@@ -219,7 +219,12 @@ Result<Manifest> read_manifest(Source& src, std::uint32_t area_size) {
         m.boot_record_size = t.length;
         return {};
       default:
-        return {};  // TLVs Ward does not use: covered by the hash
+        // A TLV Ward does not use: in the protected area the signature covers it and it is
+        // ignored; the unprotected area holds only the four above, as MCUboot's TLV allow list
+        // (MCUBOOT_USE_TLV_ALLOW_LIST, Zephyr's default) has it. Nothing checks what an
+        // unprotected TLV holds, so an unknown one could carry anything past the signature
+        // (a whole nested TLV area for a later parser that trusts it): refused.
+        return t.is_protected ? Status{} : fail(Error::bad_tlv);
     }
   });
   if (!status) {

@@ -66,7 +66,7 @@ enum class Error : std::uint8_t {
   bad_header,           // header fields inconsistent (hdr_size < 32, ...)
   truncated,            // image or TLV areas run past the end of the slot
   bad_tlv_area,         // TLV area info missing or its size is wrong
-  bad_tlv,              // a TLV runs past its area, or sits in the wrong area
+  bad_tlv,              // a TLV runs past its area, sits in the wrong area, or is unknown outside the protected area
   duplicate_tlv,        // the same security-relevant TLV twice
   bad_tlv_length,       // a known TLV with the wrong length
   missing_hash,         // no SHA-256 TLV
