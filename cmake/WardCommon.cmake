@@ -50,6 +50,16 @@ if(WARD_SANITIZE)
   set(WARD_SANITIZER_FLAGS -fsanitize=${WARD_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer)
 endif()
 
+# The libFuzzer targets (clang, host preset): under ASan+UBSan, or with WARD_FUZZ_COVERAGE (the
+# `./ward fuzz-coverage` build) with clang's source coverage instead, to show how deep their
+# seeds and runs reach.
+option(WARD_FUZZ_COVERAGE "Build the libFuzzer targets with source coverage instead of sanitizers" OFF)
+if(WARD_FUZZ_COVERAGE)
+  set(WARD_FUZZ_INSTRUMENT -fprofile-instr-generate -fcoverage-mapping)
+else()
+  set(WARD_FUZZ_INSTRUMENT -fsanitize=address,undefined -fno-sanitize-recover=all)
+endif()
+
 # Source paths in images (assertion messages, debug info) relative to the tree: no build machine's
 # paths in the firmware, and the same image from the same sources wherever it is built.
 add_compile_options(-ffile-prefix-map=${CMAKE_SOURCE_DIR}/=)
