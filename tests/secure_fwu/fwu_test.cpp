@@ -239,6 +239,19 @@ TEST_F(Fwu, WritesOutsideTheRulesAreInvalidAndWriteNothing) {
   EXPECT_EQ(dev->flash.stats().operations(), before);
   EXPECT_EQ(dev->fwu->write(kNs, 0, std::as_bytes(std::span{v2}.first(64))), PSA_SUCCESS);
   EXPECT_EQ(dev->query().impl.written, 512u);
+  // Red team: different bytes that only clear bits (0x3d -> 0x00; a 1 -> 0 is all NOR needs) were
+  // accepted and programmed over the staged image. Staged bytes are repeated exactly, or refused.
+  changed[0] = 0x00;
+  const auto ops2 = dev->flash.stats().operations();
+  EXPECT_EQ(dev->fwu->write(kNs, 0, std::as_bytes(std::span{changed})), PSA_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(dev->flash.stats().operations(), ops2);
+  // Also where a block reaches past the staged length: its staged part must repeat what is there.
+  Bytes across(v2.begin() + 504, v2.begin() + 520);
+  ASSERT_NE(across[7], 0x00);
+  across[7] = 0x00;
+  EXPECT_EQ(dev->fwu->write(kNs, 504, std::as_bytes(std::span{across})), PSA_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(dev->flash.stats().operations(), ops2);
+  EXPECT_EQ(dev->query().impl.written, 512u);
 }
 
 TEST_F(Fwu, DetachedManifestIsNotSupported) {

@@ -267,8 +267,12 @@ psa_status_t Service::write(psa_fwu_component_t c, std::uint64_t offset, std::sp
   std::array<std::byte, kChunk> want{};
   std::array<std::byte, kChunk> have{};
   // Two passes: every unit is checked before any is programmed, so a refused block writes nothing.
-  // A unit can take the block's bytes if they only clear bits: erased bytes, the same bytes, or a
-  // unit a power cut tore while writing them.
+  // A unit wholly below the staged length was written completely (a power cut tears only the unit
+  // the scan reports as the end): the block must repeat its bytes exactly. Any other unit can take
+  // the block's bytes if they only clear bits: erased bytes, or a unit a power cut tore while
+  // writing them. (Only clearing bits is all NOR needs; without the first rule a retransmission
+  // with other bytes was programmed over the staged image.)
+  const std::uint32_t complete = st.written / kAlign * kAlign;
   for (const bool program : {false, true}) {
     for (std::size_t pos = 0; pos < block.size(); pos += kChunk) {
       const std::size_t n = std::min<std::size_t>(kChunk, block.size() - pos);
@@ -279,7 +283,8 @@ psa_status_t Service::write(psa_fwu_component_t c, std::uint64_t offset, std::sp
       if (!program) {
         if (!ok(area.read(at, std::span{have}.first(padded)))) return PSA_ERROR_STORAGE_FAILURE;
         for (std::size_t i = 0; i < padded; ++i) {
-          if ((have[i] & want[i]) != want[i]) return PSA_ERROR_INVALID_ARGUMENT;
+          const bool staged = i < n && at + i < complete;
+          if (staged ? have[i] != want[i] : (have[i] & want[i]) != want[i]) return PSA_ERROR_INVALID_ARGUMENT;
         }
       } else if (!ok(area.program(at, std::span{want}.first(padded)))) {
         return PSA_ERROR_STORAGE_FAILURE;
