@@ -106,6 +106,22 @@ TEST_F(Fwu, RejectInTrialRevertsWithTheClientsReason) {
   EXPECT_EQ(dev->state(), PSA_FWU_REJECTED);
   EXPECT_EQ(dev->fwu->accept(), PSA_ERROR_BAD_STATE);  // rejected is final
   EXPECT_EQ(dev->fwu->install(), PSA_ERROR_BAD_STATE);
+  // Red team: until the reboot the secondary slot holds the image the revert brings back. A clean,
+  // cancel or new download now would leave nothing to revert to, and the rejected image would keep
+  // running (on trial, at every boot). Nothing may touch the slot.
+  const auto slot_bytes = [&] {
+    const auto& raw = dev->flash.raw();
+    const auto at = raw.begin() + kLayout.secondary_offset;
+    return std::vector<std::byte>(at, at + kLayout.secondary_size());
+  };
+  const auto before = slot_bytes();
+  EXPECT_EQ(dev->fwu->clean(kNs), PSA_ERROR_BAD_STATE);
+  EXPECT_EQ(dev->fwu->cancel(kNs), PSA_ERROR_BAD_STATE);
+  EXPECT_EQ(dev->fwu->start(kNs, 0), PSA_ERROR_BAD_STATE);
+  EXPECT_EQ(dev->fwu->write(kNs, 0, std::as_bytes(std::span{v2}.first(8))), PSA_ERROR_BAD_STATE);
+  EXPECT_EQ(dev->fwu->finish(kNs), PSA_ERROR_BAD_STATE);
+  EXPECT_EQ(dev->state(), PSA_FWU_REJECTED);
+  EXPECT_TRUE(slot_bytes() == before);
   ASSERT_TRUE(dev->reboot());
   EXPECT_TRUE(dev->primary_holds(v1));
   const auto info = dev->query();
