@@ -31,7 +31,7 @@ Result<std::uint32_t> psa_call(std::span<SecureCallMessage> message) {
     return status_word(psa_transport(m, PsaCaller{kPrivilegedSecureClient, nullptr}));
   }
   const UserMemoryMap memory = current_caller().memory();
-  return status_word(psa_transport(m, PsaCaller{self->user_id() + 1u, &memory, self->secure_services()}));
+  return status_word(psa_transport(m, PsaCaller{self->user_id() + 1u, &memory, self}));
 }
 
 }  // namespace ward::kernel

@@ -9,6 +9,7 @@
 #include <psa/update.h>
 #include <ward/secure/call.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -187,6 +188,17 @@ WARD_TEST(Fwu, AUserThreadNeedsTheGrant) {
   WARD_ASSERT_EQ(psa_fwu_query(kNs, &after), PSA_SUCCESS);
   WARD_EXPECT_EQ(after.state, before.state);
   WARD_EXPECT_EQ(after.impl.written, before.impl.written);
+}
+
+// Red team: psa_fwu_component_info_t has 3 padding bytes after `state`; the secure side copies
+// its whole structure out, so anything its stack held there would reach the caller. Held.
+WARD_TEST(Fwu, QueryCopiesOutNoSecureBytes) {
+  static_assert(offsetof(psa_fwu_component_info_t, error) == 4);
+  psa_fwu_component_info_t info;
+  std::memset(&info, 0xA5, sizeof info);
+  WARD_ASSERT_EQ(psa_fwu_query(kNs, &info), PSA_SUCCESS);
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(&info);
+  for (std::size_t i = 1; i < offsetof(psa_fwu_component_info_t, error); ++i) WARD_EXPECT_EQ(bytes[i], 0u);
 }
 
 WARD_TEST(Fwu, StageRebootResumeInstallRejectClean) {

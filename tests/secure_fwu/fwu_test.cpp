@@ -106,6 +106,22 @@ TEST_F(Fwu, RejectInTrialRevertsWithTheClientsReason) {
   EXPECT_EQ(dev->state(), PSA_FWU_REJECTED);
   EXPECT_EQ(dev->fwu->accept(), PSA_ERROR_BAD_STATE);  // rejected is final
   EXPECT_EQ(dev->fwu->install(), PSA_ERROR_BAD_STATE);
+  // Red team: until the reboot the secondary slot holds the image the revert brings back. A clean,
+  // cancel or new download now would leave nothing to revert to, and the rejected image would keep
+  // running (on trial, at every boot). Nothing may touch the slot.
+  const auto slot_bytes = [&] {
+    const auto& raw = dev->flash.raw();
+    const auto at = raw.begin() + kLayout.secondary_offset;
+    return std::vector<std::byte>(at, at + kLayout.secondary_size());
+  };
+  const auto before = slot_bytes();
+  EXPECT_EQ(dev->fwu->clean(kNs), PSA_ERROR_BAD_STATE);
+  EXPECT_EQ(dev->fwu->cancel(kNs), PSA_ERROR_BAD_STATE);
+  EXPECT_EQ(dev->fwu->start(kNs, 0), PSA_ERROR_BAD_STATE);
+  EXPECT_EQ(dev->fwu->write(kNs, 0, std::as_bytes(std::span{v2}.first(8))), PSA_ERROR_BAD_STATE);
+  EXPECT_EQ(dev->fwu->finish(kNs), PSA_ERROR_BAD_STATE);
+  EXPECT_EQ(dev->state(), PSA_FWU_REJECTED);
+  EXPECT_TRUE(slot_bytes() == before);
   ASSERT_TRUE(dev->reboot());
   EXPECT_TRUE(dev->primary_holds(v1));
   const auto info = dev->query();
@@ -238,6 +254,19 @@ TEST_F(Fwu, WritesOutsideTheRulesAreInvalidAndWriteNothing) {
   EXPECT_EQ(dev->fwu->write(kNs, 0, std::as_bytes(std::span{changed})), PSA_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(dev->flash.stats().operations(), before);
   EXPECT_EQ(dev->fwu->write(kNs, 0, std::as_bytes(std::span{v2}.first(64))), PSA_SUCCESS);
+  EXPECT_EQ(dev->query().impl.written, 512u);
+  // Red team: different bytes that only clear bits (0x3d -> 0x00; a 1 -> 0 is all NOR needs) were
+  // accepted and programmed over the staged image. Staged bytes are repeated exactly, or refused.
+  changed[0] = 0x00;
+  const auto ops2 = dev->flash.stats().operations();
+  EXPECT_EQ(dev->fwu->write(kNs, 0, std::as_bytes(std::span{changed})), PSA_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(dev->flash.stats().operations(), ops2);
+  // Also where a block reaches past the staged length: its staged part must repeat what is there.
+  Bytes across(v2.begin() + 504, v2.begin() + 520);
+  ASSERT_NE(across[7], 0x00);
+  across[7] = 0x00;
+  EXPECT_EQ(dev->fwu->write(kNs, 504, std::as_bytes(std::span{across})), PSA_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(dev->flash.stats().operations(), ops2);
   EXPECT_EQ(dev->query().impl.written, 512u);
 }
 

@@ -208,6 +208,42 @@ TEST_F(FwuTwoImages, ARolledBackSecureImageIsNotPermitted) {
   EXPECT_FALSE(requested(0));
 }
 
+// Red team: install() checked the dependencies of the candidates only, not those of the images
+// that stay as they are. A signed downgrade of the secure image (a lower version, a counter that
+// is no rollback) that the running non-secure image's dependency rules out was installed
+// (PSA_SUCCESS_REBOOT); the bootloader then cancelled the request ("upgrade REFUSED: image 1 needs
+// this image >= 2.0.0") and the client saw a FAILED update with no reason. install() must refuse
+// what the bootloader would refuse: PSA_ERROR_DEPENDENCY_NEEDED, nothing requested, and the pair
+// goes through when the non-secure image that accepts the downgrade is installed with it.
+TEST_F(FwuTwoImages, RedteamADowngradeThatBreaksARunningImagesDependencyIsNeeded) {
+  candidate(kNs, make(1, 2, 2, {{.image_id = 0, .min_version = {2, 0, 0, 0}}}));
+  candidate(kS, make(0, 2, 2));
+  ASSERT_EQ(fwu->install(), PSA_SUCCESS_REBOOT);
+  ASSERT_TRUE(reboot()) << log;
+  ASSERT_EQ(fwu->accept(), PSA_SUCCESS);
+  ASSERT_TRUE(reboot()) << log;
+  ASSERT_EQ(fwu->clean(kS), PSA_SUCCESS);
+  ASSERT_EQ(fwu->clean(kNs), PSA_SUCCESS);
+  // The secure image 1.0.0 with counter 2: no rollback, but the running non-secure 2.0.0 needs >= 2.0.0.
+  const Bytes s_down = make(0, 1, 2);
+  candidate(kS, s_down);
+  EXPECT_EQ(fwu->install(), PSA_ERROR_DEPENDENCY_NEEDED);
+  EXPECT_EQ(state(kS), PSA_FWU_CANDIDATE);
+  EXPECT_FALSE(requested(0));
+  ASSERT_TRUE(reboot()) << log;
+  EXPECT_EQ(state(kS), PSA_FWU_CANDIDATE) << log;
+  EXPECT_EQ(running(kS), 2);
+  // With a non-secure image that does not need the secure 2.0.0, both go together.
+  candidate(kNs, make(1, 3, 2));
+  EXPECT_EQ(fwu->install(), PSA_SUCCESS_REBOOT);
+  auto b = reboot();
+  ASSERT_TRUE(b) << log;
+  EXPECT_EQ(running(kS), 1) << log;
+  EXPECT_EQ(running(kNs), 3) << log;
+  EXPECT_EQ(state(kS), PSA_FWU_TRIAL);
+  EXPECT_EQ(state(kNs), PSA_FWU_TRIAL);
+}
+
 }  // namespace
 
 // A power cut at every flash operation of a two-image installation through FWU (install, the

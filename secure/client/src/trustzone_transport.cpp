@@ -22,6 +22,7 @@
 
 #include "ward/kernel/mutex.hpp"
 #include "ward/kernel/secure_call.hpp"
+#include "ward/kernel/thread.hpp"
 #include "ward/secure/boundary/call.hpp"
 #include "ward/secure/boundary/domain_memory.hpp"
 #include "ward/secure/boundary/trusted_memory.hpp"
@@ -88,6 +89,21 @@ class [[nodiscard]] SecureLockHeld {
       "pop {r4, pc}\n");
 }
 
+// Crypto and storage keep every client's keys and entries apart on the secure side; Firmware
+// Update changes what the whole device runs, so a user thread needs its grant
+// (ward::grant_secure_service). Read from the thread each time: checked once before the call
+// waits for the secure side (an ungranted thread does not queue) and again when it is its turn,
+// right before the veneer, so that a revocation holds for a call that was waiting meanwhile.
+bool permitted(const SecureCallMessage& m, const kernel::PsaCaller& caller) {
+  if (caller.memory == nullptr) {
+    return true;  // a privileged thread: the kernel
+  }
+  if (m.service != WARD_SERVICE_FWU) {
+    return true;
+  }
+  return caller.thread != nullptr && (caller.thread->secure_services() & (1u << WARD_SERVICE_FWU)) != 0;
+}
+
 template <boundary::MemoryPolicy Policy>
 psa_status_t relay_to_veneer(const SecureCallMessage& m, const kernel::PsaCaller& caller, const Policy& policy) {
   auto call = boundary::check({reinterpret_cast<const psa_invec*>(m.in_vec), m.in_len,
@@ -110,6 +126,9 @@ psa_status_t relay_to_veneer(const SecureCallMessage& m, const kernel::PsaCaller
     const SecureLockHeld lock;
     if (!lock.held()) {
       return PSA_ERROR_BAD_STATE;
+    }
+    if (!permitted(m, caller)) {
+      return PSA_ERROR_NOT_PERMITTED;  // revoked while the call waited
     }
     // Inside the secure image the call cannot be cut short: its state there would stay behind,
     // half changed. An abort meanwhile ends the thread when the call is back.
@@ -152,13 +171,11 @@ bool ward::secure::last_fault(ward_spe_fault& out) {
 
 std::int32_t ward::kernel::psa_transport(const SecureCallMessage& message, const PsaCaller& caller) {
   using namespace ward::secure;
+  // Refused here, before the secure side hears of it (and again under the secure lock).
+  if (!client::permitted(message, caller)) {
+    return PSA_ERROR_NOT_PERMITTED;
+  }
   if (caller.memory != nullptr) {
-    // Crypto and storage keep every client's keys and entries apart on the secure side; Firmware
-    // Update changes what the whole device runs, so a user thread needs its grant
-    // (ward::grant_secure_service). Refused here, before the secure side hears of it.
-    if (message.service == WARD_SERVICE_FWU && (caller.services & (1u << WARD_SERVICE_FWU)) == 0) {
-      return PSA_ERROR_NOT_PERMITTED;
-    }
     return client::relay_to_veneer(message, caller, boundary::DomainMemory{*caller.memory});
   }
   return client::relay_to_veneer(message, caller, boundary::TrustedMemory{});

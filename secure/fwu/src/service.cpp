@@ -267,8 +267,12 @@ psa_status_t Service::write(psa_fwu_component_t c, std::uint64_t offset, std::sp
   std::array<std::byte, kChunk> want{};
   std::array<std::byte, kChunk> have{};
   // Two passes: every unit is checked before any is programmed, so a refused block writes nothing.
-  // A unit can take the block's bytes if they only clear bits: erased bytes, the same bytes, or a
-  // unit a power cut tore while writing them.
+  // A unit wholly below the staged length was written completely (a power cut tears only the unit
+  // the scan reports as the end): the block must repeat its bytes exactly. Any other unit can take
+  // the block's bytes if they only clear bits: erased bytes, or a unit a power cut tore while
+  // writing them. (Only clearing bits is all NOR needs; without the first rule a retransmission
+  // with other bytes was programmed over the staged image.)
+  const std::uint32_t complete = st.written / kAlign * kAlign;
   for (const bool program : {false, true}) {
     for (std::size_t pos = 0; pos < block.size(); pos += kChunk) {
       const std::size_t n = std::min<std::size_t>(kChunk, block.size() - pos);
@@ -279,7 +283,8 @@ psa_status_t Service::write(psa_fwu_component_t c, std::uint64_t offset, std::sp
       if (!program) {
         if (!ok(area.read(at, std::span{have}.first(padded)))) return PSA_ERROR_STORAGE_FAILURE;
         for (std::size_t i = 0; i < padded; ++i) {
-          if ((have[i] & want[i]) != want[i]) return PSA_ERROR_INVALID_ARGUMENT;
+          const bool staged = i < n && at + i < complete;
+          if (staged ? have[i] != want[i] : (have[i] & want[i]) != want[i]) return PSA_ERROR_INVALID_ARGUMENT;
         }
       } else if (!ok(area.program(at, std::span{want}.first(padded)))) {
         return PSA_ERROR_STORAGE_FAILURE;
@@ -377,13 +382,37 @@ psa_status_t Service::install() {
   if (refused != PSA_SUCCESS) return refused;
   // MCUboot's dependency TLVs, against the versions the device will run after this installation
   // (the bootloader checks them again, and refuses an upgrade whose dependency is unmet). An unmet
-  // one changes nothing: the client can stage the image it needs and install both together.
+  // one changes nothing: the client can stage the image it needs and install both together. Those
+  // of each candidate, and those of each running image that stays, on a component that gets a
+  // candidate: the bootloader cancels a request that takes away what a staying image needs (a
+  // signed downgrade), so it must not be made.
+  const auto has_candidate = [&](std::uint8_t id) {
+    for (std::size_t i = 0; i < components_.size(); ++i) {
+      if (candidates[i].has_value() && components_[i].image == id) return true;
+    }
+    return false;
+  };
   for (std::size_t i = 0; i < components_.size(); ++i) {
-    const auto& cand = candidates[i];
-    if (!cand) continue;
-    const image::Manifest& m = *cand;
-    for (std::size_t d = 0; d < m.dependency_count; ++d) {
-      const image::Dependency& dep = m.dependencies[d];
+    const Component& comp = components_[i];
+    if (comp.layout == nullptr) continue;
+    // The candidate's dependencies, else the running image's (read, not verified: the bootloader
+    // verified it, and only the bootloader and this service write a primary slot).
+    std::size_t count = 0;
+    std::array<image::Dependency, image::kMaxDependencies> deps{};
+    const std::optional<image::Manifest>& cand = candidates[i];
+    if (cand.has_value()) {
+      count = cand->dependency_count;
+      deps = cand->dependencies;
+    } else {
+      boot::FlashSource src{active(flash_, *comp.layout)};
+      if (auto m = image::read_manifest(src, comp.layout->max_image_size())) {
+        count = m->dependency_count;
+        deps = m->dependencies;
+      }
+    }
+    for (std::size_t d = 0; d < count; ++d) {
+      const image::Dependency& dep = deps[d];
+      if (!cand.has_value() && !has_candidate(dep.image_id)) continue;  // nothing changes for it
       const auto have = version_after(dep.image_id, candidates);
       if (!have || !image::version_at_least(*have, dep.min_version)) return PSA_ERROR_DEPENDENCY_NEEDED;
     }

@@ -42,6 +42,8 @@ struct SecureCallMessage {
   std::uint32_t out_len;
 };
 
+class Thread;
+
 namespace kernel {
 
 // PSA status codes the kernel itself returns (PSA_ERROR_NOT_SUPPORTED, _INVALID_ARGUMENT, _BAD_STATE).
@@ -57,7 +59,10 @@ struct PsaCaller {
   std::uint32_t client = 0;     // user thread n: n + 1; privileged threads: kPrivilegedSecureClient
   const UserMemoryMap* memory = nullptr;  // a user thread's memory, which every vector must lie in; null for a
                                 // privileged thread (the kernel's own: not checked)
-  std::uint32_t services = 0;   // a user thread's granted secure services (Thread::secure_services)
+  // The calling user thread (null for a privileged one). Its granted secure services
+  // (Thread::secure_services) are read by the transport right before the call goes to the secure
+  // side, not here: a revocation must hold for a call that is still waiting for its turn.
+  const Thread* thread = nullptr;
 };
 
 // The implementation of the `psa_call` system call; returns the PSA status as a 32-bit word.
