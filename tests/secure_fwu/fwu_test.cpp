@@ -129,6 +129,26 @@ TEST_F(Fwu, RejectInTrialRevertsWithTheClientsReason) {
   EXPECT_EQ(info.error, kWhy);
 }
 
+// Red team: the component's record unreadable during a trial (damaged ITS) makes it FAILED, a
+// state in which clean() and start() erase the secondary slot. That slot holds the image the
+// revert needs: erasing it would leave the trial image running at every boot. Refused.
+TEST_F(Fwu, TheRevertImageSurvivesAnUnreadableRecordDuringATrial) {
+  candidate(v2);
+  ASSERT_EQ(dev->fwu->install(), PSA_SUCCESS_REBOOT);
+  ASSERT_TRUE(dev->reboot());
+  ASSERT_EQ(dev->state(), PSA_FWU_TRIAL);
+  const Bytes garbage(16, 0xA5);
+  ASSERT_EQ(dev->its->set(secure::kFwuPartition, secure::fwu::kRecordUidBase + kNs, std::as_bytes(std::span{garbage}), 0),
+            PSA_SUCCESS);
+  dev->fwu->mount();
+  ASSERT_EQ(dev->state(), PSA_FWU_FAILED);
+  EXPECT_EQ(dev->fwu->clean(kNs), PSA_ERROR_BAD_STATE);
+  EXPECT_EQ(dev->fwu->start(kNs, 0), PSA_ERROR_BAD_STATE);
+  auto b = dev->reboot();  // not accepted: reverted to v1, which is still there
+  ASSERT_TRUE(b) << dev->boot_log;
+  EXPECT_TRUE(dev->primary_holds(v1));
+}
+
 TEST_F(Fwu, RejectWhileStagedWithdrawsTheRequest) {
   candidate(v2);
   ASSERT_EQ(dev->fwu->install(), PSA_SUCCESS_REBOOT);

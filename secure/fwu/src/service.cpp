@@ -81,6 +81,13 @@ psa_status_t Service::drop_record(const Component& comp) {
 }
 
 psa_status_t Service::erase_slot(const Component& comp) {
+  // While the primary is on trial the secondary slot holds the image a revert brings back: never
+  // erased then, whatever the record says (red team: a record that cannot be read makes the
+  // component FAILED, which clean() and start() would otherwise act on, and the trial image would
+  // run on at every boot with nothing to revert to).
+  const auto primary = boot::read_trailer(comp.layout->primary(flash_), *comp.layout);
+  if (!primary) return PSA_ERROR_STORAGE_FAILURE;
+  if (boot::on_trial(*primary, *comp.layout)) return PSA_ERROR_BAD_STATE;
   // The whole secondary slot, trailer included (a leftover request must not survive). Sectors
   // already erased are left alone: less wear, and start() after clean() costs only the check.
   const flash::Region slot = comp.layout->secondary(flash_);
