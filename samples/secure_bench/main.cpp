@@ -214,12 +214,12 @@ void ecdsa() {
     check(psa_verify_hash(pub_key, kEcdsa, hash.data(), hash.size(), sig.data(), sig_len) == PSA_SUCCESS, "verify");
   }
   report("ECDSA P-256 verify_hash (public key)", t0 - ticks(), kRuns, "instructions");
-  // With the key pair, the public key is computed from the private one first.
+  // With the key pair: one multiplication by G, (u1 + u2 d) G, instead of d G and then a verify.
   t0 = ticks();
   for (std::uint32_t i = 0; i < kRuns; ++i) {
     check(psa_verify_hash(key, kEcdsa, hash.data(), hash.size(), sig.data(), sig_len) == PSA_SUCCESS, "verify");
   }
-  report("ECDSA P-256 verify_hash (key pair: d * G, then verify)", t0 - ticks(), kRuns, "instructions");
+  report("ECDSA P-256 verify_hash (key pair)", t0 - ticks(), kRuns, "instructions");
   sig[5] ^= 1;
   check(psa_verify_hash(pub_key, kEcdsa, hash.data(), hash.size(), sig.data(), sig_len) ==
             PSA_ERROR_INVALID_SIGNATURE,

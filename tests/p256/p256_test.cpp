@@ -78,11 +78,16 @@ TEST_F(P256, PublicKeyEcdhAndSignaturesAgreeWithMbedTls) {
     ASSERT_TRUE(p256::sign(d, hash, random_scalar(), sig));
     EXPECT_EQ(psa_verify_hash(key, kEcdsa, hash.data(), hash.size(), sig.data(), sig.size()), PSA_SUCCESS);
     EXPECT_TRUE(p256::verify(pub, hash, sig));
+    EXPECT_TRUE(p256::verify_with_private_key(d, hash, sig));
     sig[63] ^= 1;
     EXPECT_FALSE(p256::verify(pub, hash, sig));
+    EXPECT_FALSE(p256::verify_with_private_key(d, hash, sig));
     std::size_t len = 0;
     ASSERT_EQ(psa_sign_hash(key, kEcdsa, hash.data(), hash.size(), sig.data(), sig.size(), &len), PSA_SUCCESS);
     EXPECT_TRUE(p256::verify(pub, hash, sig));
+    EXPECT_TRUE(p256::verify_with_private_key(d, hash, sig));
+    hash[0] ^= 1;
+    EXPECT_FALSE(p256::verify_with_private_key(d, hash, sig));
 
     // ECDH with another random key: Ward's shared secret is Mbed TLS's.
     const psa_key_id_t ecdh_key = import_pair(d, PSA_KEY_USAGE_DERIVE, PSA_ALG_ECDH);
@@ -153,6 +158,20 @@ TEST_F(P256, RefusesOutOfRangeScalarsAndPeers) {
     p256::Signature sig{};
     EXPECT_FALSE(p256::sign(bad, hash, good, sig)) << "bad key";
     EXPECT_FALSE(p256::sign(good, hash, bad, sig)) << "bad nonce";
+  }
+  // verify_with_private_key: the key and r, s in range.
+  p256::Signature sig{};
+  ASSERT_TRUE(p256::sign(good, hash, random_scalar(), sig));
+  ASSERT_TRUE(p256::verify_with_private_key(good, hash, sig));
+  EXPECT_FALSE(p256::verify_with_private_key(zero, hash, sig));
+  EXPECT_FALSE(p256::verify_with_private_key(kN, hash, sig));
+  for (std::size_t half : {0u, 32u}) {
+    for (const auto& bad : {zero, kN, ones}) {
+      p256::Signature s = sig;
+      std::copy(bad.begin(), bad.end(), s.begin() + static_cast<std::ptrdiff_t>(half));
+      EXPECT_FALSE(p256::verify_with_private_key(good, hash, s));
+      EXPECT_FALSE(p256::verify(pub, hash, s));
+    }
   }
   // Peers off the curve or with a coordinate >= p: refused, never multiplied (an invalid-curve
   // attack would learn the private key modulo small orders).

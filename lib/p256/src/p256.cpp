@@ -62,7 +62,7 @@ constexpr std::uint32_t sub(Limbs& r, const Limbs& a, const Limbs& b) {
 
 // A modulus with what Montgomery arithmetic (R = 2^256) needs, all derived at compile time.
 struct Modulus {
-  Limbs m;
+  Limbs m;  // cppcheck-suppress unusedStructMember ; read in the templates mont_mul and mont_inv
   std::uint32_t m0inv;  // -m^-1 mod 2^32
   Limbs r_mod;          // R mod m (1 in Montgomery form)
   Limbs r2;             // R^2 mod m (to convert into Montgomery form)
@@ -670,6 +670,43 @@ bool ecdh(const Scalar& d, const PublicKey& peer, std::array<std::uint8_t, 32>& 
     wipe(y);
   }
   wipe(k);
+  return ok;
+}
+
+bool verify_with_private_key(const Scalar& d, const Digest& hash, const Signature& sig) {
+  const Limbs r = load_be(sig.data());
+  const Limbs s = load_be(sig.data() + 32);
+  if (is_zero(r) || is_zero(s) || geq(r, kN) || geq(s, kN)) {
+    return false;
+  }
+  Limbs dl = load_be(d.data());
+  if (in_scalar_range(dl) == 0) {
+    wipe(dl);
+    return false;
+  }
+  Limbs e = load_be(hash.data());
+  reduce_once_ct(e, kN);
+  // w = s^-1; u = e w + r w d = (e + r d) w, all mod n (plain: see sign).
+  Limbs s_m, w_m, d_m, u;
+  mont_mul<false>(s_m, s, kOrderN.r2, kOrderN);  // s is public
+  mont_inv<false>(w_m, s_m, kOrderN);
+  mont_mul<true>(d_m, dl, kOrderN.r2, kOrderN);
+  mont_mul<true>(u, r, d_m, kOrderN);  // r d
+  const std::uint32_t carry = add(u, u, e);
+  Limbs t;
+  const std::uint32_t borrow = sub(t, u, kN);
+  select(u, mask_of((carry | (borrow ^ 1u)) & 1u), t, u);
+  mont_mul<true>(u, u, w_m, kOrderN);
+  Limbs x, y;
+  bool ok = to_affine(scalar_mul_ct(u, generator()), x, y);
+  if (ok) {
+    // x mod n == r (x < p < 2n); the result is public once it is compared.
+    reduce_once_ct(x, kN);
+    ok = x == r;
+  }
+  wipe(dl);
+  wipe(d_m);
+  wipe(u);
   return ok;
 }
 

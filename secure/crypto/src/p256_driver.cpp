@@ -252,27 +252,27 @@ psa_status_t p256_transparent_verify_hash(const psa_key_attributes_t* attributes
   if (!is_p256(attributes) || !PSA_ALG_IS_ECDSA(alg)) {
     return PSA_ERROR_NOT_SUPPORTED;
   }
+  const bool pair = psa_get_key_type(attributes) == kKeyPair;
   ward::p256::PublicKey point{};
-  if (psa_get_key_type(attributes) == kKeyPair) {
-    // A key pair holds only the private value: its public key first (a scalar multiplication).
-    if (key_buffer_size != kPrivateKeySize) {
-      return PSA_ERROR_INVALID_ARGUMENT;
-    }
-    auto d = copy_in<kPrivateKeySize>(key_buffer);
-    const Wiped wipe{d};
-    if (!ward::p256::public_key(d, point)) {
-      return PSA_ERROR_INVALID_ARGUMENT;
-    }
-  } else if (!public_point(key_buffer, key_buffer_size, point)) {
+  if (pair ? key_buffer_size != kPrivateKeySize : !public_point(key_buffer, key_buffer_size, point)) {
     return PSA_ERROR_INVALID_ARGUMENT;
   }
   if (signature_length != kSignatureSize) {
     return PSA_ERROR_INVALID_SIGNATURE;
   }
   const auto sig = copy_in<kSignatureSize>(signature);
-  return ward::p256::verify(point, ward::p256::hash_to_digest({hash, hash_length}), sig)
-             ? PSA_SUCCESS
-             : PSA_ERROR_INVALID_SIGNATURE;
+  const ward::p256::Digest e = ward::p256::hash_to_digest({hash, hash_length});
+  bool valid = false;
+  if (pair) {
+    // A key pair holds only the private value: one multiplication by G with it, rather than its
+    // public key first and then verify's two.
+    auto d = copy_in<kPrivateKeySize>(key_buffer);
+    const Wiped wipe{d};
+    valid = ward::p256::verify_with_private_key(d, e, sig);
+  } else {
+    valid = ward::p256::verify(point, e, sig);
+  }
+  return valid ? PSA_SUCCESS : PSA_ERROR_INVALID_SIGNATURE;
 }
 
 }  // extern "C"

@@ -51,6 +51,10 @@ bool public_key(const Scalar& d, PublicKey& pub);
 // Constant-time in d.
 bool ecdh(const Scalar& d, const PublicKey& peer, std::array<std::uint8_t, 32>& shared);
 
+// verify() for the holder of the private key d (Q = d G): u1 G + u2 Q is (u1 + u2 d) G, one
+// multiplication instead of d G and then verify's two. Constant-time in d.
+bool verify_with_private_key(const Scalar& d, const Digest& hash, const Signature& sig);
+
 // ECDSA signature of `hash` with private key d and nonce k (both in [1, n-1]; k secret, random,
 // never used twice: the caller draws it). False if d or k is invalid, or if r or s came out 0
 // (probability about 2^-256): the caller draws another k. Constant-time in d and k.
