@@ -140,8 +140,13 @@ if(WARD_IS_HOST)
   target_compile_definitions(ward_mbedtls_spe_api INTERFACE WARD_HOST_BUILD)
 endif()
 
-add_library(ward_mbedtls_spe_glue OBJECT ${CMAKE_SOURCE_DIR}/secure/crypto/src/spe_platform.cpp)
-target_link_libraries(ward_mbedtls_spe_glue PRIVATE ward_mbedtls_spe_api)
+# With it, Ward's P-256 as the PSA driver for secp256r1 (secure/crypto/src/p256_driver.cpp: the entry
+# points Mbed TLS's dispatch calls when MBEDTLS_PSA_P256M_DRIVER_ENABLED; their declarations are in
+# its 3rdparty/p256-m, whose code is not compiled).
+add_library(ward_mbedtls_spe_glue OBJECT ${CMAKE_SOURCE_DIR}/secure/crypto/src/spe_platform.cpp
+                                         ${CMAKE_SOURCE_DIR}/secure/crypto/src/p256_driver.cpp)
+target_link_libraries(ward_mbedtls_spe_glue PRIVATE ward_mbedtls_spe_api ward_p256)
+target_include_directories(ward_mbedtls_spe_glue SYSTEM PRIVATE ${WARD_MBEDTLS_SOURCE_DIR}/3rdparty/p256-m)
 target_include_directories(ward_mbedtls_spe_glue PRIVATE ${CMAKE_SOURCE_DIR}/secure/crypto/include)
 target_include_directories(ward_mbedtls_spe_glue SYSTEM PRIVATE
   ${CMAKE_SOURCE_DIR}/secure/include ${WARD_MBEDTLS_SOURCE_DIR}/library)
@@ -152,7 +157,7 @@ if(NOT WARD_IS_HOST)
 endif()
 
 add_library(ward_mbedtls_spe STATIC ${_ward_mbedtls_sources} $<TARGET_OBJECTS:ward_mbedtls_spe_glue>)
-target_link_libraries(ward_mbedtls_spe PUBLIC ward_mbedtls_spe_api)
+target_link_libraries(ward_mbedtls_spe PUBLIC ward_mbedtls_spe_api ward_p256)
 # The ITS shim first (see secure/crypto/its_shim), then Mbed TLS's library/ and Ward's psa/error.h.
 target_include_directories(ward_mbedtls_spe BEFORE PRIVATE ${CMAKE_SOURCE_DIR}/secure/crypto/its_shim)
 target_include_directories(ward_mbedtls_spe PRIVATE ${WARD_MBEDTLS_SOURCE_DIR}/library ${CMAKE_SOURCE_DIR}/secure/include)

@@ -3,7 +3,7 @@
 // like kernel_bench. Prints; asserts nothing but correctness (a verify that fails is an error).
 //
 //   boot_bench (what the bootloader runs, ward_boot_crypto):
-//   - SHA-256 over 256 KiB and ECDSA P-256 verify, Ward's own (boot/src/sha256.cpp, p256.cpp)
+//   - SHA-256 over 256 KiB and ECDSA P-256 verify, Ward's own (boot/src/sha256.cpp, lib/p256)
 //   boot_bench_mbedtls (the alternatives that were measured, from the pinned Mbed TLS 3.6):
 //   - SHA-256 over 256 KiB, Mbed TLS sha256.c
 //   - ECDSA P-256 verify with p256-m (3rdparty/p256-m, -O3)

@@ -11,7 +11,7 @@
 
 #include "crypto_vectors.hpp"
 #include "test_images.hpp"
-#include "ward/boot/p256.hpp"
+#include "ward/p256/p256.hpp"
 #include "ward/boot/sha256.hpp"
 
 namespace {
@@ -64,7 +64,7 @@ TEST(P256, VerifiesOpenSslSignaturesAndRejectsAnyChange) {
   for (int k = 0; k < 8; ++k) {
     auto key = test_images::make_key();
     auto point = *image::p256_spki_to_raw(key.spki);
-    EXPECT_TRUE(boot::p256::valid_public_key(point));
+    EXPECT_TRUE(ward::p256::valid_public_key(point));
     for (int m = 0; m < 12; ++m) {
       std::array<std::uint8_t, 32> digest;
       for (auto& b : digest) b = static_cast<std::uint8_t>(rng());
@@ -72,16 +72,16 @@ TEST(P256, VerifiesOpenSslSignaturesAndRejectsAnyChange) {
       auto der = key.signer->sign_digest(digest);
       ASSERT_TRUE(der);
       auto sig = *image::ecdsa_der_to_raw(*der);
-      ASSERT_TRUE(boot::p256::verify(point, digest, sig)) << "key " << k << " message " << m;
+      ASSERT_TRUE(ward::p256::verify(point, digest, sig)) << "key " << k << " message " << m;
       auto d2 = digest;
       d2[rng() % 32] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
-      EXPECT_FALSE(boot::p256::verify(point, d2, sig));
+      EXPECT_FALSE(ward::p256::verify(point, d2, sig));
       auto s2 = sig;
       s2[rng() % 64] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
-      EXPECT_FALSE(boot::p256::verify(point, digest, s2));
+      EXPECT_FALSE(ward::p256::verify(point, digest, s2));
       auto p2 = point;
       p2[63] ^= 1;  // no longer on the curve
-      EXPECT_FALSE(boot::p256::verify(p2, digest, sig));
+      EXPECT_FALSE(ward::p256::verify(p2, digest, sig));
     }
   }
 }
@@ -91,18 +91,18 @@ TEST(P256, RejectsOutOfRangeScalarsAndKeys) {
   std::memcpy(pub.data(), cv::kEcdsaPublicKey.data() + 1, 64);
   std::array<std::uint8_t, 64> sig;
   std::memcpy(sig.data(), cv::kEcdsaSignature.data(), 64);
-  ASSERT_TRUE(boot::p256::verify(pub, cv::kEcdsaMessageSha256, sig));
+  ASSERT_TRUE(ward::p256::verify(pub, cv::kEcdsaMessageSha256, sig));
   auto zero_r = sig;
   std::fill(zero_r.begin(), zero_r.begin() + 32, 0);
-  EXPECT_FALSE(boot::p256::verify(pub, cv::kEcdsaMessageSha256, zero_r));
+  EXPECT_FALSE(ward::p256::verify(pub, cv::kEcdsaMessageSha256, zero_r));
   auto big_s = sig;
   std::fill(big_s.begin() + 32, big_s.end(), 0xFF);  // s >= n
-  EXPECT_FALSE(boot::p256::verify(pub, cv::kEcdsaMessageSha256, big_s));
+  EXPECT_FALSE(ward::p256::verify(pub, cv::kEcdsaMessageSha256, big_s));
   std::array<std::uint8_t, 64> zero_key{};
-  EXPECT_FALSE(boot::p256::verify(zero_key, cv::kEcdsaMessageSha256, sig));
+  EXPECT_FALSE(ward::p256::verify(zero_key, cv::kEcdsaMessageSha256, sig));
   std::array<std::uint8_t, 64> big_x = pub;
   std::fill(big_x.begin(), big_x.begin() + 32, 0xFF);  // x >= p
-  EXPECT_FALSE(boot::p256::valid_public_key(big_x));
+  EXPECT_FALSE(ward::p256::valid_public_key(big_x));
 }
 
 // Wycheproof: every "valid" vector verifies, every "invalid" one is refused (DER vectors go
@@ -127,11 +127,11 @@ void run_wycheproof(const char* file, bool der) {
       bool ok = false;
       if (der) {
         auto raw = image::ecdsa_der_to_raw(sig_bytes);
-        ok = raw && boot::p256::verify(pub, digest, *raw);
+        ok = raw && ward::p256::verify(pub, digest, *raw);
       } else if (sig_bytes.size() == 64) {
         std::array<std::uint8_t, 64> raw;
         std::memcpy(raw.data(), sig_bytes.data(), 64);
-        ok = boot::p256::verify(pub, digest, raw);
+        ok = ward::p256::verify(pub, digest, raw);
       }
       if (result == "valid") {
         EXPECT_TRUE(ok) << file << " tcId " << t["tcId"] << ": " << t["comment"];

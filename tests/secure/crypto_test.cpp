@@ -14,6 +14,7 @@
 #include "ward/print.hpp"
 #include "ward/test.hpp"
 #include "secure_stacks.hpp"
+#include "wycheproof_p256_sample.hpp"
 
 namespace {
 using namespace ward;
@@ -156,6 +157,46 @@ WARD_TEST(Crypto, EcdsaAndEcdhOnP256) {
   WARD_EXPECT_EQ(psa_export_key(k1, priv.data(), priv.size(), &n), PSA_ERROR_NOT_PERMITTED);
   WARD_EXPECT_EQ(psa_destroy_key(k1), PSA_SUCCESS);
   WARD_EXPECT_EQ(psa_destroy_key(k2), PSA_SUCCESS);
+}
+
+// Wycheproof on the target: a sample of the P-256 vectors (one per kind) through the whole path to
+// the secure side's P-256 driver. Every vector runs on the host (tests/crypto_vectors).
+WARD_TEST(Crypto, WycheproofP256Sample) {
+  WARD_ASSERT_EQ(psa_crypto_init(), PSA_SUCCESS);
+  for (const auto& v : kEcdsaSamples) {
+    const auto pub = hex<65>(v.public_key);
+    const psa_key_id_t key = import(PSA_KEY_TYPE_ECC_PUBLIC_KEY(PSA_ECC_FAMILY_SECP_R1), 256,
+                                    PSA_KEY_USAGE_VERIFY_MESSAGE, PSA_ALG_ECDSA(PSA_ALG_SHA_256), pub.data(), pub.size());
+    WARD_ASSERT_TRUE(key != 0);
+    const std::string_view msg_hex{v.message};
+    const auto msg = hex<32>(msg_hex);
+    const auto sig = hex<64>(v.signature);
+    const psa_status_t status =
+        psa_verify_message(key, PSA_ALG_ECDSA(PSA_ALG_SHA_256), msg.data(), msg_hex.size() / 2, sig.data(), sig.size());
+    if (v.valid ? status != PSA_SUCCESS : status != PSA_ERROR_INVALID_SIGNATURE) {
+      print("  ECDSA tcId ", v.tc_id, ": status ", status, "\n");
+    }
+    WARD_EXPECT_EQ(status, v.valid ? PSA_SUCCESS : PSA_ERROR_INVALID_SIGNATURE);
+    WARD_EXPECT_EQ(psa_destroy_key(key), PSA_SUCCESS);
+  }
+  for (const auto& v : kEcdhSamples) {
+    const auto priv = hex<32>(v.private_key);
+    const psa_key_id_t key = import(PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1), 256, PSA_KEY_USAGE_DERIVE,
+                                    PSA_ALG_ECDH, priv.data(), priv.size());
+    WARD_ASSERT_TRUE(key != 0);
+    const auto peer = hex<65>(v.peer);
+    std::array<std::uint8_t, 32> shared{};
+    std::size_t n = 0;
+    const psa_status_t status =
+        psa_raw_key_agreement(PSA_ALG_ECDH, key, peer.data(), peer.size(), shared.data(), shared.size(), &n);
+    if (v.valid) {
+      WARD_EXPECT_EQ(status, PSA_SUCCESS);
+      WARD_EXPECT_TRUE(shared == hex<32>(v.shared));
+    } else {
+      WARD_EXPECT_EQ(status, PSA_ERROR_INVALID_ARGUMENT);
+    }
+    WARD_EXPECT_EQ(psa_destroy_key(key), PSA_SUCCESS);
+  }
 }
 
 WARD_TEST(Crypto, OutputBuffersTooSmall) {

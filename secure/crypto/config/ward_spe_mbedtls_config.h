@@ -73,4 +73,16 @@ int ward_crypto_nv_seed_write(unsigned char* buf, size_t buf_len);
 #undef MBEDTLS_PSA_KEY_SLOT_COUNT
 #define MBEDTLS_PSA_KEY_SLOT_COUNT 24
 
+/* ---------------------------------------------------------------------------------------------
+ * P-256 driver (one fast P-256 for the bootloader and the secure image)
+ *
+ * ECDSA sign and verify, ECDH, key generation, import and public-key export of secp256r1 keys go
+ * to Ward's P-256 (lib/p256) through the transparent-driver slot Mbed TLS 3.6's pre-generated
+ * dispatch has for P-256: secure/crypto/src/p256_driver.cpp defines its p256_transparent_* entry
+ * points (p256-m itself is not compiled). MBEDTLS_PSA_CRYPTO_CONFIG stays off, so the built-in ECP
+ * code stays too, as the fallback for what the driver declines (deterministic ECDSA, keys derived
+ * from a KDF) and for the FWU service's legacy ECDSA.
+ * ------------------------------------------------------------------------------------------- */
+#define MBEDTLS_PSA_P256M_DRIVER_ENABLED
+
 #endif /* WARD_SPE_MBEDTLS_CONFIG_H */

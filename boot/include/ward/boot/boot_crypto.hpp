@@ -1,5 +1,5 @@
 // The bootloader's cryptography for image verification: Ward's SHA-256 and ECDSA P-256
-// verification (boot/src/sha256.cpp, boot/src/p256.cpp), written for boot time (docs/boot.md has
+// verification (boot/src/sha256.cpp; lib/p256, the secure image's P-256 too), written for boot time (docs/boot.md has
 // the measurements against Mbed TLS and p256-m). The same code runs in the bootloader and in the
 // host tests of the swap engine; the host tests check it against OpenSSL and Wycheproof.
 #pragma once
