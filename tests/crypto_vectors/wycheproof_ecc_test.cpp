@@ -20,8 +20,8 @@
 namespace ward::test::vectors {
 namespace {
 
-// Ward's configuration (lib/crypto/config/ward_mbedtls_config.h): P-256 only.
-constexpr bool kP384Enabled = false;
+// The secure service's configuration (lib/crypto/config/ward_spe_algorithms.h) adds P-384.
+constexpr bool kP384Enabled = true;
 
 struct EcdsaFile {
   const char* name;

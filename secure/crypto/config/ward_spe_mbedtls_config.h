@@ -1,9 +1,10 @@
 /* Mbed TLS configuration of the secure side's crypto service (the SPE variant, library
  * ward_mbedtls_spe; selected with MBEDTLS_CONFIG_FILE="ward_spe_mbedtls_config.h").
  *
- * The algorithms are exactly those of Ward's general configuration (lib/crypto/config/
- * ward_mbedtls_config.h, included below), so that what the client library offers through
- * psa/crypto.h and what the secure side implements cannot drift apart. On top of it, the service
+ * The algorithms are those of Ward's general configuration (lib/crypto/config/
+ * ward_mbedtls_config.h) plus the service's additions (ward_spe_algorithms.h), both included below
+ * and by the client's configuration, so that what the client library offers through psa/crypto.h
+ * and what the secure side implements cannot drift apart. On top of it, the service
  * needs four things the general build does not:
  *
  *   - MBEDTLS_PSA_CRYPTO_KEY_ID_ENCODES_OWNER: every key id is (owner, id), the owner being the
@@ -25,8 +26,10 @@
 #ifndef WARD_SPE_MBEDTLS_CONFIG_H
 #define WARD_SPE_MBEDTLS_CONFIG_H
 
-/* The algorithm set, platform and memory settings (firmware: static buffer allocator). */
+/* The algorithm set, platform and memory settings (firmware: static buffer allocator), and what the
+ * service adds to the set (the client's configuration includes the same). */
 #include "ward_mbedtls_config.h"
+#include "ward_spe_algorithms.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Entropy
