@@ -12,6 +12,7 @@
 
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
+#include "ward/print.hpp"
 #include "ward/test.hpp"
 #include "secure_stacks.hpp"
 
@@ -302,6 +303,101 @@ WARD_TEST(CryptoApi, AUserThreadCannotTouchTheKernelsOperations) {
   WARD_EXPECT_EQ(psa_destroy_key(hmac), PSA_SUCCESS);
   WARD_EXPECT_EQ(psa_destroy_key(ctr), PSA_SUCCESS);
   WARD_EXPECT_EQ(psa_destroy_key(gcm), PSA_SUCCESS);
+  check_secure_stacks();
+}
+
+// ---- Held operations and the heap -----------------------------------------------------------------
+// MAC, cipher and AEAD operations keep Mbed TLS contexts on the secure heap between calls (an AES
+// key schedule, an HMAC's padded keys). Two clients at their operation limit, each also holding its
+// volatile keys at the material limit, must leave the heap for a third client's largest operation:
+// a P-384 key generation, signature and verification.
+struct Hoarder {
+  volatile std::int32_t keys[4];
+  volatile std::int32_t setups[4];
+  std::uint8_t material[256];
+};
+PartitionMemory<320> hoarder_memory_a;
+PartitionMemory<320> hoarder_memory_b;
+PartitionMemory<320>* const hoarder_memory[2] = {&hoarder_memory_a, &hoarder_memory_b};
+constexpr Domain<1> hoarder_domain_a{Partition::of(hoarder_memory_a, Access::read_write)};
+constexpr Domain<1> hoarder_domain_b{Partition::of(hoarder_memory_b, Access::read_write)};
+const Domain<1>* const hoarder_domains[2] = {&hoarder_domain_a, &hoarder_domain_b};
+UserThreadStack<2048> hoarder_stacks[2];
+Thread hoarders[2];
+Semaphore hoarding{0, 2};
+Semaphore hoarder_release{0, 2};
+
+// Four volatile keys of the largest material the HMAC keys can have, and four operations that hold
+// heap: two HMAC-SHA-384 and two AES-GCM, left open.
+void hoarder_main(void* arg) {
+  auto& h = *static_cast<Hoarder*>(arg);
+  psa_key_id_t ids[4] = {};
+  for (unsigned i = 0; i < 4; ++i) {
+    psa_key_attributes_t a = PSA_KEY_ATTRIBUTES_INIT;
+    psa_set_key_type(&a, i < 2 ? PSA_KEY_TYPE_HMAC : PSA_KEY_TYPE_AES);
+    psa_set_key_usage_flags(&a, i < 2 ? PSA_KEY_USAGE_SIGN_MESSAGE : PSA_KEY_USAGE_ENCRYPT);
+    psa_set_key_algorithm(&a, i < 2 ? PSA_ALG_HMAC(PSA_ALG_SHA_384) : PSA_ALG_GCM);
+    h.keys[i] = psa_import_key(&a, h.material, i < 2 ? sizeof h.material : 32, &ids[i]);
+  }
+  psa_mac_operation_t macs[2] = {PSA_MAC_OPERATION_INIT, PSA_MAC_OPERATION_INIT};
+  psa_aead_operation_t aeads[2] = {PSA_AEAD_OPERATION_INIT, PSA_AEAD_OPERATION_INIT};
+  for (unsigned i = 0; i < 2; ++i) {
+    h.setups[i] = psa_mac_sign_setup(&macs[i], ids[i], PSA_ALG_HMAC(PSA_ALG_SHA_384));
+    h.setups[2 + i] = psa_aead_encrypt_setup(&aeads[i], ids[2 + i], PSA_ALG_GCM);
+  }
+  (void)sys::sem_give(hoarding);
+  (void)sys::sem_take(hoarder_release, UserTimeout::forever());
+}
+
+psa_status_t p384_sign_and_verify() {
+  psa_key_attributes_t a = PSA_KEY_ATTRIBUTES_INIT;
+  psa_set_key_type(&a, PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1));
+  psa_set_key_bits(&a, 384);
+  psa_set_key_usage_flags(&a, PSA_KEY_USAGE_SIGN_HASH | PSA_KEY_USAGE_VERIFY_HASH);
+  psa_set_key_algorithm(&a, PSA_ALG_ECDSA(PSA_ALG_SHA_384));
+  psa_key_id_t key = 0;
+  psa_status_t s = psa_generate_key(&a, &key);
+  if (s != PSA_SUCCESS) return s;
+  std::array<std::uint8_t, 48> hash{};
+  std::array<std::uint8_t, 96> sig{};
+  std::size_t n = 0;
+  s = psa_sign_hash(key, PSA_ALG_ECDSA(PSA_ALG_SHA_384), hash.data(), hash.size(), sig.data(), sig.size(), &n);
+  if (s == PSA_SUCCESS) {
+    s = psa_verify_hash(key, PSA_ALG_ECDSA(PSA_ALG_SHA_384), hash.data(), hash.size(), sig.data(), n);
+  }
+  (void)psa_destroy_key(key);
+  return s;
+}
+
+WARD_TEST(CryptoApi, HeldOperationsLeaveTheHeapForOthers) {
+  WARD_ASSERT_EQ(psa_crypto_init(), PSA_SUCCESS);
+  static_assert(sizeof(Hoarder) <= sizeof hoarder_memory_a.bytes);
+  WARD_ASSERT_EQ(p384_sign_and_verify(), PSA_SUCCESS);  // works before
+  for (unsigned t = 0; t < 2; ++t) {
+    std::memset(hoarder_memory[t]->bytes, 0x5a + static_cast<int>(t), sizeof hoarder_memory[t]->bytes);
+    auto* h = static_cast<Hoarder*>(static_cast<void*>(hoarder_memory[t]->bytes));
+    WARD_ASSERT_TRUE(hoarders[t].create_user(hoarder_stacks[t].span(), &hoarder_main, h, Priority{20}, "hoarder",
+                                             *hoarder_domains[t]));
+    WARD_ASSERT_TRUE(grant(hoarding, hoarders[t]));
+    WARD_ASSERT_TRUE(grant(hoarder_release, hoarders[t]));
+    WARD_ASSERT_TRUE(hoarders[t].start());
+    WARD_ASSERT_TRUE(hoarding.take(Timeout::after(Duration::s(10))));
+    for (unsigned i = 0; i < 4; ++i) {
+      WARD_EXPECT_EQ(h->keys[i], PSA_SUCCESS);
+      WARD_EXPECT_EQ(h->setups[i], PSA_SUCCESS);
+    }
+  }
+  const psa_status_t mine = p384_sign_and_verify();
+  ward::print("P-384 generate, sign, verify beside two clients' held operations: ", static_cast<int>(mine), "\n");
+  WARD_EXPECT_EQ(mine, PSA_SUCCESS);
+  for (auto& h : hoarders) {
+    (void)h;
+    WARD_ASSERT_TRUE(hoarder_release.give());
+  }
+  for (auto& h : hoarders) {
+    WARD_ASSERT_TRUE(h.join(Timeout::after(Duration::s(5))));
+  }
+  WARD_EXPECT_EQ(p384_sign_and_verify(), PSA_SUCCESS);
   check_secure_stacks();
 }
 
