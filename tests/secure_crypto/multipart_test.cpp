@@ -546,16 +546,29 @@ TEST_F(Multipart, ExtVariantsFromC) {
   EXPECT_EQ(crypto::operations_in_use(), 0u);
 }
 
-TEST_F(Multipart, AsymmetricEncryptionIsNotInTheConfiguration) {
-  // No RSA in the service's set: the functions link, and the service says so at run time.
-  const auto key = generate_p256(PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT, PSA_ALG_ECDSA(PSA_ALG_SHA_256));
+TEST_F(Multipart, AsymmetricEncryptionAndRsaKeyLimits) {
+  // RSA is in the service's set for verification (and encryption) with public keys up to 4096
+  // bits; a key pair holds more material than one key may (kKeyMaterialMax): NOT_SUPPORTED.
+  psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
+  psa_set_key_type(&attributes, PSA_KEY_TYPE_RSA_KEY_PAIR);
+  psa_set_key_usage_flags(&attributes, PSA_KEY_USAGE_DECRYPT);
+  psa_set_key_algorithm(&attributes, PSA_ALG_RSA_OAEP(PSA_ALG_SHA_256));
+  const Bytes rsa_2048_pair(1190, 0x30);
+  mbedtls_svc_key_id_t key = PSA_KEY_ID_NULL;
+  EXPECT_EQ(psa_import_key(&attributes, rsa_2048_pair.data(), rsa_2048_pair.size(), &key), PSA_ERROR_NOT_SUPPORTED);
+  // Generation is left out of the configuration.
+  psa_set_key_bits(&attributes, 2048);
+  EXPECT_EQ(psa_generate_key(&attributes, &key), PSA_ERROR_NOT_SUPPORTED);
+  EXPECT_EQ(key, PSA_KEY_ID_NULL);
+  // An ECC key cannot encrypt with RSA; nothing is returned.
+  const auto ecc = generate_p256(PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT, PSA_ALG_ECDSA(PSA_ALG_SHA_256));
   Bytes out(256);
   size_t length = 0;
   const Bytes message = text("hello");
-  EXPECT_NE(psa_asymmetric_encrypt(key, PSA_ALG_RSA_PKCS1V15_CRYPT, message.data(), message.size(), nullptr, 0,
+  EXPECT_NE(psa_asymmetric_encrypt(ecc, PSA_ALG_RSA_PKCS1V15_CRYPT, message.data(), message.size(), nullptr, 0,
                                    out.data(), out.size(), &length),
             PSA_SUCCESS);
-  EXPECT_NE(psa_asymmetric_decrypt(key, PSA_ALG_RSA_OAEP(PSA_ALG_SHA_256), message.data(), message.size(), nullptr, 0,
+  EXPECT_NE(psa_asymmetric_decrypt(ecc, PSA_ALG_RSA_OAEP(PSA_ALG_SHA_256), message.data(), message.size(), nullptr, 0,
                                    out.data(), out.size(), &length),
             PSA_SUCCESS);
   EXPECT_EQ(length, 0u);

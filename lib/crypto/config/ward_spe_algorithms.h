@@ -5,7 +5,7 @@
  * (PSA_SIGNATURE_MAX_SIZE, PSA_EXPORT_PUBLIC_KEY_MAX_SIZE, ...) must cover them. The general
  * configuration, and with it the bootloader, stays as it is.
  *
- * What devices commonly need beside P-256: certificate chains signed with P-384, deterministic
+ * What devices commonly need beside P-256: certificate chains signed with P-384 or RSA, deterministic
  * ECDSA, HMAC with SHA-224, AES-CBC, AES-CTR and AES-CMAC, and interruptible (restartable) ECC for
  * psa_sign_hash_start and friends. A smaller secure profile defines WARD_SPE_MINIMAL_ALGORITHMS
  * and leaves all of these out; the service then answers PSA_ERROR_NOT_SUPPORTED for them.
@@ -24,6 +24,13 @@
 #define MBEDTLS_HMAC_DRBG_C
 #define MBEDTLS_ECDSA_DETERMINISTIC
 #define MBEDTLS_ECP_RESTARTABLE
+/* RSA for certificate chains: PKCS#1 v1.5 and PSS signatures (and encryption), public keys up to
+ * 4096 bits (the key material cap, ward/secure/crypto/service.hpp). No key generation (no
+ * MBEDTLS_GENPRIME): a device verifies RSA, it does not make RSA keys. */
+#define MBEDTLS_RSA_C
+#define MBEDTLS_PKCS1_V15
+#define MBEDTLS_PKCS1_V21
+#define MBEDTLS_OID_C
 #endif
 
 #endif /* WARD_SPE_ALGORITHMS_H */

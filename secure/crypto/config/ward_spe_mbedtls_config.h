@@ -71,8 +71,8 @@ int ward_crypto_nv_seed_write(unsigned char* buf, size_t buf_len);
 /* Key slots shared by all clients (volatile keys and loaded persistent ones). The crypto service
  * divides them (kKeySlots and the quotas in ward/secure/crypto/service.hpp, which must agree with
  * this number): at most 4 volatile keys per client, 20 for all clients together, so 4 slots always
- * remain for persistent keys; and no key holds more than 256 bytes of material on the Mbed TLS
- * heap, so the keys in RAM take at most 24 * (256 + 32) bytes of it (docs/secure-world.md). */
+ * remain for persistent keys; and no key holds more than 528 bytes of material on the Mbed TLS
+ * heap, so the keys in RAM take at most 24 * (528 + 32) bytes of it (docs/secure-world.md). */
 #undef MBEDTLS_PSA_KEY_SLOT_COUNT
 #define MBEDTLS_PSA_KEY_SLOT_COUNT 24
 

@@ -28,7 +28,7 @@ inline constexpr std::size_t kKeySlots = 24;
 inline constexpr std::size_t kPersistentKeySlots = 4;
 inline constexpr std::size_t kVolatileKeySlots = kKeySlots - kPersistentKeySlots;
 inline constexpr std::size_t kVolatileKeysPerClient = 4;
-inline constexpr std::size_t kKeyMaterialMax = 256;
+inline constexpr std::size_t kKeyMaterialMax = 528;
 
 // Frees what `client` holds on the secure side: aborts its operations and destroys its volatile
 // keys. Its persistent keys stay. (Call when a non-secure thread ends.)
