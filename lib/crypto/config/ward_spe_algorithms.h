@@ -8,7 +8,8 @@
  * What devices commonly need beside P-256: certificate chains signed with P-384 or RSA, deterministic
  * ECDSA, HMAC with SHA-224, AES-CBC, AES-CTR and AES-CMAC, and interruptible (restartable) ECC for
  * psa_sign_hash_start and friends. A smaller secure profile defines WARD_SPE_MINIMAL_ALGORITHMS
- * and leaves all of these out; the service then answers PSA_ERROR_NOT_SUPPORTED for them.
+ * and leaves all of these out; the service then answers PSA_ERROR_NOT_SUPPORTED for them (no build
+ * uses that profile yet: untested).
  *
  * C comments only: read by Mbed TLS's C sources. */
 #ifndef WARD_SPE_ALGORITHMS_H
