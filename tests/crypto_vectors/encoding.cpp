@@ -70,6 +70,26 @@ constexpr std::array<std::uint8_t, 26> kCompressedPrefix = {
     0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x22, 0x00};
 }  // namespace
 
+namespace {
+// The same for P-384 (OID secp384r1): 97-byte uncompressed, 49-byte compressed points.
+constexpr std::array<std::uint8_t, 23> kP384UncompressedPrefix = {
+    0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02,
+    0x01, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00};
+constexpr std::array<std::uint8_t, 23> kP384CompressedPrefix = {
+    0x30, 0x46, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02,
+    0x01, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x32, 0x00};
+}  // namespace
+
+std::optional<Bytes> p384_spki_point(std::span<const std::uint8_t> spki) {
+  for (const auto& [prefix, point_size] : {std::pair{std::span{kP384UncompressedPrefix}, 97u},
+                                           std::pair{std::span{kP384CompressedPrefix}, 49u}}) {
+    if (spki.size() == prefix.size() + point_size && std::equal(prefix.begin(), prefix.end(), spki.begin())) {
+      return Bytes(spki.begin() + static_cast<std::ptrdiff_t>(prefix.size()), spki.end());
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<Bytes> p256_spki_point(std::span<const std::uint8_t> spki) {
   for (const auto& [prefix, point_size] : {std::pair{std::span{kUncompressedPrefix}, 65u},
                                            std::pair{std::span{kCompressedPrefix}, 33u}}) {

@@ -25,5 +25,7 @@ std::optional<Bytes> ecdsa_der_to_raw(std::span<const std::uint8_t> der, std::si
 // point -> that point. Anything else (explicit curve parameters, other curves, BER forms, unused
 // bits, trailing data) is refused. Does not check that the point is on the curve (PSA's job).
 std::optional<Bytes> p256_spki_point(std::span<const std::uint8_t> spki);
+// The same for P-384 (id-ecPublicKey, secp384r1; 97- or 49-byte point).
+std::optional<Bytes> p384_spki_point(std::span<const std::uint8_t> spki);
 
 }  // namespace ward::test::vectors

@@ -20,8 +20,8 @@
 namespace ward::test::vectors {
 namespace {
 
-// Ward's configuration (lib/crypto/config/ward_mbedtls_config.h): P-256 only.
-constexpr bool kP384Enabled = false;
+// The secure service's configuration (lib/crypto/config/ward_spe_algorithms.h) adds P-384.
+constexpr bool kP384Enabled = true;
 
 struct EcdsaFile {
   const char* name;
@@ -162,16 +162,28 @@ TEST_F(WycheproofEcc, EcdsaP384Sha384Der) {
              /*der=*/true, /*supported=*/kP384Enabled});
 }
 
-// ECDH on P-256: our private scalar, the peer's SubjectPublicKeyInfo, the expected x-coordinate.
-TEST_F(WycheproofEcc, EcdhP256) {
-  constexpr const char* kName = "ecdh_secp256r1_test.json";
-  const File file = load(kName);
+TEST_F(WycheproofEcc, EcdsaP384Sha384P1363) {
+  run_ecdsa({"ecdsa_secp384r1_sha384_p1363_test.json", "secp384r1", "SHA-384", 384, PSA_ALG_SHA_384,
+             /*der=*/false, /*supported=*/kP384Enabled});
+}
+
+// ECDH: our private scalar, the peer's SubjectPublicKeyInfo, the expected x-coordinate.
+struct EcdhFile {
+  const char* name;
+  const char* curve;
+  std::size_t bits;
+  std::optional<Bytes> (*spki_point)(std::span<const std::uint8_t>);
+};
+
+void run_ecdh(const EcdhFile& spec) {
+  const std::size_t scalar_bytes = PSA_BITS_TO_BYTES(spec.bits);
+  const File file = load(spec.name);
   ASSERT_TRUE(file.ok) << file.error;
-  Tally tally(kName);
+  Tally tally(spec.name);
   for (const auto& group : file.doc["testGroups"]) {
     const auto& tests = group["tests"];
-    if (str(group, "curve") != "secp256r1" || str(group, "encoding") != "asn") {
-      ADD_FAILURE() << kName << ": unexpected group curve or encoding";
+    if (str(group, "curve") != spec.curve || str(group, "encoding") != "asn") {
+      ADD_FAILURE() << spec.name << ": unexpected group curve or encoding";
       for (std::size_t i = 0; i < tests.size(); ++i) tally.add(Outcome::failed);
       continue;
     }
@@ -180,27 +192,27 @@ TEST_F(WycheproofEcc, EcdhP256) {
       const auto priv = hex_field(t, "private");
       const auto spki = hex_field(t, "public");
       const auto shared = hex_field(t, "shared");
-      const std::string id = std::string(kName) + " tcId " + std::to_string(t.value("tcId", -1)) +
+      const std::string id = std::string(spec.name) + " tcId " + std::to_string(t.value("tcId", -1)) +
                              " (" + t.value("comment", "") + ")";
       if (!expect || !priv || !spki || !shared) {
         ADD_FAILURE() << id << ": malformed test";
         tally.add(Outcome::failed);
         continue;
       }
-      // The private value is a big-endian integer, sometimes with a sign byte or fewer than 32
-      // bytes; PSA wants exactly 32.
+      // The private value is a big-endian integer, sometimes with a sign byte or fewer bytes than
+      // the curve's; PSA wants exactly the curve's size.
       Bytes scalar(*priv);
       while (!scalar.empty() && scalar.front() == 0) scalar.erase(scalar.begin());
-      if (scalar.size() > 32) {
-        ADD_FAILURE() << id << ": private value longer than 32 bytes";
+      if (scalar.size() > scalar_bytes) {
+        ADD_FAILURE() << id << ": private value longer than the curve's scalar";
         tally.add(Outcome::failed);
         continue;
       }
-      scalar.insert(scalar.begin(), 32 - scalar.size(), 0);
+      scalar.insert(scalar.begin(), scalar_bytes - scalar.size(), 0);
       Key key;
       // Every private scalar in the file is in [1, n-1]: import must succeed.
       const psa_status_t imported = key.import(
-          key_attributes(PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1), 256,
+          key_attributes(PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1), spec.bits,
                          PSA_KEY_USAGE_DERIVE, PSA_ALG_ECDH),
           scalar);
       if (imported != PSA_SUCCESS) {
@@ -208,7 +220,7 @@ TEST_F(WycheproofEcc, EcdhP256) {
         tally.add(Outcome::failed);
         continue;
       }
-      const auto point = p256_spki_point(*spki);
+      const auto point = spec.spki_point(*spki);
       if (!point) {
         if (*expect == Expect::valid) {
           ADD_FAILURE() << id << ": valid public key refused by the SPKI decoding";
@@ -219,7 +231,7 @@ TEST_F(WycheproofEcc, EcdhP256) {
         }
         continue;
       }
-      Bytes out(PSA_RAW_KEY_AGREEMENT_OUTPUT_SIZE(PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1), 256));
+      Bytes out(PSA_RAW_KEY_AGREEMENT_OUTPUT_SIZE(PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1), spec.bits));
       std::size_t out_len = 0;
       const psa_status_t s = psa_raw_key_agreement(PSA_ALG_ECDH, key.id(), point->data(),
                                                    point->size(), out.data(), out.size(), &out_len);
@@ -257,6 +269,10 @@ TEST_F(WycheproofEcc, EcdhP256) {
   }
   tally.check(file.declared_tests);
 }
+
+TEST_F(WycheproofEcc, EcdhP256) { run_ecdh({"ecdh_secp256r1_test.json", "secp256r1", 256, p256_spki_point}); }
+
+TEST_F(WycheproofEcc, EcdhP384) { run_ecdh({"ecdh_secp384r1_test.json", "secp384r1", 384, p384_spki_point}); }
 
 }  // namespace
 }  // namespace ward::test::vectors

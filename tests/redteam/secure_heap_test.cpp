@@ -1,4 +1,4 @@
-// Red team: the secure side's Mbed TLS heap (16 KiB, kSpeHeapSize: key material of loaded keys,
+// Red team: the secure side's Mbed TLS heap (32 KiB, was 16 KiB, kSpeHeapSize: key material of loaded keys,
 // ECP temporaries, the DRBG) is shared by every client with no per-client limit. Key material is
 // as large as the caller likes up to what one call carries (4 KiB): HMAC keys may be any size. One
 // unprivileged thread that imports a few volatile HMAC keys (three of 3.5 KiB, then smaller ones

@@ -31,7 +31,7 @@ using namespace ward;
 
 constexpr std::uint32_t kPerClient = 4;     // kVolatileKeysPerClient
 constexpr std::uint32_t kGreedyUsers = 4;   // with the kernel: kVolatileKeySlots (20) / kPerClient
-constexpr std::size_t kKeyMaterialMax = 256;
+constexpr std::size_t kKeyMaterialMax = 528;  // ward/secure/crypto/service.hpp
 
 psa_key_attributes_t hmac_attributes(psa_key_id_t persistent_id = 0) {
   psa_key_attributes_t a = PSA_KEY_ATTRIBUTES_INIT;
@@ -75,7 +75,7 @@ struct Greed {
   ward_spe_request request;
 };
 
-PartitionMemory<512> greedy_memory_0, greedy_memory_1, greedy_memory_2, greedy_memory_3;
+PartitionMemory<1024> greedy_memory_0, greedy_memory_1, greedy_memory_2, greedy_memory_3;
 constexpr Domain<1> greedy_domain_0{Partition::of(greedy_memory_0, Access::read_write)};
 constexpr Domain<1> greedy_domain_1{Partition::of(greedy_memory_1, Access::read_write)};
 constexpr Domain<1> greedy_domain_2{Partition::of(greedy_memory_2, Access::read_write)};
@@ -83,7 +83,7 @@ constexpr Domain<1> greedy_domain_3{Partition::of(greedy_memory_3, Access::read_
 static_assert(sizeof(Greed) <= sizeof greedy_memory_0.bytes);
 
 struct Greedy {
-  PartitionMemory<512>& memory;
+  PartitionMemory<1024>& memory;
   const Domain<1>& domain;
   UserThreadStack<2048> stack;
   Thread thread;

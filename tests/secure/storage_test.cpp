@@ -79,6 +79,13 @@ WARD_TEST(Storage, ProtectedStorageCreateAndExtend) {
   WARD_EXPECT_EQ(psa_ps_get(0x40, 0, sizeof out, out, &n), PSA_SUCCESS);
   WARD_EXPECT_EQ(n, sizeof out);
   WARD_EXPECT_EQ(std::memcmp(out + 10, part, 10), 0);
+  // Capacity 0: an empty object (PSA Storage API), which takes no data.
+  (void)psa_ps_remove(0x41);
+  WARD_EXPECT_EQ(psa_ps_create(0x41, 0, PSA_STORAGE_FLAG_NONE), PSA_SUCCESS);
+  WARD_EXPECT_EQ(psa_ps_get_info(0x41, &info), PSA_SUCCESS);
+  WARD_EXPECT_EQ(info.capacity, 0u);
+  WARD_EXPECT_EQ(psa_ps_set_extended(0x41, 0, 1, part), PSA_ERROR_INVALID_ARGUMENT);
+  WARD_EXPECT_EQ(psa_ps_remove(0x41), PSA_SUCCESS);
 }
 
 // ---- Separation between callers: a user thread cannot see the kernel's entries or another's ------

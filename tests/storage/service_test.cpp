@@ -148,6 +148,9 @@ TEST_F(ServiceTest, PsThroughTheClient) {
   ASSERT_EQ(psa_ps_create(2, 16, 0), PSA_SUCCESS);
   EXPECT_EQ(psa_ps_create(2, 16, 0), PSA_ERROR_ALREADY_EXISTS);
   EXPECT_EQ(psa_ps_create(3, 16, PSA_STORAGE_FLAG_WRITE_ONCE), PSA_ERROR_NOT_SUPPORTED);
+  EXPECT_EQ(psa_ps_create(0, 0, 0), PSA_ERROR_INVALID_ARGUMENT);
+  ASSERT_EQ(psa_ps_create(4, 0, 0), PSA_SUCCESS);  // an empty object (PSA Storage API)
+  EXPECT_EQ(psa_ps_set_extended(4, 0, 1, "x"), PSA_ERROR_INVALID_ARGUMENT);
   ASSERT_EQ(psa_ps_set_extended(2, 0, 4, "0123"), PSA_SUCCESS);
   ASSERT_EQ(psa_ps_set_extended(2, 4, 4, "4567"), PSA_SUCCESS);
   EXPECT_EQ(psa_ps_set_extended(2, 9, 1, "x"), PSA_ERROR_INVALID_ARGUMENT);
@@ -158,6 +161,9 @@ TEST_F(ServiceTest, PsThroughTheClient) {
   ASSERT_EQ(psa_ps_get_info(2, &info), PSA_SUCCESS);
   EXPECT_EQ(info.capacity, 16u);
   EXPECT_EQ(info.size, 8u);
+  ASSERT_EQ(psa_ps_get_info(4, &info), PSA_SUCCESS);
+  EXPECT_EQ(info.capacity, 0u);
+  EXPECT_EQ(info.size, 0u);
   ASSERT_EQ(psa_ps_set(5, 1, "o", PSA_STORAGE_FLAG_WRITE_ONCE), PSA_SUCCESS);
   EXPECT_EQ(psa_ps_set(5, 1, "p", 0), PSA_ERROR_NOT_PERMITTED);
   EXPECT_EQ(psa_ps_remove(5), PSA_ERROR_NOT_PERMITTED);

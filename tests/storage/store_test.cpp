@@ -128,7 +128,6 @@ TEST_F(StoreTest, OwnersAreSeparated) {
 
 TEST_F(StoreTest, CreateAndSetExtended) {
   EXPECT_EQ(store_->create(kA, 0, 10, 0), PSA_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(store_->create(kA, 9, 0, 0), PSA_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(store_->create(kA, 9, 10, PSA_STORAGE_FLAG_WRITE_ONCE), PSA_ERROR_NOT_SUPPORTED);
   EXPECT_EQ(store_->create(kA, 9, 100000, 0), PSA_ERROR_INSUFFICIENT_STORAGE);
   ASSERT_EQ(store_->create(kA, 9, 10, 0), PSA_SUCCESS);
@@ -151,6 +150,24 @@ TEST_F(StoreTest, CreateAndSetExtended) {
   EXPECT_EQ(info.size, 8u);
   ASSERT_EQ(store_->set(kA, 10, bytes("once"), PSA_STORAGE_FLAG_WRITE_ONCE), PSA_SUCCESS);
   EXPECT_EQ(store_->set_extended(kA, 10, 0, bytes("x")), PSA_ERROR_NOT_PERMITTED);
+}
+
+// PSA Storage API: capacity 0 creates an empty object (psa_ps_create refuses only uid 0). It
+// exists, survives a remount, takes no data, and can be removed.
+TEST_F(StoreTest, CreateWithCapacityZero) {
+  ASSERT_EQ(store_->create(kA, 11, 0, 0), PSA_SUCCESS);
+  EXPECT_EQ(store_->create(kA, 11, 0, 0), PSA_ERROR_ALREADY_EXISTS);
+  remount();
+  psa_storage_info_t info{};
+  ASSERT_EQ(store_->get_info(kA, 11, &info), PSA_SUCCESS);
+  EXPECT_EQ(info.capacity, 0u);
+  EXPECT_EQ(info.size, 0u);
+  EXPECT_EQ(get(kA, 11), "");
+  EXPECT_EQ(store_->set_extended(kA, 11, 0, bytes("")), PSA_SUCCESS);
+  EXPECT_EQ(store_->set_extended(kA, 11, 0, bytes("x")), PSA_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(store_->get_info(kB, 11, &info), PSA_ERROR_DOES_NOT_EXIST);
+  ASSERT_EQ(store_->remove(kA, 11), PSA_SUCCESS);
+  EXPECT_EQ(store_->get_info(kA, 11, &info), PSA_ERROR_DOES_NOT_EXIST);
 }
 
 TEST_F(StoreTest, FullStoreRefusesThenRecovers) {

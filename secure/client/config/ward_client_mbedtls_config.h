@@ -2,7 +2,8 @@
  * MBEDTLS_CONFIG_FILE="ward_client_mbedtls_config.h"; only headers are compiled with it, no Mbed
  * TLS source).
  *
- * The algorithm set is the general one (lib/crypto/config/ward_mbedtls_config.h), so the PSA_WANT_*
+ * The algorithm set is the general one (lib/crypto/config/ward_mbedtls_config.h) plus the secure
+ * service's additions (ward_spe_algorithms.h), so the PSA_WANT_*
  * set, and with it every PSA_*_SIZE / *_MAX_SIZE macro a client sizes its buffers with, matches what
  * the secure side implements. MBEDTLS_PSA_CRYPTO_CLIENT without MBEDTLS_PSA_CRYPTO_C gives the
  * client view of psa/crypto.h: every multi-part operation struct holds only a handle to the
@@ -14,6 +15,7 @@
 #define WARD_CLIENT_MBEDTLS_CONFIG_H
 
 #include "ward_mbedtls_config.h"
+#include "ward_spe_algorithms.h"
 
 #undef MBEDTLS_PSA_CRYPTO_C
 #define MBEDTLS_PSA_CRYPTO_CLIENT

@@ -7,9 +7,9 @@
 // (hash update/compute/compare, random bytes, key-derivation output); elsewhere the call is refused
 // with PSA_ERROR_INVALID_ARGUMENT by the transport.
 //
-// Not offered (link errors if used): multi-part MAC, cipher and AEAD operations, unauthenticated
-// ciphers, psa_hash_clone, psa_copy_key, key-agreement into a derivation, interruptible and PAKE
-// operations.
+// Every function of the pinned Mbed TLS's psa/crypto.h is here (the _ext variants, which C++
+// cannot declare, are in crypto_client_ext.c); tests/secure_crypto/api_coverage.py checks it. What
+// the secure side's configuration leaves out answers PSA_ERROR_NOT_SUPPORTED at run time.
 // Private access only to give psa_get_key_attributes' result a volatile key's id (the public
 // setter would turn the lifetime persistent).
 #define MBEDTLS_ALLOW_PRIVATE_ACCESS
@@ -117,6 +117,45 @@ psa_status_t setup(std::int32_t type, psa_algorithm_t alg, std::uint32_t* handle
   return status;
 }
 
+// Sets up a keyed operation (MAC, cipher, AEAD) on the secure side.
+psa_status_t setup_keyed(std::int32_t type, psa_key_id_t key, psa_algorithm_t alg, std::uint32_t* handle) {
+  if (*handle != 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  std::uint32_t h = 0;
+  psa_outvec out[1] = {{&h, sizeof h}};
+  const psa_status_t status = call(type, with_key(key, alg), {}, out, 1);
+  if (status == PSA_SUCCESS) {
+    *handle = h;
+  }
+  return status;
+}
+
+// A step that ends the operation on the secure side whatever its outcome (crypto_wire.h): the
+// client forgets the handle too.
+psa_status_t ending(std::uint32_t* handle, psa_status_t status) {
+  *handle = 0;
+  return status;
+}
+
+psa_status_t abort_op(std::int32_t type, std::uint32_t* handle) {
+  if (*handle == 0) {
+    return PSA_SUCCESS;  // aborting an inactive operation is allowed
+  }
+  return ending(handle, call(type, with_handle(*handle)));
+}
+
+// The budget of interruptible operations (psa_interruptible_set_max_ops). Kept here, per image,
+// and sent with every *_complete: Mbed TLS's own is one global of the secure side, shared by all
+// clients, so no client may set it for the others.
+std::uint32_t g_max_ops = PSA_INTERRUPTIBLE_MAX_OPS_UNLIMITED;
+
+ward_crypto_args with_max_ops(std::uint32_t handle) {
+  ward_crypto_args args = with_handle(handle);
+  args.capacity = g_max_ops;
+  return args;
+}
+
 }  // namespace
 
 extern "C" {
@@ -194,6 +233,26 @@ psa_status_t psa_get_key_attributes(mbedtls_svc_key_id_t key, psa_key_attributes
   return PSA_SUCCESS;
 }
 
+psa_status_t psa_copy_key(mbedtls_svc_key_id_t source_key, const psa_key_attributes_t* attributes,
+                          mbedtls_svc_key_id_t* target_key) {
+  if (attributes == nullptr) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  const ward_crypto_key_attributes w = to_wire(attributes);
+  return call_key(WARD_CRYPTO_COPY_KEY, with_key(source_key), {{&w, sizeof w}}, target_key);
+}
+
+psa_status_t psa_generate_key_custom(const psa_key_attributes_t* attributes, const psa_custom_key_parameters_t* custom,
+                                     const uint8_t* custom_data, size_t custom_data_length, mbedtls_svc_key_id_t* key) {
+  if (attributes == nullptr || custom == nullptr) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  const ward_crypto_key_attributes w = to_wire(attributes);
+  const ward_crypto_custom c{custom->flags, 0};
+  return call_key(WARD_CRYPTO_GENERATE_KEY_CUSTOM, ward_crypto_args{},
+                  {{&w, sizeof w}, {&c, sizeof c}, {custom_data, custom_data_length}}, key);
+}
+
 // Client side only: the attributes live in the caller's memory, and no secure state hangs off them.
 void psa_reset_key_attributes(psa_key_attributes_t* attributes) { *attributes = psa_key_attributes_init(); }
 
@@ -247,6 +306,22 @@ psa_status_t psa_hash_abort(psa_hash_operation_t* operation) {
   return status;
 }
 
+psa_status_t psa_hash_clone(const psa_hash_operation_t* source_operation, psa_hash_operation_t* target_operation) {
+  if (source_operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  if (target_operation->handle != 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  std::uint32_t h = 0;
+  psa_outvec out[1] = {{&h, sizeof h}};
+  const psa_status_t status = call(WARD_CRYPTO_HASH_CLONE, with_handle(source_operation->handle), {}, out, 1);
+  if (status == PSA_SUCCESS) {
+    target_operation->handle = h;
+  }
+  return status;
+}
+
 psa_status_t psa_hash_compute(psa_algorithm_t alg, const uint8_t* input, size_t input_length, uint8_t* hash,
                               size_t hash_size, size_t* hash_length) {
   if (input_length <= kChunk) {
@@ -297,6 +372,113 @@ psa_status_t psa_mac_verify(mbedtls_svc_key_id_t key, psa_algorithm_t alg, const
   return call(WARD_CRYPTO_MAC_VERIFY, with_key(key, alg), {{input, input_length}, {mac, mac_length}});
 }
 
+psa_status_t psa_mac_sign_setup(psa_mac_operation_t* operation, mbedtls_svc_key_id_t key, psa_algorithm_t alg) {
+  return setup_keyed(WARD_CRYPTO_MAC_SIGN_SETUP, key, alg, &operation->handle);
+}
+
+psa_status_t psa_mac_verify_setup(psa_mac_operation_t* operation, mbedtls_svc_key_id_t key, psa_algorithm_t alg) {
+  return setup_keyed(WARD_CRYPTO_MAC_VERIFY_SETUP, key, alg, &operation->handle);
+}
+
+psa_status_t psa_mac_update(psa_mac_operation_t* operation, const uint8_t* input, size_t input_length) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  std::size_t done = 0;
+  do {
+    const std::size_t n = input_length - done < kChunk ? input_length - done : kChunk;
+    const psa_status_t status = call(WARD_CRYPTO_MAC_UPDATE, with_handle(operation->handle), {{input + done, n}});
+    if (status != PSA_SUCCESS) {
+      return status;
+    }
+    done += n;
+  } while (done < input_length);
+  return PSA_SUCCESS;
+}
+
+psa_status_t psa_mac_sign_finish(psa_mac_operation_t* operation, uint8_t* mac, size_t mac_size, size_t* mac_length) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  return ending(&operation->handle,
+                call_out(WARD_CRYPTO_MAC_SIGN_FINISH, with_handle(operation->handle), {}, mac, mac_size, mac_length));
+}
+
+psa_status_t psa_mac_verify_finish(psa_mac_operation_t* operation, const uint8_t* mac, size_t mac_length) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  return ending(&operation->handle,
+                call(WARD_CRYPTO_MAC_VERIFY_FINISH, with_handle(operation->handle), {{mac, mac_length}}));
+}
+
+psa_status_t psa_mac_abort(psa_mac_operation_t* operation) { return abort_op(WARD_CRYPTO_MAC_ABORT, &operation->handle); }
+
+// --- Unauthenticated ciphers ---------------------------------------------------------------------
+
+psa_status_t psa_cipher_encrypt(mbedtls_svc_key_id_t key, psa_algorithm_t alg, const uint8_t* input,
+                                size_t input_length, uint8_t* output, size_t output_size, size_t* output_length) {
+  return call_out(WARD_CRYPTO_CIPHER_ENCRYPT, with_key(key, alg), {{input, input_length}}, output, output_size,
+                  output_length);
+}
+
+psa_status_t psa_cipher_decrypt(mbedtls_svc_key_id_t key, psa_algorithm_t alg, const uint8_t* input,
+                                size_t input_length, uint8_t* output, size_t output_size, size_t* output_length) {
+  return call_out(WARD_CRYPTO_CIPHER_DECRYPT, with_key(key, alg), {{input, input_length}}, output, output_size,
+                  output_length);
+}
+
+psa_status_t psa_cipher_encrypt_setup(psa_cipher_operation_t* operation, mbedtls_svc_key_id_t key,
+                                      psa_algorithm_t alg) {
+  return setup_keyed(WARD_CRYPTO_CIPHER_ENCRYPT_SETUP, key, alg, &operation->handle);
+}
+
+psa_status_t psa_cipher_decrypt_setup(psa_cipher_operation_t* operation, mbedtls_svc_key_id_t key,
+                                      psa_algorithm_t alg) {
+  return setup_keyed(WARD_CRYPTO_CIPHER_DECRYPT_SETUP, key, alg, &operation->handle);
+}
+
+psa_status_t psa_cipher_generate_iv(psa_cipher_operation_t* operation, uint8_t* iv, size_t iv_size,
+                                    size_t* iv_length) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  return call_out(WARD_CRYPTO_CIPHER_GENERATE_IV, with_handle(operation->handle), {}, iv, iv_size, iv_length);
+}
+
+psa_status_t psa_cipher_set_iv(psa_cipher_operation_t* operation, const uint8_t* iv, size_t iv_length) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  return call(WARD_CRYPTO_CIPHER_SET_IV, with_handle(operation->handle), {{iv, iv_length}});
+}
+
+// One call per update: its output is the input's length plus at most a block, so chunking would
+// need to know the cipher; an input beyond one call is refused by the transport.
+psa_status_t psa_cipher_update(psa_cipher_operation_t* operation, const uint8_t* input, size_t input_length,
+                               uint8_t* output, size_t output_size, size_t* output_length) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  return call_out(WARD_CRYPTO_CIPHER_UPDATE, with_handle(operation->handle), {{input, input_length}}, output,
+                  output_size, output_length);
+}
+
+psa_status_t psa_cipher_finish(psa_cipher_operation_t* operation, uint8_t* output, size_t output_size,
+                               size_t* output_length) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  return ending(&operation->handle, call_out(WARD_CRYPTO_CIPHER_FINISH, with_handle(operation->handle), {}, output,
+                                             output_size, output_length));
+}
+
+psa_status_t psa_cipher_abort(psa_cipher_operation_t* operation) {
+  return abort_op(WARD_CRYPTO_CIPHER_ABORT, &operation->handle);
+}
+
+// --- AEAD ----------------------------------------------------------------------------------------
+
 psa_status_t psa_aead_encrypt(mbedtls_svc_key_id_t key, psa_algorithm_t alg, const uint8_t* nonce, size_t nonce_length,
                               const uint8_t* additional_data, size_t additional_data_length, const uint8_t* plaintext,
                               size_t plaintext_length, uint8_t* ciphertext, size_t ciphertext_size,
@@ -314,6 +496,113 @@ psa_status_t psa_aead_decrypt(mbedtls_svc_key_id_t key, psa_algorithm_t alg, con
                   {{nonce, nonce_length}, {additional_data, additional_data_length}, {ciphertext, ciphertext_length}},
                   plaintext, plaintext_size, plaintext_length);
 }
+
+psa_status_t psa_aead_encrypt_setup(psa_aead_operation_t* operation, mbedtls_svc_key_id_t key, psa_algorithm_t alg) {
+  return setup_keyed(WARD_CRYPTO_AEAD_ENCRYPT_SETUP, key, alg, &operation->handle);
+}
+
+psa_status_t psa_aead_decrypt_setup(psa_aead_operation_t* operation, mbedtls_svc_key_id_t key, psa_algorithm_t alg) {
+  return setup_keyed(WARD_CRYPTO_AEAD_DECRYPT_SETUP, key, alg, &operation->handle);
+}
+
+psa_status_t psa_aead_generate_nonce(psa_aead_operation_t* operation, uint8_t* nonce, size_t nonce_size,
+                                     size_t* nonce_length) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  return call_out(WARD_CRYPTO_AEAD_GENERATE_NONCE, with_handle(operation->handle), {}, nonce, nonce_size,
+                  nonce_length);
+}
+
+psa_status_t psa_aead_set_nonce(psa_aead_operation_t* operation, const uint8_t* nonce, size_t nonce_length) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  return call(WARD_CRYPTO_AEAD_SET_NONCE, with_handle(operation->handle), {{nonce, nonce_length}});
+}
+
+psa_status_t psa_aead_set_lengths(psa_aead_operation_t* operation, size_t ad_length, size_t plaintext_length) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  const ward_crypto_aead_lengths lengths{ad_length, plaintext_length};
+  return call(WARD_CRYPTO_AEAD_SET_LENGTHS, with_handle(operation->handle), {{&lengths, sizeof lengths}});
+}
+
+psa_status_t psa_aead_update_ad(psa_aead_operation_t* operation, const uint8_t* input, size_t input_length) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  std::size_t done = 0;
+  do {
+    const std::size_t n = input_length - done < kChunk ? input_length - done : kChunk;
+    const psa_status_t status = call(WARD_CRYPTO_AEAD_UPDATE_AD, with_handle(operation->handle), {{input + done, n}});
+    if (status != PSA_SUCCESS) {
+      return status;
+    }
+    done += n;
+  } while (done < input_length);
+  return PSA_SUCCESS;
+}
+
+psa_status_t psa_aead_update(psa_aead_operation_t* operation, const uint8_t* input, size_t input_length,
+                             uint8_t* output, size_t output_size, size_t* output_length) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  return call_out(WARD_CRYPTO_AEAD_UPDATE, with_handle(operation->handle), {{input, input_length}}, output,
+                  output_size, output_length);
+}
+
+psa_status_t psa_aead_finish(psa_aead_operation_t* operation, uint8_t* ciphertext, size_t ciphertext_size,
+                             size_t* ciphertext_length, uint8_t* tag, size_t tag_size, size_t* tag_length) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  if (ciphertext_length == nullptr || tag_length == nullptr) {
+    return ending(&operation->handle, psa_aead_abort(operation));
+  }
+  *ciphertext_length = 0;
+  *tag_length = 0;
+  psa_outvec out[2] = {{ciphertext, ciphertext_size}, {tag, tag_size}};
+  const psa_status_t status = call(WARD_CRYPTO_AEAD_FINISH, with_handle(operation->handle), {}, out, 2);
+  if (status == PSA_SUCCESS) {
+    *ciphertext_length = out[0].len;
+    *tag_length = out[1].len;
+  }
+  return ending(&operation->handle, status);
+}
+
+psa_status_t psa_aead_verify(psa_aead_operation_t* operation, uint8_t* plaintext, size_t plaintext_size,
+                             size_t* plaintext_length, const uint8_t* tag, size_t tag_length) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  return ending(&operation->handle, call_out(WARD_CRYPTO_AEAD_VERIFY, with_handle(operation->handle),
+                                             {{tag, tag_length}}, plaintext, plaintext_size, plaintext_length));
+}
+
+psa_status_t psa_aead_abort(psa_aead_operation_t* operation) {
+  return abort_op(WARD_CRYPTO_AEAD_ABORT, &operation->handle);
+}
+
+// --- Asymmetric encryption -----------------------------------------------------------------------
+
+psa_status_t psa_asymmetric_encrypt(mbedtls_svc_key_id_t key, psa_algorithm_t alg, const uint8_t* input,
+                                    size_t input_length, const uint8_t* salt, size_t salt_length, uint8_t* output,
+                                    size_t output_size, size_t* output_length) {
+  return call_out(WARD_CRYPTO_ASYMMETRIC_ENCRYPT, with_key(key, alg), {{input, input_length}, {salt, salt_length}},
+                  output, output_size, output_length);
+}
+
+psa_status_t psa_asymmetric_decrypt(mbedtls_svc_key_id_t key, psa_algorithm_t alg, const uint8_t* input,
+                                    size_t input_length, const uint8_t* salt, size_t salt_length, uint8_t* output,
+                                    size_t output_size, size_t* output_length) {
+  return call_out(WARD_CRYPTO_ASYMMETRIC_DECRYPT, with_key(key, alg), {{input, input_length}, {salt, salt_length}},
+                  output, output_size, output_length);
+}
+
+// --- Signatures ----------------------------------------------------------------------------------
 
 psa_status_t psa_sign_hash(mbedtls_svc_key_id_t key, psa_algorithm_t alg, const uint8_t* hash, size_t hash_length,
                            uint8_t* signature, size_t signature_size, size_t* signature_length) {
@@ -336,6 +625,89 @@ psa_status_t psa_verify_message(mbedtls_svc_key_id_t key, psa_algorithm_t alg, c
                                 size_t input_length, const uint8_t* signature, size_t signature_length) {
   return call(WARD_CRYPTO_VERIFY_MESSAGE, with_key(key, alg), {{input, input_length}, {signature, signature_length}});
 }
+
+// --- Interruptible signatures --------------------------------------------------------------------
+
+void psa_interruptible_set_max_ops(uint32_t max_ops) { g_max_ops = max_ops; }
+
+uint32_t psa_interruptible_get_max_ops(void) { return g_max_ops; }
+
+namespace {
+std::uint32_t num_ops(std::int32_t type, std::uint32_t handle) {
+  if (handle == 0) {
+    return 0;
+  }
+  std::uint32_t ops = 0;
+  psa_outvec out[1] = {{&ops, sizeof ops}};
+  return call(type, with_handle(handle), {}, out, 1) == PSA_SUCCESS && out[0].len == sizeof ops ? ops : 0;
+}
+}  // namespace
+
+uint32_t psa_sign_hash_get_num_ops(const psa_sign_hash_interruptible_operation_t* operation) {
+  return num_ops(WARD_CRYPTO_SIGN_HASH_NUM_OPS, operation->handle);
+}
+
+uint32_t psa_verify_hash_get_num_ops(const psa_verify_hash_interruptible_operation_t* operation) {
+  return num_ops(WARD_CRYPTO_VERIFY_HASH_NUM_OPS, operation->handle);
+}
+
+psa_status_t psa_sign_hash_start(psa_sign_hash_interruptible_operation_t* operation, mbedtls_svc_key_id_t key,
+                                 psa_algorithm_t alg, const uint8_t* hash, size_t hash_length) {
+  if (operation->handle != 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  std::uint32_t h = 0;
+  psa_outvec out[1] = {{&h, sizeof h}};
+  const psa_status_t status = call(WARD_CRYPTO_SIGN_HASH_START, with_key(key, alg), {{hash, hash_length}}, out, 1);
+  if (status == PSA_SUCCESS) {
+    operation->handle = h;
+  }
+  return status;
+}
+
+psa_status_t psa_sign_hash_complete(psa_sign_hash_interruptible_operation_t* operation, uint8_t* signature,
+                                    size_t signature_size, size_t* signature_length) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  const psa_status_t status = call_out(WARD_CRYPTO_SIGN_HASH_COMPLETE, with_max_ops(operation->handle), {},
+                                       signature, signature_size, signature_length);
+  return status == PSA_OPERATION_INCOMPLETE ? status : ending(&operation->handle, status);
+}
+
+psa_status_t psa_sign_hash_abort(psa_sign_hash_interruptible_operation_t* operation) {
+  return abort_op(WARD_CRYPTO_SIGN_HASH_ABORT, &operation->handle);
+}
+
+psa_status_t psa_verify_hash_start(psa_verify_hash_interruptible_operation_t* operation, mbedtls_svc_key_id_t key,
+                                   psa_algorithm_t alg, const uint8_t* hash, size_t hash_length,
+                                   const uint8_t* signature, size_t signature_length) {
+  if (operation->handle != 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  std::uint32_t h = 0;
+  psa_outvec out[1] = {{&h, sizeof h}};
+  const psa_status_t status = call(WARD_CRYPTO_VERIFY_HASH_START, with_key(key, alg),
+                                   {{hash, hash_length}, {signature, signature_length}}, out, 1);
+  if (status == PSA_SUCCESS) {
+    operation->handle = h;
+  }
+  return status;
+}
+
+psa_status_t psa_verify_hash_complete(psa_verify_hash_interruptible_operation_t* operation) {
+  if (operation->handle == 0) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  const psa_status_t status = call(WARD_CRYPTO_VERIFY_HASH_COMPLETE, with_max_ops(operation->handle));
+  return status == PSA_OPERATION_INCOMPLETE ? status : ending(&operation->handle, status);
+}
+
+psa_status_t psa_verify_hash_abort(psa_verify_hash_interruptible_operation_t* operation) {
+  return abort_op(WARD_CRYPTO_VERIFY_HASH_ABORT, &operation->handle);
+}
+
+// --- Key agreement -------------------------------------------------------------------------------
 
 psa_status_t psa_raw_key_agreement(psa_algorithm_t alg, mbedtls_svc_key_id_t private_key, const uint8_t* peer_key,
                                    size_t peer_key_length, uint8_t* output, size_t output_size, size_t* output_length) {
@@ -405,6 +777,48 @@ psa_status_t psa_key_derivation_set_capacity(psa_key_derivation_operation_t* ope
   ward_crypto_args args = with_handle(operation->handle);
   args.capacity = capacity;
   return call(WARD_CRYPTO_KDF_SET_CAPACITY, args);
+}
+
+psa_status_t psa_key_derivation_key_agreement(psa_key_derivation_operation_t* operation,
+                                              psa_key_derivation_step_t step, mbedtls_svc_key_id_t private_key,
+                                              const uint8_t* peer_key, size_t peer_key_length) {
+  ward_crypto_args args = with_handle(operation->handle);
+  args.step = step;
+  args.key = private_key;
+  return call(WARD_CRYPTO_KDF_KEY_AGREEMENT, args, {{peer_key, peer_key_length}});
+}
+
+psa_status_t psa_key_derivation_input_integer(psa_key_derivation_operation_t* operation,
+                                              psa_key_derivation_step_t step, uint64_t value) {
+  ward_crypto_args args = with_handle(operation->handle);
+  args.step = step;
+  args.capacity = value;
+  return call(WARD_CRYPTO_KDF_INPUT_INTEGER, args);
+}
+
+psa_status_t psa_key_derivation_verify_bytes(psa_key_derivation_operation_t* operation, const uint8_t* expected,
+                                             size_t expected_length) {
+  return call(WARD_CRYPTO_KDF_VERIFY_BYTES, with_handle(operation->handle), {{expected, expected_length}});
+}
+
+psa_status_t psa_key_derivation_verify_key(psa_key_derivation_operation_t* operation, psa_key_id_t expected) {
+  ward_crypto_args args = with_handle(operation->handle);
+  args.key = expected;
+  return call(WARD_CRYPTO_KDF_VERIFY_KEY, args);
+}
+
+psa_status_t psa_key_derivation_output_key_custom(const psa_key_attributes_t* attributes,
+                                                  psa_key_derivation_operation_t* operation,
+                                                  const psa_custom_key_parameters_t* custom,
+                                                  const uint8_t* custom_data, size_t custom_data_length,
+                                                  mbedtls_svc_key_id_t* key) {
+  if (attributes == nullptr || custom == nullptr) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  const ward_crypto_key_attributes w = to_wire(attributes);
+  const ward_crypto_custom c{custom->flags, 0};
+  return call_key(WARD_CRYPTO_KDF_OUTPUT_KEY_CUSTOM, with_handle(operation->handle),
+                  {{&w, sizeof w}, {&c, sizeof c}, {custom_data, custom_data_length}}, key);
 }
 
 psa_status_t psa_key_derivation_abort(psa_key_derivation_operation_t* operation) {

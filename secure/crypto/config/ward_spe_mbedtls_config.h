@@ -1,9 +1,10 @@
 /* Mbed TLS configuration of the secure side's crypto service (the SPE variant, library
  * ward_mbedtls_spe; selected with MBEDTLS_CONFIG_FILE="ward_spe_mbedtls_config.h").
  *
- * The algorithms are exactly those of Ward's general configuration (lib/crypto/config/
- * ward_mbedtls_config.h, included below), so that what the client library offers through
- * psa/crypto.h and what the secure side implements cannot drift apart. On top of it, the service
+ * The algorithms are those of Ward's general configuration (lib/crypto/config/
+ * ward_mbedtls_config.h) plus the service's additions (ward_spe_algorithms.h), both included below
+ * and by the client's configuration, so that what the client library offers through psa/crypto.h
+ * and what the secure side implements cannot drift apart. On top of it, the service
  * needs four things the general build does not:
  *
  *   - MBEDTLS_PSA_CRYPTO_KEY_ID_ENCODES_OWNER: every key id is (owner, id), the owner being the
@@ -25,8 +26,10 @@
 #ifndef WARD_SPE_MBEDTLS_CONFIG_H
 #define WARD_SPE_MBEDTLS_CONFIG_H
 
-/* The algorithm set, platform and memory settings (firmware: static buffer allocator). */
+/* The algorithm set, platform and memory settings (firmware: static buffer allocator), and what the
+ * service adds to the set (the client's configuration includes the same). */
 #include "ward_mbedtls_config.h"
+#include "ward_spe_algorithms.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Entropy
@@ -68,8 +71,8 @@ int ward_crypto_nv_seed_write(unsigned char* buf, size_t buf_len);
 /* Key slots shared by all clients (volatile keys and loaded persistent ones). The crypto service
  * divides them (kKeySlots and the quotas in ward/secure/crypto/service.hpp, which must agree with
  * this number): at most 4 volatile keys per client, 20 for all clients together, so 4 slots always
- * remain for persistent keys; and no key holds more than 256 bytes of material on the Mbed TLS
- * heap, so the keys in RAM take at most 24 * (256 + 32) bytes of it (docs/secure-world.md). */
+ * remain for persistent keys; and no key holds more than 528 bytes of material on the Mbed TLS
+ * heap, so the keys in RAM take at most 24 * (528 + 32) bytes of it (docs/secure-world.md). */
 #undef MBEDTLS_PSA_KEY_SLOT_COUNT
 #define MBEDTLS_PSA_KEY_SLOT_COUNT 24
 

@@ -7,6 +7,8 @@
 // are qualified with the caller's identity (Mbed TLS's owner) here and only here.
 #include <psa/crypto.h>
 
+#include <mbedtls/platform_util.h>
+
 #include <cstring>
 
 #include <ward/secure/crypto_wire.h>
@@ -118,8 +120,13 @@ ward_crypto_key_attributes encode_attributes(const psa_key_attributes_t& attribu
 }
 
 // --- Operation table -----------------------------------------------------------------------------
+//
+// Every multi-part operation (hash, MAC, cipher, AEAD, key derivation, interruptible sign and
+// verify) lives here, never in the caller's memory: the caller holds a handle bound to it. A slot
+// belongs to the client that set it up; any request naming it from another client, with the wrong
+// kind, or after it ended (its generation moved on) is refused the same way.
 
-enum class Kind : std::uint8_t { none, hash, kdf };
+enum class Kind : std::uint8_t { none, hash, kdf, mac, cipher, aead, sign, verify };
 
 struct Slot {
   Kind kind = Kind::none;
@@ -129,6 +136,11 @@ struct Slot {
   union {
     psa_hash_operation_t hash{};
     psa_key_derivation_operation_t kdf;
+    psa_mac_operation_t mac;
+    psa_cipher_operation_t cipher;
+    psa_aead_operation_t aead;
+    psa_sign_hash_interruptible_operation_t sign;
+    psa_verify_hash_interruptible_operation_t verify;
   };
 };
 
@@ -154,38 +166,81 @@ Slot* find(ClientId caller, std::uint32_t handle, Kind kind) {
   return &slot;
 }
 
-psa_status_t allocate(ClientId caller, Kind kind, std::size_t* index) {
+std::size_t held_by(ClientId caller) {
   std::size_t held = 0;
+  for (const auto& slot : g_slots) {
+    held += slot.kind != Kind::none && slot.owner == caller ? 1 : 0;
+  }
+  return held;
+}
+
+psa_status_t allocate(ClientId caller, Kind kind, std::size_t* index) {
   std::size_t free_index = kOperationSlots;
-  for (std::size_t i = 0; i < kOperationSlots; ++i) {
+  for (std::size_t i = 0; i < kOperationSlots && free_index == kOperationSlots; ++i) {
     if (g_slots[i].kind == Kind::none) {
-      if (free_index == kOperationSlots) {
-        free_index = i;
-      }
-    } else if (g_slots[i].owner == caller) {
-      ++held;
+      free_index = i;
     }
   }
-  if (held >= kOperationsPerClient || free_index == kOperationSlots) {
+  if (held_by(caller) >= kOperationsPerClient || free_index == kOperationSlots) {
     return PSA_ERROR_INSUFFICIENT_MEMORY;
   }
   Slot& slot = g_slots[free_index];
   slot.kind = kind;
   slot.owner = caller;
-  if (kind == Kind::hash) {
-    slot.hash = psa_hash_operation_init();
-  } else {
-    slot.kdf = psa_key_derivation_operation_init();
+  switch (kind) {
+    case Kind::hash:
+      slot.hash = psa_hash_operation_init();
+      break;
+    case Kind::kdf:
+      slot.kdf = psa_key_derivation_operation_init();
+      break;
+    case Kind::mac:
+      slot.mac = psa_mac_operation_init();
+      break;
+    case Kind::cipher:
+      slot.cipher = psa_cipher_operation_init();
+      break;
+    case Kind::aead:
+      slot.aead = psa_aead_operation_init();
+      break;
+    case Kind::sign:
+      slot.sign = psa_sign_hash_interruptible_operation_init();
+      break;
+    case Kind::verify:
+      slot.verify = psa_verify_hash_interruptible_operation_init();
+      break;
+    case Kind::none:
+      break;
   }
   *index = free_index;
   return PSA_SUCCESS;
 }
 
 void release(Slot& slot) {
-  if (slot.kind == Kind::hash) {
-    (void)psa_hash_abort(&slot.hash);
-  } else if (slot.kind == Kind::kdf) {
-    (void)psa_key_derivation_abort(&slot.kdf);
+  switch (slot.kind) {
+    case Kind::hash:
+      (void)psa_hash_abort(&slot.hash);
+      break;
+    case Kind::kdf:
+      (void)psa_key_derivation_abort(&slot.kdf);
+      break;
+    case Kind::mac:
+      (void)psa_mac_abort(&slot.mac);
+      break;
+    case Kind::cipher:
+      (void)psa_cipher_abort(&slot.cipher);
+      break;
+    case Kind::aead:
+      (void)psa_aead_abort(&slot.aead);
+      break;
+    case Kind::sign:
+      (void)psa_sign_hash_abort(&slot.sign);
+      break;
+    case Kind::verify:
+      (void)psa_verify_hash_abort(&slot.verify);
+      break;
+    case Kind::none:
+      break;
   }
   slot.kind = Kind::none;
   slot.owner = ClientId{0};
@@ -200,7 +255,7 @@ void release(Slot& slot) {
 // caller. Nothing else creates a key: the others only use existing ones (a persistent key is loaded
 // into a slot as a cache entry Mbed TLS evicts again, and volatile keys always leave
 // kPersistentKeySlots slots for that), raw key agreement and derivation output bytes go to the
-// caller, and psa_copy_key is not offered.
+// caller; psa_copy_key and the _custom variants go through create_key too.
 
 // What Mbed TLS holds of a key it generates or derives: the buffer it allocates (psa_crypto.c,
 // psa_generate_key_custom and psa_generate_derived_key_internal), 0 for a type it does not know
@@ -246,6 +301,69 @@ psa_status_t import_or_generate(Request& r, bool generate) {
   }
   return create_key(r, &attributes, r.in_size(1), [&r](const psa_key_attributes_t* a, mbedtls_svc_key_id_t* key) {
     return psa_import_key(a, r.in(1), r.in_size(1), key);
+  });
+}
+
+psa_status_t decode_custom(Bytes wire, psa_custom_key_parameters_t* custom) {
+  ward_crypto_custom w{};
+  if (wire.size() != sizeof w) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  std::memcpy(&w, wire.data(), sizeof w);
+  if (w.reserved != 0) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  custom->flags = w.flags;
+  return PSA_SUCCESS;
+}
+
+psa_status_t generate_custom(Request& r) {
+  psa_status_t status = r.expect(0, 3, 1);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  if (r.out_size(0) != sizeof(std::uint32_t)) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  psa_custom_key_parameters_t custom = PSA_CUSTOM_KEY_PARAMETERS_INIT;
+  status = decode_custom(r.in_bytes(1), &custom);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  psa_key_attributes_t attributes;
+  status = decode_attributes(r.caller(), r.in_bytes(0), &attributes);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  return create_key(r, &attributes, generated_material(attributes),
+                    [&r, &custom](const psa_key_attributes_t* a, mbedtls_svc_key_id_t* key) {
+                      return psa_generate_key_custom(a, &custom, r.in(2), r.in_size(2), key);
+                    });
+}
+
+// A copy is a new key like any other (create_key): it holds as much material as its source.
+psa_status_t copy_key(Request& r) {
+  psa_status_t status = r.expect(kKey, 1, 1);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  if (r.out_size(0) != sizeof(std::uint32_t)) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  psa_key_attributes_t source = psa_key_attributes_init();
+  status = psa_get_key_attributes(r.key(), &source);
+  const std::size_t material = generated_material(source);
+  psa_reset_key_attributes(&source);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  psa_key_attributes_t attributes;
+  status = decode_attributes(r.caller(), r.in_bytes(0), &attributes);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  return create_key(r, &attributes, material, [&r](const psa_key_attributes_t* a, mbedtls_svc_key_id_t* key) {
+    return psa_copy_key(r.key(), a, key);
   });
 }
 
@@ -325,13 +443,16 @@ psa_status_t hash_compare(Request& r) {
                                : psa_hash_compare(r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1));
 }
 
-psa_status_t operation_setup(Request& r, Kind kind) {
-  psa_status_t status = r.expect(kAlg, 0, 1);
+// Sets up an operation of `kind` in a new slot of the caller's and answers its handle; `fields`
+// and `inputs` are the request's shape besides the handle output, `setup` starts the operation.
+template <typename Setup>
+psa_status_t start(Request& r, Kind kind, unsigned fields, std::size_t inputs, Setup setup) {
+  psa_status_t status = r.expect(fields, inputs, 1);
   if (status != PSA_SUCCESS) {
     return status;
   }
   if (r.out_size(0) != sizeof(std::uint32_t)) {
-    return PSA_ERROR_INVALID_ARGUMENT;
+    return PSA_ERROR_INVALID_ARGUMENT;  // checked first: never start an operation we cannot report
   }
   std::size_t index = 0;
   status = allocate(r.caller(), kind, &index);
@@ -339,12 +460,30 @@ psa_status_t operation_setup(Request& r, Kind kind) {
     return status;
   }
   Slot& slot = g_slots[index];
-  status = kind == Kind::hash ? psa_hash_setup(&slot.hash, r.args().alg) : psa_key_derivation_setup(&slot.kdf, r.args().alg);
+  status = setup(slot);
   if (status != PSA_SUCCESS) {
     release(slot);
     return status;
   }
   return r.put(0, handle_of(index));
+}
+
+psa_status_t operation_setup(Request& r, Kind kind) {
+  return start(r, kind, kAlg, 0, [&r, kind](Slot& slot) {
+    return kind == Kind::hash ? psa_hash_setup(&slot.hash, r.args().alg)
+                              : psa_key_derivation_setup(&slot.kdf, r.args().alg);
+  });
+}
+
+// A step's answer of variable length into output vector `i`.
+template <typename Step>
+psa_status_t answer(Request& r, std::size_t i, Step step) {
+  std::size_t length = 0;
+  const psa_status_t status = step(r.out(i), r.out_size(i), &length);
+  if (status == PSA_SUCCESS) {
+    r.wrote(i, length);
+  }
+  return status;
 }
 
 psa_status_t hash_step(Request& r, std::int32_t type) {
@@ -385,6 +524,247 @@ psa_status_t hash_step(Request& r, std::int32_t type) {
   }
   // finish, verify and abort end the operation whatever the outcome (Mbed TLS aborts it too); the
   // client library forgets its handle after them.
+  release(*slot);
+  return result;
+}
+
+// The clone is a new operation of the caller's, counted against its limit like any other.
+psa_status_t hash_clone(Request& r) {
+  psa_status_t status = r.expect(kHandle, 0, 1);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  const Slot* source = find(r.caller(), r.args().handle, Kind::hash);
+  if (source == nullptr) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  if (r.out_size(0) != sizeof(std::uint32_t)) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  std::size_t index = 0;
+  status = allocate(r.caller(), Kind::hash, &index);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  status = psa_hash_clone(&source->hash, &g_slots[index].hash);
+  if (status != PSA_SUCCESS) {
+    release(g_slots[index]);
+    return status;
+  }
+  return r.put(0, handle_of(index));
+}
+
+psa_status_t mac_step(Request& r, std::int32_t type) {
+  const bool has_input = type == WARD_CRYPTO_MAC_UPDATE || type == WARD_CRYPTO_MAC_VERIFY_FINISH;
+  const psa_status_t status = r.expect(kHandle, has_input ? 1 : 0, type == WARD_CRYPTO_MAC_SIGN_FINISH ? 1 : 0);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  Slot* slot = find(r.caller(), r.args().handle, Kind::mac);
+  if (slot == nullptr) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  psa_status_t result = PSA_SUCCESS;
+  switch (type) {
+    case WARD_CRYPTO_MAC_UPDATE:
+      return psa_mac_update(&slot->mac, r.in(0), r.in_size(0));
+    case WARD_CRYPTO_MAC_SIGN_FINISH:
+      result = answer(r, 0, [slot](std::uint8_t* out, std::size_t size, std::size_t* length) {
+        return psa_mac_sign_finish(&slot->mac, out, size, length);
+      });
+      break;
+    case WARD_CRYPTO_MAC_VERIFY_FINISH:
+      result = psa_mac_verify_finish(&slot->mac, r.in(0), r.in_size(0));
+      break;
+    default:  // WARD_CRYPTO_MAC_ABORT
+      break;
+  }
+  release(*slot);
+  return result;
+}
+
+psa_status_t cipher_one_shot(Request& r, bool decrypt) {
+  const psa_status_t status = r.expect(kKey | kAlg, 1, 1);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  return answer(r, 0, [&r, decrypt](std::uint8_t* out, std::size_t size, std::size_t* length) {
+    return decrypt ? psa_cipher_decrypt(r.key(), r.args().alg, r.in(0), r.in_size(0), out, size, length)
+                   : psa_cipher_encrypt(r.key(), r.args().alg, r.in(0), r.in_size(0), out, size, length);
+  });
+}
+
+psa_status_t cipher_step(Request& r, std::int32_t type) {
+  const bool has_input = type == WARD_CRYPTO_CIPHER_SET_IV || type == WARD_CRYPTO_CIPHER_UPDATE;
+  const bool has_output = type == WARD_CRYPTO_CIPHER_GENERATE_IV || type == WARD_CRYPTO_CIPHER_UPDATE ||
+                          type == WARD_CRYPTO_CIPHER_FINISH;
+  const psa_status_t status = r.expect(kHandle, has_input ? 1 : 0, has_output ? 1 : 0);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  Slot* slot = find(r.caller(), r.args().handle, Kind::cipher);
+  if (slot == nullptr) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  psa_cipher_operation_t* op = &slot->cipher;
+  psa_status_t result = PSA_SUCCESS;
+  switch (type) {
+    case WARD_CRYPTO_CIPHER_GENERATE_IV:
+      return answer(r, 0, [op](std::uint8_t* out, std::size_t size, std::size_t* length) {
+        return psa_cipher_generate_iv(op, out, size, length);
+      });
+    case WARD_CRYPTO_CIPHER_SET_IV:
+      return psa_cipher_set_iv(op, r.in(0), r.in_size(0));
+    case WARD_CRYPTO_CIPHER_UPDATE:
+      return answer(r, 0, [op, &r](std::uint8_t* out, std::size_t size, std::size_t* length) {
+        return psa_cipher_update(op, r.in(0), r.in_size(0), out, size, length);
+      });
+    case WARD_CRYPTO_CIPHER_FINISH:
+      result = answer(r, 0, [op](std::uint8_t* out, std::size_t size, std::size_t* length) {
+        return psa_cipher_finish(op, out, size, length);
+      });
+      break;
+    default:  // WARD_CRYPTO_CIPHER_ABORT
+      break;
+  }
+  release(*slot);
+  return result;
+}
+
+psa_status_t aead_step(Request& r, std::int32_t type) {
+  std::size_t inputs = 0;
+  std::size_t outputs = 0;
+  switch (type) {
+    case WARD_CRYPTO_AEAD_GENERATE_NONCE:
+      outputs = 1;
+      break;
+    case WARD_CRYPTO_AEAD_SET_NONCE:
+    case WARD_CRYPTO_AEAD_SET_LENGTHS:
+    case WARD_CRYPTO_AEAD_UPDATE_AD:
+      inputs = 1;
+      break;
+    case WARD_CRYPTO_AEAD_UPDATE:
+    case WARD_CRYPTO_AEAD_VERIFY:
+      inputs = 1;
+      outputs = 1;
+      break;
+    case WARD_CRYPTO_AEAD_FINISH:
+      outputs = 2;
+      break;
+    default:  // WARD_CRYPTO_AEAD_ABORT
+      break;
+  }
+  const psa_status_t status = r.expect(kHandle, inputs, outputs);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  Slot* slot = find(r.caller(), r.args().handle, Kind::aead);
+  if (slot == nullptr) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  psa_aead_operation_t* op = &slot->aead;
+  psa_status_t result = PSA_SUCCESS;
+  switch (type) {
+    case WARD_CRYPTO_AEAD_GENERATE_NONCE:
+      return answer(r, 0, [op](std::uint8_t* out, std::size_t size, std::size_t* length) {
+        return psa_aead_generate_nonce(op, out, size, length);
+      });
+    case WARD_CRYPTO_AEAD_SET_NONCE:
+      return psa_aead_set_nonce(op, r.in(0), r.in_size(0));
+    case WARD_CRYPTO_AEAD_SET_LENGTHS: {
+      ward_crypto_aead_lengths lengths{};
+      if (r.in_size(0) != sizeof lengths) {
+        return PSA_ERROR_INVALID_ARGUMENT;
+      }
+      std::memcpy(&lengths, r.in(0), sizeof lengths);
+      if (lengths.ad > SIZE_MAX || lengths.plaintext > SIZE_MAX) {
+        return PSA_ERROR_INVALID_ARGUMENT;
+      }
+      return psa_aead_set_lengths(op, static_cast<std::size_t>(lengths.ad), static_cast<std::size_t>(lengths.plaintext));
+    }
+    case WARD_CRYPTO_AEAD_UPDATE_AD:
+      return psa_aead_update_ad(op, r.in(0), r.in_size(0));
+    case WARD_CRYPTO_AEAD_UPDATE:
+      return answer(r, 0, [op, &r](std::uint8_t* out, std::size_t size, std::size_t* length) {
+        return psa_aead_update(op, r.in(0), r.in_size(0), out, size, length);
+      });
+    case WARD_CRYPTO_AEAD_FINISH: {
+      std::size_t length = 0;
+      std::size_t tag_length = 0;
+      result = psa_aead_finish(op, r.out(0), r.out_size(0), &length, r.out(1), r.out_size(1), &tag_length);
+      if (result == PSA_SUCCESS) {
+        r.wrote(0, length);
+        r.wrote(1, tag_length);
+      }
+      break;
+    }
+    case WARD_CRYPTO_AEAD_VERIFY:
+      result = answer(r, 0, [op, &r](std::uint8_t* out, std::size_t size, std::size_t* length) {
+        return psa_aead_verify(op, out, size, length, r.in(0), r.in_size(0));
+      });
+      break;
+    default:  // WARD_CRYPTO_AEAD_ABORT
+      break;
+  }
+  release(*slot);
+  return result;
+}
+
+psa_status_t asymmetric(Request& r, bool decrypt) {
+  const psa_status_t status = r.expect(kKey | kAlg, 2, 1);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  return answer(r, 0, [&r, decrypt](std::uint8_t* out, std::size_t size, std::size_t* length) {
+    return decrypt ? psa_asymmetric_decrypt(r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1), out,
+                                            size, length)
+                   : psa_asymmetric_encrypt(r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1), out,
+                                            size, length);
+  });
+}
+
+// Mbed TLS keeps the interruptible operations' budget in one global; each client sends its own
+// with every *_COMPLETE, so one client's setting never changes another's.
+psa_status_t set_max_ops(Request& r) {
+  if (r.args().capacity > UINT32_MAX) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  psa_interruptible_set_max_ops(static_cast<std::uint32_t>(r.args().capacity));
+  return PSA_SUCCESS;
+}
+
+psa_status_t interruptible_step(Request& r, std::int32_t type) {
+  const bool sign = type >= WARD_CRYPTO_SIGN_HASH_START && type <= WARD_CRYPTO_SIGN_HASH_ABORT;
+  const std::int32_t step = sign ? type - WARD_CRYPTO_SIGN_HASH_START : type - WARD_CRYPTO_VERIFY_HASH_START;
+  constexpr std::int32_t kComplete = 1;
+  constexpr std::int32_t kNumOps = 2;
+  const bool outputs = (step == kComplete && sign) || step == kNumOps;
+  psa_status_t status = r.expect(kHandle | (step == kComplete ? kCapacity : 0u), 0, outputs ? 1 : 0);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  Slot* slot = find(r.caller(), r.args().handle, sign ? Kind::sign : Kind::verify);
+  if (slot == nullptr) {
+    return PSA_ERROR_BAD_STATE;
+  }
+  if (step == kNumOps) {
+    return r.put(0, sign ? psa_sign_hash_get_num_ops(&slot->sign) : psa_verify_hash_get_num_ops(&slot->verify));
+  }
+  psa_status_t result = PSA_SUCCESS;
+  if (step == kComplete) {
+    result = set_max_ops(r);
+    if (result != PSA_SUCCESS) {
+      return result;
+    }
+    result = sign ? answer(r, 0,
+                           [slot](std::uint8_t* out, std::size_t size, std::size_t* length) {
+                             return psa_sign_hash_complete(&slot->sign, out, size, length);
+                           })
+                  : psa_verify_hash_complete(&slot->verify);
+    if (result == PSA_OPERATION_INCOMPLETE) {
+      return result;  // the operation goes on; the caller calls *_COMPLETE again
+    }
+  }
   release(*slot);
   return result;
 }
@@ -461,6 +841,29 @@ psa_status_t raw_key_agreement(Request& r) {
   return result;
 }
 
+// psa_key_derivation_verify_bytes, which Mbed TLS 3.6 declares but does not implement: the next
+// `length` bytes of output compared with `expected` in constant time, in small pieces so no
+// secret output is kept, each piece wiped. As the PSA API says: the output is consumed either way;
+// a mismatch is PSA_ERROR_INVALID_SIGNATURE.
+psa_status_t verify_bytes(psa_key_derivation_operation_t* op, const std::uint8_t* expected, std::size_t length) {
+  std::uint8_t piece[32];
+  std::uint8_t difference = 0;
+  psa_status_t status = PSA_SUCCESS;
+  for (std::size_t done = 0; done < length && status == PSA_SUCCESS;) {
+    const std::size_t n = length - done < sizeof piece ? length - done : sizeof piece;
+    status = psa_key_derivation_output_bytes(op, piece, n);
+    for (std::size_t i = 0; i < n && status == PSA_SUCCESS; ++i) {
+      difference = static_cast<std::uint8_t>(difference | (piece[i] ^ expected[done + i]));
+    }
+    done += n;
+  }
+  mbedtls_platform_zeroize(piece, sizeof piece);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  return difference == 0 ? PSA_SUCCESS : PSA_ERROR_INVALID_SIGNATURE;
+}
+
 psa_status_t kdf_step(Request& r, std::int32_t type) {
   unsigned fields = kHandle;
   std::size_t inputs = 0;
@@ -483,6 +886,23 @@ psa_status_t kdf_step(Request& r, std::int32_t type) {
       break;
     case WARD_CRYPTO_KDF_SET_CAPACITY:
       fields |= kCapacity;
+      break;
+    case WARD_CRYPTO_KDF_KEY_AGREEMENT:
+      fields |= kStep | kKey;
+      inputs = 1;
+      break;
+    case WARD_CRYPTO_KDF_INPUT_INTEGER:
+      fields |= kStep | kCapacity;
+      break;
+    case WARD_CRYPTO_KDF_VERIFY_BYTES:
+      inputs = 1;
+      break;
+    case WARD_CRYPTO_KDF_VERIFY_KEY:
+      fields |= kKey;
+      break;
+    case WARD_CRYPTO_KDF_OUTPUT_KEY_CUSTOM:
+      inputs = 3;
+      outputs = 1;
       break;
     default:  // WARD_CRYPTO_KDF_ABORT
       break;
@@ -522,6 +942,35 @@ psa_status_t kdf_step(Request& r, std::int32_t type) {
                           return psa_key_derivation_output_key(a, op, key);
                         });
     }
+    case WARD_CRYPTO_KDF_OUTPUT_KEY_CUSTOM: {
+      if (r.out_size(0) != sizeof(std::uint32_t)) {
+        return PSA_ERROR_INVALID_ARGUMENT;
+      }
+      psa_custom_key_parameters_t custom = PSA_CUSTOM_KEY_PARAMETERS_INIT;
+      status = decode_custom(r.in_bytes(1), &custom);
+      if (status != PSA_SUCCESS) {
+        return status;
+      }
+      psa_key_attributes_t attributes;
+      status = decode_attributes(r.caller(), r.in_bytes(0), &attributes);
+      if (status != PSA_SUCCESS) {
+        return status;
+      }
+      return create_key(r, &attributes, generated_material(attributes),
+                        [op, &r, &custom](const psa_key_attributes_t* a, mbedtls_svc_key_id_t* key) {
+                          return psa_key_derivation_output_key_custom(a, op, &custom, r.in(2), r.in_size(2), key);
+                        });
+    }
+    case WARD_CRYPTO_KDF_KEY_AGREEMENT:
+      return psa_key_derivation_key_agreement(op, r.args().step, r.key(), r.in(0), r.in_size(0));
+    case WARD_CRYPTO_KDF_INPUT_INTEGER:
+      return psa_key_derivation_input_integer(op, r.args().step, r.args().capacity);
+    case WARD_CRYPTO_KDF_VERIFY_BYTES:
+      return verify_bytes(op, r.in(0), r.in_size(0));
+    case WARD_CRYPTO_KDF_VERIFY_KEY:
+      // Mbed TLS 3.6 declares psa_key_derivation_verify_key but does not implement it, and the
+      // service has no way to compare a key's material without its EXPORT usage.
+      return PSA_ERROR_NOT_SUPPORTED;
     case WARD_CRYPTO_KDF_GET_CAPACITY: {
       std::size_t capacity = 0;
       status = psa_key_derivation_get_capacity(op, &capacity);
@@ -569,6 +1018,10 @@ psa_status_t serve(ClientId caller, std::int32_t type, InVecs in, OutVecs out, s
       return key_only(r, psa_purge_key);
     case WARD_CRYPTO_GET_KEY_ATTRIBUTES:
       return get_attributes(r);
+    case WARD_CRYPTO_COPY_KEY:
+      return copy_key(r);
+    case WARD_CRYPTO_GENERATE_KEY_CUSTOM:
+      return generate_custom(r);
     case WARD_CRYPTO_HASH_COMPUTE:
       return hash_compute(r);
     case WARD_CRYPTO_HASH_COMPARE:
@@ -580,14 +1033,78 @@ psa_status_t serve(ClientId caller, std::int32_t type, InVecs in, OutVecs out, s
     case WARD_CRYPTO_HASH_VERIFY:
     case WARD_CRYPTO_HASH_ABORT:
       return hash_step(r, type);
+    case WARD_CRYPTO_HASH_CLONE:
+      return hash_clone(r);
     case WARD_CRYPTO_MAC_COMPUTE:
       return mac(r, false);
     case WARD_CRYPTO_MAC_VERIFY:
       return mac(r, true);
+    case WARD_CRYPTO_MAC_SIGN_SETUP:
+    case WARD_CRYPTO_MAC_VERIFY_SETUP:
+      return start(r, Kind::mac, kKey | kAlg, 0, [&r, type](Slot& slot) {
+        return type == WARD_CRYPTO_MAC_SIGN_SETUP ? psa_mac_sign_setup(&slot.mac, r.key(), r.args().alg)
+                                                  : psa_mac_verify_setup(&slot.mac, r.key(), r.args().alg);
+      });
+    case WARD_CRYPTO_MAC_UPDATE:
+    case WARD_CRYPTO_MAC_SIGN_FINISH:
+    case WARD_CRYPTO_MAC_VERIFY_FINISH:
+    case WARD_CRYPTO_MAC_ABORT:
+      return mac_step(r, type);
+    case WARD_CRYPTO_CIPHER_ENCRYPT:
+      return cipher_one_shot(r, false);
+    case WARD_CRYPTO_CIPHER_DECRYPT:
+      return cipher_one_shot(r, true);
+    case WARD_CRYPTO_CIPHER_ENCRYPT_SETUP:
+    case WARD_CRYPTO_CIPHER_DECRYPT_SETUP:
+      return start(r, Kind::cipher, kKey | kAlg, 0, [&r, type](Slot& slot) {
+        return type == WARD_CRYPTO_CIPHER_ENCRYPT_SETUP ? psa_cipher_encrypt_setup(&slot.cipher, r.key(), r.args().alg)
+                                                        : psa_cipher_decrypt_setup(&slot.cipher, r.key(), r.args().alg);
+      });
+    case WARD_CRYPTO_CIPHER_GENERATE_IV:
+    case WARD_CRYPTO_CIPHER_SET_IV:
+    case WARD_CRYPTO_CIPHER_UPDATE:
+    case WARD_CRYPTO_CIPHER_FINISH:
+    case WARD_CRYPTO_CIPHER_ABORT:
+      return cipher_step(r, type);
     case WARD_CRYPTO_AEAD_ENCRYPT:
       return aead(r, false);
     case WARD_CRYPTO_AEAD_DECRYPT:
       return aead(r, true);
+    case WARD_CRYPTO_AEAD_ENCRYPT_SETUP:
+    case WARD_CRYPTO_AEAD_DECRYPT_SETUP:
+      return start(r, Kind::aead, kKey | kAlg, 0, [&r, type](Slot& slot) {
+        return type == WARD_CRYPTO_AEAD_ENCRYPT_SETUP ? psa_aead_encrypt_setup(&slot.aead, r.key(), r.args().alg)
+                                                      : psa_aead_decrypt_setup(&slot.aead, r.key(), r.args().alg);
+      });
+    case WARD_CRYPTO_AEAD_GENERATE_NONCE:
+    case WARD_CRYPTO_AEAD_SET_NONCE:
+    case WARD_CRYPTO_AEAD_SET_LENGTHS:
+    case WARD_CRYPTO_AEAD_UPDATE_AD:
+    case WARD_CRYPTO_AEAD_UPDATE:
+    case WARD_CRYPTO_AEAD_FINISH:
+    case WARD_CRYPTO_AEAD_VERIFY:
+    case WARD_CRYPTO_AEAD_ABORT:
+      return aead_step(r, type);
+    case WARD_CRYPTO_ASYMMETRIC_ENCRYPT:
+      return asymmetric(r, false);
+    case WARD_CRYPTO_ASYMMETRIC_DECRYPT:
+      return asymmetric(r, true);
+    case WARD_CRYPTO_SIGN_HASH_START:
+      return start(r, Kind::sign, kKey | kAlg, 1, [&r](Slot& slot) {
+        return psa_sign_hash_start(&slot.sign, r.key(), r.args().alg, r.in(0), r.in_size(0));
+      });
+    case WARD_CRYPTO_VERIFY_HASH_START:
+      return start(r, Kind::verify, kKey | kAlg, 2, [&r](Slot& slot) {
+        return psa_verify_hash_start(&slot.verify, r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1),
+                                     r.in_size(1));
+      });
+    case WARD_CRYPTO_SIGN_HASH_COMPLETE:
+    case WARD_CRYPTO_SIGN_HASH_NUM_OPS:
+    case WARD_CRYPTO_SIGN_HASH_ABORT:
+    case WARD_CRYPTO_VERIFY_HASH_COMPLETE:
+    case WARD_CRYPTO_VERIFY_HASH_NUM_OPS:
+    case WARD_CRYPTO_VERIFY_HASH_ABORT:
+      return interruptible_step(r, type);
     case WARD_CRYPTO_SIGN_HASH:
       return sign(r, false);
     case WARD_CRYPTO_VERIFY_HASH:
@@ -607,6 +1124,11 @@ psa_status_t serve(ClientId caller, std::int32_t type, InVecs in, OutVecs out, s
     case WARD_CRYPTO_KDF_ABORT:
     case WARD_CRYPTO_KDF_GET_CAPACITY:
     case WARD_CRYPTO_KDF_SET_CAPACITY:
+    case WARD_CRYPTO_KDF_KEY_AGREEMENT:
+    case WARD_CRYPTO_KDF_INPUT_INTEGER:
+    case WARD_CRYPTO_KDF_VERIFY_BYTES:
+    case WARD_CRYPTO_KDF_VERIFY_KEY:
+    case WARD_CRYPTO_KDF_OUTPUT_KEY_CUSTOM:
       return kdf_step(r, type);
     default:
       return PSA_ERROR_NOT_SUPPORTED;
@@ -644,6 +1166,8 @@ void shutdown() {
   mbedtls_psa_crypto_free();
   keys::clear();
 }
+
+std::size_t operations_held(ClientId client) { return held_by(client); }
 
 std::size_t operations_in_use() {
   std::size_t n = 0;

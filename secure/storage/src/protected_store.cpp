@@ -163,7 +163,9 @@ psa_status_t ProtectedStore::remove(ClientId owner, psa_storage_uid_t uid) {
 
 psa_status_t ProtectedStore::create(ClientId owner, psa_storage_uid_t uid, std::size_t capacity,
                                     psa_storage_create_flags_t flags) {
-  if (uid == 0 || capacity == 0) return PSA_ERROR_INVALID_ARGUMENT;
+  // Capacity 0 is a valid, empty object (PSA Storage API 1.0: psa_ps_create only refuses uid 0);
+  // set_extended can then only write nothing into it.
+  if (uid == 0) return PSA_ERROR_INVALID_ARGUMENT;
   if ((flags & ~kKnownFlags) != 0 || (flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) return PSA_ERROR_NOT_SUPPORTED;
   EntryInfo info{};
   Counter c{};

@@ -550,7 +550,8 @@ psa_status_t Store::remove(ClientId owner, psa_storage_uid_t uid) {
 psa_status_t Store::create(ClientId owner, psa_storage_uid_t uid, std::size_t capacity,
                            psa_storage_create_flags_t flags) {
   if (!mounted_) return PSA_ERROR_BAD_STATE;
-  if (uid == 0 || capacity == 0) return PSA_ERROR_INVALID_ARGUMENT;
+  // Capacity 0 is an empty object, like a set() of no data (PSA Storage API: only uid 0 is invalid).
+  if (uid == 0) return PSA_ERROR_INVALID_ARGUMENT;
   if ((flags & ~kKnownFlags) != 0 || (flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) return PSA_ERROR_NOT_SUPPORTED;
   Entry* e = find(owner, uid);
   if (e != nullptr) return PSA_ERROR_ALREADY_EXISTS;

@@ -21,6 +21,8 @@
  *   WARD_CRYPTO_DESTROY_KEY      key                  -                       -
  *   WARD_CRYPTO_PURGE_KEY        key                  -                       -
  *   WARD_CRYPTO_GET_KEY_ATTRIBUTES key                -                       attributes
+ *   WARD_CRYPTO_COPY_KEY         key                  attributes              key id (u32)
+ *   WARD_CRYPTO_GENERATE_KEY_CUSTOM -                 attributes, custom, data key id (u32)
  *   WARD_CRYPTO_HASH_COMPUTE     alg                  input                   hash
  *   WARD_CRYPTO_HASH_COMPARE     alg                  input, hash             -
  *   WARD_CRYPTO_HASH_SETUP       alg                  -                       handle (u32)
@@ -28,14 +30,50 @@
  *   WARD_CRYPTO_HASH_FINISH      handle               -                       hash
  *   WARD_CRYPTO_HASH_VERIFY      handle               hash                    -
  *   WARD_CRYPTO_HASH_ABORT       handle               -                       -
+ *   WARD_CRYPTO_HASH_CLONE       handle               -                       handle (u32)
  *   WARD_CRYPTO_MAC_COMPUTE      key, alg             input                   mac
  *   WARD_CRYPTO_MAC_VERIFY       key, alg             input, mac              -
+ *   WARD_CRYPTO_MAC_SIGN_SETUP   key, alg             -                       handle (u32)
+ *   WARD_CRYPTO_MAC_VERIFY_SETUP key, alg             -                       handle (u32)
+ *   WARD_CRYPTO_MAC_UPDATE       handle               input                   -
+ *   WARD_CRYPTO_MAC_SIGN_FINISH  handle               -                       mac
+ *   WARD_CRYPTO_MAC_VERIFY_FINISH handle              mac                     -
+ *   WARD_CRYPTO_MAC_ABORT        handle               -                       -
+ *   WARD_CRYPTO_CIPHER_ENCRYPT   key, alg             input                   iv||ciphertext
+ *   WARD_CRYPTO_CIPHER_DECRYPT   key, alg             iv||ciphertext          plaintext
+ *   WARD_CRYPTO_CIPHER_ENCRYPT_SETUP key, alg         -                       handle (u32)
+ *   WARD_CRYPTO_CIPHER_DECRYPT_SETUP key, alg         -                       handle (u32)
+ *   WARD_CRYPTO_CIPHER_GENERATE_IV handle             -                       iv
+ *   WARD_CRYPTO_CIPHER_SET_IV    handle               iv                      -
+ *   WARD_CRYPTO_CIPHER_UPDATE    handle               input                   output
+ *   WARD_CRYPTO_CIPHER_FINISH    handle               -                       output
+ *   WARD_CRYPTO_CIPHER_ABORT     handle               -                       -
  *   WARD_CRYPTO_AEAD_ENCRYPT     key, alg             nonce, ad, plaintext    ciphertext||tag
  *   WARD_CRYPTO_AEAD_DECRYPT     key, alg             nonce, ad, ciphertext   plaintext
+ *   WARD_CRYPTO_AEAD_ENCRYPT_SETUP key, alg           -                       handle (u32)
+ *   WARD_CRYPTO_AEAD_DECRYPT_SETUP key, alg           -                       handle (u32)
+ *   WARD_CRYPTO_AEAD_GENERATE_NONCE handle            -                       nonce
+ *   WARD_CRYPTO_AEAD_SET_NONCE   handle               nonce                   -
+ *   WARD_CRYPTO_AEAD_SET_LENGTHS handle               lengths                 -
+ *   WARD_CRYPTO_AEAD_UPDATE_AD   handle               input                   -
+ *   WARD_CRYPTO_AEAD_UPDATE      handle               input                   output
+ *   WARD_CRYPTO_AEAD_FINISH      handle               -                       ciphertext, tag
+ *   WARD_CRYPTO_AEAD_VERIFY      handle               tag                     plaintext
+ *   WARD_CRYPTO_AEAD_ABORT       handle               -                       -
+ *   WARD_CRYPTO_ASYMMETRIC_ENCRYPT key, alg           input, salt             output
+ *   WARD_CRYPTO_ASYMMETRIC_DECRYPT key, alg           input, salt             output
  *   WARD_CRYPTO_SIGN_HASH        key, alg             hash                    signature
  *   WARD_CRYPTO_VERIFY_HASH      key, alg             hash, signature         -
  *   WARD_CRYPTO_SIGN_MESSAGE     key, alg             message                 signature
  *   WARD_CRYPTO_VERIFY_MESSAGE   key, alg             message, signature      -
+ *   WARD_CRYPTO_SIGN_HASH_START  key, alg             hash                    handle (u32)
+ *   WARD_CRYPTO_SIGN_HASH_COMPLETE handle, capacity=max ops -                 signature
+ *   WARD_CRYPTO_SIGN_HASH_NUM_OPS handle              -                       ops (u32)
+ *   WARD_CRYPTO_SIGN_HASH_ABORT  handle               -                       -
+ *   WARD_CRYPTO_VERIFY_HASH_START key, alg            hash, signature         handle (u32)
+ *   WARD_CRYPTO_VERIFY_HASH_COMPLETE handle, capacity=max ops -               -
+ *   WARD_CRYPTO_VERIFY_HASH_NUM_OPS handle            -                       ops (u32)
+ *   WARD_CRYPTO_VERIFY_HASH_ABORT handle              -                       -
  *   WARD_CRYPTO_RAW_KEY_AGREEMENT key, alg            peer public key         shared secret
  *   WARD_CRYPTO_KDF_SETUP        alg                  -                       handle (u32)
  *   WARD_CRYPTO_KDF_INPUT_BYTES  handle, step         data                    -
@@ -45,6 +83,16 @@
  *   WARD_CRYPTO_KDF_ABORT        handle               -                       -
  *   WARD_CRYPTO_KDF_GET_CAPACITY handle               -                       capacity (u64)
  *   WARD_CRYPTO_KDF_SET_CAPACITY handle, capacity     -                       -
+ *   WARD_CRYPTO_KDF_KEY_AGREEMENT handle, step, key   peer public key         -
+ *   WARD_CRYPTO_KDF_INPUT_INTEGER handle, step, capacity=value -              -
+ *   WARD_CRYPTO_KDF_VERIFY_BYTES handle               expected                -
+ *   WARD_CRYPTO_KDF_VERIFY_KEY   handle, key          -                       -
+ *   WARD_CRYPTO_KDF_OUTPUT_KEY_CUSTOM handle          attributes, custom, data key id (u32)
+ *
+ * A *_FINISH, *_VERIFY, *_ABORT (and a *_COMPLETE that does not answer PSA_OPERATION_INCOMPLETE)
+ * ends the operation on the secure side whatever its outcome; the handle is then stale. An error
+ * in any other step leaves the operation the caller's until it aborts it (PSA: the operation is in
+ * an error state).
  *
  * Plain C; both sides run on the same CPU, so fields are in its byte order. */
 #ifndef WARD_SECURE_CRYPTO_WIRE_H
@@ -66,6 +114,8 @@ extern "C" {
 #define WARD_CRYPTO_DESTROY_KEY          (14)
 #define WARD_CRYPTO_PURGE_KEY            (15)
 #define WARD_CRYPTO_GET_KEY_ATTRIBUTES   (16)
+#define WARD_CRYPTO_COPY_KEY             (17)
+#define WARD_CRYPTO_GENERATE_KEY_CUSTOM  (18)
 #define WARD_CRYPTO_HASH_COMPUTE         (20)
 #define WARD_CRYPTO_HASH_COMPARE         (21)
 #define WARD_CRYPTO_HASH_SETUP           (22)
@@ -73,10 +123,19 @@ extern "C" {
 #define WARD_CRYPTO_HASH_FINISH          (24)
 #define WARD_CRYPTO_HASH_VERIFY          (25)
 #define WARD_CRYPTO_HASH_ABORT           (26)
+#define WARD_CRYPTO_HASH_CLONE           (27)
 #define WARD_CRYPTO_MAC_COMPUTE          (30)
 #define WARD_CRYPTO_MAC_VERIFY           (31)
+#define WARD_CRYPTO_MAC_SIGN_SETUP       (32)
+#define WARD_CRYPTO_MAC_VERIFY_SETUP     (33)
+#define WARD_CRYPTO_MAC_UPDATE           (34)
+#define WARD_CRYPTO_MAC_SIGN_FINISH      (35)
+#define WARD_CRYPTO_MAC_VERIFY_FINISH    (36)
+#define WARD_CRYPTO_MAC_ABORT            (37)
 #define WARD_CRYPTO_AEAD_ENCRYPT         (40)
 #define WARD_CRYPTO_AEAD_DECRYPT         (41)
+#define WARD_CRYPTO_ASYMMETRIC_ENCRYPT   (45)
+#define WARD_CRYPTO_ASYMMETRIC_DECRYPT   (46)
 #define WARD_CRYPTO_SIGN_HASH            (50)
 #define WARD_CRYPTO_VERIFY_HASH          (51)
 #define WARD_CRYPTO_SIGN_MESSAGE         (52)
@@ -90,6 +149,38 @@ extern "C" {
 #define WARD_CRYPTO_KDF_ABORT            (75)
 #define WARD_CRYPTO_KDF_GET_CAPACITY     (76)
 #define WARD_CRYPTO_KDF_SET_CAPACITY     (77)
+#define WARD_CRYPTO_KDF_KEY_AGREEMENT    (78)
+#define WARD_CRYPTO_KDF_INPUT_INTEGER    (79)
+#define WARD_CRYPTO_KDF_VERIFY_BYTES     (68)
+#define WARD_CRYPTO_KDF_VERIFY_KEY       (69)
+#define WARD_CRYPTO_KDF_OUTPUT_KEY_CUSTOM (67)
+#define WARD_CRYPTO_CIPHER_ENCRYPT       (80)
+#define WARD_CRYPTO_CIPHER_DECRYPT       (81)
+#define WARD_CRYPTO_CIPHER_ENCRYPT_SETUP (82)
+#define WARD_CRYPTO_CIPHER_DECRYPT_SETUP (83)
+#define WARD_CRYPTO_CIPHER_GENERATE_IV   (84)
+#define WARD_CRYPTO_CIPHER_SET_IV        (85)
+#define WARD_CRYPTO_CIPHER_UPDATE        (86)
+#define WARD_CRYPTO_CIPHER_FINISH        (87)
+#define WARD_CRYPTO_CIPHER_ABORT         (88)
+#define WARD_CRYPTO_AEAD_ENCRYPT_SETUP   (90)
+#define WARD_CRYPTO_AEAD_DECRYPT_SETUP   (91)
+#define WARD_CRYPTO_AEAD_GENERATE_NONCE  (92)
+#define WARD_CRYPTO_AEAD_SET_NONCE       (93)
+#define WARD_CRYPTO_AEAD_SET_LENGTHS     (94)
+#define WARD_CRYPTO_AEAD_UPDATE_AD       (95)
+#define WARD_CRYPTO_AEAD_UPDATE          (96)
+#define WARD_CRYPTO_AEAD_FINISH          (97)
+#define WARD_CRYPTO_AEAD_VERIFY          (98)
+#define WARD_CRYPTO_AEAD_ABORT           (99)
+#define WARD_CRYPTO_SIGN_HASH_START      (100)
+#define WARD_CRYPTO_SIGN_HASH_COMPLETE   (101)
+#define WARD_CRYPTO_SIGN_HASH_NUM_OPS    (102)
+#define WARD_CRYPTO_SIGN_HASH_ABORT      (103)
+#define WARD_CRYPTO_VERIFY_HASH_START    (104)
+#define WARD_CRYPTO_VERIFY_HASH_COMPLETE (105)
+#define WARD_CRYPTO_VERIFY_HASH_NUM_OPS  (106)
+#define WARD_CRYPTO_VERIFY_HASH_ABORT    (107)
 /* clang-format on */
 
 /* in_vec[0] of every request. */
@@ -98,8 +189,20 @@ typedef struct ward_crypto_args {
   uint32_t alg;      /* psa_algorithm_t */
   uint32_t handle;   /* operation handle from a *_SETUP */
   uint32_t step;     /* psa_key_derivation_step_t */
-  uint64_t capacity; /* KDF_SET_CAPACITY */
+  uint64_t capacity; /* KDF_SET_CAPACITY; KDF_INPUT_INTEGER's value; *_COMPLETE's max ops */
 } ward_crypto_args;
+
+/* AEAD_SET_LENGTHS. */
+typedef struct ward_crypto_aead_lengths {
+  uint64_t ad;
+  uint64_t plaintext;
+} ward_crypto_aead_lengths;
+
+/* psa_custom_key_parameters_t (GENERATE_KEY_CUSTOM, KDF_OUTPUT_KEY_CUSTOM). */
+typedef struct ward_crypto_custom {
+  uint32_t flags;
+  uint32_t reserved; /* must be 0 */
+} ward_crypto_custom;
 
 /* Key attributes: the caller's view (a 32-bit key id; the owner is added by the secure side). */
 typedef struct ward_crypto_key_attributes {
@@ -116,6 +219,8 @@ typedef struct ward_crypto_key_attributes {
 #ifdef __cplusplus
 static_assert(sizeof(ward_crypto_args) == 24, "wire layout");
 static_assert(sizeof(ward_crypto_key_attributes) == 32, "wire layout");
+static_assert(sizeof(ward_crypto_aead_lengths) == 16, "wire layout");
+static_assert(sizeof(ward_crypto_custom) == 8, "wire layout");
 }
 #endif
 

@@ -7,7 +7,7 @@
 
 namespace ward::secure::crypto {
 
-// Multi-part operations (hash, key derivation) live on the secure side in a fixed table; a client
+// Multi-part operations (hash, MAC, cipher, AEAD, key derivation, interruptible sign and verify) live on the secure side in a fixed table; a client
 // holds only an opaque handle bound to it. One client can hold at most kOperationsPerClient at a
 // time, so a client that never aborts cannot take every slot (more than the table holds is
 // PSA_ERROR_INSUFFICIENT_MEMORY).
@@ -28,7 +28,7 @@ inline constexpr std::size_t kKeySlots = 24;
 inline constexpr std::size_t kPersistentKeySlots = 4;
 inline constexpr std::size_t kVolatileKeySlots = kKeySlots - kPersistentKeySlots;
 inline constexpr std::size_t kVolatileKeysPerClient = 4;
-inline constexpr std::size_t kKeyMaterialMax = 256;
+inline constexpr std::size_t kKeyMaterialMax = 528;
 
 // Frees what `client` holds on the secure side: aborts its operations and destroys its volatile
 // keys. Its persistent keys stay. (Call when a non-secure thread ends.)
@@ -38,8 +38,9 @@ void release_client(ClientId client);
 // in the KeyStore). The next WARD_CRYPTO_INIT starts again, as after a reboot.
 void shutdown();
 
-// Operations in use (tests).
+// Operations in use, and those `client` holds (tests).
 std::size_t operations_in_use();
+std::size_t operations_held(ClientId client);
 
 // Volatile keys `client` holds, and all clients together (tests).
 std::size_t volatile_keys_held(ClientId client);
