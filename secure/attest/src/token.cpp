@@ -36,7 +36,9 @@ std::size_t encoded_size(const CborEncoder& root, std::span<const std::uint8_t> 
 
 void text(Status& st, CborEncoder& e, std::string_view s) { st += cbor_encode_text_string(&e, s.data(), s.size()); }
 void bytes(Status& st, CborEncoder& e, std::span<const std::uint8_t> b) {
-  st += cbor_encode_byte_string(&e, b.data(), b.size());
+  // tinycbor memcpy's even an empty string: never from a null pointer (UB, and UBSan says so).
+  static constexpr std::uint8_t kNothing = 0;
+  st += cbor_encode_byte_string(&e, b.empty() ? &kNothing : b.data(), b.size());
 }
 
 void encode_component(Status& st, CborEncoder& list, const SwComponent& c) {

@@ -32,7 +32,8 @@ std::optional<Bytes> sig_structure(const Token& t) {
   if (!arr) return std::nullopt;
   Item context{cbor_build_string("Signature1")};
   Item prot{cbor_build_bytestring(t.protected_header.data(), t.protected_header.size())};
-  Item aad{cbor_build_bytestring(nullptr, 0)};
+  static constexpr unsigned char kNothing = 0;  // external_aad: empty, from a valid pointer
+  Item aad{cbor_build_bytestring(&kNothing, 0)};
   Item payload{cbor_build_bytestring(t.payload.data(), t.payload.size())};
   if (!context || !prot || !aad || !payload) return std::nullopt;
   for (const Item* i : {&context, &prot, &aad, &payload}) {
