@@ -30,10 +30,10 @@ psa_status_t psa_initial_attest_get_token_size(size_t challenge_size, size_t* to
     return PSA_ERROR_INVALID_ARGUMENT;
   }
   *token_size = 0;
-  if (challenge_size > UINT32_MAX) {
+  const auto size = static_cast<std::uint32_t>(challenge_size);
+  if (size != challenge_size) {  // more than 32 bits (size_t is wider on the host)
     return PSA_ERROR_INVALID_ARGUMENT;
   }
-  const auto size = static_cast<std::uint32_t>(challenge_size);
   std::uint32_t result = 0;
   const psa_invec in[1] = {{&size, sizeof size}};
   psa_outvec out[1] = {{&result, sizeof result}};

@@ -103,8 +103,8 @@ class Key {
   }
 
  private:
-  mbedtls_ecp_group grp;
-  mbedtls_mpi d;
+  mbedtls_ecp_group grp{};
+  mbedtls_mpi d{};
 };
 
 class IakSigner final : public Signer {

@@ -17,7 +17,8 @@
 namespace {
 
 constexpr std::size_t kMaxToken = ward::attest::kMaxTokenSize;
-constexpr std::size_t kMaxImage = 16 * 1024 * 1024;
+constexpr std::size_t kMaxImage = std::size_t{16} * 1024 * 1024;
+constexpr std::size_t kMaxText = std::size_t{1024} * 1024;
 
 int fail(const std::string& what) {
   std::cerr << "ward-attest: " << what << '\n';
@@ -66,8 +67,8 @@ int reference(const std::string& type, const std::string& path) {
 int verify(const std::string& token_path, const std::string& key_path, const std::string& nonce_hex,
            const std::string& refs_path, const std::string& implementation_hex, bool require_secured) {
   const auto token = read(token_path, kMaxToken);
-  const auto key_pem = read(key_path, 64 * 1024);
-  const auto refs_text = read(refs_path, 1024 * 1024);
+  const auto key_pem = read(key_path, kMaxText);
+  const auto refs_text = read(refs_path, kMaxText);
   if (!token || !key_pem || !refs_text) return 2;
   ward::attest::Expected e;
   BIO* bio = BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size()));
@@ -105,9 +106,7 @@ int verify(const std::string& token_path, const std::string& key_path, const std
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"ward-attest: enrol a device's attestation key, write reference values, verify PSA attestation tokens"};
   app.require_subcommand(1);
   std::string huk, out, type, image, token, key, nonce, refs, implementation;
@@ -133,4 +132,16 @@ int main(int argc, char** argv) {
   if (en->parsed()) return enrol(huk, out);
   if (ref->parsed()) return reference(type, image);
   return verify(token, key, nonce, refs, implementation, require_secured);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Errors travel as results; what can still be thrown is the standard library's (no memory, a
+  // stream that failed): that too ends in a message and status 2, not in std::terminate.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
 }

@@ -176,14 +176,17 @@ std::expected<Pkey, std::string> derive_public_key(std::span<const std::uint8_t>
   EVP_KDF_CTX* kctx = kdf != nullptr ? EVP_KDF_CTX_new(kdf) : nullptr;
   EVP_KDF_free(kdf);
   if (kctx == nullptr) return std::unexpected("OpenSSL has no HKDF");
+  // OSSL_PARAM takes non-const pointers: copies of the inputs.
   char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(huk.data()), huk.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<char*>(kKeyInfo.data()), kKeyInfo.size()),
-      OSSL_PARAM_construct_end()};
+  std::vector<unsigned char> ikm(huk.begin(), huk.end());
+  std::string info(kKeyInfo);
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, ikm.data(), ikm.size()),
+                               OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
+                               OSSL_PARAM_construct_end()};
   const bool derived = EVP_KDF_derive(kctx, okm.data(), okm.size(), params) == 1;
   EVP_KDF_CTX_free(kctx);
+  OPENSSL_cleanse(ikm.data(), ikm.size());
   if (!derived) return std::unexpected("HKDF failed");
 
   EC_GROUP* group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
