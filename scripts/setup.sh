@@ -26,6 +26,8 @@ packages=(
   # Static analysis in ./ward test (docs/static-analysis.md): cppcheck, and clang-tidy 16 (14, the
   # default, cannot parse std::expected of a non-trivial type, which the host tools use)
   clang-tidy-16 cppcheck
+  # Attestation: the host verifier ward-attest decodes tokens with libcbor (and OpenSSL, above)
+  libcbor-dev
 )
 
 missing=()
@@ -47,3 +49,5 @@ if ((${#missing[@]})); then
 fi
 
 "$root/scripts/fetch-mbedtls.sh"
+# tinycbor, the secure side's CBOR encoder (the attestation token)
+"$root/scripts/fetch-orig.sh" "$root/cmake/tinycbor.pin"

@@ -6,6 +6,8 @@
 #include <psa/error.h>
 #include <psa/update.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <span>
 
@@ -15,6 +17,7 @@
 #include "ward/boot/board_layout.hpp"
 #include "ward/config.hpp"
 #include "ward/flash/semihost_flash.hpp"
+#include "ward/secure/attest/service.hpp"
 #include "ward/secure/fwu/service.hpp"
 #include "ward/secure/crypto/image_crypto.hpp"
 #include "ward/secure/crypto/its_key_store.hpp"
@@ -98,9 +101,80 @@ void start_fwu() {
   fwu::set_instance(&service);
 }
 
+// --- Attestation ----------------------------------------------------------------------------------
+// The configured claims (secure/attest/Kconfig) and the boot record's measurements.
+constexpr int hex_digit(char c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+constexpr bool valid_implementation_id(std::string_view hex) {
+  if (hex.size() != 2 * attest::kHashSize) return false;
+  for (char c : hex) {
+    if (hex_digit(c) < 0) return false;
+  }
+  return true;
+}
+static_assert(valid_implementation_id(config::attest_implementation_id),
+              "CONFIG_WARD_ATTEST_IMPLEMENTATION_ID must be 64 hex digits");
+static_assert(config::attest_verification_service.size() <= attest::kMaxVerificationService,
+              "CONFIG_WARD_ATTEST_VERIFICATION_SERVICE is longer than 128 bytes");
+constexpr std::uint16_t kLifecycle =
+    config::production ? attest::kLifecycleSecured : static_cast<std::uint16_t>(config::attest_lifecycle_development);
+static_assert(config::production || config::attest_lifecycle_development != attest::kLifecycleSecured,
+              "a development build does not claim the secured lifecycle");
+
+// "major.minor.revision+build" into a component's version text.
+std::size_t version_text(const image::Version& v, std::span<char> out) {
+  std::size_t n = 0;
+  const auto put = [&](std::uint32_t x) {
+    char digits[10];
+    std::size_t k = 0;
+    do {
+      digits[k++] = static_cast<char>('0' + x % 10);
+      x /= 10;
+    } while (x != 0);
+    while (k != 0 && n < out.size()) out[n++] = digits[--k];
+  };
+  const auto sep = [&](char c) {
+    if (n < out.size()) out[n++] = c;
+  };
+  put(v.major);
+  sep('.');
+  put(v.minor);
+  sep('.');
+  put(v.revision);
+  sep('+');
+  put(v.build);
+  return n;
+}
+
+void start_attest() {
+  attest::Settings settings;
+  for (std::size_t i = 0; i < settings.implementation_id.size(); ++i) {
+    const auto& hex = config::attest_implementation_id;
+    settings.implementation_id[i] = static_cast<std::uint8_t>(hex_digit(hex[2 * i]) * 16 + hex_digit(hex[2 * i + 1]));
+  }
+  settings.lifecycle = kLifecycle;
+  settings.verification_service = config::attest_verification_service;
+  std::array<attest::SwComponent, attest::kMaxComponents> components{};
+  std::size_t count = 0;
+  for (const auto& m : measured_boot::measurements()) {
+    if (count == components.size()) break;
+    auto& c = components[count++];
+    const auto name = m.component_name();
+    c.type_size = std::min(name.size(), c.type.size());
+    std::copy_n(name.begin(), c.type_size, c.type.begin());
+    c.version_size = version_text(m.version, c.version);
+    c.measurement = m.sha256;
+    c.signer_id = m.signer_id;
+  }
+  (void)attest::configure(settings, std::span{components}.first(count));
+}
+
 }  // namespace
 
 void start_services() {
+  // Attestation first: it needs no storage to refuse (no boot record) or to be configured.
+  start_attest();
   if (!secure_flash.open()) {
     say("secure: cannot open ", kFlashFile, ": storage unavailable\n");
     return;

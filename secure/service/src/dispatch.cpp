@@ -31,6 +31,8 @@ psa_status_t dispatch(ClientId caller, std::uint32_t service, std::int32_t type,
       return storage::handle_ps(caller, type, in, out, out_written);
     case WARD_SERVICE_FWU:
       return fwu::handle_request(caller, type, in, out, out_written);
+    case WARD_SERVICE_ATTEST:
+      return attest::handle(caller, type, in, out, out_written);
     default:
       return PSA_ERROR_CONNECTION_REFUSED;
   }

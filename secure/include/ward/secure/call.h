@@ -30,6 +30,7 @@ extern "C" {
 #define WARD_SERVICE_ITS (2u)
 #define WARD_SERVICE_PS (3u)
 #define WARD_SERVICE_FWU (4u) /* psa/update.h: secure/fwu */
+#define WARD_SERVICE_ATTEST (5u) /* psa/initial_attestation.h: secure/attest */
 
 psa_status_t ward_psa_call(uint32_t service, int32_t type, const psa_invec* in_vec, size_t in_len,
                            psa_outvec* out_vec, size_t out_len);

@@ -33,4 +33,9 @@ psa_status_t handle_request(ClientId caller, std::int32_t type, InVecs in, OutVe
                             std::span<std::size_t> out_written);
 }  // namespace fwu
 
+namespace attest {
+// secure/attest/src/service.cpp: PSA Initial Attestation.
+psa_status_t handle(ClientId caller, std::int32_t type, InVecs in, OutVecs out, std::span<std::size_t> out_written);
+}  // namespace attest
+
 }  // namespace ward::secure

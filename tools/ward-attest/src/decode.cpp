@@ -1,0 +1,237 @@
+// ward-attest's token decoder (see verifier.hpp): libcbor, strict.
+#include <cbor.h>
+
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "verifier.hpp"
+
+namespace ward::attest {
+namespace {
+
+// The claim keys (RFC 9783; secure/attest/include/ward/secure/attest/token.hpp is the device's copy).
+constexpr std::int64_t kNonce = 10, kInstanceId = 256, kProfile = 265, kBootSeed = 268, kClientId = 2394,
+                       kLifecycle = 2395, kImplementationId = 2396, kSwComponents = 2399, kVerificationService = 2400;
+constexpr std::uint8_t kSign1TagByte = 0xd2;  // major type 6, tag 18
+constexpr std::string_view kPsaProfile = "tag:psacertified.org,2023:psa#tfm";
+
+struct ItemFree {
+  void operator()(cbor_item_t* i) const { cbor_decref(&i); }
+};
+using Item = std::unique_ptr<cbor_item_t, ItemFree>;
+
+// A CBOR integer (major type 0 or 1) as int64, if it fits.
+std::optional<std::int64_t> as_int(const cbor_item_t* i) {
+  if (cbor_isa_uint(i)) {
+    const std::uint64_t v = cbor_get_int(i);
+    if (v > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+    return static_cast<std::int64_t>(v);
+  }
+  if (cbor_isa_negint(i)) {
+    const std::uint64_t v = cbor_get_int(i);  // the value is -1 - v
+    if (v > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+    return -1 - static_cast<std::int64_t>(v);
+  }
+  return std::nullopt;
+}
+
+std::optional<Bytes> as_bytes(const cbor_item_t* i) {
+  if (!cbor_isa_bytestring(i) || !cbor_bytestring_is_definite(i)) return std::nullopt;
+  const unsigned char* p = cbor_bytestring_handle(i);
+  const std::size_t n = cbor_bytestring_length(i);
+  return n == 0 ? Bytes{} : Bytes(p, p + n);
+}
+
+std::optional<std::string> as_text(const cbor_item_t* i) {
+  if (!cbor_isa_string(i) || !cbor_string_is_definite(i)) return std::nullopt;
+  const unsigned char* p = cbor_string_handle(i);
+  const std::size_t n = cbor_string_length(i);
+  return n == 0 ? std::string{} : std::string(reinterpret_cast<const char*>(p), n);
+}
+
+// A definite map with integer keys, each once: key -> value (borrowed from the map).
+std::optional<std::map<std::int64_t, const cbor_item_t*>> int_map(const cbor_item_t* i) {
+  if (!cbor_isa_map(i) || !cbor_map_is_definite(i)) return std::nullopt;
+  std::map<std::int64_t, const cbor_item_t*> out;
+  const cbor_pair* pairs = cbor_map_handle(i);
+  for (std::size_t k = 0; k < cbor_map_size(i); ++k) {
+    const auto key = as_int(pairs[k].key);
+    if (!key || !out.emplace(*key, pairs[k].value).second) return std::nullopt;
+  }
+  return out;
+}
+
+// libcbor's cbor_load allocates every definite array and map at the size its header declares, before
+// it reads the items: a 5-byte header could ask for gigabytes (the fuzzer's first find). So the
+// headers are walked first with libcbor's streaming decoder, and a container that declares more
+// items than bytes are left is refused before anything is allocated.
+struct Remaining {
+  std::size_t bytes = 0;
+  bool fits = true;
+};
+
+bool declared_lengths_fit(std::span<const std::uint8_t> data) {
+  cbor_callbacks cb = cbor_empty_callbacks;
+  cb.array_start = [](void* ctx, std::size_t n) {
+    auto* r = static_cast<Remaining*>(ctx);
+    r->fits = r->fits && n <= r->bytes;
+  };
+  cb.map_start = [](void* ctx, std::size_t n) {
+    auto* r = static_cast<Remaining*>(ctx);
+    r->fits = r->fits && n <= r->bytes / 2;
+  };
+  std::size_t offset = 0;
+  while (offset < data.size()) {
+    Remaining r{data.size() - offset - 1};  // after this header's first byte
+    const cbor_decoder_result res = cbor_stream_decode(data.data() + offset, data.size() - offset, &cb, &r);
+    if (res.status != CBOR_DECODER_FINISHED || res.read == 0 || !r.fits) return false;
+    offset += res.read;
+  }
+  return true;
+}
+
+// The whole buffer is one CBOR item.
+std::optional<Item> load(std::span<const std::uint8_t> data) {
+  if (data.empty() || data.size() > kMaxTokenSize || !declared_lengths_fit(data)) return std::nullopt;
+  cbor_load_result r{};
+  Item item{cbor_load(data.data(), data.size(), &r)};
+  if (!item || r.error.code != CBOR_ERR_NONE || r.read != data.size()) return std::nullopt;
+  return item;
+}
+
+Failure decode_claims(const cbor_item_t* payload, Token& t) {
+  const auto m = int_map(payload);
+  if (!m) return Failure::malformed;
+  const auto get = [&](std::int64_t k) -> const cbor_item_t* {
+    const auto it = m->find(k);
+    return it == m->end() ? nullptr : it->second;
+  };
+  for (std::int64_t k : {kProfile, kNonce, kInstanceId, kImplementationId, kClientId, kLifecycle, kSwComponents}) {
+    if (get(k) == nullptr) return Failure::missing_claim;
+  }
+  auto profile = as_text(get(kProfile));
+  auto nonce = as_bytes(get(kNonce));
+  auto instance = as_bytes(get(kInstanceId));
+  auto implementation = as_bytes(get(kImplementationId));
+  const auto client = as_int(get(kClientId));
+  const cbor_item_t* lc = get(kLifecycle);
+  if (!profile || !nonce || !instance || !implementation || !client || !cbor_isa_uint(lc)) {
+    return Failure::malformed;
+  }
+  t.profile = std::move(*profile);
+  t.nonce = std::move(*nonce);
+  t.instance_id = std::move(*instance);
+  t.implementation_id = std::move(*implementation);
+  t.client_id = *client;
+  t.lifecycle = cbor_get_int(lc);
+  if (t.profile != kPsaProfile) return Failure::profile;
+  const std::size_t n = t.nonce.size();
+  if ((n != 32 && n != 48 && n != 64) || t.instance_id.size() != 33 || t.instance_id[0] != 0x01 ||
+      t.implementation_id.size() != 32 || t.lifecycle > 0xffff) {
+    return Failure::bad_claim;
+  }
+  if (const cbor_item_t* seed = get(kBootSeed)) {
+    auto b = as_bytes(seed);
+    if (!b) return Failure::malformed;
+    if (b->size() < 8 || b->size() > 32) return Failure::bad_claim;
+    t.boot_seed = std::move(*b);
+  }
+  if (const cbor_item_t* vs = get(kVerificationService)) {
+    auto s = as_text(vs);
+    if (!s) return Failure::malformed;
+    t.verification_service = std::move(*s);
+  }
+  const cbor_item_t* list = get(kSwComponents);
+  if (!cbor_isa_array(list) || !cbor_array_is_definite(list)) return Failure::malformed;
+  if (cbor_array_size(list) == 0) return Failure::bad_claim;
+  for (std::size_t k = 0; k < cbor_array_size(list); ++k) {
+    const auto c = int_map(cbor_array_handle(list)[k]);
+    if (!c) return Failure::malformed;
+    Component comp;
+    const auto field = [&](std::int64_t key) -> const cbor_item_t* {
+      const auto it = c->find(key);
+      return it == c->end() ? nullptr : it->second;
+    };
+    // Measurement value (2) and signer id (5) are mandatory; type (1), version (4), description (6) not.
+    if (field(2) == nullptr || field(5) == nullptr) return Failure::missing_claim;
+    auto value = as_bytes(field(2));
+    auto signer = as_bytes(field(5));
+    if (!value || !signer) return Failure::malformed;
+    if (value->size() < 32 || value->size() > 64 || signer->size() < 32 || signer->size() > 64) {
+      return Failure::bad_claim;
+    }
+    comp.measurement = std::move(*value);
+    comp.signer_id = std::move(*signer);
+    for (auto [key, out] : {std::pair{std::int64_t{1}, &comp.type}, std::pair{std::int64_t{4}, &comp.version},
+                            std::pair{std::int64_t{6}, &comp.description}}) {
+      if (const cbor_item_t* f = field(key)) {
+        auto s = as_text(f);
+        if (!s) return Failure::malformed;
+        *out = std::move(*s);
+      }
+    }
+    t.components.push_back(std::move(comp));
+  }
+  return Failure::none;
+}
+
+}  // namespace
+
+std::string_view to_string(Failure f) {
+  switch (f) {
+    case Failure::none: return "verified";
+    case Failure::malformed: return "malformed token";
+    case Failure::not_sign1: return "not a COSE_Sign1";
+    case Failure::algorithm: return "not signed with ES256";
+    case Failure::missing_claim: return "a required claim is missing";
+    case Failure::bad_claim: return "a claim has the wrong size or value";
+    case Failure::profile: return "not the PSA profile tag:psacertified.org,2023:psa#tfm";
+    case Failure::signature: return "signature does not verify with the enrolled key";
+    case Failure::nonce: return "nonce mismatch";
+    case Failure::instance_id: return "instance id is not the enrolled device's";
+    case Failure::implementation_id: return "implementation id mismatch";
+    case Failure::lifecycle: return "security lifecycle is not secured";
+    case Failure::unknown_component: return "a software component has no reference value";
+    case Failure::measurement: return "a software component does not match its reference value";
+    case Failure::missing_component: return "a reference value matches no software component";
+  }
+  return "?";
+}
+
+Failure decode(std::span<const std::uint8_t> data, Token& out) {
+  out = Token{};
+  // The COSE_Sign1 tag (18) is the one byte 0xd2, checked here by hand: Debian 12's libcbor (0.8.0)
+  // refuses every item tagged 6..20 as malformed (tests/attest: TaggedSign1IsWhatLibcborRefuses).
+  if (data.empty() || data[0] != kSign1TagByte) return Failure::not_sign1;
+  auto arr = load(data.subspan(1));
+  if (!arr) return Failure::malformed;
+  if (!cbor_isa_array(arr->get()) || !cbor_array_is_definite(arr->get()) || cbor_array_size(arr->get()) != 4) {
+    return Failure::not_sign1;
+  }
+  cbor_item_t** parts = cbor_array_handle(arr->get());
+  Token t;
+  auto prot = as_bytes(parts[0]);
+  auto payload = as_bytes(parts[2]);
+  auto signature = as_bytes(parts[3]);
+  const auto unprotected = int_map(parts[1]);
+  if (!prot || !payload || !signature || !unprotected) return Failure::not_sign1;
+  t.protected_header = std::move(*prot);
+  t.payload = std::move(*payload);
+  t.signature = std::move(*signature);
+  // The protected header: exactly {1: -7}.
+  const auto header_item = load(t.protected_header);
+  if (!header_item) return Failure::algorithm;
+  const auto header = int_map(header_item->get());
+  if (!header || header->size() != 1 || !header->contains(1) || as_int(header->at(1)) != -7) {
+    return Failure::algorithm;
+  }
+  if (t.signature.size() != 64) return Failure::bad_claim;
+  const auto claims = load(t.payload);
+  if (!claims) return Failure::malformed;
+  if (const Failure f = decode_claims(claims->get(), t); f != Failure::none) return f;
+  out = std::move(t);
+  return Failure::none;
+}
+
+}  // namespace ward::attest
