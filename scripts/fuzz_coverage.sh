@@ -13,7 +13,7 @@ cmake --preset host -B "$b" -DWARD_FUZZ_COVERAGE=ON >/dev/null
 targets=(
   "image|host.boot.fuzz_image_smoke|tests/boot/fuzz_image_fuzzer|lib/image/src/format.cpp boot/src/boot_record.cpp|image::(verify|read_manifest|ecdsa_der_to_raw|layout|for_each_tlv|p256_spki_to_raw)|der_integer|record::(decode|component_from_cbor)"
   "storage|host.storage.fuzz_smoke|tests/storage/fuzz_storage_fuzzer|secure/storage/src/service.cpp secure/storage/src/protected_store.cpp secure/storage/src/store.cpp|handle_(its|ps)|ProtectedStore::(create|set_extended|get|get_info|remove)|Store::(mount|set|get|remove)"
-  "dispatch|host.secure_crypto.fuzz_dispatch_smoke|tests/secure_crypto/fuzz_dispatch|secure/service/src/dispatch.cpp secure/crypto/src/service.cpp|dispatch|handle_|hash_|key_derivation|mac_|cipher_|aead_"
+  "dispatch|host.secure_crypto.fuzz_dispatch_smoke|tests/secure_crypto/fuzz_dispatch|secure/service/src/dispatch.cpp secure/crypto/src/service.cpp|secure::dispatch|::(hash_step|kdf_step|mac_step|cipher_step|aead_step|interruptible_step|operation_setup|hash_clone|copy_key|asymmetric|raw_key_agreement|import_or_generate|verify_bytes)\("
   "fwu|host.secure_fwu.fuzz_smoke|tests/secure_fwu/fuzz_fwu_fuzzer|secure/fwu/src/handler.cpp secure/fwu/src/service.cpp|handle|Service::"
 )
 cmake --build "$b" --target ward-image fuzz_image_target fuzz_storage_target fuzz_dispatch_target fuzz_fwu_target >/dev/null

@@ -1,4 +1,4 @@
-// The dispatch fuzzer's storage and update services: every ITS/PS/FWU request answered PSA_ERROR_NOT_SUPPORTED. This
+// The dispatch fuzzer's storage, update and attestation services: every ITS/PS/FWU/attestation request answered PSA_ERROR_NOT_SUPPORTED. This
 // fuzzer covers the dispatcher and the crypto handlers; the storage handlers and the flash format
 // have their own fuzzer (tests/storage/fuzz_storage.cpp).
 #include "ward/secure/service_handlers.hpp"
@@ -26,3 +26,14 @@ psa_status_t handle_request(ClientId /*caller*/, std::int32_t /*type*/, InVecs /
 }
 
 }  // namespace ward::secure::fwu
+
+// Attestation: its request checks are tested from the attacker's side in tests/attest (hostile
+// vector counts and sizes); the token it writes is decoded by ward-attest, which has its fuzzer.
+namespace ward::secure::attest {
+
+psa_status_t handle(ClientId /*caller*/, std::int32_t /*type*/, InVecs /*in*/, OutVecs /*out*/,
+                    std::span<std::size_t> /*out_written*/) {
+  return PSA_ERROR_NOT_SUPPORTED;
+}
+
+}  // namespace ward::secure::attest
