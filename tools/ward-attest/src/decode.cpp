@@ -50,10 +50,12 @@ std::optional<std::string> as_text(const cbor_item_t* i) {
   return n == 0 ? std::string{} : std::string(reinterpret_cast<const char*>(p), n);
 }
 
+using IntMap = std::map<std::int64_t, const cbor_item_t*>;
+
 // A definite map with integer keys, each once: key -> value (borrowed from the map).
-std::optional<std::map<std::int64_t, const cbor_item_t*>> int_map(const cbor_item_t* i) {
+std::optional<IntMap> int_map(const cbor_item_t* i) {
   if (!cbor_isa_map(i) || !cbor_map_is_definite(i)) return std::nullopt;
-  std::map<std::int64_t, const cbor_item_t*> out;
+  IntMap out;
   const cbor_pair* pairs = cbor_map_handle(i);
   for (std::size_t k = 0; k < cbor_map_size(i); ++k) {
     const auto key = as_int(pairs[k].key);
@@ -100,29 +102,40 @@ std::optional<Item> load(std::span<const std::uint8_t> data) {
   return item;
 }
 
-Failure decode_claims(const cbor_item_t* payload, Token& t) {
-  const auto m = int_map(payload);
-  if (!m) return Failure::malformed;
-  const auto get = [&](std::int64_t k) -> const cbor_item_t* {
-    const auto it = m->find(k);
-    return it == m->end() ? nullptr : it->second;
-  };
+const cbor_item_t* find(const IntMap& m, std::int64_t key) {
+  const auto it = m.find(key);
+  return it == m.end() ? nullptr : it->second;
+}
+
+// Each claim is decoded by a small function of its own: clang-tidy's optional-access dataflow check
+// grows with every optional alive in one function, and one function holding them all outran its time
+// limit on CI.
+Failure take_bytes(const cbor_item_t* item, Bytes& out) {
+  auto b = as_bytes(item);
+  if (!b) return Failure::malformed;
+  out = std::move(*b);
+  return Failure::none;
+}
+
+Failure take_text(const cbor_item_t* item, std::string& out) {
+  auto s = as_text(item);
+  if (!s) return Failure::malformed;
+  out = std::move(*s);
+  return Failure::none;
+}
+
+Failure decode_required_claims(const IntMap& m, Token& t) {
   for (std::int64_t k : {kProfile, kNonce, kInstanceId, kImplementationId, kClientId, kLifecycle, kSwComponents}) {
-    if (get(k) == nullptr) return Failure::missing_claim;
+    if (find(m, k) == nullptr) return Failure::missing_claim;
   }
-  auto profile = as_text(get(kProfile));
-  auto nonce = as_bytes(get(kNonce));
-  auto instance = as_bytes(get(kInstanceId));
-  auto implementation = as_bytes(get(kImplementationId));
-  const auto client = as_int(get(kClientId));
-  const cbor_item_t* lc = get(kLifecycle);
-  if (!profile || !nonce || !instance || !implementation || !client || !cbor_isa_uint(lc)) {
-    return Failure::malformed;
+  for (const Failure f : {take_text(find(m, kProfile), t.profile), take_bytes(find(m, kNonce), t.nonce),
+                          take_bytes(find(m, kInstanceId), t.instance_id),
+                          take_bytes(find(m, kImplementationId), t.implementation_id)}) {
+    if (f != Failure::none) return f;
   }
-  t.profile = std::move(*profile);
-  t.nonce = std::move(*nonce);
-  t.instance_id = std::move(*instance);
-  t.implementation_id = std::move(*implementation);
+  const auto client = as_int(find(m, kClientId));
+  const cbor_item_t* lc = find(m, kLifecycle);
+  if (!client || !cbor_isa_uint(lc)) return Failure::malformed;
   t.client_id = *client;
   t.lifecycle = cbor_get_int(lc);
   if (t.profile != kPsaProfile) return Failure::profile;
@@ -131,46 +144,50 @@ Failure decode_claims(const cbor_item_t* payload, Token& t) {
       t.implementation_id.size() != 32 || t.lifecycle > 0xffff) {
     return Failure::bad_claim;
   }
-  if (const cbor_item_t* seed = get(kBootSeed)) {
-    auto b = as_bytes(seed);
-    if (!b) return Failure::malformed;
-    if (b->size() < 8 || b->size() > 32) return Failure::bad_claim;
-    t.boot_seed = std::move(*b);
+  return Failure::none;
+}
+
+Failure decode_optional_claims(const IntMap& m, Token& t) {
+  if (const cbor_item_t* seed = find(m, kBootSeed)) {
+    if (const Failure f = take_bytes(seed, t.boot_seed); f != Failure::none) return f;
+    if (t.boot_seed.size() < 8 || t.boot_seed.size() > 32) return Failure::bad_claim;
   }
-  if (const cbor_item_t* vs = get(kVerificationService)) {
-    auto s = as_text(vs);
-    if (!s) return Failure::malformed;
-    t.verification_service = std::move(*s);
+  if (const cbor_item_t* vs = find(m, kVerificationService)) return take_text(vs, t.verification_service);
+  return Failure::none;
+}
+
+Failure decode_component(const cbor_item_t* item, Component& comp) {
+  const auto c = int_map(item);
+  if (!c) return Failure::malformed;
+  // Measurement value (2) and signer id (5) are mandatory; type (1), version (4), description (6) not.
+  const cbor_item_t* value = find(*c, 2);
+  const cbor_item_t* signer = find(*c, 5);
+  if (value == nullptr || signer == nullptr) return Failure::missing_claim;
+  for (const Failure f : {take_bytes(value, comp.measurement), take_bytes(signer, comp.signer_id)}) {
+    if (f != Failure::none) return f;
   }
-  const cbor_item_t* list = get(kSwComponents);
+  const auto size_ok = [](const Bytes& b) { return b.size() >= 32 && b.size() <= 64; };
+  if (!size_ok(comp.measurement) || !size_ok(comp.signer_id)) return Failure::bad_claim;
+  for (auto [key, out] : {std::pair{std::int64_t{1}, &comp.type}, std::pair{std::int64_t{4}, &comp.version},
+                          std::pair{std::int64_t{6}, &comp.description}}) {
+    if (const cbor_item_t* f = find(*c, key)) {
+      if (const Failure r = take_text(f, *out); r != Failure::none) return r;
+    }
+  }
+  return Failure::none;
+}
+
+Failure decode_claims(const cbor_item_t* payload, Token& t) {
+  const auto m = int_map(payload);
+  if (!m) return Failure::malformed;
+  if (const Failure f = decode_required_claims(*m, t); f != Failure::none) return f;
+  if (const Failure f = decode_optional_claims(*m, t); f != Failure::none) return f;
+  const cbor_item_t* list = find(*m, kSwComponents);
   if (!cbor_isa_array(list) || !cbor_array_is_definite(list)) return Failure::malformed;
   if (cbor_array_size(list) == 0) return Failure::bad_claim;
   for (std::size_t k = 0; k < cbor_array_size(list); ++k) {
-    const auto c = int_map(cbor_array_handle(list)[k]);
-    if (!c) return Failure::malformed;
     Component comp;
-    const auto field = [&](std::int64_t key) -> const cbor_item_t* {
-      const auto it = c->find(key);
-      return it == c->end() ? nullptr : it->second;
-    };
-    // Measurement value (2) and signer id (5) are mandatory; type (1), version (4), description (6) not.
-    if (field(2) == nullptr || field(5) == nullptr) return Failure::missing_claim;
-    auto value = as_bytes(field(2));
-    auto signer = as_bytes(field(5));
-    if (!value || !signer) return Failure::malformed;
-    if (value->size() < 32 || value->size() > 64 || signer->size() < 32 || signer->size() > 64) {
-      return Failure::bad_claim;
-    }
-    comp.measurement = std::move(*value);
-    comp.signer_id = std::move(*signer);
-    for (auto [key, out] : {std::pair{std::int64_t{1}, &comp.type}, std::pair{std::int64_t{4}, &comp.version},
-                            std::pair{std::int64_t{6}, &comp.description}}) {
-      if (const cbor_item_t* f = field(key)) {
-        auto s = as_text(f);
-        if (!s) return Failure::malformed;
-        *out = std::move(*s);
-      }
-    }
+    if (const Failure f = decode_component(cbor_array_handle(list)[k], comp); f != Failure::none) return f;
     t.components.push_back(std::move(comp));
   }
   return Failure::none;

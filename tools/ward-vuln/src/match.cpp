@@ -305,6 +305,45 @@ std::vector<std::size_t> alias_groups(const std::vector<Vulnerability>& records)
   return group;
 }
 
+// The most severe status any of the record's affected entries gives this component, if one names it.
+// evaluate() is cut into small functions because clang-tidy 16's optional-access dataflow check
+// grows with every optional alive in one function, and one function holding them all outran its
+// time limit (scripts/static-analysis.py).
+std::optional<Finding> strongest_match(const Component& c, const Vulnerability& v) {
+  std::optional<Finding> found;
+  for (const auto& a : v.affected) {
+    const auto id = a.is_cpe ? match_cpe(a, c) : match_osv(a, c);
+    if (!id) continue;
+    const Verdict verdict = a.is_cpe ? check_cpe(a, *id, c.name) : check_osv(a, *id, c.name);
+    if (found && priority(verdict.status) >= priority(found->status)) continue;
+    Finding f;
+    f.vuln = &v;
+    f.component = &c;
+    f.status = verdict.status;
+    f.fixed_in = verdict.fixed_in;
+    f.detail = verdict.detail;
+    f.version = id->version;
+    f.rating = a.rating ? *a.rating : v.rating;
+    found = std::move(f);
+  }
+  return found;
+}
+
+// One finding per (component, alias group): the strongest status, then the highest severity.
+void keep_stronger(std::map<std::pair<std::size_t, std::size_t>, Finding>& best,
+                   const std::pair<std::size_t, std::size_t>& key, Finding found) {
+  auto it = best.find(key);
+  if (it == best.end()) {
+    best.emplace(key, std::move(found));
+    return;
+  }
+  Finding& kept = it->second;
+  const bool replace = priority(found.status) < priority(kept.status) ||
+                       (priority(found.status) == priority(kept.status) &&
+                        rank(found.rating.severity) > rank(kept.rating.severity));
+  if (replace) kept = std::move(found);
+}
+
 }  // namespace
 
 std::vector<Finding> evaluate(const Sbom& sbom, const std::vector<Vulnerability>& records, const FeatureMap& features) {
@@ -313,37 +352,10 @@ std::vector<Finding> evaluate(const Sbom& sbom, const std::vector<Vulnerability>
   for (std::size_t ci = 0; ci < sbom.components.size(); ++ci) {
     const Component& c = sbom.components[ci];
     for (std::size_t vi = 0; vi < records.size(); ++vi) {
-      const Vulnerability& v = records[vi];
-      std::optional<Finding> found;
-      for (const auto& a : v.affected) {
-        const auto id = a.is_cpe ? match_cpe(a, c) : match_osv(a, c);
-        if (!id) continue;
-        const Verdict verdict = a.is_cpe ? check_cpe(a, *id, c.name) : check_osv(a, *id, c.name);
-        if (!found || priority(verdict.status) < priority(found->status)) {
-          Finding f;
-          f.vuln = &v;
-          f.component = &c;
-          f.status = verdict.status;
-          f.fixed_in = verdict.fixed_in;
-          f.detail = verdict.detail;
-          f.version = id->version;
-          f.rating = a.rating ? *a.rating : v.rating;
-          found = f;
-        }
-      }
+      std::optional<Finding> found = strongest_match(c, records[vi]);
       if (!found) continue;
-      if (applicable(found->status)) check_features(sbom, c, v, features, *found);
-      const auto key = std::make_pair(ci, group[vi]);
-      auto it = best.find(key);
-      if (it == best.end()) {
-        best.emplace(key, *found);
-      } else {
-        Finding& kept = it->second;
-        const bool replace = priority(found->status) < priority(kept.status) ||
-                             (priority(found->status) == priority(kept.status) &&
-                              rank(found->rating.severity) > rank(kept.rating.severity));
-        if (replace) kept = *found;
-      }
+      if (applicable(found->status)) check_features(sbom, c, records[vi], features, *found);
+      keep_stronger(best, std::make_pair(ci, group[vi]), std::move(*found));
     }
   }
   std::vector<Finding> out;
