@@ -138,7 +138,7 @@ function(ward_image name)
     add_custom_command(TARGET ${name} POST_BUILD
       COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${name}> $<TARGET_FILE_DIR:${name}>/${name}.bin
       BYPRODUCTS ${CMAKE_CURRENT_BINARY_DIR}/${name}.bin ${CMAKE_CURRENT_BINARY_DIR}/${name}.map)
-    ward_sbom(${name})
+    ward_sbom(${name} LINKER_SCRIPTS ${linker_script} ${WARD_LINKER_DEPENDS})
     set(file ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf)
   endif()
   set(WARD_IMAGE_${name}_FILE ${file} PARENT_SCOPE)

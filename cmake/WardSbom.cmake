@@ -40,27 +40,44 @@ function(_ward_vuln_host_tool out)
   set(${out} ${dir}/ward-vuln PARENT_SCOPE)
 endfunction()
 
-# Called in ward_image()'s scope: CONFIG_* of the image and WARD_IMAGE_FRAGMENT_ARGS are visible.
+# ward_sbom(<image> [CONFIG_DIR <dir>] [LINKER_SCRIPTS <files...>] [NO_BIN])
+# Called in ward_image()'s scope (CONFIG_* of the image and WARD_IMAGE_FRAGMENT_ARGS are visible),
+# and for the images that are not ward_images (the secure image, the bootloader) in the scope of
+# their ward_generate_config(), with their Kconfig output directory and linker script named.
 function(ward_sbom name)
   if(WARD_IS_HOST)
     return()  # host executables are test programs, not shipped images
   endif()
+  cmake_parse_arguments(ARG "NO_BIN" "CONFIG_DIR" "LINKER_SCRIPTS" ${ARGN})
   set(dir ${CMAKE_CURRENT_BINARY_DIR})
   set(elf ${dir}/${name}.elf)
+  if(NOT ARG_CONFIG_DIR)
+    set(ARG_CONFIG_DIR ${dir}/${name}.ward/config)
+  endif()
+  if(NOT ARG_LINKER_SCRIPTS)
+    set(ARG_LINKER_SCRIPTS ${WARD_LINKER_SCRIPT} ${WARD_LINKER_DEPENDS})
+  endif()
+  set(bin_args --bin ${dir}/${name}.bin)
+  if(ARG_NO_BIN)
+    set(bin_args)
+  endif()
   set(generate
-    ${WARD_PYTHON} ${WARD_SBOM_SCRIPT} generate --name ${name} --elf ${elf} --bin ${dir}/${name}.bin
+    ${WARD_PYTHON} ${WARD_SBOM_SCRIPT} generate --name ${name} --elf ${elf} ${bin_args}
     --map ${dir}/${name}.map --board ${WARD_BOARD} --source-dir ${CMAKE_SOURCE_DIR}
-    --build-dir ${CMAKE_BINARY_DIR} --config-dir ${dir}/${name}.ward/config --kconfig ${WARD_KCONFIG_ROOT}
+    --build-dir ${CMAKE_BINARY_DIR} --config-dir ${ARG_CONFIG_DIR} --kconfig ${WARD_KCONFIG_ROOT}
     ${WARD_IMAGE_FRAGMENT_ARGS} --version ${WARD_GIT_DESCRIBE} --supplier ${WARD_SUPPLIER}
-    --license ${WARD_LICENSE} --mbedtls-pin ${WARD_MBEDTLS_PIN} --mbedtls-dir ${WARD_MBEDTLS_SOURCE_DIR}
+    --license ${WARD_LICENSE}
+    --component mbedtls=${WARD_MBEDTLS_PIN}=${WARD_MBEDTLS_SOURCE_DIR}
+    --component tinycbor=${WARD_TINYCBOR_PIN}=${WARD_TINYCBOR_SOURCE_DIR}
     --ninja ${CMAKE_MAKE_PROGRAM} --out-spdx ${dir}/${name}.spdx.json --out-cdx ${dir}/${name}.cdx.json)
-  foreach(script IN LISTS WARD_LINKER_SCRIPT WARD_LINKER_DEPENDS)
+  foreach(script IN LISTS ARG_LINKER_SCRIPTS)
     list(APPEND generate --linker-script ${script})
   endforeach()
   add_custom_command(TARGET ${name} POST_BUILD COMMAND ${generate}
     BYPRODUCTS ${dir}/${name}.spdx.json ${dir}/${name}.cdx.json VERBATIM)
   # A changed generator or pin re-runs the link step, and with it the SBOM.
-  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${WARD_SBOM_SCRIPT} ${WARD_SBOM_DATA} ${WARD_MBEDTLS_PIN})
+  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${WARD_SBOM_SCRIPT} ${WARD_SBOM_DATA}
+               ${WARD_MBEDTLS_PIN} ${WARD_TINYCBOR_PIN})
 
   if(NOT CONFIG_WARD_VULN_GATE STREQUAL "y")
     return()
@@ -73,7 +90,7 @@ function(ward_sbom name)
   add_dependencies(${name} ward_vuln_host)
   set(gate ${WARD_PYTHON} ${WARD_SBOM_SCRIPT} gate --tool ${tool} --sbom ${dir}/${name}.cdx.json
     --fail-on ${CONFIG_WARD_VULN_GATE_SEVERITY} --vex ${dir}/${name}.vex.json
-    --remove ${elf} --remove ${dir}/${name}.bin)
+    --remove ${elf} --remove ${dir}/${name}.bin)  # (a missing file is skipped)
   set(records)
   foreach(db IN LISTS WARD_VULNDB_DIRS)
     list(APPEND gate --vulndb ${db})

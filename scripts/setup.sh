@@ -20,6 +20,8 @@ packages=(
   apt ca-certificates bzip2 xz-utils
   # Supply chain: ward-vuln (JSON, command line), its libFuzzer target, SBOM schema validation
   nlohmann-json3-dev libcli11-dev clang libclang-rt-14-dev python3-jsonschema
+  # SBOM validity beyond the schemas: SPDX license expressions over the SPDX project's own lists
+  nodejs node-spdx-expression-parse node-spdx-license-ids node-spdx-exceptions
   # Secure boot: the ward-image signing tool (OpenSSL 3, CLI11, PKCS#11 header), HSM signing tests
   # (SoftHSM2), the image parser's libFuzzer target (clang with its runtime)
   libssl-dev libp11-kit-dev softhsm2 openssl   # (and CLI11, clang, nlohmann-json, listed above)

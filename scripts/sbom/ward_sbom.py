@@ -9,16 +9,19 @@ is read from the build, never typed in:
   - which source files and headers each object was compiled from: Ninja's dependency log
     (.ninja_deps, written from the compiler's depfiles), read without writing to it;
   - which source file an object was compiled from, and with which flags: compile_commands.json;
-  - Mbed TLS: version and checksum from cmake/mbedtls.pin, the enabled MBEDTLS_* / PSA_WANT_*
-    macros from the preprocessor with the flags the library was compiled with, the license from the
-    SPDX-License-Identifier lines of the files compiled in, its identity (CPE, purl) from
-    scripts/sbom/components.json;
+  - each pinned third-party component (Mbed TLS, tinycbor; --component KEY=PIN=DIR): version and
+    checksum from its pin (cmake/*.pin), its configuration where it has one (Mbed TLS: the enabled
+    MBEDTLS_* / PSA_WANT_* macros from the preprocessor with the flags the library was compiled
+    with), the license from the SPDX-License-Identifier lines of the files compiled in, its identity
+    (CPE, purl) from scripts/sbom/components.json;
   - toolchain and C library versions from the tools themselves (gcc -dumpversion, ld --version,
     _NEWLIB_VERSION, __GNUC__...) and, where dpkg exists, the Debian packages that provide them;
   - the image's Kconfig values from its .config.
 
 Subcommands:
   generate   write <name>.spdx.json and <name>.cdx.json for one image.
+  signed     the same for a signed update file, from its image's SBOMs (composed.py).
+  device     one device SBOM per product, from the SBOMs of the images it runs (composed.py).
   gate       run ward-vuln on an SBOM; on an applicable vulnerability at or above the threshold,
              delete the image files (so nothing shippable is left behind) and fail.
 
@@ -38,6 +41,8 @@ import struct
 import subprocess
 import sys
 import uuid
+
+import composed
 
 TOOL_NAME = "ward-sbom"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -391,7 +396,8 @@ class FileEntry:
         self.sha256 = hashlib.sha256(data).hexdigest()
         self.licenses = []
         m = re.search(rb"SPDX-License-Identifier:\s*([^\r\n*]+)", data[:4096])
-        if m:
+        # Only a well-formed expression is recorded; anything else leaves the file's license unknown.
+        if m and spdx_license_terms(m.group(1).decode("ascii", "replace")):
             self.licenses = [m.group(1).decode("ascii", "replace").strip()]
 
 
@@ -419,8 +425,34 @@ class Package:
         self.linked_members = []
 
 
-def spdx_license_ids(expression):
-    return sorted({t for t in re.findall(r"[A-Za-z0-9.+-]+", expression) if t not in ("AND", "OR", "WITH")})
+SPDX_OPERATORS = ("AND", "OR", "WITH")
+
+
+def spdx_license_terms(expression):
+    """The simple license expressions an SPDX-License-Identifier line names: each license id with its
+    exception kept whole ("Apache-2.0 WITH LLVM-exception" is one term; a bare exception id is not a
+    license), split at AND and OR. licenseInfoInFiles / licenseInfoFromFiles list such terms. A line
+    that is not a well-formed expression gives none (the file's license is then NOASSERTION)."""
+    tokens = [t for t in re.findall(r"[()]|[^\s()]+", expression) if t not in "()"]
+    terms = []
+    expect_term = True
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if expect_term:
+            if t.upper() in SPDX_OPERATORS or not re.fullmatch(r"[A-Za-z0-9.+:-]+", t):
+                return []
+            if i + 1 < len(tokens) and tokens[i + 1].upper() == "WITH":
+                if i + 2 >= len(tokens) or tokens[i + 2].upper() in SPDX_OPERATORS:
+                    return []
+                t = f"{t} WITH {tokens[i + 2]}"
+                i += 2
+            terms.append(t)
+        elif t.upper() not in ("AND", "OR"):
+            return []
+        expect_term = not expect_term
+        i += 1
+    return sorted(set(terms)) if not expect_term else []
 
 
 def kconfig_sources(root_kconfig, source_dir, board):
@@ -457,18 +489,30 @@ def read_config(path):
     return values
 
 
+PIN_KEYS = ("VERSION", "DEBIAN_VERSION", "DEBIAN_SUITE", "TARBALL", "SHA256")
+
+
 def read_pin(path):
+    """A pin file (cmake/*.pin) with its keys normalised: cmake/mbedtls.pin spells them MBEDTLS_*,
+    the pins scripts/fetch-orig.sh reads ORIG_* (MBEDTLS_ORIG_TARBALL and ORIG_TARBALL: TARBALL)."""
     values = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             m = re.match(r"^([A-Z0-9_]+)=(.*)$", line.strip())
             if m:
-                values[m.group(1)] = m.group(2)
-    for key in ("MBEDTLS_VERSION", "MBEDTLS_DEBIAN_VERSION", "MBEDTLS_DEBIAN_SUITE",
-                "MBEDTLS_ORIG_TARBALL", "MBEDTLS_ORIG_SHA256"):
+                values[m.group(1).removeprefix("MBEDTLS_").removeprefix("ORIG_")] = m.group(2)
+    for key in PIN_KEYS:
         if not values.get(key):
-            raise SbomError(f"{path} does not set {key}")
+            raise SbomError(f"{path} does not set its {key.lower().replace('_', ' ')}")
     return values
+
+
+def parse_component(text):
+    """--component KEY=PIN=SOURCE_DIR: a pinned third-party component, its pin and its unpacked source."""
+    parts = text.split("=", 2)
+    if len(parts) != 3 or not all(parts):
+        raise SbomError(f"--component '{text}' is not KEY=PIN=SOURCE_DIR")
+    return parts[0], os.path.normpath(os.path.abspath(parts[1])), os.path.normpath(os.path.abspath(parts[2]))
 
 
 def under(path, root):
@@ -481,7 +525,8 @@ class Collector:
         self.source_dir = os.path.normpath(os.path.abspath(args.source_dir))
         self.build_dir = os.path.normpath(os.path.abspath(args.build_dir))
         self.config_dir = os.path.normpath(os.path.abspath(args.config_dir))
-        self.mbedtls_dir = os.path.normpath(os.path.abspath(args.mbedtls_dir))
+        # Pinned third-party components: key -> (pin file, unpacked source directory).
+        self.components = {key: (pin, d) for key, pin, d in map(parse_component, args.component)}
         self.packages = {}
         self.files = {}
         self.compiled = []      # files the image was compiled from (sources and headers)
@@ -496,8 +541,8 @@ class Collector:
             raise SbomError(f"{path} is listed by the build but does not exist")
         if package is None:
             package = self.owner(path)
-        if package == "mbedtls":
-            name = os.path.relpath(path, self.mbedtls_dir)
+        if package in self.components:
+            name = os.path.relpath(path, self.components[package][1])
         elif package == "ward":
             name = os.path.relpath(path, self.source_dir)
             if name.startswith("../"):
@@ -513,8 +558,9 @@ class Collector:
         return entry
 
     def owner(self, path):
-        if under(path, self.mbedtls_dir):
-            return "mbedtls"
+        for key, (_, root) in self.components.items():
+            if under(path, root):
+                return key
         if under(path, self.build_dir):
             return "ward"
         if under(path, self.source_dir):
@@ -567,7 +613,6 @@ class Collector:
 
         self.setup_toolchain(sources)
         linked_sources = {src for src, _ in sources.values()}
-        mbedtls_linked = any(self.owner(s) == "mbedtls" for s in linked_sources)
 
         compiled = set()
         for obj, (src, _) in sources.items():
@@ -587,9 +632,10 @@ class Collector:
         self.make_image_package()
         # A non-secure image uses Mbed TLS's PSA headers (the client API, with their inline
         # functions) without linking the library: it contains Mbed TLS code all the same.
-        mbedtls_headers = any(self.owner(p) == "mbedtls" for p in compiled)
-        if mbedtls_linked or mbedtls_headers:
-            self.make_mbedtls_package(sources, headers_only=not mbedtls_linked)
+        for key in sorted(self.components):
+            linked = any(self.owner(s) == key for s in linked_sources)
+            if linked or any(self.owner(p) == key for p in compiled):
+                self.make_pinned_package(key, sources, headers_only=not linked)
         self.make_toolchain_packages(toolchain_members)
         self.link_generated_files()
         return self
@@ -598,14 +644,19 @@ class Collector:
         # One C++ and one C compile command of this image's own (Ward) objects: the exact compiler
         # and CPU flags the image was built with.
         ward = [(s, argv) for s, argv in sorted(sources.values())
-                if under(s, self.source_dir) and not under(s, self.mbedtls_dir)]
+                if under(s, self.source_dir) and self.owner(s) == "ward"]
         cxx = next((argv for s, argv in ward if s.endswith((".cpp", ".cc", ".cxx"))), None)
         cc = next((argv for s, argv in ward if s.endswith(".c")), None)
+        # An image with no C source of Ward's own (the secure image): a third-party C source's
+        # command has the same compiler and CPU flags; with none at all, the C++ command probes the
+        # C library as C++ (C++-only warning flags are errors in a C compile under -Werror).
+        cc = cc or next((argv for s, argv in sorted(sources.values()) if s.endswith(".c")), None)
         any_cmd = cxx or cc or sorted(sources.values())[0][1]
         self.cxx_cmd = [x for x in (cxx or any_cmd) if not x.startswith("-std=")]
         self.cc_cmd = [x for x in (cc or any_cmd) if not x.startswith("-std=")]
+        self.cc_lang = "c" if cc else "c++"
         compiler = self.cc_cmd[0]
-        newlib_h = next(p for p in header_paths(self.cc_cmd, "c", "#include <newlib.h>\n")
+        newlib_h = next(p for p in header_paths(self.cc_cmd, self.cc_lang, "#include <newlib.h>\n")
                         if p.endswith("/newlib.h"))
         cxx_config = next((p for p in header_paths(self.cxx_cmd, "c++", "#include <cstddef>\n")
                            if p.endswith("/bits/c++config.h")), None)
@@ -623,7 +674,7 @@ class Collector:
         }
         if cxx_config:
             self.tool_paths["libstdc++"] = os.path.realpath(cxx_config)
-        c_macros = macros(self.cc_cmd, "c", "#include <newlib.h>\n")
+        c_macros = macros(self.cc_cmd, self.cc_lang, "#include <newlib.h>\n")
         cxx_macros = macros(self.cxx_cmd, "c++", "#include <cstddef>\n") if cxx_config else {}
         ld_version = run([self.tool_paths["binutils"], "--version"]).splitlines()[0]
         m = re.search(r"(\d+\.\d+(?:\.\d+)*)\s*$", ld_version)
@@ -666,58 +717,70 @@ class Collector:
         p.properties.append(("ward:board", a.board))
         self.packages["image"] = p
 
-    def make_mbedtls_package(self, sources, headers_only=False):
-        a = self.args
-        pin = read_pin(a.mbedtls_pin)
+    def make_pinned_package(self, key, sources, headers_only=False):
+        """A third-party component from its pin (version, Debian source, tarball checksum), its
+        identity in components.json, the licenses of the files compiled in and, where the component
+        has one, the configuration it was really compiled with."""
+        pin_path, root = self.components[key]
+        pin = read_pin(pin_path)
         with open(os.path.join(HERE, "components.json"), encoding="utf-8") as f:
-            ident = json.load(f)["mbedtls"]
-        version = pin["MBEDTLS_VERSION"]
-        # What the library was really compiled with: its own compile command, preprocessing the
-        # header that includes the configuration and Mbed TLS's adjustments of it. Headers only: the
-        # compile command of an image source that sees Mbed TLS's include directory.
-        include_dir = os.path.join(self.mbedtls_dir, "include")
+            ident = json.load(f).get(key)
+        if ident is None:
+            raise SbomError(f"component '{key}' is not described in scripts/sbom/components.json")
+        version = pin["VERSION"]
+        pin_name = os.path.relpath(pin_path, self.source_dir)
+        p = Package(key, ident["name"], version, ident["supplier"], "LIBRARY")
+        p.description = ident["description"]
+        p.purl = ident["purl"].format(version=version)
+        p.cpes = [c.format(version=version) for c in ident["cpes"]]
+        p.package_file = pin["TARBALL"]
+        p.package_sha256 = pin["SHA256"]
+        src = ident["debian_source"]
+        pool = (src[:4] if src.startswith("lib") else src[0]) + "/" + src
+        archive = debian_archive_uri()
+        if archive:
+            p.download = f"{archive}/pool/main/{pool}/{pin['TARBALL']}"
+        p.source_info = (f"Debian source package {src} {pin['DEBIAN_VERSION']} "
+                         f"({pin['DEBIAN_SUITE']}): the upstream orig tarball only, without "
+                         f"Debian's patches, verified against the SHA-256 pinned in {pin_name}")
+        p.ancestor_purl = (f"pkg:deb/debian/{src}@{purl_encode(pin['DEBIAN_VERSION'])}"
+                           f"?arch=source&distro={pin['DEBIAN_SUITE']}")
+        p.ancestor_version = pin["DEBIAN_VERSION"]
+        licenses = sorted({lic for f in self.files.values() if f.package == key for lic in f.licenses})
+        if len(licenses) == 1:
+            p.license = licenses[0]
+        elif licenses:
+            p.license = " AND ".join(f"({x})" for x in licenses)
+        elif ident.get("license"):
+            p.license = ident["license"]  # its files carry no SPDX line: the project's declared license
+        if "config_header" in ident:
+            p.config = self.compiled_configuration(key, ident, sources, headers_only, version, pin_name)
+        p.properties += [("ward:debian:source", src), ("ward:debian:version", pin["DEBIAN_VERSION"]),
+                         ("ward:debian:suite", pin["DEBIAN_SUITE"])]
+        if headers_only:
+            p.properties.append((f"ward:{key}:use", ident.get("headers_only_use", "headers only")))
+        p.relation = "CONTAINS"
+        self.packages[key] = p
+
+    def compiled_configuration(self, key, ident, sources, headers_only, version, pin_name):
+        """What the library was really compiled with: its own compile command, preprocessing the
+        header that includes the configuration and the library's adjustments of it. Headers only: the
+        compile command of an image source that sees the component's include directory."""
+        include_dir = os.path.join(self.components[key][1], "include")
         if headers_only:
             src, argv = next((src, argv) for src, argv in sorted(sources.values())
                              if any(include_dir in arg for arg in argv))
             lang = "c" if src.endswith(".c") else "c++"
         else:
-            argv = next(argv for src, argv in sorted(sources.values()) if self.owner(src) == "mbedtls")
+            argv = next(argv for src, argv in sorted(sources.values()) if self.owner(src) == key)
             lang = "c"
-        defined = macros(argv, lang, "#include <mbedtls/build_info.h>\n")
-        header_version = defined.get("MBEDTLS_VERSION_STRING", "").strip('"')
+        defined = macros(argv, lang, f"#include <{ident['config_header']}>\n")
+        header_version = defined.get(ident["version_macro"], "").strip('"')
         if header_version != version:
-            raise SbomError(f"Mbed TLS headers say version '{header_version}', cmake/mbedtls.pin says {version}")
-        p = Package("mbedtls", ident["name"], version, ident["supplier"], "LIBRARY")
-        p.description = ident["description"]
-        p.purl = ident["purl"].format(version=version)
-        p.cpes = [c.format(version=version) for c in ident["cpes"]]
-        p.package_file = pin["MBEDTLS_ORIG_TARBALL"]
-        p.package_sha256 = pin["MBEDTLS_ORIG_SHA256"]
-        src = ident["debian_source"]
-        pool = (src[:4] if src.startswith("lib") else src[0]) + "/" + src
-        archive = debian_archive_uri()
-        if archive:
-            p.download = f"{archive}/pool/main/{pool}/{pin['MBEDTLS_ORIG_TARBALL']}"
-        p.source_info = (f"Debian source package {src} {pin['MBEDTLS_DEBIAN_VERSION']} "
-                         f"({pin['MBEDTLS_DEBIAN_SUITE']}): the upstream orig tarball only, without "
-                         "Debian's patches, verified against the SHA-256 pinned in cmake/mbedtls.pin")
-        p.ancestor_purl = (f"pkg:deb/debian/{src}@{purl_encode(pin['MBEDTLS_DEBIAN_VERSION'])}"
-                           f"?arch=source&distro={pin['MBEDTLS_DEBIAN_SUITE']}")
-        p.ancestor_version = pin["MBEDTLS_DEBIAN_VERSION"]
-        licenses = sorted({lic for f in self.files.values() if f.package == "mbedtls" for lic in f.licenses})
-        if len(licenses) == 1:
-            p.license = licenses[0]
-        elif licenses:
-            p.license = " AND ".join(f"({x})" for x in licenses)
-        p.config = {k: v for k, v in defined.items()
-                    if re.match(r"^(MBEDTLS|PSA_WANT)_", k) and not k.endswith("_H")
-                    and not k.startswith("MBEDTLS_VERSION")}
-        p.properties += [("ward:debian:source", src), ("ward:debian:version", pin["MBEDTLS_DEBIAN_VERSION"]),
-                         ("ward:debian:suite", pin["MBEDTLS_DEBIAN_SUITE"])]
-        if headers_only:
-            p.properties.append(("ward:mbedtls:use", "headers only (the PSA Crypto client API)"))
-        p.relation = "CONTAINS"
-        self.packages["mbedtls"] = p
+            raise SbomError(f"{ident['name']} headers say version '{header_version}', {pin_name} says {version}")
+        pattern = re.compile(ident["config_macros"])
+        exclude = re.compile(ident["config_exclude"])
+        return {k: v for k, v in defined.items() if pattern.match(k) and not exclude.match(k)}
 
     def make_toolchain_packages(self, members):
         deb = dpkg_info(self.tool_paths.values())
@@ -808,7 +871,7 @@ def spdx_id(prefix, text):
 
 
 def ordered_packages(model):
-    order = ["image", "ward", "mbedtls", "gcc", "libstdc++", "newlib", "binutils"]
+    order = ["image", "ward", "mbedtls", "tinycbor", "gcc", "libstdc++", "newlib", "binutils"]
     return [model.packages[k] for k in order if k in model.packages]
 
 
@@ -842,7 +905,7 @@ def spdx_document(model, created, namespace):
         if files:
             code = hashlib.sha1("".join(sorted(f.sha1 for f in files)).encode()).hexdigest()
             entry["packageVerificationCode"] = {"packageVerificationCodeValue": code}
-            entry["licenseInfoFromFiles"] = sorted({i for f in files for lic in f.licenses for i in spdx_license_ids(lic)}) or ["NOASSERTION"]
+            entry["licenseInfoFromFiles"] = sorted({i for f in files for lic in f.licenses for i in spdx_license_terms(lic)}) or ["NOASSERTION"]
         if p.package_file:
             entry["packageFileName"] = p.package_file
         if p.package_sha256:
@@ -869,7 +932,7 @@ def spdx_document(model, created, namespace):
     files = []
     kinds = {"source": "SOURCE", "header": "SOURCE", "generated": "SOURCE", "build-input": "TEXT", "image": "BINARY"}
     for f in sorted(model.files.values(), key=lambda f: (f.package, f.name)):
-        ids = sorted({i for lic in f.licenses for i in spdx_license_ids(lic)})
+        ids = sorted({i for lic in f.licenses for i in spdx_license_terms(lic)})
         entry = {
             "SPDXID": fid[f.path],
             "fileName": "./" + f.name.lstrip("/"),
@@ -1044,6 +1107,43 @@ def generate(args):
     return 0
 
 
+def load_json(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise SbomError(f"{path}: {e}") from e
+
+
+def signed(args):
+    mcuboot = {"version": args.mcuboot_version, "security-counter": args.security_counter}
+    try:
+        spdx, cdx = composed.signed_documents(load_json(args.image_spdx), load_json(args.image_cdx), args.signed,
+                                              args.name, mcuboot, creation_time())
+    except (OSError, ValueError, KeyError, StopIteration) as e:
+        raise SbomError(f"cannot compose the SBOM of {args.signed}: {e!r}") from e
+    write_atomic(args.out_spdx, stable_json(spdx))
+    write_atomic(args.out_cdx, stable_json(cdx))
+    return 0
+
+
+def device(args):
+    images = []
+    for item in args.image:
+        role, _, base = item.partition("=")
+        if not role or not base:
+            raise SbomError(f"--image '{item}' is not ROLE=PATH (PATH.spdx.json and PATH.cdx.json)")
+        images.append((role, load_json(base + ".spdx.json"), load_json(base + ".cdx.json")))
+    try:
+        spdx, cdx = composed.device_documents(args.name, images, args.supplier, args.version, creation_time(),
+                                              f"Tool: {TOOL_NAME}-{args.version}")
+    except (ValueError, KeyError, StopIteration) as e:
+        raise SbomError(f"cannot compose the device SBOM of {args.name}: {e!r}") from e
+    write_atomic(args.out_spdx, stable_json(spdx))
+    write_atomic(args.out_cdx, stable_json(cdx))
+    return 0
+
+
 # ------------------------------------------------------------------------------------------------
 # The build's vulnerability gate
 # ------------------------------------------------------------------------------------------------
@@ -1090,11 +1190,28 @@ def main():
     g.add_argument("--version", required=True)
     g.add_argument("--supplier", required=True)
     g.add_argument("--license", default="NOASSERTION")
-    g.add_argument("--mbedtls-pin", required=True)
-    g.add_argument("--mbedtls-dir", required=True)
+    g.add_argument("--component", action="append", default=[],
+                   help="KEY=PIN=SOURCE_DIR: a pinned third-party component (described in components.json)")
     g.add_argument("--ninja", default="ninja")
     g.add_argument("--out-spdx", required=True)
     g.add_argument("--out-cdx", required=True)
+    sg = sub.add_parser("signed", help="write the SBOMs of a signed update file from its image's SBOMs")
+    sg.add_argument("--name", required=True, help="the image's name")
+    sg.add_argument("--image-spdx", required=True)
+    sg.add_argument("--image-cdx", required=True)
+    sg.add_argument("--signed", required=True, help="the signed file (ward-image sign's output)")
+    sg.add_argument("--mcuboot-version", required=True, help="the version it was signed with")
+    sg.add_argument("--security-counter", required=True)
+    sg.add_argument("--out-spdx", required=True)
+    sg.add_argument("--out-cdx", required=True)
+    d = sub.add_parser("device", help="write the device SBOM of a product from its images' SBOMs")
+    d.add_argument("--name", required=True, help="the product")
+    d.add_argument("--image", action="append", required=True,
+                   help="ROLE=PATH: an image of the device and its SBOMs PATH.spdx.json, PATH.cdx.json")
+    d.add_argument("--version", required=True)
+    d.add_argument("--supplier", required=True)
+    d.add_argument("--out-spdx", required=True)
+    d.add_argument("--out-cdx", required=True)
     k = sub.add_parser("gate", help="fail (and delete the image) on an applicable vulnerability")
     k.add_argument("--tool", required=True, help="the ward-vuln executable")
     k.add_argument("--sbom", required=True)
@@ -1105,7 +1222,7 @@ def main():
     k.add_argument("--remove", action="append", default=[], help="files to delete when the gate fails")
     args = p.parse_args()
     try:
-        return generate(args) if args.command == "generate" else gate(args)
+        return {"generate": generate, "signed": signed, "device": device, "gate": gate}[args.command](args)
     except SbomError as e:
         print(f"ward-sbom: error: {e}", file=sys.stderr)
         for out in (getattr(args, "out_spdx", None), getattr(args, "out_cdx", None)):

@@ -20,6 +20,8 @@ import unittest
 
 import jsonschema
 
+from sbom_rules import cdx_rule_errors, spdx_rule_errors
+
 SRC = os.environ.get("WARD_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 BUILD = os.environ.get("WARD_BUILD_DIR", os.path.join(SRC, "build", "mps2-an505"))
 SHARED = os.environ.get("WARD_SHARED_DIR", os.path.join(SRC, "..", "shared"))
@@ -28,6 +30,17 @@ SCHEMAS = os.path.join(SHARED, "schemas")
 DATA = os.path.join(SRC, "tests", "sbom", "data")
 HELLO = os.path.join(BUILD, "samples", "hello", "hello")
 CRYPTO = os.path.join(BUILD, "tests", "target", "crypto", "crypto_smoke")
+SECURE = os.path.join(BUILD, "secure", "firmware", "ward_secure_chain")
+BOOTLOADER = os.path.join(BUILD, "boot", "bootloader_chain")
+NS_APP = os.path.join(BUILD, "samples", "update", "update")
+# A non-secure application that uses the PSA Crypto client (Mbed TLS's headers, its configuration).
+NS_CRYPTO = os.path.join(BUILD, "samples", "secure_demo", "secure_demo")
+PRODUCT = os.path.join(BUILD, "products", "demo")
+# What the demo device ships: each image's SBOM base path, and the signed files' own.
+SHIPPED = (BOOTLOADER, SECURE, NS_APP, os.path.join(BUILD, "boot", "bootloader"),
+           os.path.join(BUILD, "secure", "firmware", "ward_secure"),
+           os.path.join(PRODUCT, "ward_secure_chain.signed"), os.path.join(PRODUCT, "update.signed"),
+           os.path.join(PRODUCT, "demo"))
 SCRIPT = os.path.join(SRC, "scripts", "sbom", "ward_sbom.py")
 
 
@@ -68,6 +81,15 @@ def cdx_validator():
 
 def schema_errors(validator, doc):
     return [f"/{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}" for e in validator.iter_errors(doc)]
+
+
+def every_sbom(suffix):
+    """Every SBOM of this kind the firmware build wrote (one per image)."""
+    found = []
+    for directory, dirs, files in os.walk(BUILD):
+        dirs[:] = [d for d in dirs if d not in ("CMakeFiles", "static-analysis", "host-tools")]
+        found += [os.path.join(directory, f) for f in files if f.endswith(suffix)]
+    return sorted(found)
 
 
 def spdx_files(doc, package_name):
@@ -184,6 +206,141 @@ class SbomTest(unittest.TestCase):
         cdx["metadata"]["component"]["hashes"][0]["content"] = "not-hex"
         self.assertGreaterEqual(len(schema_errors(cdx_validator(), cdx)), 2)
 
+    def test_spdx_rules_hold_for_every_image(self):
+        # What spdx-tools enforces beyond the schema: license expressions, timestamps, URIs, ids.
+        sboms = every_sbom(".spdx.json")
+        self.assertGreaterEqual(len(sboms), 10)
+        for path in sboms:
+            self.assertEqual(spdx_rule_errors(load(path)), [], path)
+
+    def test_cyclonedx_rules_hold_for_every_image(self):
+        sboms = every_sbom(".cdx.json")
+        self.assertGreaterEqual(len(sboms), 10)
+        for path in sboms:
+            self.assertEqual(cdx_rule_errors(load(path)), [], path)
+
+    def test_rule_checks_reject_broken_documents(self):
+        # Each rule above must be able to fail, on the mistakes the official validators caught.
+        spdx = load(CRYPTO + ".spdx.json")
+        spdx["creationInfo"]["created"] = "2026-12-04 10:00:00"
+        spdx["documentNamespace"] = "not a uri#x"
+        spdx["files"][0]["licenseInfoInFiles"] = ["Apache-2.0", "LLVM-exception"]
+        spdx["packages"][0]["licenseDeclared"] = "LicenseRef-undeclared"
+        spdx["relationships"].append({"spdxElementId": "SPDXRef-Image", "relationshipType": "CONTAINS",
+                                      "relatedSpdxElement": "SPDXRef-File-missing"})
+        spdx["files"][1]["SPDXID"] = spdx["files"][0]["SPDXID"]
+        errors = "\n".join(spdx_rule_errors(spdx))
+        for needle in ("created", "documentNamespace", "LLVM-exception", "LicenseRef-undeclared",
+                       "SPDXRef-File-missing is referenced", "defined more than once"):
+            self.assertIn(needle, errors)
+        cdx = load(CRYPTO + ".cdx.json")
+        cdx["metadata"]["timestamp"] = "2026-12-04T10:00:00+01:00"
+        cdx["components"][0]["licenses"] = [{"expression": "LLVM-exception"}]
+        cdx["dependencies"].append({"ref": "no-such-ref"})
+        errors = "\n".join(cdx_rule_errors(cdx))
+        for needle in ("timestamp", "LLVM-exception", "no-such-ref"):
+            self.assertIn(needle, errors)
+
+    # -- every shipped image, the signed files and the device ------------------------------
+    def test_every_shipped_image_and_signed_file_has_both_sboms(self):
+        spdx_v, cdx_v = spdx_validator(), cdx_validator()
+        for base in SHIPPED:
+            spdx, cdx = load(base + ".spdx.json"), load(base + ".cdx.json")
+            self.assertEqual(schema_errors(spdx_v, spdx), [], base)
+            self.assertEqual(schema_errors(cdx_v, cdx), [], base)
+            self.assertEqual(spdx_rule_errors(spdx), [], base)
+            self.assertEqual(cdx_rule_errors(cdx), [], base)
+
+    def test_secure_image_records_its_own_configuration(self):
+        # The secure image's SBOM carries the secure side's Mbed TLS configuration (storage, NV seed),
+        # which the non-secure client's lacks, and the tinycbor it links, from its pin.
+        secure = package(load(SECURE + ".spdx.json"), "mbedtls")
+        client = package(load(NS_CRYPTO + ".spdx.json"), "mbedtls")
+        for option in ("MBEDTLS_PSA_CRYPTO_STORAGE_C", "MBEDTLS_ENTROPY_NV_SEED"):
+            self.assertIn(option, annotations(secure))
+            self.assertNotIn(option, annotations(client))
+        self.assertIn("headers only", client.get("comment", ""))
+        tinycbor = package(load(SECURE + ".spdx.json"), "tinycbor")
+        self.assertIsNotNone(tinycbor)
+        with open(os.path.join(SRC, "cmake", "tinycbor.pin"), encoding="utf-8") as f:
+            tc_pin = dict(l.strip().split("=", 1) for l in f if "=" in l and not l.startswith("#"))
+        self.assertEqual(tinycbor["versionInfo"], tc_pin["ORIG_VERSION"])
+        self.assertEqual(checksum(tinycbor, "SHA256"), tc_pin["ORIG_SHA256"])
+        self.assertIn("cborencoder.c", json.dumps(spdx_files(load(SECURE + ".spdx.json"), "tinycbor")))
+        self.assertIsNone(package(load(NS_APP + ".spdx.json"), "tinycbor"))
+
+    def test_signed_file_sbom_names_the_signed_file_and_its_image(self):
+        for base, image in ((os.path.join(PRODUCT, "ward_secure_chain.signed"), SECURE),
+                            (os.path.join(PRODUCT, "update.signed"), NS_APP)):
+            signed_file = base + ".bin"
+            spdx = load(base + ".spdx.json")
+            top = next(p for p in spdx["packages"] if p["SPDXID"] == "SPDXRef-SignedImage")
+            self.assertEqual(checksum(top, "SHA256"), sha256(signed_file))
+            self.assertNotEqual(checksum(top, "SHA256"), sha256(image + ".elf"))
+            rels = {(r["spdxElementId"], r["relationshipType"], r["relatedSpdxElement"]) for r in spdx["relationships"]}
+            self.assertIn(("SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-SignedImage"), rels)
+            self.assertIn(("SPDXRef-SignedImage", "GENERATED_FROM", "SPDXRef-Image"), rels)
+            elf = next(p for p in spdx["packages"] if p["SPDXID"] == "SPDXRef-Image")
+            self.assertEqual(checksum(elf, "SHA256"), sha256(image + ".elf"))
+            cdx = load(base + ".cdx.json")
+            self.assertEqual(cdx["metadata"]["component"]["hashes"][0]["content"], sha256(signed_file))
+            self.assertIn({"name": "ward:mcuboot:security-counter", "value": "1"},
+                          cdx["metadata"]["component"]["properties"])
+
+    def test_device_sbom_says_which_image_contains_what(self):
+        spdx = load(os.path.join(PRODUCT, "demo.spdx.json"))
+        rels = [(r["spdxElementId"], r["relationshipType"], r["relatedSpdxElement"]) for r in spdx["relationships"]]
+        images = [b for a, t, b in rels if a == "SPDXRef-Device" and t == "CONTAINS"]
+        self.assertEqual(len(images), 3)
+        names = {p["SPDXID"]: p["name"] for p in spdx["packages"]}
+        self.assertEqual(sorted(names[i] for i in images),
+                         ["bootloader_chain", "update.signed.bin", "ward_secure_chain.signed.bin"])
+        # Mbed TLS under the secure image, with the secure side's configuration (the demo's
+        # application uses psa/update.h only: no Mbed TLS header reaches it).
+        contained = {(a, b) for a, t, b in rels if t == "CONTAINS"}
+        mbedtls = [p for p in spdx["packages"] if p["name"] == "mbedtls"]
+        self.assertEqual(len(mbedtls), 1)
+        self.assertIn("MBEDTLS_PSA_CRYPTO_STORAGE_C", annotations(mbedtls[0]))
+        secure_image = next(b for a, b in contained if a == "SPDXRef-Device" and names[b] == "ward_secure_chain.signed.bin")
+        inner = {b for a, b in contained if a == secure_image}
+        self.assertTrue(any(mbedtls[0]["SPDXID"] in {b for a, b in contained if a == i} for i in inner))
+        cdx = load(os.path.join(PRODUCT, "demo.cdx.json"))
+        self.assertEqual(cdx["metadata"]["component"]["type"], "device")
+        roles = [next(p["value"] for p in c["properties"] if p["name"] == "ward:device:role") for c in cdx["components"]]
+        self.assertEqual(roles, ["bootloader", "secure", "non-secure"])
+
+    def test_vex_is_decided_per_image_from_its_own_configuration(self):
+        # A flaw in code only the secure image compiles in (Mbed TLS's CCM): affected for the secure
+        # image, its signed file and the device; code not present for a non-secure application
+        # that uses the PSA Crypto client (secure_demo), whose files do not have it. (The demo's own
+        # application contains no Mbed TLS at all: the record names nothing in it.)
+        version = pin()["MBEDTLS_VERSION"]
+        major, minor, patch = (int(x) for x in version.split("."))
+        record = {
+            "schema_version": "1.6.0", "id": "x_WARD-TEST-CCM", "modified": "2024-01-01T00:00:00Z",
+            "summary": "TEST RECORD: a flaw in Mbed TLS's CCM, which only the secure image compiles in",
+            "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+            "affected": [{"package": {"ecosystem": "GIT", "name": "https://github.com/Mbed-TLS/mbedtls",
+                                      "purl": "pkg:github/mbed-tls/mbedtls"},
+                          "ranges": [{"type": "SEMVER", "events": [{"introduced": "3.0.0"},
+                                                                    {"fixed": f"{major}.{minor}.{patch + 1}"}]}]}],
+            "database_specific": {"ward": {"features": ["mbedtls-ccm"]}},
+        }
+        with tempfile.TemporaryDirectory() as db:
+            with open(os.path.join(db, "ccm.json"), "w", encoding="utf-8") as f:
+                json.dump(record, f)
+            for base, affected in ((SECURE, True), (os.path.join(PRODUCT, "ward_secure_chain.signed"), True),
+                                   (os.path.join(PRODUCT, "demo"), True), (NS_CRYPTO, False)):
+                for fmt in ("cdx", "spdx"):
+                    r = self.vuln(f"{base}.{fmt}.json", db=db)
+                    line = next((l for l in r.stdout.splitlines() if l.startswith("x_WARD-TEST-CCM")), "")
+                    if affected:
+                        self.assertEqual(r.returncode, 1, f"{base}.{fmt}.json\n{r.stdout}{r.stderr}")
+                        self.assertIn("AFFECTED", line, f"{base}.{fmt}.json\n{r.stdout}")
+                    else:
+                        self.assertEqual(r.returncode, 0, f"{base}.{fmt}.json\n{r.stdout}{r.stderr}")
+                        self.assertIn("code not present", line, f"{base}.{fmt}.json\n{r.stdout}")
+
     # -- contents ----------------------------------------------------------------------------
     def test_ward_package_and_image_file(self):
         with open(os.path.join(BUILD, "generated", "include", "ward", "version.hpp"), encoding="utf-8") as f:
@@ -254,7 +411,10 @@ class SbomTest(unittest.TestCase):
         self.assertEqual(origin[version_hpp], {"./cmake/version.hpp.in"})
         elf = origin["./hello.elf"]
         self.assertIn("./samples/hello/main.cpp", elf)
-        self.assertIn("./boards/mps2_an505/image.ld", elf)
+        # The linker script the image was really linked with: hello runs non-secure.
+        self.assertIn("./boards/mps2_an505/image_ns.ld", elf)
+        self.assertNotIn("./boards/mps2_an505/image.ld", elf)
+        self.assertIn("./arch/arm/cortex_m.ld", elf)
         self.assertEqual(origin["./hello.bin"], {"./hello.elf"})
 
     def test_toolchain_and_c_library_versions_from_the_tools(self):
