@@ -211,6 +211,7 @@ function(ward_product name)
               --image-cdx ${dir}/${target}.cdx.json --signed ${signed} --mcuboot-version ${version}
               --security-counter ${ARG_SECURITY_COUNTER}
               --out-spdx ${out}/${target}.signed.spdx.json --out-cdx ${out}/${target}.signed.cdx.json
+              ${WARD_SBOM_EPOCH_ARGS}
       DEPENDS ${target} ${dir}/${target}.bin ${dir}/${target}.spdx.json ${dir}/${target}.cdx.json
               ward_image_host ward_boot_pub_key ${WARD_SBOM_SCRIPT} ${CMAKE_SOURCE_DIR}/scripts/sbom/composed.py
       COMMENT "Product ${name}: signing ${target} ${version} and writing its SBOMs" VERBATIM)
@@ -220,7 +221,7 @@ function(ward_product name)
     COMMAND ${sbom} device --name ${name} --version ${WARD_GIT_DESCRIBE} --supplier ${WARD_SUPPLIER}
             --image bootloader=${boot_dir}/bootloader_chain
             --image secure=${out}/ward_secure_chain.signed --image non-secure=${out}/${ARG_NS}.signed
-            --out-spdx ${out}/${name}.spdx.json --out-cdx ${out}/${name}.cdx.json
+            --out-spdx ${out}/${name}.spdx.json --out-cdx ${out}/${name}.cdx.json ${WARD_SBOM_EPOCH_ARGS}
     DEPENDS ${outputs} ${out}/ward_secure_chain.signed.spdx.json ${out}/${ARG_NS}.signed.spdx.json
             bootloader_chain ${boot_dir}/bootloader_chain.spdx.json ${WARD_SBOM_SCRIPT}
             ${CMAKE_SOURCE_DIR}/scripts/sbom/composed.py

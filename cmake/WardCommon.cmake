@@ -15,6 +15,21 @@ if(NOT _git_rc EQUAL 0 OR WARD_GIT_DESCRIBE STREQUAL "")
 endif()
 set(WARD_VERSION "${PROJECT_VERSION}")
 
+# The time every SBOM of this build is dated (reproducible builds): SOURCE_DATE_EPOCH from the
+# environment, else the time of the commit built, else (outside a git checkout) empty: the time of
+# generation.
+if(DEFINED ENV{SOURCE_DATE_EPOCH} AND NOT "$ENV{SOURCE_DATE_EPOCH}" STREQUAL "")
+  set(WARD_SOURCE_DATE_EPOCH "$ENV{SOURCE_DATE_EPOCH}")
+else()
+  execute_process(
+    COMMAND git log -1 --format=%ct
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+    OUTPUT_VARIABLE WARD_SOURCE_DATE_EPOCH OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE _git_rc)
+  if(NOT _git_rc EQUAL 0)
+    set(WARD_SOURCE_DATE_EPOCH "")
+  endif()
+endif()
+
 set(CMAKE_CXX_STANDARD 23)
 set(CMAKE_CXX_STANDARD_REQUIRED ON)
 set(CMAKE_CXX_EXTENSIONS OFF)

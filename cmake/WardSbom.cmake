@@ -21,6 +21,12 @@ set(WARD_VULNDB_DIRS ${CMAKE_SOURCE_DIR}/security/vulndb CACHE STRING
 set(WARD_VULN_FEATURES ${CMAKE_SOURCE_DIR}/security/features.json CACHE FILEPATH
     "Map of vulnerabilities to the configuration options and files of the feature they are in")
 set(WARD_VULN_SEVERITIES low medium high critical)
+# Every SBOM is dated SOURCE_DATE_EPOCH when the build's environment sets it, else the commit's time
+# (WardCommon.cmake): two builds of one commit give identical SBOMs.
+set(WARD_SBOM_EPOCH_ARGS)
+if(NOT WARD_SOURCE_DATE_EPOCH STREQUAL "")
+  set(WARD_SBOM_EPOCH_ARGS --source-date-epoch ${WARD_SOURCE_DATE_EPOCH})
+endif()
 
 # The host-built ward-vuln for a firmware tree (an external project: a separate CMake build with the
 # machine's own compiler, not the cross toolchain). Sets <out> to its path.
@@ -69,7 +75,8 @@ function(ward_sbom name)
     --license ${WARD_LICENSE}
     --component mbedtls=${WARD_MBEDTLS_PIN}=${WARD_MBEDTLS_SOURCE_DIR}
     --component tinycbor=${WARD_TINYCBOR_PIN}=${WARD_TINYCBOR_SOURCE_DIR}
-    --ninja ${CMAKE_MAKE_PROGRAM} --out-spdx ${dir}/${name}.spdx.json --out-cdx ${dir}/${name}.cdx.json)
+    --ninja ${CMAKE_MAKE_PROGRAM} --out-spdx ${dir}/${name}.spdx.json --out-cdx ${dir}/${name}.cdx.json
+    ${WARD_SBOM_EPOCH_ARGS})
   foreach(script IN LISTS ARG_LINKER_SCRIPTS)
     list(APPEND generate --linker-script ${script})
   endforeach()

@@ -1080,8 +1080,10 @@ def write_atomic(path, text):
     os.replace(tmp, path)
 
 
-def creation_time():
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+def creation_time(default_epoch=None):
+    """SOURCE_DATE_EPOCH from the environment, else the build's default (the commit's time, from
+    --source-date-epoch), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH") or default_epoch
     if epoch:
         if not epoch.isdigit():
             raise SbomError(f"SOURCE_DATE_EPOCH must be a number of seconds, not '{epoch}'")
@@ -1093,7 +1095,7 @@ def creation_time():
 
 def generate(args):
     model = Collector(args).collect()
-    created = creation_time()
+    created = creation_time(args.source_date_epoch)
     # The namespace and serial number must be unique per document, yet the same inputs at the same
     # time give the same documents: derive them from the content and the time.
     spdx = spdx_document(model, created, "urn:placeholder")
@@ -1119,7 +1121,7 @@ def signed(args):
     mcuboot = {"version": args.mcuboot_version, "security-counter": args.security_counter}
     try:
         spdx, cdx = composed.signed_documents(load_json(args.image_spdx), load_json(args.image_cdx), args.signed,
-                                              args.name, mcuboot, creation_time())
+                                              args.name, mcuboot, creation_time(args.source_date_epoch))
     except (OSError, ValueError, KeyError, StopIteration) as e:
         raise SbomError(f"cannot compose the SBOM of {args.signed}: {e!r}") from e
     write_atomic(args.out_spdx, stable_json(spdx))
@@ -1135,7 +1137,8 @@ def device(args):
             raise SbomError(f"--image '{item}' is not ROLE=PATH (PATH.spdx.json and PATH.cdx.json)")
         images.append((role, load_json(base + ".spdx.json"), load_json(base + ".cdx.json")))
     try:
-        spdx, cdx = composed.device_documents(args.name, images, args.supplier, args.version, creation_time(),
+        spdx, cdx = composed.device_documents(args.name, images, args.supplier, args.version,
+                                              creation_time(args.source_date_epoch),
                                               f"Tool: {TOOL_NAME}-{args.version}")
     except (ValueError, KeyError, StopIteration) as e:
         raise SbomError(f"cannot compose the device SBOM of {args.name}: {e!r}") from e
@@ -1220,6 +1223,9 @@ def main():
     k.add_argument("--fail-on", required=True)
     k.add_argument("--vex")
     k.add_argument("--remove", action="append", default=[], help="files to delete when the gate fails")
+    for sp in (g, sg, d):
+        sp.add_argument("--source-date-epoch", default=None,
+                        help="the time to date the documents when SOURCE_DATE_EPOCH is not set (the commit's)")
     args = p.parse_args()
     try:
         return {"generate": generate, "signed": signed, "device": device, "gate": gate}[args.command](args)

@@ -7,6 +7,7 @@ WARD_BUILD_DIR, WARD_SHARED_DIR (schemas) and WARD_VULN (the host-built ward-vul
 (samples/hello) links no Mbed TLS; tests/target/crypto's crypto_smoke does: both are checked.
 """
 import copy
+import datetime
 import hashlib
 import json
 import os
@@ -543,6 +544,19 @@ class SbomTest(unittest.TestCase):
             # And the same as what the build wrote.
             self.assertEqual(without_time(json.loads(a[0])), without_time(load(HELLO + ".spdx.json")))
             self.assertEqual(without_time(json.loads(a[1])), without_time(load(HELLO + ".cdx.json")))
+
+    def test_sboms_are_dated_by_the_commit(self):
+        # Without SOURCE_DATE_EPOCH, the build dates every SBOM at the time of the commit it built,
+        # so two builds of one commit agree (docs/supply-chain.md, "Reproducibility").
+        cmd = generate_command(BUILD, "samples/hello/hello")
+        epoch = cmd[cmd.index("--source-date-epoch") + 1]
+        r = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=SRC, capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(epoch, r.stdout.strip())
+        when = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for base in (HELLO, SECURE, os.path.join(PRODUCT, "update.signed"), os.path.join(PRODUCT, "demo")):
+            self.assertEqual(load(base + ".spdx.json")["creationInfo"]["created"], when, base)
+            self.assertEqual(load(base + ".cdx.json")["metadata"]["timestamp"], when, base)
 
     def test_generator_errors_are_clear(self):
         cmd = generate_command(BUILD, "samples/hello/hello")
