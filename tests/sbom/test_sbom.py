@@ -41,7 +41,9 @@ PRODUCT = os.path.join(BUILD, "products", "demo")
 SHIPPED = (BOOTLOADER, SECURE, NS_APP, os.path.join(BUILD, "boot", "bootloader"),
            os.path.join(BUILD, "secure", "firmware", "ward_secure"),
            os.path.join(PRODUCT, "ward_secure_chain.signed"), os.path.join(PRODUCT, "update.signed"),
-           os.path.join(PRODUCT, "demo"))
+           os.path.join(PRODUCT, "demo"),
+           # a signed update of the single-image bootloader's application (ward_slot_image)
+           os.path.join(BUILD, "tests", "boot", "slot_app", "update_v2.signed"))
 SCRIPT = os.path.join(SRC, "scripts", "sbom", "ward_sbom.py")
 
 
