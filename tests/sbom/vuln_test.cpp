@@ -529,6 +529,8 @@ TEST(NvdFormats, OtherFormatsAndAmbiguityAreClearErrors) {
             "o.json: /: ambiguous: has OSV's \"modified\" and NVD's \"vulnStatus\"");
   EXPECT_EQ(error_of([] { parse_records("o.json", R"({"version": "1.1", "vulnerabilities": []})"); }),
             "o.json: /version: NVD JSON version 1.1 (2.0 is read)");
+  EXPECT_EQ(error_of([] { parse_records("o.json", R"({"vulnerabilities": null})"); }), "o.json: /: missing \"vulnerabilities\"");
+  EXPECT_EQ(error_of([] { parse_records("o.json", R"({"cve": null})"); }), "o.json: /: missing \"cve\"");
   // Rejected CVEs are no vulnerabilities.
   EXPECT_TRUE(parse_records("r.json", read_text_file(data + "/nvd/CVE-2099-0032-rejected.json")).empty());
 }

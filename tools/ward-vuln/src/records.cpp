@@ -334,7 +334,7 @@ void add_unless_rejected(std::vector<Vulnerability>& out, Vulnerability v) {
 void parse_nvd_page(const JsonReader& r, const Json& root, std::vector<Vulnerability>& out) {
   const std::string version = r.opt_string(root, "version", "");
   if (!version.empty() && version != "2.0") r.fail("/version", "NVD JSON version " + version + " (2.0 is read)");
-  const Json& list = r.array(*JsonReader::find(root, "vulnerabilities"), "/vulnerabilities");
+  const Json& list = r.array(r.require(root, "vulnerabilities", ""), "/vulnerabilities");
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string p = at("/vulnerabilities", i);
     add_unless_rejected(out, parse_nvd_cve(r, r.require(r.object(list[i], p), "cve", p), at(p, "cve")));
@@ -408,7 +408,7 @@ std::vector<Vulnerability> parse_records(const std::string& file, std::string_vi
   std::vector<Vulnerability> out;
   switch (record_format(r, root)) {
     case RecordFormat::nvd_page: parse_nvd_page(r, root, out); break;
-    case RecordFormat::nvd_wrapped: add_unless_rejected(out, parse_nvd_cve(r, *JsonReader::find(root, "cve"), "/cve")); break;
+    case RecordFormat::nvd_wrapped: add_unless_rejected(out, parse_nvd_cve(r, r.require(root, "cve", ""), "/cve")); break;
     case RecordFormat::nvd_bare: add_unless_rejected(out, parse_nvd_cve(r, root, "")); break;
     case RecordFormat::osv:
       if (const Json* withdrawn = JsonReader::find(root, "withdrawn")) {
