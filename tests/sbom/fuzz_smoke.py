@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Short libFuzzer run of ward-vuln's input parsers: fuzz_smoke.py FUZZER DATA_DIR.
 
-Seeds are every JSON file under DATA_DIR (good and malformed records, SBOMs, feature maps), each
-prefixed with the byte that selects its parser. New inputs go to a temporary corpus, never into
+Seeds are every JSON file under DATA_DIR (good and malformed records in every accepted format,
+SBOMs, feature maps, product maps), each prefixed with the byte that selects its parser (chosen by
+the file's folder below DATA_DIR). New inputs go to a temporary corpus, never into
 the repository. A crash, sanitizer report or leak fails the test (libFuzzer exits non-zero).
 """
 import os
@@ -23,7 +24,8 @@ with tempfile.TemporaryDirectory() as tmp:
                 continue
             with open(os.path.join(root, name), "rb") as f:
                 text = f.read()
-            kind = 1 if "sbom" in root else 2 if "features" in root else 0
+            parts = os.path.relpath(root, data).split(os.sep)
+            kind = 1 if "sbom" in parts else 2 if "features" in parts else 4 if "products" in parts else 0
             for selector in {kind, 3}:
                 with open(os.path.join(seeds, f"{n:04d}"), "wb") as f:
                     f.write(bytes([selector]) + text)

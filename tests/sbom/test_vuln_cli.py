@@ -13,10 +13,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 TOOL, DATA, FEATURES, SCHEMAS = sys.argv[1:5]
 MINI_CDX = os.path.join(DATA, "sbom", "mini.cdx.json")
 MINI_SPDX = os.path.join(DATA, "sbom", "mini.spdx.json")
+PRODUCTS = os.path.join(os.path.dirname(FEATURES), "products.json")  # security/products.json
 passed = failed = 0
 
 
@@ -65,6 +67,17 @@ expected_records = {
     "unknown-feature.json": "unknown feature \"no-such-feature\"",
     "not-utf8.json": "not valid JSON",
     "neither.json": "neither an OSV record",
+    # issue 15: a bound that cannot be ordered is an error, never "not affected".
+    "nvd-garbage-bound.json": "/cve/configurations/0/nodes/0/cpeMatch/0/versionStartIncluding: \"x.0\" is not a version",
+    "nvd-garbage-cpe-version.json": "/criteria: \"latest\" is not a version",
+    "osv-garbage-semver.json": "/affected/0/ranges/0/events/0: \"x.0\" is not a version this range can order (SemVer)",
+    "osv-garbage-debian.json": "/affected/0/ranges/0/events/1: \"deb12u1\" is not a version this range can order (Debian)",
+    "duplicate-key.json": "/: duplicate key \"id\"",
+    "nvd-1.1-feed.json": "NVD JSON 1.1 feeds are retired",
+    "cve5.json": "a CVE JSON 5 record",
+    "ambiguous.json": "ambiguous: has OSV's \"modified\" and NVD's \"vulnStatus\"",
+    "nvd-version-1.json": "/version: NVD JSON version 1.1",
+    "utf16.json": "UTF-16 text (byte order mark); JSON must be UTF-8",
 }
 records_dir = os.path.join(DATA, "malformed", "records")
 check("every malformed record has an expectation", sorted(os.listdir(records_dir)) == sorted(expected_records),
@@ -86,7 +99,14 @@ with tempfile.TemporaryDirectory() as tmp:
         "spdx3.json": "not an SPDX 2.x document",
         "spdx-name-number.json": "/packages/0/name: expected a string, found number",
         "neither.json": "neither a CycloneDX SBOM",
-        "deep-nesting.json": "nested more than 32 deep",
+        "deep-nesting.json": "nested deeper than 64 levels (the limit)",
+        # issue 15: an SBOM ward-vuln cannot read for sure, or one that does not say what it describes.
+        "cdx-spec-9.9.json": "/specVersion: CycloneDX 9.9 is not a version ward-vuln reads",
+        "cdx-no-spec-version.json": "/: missing \"specVersion\"",
+        "cdx-no-image.json": "/metadata: missing \"component\"",
+        "spdx-describes-nothing.json": "the document describes no package",
+        "spdx-2.9.json": "not an SPDX 2.x document ward-vuln reads (SPDX-2.2, SPDX-2.3): SPDX-2.9",
+        "duplicate-key.json": "/components/0: duplicate key \"version\"",
     }
     sbom_dir = os.path.join(DATA, "malformed", "sbom")
     check("every malformed SBOM has an expectation", sorted(os.listdir(sbom_dir)) == sorted(expected_sboms))
@@ -100,6 +120,7 @@ with tempfile.TemporaryDirectory() as tmp:
         "empty-feature.json": "/features/x: needs \"requires\"",
         "unknown-feature.json": "/vulnerabilities/CVE-2099-1/0: unknown feature \"missing\"",
         "not-object.json": "/features: expected an object, found array",
+        "duplicate-key.json": "/features: duplicate key \"x\"",
     }
     for name, message in sorted(expected_features.items()):
         path = os.path.join(DATA, "malformed", "features", name)
@@ -141,6 +162,8 @@ with tempfile.TemporaryDirectory() as tmp:
                 problems = clean_error(r, needle)
             except subprocess.TimeoutExpired:
                 problems = ["hung"]
+            if label == "a directory" and ("too large" in r.stderr or "9223372036854775807" in r.stderr):
+                problems.append("a directory reported as too large")  # issue 15
             check(f"{label} as the {role}", not problems, problems)
     db = os.path.join(tmp, "hostile-db")
     os.makedirs(db)
@@ -150,6 +173,119 @@ with tempfile.TemporaryDirectory() as tmp:
     except subprocess.TimeoutExpired:
         problems = ["hung"]
     check("a FIFO in the vulndb", not problems, problems)
+
+    # -- issue 15 -------------------------------------------------------------------------------
+    def db_of(name, *files, contents=None):
+        d = os.path.join(tmp, name)
+        os.makedirs(d)
+        for f in files:
+            shutil.copy(os.path.join(DATA, f), d)
+        for fname, text in (contents or {}).items():
+            with open(os.path.join(d, fname), "w") as out:
+                out.write(text)
+        return d
+
+    # Limits, enforced while parsing: 10 MiB of '[' (under the size limit) stops at depth 65, 50 MB
+    # is refused before it is read; each fast and in little memory (was 150 s and 3.9 GB).
+    deep = os.path.join(tmp, "deep.json")
+    with open(deep, "w") as f:
+        f.write("[" * (10 << 20))
+    huge = os.path.join(tmp, "huge-brackets.json")
+    with open(huge, "w") as f:
+        f.write("[" * 50_000_000)
+    long_name = os.path.join(tmp, "long-name.json")
+    with open(long_name, "w") as f:
+        f.write('{"bomFormat": "CycloneDX", "specVersion": "1.6", "metadata": {"component": {"type": "firmware", '
+                '"name": "' + "a" * (1 << 20) + '"}}}')
+    for label, args, needle in [
+        ("10 MiB of [ as the SBOM", ["--sbom", deep, "--vulndb", os.path.join(DATA, "vulndb")], "nested deeper than 64 levels"),
+        ("10 MiB of [ as a record", ["--sbom", MINI_CDX, "--vulndb", db_of("deep-db", contents={"r.json": "[" * (10 << 20)})],
+         "nested deeper than 64 levels"),
+        ("50 MB of [ as the SBOM", ["--sbom", huge, "--vulndb", os.path.join(DATA, "vulndb")], "too large (50000000 bytes, limit 16777216)"),
+        ("a 1 MiB name in the SBOM", ["--sbom", long_name, "--vulndb", os.path.join(DATA, "vulndb")],
+         "/metadata/component/name: a string of 1048576 bytes, over the limit of 65536"),
+    ]:
+        start = time.monotonic()
+        r = run(*args)
+        seconds = time.monotonic() - start
+        problems = clean_error(r, needle)
+        if seconds > 10:
+            problems.append(f"took {seconds:.1f} s")
+        check(f"limit: {label} ({seconds:.2f} s)", not problems, f"{problems}\n{r.stderr[:300]}")
+    # Peak memory of the deepest case (the file itself is 10 MiB of it). Measured by a fresh small
+    # Python as its child's maximum resident set: a child of this process would count this process's
+    # memory too (Linux records the pre-exec size of a forked child).
+    probe = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], capture_output=True); "
+             "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)")
+    out = subprocess.run([sys.executable, "-c", probe, TOOL, "--sbom", deep, "--vulndb", os.path.join(DATA, "vulndb")],
+                         capture_output=True, text=True, timeout=60).stdout.split()
+    check(f"limit: 10 MiB of [ in little memory ({out[1] if len(out) == 2 else '?'} MiB peak)",
+          len(out) == 2 and out[0] == "2" and int(out[1]) < 100, out)
+
+    # A UTF-8 byte order mark is accepted (documented): the same report as without.
+    bom = os.path.join(tmp, "bom.cdx.json")
+    with open(MINI_CDX, "rb") as f, open(bom, "wb") as out:
+        out.write(b"\xef\xbb\xbf" + f.read())
+    plain, with_bom = (run("--sbom", x, "--vulndb", os.path.join(DATA, "vulndb"), "--features", FEATURES)
+                       for x in (MINI_CDX, bom))
+    check("a UTF-8 byte order mark is ignored", with_bom.returncode == plain.returncode == 1 and
+          with_bom.stdout.replace(bom, MINI_CDX) == plain.stdout, with_bom.stdout + with_bom.stderr)
+
+    # NVD records awaiting analysis (no configurations), as a bare CVE object: "needs review".
+    review_db = db_of("review-db", "nvd/CVE-2025-52497.json", "nvd/CVE-2099-0032-rejected.json")
+    vex = os.path.join(tmp, "review.vex.json")
+    r = run("--sbom", MINI_CDX, "--vulndb", review_db, "--vex", vex)
+    line = next((l for l in r.stdout.splitlines() if l.startswith("CVE-2025-52497")), "")
+    check("awaiting analysis: needs review, fails by default", r.returncode == 1 and
+          "NEEDS REVIEW: NVD status \"Awaiting Analysis\", no product or version data; its description names" in line and
+          "Summary: 0 applicable, 1 needs review (1 at or above the threshold 'any'), 0 not affected." in r.stdout and
+          "CVE-2099-0032" not in r.stdout, r.stdout + r.stderr)
+    with open(vex) as f:
+        states = {v["id"]: v["analysis"]["state"] for v in json.load(f)["vulnerabilities"]}
+    check("awaiting analysis: in_triage in the VEX", states == {"CVE-2025-52497": "in_triage"}, states)
+    r = run("--sbom", MINI_CDX, "--vulndb", review_db, "--fail-on", "medium,no-review")
+    check("--fail-on medium,no-review: exit 0 and a warning", r.returncode == 0 and
+          "warning: CVE-2025-52497 needs review for mbedtls and does not fail this run" in r.stderr, r.stdout + r.stderr)
+    r = run("--sbom", MINI_CDX, "--vulndb", review_db, "--fail-on", "high")
+    check("--fail-on high: a medium record that needs review does not fail", r.returncode == 0, r.stdout + r.stderr)
+    r = run("--sbom", MINI_CDX, "--vulndb", review_db, "--fail-on", "high,sometimes")
+    check("--fail-on with an unknown review word: usage error", r.returncode == 2 and "high,sometimes" in r.stderr, r.stderr)
+    # An explicit mapping (the product map) adds a record whose text names no product, and an
+    # empty list says a record was reviewed and concerns none of the components.
+    mapped_db = db_of("mapped-db", "nvd/CVE-2099-0031.json", "nvd/CVE-2024-28960.json")
+    r = run("--sbom", MINI_CDX, "--vulndb", mapped_db)
+    check("without the product map: only the record naming Mbed TLS", r.returncode == 1 and "CVE-2024-28960" in r.stdout
+          and "CVE-2099-0031" not in r.stdout, r.stdout + r.stderr)
+    r = run("--sbom", MINI_CDX, "--vulndb", mapped_db, "--products", os.path.join(DATA, "products", "products.json"))
+    check("with the product map: the mapped record, not the reviewed one", r.returncode == 1 and
+          "maps CVE-2099-0031 to mbedtls" in r.stdout and "CVE-2024-28960" not in r.stdout, r.stdout + r.stderr)
+    r = run("--sbom", MINI_CDX, "--vulndb", review_db, "--products", PRODUCTS)
+    check("security/products.json is read", r.returncode == 1 and "NEEDS REVIEW" in r.stdout, r.stdout + r.stderr)
+    # A structured record of the same vulnerability settles it.
+    settled = db_of("settled-db", "nvd/CVE-2025-52497.json", contents={"x_WARD-T-52497.json": json.dumps({
+        "id": "x_WARD-T-52497", "modified": "2025-07-10T00:00:00Z", "aliases": ["CVE-2025-52497"],
+        "affected": [{"package": {"purl": "pkg:github/mbed-tls/mbedtls"},
+                      "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "3.6.4"}]}]}]})})
+    r = run("--sbom", MINI_CDX, "--vulndb", settled)
+    check("an OSV record with the CVE as alias settles the review", r.returncode == 0 and "NEEDS REVIEW" not in r.stdout and
+          "not affected: fixed in 3.6.4" in r.stdout, r.stdout + r.stderr)
+
+    # "Fixed in" on the component's own branch.
+    r = run("--sbom", MINI_CDX, "--vulndb", db_of("branch-db", "nvd/CVE-2099-0030-branches.json", "vulndb/nvd-fixed.json"))
+    lines = {l.split()[0]: l for l in r.stdout.splitlines() if l.startswith("CVE-")}
+    check("fixed in: the 3.6 fix for a 3.6 component", "not affected: fixed in 3.6.5" in lines.get("CVE-2099-0030", ""),
+          r.stdout)
+    check("fixed in: no fix on the 3.6 branch is said", "2.28.9" in lines.get("CVE-2099-0005", "") and
+          "no fix on the 3.6 branch" in lines.get("CVE-2099-0005", "") and "fixed in 2.28.9" not in r.stdout, r.stdout)
+
+    # Duplicate record ids: two versions of one record are an error; the same version twice is one.
+    one = {"id": "x_WARD-T-DUP", "modified": "2024-01-01T00:00:00Z", "affected": []}
+    two = dict(one, modified="2024-02-01T00:00:00Z")
+    r = run("--sbom", MINI_CDX, "--vulndb", db_of("dup-db", contents={"a.json": json.dumps(one), "b.json": json.dumps(two)}))
+    problems = clean_error(r, "OSV record x_WARD-T-DUP is also in", "a.json", "keep only the current one")
+    check("duplicate record id with another modification time", not problems, f"{problems}\n{r.stderr}")
+    r = run("--sbom", MINI_CDX, "--vulndb", db_of("same-db", contents={"a.json": json.dumps(one), "b.json": json.dumps(one)}))
+    check("the same record twice is accepted", r.returncode == 0, r.stdout + r.stderr)
 
     # Good input: both SBOM formats give the same verdicts, exit 1, and a VEX valid against the schema.
     empty = os.path.join(tmp, "empty")

@@ -2,6 +2,8 @@
 // semantics, feature evidence, SBOM reading, and clear errors for malformed input.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
 #include <string>
 
 #include "error.hpp"
@@ -10,6 +12,7 @@
 #include "match.hpp"
 #include "records.hpp"
 #include "report.hpp"
+#include "review.hpp"
 #include "sbom.hpp"
 #include "severity.hpp"
 #include "version.hpp"
@@ -39,6 +42,41 @@ Finding only_finding(const std::string& record, const FeatureMap& features = {})
   auto findings = evaluate(sbom, keep, features);
   EXPECT_EQ(findings.size(), 1u);
   return findings.empty() ? Finding{} : findings.front();
+}
+
+// The mini SBOM with Mbed TLS at another version (purl, CPE and version).
+Sbom mbedtls_at(const std::string& version) {
+  Sbom s = mini();
+  Component& c = s.components.at(0);
+  c.version = version;
+  c.purls = {"pkg:github/mbed-tls/mbedtls@v" + version};
+  c.cpes = {"cpe:2.3:a:arm:mbed_tls:" + version + ":*:*:*:*:*:*:*"};
+  return s;
+}
+
+// The one finding of a record file (under data/) for Mbed TLS at `version`.
+Finding finding_at(const std::string& version, const std::string& file, const ProductMap& products = {}) {
+  static std::vector<Vulnerability> keep;
+  static Sbom sbom;
+  sbom = mbedtls_at(version);
+  keep = parse_records(file, read_text_file(data + "/" + file));
+  auto findings = evaluate(sbom, keep, {}, products);
+  EXPECT_EQ(findings.size(), 1u) << file;
+  return findings.empty() ? Finding{} : findings.front();
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+std::string nvd_match(const std::string& match) {
+  return R"({"cve": {"id": "CVE-2099-1", "configurations": [{"nodes": [{"operator": "OR", "cpeMatch": [)" + match +
+         "]}]}]}}";
 }
 
 }  // namespace
@@ -343,9 +381,287 @@ TEST(Errors, MalformedInputNamesFileAndPlace) {
             "r.json: /affected/0/ranges/0/events: \"fixed\" and \"last_affected\" must not be mixed in one range");
   EXPECT_EQ(message([] { parse_records("r.json", R"({"id": "x", "modified": "x", "affected": [{"ranges": []}]})"); }),
             "r.json: /affected/0: names no package (package, or a GIT range with a repo)");
-  EXPECT_EQ(message([] { parse_sbom("s.json", R"({"bomFormat": "CycloneDX", "components": [{"name": "x"}]})"); }),
+  EXPECT_EQ(message([] {
+              parse_sbom("s.json", R"({"bomFormat": "CycloneDX", "specVersion": "1.6", "metadata": {"component":
+                  {"type": "firmware", "name": "i"}}, "components": [{"name": "x"}]})");
+            }),
             "s.json: /components/0: missing \"type\"");
   EXPECT_EQ(message([] { parse_sbom("s.json", "[]"); }), "s.json: /: expected an object, found array");
   // Withdrawn records are not vulnerabilities.
   EXPECT_TRUE(parse_records("w.json", R"({"id": "x", "modified": "x", "withdrawn": "2024-01-01T00:00:00Z"})").empty());
+}
+
+// -- issue 15: fail closed on malformed and ambiguous input -------------------------------------
+
+TEST(JsonLimits, DeepNestingIsRefusedAtTheLimitNotAfterReadingIt) {
+  const std::string brackets(10u << 20, '[');  // 10 MiB, under the size limit
+  const auto start = std::chrono::steady_clock::now();
+  const std::string e = error_of([&] { parse_records("deep.json", brackets); });
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(e, "deep.json: /0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/"
+               "0/0/0/0/0/0/0/0/0/0/0/0/0/0: nested deeper than 64 levels (the limit)");
+  EXPECT_LT(took, std::chrono::seconds(2));  // was minutes and gigabytes (issue 15)
+  EXPECT_NE(error_of([] { parse_sbom("s.json", std::string(64, '{')); }), "no error");
+  // 64 levels are fine.
+  EXPECT_NO_THROW(parse_json_text("ok.json", std::string(64, '[') + std::string(64, ']')));
+}
+
+TEST(JsonLimits, SizeStringLengthAndValueCount) {
+  EXPECT_EQ(error_of([] { parse_json_text("big.json", std::string(max_input_bytes + 1, ' ')); }),
+            "big.json: too large (16777217 bytes, limit 16777216)");
+  const std::string long_name = R"({"bomFormat": "CycloneDX", "specVersion": "1.6", "metadata": {"component": {"type": "firmware", "name": ")" +
+                                std::string(max_json_string + 1, 'a') + "\"}}}";
+  EXPECT_EQ(error_of([&] { parse_sbom("s.json", long_name); }),
+            "s.json: /metadata/component/name: a string of 65537 bytes, over the limit of 65536");
+  const std::string long_key = "{\"" + std::string(max_json_string + 1, 'k') + "\": 1}";
+  EXPECT_EQ(error_of([&] { parse_json_text("k.json", long_key); }), "k.json: /: a key of 65537 bytes, over the limit of 65536");
+  std::string many = "[0";
+  for (std::size_t i = 0; i < max_json_values; ++i) many += ",0";
+  EXPECT_EQ(error_of([&] { parse_json_text("n.json", many + "]"); }),
+            "n.json: /999999: more than 1000000 values (the limit)");
+}
+
+TEST(JsonLimits, DuplicateKeysAreErrorsWithTheirPlace) {
+  EXPECT_EQ(error_of([] { parse_records("d.json", R"({"id": "A", "modified": "x", "id": "B"})"); }),
+            "d.json: /: duplicate key \"id\" (which one would count is not defined)");
+  EXPECT_EQ(error_of([] {
+              parse_records("d.json", R"({"vulnerabilities": [{"cve": {"id": "CVE-2099-1"}}, {"cve": {"id": "CVE-2099-2", "id": "CVE-2099-3"}}]})");
+            }),
+            "d.json: /vulnerabilities/1/cve: duplicate key \"id\" (which one would count is not defined)");
+  EXPECT_EQ(error_of([] { parse_feature_map("f.json", R"({"features": {}, "vulnerabilities": {"CVE-1": [], "CVE-1": []}})"); }),
+            "f.json: /vulnerabilities: duplicate key \"CVE-1\" (which one would count is not defined)");
+}
+
+TEST(JsonLimits, Utf8ByteOrderMarkIsAcceptedOtherEncodingsAreNot) {
+  const std::string text = read_text_file(data + "/sbom/mini.cdx.json");
+  EXPECT_EQ(parse_sbom("bom.json", "\xEF\xBB\xBF" + text).components.size(), 2u);
+  EXPECT_EQ(error_of([] { parse_records("u.json", std::string("\xFF\xFE{\0}\0", 6)); }),
+            "u.json: not valid JSON: UTF-16 text (byte order mark); JSON must be UTF-8");
+  // A byte order mark anywhere but at the start is not JSON.
+  EXPECT_NE(error_of([] { parse_records("u.json", " \xEF\xBB\xBF{}"); }).find("not valid JSON"), std::string::npos);
+}
+
+TEST(Version, RecordVersionRules) {
+  for (const char* ok : {"3.6.6", "v3.6.6", "3.6", "1.0.0-rc.1+build.5"}) EXPECT_TRUE(valid_version(VersionRule::semver, ok)) << ok;
+  for (const char* bad : {"x.0", "", "3.6.6.1", "3.6.x", "1.0.0-", "3..6"}) EXPECT_FALSE(valid_version(VersionRule::semver, bad)) << bad;
+  for (const char* ok : {"3.3.0-1.3+deb12u1", "1:2.40-2", "15:12.2.rel1-1", "1.0~rc1"}) {
+    EXPECT_TRUE(valid_version(VersionRule::debian, ok)) << ok;
+  }
+  for (const char* bad : {"deb12u1", "a:1.0", "1.0-1-", ":1.0", "1.0 1"}) EXPECT_FALSE(valid_version(VersionRule::debian, bad)) << bad;
+  for (const char* ok : {"2.28.7", "1.0.1h", "1.0:beta", "v2.0", "2023-01-01"}) EXPECT_TRUE(valid_version(VersionRule::generic, ok)) << ok;
+  for (const char* bad : {"x.0", "latest", "-", "*", "3.6 6", "v"}) EXPECT_FALSE(valid_version(VersionRule::generic, bad)) << bad;
+}
+
+TEST(Version, Branch) {
+  EXPECT_EQ(version_branch("3.6.6"), "3.6");
+  EXPECT_EQ(version_branch("v2.28.10"), "2.28");
+  EXPECT_EQ(version_branch("3"), "3.0");
+  EXPECT_EQ(version_branch("1:3.3.0-1.3"), "3.3");
+  EXPECT_EQ(version_branch("03.06.1"), "3.6");
+  EXPECT_EQ(version_branch("x.0"), "");
+}
+
+TEST(Malformed, GarbageVersionBoundIsAnErrorNeverNotAffected) {
+  // Before: "x.0" sorted after 3.6.6, so the component was "before the affected range".
+  EXPECT_EQ(error_of([] {
+              parse_records("g.json", nvd_match(R"({"vulnerable": true, "criteria": "cpe:2.3:a:arm:mbed_tls:*:*:*:*:*:*:*:*",
+                  "versionStartIncluding": "x.0", "versionEndExcluding": "3.6.7"})"));
+            }),
+            "g.json: /cve/configurations/0/nodes/0/cpeMatch/0/versionStartIncluding: \"x.0\" is not a version that can be "
+            "ordered (it must start with a number)");
+  EXPECT_NE(error_of([] {
+              parse_records("g.json", nvd_match(R"({"vulnerable": true, "criteria": "cpe:2.3:a:arm:mbed_tls:*:*:*:*:*:*:*:*",
+                  "versionEndExcluding": ""})"));
+            }),
+            "no error");
+  EXPECT_EQ(error_of([] { parse_records("g.json", nvd_match(R"({"vulnerable": true, "criteria": "cpe:2.3:a:arm:mbed_tls:latest:*:*:*:*:*:*:*"})")); }),
+            "g.json: /cve/configurations/0/nodes/0/cpeMatch/0/criteria: \"latest\" is not a version that can be ordered (it "
+            "must start with a number)");
+  EXPECT_EQ(error_of([] { parse_records("g.json", osv(mbedtls_range(R"([{"introduced": "x.0"}, {"fixed": "3.6.7"}])"))); }),
+            "g.json: /affected/0/ranges/0/events/0: \"x.0\" is not a version this range can order (SemVer)");
+  EXPECT_EQ(error_of([] {
+              parse_records("g.json", osv(R"({"package": {"ecosystem": "Debian:12", "name": "newlib"},
+                  "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "deb12u2"}]}]})"));
+            }),
+            "g.json: /affected/0/ranges/0/events/1: \"deb12u2\" is not a version this range can order (Debian)");
+  // GIT ranges hold commits, not versions.
+  EXPECT_NO_THROW(parse_records("g.json", osv(R"({"ranges": [{"type": "GIT", "repo": "https://github.com/Mbed-TLS/mbedtls",
+      "events": [{"introduced": "0"}, {"fixed": "abcdef0"}]}]})")));
+}
+
+TEST(Malformed, ComponentVersionThatCannotBeOrderedNeedsTriage) {
+  const std::string record = nvd_match(R"({"vulnerable": true, "criteria": "cpe:2.3:a:arm:mbed_tls:*:*:*:*:*:*:*:*",
+      "versionEndExcluding": "3.6.7"})");
+  Sbom s = mbedtls_at("3.6.6");
+  s.components[0].cpes = {"cpe:2.3:a:arm:mbed_tls:development:*:*:*:*:*:*:*"};
+  const auto records = parse_records("t.json", record);
+  const auto findings = evaluate(s, records, {});
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].status, Status::triage);
+  EXPECT_TRUE(applicable(findings[0].status));
+}
+
+TEST(NvdFormats, PageWrappedAndBareCveObjectReadTheSame) {
+  const std::string cve = R"({"id": "CVE-2099-40", "lastModified": "2099-01-01T00:00:00.000", "vulnStatus": "Analyzed",
+      "configurations": [{"nodes": [{"cpeMatch": [{"vulnerable": true, "criteria": "cpe:2.3:a:arm:mbed_tls:*:*:*:*:*:*:*:*",
+      "versionEndExcluding": "3.6.7"}]}]}]})";
+  const Sbom s = mini();
+  for (const std::string& text : {R"({"format": "NVD_CVE", "version": "2.0", "vulnerabilities": [{"cve": )" + cve + "}]}",
+                                  R"({"cve": )" + cve + "}", cve}) {
+    const auto records = parse_records("n.json", text);
+    ASSERT_EQ(records.size(), 1u) << text;
+    EXPECT_EQ(records[0].source, "NVD");
+    EXPECT_EQ(records[0].modified, "2099-01-01T00:00:00.000");
+    const auto findings = evaluate(s, records, {});
+    ASSERT_EQ(findings.size(), 1u);
+    EXPECT_EQ(findings[0].status, Status::affected);
+  }
+  // Before: the bare object was taken for OSV: 'missing "modified"'.
+  EXPECT_EQ(parse_records("b.json", read_text_file(data + "/nvd/CVE-2025-52497.json")).at(0).status, "Awaiting Analysis");
+}
+
+TEST(NvdFormats, OtherFormatsAndAmbiguityAreClearErrors) {
+  EXPECT_EQ(error_of([] { parse_records("o.json", R"({"CVE_Items": []})"); }),
+            "o.json: /CVE_Items: NVD JSON 1.1 feeds are retired; use the NVD CVE API 2.0 format");
+  EXPECT_EQ(error_of([] { parse_records("o.json", R"({"dataType": "CVE_RECORD", "cveMetadata": {}})"); }),
+            "o.json: /dataType: a CVE JSON 5 record (CVE List); use the NVD CVE API 2.0 or OSV format");
+  EXPECT_EQ(error_of([] { parse_records("o.json", R"({"id": "CVE-1", "modified": "x", "vulnStatus": "Analyzed"})"); }),
+            "o.json: /: ambiguous: has OSV's \"modified\" and NVD's \"vulnStatus\"");
+  EXPECT_EQ(error_of([] { parse_records("o.json", R"({"version": "1.1", "vulnerabilities": []})"); }),
+            "o.json: /version: NVD JSON version 1.1 (2.0 is read)");
+  EXPECT_EQ(error_of([] { parse_records("o.json", R"({"vulnerabilities": null})"); }), "o.json: /: missing \"vulnerabilities\"");
+  EXPECT_EQ(error_of([] { parse_records("o.json", R"({"cve": null})"); }), "o.json: /: missing \"cve\"");
+  // Rejected CVEs are no vulnerabilities.
+  EXPECT_TRUE(parse_records("r.json", read_text_file(data + "/nvd/CVE-2099-0032-rejected.json")).empty());
+}
+
+TEST(Review, AwaitingAnalysisRecordNamingTheProductNeedsReview) {
+  // Before: no configurations, no finding, exit 0 even with --fail-on any.
+  const Finding f = finding_at("3.6.6", "nvd/CVE-2025-52497.json");
+  EXPECT_EQ(f.status, Status::review);
+  EXPECT_EQ(f.detail, "NVD status \"Awaiting Analysis\", no product or version data; its description names \"mbedtls\"");
+  EXPECT_EQ(f.rating.severity, Severity::medium);  // the CNA's score
+  EXPECT_FALSE(applicable(f.status));
+  EXPECT_TRUE(fails(f, Threshold{}));                                    // the default fails
+  EXPECT_TRUE(fails(f, *parse_threshold("medium")));
+  EXPECT_FALSE(fails(f, *parse_threshold("high")));                      // by its severity
+  EXPECT_FALSE(fails(f, *parse_threshold("any,no-review")));             // the user's choice
+  EXPECT_FALSE(fails(f, *parse_threshold("never")));
+  Finding unknown = f;
+  unknown.rating = Rating{};
+  EXPECT_TRUE(fails(unknown, *parse_threshold("critical")));  // no score: counts as critical
+}
+
+TEST(Review, ExplicitMappingAddsAndSilences) {
+  const ProductMap map = parse_product_map(data + "/products/products.json",
+                                           read_text_file(data + "/products/products.json"));
+  // No product in the text: only the map ties it to mbedtls.
+  const Sbom s = mini();
+  const auto unmapped = parse_records("n.json", read_text_file(data + "/nvd/CVE-2099-0031.json"));
+  EXPECT_TRUE(evaluate(s, unmapped, {}).empty());
+  const Finding mapped = finding_at("3.6.6", "nvd/CVE-2099-0031.json", map);
+  EXPECT_EQ(mapped.status, Status::review);
+  EXPECT_NE(mapped.detail.find("products.json maps CVE-2099-0031 to mbedtls"), std::string::npos);
+  // Reviewed: concerns none of the components, although the text names Mbed TLS.
+  const auto reviewed = parse_records("n.json", read_text_file(data + "/nvd/CVE-2024-28960.json"));
+  EXPECT_EQ(evaluate(s, reviewed, {}).size(), 1u);
+  EXPECT_TRUE(evaluate(s, reviewed, {}, map).empty());
+  // A name from the map, whole words only.
+  Vulnerability v;
+  v.id = "CVE-2099-50";
+  v.text = "A flaw in polarssl's X.509 parser.";
+  EXPECT_EQ(review_reason(v, s.components[0], map), "its description names \"PolarSSL\"");
+  v.text = "A flaw in polarssl2 and in mbedtlsx.";
+  EXPECT_EQ(review_reason(v, s.components[0], map), "");
+  EXPECT_NE(error_of([] { parse_product_map("p.json", R"({"names": {"mbedtls": ["-"]}})"); }), "no error");
+  EXPECT_NE(error_of([] { parse_product_map("p.json", R"({"name": {}})"); }), "no error");
+}
+
+TEST(Review, StructuredRecordOfTheSameVulnerabilitySettlesIt) {
+  auto records = parse_records("n.json", read_text_file(data + "/nvd/CVE-2025-52497.json"));
+  auto osv_record = parse_records("o.json", R"({"id": "x_WARD-9", "modified": "2025-07-10T00:00:00Z", "aliases": ["CVE-2025-52497"],
+      "affected": [)" + mbedtls_range(R"([{"introduced": "0"}, {"fixed": "3.6.4"}])") + "]}");
+  records.insert(records.end(), osv_record.begin(), osv_record.end());
+  const Sbom s = mini();
+  const auto findings = evaluate(s, records, {});
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].status, Status::fixed);
+  EXPECT_EQ(findings[0].fixed_in, "3.6.4");
+}
+
+TEST(FixedIn, NamesTheFixOnTheComponentsOwnBranch) {
+  const std::string file = "nvd/CVE-2099-0030-branches.json";  // 2.x before 2.28.9, 3.x before 3.6.5
+  Finding f = finding_at("3.6.6", file);
+  EXPECT_EQ(f.status, Status::fixed);
+  EXPECT_EQ(f.fixed_in, "3.6.5");  // before: "2.28.9", the first entry's
+  f = finding_at("3.6.3", file);
+  EXPECT_EQ(f.status, Status::affected);
+  EXPECT_EQ(f.fixed_in, "3.6.5");
+  f = finding_at("2.28.5", file);
+  EXPECT_EQ(f.status, Status::affected);
+  EXPECT_EQ(f.fixed_in, "2.28.9");
+  f = finding_at("2.28.10", file);
+  EXPECT_EQ(f.status, Status::fixed);
+  EXPECT_EQ(f.fixed_in, "2.28.9");
+}
+
+TEST(FixedIn, SaysSoWhenTheRecordHasNoFixOnTheBranch) {
+  // Only the 2.28 branch is named: 3.6.6 is outside the range, but not "fixed in 2.28.9".
+  const Finding f = finding_at("3.6.6", "vulndb/nvd-fixed.json");
+  EXPECT_EQ(f.status, Status::not_affected);
+  EXPECT_EQ(f.fixed_in, "");
+  EXPECT_EQ(f.detail, "version 3.6.6 is outside the affected ranges; no fix on the 3.6 branch; the record's fixes: 2.28.9");
+  // Affected with the only fix on another branch.
+  const Finding g = only_finding(osv(mbedtls_range(R"([{"introduced": "0"}, {"fixed": "2.28.7"}, {"introduced": "3.0.0"}])")));
+  EXPECT_EQ(g.status, Status::affected);
+  EXPECT_EQ(g.fixed_in, "");
+  EXPECT_EQ(g.fix_note, "no fix on the 3.6 branch; the record's fixes: 2.28.7");
+  // OSV events in any order: the fix the image has is the one on its branch.
+  const Finding h = only_finding(osv(mbedtls_range(R"([{"introduced": "3.0.0"}, {"fixed": "3.6.1"}])") + "," +
+                                     mbedtls_range(R"([{"introduced": "0"}, {"fixed": "2.28.7"}])")));
+  EXPECT_EQ(h.status, Status::fixed);
+  EXPECT_EQ(h.fixed_in, "3.6.1");
+}
+
+TEST(Duplicates, SameIdFromTwoVersionsOfARecordIsAnError) {
+  auto a = parse_records("a.json", R"({"id": "x_T-1", "modified": "2024-01-01T00:00:00Z", "affected": []})");
+  auto b = parse_records("b.json", R"({"id": "x_T-1", "modified": "2024-02-01T00:00:00Z", "affected": []})");
+  auto same = parse_records("c.json", R"({"id": "x_T-1", "modified": "2024-01-01T00:00:00Z", "affected": []})");
+  std::vector<Vulnerability> both = a;
+  both.insert(both.end(), same.begin(), same.end());
+  EXPECT_NO_THROW(check_duplicate_ids(both));  // the same version twice (e.g. two overlapping NVD pages)
+  both.insert(both.end(), b.begin(), b.end());
+  EXPECT_EQ(error_of([&] { check_duplicate_ids(both); }),
+            "b.json: OSV record x_T-1 is also in a.json, modified at another time (2024-01-01T00:00:00Z there, "
+            "2024-02-01T00:00:00Z here): keep only the current one");
+  // An OSV record and an NVD entry with one id are two sources of one vulnerability (merged).
+  auto nvd = parse_records("n.json", R"({"cve": {"id": "x_T-1", "lastModified": "2099-01-01"}})");
+  a.insert(a.end(), nvd.begin(), nvd.end());
+  EXPECT_NO_THROW(check_duplicate_ids(a));
+}
+
+TEST(Sbom, UnknownVersionOrNoSubjectIsAnError) {
+  const std::string meta = R"("metadata": {"component": {"type": "firmware", "name": "img"}})";
+  EXPECT_EQ(error_of([&] { parse_sbom("s.json", R"({"bomFormat": "CycloneDX", "specVersion": "9.9", )" + meta + "}"); }),
+            "s.json: /specVersion: CycloneDX 9.9 is not a version ward-vuln reads (1.4, 1.5, 1.6)");
+  EXPECT_EQ(error_of([&] { parse_sbom("s.json", R"({"bomFormat": "CycloneDX", )" + meta + "}"); }),
+            "s.json: /: missing \"specVersion\"");
+  EXPECT_EQ(error_of([] { parse_sbom("s.json", R"({"bomFormat": "CycloneDX", "specVersion": "1.6", "metadata": {}})"); }),
+            "s.json: /metadata: missing \"component\"");
+  EXPECT_EQ(error_of([] { parse_sbom("s.json", R"({"bomFormat": "CycloneDX", "specVersion": "1.6"})"); }),
+            "s.json: /: missing \"metadata\"");
+  EXPECT_EQ(error_of([] { parse_sbom("s.json", R"({"spdxVersion": "SPDX-2.9", "packages": []})"); }),
+            "s.json: /spdxVersion: not an SPDX 2.x document ward-vuln reads (SPDX-2.2, SPDX-2.3): SPDX-2.9");
+  EXPECT_EQ(error_of([] { parse_sbom("s.json", R"({"spdxVersion": "SPDX-2.3", "packages": [{"SPDXID": "SPDXRef-X", "name": "x"}]})"); }),
+            "s.json: /documentDescribes: the document describes no package (documentDescribes or a DESCRIBES relationship)");
+}
+
+TEST(Threshold, FailOnGrammar) {
+  EXPECT_TRUE(parse_threshold("any")->review);
+  EXPECT_FALSE(parse_threshold("high,no-review")->review);
+  EXPECT_EQ(parse_threshold("high,review")->lowest, Severity::high);
+  EXPECT_TRUE(parse_threshold("never")->never);
+  for (const char* bad : {"", "severe", "HIGH", "moderate", "high,", "high,maybe", "unknown", "none", ",review"}) {
+    EXPECT_FALSE(parse_threshold(bad).has_value()) << bad;
+  }
 }

@@ -1,5 +1,7 @@
-// libFuzzer target: ward-vuln's parsers of untrusted input (vulnerability records, SBOMs, the
-// feature map) and the evaluation over what they return. Any input must end in a result or an
+// libFuzzer target: ward-vuln's parsers of untrusted input (vulnerability records in every accepted
+// format, SBOMs, the feature map, the product map), all through the one limited JSON parser
+// (json_reader.cpp), and the evaluation over what they return (incl. "needs review" and the fix on
+// the component's branch). Any input must end in a result or an
 // InputError; a crash, sanitizer report, other exception or hang is a bug.
 //
 // The first byte picks the parser, the rest is the document.
@@ -12,6 +14,7 @@
 #include "match.hpp"
 #include "records.hpp"
 #include "report.hpp"
+#include "review.hpp"
 #include "sbom.hpp"
 #include "severity.hpp"
 #include "version.hpp"
@@ -33,16 +36,24 @@ const Sbom& reference_sbom() {
   return sbom;
 }
 
+// Names for the text match of records without product data, and one explicit mapping.
+const ProductMap& reference_products() {
+  static const ProductMap map = parse_product_map("reference", R"({"names": {"mbedtls": ["Mbed TLS", "PolarSSL"]},
+    "vulnerabilities": {"CVE-2025-52497": ["mbedtls"], "CVE-2099-0000": []}})");
+  return map;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
   try {
-    switch (data[0] % 4) {
+    switch (data[0] % 5) {
       case 0: {
         const auto records = parse_records("fuzz", text);
-        const auto findings = evaluate(reference_sbom(), records, FeatureMap{});
+        check_duplicate_ids(records);
+        const auto findings = evaluate(reference_sbom(), records, FeatureMap{}, reference_products());
         (void)vex_document(reference_sbom(), findings, "2024-01-01T00:00:00Z", "urn:uuid:x");
         (void)text_report(reference_sbom(), 1, records.size(), findings, Threshold{});
         break;
@@ -53,12 +64,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       }
       case 2: (void)parse_feature_map("fuzz", text); break;
+      case 4: (void)parse_product_map("fuzz", text); break;
       default: {
         const std::size_t half = text.size() / 2;
         (void)compare_debian(text.substr(0, half), text.substr(half));
         (void)compare_semver(text.substr(0, half), text.substr(half));
         std::string error;
         (void)cvss3_base_score(text, &error);
+        (void)version_branch(text);
+        (void)valid_version(VersionRule::semver, text);
+        (void)valid_version(VersionRule::debian, text);
+        (void)parse_threshold(text);
         break;
       }
     }

@@ -16,10 +16,21 @@ namespace ward::vuln {
 
 using Json = nlohmann::json;
 
-// Largest input file read (NVD API pages are a few MiB; an SBOM a few hundred KiB).
-inline constexpr std::size_t max_input_bytes = 256u << 20;
+// Limits on every JSON input, enforced while parsing: a document past one is refused with an
+// InputError (exit status 2) before more of it is built. Ward's SBOMs are a few MiB at most, an NVD
+// API page of 500 records or a CPE query's answer a few MiB, the deepest real document (NVD
+// configurations, nested CycloneDX components) about 12 levels, the longest real string an NVD
+// description or a license text of a few KiB. The value count bounds the memory of the parsed
+// document (about 100 bytes per value at worst, so about 100 MiB).
+inline constexpr std::size_t max_input_bytes = 16u << 20;
+inline constexpr std::size_t max_json_depth = 64;
+inline constexpr std::size_t max_json_string = 64u << 10;
+inline constexpr std::size_t max_json_values = 1'000'000;
 
-// Parses JSON text; syntax errors become InputError(file, "not valid JSON: ...").
+// Parses JSON text (RFC 8259, UTF-8) within the limits above. Refused with an InputError naming the
+// file: syntax errors ("not valid JSON: ..."), a duplicate key in an object (which of the two would
+// count is not defined), UTF-16/UTF-32 text. A UTF-8 byte order mark at the start is ignored, as
+// RFC 8259 allows.
 Json parse_json_text(const std::string& file, std::string_view text);
 // Reads and parses a file; unreadable or oversized files are InputErrors too.
 Json parse_json_file(const std::string& path);

@@ -1,14 +1,16 @@
 // ward-vuln: which known vulnerabilities apply to a Ward firmware image.
 //
 //   ward-vuln --sbom build/.../hello.cdx.json --vulndb security/vulndb [--vulndb DIR...]
-//             [--features security/features.json] [--vex hello.vex.json] [--fail-on high]
+//             [--features security/features.json] [--products security/products.json]
+//             [--vex hello.vex.json] [--fail-on high[,no-review]]
 //
 // Reads the image's SBOM (CycloneDX or SPDX JSON) and every record (OSV or NVD CVE API 2.0 JSON)
 // under the given directories, prints a report and optionally writes a CycloneDX VEX document.
 // Local files only: never the network.
 //
-// Exit status: 0 when no applicable vulnerability at or above the threshold remains, 1 when one
-// does, 2 on a usage error or malformed input (the message names the file and the problem).
+// Exit status: 0 when no applicable vulnerability (or, unless ",no-review", record that needs review)
+// at or above the threshold remains, 1 when one does, 2 on a usage error or malformed input (the
+// message names the file and the problem), including an input past a limit (json_reader.hpp).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +27,7 @@
 #include "json_reader.hpp"
 #include "records.hpp"
 #include "report.hpp"
+#include "review.hpp"
 #include "sbom.hpp"
 
 namespace {
@@ -60,20 +63,35 @@ std::string random_uuid() {
   return std::string("urn:uuid:") + out;
 }
 
+// Records that need review and do not fail the run (",no-review") are not to pass unnoticed.
+void warn_unreviewed(const std::vector<Finding>& findings, const Threshold& t) {
+  if (t.review || t.never) return;
+  for (const auto& f : findings) {
+    if (f.status == Status::review) {
+      std::cerr << "ward-vuln: warning: " << f.vuln->id << " needs review for " << f.component->name
+                << " and does not fail this run (--fail-on ...,no-review)\n";
+    }
+  }
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"ward-vuln: which known vulnerabilities apply to a firmware image (from its SBOM)"};
   std::string sbom_path;
   std::vector<std::string> dirs;
   std::string features_path;
+  std::string products_path;
   std::string vex_path;
   std::string fail_on = "any";
   bool quiet = false;
   app.add_option("--sbom", sbom_path, "the image's SBOM (CycloneDX or SPDX JSON)")->required();
   app.add_option("--vulndb", dirs, "directory of OSV / NVD 2.0 JSON records (repeatable)")->required();
   app.add_option("--features", features_path, "feature map: vulnerabilities -> configuration options / files");
+  app.add_option("--products", products_path,
+                 "product names and record-to-component map for records without product data (needs review)");
   app.add_option("--vex", vex_path, "write a CycloneDX 1.6 VEX document here");
-  app.add_option("--fail-on", fail_on, "lowest severity that makes the exit status 1")
-      ->check(CLI::IsMember({"any", "low", "medium", "high", "critical", "never"}));
+  app.add_option("--fail-on", fail_on,
+                 "lowest severity that makes the exit status 1: any, low, medium, high, critical or never; "
+                 "',no-review' keeps records that need review from failing (they fail by default)");
   app.add_flag("--quiet", quiet, "print only the summary line");
   try {
     app.parse(argc, argv);
@@ -82,16 +100,12 @@ int run(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
 
-  Threshold threshold;
-  if (fail_on == "never") {
-    threshold.never = true;
-  } else if (fail_on != "any") {
-    const auto lowest = parse_severity(fail_on);  // one of the words --fail-on accepts
-    if (!lowest) {
-      throw InputError("--fail-on", "unknown severity " + fail_on);
-    }
-    threshold.lowest = *lowest;
+  const auto threshold_or = parse_threshold(fail_on);
+  if (!threshold_or) {
+    throw InputError("--fail-on", "\"" + fail_on + "\" is not LEVEL[,review|,no-review] with LEVEL one of any, low, "
+                                  "medium, high, critical, never");
   }
+  const Threshold threshold = *threshold_or;
 
   const Sbom sbom = load_sbom(sbom_path);
   std::size_t files = 0;
@@ -99,8 +113,10 @@ int run(int argc, char** argv) {
   FeatureMap features;
   if (!features_path.empty()) features = parse_feature_map(features_path, read_text_file(features_path));
   check_features(features, records);
+  ProductMap products;
+  if (!products_path.empty()) products = parse_product_map(products_path, read_text_file(products_path));
 
-  const std::vector<Finding> findings = evaluate(sbom, records, features);
+  const std::vector<Finding> findings = evaluate(sbom, records, features, products);
   const std::string report = text_report(sbom, files, records.size(), findings, threshold);
   if (quiet) {
     std::cout << report.substr(report.rfind("Summary:"));
@@ -112,6 +128,7 @@ int run(int argc, char** argv) {
     std::ofstream out(vex_path, std::ios::binary | std::ios::trunc);
     if (!out || !(out << doc) || !out.flush()) throw InputError(vex_path, "cannot write the VEX document");
   }
+  warn_unreviewed(findings, threshold);
   for (const auto& f : findings) {
     if (fails(f, threshold)) return 1;
   }

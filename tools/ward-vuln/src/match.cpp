@@ -17,6 +17,7 @@ std::string_view to_string(Status s) {
   switch (s) {
     case Status::affected: return "affected";
     case Status::triage: return "needs triage";
+    case Status::review: return "needs review";
     case Status::fixed: return "fixed";
     case Status::not_affected: return "not affected";
   }
@@ -31,21 +32,34 @@ struct Identity {
   VersionScheme scheme = VersionScheme::semver;
 };
 
+// One affected entry's verdict on the component's version; fixes are settled per record (below).
 struct Verdict {
   Status status = Status::not_affected;
-  std::string fixed_in;
   std::string detail;
 };
 
+// A fix a record names: fixed in `version`, or (after) in the first release after it.
+struct Fix {
+  std::string version;
+  bool after = false;
+  VersionScheme scheme = VersionScheme::semver;
+};
+
+// Report order: what needs acting on first.
 int priority(Status s) {
   switch (s) {
     case Status::affected: return 0;
     case Status::triage: return 1;
-    case Status::fixed: return 2;
-    case Status::not_affected: return 3;
+    case Status::review: return 2;
+    case Status::fixed: return 3;
+    case Status::not_affected: return 4;
   }
-  return 3;
+  return 4;
 }
+
+// Merging records of one vulnerability: the worst structured verdict wins; "needs review" (no
+// product data) only stands when no record of the vulnerability has structured data.
+int merge_rank(Status s) { return s == Status::review ? 5 : priority(s); }
 
 std::vector<Purl> purls_of(const Component& c) {
   std::vector<Purl> out;
@@ -134,100 +148,158 @@ std::optional<Identity> match_cpe(const Affected& a, const Component& c) {
   return std::nullopt;
 }
 
+VersionRule rule_of(VersionScheme scheme) {
+  return scheme == VersionScheme::debian ? VersionRule::debian : VersionRule::generic;
+}
+
+VersionScheme range_scheme(const Range& r, const Affected& a, const Identity& id) {
+  if (r.type == Range::Type::semver) return VersionScheme::semver;
+  const std::string base = a.ecosystem.substr(0, a.ecosystem.find(':'));
+  return (base == "Debian" || base == "Ubuntu") ? VersionScheme::debian : id.scheme;
+}
+
+// Whether a fix or last_affected event closes the interval opened by `in` at or below version v.
+bool interval_closed(const Range& r, const Event& in, VersionScheme scheme, const std::string& v,
+                     const std::string& name) {
+  const bool from_start = in.version == "0";
+  const std::string intro = normalize_version(in.version, name);
+  for (const auto& e : r.events) {
+    const std::string ev = normalize_version(e.version, name);
+    const int after_intro = from_start ? 1 : compare_versions(scheme, ev, intro);
+    if (e.kind == Event::Kind::fixed && after_intro > 0 && compare_versions(scheme, ev, v) <= 0) return true;
+    if (e.kind == Event::Kind::last_affected && after_intro >= 0 && compare_versions(scheme, ev, v) < 0) return true;
+  }
+  return false;
+}
+
 // OSV ranges without sorting the events (a sort needs a consistent order, which arbitrary version
 // strings from a record do not guarantee): the version is affected when some "introduced" is at or
 // below it and no "fixed" in (introduced, version] or "last_affected" in [introduced, version)
 // closes that interval. For well-formed ranges this is the OSV specification's walk over the
 // sorted events.
+bool in_range(const Range& r, VersionScheme scheme, const std::string& v, const std::string& name) {
+  for (const auto& in : r.events) {
+    if (in.kind != Event::Kind::introduced) continue;
+    if (in.version != "0" && compare_versions(scheme, normalize_version(in.version, name), v) > 0) continue;
+    if (!interval_closed(r, in, scheme, v, name)) return true;
+  }
+  return false;
+}
+
+Verdict cannot_order(const std::string& v) {
+  return {Status::triage, "the SBOM's version \"" + v + "\" cannot be ordered against the record's versions"};
+}
+
 Verdict check_osv(const Affected& a, const Identity& id, const std::string& name) {
   const std::string v = normalize_version(id.version, name);
-  if (v.empty()) return {Status::triage, "", "the SBOM gives no version for the component"};
+  if (v.empty()) return {Status::triage, "the SBOM gives no version for the component"};
   for (const auto& listed : a.versions) {
-    if (normalize_version(listed, name) == v) return {Status::affected, "", "version " + v + " is listed as affected"};
+    if (normalize_version(listed, name) == v) return {Status::affected, "version " + v + " is listed as affected"};
   }
   bool evaluated = !a.versions.empty();
   bool git_only = false;
-  std::string have_fix;
-  std::string next_fix;
-  bool affected = false;
-  const std::string debian_base = a.ecosystem.substr(0, a.ecosystem.find(':'));
   for (const auto& r : a.ranges) {
     if (r.type == Range::Type::git) {
       git_only = true;
       continue;
     }
     evaluated = true;
-    const VersionScheme scheme = r.type == Range::Type::semver ? VersionScheme::semver
-                                 : (debian_base == "Debian" || debian_base == "Ubuntu") ? VersionScheme::debian
-                                                                                         : id.scheme;
-    auto cmp = [&](const std::string& x) { return compare_versions(scheme, normalize_version(x, name), v); };
-    for (const auto& in : r.events) {
-      if (in.kind != Event::Kind::introduced) continue;
-      const bool from_start = in.version == "0";
-      if (!from_start && cmp(in.version) > 0) continue;  // introduced after our version
-      bool closed = false;
-      for (const auto& e : r.events) {
-        const std::string ev = normalize_version(e.version, name);
-        auto after_intro = [&](bool inclusive) {
-          if (from_start) return true;
-          const int c = compare_versions(scheme, ev, normalize_version(in.version, name));
-          return inclusive ? c >= 0 : c > 0;
-        };
-        if (e.kind == Event::Kind::fixed && after_intro(false) && cmp(e.version) <= 0) {
-          closed = true;
-          have_fix = ev;
-        } else if (e.kind == Event::Kind::last_affected && after_intro(true) && cmp(e.version) < 0) {
-          closed = true;
-          have_fix = "after " + ev;
-        }
-      }
-      if (!closed) affected = true;
-    }
-    if (affected) {
-      for (const auto& e : r.events) {
-        const std::string ev = normalize_version(e.version, name);
-        if (e.kind == Event::Kind::fixed && cmp(e.version) > 0 &&
-            (next_fix.empty() || compare_versions(scheme, ev, next_fix) < 0)) {
-          next_fix = ev;
-        }
-      }
-    }
+    const VersionScheme scheme = range_scheme(r, a, id);
+    if (!valid_version(rule_of(scheme), v)) return cannot_order(v);
+    if (in_range(r, scheme, v, name)) return {Status::affected, "version " + v + " is in an affected range"};
   }
-  if (affected) return {Status::affected, next_fix, "version " + v + " is in an affected range"};
-  if (evaluated) {
-    if (!have_fix.empty()) return {Status::fixed, have_fix, "fixed in " + have_fix + "; the image has " + v};
-    return {Status::not_affected, "", "version " + v + " is outside the affected ranges"};
-  }
+  if (evaluated) return {Status::not_affected, "version " + v + " is outside the affected ranges"};
   if (git_only) {
-    return {Status::triage, "", "the record gives only GIT commit ranges and no version list; decide by hand"};
+    return {Status::triage, "the record gives only GIT commit ranges and no version list; decide by hand"};
   }
-  return {Status::triage, "", "the record names the package but no affected versions"};
+  return {Status::triage, "the record names the package but no affected versions"};
 }
 
 Verdict check_cpe(const Affected& a, const Identity& id, const std::string& name) {
   const std::string v = normalize_version(id.version, name);
-  const auto crit = parse_cpe23(a.cpe);
-  if (v.empty() || v == "*" || v == "-") return {Status::triage, "", "the SBOM's CPE gives no version"};
+  if (v.empty() || v == "*" || v == "-") return {Status::triage, "the SBOM's CPE gives no version"};
+  if (!valid_version(VersionRule::generic, v)) return cannot_order(v);
   auto cmp = [&](const std::string& x) { return compare_versions(VersionScheme::semver, v, normalize_version(x, name)); };
+  const auto crit = parse_cpe23(a.cpe);
   if (crit && crit->version != "*" && crit->version != "-" && !crit->version.empty()) {
-    if (cmp(crit->version) == 0) return {Status::affected, "", "version " + v + " is the affected version"};
-    return {Status::not_affected, "", "only version " + crit->version + " is affected"};
+    if (cmp(crit->version) == 0) return {Status::affected, "version " + v + " is the affected version"};
+    return {Status::not_affected, "only version " + crit->version + " is affected"};
   }
-  const bool bounded = !a.start_including.empty() || !a.start_excluding.empty() || !a.end_including.empty() ||
-                       !a.end_excluding.empty();
-  if (!bounded) return {Status::affected, "", "every version is affected"};
   const bool ok = (a.start_including.empty() || cmp(a.start_including) >= 0) &&
                   (a.start_excluding.empty() || cmp(a.start_excluding) > 0) &&
                   (a.end_including.empty() || cmp(a.end_including) <= 0) &&
                   (a.end_excluding.empty() || cmp(a.end_excluding) < 0);
-  if (ok) return {Status::affected, a.end_excluding, "version " + v + " is in the affected range"};
-  if (!a.end_excluding.empty() && cmp(a.end_excluding) >= 0) {
-    return {Status::fixed, a.end_excluding, "fixed in " + a.end_excluding + "; the image has " + v};
+  if (ok) return {Status::affected, "version " + v + " is in the affected range"};
+  return {Status::not_affected, "version " + v + " is outside the affected ranges"};
+}
+
+// The fixes an affected entry names, in the scheme they are compared in.
+void collect_fixes(const Affected& a, const Identity& id, const std::string& name, std::vector<Fix>& out) {
+  if (a.is_cpe) {
+    if (!a.end_excluding.empty()) out.push_back({normalize_version(a.end_excluding, name), false, VersionScheme::semver});
+    if (!a.end_including.empty()) out.push_back({normalize_version(a.end_including, name), true, VersionScheme::semver});
+    return;
   }
-  if (!a.end_including.empty() && cmp(a.end_including) > 0) {
-    return {Status::fixed, "after " + a.end_including, "fixed after " + a.end_including + "; the image has " + v};
+  for (const auto& r : a.ranges) {
+    if (r.type == Range::Type::git) continue;
+    const VersionScheme scheme = range_scheme(r, a, id);
+    for (const auto& e : r.events) {
+      if (e.kind == Event::Kind::fixed || e.kind == Event::Kind::last_affected) {
+        out.push_back({normalize_version(e.version, name), e.kind == Event::Kind::last_affected, scheme});
+      }
+    }
   }
-  return {Status::not_affected, "", "version " + v + " is before the affected range"};
+}
+
+std::string fix_text(const Fix& f) { return f.after ? "after " + f.version : f.version; }
+
+// For an affected version: the first fix above it on its branch ("" if none).
+std::string next_fix_on_branch(const std::vector<Fix>& fixes, const std::string& v) {
+  const std::string branch = version_branch(v);
+  const Fix* best = nullptr;
+  for (const auto& f : fixes) {
+    if (f.after || version_branch(f.version) != branch || compare_versions(f.scheme, f.version, v) <= 0) continue;
+    if (best == nullptr || compare_versions(f.scheme, f.version, best->version) < 0) best = &f;
+  }
+  return best == nullptr ? "" : best->version;
+}
+
+// For a version outside the ranges: the latest fix at or below it on its branch ("" if none).
+std::string fix_present_on_branch(const std::vector<Fix>& fixes, const std::string& v) {
+  const std::string branch = version_branch(v);
+  const Fix* best = nullptr;
+  for (const auto& f : fixes) {
+    const int c = compare_versions(f.scheme, f.version, v);
+    if (version_branch(f.version) != branch || c > 0 || (f.after && c == 0)) continue;
+    if (best == nullptr || compare_versions(f.scheme, f.version, best->version) > 0) best = &f;
+  }
+  return best == nullptr ? "" : fix_text(*best);
+}
+
+std::string no_branch_fix(const std::vector<Fix>& fixes, const std::string& v) {
+  std::set<std::string> names;
+  for (const auto& f : fixes) names.insert(fix_text(f));
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  return "no fix on the " + version_branch(v) + " branch" + (list.empty() ? "" : "; the record's fixes: " + list);
+}
+
+// Names the fix on the component's branch, once all of the record's entries are seen.
+void settle_fix(Finding& f, const std::vector<Fix>& fixes, const std::string& name) {
+  const std::string v = normalize_version(f.version, name);
+  if (f.status == Status::affected) {
+    f.fixed_in = next_fix_on_branch(fixes, v);
+    if (f.fixed_in.empty() && !fixes.empty()) f.fix_note = no_branch_fix(fixes, v);
+    return;
+  }
+  if (f.status != Status::not_affected || fixes.empty()) return;
+  f.fixed_in = fix_present_on_branch(fixes, v);
+  if (f.fixed_in.empty()) {
+    f.detail += "; " + no_branch_fix(fixes, v);
+    return;
+  }
+  f.status = Status::fixed;
+  f.detail = "fixed in " + f.fixed_in + " on the " + version_branch(v) + " branch; the image has " + v;
 }
 
 // Compiled-out code: every feature of the vulnerability that belongs to this component is absent.
@@ -311,22 +383,40 @@ std::vector<std::size_t> alias_groups(const std::vector<Vulnerability>& records)
 // time limit (scripts/static-analysis.py).
 std::optional<Finding> strongest_match(const Component& c, const Vulnerability& v) {
   std::optional<Finding> found;
+  std::vector<Fix> fixes;
   for (const auto& a : v.affected) {
     const auto id = a.is_cpe ? match_cpe(a, c) : match_osv(a, c);
     if (!id) continue;
+    collect_fixes(a, *id, c.name, fixes);
     const Verdict verdict = a.is_cpe ? check_cpe(a, *id, c.name) : check_osv(a, *id, c.name);
     if (found && priority(verdict.status) >= priority(found->status)) continue;
     Finding f;
     f.vuln = &v;
     f.component = &c;
     f.status = verdict.status;
-    f.fixed_in = verdict.fixed_in;
     f.detail = verdict.detail;
     f.version = id->version;
     f.rating = a.rating ? *a.rating : v.rating;
     found = std::move(f);
   }
+  if (found) settle_fix(*found, fixes, c.name);
   return found;
+}
+
+// A record without product data that names the component in its text or through the map.
+std::optional<Finding> review_match(const Component& c, const Vulnerability& v, const ProductMap& products) {
+  if (!v.affected.empty()) return std::nullopt;
+  const std::string reason = review_reason(v, c, products);
+  if (reason.empty()) return std::nullopt;
+  Finding f;
+  f.vuln = &v;
+  f.component = &c;
+  f.status = Status::review;
+  f.version = c.version;
+  f.rating = v.rating;
+  const std::string state = v.status.empty() ? "" : "NVD status \"" + v.status + "\", ";
+  f.detail = state + "no product or version data; " + reason;
+  return f;
 }
 
 // One finding per (component, alias group): the strongest status, then the highest severity.
@@ -338,23 +428,25 @@ void keep_stronger(std::map<std::pair<std::size_t, std::size_t>, Finding>& best,
     return;
   }
   Finding& kept = it->second;
-  const bool replace = priority(found.status) < priority(kept.status) ||
-                       (priority(found.status) == priority(kept.status) &&
+  const bool replace = merge_rank(found.status) < merge_rank(kept.status) ||
+                       (merge_rank(found.status) == merge_rank(kept.status) &&
                         rank(found.rating.severity) > rank(kept.rating.severity));
   if (replace) kept = std::move(found);
 }
 
 }  // namespace
 
-std::vector<Finding> evaluate(const Sbom& sbom, const std::vector<Vulnerability>& records, const FeatureMap& features) {
+std::vector<Finding> evaluate(const Sbom& sbom, const std::vector<Vulnerability>& records, const FeatureMap& features,
+                              const ProductMap& products) {
   const std::vector<std::size_t> group = alias_groups(records);
   std::map<std::pair<std::size_t, std::size_t>, Finding> best;  // (component, group) -> finding
   for (std::size_t ci = 0; ci < sbom.components.size(); ++ci) {
     const Component& c = sbom.components[ci];
     for (std::size_t vi = 0; vi < records.size(); ++vi) {
       std::optional<Finding> found = strongest_match(c, records[vi]);
+      if (!found) found = review_match(c, records[vi], products);
       if (!found) continue;
-      if (applicable(found->status)) check_features(sbom, c, records[vi], features, *found);
+      if (applicable(found->status) || found->status == Status::review) check_features(sbom, c, records[vi], features, *found);
       keep_stronger(best, std::make_pair(ci, group[vi]), std::move(*found));
     }
   }

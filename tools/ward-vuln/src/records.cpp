@@ -6,6 +6,7 @@
 #include "error.hpp"
 #include "identity.hpp"
 #include "json_reader.hpp"
+#include "version.hpp"
 
 namespace ward::vuln {
 namespace {
@@ -67,97 +68,127 @@ Event::Kind event_kind(const JsonReader& r, const Json& e, const std::string& p,
   r.fail(p, "unknown event \"" + e.begin().key() + "\"");
 }
 
+// How a range's versions must be spelled: SEMVER ranges SemVer, Debian and Ubuntu dpkg's syntax,
+// other ecosystems the generic rule; GIT ranges hold commits (not checked).
+std::optional<VersionRule> version_rule(const Range& range, const std::string& ecosystem) {
+  if (range.type == Range::Type::git) return std::nullopt;
+  if (range.type == Range::Type::semver) return VersionRule::semver;
+  const std::string base = ecosystem.substr(0, ecosystem.find(':'));
+  return base == "Debian" || base == "Ubuntu" ? VersionRule::debian : VersionRule::generic;
+}
+
+void check_event_versions(const JsonReader& r, const Range& range, const std::string& ecosystem,
+                          const std::string& path) {
+  const auto rule = version_rule(range, ecosystem);
+  if (!rule) return;
+  for (std::size_t e = 0; e < range.events.size(); ++e) {
+    const Event& ev = range.events[e];
+    if (ev.kind == Event::Kind::limit || (ev.kind == Event::Kind::introduced && ev.version == "0")) continue;
+    if (!valid_version(*rule, ev.version)) {
+      r.fail(at(path, e), "\"" + ev.version + "\" is not a version this range can order (" +
+                              (*rule == VersionRule::semver ? "SemVer" : *rule == VersionRule::debian ? "Debian" : "a number first") + ")");
+    }
+  }
+}
+
+Range::Type range_type(const JsonReader& r, const std::string& type, const std::string& path) {
+  if (type == "SEMVER") return Range::Type::semver;
+  if (type == "ECOSYSTEM") return Range::Type::ecosystem;
+  if (type == "GIT") return Range::Type::git;
+  r.fail(path, "unknown range type \"" + type + "\" (SEMVER, ECOSYSTEM or GIT)");
+}
+
+Range parse_range(const JsonReader& r, const Json& range, const std::string& kp, const std::string& ecosystem) {
+  r.object(range, kp);
+  Range out;
+  out.type = range_type(r, r.string(r.require(range, "type", kp), at(kp, "type")), at(kp, "type"));
+  if (out.type == Range::Type::git) out.repo = r.string(r.require(range, "repo", kp), at(kp, "repo"));
+  const std::string ep = at(kp, "events");
+  const Json& events = r.array(r.require(range, "events", kp), ep);
+  bool introduced = false;
+  bool fixed = false;
+  bool last = false;
+  for (std::size_t e = 0; e < events.size(); ++e) {
+    Event ev{Event::Kind::introduced, {}};
+    ev.kind = event_kind(r, events[e], at(ep, e), &ev.version);
+    introduced |= ev.kind == Event::Kind::introduced;
+    fixed |= ev.kind == Event::Kind::fixed;
+    last |= ev.kind == Event::Kind::last_affected;
+    out.events.push_back(std::move(ev));
+  }
+  if (!introduced) r.fail(ep, "a range needs an \"introduced\" event");
+  if (fixed && last) r.fail(ep, "\"fixed\" and \"last_affected\" must not be mixed in one range");
+  check_event_versions(r, out, ecosystem, ep);
+  return out;
+}
+
+void parse_package(const JsonReader& r, const Json& pkg, const std::string& pp, Affected& out) {
+  r.object(pkg, pp);
+  out.ecosystem = r.opt_string(pkg, "ecosystem", pp);
+  out.name = r.opt_string(pkg, "name", pp);
+  out.purl = r.opt_string(pkg, "purl", pp);
+  if (!out.purl.empty() && !parse_purl(out.purl)) r.fail(at(pp, "purl"), "not a valid purl: " + out.purl);
+  if (out.purl.empty() && (out.ecosystem.empty() || out.name.empty())) {
+    r.fail(pp, "needs a purl, or an ecosystem and a name");
+  }
+}
+
+Affected parse_affected(const JsonReader& r, const Json& a, const std::string& p) {
+  r.object(a, p);
+  Affected out;
+  if (const Json* pkg = JsonReader::find(a, "package")) parse_package(r, *pkg, at(p, "package"), out);
+  if (const Json* ranges = JsonReader::find(a, "ranges")) {
+    const std::string rp = at(p, "ranges");
+    r.array(*ranges, rp);
+    for (std::size_t k = 0; k < ranges->size(); ++k) out.ranges.push_back(parse_range(r, (*ranges)[k], at(rp, k), out.ecosystem));
+  }
+  out.versions = r.string_list(a, "versions", p);
+  if (const Json* sev = JsonReader::find(a, "severity")) out.rating = osv_severity(r, *sev, at(p, "severity"));
+  if (out.ecosystem.empty() && out.purl.empty()) {
+    // Allowed by OSV for GIT ranges alone: the repository names the package.
+    const bool has_git = std::any_of(out.ranges.begin(), out.ranges.end(),
+                                     [](const Range& x) { return x.type == Range::Type::git; });
+    if (!has_git) r.fail(p, "names no package (package, or a GIT range with a repo)");
+  }
+  return out;
+}
+
+void osv_database_specific(const JsonReader& r, const Json& root, Vulnerability& v) {
+  const Json* db = JsonReader::find(root, "database_specific");
+  if (db == nullptr) return;
+  r.object(*db, "/database_specific");
+  if (v.rating.severity == Severity::unknown) {
+    if (const Json* word = JsonReader::find(*db, "severity")) {
+      if (auto sev = parse_severity(r.string(*word, "/database_specific/severity"))) {
+        v.rating.severity = *sev;
+        if (v.rating.method.empty()) v.rating.method = "other";
+      }
+    }
+  }
+  if (const Json* ward = JsonReader::find(*db, "ward")) {
+    v.features = r.string_list(r.object(*ward, "/database_specific/ward"), "features", "/database_specific/ward");
+  }
+}
+
 Vulnerability parse_osv(const JsonReader& r, const Json& root) {
   Vulnerability v;
   v.file = r.file();
   v.source = "OSV";
   v.id = r.string(r.require(root, "id", ""), "/id");
   if (v.id.empty()) r.fail("/id", "empty id");
-  r.string(r.require(root, "modified", ""), "/modified");
+  v.modified = r.string(r.require(root, "modified", ""), "/modified");
   v.aliases = r.string_list(root, "aliases", "");
   v.summary = r.opt_string(root, "summary", "");
+  v.text = v.summary + "\n" + r.opt_string(root, "details", "");
   if (v.summary.empty()) v.summary = r.opt_string(root, "details", "").substr(0, 200);
   if (const Json* sev = JsonReader::find(root, "severity")) {
     if (auto rating = osv_severity(r, *sev, "/severity")) v.rating = *rating;
   }
-  if (v.rating.severity == Severity::unknown) {
-    if (const Json* db = JsonReader::find(root, "database_specific")) {
-      if (const Json* word = JsonReader::find(r.object(*db, "/database_specific"), "severity")) {
-        if (auto sev = parse_severity(r.string(*word, "/database_specific/severity"))) {
-          v.rating.severity = *sev;
-          if (v.rating.method.empty()) v.rating.method = "other";
-        }
-      }
-    }
-  }
-  if (const Json* db = JsonReader::find(root, "database_specific")) {
-    if (const Json* ward = JsonReader::find(r.object(*db, "/database_specific"), "ward")) {
-      v.features = r.string_list(r.object(*ward, "/database_specific/ward"), "features", "/database_specific/ward");
-    }
-  }
+  osv_database_specific(r, root, v);
   const Json* affected = JsonReader::find(root, "affected");
   if (affected == nullptr) return v;
   r.array(*affected, "/affected");
-  for (std::size_t i = 0; i < affected->size(); ++i) {
-    const std::string p = at("/affected", i);
-    const Json& a = r.object((*affected)[i], p);
-    Affected out;
-    if (const Json* pkg = JsonReader::find(a, "package")) {
-      const std::string pp = at(p, "package");
-      r.object(*pkg, pp);
-      out.ecosystem = r.opt_string(*pkg, "ecosystem", pp);
-      out.name = r.opt_string(*pkg, "name", pp);
-      out.purl = r.opt_string(*pkg, "purl", pp);
-      if (!out.purl.empty() && !parse_purl(out.purl)) r.fail(at(pp, "purl"), "not a valid purl: " + out.purl);
-      if (out.purl.empty() && (out.ecosystem.empty() || out.name.empty())) {
-        r.fail(pp, "needs a purl, or an ecosystem and a name");
-      }
-    }
-    if (const Json* ranges = JsonReader::find(a, "ranges")) {
-      const std::string rp = at(p, "ranges");
-      r.array(*ranges, rp);
-      for (std::size_t k = 0; k < ranges->size(); ++k) {
-        const std::string kp = at(rp, k);
-        const Json& range = r.object((*ranges)[k], kp);
-        const std::string type = r.string(r.require(range, "type", kp), at(kp, "type"));
-        Range out_range;
-        if (type == "SEMVER") {
-          out_range.type = Range::Type::semver;
-        } else if (type == "ECOSYSTEM") {
-          out_range.type = Range::Type::ecosystem;
-        } else if (type == "GIT") {
-          out_range.type = Range::Type::git;
-          out_range.repo = r.string(r.require(range, "repo", kp), at(kp, "repo"));
-        } else {
-          r.fail(at(kp, "type"), "unknown range type \"" + type + "\" (SEMVER, ECOSYSTEM or GIT)");
-        }
-        const Json& events = r.array(r.require(range, "events", kp), at(kp, "events"));
-        bool introduced = false;
-        bool fixed = false;
-        bool last = false;
-        for (std::size_t e = 0; e < events.size(); ++e) {
-          Event ev{Event::Kind::introduced, {}};
-          ev.kind = event_kind(r, events[e], at(at(kp, "events"), e), &ev.version);
-          introduced |= ev.kind == Event::Kind::introduced;
-          fixed |= ev.kind == Event::Kind::fixed;
-          last |= ev.kind == Event::Kind::last_affected;
-          out_range.events.push_back(std::move(ev));
-        }
-        if (!introduced) r.fail(at(kp, "events"), "a range needs an \"introduced\" event");
-        if (fixed && last) r.fail(at(kp, "events"), "\"fixed\" and \"last_affected\" must not be mixed in one range");
-        out.ranges.push_back(std::move(out_range));
-      }
-    }
-    out.versions = r.string_list(a, "versions", p);
-    if (const Json* sev = JsonReader::find(a, "severity")) out.rating = osv_severity(r, *sev, at(p, "severity"));
-    if (out.ecosystem.empty() && out.purl.empty()) {
-      // Allowed by OSV for GIT ranges alone: the repository names the package.
-      const bool has_git = std::any_of(out.ranges.begin(), out.ranges.end(),
-                                       [](const Range& x) { return x.type == Range::Type::git; });
-      if (!has_git) r.fail(p, "names no package (package, or a GIT range with a repo)");
-    }
-    v.affected.push_back(std::move(out));
-  }
+  for (std::size_t i = 0; i < affected->size(); ++i) v.affected.push_back(parse_affected(r, (*affected)[i], at("/affected", i)));
   return v;
 }
 
@@ -193,36 +224,81 @@ std::optional<Rating> nvd_metric(const JsonReader& r, const Json& metrics, const
   return first;
 }
 
+// A version bound or the CPE's own version: a number first (NVD's versions are free text, and one
+// that cannot be ordered would decide "not affected" by accident).
+void check_nvd_version(const JsonReader& r, const std::string& version, const std::string& path) {
+  if (!valid_version(VersionRule::generic, version)) {
+    r.fail(path, "\"" + version + "\" is not a version that can be ordered (it must start with a number)");
+  }
+}
+
+Affected parse_cpe_match(const JsonReader& r, const Json& m, const std::string& kp) {
+  Affected a;
+  a.is_cpe = true;
+  a.cpe = r.string(r.require(m, "criteria", kp), at(kp, "criteria"));
+  const auto cpe = parse_cpe23(a.cpe);
+  if (!cpe) r.fail(at(kp, "criteria"), "not a CPE 2.3 name: " + a.cpe);
+  if (cpe->version != "*" && cpe->version != "-") check_nvd_version(r, cpe->version, at(kp, "criteria"));
+  std::string* bounds[] = {&a.start_including, &a.start_excluding, &a.end_including, &a.end_excluding};
+  const char* keys[] = {"versionStartIncluding", "versionStartExcluding", "versionEndIncluding", "versionEndExcluding"};
+  for (std::size_t i = 0; i < 4; ++i) {
+    *bounds[i] = r.opt_string(m, keys[i], kp);
+    if (JsonReader::find(m, keys[i]) != nullptr) check_nvd_version(r, *bounds[i], at(kp, keys[i]));
+  }
+  return a;
+}
+
+void parse_cpe_matches(const JsonReader& r, const Json& matches, const std::string& mp, Vulnerability& v) {
+  r.array(matches, mp);
+  for (std::size_t k = 0; k < matches.size(); ++k) {
+    const std::string kp = at(mp, k);
+    const Json& m = r.object(matches[k], kp);
+    const Json& vulnerable = r.require(m, "vulnerable", kp);
+    if (!vulnerable.is_boolean()) r.fail(at(kp, "vulnerable"), "expected true or false");
+    // Platform conditions (vulnerable: false, "running on ...") are not evaluated: a
+    // vulnerable product match alone decides, which can only over-report.
+    if (!vulnerable.get<bool>()) continue;
+    v.affected.push_back(parse_cpe_match(r, m, kp));
+  }
+}
+
 void parse_nvd_nodes(const JsonReader& r, const Json& nodes, const std::string& path, Vulnerability& v, int depth) {
   if (depth > 8) r.fail(path, "configuration nodes nested too deep");
   r.array(nodes, path);
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const std::string np = at(path, i);
     const Json& node = r.object(nodes[i], np);
-    if (const Json* matches = JsonReader::find(node, "cpeMatch")) {
-      const std::string mp = at(np, "cpeMatch");
-      r.array(*matches, mp);
-      for (std::size_t k = 0; k < matches->size(); ++k) {
-        const std::string kp = at(mp, k);
-        const Json& m = r.object((*matches)[k], kp);
-        const Json& vulnerable = r.require(m, "vulnerable", kp);
-        if (!vulnerable.is_boolean()) r.fail(at(kp, "vulnerable"), "expected true or false");
-        // Platform conditions (vulnerable: false, "running on ...") are not evaluated: a
-        // vulnerable product match alone decides, which can only over-report.
-        if (!vulnerable.get<bool>()) continue;
-        Affected a;
-        a.is_cpe = true;
-        a.cpe = r.string(r.require(m, "criteria", kp), at(kp, "criteria"));
-        if (!parse_cpe23(a.cpe)) r.fail(at(kp, "criteria"), "not a CPE 2.3 name: " + a.cpe);
-        a.start_including = r.opt_string(m, "versionStartIncluding", kp);
-        a.start_excluding = r.opt_string(m, "versionStartExcluding", kp);
-        a.end_including = r.opt_string(m, "versionEndIncluding", kp);
-        a.end_excluding = r.opt_string(m, "versionEndExcluding", kp);
-        v.affected.push_back(std::move(a));
-      }
-    }
+    if (const Json* matches = JsonReader::find(node, "cpeMatch")) parse_cpe_matches(r, *matches, at(np, "cpeMatch"), v);
     if (const Json* children = JsonReader::find(node, "children")) {
       parse_nvd_nodes(r, *children, at(np, "children"), v, depth + 1);
+    }
+  }
+}
+
+void nvd_descriptions(const JsonReader& r, const Json& cve, const std::string& path, Vulnerability& v) {
+  const Json* descriptions = JsonReader::find(cve, "descriptions");
+  if (descriptions == nullptr) return;
+  const std::string dp = at(path, "descriptions");
+  r.array(*descriptions, dp);
+  for (std::size_t i = 0; i < descriptions->size(); ++i) {
+    const Json& d = r.object((*descriptions)[i], at(dp, i));
+    if (r.opt_string(d, "lang", at(dp, i)) != "en") continue;
+    const std::string text = r.opt_string(d, "value", at(dp, i));
+    v.summary = text.substr(0, 200);
+    v.text += text + "\n";
+  }
+}
+
+void nvd_metrics(const JsonReader& r, const Json& cve, const std::string& path, Vulnerability& v) {
+  const Json* metrics = JsonReader::find(cve, "metrics");
+  if (metrics == nullptr) return;
+  const std::string mp = at(path, "metrics");
+  r.object(*metrics, mp);
+  for (const auto& [key, method] : {std::pair{"cvssMetricV31", "CVSSv31"}, std::pair{"cvssMetricV30", "CVSSv3"},
+                                    std::pair{"cvssMetricV40", "CVSSv4"}, std::pair{"cvssMetricV2", "CVSSv2"}}) {
+    if (auto rating = nvd_metric(r, *metrics, key, mp, method)) {
+      v.rating = *rating;
+      return;
     }
   }
 }
@@ -234,25 +310,10 @@ Vulnerability parse_nvd_cve(const JsonReader& r, const Json& cve, const std::str
   v.source = "NVD";
   v.id = r.string(r.require(cve, "id", path), at(path, "id"));
   if (v.id.empty()) r.fail(at(path, "id"), "empty id");
-  if (const Json* descriptions = JsonReader::find(cve, "descriptions")) {
-    const std::string dp = at(path, "descriptions");
-    r.array(*descriptions, dp);
-    for (std::size_t i = 0; i < descriptions->size(); ++i) {
-      const Json& d = r.object((*descriptions)[i], at(dp, i));
-      if (r.opt_string(d, "lang", at(dp, i)) == "en") v.summary = r.opt_string(d, "value", at(dp, i)).substr(0, 200);
-    }
-  }
-  if (const Json* metrics = JsonReader::find(cve, "metrics")) {
-    const std::string mp = at(path, "metrics");
-    r.object(*metrics, mp);
-    for (const auto& [key, method] : {std::pair{"cvssMetricV31", "CVSSv31"}, std::pair{"cvssMetricV30", "CVSSv3"},
-                                      std::pair{"cvssMetricV40", "CVSSv4"}, std::pair{"cvssMetricV2", "CVSSv2"}}) {
-      if (auto rating = nvd_metric(r, *metrics, key, mp, method)) {
-        v.rating = *rating;
-        break;
-      }
-    }
-  }
+  v.modified = r.opt_string(cve, "lastModified", path);
+  v.status = r.opt_string(cve, "vulnStatus", path);
+  nvd_descriptions(r, cve, path, v);
+  nvd_metrics(r, cve, path, v);
   if (const Json* configurations = JsonReader::find(cve, "configurations")) {
     const std::string cp = at(path, "configurations");
     r.array(*configurations, cp);
@@ -262,6 +323,57 @@ Vulnerability parse_nvd_cve(const JsonReader& r, const Json& cve, const std::str
     }
   }
   return v;
+}
+
+// NVD rejects a CVE id that should not have been assigned: it is no vulnerability (like a withdrawn
+// OSV record), and its text would only make it "needs review".
+void add_unless_rejected(std::vector<Vulnerability>& out, Vulnerability v) {
+  if (v.status != "Rejected") out.push_back(std::move(v));
+}
+
+void parse_nvd_page(const JsonReader& r, const Json& root, std::vector<Vulnerability>& out) {
+  const std::string version = r.opt_string(root, "version", "");
+  if (!version.empty() && version != "2.0") r.fail("/version", "NVD JSON version " + version + " (2.0 is read)");
+  const Json& list = r.array(r.require(root, "vulnerabilities", ""), "/vulnerabilities");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string p = at("/vulnerabilities", i);
+    add_unless_rejected(out, parse_nvd_cve(r, r.require(r.object(list[i], p), "cve", p), at(p, "cve")));
+  }
+}
+
+// Members only an OSV record has, and members only an NVD CVE object has ("id" is in both).
+constexpr const char* osv_keys[] = {"modified", "affected", "schema_version", "details", "summary", "withdrawn"};
+constexpr const char* nvd_keys[] = {"lastModified", "vulnStatus", "sourceIdentifier", "descriptions", "configurations"};
+
+const char* first_member(const Json& root, const auto& keys) {
+  for (const char* key : keys) {
+    if (root.contains(key)) return key;
+  }
+  return nullptr;
+}
+
+// The formats a record file may be in, told apart by their members; an ambiguous or unknown file
+// is an error, never a guess.
+enum class RecordFormat { nvd_page, nvd_wrapped, nvd_bare, osv };
+
+RecordFormat record_format(const JsonReader& r, const Json& root) {
+  if (root.contains("CVE_Items")) r.fail("/CVE_Items", "NVD JSON 1.1 feeds are retired; use the NVD CVE API 2.0 format");
+  if (root.contains("dataType") && root.contains("cveMetadata")) {
+    r.fail("/dataType", "a CVE JSON 5 record (CVE List); use the NVD CVE API 2.0 or OSV format");
+  }
+  if (root.contains("vulnerabilities")) return RecordFormat::nvd_page;
+  if (root.contains("cve")) return RecordFormat::nvd_wrapped;
+  const char* osv = first_member(root, osv_keys);
+  const char* nvd = first_member(root, nvd_keys);
+  if (osv != nullptr && nvd != nullptr) {
+    r.fail("", std::string("ambiguous: has OSV's \"") + osv + "\" and NVD's \"" + nvd + "\"");
+  }
+  if (nvd != nullptr) return RecordFormat::nvd_bare;
+  if (osv == nullptr && !root.contains("id")) {
+    r.fail("", "neither an OSV record (id, modified, affected) nor NVD CVE API 2.0 JSON (vulnerabilities[].cve, "
+               "{\"cve\": ...} or a bare CVE object)");
+  }
+  return RecordFormat::osv;
 }
 
 bool glob_match(std::string_view pattern, std::string_view text) {
@@ -294,27 +406,30 @@ std::vector<Vulnerability> parse_records(const std::string& file, std::string_vi
   JsonReader r(file);
   r.object(root, "");
   std::vector<Vulnerability> out;
-  if (const Json* list = JsonReader::find(root, "vulnerabilities")) {
-    r.array(*list, "/vulnerabilities");
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      const std::string p = at("/vulnerabilities", i);
-      out.push_back(parse_nvd_cve(r, r.require(r.object((*list)[i], p), "cve", p), at(p, "cve")));
-    }
-    return out;
+  switch (record_format(r, root)) {
+    case RecordFormat::nvd_page: parse_nvd_page(r, root, out); break;
+    case RecordFormat::nvd_wrapped: add_unless_rejected(out, parse_nvd_cve(r, r.require(root, "cve", ""), "/cve")); break;
+    case RecordFormat::nvd_bare: add_unless_rejected(out, parse_nvd_cve(r, root, "")); break;
+    case RecordFormat::osv:
+      if (const Json* withdrawn = JsonReader::find(root, "withdrawn")) {
+        r.string(*withdrawn, "/withdrawn");
+        break;  // withdrawn: no longer a vulnerability
+      }
+      out.push_back(parse_osv(r, root));
+      break;
   }
-  if (const Json* cve = JsonReader::find(root, "cve")) {
-    out.push_back(parse_nvd_cve(r, *cve, "/cve"));
-    return out;
-  }
-  if (JsonReader::find(root, "id") == nullptr && JsonReader::find(root, "affected") == nullptr) {
-    r.fail("", "neither an OSV record (id, modified, affected) nor NVD CVE API 2.0 JSON (vulnerabilities[].cve)");
-  }
-  if (const Json* withdrawn = JsonReader::find(root, "withdrawn")) {
-    r.string(*withdrawn, "/withdrawn");
-    return out;  // withdrawn: no longer a vulnerability
-  }
-  out.push_back(parse_osv(r, root));
   return out;
+}
+
+void check_duplicate_ids(const std::vector<Vulnerability>& records) {
+  std::map<std::pair<std::string, std::string>, const Vulnerability*> seen;  // (source, id) -> first
+  for (const auto& v : records) {
+    auto [it, inserted] = seen.emplace(std::make_pair(v.source, v.id), &v);
+    if (inserted || it->second->modified == v.modified) continue;
+    throw InputError(v.file, v.source + " record " + v.id + " is also in " + it->second->file +
+                                 ", modified at another time (" + it->second->modified + " there, " + v.modified +
+                                 " here): keep only the current one");
+  }
 }
 
 std::vector<Vulnerability> load_vulndb(const std::vector<std::string>& dirs, std::size_t* files_read) {
@@ -339,6 +454,7 @@ std::vector<Vulnerability> load_vulndb(const std::vector<std::string>& dirs, std
       ++count;
     }
   }
+  check_duplicate_ids(out);
   if (files_read != nullptr) *files_read = count;
   return out;
 }

@@ -3,9 +3,14 @@
 //   - OSV (https://ossf.github.io/osv-schema/): one record per file; affected packages by purl or
 //     ecosystem/name, SEMVER / ECOSYSTEM / GIT ranges with introduced / fixed / last_affected /
 //     limit events, explicit version lists, CVSS severities.
-//   - NVD CVE API 2.0 JSON: a response page ({"vulnerabilities": [{"cve": ...}]}) or a single
-//     {"cve": ...}; affected products from configurations[].nodes[].cpeMatch[] with
-//     versionStart/End Including/Excluding.
+//   - NVD CVE API 2.0 JSON: a response page or data feed ({"vulnerabilities": [{"cve": ...}]}),
+//     one {"cve": ...}, or a bare CVE object (as per-CVE files store them); affected products from
+//     configurations[].nodes[].cpeMatch[] with versionStart/End Including/Excluding. A record
+//     without them (NVD has not analysed it yet) is kept: its text can still make it "needs
+//     review" (review.hpp). Rejected CVEs are dropped.
+//
+// Every version bound is checked when the record is read (version.hpp, valid_version): one that
+// cannot be ordered is a malformed record.
 //
 // and the feature map (security/features.json): which configuration options and source files a
 // vulnerability's code lives in, so that a vulnerability in a feature the image compiles out can be
@@ -60,8 +65,11 @@ struct Vulnerability {
   std::string file;
   std::string source;  // "OSV" or "NVD"
   std::string id;
+  std::string modified;  // OSV "modified", NVD "lastModified": tells versions of one record apart
+  std::string status;    // NVD "vulnStatus" ("Analyzed", "Awaiting Analysis", ...)
   std::vector<std::string> aliases;
   std::string summary;
+  std::string text;  // the whole description (NVD) or summary and details (OSV), for product names
   Rating rating;
   std::vector<Affected> affected;
   std::vector<std::string> features;  // database_specific.ward.features
@@ -69,7 +77,11 @@ struct Vulnerability {
 
 // The records in one file's text (an NVD page may hold many; a withdrawn OSV record none).
 std::vector<Vulnerability> parse_records(const std::string& file, std::string_view text);
-// Every *.json file under each directory (recursively, in sorted order).
+// Two records of one source with the same id (e.g. an NVD page and a bare file of the same CVE) are
+// one record: if they differ in their modification time, which is current is unknown and this is
+// an InputError. With the same time both are kept and merged like aliases (the worst verdict wins).
+void check_duplicate_ids(const std::vector<Vulnerability>& records);
+// Every *.json file under each directory (recursively, in sorted order), checked for duplicates.
 std::vector<Vulnerability> load_vulndb(const std::vector<std::string>& dirs, std::size_t* files_read);
 
 struct Feature {

@@ -10,7 +10,29 @@
 namespace ward::vuln {
 
 bool fails(const Finding& f, const Threshold& t) {
-  return !t.never && applicable(f.status) && rank(f.rating.severity) >= rank(t.lowest);
+  const bool counts = applicable(f.status) || (t.review && f.status == Status::review);
+  return !t.never && counts && rank(f.rating.severity) >= rank(t.lowest);
+}
+
+std::optional<Threshold> parse_threshold(std::string_view text) {
+  Threshold t;
+  const std::size_t comma = text.find(',');
+  const std::string_view level = text.substr(0, comma);
+  if (comma != std::string_view::npos) {
+    const std::string_view review = text.substr(comma + 1);
+    if (review != "review" && review != "no-review") return std::nullopt;
+    t.review = review == "review";
+  }
+  if (level == "never") {
+    t.never = true;
+  } else if (level != "any") {
+    const auto lowest = parse_severity(level);
+    if (!lowest || *lowest == Severity::none || *lowest == Severity::unknown || level != to_string(*lowest)) {
+      return std::nullopt;
+    }
+    t.lowest = *lowest;
+  }
+  return t;
 }
 
 namespace {
@@ -36,6 +58,27 @@ std::string one_line(std::string s) {
   return s;
 }
 
+std::string affected_fix(const Finding& f) {
+  if (!f.fixed_in.empty()) return "fixed in " + f.fixed_in;
+  return f.fix_note.empty() ? "no fixed version known" : f.fix_note;
+}
+
+std::string summary(const std::vector<Finding>& findings, const Threshold& t) {
+  std::size_t applicable_count = 0, review = 0, failing = 0;
+  for (const auto& f : findings) {
+    applicable_count += applicable(f.status) ? 1 : 0;
+    review += f.status == Status::review ? 1 : 0;
+    failing += fails(f, t) ? 1 : 0;
+  }
+  std::string threshold = t.never ? "never" : t.lowest == Severity::none ? "any" : std::string(to_string(t.lowest));
+  if (!t.review && !t.never) threshold += ",no-review";
+  std::string out = "Summary: " + std::to_string(applicable_count) + " applicable";
+  if (review > 0) out += ", " + std::to_string(review) + " need" + (review == 1 ? "s" : "") + " review";
+  out += " (" + std::to_string(failing) + " at or above the threshold '" + threshold + "'), " +
+         std::to_string(findings.size() - applicable_count - review) + " not affected.\n";
+  return out;
+}
+
 }  // namespace
 
 std::string text_report(const Sbom& sbom, std::size_t record_files, std::size_t records,
@@ -57,10 +100,9 @@ std::string text_report(const Sbom& sbom, std::size_t record_files, std::size_t 
     for (const auto& f : findings) {
       std::string status;
       switch (f.status) {
-        case Status::affected:
-          status = "AFFECTED" + (f.fixed_in.empty() ? std::string(" (no fixed version known)") : " (fixed in " + f.fixed_in + ")");
-          break;
+        case Status::affected: status = "AFFECTED (" + affected_fix(f) + ")"; break;
         case Status::triage: status = "NEEDS TRIAGE: " + f.detail; break;
+        case Status::review: status = "NEEDS REVIEW: " + f.detail; break;
         case Status::fixed: status = "not affected: fixed in " + f.fixed_in; break;
         case Status::not_affected: status = "not affected: " + f.detail; break;
       }
@@ -75,16 +117,7 @@ std::string text_report(const Sbom& sbom, std::size_t record_files, std::size_t 
       if (!f.vuln->summary.empty()) out += pad("", id_w + 2) + one_line(f.vuln->summary.substr(0, 100)) + "\n";
     }
   }
-  std::size_t applicable_count = 0, failing = 0;
-  for (const auto& f : findings) {
-    applicable_count += applicable(f.status) ? 1 : 0;
-    failing += fails(f, t) ? 1 : 0;
-  }
-  const std::string threshold = t.never ? "never" : t.lowest == Severity::none ? "any" : std::string(to_string(t.lowest));
-  out += "Summary: " + std::to_string(applicable_count) + " applicable (" + std::to_string(failing) +
-         " at or above the threshold '" + threshold + "'), " + std::to_string(findings.size() - applicable_count) +
-         " not affected.\n";
-  return out;
+  return out + summary(findings, t);
 }
 
 std::string vex_document(const Sbom& sbom, const std::vector<Finding>& findings, const std::string& timestamp,
@@ -127,6 +160,7 @@ std::string vex_document(const Sbom& sbom, const std::vector<Finding>& findings,
         if (!f.fixed_in.empty()) analysis["response"] = Json::array({"update"});
         break;
       case Status::triage:
+      case Status::review:
         analysis["state"] = "in_triage";
         version_status = "unknown";
         break;
@@ -142,7 +176,7 @@ std::string vex_document(const Sbom& sbom, const std::vector<Finding>& findings,
     }
     std::string detail = f.detail;
     for (const auto& e : f.evidence) detail += "; " + e;
-    if (!f.fixed_in.empty() && f.status == Status::affected) detail += "; fixed in " + f.fixed_in;
+    if (f.status == Status::affected) detail += "; " + affected_fix(f);
     analysis["detail"] = detail;
     j["analysis"] = analysis;
     Json affects = {{"ref", refs[f.component]}};

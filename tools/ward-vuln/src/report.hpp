@@ -1,17 +1,25 @@
 // ward-vuln's outputs: the report for people, and the CycloneDX VEX document for tools.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "match.hpp"
 
 namespace ward::vuln {
 
+// --fail-on LEVEL[,no-review]: which findings make the exit status 1.
 struct Threshold {
   bool never = false;                 // report only
   Severity lowest = Severity::none;   // applicable findings at or above fail
+  bool review = true;                 // "needs review" findings fail like applicable ones (the default)
 };
+
+// Parses --fail-on: one of any, low, medium, high, critical, never, optionally followed by
+// ",review" (the default) or ",no-review". std::nullopt when it is none of these.
+std::optional<Threshold> parse_threshold(std::string_view text);
 
 // Whether this finding fails the run (exit status 1) under the threshold.
 bool fails(const Finding& f, const Threshold& t);

@@ -7,7 +7,6 @@
 namespace ward::vuln {
 namespace {
 
-constexpr int max_nesting = 32;
 constexpr std::string_view config_prefix = "ward:config:";
 
 std::string strip_dot_slash(std::string s) {
@@ -20,23 +19,22 @@ class CycloneDx {
   CycloneDx(const JsonReader& r, Sbom& out) : r_(r), out_(out) {}
 
   void read(const Json& root) {
-    const std::string spec = r_.opt_string(root, "specVersion", "");
+    const std::string spec = r_.string(r_.require(root, "specVersion", ""), "/specVersion");
+    if (spec != "1.4" && spec != "1.5" && spec != "1.6") {
+      r_.fail("/specVersion", "CycloneDX " + spec + " is not a version ward-vuln reads (1.4, 1.5, 1.6)");
+    }
     out_.format = "CycloneDX " + spec;
     out_.serial = r_.opt_string(root, "serialNumber", "");
-    if (const Json* meta = JsonReader::find(root, "metadata")) {
-      r_.object(*meta, "/metadata");
-      if (const Json* c = JsonReader::find(*meta, "component")) {
-        out_.image = component(*c, "/metadata/component", 0, /*is_image=*/true);
-      }
-    }
-    if (const Json* list = JsonReader::find(root, "components")) {
-      walk(*list, "/components", nullptr, 0);
-    }
+    // The image the SBOM is about: without it, a VEX could not say what it covers.
+    const Json& meta = r_.object(r_.require(root, "metadata", ""), "/metadata");
+    const Json& image = r_.require(meta, "component", "/metadata");
+    out_.image = component(image, "/metadata/component", /*is_image=*/true);
+    if (const Json* list = JsonReader::find(root, "components")) walk(*list, "/components", nullptr);
   }
 
  private:
-  void walk(const Json& list, const std::string& path, Component* parent, int depth) {
-    if (depth > max_nesting) r_.fail(path, "components nested more than " + std::to_string(max_nesting) + " deep");
+  // Recursion depth is bounded by the parser's nesting limit (json_reader.hpp).
+  void walk(const Json& list, const std::string& path, Component* parent) {
     r_.array(list, path);
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string p = at(path, i);
@@ -47,11 +45,11 @@ class CycloneDx {
         if (parent != nullptr) parent->files.insert(strip_dot_slash(name));
         continue;
       }
-      out_.components.push_back(component(c, p, depth, false));
+      out_.components.push_back(component(c, p, false));
     }
   }
 
-  Component component(const Json& c, const std::string& p, int depth, bool is_image) {
+  Component component(const Json& c, const std::string& p, bool is_image) {
     r_.object(c, p);
     Component out;
     out.name = r_.string(r_.require(c, "name", p), at(p, "name"));
@@ -88,7 +86,7 @@ class CycloneDx {
       if (is_image) {
         r_.array(*nested, at(p, "components"));  // the image's own files (.elf, .bin)
       } else {
-        walk(*nested, at(p, "components"), &out, depth + 1);
+        walk(*nested, at(p, "components"), &out);
       }
     }
     return out;
@@ -182,8 +180,14 @@ Sbom parse_sbom(const std::string& file, std::string_view text) {
     if (r.string(*format, "/bomFormat") != "CycloneDX") r.fail("/bomFormat", "not \"CycloneDX\"");
     CycloneDx(r, out).read(root);
   } else if (JsonReader::find(root, "spdxVersion") != nullptr) {
+    const std::string version = r.string(r.require(root, "spdxVersion", ""), "/spdxVersion");
+    if (version != "SPDX-2.2" && version != "SPDX-2.3") {
+      r.fail("/spdxVersion", "not an SPDX 2.x document ward-vuln reads (SPDX-2.2, SPDX-2.3): " + version);
+    }
     read_spdx(r, root, out);
-    if (out.format.rfind("SPDX-2.", 0) != 0) r.fail("/spdxVersion", "not an SPDX 2.x document: " + out.format);
+    if (out.image.name.empty()) {
+      r.fail("/documentDescribes", "the document describes no package (documentDescribes or a DESCRIBES relationship)");
+    }
   } else {
     r.fail("", "neither a CycloneDX SBOM (bomFormat) nor an SPDX document (spdxVersion)");
   }

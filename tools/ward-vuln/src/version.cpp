@@ -169,6 +169,64 @@ int compare_versions(VersionScheme scheme, std::string_view a, std::string_view 
   return scheme == VersionScheme::debian ? compare_debian(a, b) : compare_semver(a, b);
 }
 
+namespace {
+
+bool version_chars(std::string_view v, std::string_view extra) {
+  for (char c : v) {
+    if (!is_digit(c) && !is_alpha(c) && extra.find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+std::string_view without_v(std::string_view v) {
+  if (v.size() > 1 && (v.front() == 'v' || v.front() == 'V') && is_digit(v[1])) v.remove_prefix(1);
+  return v;
+}
+
+bool valid_debian(std::string_view v) {
+  const DebianVersion d = split_debian(v);
+  if (!d.epoch.empty() && !all_digits(d.epoch)) return false;
+  if (d.epoch.empty() && v.find(':') != std::string_view::npos) return false;  // ":1.0"
+  if (v.back() == '-') return false;                                             // an empty revision
+  if (d.upstream.empty() || !is_digit(d.upstream.front())) return false;
+  return version_chars(d.upstream, ".+~-:") && version_chars(d.revision, ".+~");
+}
+
+}  // namespace
+
+bool valid_version(VersionRule rule, std::string_view version) {
+  if (version.empty() || version.size() > 128) return false;
+  switch (rule) {
+    case VersionRule::semver: return parse_semver(version).has_value() && version_chars(without_v(version), ".+-");
+    case VersionRule::debian: return valid_debian(version);
+    case VersionRule::generic: {
+      const std::string_view v = without_v(version);
+      return is_digit(v.front()) && version_chars(v, ".+~_:!-");
+    }
+  }
+  return false;
+}
+
+std::string version_branch(std::string_view version) {
+  std::string_view v = without_v(version);
+  if (const auto colon = v.find(':'); colon != std::string_view::npos && all_digits(v.substr(0, colon))) {
+    v.remove_prefix(colon + 1);  // a Debian epoch
+  }
+  if (v.empty() || !is_digit(v.front())) return "";
+  std::string parts[2];
+  std::size_t i = 0;
+  for (std::string& part : parts) {
+    while (i < v.size() && is_digit(v[i])) part.push_back(v[i++]);
+    if (i >= v.size() || v[i] != '.') break;
+    ++i;
+  }
+  for (std::string& part : parts) {
+    while (part.size() > 1 && part.front() == '0') part.erase(0, 1);
+    if (part.empty()) part = "0";
+  }
+  return parts[0] + "." + parts[1];
+}
+
 std::string normalize_version(std::string_view version, std::string_view package_name) {
   std::string_view v = version;
   if (!package_name.empty() && v.size() > package_name.size() + 1 &&

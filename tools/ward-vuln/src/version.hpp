@@ -18,6 +18,20 @@ int compare_versions(VersionScheme scheme, std::string_view a, std::string_view 
 int compare_debian(std::string_view a, std::string_view b);
 int compare_semver(std::string_view a, std::string_view b);  // not SemVer: dpkg's algorithm
 
+// What a version in a record must look like to be compared at all. A bound that does not fit
+// (e.g. "x.0") is a malformed record, never a guess: ordered anyhow, it could put the component
+// outside the range and report "not affected".
+//   semver:  SemVer 2.0 (1 to 3 numeric parts, pre-release and build identifiers), 'v' allowed;
+//   debian:  dpkg's syntax ([epoch:]upstream[-revision], the upstream part starting with a digit);
+//   generic: a digit first (after an optional 'v'), then letters, digits and . + ~ _ : ! -
+//            (NVD CPE versions and the other OSV ecosystems).
+enum class VersionRule { semver, debian, generic };
+bool valid_version(VersionRule rule, std::string_view version);
+
+// The release branch of a version: its first two numeric parts ("3.6" for 3.6.6, "2.28" for
+// 2.28.10, "3.0" for "3"), without an epoch or a leading 'v'; "" when it does not start with a number.
+std::string version_branch(std::string_view version);
+
 // The bare version for comparisons: without a leading 'v' ("v3.6.6") or "<name>-"
 // ("mbedtls-3.6.6"), as tags and CPEs spell versions differently.
 std::string normalize_version(std::string_view version, std::string_view package_name);
