@@ -20,6 +20,8 @@ set(WARD_VULNDB_DIRS ${CMAKE_SOURCE_DIR}/security/vulndb CACHE STRING
     "Directories (;-separated) of vulnerability records (OSV or NVD 2.0 JSON) the build's gate checks")
 set(WARD_VULN_FEATURES ${CMAKE_SOURCE_DIR}/security/features.json CACHE FILEPATH
     "Map of vulnerabilities to the configuration options and files of the feature they are in")
+set(WARD_VULN_PRODUCTS ${CMAKE_SOURCE_DIR}/security/products.json CACHE FILEPATH
+    "Map of product names and vulnerability ids to components, for records NVD has not analysed yet")
 set(WARD_VULN_SEVERITIES low medium high critical)
 # Every SBOM is dated SOURCE_DATE_EPOCH when the build's environment sets it, else the commit's time
 # (WardCommon.cmake): two builds of one commit give identical SBOMs.
@@ -107,6 +109,10 @@ function(ward_sbom name)
   if(WARD_VULN_FEATURES)
     list(APPEND gate --features ${WARD_VULN_FEATURES})
     list(APPEND records ${WARD_VULN_FEATURES})
+  endif()
+  if(WARD_VULN_PRODUCTS)
+    list(APPEND gate --products ${WARD_VULN_PRODUCTS})
+    list(APPEND records ${WARD_VULN_PRODUCTS})
   endif()
   add_custom_command(TARGET ${name} POST_BUILD COMMAND ${gate}
     BYPRODUCTS ${dir}/${name}.vex.json VERBATIM)

@@ -1157,6 +1157,8 @@ def gate(args):
         argv += ["--vulndb", d]
     if args.features:
         argv += ["--features", args.features]
+    if args.products:
+        argv += ["--products", args.products]
     if args.vex:
         argv += ["--vex", args.vex]
     r = subprocess.run(argv)
@@ -1220,6 +1222,7 @@ def main():
     k.add_argument("--sbom", required=True)
     k.add_argument("--vulndb", action="append", default=[])
     k.add_argument("--features")
+    k.add_argument("--products", help="names and ids that tie unanalysed records to components")
     k.add_argument("--fail-on", required=True)
     k.add_argument("--vex")
     k.add_argument("--remove", action="append", default=[], help="files to delete when the gate fails")
