@@ -300,7 +300,7 @@ def main() -> int:
     for i, seed in enumerate(seeds(types)):
         (corpus / f"seed{i:02}").write_bytes(seed)
     (work / "dispatch.dict").write_text(dictionary())
-    options = sys.argv[4:] or ["-runs=40000", "-max_total_time=60", "-seed=1", "-timeout=20"]
+    options = sys.argv[4:] or ["-runs=50000", "-max_total_time=60", "-seed=1", "-timeout=20"]
     return subprocess.call([fuzzer, "-max_len=4096", f"-dict={work / 'dispatch.dict'}",
                             f"-artifact_prefix={work}/", *options, str(corpus)])
 
