@@ -102,10 +102,6 @@ bool all_zero(const ward::secure::boundary::Buffers& b) {
   return std::all_of(b.in.begin(), b.in.end(), zero) && std::all_of(b.out.begin(), b.out.end(), zero);
 }
 
-}  // namespace
-
-namespace {
-
 constexpr std::size_t kMaxCalls = 32;
 // Three clients: two cannot fill the operation table (kOperationsPerClient each), three can.
 constexpr std::size_t kClients = 3;
