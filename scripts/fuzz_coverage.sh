@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # How deep the libFuzzer targets reach (`./ward fuzz-coverage`): builds them with clang's source
 # coverage instead of sanitizers (WARD_FUZZ_COVERAGE, in build/fuzz-coverage), runs each one's
-# smoke test (its seeds and the same number of runs as in `./ward test`), and prints the region
-# coverage of the functions each target exists to reach.
+# smoke test (its seeds and the same number of runs as in `./ward test`), and prints the region,
+# line and branch coverage of the functions each target exists to reach.
 #   fuzz_coverage.sh [FILTER]   FILTER: only targets whose name contains it
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +13,7 @@ cmake --preset host -B "$b" -DWARD_FUZZ_COVERAGE=ON >/dev/null
 targets=(
   "image|host.boot.fuzz_image_smoke|tests/boot/fuzz_image_fuzzer|lib/image/src/format.cpp boot/src/boot_record.cpp|image::(verify|read_manifest|ecdsa_der_to_raw|layout|for_each_tlv|p256_spki_to_raw)|der_integer|record::(decode|component_from_cbor)"
   "storage|host.storage.fuzz_smoke|tests/storage/fuzz_storage_fuzzer|secure/storage/src/service.cpp secure/storage/src/protected_store.cpp secure/storage/src/store.cpp|handle_(its|ps)|ProtectedStore::(create|set_extended|get|get_info|remove)|Store::(mount|set|get|remove)"
-  "dispatch|host.secure_crypto.fuzz_dispatch_smoke|tests/secure_crypto/fuzz_dispatch|secure/service/src/dispatch.cpp secure/crypto/src/service.cpp|secure::dispatch|::(hash_step|kdf_step|mac_step|cipher_step|aead_step|interruptible_step|operation_setup|hash_clone|copy_key|asymmetric|raw_key_agreement|import_or_generate|verify_bytes)\("
+  "dispatch|host.secure_crypto.fuzz_dispatch_smoke|tests/secure_crypto/fuzz_dispatch|secure/service/src/dispatch.cpp secure/crypto/src/service.cpp|secure::dispatch|::(hash_step|kdf_step|mac_step|cipher_step|aead_step|interruptible_step|operation_setup|hash_clone|copy_key|asymmetric|raw_key_agreement|import_or_generate|verify_bytes|find|allocate|held_by|release|release_client)\("
   "fwu|host.secure_fwu.fuzz_smoke|tests/secure_fwu/fuzz_fwu_fuzzer|secure/fwu/src/handler.cpp secure/fwu/src/service.cpp|handle|Service::"
 )
 cmake --build "$b" --target ward-image fuzz_image_target fuzz_storage_target fuzz_dispatch_target fuzz_fwu_target >/dev/null
@@ -28,12 +28,13 @@ for t in "${targets[@]}"; do
   llvm-profdata merge -o "$profile.profdata" "$profile.profraw"
   srcs=()
   for s in $sources; do srcs+=("$root/$s"); done
-  echo "== $name ($test, $((SECONDS - start)) s): region coverage of the functions it exists to reach"
+  echo "== $name ($test, $((SECONDS - start)) s): coverage of the functions it exists to reach"
+  printf "  %-90s %7s %8s %8s %8s\n" function regions region line branch
   llvm-cov report "$b/$fuzzer" -instr-profile="$profile.profdata" -show-functions -Xdemangler=c++filt \
       "${srcs[@]}" 2>/dev/null |
     awk -v re="$functions" '$0 ~ re && NF >= 4 {
-      n = NF; regions = $(n - 8); cover = $(n - 6)
+      n = NF; regions = $(n - 8); cover = $(n - 6); lines = $(n - 3); branches = $(n)
       name = $1; for (i = 2; i <= n - 9; i++) name = name " " $i
       if (length(name) > 90) name = substr(name, 1, 87) "..."
-      printf "  %-90s %4d regions, %7s\n", name, regions, cover }'
+      printf "  %-90s %7d %8s %8s %8s\n", name, regions, cover, lines, branches }'
 done

@@ -1,22 +1,37 @@
-// libFuzzer target over the secure-call boundary and the services behind it: whole calls (caller,
-// service, type, every vector's length, bytes and capacity, null arrays and bases, lengths that
-// lie, and which ranges the memory policy refuses) go through ward::secure::boundary::serve, the
-// code the NSC veneer and the host transport run, into ward::secure::dispatch. Each vector is its
-// own exactly sized heap block, so any read or write past it is an AddressSanitizer error; output
-// blocks start as a canary, so a byte written past what the service reported shows.
+// libFuzzer target over the secure-call boundary and the services behind it. An input is a
+// sequence of up to kMaxCalls whole calls on a freshly booted secure side, made by kClients
+// clients, so that multi-part operations (setup, update, finish, abort), keys (import, generate,
+// destroy) and the operation table's ownership and per-client limits are reached step by step.
+// Each call (caller, service, type, every vector's length, bytes and capacity, null arrays and
+// bases, lengths that lie, and which ranges the memory policy refuses) goes through
+// ward::secure::boundary::serve, the code the NSC veneer and the host transport run, into
+// ward::secure::dispatch. Each vector is its own exactly sized heap block, so any read or write
+// past it is an AddressSanitizer error; output blocks start as a canary, so a byte written past
+// what the service reported shows.
 //
-// Input: [caller][service][type][counts][array flags], then per input vector [len lo][len hi]
-// [mode][bytes...], then per output vector [cap lo][cap hi][mode]. `type` below the number of known
-// request types picks one of them, so most inputs reach a real handler; counts go up to 5 to
-// exercise the count check. Array flags: 1 refuse the input array, 2 the output array, 4 a null
-// input array, 8 a null output array. Vector mode: 1 a null base, 2 (inputs) a length that lies
-// (larger than the limit, or near SIZE_MAX), 4 refused by the policy. After every call, the key
-// quotas (ward/secure/crypto/service.hpp) must hold for both callers the fuzzer plays.
+// Input: per call [link][caller][service][type][counts][array flags], then per input vector
+// [len lo][len hi][mode][bytes...], then per output vector [cap lo][cap hi][mode]. `type` is the
+// wire type (ward/secure/crypto_wire.h) as a signed byte. Counts go up to 5 to exercise the count
+// check. Array flags: 1 refuse the input array, 2 the output array, 4 a null input array, 8 a null
+// output array. Vector mode: 1 a null base, 2 (inputs) a length that lies (larger than the limit,
+// or near SIZE_MAX), 4 refused by the policy.
+// Handles and key ids are not known before the calls run (a slot's generation survives a reboot),
+// so a call names them through `link`: every 4-byte first output of a successful call (a handle, a
+// key id) is remembered, the n-th in ids[n % kIds]; link's low nibble k in 1..kIds puts ids[k - 1]
+// into the args vector's handle, its high nibble into its key. link 0xff makes no call: the caller
+// ends (crypto::release_client, what the transport does when a non-secure thread ends).
+// After every call: the boundary's promises (nothing written past what was reported, nothing on a
+// refusal, buffers wiped), the operation and key quotas of every client, and no call by one client
+// changes what another holds.
 #include <ward/secure/call.h>
 #include <ward/secure/crypto_wire.h>
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <set>
@@ -31,34 +46,7 @@ namespace {
 
 using ward::secure::ClientId;
 
-constexpr std::int32_t kTypes[] = {
-    WARD_CRYPTO_INIT, WARD_CRYPTO_GENERATE_RANDOM, WARD_CRYPTO_IMPORT_KEY, WARD_CRYPTO_GENERATE_KEY,
-    WARD_CRYPTO_EXPORT_KEY, WARD_CRYPTO_EXPORT_PUBLIC_KEY, WARD_CRYPTO_DESTROY_KEY, WARD_CRYPTO_PURGE_KEY,
-    WARD_CRYPTO_GET_KEY_ATTRIBUTES, WARD_CRYPTO_HASH_COMPUTE, WARD_CRYPTO_HASH_COMPARE, WARD_CRYPTO_HASH_SETUP,
-    WARD_CRYPTO_HASH_UPDATE, WARD_CRYPTO_HASH_FINISH, WARD_CRYPTO_HASH_VERIFY, WARD_CRYPTO_HASH_ABORT,
-    WARD_CRYPTO_MAC_COMPUTE, WARD_CRYPTO_MAC_VERIFY, WARD_CRYPTO_AEAD_ENCRYPT, WARD_CRYPTO_AEAD_DECRYPT,
-    WARD_CRYPTO_SIGN_HASH, WARD_CRYPTO_VERIFY_HASH, WARD_CRYPTO_SIGN_MESSAGE, WARD_CRYPTO_VERIFY_MESSAGE,
-    WARD_CRYPTO_RAW_KEY_AGREEMENT, WARD_CRYPTO_KDF_SETUP, WARD_CRYPTO_KDF_INPUT_BYTES, WARD_CRYPTO_KDF_INPUT_KEY,
-    WARD_CRYPTO_KDF_OUTPUT_BYTES, WARD_CRYPTO_KDF_OUTPUT_KEY, WARD_CRYPTO_KDF_ABORT, WARD_CRYPTO_KDF_GET_CAPACITY,
-    WARD_CRYPTO_KDF_SET_CAPACITY,
-    WARD_CRYPTO_COPY_KEY, WARD_CRYPTO_GENERATE_KEY_CUSTOM, WARD_CRYPTO_HASH_CLONE, WARD_CRYPTO_MAC_SIGN_SETUP,
-    WARD_CRYPTO_MAC_VERIFY_SETUP, WARD_CRYPTO_MAC_UPDATE, WARD_CRYPTO_MAC_SIGN_FINISH, WARD_CRYPTO_MAC_VERIFY_FINISH,
-    WARD_CRYPTO_MAC_ABORT, WARD_CRYPTO_ASYMMETRIC_ENCRYPT, WARD_CRYPTO_ASYMMETRIC_DECRYPT,
-    WARD_CRYPTO_KDF_KEY_AGREEMENT, WARD_CRYPTO_KDF_INPUT_INTEGER, WARD_CRYPTO_KDF_VERIFY_BYTES,
-    WARD_CRYPTO_KDF_VERIFY_KEY, WARD_CRYPTO_KDF_OUTPUT_KEY_CUSTOM, WARD_CRYPTO_CIPHER_ENCRYPT,
-    WARD_CRYPTO_CIPHER_DECRYPT, WARD_CRYPTO_CIPHER_ENCRYPT_SETUP, WARD_CRYPTO_CIPHER_DECRYPT_SETUP,
-    WARD_CRYPTO_CIPHER_GENERATE_IV, WARD_CRYPTO_CIPHER_SET_IV, WARD_CRYPTO_CIPHER_UPDATE, WARD_CRYPTO_CIPHER_FINISH,
-    WARD_CRYPTO_CIPHER_ABORT, WARD_CRYPTO_AEAD_ENCRYPT_SETUP, WARD_CRYPTO_AEAD_DECRYPT_SETUP,
-    WARD_CRYPTO_AEAD_GENERATE_NONCE, WARD_CRYPTO_AEAD_SET_NONCE, WARD_CRYPTO_AEAD_SET_LENGTHS,
-    WARD_CRYPTO_AEAD_UPDATE_AD, WARD_CRYPTO_AEAD_UPDATE, WARD_CRYPTO_AEAD_FINISH, WARD_CRYPTO_AEAD_VERIFY,
-    WARD_CRYPTO_AEAD_ABORT, WARD_CRYPTO_SIGN_HASH_START, WARD_CRYPTO_SIGN_HASH_COMPLETE,
-    WARD_CRYPTO_SIGN_HASH_NUM_OPS, WARD_CRYPTO_SIGN_HASH_ABORT, WARD_CRYPTO_VERIFY_HASH_START,
-    WARD_CRYPTO_VERIFY_HASH_COMPLETE, WARD_CRYPTO_VERIFY_HASH_NUM_OPS, WARD_CRYPTO_VERIFY_HASH_ABORT,
-};
-constexpr std::size_t kTypeCount = sizeof kTypes / sizeof kTypes[0];
-
 ward::secure::crypto::MemoryKeyStore g_store;
-unsigned g_runs = 0;
 
 void boot() {
   ward::secure::crypto::shutdown();
@@ -114,20 +102,82 @@ bool all_zero(const ward::secure::boundary::Buffers& b) {
   return std::all_of(b.in.begin(), b.in.end(), zero) && std::all_of(b.out.begin(), b.out.end(), zero);
 }
 
-}  // namespace
+constexpr std::size_t kMaxCalls = 32;
+// Three clients: two cannot fill the operation table (kOperationsPerClient each), three can.
+constexpr std::size_t kClients = 3;
+constexpr std::size_t kIds = 8;
+constexpr std::uint8_t kEndClient = 0xff;
+// WARD_FUZZ_TRACE=1: each served call's client, type and status on stderr (to check that seeds
+// reach the steps they are written for).
+const bool g_trace = std::getenv("WARD_FUZZ_TRACE") != nullptr;
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  using namespace ward::secure;
-  // A fresh secure side now and then, so that state (keys, operations) stays bounded and runs
-  // stay reproducible from a short history.
-  if (++g_runs % 256 == 0) {
-    boot();
+ClientId client(std::size_t i) { return ward::secure::nonsecure_client(static_cast<std::uint32_t>(i + 1)); }
+
+struct Held {
+  std::array<std::size_t, kClients> operations{};
+  std::array<std::size_t, kClients> keys{};
+};
+
+Held held() {
+  Held h;
+  for (std::size_t i = 0; i < kClients; ++i) {
+    h.operations[i] = ward::secure::crypto::operations_held(client(i));
+    h.keys[i] = ward::secure::crypto::volatile_keys_held(client(i));
   }
-  Reader r(data, size);
-  const ClientId caller = (r.byte() & 1) != 0 ? nonsecure_client(2) : nonsecure_client(1);
+  return h;
+}
+
+// The quotas hold for every client, no client's holdings changed but `caller`'s (kClients: none's),
+// and the service's record of volatile keys agrees with Mbed TLS's.
+void check_holdings(const Held& before, std::size_t caller) {
+  using namespace ward::secure::crypto;
+  const Held after = held();
+  for (std::size_t i = 0; i < kClients; ++i) {
+    if (after.operations[i] > kOperationsPerClient || after.keys[i] > kVolatileKeysPerClient) __builtin_trap();
+    if (i != caller && (after.operations[i] != before.operations[i] || after.keys[i] != before.keys[i])) {
+      __builtin_trap();  // one client's request changed another's operations or keys
+    }
+  }
+  if (operations_in_use() > kOperationSlots || volatile_keys_in_use() > kVolatileKeySlots ||
+      !key_record_consistent()) {
+    __builtin_trap();
+  }
+}
+
+// What the sequence has learnt so far: the handles and key ids the service answered.
+struct Ids {
+  std::array<std::uint32_t, kIds> values{};
+  std::size_t count = 0;
+  void remember(std::uint32_t v) { values[count++ % kIds] = v; }
+  // Puts the remembered ids `link` names into an args vector the input supplied.
+  void link(std::uint8_t link, std::byte* args, std::size_t size) const {
+    if (size < sizeof(ward_crypto_args)) return;
+    const unsigned handle = link & 0xfu;
+    const unsigned key = link >> 4;
+    if (handle >= 1 && handle <= kIds) {
+      std::memcpy(args + offsetof(ward_crypto_args, handle), &values[handle - 1], sizeof(std::uint32_t));
+    }
+    if (key >= 1 && key <= kIds) {
+      std::memcpy(args + offsetof(ward_crypto_args, key), &values[key - 1], sizeof(std::uint32_t));
+    }
+  }
+};
+
+// One call from the input through the boundary and the dispatcher, with the boundary's checks.
+void call(Reader& r, Ids& ids) {
+  using namespace ward::secure;
+  const std::uint8_t link = r.byte();
+  const std::size_t caller_index = r.byte() % kClients;
+  const ClientId caller = client(caller_index);
+  const Held before = held();
+  if (link == kEndClient) {
+    crypto::release_client(caller);
+    if (crypto::operations_held(caller) != 0 || crypto::volatile_keys_held(caller) != 0) __builtin_trap();
+    check_holdings(before, caller_index);
+    return;
+  }
   const std::uint32_t service = r.byte() % 4;
-  const std::uint8_t type_byte = r.byte();
-  const std::int32_t type = type_byte < kTypeCount ? kTypes[type_byte] : static_cast<std::int8_t>(type_byte);
+  const std::int32_t type = static_cast<std::int8_t>(r.byte());
   const std::uint8_t counts = r.byte();
   const std::uint8_t array_flags = r.byte();
   const std::size_t in_count = (counts >> 4) % 6;
@@ -146,6 +196,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     n = std::min(n, r.left());
     blocks.emplace_back(new std::byte[n == 0 ? 1 : n]);
     if (n != 0) std::memcpy(blocks.back().get(), r.take(n), n);
+    if (i == 0) ids.link(link, blocks.back().get(), n);
     in[i] = {blocks.back().get(), n};
     in_total += n;
     if ((mode & 1) != 0) in[i].base = nullptr;
@@ -196,7 +247,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         __builtin_trap();
       }
     }
-    return 0;
+    check_holdings(before, kClients);
+    return;
   }
   // A service that reports more than it was given is answered with CORRUPTION_DETECTED by the
   // boundary; for the fuzzer it is a bug in the service (Mbed TLS never says so on its own here).
@@ -213,16 +265,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       __builtin_trap();
     }
   }
-  // No client holds more operations than its limit, whatever it sent.
-  if (crypto::operations_in_use() > crypto::kOperationSlots ||
-      crypto::operations_held(caller) > crypto::kOperationsPerClient) {
-    __builtin_trap();
+  check_holdings(before, caller_index);
+  if (g_trace) std::fprintf(stderr, "client %zu type %d: %d\n", caller_index, type, static_cast<int>(*result));
+  if (*result == PSA_SUCCESS && out_count != 0 && out[0].len == sizeof(std::uint32_t)) {
+    std::uint32_t id = 0;
+    std::memcpy(&id, blocks[in_count].get(), sizeof id);
+    ids.remember(id);
   }
-  // No request, however formed, takes a client past its key quota or creates a volatile key the
-  // service does not know of.
-  if (crypto::volatile_keys_held(caller) > crypto::kVolatileKeysPerClient ||
-      crypto::volatile_keys_in_use() > 2 * crypto::kVolatileKeysPerClient || !crypto::key_record_consistent()) {
-    __builtin_trap();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  // A fresh secure side for every sequence, so that a sequence runs the same however often and
+  // after whatever came before (only the slots' generations go on, which is why ids are linked).
+  boot();
+  Reader r(data, size);
+  Ids ids;
+  for (std::size_t i = 0; i < kMaxCalls && r.left() != 0; ++i) {
+    call(r, ids);
   }
   return 0;
 }

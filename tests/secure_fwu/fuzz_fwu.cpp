@@ -3,27 +3,35 @@
 // a sequence of requests, each a whole call as the dispatcher hands it over: type, vector counts,
 // the argument block (its size may lie), the data block, output capacities. Every vector is its own
 // exactly sized heap block, so a read or write past one is an AddressSanitizer error. Now and then
-// the device reboots (the service re-reads its state from the flash).
+// the device reboots (the service re-reads its state from the flash), or resets: the bootloader
+// runs first (takes up a requested image for a trial, reverts a trial not accepted), so that
+// install, the trial, accept, reject and clean are reached on images the bootloader moved.
+// The component's key is a fixed test key (RFC 6979's P-256 key, A.2.5): fuzz_seeds.py signs
+// images with it, so seeds stage an image that verifies and mutations start past install's check.
 //
 // Invariants checked after every call:
 //   - out_written never exceeds an output's size, and is 0 unless the call succeeded;
 //   - the state query reports is one of the specification's;
-//   - the bootloader is never asked to boot anything: the service's key is one no image is signed
-//     with, so no sequence of requests may set the secondary trailer's magic (install must verify).
+//   - the bootloader is asked to boot only an image that verifies: until the bootloader has run
+//     (it moves images and trailers itself), the secondary trailer's magic is set only over a
+//     staged image signed with the component's key (install must verify).
 //
 // Input: per request [type][counts: in<<4|out][component][offset: 4 bytes LE][args size delta]
-// [data length: 2 bytes LE][data...][out capacity: 2 bytes LE]; type 0xFF reboots.
+// [data length: 2 bytes LE][data...][out capacity: 2 bytes LE]; type 0xFF reboots, 0xFE resets.
 #include <psa/update.h>
 #include <ward/secure/update_wire.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include "ward/boot/boot_crypto.hpp"
+#include "ward/boot/engine.hpp"
 #include "ward/boot/layout.hpp"
 #include "ward/boot/slot_state.hpp"
 #include "ward/flash/sim_flash.hpp"
@@ -38,15 +46,49 @@ constexpr boot::FlashLayout kLayout{kGeo, 0, 2 * 1024, 12, 14 * 1024};
 static_assert(kLayout.valid());
 constexpr std::uint32_t kItsBase = 27 * 1024, kItsSize = 8 * 1024;
 
+// The DER SubjectPublicKeyInfo of the test key (RFC 6979, A.2.5: the P-256 key's public point).
+constexpr std::uint8_t kTestSpki[] = {
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
+    0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04, 0x60, 0xfe, 0xd4, 0xba, 0x25, 0x5a, 0x9d, 0x31, 0xc9,
+    0x61, 0xeb, 0x74, 0xc6, 0x35, 0x6d, 0x68, 0xc0, 0x49, 0xb8, 0x92, 0x3b, 0x61, 0xfa, 0x6c, 0xe6, 0x69, 0x62,
+    0x2e, 0x60, 0xf2, 0x9f, 0xb6, 0x79, 0x03, 0xfe, 0x10, 0x08, 0xb8, 0xbc, 0x99, 0xa4, 0x1a, 0xe9, 0xe9, 0x56,
+    0x28, 0xbc, 0x64, 0xf2, 0xf1, 0xb2, 0x0c, 0x2d, 0x7e, 0x9f, 0x51, 0x77, 0xa3, 0xc2, 0x94, 0xd4, 0x46, 0x22,
+    0x99};
+
+image::PublicKey test_key() {
+  boot::BootCrypto crypto;
+  auto key = image::make_public_key(kTestSpki, crypto);
+  if (!key) __builtin_trap();
+  return *key;
+}
+
+// WARD_FUZZ_TRACE=1: each request's type and status on stderr (to check that seeds reach the
+// steps they are written for).
+const bool g_trace = std::getenv("WARD_FUZZ_TRACE") != nullptr;
+
+class NoObserver final : public boot::Observer {
+ public:
+  void on(boot::Event, std::uint32_t, std::uint32_t) override {}
+};
+
 struct Device {
   Device() {
     for (std::size_t i = 0; i < 32; ++i) {
       keys.aead[i] = std::byte{static_cast<std::uint8_t>(i)};
       keys.mac[i] = std::byte{static_cast<std::uint8_t>(i + 1)};
-      key.spki_sha256[i] = 0x5a;
     }
-    key.point.fill(0x11);  // not a point any image is signed with
+    static const image::PublicKey kKey = test_key();
+    key = kKey;
     components[1].key = &key;
+  }
+  // A reset: the bootloader, then the secure image.
+  void reset() {
+    NoObserver observer;
+    boot::FlashLoader loader;
+    boot::Engine engine{flash, kLayout, key, crypto, observer};
+    (void)engine.run(loader);  // no image to boot is an answer too
+    bootloader_ran = true;
+    boot();
   }
   void boot() {
     fwu.reset();
@@ -66,6 +108,7 @@ struct Device {
   std::array<secure::fwu::Component, 2> components{{{WARD_FWU_COMPONENT_SECURE, nullptr, nullptr, 0},
                                                     {WARD_FWU_COMPONENT_NONSECURE, &kLayout, nullptr, 0}}};
   std::optional<secure::fwu::Service> fwu;
+  bool bootloader_ran = false;
 };
 
 class Reader {
@@ -94,7 +137,12 @@ void check_invariants(Device& d) {
   if (d.fwu->query(WARD_FWU_COMPONENT_NONSECURE, &info) != PSA_SUCCESS) __builtin_trap();
   if (info.state > PSA_FWU_UPDATED) __builtin_trap();
   auto magic = boot::read_magic(kLayout.secondary(d.flash));
-  if (!magic || *magic == boot::Field::set) __builtin_trap();
+  if (!magic) __builtin_trap();
+  if (*magic == boot::Field::set && !d.bootloader_ran) {
+    boot::FlashSource staged{flash::Region{d.flash, kLayout.secondary_offset + kLayout.sector_size(),
+                                           kLayout.max_image_size()}};
+    if (!image::verify(staged, kLayout.max_image_size(), d.key, d.crypto)) __builtin_trap();
+  }
 }
 
 }  // namespace
@@ -107,6 +155,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint8_t type = r.byte();
     if (type == 0xFF) {
       d->boot();
+      continue;
+    }
+    if (type == 0xFE) {
+      if (g_trace) std::fprintf(stderr, "reset\n");
+      d->reset();
+      check_invariants(*d);
       continue;
     }
     const std::uint8_t counts = r.byte();
@@ -146,6 +200,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<std::size_t> written(out.size(), 12345);
     const psa_status_t s =
         secure::fwu::handle(*d->fwu, secure::nonsecure_client(1), static_cast<std::int8_t>(type % 12), in, out, written);
+    if (g_trace) {
+      psa_fwu_component_info_t info{};
+      (void)d->fwu->query(WARD_FWU_COMPONENT_NONSECURE, &info);
+      std::fprintf(stderr, "type %d: %d (state %d)\n", type % 12, static_cast<int>(s), info.state);
+    }
     for (std::size_t i = 0; i < written.size(); ++i) {
       if (written[i] > out[i].size() || (s != PSA_SUCCESS && written[i] != 0)) __builtin_trap();
     }
