@@ -26,10 +26,16 @@
 #ifndef WARD_SPE_MBEDTLS_CONFIG_H
 #define WARD_SPE_MBEDTLS_CONFIG_H
 
-/* The algorithm set, platform and memory settings (firmware: static buffer allocator), and what the
- * service adds to the set (the client's configuration includes the same). */
+/* The algorithm set, platform and memory settings (firmware: static buffer allocator): the full
+ * profile's is the general set plus what the service adds to it (the client's configuration includes
+ * the same); the medium profile's is its own (ward_spe_medium_config.h; docs/secure-world.md,
+ * "Profiles"). */
+#if defined(WARD_SPE_PROFILE_MEDIUM)
+#include "ward_spe_medium_config.h"
+#else
 #include "ward_mbedtls_config.h"
 #include "ward_spe_algorithms.h"
+#endif
 
 /* ---------------------------------------------------------------------------------------------
  * Entropy
@@ -82,9 +88,11 @@ int ward_crypto_nv_seed_write(unsigned char* buf, size_t buf_len);
  * ECDSA sign and verify, ECDH, key generation, import and public-key export of secp256r1 keys go
  * to Ward's P-256 (lib/p256) through the transparent-driver slot Mbed TLS 3.6's pre-generated
  * dispatch has for P-256: secure/crypto/src/p256_driver.cpp defines its p256_transparent_* entry
- * points (p256-m itself is not compiled). MBEDTLS_PSA_CRYPTO_CONFIG stays off, so the built-in ECP
- * code stays too, as the fallback for what the driver declines (deterministic ECDSA, keys derived
- * from a KDF) and for the FWU service's legacy ECDSA.
+ * points (p256-m itself is not compiled). In the full profile MBEDTLS_PSA_CRYPTO_CONFIG stays off,
+ * so the built-in ECP code stays too, as the fallback for what the driver declines (deterministic
+ * ECDSA, interruptible ECDSA, keys derived from a KDF) and for P-384; the medium profile has none
+ * of those and no ECP code. Firmware Update's verifier and the attestation key use lib/p256
+ * directly in both.
  * ------------------------------------------------------------------------------------------- */
 #define MBEDTLS_PSA_P256M_DRIVER_ENABLED
 
