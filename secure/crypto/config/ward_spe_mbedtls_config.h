@@ -80,7 +80,11 @@ int ward_crypto_nv_seed_write(unsigned char* buf, size_t buf_len);
  * remain for persistent keys; and no key holds more than 528 bytes of material on the Mbed TLS
  * heap, so the keys in RAM take at most 24 * (528 + 32) bytes of it (docs/secure-world.md). */
 #undef MBEDTLS_PSA_KEY_SLOT_COUNT
+#if defined(WARD_SPE_PROFILE_MEDIUM)
+#define MBEDTLS_PSA_KEY_SLOT_COUNT 12 /* the medium profile's (service.hpp) */
+#else
 #define MBEDTLS_PSA_KEY_SLOT_COUNT 24
+#endif
 
 /* ---------------------------------------------------------------------------------------------
  * P-256 driver (one fast P-256 for the bootloader and the secure image)
