@@ -14,7 +14,7 @@ namespace ward::secure::crypto {
 // temporaries (every P-256 operation runs on lib/p256, on the stack); its measured high-water mark
 // is in docs/secure-world.md, "Profiles".
 #if defined(WARD_SPE_PROFILE_MEDIUM)
-inline constexpr std::size_t kSpeHeapSize = std::size_t{4} * 1024;
+inline constexpr std::size_t kSpeHeapSize = std::size_t{3} * 1024;
 #else
 inline constexpr std::size_t kSpeHeapSize = std::size_t{32} * 1024;
 #endif
