@@ -10,7 +10,7 @@ namespace ward::secure::crypto {
 // the contexts held operations keep between calls (MAC, cipher, AEAD: a few hundred bytes each, at
 // most kOperationSlots), and one operation's temporaries (an ECDSA P-256 verification measured
 // 6,344 bytes on QEMU) plus about 250 bytes held between calls (docs/secure-world.md, "Key slots").
-// The medium profile: 12 keys of at most 128 bytes (1,920 bytes with the headers) and no bignum
+// The medium profile: 12 keys of at most 136 bytes (2,016 bytes with the headers) and no bignum
 // temporaries (every P-256 operation runs on lib/p256, on the stack); its measured high-water mark
 // is in docs/secure-world.md, "Profiles".
 #if defined(WARD_SPE_PROFILE_MEDIUM)
