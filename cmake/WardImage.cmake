@@ -176,11 +176,12 @@ function(ward_qemu_test name)
   set_tests_properties(qemu.${name} PROPERTIES LABELS qemu TIMEOUT ${ctest_timeout})
 endfunction()
 
-# ward_host_test(<name> SOURCES <files...> [CONF ...] [LIBRARIES ...])
+# ward_host_test(<name> SOURCES <files...> [CONF ...] [LIBRARIES ...] [FILTER <gtest filter>])
 # A GoogleTest executable of the host build; each test case is registered with CTest as
-# host.<name>.<Suite>.<Name> (asan.<name>.<Suite>.<Name> in the sanitizer build).
+# host.<name>.<Suite>.<Name> (asan.<name>.<Suite>.<Name> in the sanitizer build); with FILTER, only
+# the cases it selects.
 function(ward_host_test name)
-  cmake_parse_arguments(ARG "CHAIN" "" "SOURCES;CONF;LIBRARIES" ${ARGN})
+  cmake_parse_arguments(ARG "CHAIN" "FILTER" "SOURCES;CONF;LIBRARIES" ${ARGN})
   if(NOT WARD_IS_HOST)
     return()
   endif()
@@ -193,6 +194,10 @@ function(ward_host_test name)
     set(prefix host.)
   endif()
   include(GoogleTest)
-  gtest_discover_tests(${name} TEST_PREFIX ${prefix}${name}. DISCOVERY_TIMEOUT 60
+  set(filter)
+  if(ARG_FILTER)
+    set(filter TEST_FILTER ${ARG_FILTER})
+  endif()
+  gtest_discover_tests(${name} TEST_PREFIX ${prefix}${name}. DISCOVERY_TIMEOUT 60 ${filter}
                        PROPERTIES LABELS host ENVIRONMENT "WARD_SHARED_DIR=${WARD_SHARED_DIR}")
 endfunction()

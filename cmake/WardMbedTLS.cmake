@@ -131,44 +131,73 @@ if(NOT _ward_spe_rc EQUAL 0)
 endif()
 set_property(DIRECTORY ${CMAKE_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_ward_spe_gen})
 
-add_library(ward_mbedtls_spe_api INTERFACE)
-target_include_directories(ward_mbedtls_spe_api SYSTEM INTERFACE ${WARD_MBEDTLS_SOURCE_DIR}/include ${_ward_spe_dir})
-target_include_directories(ward_mbedtls_spe_api INTERFACE
-  ${CMAKE_SOURCE_DIR}/secure/crypto/config ${CMAKE_SOURCE_DIR}/lib/crypto/config)
-target_compile_definitions(ward_mbedtls_spe_api INTERFACE MBEDTLS_CONFIG_FILE="ward_spe_mbedtls_config.h")
-if(WARD_IS_HOST)
-  target_compile_definitions(ward_mbedtls_spe_api INTERFACE WARD_HOST_BUILD)
-endif()
+# The secure image's profiles (docs/secure-world.md, "Profiles"; CONFIG_WARD_SECURE_PROFILE_*):
+# `full`, the default, and `medium`, TF-M Profile Medium's algorithms (WARD_SPE_PROFILE_MEDIUM,
+# secure/crypto/config/ward_spe_medium_config.h). Every library compiled against the SPE
+# configuration exists once per profile, the medium one with the suffix _medium (ward_spe_suffix):
+# Mbed TLS's structures differ between the two, so no object may mix them.
+set(WARD_SPE_PROFILES full medium)
+function(ward_spe_suffix out profile)
+  if(profile STREQUAL "full")
+    set(${out} "" PARENT_SCOPE)
+  else()
+    set(${out} "_${profile}" PARENT_SCOPE)
+  endif()
+endfunction()
 
-# With it, Ward's P-256 as the PSA driver for secp256r1 (secure/crypto/src/p256_driver.cpp: the entry
-# points Mbed TLS's dispatch calls when MBEDTLS_PSA_P256M_DRIVER_ENABLED; their declarations are in
-# its 3rdparty/p256-m, whose code is not compiled).
-add_library(ward_mbedtls_spe_glue OBJECT ${CMAKE_SOURCE_DIR}/secure/crypto/src/spe_platform.cpp
-                                         ${CMAKE_SOURCE_DIR}/secure/crypto/src/p256_driver.cpp)
-target_link_libraries(ward_mbedtls_spe_glue PRIVATE ward_mbedtls_spe_api ward_p256)
-target_include_directories(ward_mbedtls_spe_glue SYSTEM PRIVATE ${WARD_MBEDTLS_SOURCE_DIR}/3rdparty/p256-m)
-target_include_directories(ward_mbedtls_spe_glue PRIVATE ${CMAKE_SOURCE_DIR}/secure/crypto/include)
-target_include_directories(ward_mbedtls_spe_glue SYSTEM PRIVATE
-  ${CMAKE_SOURCE_DIR}/secure/include ${WARD_MBEDTLS_SOURCE_DIR}/library)
-ward_code_flags(ward_mbedtls_spe_glue)
-target_compile_options(ward_mbedtls_spe_glue PRIVATE -fno-lto)
-if(NOT WARD_IS_HOST)
-  target_compile_options(ward_mbedtls_spe_glue PRIVATE -fstack-protector-strong)
-endif()
+function(_ward_mbedtls_spe_profile profile)
+  ward_spe_suffix(s ${profile})
+  add_library(ward_mbedtls_spe_api${s} INTERFACE)
+  target_include_directories(ward_mbedtls_spe_api${s} SYSTEM INTERFACE ${WARD_MBEDTLS_SOURCE_DIR}/include ${_ward_spe_dir})
+  target_include_directories(ward_mbedtls_spe_api${s} INTERFACE
+    ${CMAKE_SOURCE_DIR}/secure/crypto/config ${CMAKE_SOURCE_DIR}/lib/crypto/config)
+  target_compile_definitions(ward_mbedtls_spe_api${s} INTERFACE MBEDTLS_CONFIG_FILE="ward_spe_mbedtls_config.h")
+  if(profile STREQUAL "medium")
+    target_compile_definitions(ward_mbedtls_spe_api${s} INTERFACE WARD_SPE_PROFILE_MEDIUM)
+  endif()
+  if(WARD_IS_HOST)
+    target_compile_definitions(ward_mbedtls_spe_api${s} INTERFACE WARD_HOST_BUILD)
+  endif()
 
-add_library(ward_mbedtls_spe STATIC ${_ward_mbedtls_sources} $<TARGET_OBJECTS:ward_mbedtls_spe_glue>)
-target_link_libraries(ward_mbedtls_spe PUBLIC ward_mbedtls_spe_api ward_p256)
-# The ITS shim first (see secure/crypto/its_shim), then Mbed TLS's library/ and Ward's psa/error.h.
-target_include_directories(ward_mbedtls_spe BEFORE PRIVATE ${CMAKE_SOURCE_DIR}/secure/crypto/its_shim)
-target_include_directories(ward_mbedtls_spe PRIVATE ${WARD_MBEDTLS_SOURCE_DIR}/library ${CMAKE_SOURCE_DIR}/secure/include)
-target_compile_options(ward_mbedtls_spe PRIVATE -w)
-if(NOT WARD_IS_HOST)
-  target_compile_options(ward_mbedtls_spe PRIVATE -ffunction-sections -fdata-sections -fstack-protector-strong)
-endif()
-if(WARD_SANITIZER_FLAGS)
-  target_compile_options(ward_mbedtls_spe PRIVATE ${WARD_SANITIZER_FLAGS})
-  target_link_options(ward_mbedtls_spe INTERFACE ${WARD_SANITIZER_FLAGS})
-endif()
+  # With it, Ward's P-256 as the PSA driver for secp256r1 (secure/crypto/src/p256_driver.cpp: the
+  # entry points Mbed TLS's dispatch calls when MBEDTLS_PSA_P256M_DRIVER_ENABLED; their
+  # declarations are in its 3rdparty/p256-m, whose code is not compiled).
+  add_library(ward_mbedtls_spe_glue${s} OBJECT ${CMAKE_SOURCE_DIR}/secure/crypto/src/spe_platform.cpp
+                                               ${CMAKE_SOURCE_DIR}/secure/crypto/src/p256_driver.cpp)
+  target_link_libraries(ward_mbedtls_spe_glue${s} PRIVATE ward_mbedtls_spe_api${s} ward_p256)
+  target_include_directories(ward_mbedtls_spe_glue${s} SYSTEM PRIVATE ${WARD_MBEDTLS_SOURCE_DIR}/3rdparty/p256-m)
+  target_include_directories(ward_mbedtls_spe_glue${s} PRIVATE ${CMAKE_SOURCE_DIR}/secure/crypto/include)
+  target_include_directories(ward_mbedtls_spe_glue${s} SYSTEM PRIVATE
+    ${CMAKE_SOURCE_DIR}/secure/include ${WARD_MBEDTLS_SOURCE_DIR}/library)
+  ward_code_flags(ward_mbedtls_spe_glue${s})
+  target_compile_options(ward_mbedtls_spe_glue${s} PRIVATE -fno-lto)
+  if(NOT WARD_IS_HOST)
+    target_compile_options(ward_mbedtls_spe_glue${s} PRIVATE -fstack-protector-strong)
+  endif()
+
+  add_library(ward_mbedtls_spe${s} STATIC ${_ward_mbedtls_sources} $<TARGET_OBJECTS:ward_mbedtls_spe_glue${s}>)
+  target_link_libraries(ward_mbedtls_spe${s} PUBLIC ward_mbedtls_spe_api${s} ward_p256)
+  # The ITS shim first (see secure/crypto/its_shim), then Mbed TLS's library/ and Ward's psa/error.h.
+  target_include_directories(ward_mbedtls_spe${s} BEFORE PRIVATE ${CMAKE_SOURCE_DIR}/secure/crypto/its_shim)
+  target_include_directories(ward_mbedtls_spe${s} PRIVATE ${WARD_MBEDTLS_SOURCE_DIR}/library ${CMAKE_SOURCE_DIR}/secure/include)
+  target_compile_options(ward_mbedtls_spe${s} PRIVATE -w)
+  if(NOT WARD_IS_HOST)
+    target_compile_options(ward_mbedtls_spe${s} PRIVATE -ffunction-sections -fdata-sections -fstack-protector-strong)
+    if(profile STREQUAL "medium")
+      # Link-time optimisation with the service that calls it: for the medium profile's ROM budget
+      # (docs/secure-world.md, "Profiles", has the measured effect).
+      target_compile_options(ward_mbedtls_spe${s} PRIVATE ${WARD_LTO_FLAGS})
+    endif()
+  endif()
+  if(WARD_SANITIZER_FLAGS)
+    target_compile_options(ward_mbedtls_spe${s} PRIVATE ${WARD_SANITIZER_FLAGS})
+    target_link_options(ward_mbedtls_spe${s} INTERFACE ${WARD_SANITIZER_FLAGS})
+  endif()
+endfunction()
+foreach(_ward_profile IN LISTS WARD_SPE_PROFILES)
+  _ward_mbedtls_spe_profile(${_ward_profile})
+endforeach()
+unset(_ward_profile)
 unset(_ward_spe_dir)
 unset(_ward_spe_gen)
 unset(_ward_spe_rc)

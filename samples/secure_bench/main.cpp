@@ -259,6 +259,7 @@ void secure_stacks() {
   check(ward::secure::stack_report(s), "ward::secure::stack_report");
   print("  secure stacks (used of size, bytes): handlers ", s.handler.used, " of ", s.handler.size, ", service ",
         s.service.used, " of ", s.service.size, ", landing ", s.landing.used, " of ", s.landing.size, " (x2)\n");
+  print("  Mbed TLS heap (high-water mark of size, bytes): ", s.heap.used, " of ", s.heap.size, "\n");
 }
 
 int main() {

@@ -35,6 +35,7 @@
 
 #include "caller.hpp"
 #include "ward/secure/crypto/service.hpp"
+#include "ward/secure/crypto/spe_platform.hpp"
 #include "ward/secure/gateway.h"
 
 namespace ward::secure::stacks {
@@ -218,6 +219,8 @@ extern "C" __attribute__((cmse_nonsecure_entry)) int32_t ward_spe_stack_report(w
   const auto a = use_of(landings[0], kLandingSize);
   const auto b = use_of(landings[1], kLandingSize);
   r.landing = a.used > b.used ? a : b;
+  const auto heap = crypto::heap_use();
+  r.heap = {static_cast<std::uint32_t>(heap.size), static_cast<std::uint32_t>(heap.used)};
   std::memcpy(p, &r, sizeof r);
   return 0;
 }

@@ -7,7 +7,9 @@
 #include <array>
 #include <cstdint>
 #include <random>
+#include <vector>
 
+#include "mbedtls/bignum.h"
 #include "psa/crypto.h"
 #include "ward/crypto/mbedtls_platform.hpp"
 #include "ward/p256/p256.hpp"
@@ -184,6 +186,56 @@ TEST_F(P256, RefusesOutOfRangeScalarsAndPeers) {
   p256::PublicKey big{};
   big.fill(0xff);
   EXPECT_FALSE(p256::ecdh(good, big, shared));
+}
+
+// d = (c mod (n-1)) + 1 for a 48-byte c (FIPS 186-5 A.2.1), against Mbed TLS's bignum: random
+// inputs and the edges (0, n-2, n-1, n, 2^384-1).
+p256::Scalar wide_reference(const std::array<std::uint8_t, p256::kWideScalarSize>& c) {
+  mbedtls_mpi x, m;
+  mbedtls_mpi_init(&x);
+  mbedtls_mpi_init(&m);
+  p256::Scalar d{};
+  EXPECT_EQ(mbedtls_mpi_read_binary(&x, c.data(), c.size()), 0);
+  EXPECT_EQ(mbedtls_mpi_read_binary(&m, kN.data(), kN.size()), 0);
+  EXPECT_EQ(mbedtls_mpi_sub_int(&m, &m, 1), 0);
+  EXPECT_EQ(mbedtls_mpi_mod_mpi(&x, &x, &m), 0);
+  EXPECT_EQ(mbedtls_mpi_add_int(&x, &x, 1), 0);
+  EXPECT_EQ(mbedtls_mpi_write_binary(&x, d.data(), d.size()), 0);
+  mbedtls_mpi_free(&x);
+  mbedtls_mpi_free(&m);
+  return d;
+}
+
+TEST(P256Wide, PrivateKeyFromWideAgreesWithBignum) {
+  std::mt19937 rng(1234);
+  std::vector<std::array<std::uint8_t, p256::kWideScalarSize>> inputs;
+  for (int i = 0; i < 200; ++i) {
+    std::array<std::uint8_t, p256::kWideScalarSize> c{};
+    for (auto& b : c) b = static_cast<std::uint8_t>(rng());
+    inputs.push_back(c);
+  }
+  std::array<std::uint8_t, p256::kWideScalarSize> edge{};
+  inputs.push_back(edge);  // 0
+  std::copy(kN.begin(), kN.end(), edge.begin() + 16);
+  inputs.push_back(edge);  // n
+  edge[47] -= 1;
+  inputs.push_back(edge);  // n-1
+  edge[47] -= 1;
+  inputs.push_back(edge);  // n-2
+  edge.fill(0xff);
+  inputs.push_back(edge);  // 2^384-1
+  for (const auto& c : inputs) {
+    p256::Scalar d{};
+    p256::private_key_from_wide(c, d);
+    EXPECT_EQ(d, wide_reference(c));
+    EXPECT_TRUE(p256::valid_private_key(d));
+  }
+  // The edges' values: 0 -> 1, n-1 -> 1, n-2 -> n-1.
+  p256::Scalar d{};
+  p256::private_key_from_wide({}, d);
+  p256::Scalar one{};
+  one[31] = 1;
+  EXPECT_EQ(d, one);
 }
 
 TEST(P256Digest, Bits2IntTakesTheLeftmost256Bits) {

@@ -9,7 +9,8 @@ inline void check_secure_stacks() {
   ward_spe_stacks s{};
   WARD_ASSERT_TRUE(ward::secure::stack_report(s));
   ward::print("secure stacks (used of size, bytes): handlers ", s.handler.used, " of ", s.handler.size, ", service ",
-              s.service.used, " of ", s.service.size, ", landing ", s.landing.used, " of ", s.landing.size, "\n");
+              s.service.used, " of ", s.service.size, ", landing ", s.landing.used, " of ", s.landing.size,
+              "; Mbed TLS heap ", s.heap.used, " of ", s.heap.size, "\n");
   WARD_EXPECT_LE(s.service.used + 1024, s.service.size);  // a deeper call is a margin, not an overflow
   WARD_EXPECT_LE(s.landing.used + 208, s.landing.size);   // room for one more exception frame with FPU state
   WARD_EXPECT_LE(s.handler.used + 256, s.handler.size);

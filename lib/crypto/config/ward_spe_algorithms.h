@@ -7,15 +7,15 @@
  *
  * What devices commonly need beside P-256: certificate chains signed with P-384 or RSA, deterministic
  * ECDSA, HMAC with SHA-224, AES-CBC, AES-CTR and AES-CMAC, and interruptible (restartable) ECC for
- * psa_sign_hash_start and friends. A smaller secure profile defines WARD_SPE_MINIMAL_ALGORITHMS
- * and leaves all of these out; the service then answers PSA_ERROR_NOT_SUPPORTED for them (no build
- * uses that profile yet: untested).
+ * psa_sign_hash_start and friends. This is the secure image's full profile (the default); the
+ * medium profile has its own, smaller set (secure/crypto/config/ward_spe_medium_config.h) and
+ * answers PSA_ERROR_NOT_SUPPORTED for all of these. The client keeps this set whichever profile
+ * the secure image runs: its size macros then cover either.
  *
  * C comments only: read by Mbed TLS's C sources. */
 #ifndef WARD_SPE_ALGORITHMS_H
 #define WARD_SPE_ALGORITHMS_H
 
-#if !defined(WARD_SPE_MINIMAL_ALGORITHMS)
 #define MBEDTLS_SHA224_C
 #define MBEDTLS_CIPHER_MODE_CBC
 #define MBEDTLS_CIPHER_PADDING_PKCS7
@@ -32,6 +32,5 @@
 #define MBEDTLS_PKCS1_V15
 #define MBEDTLS_PKCS1_V21
 #define MBEDTLS_OID_C
-#endif
 
 #endif /* WARD_SPE_ALGORITHMS_H */

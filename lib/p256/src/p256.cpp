@@ -638,6 +638,32 @@ Digest hash_to_digest(std::span<const std::uint8_t> hash) {
 
 bool valid_private_key(const Scalar& d) { return in_scalar_range(load_be(d.data())) != 0; }
 
+void private_key_from_wide(const std::array<std::uint8_t, kWideScalarSize>& c, Scalar& d) {
+  // Bit by bit from the most significant: r = 2 r + bit, then r - (n-1) if that is not negative.
+  // r < n-1 before each step, so 2 r + bit < 2 (n-1): one masked subtraction keeps it reduced
+  // (the carry out of the doubling counts as the 2^256 bit).
+  Limbs m = kOrderN.m;
+  m[0] -= 1;  // n-1: n is odd, no borrow
+  Limbs r{};
+  for (std::size_t byte = 0; byte < c.size(); ++byte) {
+    for (int bit = 7; bit >= 0; --bit) {
+      const std::uint32_t in = (static_cast<std::uint32_t>(c[byte]) >> bit) & 1u;
+      Limbs doubled;
+      const std::uint32_t carry = add(doubled, r, r);
+      doubled[0] |= in;  // bit 0 of 2 r is 0
+      Limbs t;
+      const std::uint32_t borrow = sub(t, doubled, m);
+      select(r, mask_of((carry | (borrow ^ 1u)) & 1u), t, doubled);
+      wipe(doubled);
+      wipe(t);
+    }
+  }
+  Limbs one{1};
+  (void)add(r, r, one);  // r <= n-2: no carry
+  store_be(d.data(), r);
+  wipe(r);
+}
+
 bool public_key(const Scalar& d, PublicKey& pub) {
   Limbs k = load_be(d.data());
   bool ok = in_scalar_range(k) != 0;

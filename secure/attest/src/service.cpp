@@ -2,21 +2,18 @@
 // attestation key and the signature, on the secure side's Mbed TLS.
 #include "ward/secure/attest/service.hpp"
 
-#include <mbedtls/ecdsa.h>
-#include <mbedtls/ecp.h>
 #include <mbedtls/hkdf.h>
 #include <mbedtls/md.h>
 #include <mbedtls/platform_util.h>
-// Mbed TLS 3.6's psa_util.h declares its functions without extern "C" guards.
-extern "C" {
-#include <mbedtls/psa_util.h>
-}
 #include <mbedtls/sha256.h>
 #include <psa/crypto.h>
 #include <ward/secure/attest_wire.h>
 
 #include <algorithm>
 #include <cstring>
+#include <tuple>
+
+#include "ward/p256/p256.hpp"
 
 #include "ward/secure/crypto/spe_platform.hpp"
 #include "ward/secure/huk.hpp"
@@ -38,73 +35,66 @@ struct State {
 State state;
 
 // The crypto core, started as the crypto service starts it (idempotent): the DRBG behind
-// mbedtls_psa_get_random and the boot seed.
+// psa_generate_random (the IAK's nonces, the boot seed).
 bool crypto_ready() {
   crypto::platform_init();
   return psa_crypto_init() == PSA_SUCCESS;
 }
 
-// The IAK's private scalar: HKDF-SHA-256 of the HUK, 48 bytes (so the reduction's bias is below
-// 2^-128), reduced into [1, n-1].
+// The IAK's private scalar: HKDF-SHA-256 of the HUK, 48 bytes, reduced into [1, n-1]
+// (p256::private_key_from_wide: the extra 128 bits keep the bias below 2^-128). Ward's P-256
+// (lib/p256, constant-time in the key and the nonce) signs, the same code as the PSA driver's:
+// the secure image needs no other elliptic-curve code.
 class Key {
  public:
-  Key() {
-    mbedtls_ecp_group_init(&grp);
-    mbedtls_mpi_init(&d);
-  }
-  ~Key() {
-    mbedtls_mpi_free(&d);  // zeroises
-    mbedtls_ecp_group_free(&grp);
-  }
+  Key() = default;
+  ~Key() { mbedtls_platform_zeroize(d_.data(), d_.size()); }
   Key(const Key&) = delete;
   Key& operator=(const Key&) = delete;
 
   bool derive() {
-    std::array<unsigned char, 48> okm{};
+    std::array<std::uint8_t, p256::kWideScalarSize> okm{};
     const auto huk = hardware_unique_key();
-    mbedtls_mpi n1;
-    mbedtls_mpi_init(&n1);
     const bool ok = mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), nullptr, 0,
                                  reinterpret_cast<const unsigned char*>(huk.data()), huk.size(),
                                  reinterpret_cast<const unsigned char*>(kKeyInfo.data()), kKeyInfo.size(), okm.data(),
-                                 okm.size()) == 0 &&
-                    mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1) == 0 &&
-                    mbedtls_mpi_read_binary(&d, okm.data(), okm.size()) == 0 && mbedtls_mpi_copy(&n1, &grp.N) == 0 &&
-                    mbedtls_mpi_sub_int(&n1, &n1, 1) == 0 && mbedtls_mpi_mod_mpi(&d, &d, &n1) == 0 &&
-                    mbedtls_mpi_add_int(&d, &d, 1) == 0;
-    mbedtls_mpi_free(&n1);
+                                 okm.size()) == 0;
+    if (ok) {
+      p256::private_key_from_wide(okm, d_);
+    }
     mbedtls_platform_zeroize(okm.data(), okm.size());
     return ok;
   }
 
-  bool public_key(std::array<std::uint8_t, 65>& out) {
-    mbedtls_ecp_point q;
-    mbedtls_ecp_point_init(&q);
-    std::size_t n = 0;
-    const bool ok = mbedtls_ecp_mul(&grp, &q, &d, &grp.G, mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE) == 0 &&
-                    mbedtls_ecp_point_write_binary(&grp, &q, MBEDTLS_ECP_PF_UNCOMPRESSED, &n, out.data(), out.size()) ==
-                        0 &&
-                    n == out.size();
-    mbedtls_ecp_point_free(&q);
-    return ok;
+  bool public_key(std::array<std::uint8_t, 65>& out) const {
+    p256::PublicKey pub{};
+    if (!p256::public_key(d_, pub)) {
+      return false;
+    }
+    out[0] = 0x04;  // uncompressed: X || Y
+    std::copy(pub.begin(), pub.end(), out.begin() + 1);
+    return true;
   }
 
-  bool sign(const std::array<std::uint8_t, 32>& hash, std::array<std::uint8_t, kSignatureSize>& sig) {
-    mbedtls_mpi r, s;
-    mbedtls_mpi_init(&r);
-    mbedtls_mpi_init(&s);
-    const bool ok = mbedtls_ecdsa_sign(&grp, &r, &s, &d, hash.data(), hash.size(), mbedtls_psa_get_random,
-                                       MBEDTLS_PSA_RANDOM_STATE) == 0 &&
-                    mbedtls_mpi_write_binary(&r, sig.data(), 32) == 0 &&
-                    mbedtls_mpi_write_binary(&s, sig.data() + 32, 32) == 0;
-    mbedtls_mpi_free(&s);
-    mbedtls_mpi_free(&r);
+  // ECDSA with a fresh nonce from the PSA generator, drawn until it is in [1, n-1] (as the driver
+  // draws its nonces).
+  bool sign(const std::array<std::uint8_t, 32>& hash, std::array<std::uint8_t, kSignatureSize>& sig) const {
+    static_assert(kSignatureSize == std::tuple_size_v<p256::Signature>);
+    constexpr int kMaxDraws = 8;  // out of range with probability below 2^-32 each
+    p256::Scalar k{};
+    bool ok = false;
+    for (int i = 0; i < kMaxDraws && !ok; ++i) {
+      if (psa_generate_random(k.data(), k.size()) != PSA_SUCCESS) {
+        break;
+      }
+      ok = p256::valid_private_key(k) && p256::sign(d_, hash, k, sig);
+    }
+    mbedtls_platform_zeroize(k.data(), k.size());
     return ok;
   }
 
  private:
-  mbedtls_ecp_group grp{};
-  mbedtls_mpi d{};
+  p256::Scalar d_{};
 };
 
 class IakSigner final : public Signer {

@@ -26,10 +26,16 @@
 #ifndef WARD_SPE_MBEDTLS_CONFIG_H
 #define WARD_SPE_MBEDTLS_CONFIG_H
 
-/* The algorithm set, platform and memory settings (firmware: static buffer allocator), and what the
- * service adds to the set (the client's configuration includes the same). */
+/* The algorithm set, platform and memory settings (firmware: static buffer allocator): the full
+ * profile's is the general set plus what the service adds to it (the client's configuration includes
+ * the same); the medium profile's is its own (ward_spe_medium_config.h; docs/secure-world.md,
+ * "Profiles"). */
+#if defined(WARD_SPE_PROFILE_MEDIUM)
+#include "ward_spe_medium_config.h"
+#else
 #include "ward_mbedtls_config.h"
 #include "ward_spe_algorithms.h"
+#endif
 
 /* ---------------------------------------------------------------------------------------------
  * Entropy
@@ -74,7 +80,11 @@ int ward_crypto_nv_seed_write(unsigned char* buf, size_t buf_len);
  * remain for persistent keys; and no key holds more than 528 bytes of material on the Mbed TLS
  * heap, so the keys in RAM take at most 24 * (528 + 32) bytes of it (docs/secure-world.md). */
 #undef MBEDTLS_PSA_KEY_SLOT_COUNT
+#if defined(WARD_SPE_PROFILE_MEDIUM)
+#define MBEDTLS_PSA_KEY_SLOT_COUNT 12 /* the medium profile's (service.hpp) */
+#else
 #define MBEDTLS_PSA_KEY_SLOT_COUNT 24
+#endif
 
 /* ---------------------------------------------------------------------------------------------
  * P-256 driver (one fast P-256 for the bootloader and the secure image)
@@ -82,9 +92,11 @@ int ward_crypto_nv_seed_write(unsigned char* buf, size_t buf_len);
  * ECDSA sign and verify, ECDH, key generation, import and public-key export of secp256r1 keys go
  * to Ward's P-256 (lib/p256) through the transparent-driver slot Mbed TLS 3.6's pre-generated
  * dispatch has for P-256: secure/crypto/src/p256_driver.cpp defines its p256_transparent_* entry
- * points (p256-m itself is not compiled). MBEDTLS_PSA_CRYPTO_CONFIG stays off, so the built-in ECP
- * code stays too, as the fallback for what the driver declines (deterministic ECDSA, keys derived
- * from a KDF) and for the FWU service's legacy ECDSA.
+ * points (p256-m itself is not compiled). In the full profile MBEDTLS_PSA_CRYPTO_CONFIG stays off,
+ * so the built-in ECP code stays too, as the fallback for what the driver declines (deterministic
+ * ECDSA, interruptible ECDSA, keys derived from a KDF) and for P-384; the medium profile has none
+ * of those and no ECP code. Firmware Update's verifier and the attestation key use lib/p256
+ * directly in both.
  * ------------------------------------------------------------------------------------------- */
 #define MBEDTLS_PSA_P256M_DRIVER_ENABLED
 

@@ -24,6 +24,34 @@ namespace {
 
 using Bytes = std::span<const std::byte>;
 
+// --- Families the configuration builds nothing of --------------------------------------------------
+// The medium profile (docs/secure-world.md, "Profiles") has no unauthenticated cipher, no RSA
+// encryption and no interruptible ECC. Their requests are checked as always, then answered here as
+// Mbed TLS answers an algorithm it does not have (PSA_ERROR_INVALID_ARGUMENT for an algorithm of
+// another family, else PSA_ERROR_NOT_SUPPORTED), so that its code for them is not linked. Derived
+// from the PSA_WANT_* set Mbed TLS builds, so no profile names them by hand.
+#if defined(PSA_WANT_ALG_CBC_NO_PADDING) || defined(PSA_WANT_ALG_CBC_PKCS7) || defined(PSA_WANT_ALG_CTR) ||      \
+    defined(PSA_WANT_ALG_CFB) || defined(PSA_WANT_ALG_OFB) || defined(PSA_WANT_ALG_ECB_NO_PADDING) ||             \
+    defined(PSA_WANT_ALG_XTS) || defined(PSA_WANT_ALG_STREAM_CIPHER) || defined(PSA_WANT_ALG_CCM_STAR_NO_TAG)
+constexpr bool kHasCiphers = true;
+#else
+constexpr bool kHasCiphers = false;
+#endif
+#if defined(PSA_WANT_ALG_RSA_PKCS1V15_CRYPT) || defined(PSA_WANT_ALG_RSA_OAEP)
+constexpr bool kHasAsymmetricEncryption = true;
+#else
+constexpr bool kHasAsymmetricEncryption = false;
+#endif
+#if defined(MBEDTLS_ECP_RESTARTABLE)
+constexpr bool kHasInterruptible = true;
+#else
+constexpr bool kHasInterruptible = false;
+#endif
+
+constexpr psa_status_t not_built(bool of_the_family) {
+  return of_the_family ? PSA_ERROR_NOT_SUPPORTED : PSA_ERROR_INVALID_ARGUMENT;
+}
+
 // --- Request shape -----------------------------------------------------------------------------
 
 enum Field : unsigned { kKey = 1u << 0, kAlg = 1u << 1, kHandle = 1u << 2, kStep = 1u << 3, kCapacity = 1u << 4 };
@@ -228,16 +256,22 @@ void release(Slot& slot) {
       (void)psa_mac_abort(&slot.mac);
       break;
     case Kind::cipher:
-      (void)psa_cipher_abort(&slot.cipher);
+      if constexpr (kHasCiphers) {  // else never set up (not_built): nothing to abort
+        (void)psa_cipher_abort(&slot.cipher);
+      }
       break;
     case Kind::aead:
       (void)psa_aead_abort(&slot.aead);
       break;
     case Kind::sign:
-      (void)psa_sign_hash_abort(&slot.sign);
+      if constexpr (kHasInterruptible) {
+        (void)psa_sign_hash_abort(&slot.sign);
+      }
       break;
     case Kind::verify:
-      (void)psa_verify_hash_abort(&slot.verify);
+      if constexpr (kHasInterruptible) {
+        (void)psa_verify_hash_abort(&slot.verify);
+      }
       break;
     case Kind::none:
       break;
@@ -588,6 +622,9 @@ psa_status_t cipher_one_shot(Request& r, bool decrypt) {
   if (status != PSA_SUCCESS) {
     return status;
   }
+  if constexpr (!kHasCiphers) {
+    return not_built(PSA_ALG_IS_CIPHER(r.args().alg));
+  }
   return answer(r, 0, [&r, decrypt](std::uint8_t* out, std::size_t size, std::size_t* length) {
     return decrypt ? psa_cipher_decrypt(r.key(), r.args().alg, r.in(0), r.in_size(0), out, size, length)
                    : psa_cipher_encrypt(r.key(), r.args().alg, r.in(0), r.in_size(0), out, size, length);
@@ -603,7 +640,7 @@ psa_status_t cipher_step(Request& r, std::int32_t type) {
     return status;
   }
   Slot* slot = find(r.caller(), r.args().handle, Kind::cipher);
-  if (slot == nullptr) {
+  if (slot == nullptr || !kHasCiphers) {  // without ciphers no cipher operation was ever started
     return PSA_ERROR_BAD_STATE;
   }
   psa_cipher_operation_t* op = &slot->cipher;
@@ -715,6 +752,9 @@ psa_status_t asymmetric(Request& r, bool decrypt) {
   if (status != PSA_SUCCESS) {
     return status;
   }
+  if constexpr (!kHasAsymmetricEncryption) {
+    return not_built(PSA_ALG_IS_ASYMMETRIC_ENCRYPTION(r.args().alg));
+  }
   return answer(r, 0, [&r, decrypt](std::uint8_t* out, std::size_t size, std::size_t* length) {
     return decrypt ? psa_asymmetric_decrypt(r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1), out,
                                             size, length)
@@ -744,7 +784,7 @@ psa_status_t interruptible_step(Request& r, std::int32_t type) {
     return status;
   }
   Slot* slot = find(r.caller(), r.args().handle, sign ? Kind::sign : Kind::verify);
-  if (slot == nullptr) {
+  if (slot == nullptr || !kHasInterruptible) {  // without it no such operation was ever started
     return PSA_ERROR_BAD_STATE;
   }
   if (step == kNumOps) {
@@ -1057,6 +1097,11 @@ psa_status_t serve(ClientId caller, std::int32_t type, InVecs in, OutVecs out, s
     case WARD_CRYPTO_CIPHER_ENCRYPT_SETUP:
     case WARD_CRYPTO_CIPHER_DECRYPT_SETUP:
       return start(r, Kind::cipher, kKey | kAlg, 0, [&r, type](Slot& slot) {
+        if constexpr (!kHasCiphers) {
+          (void)slot;
+          (void)type;
+          return not_built(PSA_ALG_IS_CIPHER(r.args().alg));
+        }
         return type == WARD_CRYPTO_CIPHER_ENCRYPT_SETUP ? psa_cipher_encrypt_setup(&slot.cipher, r.key(), r.args().alg)
                                                         : psa_cipher_decrypt_setup(&slot.cipher, r.key(), r.args().alg);
       });
@@ -1091,10 +1136,18 @@ psa_status_t serve(ClientId caller, std::int32_t type, InVecs in, OutVecs out, s
       return asymmetric(r, true);
     case WARD_CRYPTO_SIGN_HASH_START:
       return start(r, Kind::sign, kKey | kAlg, 1, [&r](Slot& slot) {
+        if constexpr (!kHasInterruptible) {
+          (void)slot;
+          return not_built(PSA_ALG_IS_SIGN_HASH(r.args().alg));
+        }
         return psa_sign_hash_start(&slot.sign, r.key(), r.args().alg, r.in(0), r.in_size(0));
       });
     case WARD_CRYPTO_VERIFY_HASH_START:
       return start(r, Kind::verify, kKey | kAlg, 2, [&r](Slot& slot) {
+        if constexpr (!kHasInterruptible) {
+          (void)slot;
+          return not_built(PSA_ALG_IS_SIGN_HASH(r.args().alg));
+        }
         return psa_verify_hash_start(&slot.verify, r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1),
                                      r.in_size(1));
       });

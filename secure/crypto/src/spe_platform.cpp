@@ -11,6 +11,7 @@
 #include "mbedtls/platform_util.h"
 #include "psa_crypto_its.h"  // Mbed TLS's library/ (declares ward_crypto_its_* after the rename)
 #include "ward/secure/crypto/key_store.hpp"
+#include "ward/secure/crypto/service.hpp"
 #include "ward/secure/crypto/spe_platform.hpp"
 #include "ward/secure/huk.hpp"
 
@@ -44,16 +45,43 @@ namespace {
 // table, not here.
 alignas(8) unsigned char heap[kSpeHeapSize];
 bool heap_ready = false;
+
+// The heap's high-water mark, measured as the secure stacks' are: the allocator takes the first
+// free block that fits, from the start, and clears what it hands out (calloc), so everything it
+// ever used lies below the last byte that no longer holds the paint. Painted after the first block
+// header, which init writes at the start (32 bytes without MBEDTLS_MEMORY_DEBUG; 64 leave room).
+// Every key the slots can hold, at its largest, with the allocator's 32-byte header, and 1 KiB for
+// one operation's temporaries (the DRBG's reseed, an HMAC key's context) beside them.
+static_assert(kSpeHeapSize >= kKeySlots * (kKeyMaterialMax + 32) + 1024);
+
+constexpr unsigned char kUnused = 0x5a;
+constexpr std::size_t kFirstHeaderRoom = 64;
+#if defined(MBEDTLS_MEMORY_DEBUG)
+#error "the heap's paint would overwrite the larger block headers of MBEDTLS_MEMORY_DEBUG"
+#endif
 }  // namespace
 
 void platform_init() {
   if (!heap_ready) {
     mbedtls_memory_buffer_alloc_init(heap, sizeof heap);
+    std::memset(heap + kFirstHeaderRoom, kUnused, sizeof heap - kFirstHeaderRoom);
     heap_ready = true;
   }
 }
+
+HeapUse heap_use() {
+  std::size_t used = 0;
+  if (heap_ready) {
+    used = sizeof heap;
+    while (used > kFirstHeaderRoom && heap[used - 1] == kUnused) {
+      --used;
+    }
+  }
+  return {sizeof heap, used};
+}
 #else
 void platform_init() {}  // host: the C library's allocator, so ASan sees every allocation
+HeapUse heap_use() { return {0, 0}; }
 #endif
 
 }  // namespace ward::secure::crypto

@@ -95,6 +95,7 @@ typedef struct ward_spe_stacks {
   ward_spe_stack_use handler; /* secure handlers, and veneers called by non-secure handlers */
   ward_spe_stack_use service; /* the calls the gateway serves (and the secure image's boot) */
   ward_spe_stack_use landing; /* the larger of the two landings */
+  ward_spe_stack_use heap;    /* Mbed TLS's heap (its high-water mark, not a stack) */
 } ward_spe_stacks;
 /* Privileged callers only (threads: through ward::secure::stack_report); 0, or -1 when refused. */
 int32_t ward_spe_stack_report(ward_spe_stacks* out);

@@ -44,6 +44,13 @@ Digest hash_to_digest(std::span<const std::uint8_t> hash);
 // True if 1 <= d <= n-1 (a usable private key or nonce). Constant-time.
 bool valid_private_key(const Scalar& d);
 
+// A private key from 48 uniformly random bytes (FIPS 186-5, A.2.1: key pair generation using
+// extra random bits): d = (c mod (n-1)) + 1, so d is in [1, n-1] and the 128 extra bits keep its
+// bias below 2^-128. For a key derived from a secret (the attestation key from the hardware-unique
+// key, HKDF's output as c). Constant-time in c.
+inline constexpr std::size_t kWideScalarSize = 48;
+void private_key_from_wide(const std::array<std::uint8_t, kWideScalarSize>& c, Scalar& d);
+
 // pub = d * G. False (pub untouched) if d is not a valid private key. Constant-time in d.
 bool public_key(const Scalar& d, PublicKey& pub);
 

@@ -1,7 +1,7 @@
-// The cryptography of image verification (image::Crypto: SHA-256, ECDSA P-256 verify) on the
-// secure side's Mbed TLS, for Firmware Update's install (secure/fwu). The secure image already
-// carries these primitives for PSA Crypto; the bootloader's own (ward_boot_crypto) would add about
-// 16 KB of code and 3 KB of stack to it. The image format's checks (layout, TLVs, strict DER, key
+// The cryptography of image verification (image::Crypto: SHA-256, ECDSA P-256 verify) for Firmware
+// Update's install (secure/fwu): the secure side's Mbed TLS SHA-256 and Ward's P-256 (lib/p256,
+// also the bootloader's verifier and the PSA driver), primitives the secure image carries for PSA
+// Crypto anyway, so no profile needs Mbed TLS's ECP code for it. The image format's checks (layout, TLVs, strict DER, key
 // hash) stay in image::verify, shared with the bootloader: only the two primitives differ, and
 // the host tests verify the same images with both.
 #pragma once
@@ -14,8 +14,7 @@
 namespace ward::secure::crypto {
 
 // One verification at a time (the gateway serves one call at a time): the hash state is the
-// implementation's single context. ECDSA's temporaries come from the secure side's Mbed TLS heap,
-// which is sized for one operation beside the keys in RAM (spe_platform.hpp).
+// implementation's single context. The verification uses no heap (lib/p256 works on the stack).
 class ImageCrypto final : public image::Crypto {
  public:
   void sha256_start() override;

@@ -11,8 +11,14 @@ namespace ward::secure::crypto {
 // holds only an opaque handle bound to it. One client can hold at most kOperationsPerClient at a
 // time, so a client that never aborts cannot take every slot (more than the table holds is
 // PSA_ERROR_INSUFFICIENT_MEMORY).
+// The medium profile (docs/secure-world.md, "Profiles") keeps half of each, for its RAM budget.
+#if defined(WARD_SPE_PROFILE_MEDIUM)
+inline constexpr std::size_t kOperationSlots = 4;
+inline constexpr std::size_t kOperationsPerClient = 2;
+#else
 inline constexpr std::size_t kOperationSlots = 8;
 inline constexpr std::size_t kOperationsPerClient = 4;
+#endif
 
 // Keys (docs/secure-world.md, "Key slots"). Mbed TLS keeps every key in use in one of kKeySlots
 // slots (MBEDTLS_PSA_KEY_SLOT_COUNT, static): a volatile key for as long as it lives, a persistent
@@ -24,11 +30,19 @@ inline constexpr std::size_t kOperationsPerClient = 4;
 //   - no key holds more than kKeyMaterialMax bytes of material, so the keys in RAM take at most
 //     kKeySlots * kKeyMaterialMax bytes of the heap and the rest stays for the operations.
 // Over a quota: PSA_ERROR_INSUFFICIENT_MEMORY. A larger key: PSA_ERROR_NOT_SUPPORTED.
+// The medium profile: 12 slots (8 volatile) and keys of at most 136 bytes (its largest keys are a
+// P-256 public key, 65 bytes, and HMAC keys, which HMAC hashes beyond SHA-256's 64-byte block; RFC
+// 4231's longest test key is 131 bytes).
+#if defined(WARD_SPE_PROFILE_MEDIUM)
+inline constexpr std::size_t kKeySlots = 12;
+inline constexpr std::size_t kKeyMaterialMax = 136;
+#else
 inline constexpr std::size_t kKeySlots = 24;
+inline constexpr std::size_t kKeyMaterialMax = 528;
+#endif
 inline constexpr std::size_t kPersistentKeySlots = 4;
 inline constexpr std::size_t kVolatileKeySlots = kKeySlots - kPersistentKeySlots;
 inline constexpr std::size_t kVolatileKeysPerClient = 4;
-inline constexpr std::size_t kKeyMaterialMax = 528;
 
 // Frees what `client` holds on the secure side: aborts its operations and destroys its volatile
 // keys. Its persistent keys stay. (Call when a non-secure thread ends.)

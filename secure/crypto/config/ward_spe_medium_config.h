@@ -1,0 +1,41 @@
+/* The secure image's `medium` profile (CONFIG_WARD_SECURE_PROFILE_MEDIUM; docs/secure-world.md,
+ * "Profiles"): TF-M Profile Medium's algorithms and nothing else, for a secure image within 64 KiB
+ * of ROM and 32 KiB of RAM. Included by ward_spe_mbedtls_config.h when WARD_SPE_PROFILE_MEDIUM is
+ * defined (the ward_mbedtls_spe_medium library and every secure library built on it).
+ *
+ * Unlike the full profile, whose PSA_WANT_* set Mbed TLS derives from legacy modules, this one
+ * states the PSA set (MBEDTLS_PSA_CRYPTO_CONFIG, ward_spe_medium_psa_config.h) and lets Mbed TLS
+ * build only what that set needs without a driver: with the P-256 driver (lib/p256, enabled for
+ * every profile in ward_spe_mbedtls_config.h) covering ECDSA, ECDH and the P-256 key types, no
+ * bignum and no ECP code is compiled at all. What the set leaves out (RSA, P-384, deterministic
+ * and interruptible ECDSA, SHA-224/384/512, AES-CBC/CTR/ECB, CMAC, ChaCha20-Poly1305 through PSA,
+ * ECC keys derived from a KDF) answers PSA_ERROR_NOT_SUPPORTED at run time.
+ *
+ * C comments only: read by Mbed TLS's C sources. */
+#ifndef WARD_SPE_MEDIUM_CONFIG_H
+#define WARD_SPE_MEDIUM_CONFIG_H
+
+#include "ward_mbedtls_base_config.h"
+
+#define MBEDTLS_PSA_CRYPTO_CONFIG
+#define MBEDTLS_PSA_CRYPTO_CONFIG_FILE "ward_spe_medium_psa_config.h"
+
+/* Legacy modules the secure side's own code calls directly, not through PSA: SHA-256 (image
+ * digests, the attestation token, storage), HKDF with its message-digest layer (the storage keys,
+ * the attestation key and the DRBG's first seed from the HUK), ChaCha20-Poly1305 (secure storage's
+ * encryption, secure/storage/src/crypto.cpp), AES (the CTR_DRBG). */
+#define MBEDTLS_SHA256_C
+#define MBEDTLS_MD_C
+#define MBEDTLS_HKDF_C
+#define MBEDTLS_CHACHA20_C
+#define MBEDTLS_POLY1305_C
+#define MBEDTLS_CHACHAPOLY_C
+#define MBEDTLS_AES_C
+
+/* Size: SHA-256 with a loop instead of unrolled rounds, AES with one table per direction instead of
+ * four, and no AES decryption at all (CCM and GCM only ever encrypt blocks; the CTR_DRBG too). */
+#define MBEDTLS_SHA256_SMALLER
+#define MBEDTLS_AES_FEWER_TABLES
+#define MBEDTLS_BLOCK_CIPHER_NO_DECRYPT
+
+#endif /* WARD_SPE_MEDIUM_CONFIG_H */
