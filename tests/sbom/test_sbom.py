@@ -271,6 +271,12 @@ class SbomTest(unittest.TestCase):
         self.assertEqual(checksum(tinycbor, "SHA256"), tc_pin["ORIG_SHA256"])
         self.assertIn("cborencoder.c", json.dumps(spdx_files(load(SECURE + ".spdx.json"), "tinycbor")))
         self.assertIsNone(package(load(NS_APP + ".spdx.json"), "tinycbor"))
+        # Its .config came from its own fragments (the medium profile's adds medium.conf).
+        names = {f["fileName"] for f in load(SECURE + ".spdx.json")["files"]}
+        self.assertIn("./secure/firmware/prj.conf", names)
+        self.assertNotIn("./secure/firmware/medium.conf", names)
+        medium = load(os.path.join(BUILD, "secure", "firmware", "ward_secure_medium.spdx.json"))
+        self.assertIn("./secure/firmware/medium.conf", {f["fileName"] for f in medium["files"]})
 
     def test_signed_file_sbom_names_the_signed_file_and_its_image(self):
         for base, image in ((os.path.join(PRODUCT, "ward_secure_chain.signed"), SECURE),

@@ -94,8 +94,8 @@ void check_event_versions(const JsonReader& r, const Range& range, const std::st
 Range::Type range_type(const JsonReader& r, const std::string& type, const std::string& path) {
   if (type == "SEMVER") return Range::Type::semver;
   if (type == "ECOSYSTEM") return Range::Type::ecosystem;
-  if (type == "GIT") return Range::Type::git;
-  r.fail(path, "unknown range type \"" + type + "\" (SEMVER, ECOSYSTEM or GIT)");
+  if (type != "GIT") r.fail(path, "unknown range type \"" + type + "\" (SEMVER, ECOSYSTEM or GIT)");
+  return Range::Type::git;
 }
 
 Range parse_range(const JsonReader& r, const Json& range, const std::string& kp, const std::string& ecosystem) {
