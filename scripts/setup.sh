@@ -50,6 +50,18 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# npm (CycloneDX's strict validator, below): Debian's package where the machine has no npm yet
+# (a Node.js build that bundles npm needs nothing more).
+if ! command -v npm >/dev/null; then
+  echo "ward setup: installing npm"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+  "${sudo_cmd[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends npm
+fi
+
 "$root/scripts/fetch-mbedtls.sh"
 # tinycbor, the secure side's CBOR encoder (the attestation token)
 "$root/scripts/fetch-orig.sh" "$root/cmake/tinycbor.pin"
+# CycloneDX's own strict validator for the SBOM tests, pinned with integrity (tests/sbom/cyclonedx)
+"$root/scripts/fetch-npm.sh" "$root/tests/sbom/cyclonedx" >/dev/null

@@ -9,6 +9,8 @@ validators enforce them (spdx-tools; CycloneDX's strict validation):
   - URIs are absolute (document namespace without '#', download locations, external references);
   - every SPDX id or CycloneDX bom-ref referenced exists, and each is defined once;
   - checksums are hex of their algorithm's length.
+
+And CycloneDX's own strict validator over whole files (cyclonedx_strict_errors).
 """
 import json
 import os
@@ -32,6 +34,20 @@ def invalid_expressions(expressions):
                        check=False)
     if r.returncode != 0:
         raise RuntimeError(f"license_expressions.js failed: {r.stderr.strip()}")
+    return json.loads(r.stdout)
+
+
+def cyclonedx_strict_errors(paths):
+    """{path: errors} for the CycloneDX files that CycloneDX's own strict validator refuses
+    (@cyclonedx/cyclonedx-library, pinned in tests/sbom/cyclonedx, installed by scripts/setup.sh)."""
+    modules = os.path.join(os.environ.get("WARD_CACHE", os.path.join(HERE, "..", "..", ".cache")),
+                           "npm", "cyclonedx", "node_modules")
+    if not os.path.isdir(os.path.join(modules, "@cyclonedx", "cyclonedx-library")):
+        raise RuntimeError(f"CycloneDX's validator is not installed in {modules}: run scripts/setup.sh")
+    r = subprocess.run(["node", os.path.join(HERE, "cyclonedx_strict.js")], input=json.dumps(sorted(paths)),
+                       capture_output=True, text=True, env=dict(os.environ, NODE_PATH=modules), check=False)
+    if r.returncode != 0:
+        raise RuntimeError(f"cyclonedx_strict.js failed: {r.stderr.strip()}")
     return json.loads(r.stdout)
 
 

@@ -21,7 +21,7 @@ import unittest
 
 import jsonschema
 
-from sbom_rules import cdx_rule_errors, spdx_rule_errors
+from sbom_rules import cdx_rule_errors, cyclonedx_strict_errors, spdx_rule_errors
 
 SRC = os.environ.get("WARD_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 BUILD = os.environ.get("WARD_BUILD_DIR", os.path.join(SRC, "build", "mps2-an505"))
@@ -221,6 +221,27 @@ class SbomTest(unittest.TestCase):
         self.assertGreaterEqual(len(sboms), 10)
         for path in sboms:
             self.assertEqual(cdx_rule_errors(load(path)), [], path)
+
+    def test_cyclonedx_strict_validator_accepts_every_image(self):
+        # CycloneDX's own strict validation (no unknown properties, formats checked), every file.
+        sboms = every_sbom(".cdx.json")
+        self.assertGreaterEqual(len(sboms), 10)
+        self.assertEqual(cyclonedx_strict_errors(sboms), {})
+
+    def test_cyclonedx_strict_validator_rejects_broken_documents(self):
+        broken = {"extra-property": lambda d: d.update(unknown=1),
+                  "timestamp": lambda d: d["metadata"].update(timestamp="2026-13-04T10:00:00Z"),
+                  "bom-ref-type": lambda d: d["components"][0].update({"bom-ref": 7})}
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = {}
+            for name, change in broken.items():
+                doc = load(CRYPTO + ".cdx.json")
+                change(doc)
+                paths[name] = os.path.join(tmp, name + ".cdx.json")
+                with open(paths[name], "w", encoding="utf-8") as f:
+                    json.dump(doc, f)
+            refused = cyclonedx_strict_errors(paths.values())
+        self.assertEqual(sorted(refused), sorted(paths.values()))
 
     def test_rule_checks_reject_broken_documents(self):
         # Each rule above must be able to fail, on the mistakes the official validators caught.
