@@ -2,7 +2,7 @@
 # repository) as one static library per preset: `ward_mbedtls`.
 #
 # - cmake/mbedtls.pin names the release and the SHA-256 of Debian's orig tarball.
-# - scripts/fetch-mbedtls.sh (run by `./ward setup` and every `./ward` command) downloads it,
+# - scripts/fetch-orig.sh cmake/mbedtls.pin (run by `./ward setup` and every `./ward` command) downloads it,
 #   verifies it and unpacks it to <cache>/mbedtls-<version>, writing the verified checksum to
 #   <cache>/mbedtls-<version>/.ward-verified-sha256. Configuring fails unless that stamp matches
 #   the pin, so a build never uses unverified or stale source.
@@ -21,7 +21,7 @@ foreach(_line IN LISTS _ward_pin_lines)
     set(_ward_pin_${CMAKE_MATCH_1} "${CMAKE_MATCH_2}")
   endif()
 endforeach()
-foreach(_key MBEDTLS_VERSION MBEDTLS_ORIG_SHA256)
+foreach(_key ORIG_VERSION ORIG_SHA256)
   if(NOT _ward_pin_${_key})
     message(FATAL_ERROR "${WARD_MBEDTLS_PIN} does not set ${_key}")
   endif()
@@ -37,7 +37,7 @@ else()
   set(_ward_cache ${CMAKE_SOURCE_DIR}/.cache)
 endif()
 
-set(WARD_MBEDTLS_VERSION ${_ward_pin_MBEDTLS_VERSION})
+set(WARD_MBEDTLS_VERSION ${_ward_pin_ORIG_VERSION})
 set(WARD_MBEDTLS_SOURCE_DIR ${_ward_cache}/mbedtls-${WARD_MBEDTLS_VERSION})
 set(_ward_stamp ${WARD_MBEDTLS_SOURCE_DIR}/.ward-verified-sha256)
 
@@ -48,17 +48,17 @@ if(EXISTS ${_ward_stamp})
   # Re-configure when the source is re-fetched.
   set_property(DIRECTORY ${CMAKE_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_ward_stamp})
 endif()
-if(NOT _ward_verified STREQUAL _ward_pin_MBEDTLS_ORIG_SHA256)
+if(NOT _ward_verified STREQUAL _ward_pin_ORIG_SHA256)
   if(_ward_verified STREQUAL "")
     set(_ward_why "no verified source at ${WARD_MBEDTLS_SOURCE_DIR} (missing ${_ward_stamp})")
   else()
     set(_ward_why "the source at ${WARD_MBEDTLS_SOURCE_DIR} was verified against SHA-256 "
-                  "${_ward_verified}, but cmake/mbedtls.pin expects ${_ward_pin_MBEDTLS_ORIG_SHA256}")
+                  "${_ward_verified}, but cmake/mbedtls.pin expects ${_ward_pin_ORIG_SHA256}")
   endif()
   string(JOIN "" _ward_why ${_ward_why})
   message(FATAL_ERROR
     "Mbed TLS ${WARD_MBEDTLS_VERSION}: ${_ward_why}.\n"
-    "Run `./ward setup` (or scripts/fetch-mbedtls.sh) to fetch and verify the pinned source, "
+    "Run `./ward setup` (or scripts/fetch-orig.sh cmake/mbedtls.pin) to fetch and verify the pinned source, "
     "then configure again.")
 endif()
 

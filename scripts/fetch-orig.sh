@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetches a pinned upstream source (the orig tarball of a Debian source package) from Debian's
-# source archive into an ignored cache and verifies it: the pattern of fetch-mbedtls.sh, for
-# packages whose orig tarball is all Ward needs (tinycbor: cmake/tinycbor.pin).
+# source archive into an ignored cache and verifies it. The one mechanism for every third-party
+# source Ward compiles: Mbed TLS (cmake/mbedtls.pin), tinycbor (cmake/tinycbor.pin).
 #
 # - The pin file names the package, the Debian version and suite, the orig tarball, its SHA-256 and
 #   a file the unpacked source must contain.
@@ -48,15 +48,23 @@ apt_uris() {
 }
 
 fetch() {
-  local main_uri keyring apt_dir
+  local main_uri security_uri keyring apt_dir
   main_uri=$(apt_uris | grep -v -- '-security' | grep -i 'debian' | head -n1 || true)
+  # The suite's updates and security archives too: a point release (Mbed TLS's) may live there.
+  security_uri=$(apt_uris | grep -- '-security' | head -n1 || true)
   [[ -n $main_uri ]] || die "no Debian archive found in this machine's apt sources"
   keyring=/usr/share/keyrings/debian-archive-keyring.gpg
   [[ -r $keyring ]] || die "$keyring missing (install debian-archive-keyring)"
 
   apt_dir="$cache/apt-$ORIG_DEBIAN_SUITE"
   mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$downloads"
-  echo "deb-src [signed-by=$keyring] $main_uri $ORIG_DEBIAN_SUITE main" >"$apt_dir/sources.list"
+  {
+    echo "deb-src [signed-by=$keyring] $main_uri $ORIG_DEBIAN_SUITE main"
+    echo "deb-src [signed-by=$keyring] $main_uri $ORIG_DEBIAN_SUITE-updates main"
+    if [[ -n $security_uri ]]; then
+      echo "deb-src [signed-by=$keyring] $security_uri $ORIG_DEBIAN_SUITE-security main"
+    fi
+  } >"$apt_dir/sources.list"
   local opts=(-o "Dir::Etc::sourcelist=$apt_dir/sources.list" -o "Dir::Etc::sourceparts=-"
               -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
               -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1" -q)

@@ -60,8 +60,8 @@ if ! command -v npm >/dev/null; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends npm
 fi
 
-"$root/scripts/fetch-mbedtls.sh"
-# tinycbor, the secure side's CBOR encoder (the attestation token)
-"$root/scripts/fetch-orig.sh" "$root/cmake/tinycbor.pin"
+# Pinned third-party source, one mechanism: Mbed TLS; tinycbor, the secure side's CBOR encoder
+"$root/scripts/fetch-orig.sh" "$root/cmake/mbedtls.pin" >/dev/null
+"$root/scripts/fetch-orig.sh" "$root/cmake/tinycbor.pin" >/dev/null
 # CycloneDX's own strict validator for the SBOM tests, pinned with integrity (tests/sbom/cyclonedx)
 "$root/scripts/fetch-npm.sh" "$root/tests/sbom/cyclonedx" >/dev/null
