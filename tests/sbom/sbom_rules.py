@@ -24,17 +24,21 @@ HEX_LENGTH = {"SHA1": 40, "SHA256": 64, "SHA512": 128, "SHA-1": 40, "SHA-256": 6
 SPECIAL = ("NOASSERTION", "NONE")
 
 
+def run_node(script, payload, node_path):
+    """Runs one of the JavaScript checks next to this file: JSON in on stdin, JSON out."""
+    r = subprocess.run(["node", os.path.join(HERE, script)], input=json.dumps(payload), capture_output=True,
+                       text=True, env=dict(os.environ, NODE_PATH=node_path), check=False)
+    if r.returncode != 0:
+        raise RuntimeError(f"{script} failed: {r.stderr.strip()}")
+    return json.loads(r.stdout)
+
+
 def invalid_expressions(expressions):
     """The expressions (with the reason) that Debian's node-spdx-expression-parse refuses."""
     expressions = sorted(set(expressions))
     if not expressions:
         return []
-    r = subprocess.run(["node", os.path.join(HERE, "license_expressions.js")], input=json.dumps(expressions),
-                       capture_output=True, text=True, env=dict(os.environ, NODE_PATH="/usr/share/nodejs"),
-                       check=False)
-    if r.returncode != 0:
-        raise RuntimeError(f"license_expressions.js failed: {r.stderr.strip()}")
-    return json.loads(r.stdout)
+    return run_node("license_expressions.js", expressions, "/usr/share/nodejs")
 
 
 def cyclonedx_strict_errors(paths):
@@ -44,11 +48,7 @@ def cyclonedx_strict_errors(paths):
                            "npm", "cyclonedx", "node_modules")
     if not os.path.isdir(os.path.join(modules, "@cyclonedx", "cyclonedx-library")):
         raise RuntimeError(f"CycloneDX's validator is not installed in {modules}: run scripts/setup.sh")
-    r = subprocess.run(["node", os.path.join(HERE, "cyclonedx_strict.js")], input=json.dumps(sorted(paths)),
-                       capture_output=True, text=True, env=dict(os.environ, NODE_PATH=modules), check=False)
-    if r.returncode != 0:
-        raise RuntimeError(f"cyclonedx_strict.js failed: {r.stderr.strip()}")
-    return json.loads(r.stdout)
+    return run_node("cyclonedx_strict.js", sorted(paths), modules)
 
 
 def absolute_uri(text):
