@@ -52,7 +52,7 @@ class Chain:
         self.failures = []
         self.raw = [open(args.secure_bin, "rb").read(), open(args.ns_bin, "rb").read()]
 
-    def sign(self, i, version="1.0.0", counter=1, key=None, deps=None, pad_to=None):
+    def sign(self, i, version="1.0.0", counter=1, key=None, deps=None, pad_to=None, name=None):
         out = os.path.join(self.work, f"img{i}-{version}-{counter}.bin")
         raw = self.raw[i]
         if pad_to:  # a bigger image (the benchmark): zero padding after the code
@@ -62,7 +62,7 @@ class Chain:
             f.write(raw)
         cmd = [self.args.tool, "sign", "-k", key or (self.args.key0, self.args.key1)[i], "--version", version,
                "--header-size", str(self.args.header_size), "--pad-header", "--security-counter", str(counter),
-               "--align", str(self.args.align), "--load-addr", hex(LOAD[i]), "--boot-record", NAMES[i]]
+               "--align", str(self.args.align), "--load-addr", hex(LOAD[i]), "--boot-record", name or NAMES[i]]
         if deps:
             cmd += ["--dependencies", deps]
         subprocess.run(cmd + [src, out], check=True)
@@ -396,6 +396,29 @@ def signature_edges(c):
             c.failures.append(f"({what}, image {i % 2})")
 
 
+def signer_id(pem_path):
+    """SHA-256 of the DER SubjectPublicKeyInfo of a key: the boot record's signer id."""
+    from cryptography.hazmat.primitives import serialization
+    with open(pem_path, "rb") as f:
+        key = serialization.load_pem_private_key(f.read(), None)
+    return hashlib.sha256(key.public_key().public_bytes(serialization.Encoding.DER,
+                                                        serialization.PublicFormat.SubjectPublicKeyInfo)).hexdigest()
+
+
+def component_name_spoof(c):
+    """The component name in a measurement is the signer's word (imgtool's --boot-record): the
+    non-secure image signed as 'SPE', the secure image's name. The boot record still says which
+    image it is, what it measured and which key verified it: image 1, its own SHA-256, image 1's
+    key as signer, never image 0's."""
+    s, ns = c.sign(0), c.sign(1, name="SPE")
+    c.primary(0, s)
+    c.primary(1, ns)
+    c.boot(expect=["secure: measured boot: image 0 'SPE' 1.0.0+0", "sha256 " + measured(s),
+                   "signer " + signer_id(c.args.key0),
+                   "secure: measured boot: image 1 'SPE' 1.0.0+0", "sha256 " + measured(ns),
+                   "signer " + signer_id(c.args.key1), RAN])
+
+
 def demo(c):
     """`./ward demo`: one device, bootloader -> secure -> non-secure with each stage verified, then
     the update sample (samples/update) updates the non-secure image and the secure image through
@@ -499,6 +522,7 @@ SCENARIOS = {
     "redteam_single_image_app_as_secure_image": single_image_app_as_secure_image,
     "redteam_single_image_app_as_secure_upgrade": single_image_app_as_secure_upgrade,
     "redteam13_signature_edges": signature_edges,
+    "redteam13_component_name_spoof": component_name_spoof,
     "demo": demo,
     "stack_peak": stack_peak,
 }
