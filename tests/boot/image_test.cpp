@@ -528,10 +528,31 @@ TEST_F(ImageFormat, RedteamSignatureTlvEdgesAreRefused) {
   Bytes long_tlv = der;
   long_tlv.resize(73, 0);
   EXPECT_EQ(verify(with_signature(img, long_tlv)).error(), Error::bad_tlv_length);
+  // (A 72-byte signature, both integers with a leading zero, grows past the TLV's limit: refused
+  // for its length before its DER is read.)
+  auto too_long_or_bad_der = [](const Bytes& d) {
+    return d.size() > image::kMaxEcdsaDerSize ? Error::bad_tlv_length : Error::bad_der;
+  };
   Bytes trailing = der;
   trailing.push_back(0);
-  EXPECT_EQ(verify(with_signature(img, trailing)).error(), Error::bad_der);
+  EXPECT_EQ(verify(with_signature(img, trailing)).error(), too_long_or_bad_der(trailing));
   Bytes long_form = der;
+  long_form.insert(long_form.begin() + 1, 0x81);
+  EXPECT_EQ(verify(with_signature(img, long_form)).error(), too_long_or_bad_der(long_form));
+  // The same two shapes on a short signature, so the DER rules themselves are reached.
+  Bytes short_der = der_of(raw);
+  while (short_der.size() > 70) {  // re-sign until neither integer needs its leading zero
+    img = test_images::make_image(*key, {.security_counter = 1});
+    image::MemorySource again{std::as_bytes(std::span{img})};
+    auto am = image::read_manifest(again, static_cast<std::uint32_t>(img.size()));
+    ASSERT_TRUE(am);
+    short_der.assign(am->signature.begin(), am->signature.begin() + am->signature_size);
+  }
+  ASSERT_TRUE(verify(with_signature(img, short_der)));
+  trailing = short_der;
+  trailing.push_back(0);
+  EXPECT_EQ(verify(with_signature(img, trailing)).error(), Error::bad_der);
+  long_form = short_der;
   long_form.insert(long_form.begin() + 1, 0x81);
   EXPECT_EQ(verify(with_signature(img, long_form)).error(), Error::bad_der);
   // Another genuine signature of the same key over another digest: the right DER, the wrong image.
