@@ -419,6 +419,35 @@ def component_name_spoof(c):
                    "signer " + signer_id(c.args.key1), RAN])
 
 
+def load_outside_windows(c):
+    """Headers rewritten (after signing: the load is refused before the hash is read) to load each
+    image over what it must not touch: the bootloader's own ROM (0x10000000-0x10007fff, just below
+    image 0's window), the boot record and the bootloader's RAM (0x38000000), the secure window
+    from image 1, across either window's end, and a size that wraps. Each is refused at load with
+    its reason, the bootloader runs on to print it (it did not overwrite itself), nothing runs."""
+    cases = (
+        (0, 0x10007E00, None, "load address outside executable memory"),       # over the bootloader
+        (0, 0x38000000, None, "load address outside executable memory"),       # boot record, boot RAM
+        (0, 0x101FFE00, None, "load address outside executable memory"),       # across the window's end
+        (0, 0x10008200, None, "load address is not its window's start"),       # inside, not at the start
+        (1, 0x10008000, None, "load address outside executable memory"),       # image 1 in the secure window
+        (1, 0x003FFE00, None, "load address outside executable memory"),       # across image 1's window's end
+        (1, 0x001FFE00, None, "load address outside executable memory"),       # just below image 1's window
+        (0, None, 0xFFFFFF00, "truncated"),                                    # img_size that wraps 32 bits
+    )
+    for i, load, img_size, reason in cases:
+        img = c.sign(i)
+        if load is not None:
+            struct.pack_into("<I", img, 4, load)
+        if img_size is not None:
+            struct.pack_into("<I", img, 12, img_size)
+        c.flash = bytearray(b"\xff" * c.args.flash_size)
+        before = len(c.failures)
+        refused(c, i, img, reason)
+        if len(c.failures) > before:
+            c.failures.append(f"(image {i}, load {load}, img_size {img_size})")
+
+
 def demo(c):
     """`./ward demo`: one device, bootloader -> secure -> non-secure with each stage verified, then
     the update sample (samples/update) updates the non-secure image and the secure image through
@@ -523,6 +552,7 @@ SCENARIOS = {
     "redteam_single_image_app_as_secure_upgrade": single_image_app_as_secure_upgrade,
     "redteam13_signature_edges": signature_edges,
     "redteam13_component_name_spoof": component_name_spoof,
+    "redteam13_load_outside_windows": load_outside_windows,
     "demo": demo,
     "stack_peak": stack_peak,
 }
