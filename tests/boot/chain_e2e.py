@@ -52,7 +52,7 @@ class Chain:
         self.failures = []
         self.raw = [open(args.secure_bin, "rb").read(), open(args.ns_bin, "rb").read()]
 
-    def sign(self, i, version="1.0.0", counter=1, key=None, deps=None, pad_to=None):
+    def sign(self, i, version="1.0.0", counter=1, key=None, deps=None, pad_to=None, name=None):
         out = os.path.join(self.work, f"img{i}-{version}-{counter}.bin")
         raw = self.raw[i]
         if pad_to:  # a bigger image (the benchmark): zero padding after the code
@@ -62,7 +62,7 @@ class Chain:
             f.write(raw)
         cmd = [self.args.tool, "sign", "-k", key or (self.args.key0, self.args.key1)[i], "--version", version,
                "--header-size", str(self.args.header_size), "--pad-header", "--security-counter", str(counter),
-               "--align", str(self.args.align), "--load-addr", hex(LOAD[i]), "--boot-record", NAMES[i]]
+               "--align", str(self.args.align), "--load-addr", hex(LOAD[i]), "--boot-record", name or NAMES[i]]
         if deps:
             cmd += ["--dependencies", deps]
         subprocess.run(cmd + [src, out], check=True)
@@ -313,6 +313,141 @@ def single_image_app_as_secure_upgrade(c):
            forbid=["security counter raised to 2"])
 
 
+# --- Red team 13: lib/p256's edges on the target (the bootloader's verifier, UMAAL path) -------------
+
+N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def der_signature(r, s):
+    """DER ECDSA-Sig-Value of r, s (minimal positive INTEGERs, as the bootloader requires)."""
+    def integer(v):
+        b = v.to_bytes(32, "big").lstrip(b"\0") or b"\0"
+        if b[0] & 0x80:
+            b = b"\0" + b
+        return bytes([0x02, len(b)]) + b
+    body = integer(r) + integer(s)
+    return bytes([0x30, len(body)]) + body
+
+
+def tlvs(image):
+    """The unprotected TLVs of a signed image: [(type, value)]."""
+    off = tlv_offset(image)
+    total = struct.unpack_from("<H", image, off + 2)[0]
+    out, pos = [], off + 4
+    while pos < off + total:
+        t, n = struct.unpack_from("<HH", image, pos)
+        out.append((t, bytes(image[pos + 4:pos + 4 + n])))
+        pos += 4 + n
+    return out
+
+
+def with_signature(image, der):
+    """The image with its signature TLV's value replaced (hash and key hash unchanged)."""
+    off = tlv_offset(image)
+    area = b"".join(struct.pack("<HH", t, len(der if t == 0x22 else v)) + (der if t == 0x22 else v)
+                    for t, v in tlvs(image))
+    return bytearray(image[:off] + struct.pack("<HH", 0x6907, 4 + len(area)) + area)
+
+
+def private_scalar(pem_path):
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    with open(pem_path, "rb") as f:
+        return load_pem_private_key(f.read(), None).private_numbers().private_value
+
+
+def signature_at_infinity(c, i, image):
+    """A signature of image i's digest e under its key Q = dG that makes u1 G + u2 Q the point at
+    infinity: r = -e / d (mod n), any s. Its Jacobian 'x' is 0 with Z = 0, which the inversion-free
+    final check X == r Z^2 accepts for every r: only lib/p256's explicit infinity check refuses it."""
+    d = private_scalar((c.args.key0, c.args.key1)[i])
+    e = int.from_bytes(dict(tlvs(image))[0x10], "big") % N
+    r = (N - e) * pow(d, -1, N) % N
+    return with_signature(image, der_signature(r, 0x1234567))
+
+
+def signature_edges(c):
+    """Signatures built on lib/p256's edges, each refused by the bootloader on the target, the
+    reason printed, nothing run: the point at infinity as the verify sum (image 0, and as image 1's
+    upgrade request, which is cancelled while both 1.0.0 images keep running), r = n and s = n
+    (outside [1, n-1]: one residue past a valid range check), and r = 0 (DER INTEGER 0)."""
+    refused(c, 0, signature_at_infinity(c, 0, c.sign(0)), "signature does not verify")
+    if c.failures:
+        c.failures.append("(the sum at infinity, image 0)")
+    c.flash = bytearray(b"\xff" * c.args.flash_size)
+    c.counter(0, 1)
+    c.counter(1, 1)
+    c.primary(0, c.sign(0))
+    c.primary(1, c.sign(1))
+    c.request(1, signature_at_infinity(c, 1, c.sign(1, "2.0.0", counter=2)))
+    c.boot(expect=["boot: image 1", "upgrade REFUSED: secondary image signature does not verify",
+                   "boot: image 0 (secure) 1.0.0+0", "boot: image 1 (non-secure) 1.0.0+0", RAN],
+           forbid=["on trial", "security counter raised"])
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+    for i, (what, edit, reason) in enumerate((
+            ("r = n", lambda r, s: (N, s), "signature does not verify"),
+            ("s = n", lambda r, s: (r, N), "signature does not verify"),
+            ("r = 0", lambda r, s: (0, s), "malformed DER"))):
+        img = c.sign(i % 2)
+        r, s = decode_dss_signature(dict(tlvs(img))[0x22])
+        c.flash = bytearray(b"\xff" * c.args.flash_size)
+        before = len(c.failures)
+        refused(c, i % 2, with_signature(img, der_signature(*edit(r, s))), reason)
+        if len(c.failures) > before:
+            c.failures.append(f"({what}, image {i % 2})")
+
+
+def signer_id(pem_path):
+    """SHA-256 of the DER SubjectPublicKeyInfo of a key: the boot record's signer id."""
+    from cryptography.hazmat.primitives import serialization
+    with open(pem_path, "rb") as f:
+        key = serialization.load_pem_private_key(f.read(), None)
+    return hashlib.sha256(key.public_key().public_bytes(serialization.Encoding.DER,
+                                                        serialization.PublicFormat.SubjectPublicKeyInfo)).hexdigest()
+
+
+def component_name_spoof(c):
+    """The component name in a measurement is the signer's word (imgtool's --boot-record): the
+    non-secure image signed as 'SPE', the secure image's name. The boot record still says which
+    image it is, what it measured and which key verified it: image 1, its own SHA-256, image 1's
+    key as signer, never image 0's."""
+    s, ns = c.sign(0), c.sign(1, name="SPE")
+    c.primary(0, s)
+    c.primary(1, ns)
+    c.boot(expect=["secure: measured boot: image 0 'SPE' 1.0.0+0", "sha256 " + measured(s),
+                   "signer " + signer_id(c.args.key0),
+                   "secure: measured boot: image 1 'SPE' 1.0.0+0", "sha256 " + measured(ns),
+                   "signer " + signer_id(c.args.key1), RAN])
+
+
+def load_outside_windows(c):
+    """Headers rewritten (after signing: the load is refused before the hash is read) to load each
+    image over what it must not touch: the bootloader's own ROM (0x10000000-0x10007fff, just below
+    image 0's window), the boot record and the bootloader's RAM (0x38000000), the secure window
+    from image 1, across either window's end, and a size that wraps. Each is refused at load with
+    its reason, the bootloader runs on to print it (it did not overwrite itself), nothing runs."""
+    cases = (
+        (0, 0x10007E00, None, "load address outside executable memory"),       # over the bootloader
+        (0, 0x38000000, None, "load address outside executable memory"),       # boot record, boot RAM
+        (0, 0x101FFE00, None, "load address outside executable memory"),       # across the window's end
+        (0, 0x10008200, None, "load address is not its window's start"),       # inside, not at the start
+        (1, 0x10008000, None, "load address outside executable memory"),       # image 1 in the secure window
+        (1, 0x003FFE00, None, "load address outside executable memory"),       # across image 1's window's end
+        (1, 0x001FFE00, None, "load address outside executable memory"),       # just below image 1's window
+        (0, None, 0xFFFFFF00, "truncated"),                                    # img_size that wraps 32 bits
+    )
+    for i, load, img_size, reason in cases:
+        img = c.sign(i)
+        if load is not None:
+            struct.pack_into("<I", img, 4, load)
+        if img_size is not None:
+            struct.pack_into("<I", img, 12, img_size)
+        c.flash = bytearray(b"\xff" * c.args.flash_size)
+        before = len(c.failures)
+        refused(c, i, img, reason)
+        if len(c.failures) > before:
+            c.failures.append(f"(image {i}, load {load}, img_size {img_size})")
+
+
 def demo(c):
     """`./ward demo`: one device, bootloader -> secure -> non-secure with each stage verified, then
     the update sample (samples/update) updates the non-secure image and the secure image through
@@ -415,6 +550,9 @@ SCENARIOS = {
     "redteam_accept_cut_between_images": accept_cut_between_images,
     "redteam_single_image_app_as_secure_image": single_image_app_as_secure_image,
     "redteam_single_image_app_as_secure_upgrade": single_image_app_as_secure_upgrade,
+    "redteam13_signature_edges": signature_edges,
+    "redteam13_component_name_spoof": component_name_spoof,
+    "redteam13_load_outside_windows": load_outside_windows,
     "demo": demo,
     "stack_peak": stack_peak,
 }

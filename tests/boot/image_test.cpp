@@ -416,6 +416,155 @@ TEST(Der, StrictEcdsaSignatureParsing) {
   EXPECT_FALSE(image::ecdsa_der_to_raw(d));  // inner length past the end
 }
 
+// Red team (issue 13): DER shapes a lenient parser would take. Long-form lengths, other tags,
+// a zero or padded integer, an integer length that is itself long-form.
+TEST(Der, RedteamTagsLengthsAndPaddingAreStrict) {
+  using V = std::vector<std::uint8_t>;
+  const V good = {0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01};  // r = s = 1, the shortest
+  ASSERT_TRUE(image::ecdsa_der_to_raw(good));
+  EXPECT_FALSE(image::ecdsa_der_to_raw(V(good.begin(), good.end() - 1)));  // 7 bytes
+  V t = good;
+  t[0] = 0x31;  // SET, not SEQUENCE
+  EXPECT_FALSE(image::ecdsa_der_to_raw(t));
+  t = good;
+  t[2] = 0x03;  // BIT STRING, not INTEGER
+  EXPECT_FALSE(image::ecdsa_der_to_raw(t));
+  t = good;
+  t[5] = 0x04;  // s an OCTET STRING
+  EXPECT_FALSE(image::ecdsa_der_to_raw(t));
+  // Long-form sequence length (0x81 0x06): BER, not DER.
+  EXPECT_FALSE(image::ecdsa_der_to_raw(V{0x30, 0x81, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01}));
+  // Long-form integer length.
+  EXPECT_FALSE(image::ecdsa_der_to_raw(V{0x30, 0x07, 0x02, 0x81, 0x01, 0x01, 0x02, 0x01, 0x01}));
+  // r = 0 (one zero byte) and s = 0.
+  EXPECT_FALSE(image::ecdsa_der_to_raw(V{0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x01}));
+  EXPECT_FALSE(image::ecdsa_der_to_raw(V{0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x00}));
+  // 33 bytes with a leading zero the next byte does not need (non-minimal), and 34 bytes.
+  V r33{0x00, 0x7f};
+  r33.insert(r33.end(), 31, 0x11);
+  V seq{0x30, static_cast<std::uint8_t>(2 + r33.size() + 3), 0x02, static_cast<std::uint8_t>(r33.size())};
+  seq.insert(seq.end(), r33.begin(), r33.end());
+  seq.insert(seq.end(), {0x02, 0x01, 0x01});
+  EXPECT_FALSE(image::ecdsa_der_to_raw(seq));
+  V r34{0x00, 0x00, 0x80};
+  r34.insert(r34.end(), 31, 0x11);
+  seq = {0x30, static_cast<std::uint8_t>(2 + r34.size() + 3), 0x02, static_cast<std::uint8_t>(r34.size())};
+  seq.insert(seq.end(), r34.begin(), r34.end());
+  seq.insert(seq.end(), {0x02, 0x01, 0x01});
+  EXPECT_FALSE(image::ecdsa_der_to_raw(seq));
+  // The sequence shorter than its contents: s outside it.
+  EXPECT_FALSE(image::ecdsa_der_to_raw(V{0x30, 0x03, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01}));
+}
+
+// The image's signature TLV rebuilt with `der` in place of its value (the unprotected area's size
+// fixed up; everything else, the hash and key hash included, unchanged).
+Bytes with_signature(const Bytes& img, const Bytes& der) {
+  image::MemorySource src{std::as_bytes(std::span{img})};
+  auto l = *image::layout(src, static_cast<std::uint32_t>(img.size()));
+  Bytes out(img.begin(), img.begin() + l.tlv_offset + image::kTlvInfoSize);
+  for (std::size_t pos = l.tlv_offset + image::kTlvInfoSize; pos < l.total_size;) {
+    const std::uint16_t type = static_cast<std::uint16_t>(img[pos] | img[pos + 1] << 8);
+    const std::size_t len = static_cast<std::size_t>(img[pos + 2] | img[pos + 3] << 8);
+    const Bytes value = type == image::tlv::kEcdsaSig ? der : Bytes(img.begin() + pos + 4, img.begin() + pos + 4 + len);
+    out.insert(out.end(), {static_cast<std::uint8_t>(type), static_cast<std::uint8_t>(type >> 8),
+                           static_cast<std::uint8_t>(value.size()), static_cast<std::uint8_t>(value.size() >> 8)});
+    out.insert(out.end(), value.begin(), value.end());
+    pos += 4 + len;
+  }
+  put16(out, l.tlv_offset + 2, static_cast<std::uint16_t>(out.size() - l.tlv_offset));
+  return out;
+}
+
+Bytes der_of(const std::array<std::uint8_t, 64>& raw) {
+  auto integer = [](const std::uint8_t* v) {
+    std::size_t skip = 0;
+    while (skip < 31 && v[skip] == 0) ++skip;
+    Bytes i(v + skip, v + 32);
+    if (i[0] & 0x80) i.insert(i.begin(), 0x00);
+    i.insert(i.begin(), {0x02, static_cast<std::uint8_t>(i.size())});
+    return i;
+  };
+  Bytes r = integer(raw.data()), s = integer(raw.data() + 32);
+  Bytes d{0x30, static_cast<std::uint8_t>(r.size() + s.size())};
+  d.insert(d.end(), r.begin(), r.end());
+  d.insert(d.end(), s.begin(), s.end());
+  return d;
+}
+
+// Red team (issue 13): the signature TLV of a genuine image swapped for edge cases. Its DER
+// re-encoded is still accepted (the control); r or s replaced by 0 (encoded as 00), n or r + n
+// where it fits, a TLV of 7 or 73 bytes, a long-form DER length, trailing bytes: all refused.
+TEST_F(ImageFormat, RedteamSignatureTlvEdgesAreRefused) {
+  auto img = test_images::make_image(*key, {.security_counter = 1});
+  image::MemorySource src{std::as_bytes(std::span{img})};
+  auto m = image::read_manifest(src, static_cast<std::uint32_t>(img.size()));
+  ASSERT_TRUE(m);
+  const auto raw = *image::ecdsa_der_to_raw(std::span{m->signature}.first(m->signature_size));
+  ASSERT_TRUE(verify(with_signature(img, der_of(raw)))) << "re-encoded genuine signature";
+  const std::array<std::uint8_t, 32> n = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
+                                          0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
+                                          0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+  for (std::size_t half : {0u, 32u}) {
+    auto t = raw;
+    std::copy(n.begin(), n.end(), t.begin() + static_cast<std::ptrdiff_t>(half));
+    EXPECT_EQ(verify(with_signature(img, der_of(t))).error(), Error::bad_signature) << half;
+    // x + n where it fits 256 bits (the same residue, unreduced).
+    t = raw;
+    unsigned carry = 0;
+    for (std::size_t i = 32; i-- > 0;) {
+      const unsigned sum = t[half + i] + n[i] + carry;
+      t[half + i] = static_cast<std::uint8_t>(sum);
+      carry = sum >> 8;
+    }
+    if (carry == 0) {
+      EXPECT_EQ(verify(with_signature(img, der_of(t))).error(), Error::bad_signature) << half;
+    }
+    t = raw;
+    std::fill(t.begin() + static_cast<std::ptrdiff_t>(half), t.begin() + static_cast<std::ptrdiff_t>(half) + 32, 0);
+    EXPECT_EQ(verify(with_signature(img, der_of(t))).error(), Error::bad_der) << half;  // INTEGER 0
+  }
+  const Bytes der = der_of(raw);
+  EXPECT_EQ(verify(with_signature(img, Bytes(der.begin(), der.begin() + 7))).error(), Error::bad_tlv_length);
+  Bytes long_tlv = der;
+  long_tlv.resize(73, 0);
+  EXPECT_EQ(verify(with_signature(img, long_tlv)).error(), Error::bad_tlv_length);
+  // (A 72-byte signature, both integers with a leading zero, grows past the TLV's limit: refused
+  // for its length before its DER is read.)
+  auto too_long_or_bad_der = [](const Bytes& d) {
+    return d.size() > image::kMaxEcdsaDerSize ? Error::bad_tlv_length : Error::bad_der;
+  };
+  Bytes trailing = der;
+  trailing.push_back(0);
+  EXPECT_EQ(verify(with_signature(img, trailing)).error(), too_long_or_bad_der(trailing));
+  Bytes long_form = der;
+  long_form.insert(long_form.begin() + 1, 0x81);
+  EXPECT_EQ(verify(with_signature(img, long_form)).error(), too_long_or_bad_der(long_form));
+  // The same two shapes on a short signature, so the DER rules themselves are reached.
+  Bytes short_der = der_of(raw);
+  while (short_der.size() > 70) {  // re-sign until neither integer needs its leading zero
+    img = test_images::make_image(*key, {.security_counter = 1});
+    image::MemorySource again{std::as_bytes(std::span{img})};
+    auto am = image::read_manifest(again, static_cast<std::uint32_t>(img.size()));
+    ASSERT_TRUE(am);
+    short_der.assign(am->signature.begin(), am->signature.begin() + am->signature_size);
+  }
+  ASSERT_TRUE(verify(with_signature(img, short_der)));
+  trailing = short_der;
+  trailing.push_back(0);
+  EXPECT_EQ(verify(with_signature(img, trailing)).error(), Error::bad_der);
+  long_form = short_der;
+  long_form.insert(long_form.begin() + 1, 0x81);
+  EXPECT_EQ(verify(with_signature(img, long_form)).error(), Error::bad_der);
+  // Another genuine signature of the same key over another digest: the right DER, the wrong image.
+  auto other_img = test_images::make_image(*key, {.security_counter = 1, .seed = 9});
+  image::MemorySource other_src{std::as_bytes(std::span{other_img})};
+  auto om = image::read_manifest(other_src, static_cast<std::uint32_t>(other_img.size()));
+  ASSERT_TRUE(om);
+  EXPECT_EQ(verify(with_signature(img, Bytes(om->signature.begin(), om->signature.begin() + om->signature_size)))
+                .error(),
+            Error::bad_signature);
+}
+
 TEST(Der, P256PublicKeyParsing) {
   auto k = test_images::make_key();
   EXPECT_TRUE(image::p256_spki_to_raw(k.spki));

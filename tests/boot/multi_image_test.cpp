@@ -460,6 +460,99 @@ TEST_F(MultiImage, RedteamRequestBelowTheConfirmedPrimarysCounterIsARollback) {
   }
 }
 
+// Red team 13: a dependency whose provider's request drops out for another reason (here a
+// rollback by the counter: image 0 2.0.0 signed with counter 0, below the stored 1) is unmet: the
+// dependent request is cancelled too, and both 1.0.0 images keep running.
+TEST_F(MultiImage, Redteam13ADependencyOnARolledBackRequestIsUnmet) {
+  auto f = factory();
+  request(f, 0, make(0, 2, 0));
+  request(f, 1, make(1, 2, 2, {{0, {2, 0, 0, 0}}}));
+  Recorder rec;
+  auto b = boot_once(f, rec);
+  ASSERT_TRUE(b) << rec.log;
+  EXPECT_EQ(major(*b, 0), 1);
+  EXPECT_EQ(major(*b, 1), 1);
+  EXPECT_FALSE(b->image[0].test_boot);
+  EXPECT_FALSE(b->image[1].test_boot);
+  EXPECT_TRUE(saw(rec, boot::Event::rollback_rejected, 0, 1)) << rec.log;
+  EXPECT_TRUE(saw(rec, boot::Event::dependency_unmet, unmet_a(0, true), 2u << 24)) << rec.log;
+  EXPECT_FALSE(request_pending(f, 0));
+  EXPECT_FALSE(request_pending(f, 1));
+  EXPECT_EQ(counter(f, 0), 1u);
+  EXPECT_EQ(counter(f, 1), 1u);
+}
+
+// Red team 13: a dependency can only be signed in. One appended to the unprotected TLV area (to
+// add a requirement past the signature, or to name another version) gets the request refused as a
+// misplaced TLV; one removed from the protected area (retyped to a TLV Ward ignores) breaks the
+// hash. Either way the request is cancelled and nothing is swapped.
+TEST_F(MultiImage, Redteam13DependenciesCannotBeAddedOrRemovedPastTheSignature) {
+  const Bytes signed_req = make(1, 2, 2, {{0, {2, 0, 0, 0}}});
+  image::MemorySource src{std::as_bytes(std::span{signed_req})};
+  const auto l = *image::layout(src, static_cast<std::uint32_t>(signed_req.size()));
+  // Appended: {type 0x40, length 12, image 0, pad, version 0.0.0+0}.
+  Bytes appended = make(1, 2, 2);
+  {
+    image::MemorySource asrc{std::as_bytes(std::span{appended})};
+    const auto al = *image::layout(asrc, static_cast<std::uint32_t>(appended.size()));
+    appended.resize(al.total_size);
+    appended.insert(appended.end(), {0x40, 0x00, 12, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0});
+    const auto total = static_cast<std::uint16_t>(al.tlv_size + 16);
+    appended[al.tlv_offset + 2] = static_cast<std::uint8_t>(total);
+    appended[al.tlv_offset + 3] = static_cast<std::uint8_t>(total >> 8);
+  }
+  // Removed: the protected dependency TLV retyped to 0x00A0 (ignored where signed).
+  Bytes removed = signed_req;
+  bool found = false;
+  ASSERT_TRUE(image::for_each_tlv(src, l, [&](const image::Tlv& t) -> image::Status {
+    if (t.type == image::tlv::kDependency) {
+      removed[t.value_offset - 4] = 0xA0;
+      found = true;
+    }
+    return {};
+  }));
+  ASSERT_TRUE(found);
+  const std::pair<const Bytes*, image::Error> cases[] = {{&appended, image::Error::bad_tlv},
+                                                         {&removed, image::Error::hash_mismatch}};
+  for (const auto& [img, why] : cases) {
+    auto f = factory();
+    request(f, 1, *img);
+    Recorder rec;
+    auto b = boot_once(f, rec);
+    ASSERT_TRUE(b) << rec.log;
+    EXPECT_EQ(major(*b, 1), 1) << rec.log;
+    EXPECT_TRUE(saw(rec, boot::Event::upgrade_rejected, static_cast<std::uint32_t>(why), 0)) << rec.log;
+    EXPECT_FALSE(request_pending(f, 1));
+    EXPECT_TRUE(holds(f, kLayout1.primary_offset, ns1));
+  }
+}
+
+// Red team 13: an image that needs itself at a version it is not (image 1 2.0.0 needing image 1 >=
+// 3.0.0) never meets its dependency: as a request it is cancelled, and as a confirmed primary it
+// does not boot. Needing itself at its own version is met.
+TEST_F(MultiImage, Redteam13ASelfDependencyIsCheckedLikeAnyOther) {
+  auto f = factory();
+  request(f, 1, make(1, 2, 2, {{1, {3, 0, 0, 0}}}));
+  Recorder rec;
+  auto b = boot_once(f, rec);
+  ASSERT_TRUE(b) << rec.log;
+  EXPECT_EQ(major(*b, 1), 1);
+  EXPECT_TRUE(saw(rec, boot::Event::dependency_unmet, unmet_a(1, true), 3u << 24)) << rec.log;
+  EXPECT_FALSE(request_pending(f, 1));
+  request(f, 1, make(1, 2, 2, {{1, {2, 0, 0, 0}}}));
+  Recorder rec2;
+  b = boot_once(f, rec2);
+  ASSERT_TRUE(b) << rec2.log;
+  EXPECT_EQ(major(*b, 1), 2);
+  EXPECT_TRUE(b->image[1].test_boot);
+  auto g = factory();
+  put(g, kLayout1.primary_offset, make(1, 2, 1, {{1, {3, 0, 0, 0}}}));
+  Recorder rec3;
+  b = boot_once(g, rec3);
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error(), boot::Error::no_bootable_image);
+}
+
 // Red team: psa_fwu_accept() confirms the images on trial one after the other (image 0's image_ok,
 // then image 1's). A power cut between the two writes left image 0 confirmed and image 1 on trial;
 // the next boot reverted image 1, and image 0, which needs image 1 >= 2, was confirmed with an

@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <ward/secure/update_wire.h>
@@ -375,3 +377,122 @@ TEST_F(FwuRedteam, RandomRequestsAndRebootsKeepTheServicesPromises) {
 // qemu.secure_fwu (Fwu.AUserThreadNeedsTheGrant: every call, psa_fwu_request_reboot included).
 
 }  // namespace
+
+// Red team 13: while a component is on trial its secondary partition holds the image a revert
+// brings back, and no request may write it (erase_slot() refuses, and start() needs READY). The
+// service's state comes from its ITS record and the trailers; here the record says anything at
+// all (none, or each state: no request sequence leaves a WRITING record beside a trial, but the
+// service must not depend on its record for this, as erase_slot() does not), and a hostile caller
+// sends every request that writes a secondary slot. The partition must not change, and the next
+// boot must bring the previous image back intact. (A WRITING record let write() program the
+// partition after the staged length: bytes the revert erases, so the revert still worked.)
+TEST_F(FwuRedteam, NoRecordLetsARequestWriteTheRevertImageDuringATrial) {
+  const Bytes v1 = image(1, 1, 1, 3000), v2 = image(1, 2, 2, 5000), v3 = image(1, 3, 3, 7000);
+  const std::optional<std::uint8_t> planted[] = {std::nullopt, secure::fwu::Record::writing,
+                                                 secure::fwu::Record::candidate, secure::fwu::Record::installed,
+                                                 secure::fwu::Record::failed};
+  for (const auto& state : planted) {
+    TwoComponents dev{keys[0]->pub, keys[1]->pub};
+    sim_device::put(dev.flash, kLayout0.primary_offset, image(0, 1, 1));
+    sim_device::put(dev.flash, kLayout1.primary_offset, v1);
+    ASSERT_TRUE(dev.reboot()) << dev.log;
+    ASSERT_EQ(stage(*dev.fwu, kNs, v2), PSA_SUCCESS);
+    ASSERT_EQ(dev.fwu->install(), PSA_SUCCESS_REBOOT);
+    ASSERT_TRUE(dev.reboot()) << dev.log;
+    psa_fwu_component_info_t info{};
+    ASSERT_EQ(dev.fwu->query(kNs, &info), PSA_SUCCESS);
+    ASSERT_EQ(info.state, PSA_FWU_TRIAL);
+    const std::string label = state ? "record state " + std::to_string(*state) : std::string{"no record"};
+    if (state) {
+      secure::fwu::Record r{};
+      r.magic = secure::fwu::kRecordMagic;
+      r.state = *state;
+      std::array<std::byte, sizeof r> raw{};
+      std::memcpy(raw.data(), &r, sizeof r);
+      ASSERT_EQ(dev.its->set(secure::kFwuPartition, secure::fwu::kRecordUidBase + kNs, raw, 0), PSA_SUCCESS);
+    } else {
+      ASSERT_EQ(dev.its->remove(secure::kFwuPartition, secure::fwu::kRecordUidBase + kNs), PSA_SUCCESS);
+    }
+    dev.fwu->mount();
+    const std::vector<std::byte> before = dev.flash.raw();
+    // Every request that writes a secondary slot, in the orders a caller might try them.
+    for (int round = 0; round < 2; ++round) {
+      ASSERT_EQ(dev.fwu->query(kNs, &info), PSA_SUCCESS);
+      for (std::uint32_t off : {0u, info.impl.written, static_cast<std::uint32_t>(v1.size() + 64) & ~7u}) {
+        const auto n = std::min<std::uint32_t>(512, static_cast<std::uint32_t>(v3.size()) - off);
+        (void)dev.fwu->write(kNs, off, std::as_bytes(std::span{v3}.subspan(off, n)));
+      }
+      // The block the write rules let through whatever is staged: the unit at the staged length
+      // repeated as it is in flash, then new bytes (they only clear bits of erased flash).
+      const std::uint32_t at = info.impl.written;
+      std::array<std::byte, 8 + 64> block{};
+      const std::uint32_t staging = kLayout1.secondary_offset + kLayout1.sector_size();
+      std::copy_n(dev.flash.raw().begin() + staging + at, 8, block.begin());
+      (void)dev.fwu->write(kNs, at, block);
+      if (round == 0) {
+        (void)dev.fwu->cancel(kNs);
+        (void)dev.fwu->clean(kNs);
+        (void)dev.fwu->start(kNs, 0);
+      }
+      (void)dev.fwu->finish(kNs);
+      (void)dev.fwu->install();
+    }
+    const auto& after = dev.flash.raw();
+    EXPECT_TRUE(std::equal(before.begin() + kLayout1.secondary_offset,
+                           before.begin() + kLayout1.secondary_offset + kLayout1.secondary_size(),
+                           after.begin() + kLayout1.secondary_offset))
+        << label << ": a request wrote the secondary partition during the trial";
+    // The trial is not accepted: the next boot reverts to v1, whole.
+    auto b = dev.reboot();
+    ASSERT_TRUE(b) << label << ": " << dev.log;
+    EXPECT_EQ(b->image[1].manifest.layout.header.version.major, 1) << label << ": " << dev.log;
+    EXPECT_TRUE(std::equal(v1.begin(), v1.end(), dev.flash.raw().begin() + kLayout1.primary_offset,
+                           [](std::uint8_t a, std::byte x) { return std::byte{a} == x; }))
+        << label;
+  }
+}
+
+// The same record aimed at the revert image itself: one whose last byte is 0xFF (its signature's,
+// 1 image in 256), whose bit a write could clear if that byte lay at or after the staged length;
+// the revert would then be impossible and the unaccepted trial would run at every boot. It does not
+// lie there (the new image's last sector stays after it in the partition, so the staged length is
+// past it and the write must repeat its bytes), and with the record ignored during a trial the
+// write is not even taken. The component is on trial, and the next boot reverts.
+TEST_F(FwuRedteam, ARecordFromBeforeCannotMakeTheRevertImpossible) {
+  Bytes v1;
+  for (int i = 0; i < 5000 && (v1.empty() || v1.back() != 0xFF); ++i) v1 = image(1, 1, 1, 3000);
+  ASSERT_EQ(v1.back(), 0xFF) << "no signature ending in 0xff in 5000 tries";
+  const Bytes v2 = image(1, 2, 2, 5000);
+  TwoComponents dev{keys[0]->pub, keys[1]->pub};
+  sim_device::put(dev.flash, kLayout0.primary_offset, image(0, 1, 1));
+  sim_device::put(dev.flash, kLayout1.primary_offset, v1);
+  ASSERT_TRUE(dev.reboot()) << dev.log;
+  ASSERT_EQ(stage(*dev.fwu, kNs, v2), PSA_SUCCESS);
+  ASSERT_EQ(dev.fwu->install(), PSA_SUCCESS_REBOOT);
+  ASSERT_TRUE(dev.reboot()) << dev.log;
+  // The record says a download is under way (the precondition: see the test above).
+  secure::fwu::Record r{};
+  r.magic = secure::fwu::kRecordMagic;
+  r.state = secure::fwu::Record::writing;
+  std::array<std::byte, sizeof r> raw{};
+  std::memcpy(raw.data(), &r, sizeof r);
+  ASSERT_EQ(dev.its->set(secure::kFwuPartition, secure::fwu::kRecordUidBase + kNs, raw, 0), PSA_SUCCESS);
+  dev.fwu->mount();
+  psa_fwu_component_info_t info{};
+  ASSERT_EQ(dev.fwu->query(kNs, &info), PSA_SUCCESS);
+  EXPECT_EQ(info.state, PSA_FWU_TRIAL);
+  // The revert image (v1) lies at the start of the partition; the staging area starts one sector
+  // in. The unit holding v1's last byte, with that 0xFF byte cleared.
+  const std::uint32_t staging = kLayout1.secondary_offset + kLayout1.sector_size();
+  const std::uint32_t last = kLayout1.secondary_offset + static_cast<std::uint32_t>(v1.size()) - 1;
+  ASSERT_GE(last, staging);
+  const std::uint32_t unit = (last - staging) / 8 * 8;
+  std::array<std::byte, 8> block{};
+  std::copy_n(dev.flash.raw().begin() + staging + unit, 8, block.begin());
+  block[(last - staging) % 8] = std::byte{0x00};
+  (void)dev.fwu->write(kNs, unit, block);
+  auto b = dev.reboot();
+  ASSERT_TRUE(b) << dev.log;
+  EXPECT_EQ(b->image[1].manifest.layout.header.version.major, 1) << "the unaccepted trial kept running: " << dev.log;
+  EXPECT_FALSE(b->image[1].test_boot) << dev.log;
+}

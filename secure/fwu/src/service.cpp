@@ -163,6 +163,14 @@ void Service::refresh(const Component& comp) {
   Record& r = st.record;
   switch (r.state) {
     case Record::writing:
+      // During a trial the secondary partition holds the image a revert brings back: no download
+      // is resumed into it, whatever the record says (red team 13: a WRITING record beside a trial,
+      // which no request sequence makes but a stale or restored record could, let write() program
+      // the partition during the trial; erase_slot() already refuses to erase it then).
+      if (trial) {
+        st.state = PSA_FWU_TRIAL;
+        return;
+      }
       st.state = PSA_FWU_WRITING;
       if (scan_written(comp, &st.written) != PSA_SUCCESS) return fail_storage();
       st.written = std::max(st.written, counted);

@@ -8,7 +8,8 @@
 //   (none)       secondary magic set, primary not on trial          STAGED (a request made elsewhere)
 //   (none)       primary on trial                                   TRIAL
 //   (none)       otherwise                                          READY
-//   WRITING      -                                                  WRITING (written: scanned from the slot)
+//   WRITING      primary on trial                                   TRIAL (the revert image is never written)
+//   WRITING      otherwise                                          WRITING (written: scanned from the slot)
 //   CANDIDATE    secondary magic unset                              CANDIDATE
 //   CANDIDATE/   secondary magic set, primary not on trial          STAGED  (the magic commits install())
 //    INSTALLED   primary on trial, primary is the candidate          TRIAL (REJECTED after reject())
