@@ -73,59 +73,64 @@ Identity identity_of(const Purl& p) {
   return {p.version, p.type == "deb" ? VersionScheme::debian : VersionScheme::semver};
 }
 
-std::string digits(std::string_view s) {
+// The release a distro qualifier or an ecosystem suffix names: its first run of digits and dots
+// ("12" in "Debian:12", "12.4" in "debian-12.4", "3.18" in "Alpine:v3.18").
+std::string release_number(std::string_view s) {
+  const auto start = s.find_first_of("0123456789");
+  if (start == std::string_view::npos) return "";
   std::string out;
-  for (char c : s) {
-    if (c >= '0' && c <= '9') out.push_back(c);
-  }
+  for (std::size_t i = start; i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.'); ++i) out.push_back(s[i]);
+  while (!out.empty() && out.back() == '.') out.pop_back();
   return out;
 }
 
-// "Debian:12" applies to a deb purl with distro=debian-12 (or no distro); codenames are not mapped.
+// One release names the other when equal or when one is the other's point release: "Debian:12"
+// applies to distro=debian-12.4 (as Trivy writes it), "Alpine:v3.18" to distro=3.18.4.
+bool same_release(const std::string& a, const std::string& b) {
+  const std::string& shorter = a.size() <= b.size() ? a : b;
+  const std::string& longer = a.size() <= b.size() ? b : a;
+  return longer == shorter || (longer.rfind(shorter, 0) == 0 && longer[shorter.size()] == '.');
+}
+
+// "Debian:12" applies to a deb purl with distro=debian-12 or a point release of it (or no distro);
+// codenames are not mapped.
 bool release_matches(std::string_view suffix, const Purl& p) {
   auto it = p.qualifiers.find("distro");
   if (suffix.empty() || it == p.qualifiers.end()) return true;
-  const std::string want = digits(suffix);
-  const std::string have = digits(it->second);
-  return want.empty() || have.empty() || want == have;
+  const std::string want = release_number(suffix);
+  const std::string have = release_number(it->second);
+  return want.empty() || have.empty() || same_release(want, have);
 }
 
-std::optional<Identity> match_osv(const Affected& a, const Component& c) {
-  const std::vector<Purl> purls = purls_of(c);
-  if (!a.purl.empty()) {
-    const auto wanted = parse_purl(a.purl);
-    for (const auto& p : purls) {
-      if (wanted && same_package(*wanted, p)) return identity_of(p);
+// A package name as the ecosystem compares it: PyPI's are the same whatever the case and however
+// '-', '_' and '.' are mixed (PEP 503; a purl writes "typing-extensions" for "typing_extensions").
+std::string ecosystem_name(std::string_view ecosystem, std::string_view name) {
+  std::string out = lower(name);
+  if (ecosystem != "PyPI") return out;
+  std::string norm;
+  for (char c : out) {
+    const bool sep = c == '-' || c == '_' || c == '.';
+    if (!sep) {
+      norm.push_back(c);
+    } else if (norm.empty() || norm.back() != '-') {
+      norm.push_back('-');
     }
-    return std::nullopt;
   }
-  if (!a.ecosystem.empty()) {
-    const std::string base = a.ecosystem.substr(0, a.ecosystem.find(':'));
-    const std::string suffix = a.ecosystem.find(':') == std::string::npos ? "" : a.ecosystem.substr(a.ecosystem.find(':') + 1);
-    if (base == "GIT") {
-      for (const auto& p : purls) {
-        if (purl_repository(p) == repo_key(a.name)) return identity_of(p);
-      }
-      return std::nullopt;
-    }
-    static const std::map<std::string, std::pair<std::string, std::string>> types = {
-        {"Debian", {"deb", "debian"}}, {"Ubuntu", {"deb", "ubuntu"}}, {"Alpine", {"apk", "alpine"}},
-        {"npm", {"npm", ""}},          {"PyPI", {"pypi", ""}},        {"crates.io", {"cargo", ""}},
-        {"Go", {"golang", ""}},        {"Maven", {"maven", ""}},      {"NuGet", {"nuget", ""}},
-        {"RubyGems", {"gem", ""}},     {"Packagist", {"composer", ""}}, {"ConanCenter", {"conan", ""}},
-        {"Hex", {"hex", ""}},          {"Pub", {"pub", ""}}};
-    auto t = types.find(base);
-    if (t == types.end()) return std::nullopt;
-    const auto& [type, ns] = t->second;
-    for (const auto& p : purls) {
-      const std::string full = p.ns.empty() ? p.name : p.ns + "/" + p.name;
-      const bool name_ok = lower(p.name) == lower(a.name) || lower(full) == lower(a.name);
-      if (p.type == type && (ns.empty() || lower(p.ns) == ns) && name_ok && release_matches(suffix, p)) {
-        return identity_of(p);
-      }
-    }
-    return std::nullopt;
-  }
+  return norm;
+}
+
+// The package a purl names, in each spelling an OSV name may use: the name alone, or with its
+// namespace joined by '/' (npm, Go, Packagist) or ':' (Maven's "group:artifact").
+bool osv_name_matches(std::string_view ecosystem, const std::string& wanted, const Purl& p) {
+  const std::string want = ecosystem_name(ecosystem, wanted);
+  if (ecosystem_name(ecosystem, p.name) == want) return true;
+  if (p.ns.empty()) return false;
+  return ecosystem_name(ecosystem, p.ns + "/" + p.name) == want || ecosystem_name(ecosystem, p.ns + ":" + p.name) == want;
+}
+
+// GIT ranges name the package by its repository, whatever else the entry names (an OSS-Fuzz
+// record's ecosystem "OSS-Fuzz" and purl "pkg:generic/mbedtls" name no component).
+std::optional<Identity> match_git_ranges(const Affected& a, const std::vector<Purl>& purls) {
   for (const auto& r : a.ranges) {
     if (r.type != Range::Type::git) continue;
     for (const auto& p : purls) {
@@ -135,13 +140,58 @@ std::optional<Identity> match_osv(const Affected& a, const Component& c) {
   return std::nullopt;
 }
 
+std::optional<Identity> match_osv_package(const Affected& a, const std::vector<Purl>& purls) {
+  if (!a.purl.empty()) {
+    const auto wanted = parse_purl(a.purl);
+    for (const auto& p : purls) {
+      if (wanted && same_package(*wanted, p)) return identity_of(p);
+    }
+    return std::nullopt;
+  }
+  if (a.ecosystem.empty()) return std::nullopt;
+  const std::string base = a.ecosystem.substr(0, a.ecosystem.find(':'));
+  const std::string suffix = a.ecosystem.find(':') == std::string::npos ? "" : a.ecosystem.substr(a.ecosystem.find(':') + 1);
+  if (base == "GIT") {
+    for (const auto& p : purls) {
+      if (purl_repository(p) == repo_key(a.name)) return identity_of(p);
+    }
+    return std::nullopt;
+  }
+  static const std::map<std::string, std::pair<std::string, std::string>> types = {
+      {"debian", {"deb", "debian"}}, {"ubuntu", {"deb", "ubuntu"}}, {"alpine", {"apk", "alpine"}},
+      {"npm", {"npm", ""}},          {"pypi", {"pypi", ""}},        {"crates.io", {"cargo", ""}},
+      {"go", {"golang", ""}},        {"maven", {"maven", ""}},      {"nuget", {"nuget", ""}},
+      {"rubygems", {"gem", ""}},     {"packagist", {"composer", ""}}, {"conancenter", {"conan", ""}},
+      {"hex", {"hex", ""}},          {"pub", {"pub", ""}}};
+  // Case-insensitive: a record spelling "debian" must not silently name nothing.
+  auto t = types.find(lower(base));
+  if (t == types.end()) return std::nullopt;
+  const auto& [type, ns] = t->second;
+  const std::string eco = t->first == "pypi" ? "PyPI" : "";
+  for (const auto& p : purls) {
+    if (p.type == type && (ns.empty() || lower(p.ns) == ns) && osv_name_matches(eco, a.name, p) &&
+        release_matches(suffix, p)) {
+      return identity_of(p);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Identity> match_osv(const Affected& a, const Component& c) {
+  const std::vector<Purl> purls = purls_of(c);
+  if (auto id = match_osv_package(a, purls)) return id;
+  return match_git_ranges(a, purls);
+}
+
 std::optional<Identity> match_cpe(const Affected& a, const Component& c) {
   const auto wanted = parse_cpe23(a.cpe);
   if (!wanted) return std::nullopt;
   for (const auto& s : c.cpes) {
     const auto have = parse_cpe23(s);
-    if (have && (wanted->part == "*" || wanted->part == have->part) && wanted->vendor == have->vendor &&
-        wanted->product == have->product) {
+    // "*" is ANY in a CPE match (wildcards inside a name are refused when the record is read).
+    const auto field = [](const std::string& want, const std::string& got) { return want == "*" || want == got; };
+    if (have && field(wanted->part, have->part) && field(wanted->vendor, have->vendor) &&
+        field(wanted->product, have->product)) {
       return Identity{have->version, VersionScheme::semver};
     }
   }
@@ -155,7 +205,8 @@ VersionRule rule_of(VersionScheme scheme) {
 VersionScheme range_scheme(const Range& r, const Affected& a, const Identity& id) {
   if (r.type == Range::Type::semver) return VersionScheme::semver;
   const std::string base = a.ecosystem.substr(0, a.ecosystem.find(':'));
-  return (base == "Debian" || base == "Ubuntu") ? VersionScheme::debian : id.scheme;
+  const std::string eco = lower(base);
+  return (eco == "debian" || eco == "ubuntu") ? VersionScheme::debian : id.scheme;
 }
 
 // Whether a fix or last_affected event closes the interval opened by `in` at or below version v.
@@ -190,11 +241,40 @@ Verdict cannot_order(const std::string& v) {
   return {Status::triage, "the SBOM's version \"" + v + "\" cannot be ordered against the record's versions"};
 }
 
+// A bound the component's version cannot be ordered against for sure (version.hpp), if any.
+std::optional<Verdict> ambiguous_against(VersionScheme scheme, const std::string& v, const std::string& bound,
+                                         const std::string& name) {
+  if (scheme == VersionScheme::debian || bound.empty() || bound == "0") return std::nullopt;
+  const std::string b = normalize_version(bound, name);
+  if (!ambiguous_order(v, b)) return std::nullopt;
+  return Verdict{Status::triage, "the SBOM's version \"" + v + "\" and the record's \"" + b +
+                                     "\" have no order all ecosystems agree on (pre-release, patch letter or epoch)"};
+}
+
+std::optional<Verdict> ambiguous_range(const Range& r, VersionScheme scheme, const std::string& v, const std::string& name) {
+  for (const auto& e : r.events) {
+    if (e.kind == Event::Kind::limit) continue;
+    if (auto verdict = ambiguous_against(scheme, v, e.version, name)) return verdict;
+  }
+  return std::nullopt;
+}
+
+// A listed version names the component's when they are the same version in the range's order
+// ("3.6.06" is 3.6.6), not only the same text.
+bool listed_version(const Affected& a, const Identity& id, const std::string& listed, const std::string& v,
+                    const std::string& name) {
+  const std::string l = normalize_version(listed, name);
+  if (l == v) return true;
+  const VersionScheme scheme = a.ranges.empty() ? id.scheme : range_scheme(a.ranges.front(), a, id);
+  return valid_version(rule_of(scheme), l) && valid_version(rule_of(scheme), v) &&
+         !ambiguous_order(l, v) && compare_versions(scheme, l, v) == 0;
+}
+
 Verdict check_osv(const Affected& a, const Identity& id, const std::string& name) {
   const std::string v = normalize_version(id.version, name);
   if (v.empty()) return {Status::triage, "the SBOM gives no version for the component"};
   for (const auto& listed : a.versions) {
-    if (normalize_version(listed, name) == v) return {Status::affected, "version " + v + " is listed as affected"};
+    if (listed_version(a, id, listed, v, name)) return {Status::affected, "version " + v + " is listed as affected"};
   }
   bool evaluated = !a.versions.empty();
   bool git_only = false;
@@ -205,7 +285,10 @@ Verdict check_osv(const Affected& a, const Identity& id, const std::string& name
     }
     evaluated = true;
     const VersionScheme scheme = range_scheme(r, a, id);
-    if (!valid_version(rule_of(scheme), v)) return cannot_order(v);
+    // A SEMVER range orders SemVer: "3.6.7rc1" is none, and dpkg's order would put it after 3.6.7.
+    const VersionRule rule = r.type == Range::Type::semver ? VersionRule::semver : rule_of(scheme);
+    if (!valid_version(rule, v)) return cannot_order(v);
+    if (auto verdict = ambiguous_range(r, scheme, v, name)) return *verdict;
     if (in_range(r, scheme, v, name)) return {Status::affected, "version " + v + " is in an affected range"};
   }
   if (evaluated) return {Status::not_affected, "version " + v + " is outside the affected ranges"};
@@ -221,6 +304,11 @@ Verdict check_cpe(const Affected& a, const Identity& id, const std::string& name
   if (!valid_version(VersionRule::generic, v)) return cannot_order(v);
   auto cmp = [&](const std::string& x) { return compare_versions(VersionScheme::semver, v, normalize_version(x, name)); };
   const auto crit = parse_cpe23(a.cpe);
+  const std::string exact = crit ? crit->version : "";
+  for (const std::string* bound : {&exact, &a.start_including, &a.start_excluding, &a.end_including, &a.end_excluding}) {
+    if (*bound == "*" || *bound == "-") continue;
+    if (auto verdict = ambiguous_against(VersionScheme::semver, v, *bound, name)) return *verdict;
+  }
   if (crit && crit->version != "*" && crit->version != "-" && !crit->version.empty()) {
     if (cmp(crit->version) == 0) return {Status::affected, "version " + v + " is the affected version"};
     return {Status::not_affected, "only version " + crit->version + " is affected"};
@@ -334,7 +422,11 @@ void check_features(const Sbom& sbom, const Component& c, const Vulnerability& v
     if (!absent && !feature.files.empty() && !c.files.empty()) {
       const bool compiled = std::any_of(c.files.begin(), c.files.end(), [&](const std::string& file) {
         return std::any_of(feature.files.begin(), feature.files.end(),
-                           [&](const std::string& pattern) { return feature_file_match(pattern, file); });
+                           [&](const std::string& pattern) {
+                             // Also below a directory ("mbedtls-3.6.6/library/ssl_tls.c"): an SBOM
+                             // that names files from another root must not make every feature absent.
+                             return feature_file_match(pattern, file) || feature_file_match("*/" + pattern, file);
+                           });
       });
       if (!compiled) {
         absent = true;

@@ -232,6 +232,29 @@ void check_nvd_version(const JsonReader& r, const std::string& version, const st
   }
 }
 
+// Whether the CPE's vendor or product holds an unescaped '*' or '?' other than a lone "*".
+bool has_inner_wildcard(std::string_view cpe) {
+  std::size_t field = 0;
+  std::string value;
+  bool wild = false;
+  for (std::size_t i = 0; i <= cpe.size(); ++i) {
+    if (i == cpe.size() || cpe[i] == ':') {
+      if ((field == 3 || field == 4) && wild && value != "*") return true;
+      ++field;
+      value.clear();
+      wild = false;
+      continue;
+    }
+    if (cpe[i] == '\\' && i + 1 < cpe.size()) {
+      value.push_back(cpe[++i]);
+      continue;
+    }
+    wild |= cpe[i] == '*' || cpe[i] == '?';
+    value.push_back(cpe[i]);
+  }
+  return false;
+}
+
 Affected parse_cpe_match(const JsonReader& r, const Json& m, const std::string& kp) {
   Affected a;
   a.is_cpe = true;
@@ -239,6 +262,9 @@ Affected parse_cpe_match(const JsonReader& r, const Json& m, const std::string& 
   const auto cpe = parse_cpe23(a.cpe);
   if (!cpe) r.fail(at(kp, "criteria"), "not a CPE 2.3 name: " + a.cpe);
   if (cpe->version != "*" && cpe->version != "-") check_nvd_version(r, cpe->version, at(kp, "criteria"));
+  // "*" alone is ANY and matches; a wildcard inside a vendor or product ("mbed*") is not evaluated,
+  // and read as a literal it would match nothing: refused.
+  if (has_inner_wildcard(a.cpe)) r.fail(at(kp, "criteria"), "a wildcard inside a CPE vendor or product is not supported: " + a.cpe);
   std::string* bounds[] = {&a.start_including, &a.start_excluding, &a.end_including, &a.end_excluding};
   const char* keys[] = {"versionStartIncluding", "versionStartExcluding", "versionEndIncluding", "versionEndExcluding"};
   for (std::size_t i = 0; i < 4; ++i) {
@@ -282,9 +308,10 @@ void nvd_descriptions(const JsonReader& r, const Json& cve, const std::string& p
   r.array(*descriptions, dp);
   for (std::size_t i = 0; i < descriptions->size(); ++i) {
     const Json& d = r.object((*descriptions)[i], at(dp, i));
-    if (r.opt_string(d, "lang", at(dp, i)) != "en") continue;
+    // Every language's text is searched for product names (a record with "en-US" or only "es"
+    // must not be silently unnamed); the summary is the English one.
     const std::string text = r.opt_string(d, "value", at(dp, i));
-    v.summary = text.substr(0, 200);
+    if (r.opt_string(d, "lang", at(dp, i)) == "en" || v.summary.empty()) v.summary = text.substr(0, 200);
     v.text += text + "\n";
   }
 }
