@@ -457,6 +457,23 @@ with tempfile.TemporaryDirectory() as tmp:
         r = run("--sbom", sbom_path, "--vulndb", d, *extra)
         ok = r.returncode == status and needle in r.stdout + r.stderr and "Sanitizer" not in r.stderr
         check(f"red team: {label}", ok, f"exit {r.returncode}, expected {status}, {needle!r}\n{r.stdout}{r.stderr}")
+    # A range of 16,000 events (well inside the limits) took 450 s: every introduced against every
+    # event. One pass now; 200,000 events in a few seconds.
+    events = [{"introduced": f"1.{i}.0"} for i in range(8000)] + [{"fixed": f"1.{i}.1"} for i in range(8000)]
+    sbom_path = os.path.join(tmp, "rt-many-events.json")
+    with open(sbom_path, "w") as f:
+        json.dump(cdx_with(mbed()), f)
+    d = db_of("rt-many-events", contents={"r.json": json.dumps(osv_rec(MBED, [{"type": "SEMVER", "events": events}]))})
+    start = time.monotonic()
+    try:
+        r = run("--sbom", sbom_path, "--vulndb", d)
+        problems = [] if r.returncode == 0 and "outside the affected ranges" in r.stdout else [r.stdout[:300] + r.stderr]
+    except subprocess.TimeoutExpired:
+        problems = ["hung (over 60 s)"]
+    seconds = time.monotonic() - start
+    if seconds > 10:
+        problems.append(f"took {seconds:.1f} s")
+    check(f"red team: 16,000 events in one range ({seconds:.2f} s)", not problems, problems)
     # Numbers and text the JSON reader refuses.
     for label, text, needle in [
         ("a number past double (1e400)", '{"id": "x", "modified": "x", "database_specific": {"n": 1e400}}', "number overflow"),

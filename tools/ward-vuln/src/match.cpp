@@ -209,32 +209,39 @@ VersionScheme range_scheme(const Range& r, const Affected& a, const Identity& id
   return (eco == "debian" || eco == "ubuntu") ? VersionScheme::debian : id.scheme;
 }
 
-// Whether a fix or last_affected event closes the interval opened by `in` at or below version v.
-bool interval_closed(const Range& r, const Event& in, VersionScheme scheme, const std::string& v,
-                     const std::string& name) {
-  const bool from_start = in.version == "0";
-  const std::string intro = normalize_version(in.version, name);
-  for (const auto& e : r.events) {
-    const std::string ev = normalize_version(e.version, name);
-    const int after_intro = from_start ? 1 : compare_versions(scheme, ev, intro);
-    if (e.kind == Event::Kind::fixed && after_intro > 0 && compare_versions(scheme, ev, v) <= 0) return true;
-    if (e.kind == Event::Kind::last_affected && after_intro >= 0 && compare_versions(scheme, ev, v) < 0) return true;
-  }
-  return false;
+// The later of two versions, kept in *best (an empty optional is "none yet").
+void keep_max(std::optional<std::string>& best, std::string v, VersionScheme scheme) {
+  if (!best || compare_versions(scheme, v, *best) > 0) best = std::move(v);
 }
 
-// OSV ranges without sorting the events (a sort needs a consistent order, which arbitrary version
-// strings from a record do not guarantee): the version is affected when some "introduced" is at or
+// OSV ranges without sorting the events: the version is affected when some "introduced" is at or
 // below it and no "fixed" in (introduced, version] or "last_affected" in [introduced, version)
-// closes that interval. For well-formed ranges this is the OSV specification's walk over the
-// sorted events.
+// closes that interval. Only the latest such "introduced" needs checking (whatever closes it closes
+// every earlier one), against the latest fix at or below the version and the latest last_affected
+// below it: one pass over the events. (Checking every introduced against every event, as before,
+// took 450 s for a record of 16,000 events; issue 15's red team.) For well-formed ranges this is
+// the OSV specification's walk over the sorted events.
 bool in_range(const Range& r, VersionScheme scheme, const std::string& v, const std::string& name) {
-  for (const auto& in : r.events) {
-    if (in.kind != Event::Kind::introduced) continue;
-    if (in.version != "0" && compare_versions(scheme, normalize_version(in.version, name), v) > 0) continue;
-    if (!interval_closed(r, in, scheme, v, name)) return true;
+  bool from_start = false;
+  std::optional<std::string> intro;
+  std::optional<std::string> fixed;
+  std::optional<std::string> last;
+  for (const auto& e : r.events) {
+    if (e.kind == Event::Kind::limit) continue;
+    if (e.kind == Event::Kind::introduced && e.version == "0") {
+      from_start = true;
+      continue;
+    }
+    std::string ev = normalize_version(e.version, name);
+    const int c = compare_versions(scheme, ev, v);
+    if (e.kind == Event::Kind::introduced && c <= 0) keep_max(intro, std::move(ev), scheme);
+    else if (e.kind == Event::Kind::fixed && c <= 0) keep_max(fixed, std::move(ev), scheme);
+    else if (e.kind == Event::Kind::last_affected && c < 0) keep_max(last, std::move(ev), scheme);
   }
-  return false;
+  if (!intro) return from_start && !fixed && !last;
+  const bool closed = (fixed && compare_versions(scheme, *fixed, *intro) > 0) ||
+                      (last && compare_versions(scheme, *last, *intro) >= 0);
+  return !closed;
 }
 
 Verdict cannot_order(const std::string& v) {
