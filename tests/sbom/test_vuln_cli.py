@@ -446,6 +446,12 @@ with tempfile.TemporaryDirectory() as tmp:
          [nvd_rec(cpe_match(ANY_MBED, versionEndExcluding=""))], [], 2, "is not a version that can be ordered"),
         ("NVD only vulnerable:false entries and a description naming it: review", cdx_with(mbed(cpe=CPE.format("3.6.6"))),
          [nvd_rec(dict(cpe_match(ANY_MBED), vulnerable=False), descriptions=[{"lang": "en", "value": "Mbed TLS"}])], [], 1, REVIEW),
+        ("withdrawn \"\" (no time): refused", cdx_with(mbed()), [osv_rec(MBED, fix367, withdrawn="")], [], 2,
+         '/withdrawn: not an RFC 3339 time: ""'),
+        ("withdrawn at a time still to come: still a vulnerability", cdx_with(mbed()),
+         [osv_rec(MBED, fix367, withdrawn="2999-01-01T00:00:00Z")], [], 1, AFFECTED),
+        ("withdrawn in the past: dropped", cdx_with(mbed()), [osv_rec(MBED, fix367, withdrawn="2024-01-01T00:00:00Z")], [], 0,
+         "No record names a component"),
         ("NVD status REJECTED (not NVD's spelling) is not dropped", cdx_with(mbed()),
          [nvd_rec(descriptions=[{"lang": "en", "value": "MbedTLS flaw"}], status="REJECTED")], [], 1, REVIEW),
     ]

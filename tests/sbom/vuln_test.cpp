@@ -685,3 +685,16 @@ TEST(Identity, PurlWithAControlCharacterIsNoPurl) {
   EXPECT_FALSE(parse_purl("pkg:github/mbed-tls/mbedtls%00@1").has_value());
   EXPECT_FALSE(parse_purl("pkg:github/mbed-tls/mbed\ttls@1").has_value());
 }
+
+// Red team 15: each limit holds exactly at its bound (the tests above show one past it refused).
+TEST(JsonLimits, ExactlyAtEachLimitIsAccepted) {
+  std::string at_size = "[" + std::string(max_input_bytes - 2, ' ') + "]";
+  ASSERT_EQ(at_size.size(), max_input_bytes);
+  EXPECT_NO_THROW(parse_json_text("size.json", at_size));
+  EXPECT_NO_THROW(parse_json_text("string.json", "[\"" + std::string(max_json_string, 'a') + "\"]"));
+  EXPECT_NO_THROW(parse_json_text("key.json", "{\"" + std::string(max_json_string, 'k') + "\": 1}"));
+  std::string values = "[0";  // the array and 999,999 numbers: 1,000,000 values
+  for (std::size_t i = 1; i + 1 < max_json_values; ++i) values += ",0";
+  EXPECT_NO_THROW(parse_json_text("values.json", values + "]"));
+  EXPECT_NE(error_of([&] { parse_json_text("values.json", values + ",0]"); }), "no error");
+}

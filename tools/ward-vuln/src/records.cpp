@@ -1,6 +1,8 @@
 #include "records.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <filesystem>
 
 #include "error.hpp"
@@ -424,6 +426,25 @@ bool glob_match(std::string_view pattern, std::string_view text) {
   return p == pattern.size();
 }
 
+// Whether an OSV "withdrawn" time has passed: it must be an RFC 3339 time (YYYY-MM-DDThh:mm:ss...;
+// its offset is not applied, a few hours at most).
+bool withdrawn_now(const JsonReader& r, const std::string& when) {
+  static constexpr std::string_view shape = "dddd-dd-ddTdd:dd:dd";
+  bool ok = when.size() >= shape.size();
+  for (std::size_t i = 0; ok && i < shape.size(); ++i) {
+    ok = shape[i] == 'd' ? (when[i] >= '0' && when[i] <= '9') : (when[i] == shape[i] || (shape[i] == 'T' && when[i] == 't'));
+  }
+  if (!ok) r.fail("/withdrawn", "not an RFC 3339 time: \"" + when + "\"");
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char now[32];
+  const std::size_t n = std::strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string w = when.substr(0, shape.size());
+  w[10] = 'T';
+  return w <= std::string(now, n);
+}
+
 }  // namespace
 
 bool feature_file_match(std::string_view pattern, std::string_view file) { return glob_match(pattern, file); }
@@ -439,8 +460,9 @@ std::vector<Vulnerability> parse_records(const std::string& file, std::string_vi
     case RecordFormat::nvd_bare: add_unless_rejected(out, parse_nvd_cve(r, root, "")); break;
     case RecordFormat::osv:
       if (const Json* withdrawn = JsonReader::find(root, "withdrawn")) {
-        r.string(*withdrawn, "/withdrawn");
-        break;  // withdrawn: no longer a vulnerability
+        // Withdrawn at a time (RFC 3339): no longer a vulnerability. Anything else ("", "yes") or a
+        // time still to come must not drop the record in silence.
+        if (withdrawn_now(r, r.string(*withdrawn, "/withdrawn"))) break;
       }
       out.push_back(parse_osv(r, root));
       break;
