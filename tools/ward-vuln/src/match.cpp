@@ -549,6 +549,14 @@ std::vector<Finding> evaluate(const Sbom& sbom, const std::vector<Vulnerability>
       keep_stronger(best, std::make_pair(ci, group[vi]), std::move(*found));
     }
   }
+  // The element the SBOM describes is checked too, by its identity only (purl, CPE): an SBOM of a
+  // library has the library there. Its text name ("hello") is not searched in descriptions.
+  for (std::size_t vi = 0; vi < records.size(); ++vi) {
+    std::optional<Finding> found = strongest_match(sbom.image, records[vi]);
+    if (!found) continue;
+    if (applicable(found->status)) check_features(sbom, sbom.image, records[vi], features, *found);
+    keep_stronger(best, std::make_pair(sbom.components.size(), group[vi]), std::move(*found));
+  }
   std::vector<Finding> out;
   // No structured binding here: clang-tidy 16 crashes on one over a map whose values hold a
   // std::optional (bugprone-unchecked-optional-access; clangd/clangd#1773, fixed in 17).
