@@ -487,6 +487,19 @@ with tempfile.TemporaryDirectory() as tmp:
     if seconds > 10:
         problems.append(f"took {seconds:.1f} s")
     check(f"red team: 16,000 events in one range ({seconds:.2f} s)", not problems, problems)
+    # Record files that were skipped in silence: "*.JSON", and a compressed feed as NVD serves it.
+    import gzip
+    sbom_path = os.path.join(tmp, "rt-files.json")
+    with open(sbom_path, "w") as f:
+        json.dump(cdx_with(mbed()), f)
+    upper = db_of("rt-upper", contents={"CVE-2099-7002.JSON": json.dumps(osv_rec(MBED, fix367))})
+    r = run("--sbom", sbom_path, "--vulndb", upper)
+    check("red team: a record file named *.JSON is read", r.returncode == 1 and AFFECTED in r.stdout, r.stdout + r.stderr)
+    gz = db_of("rt-gz")
+    with gzip.open(os.path.join(gz, "nvdcve-2.0-2099.json.gz"), "wt") as f:
+        f.write(json.dumps(osv_rec(MBED, fix367)))
+    problems = clean_error(run("--sbom", sbom_path, "--vulndb", gz), "nvdcve-2.0-2099.json.gz: a compressed record file")
+    check("red team: a compressed record file is an error, not skipped", not problems, problems)
     # Numbers and text the JSON reader refuses.
     for label, text, needle in [
         ("a number past double (1e400)", '{"id": "x", "modified": "x", "database_specific": {"n": 1e400}}', "number overflow"),

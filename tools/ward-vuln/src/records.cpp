@@ -445,6 +445,22 @@ bool withdrawn_now(const JsonReader& r, const std::string& when) {
   return w <= std::string(now, n);
 }
 
+enum class RecordFile { json, compressed, other };
+
+// "*.json" in any case ("CVE-1.JSON"); a compressed feed ("nvdcve-2.0-2024.json.gz", as NVD serves
+// them) is an error, never skipped: either would leave its records out in silence.
+RecordFile record_file(const std::string& name) {
+  const std::string n = lower(name);
+  const auto ends = [&](std::string_view suffix) {
+    return n.size() >= suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends(".json")) return RecordFile::json;
+  for (const char* z : {".json.gz", ".json.xz", ".json.bz2", ".json.zst", ".json.zip", ".json.lz4", ".json.7z"}) {
+    if (ends(z)) return RecordFile::compressed;
+  }
+  return RecordFile::other;
+}
+
 }  // namespace
 
 bool feature_file_match(std::string_view pattern, std::string_view file) { return glob_match(pattern, file); }
@@ -493,7 +509,11 @@ std::vector<Vulnerability> load_vulndb(const std::vector<std::string>& dirs, std
       // Every .json entry that is not a directory is a record file: one that is not a regular file
       // (a FIFO, a device, a broken link) is reported by the read, never skipped in silence (a
       // skipped record would make the check fail open).
-      if (it->path().extension() == ".json" && !it->is_directory(ec)) files.push_back(it->path().string());
+      const RecordFile kind = record_file(it->path().filename().string());
+      if (kind == RecordFile::compressed && !it->is_directory(ec)) {
+        throw InputError(it->path().string(), "a compressed record file: decompress it (ward-vuln reads *.json)");
+      }
+      if (kind == RecordFile::json && !it->is_directory(ec)) files.push_back(it->path().string());
     }
     if (ec) throw InputError(dir, "cannot list the directory: " + ec.message());
     std::sort(files.begin(), files.end());
