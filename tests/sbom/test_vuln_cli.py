@@ -500,6 +500,20 @@ with tempfile.TemporaryDirectory() as tmp:
         f.write(json.dumps(osv_rec(MBED, fix367)))
     problems = clean_error(run("--sbom", sbom_path, "--vulndb", gz), "nvdcve-2.0-2099.json.gz: a compressed record file")
     check("red team: a compressed record file is an error, not skipped", not problems, problems)
+    # A linked directory of records was not followed (its records left out in silence); a loop of
+    # links is read once and ends.
+    real = db_of("rt-real", contents={"r.json": json.dumps(osv_rec(MBED, fix367))})
+    linking = db_of("rt-linking")
+    os.symlink(real, os.path.join(linking, "linked"))
+    os.symlink(linking, os.path.join(real, "loop"))
+    for label, d in [("a linked directory of records is read", linking), ("a loop of linked directories ends", real)]:
+        try:
+            r = run("--sbom", sbom_path, "--vulndb", d)
+            ok = r.returncode == 1 and AFFECTED in r.stdout and "1 records from 1 files" in r.stdout
+            detail = r.stdout + r.stderr
+        except subprocess.TimeoutExpired:
+            ok, detail = False, "hung"
+        check(f"red team: {label}", ok, detail)
     # Numbers and text the JSON reader refuses.
     for label, text, needle in [
         ("a number past double (1e400)", '{"id": "x", "modified": "x", "database_specific": {"n": 1e400}}', "number overflow"),

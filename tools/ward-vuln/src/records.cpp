@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <set>
 
 #include "error.hpp"
 #include "identity.hpp"
@@ -505,15 +506,23 @@ std::vector<Vulnerability> load_vulndb(const std::vector<std::string>& dirs, std
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw InputError(dir, "not a directory of vulnerability records");
     std::vector<std::string> files;
-    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    // Linked directories are read like any other (not following them left their records out in
+    // silence); one seen before (a loop, a second link) is not entered again.
+    std::set<fs::path> seen{fs::canonical(dir, ec)};
+    for (fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec), end;
+         !ec && it != end; it.increment(ec)) {
+      if (it->is_directory(ec)) {
+        if (!ec && !seen.insert(fs::canonical(it->path(), ec)).second) it.disable_recursion_pending();
+        continue;
+      }
       // Every .json entry that is not a directory is a record file: one that is not a regular file
       // (a FIFO, a device, a broken link) is reported by the read, never skipped in silence (a
       // skipped record would make the check fail open).
       const RecordFile kind = record_file(it->path().filename().string());
-      if (kind == RecordFile::compressed && !it->is_directory(ec)) {
+      if (kind == RecordFile::compressed) {
         throw InputError(it->path().string(), "a compressed record file: decompress it (ward-vuln reads *.json)");
       }
-      if (kind == RecordFile::json && !it->is_directory(ec)) files.push_back(it->path().string());
+      if (kind == RecordFile::json) files.push_back(it->path().string());
     }
     if (ec) throw InputError(dir, "cannot list the directory: " + ec.message());
     std::sort(files.begin(), files.end());
