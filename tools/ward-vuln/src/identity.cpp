@@ -128,7 +128,7 @@ std::optional<Cpe> parse_cpe23(std::string_view text) {
   if (fields.size() != 13 || fields[0] != "cpe" || fields[1] != "2.3") return std::nullopt;
   if (fields[2] != "a" && fields[2] != "o" && fields[2] != "h" && fields[2] != "*") return std::nullopt;
   if (fields[3].empty() || fields[4].empty()) return std::nullopt;
-  return Cpe{fields[2], fields[3], fields[4], fields[5]};
+  return Cpe{fields[2], fields[3], fields[4], fields[5], fields[6]};
 }
 
 }  // namespace ward::vuln

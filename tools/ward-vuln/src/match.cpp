@@ -30,6 +30,7 @@ namespace {
 struct Identity {
   std::string version;
   VersionScheme scheme = VersionScheme::semver;
+  std::string update;  // a CPE's update field ("rc1"), when it has one
 };
 
 // One affected entry's verdict on the component's version; fixes are settled per record (below).
@@ -70,7 +71,7 @@ std::vector<Purl> purls_of(const Component& c) {
 }
 
 Identity identity_of(const Purl& p) {
-  return {p.version, p.type == "deb" ? VersionScheme::debian : VersionScheme::semver};
+  return {p.version, p.type == "deb" ? VersionScheme::debian : VersionScheme::semver, ""};
 }
 
 // The release a distro qualifier or an ecosystem suffix names: its first run of digits and dots
@@ -192,7 +193,8 @@ std::optional<Identity> match_cpe(const Affected& a, const Component& c) {
     const auto field = [](const std::string& want, const std::string& got) { return want == "*" || want == got; };
     if (have && field(wanted->part, have->part) && field(wanted->vendor, have->vendor) &&
         field(wanted->product, have->product)) {
-      return Identity{have->version, VersionScheme::semver};
+      const bool any_update = have->update.empty() || have->update == "*" || have->update == "-";
+      return Identity{have->version, VersionScheme::semver, any_update ? "" : have->update};
     }
   }
   return std::nullopt;
@@ -309,6 +311,10 @@ Verdict check_cpe(const Affected& a, const Identity& id, const std::string& name
   const std::string v = normalize_version(id.version, name);
   if (v.empty() || v == "*" || v == "-") return {Status::triage, "the SBOM's CPE gives no version"};
   if (!valid_version(VersionRule::generic, v)) return cannot_order(v);
+  // 3.6.6 update rc1 is before 3.6.6, update sp1 after it: no order ward-vuln can know.
+  if (!id.update.empty()) {
+    return {Status::triage, "the SBOM's CPE gives version " + v + " update \"" + id.update + "\", which cannot be ordered"};
+  }
   auto cmp = [&](const std::string& x) { return compare_versions(VersionScheme::semver, v, normalize_version(x, name)); };
   const auto crit = parse_cpe23(a.cpe);
   const std::string exact = crit ? crit->version : "";
