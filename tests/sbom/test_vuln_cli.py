@@ -287,6 +287,251 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("--sbom", MINI_CDX, "--vulndb", db_of("same-db", contents={"a.json": json.dumps(one), "b.json": json.dumps(one)}))
     check("the same record twice is accepted", r.returncode == 0, r.stdout + r.stderr)
 
+    # -- red team 15: inputs that made ward-vuln fail open, and the defences that held -------------
+    # Each case: an SBOM (the mini one with other components, or another document), records, and
+    # what must come out: exit status and a text in the report (or the error). Every "fixed" case
+    # said "not affected" or named no component (exit 0) before its fix.
+    with open(MINI_CDX) as f:
+        mini = json.load(f)
+    with open(MINI_SPDX) as f:
+        mini_spdx = json.load(f)
+
+    def cdx_with(*components, image_components=None):
+        doc = json.loads(json.dumps(mini))
+        doc["components"] = list(components)
+        if image_components is not None:
+            doc["metadata"]["component"]["components"] += image_components
+        return doc
+
+    def mbed(version="3.6.6", purl=None, **extra):
+        c = {"type": "library", "bom-ref": "pkg:mbedtls", "name": "mbedtls", "version": version,
+             "purl": purl or f"pkg:github/mbed-tls/mbedtls@v{version}"}
+        c.update(extra)
+        return c
+
+    def pkg(name, purl):
+        return {"type": "library", "bom-ref": f"pkg:{name}", "name": name, "version": "0", "purl": purl}
+
+    def osv_rec(package, ranges=None, versions=None, **extra):
+        a = {"package": package}
+        if ranges is not None:
+            a["ranges"] = ranges
+        if versions is not None:
+            a["versions"] = versions
+        return dict({"id": "x_WARD-RT-1", "modified": "2026-01-01T00:00:00Z", "affected": [a]}, **extra)
+
+    def semver(*events, kind="SEMVER"):
+        return [{"type": kind, "events": [dict([e]) for e in events]}]
+
+    def nvd_rec(*matches, descriptions=None, status="Analyzed", nodes=None):
+        cve = {"id": "CVE-2099-7001", "lastModified": "2026-01-01T00:00:00.000", "vulnStatus": status,
+               "descriptions": descriptions or [{"lang": "en", "value": "A flaw."}]}
+        if matches or nodes:
+            cve["configurations"] = [{"nodes": nodes or [{"operator": "OR", "negate": False, "cpeMatch": list(matches)}]}]
+        return cve
+
+    def cpe_match(criteria, **bounds):
+        return dict({"vulnerable": True, "criteria": criteria}, **bounds)
+
+    MBED = {"purl": "pkg:github/mbed-tls/mbedtls"}
+    ANY_MBED = "cpe:2.3:a:arm:mbed_tls:*:*:*:*:*:*:*:*"
+    CPE = "cpe:2.3:a:arm:mbed_tls:{}:*:*:*:*:*:*:*"
+    fix367 = semver(("introduced", "0"), ("fixed", "3.6.7"))
+    deb = "pkg:deb/debian/newlib@3.3.0-1?arch=source&distro={}"
+    tls13 = osv_rec(MBED, fix367, database_specific={"ward": {"features": ["mbedtls-tls13"]}})
+    tls_config = [{"name": "ward:config:MBEDTLS_SSL_TLS_C", "value": ""},
+                  {"name": "ward:config:MBEDTLS_SSL_PROTO_TLS1_3", "value": ""}]
+    spdx_reordered = json.loads(json.dumps(mini_spdx))
+    spdx_reordered["packages"].reverse()  # mbedtls first in the array, the image first described
+    spdx_reordered["documentDescribes"] = ["SPDXRef-Image", "SPDXRef-Package-mbedtls"]
+    AFFECTED, TRIAGE, REVIEW = "AFFECTED", "NEEDS TRIAGE", "NEEDS REVIEW"
+    rt_cases = [
+        # (label, SBOM, records, extra arguments, exit status, text that must be in stdout or stderr)
+        # Fixed: versions whose order dpkg's algorithm guesses.
+        ("SEMVER range, component 3.6.7rc1 (not SemVer): triage", cdx_with(mbed("3.6.7rc1")), [osv_rec(MBED, fix367)], [], 1,
+         'NEEDS TRIAGE: the SBOM\'s version "3.6.7rc1" cannot be ordered'),
+        ("NVD, CPE version 3.6.7rc1 against an end 3.6.7: triage",
+         cdx_with(mbed(cpe=CPE.format("3.6.7rc1"))), [nvd_rec(cpe_match(ANY_MBED, versionEndExcluding="3.6.7"))], [], 1,
+         "have no order all ecosystems agree on"),
+        ("NVD, the SBOM's CPE 3.6.6 update rc1 against an end 3.6.6: triage",
+         cdx_with(mbed(purl="pkg:generic/x@1", cpe="cpe:2.3:a:arm:mbed_tls:3.6.6:rc1:*:*:*:*:*:*")),
+         [nvd_rec(cpe_match(ANY_MBED, versionEndExcluding="3.6.6"))], [], 1, 'update "rc1", which cannot be ordered'),
+        ("PyPI 2.0rc1 against fixed 2.0: triage", cdx_with(pkg("foo", "pkg:pypi/foo@2.0rc1")),
+         [osv_rec({"ecosystem": "PyPI", "name": "foo"}, semver(("introduced", "0"), ("fixed", "2.0"), kind="ECOSYSTEM"))],
+         [], 1, TRIAGE),
+        ("PyPI epoch: 1.5 against fixed 1!1.0: triage", cdx_with(pkg("foo", "pkg:pypi/foo@1.5")),
+         [osv_rec({"ecosystem": "PyPI", "name": "foo"}, semver(("introduced", "0"), ("fixed", "1!1.0"), kind="ECOSYSTEM"))],
+         [], 1, TRIAGE),
+        ("versions list 3.6.06 names 3.6.6", cdx_with(mbed()),
+         [osv_rec(MBED, semver(("introduced", "0"), ("fixed", "3.0.0")), versions=["3.6.06"])], [], 1, AFFECTED),
+        # Fixed: identities that named nothing.
+        ("Debian:12 applies to distro=debian-12.4", cdx_with(pkg("newlib", deb.format("debian-12.4"))),
+         [osv_rec({"ecosystem": "Debian:12", "name": "newlib"}, semver(("introduced", "0"), ("fixed", "3.3.0-2"), kind="ECOSYSTEM"))],
+         [], 1, AFFECTED),
+        ("Debian:11 does not apply to distro=debian-12.4", cdx_with(pkg("newlib", deb.format("debian-12.4"))),
+         [osv_rec({"ecosystem": "Debian:11", "name": "newlib"}, semver(("introduced", "0"), ("fixed", "3.3.0-2"), kind="ECOSYSTEM"))],
+         [], 0, "No record names a component"),
+        ("Alpine:v3.18 applies to distro=3.18.4", cdx_with(pkg("musl", "pkg:apk/alpine/musl@1.2.3-r0?distro=3.18.4")),
+         [osv_rec({"ecosystem": "Alpine:v3.18", "name": "musl"}, semver(("introduced", "0"), ("fixed", "1.2.3-r1"), kind="ECOSYSTEM"))],
+         [], 1, AFFECTED),
+        ("ecosystem spelled debian (lower case)", cdx_with(pkg("newlib", deb.format("debian-12"))),
+         [osv_rec({"ecosystem": "debian", "name": "newlib"}, semver(("introduced", "0"), ("fixed", "3.3.0-2"), kind="ECOSYSTEM"))],
+         [], 1, AFFECTED),
+        ("Maven group:artifact", cdx_with(pkg("log4j-core", "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1")),
+         [osv_rec({"ecosystem": "Maven", "name": "org.apache.logging.log4j:log4j-core"},
+                  semver(("introduced", "2.0"), ("fixed", "2.15.0"), kind="ECOSYSTEM"))], [], 1, AFFECTED),
+        ("PyPI typing_extensions is pkg:pypi/typing-extensions", cdx_with(pkg("typing-extensions", "pkg:pypi/typing-extensions@4.0.0")),
+         [osv_rec({"ecosystem": "PyPI", "name": "typing_extensions"}, semver(("introduced", "0"), ("fixed", "4.1.0"), kind="ECOSYSTEM"))],
+         [], 1, AFFECTED),
+        ("OSS-Fuzz record: its GIT range names the repository", cdx_with(mbed()),
+         [osv_rec({"ecosystem": "OSS-Fuzz", "name": "mbedtls", "purl": "pkg:generic/mbedtls"},
+                  [{"type": "GIT", "repo": "https://github.com/Mbed-TLS/mbedtls", "events": [{"introduced": "a1"}, {"fixed": "b2"}]}])],
+         [], 1, "NEEDS TRIAGE: the record gives only GIT commit ranges"),
+        ("GIT repo https://www.github.com/...", cdx_with(mbed()),
+         [{"id": "x_WARD-RT-1", "modified": "2026-01-01T00:00:00Z",
+           "affected": [{"ranges": [{"type": "GIT", "repo": "https://www.github.com/Mbed-TLS/mbedtls/", "events": [{"introduced": "0"}]}]}]}],
+         [], 1, TRIAGE),
+        ("NVD vendor * matches any vendor", cdx_with(mbed(cpe=CPE.format("3.6.6"))),
+         [nvd_rec(cpe_match("cpe:2.3:a:*:mbed_tls:*:*:*:*:*:*:*:*", versionEndExcluding="3.6.7"))], [], 1, AFFECTED),
+        ("NVD wildcard inside a product: refused", cdx_with(mbed(cpe=CPE.format("3.6.6"))),
+         [nvd_rec(cpe_match("cpe:2.3:a:arm:mbed*:*:*:*:*:*:*:*:*", versionEndExcluding="3.6.7"))], [], 2,
+         "a wildcard inside a CPE vendor or product is not supported"),
+        ("NVD description in en-US only still names the product", cdx_with(mbed(cpe=CPE.format("3.6.6"))),
+         [nvd_rec(descriptions=[{"lang": "en-US", "value": "A flaw in Mbed TLS."}], status="Awaiting Analysis")], [], 1, REVIEW),
+        # Fixed: SBOMs whose components were not seen.
+        ("a library nested in metadata.component", cdx_with(image_components=[mbed()]), [osv_rec(MBED, fix367)], [], 1, AFFECTED),
+        ("a library nested in a file component", cdx_with({"type": "file", "name": "lib.a", "components": [mbed()]}),
+         [osv_rec(MBED, fix367)], [], 1, AFFECTED),
+        ("the described element itself is the vulnerable library (by its purl)",
+         dict(cdx_with(), metadata=dict(mini["metadata"], component=dict(mini["metadata"]["component"],
+                                                                          purl="pkg:github/mbed-tls/mbedtls@v3.6.6"))),
+         [osv_rec(MBED, fix367)], [], 1, AFFECTED),
+        ("the described element's name is not searched in descriptions", cdx_with(),
+         [nvd_rec(descriptions=[{"lang": "en", "value": "A mini flaw."}], status="Awaiting Analysis")], [], 0,
+         "No record names a component"),
+        ("SPDX: a described package before the image in the array", spdx_reordered, [osv_rec(MBED, fix367)], [], 1, AFFECTED),
+        ("a CPE 2.2 URI in the SBOM: refused", cdx_with(mbed(purl="pkg:generic/mbedtls@3.6.6", cpe="cpe:/a:arm:mbed_tls:3.6.6")),
+         [osv_rec(MBED, fix367)], [], 2, "/components/0/cpe: not a CPE 2.3 name"),
+        ("an unreadable purl in the SBOM: refused", cdx_with(mbed(purl="pkg:github/mbed-tls/mbedtls@v3.6.6%zz")),
+         [osv_rec(MBED, fix367)], [], 2, "/components/0/purl: not a valid purl"),
+        ("a control character in a record's purl: refused", cdx_with(mbed()),
+         [osv_rec({"purl": "pkg:github/mbed-tls/mbedtls\u0001x"}, fix367)], [], 2, "/affected/0/package/purl: not a valid purl"),
+        # Fixed: "code not present" without proof.
+        ("no configuration of its own: the image's CONFIG_* do not compile TLS 1.3 out", cdx_with(mbed()), [tls13],
+         ["--features", FEATURES], 1, AFFECTED),
+        ("files named below a directory are still the feature's files",
+         cdx_with(mbed(properties=tls_config, components=[{"type": "file", "name": "mbedtls-3.6.6/library/ssl_tls13_client.c"}])),
+         [tls13], ["--features", FEATURES], 1, AFFECTED),
+        ("one option given twice with different values: refused",
+         cdx_with(mbed(properties=tls_config + [{"name": "ward:config:MBEDTLS_SSL_PROTO_TLS1_3", "value": "n"}])),
+         [tls13], ["--features", FEATURES], 2, "configuration option MBEDTLS_SSL_PROTO_TLS1_3 given twice"),
+        ("a feature compiled out by the component's own configuration stays not affected",
+         cdx_with(mbed(properties=[{"name": "ward:config:MBEDTLS_SSL_TLS_C", "value": ""}])), [tls13],
+         ["--features", FEATURES], 0, "code not present"),
+        # Held before (regression tests for the defences).
+        ("3.6.10 is after a fix in 3.6.9", cdx_with(mbed("3.6.10")),
+         [osv_rec(MBED, semver(("introduced", "0"), ("fixed", "3.6.9")))], [], 0, "not affected: fixed in 3.6.9"),
+        ("3.6.9 is before a fix in 3.6.10", cdx_with(mbed("3.6.9")),
+         [osv_rec(MBED, semver(("introduced", "0"), ("fixed", "3.6.10")))], [], 1, "AFFECTED (fixed in 3.6.10)"),
+        ("3.6.7-rc1 is before 3.6.7", cdx_with(mbed("3.6.7-rc1")), [osv_rec(MBED, fix367)], [], 1, AFFECTED),
+        ("unsorted events of two branches", cdx_with(mbed()),
+         [osv_rec(MBED, semver(("fixed", "3.6.7"), ("introduced", "3.6.0"), ("fixed", "2.28.9"), ("introduced", "2.0.0")))],
+         [], 1, "AFFECTED (fixed in 3.6.7)"),
+        ("last_affected is inclusive", cdx_with(mbed()),
+         [osv_rec(MBED, semver(("introduced", "0"), ("last_affected", "3.6.6")))], [], 1, AFFECTED),
+        ("limit does not cut a range short", cdx_with(mbed()),
+         [osv_rec(MBED, semver(("introduced", "0"), ("fixed", "3.6.7"), ("limit", "3.6.0")))], [], 1, AFFECTED),
+        ("a version vv3.6.6: triage", cdx_with(mbed(purl="pkg:github/mbed-tls/mbedtls@vv3.6.6")), [osv_rec(MBED, fix367)], [], 1, TRIAGE),
+        ("a purl without a version: triage", cdx_with(mbed(purl="pkg:github/mbed-tls/mbedtls")), [osv_rec(MBED, fix367)], [], 1, TRIAGE),
+        ("a fullwidth digit in the version: triage", cdx_with(mbed(purl="pkg:github/mbed-tls/mbedtls@v\uff13.6.6")),
+         [osv_rec(MBED, fix367)], [], 1, TRIAGE),
+        ("NVD escaped and upper-case CPE names match", cdx_with(mbed(cpe=CPE.format("3.6.6"))),
+         [nvd_rec(cpe_match("cpe:2.3:a:ARM:Mbed\\_TLS:*:*:*:*:*:*:*:*", versionEndExcluding="3.6.7"))], [], 1, AFFECTED),
+        ("NVD a negated AND node with children still reports", cdx_with(mbed(cpe=CPE.format("3.6.6"))),
+         [nvd_rec(nodes=[{"operator": "AND", "negate": True,
+                          "children": [{"cpeMatch": [cpe_match(ANY_MBED, versionEndExcluding="3.6.7")]}]}])], [], 1, AFFECTED),
+        ("NVD CPE version * in the SBOM: triage", cdx_with(mbed(cpe=CPE.format("*"), purl="pkg:generic/x@1")),
+         [nvd_rec(cpe_match(ANY_MBED, versionEndExcluding="3.6.7"))], [], 1, TRIAGE),
+        ("NVD empty bound: refused", cdx_with(mbed(cpe=CPE.format("3.6.6"))),
+         [nvd_rec(cpe_match(ANY_MBED, versionEndExcluding=""))], [], 2, "is not a version that can be ordered"),
+        ("NVD only vulnerable:false entries and a description naming it: review", cdx_with(mbed(cpe=CPE.format("3.6.6"))),
+         [nvd_rec(dict(cpe_match(ANY_MBED), vulnerable=False), descriptions=[{"lang": "en", "value": "Mbed TLS"}])], [], 1, REVIEW),
+        ("withdrawn \"\" (no time): refused", cdx_with(mbed()), [osv_rec(MBED, fix367, withdrawn="")], [], 2,
+         '/withdrawn: not an RFC 3339 time: ""'),
+        ("withdrawn at a time still to come: still a vulnerability", cdx_with(mbed()),
+         [osv_rec(MBED, fix367, withdrawn="2999-01-01T00:00:00Z")], [], 1, AFFECTED),
+        ("withdrawn in the past: dropped", cdx_with(mbed()), [osv_rec(MBED, fix367, withdrawn="2024-01-01T00:00:00Z")], [], 0,
+         "No record names a component"),
+        ("NVD status REJECTED (not NVD's spelling) is not dropped", cdx_with(mbed()),
+         [nvd_rec(descriptions=[{"lang": "en", "value": "MbedTLS flaw"}], status="REJECTED")], [], 1, REVIEW),
+    ]
+    for i, (label, sbom_doc, recs, extra, status, needle) in enumerate(rt_cases):
+        sbom_path = os.path.join(tmp, f"rt-{i}.json")
+        with open(sbom_path, "w") as f:
+            json.dump(sbom_doc, f)
+        d = db_of(f"rt-db-{i}", contents={f"r{k}.json": json.dumps(r) for k, r in enumerate(recs)})
+        r = run("--sbom", sbom_path, "--vulndb", d, *extra)
+        ok = r.returncode == status and needle in r.stdout + r.stderr and "Sanitizer" not in r.stderr
+        check(f"red team: {label}", ok, f"exit {r.returncode}, expected {status}, {needle!r}\n{r.stdout}{r.stderr}")
+    # A range of 16,000 events (well inside the limits) took 450 s: every introduced against every
+    # event. One pass now; 200,000 events in a few seconds.
+    events = [{"introduced": f"1.{i}.0"} for i in range(8000)] + [{"fixed": f"1.{i}.1"} for i in range(8000)]
+    sbom_path = os.path.join(tmp, "rt-many-events.json")
+    with open(sbom_path, "w") as f:
+        json.dump(cdx_with(mbed()), f)
+    d = db_of("rt-many-events", contents={"r.json": json.dumps(osv_rec(MBED, [{"type": "SEMVER", "events": events}]))})
+    start = time.monotonic()
+    try:
+        r = run("--sbom", sbom_path, "--vulndb", d)
+        problems = [] if r.returncode == 0 and "outside the affected ranges" in r.stdout else [r.stdout[:300] + r.stderr]
+    except subprocess.TimeoutExpired:
+        problems = ["hung (over 60 s)"]
+    seconds = time.monotonic() - start
+    if seconds > 10:
+        problems.append(f"took {seconds:.1f} s")
+    check(f"red team: 16,000 events in one range ({seconds:.2f} s)", not problems, problems)
+    # Record files that were skipped in silence: "*.JSON", and a compressed feed as NVD serves it.
+    import gzip
+    sbom_path = os.path.join(tmp, "rt-files.json")
+    with open(sbom_path, "w") as f:
+        json.dump(cdx_with(mbed()), f)
+    upper = db_of("rt-upper", contents={"CVE-2099-7002.JSON": json.dumps(osv_rec(MBED, fix367))})
+    r = run("--sbom", sbom_path, "--vulndb", upper)
+    check("red team: a record file named *.JSON is read", r.returncode == 1 and AFFECTED in r.stdout, r.stdout + r.stderr)
+    gz = db_of("rt-gz")
+    with gzip.open(os.path.join(gz, "nvdcve-2.0-2099.json.gz"), "wt") as f:
+        f.write(json.dumps(osv_rec(MBED, fix367)))
+    problems = clean_error(run("--sbom", sbom_path, "--vulndb", gz), "nvdcve-2.0-2099.json.gz: a compressed record file")
+    check("red team: a compressed record file is an error, not skipped", not problems, problems)
+    # A linked directory of records was not followed (its records left out in silence); a loop of
+    # links is read once and ends.
+    real = db_of("rt-real", contents={"r.json": json.dumps(osv_rec(MBED, fix367))})
+    linking = db_of("rt-linking")
+    os.symlink(real, os.path.join(linking, "linked"))
+    os.symlink(linking, os.path.join(real, "loop"))
+    for label, d in [("a linked directory of records is read", linking), ("a loop of linked directories ends", real)]:
+        try:
+            r = run("--sbom", sbom_path, "--vulndb", d)
+            ok = r.returncode == 1 and AFFECTED in r.stdout and "1 records from 1 files" in r.stdout
+            detail = r.stdout + r.stderr
+        except subprocess.TimeoutExpired:
+            ok, detail = False, "hung"
+        check(f"red team: {label}", ok, detail)
+    # Numbers and text the JSON reader refuses.
+    for label, text, needle in [
+        ("a number past double (1e400)", '{"id": "x", "modified": "x", "database_specific": {"n": 1e400}}', "number overflow"),
+        ("a lone surrogate", '{"id": "x", "modified": "x", "summary": "a\\ud800b"}', "surrogate"),
+    ]:
+        r = run("--sbom", MINI_CDX, "--vulndb", db_of(f"rt-json-{label[:8]}", contents={"r.json": text}))
+        check(f"red team: {label}: refused", not clean_error(r, needle), f"{clean_error(r, needle)}\n{r.stderr}")
+    for label, raw in [("overlong UTF-8", b"\xc0\xaf"), ("a UTF-8 surrogate", b"\xed\xa0\x80")]:
+        d = os.path.join(tmp, f"rt-raw-{len(raw)}-{raw[0]}")
+        os.makedirs(d)
+        with open(os.path.join(d, "r.json"), "wb") as f:
+            f.write(b'{"id": "x", "modified": "x", "summary": "a' + raw + b'b"}')
+        r = run("--sbom", MINI_CDX, "--vulndb", d)
+        check(f"red team: {label}: refused", not clean_error(r, "ill-formed UTF-8"), f"{clean_error(r, 'ill-formed UTF-8')}\n{r.stderr}")
+
     # Good input: both SBOM formats give the same verdicts, exit 1, and a VEX valid against the schema.
     empty = os.path.join(tmp, "empty")
     os.makedirs(empty)

@@ -665,3 +665,36 @@ TEST(Threshold, FailOnGrammar) {
     EXPECT_FALSE(parse_threshold(bad).has_value()) << bad;
   }
 }
+
+// Red team 15: the generic order (dpkg's algorithm) is not trusted where ecosystems disagree.
+TEST(Version, AmbiguousOrdersAreRecognised) {
+  EXPECT_TRUE(ambiguous_order("3.6.7rc1", "3.6.7"));  // a pre-release in most projects, after 3.6.7 for dpkg
+  EXPECT_TRUE(ambiguous_order("1.1.1", "1.1.1a"));    // OpenSSL's letter releases come after
+  EXPECT_TRUE(ambiguous_order("1.5", "1!1.0"));       // PyPI epoch 1 is after every epoch-0 version
+  EXPECT_TRUE(ambiguous_order("2.0_rc1", "2.0"));
+  EXPECT_FALSE(ambiguous_order("3.6.7-rc1", "3.6.7"));  // SemVer: the pre-release is before
+  EXPECT_FALSE(ambiguous_order("3.6.10", "3.6.9"));
+  EXPECT_FALSE(ambiguous_order("1.1.1w", "1.1.1x"));   // letters against letters: ordered
+  EXPECT_FALSE(ambiguous_order("3.6.6.1", "3.6.7"));
+  EXPECT_FALSE(ambiguous_order("1!1.5", "1!2.0"));
+}
+
+TEST(Identity, PurlWithAControlCharacterIsNoPurl) {
+  EXPECT_TRUE(parse_purl("pkg:github/mbed-tls/mbedtls@v3.6.6").has_value());
+  EXPECT_FALSE(parse_purl(std::string("pkg:github/mbed-tls/mbedtls\0x@1", 31)).has_value());
+  EXPECT_FALSE(parse_purl("pkg:github/mbed-tls/mbedtls%00@1").has_value());
+  EXPECT_FALSE(parse_purl("pkg:github/mbed-tls/mbed\ttls@1").has_value());
+}
+
+// Red team 15: each limit holds exactly at its bound (the tests above show one past it refused).
+TEST(JsonLimits, ExactlyAtEachLimitIsAccepted) {
+  std::string at_size = "[" + std::string(max_input_bytes - 2, ' ') + "]";
+  ASSERT_EQ(at_size.size(), max_input_bytes);
+  EXPECT_NO_THROW(parse_json_text("size.json", at_size));
+  EXPECT_NO_THROW(parse_json_text("string.json", "[\"" + std::string(max_json_string, 'a') + "\"]"));
+  EXPECT_NO_THROW(parse_json_text("key.json", "{\"" + std::string(max_json_string, 'k') + "\": 1}"));
+  std::string values = "[0";  // the array and 999,999 numbers: 1,000,000 values
+  for (std::size_t i = 1; i + 1 < max_json_values; ++i) values += ",0";
+  EXPECT_NO_THROW(parse_json_text("values.json", values + "]"));
+  EXPECT_NE(error_of([&] { parse_json_text("values.json", values + ",0]"); }), "no error");
+}

@@ -1,5 +1,6 @@
 #include "identity.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <vector>
 
@@ -32,7 +33,9 @@ std::optional<std::string> percent_decode(std::string_view s) {
     const int hi = hex_value(s[i + 1]);
     const int lo = hex_value(s[i + 2]);
     if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
+    const auto c = static_cast<char>(hi * 16 + lo);
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return std::nullopt;
+    out.push_back(c);
     i += 2;
   }
   return out;
@@ -42,6 +45,10 @@ std::optional<std::string> percent_decode(std::string_view s) {
 
 std::optional<Purl> parse_purl(std::string_view text) {
   if (text.size() < 4 || lower(text.substr(0, 4)) != "pkg:") return std::nullopt;
+  // Control characters are never part of a purl (they must be percent-encoded), and a decoded one
+  // ("%00") would make a name that looks like another.
+  const auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
+  if (std::any_of(text.begin(), text.end(), control)) return std::nullopt;
   std::string_view s = text.substr(4);
   if (const auto hash = s.find('#'); hash != std::string_view::npos) s = s.substr(0, hash);
   Purl p;
@@ -98,6 +105,7 @@ std::string repo_key(std::string_view url) {
   if (const auto scheme = s.find("://"); scheme != std::string::npos) s = s.substr(scheme + 3);
   if (const auto at = s.find('@'); at != std::string::npos && at < s.find('/')) s = s.substr(at + 1);
   if (const auto colon = s.find(':'); colon != std::string::npos && colon < s.find('/')) s[colon] = '/';
+  if (s.rfind("www.", 0) == 0) s.erase(0, 4);  // https://www.github.com/... is github.com/...
   while (!s.empty() && s.back() == '/') s.pop_back();
   if (s.size() > 4 && s.compare(s.size() - 4, 4, ".git") == 0) s.resize(s.size() - 4);
   return s;
@@ -120,7 +128,7 @@ std::optional<Cpe> parse_cpe23(std::string_view text) {
   if (fields.size() != 13 || fields[0] != "cpe" || fields[1] != "2.3") return std::nullopt;
   if (fields[2] != "a" && fields[2] != "o" && fields[2] != "h" && fields[2] != "*") return std::nullopt;
   if (fields[3].empty() || fields[4].empty()) return std::nullopt;
-  return Cpe{fields[2], fields[3], fields[4], fields[5]};
+  return Cpe{fields[2], fields[3], fields[4], fields[5], fields[6]};
 }
 
 }  // namespace ward::vuln

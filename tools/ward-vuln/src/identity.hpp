@@ -31,6 +31,7 @@ struct Cpe {
   std::string vendor;
   std::string product;
   std::string version;
+  std::string update;  // "rc1", "sp1", ... ("*" or "-" when none)
 };
 
 // A CPE 2.3 formatted string ("cpe:2.3:a:vendor:product:version:..."), unescaped, lower case.

@@ -1,7 +1,10 @@
 #include "records.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <filesystem>
+#include <set>
 
 #include "error.hpp"
 #include "identity.hpp"
@@ -232,6 +235,29 @@ void check_nvd_version(const JsonReader& r, const std::string& version, const st
   }
 }
 
+// Whether the CPE's vendor or product holds an unescaped '*' or '?' other than a lone "*".
+bool has_inner_wildcard(std::string_view cpe) {
+  std::size_t field = 0;
+  std::string value;
+  bool wild = false;
+  for (std::size_t i = 0; i <= cpe.size(); ++i) {
+    if (i == cpe.size() || cpe[i] == ':') {
+      if ((field == 3 || field == 4) && wild && value != "*") return true;
+      ++field;
+      value.clear();
+      wild = false;
+      continue;
+    }
+    if (cpe[i] == '\\' && i + 1 < cpe.size()) {
+      value.push_back(cpe[++i]);
+      continue;
+    }
+    wild |= cpe[i] == '*' || cpe[i] == '?';
+    value.push_back(cpe[i]);
+  }
+  return false;
+}
+
 Affected parse_cpe_match(const JsonReader& r, const Json& m, const std::string& kp) {
   Affected a;
   a.is_cpe = true;
@@ -239,6 +265,9 @@ Affected parse_cpe_match(const JsonReader& r, const Json& m, const std::string& 
   const auto cpe = parse_cpe23(a.cpe);
   if (!cpe) r.fail(at(kp, "criteria"), "not a CPE 2.3 name: " + a.cpe);
   if (cpe->version != "*" && cpe->version != "-") check_nvd_version(r, cpe->version, at(kp, "criteria"));
+  // "*" alone is ANY and matches; a wildcard inside a vendor or product ("mbed*") is not evaluated,
+  // and read as a literal it would match nothing: refused.
+  if (has_inner_wildcard(a.cpe)) r.fail(at(kp, "criteria"), "a wildcard inside a CPE vendor or product is not supported: " + a.cpe);
   std::string* bounds[] = {&a.start_including, &a.start_excluding, &a.end_including, &a.end_excluding};
   const char* keys[] = {"versionStartIncluding", "versionStartExcluding", "versionEndIncluding", "versionEndExcluding"};
   for (std::size_t i = 0; i < 4; ++i) {
@@ -282,9 +311,10 @@ void nvd_descriptions(const JsonReader& r, const Json& cve, const std::string& p
   r.array(*descriptions, dp);
   for (std::size_t i = 0; i < descriptions->size(); ++i) {
     const Json& d = r.object((*descriptions)[i], at(dp, i));
-    if (r.opt_string(d, "lang", at(dp, i)) != "en") continue;
+    // Every language's text is searched for product names (a record with "en-US" or only "es"
+    // must not be silently unnamed); the summary is the English one.
     const std::string text = r.opt_string(d, "value", at(dp, i));
-    v.summary = text.substr(0, 200);
+    if (r.opt_string(d, "lang", at(dp, i)) == "en" || v.summary.empty()) v.summary = text.substr(0, 200);
     v.text += text + "\n";
   }
 }
@@ -397,6 +427,41 @@ bool glob_match(std::string_view pattern, std::string_view text) {
   return p == pattern.size();
 }
 
+// Whether an OSV "withdrawn" time has passed: it must be an RFC 3339 time (YYYY-MM-DDThh:mm:ss...;
+// its offset is not applied, a few hours at most).
+bool withdrawn_now(const JsonReader& r, const std::string& when) {
+  static constexpr std::string_view shape = "dddd-dd-ddTdd:dd:dd";
+  bool ok = when.size() >= shape.size();
+  for (std::size_t i = 0; ok && i < shape.size(); ++i) {
+    ok = shape[i] == 'd' ? (when[i] >= '0' && when[i] <= '9') : (when[i] == shape[i] || (shape[i] == 'T' && when[i] == 't'));
+  }
+  if (!ok) r.fail("/withdrawn", "not an RFC 3339 time: \"" + when + "\"");
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char now[32];
+  const std::size_t n = std::strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string w = when.substr(0, shape.size());
+  w[10] = 'T';
+  return w <= std::string(now, n);
+}
+
+enum class RecordFile { json, compressed, other };
+
+// "*.json" in any case ("CVE-1.JSON"); a compressed feed ("nvdcve-2.0-2024.json.gz", as NVD serves
+// them) is an error, never skipped: either would leave its records out in silence.
+RecordFile record_file(const std::string& name) {
+  const std::string n = lower(name);
+  const auto ends = [&](std::string_view suffix) {
+    return n.size() >= suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends(".json")) return RecordFile::json;
+  for (const char* z : {".json.gz", ".json.xz", ".json.bz2", ".json.zst", ".json.zip", ".json.lz4", ".json.7z"}) {
+    if (ends(z)) return RecordFile::compressed;
+  }
+  return RecordFile::other;
+}
+
 }  // namespace
 
 bool feature_file_match(std::string_view pattern, std::string_view file) { return glob_match(pattern, file); }
@@ -412,8 +477,9 @@ std::vector<Vulnerability> parse_records(const std::string& file, std::string_vi
     case RecordFormat::nvd_bare: add_unless_rejected(out, parse_nvd_cve(r, root, "")); break;
     case RecordFormat::osv:
       if (const Json* withdrawn = JsonReader::find(root, "withdrawn")) {
-        r.string(*withdrawn, "/withdrawn");
-        break;  // withdrawn: no longer a vulnerability
+        // Withdrawn at a time (RFC 3339): no longer a vulnerability. Anything else ("", "yes") or a
+        // time still to come must not drop the record in silence.
+        if (withdrawn_now(r, r.string(*withdrawn, "/withdrawn"))) break;
       }
       out.push_back(parse_osv(r, root));
       break;
@@ -440,11 +506,23 @@ std::vector<Vulnerability> load_vulndb(const std::vector<std::string>& dirs, std
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw InputError(dir, "not a directory of vulnerability records");
     std::vector<std::string> files;
-    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    // Linked directories are read like any other (not following them left their records out in
+    // silence); one seen before (a loop, a second link) is not entered again.
+    std::set<fs::path> seen{fs::canonical(dir, ec)};
+    for (fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec), end;
+         !ec && it != end; it.increment(ec)) {
+      if (it->is_directory(ec)) {
+        if (!ec && !seen.insert(fs::canonical(it->path(), ec)).second) it.disable_recursion_pending();
+        continue;
+      }
       // Every .json entry that is not a directory is a record file: one that is not a regular file
       // (a FIFO, a device, a broken link) is reported by the read, never skipped in silence (a
       // skipped record would make the check fail open).
-      if (it->path().extension() == ".json" && !it->is_directory(ec)) files.push_back(it->path().string());
+      const RecordFile kind = record_file(it->path().filename().string());
+      if (kind == RecordFile::compressed) {
+        throw InputError(it->path().string(), "a compressed record file: decompress it (ward-vuln reads *.json)");
+      }
+      if (kind == RecordFile::json) files.push_back(it->path().string());
     }
     if (ec) throw InputError(dir, "cannot list the directory: " + ec.message());
     std::sort(files.begin(), files.end());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "identity.hpp"
 #include "json_reader.hpp"
 
 namespace ward::vuln {
@@ -12,6 +13,28 @@ constexpr std::string_view config_prefix = "ward:config:";
 std::string strip_dot_slash(std::string s) {
   while (s.rfind("./", 0) == 0) s.erase(0, 2);
   return s;
+}
+
+// A component's CPE must be one ward-vuln can match: a CPE 2.2 URI ("cpe:/a:...") or a typo would
+// make every NVD record miss the component in silence.
+std::string checked_cpe(const JsonReader& r, const std::string& cpe, const std::string& path) {
+  if (!parse_cpe23(cpe)) r.fail(path, "not a CPE 2.3 name: " + cpe);
+  return cpe;
+}
+
+// A component's purl must be one ward-vuln can read: one it cannot would match no record, in silence.
+std::string checked_purl(const JsonReader& r, const std::string& purl, const std::string& path) {
+  if (!parse_purl(purl)) r.fail(path, "not a valid purl: " + purl);
+  return purl;
+}
+
+// One option given twice with different values: which one the image has is unknown.
+void set_config(const JsonReader& r, std::map<std::string, std::string>& config, const std::string& name,
+                const std::string& value, const std::string& path) {
+  auto [it, inserted] = config.emplace(name, value);
+  if (!inserted && it->second != value) {
+    r.fail(path, "configuration option " + name + " given twice, as \"" + it->second + "\" and \"" + value + "\"");
+  }
 }
 
 class CycloneDx {
@@ -43,6 +66,8 @@ class CycloneDx {
       if (type == "file") {
         const std::string name = r_.string(r_.require(c, "name", p), at(p, "name"));
         if (parent != nullptr) parent->files.insert(strip_dot_slash(name));
+        // A file may nest components too (a library inside an archive): they are the image's.
+        if (const Json* nested = JsonReader::find(c, "components")) walk(*nested, at(p, "components"), parent);
         continue;
       }
       out_.components.push_back(component(c, p, false));
@@ -55,8 +80,8 @@ class CycloneDx {
     out.name = r_.string(r_.require(c, "name", p), at(p, "name"));
     out.version = r_.opt_string(c, "version", p);
     out.ref = r_.opt_string(c, "bom-ref", p);
-    if (std::string purl = r_.opt_string(c, "purl", p); !purl.empty()) out.purls.push_back(purl);
-    if (std::string cpe = r_.opt_string(c, "cpe", p); !cpe.empty()) out.cpes.push_back(cpe);
+    if (std::string purl = r_.opt_string(c, "purl", p); !purl.empty()) out.purls.push_back(checked_purl(r_, purl, at(p, "purl")));
+    if (std::string cpe = r_.opt_string(c, "cpe", p); !cpe.empty()) out.cpes.push_back(checked_cpe(r_, cpe, at(p, "cpe")));
     if (const Json* ev = JsonReader::find(c, "evidence")) {
       const std::string ep = at(p, "evidence");
       if (const Json* identity = JsonReader::find(r_.object(*ev, ep), "identity")) {
@@ -67,8 +92,8 @@ class CycloneDx {
           const Json& id = r_.object(list[i], identity->is_array() ? at(ip, i) : ip);
           const std::string field = r_.opt_string(id, "field", ip);
           const std::string value = r_.opt_string(id, "concludedValue", ip);
-          if (field == "cpe" && !value.empty()) out.cpes.push_back(value);
-          if (field == "purl" && !value.empty()) out.purls.push_back(value);
+          if (field == "cpe" && !value.empty()) out.cpes.push_back(checked_cpe(r_, value, ip));
+          if (field == "purl" && !value.empty()) out.purls.push_back(checked_purl(r_, value, ip));
         }
       }
     }
@@ -79,15 +104,13 @@ class CycloneDx {
         const Json& prop = r_.object((*props)[i], at(pp, i));
         const std::string name = r_.string(r_.require(prop, "name", at(pp, i)), at(at(pp, i), "name"));
         const std::string value = r_.opt_string(prop, "value", at(pp, i));
-        if (name.rfind(config_prefix, 0) == 0) out.config[name.substr(config_prefix.size())] = value;
+        if (name.rfind(config_prefix, 0) == 0) set_config(r_, out.config, name.substr(config_prefix.size()), value, at(pp, i));
       }
     }
     if (const Json* nested = JsonReader::find(c, "components")) {
-      if (is_image) {
-        r_.array(*nested, at(p, "components"));  // the image's own files (.elf, .bin)
-      } else {
-        walk(*nested, at(p, "components"), &out);
-      }
+      // The image's own files (.elf, .bin) are not its components' files; a library nested in
+      // the image is one of its components, like a top-level one.
+      walk(*nested, at(p, "components"), is_image ? nullptr : &out);
     }
     return out;
   }
@@ -138,8 +161,9 @@ void read_spdx(const JsonReader& r, const Json& root, Sbom& out) {
         const Json& ref = r.object((*refs)[k], at(rp, k));
         const std::string type = r.opt_string(ref, "referenceType", at(rp, k));
         const std::string locator = r.opt_string(ref, "referenceLocator", at(rp, k));
-        if (type == "purl") c.purls.push_back(locator);
-        if (type == "cpe23Type") c.cpes.push_back(locator);
+        if (type == "purl") c.purls.push_back(checked_purl(r, locator, at(at(rp, k), "referenceLocator")));
+        if (type == "cpe23Type") c.cpes.push_back(checked_cpe(r, locator, at(at(rp, k), "referenceLocator")));
+        if (type == "cpe22Type") r.fail(at(at(rp, k), "referenceType"), "a CPE 2.2 name; ward-vuln matches CPE 2.3 names (cpe23Type)");
       }
     }
     if (const Json* notes = JsonReader::find(pkg, "annotations")) {
@@ -151,7 +175,7 @@ void read_spdx(const JsonReader& r, const Json& root, Sbom& out) {
         if (comment.rfind(prefix, 0) == 0) {
           const std::string setting = comment.substr(prefix.size());
           const auto eq = setting.find('=');
-          c.config[setting.substr(0, eq)] = eq == std::string::npos ? "" : setting.substr(eq + 1);
+          set_config(r, c.config, setting.substr(0, eq), eq == std::string::npos ? "" : setting.substr(eq + 1), at(ap, k));
         }
       }
     }
@@ -160,11 +184,16 @@ void read_spdx(const JsonReader& r, const Json& root, Sbom& out) {
     for (const auto& id : file_ids) {
       if (auto f = file_names.find(id); f != file_names.end()) c.files.insert(f->second);
     }
-    if (std::find(described.begin(), described.end(), c.ref) != described.end() && out.image.name.empty()) {
-      out.image = std::move(c);
-    } else {
-      out.components.push_back(std::move(c));
-    }
+    out.components.push_back(std::move(c));
+  }
+  // The image is the first package the document describes, in the order it says so (not the order
+  // of the packages array); any other described package is a component to check.
+  for (const auto& ref : described) {
+    auto it = std::find_if(out.components.begin(), out.components.end(), [&](const Component& c) { return c.ref == ref; });
+    if (it == out.components.end()) continue;
+    out.image = std::move(*it);
+    out.components.erase(it);
+    break;
   }
 }
 
@@ -200,7 +229,14 @@ std::optional<bool> config_enabled(const Sbom& sbom, const Component& component,
   const auto& config = component.config.empty() ? sbom.image.config : component.config;
   if (config.empty()) return std::nullopt;
   auto it = config.find(option);
-  return it != config.end() && it->second != "n";
+  if (it != config.end()) return it->second != "n";
+  // Absent means disabled only in a configuration that records options of its kind (MBEDTLS_*,
+  // CONFIG_*): the image's Kconfig options say nothing about a library's MBEDTLS_SSL_PROTO_TLS1_3.
+  const std::string family = option.substr(0, option.find('_') + 1);
+  const bool known = std::any_of(config.begin(), config.end(),
+                                 [&](const auto& entry) { return entry.first.rfind(family, 0) == 0; });
+  if (!known) return std::nullopt;
+  return false;
 }
 
 }  // namespace ward::vuln

@@ -207,6 +207,17 @@ bool valid_version(VersionRule rule, std::string_view version) {
   return false;
 }
 
+bool ambiguous_order(std::string_view a, std::string_view b) {
+  if (parse_semver(a) && parse_semver(b)) return false;
+  const auto has_epoch = [](std::string_view v) { return v.find_first_of("!:") != std::string_view::npos; };
+  if (has_epoch(a) != has_epoch(b)) return true;
+  const std::string_view shorter = a.size() <= b.size() ? a : b;
+  const std::string_view longer = a.size() <= b.size() ? b : a;
+  if (shorter.empty() || longer.size() == shorter.size() || longer.substr(0, shorter.size()) != shorter) return false;
+  const char next = longer[shorter.size()];
+  return is_digit(shorter.back()) && (is_alpha(next) || next == '_' || next == '-');
+}
+
 std::string version_branch(std::string_view version) {
   std::string_view v = without_v(version);
   if (const auto colon = v.find(':'); colon != std::string_view::npos && all_digits(v.substr(0, colon))) {

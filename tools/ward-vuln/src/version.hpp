@@ -28,6 +28,13 @@ int compare_semver(std::string_view a, std::string_view b);  // not SemVer: dpkg
 enum class VersionRule { semver, debian, generic };
 bool valid_version(VersionRule rule, std::string_view version);
 
+// Whether the generic order (dpkg's algorithm, used for versions that are not both SemVer) decides
+// a and b by a convention ecosystems do not share, so that a verdict from it could be wrong either
+// way: one is the other followed by a letter, '_' or '-' suffix ("3.6.7rc1", a pre-release of 3.6.7
+// in PyPI and most projects, sorts after 3.6.7; OpenSSL's "1.1.1a" really is later), or exactly one
+// has an epoch ("1!1.0", PyPI's epoch 1, sorts before 1.5). SemVer pairs are never ambiguous.
+bool ambiguous_order(std::string_view a, std::string_view b);
+
 // The release branch of a version: its first two numeric parts ("3.6" for 3.6.6, "2.28" for
 // 2.28.10, "3.0" for "3"), without an epoch or a leading 'v'; "" when it does not start with a number.
 std::string version_branch(std::string_view version);
