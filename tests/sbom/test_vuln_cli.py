@@ -333,6 +333,18 @@ with tempfile.TemporaryDirectory() as tmp:
     def cpe_match(criteria, **bounds):
         return dict({"vulnerable": True, "criteria": criteria}, **bounds)
 
+    def metric(vector, score, kind="Primary"):
+        data = {"vectorString": vector}
+        if score is not None:
+            data["baseScore"] = score
+        return {"source": "nvd@nist.gov", "type": kind, "cvssData": data}
+
+    def with_metrics(cve, **families):
+        cve["metrics"] = families
+        return cve
+
+    CRITICAL_VECTOR = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"  # 9.8
+    LOW_VECTOR = "CVSS:3.1/AV:P/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N"  # 1.6
     MBED = {"purl": "pkg:github/mbed-tls/mbedtls"}
     ANY_MBED = "cpe:2.3:a:arm:mbed_tls:*:*:*:*:*:*:*:*"
     CPE = "cpe:2.3:a:arm:mbed_tls:{}:*:*:*:*:*:*:*"
@@ -462,6 +474,19 @@ with tempfile.TemporaryDirectory() as tmp:
          [osv_rec(MBED, fix367, withdrawn="2999-01-01T00:00:00Z")], [], 1, AFFECTED),
         ("withdrawn in the past: dropped", cdx_with(mbed()), [osv_rec(MBED, fix367, withdrawn="2024-01-01T00:00:00Z")], [], 0,
          "No record names a component"),
+        # Fixed after the red team's report: ratings that passed a gate they should fail.
+        ("NVD baseScore -0.0 (would read as none): refused", cdx_with(mbed(cpe=CPE.format("3.6.6"))),
+         [with_metrics(nvd_rec(cpe_match(ANY_MBED, versionEndExcluding="3.6.7")),
+                       cvssMetricV2=[metric("AV:N/AC:L/Au:N/C:P/I:P/A:P", -0.0)])], [], 2, "baseScore: outside 0-10"),
+        ("NVD baseScore that contradicts its v3 vector: refused", cdx_with(mbed(cpe=CPE.format("3.6.6"))),
+         [with_metrics(nvd_rec(cpe_match(ANY_MBED, versionEndExcluding="3.6.7")),
+                       cvssMetricV31=[metric(CRITICAL_VECTOR, 2.0)])], [], 2, "2.0 contradicts its vector, whose base score is 9.8"),
+        ("NVD a low v3.1 rating listed before a critical v4.0 one: the critical decides the gate",
+         cdx_with(mbed(cpe=CPE.format("3.6.6"))),
+         [with_metrics(nvd_rec(cpe_match(ANY_MBED, versionEndExcluding="3.6.7")),
+                       cvssMetricV31=[metric(LOW_VECTOR, None, "Secondary")],
+                       cvssMetricV40=[metric("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 9.3)])],
+         ["--fail-on", "critical"], 1, "critical"),
         ("NVD status REJECTED (not NVD's spelling) is not dropped", cdx_with(mbed()),
          [nvd_rec(descriptions=[{"lang": "en", "value": "MbedTLS flaw"}], status="REJECTED")], [], 1, REVIEW),
     ]

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <set>
@@ -195,6 +197,32 @@ Vulnerability parse_osv(const JsonReader& r, const Json& root) {
   return v;
 }
 
+// One NVD cvssData's rating. A v3 vector decides: a baseScore that contradicts it (or -0.0, which
+// would read as "none") is an error, never a lower severity than the vector says.
+Rating nvd_rating(const JsonReader& r, const Json& data, const std::string& path, const char* method,
+                  const std::string& vector) {
+  std::optional<double> computed;
+  if (vector.rfind("CVSS:3", 0) == 0) {
+    std::string error;
+    computed = cvss3_base_score(vector, &error);
+    if (!computed) r.fail(path, error);
+  }
+  const Json* score = JsonReader::find(data, "baseScore");
+  if (score == nullptr) {
+    if (!computed) r.fail(path, "no baseScore");
+    return rating_from_score(*computed, method, vector);
+  }
+  const std::string score_path = at(path, "baseScore");
+  const double s = r.number(*score, score_path);
+  if (std::signbit(s) || s > 10.0) r.fail(score_path, "outside 0-10");
+  if (computed && std::fabs(*computed - s) > 0.05) {
+    char why[96];
+    std::snprintf(why, sizeof why, "%.1f contradicts its vector, whose base score is %.1f", s, *computed);
+    r.fail(score_path, why);
+  }
+  return rating_from_score(s, method, vector);
+}
+
 std::optional<Rating> nvd_metric(const JsonReader& r, const Json& metrics, const char* key, const std::string& path,
                                  const char* method) {
   const Json* list = JsonReader::find(metrics, key);
@@ -207,19 +235,7 @@ std::optional<Rating> nvd_metric(const JsonReader& r, const Json& metrics, const
     const Json& m = r.object((*list)[i], mp);
     const Json& data = r.object(r.require(m, "cvssData", mp), at(mp, "cvssData"));
     const std::string vector = r.opt_string(data, "vectorString", at(mp, "cvssData"));
-    Rating rating;
-    if (const Json* score = JsonReader::find(data, "baseScore")) {
-      const double s = r.number(*score, at(at(mp, "cvssData"), "baseScore"));
-      if (s < 0.0 || s > 10.0) r.fail(at(at(mp, "cvssData"), "baseScore"), "outside 0-10");
-      rating = rating_from_score(s, method, vector);
-    } else if (vector.rfind("CVSS:3", 0) == 0) {
-      std::string error;
-      const auto base = cvss3_base_score(vector, &error);
-      if (!base) r.fail(at(mp, "cvssData"), error);
-      rating = rating_from_score(*base, method, vector);
-    } else {
-      r.fail(at(mp, "cvssData"), "no baseScore");
-    }
+    const Rating rating = nvd_rating(r, data, at(mp, "cvssData"), method, vector);
     const bool primary = r.opt_string(m, "type", mp) == "Primary";
     if (primary) return rating;
     if (!first) first = rating;
@@ -324,13 +340,15 @@ void nvd_metrics(const JsonReader& r, const Json& cve, const std::string& path, 
   if (metrics == nullptr) return;
   const std::string mp = at(path, "metrics");
   r.object(*metrics, mp);
+  // Every family is read (and checked); the most severe decides, so a lower rating in a family
+  // listed first (v3.1 from a secondary source beside NVD's v4.0) cannot pass a gate the other fails.
+  std::optional<Rating> chosen;
   for (const auto& [key, method] : {std::pair{"cvssMetricV31", "CVSSv31"}, std::pair{"cvssMetricV30", "CVSSv3"},
                                     std::pair{"cvssMetricV40", "CVSSv4"}, std::pair{"cvssMetricV2", "CVSSv2"}}) {
-    if (auto rating = nvd_metric(r, *metrics, key, mp, method)) {
-      v.rating = *rating;
-      return;
-    }
+    auto rating = nvd_metric(r, *metrics, key, mp, method);
+    if (rating && (!chosen || rank(rating->severity) > rank(chosen->severity))) chosen = std::move(rating);
   }
+  if (chosen) v.rating = *chosen;
 }
 
 Vulnerability parse_nvd_cve(const JsonReader& r, const Json& cve, const std::string& path) {
