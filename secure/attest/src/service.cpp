@@ -146,7 +146,10 @@ psa_status_t get_token(ClientId caller, InVecs in, OutVecs out, std::span<std::s
   if (const psa_status_t s = claims(caller, challenge, c); s != PSA_SUCCESS) {
     return s;
   }
-  static std::array<std::uint8_t, kMaxPayload> scratch{};  // one call at a time (the gateway)
+  // On the service stack, not in static RAM: the token's path (payload and P-256 signature) stays
+  // well below the stack's deepest call (FWU install; secure/firmware/stacks.hpp), so the stack
+  // holds it for free.
+  std::array<std::uint8_t, kMaxPayload> scratch{};
   IakSigner signer;
   const auto token = make_token(c, signer, std::span{reinterpret_cast<std::uint8_t*>(out[0].data()), out[0].size()},
                                 scratch);
