@@ -341,13 +341,11 @@ void signed_digits(const Limbs& k, Digits& d) {
   d[kDigits - 1] = static_cast<std::int8_t>(carry);
 }
 
-// acc + digit * P, with t the table of P.
+// acc + digit * P, with t the table of P, for a digit of signed_digits other than 0.
 Point add_digit(const Point& acc, const Point (&t)[8], int digit) {
-  if (digit > 0) {
-    return add(acc, t[digit - 1]);
-  }
-  const Point& m = t[-digit - 1];
-  return add(acc, {m.x, fsub(Fe{}, m.y), m.z});
+  const auto magnitude = static_cast<unsigned>(digit > 0 ? digit : -digit);  // 1 .. 8
+  const Point& m = t[(magnitude - 1) % 8];
+  return digit > 0 ? add(acc, m) : add(acc, {m.x, fsub(Fe{}, m.y), m.z});
 }
 
 // y^2 == x^3 - 3x + b, with x, y (plain) below p.
