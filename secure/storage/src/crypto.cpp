@@ -107,7 +107,7 @@ Keys derive_keys(const char* label) {
   std::array<char, 96> info{};
   const std::size_t n = std::min(std::strlen(label), info.size() - detail::kAeadLabel.size());
   std::memcpy(info.data(), label, n);
-  std::memcpy(info.data() + n, detail::kAeadLabel.data(), detail::kAeadLabel.size());
+  std::copy(detail::kAeadLabel.begin(), detail::kAeadLabel.end(), info.begin() + static_cast<std::ptrdiff_t>(n));
   std::array<std::byte, 64> okm{};
   hkdf_sha256(hardware_unique_key(), std::as_bytes(std::span{info}.first(n + detail::kAeadLabel.size())), okm);
   Keys k{};
