@@ -78,8 +78,8 @@ def main():
                           "attest: token size for a 48-byte challenge: ",
                           "attest: a buffer one byte short: refused (buffer too small)",
                           "attest: a 47-byte challenge: refused (invalid argument)",
-                          "attest: token of ", "attest: token end"],
-                  forbid=["NOT REFUSED", "FAILED"])
+                          "attest: token of ", "attest: token end", "attest: secure service stack "],
+                  forbid=["NOT REFUSED", "FAILED", "margin below", "no secure stack report"])
     hex_lines = re.findall(r"attest: token-hex ([0-9a-f]+)", text)
     token = bytes.fromhex("".join(hex_lines))
     m = re.search(r"attest: token of (\d+) bytes", text)

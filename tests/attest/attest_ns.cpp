@@ -13,6 +13,7 @@
 #include "ward/arch/arm/semihosting.hpp"
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
+#include "ward/secure/monitor.hpp"
 
 namespace {
 
@@ -66,5 +67,17 @@ int main() {
   print("attest: token of ", written, " bytes\n");
   print_hex(std::span{token}.first(written));
   print("attest: token end\n");
+  // The token's payload and signature are built on the secure service stack (secure/attest): it
+  // must keep its margin (tests/secure/secure_stacks.hpp) after the largest token too.
+  ward_spe_stacks st{};
+  if (!ward::secure::stack_report(st)) {
+    print("attest: no secure stack report\n");
+    return 1;
+  }
+  print("attest: secure service stack ", st.service.used, " of ", st.service.size, " bytes\n");
+  if (st.service.used + 1024 > st.service.size) {
+    print("attest: secure service stack margin below 1 KiB\n");
+    return 1;
+  }
   return 0;
 }

@@ -206,4 +206,33 @@ WARD_TEST(Medium, StorageWorks) {
   WARD_EXPECT_EQ(psa_ps_remove(0x4e), PSA_SUCCESS);
 }
 
+// The largest entries, ITS and PS one after the other and back: the two stores share one scratch
+// (secure/storage/src/service.cpp) and seal with AES-256-GCM here; every byte must come back.
+std::array<std::uint8_t, 2048> big_value;
+std::array<std::uint8_t, 2048> big_back;
+
+WARD_TEST(Medium, StorageAtItsLimitsSharesItsScratch) {
+  for (std::size_t i = 0; i < big_value.size(); ++i) big_value[i] = static_cast<std::uint8_t>(i * 7 + 3);
+  constexpr std::size_t kIts = 1024, kPs = 2048;  // WARD_ITS_MAX_ENTRY_SIZE, WARD_PS_MAX_ENTRY_SIZE
+  WARD_ASSERT_EQ(psa_ps_set(0x50, kPs, big_value.data(), PSA_STORAGE_FLAG_NONE), PSA_SUCCESS);
+  WARD_ASSERT_EQ(psa_its_set(0x51, kIts, big_value.data() + 1, PSA_STORAGE_FLAG_NONE), PSA_SUCCESS);
+  WARD_EXPECT_EQ(psa_ps_set(0x52, kPs + 1, big_value.data(), PSA_STORAGE_FLAG_NONE), PSA_ERROR_INSUFFICIENT_STORAGE);
+  WARD_EXPECT_EQ(psa_its_set(0x53, kIts + 1, big_value.data(), PSA_STORAGE_FLAG_NONE), PSA_ERROR_INSUFFICIENT_STORAGE);
+  std::size_t n = 0;
+  big_back.fill(0);
+  WARD_ASSERT_EQ(psa_ps_get(0x50, 0, kPs, big_back.data(), &n), PSA_SUCCESS);
+  WARD_EXPECT_EQ(n, kPs);
+  std::size_t same = 0;
+  for (std::size_t i = 0; i < kPs; ++i) same += big_back[i] == big_value[i] ? 1 : 0;
+  WARD_EXPECT_EQ(same, kPs);
+  big_back.fill(0);
+  WARD_ASSERT_EQ(psa_its_get(0x51, 0, kIts, big_back.data(), &n), PSA_SUCCESS);
+  WARD_EXPECT_EQ(n, kIts);
+  same = 0;
+  for (std::size_t i = 0; i < kIts; ++i) same += big_back[i] == big_value[i + 1] ? 1 : 0;
+  WARD_EXPECT_EQ(same, kIts);
+  WARD_EXPECT_EQ(psa_ps_remove(0x50), PSA_SUCCESS);
+  WARD_EXPECT_EQ(psa_its_remove(0x51), PSA_SUCCESS);
+}
+
 }  // namespace

@@ -2,8 +2,6 @@
 // attestation key and the signature, on the secure side's Mbed TLS.
 #include "ward/secure/attest/service.hpp"
 
-#include <mbedtls/hkdf.h>
-#include <mbedtls/md.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 #include <psa/crypto.h>
@@ -15,6 +13,7 @@
 
 #include "ward/p256/p256.hpp"
 
+#include "ward/secure/crypto/kdf.hpp"
 #include "ward/secure/crypto/spe_platform.hpp"
 #include "ward/secure/huk.hpp"
 #include "ward/secure/service_handlers.hpp"
@@ -55,15 +54,10 @@ class Key {
   bool derive() {
     std::array<std::uint8_t, p256::kWideScalarSize> okm{};
     const auto huk = hardware_unique_key();
-    const bool ok = mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), nullptr, 0,
-                                 reinterpret_cast<const unsigned char*>(huk.data()), huk.size(),
-                                 reinterpret_cast<const unsigned char*>(kKeyInfo.data()), kKeyInfo.size(), okm.data(),
-                                 okm.size()) == 0;
-    if (ok) {
-      p256::private_key_from_wide(okm, d_);
-    }
+    crypto::hkdf_sha256(huk, std::as_bytes(std::span{kKeyInfo}), std::as_writable_bytes(std::span{okm}));
+    p256::private_key_from_wide(okm, d_);
     mbedtls_platform_zeroize(okm.data(), okm.size());
-    return ok;
+    return true;
   }
 
   bool public_key(std::array<std::uint8_t, 65>& out) const {
@@ -152,7 +146,10 @@ psa_status_t get_token(ClientId caller, InVecs in, OutVecs out, std::span<std::s
   if (const psa_status_t s = claims(caller, challenge, c); s != PSA_SUCCESS) {
     return s;
   }
-  static std::array<std::uint8_t, kMaxPayload> scratch{};  // one call at a time (the gateway)
+  // On the service stack, not in static RAM: the token's path (payload and P-256 signature) stays
+  // well below the stack's deepest call (FWU install; secure/firmware/stacks.hpp), so the stack
+  // holds it for free.
+  std::array<std::uint8_t, kMaxPayload> scratch{};
   IakSigner signer;
   const auto token = make_token(c, signer, std::span{reinterpret_cast<std::uint8_t*>(out[0].data()), out[0].size()},
                                 scratch);

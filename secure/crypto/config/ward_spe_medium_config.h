@@ -21,15 +21,12 @@
 #define MBEDTLS_PSA_CRYPTO_CONFIG_FILE "ward_spe_medium_psa_config.h"
 
 /* Legacy modules the secure side's own code calls directly, not through PSA: SHA-256 (image
- * digests, the attestation token, storage), HKDF with its message-digest layer (the storage keys,
- * the attestation key and the DRBG's first seed from the HUK), ChaCha20-Poly1305 (secure storage's
- * encryption, secure/storage/src/crypto.cpp), AES (the CTR_DRBG). */
+ * digests, the attestation token, storage, and the secure side's HMAC/HKDF-SHA-256,
+ * secure/crypto/src/kdf.cpp, for storage's keys, the attestation key and the DRBG's first seed from
+ * the HUK: so neither the message-digest layer nor the HKDF module is built), AES (the CTR_DRBG).
+ * Secure storage encrypts with AES-256-GCM here (secure/storage/src/crypto.cpp), which the PSA
+ * core builds anyway, not with the full profile's ChaCha20-Poly1305. */
 #define MBEDTLS_SHA256_C
-#define MBEDTLS_MD_C
-#define MBEDTLS_HKDF_C
-#define MBEDTLS_CHACHA20_C
-#define MBEDTLS_POLY1305_C
-#define MBEDTLS_CHACHAPOLY_C
 #define MBEDTLS_AES_C
 
 /* Size: SHA-256 with a loop instead of unrolled rounds, AES with one table per direction instead of
@@ -37,5 +34,12 @@
 #define MBEDTLS_SHA256_SMALLER
 #define MBEDTLS_AES_FEWER_TABLES
 #define MBEDTLS_BLOCK_CIPHER_NO_DECRYPT
+
+/* No second copy of each argument inside the PSA core: every buffer the service passes to a PSA
+ * function is in the gateway's secure copy buffers (secure/boundary: the request's vectors are
+ * copied in before the service runs and out after it returns, inputs and outputs in separate
+ * buffers), which the non-secure side cannot reach while the call runs -- exactly the condition
+ * Mbed TLS sets for this option. The full profile keeps the copies. */
+#define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS
 
 #endif /* WARD_SPE_MEDIUM_CONFIG_H */

@@ -6,10 +6,9 @@
 #include <cstdint>
 #include <cstring>
 
-#include "mbedtls/hkdf.h"
-#include "mbedtls/md.h"
 #include "mbedtls/platform_util.h"
 #include "psa_crypto_its.h"  // Mbed TLS's library/ (declares ward_crypto_its_* after the rename)
+#include "ward/secure/crypto/kdf.hpp"
 #include "ward/secure/crypto/key_store.hpp"
 #include "ward/secure/crypto/service.hpp"
 #include "ward/secure/crypto/spe_platform.hpp"
@@ -170,10 +169,12 @@ extern "C" int ward_crypto_nv_seed_read(unsigned char* buf, size_t buf_len) {
   // First boot: seed = HKDF-SHA-256(salt = none, IKM = HUK, info = label, L = buf_len).
   static constexpr char kLabel[] = "ward/crypto/nv-seed/v1";
   const auto huk = ward::secure::hardware_unique_key();
-  const int ret = mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), nullptr, 0,
-                               reinterpret_cast<const unsigned char*>(huk.data()), huk.size(),
-                               reinterpret_cast<const unsigned char*>(kLabel), sizeof kLabel - 1, buf, buf_len);
-  return ret == 0 ? 0 : -1;
+  if (buf_len > std::size_t{255} * 32) {
+    return -1;  // more than HKDF-SHA-256 can give
+  }
+  ward::secure::crypto::hkdf_sha256(huk, ward::secure::crypto::bytes(kLabel, sizeof kLabel - 1),
+                                    {reinterpret_cast<std::byte*>(buf), buf_len});
+  return 0;
 }
 
 extern "C" int ward_crypto_nv_seed_write(unsigned char* buf, size_t buf_len) {

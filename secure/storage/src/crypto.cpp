@@ -2,12 +2,19 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 #include <type_traits>
 
+#include <mbedtls/build_info.h>
+#if defined(MBEDTLS_CHACHAPOLY_C)
 #include <mbedtls/chachapoly.h>
+#else
+#include <mbedtls/gcm.h>
+#endif
 #include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 
+#include "ward/secure/crypto/kdf.hpp"
 #include "ward/secure/huk.hpp"
 #include "ward/secure/storage.hpp"
 
@@ -25,8 +32,6 @@ auto u8(const Span& s) {
   }
 }
 
-constexpr std::size_t kBlock = 64;
-
 }  // namespace
 
 Digest sha256(std::span<const std::byte> data) {
@@ -36,34 +41,12 @@ Digest sha256(std::span<const std::byte> data) {
 }
 
 Digest hmac_sha256(std::span<const std::byte> key, std::initializer_list<std::span<const std::byte>> parts) {
-  // RFC 2104 over SHA-256; keys longer than a block are hashed first.
-  std::array<std::byte, kBlock> k{};
-  if (key.size() > kBlock) {
-    const Digest d = sha256(key);
-    std::memcpy(k.data(), d.data(), d.size());
-  } else {
-    std::memcpy(k.data(), key.data(), key.size());
-  }
-  std::array<std::byte, kBlock> pad{};
-  mbedtls_sha256_context ctx;
-  mbedtls_sha256_init(&ctx);
-  for (std::size_t i = 0; i < kBlock; ++i) pad[i] = k[i] ^ std::byte{0x36};
-  mbedtls_sha256_starts(&ctx, 0);
-  mbedtls_sha256_update(&ctx, u8(std::span{pad}), pad.size());
-  for (auto p : parts) mbedtls_sha256_update(&ctx, u8(p), p.size());
-  Digest inner;
-  mbedtls_sha256_finish(&ctx, u8(std::span{inner}));
-  for (std::size_t i = 0; i < kBlock; ++i) pad[i] = k[i] ^ std::byte{0x5c};
-  mbedtls_sha256_starts(&ctx, 0);
-  mbedtls_sha256_update(&ctx, u8(std::span{pad}), pad.size());
-  mbedtls_sha256_update(&ctx, u8(std::span{inner}), inner.size());
-  Digest out;
-  mbedtls_sha256_finish(&ctx, u8(std::span{out}));
-  mbedtls_sha256_free(&ctx);
-  mbedtls_platform_zeroize(k.data(), k.size());
-  mbedtls_platform_zeroize(pad.data(), pad.size());
-  return out;
+  return crypto::hmac_sha256(key, parts);
 }
+
+#if defined(MBEDTLS_CHACHAPOLY_C)
+// ChaCha20-Poly1305 where the configuration has it (the full profile).
+constexpr std::string_view kAeadLabel{};
 
 void seal(std::span<const std::byte, 32> key, std::span<const std::byte, 12> nonce, std::span<const std::byte> aad,
           std::span<std::byte> data, std::span<std::byte, 16> tag) {
@@ -84,30 +67,49 @@ bool open(std::span<const std::byte, 32> key, std::span<const std::byte, 12> non
   mbedtls_chachapoly_free(&ctx);
   return rc == 0;
 }
+#else
+// AES-256-GCM where it is the only AEAD built (the medium profile: its PSA core needs GCM anyway,
+// so storage adds no cipher of its own). Its keys are derived under their own label, so that a
+// store written with the other AEAD never authenticates with this one's keys.
+constexpr std::string_view kAeadLabel{"/aes-256-gcm"};
+
+void seal(std::span<const std::byte, 32> key, std::span<const std::byte, 12> nonce, std::span<const std::byte> aad,
+          std::span<std::byte> data, std::span<std::byte, 16> tag) {
+  mbedtls_gcm_context ctx;
+  mbedtls_gcm_init(&ctx);
+  mbedtls_gcm_setkey(&ctx, MBEDTLS_CIPHER_ID_AES, u8(key), 256);
+  mbedtls_gcm_crypt_and_tag(&ctx, MBEDTLS_GCM_ENCRYPT, data.size(), u8(nonce), nonce.size(), u8(aad), aad.size(),
+                            u8(data), u8(data), tag.size(), u8(tag));
+  mbedtls_gcm_free(&ctx);
+}
+
+bool open(std::span<const std::byte, 32> key, std::span<const std::byte, 12> nonce, std::span<const std::byte> aad,
+          std::span<std::byte> data, std::span<const std::byte, 16> tag) {
+  mbedtls_gcm_context ctx;
+  mbedtls_gcm_init(&ctx);
+  const int rc = mbedtls_gcm_setkey(&ctx, MBEDTLS_CIPHER_ID_AES, u8(key), 256) != 0
+                     ? -1
+                     : mbedtls_gcm_auth_decrypt(&ctx, data.size(), u8(nonce), nonce.size(), u8(aad), aad.size(),
+                                                u8(tag), tag.size(), u8(data), u8(data));
+  mbedtls_gcm_free(&ctx);
+  return rc == 0;
+}
+#endif
 
 }  // namespace detail
 
 void hkdf_sha256(std::span<const std::byte> ikm, std::span<const std::byte> info, std::span<std::byte> out) {
-  const std::array<std::byte, 32> salt{};  // RFC 5869: no salt = HashLen zeros
-  detail::Digest prk = detail::hmac_sha256(salt, {ikm});
-  detail::Digest t{};
-  std::size_t t_len = 0;
-  std::size_t done = 0;
-  for (std::uint8_t i = 1; done < out.size() && i != 0; ++i) {
-    const std::byte counter[1] = {std::byte{i}};
-    t = detail::hmac_sha256(prk, {std::span{t}.first(t_len), info, std::span<const std::byte>{counter}});
-    t_len = t.size();
-    const std::size_t n = std::min(t.size(), out.size() - done);
-    std::memcpy(out.data() + done, t.data(), n);
-    done += n;
-  }
-  mbedtls_platform_zeroize(prk.data(), prk.size());
-  mbedtls_platform_zeroize(t.data(), t.size());
+  crypto::hkdf_sha256(ikm, info, out);
 }
 
 Keys derive_keys(const char* label) {
+  // info = label || the AEAD's label (empty for ChaCha20-Poly1305, whose stores predate the choice).
+  std::array<char, 96> info{};
+  const std::size_t n = std::min(std::strlen(label), info.size() - detail::kAeadLabel.size());
+  std::memcpy(info.data(), label, n);
+  std::copy(detail::kAeadLabel.begin(), detail::kAeadLabel.end(), info.begin() + static_cast<std::ptrdiff_t>(n));
   std::array<std::byte, 64> okm{};
-  hkdf_sha256(hardware_unique_key(), std::as_bytes(std::span{label, std::strlen(label)}), okm);
+  hkdf_sha256(hardware_unique_key(), std::as_bytes(std::span{info}.first(n + detail::kAeadLabel.size())), okm);
   Keys k{};
   std::memcpy(k.aead.data(), okm.data(), 32);
   std::memcpy(k.mac.data(), okm.data() + 32, 32);

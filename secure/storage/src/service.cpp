@@ -1,6 +1,7 @@
 // The ITS and PS service instances and their request handlers. The handlers are the boundary: the
 // vectors are secure copies, but their contents are the caller's, so every count, size and field
 // is checked before the engine sees it (storage_protocol.h is the format).
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <limits>
@@ -17,8 +18,12 @@ namespace {
 using In = std::span<const std::span<const std::byte>>;
 using Out = std::span<const std::span<std::byte>>;
 
-alignas(8) std::byte its_scratch[scratch_bytes(kItsLimits.max_entry_size)];
-alignas(8) std::byte ps_scratch[scratch_bytes(kPsLimits.max_entry_size)];
+// One scratch for both stores, as large as the larger needs. Safe because no Store operation keeps
+// anything in its scratch past its return (each stages, seals and writes, or reads, opens and copies
+// out, within the call), and nothing calls one store inside another's operation: ProtectedStore
+// uses ITS (its counters) and the PS store one after the other, and the service runs one call at
+// a time. Saves the smaller store's scratch (1,344 bytes of RAM with the default limits).
+alignas(8) std::byte scratch[scratch_bytes(std::max(kItsLimits.max_entry_size, kPsLimits.max_entry_size))];
 std::array<IndexEntry, kItsEntries> its_index;
 std::array<IndexEntry, kPsEntries> ps_index;
 std::optional<Store> its_store;
@@ -87,8 +92,8 @@ bool vectors_ok(In in, Out out, std::span<std::size_t> out_written) {
 
 psa_status_t init(flash::Region its_region, flash::Region ps_region) {
   ps_service.reset();
-  its_store.emplace(its_region, derive_keys("ward its v1"), its_scratch, its_index, kItsLimits, kItsQuotas);
-  ps_store.emplace(ps_region, derive_keys("ward ps v1"), ps_scratch, ps_index, kPsLimits, kPsQuotas);
+  its_store.emplace(its_region, derive_keys("ward its v1"), scratch, its_index, kItsLimits, kItsQuotas);
+  ps_store.emplace(ps_region, derive_keys("ward ps v1"), scratch, ps_index, kPsLimits, kPsQuotas);
   // A store that failed to mount serves nothing (its handlers answer PSA_ERROR_BAD_STATE).
   if (auto s = its_store->mount(); s != PSA_SUCCESS) {
     its_store.reset();
