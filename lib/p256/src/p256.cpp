@@ -324,9 +324,8 @@ using Digits = std::int8_t[kDigits];
 // 1*P .. 8*P, at t[0] .. t[7].
 void table(Point (&t)[8], const Point& p) {
   t[0] = p;
-  t[1] = dbl(p);
-  for (int k = 2; k < 8; ++k) {
-    t[k] = add(t[k - 1], p);
+  for (int k = 1; k < 8; ++k) {
+    t[k] = add(t[k - 1], p);  // k = 1: add() doubles equal points
   }
 }
 
@@ -344,8 +343,11 @@ void signed_digits(const Limbs& k, Digits& d) {
 // acc + digit * P, with t the table of P, for a digit of signed_digits other than 0.
 Point add_digit(const Point& acc, const Point (&t)[8], int digit) {
   const auto magnitude = static_cast<unsigned>(digit > 0 ? digit : -digit);  // 1 .. 8
-  const Point& m = t[(magnitude - 1) % 8];
-  return digit > 0 ? add(acc, m) : add(acc, {m.x, fsub(Fe{}, m.y), m.z});
+  Point m = t[(magnitude - 1) % 8];
+  if (digit < 0) {
+    m.y = fsub(Fe{}, m.y);
+  }
+  return add(acc, m);  // one call site: the bootloader's ROM budget
 }
 
 // y^2 == x^3 - 3x + b, with x, y (plain) below p.
@@ -616,23 +618,26 @@ bool verify(const std::array<std::uint8_t, 64>& pub, const std::array<std::uint8
 
   const Point g{to_fe(kGx), to_fe(kGy), {kFieldP.r_mod}};
   const Point q{to_fe(qx), to_fe(qy), {kFieldP.r_mod}};
-  Point tg[8], tq[8];
-  table(tg, g);
-  table(tq, q);
-  Digits d1, d2;
-  signed_digits(u1, d1);
-  signed_digits(u2, d2);
-  // Shamir's trick: one chain of doublings, both scalars' signed 4-bit digits added in as they come.
+  // u1 G + u2 Q by Shamir's trick: one chain of doublings, both scalars' signed 4-bit digits
+  // added in as they come (one loop over the two terms: one copy of the addition in the
+  // bootloader's ROM).
+  struct Term {
+    Point table[8];
+    Digits digits;
+  } terms[2];
+  table(terms[0].table, g);
+  table(terms[1].table, q);
+  signed_digits(u1, terms[0].digits);
+  signed_digits(u2, terms[1].digits);
   Point acc = infinity_point();
   for (int i = kDigits - 1; i >= 0; --i) {
     if (!acc.infinity()) {
       acc = dbl(dbl(dbl(dbl(acc))));
     }
-    if (d1[i] != 0) {
-      acc = add_digit(acc, tg, d1[i]);
-    }
-    if (d2[i] != 0) {
-      acc = add_digit(acc, tq, d2[i]);
+    for (const Term& term : terms) {
+      if (term.digits[i] != 0) {
+        acc = add_digit(acc, term.table, term.digits[i]);
+      }
     }
   }
   if (acc.infinity()) {
