@@ -88,8 +88,10 @@ else()
 endif()
 
 # Source paths in images (assertion messages, debug info) relative to the tree: no build machine's
-# paths in the firmware, and the same image from the same sources wherever it is built.
-add_compile_options(-ffile-prefix-map=${CMAKE_SOURCE_DIR}/=)
+# paths in the firmware, and the same image from the same sources wherever it is built. Files the
+# build generates (configuration headers) relative to the build tree: the later map wins when the
+# build tree is inside the source tree.
+add_compile_options(-ffile-prefix-map=${CMAKE_SOURCE_DIR}/= -ffile-prefix-map=${CMAKE_BINARY_DIR}/=)
 
 # Applies Ward's flags to one of Ward's own targets.
 function(ward_code_flags target)

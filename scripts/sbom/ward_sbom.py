@@ -543,10 +543,11 @@ class Collector:
             package = self.owner(path)
         if package in self.components:
             name = os.path.relpath(path, self.components[package][1])
+        elif package == "ward" and under(path, self.build_dir):
+            # Generated files by their place in the build tree, wherever the tree is (reproducible).
+            name = "$(BUILD)/" + os.path.relpath(path, self.build_dir)
         elif package == "ward":
             name = os.path.relpath(path, self.source_dir)
-            if name.startswith("../"):
-                name = "$(BUILD)/" + os.path.relpath(path, self.build_dir)
         elif package == "image":
             name = os.path.basename(path)
         else:
