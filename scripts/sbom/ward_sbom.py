@@ -996,7 +996,8 @@ def cyclonedx_document(model, created, serial):
         c = {"type": "file", "bom-ref": fref[f.path], "name": f.name,
              "hashes": [{"alg": "SHA-1", "content": f.sha1}, {"alg": "SHA-256", "content": f.sha256}]}
         props = [{"name": "ward:file:kind", "value": f.kind}]
-        props += [{"name": "ward:generated-from", "value": fref[s]} for s in f.generated_from]
+        # By name, not by path: the same order wherever the build tree is (reproducible).
+        props += [{"name": "ward:generated-from", "value": r} for r in sorted(fref[s] for s in f.generated_from)]
         c["properties"] = props
         if f.licenses:
             c["licenses"] = [{"expression": f.licenses[0]}]
