@@ -5,12 +5,14 @@ Run by CTest in the firmware build tree (tests/repro/CMakeLists.txt) with WARD_S
 WARD_BUILD_DIR. `demo_product_is_reproducible` configures a second tree of the same sources in a
 temporary directory (another path, another depth), with the first tree's configuration and its
 per-tree inputs (the emulated device's HUK and the development signing keys: WARD_DEV_INPUTS_FROM),
-builds the demo product there, and compares what the demo device ships with scripts/repro_compare.py.
+builds the demo product there, verifies its signed images' signatures and compares what the demo
+device ships with scripts/repro_compare.py.
 The second tree is compiled without ccache: a cache hit would hand it the first tree's objects and
 could hide an object that depends on where it was built. `comparator_*` show the comparison
 failing on real files of the first tree with one difference put in.
 """
 import filecmp
+import json
 import os
 import shutil
 import struct
@@ -75,6 +77,12 @@ class ReproTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stdout[-4000:] + r.stderr[-2000:])
             print(f"second tree {other} built in {time.monotonic() - start:.0f} s", file=sys.stderr)
             self.assertEqual(shipped(other), names, "the two trees ship different files")
+            # Each signed image's signature holds (the comparison does not look at its value).
+            tool = os.path.join(other, "host-tools", "ward-image", "ward-image")
+            for signed, key in ((f"{PRODUCT}/ward_secure_chain.signed.bin", "ward-dev-key.pem"),
+                                (f"{PRODUCT}/update.signed.bin", "ward-dev-ns-key.pem")):
+                r = run([tool, "verify", "-k", os.path.join(other, "keys", key), os.path.join(other, signed)])
+                self.assertEqual(r.returncode, 0, f"{signed}: {r.stdout}{r.stderr}")
             differences = repro_compare.compare(BUILD, other, names)
             self.assertEqual(differences, [], "\n".join(f"{n}: {why}" for n, why in differences))
             # Neither tree's path is in what it ships (an absolute path in both would compare equal
@@ -184,7 +192,6 @@ class ComparatorTest(unittest.TestCase):
         self.assertTrue(all("beyond the signed files' digests" in why for why in found.values()))
 
     def test_comparator_does_not_normalise_json(self):
-        import json
         name = "boot/bootloader_chain.cdx.json"
         self.edit(name, lambda d: json.dumps(json.loads(d), indent=1).encode())
         self.assertIn(name, self.differences())
