@@ -14,6 +14,7 @@ failing on real files of the first tree with one difference put in.
 import filecmp
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -61,9 +62,20 @@ def run(argv, **env):
     return subprocess.run(argv, capture_output=True, text=True, env=dict(os.environ, **env))
 
 
+def configured_version(build):
+    with open(os.path.join(build, "generated", "include", "ward", "version.hpp"), encoding="utf-8") as f:
+        return re.search(r'git = "([^"]*)"', f.read()).group(1)
+
+
 class ReproTest(unittest.TestCase):
     def test_demo_product_is_reproducible(self):
         names = shipped(BUILD)
+        # The second tree is configured from the sources as they are now: the first must have been
+        # too (its version is `git describe --dirty` at its configure time), or the two differ.
+        r = run(["git", "-C", SRC, "describe", "--tags", "--always", "--dirty"])
+        if r.returncode == 0:
+            self.assertEqual(configured_version(BUILD), r.stdout.strip(),
+                             f"{BUILD} was configured at another version of the sources: configure it again")
         tmp = tempfile.mkdtemp(prefix="ward-repro-")
         other = os.path.join(tmp, "elsewhere", "mps2-an505")
         ok = False
