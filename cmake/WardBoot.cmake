@@ -97,14 +97,24 @@ function(ward_boot_setup_keys)
   if(NOT module STREQUAL "")
     set(module_args --pkcs11-module ${module})
   endif()
-  # The development keys, generated once per build directory when selected (never in the source tree).
+  # The development keys, generated once per build directory when selected (never in the source
+  # tree), or copied from the tree WARD_DEV_INPUTS_FROM names (a reproduced build).
   foreach(dev ward-dev-key.pem ward-dev-ns-key.pem)
-    if(image0_KEY STREQUAL ${keys}/${dev} OR image1_KEY STREQUAL ${keys}/${dev})
+    if(NOT (image0_KEY STREQUAL ${keys}/${dev} OR image1_KEY STREQUAL ${keys}/${dev}))
+      continue()
+    endif()
+    if(WARD_DEV_INPUTS_FROM STREQUAL "")
       add_custom_command(OUTPUT ${keys}/${dev}
         COMMAND ${CMAKE_COMMAND} -E make_directory ${keys}
         COMMAND ${WARD_IMAGE_TOOL} keygen -k ${keys}/${dev}
         DEPENDS ward_image_host
         COMMENT "Generating the development signing key ${dev} (build directory only)" VERBATIM)
+    else()
+      add_custom_command(OUTPUT ${keys}/${dev}
+        COMMAND ${CMAKE_COMMAND} -E make_directory ${keys}
+        COMMAND ${CMAKE_COMMAND} -E copy ${WARD_DEV_INPUTS_FROM}/keys/${dev} ${keys}/${dev}
+        DEPENDS ${WARD_DEV_INPUTS_FROM}/keys/${dev}
+        COMMENT "Copying the development signing key ${dev} from ${WARD_DEV_INPUTS_FROM}" VERBATIM)
     endif()
   endforeach()
   set(pub ${keys}/boot_pub_key.inc)

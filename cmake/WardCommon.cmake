@@ -30,6 +30,18 @@ else()
   endif()
 endif()
 
+# A development tree's per-tree secrets -- the emulated device's hardware-unique key
+# (secure/firmware/device/huk.bin) and the development signing keys (keys/ward-dev-key.pem,
+# keys/ward-dev-ns-key.pem) -- are generated at random in each build tree. A second tree that must
+# reproduce another's images byte for byte (tests/repro, docs/supply-chain.md "How to reproduce a
+# release") takes them from that tree instead. Empty (the default): generated here. A production
+# build refuses the development keys whatever this says (ward_boot_choose_key).
+set(WARD_DEV_INPUTS_FROM "" CACHE PATH
+    "Build tree whose emulated-device HUK and development signing keys this tree uses (empty: generate its own)")
+if(NOT WARD_DEV_INPUTS_FROM STREQUAL "" AND NOT IS_DIRECTORY "${WARD_DEV_INPUTS_FROM}")
+  message(FATAL_ERROR "WARD_DEV_INPUTS_FROM: no such build tree: ${WARD_DEV_INPUTS_FROM}")
+endif()
+
 set(CMAKE_CXX_STANDARD 23)
 set(CMAKE_CXX_STANDARD_REQUIRED ON)
 set(CMAKE_CXX_EXTENSIONS OFF)
@@ -76,8 +88,10 @@ else()
 endif()
 
 # Source paths in images (assertion messages, debug info) relative to the tree: no build machine's
-# paths in the firmware, and the same image from the same sources wherever it is built.
-add_compile_options(-ffile-prefix-map=${CMAKE_SOURCE_DIR}/=)
+# paths in the firmware, and the same image from the same sources wherever it is built. Files the
+# build generates (configuration headers) relative to the build tree: the later map wins when the
+# build tree is inside the source tree.
+add_compile_options(-ffile-prefix-map=${CMAKE_SOURCE_DIR}/= -ffile-prefix-map=${CMAKE_BINARY_DIR}/=)
 
 # Applies Ward's flags to one of Ward's own targets.
 function(ward_code_flags target)

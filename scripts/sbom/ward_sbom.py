@@ -543,10 +543,11 @@ class Collector:
             package = self.owner(path)
         if package in self.components:
             name = os.path.relpath(path, self.components[package][1])
+        elif package == "ward" and under(path, self.build_dir):
+            # Generated files by their place in the build tree, wherever the tree is (reproducible).
+            name = "$(BUILD)/" + os.path.relpath(path, self.build_dir)
         elif package == "ward":
             name = os.path.relpath(path, self.source_dir)
-            if name.startswith("../"):
-                name = "$(BUILD)/" + os.path.relpath(path, self.build_dir)
         elif package == "image":
             name = os.path.basename(path)
         else:
@@ -995,7 +996,8 @@ def cyclonedx_document(model, created, serial):
         c = {"type": "file", "bom-ref": fref[f.path], "name": f.name,
              "hashes": [{"alg": "SHA-1", "content": f.sha1}, {"alg": "SHA-256", "content": f.sha256}]}
         props = [{"name": "ward:file:kind", "value": f.kind}]
-        props += [{"name": "ward:generated-from", "value": fref[s]} for s in f.generated_from]
+        # By name, not by path: the same order wherever the build tree is (reproducible).
+        props += [{"name": "ward:generated-from", "value": r} for r in sorted(fref[s] for s in f.generated_from)]
         c["properties"] = props
         if f.licenses:
             c["licenses"] = [{"expression": f.licenses[0]}]
