@@ -13,6 +13,10 @@
 
 set(CMAKE_EXPORT_COMPILE_COMMANDS ON)  # the SBOM reads each object's source and flags from it
 set(WARD_SBOM_SCRIPT ${CMAKE_SOURCE_DIR}/scripts/sbom/ward_sbom.py)
+# The generator's code (the entry point above runs the package wardsbom/): a change to any of it
+# re-runs every SBOM step, and a module added to the package is picked up at the next build.
+file(GLOB WARD_SBOM_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/scripts/sbom/wardsbom/*.py)
+list(APPEND WARD_SBOM_SOURCES ${WARD_SBOM_SCRIPT})
 set(WARD_SBOM_DATA ${CMAKE_SOURCE_DIR}/scripts/sbom/components.json)
 set(WARD_SUPPLIER "Ward project" CACHE STRING "Supplier and SBOM author named in every SBOM")
 set(WARD_LICENSE "NOASSERTION" CACHE STRING "SPDX license expression of Ward's own code, for SBOMs")
@@ -85,7 +89,7 @@ function(ward_sbom name)
   add_custom_command(TARGET ${name} POST_BUILD COMMAND ${generate}
     BYPRODUCTS ${dir}/${name}.spdx.json ${dir}/${name}.cdx.json VERBATIM)
   # A changed generator or pin re-runs the link step, and with it the SBOM.
-  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${WARD_SBOM_SCRIPT} ${WARD_SBOM_DATA}
+  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${WARD_SBOM_SOURCES} ${WARD_SBOM_DATA}
                ${WARD_MBEDTLS_PIN} ${WARD_TINYCBOR_PIN})
 
   if(NOT CONFIG_WARD_VULN_GATE STREQUAL "y")
