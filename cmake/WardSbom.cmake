@@ -13,7 +13,21 @@
 
 set(CMAKE_EXPORT_COMPILE_COMMANDS ON)  # the SBOM reads each object's source and flags from it
 set(WARD_SBOM_SCRIPT ${CMAKE_SOURCE_DIR}/scripts/sbom/ward_sbom.py)
+# The generator's code (the entry point above runs the package wardsbom/): a change to any of it
+# re-runs every SBOM step, and a module added to the package is picked up at the next build.
+file(GLOB WARD_SBOM_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/scripts/sbom/wardsbom/*.py)
+list(APPEND WARD_SBOM_SOURCES ${WARD_SBOM_SCRIPT})
 set(WARD_SBOM_DATA ${CMAKE_SOURCE_DIR}/scripts/sbom/components.json)
+# Firmware trees write SBOMs: say now, not at the first link, when a package the generator imports
+# is missing.
+if(NOT WARD_IS_HOST)
+  execute_process(COMMAND ${WARD_PYTHON} -c "import elftools.elf.elffile"
+                  RESULT_VARIABLE _ward_elftools OUTPUT_QUIET ERROR_QUIET)
+  if(NOT _ward_elftools EQUAL 0)
+    message(FATAL_ERROR "${WARD_PYTHON} cannot import elftools, which the SBOM generator reads objects "
+                        "with: install Debian's python3-pyelftools (scripts/setup.sh)")
+  endif()
+endif()
 set(WARD_SUPPLIER "Ward project" CACHE STRING "Supplier and SBOM author named in every SBOM")
 set(WARD_LICENSE "NOASSERTION" CACHE STRING "SPDX license expression of Ward's own code, for SBOMs")
 set(WARD_VULNDB_DIRS ${CMAKE_SOURCE_DIR}/security/vulndb CACHE STRING
@@ -85,7 +99,7 @@ function(ward_sbom name)
   add_custom_command(TARGET ${name} POST_BUILD COMMAND ${generate}
     BYPRODUCTS ${dir}/${name}.spdx.json ${dir}/${name}.cdx.json VERBATIM)
   # A changed generator or pin re-runs the link step, and with it the SBOM.
-  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${WARD_SBOM_SCRIPT} ${WARD_SBOM_DATA}
+  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${WARD_SBOM_SOURCES} ${WARD_SBOM_DATA}
                ${WARD_MBEDTLS_PIN} ${WARD_TINYCBOR_PIN})
 
   if(NOT CONFIG_WARD_VULN_GATE STREQUAL "y")

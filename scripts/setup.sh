@@ -14,8 +14,9 @@ packages=(
   qemu-system-arm
   # Build system, host compiler, unit tests
   cmake ninja-build g++ libgtest-dev libgmock-dev
-  # Configuration (Kconfig) and build scripts: Debian's python, not any other python on PATH
-  python3 python3-kconfiglib
+  # Configuration (Kconfig) and build scripts: Debian's python, not any other python on PATH;
+  # the SBOM generator reads ELF section headers with pyelftools
+  python3 python3-kconfiglib python3-pyelftools
   # Fetching and unpacking the pinned Mbed TLS source package
   apt ca-certificates bzip2 xz-utils
   # Supply chain: ward-vuln (JSON, command line), its libFuzzer target, SBOM schema validation

@@ -603,12 +603,11 @@ class SbomTest(unittest.TestCase):
             os.makedirs(empty_build)
             with open(f"{empty_build}/compile_commands.json", "w") as f:
                 f.write("[]")
-            with open(f"{empty_build}/.ninja_deps", "wb") as f:
-                f.write(b"# ninjadeps\n\x03\x00\x00\x00")
             cases = [
                 (["--map", bad_map], "not a GNU ld map file"),
                 (["--map", f"{tmp}/missing.map"], "cannot read the map file"),
-                (["--build-dir", empty_build], "Ninja dependency log version 3"),
+                (["--build-dir", empty_build], "the SBOM needs a build with the Ninja generator"),
+                (["--ninja", f"{tmp}/no-ninja"], "cannot run"),
             ]
             for args, message in cases:
                 argv = list(base)
