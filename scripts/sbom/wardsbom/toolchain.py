@@ -71,7 +71,7 @@ def os_release():
 
 
 def debian_archive_uri():
-    """The machine's Debian archive address from its apt sources (as scripts/fetch-mbedtls.sh finds
+    """The machine's Debian archive address from its apt sources (as scripts/fetch-orig.sh finds
     it), or None."""
     uris = []
     d = "/etc/apt/sources.list.d"
