@@ -344,7 +344,7 @@ class SbomTest(unittest.TestCase):
         # image, its signed file and the device; code not present for a non-secure application
         # that uses the PSA Crypto client (secure_demo), whose files do not have it. (The demo's own
         # application contains no Mbed TLS at all: the record names nothing in it.)
-        version = pin()["MBEDTLS_VERSION"]
+        version = pin()["ORIG_VERSION"]
         major, minor, patch = (int(x) for x in version.split("."))
         record = {
             "schema_version": "1.6.0", "id": "x_WARD-TEST-CCM", "modified": "2024-01-01T00:00:00Z",
@@ -661,7 +661,7 @@ class SbomTest(unittest.TestCase):
     def pinned_vulndb(self, tmp):
         """The test records with their upper bounds moved relative to the pinned Mbed TLS version
         (written for 3.6.6: fixed in 3.6.7 / 3.6.8), so the tests stay meaningful after a pin bump."""
-        version = pin()["MBEDTLS_VERSION"]
+        version = pin()["ORIG_VERSION"]
         major, minor, patch = (int(x) for x in version.split("."))
         bump = {"3.6.7": f"{major}.{minor}.{patch + 1}", "3.6.8": f"{major}.{minor}.{patch + 2}"}
 
