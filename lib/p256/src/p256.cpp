@@ -324,8 +324,9 @@ using Digits = std::int8_t[kDigits];
 // 1*P .. 8*P, at t[0] .. t[7].
 void table(Point (&t)[8], const Point& p) {
   t[0] = p;
-  for (int k = 1; k < 8; ++k) {
-    t[k] = add(t[k - 1], p);  // k = 1: add() doubles equal points
+  t[1] = dbl(p);  // not add(p, p): its frame under dbl's would deepen verify's stack
+  for (int k = 2; k < 8; ++k) {
+    t[k] = add(t[k - 1], p);
   }
 }
 
@@ -334,8 +335,8 @@ void signed_digits(const Limbs& k, Digits& d) {
   unsigned carry = 0;
   for (int i = 0; i < kDigits - 1; ++i) {
     const unsigned v = nibble(k, i) + carry;  // 0 .. 16
-    carry = v >= 8 ? 1 : 0;
-    d[i] = static_cast<std::int8_t>(static_cast<int>(v) - static_cast<int>(16 * carry));
+    carry = (v + 8) >> 4;                     // v >= 8
+    d[i] = static_cast<std::int8_t>(v - (carry << 4));  // v - 16 carry, in -8 .. 7
   }
   d[kDigits - 1] = static_cast<std::int8_t>(carry);
 }
