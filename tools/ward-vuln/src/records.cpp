@@ -217,7 +217,7 @@ Rating nvd_rating(const JsonReader& r, const Json& data, const std::string& path
   if (std::signbit(s) || s > 10.0) r.fail(score_path, "outside 0-10");
   if (computed && std::fabs(*computed - s) > 0.05) {
     char why[96];
-    std::snprintf(why, sizeof why, "%.1f contradicts its vector, whose base score is %.1f", s, *computed);
+    (void)std::snprintf(why, sizeof why, "%.1f contradicts its vector, whose base score is %.1f", s, *computed);
     r.fail(score_path, why);
   }
   return rating_from_score(s, method, vector);
