@@ -159,12 +159,14 @@ function(_ward_mbedtls_spe_profile profile)
     target_compile_definitions(ward_mbedtls_spe_api${s} INTERFACE WARD_HOST_BUILD)
   endif()
 
-  # With it, the secure side's own HMAC/HKDF-SHA-256 (secure/crypto/src/kdf.cpp), and Ward's P-256 as the PSA driver for secp256r1 (secure/crypto/src/p256_driver.cpp: the
+  # With it, the secure side's own HMAC/HKDF-SHA-256 (secure/crypto/src/kdf.cpp), PSA's random
+  # generator on that HMAC (drbg.cpp, seeded in spe_platform.cpp), and Ward's P-256 as the PSA driver for secp256r1 (secure/crypto/src/p256_driver.cpp: the
   # entry points Mbed TLS's dispatch calls when MBEDTLS_PSA_P256M_DRIVER_ENABLED; their
   # declarations are in its 3rdparty/p256-m, whose code is not compiled).
   add_library(ward_mbedtls_spe_glue${s} OBJECT ${CMAKE_SOURCE_DIR}/secure/crypto/src/spe_platform.cpp
                                                ${CMAKE_SOURCE_DIR}/secure/crypto/src/p256_driver.cpp
-                                               ${CMAKE_SOURCE_DIR}/secure/crypto/src/kdf.cpp)
+                                               ${CMAKE_SOURCE_DIR}/secure/crypto/src/kdf.cpp
+                                               ${CMAKE_SOURCE_DIR}/secure/crypto/src/drbg.cpp)
   target_link_libraries(ward_mbedtls_spe_glue${s} PRIVATE ward_mbedtls_spe_api${s} ward_p256)
   target_include_directories(ward_mbedtls_spe_glue${s} SYSTEM PRIVATE ${WARD_MBEDTLS_SOURCE_DIR}/3rdparty/p256-m)
   target_include_directories(ward_mbedtls_spe_glue${s} PRIVATE ${CMAKE_SOURCE_DIR}/secure/crypto/include)

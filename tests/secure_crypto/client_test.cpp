@@ -676,6 +676,35 @@ TEST_F(CryptoService, FirstSeedComesFromTheHardwareUniqueKey) {
   EXPECT_EQ(first_boot_random(), first_boot_random());
 }
 
+TEST_F(CryptoService, SeedsOfEarlierImagesAreReadAndReplacedWithFullOnes) {
+  // Earlier images stored Mbed TLS's entropy block as the seed: 32 bytes in the medium profile.
+  auto& store = host::default_key_store();
+  const Bytes old_seed(32, 7);
+  ASSERT_EQ(store.set(crypto::kNvSeedUid, std::as_bytes(std::span{old_seed}), 0), PSA_SUCCESS);
+  host::reboot();
+  ASSERT_EQ(psa_crypto_init(), PSA_SUCCESS);
+  EXPECT_EQ(store.value(crypto::kNvSeedUid).size(), 64u);
+  Bytes r(16);
+  EXPECT_EQ(psa_generate_random(r.data(), r.size()), PSA_SUCCESS);
+}
+
+TEST_F(CryptoService, NoRandomFromAStoredSeedOfTheWrongSize) {
+  auto& store = host::default_key_store();
+  for (const std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{31}, std::size_t{65}, std::size_t{200}}) {
+    const Bytes seed(size, 7);
+    ASSERT_EQ(store.set(crypto::kNvSeedUid, std::as_bytes(std::span{seed}), 0), PSA_SUCCESS);
+    host::reboot();
+    EXPECT_EQ(psa_crypto_init(), PSA_ERROR_INSUFFICIENT_ENTROPY) << size;
+    Bytes r(16, 0);
+    EXPECT_NE(psa_generate_random(r.data(), r.size()), PSA_SUCCESS) << size;
+    EXPECT_EQ(r, Bytes(16, 0)) << size;
+    EXPECT_EQ(store.value(crypto::kNvSeedUid).size(), size) << "a refused seed is left as it was";
+  }
+  ASSERT_EQ(store.remove(crypto::kNvSeedUid), PSA_SUCCESS);
+  host::reboot();
+  EXPECT_EQ(psa_crypto_init(), PSA_SUCCESS);  // a first boot again: the seed from the HUK
+}
+
 TEST_F(CryptoService, InitFailsWhenTheSeedCannotBeRefreshed) {
   host::reboot();
   host::default_key_store().fail_writes(true);

@@ -36,8 +36,7 @@ State state;
 // The crypto core, started as the crypto service starts it (idempotent): the DRBG behind
 // psa_generate_random (the IAK's nonces, the boot seed).
 bool crypto_ready() {
-  crypto::platform_init();
-  return psa_crypto_init() == PSA_SUCCESS;
+  return crypto::platform_init() == PSA_SUCCESS && psa_crypto_init() == PSA_SUCCESS;
 }
 
 // The IAK's private scalar: HKDF-SHA-256 of the HUK, 48 bytes, reduced into [1, n-1]

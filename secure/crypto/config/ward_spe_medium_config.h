@@ -23,14 +23,14 @@
 /* Legacy modules the secure side's own code calls directly, not through PSA: SHA-256 (image
  * digests, the attestation token, storage, and the secure side's HMAC/HKDF-SHA-256,
  * secure/crypto/src/kdf.cpp, for storage's keys, the attestation key and the DRBG's first seed from
- * the HUK: so neither the message-digest layer nor the HKDF module is built), AES (the CTR_DRBG).
+ * the HUK: so neither the message-digest layer nor the HKDF module is built), AES (storage).
  * Secure storage encrypts with AES-256-GCM here (secure/storage/src/crypto.cpp), which the PSA
  * core builds anyway, not with the full profile's ChaCha20-Poly1305. */
 #define MBEDTLS_SHA256_C
 #define MBEDTLS_AES_C
 
 /* Size: SHA-256 with a loop instead of unrolled rounds, AES with one table per direction instead of
- * four, and no AES decryption at all (CCM and GCM only ever encrypt blocks; the CTR_DRBG too). */
+ * four, and no AES decryption at all (CCM and GCM only ever encrypt blocks). */
 #define MBEDTLS_SHA256_SMALLER
 #define MBEDTLS_AES_FEWER_TABLES
 #define MBEDTLS_BLOCK_CIPHER_NO_DECRYPT

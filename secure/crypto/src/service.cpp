@@ -1032,8 +1032,8 @@ psa_status_t init(Request& r) {
   if (status != PSA_SUCCESS) {
     return status;
   }
-  platform_init();
-  return psa_crypto_init();
+  const psa_status_t seeded = platform_init();
+  return seeded != PSA_SUCCESS ? seeded : psa_crypto_init();
 }
 
 // One request, decoded and served.
@@ -1217,6 +1217,7 @@ void shutdown() {
     }
   }
   mbedtls_psa_crypto_free();
+  platform_shutdown();
   keys::clear();
 }
 

@@ -1,13 +1,16 @@
 // The secure side's platform glue for Mbed TLS (built into ward_mbedtls_spe, with the SPE config):
 // the crypto partition's storage (Mbed TLS's psa_its_* calls, renamed ward_crypto_its_* by
-// crypto_spe.h), the NV seed that is the DRBG's entropy, and on firmware the static heap.
+// crypto_spe.h), PSA's random generator and its stored seed, and on firmware the static heap.
 //
 // Built once per preset: no image configuration (ward/config.hpp) is visible here.
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 
 #include "mbedtls/platform_util.h"
 #include "psa_crypto_its.h"  // Mbed TLS's library/ (declares ward_crypto_its_* after the rename)
+#include "ward/secure/crypto/drbg.hpp"
 #include "ward/secure/crypto/kdf.hpp"
 #include "ward/secure/crypto/key_store.hpp"
 #include "ward/secure/crypto/service.hpp"
@@ -60,12 +63,13 @@ constexpr std::size_t kFirstHeaderRoom = 64;
 #endif
 }  // namespace
 
-void platform_init() {
+psa_status_t platform_init() {
   if (!heap_ready) {
     mbedtls_memory_buffer_alloc_init(heap, sizeof heap);
     std::memset(heap + kFirstHeaderRoom, kUnused, sizeof heap - kFirstHeaderRoom);
     heap_ready = true;
   }
+  return seed_random();
 }
 
 HeapUse heap_use() {
@@ -79,7 +83,8 @@ HeapUse heap_use() {
   return {sizeof heap, used};
 }
 #else
-void platform_init() {}  // host: the C library's allocator, so ASan sees every allocation
+// Host: the C library's allocator, so ASan sees every allocation.
+psa_status_t platform_init() { return seed_random(); }
 HeapUse heap_use() { return {0, 0}; }
 #endif
 
@@ -140,49 +145,91 @@ extern "C" psa_status_t ward_crypto_its_remove(psa_storage_uid_t uid) {
   return g_store->remove(uid);
 }
 
-// --- The NV seed -------------------------------------------------------------------------------
+// --- The random generator ---------------------------------------------------------------------
 //
-// Mbed TLS reads MBEDTLS_ENTROPY_BLOCK_SIZE bytes each time it gathers entropy and, at the first
-// gathering of every boot, writes back fresh pool output before producing any random data
-// (entropy.c, mbedtls_entropy_update_nv_seed). On the very first boot no seed is stored: it is
-// derived from the hardware-unique key, so it is unique per device and unknown outside the secure
-// side. Real hardware must add its TRNG (see ward_spe_mbedtls_config.h).
+// PSA's random generator is Ward's HMAC_DRBG (drbg.hpp), reached through
+// MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG. Its entropy is a seed kept in the crypto partition's storage
+// (ward_spe_mbedtls_config.h, "Random"): read at the first start of every boot and, before any
+// random byte is produced, replaced with fresh output of the generator, so that no two boots
+// start from the same state; when it cannot be replaced, nothing is produced. On a device's very
+// first boot no seed is stored: it is derived from the hardware-unique key, so it is unique per
+// device and unknown outside the secure side.
 
-extern "C" int ward_crypto_nv_seed_read(unsigned char* buf, size_t buf_len) {
-  if (g_store == nullptr) {
-    return -1;
-  }
+namespace ward::secure::crypto {
+namespace {
+
+// Seeds of earlier images (Mbed TLS's entropy block: 32 or 64 bytes) are read; 64 are written.
+constexpr std::size_t kSeedMin = 32;
+constexpr std::size_t kSeedSize = 64;
+constexpr char kPersonalisation[] = "ward/crypto/psa-random/v1";
+
+HmacDrbg g_random;
+
+// The stored seed's length in `buf`, or 0 when there is none to trust.
+std::size_t read_seed(std::span<std::byte, kSeedSize> buf) {
   std::size_t stored = 0;
   std::uint32_t flags = 0;
-  psa_status_t status = g_store->get_info(ward::secure::crypto::kNvSeedUid, &stored, &flags);
+  const psa_status_t status = g_store->get_info(kNvSeedUid, &stored, &flags);
   if (status == PSA_SUCCESS) {
-    if (stored != buf_len) {
-      return -1;  // not a seed we wrote: refuse rather than run on a short seed
-    }
     std::size_t got = 0;
-    status = g_store->get(ward::secure::crypto::kNvSeedUid, 0, {reinterpret_cast<std::byte*>(buf), buf_len}, &got);
-    return status == PSA_SUCCESS && got == buf_len ? 0 : -1;
+    if (stored < kSeedMin || stored > buf.size() || g_store->get(kNvSeedUid, 0, buf.first(stored), &got) != PSA_SUCCESS ||
+        got != stored) {
+      return 0;  // not a seed we wrote: refuse rather than run on a short or partial seed
+    }
+    return stored;
   }
   if (status != PSA_ERROR_DOES_NOT_EXIST) {
-    return -1;
+    return 0;
   }
-  // First boot: seed = HKDF-SHA-256(salt = none, IKM = HUK, info = label, L = buf_len).
+  // First boot: seed = HKDF-SHA-256(salt = none, IKM = HUK, info = label, L = 64).
   static constexpr char kLabel[] = "ward/crypto/nv-seed/v1";
-  const auto huk = ward::secure::hardware_unique_key();
-  if (buf_len > std::size_t{255} * 32) {
-    return -1;  // more than HKDF-SHA-256 can give
-  }
-  ward::secure::crypto::hkdf_sha256(huk, ward::secure::crypto::bytes(kLabel, sizeof kLabel - 1),
-                                    {reinterpret_cast<std::byte*>(buf), buf_len});
-  return 0;
+  hkdf_sha256(hardware_unique_key(), bytes(kLabel, sizeof kLabel - 1), buf);
+  return buf.size();
 }
 
-extern "C" int ward_crypto_nv_seed_write(unsigned char* buf, size_t buf_len) {
-  if (g_store == nullptr) {
-    return -1;
+}  // namespace
+
+psa_status_t seed_random() {
+  if (g_random.instantiated()) {
+    return PSA_SUCCESS;
   }
-  const psa_status_t status = g_store->set(ward::secure::crypto::kNvSeedUid, ward::secure::crypto::bytes(buf, buf_len), 0);
-  return status == PSA_SUCCESS ? 0 : -1;
+  if (g_store == nullptr) {
+    return PSA_ERROR_INSUFFICIENT_ENTROPY;
+  }
+  std::array<std::byte, kSeedSize> seed{};
+  psa_status_t status = PSA_ERROR_INSUFFICIENT_ENTROPY;
+  if (const std::size_t length = read_seed(seed); length != 0) {
+    g_random.instantiate(std::span{seed}.first(length), bytes(kPersonalisation, sizeof kPersonalisation - 1));
+    if (g_random.generate(seed) && g_store->set(kNvSeedUid, seed, 0) == PSA_SUCCESS) {
+      status = PSA_SUCCESS;
+    } else {
+      g_random.clear();  // the next boot would repeat this one's stream: produce nothing
+    }
+  }
+  mbedtls_platform_zeroize(seed.data(), seed.size());
+  return status;
+}
+
+void platform_shutdown() { g_random.clear(); }
+
+}  // namespace ward::secure::crypto
+
+extern "C" psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t* /*context*/,
+                                                        uint8_t* output, size_t output_size, size_t* output_length) {
+  using ward::secure::crypto::g_random;
+  *output_length = 0;
+  if (ward::secure::crypto::seed_random() != PSA_SUCCESS) {
+    return PSA_ERROR_INSUFFICIENT_ENTROPY;
+  }
+  for (size_t done = 0; done < output_size;) {
+    const size_t n = std::min(output_size - done, ward::secure::crypto::HmacDrbg::kMaxRequest);
+    if (!g_random.generate({reinterpret_cast<std::byte*>(output) + done, n})) {
+      return PSA_ERROR_INSUFFICIENT_ENTROPY;
+    }
+    done += n;
+  }
+  *output_length = output_size;
+  return PSA_SUCCESS;
 }
 
 #if !defined(WARD_HOST_BUILD)

@@ -2,6 +2,8 @@
 #pragma once
 #include <cstddef>
 
+#include <psa/error.h>
+
 namespace ward::secure::crypto {
 
 // Mbed TLS's static heap on the secure side (firmware; the host uses the C library's allocator).
@@ -19,8 +21,19 @@ inline constexpr std::size_t kSpeHeapSize = std::size_t{3} * 1024;
 inline constexpr std::size_t kSpeHeapSize = std::size_t{32} * 1024;
 #endif
 
-// Installs the heap (firmware); idempotent. Called by the service before psa_crypto_init.
-void platform_init();
+// Installs the heap (firmware; idempotent) and seeds PSA's random generator if this boot has not
+// yet (spe_platform.cpp, "The random generator"): PSA_ERROR_INSUFFICIENT_ENTROPY when its stored
+// seed cannot be read or refreshed, and then no random byte is ever produced. Called by the
+// services before psa_crypto_init.
+[[nodiscard]] psa_status_t platform_init();
+
+// Seeds PSA's random generator if this boot has not yet (part of platform_init; also called
+// before each request for random bytes).
+[[nodiscard]] psa_status_t seed_random();
+
+// Forgets the random generator's state, as a reboot does (the host's service restart): the next
+// platform_init seeds it again from the stored seed.
+void platform_shutdown();
 
 // The heap's size and high-water mark in bytes since boot (firmware; {0, 0} on the host), for
 // ward_spe_stack_report (./ward bench-secure, the tests' margins).
