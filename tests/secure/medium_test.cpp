@@ -167,7 +167,8 @@ WARD_TEST(Medium, CiphersItLeavesOutAreNotSupported) {
                          return psa_aead_encrypt(id, PSA_ALG_CHACHA20_POLY1305, nonce.data(), 12, nullptr, 0,
                                                  in.data(), 16, out.data(), out.size(), &n);
                        });
-  // HMAC with SHA-384, HKDF with SHA-384: not built.
+  // HMAC with SHA-384, HKDF with SHA-384, HKDF's halves alone (TF-M Profile Medium has HKDF only):
+  // not built.
   psa_key_id_t hmac = 0;
   expect_not_supported(import(PSA_KEY_TYPE_HMAC, 256, PSA_ALG_HMAC(PSA_ALG_SHA_384), k.data(), k.size(), &hmac), hmac,
                        [&](psa_key_id_t id) {
@@ -177,6 +178,10 @@ WARD_TEST(Medium, CiphersItLeavesOutAreNotSupported) {
   psa_key_derivation_operation_t kdf = PSA_KEY_DERIVATION_OPERATION_INIT;
   WARD_EXPECT_EQ(psa_key_derivation_setup(&kdf, PSA_ALG_HKDF(PSA_ALG_SHA_384)), PSA_ERROR_NOT_SUPPORTED);
   (void)psa_key_derivation_abort(&kdf);
+  for (const psa_algorithm_t half : {PSA_ALG_HKDF_EXTRACT(PSA_ALG_SHA_256), PSA_ALG_HKDF_EXPAND(PSA_ALG_SHA_256)}) {
+    WARD_EXPECT_EQ(psa_key_derivation_setup(&kdf, half), PSA_ERROR_NOT_SUPPORTED);
+    (void)psa_key_derivation_abort(&kdf);
+  }
 }
 
 // The medium profile's key material cap (ward/secure/crypto/service.hpp, kKeyMaterialMax): 136 bytes.

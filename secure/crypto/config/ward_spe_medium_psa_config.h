@@ -10,9 +10,7 @@
 #define PSA_WANT_ALG_SHA_256 1
 #define PSA_WANT_ALG_HMAC 1
 #define PSA_WANT_KEY_TYPE_HMAC 1
-#define PSA_WANT_ALG_HKDF 1
-#define PSA_WANT_ALG_HKDF_EXTRACT 1
-#define PSA_WANT_ALG_HKDF_EXPAND 1
+#define PSA_WANT_ALG_HKDF 1 /* not its halves alone (HKDF_EXTRACT, _EXPAND): TF-M Profile Medium's set */
 #define PSA_WANT_KEY_TYPE_DERIVE 1
 #define PSA_WANT_KEY_TYPE_RAW_DATA 1
 
