@@ -84,6 +84,12 @@ void encode_fields(const auto& h, std::span<std::byte, kAadBytes> p) {
   store_le<std::uint32_t>(p.subspan<36, 4>(), h.capacity);
 }
 
+// The bank header's MAC: over its first 8 bytes (magic, generation), truncated to 8.
+std::array<std::byte, 32> bank_mac(const Keys& k, std::span<const std::byte> magic_and_generation) {
+  const std::byte domain[1] = {kDomainBank};
+  return detail::hmac_sha256(k.mac, {std::span<const std::byte>{domain}, magic_and_generation.first(8)});
+}
+
 std::array<std::byte, 16> header_mac(const Keys& k, const std::byte* header) {
   const std::byte domain[1] = {kDomainHeader};
   const auto d = detail::hmac_sha256(k.mac, {std::span<const std::byte>{domain}, std::span{header, kMacCovered}});
@@ -197,8 +203,7 @@ bool Store::read_bank_header(unsigned bank, std::uint32_t* gen) {
   if (!region_.read(bank_offset(bank), h) || !region_.read(bank_offset(bank) + round_up(kBankHeaderBytes, unit_), c)) {
     return false;
   }
-  const std::byte domain[1] = {kDomainBank};
-  const auto mac = detail::hmac_sha256(keys_.mac, {std::span<const std::byte>{domain}, std::span{h}.first(8)});
+  const auto mac = bank_mac(keys_, h);
   if (load_le<std::uint32_t>(std::span{h}.subspan<0, 4>()) != kBankMagic ||
       !equal_constant_time(std::span{mac}.first<8>(), std::span{h}.subspan<8, 8>())) {
     return false;
@@ -268,14 +273,6 @@ void Store::apply(const Header& h, std::uint32_t offset, std::uint32_t length) {
 }
 
 // --- Writing -------------------------------------------------------------------------------------
-
-std::uint32_t Store::reserved_with(const Entry* replaced, std::uint32_t capacity) const {
-  std::uint32_t total = 0;
-  for (const auto& e : entries_) {
-    if (e.used && &e != replaced) total += e.capacity;
-  }
-  return total + capacity;
-}
 
 ClientId Store::payer(ClientId owner, psa_storage_uid_t uid) const {
   return quotas_.payer != nullptr ? quotas_.payer(owner, uid) : owner;
@@ -347,20 +344,23 @@ bool Store::within_quota(const Entry* replaced, ClientId account, std::uint32_t 
 
 psa_status_t Store::check_new_entry(const Entry* existing, ClientId owner, psa_storage_uid_t uid,
                                     std::uint32_t capacity, psa_storage_create_flags_t flags) const {
-  if (capacity > limits_.max_entry_size) return PSA_ERROR_INSUFFICIENT_STORAGE;
-  if (existing == nullptr && std::none_of(entries_.begin(), entries_.end(), [](const Entry& e) { return !e.used; })) {
-    return PSA_ERROR_INSUFFICIENT_STORAGE;
-  }
-  if (reserved_with(existing, capacity) > limits_.max_total_size) return PSA_ERROR_INSUFFICIENT_STORAGE;
-  if (!within_quota(existing, payer(owner, uid), capacity, flags)) return PSA_ERROR_INSUFFICIENT_STORAGE;
-  // Flash: the old record stays until the new one is committed, and a removal must always find
-  // room for its tombstone. With these reserved, compaction always makes room (README.md).
+  // One walk of the index: a free slot (for a new entry), the capacities with this entry's new one
+  // in place of `existing`'s, and the flash all the live records take at their capacities. Flash:
+  // the old record stays until the new one is committed, and a removal must always find room for
+  // its tombstone. With these reserved, compaction always makes room (README.md).
+  bool free_slot = existing != nullptr;
+  std::uint32_t total = capacity;
   std::uint32_t flash_bytes = record_footprint(capacity) + record_footprint(0);
   for (const auto& e : entries_) {
-    if (e.used) flash_bytes += record_footprint(e.capacity);
+    free_slot = free_slot || !e.used;
+    if (!e.used) continue;
+    if (&e != existing) total += e.capacity;
+    flash_bytes += record_footprint(e.capacity);
   }
-  if (flash_bytes > bank_size_ - records_start()) return PSA_ERROR_INSUFFICIENT_STORAGE;
-  return PSA_SUCCESS;
+  const bool ok = capacity <= limits_.max_entry_size && free_slot && total <= limits_.max_total_size &&
+                  within_quota(existing, payer(owner, uid), capacity, flags) &&
+                  flash_bytes <= bank_size_ - records_start();
+  return ok ? PSA_SUCCESS : PSA_ERROR_INSUFFICIENT_STORAGE;
 }
 
 psa_status_t Store::admits(ClientId owner, psa_storage_uid_t uid, std::size_t capacity,
@@ -392,8 +392,7 @@ psa_status_t Store::compact() {
   std::fill(buf.begin(), buf.end(), flash::kErased);
   store_le<std::uint32_t>(std::span{buf}.subspan<0, 4>(), kBankMagic);
   store_le<std::uint32_t>(std::span{buf}.subspan<4, 4>(), generation_ + 1);
-  const std::byte domain[1] = {kDomainBank};
-  const auto mac = detail::hmac_sha256(keys_.mac, {std::span<const std::byte>{domain}, std::span{buf}.first(8)});
+  const auto mac = bank_mac(keys_, buf);
   std::memcpy(buf.data() + 8, mac.data(), 8);
   if (!region_.program(base, std::span{buf}.first(header_span))) return PSA_ERROR_STORAGE_FAILURE;
 
