@@ -1,26 +1,44 @@
 // Protected Storage's replay protection (storage_service.hpp explains the counter protocol).
 #include <array>
+#include <bit>
+#include <cstddef>
 #include <cstring>
+#include <type_traits>
 
 #include "crypto.hpp"
-#include "ward/byte_order.hpp"
 #include "ward/secure/storage_service.hpp"
 
 namespace ward::secure::storage {
 
 namespace {
 
-constexpr std::size_t kCounterBytes = 32;  // owner, 0, uid, prev, next
+// A counter's ITS contents: owner, 0, uid, prev, next, little-endian. On a little-endian CPU (the
+// Cortex-M33 and every host) the struct's bytes are exactly these, so reading and writing a counter
+// are copies.
+struct CounterRecord {
+  std::int32_t owner;
+  std::uint32_t zero;
+  psa_storage_uid_t uid;
+  std::uint64_t prev;
+  std::uint64_t next;
+};
+constexpr std::size_t kCounterBytes = 32;
+static_assert(std::endian::native == std::endian::little, "counters are copied as little-endian bytes");
+static_assert(sizeof(CounterRecord) == kCounterBytes && offsetof(CounterRecord, uid) == 8 &&
+              offsetof(CounterRecord, prev) == 16 && offsetof(CounterRecord, next) == 24);
+static_assert(std::is_trivially_copyable_v<CounterRecord>);
 
 // The ITS uid of an object's counter: a hash of (owner, uid), because ITS uids are 64 bits and
 // (owner, uid) is 96. The counter's contents repeat (owner, uid), so a collision is noticed.
 psa_storage_uid_t counter_uid(ClientId owner, psa_storage_uid_t uid) {
   std::array<std::byte, 16 + 12> in{};
   std::memcpy(in.data(), "ward ps ctr v1\0\0", 16);
-  store_le<std::uint32_t>(std::span{in}.subspan<16, 4>(), static_cast<std::uint32_t>(raw(owner)));
-  store_le<std::uint64_t>(std::span{in}.subspan<20, 8>(), uid);
+  const std::int32_t o = raw(owner);
+  std::memcpy(in.data() + 16, &o, 4);  // little-endian, like the counter (static_assert above)
+  std::memcpy(in.data() + 20, &uid, 8);
   const auto d = detail::sha256(in);
-  const psa_storage_uid_t id = load_le<std::uint64_t>(std::span{d}.first<8>());
+  psa_storage_uid_t id = 0;
+  std::memcpy(&id, d.data(), sizeof id);
   return id == 0 ? 1 : id;
 }
 
@@ -33,23 +51,19 @@ psa_status_t ProtectedStore::read_counter(ClientId owner, psa_storage_uid_t uid,
   const psa_status_t s = its_.get(kStoragePartition, counter_uid(owner, uid), 0, buf, &n);
   if (s == PSA_ERROR_DOES_NOT_EXIST) return PSA_SUCCESS;
   if (s != PSA_SUCCESS) return s == PSA_ERROR_STORAGE_FAILURE ? s : PSA_ERROR_DATA_CORRUPT;
-  const auto o = static_cast<std::int32_t>(load_le<std::uint32_t>(std::span{buf}.subspan<0, 4>()));
-  const psa_storage_uid_t u = load_le<std::uint64_t>(std::span{buf}.subspan<8, 8>());
-  if (n != kCounterBytes || o != raw(owner) || u != uid) return PSA_ERROR_DATA_CORRUPT;
-  c->prev = load_le<std::uint64_t>(std::span{buf}.subspan<16, 8>());
-  c->next = load_le<std::uint64_t>(std::span{buf}.subspan<24, 8>());
+  CounterRecord r;
+  std::memcpy(&r, buf.data(), sizeof r);
+  if (n != kCounterBytes || r.owner != raw(owner) || r.uid != uid) return PSA_ERROR_DATA_CORRUPT;
+  c->prev = r.prev;
+  c->next = r.next;
   c->exists = true;
   return PSA_SUCCESS;
 }
 
 psa_status_t ProtectedStore::write_counter(ClientId owner, psa_storage_uid_t uid, std::uint64_t prev,
                                            std::uint64_t next) {
-  std::array<std::byte, kCounterBytes> buf{};
-  store_le<std::uint32_t>(std::span{buf}.subspan<0, 4>(), static_cast<std::uint32_t>(raw(owner)));
-  store_le<std::uint64_t>(std::span{buf}.subspan<8, 8>(), uid);
-  store_le<std::uint64_t>(std::span{buf}.subspan<16, 8>(), prev);
-  store_le<std::uint64_t>(std::span{buf}.subspan<24, 8>(), next);
-  return its_.set(kStoragePartition, counter_uid(owner, uid), buf, PSA_STORAGE_FLAG_NONE);
+  const CounterRecord r{raw(owner), 0, uid, prev, next};
+  return its_.set(kStoragePartition, counter_uid(owner, uid), std::as_bytes(std::span{&r, 1}), PSA_STORAGE_FLAG_NONE);
 }
 
 psa_status_t ProtectedStore::drop_counter(ClientId owner, psa_storage_uid_t uid) {

@@ -9,7 +9,10 @@
 #include "ward/secure/storage.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstddef>
 #include <cstring>
+#include <type_traits>
 
 #include "crypto.hpp"
 #include "ward/byte_order.hpp"
@@ -58,10 +61,13 @@ void fill_commit(std::span<std::byte> unit, const std::array<std::uint8_t, 8>& p
   for (std::size_t i = 0; i < pattern.size(); ++i) unit[i] = std::byte{pattern[i]};
 }
 
-}  // namespace
-
-struct Store::Header {
+// A record header's fields, [0, kAadBytes), in the on-flash layout (README.md): on a little-endian
+// CPU (the Cortex-M33 and every host) the struct's bytes are the on-flash bytes, so encoding and
+// decoding a header are copies instead of field-by-field byte shuffling.
+struct RecordFields {
+  std::uint32_t magic;
   std::uint8_t kind;
+  std::array<std::uint8_t, 3> reserved;  // written as 0; covered by the header MAC like the rest
   std::int32_t owner;
   std::uint32_t flags;
   psa_storage_uid_t uid;
@@ -69,20 +75,18 @@ struct Store::Header {
   std::uint32_t size;
   std::uint32_t capacity;
 };
+static_assert(std::endian::native == std::endian::little, "record headers are copied as little-endian bytes");
+static_assert(sizeof(RecordFields) == kAadBytes && offsetof(RecordFields, kind) == 4 &&
+              offsetof(RecordFields, owner) == 8 && offsetof(RecordFields, flags) == 12 &&
+              offsetof(RecordFields, uid) == 16 && offsetof(RecordFields, seq) == 24 &&
+              offsetof(RecordFields, size) == 32 && offsetof(RecordFields, capacity) == 36);
+static_assert(std::is_trivially_copyable_v<RecordFields>);
+
+}  // namespace
+
+struct Store::Header : RecordFields {};
 
 namespace {
-
-void encode_fields(const auto& h, std::span<std::byte, kAadBytes> p) {
-  std::fill(p.begin(), p.end(), std::byte{0});
-  store_le<std::uint32_t>(p.subspan<0, 4>(), kRecordMagic);
-  p[4] = std::byte{h.kind};
-  store_le<std::uint32_t>(p.subspan<8, 4>(), static_cast<std::uint32_t>(h.owner));
-  store_le<std::uint32_t>(p.subspan<12, 4>(), h.flags);
-  store_le<std::uint64_t>(p.subspan<16, 8>(), h.uid);
-  store_le<std::uint64_t>(p.subspan<24, 8>(), h.seq);
-  store_le<std::uint32_t>(p.subspan<32, 4>(), h.size);
-  store_le<std::uint32_t>(p.subspan<36, 4>(), h.capacity);
-}
 
 // The bank header's MAC: over its first 8 bytes (magic, generation), truncated to 8.
 std::array<std::byte, 32> bank_mac(const Keys& k, std::span<const std::byte> magic_and_generation) {
@@ -99,19 +103,11 @@ std::array<std::byte, 16> header_mac(const Keys& k, const std::byte* header) {
 }
 
 // Parses and authenticates a header: false for anything not written by this store's key.
-template <class H>
-bool decode_header(const Keys& k, std::span<const std::byte, kHeaderBytes> p, H* h) {
+bool decode_header(const Keys& k, std::span<const std::byte, kHeaderBytes> p, RecordFields* h) {
   const auto mac = header_mac(k, p.data());
   if (!equal_constant_time(mac, p.subspan<kMacAt, 16>())) return false;
-  if (load_le<std::uint32_t>(p.subspan<0, 4>()) != kRecordMagic) return false;
-  h->kind = std::to_integer<std::uint8_t>(p[4]);
-  h->owner = static_cast<std::int32_t>(load_le<std::uint32_t>(p.subspan<8, 4>()));
-  h->flags = load_le<std::uint32_t>(p.subspan<12, 4>());
-  h->uid = load_le<std::uint64_t>(p.subspan<16, 8>());
-  h->seq = load_le<std::uint64_t>(p.subspan<24, 8>());
-  h->size = load_le<std::uint32_t>(p.subspan<32, 4>());
-  h->capacity = load_le<std::uint32_t>(p.subspan<36, 4>());
-  return true;
+  std::memcpy(h, p.data(), kAadBytes);
+  return h->magic == kRecordMagic;
 }
 
 }  // namespace
@@ -433,11 +429,11 @@ psa_status_t Store::append(std::uint8_t kind, ClientId owner, psa_storage_uid_t 
   const std::uint32_t length = record_footprint(size);
   if (auto s = ensure_space(length); s != PSA_SUCCESS) return s;
 
-  const Header h{kind, raw(owner), flags, uid, next_seq_++, size, capacity};
+  const Header h{{kRecordMagic, kind, {}, raw(owner), flags, uid, next_seq_++, size, capacity}};
   std::byte* const header = scratch_.data() + unit_;
   const std::uint32_t header_span = round_up(kHeaderBytes, unit_);
   std::fill_n(header, header_span, flash::kErased);
-  encode_fields(h, std::span<std::byte, kAadBytes>{header, kAadBytes});
+  std::memcpy(header, &h, kAadBytes);
   const auto plain = scratch_.subspan(unit_ + header_span, size);
   // Synthetic nonce (SIV): a MAC of the header and the plaintext. A sequence number could repeat
   // after the flash is erased; this nonce repeats only for the same header and data, which then
