@@ -51,7 +51,7 @@ psa_status_t ProtectedStore::read_counter(ClientId owner, psa_storage_uid_t uid,
   const psa_status_t s = its_.get(kStoragePartition, counter_uid(owner, uid), 0, buf, &n);
   if (s == PSA_ERROR_DOES_NOT_EXIST) return PSA_SUCCESS;
   if (s != PSA_SUCCESS) return s == PSA_ERROR_STORAGE_FAILURE ? s : PSA_ERROR_DATA_CORRUPT;
-  CounterRecord r;
+  CounterRecord r{};
   std::memcpy(&r, buf.data(), sizeof r);
   if (n != kCounterBytes || r.owner != raw(owner) || r.uid != uid) return PSA_ERROR_DATA_CORRUPT;
   c->prev = r.prev;
@@ -115,21 +115,50 @@ psa_status_t ProtectedStore::update(ClientId owner, psa_storage_uid_t uid, std::
   return counted ? drop_counter(owner, uid) : PSA_SUCCESS;
 }
 
-psa_status_t ProtectedStore::set(ClientId owner, psa_storage_uid_t uid, std::span<const std::byte> data,
-                                 psa_storage_create_flags_t flags) {
+// set, create and set_extended: the checks each makes, then one write under the counter protocol.
+psa_status_t ProtectedStore::write(WriteKind kind, ClientId owner, psa_storage_uid_t uid, std::size_t n,
+                                   std::span<const std::byte> data, psa_storage_create_flags_t flags) {
   if (uid == 0) return PSA_ERROR_INVALID_ARGUMENT;
-  if ((flags & ~kKnownFlags) != 0) return PSA_ERROR_NOT_SUPPORTED;
+  // psa_ps_create refuses WRITE_ONCE; set_extended takes the object's own flags.
+  if (kind != WriteKind::extend &&
+      ((flags & ~kKnownFlags) != 0 || (kind == WriteKind::create && (flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0))) {
+    return PSA_ERROR_NOT_SUPPORTED;
+  }
   EntryInfo info{};
   Counter c{};
   const psa_status_t st = check(owner, uid, &info, &c);
-  if (st == PSA_SUCCESS && (info.flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) return PSA_ERROR_NOT_PERMITTED;
   if (st == PSA_ERROR_STORAGE_FAILURE) return st;
-  // A damaged or replayed object may be overwritten; its old contents are never accepted again.
-  const std::uint64_t current = st == PSA_SUCCESS ? info.seq : 0;
+  // Never extend a replayed object: the new version would launder the old data. A damaged or
+  // replayed object may be overwritten by set; its old contents are never accepted again.
+  if (kind == WriteKind::extend && st != PSA_SUCCESS) return st;
+  if (kind == WriteKind::create) {
+    if (objects_.lookup(owner, uid, &info)) return PSA_ERROR_ALREADY_EXISTS;
+  } else if (st == PSA_SUCCESS && (info.flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) {
+    return PSA_ERROR_NOT_PERMITTED;
+  }
+  std::size_t capacity = kind == WriteKind::set ? data.size() : n;
+  if (kind == WriteKind::extend) {
+    if (n > info.size || data.size() > info.capacity - n) return PSA_ERROR_INVALID_ARGUMENT;
+    if (data.empty()) return objects_.set_extended(owner, uid, n, data);
+    capacity = info.capacity;
+    flags = info.flags;
+  }
+  const std::uint64_t current = st == PSA_SUCCESS ? info.seq : 0;  // 0 for create: nothing exists
   const bool protect = (flags & PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION) == 0;
   // Over a limit or quota: refused before anything (the counter included) is written.
-  if (auto s = objects_.admits(owner, uid, data.size(), flags); s != PSA_SUCCESS) return s;
-  return update(owner, uid, current, protect, c.exists, [&] { return objects_.set(owner, uid, data, flags); });
+  if (auto s = objects_.admits(owner, uid, capacity, flags); s != PSA_SUCCESS) return s;
+  return update(owner, uid, current, protect, c.exists, [&] {
+    switch (kind) {
+      case WriteKind::set: return objects_.set(owner, uid, data, flags);
+      case WriteKind::create: return objects_.create(owner, uid, n, flags);
+      default: return objects_.set_extended(owner, uid, n, data);
+    }
+  });
+}
+
+psa_status_t ProtectedStore::set(ClientId owner, psa_storage_uid_t uid, std::span<const std::byte> data,
+                                 psa_storage_create_flags_t flags) {
+  return write(WriteKind::set, owner, uid, 0, data, flags);
 }
 
 psa_status_t ProtectedStore::get(ClientId owner, psa_storage_uid_t uid, std::size_t offset, std::span<std::byte> out,
@@ -179,32 +208,12 @@ psa_status_t ProtectedStore::create(ClientId owner, psa_storage_uid_t uid, std::
                                     psa_storage_create_flags_t flags) {
   // Capacity 0 is a valid, empty object (PSA Storage API 1.0: psa_ps_create only refuses uid 0);
   // set_extended can then only write nothing into it.
-  if (uid == 0) return PSA_ERROR_INVALID_ARGUMENT;
-  if ((flags & ~kKnownFlags) != 0 || (flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) return PSA_ERROR_NOT_SUPPORTED;
-  EntryInfo info{};
-  Counter c{};
-  const psa_status_t st = check(owner, uid, &info, &c);
-  if (st == PSA_ERROR_STORAGE_FAILURE) return st;
-  if (objects_.lookup(owner, uid, &info)) return PSA_ERROR_ALREADY_EXISTS;
-  const bool protect = (flags & PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION) == 0;
-  if (auto s = objects_.admits(owner, uid, capacity, flags); s != PSA_SUCCESS) return s;
-  return update(owner, uid, 0, protect, c.exists, [&] { return objects_.create(owner, uid, capacity, flags); });
+  return write(WriteKind::create, owner, uid, capacity, {}, flags);
 }
 
 psa_status_t ProtectedStore::set_extended(ClientId owner, psa_storage_uid_t uid, std::size_t offset,
                                           std::span<const std::byte> data) {
-  if (uid == 0) return PSA_ERROR_INVALID_ARGUMENT;
-  EntryInfo info{};
-  Counter c{};
-  // Never extend a replayed object: the new version would launder the old data.
-  if (auto s = check(owner, uid, &info, &c); s != PSA_SUCCESS) return s;
-  if ((info.flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) return PSA_ERROR_NOT_PERMITTED;
-  if (offset > info.size || data.size() > info.capacity - offset) return PSA_ERROR_INVALID_ARGUMENT;
-  if (data.empty()) return objects_.set_extended(owner, uid, offset, data);
-  const bool protect = (info.flags & PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION) == 0;
-  if (auto s = objects_.admits(owner, uid, info.capacity, info.flags); s != PSA_SUCCESS) return s;
-  return update(owner, uid, info.seq, protect, c.exists,
-                [&] { return objects_.set_extended(owner, uid, offset, data); });
+  return write(WriteKind::extend, owner, uid, offset, data, 0);
 }
 
 }  // namespace ward::secure::storage
