@@ -45,39 +45,26 @@ Status SemihostFlash::open() {
   return {};
 }
 
-Status SemihostFlash::seek(std::uint32_t offset) {
-  const std::uint32_t block[2] = {static_cast<std::uint32_t>(handle_), offset};
-  if (handle_ < 0 || sh::call(sh::Op::seek, block) != 0) {
+// One SYS_READ or SYS_WRITE of `size` bytes at `offset` (both return the number of bytes NOT
+// transferred, so anything but 0 is a failure).
+Status SemihostFlash::transfer(std::uint32_t op, std::uint32_t offset, std::uintptr_t data, std::size_t size) {
+  const std::uint32_t at[2] = {static_cast<std::uint32_t>(handle_), offset};
+  const std::uint32_t block[3] = {static_cast<std::uint32_t>(handle_), static_cast<std::uint32_t>(data),
+                                  static_cast<std::uint32_t>(size)};
+  if (handle_ < 0 || sh::call(sh::Op::seek, at) != 0 || sh::call(static_cast<sh::Op>(op), block) != 0) {
     return fail(Error::io);
   }
   return {};
 }
 
 Status SemihostFlash::raw_read(std::uint32_t offset, std::span<std::byte> out) {
-  if (auto s = seek(offset); !s) {
-    return s;
-  }
-  const std::uint32_t block[3] = {static_cast<std::uint32_t>(handle_),
-                                  reinterpret_cast<std::uintptr_t>(out.data()),
-                                  static_cast<std::uint32_t>(out.size())};
-  // SYS_READ returns the number of bytes NOT read.
-  if (sh::call(sh::Op::read, block) != 0) {
-    return fail(Error::io);
-  }
-  return {};
+  return transfer(static_cast<std::uint32_t>(sh::Op::read), offset, reinterpret_cast<std::uintptr_t>(out.data()),
+                  out.size());
 }
 
 Status SemihostFlash::raw_write(std::uint32_t offset, std::span<const std::byte> data) {
-  if (auto s = seek(offset); !s) {
-    return s;
-  }
-  const std::uint32_t block[3] = {static_cast<std::uint32_t>(handle_),
-                                  reinterpret_cast<std::uintptr_t>(data.data()),
-                                  static_cast<std::uint32_t>(data.size())};
-  if (sh::call(sh::Op::write, block) != 0) {
-    return fail(Error::io);
-  }
-  return {};
+  return transfer(static_cast<std::uint32_t>(sh::Op::write), offset, reinterpret_cast<std::uintptr_t>(data.data()),
+                  data.size());
 }
 
 Status SemihostFlash::fill_erased(std::uint32_t offset, std::uint32_t size) {

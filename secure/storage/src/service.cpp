@@ -39,46 +39,35 @@ std::optional<ward_storage_args> args_of(In in) {
   return a;
 }
 
-bool fits_size_t(std::uint64_t v) { return v <= std::numeric_limits<std::uint32_t>::max(); }
+// The shape of each request (storage_protocol.h), one row per type, checked in one place for both
+// services: the vector counts, out[0]'s size where it is fixed, and which argument fields the
+// request takes. A field it does not take must be 0; an offset or length it takes must fit 32 bits
+// (so it is never truncated on the way to the engine).
+enum : std::uint8_t { kTakesOffset = 1, kTakesLength = 2, kTakesFlags = 4 };
+struct Shape {
+  std::uint8_t in;
+  std::uint8_t out;
+  std::uint8_t out0_size;  // 0: any size
+  std::uint8_t fields;
+};
+constexpr Shape kShapes[] = {
+    {2, 0, 0, kTakesFlags},                                        // SET
+    {1, 1, 0, kTakesOffset},                                       // GET
+    {1, 1, sizeof(ward_storage_info_wire), 0},                     // GET_INFO
+    {1, 0, 0, 0},                                                  // REMOVE
+    {1, 0, 0, kTakesLength | kTakesFlags},                         // CREATE (PS)
+    {2, 0, 0, kTakesOffset},                                       // SET_EXTENDED (PS)
+};
+static_assert(WARD_STORAGE_SET == 1 && WARD_STORAGE_SET_EXTENDED == 6 && WARD_STORAGE_GET_SUPPORT == 7);
+constexpr std::int32_t kLastItsType = WARD_STORAGE_REMOVE;
 
-// The operations both services share, over either engine.
-template <class Engine>
-psa_status_t handle_common(Engine& engine, ClientId caller, std::int32_t type, const ward_storage_args& a, In in,
-                           Out out, std::span<std::size_t> out_written) {
-  switch (type) {
-    case WARD_STORAGE_SET:
-      if (in.size() != 2 || !out.empty() || a.offset != 0 || a.length != 0) return PSA_ERROR_INVALID_ARGUMENT;
-      return engine.set(caller, a.uid, in[1], a.flags);
-    case WARD_STORAGE_GET: {
-      if (in.size() != 1 || out.size() != 1 || a.flags != 0 || a.length != 0) return PSA_ERROR_INVALID_ARGUMENT;
-      if (!fits_size_t(a.offset)) return PSA_ERROR_INVALID_ARGUMENT;
-      std::size_t n = 0;
-      const psa_status_t s = engine.get(caller, a.uid, static_cast<std::size_t>(a.offset), out[0], &n);
-      out_written[0] = s == PSA_SUCCESS ? n : 0;
-      return s;
-    }
-    case WARD_STORAGE_GET_INFO: {
-      if (in.size() != 1 || out.size() != 1 || out[0].size() != sizeof(ward_storage_info_wire) || a.flags != 0 ||
-          a.offset != 0 || a.length != 0) {
-        return PSA_ERROR_INVALID_ARGUMENT;
-      }
-      psa_storage_info_t info{};
-      const psa_status_t s = engine.get_info(caller, a.uid, &info);
-      if (s != PSA_SUCCESS) return s;
-      const ward_storage_info_wire w{static_cast<std::uint32_t>(info.capacity), static_cast<std::uint32_t>(info.size),
-                                     info.flags};
-      std::memcpy(out[0].data(), &w, sizeof w);
-      out_written[0] = sizeof w;
-      return PSA_SUCCESS;
-    }
-    case WARD_STORAGE_REMOVE:
-      if (in.size() != 1 || !out.empty() || a.flags != 0 || a.offset != 0 || a.length != 0) {
-        return PSA_ERROR_INVALID_ARGUMENT;
-      }
-      return engine.remove(caller, a.uid);
-    default:
-      return PSA_ERROR_NOT_SUPPORTED;
-  }
+std::uint64_t field_max(const Shape& shape, std::uint8_t field) {
+  return (shape.fields & field) != 0 ? std::numeric_limits<std::uint32_t>::max() : 0;
+}
+bool shape_ok(const Shape& shape, const ward_storage_args& a, In in, Out out) {
+  return in.size() == shape.in && out.size() == shape.out &&
+         (shape.out0_size == 0 || out[0].size() == shape.out0_size) && a.offset <= field_max(shape, kTakesOffset) &&
+         a.length <= field_max(shape, kTakesLength) && (a.flags == 0 || (shape.fields & kTakesFlags) != 0);
 }
 
 // Vector counts within PSA_MAX_IOVEC and one out_written per output; all outputs start empty.
@@ -86,6 +75,58 @@ bool vectors_ok(In in, Out out, std::span<std::size_t> out_written) {
   if (in.size() > 4 || out.size() > 4 || out_written.size() != out.size()) return false;
   for (auto& w : out_written) w = 0;
   return true;
+}
+
+void put_u32s(std::span<std::byte> out, std::span<const std::uint32_t> v, std::span<std::size_t> out_written) {
+  std::memcpy(out.data(), v.data(), v.size_bytes());
+  out_written[0] = v.size_bytes();
+}
+
+// Both services' requests: `ps` selects Protected Storage, otherwise ITS. One out-of-line copy of
+// the checks, whichever service the dispatcher calls.
+[[gnu::noinline]] psa_status_t handle(bool ps, ClientId caller, std::int32_t type, In in, Out out,
+                                      std::span<std::size_t> out_written) {
+  if (!vectors_ok(in, out, out_written)) return PSA_ERROR_INVALID_ARGUMENT;
+  Store* const its = its_store ? &*its_store : nullptr;
+  ProtectedStore* const pss = ps_service ? &*ps_service : nullptr;
+  if (ps ? pss == nullptr : its == nullptr) return PSA_ERROR_BAD_STATE;
+  if (ps && type == WARD_STORAGE_GET_SUPPORT) {
+    if (!in.empty() || out.size() != 1 || out[0].size() != sizeof(std::uint32_t)) return PSA_ERROR_INVALID_ARGUMENT;
+    const std::uint32_t v[1] = {ProtectedStore::support()};
+    put_u32s(out[0], v, out_written);
+    return PSA_SUCCESS;
+  }
+  const auto a = args_of(in);
+  if (!a) return PSA_ERROR_INVALID_ARGUMENT;
+  if (type < WARD_STORAGE_SET || type > (ps ? WARD_STORAGE_SET_EXTENDED : kLastItsType)) return PSA_ERROR_NOT_SUPPORTED;
+  if (!shape_ok(kShapes[type - 1], *a, in, out)) return PSA_ERROR_INVALID_ARGUMENT;
+  const auto offset = static_cast<std::size_t>(a->offset);
+  switch (type) {
+    case WARD_STORAGE_SET:
+      return ps ? pss->set(caller, a->uid, in[1], a->flags) : its->set(caller, a->uid, in[1], a->flags);
+    case WARD_STORAGE_GET: {
+      std::size_t n = 0;
+      const psa_status_t s = ps ? pss->get(caller, a->uid, offset, out[0], &n) : its->get(caller, a->uid, offset, out[0], &n);
+      out_written[0] = s == PSA_SUCCESS ? n : 0;
+      return s;
+    }
+    case WARD_STORAGE_GET_INFO: {
+      psa_storage_info_t info{};
+      const psa_status_t s = ps ? pss->get_info(caller, a->uid, &info) : its->get_info(caller, a->uid, &info);
+      if (s != PSA_SUCCESS) return s;
+      const std::uint32_t w[3] = {static_cast<std::uint32_t>(info.capacity), static_cast<std::uint32_t>(info.size),
+                                  info.flags};
+      static_assert(sizeof w == sizeof(ward_storage_info_wire));
+      put_u32s(out[0], w, out_written);
+      return PSA_SUCCESS;
+    }
+    case WARD_STORAGE_REMOVE:
+      return ps ? pss->remove(caller, a->uid) : its->remove(caller, a->uid);
+    case WARD_STORAGE_CREATE:
+      return pss->create(caller, a->uid, static_cast<std::size_t>(a->length), a->flags);
+    default:  // WARD_STORAGE_SET_EXTENDED
+      return pss->set_extended(caller, a->uid, offset, in[1]);
+  }
 }
 
 }  // namespace
@@ -112,37 +153,11 @@ Store* its() { return its_store ? &*its_store : nullptr; }
 ProtectedStore* ps() { return ps_service ? &*ps_service : nullptr; }
 
 psa_status_t handle_its(ClientId caller, std::int32_t type, In in, Out out, std::span<std::size_t> out_written) {
-  if (!vectors_ok(in, out, out_written)) return PSA_ERROR_INVALID_ARGUMENT;
-  if (!its_store) return PSA_ERROR_BAD_STATE;
-  const auto a = args_of(in);
-  if (!a) return PSA_ERROR_INVALID_ARGUMENT;
-  return handle_common(*its_store, caller, type, *a, in, out, out_written);
+  return handle(false, caller, type, in, out, out_written);
 }
 
 psa_status_t handle_ps(ClientId caller, std::int32_t type, In in, Out out, std::span<std::size_t> out_written) {
-  if (!vectors_ok(in, out, out_written)) return PSA_ERROR_INVALID_ARGUMENT;
-  if (!ps_service) return PSA_ERROR_BAD_STATE;
-  if (type == WARD_STORAGE_GET_SUPPORT) {
-    if (!in.empty() || out.size() != 1 || out[0].size() != sizeof(std::uint32_t)) return PSA_ERROR_INVALID_ARGUMENT;
-    const std::uint32_t v = ProtectedStore::support();
-    std::memcpy(out[0].data(), &v, sizeof v);
-    out_written[0] = sizeof v;
-    return PSA_SUCCESS;
-  }
-  const auto a = args_of(in);
-  if (!a) return PSA_ERROR_INVALID_ARGUMENT;
-  switch (type) {
-    case WARD_STORAGE_CREATE:
-      if (in.size() != 1 || !out.empty() || a->offset != 0 || !fits_size_t(a->length)) return PSA_ERROR_INVALID_ARGUMENT;
-      return ps_service->create(caller, a->uid, static_cast<std::size_t>(a->length), a->flags);
-    case WARD_STORAGE_SET_EXTENDED:
-      if (in.size() != 2 || !out.empty() || a->flags != 0 || a->length != 0 || !fits_size_t(a->offset)) {
-        return PSA_ERROR_INVALID_ARGUMENT;
-      }
-      return ps_service->set_extended(caller, a->uid, static_cast<std::size_t>(a->offset), in[1]);
-    default:
-      return handle_common(*ps_service, caller, type, *a, in, out, out_written);
-  }
+  return handle(true, caller, type, in, out, out_written);
 }
 
 }  // namespace ward::secure::storage

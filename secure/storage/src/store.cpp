@@ -9,7 +9,10 @@
 #include "ward/secure/storage.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstddef>
 #include <cstring>
+#include <type_traits>
 
 #include "crypto.hpp"
 #include "ward/byte_order.hpp"
@@ -58,10 +61,13 @@ void fill_commit(std::span<std::byte> unit, const std::array<std::uint8_t, 8>& p
   for (std::size_t i = 0; i < pattern.size(); ++i) unit[i] = std::byte{pattern[i]};
 }
 
-}  // namespace
-
-struct Store::Header {
+// A record header's fields, [0, kAadBytes), in the on-flash layout (README.md): on a little-endian
+// CPU (the Cortex-M33 and every host) the struct's bytes are the on-flash bytes, so encoding and
+// decoding a header are copies instead of field-by-field byte shuffling.
+struct RecordFields {
+  std::uint32_t magic;
   std::uint8_t kind;
+  std::array<std::uint8_t, 3> reserved;  // written as 0; covered by the header MAC like the rest
   std::int32_t owner;
   std::uint32_t flags;
   psa_storage_uid_t uid;
@@ -69,19 +75,23 @@ struct Store::Header {
   std::uint32_t size;
   std::uint32_t capacity;
 };
+static_assert(std::endian::native == std::endian::little, "record headers are copied as little-endian bytes");
+static_assert(sizeof(RecordFields) == kAadBytes && offsetof(RecordFields, kind) == 4 &&
+              offsetof(RecordFields, owner) == 8 && offsetof(RecordFields, flags) == 12 &&
+              offsetof(RecordFields, uid) == 16 && offsetof(RecordFields, seq) == 24 &&
+              offsetof(RecordFields, size) == 32 && offsetof(RecordFields, capacity) == 36);
+static_assert(std::is_trivially_copyable_v<RecordFields>);
+
+}  // namespace
+
+struct Store::Header : RecordFields {};
 
 namespace {
 
-void encode_fields(const auto& h, std::span<std::byte, kAadBytes> p) {
-  std::fill(p.begin(), p.end(), std::byte{0});
-  store_le<std::uint32_t>(p.subspan<0, 4>(), kRecordMagic);
-  p[4] = std::byte{h.kind};
-  store_le<std::uint32_t>(p.subspan<8, 4>(), static_cast<std::uint32_t>(h.owner));
-  store_le<std::uint32_t>(p.subspan<12, 4>(), h.flags);
-  store_le<std::uint64_t>(p.subspan<16, 8>(), h.uid);
-  store_le<std::uint64_t>(p.subspan<24, 8>(), h.seq);
-  store_le<std::uint32_t>(p.subspan<32, 4>(), h.size);
-  store_le<std::uint32_t>(p.subspan<36, 4>(), h.capacity);
+// The bank header's MAC: over its first 8 bytes (magic, generation), truncated to 8.
+std::array<std::byte, 32> bank_mac(const Keys& k, std::span<const std::byte> magic_and_generation) {
+  const std::byte domain[1] = {kDomainBank};
+  return detail::hmac_sha256(k.mac, {std::span<const std::byte>{domain}, magic_and_generation.first(8)});
 }
 
 std::array<std::byte, 16> header_mac(const Keys& k, const std::byte* header) {
@@ -93,19 +103,11 @@ std::array<std::byte, 16> header_mac(const Keys& k, const std::byte* header) {
 }
 
 // Parses and authenticates a header: false for anything not written by this store's key.
-template <class H>
-bool decode_header(const Keys& k, std::span<const std::byte, kHeaderBytes> p, H* h) {
+bool decode_header(const Keys& k, std::span<const std::byte, kHeaderBytes> p, RecordFields* h) {
   const auto mac = header_mac(k, p.data());
   if (!equal_constant_time(mac, p.subspan<kMacAt, 16>())) return false;
-  if (load_le<std::uint32_t>(p.subspan<0, 4>()) != kRecordMagic) return false;
-  h->kind = std::to_integer<std::uint8_t>(p[4]);
-  h->owner = static_cast<std::int32_t>(load_le<std::uint32_t>(p.subspan<8, 4>()));
-  h->flags = load_le<std::uint32_t>(p.subspan<12, 4>());
-  h->uid = load_le<std::uint64_t>(p.subspan<16, 8>());
-  h->seq = load_le<std::uint64_t>(p.subspan<24, 8>());
-  h->size = load_le<std::uint32_t>(p.subspan<32, 4>());
-  h->capacity = load_le<std::uint32_t>(p.subspan<36, 4>());
-  return true;
+  std::memcpy(h, p.data(), kAadBytes);
+  return h->magic == kRecordMagic;
 }
 
 }  // namespace
@@ -197,8 +199,7 @@ bool Store::read_bank_header(unsigned bank, std::uint32_t* gen) {
   if (!region_.read(bank_offset(bank), h) || !region_.read(bank_offset(bank) + round_up(kBankHeaderBytes, unit_), c)) {
     return false;
   }
-  const std::byte domain[1] = {kDomainBank};
-  const auto mac = detail::hmac_sha256(keys_.mac, {std::span<const std::byte>{domain}, std::span{h}.first(8)});
+  const auto mac = bank_mac(keys_, h);
   if (load_le<std::uint32_t>(std::span{h}.subspan<0, 4>()) != kBankMagic ||
       !equal_constant_time(std::span{mac}.first<8>(), std::span{h}.subspan<8, 8>())) {
     return false;
@@ -268,14 +269,6 @@ void Store::apply(const Header& h, std::uint32_t offset, std::uint32_t length) {
 }
 
 // --- Writing -------------------------------------------------------------------------------------
-
-std::uint32_t Store::reserved_with(const Entry* replaced, std::uint32_t capacity) const {
-  std::uint32_t total = 0;
-  for (const auto& e : entries_) {
-    if (e.used && &e != replaced) total += e.capacity;
-  }
-  return total + capacity;
-}
 
 ClientId Store::payer(ClientId owner, psa_storage_uid_t uid) const {
   return quotas_.payer != nullptr ? quotas_.payer(owner, uid) : owner;
@@ -347,20 +340,23 @@ bool Store::within_quota(const Entry* replaced, ClientId account, std::uint32_t 
 
 psa_status_t Store::check_new_entry(const Entry* existing, ClientId owner, psa_storage_uid_t uid,
                                     std::uint32_t capacity, psa_storage_create_flags_t flags) const {
-  if (capacity > limits_.max_entry_size) return PSA_ERROR_INSUFFICIENT_STORAGE;
-  if (existing == nullptr && std::none_of(entries_.begin(), entries_.end(), [](const Entry& e) { return !e.used; })) {
-    return PSA_ERROR_INSUFFICIENT_STORAGE;
-  }
-  if (reserved_with(existing, capacity) > limits_.max_total_size) return PSA_ERROR_INSUFFICIENT_STORAGE;
-  if (!within_quota(existing, payer(owner, uid), capacity, flags)) return PSA_ERROR_INSUFFICIENT_STORAGE;
-  // Flash: the old record stays until the new one is committed, and a removal must always find
-  // room for its tombstone. With these reserved, compaction always makes room (README.md).
+  // One walk of the index: a free slot (for a new entry), the capacities with this entry's new one
+  // in place of `existing`'s, and the flash all the live records take at their capacities. Flash:
+  // the old record stays until the new one is committed, and a removal must always find room for
+  // its tombstone. With these reserved, compaction always makes room (README.md).
+  bool free_slot = existing != nullptr;
+  std::uint32_t total = capacity;
   std::uint32_t flash_bytes = record_footprint(capacity) + record_footprint(0);
   for (const auto& e : entries_) {
-    if (e.used) flash_bytes += record_footprint(e.capacity);
+    free_slot = free_slot || !e.used;
+    if (!e.used) continue;
+    if (&e != existing) total += e.capacity;
+    flash_bytes += record_footprint(e.capacity);
   }
-  if (flash_bytes > bank_size_ - records_start()) return PSA_ERROR_INSUFFICIENT_STORAGE;
-  return PSA_SUCCESS;
+  const bool ok = capacity <= limits_.max_entry_size && free_slot && total <= limits_.max_total_size &&
+                  within_quota(existing, payer(owner, uid), capacity, flags) &&
+                  flash_bytes <= bank_size_ - records_start();
+  return ok ? PSA_SUCCESS : PSA_ERROR_INSUFFICIENT_STORAGE;
 }
 
 psa_status_t Store::admits(ClientId owner, psa_storage_uid_t uid, std::size_t capacity,
@@ -392,8 +388,7 @@ psa_status_t Store::compact() {
   std::fill(buf.begin(), buf.end(), flash::kErased);
   store_le<std::uint32_t>(std::span{buf}.subspan<0, 4>(), kBankMagic);
   store_le<std::uint32_t>(std::span{buf}.subspan<4, 4>(), generation_ + 1);
-  const std::byte domain[1] = {kDomainBank};
-  const auto mac = detail::hmac_sha256(keys_.mac, {std::span<const std::byte>{domain}, std::span{buf}.first(8)});
+  const auto mac = bank_mac(keys_, buf);
   std::memcpy(buf.data() + 8, mac.data(), 8);
   if (!region_.program(base, std::span{buf}.first(header_span))) return PSA_ERROR_STORAGE_FAILURE;
 
@@ -434,11 +429,11 @@ psa_status_t Store::append(std::uint8_t kind, ClientId owner, psa_storage_uid_t 
   const std::uint32_t length = record_footprint(size);
   if (auto s = ensure_space(length); s != PSA_SUCCESS) return s;
 
-  const Header h{kind, raw(owner), flags, uid, next_seq_++, size, capacity};
+  const Header h{{kRecordMagic, kind, {}, raw(owner), flags, uid, next_seq_++, size, capacity}};
   std::byte* const header = scratch_.data() + unit_;
   const std::uint32_t header_span = round_up(kHeaderBytes, unit_);
   std::fill_n(header, header_span, flash::kErased);
-  encode_fields(h, std::span<std::byte, kAadBytes>{header, kAadBytes});
+  std::memcpy(header, &h, kAadBytes);
   const auto plain = scratch_.subspan(unit_ + header_span, size);
   // Synthetic nonce (SIV): a MAC of the header and the plaintext. A sequence number could repeat
   // after the flash is erased; this nonce repeats only for the same header and data, which then

@@ -28,7 +28,7 @@ class SemihostFlash final : public Flash {
   std::uint32_t sectors_erased() const { return sectors_erased_; }
 
  private:
-  Status seek(std::uint32_t offset);
+  Status transfer(std::uint32_t op, std::uint32_t offset, std::uintptr_t data, std::size_t size);
   Status raw_read(std::uint32_t offset, std::span<std::byte> out);
   Status raw_write(std::uint32_t offset, std::span<const std::byte> data);
   Status fill_erased(std::uint32_t offset, std::uint32_t size);

@@ -195,7 +195,6 @@ class Store {
   Entry* free_slot();
   std::uint32_t bank_offset(unsigned bank) const { return bank * bank_size_; }
   std::uint32_t records_start() const;
-  std::uint32_t reserved_with(const Entry* replaced, std::uint32_t capacity) const;
   // Whether an entry of `capacity` bytes with `flags`, replacing `existing` (or new), fits the
   // limits, the quotas and the flash.
   psa_status_t check_new_entry(const Entry* existing, ClientId owner, psa_storage_uid_t uid, std::uint32_t capacity,

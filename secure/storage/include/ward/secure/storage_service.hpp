@@ -49,6 +49,10 @@ class ProtectedStore {
   // Whether the object's current version is the one ITS vouches for; `info` and `counter` describe
   // what was found. PSA_SUCCESS or PSA_ERROR_DOES_NOT_EXIST when consistent.
   psa_status_t check(ClientId owner, psa_storage_uid_t uid, EntryInfo* info, Counter* counter);
+  enum class WriteKind : std::uint8_t { set, create, extend };
+  // set (data, flags), create (capacity n, flags) or set_extended (offset n, data).
+  psa_status_t write(WriteKind kind, ClientId owner, psa_storage_uid_t uid, std::size_t n,
+                     std::span<const std::byte> data, psa_storage_create_flags_t flags);
   // Steps 1-3 above around `write` (a call that writes the object).
   template <class Write>
   psa_status_t update(ClientId owner, psa_storage_uid_t uid, std::uint64_t current, bool protect, bool had_counter,
