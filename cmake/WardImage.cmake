@@ -77,7 +77,7 @@ endfunction()
 # secure image to run it beside: application images are non-secure by default; a CONF of
 # ${WARD_SECURE_ONLY_CONF} makes one secure-only).
 function(ward_image name)
-  cmake_parse_arguments(ARG "CHAIN" "" "SOURCES;CONF;LIBRARIES" ${ARGN})
+  cmake_parse_arguments(ARG "CHAIN" "" "SOURCES;CONF;LIBRARIES;STACK_ANNOTATIONS" ${ARGN})
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/${name}.ward)
   set(fragments)
   foreach(f IN LISTS ARG_CONF)
@@ -139,6 +139,18 @@ function(ward_image name)
       COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${name}> $<TARGET_FILE_DIR:${name}>/${name}.bin
       BYPRODUCTS ${CMAKE_CURRENT_BINARY_DIR}/${name}.bin ${CMAKE_CURRENT_BINARY_DIR}/${name}.map)
     ward_sbom(${name} LINKER_SCRIPTS ${linker_script} ${WARD_LINKER_DEPENDS})
+    # Its declared stacks against their bounds (docs/stack-bounds.md): the kernel's and the port's
+    # annotations, and the application's own (a stackbound.conf beside its CMakeLists.txt).
+    set(stack_notes ${CMAKE_SOURCE_DIR}/kernel/stackbound.conf ${CMAKE_SOURCE_DIR}/arch/arm/stackbound.conf
+                    ${ARG_STACK_ANNOTATIONS})
+    if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/stackbound.conf)
+      list(APPEND stack_notes ${CMAKE_CURRENT_SOURCE_DIR}/stackbound.conf)
+    endif()
+    set(stack_limit)
+    if(CONFIG_WARD_HW_STACK_LIMIT STREQUAL "y")
+      set(stack_limit STACK_LIMIT)
+    endif()
+    ward_stack_bound(${name} ANNOTATIONS ${stack_notes} ${stack_limit})
     set(file ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf)
   endif()
   set(WARD_IMAGE_${name}_FILE ${file} PARENT_SCOPE)
@@ -149,7 +161,7 @@ endfunction()
 # A firmware image built from the on-target test framework, registered with CTest as qemu.<name>:
 # the runner boots it under QEMU and fails on a failed assertion, a fault, a reboot or a hang.
 function(ward_qemu_test name)
-  cmake_parse_arguments(ARG "NO_TEST_MAIN" "TIMEOUT" "SOURCES;CONF;LIBRARIES;RUNNER_ARGS" ${ARGN})
+  cmake_parse_arguments(ARG "NO_TEST_MAIN" "TIMEOUT" "SOURCES;CONF;LIBRARIES;RUNNER_ARGS;STACK_ANNOTATIONS" ${ARGN})
   if(WARD_IS_HOST)
     return()
   endif()
@@ -162,7 +174,8 @@ function(ward_qemu_test name)
   else()
     set(framework ward_test_main)
   endif()
-  ward_image(${name} SOURCES ${ARG_SOURCES} CONF ${ARG_CONF} LIBRARIES ${framework} ${ARG_LIBRARIES})
+  ward_image(${name} SOURCES ${ARG_SOURCES} CONF ${ARG_CONF} LIBRARIES ${framework} ${ARG_LIBRARIES}
+             STACK_ANNOTATIONS ${ARG_STACK_ANNOTATIONS})
   set(secure_args)
   if(WARD_IMAGE_${name}_SECURE)
     set(secure_args --secure-image ${WARD_IMAGE_${name}_SECURE})
