@@ -67,7 +67,11 @@ function(_ward_core_for out config_dir)
   set(${out} ${core} PARENT_SCOPE)
 endfunction()
 
-# ward_image(<name> SOURCES <files...> [CONF <fragments...>] [LIBRARIES <targets...>] [CHAIN])
+# ward_image(<name> SOURCES <files...> [CONF <fragments...>] [LIBRARIES <targets...>] [CHAIN]
+#            [STACK_ANNOTATIONS <files...>] [STACK_CHECK_IN_TEST])
+# STACK_ANNOTATIONS: the image's own stack-bound annotations (besides a stackbound.conf beside its
+# CMakeLists.txt); STACK_CHECK_IN_TEST: the link does not run the check (a fixture whose test
+# runs it and expects a refusal: WARD_STACKBOUND_<name>_COMMAND is that command).
 # CHAIN (with CONFIG_WARD_TRUSTZONE_NS): the non-secure image of the two-image chain, linked for
 # the bootloader's RAM-load (header at the window's start) and against ward_secure_chain's veneers.
 # Builds the image <name>: <name>.elf for a board (with a map file, a .bin, a size report and the
@@ -77,7 +81,7 @@ endfunction()
 # secure image to run it beside: application images are non-secure by default; a CONF of
 # ${WARD_SECURE_ONLY_CONF} makes one secure-only).
 function(ward_image name)
-  cmake_parse_arguments(ARG "CHAIN" "" "SOURCES;CONF;LIBRARIES;STACK_ANNOTATIONS" ${ARGN})
+  cmake_parse_arguments(ARG "CHAIN;STACK_CHECK_IN_TEST" "" "SOURCES;CONF;LIBRARIES;STACK_ANNOTATIONS" ${ARGN})
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/${name}.ward)
   set(fragments)
   foreach(f IN LISTS ARG_CONF)
@@ -150,7 +154,11 @@ function(ward_image name)
     if(CONFIG_WARD_HW_STACK_LIMIT STREQUAL "y")
       set(stack_limit STACK_LIMIT)
     endif()
+    if(ARG_STACK_CHECK_IN_TEST)
+      set(stack_limit ${stack_limit} NO_CHECK)  # a fixture its test checks (tests/stackbound)
+    endif()
     ward_stack_bound(${name} ANNOTATIONS ${stack_notes} ${stack_limit})
+    set(WARD_STACKBOUND_${name}_COMMAND ${WARD_STACKBOUND_${name}_COMMAND} PARENT_SCOPE)
     set(file ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf)
   endif()
   set(WARD_IMAGE_${name}_FILE ${file} PARENT_SCOPE)

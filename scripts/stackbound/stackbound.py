@@ -290,7 +290,10 @@ def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: s
                 for i in range(count):
                     key = (stack + i * size, size)
                     if key not in by_stack:
-                        by_stack[key] = Stack(data_name(stack + i * size), size, [], kind & 0xFF, kind >> 8)
+                        name = data_name(stack + i * size)
+                        if count > 1 and "+" not in name:
+                            name += "+0"  # an array's first element: named [0] like the others
+                        by_stack[key] = Stack(name, size, [], kind & 0xFF, kind >> 8)
                         stacks.append(by_stack[key])
                     if entry not in by_stack[key].entries:
                         by_stack[key].entries.append(entry)
@@ -528,6 +531,7 @@ class Analysis:
 class Report:
     lines: list[str]
     failures: list[str]
+    unused: list[str] = dataclasses.field(default_factory=list)  # annotations this image never needed
 
 
 def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: bool,
@@ -593,9 +597,8 @@ def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: b
     used = full.used | checked.used | user.used | user_full.used
     unused = (set(notes.bounds) | set(notes.frames) | set(notes.calls)
               | {f"cut {x} {y}" for x, y in notes.cuts} | {f"once {x}" for x in notes.once}) - used
-    for u in sorted(unused):
-        lines.append(f"{image_name}: note: annotation {u} not used by this image")
-    return Report(lines, failures)
+    notes_unused = [f"{image_name}: note: annotation {u} not used by this image" for u in sorted(unused)]
+    return Report(lines, failures, notes_unused)
 
 
 def main_stack_bound(a: Analysis, image: Image, notes: Annotations) -> tuple[int, list[str]]:
@@ -643,6 +646,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="fail (not only warn) when the main stack is smaller than its bound")
     p.add_argument("--name", help="the image's name in messages")
     p.add_argument("--quiet", action="store_true", help="print failures only")
+    p.add_argument("--verbose", action="store_true", help="also list the annotations this image did not use")
     p.add_argument("--report", type=Path, help="also write the report (and failures) to this file")
     args = p.parse_args(argv)
     try:
@@ -657,7 +661,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stackbound: {e}", file=sys.stderr)
         return 1
     if not args.quiet:
-        for line in report.lines:
+        for line in report.lines + (report.unused if args.verbose else []):
             print(line)
     for f in report.failures:
         print(f"stackbound: error: {f}", file=sys.stderr)
