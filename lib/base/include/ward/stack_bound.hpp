@@ -43,6 +43,11 @@ template <typename T, std::size_t N>
 constexpr std::uint32_t element_size(const T (&)[N]) {
   return sizeof(T);
 }
+// A plain byte array is one stack, not N of one byte.
+template <std::size_t N>
+constexpr std::uint32_t element_size(const std::byte (&)[N]) {
+  return N;
+}
 template <typename T>
 constexpr std::uint32_t element_count(const T&) {
   return 1;
@@ -50,6 +55,10 @@ constexpr std::uint32_t element_count(const T&) {
 template <typename T, std::size_t N>
 constexpr std::uint32_t element_count(const T (&)[N]) {
   return N;
+}
+template <std::size_t N>
+constexpr std::uint32_t element_count(const std::byte (&)[N]) {
+  return 1;
 }
 
 }  // namespace ward::stack_bound
