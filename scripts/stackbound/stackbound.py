@@ -537,10 +537,11 @@ class Report:
 
 
 def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: bool,
-          check_main_stack: bool = False, stack_limit: bool = False) -> Report:
+          check_main_stack: bool = False, stack_limit: bool = False, guard: int = 0) -> Report:
     """Each declared stack against its bound. With hardware stack limits (`stack_limit`), a path
     into a function that stops the system (`halts`: a panic) is left out of the checked bound: an
-    overflow there faults on the limit and stops the system all the same; its depth is reported."""
+    overflow there faults on the limit and stops the system all the same; its depth is reported.
+    `guard`: bytes at the low end of a privileged thread's stack it may not use (the MPU guard)."""
     frame = (FP_FRAME if fp else BASIC_FRAME) + (SECURE_EXTRA if secure else 0)
     full = Analysis(image, notes)
     checked = Analysis(image, notes, frozenset({"halts"})) if stack_limit else full
@@ -584,7 +585,9 @@ def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: b
                 verdict(f"stack {s.name} (kernel part)", s.reserve, d, FP_FRAME + frame, ch, full.depth(syscall)[0])
         else:
             need, chain = bound(checked, s)
-            verdict(f"stack {s.name}", s.size, need, frame, chain, bound(full, s)[0])
+            room = s.size - (guard if s.kind == 0 else 0)
+            verdict(f"stack {s.name}" + (f" ({guard} B guard)" if room != s.size else ""), room, need, frame, chain,
+                    bound(full, s)[0])
 
     if image.main_stack_size is not None:
         msp, parts = main_stack_bound(checked, image, notes)
@@ -649,6 +652,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="stacks have hardware limits: paths that stop the system are reported, not checked")
     p.add_argument("--check-main-stack", action="store_true",
                    help="fail (not only warn) when the main stack is smaller than its bound")
+    p.add_argument("--guard", type=int, default=0,
+                   help="bytes at the low end of a privileged thread's stack it cannot use (MPU stack guard)")
     p.add_argument("--name", help="the image's name in messages")
     p.add_argument("--quiet", action="store_true", help="print failures only")
     p.add_argument("--warn-only", action="store_true",
@@ -663,7 +668,7 @@ def main(argv: list[str] | None = None) -> int:
         ci = sorted(f for d in args.ci_dir for f in d.glob("*.ci"))
         image = load_image(args.elf, ci, args.objdump, args.main_stack or notes.main_stack)
         report = check(image, notes, args.name or args.elf.stem, args.fp, args.secure, args.check_main_stack,
-                       args.stack_limit)
+                       args.stack_limit, args.guard)
     except Error as e:
         print(f"stackbound: {e}", file=sys.stderr)
         return 1

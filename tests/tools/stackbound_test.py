@@ -118,6 +118,12 @@ class Bounds(unittest.TestCase):
         self.assertIn("stack worker_stack (256 B) is smaller than its bound 340 B", r.failures[0])
         self.assertIn("entry (16) -> b (40) -> c (180)", r.failures[0])
 
+    def test_guard_is_not_room(self):
+        img = image({"e": (140, [])}, [stack("s", 256, "e", kind=0)])
+        self.assertEqual(sb.check(img, notes(), "i", fp=True, secure=False).failures, [])
+        r = sb.check(img, notes(), "i", fp=True, secure=False, guard=32)  # 140 + 104 > 224
+        self.assertIn("(32 B guard) (224 B) is smaller than its bound 244 B", r.failures[0])
+
     def test_frames_basic_and_secure(self):
         img = image({"e": (100, [])}, [stack("s", 132, "e")])
         self.assertEqual(sb.check(img, notes(), "i", fp=False, secure=False).failures, [])
