@@ -68,11 +68,12 @@ function(_ward_core_for out config_dir)
 endfunction()
 
 # ward_image(<name> SOURCES <files...> [CONF <fragments...>] [LIBRARIES <targets...>] [CHAIN]
-#            [STACK_ANNOTATIONS <files...>] [STACK_CHECK_IN_TEST] [STACK_WARN_ONLY])
+#            [STACK_ANNOTATIONS <files...>] [STACK_CHECK] [STACK_CHECK_IN_TEST])
 # STACK_ANNOTATIONS: the image's own stack-bound annotations (besides a stackbound.conf beside its
-# CMakeLists.txt); STACK_CHECK_IN_TEST: the link does not run the check (a fixture whose test
-# runs it and expects a refusal: WARD_STACKBOUND_<name>_COMMAND is that command); STACK_WARN_ONLY:
-# the check's failures are warnings (on-target test images, until each is annotated).
+# CMakeLists.txt); STACK_CHECK: the link fails when a declared stack is smaller than its bound or a
+# bound cannot be computed (without it, the bounds and problems are printed as warnings: images
+# not yet annotated, docs/stack-bounds.md); STACK_CHECK_IN_TEST: the link does not run the check
+# (a fixture whose test runs it and expects a refusal: WARD_STACKBOUND_<name>_COMMAND).
 # CHAIN (with CONFIG_WARD_TRUSTZONE_NS): the non-secure image of the two-image chain, linked for
 # the bootloader's RAM-load (header at the window's start) and against ward_secure_chain's veneers.
 # Builds the image <name>: <name>.elf for a board (with a map file, a .bin, a size report and the
@@ -82,7 +83,7 @@ endfunction()
 # secure image to run it beside: application images are non-secure by default; a CONF of
 # ${WARD_SECURE_ONLY_CONF} makes one secure-only).
 function(ward_image name)
-  cmake_parse_arguments(ARG "CHAIN;STACK_CHECK_IN_TEST;STACK_WARN_ONLY" "" "SOURCES;CONF;LIBRARIES;STACK_ANNOTATIONS" ${ARGN})
+  cmake_parse_arguments(ARG "CHAIN;STACK_CHECK;STACK_CHECK_IN_TEST" "" "SOURCES;CONF;LIBRARIES;STACK_ANNOTATIONS" ${ARGN})
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/${name}.ward)
   set(fragments)
   foreach(f IN LISTS ARG_CONF)
@@ -161,7 +162,7 @@ function(ward_image name)
     if(ARG_STACK_CHECK_IN_TEST)
       set(stack_limit ${stack_limit} NO_CHECK)  # a fixture its test checks (tests/stackbound)
     endif()
-    if(ARG_STACK_WARN_ONLY)
+    if(NOT ARG_STACK_CHECK AND NOT ARG_STACK_CHECK_IN_TEST)
       set(stack_limit ${stack_limit} WARN_ONLY)
     endif()
     ward_stack_bound(${name} ANNOTATIONS ${stack_notes} ${stack_limit})
@@ -192,9 +193,9 @@ function(ward_qemu_test name)
   endif()
   # The stack bound: warnings only, unless the test asks for the check (STACK_CHECK): a test's
   # cases run on the main thread, and not every test image is annotated yet (docs/stack-bounds.md).
-  set(stack_mode STACK_WARN_ONLY)
+  set(stack_mode)
   if(ARG_STACK_CHECK)
-    set(stack_mode)
+    set(stack_mode STACK_CHECK)
   endif()
   ward_image(${name} SOURCES ${ARG_SOURCES} CONF ${ARG_CONF} LIBRARIES ${framework} ${ARG_LIBRARIES}
              STACK_ANNOTATIONS ${CMAKE_SOURCE_DIR}/lib/test/stackbound.conf ${ARG_STACK_ANNOTATIONS} ${stack_mode})

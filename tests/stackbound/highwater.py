@@ -14,7 +14,7 @@ def bounds(report: Path) -> dict[str, tuple[int, int]]:
     which stops the system would have failed anyway.)"""
     out = {}
     for line in report.read_text().splitlines():
-        m = re.match(r"\S+: stack (.+?)(?: \((?:user|kernel) part\))?: (\d+) B declared, bound (\d+) B"
+        m = re.match(r"\S+: stack (.+?)(?: \((?:user|kernel) part\)| \(\d+ B guard\))?: (\d+) B declared, bound (\d+) B"
                      r"[^;]*(?:; (\d+) B with paths)?", line)
         if m and "kernel part" not in line:
             out[m.group(1)] = (int(m.group(2)), int(m.group(3)))
