@@ -670,8 +670,13 @@ def main(argv: list[str] | None = None) -> int:
         report = check(image, notes, args.name or args.elf.stem, args.fp, args.secure, args.check_main_stack,
                        args.stack_limit, args.guard)
     except Error as e:
-        print(f"stackbound: {e}", file=sys.stderr)
-        return 1
+        print(f"stackbound: {'warning' if args.warn_only else 'error'}: {e}", file=sys.stderr)
+        return 0 if args.warn_only else 1
+    except Exception as e:  # noqa: BLE001 -- a warn-only image never fails its link on the tool's own fault
+        if not args.warn_only:
+            raise
+        print(f"stackbound: warning: the check could not run: {e!r}", file=sys.stderr)
+        return 0
     if not args.quiet:
         for line in report.lines + (report.unused if args.verbose else []):
             print(line)
