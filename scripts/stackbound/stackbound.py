@@ -162,6 +162,9 @@ def _imm(operands: str) -> int | None:
 def analyse_instruction(fn: Function, mnemonic: str, operands: str, own: str) -> None:
     """Adds what one instruction means for the stack: a push, a call, an indirect branch."""
     base = mnemonic.split(".")[0]
+    # A conditional branch (in an IT block or not) is the branch: bxne r3 is an indirect jump.
+    if m := re.fullmatch(r"(bx|blx|bl|b)(eq|ne|cs|cc|hs|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al)", base):
+        base = m.group(1)
     ops = operands.split(";")[0].strip()
     if base in ("push", "stmdb", "stmfd") and (base == "push" or ops.startswith("sp!")):
         fn.frame += 4 * _reg_count(ops)
@@ -178,7 +181,7 @@ def analyse_instruction(fn: Function, mnemonic: str, operands: str, own: str) ->
         fn.frame += -_imm(ops.split("[sp")[1])
     elif base == "mov" and re.match(r"sp,", ops) or base == "msr" and ops.startswith("msp"):
         fn.dynamic = True
-    elif base in ("bl", "blx") or re.fullmatch(r"b(eq|ne|cs|cc|hs|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al)?", base):
+    elif base in ("b", "bl", "blx"):
         if m := _TARGET.match(ops):
             target = m.group(1)
             if target != own:

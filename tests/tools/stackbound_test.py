@@ -66,10 +66,18 @@ class Disassembly(unittest.TestCase):
 
 00200200 <h>:
   200200:	bx	lr
+
+00200300 <k>:
+  200300:	it	ne
+  200302:	bxne	r3
+  200304:	beq.n	200200 <h>
+  200306:	bxeq	lr
 '''
 
     def test_frames_calls_and_flags(self):
-        fs = sb.parse_disassembly(self.TEXT, {"f", "g", "h"})
+        fs = sb.parse_disassembly(self.TEXT, {"f", "g", "h", "k"})
+        self.assertTrue(fs["k"].indirect)   # a conditional indirect jump is one
+        self.assertEqual(fs["k"].calls, {"h"})  # a conditional tail call is one
         self.assertEqual(fs["f"].frame, 16 + 16 + 16)
         self.assertEqual(fs["f"].calls, {"g", "h"})
         self.assertTrue(fs["f"].indirect)
