@@ -235,104 +235,104 @@ _RECORD = struct.Struct("<IIIII")  # stack, element size, count, entry, kind | r
 def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: str | None) -> Image:
     from elftools.elf.elffile import ELFFile  # python3-pyelftools
 
-    if True:  # the whole file in memory: tables are read after this function returns
-        elf = ELFFile(io.BytesIO(elf_path.read_bytes()))
-        symtab = elf.get_section_by_name(".symtab")
-        funcs_by_addr: dict[int, str] = {}
-        objects: dict[str, tuple[int, int]] = {}
-        data_syms: list[tuple[int, int, str]] = []
-        for s in symtab.iter_symbols():
-            kind = s["st_info"]["type"]
-            if kind == "STT_FUNC":
-                addr = s["st_value"] & ~1
-                # Aliases share an address: the global name wins (weak aliases of default handlers).
-                if addr not in funcs_by_addr or s["st_info"]["bind"] == "STB_GLOBAL":
-                    funcs_by_addr[addr] = s.name
-            elif kind == "STT_OBJECT":
-                objects[s.name] = (s["st_value"], s["st_size"])
-                data_syms.append((s["st_value"], s["st_size"], s.name))
+    # The whole file in memory: tables are read after this function returns (read_table).
+    elf = ELFFile(io.BytesIO(elf_path.read_bytes()))
+    symtab = elf.get_section_by_name(".symtab")
+    funcs_by_addr: dict[int, str] = {}
+    objects: dict[str, tuple[int, int]] = {}
+    data_syms: list[tuple[int, int, str]] = []
+    for s in symtab.iter_symbols():
+        kind = s["st_info"]["type"]
+        if kind == "STT_FUNC":
+            addr = s["st_value"] & ~1
+            # Aliases share an address: the global name wins (weak aliases of default handlers).
+            if addr not in funcs_by_addr or s["st_info"]["bind"] == "STB_GLOBAL":
+                funcs_by_addr[addr] = s.name
+        elif kind == "STT_OBJECT":
+            objects[s.name] = (s["st_value"], s["st_size"])
+            data_syms.append((s["st_value"], s["st_size"], s.name))
 
-        def segment_bytes(addr: int, size: int) -> bytes:
-            for seg in elf.iter_segments():
-                lo = seg["p_vaddr"]
-                if seg["p_type"] == "PT_LOAD" and lo <= addr and addr + size <= lo + seg["p_filesz"]:
-                    return seg.data()[addr - lo:addr - lo + size]
-            for sec in elf.iter_sections():
-                lo = sec["sh_addr"]
-                if sec["sh_type"] == "SHT_PROGBITS" and lo <= addr and addr + size <= lo + sec["sh_size"]:
-                    return sec.data()[addr - lo:addr - lo + size]
-            raise Error(f"no contents at {addr:#x}")
+    def segment_bytes(addr: int, size: int) -> bytes:
+        for seg in elf.iter_segments():
+            lo = seg["p_vaddr"]
+            if seg["p_type"] == "PT_LOAD" and lo <= addr and addr + size <= lo + seg["p_filesz"]:
+                return seg.data()[addr - lo:addr - lo + size]
+        for sec in elf.iter_sections():
+            lo = sec["sh_addr"]
+            if sec["sh_type"] == "SHT_PROGBITS" and lo <= addr and addr + size <= lo + sec["sh_size"]:
+                return sec.data()[addr - lo:addr - lo + size]
+        raise Error(f"no contents at {addr:#x}")
 
-        def words(addr: int, size: int) -> list[int]:
-            data = segment_bytes(addr, size)
-            return list(struct.unpack(f"<{len(data) // 4}I", data[: len(data) // 4 * 4]))
+    def words(addr: int, size: int) -> list[int]:
+        data = segment_bytes(addr, size)
+        return list(struct.unpack(f"<{len(data) // 4}I", data[: len(data) // 4 * 4]))
 
-        def func_at(addr: int) -> str | None:
-            return funcs_by_addr.get(addr & ~1)
+    def func_at(addr: int) -> str | None:
+        return funcs_by_addr.get(addr & ~1)
 
-        def data_name(addr: int) -> str:
-            for lo, size, name in data_syms:
-                if lo <= addr < lo + max(size, 1):
-                    return name if addr == lo else f"{name}+{addr - lo}"
-            return f"{addr:#x}"
+    def data_name(addr: int) -> str:
+        for lo, size, name in data_syms:
+            if lo <= addr < lo + max(size, 1):
+                return name if addr == lo else f"{name}+{addr - lo}"
+        return f"{addr:#x}"
 
-        stacks: list[Stack] = []
-        callbacks: dict[str, list[str]] = {}
-        sec = elf.get_section_by_name(".ward_stack_bound")
-        if sec is not None:
-            data = sec.data()
-            by_stack: dict[tuple[int, int], Stack] = {}
-            for off in range(0, len(data) - _RECORD.size + 1, _RECORD.size):
-                stack, size, count, entry_addr, kind = _RECORD.unpack_from(data, off)
-                entry = func_at(entry_addr)
-                if entry is None:
-                    raise Error(f"stack record at {off}: entry {entry_addr:#x} is no function")
-                if kind & 0xFF in (3, 4):  # a function called through a pointer, no stack of its own
-                    callbacks.setdefault("irq" if kind & 0xFF == 3 else "timer", []).append(entry)
-                    continue
-                for i in range(count):
-                    key = (stack + i * size, size)
-                    if key not in by_stack:
-                        name = data_name(stack + i * size)
-                        if count > 1 and "+" not in name:
-                            name += "+0"  # an array's first element: named [0] like the others
-                        by_stack[key] = Stack(name, size, [], kind & 0xFF, kind >> 8)
-                        stacks.append(by_stack[key])
-                    if entry not in by_stack[key].entries:
-                        by_stack[key].entries.append(entry)
+    stacks: list[Stack] = []
+    callbacks: dict[str, list[str]] = {}
+    sec = elf.get_section_by_name(".ward_stack_bound")
+    if sec is not None:
+        data = sec.data()
+        by_stack: dict[tuple[int, int], Stack] = {}
+        for off in range(0, len(data) - _RECORD.size + 1, _RECORD.size):
+            stack, size, count, entry_addr, kind = _RECORD.unpack_from(data, off)
+            entry = func_at(entry_addr)
+            if entry is None:
+                raise Error(f"stack record at {off}: entry {entry_addr:#x} is no function")
+            if kind & 0xFF in (3, 4):  # a function called through a pointer, no stack of its own
+                callbacks.setdefault("irq" if kind & 0xFF == 3 else "timer", []).append(entry)
+                continue
+            for i in range(count):
+                key = (stack + i * size, size)
+                if key not in by_stack:
+                    name = data_name(stack + i * size)
+                    if count > 1 and "+" not in name:
+                        name += "+0"  # an array's first element: named [0] like the others
+                    by_stack[key] = Stack(name, size, [], kind & 0xFF, kind >> 8)
+                    stacks.append(by_stack[key])
+                if entry not in by_stack[key].entries:
+                    by_stack[key].entries.append(entry)
 
-        vectors: list[str] = []
-        reset = None
-        table = objects.get("ward_vector_table") or objects.get("_ZL17ward_vector_table")
-        if table is None:
-            table = next((v for k, v in objects.items() if k.endswith("vector_table")), None)
-        if table is not None:
-            w = words(*table)
-            reset = func_at(w[1]) if len(w) > 1 else None
-            for v in w[2:]:
-                name = func_at(v) if v else None
-                if name and name not in vectors and name != reset:
-                    vectors.append(name)
+    vectors: list[str] = []
+    reset = None
+    table = objects.get("ward_vector_table") or objects.get("_ZL17ward_vector_table")
+    if table is None:
+        table = next((v for k, v in objects.items() if k.endswith("vector_table")), None)
+    if table is not None:
+        w = words(*table)
+        reset = func_at(w[1]) if len(w) > 1 else None
+        for v in w[2:]:
+            name = func_at(v) if v else None
+            if name and name not in vectors and name != reset:
+                vectors.append(name)
 
-        msp_size = None
+    msp_size = None
+    if main_stack is not None:
+        if main_stack not in objects:
+            match = [k for k in objects if k.endswith(main_stack)]
+            main_stack = match[0] if match else None  # an image with a start-up of its own
         if main_stack is not None:
-            if main_stack not in objects:
-                match = [k for k in objects if k.endswith(main_stack)]
-                main_stack = match[0] if match else None  # an image with a start-up of its own
-            if main_stack is not None:
-                msp_size = objects[main_stack][1]
+            msp_size = objects[main_stack][1]
 
-        def read_table(symbol: str) -> list[str]:
-            if symbol.startswith(".") or symbol.startswith("section:"):  # a whole section (.init_array)
-                sec = elf.get_section_by_name(symbol.removeprefix("section:"))
-                if sec is None:
-                    return []
-                data = sec.data()
-                return [n for n in (func_at(v) for v in struct.unpack(f"<{len(data) // 4}I", data)) if n]
-            names = [k for k in objects if k == symbol or k.endswith(symbol)]
-            if not names:
-                raise Error(f"table {symbol} not in the image")
-            return [n for n in (func_at(v) for v in words(*objects[names[0]]) if v) if n]
+    def read_table(symbol: str) -> list[str]:
+        if symbol.startswith(".") or symbol.startswith("section:"):  # a whole section (.init_array)
+            sec = elf.get_section_by_name(symbol.removeprefix("section:"))
+            if sec is None:
+                return []
+            data = sec.data()
+            return [n for n in (func_at(v) for v in struct.unpack(f"<{len(data) // 4}I", data)) if n]
+        names = [k for k in objects if k == symbol or k.endswith(symbol)]
+        if not names:
+            raise Error(f"table {symbol} not in the image")
+        return [n for n in (func_at(v) for v in words(*objects[names[0]]) if v) if n]
 
     names = set(funcs_by_addr.values())
     dis = subprocess.run([objdump, "-d", "--no-show-raw-insn", str(elf_path)], check=True,
