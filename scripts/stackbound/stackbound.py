@@ -683,8 +683,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quiet:
         for line in report.lines + (report.unused if args.verbose else []):
             print(line)
-    for f in report.failures:
+    # A warn-only image prints its first few problems (all of them are in the report file).
+    shown = report.failures[:5] if args.warn_only else report.failures
+    for f in shown:
         print(f"stackbound: {'warning' if args.warn_only else 'error'}: {f}", file=sys.stderr)
+    if len(shown) < len(report.failures):
+        print(f"stackbound: warning: ... {len(report.failures) - len(shown)} more in the report", file=sys.stderr)
     if args.report:
         args.report.write_text("".join(f"{x}\n" for x in report.lines + [f"error: {f}" for f in report.failures]))
     return 1 if report.failures and not args.warn_only else 0
