@@ -67,7 +67,13 @@ function(_ward_core_for out config_dir)
   set(${out} ${core} PARENT_SCOPE)
 endfunction()
 
-# ward_image(<name> SOURCES <files...> [CONF <fragments...>] [LIBRARIES <targets...>] [CHAIN])
+# ward_image(<name> SOURCES <files...> [CONF <fragments...>] [LIBRARIES <targets...>] [CHAIN]
+#            [STACK_ANNOTATIONS <files...>] [STACK_CHECK] [STACK_CHECK_IN_TEST])
+# STACK_ANNOTATIONS: the image's own stack-bound annotations (besides a stackbound.conf beside its
+# CMakeLists.txt); STACK_CHECK: the link fails when a declared stack is smaller than its bound or a
+# bound cannot be computed (without it, the bounds and problems are printed as warnings: images
+# not yet annotated, docs/stack-bounds.md); STACK_CHECK_IN_TEST: the link does not run the check
+# (a fixture whose test runs it and expects a refusal: WARD_STACKBOUND_<name>_COMMAND).
 # CHAIN (with CONFIG_WARD_TRUSTZONE_NS): the non-secure image of the two-image chain, linked for
 # the bootloader's RAM-load (header at the window's start) and against ward_secure_chain's veneers.
 # Builds the image <name>: <name>.elf for a board (with a map file, a .bin, a size report and the
@@ -77,7 +83,7 @@ endfunction()
 # secure image to run it beside: application images are non-secure by default; a CONF of
 # ${WARD_SECURE_ONLY_CONF} makes one secure-only).
 function(ward_image name)
-  cmake_parse_arguments(ARG "CHAIN" "" "SOURCES;CONF;LIBRARIES" ${ARGN})
+  cmake_parse_arguments(ARG "CHAIN;STACK_CHECK;STACK_CHECK_IN_TEST" "" "SOURCES;CONF;LIBRARIES;STACK_ANNOTATIONS" ${ARGN})
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/${name}.ward)
   set(fragments)
   foreach(f IN LISTS ARG_CONF)
@@ -139,6 +145,28 @@ function(ward_image name)
       COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${name}> $<TARGET_FILE_DIR:${name}>/${name}.bin
       BYPRODUCTS ${CMAKE_CURRENT_BINARY_DIR}/${name}.bin ${CMAKE_CURRENT_BINARY_DIR}/${name}.map)
     ward_sbom(${name} LINKER_SCRIPTS ${linker_script} ${WARD_LINKER_DEPENDS})
+    # Its declared stacks against their bounds (docs/stack-bounds.md): the kernel's and the port's
+    # annotations, and the application's own (a stackbound.conf beside its CMakeLists.txt).
+    set(stack_notes ${CMAKE_SOURCE_DIR}/kernel/stackbound.conf ${CMAKE_SOURCE_DIR}/arch/arm/stackbound.conf
+                    ${ARG_STACK_ANNOTATIONS})
+    if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/stackbound.conf)
+      list(APPEND stack_notes ${CMAKE_CURRENT_SOURCE_DIR}/stackbound.conf)
+    endif()
+    set(stack_limit)
+    if(CONFIG_WARD_HW_STACK_LIMIT STREQUAL "y")
+      set(stack_limit STACK_LIMIT)
+    endif()
+    if(CONFIG_WARD_MPU_STACK_GUARD STREQUAL "y")
+      set(stack_limit ${stack_limit} GUARD 32)  # arch/arm/src/context_switch.cpp: kGuard
+    endif()
+    if(ARG_STACK_CHECK_IN_TEST)
+      set(stack_limit ${stack_limit} NO_CHECK)  # a fixture its test checks (tests/stackbound)
+    endif()
+    if(NOT ARG_STACK_CHECK AND NOT ARG_STACK_CHECK_IN_TEST)
+      set(stack_limit ${stack_limit} WARN_ONLY)
+    endif()
+    ward_stack_bound(${name} ANNOTATIONS ${stack_notes} ${stack_limit})
+    set(WARD_STACKBOUND_${name}_COMMAND ${WARD_STACKBOUND_${name}_COMMAND} PARENT_SCOPE)
     set(file ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf)
   endif()
   set(WARD_IMAGE_${name}_FILE ${file} PARENT_SCOPE)
@@ -149,7 +177,8 @@ endfunction()
 # A firmware image built from the on-target test framework, registered with CTest as qemu.<name>:
 # the runner boots it under QEMU and fails on a failed assertion, a fault, a reboot or a hang.
 function(ward_qemu_test name)
-  cmake_parse_arguments(ARG "NO_TEST_MAIN" "TIMEOUT" "SOURCES;CONF;LIBRARIES;RUNNER_ARGS" ${ARGN})
+  cmake_parse_arguments(ARG "NO_TEST_MAIN;STACK_CHECK" "TIMEOUT" "SOURCES;CONF;LIBRARIES;RUNNER_ARGS;STACK_ANNOTATIONS"
+                        ${ARGN})
   if(WARD_IS_HOST)
     return()
   endif()
@@ -162,7 +191,14 @@ function(ward_qemu_test name)
   else()
     set(framework ward_test_main)
   endif()
-  ward_image(${name} SOURCES ${ARG_SOURCES} CONF ${ARG_CONF} LIBRARIES ${framework} ${ARG_LIBRARIES})
+  # The stack bound: warnings only, unless the test asks for the check (STACK_CHECK): a test's
+  # cases run on the main thread, and not every test image is annotated yet (docs/stack-bounds.md).
+  set(stack_mode)
+  if(ARG_STACK_CHECK)
+    set(stack_mode STACK_CHECK)
+  endif()
+  ward_image(${name} SOURCES ${ARG_SOURCES} CONF ${ARG_CONF} LIBRARIES ${framework} ${ARG_LIBRARIES}
+             STACK_ANNOTATIONS ${CMAKE_SOURCE_DIR}/lib/test/stackbound.conf ${ARG_STACK_ANNOTATIONS} ${stack_mode})
   set(secure_args)
   if(WARD_IMAGE_${name}_SECURE)
     set(secure_args --secure-image ${WARD_IMAGE_${name}_SECURE})

@@ -2,6 +2,7 @@
 // shares (ward/arch/arm/early_init.hpp), and a fault handler that reports and stops. No kernel:
 // the bootloader runs to completion on the main stack with interrupts masked, then hands over
 // (handover.cpp).
+#include "ward/stack_bound.hpp"
 #include <cstddef>
 #include <cstdint>
 
@@ -33,6 +34,8 @@ constexpr std::size_t kMargin = 2048;
 constexpr std::size_t kStackSize = 12 * 1024;
 static_assert(kStackSize >= kMeasuredPeak + kMargin, "the boot stack must hold the measured peak and its margin");
 alignas(8) [[gnu::section(".boot_stack")]] std::byte stack[kStackSize];
+// The build's stack bound (docs/stack-bounds.md): the whole boot runs on this stack from the reset.
+WARD_STACK_BOUND_DIRECT(stack, ward_boot_reset);
 
 using Handler = void (*)();
 struct VectorTable {

@@ -7,6 +7,7 @@
 #include "ward/kernel/mutex.hpp"
 #include "ward/kernel/scheduler.hpp"
 #include "ward/panic.hpp"
+#include "ward/stack_bound.hpp"
 
 namespace ward {
 namespace {
@@ -262,6 +263,10 @@ void main_entry(void* app_main) {
   const int status = reinterpret_cast<int (*)()>(app_main)();
   board::exit(status);
 }
+// The build's stack bound (docs/stack-bounds.md): main_entry calls the application's main()
+// (kernel/stackbound.conf says so).
+WARD_STACK_BOUND_THREAD(idle_stack, idle_loop);
+WARD_STACK_BOUND_THREAD(main_stack, main_entry);
 }  // namespace
 
 void start(int (*app_main)()) {

@@ -5,6 +5,7 @@
 #include "ward/config.hpp"
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/version.hpp"
 
 namespace {
@@ -32,6 +33,7 @@ void work(void* arg) {
   }
   (void)done.send(static_cast<std::uint32_t>(w.rounds));
 }
+WARD_STACK_BOUND_THREAD(stacks, work);
 }  // namespace
 
 int main() {

@@ -3,6 +3,7 @@
 // footprint with user mode (./ward footprint).
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
+#include "ward/stack_bound.hpp"
 
 namespace {
 ward::UserThreadStack<512> app_stack;
@@ -16,6 +17,7 @@ void app_main(void*) {
     (void)ward::sys::sleep_for(ward::UserTimeout::after(ward::Duration::s(1)));
   }
 }
+WARD_STACK_BOUND_USER_THREAD(app_stack, app_main);
 }  // namespace
 
 int main() {

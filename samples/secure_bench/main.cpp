@@ -11,6 +11,7 @@
 
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/print.hpp"
 #include "ward/secure/call.h"
 #include "ward/secure/gateway.h"
@@ -250,6 +251,7 @@ void ecdh() {
   check(psa_destroy_key(alice) == PSA_SUCCESS && psa_destroy_key(bob) == PSA_SUCCESS, "destroy keys");
 }
 
+WARD_STACK_BOUND_USER_THREAD(user_stack, user_round_trip);  // the build checks its bound (docs/stack-bounds.md)
 }  // namespace
 
 // The secure stacks' high-water marks after everything above (ECDSA is the deepest call): what

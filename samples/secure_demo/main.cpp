@@ -19,6 +19,7 @@
 #include "ward/config.hpp"
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/print.hpp"
 
 namespace {
@@ -143,6 +144,7 @@ void signer_main(void*) {
   }
 }
 
+WARD_STACK_BOUND_USER_THREAD(signer_stack, signer_main);  // the build checks its bound (docs/stack-bounds.md)
 }  // namespace
 
 int main() {

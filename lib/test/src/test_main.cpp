@@ -6,6 +6,9 @@
 #include <string_view>
 
 #include "ward/board.hpp"
+#include "ward/config.hpp"
+#include "ward/kernel/thread.hpp"
+#include "ward/print.hpp"
 
 int main() {
   constexpr std::string_view kFilter = "--filter=";
@@ -15,5 +18,11 @@ int main() {
     filter = args.substr(at + kFilter.size());
     filter = filter.substr(0, filter.find(' '));
   }
-  return ward::test::finish(ward::test::run_all(filter));
+  const ward::test::Summary summary = ward::test::run_all(filter);
+  if constexpr (ward::config::stack_usage) {
+    // The main thread's high-water mark, which tests/stackbound compares with the build's bound.
+    const ward::Thread& self = ward::this_thread::current();
+    ward::print("stack high-water: main_stack ", self.stack().size() - self.stack_unused(), " B\n");
+  }
+  return ward::test::finish(summary);
 }

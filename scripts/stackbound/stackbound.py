@@ -1,0 +1,698 @@
+#!/usr/bin/python3
+"""Build-time stack bounds of a Ward firmware image (docs/stack-bounds.md).
+
+Inputs:
+  - the linked ELF: its function symbols, its disassembly (every direct call and tail call, every
+    indirect call, every stack-pointer decrement), the declared stacks (`.ward_stack_bound`
+    records, WARD_STACK_BOUND in ward/stack_bound.hpp) and the tables named by annotations;
+  - the compiler's call graph with per-function stack usage (`-fcallgraph-info=su`, .ci files; with
+    LTO those of the link-time compilation, one per partition);
+  - annotation files: what the graph cannot say (indirect calls, recursion, assembly).
+
+For each declared stack: the deepest call chain from its entry, plus the exception frame that an
+interrupt stacks on it. For the image's main stack (MSP): the deepest chain of any exception
+handler, nested one per priority level. Fails (exit 1) when a declared stack is smaller than its
+bound, or when the bound cannot be computed (recursion, an unresolved indirect call, a stack
+pointer set from a register) without an annotation that states one.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import fnmatch
+import io
+import re
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+# Armv8-M exception frames (ARM DDI 0553, B3.20): the basic frame, the frame with FP state
+# (S0-S15, FPSCR, alignment word), and the additional state a Secure exception entry adds when it
+# preempts Secure code for a Non-secure handler (callee-saved registers and the integrity signature).
+BASIC_FRAME = 32
+FP_FRAME = 104
+SECURE_EXTRA = 40
+
+INDIRECT = "__indirect_call"
+
+
+class Error(Exception):
+    pass
+
+
+@dataclasses.dataclass
+class Function:
+    name: str
+    frame: int = 0                         # bytes this function's own frame takes
+    calls: set[str] = dataclasses.field(default_factory=set)
+    indirect: bool = False                  # makes a call (or tail call) it cannot name
+    dynamic: bool = False                   # sets or moves sp by a register amount
+    demangled: str = ""
+
+
+@dataclasses.dataclass
+class Annotations:
+    bounds: dict[str, int] = dataclasses.field(default_factory=dict)        # pattern -> total bytes
+    frames: dict[str, int] = dataclasses.field(default_factory=dict)        # pattern -> own frame
+    calls: dict[str, list[str]] = dataclasses.field(default_factory=dict)   # pattern -> targets
+    levels: list[tuple[list[str], int]] = dataclasses.field(default_factory=list)
+    cuts: list[tuple[str, str]] = dataclasses.field(default_factory=list)   # (caller, callee) not followed
+    once: list[str] = dataclasses.field(default_factory=list)              # active at most once per chain
+    halts: list[str] = dataclasses.field(default_factory=list)             # never return: the system stops
+    privileged: list[str] = dataclasses.field(default_factory=list)        # never called by a user thread
+    main_stack: str | None = None                                           # symbol of the MSP stack
+
+
+def parse_annotations(text: str, origin: str, into: Annotations | None = None) -> Annotations:
+    """Annotation lines: `<keyword> <args...>  # why`. The justification comment is required."""
+    a = into or Annotations()
+    for number, raw in enumerate(text.splitlines(), 1):
+        line, _, why = raw.partition("#")
+        words = line.split()
+        if not words:
+            continue
+        where = f"{origin}:{number}"
+        if not why.strip():
+            raise Error(f"{where}: an annotation needs its justification in a comment (# why)")
+        key, args = words[0], words[1:]
+        try:
+            if key == "bound" and len(args) == 2:
+                a.bounds[args[0]] = int(args[1], 0)
+            elif key == "frame" and len(args) == 2:
+                a.frames[args[0]] = int(args[1], 0)
+            elif key == "calls" and len(args) >= 2:
+                a.calls.setdefault(args[0], []).extend(t for t in args[1:] if t != "none")
+            elif key == "level" and len(args) >= 1:
+                count = 1
+                if args[-1].startswith("x") and args[-1][1:].isdigit():
+                    count = int(args[-1][1:])
+                    args = args[:-1]
+                a.levels.append((args, count))
+            elif key == "cut" and len(args) == 2:
+                a.cuts.append((args[0], args[1]))
+            elif key == "once" and len(args) == 1:
+                a.once.append(args[0])
+            elif key == "halts" and len(args) == 1:
+                a.halts.append(args[0])
+            elif key == "privileged-only" and len(args) == 1:
+                a.privileged.append(args[0])
+            elif key == "main-stack" and len(args) == 1:
+                a.main_stack = args[0]
+            else:
+                raise ValueError
+        except ValueError:
+            raise Error(f"{where}: cannot read annotation '{line.strip()}'") from None
+    return a
+
+
+# ---- The compiler's call graph (.ci, VCG) ---------------------------------------------------------
+
+_NODE = re.compile(r'^node: \{ title: "([^"]*)" label: "([^"]*)"')
+_EDGE = re.compile(r'^edge: \{ sourcename: "([^"]*)" targetname: "([^"]*)"')
+_USAGE = re.compile(r"\\n(\d+) bytes \(([a-z,]+)\)")
+
+
+def _symbol(title: str) -> str:
+    # Titles of functions the unit defines are "<object>:<symbol>"; symbols never contain ':'.
+    return title.rsplit(":", 1)[-1]
+
+
+def parse_ci(text: str) -> tuple[dict[str, tuple[int, str]], dict[str, set[str]]]:
+    """Stack usage (bytes, qualifier) and callees per symbol, from one -fcallgraph-info=su file."""
+    usage: dict[str, tuple[int, str]] = {}
+    calls: dict[str, set[str]] = {}
+    for line in text.splitlines():
+        if m := _NODE.match(line):
+            if u := _USAGE.search(m.group(2)):
+                usage[_symbol(m.group(1))] = (int(u.group(1)), u.group(2))
+        elif m := _EDGE.match(line):
+            calls.setdefault(_symbol(m.group(1)), set()).add(_symbol(m.group(2)))
+    return usage, calls
+
+
+# ---- The linked image's disassembly ---------------------------------------------------------------
+
+_FUNC_HEAD = re.compile(r"^([0-9a-f]+) <(.+)>:$")
+_INSN = re.compile(r"^\s*([0-9a-f]+):\s+(\S+)\s*(.*)$")
+_TARGET = re.compile(r"^[0-9a-f]+ <([^>+]+)(\+0x[0-9a-f]+)?>")
+_REGLIST = re.compile(r"\{([^}]*)\}")
+
+
+def _reg_count(operands: str) -> int:
+    m = _REGLIST.search(operands)
+    if not m:
+        return 0
+    n = 0
+    for part in m.group(1).split(","):
+        part = part.strip()
+        if "-" in part:
+            lo, hi = part.split("-")
+            n += int(hi.strip()[1:]) - int(lo.strip()[1:]) + 1
+        elif part:
+            n += 1
+    return n
+
+
+def _imm(operands: str) -> int | None:
+    m = re.search(r"#(-?\d+)", operands)
+    return int(m.group(1)) if m else None
+
+
+def analyse_instruction(fn: Function, mnemonic: str, operands: str, own: str) -> None:
+    """Adds what one instruction means for the stack: a push, a call, an indirect branch."""
+    base = mnemonic.split(".")[0]
+    # A conditional branch (in an IT block or not) is the branch: bxne r3 is an indirect jump.
+    if m := re.fullmatch(r"(bx|blx|bl|b)(eq|ne|cs|cc|hs|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al)", base):
+        base = m.group(1)
+    ops = operands.split(";")[0].strip()
+    if base in ("push", "stmdb", "stmfd") and (base == "push" or ops.startswith("sp!")):
+        fn.frame += 4 * _reg_count(ops)
+    elif base in ("vpush", "vstmdb") and (base == "vpush" or ops.startswith("sp!")):
+        width = 8 if "d" in _REGLIST.search(ops).group(1) else 4
+        fn.frame += width * _reg_count(ops)
+    elif base in ("sub", "subw") and re.match(r"sp,\s*(sp,\s*)?", ops):
+        imm = _imm(ops)
+        if imm is None:
+            fn.dynamic = True
+        else:
+            fn.frame += imm
+    elif base in ("str", "strd") and re.search(r"\[sp, #-\d+\]!", ops):
+        fn.frame += -_imm(ops.split("[sp")[1])
+    elif base == "mov" and re.match(r"sp,", ops) or base == "msr" and ops.startswith("msp"):
+        fn.dynamic = True
+    elif base in ("b", "bl", "blx"):
+        if m := _TARGET.match(ops):
+            target = m.group(1)
+            if target != own:
+                fn.calls.add(target)  # a call, or a tail call: never deeper to count it as a call
+        elif base == "blx":
+            fn.indirect = True
+    elif base == "bx" and ops != "lr":
+        fn.indirect = True
+    elif base in ("ldr", "mov") and ops.startswith("pc,") and not re.match(r"pc, \[sp\], #4", ops):
+        fn.indirect = True  # (ldr pc, [sp], #4 is a return: a pop of the saved lr)
+
+
+def parse_disassembly(text: str, functions: set[str]) -> dict[str, Function]:
+    """Per function symbol of the image: its frame and calls as its instructions show them."""
+    out: dict[str, Function] = {}
+    current: Function | None = None
+    for line in text.splitlines():
+        if m := _FUNC_HEAD.match(line):
+            name = m.group(2)
+            current = out.setdefault(name, Function(name)) if name in functions else None
+        elif current is not None and (m := _INSN.match(line)):
+            analyse_instruction(current, m.group(2), m.group(3), current.name)
+    return out
+
+
+# ---- The image ------------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Stack:
+    name: str
+    size: int
+    entries: list[str]
+    kind: int           # 0 privileged thread (Thread::run), 1 user thread, 2 runs its entry directly
+    reserve: int        # a user thread's kernel stack, at the low end
+
+
+@dataclasses.dataclass
+class Image:
+    functions: dict[str, Function]
+    stacks: list[Stack]
+    vectors: list[str]          # exception handlers (vector table, reset excluded)
+    reset: str | None
+    main_stack_size: int | None
+    read_table: object = None   # callable(symbol) -> list of function names in that object
+    callbacks: dict = dataclasses.field(default_factory=dict)  # "irq"/"timer" -> declared functions
+
+
+_RECORD = struct.Struct("<IIIII")  # stack, element size, count, entry, kind | reserve << 8
+
+
+def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: str | None) -> Image:
+    from elftools.elf.elffile import ELFFile  # python3-pyelftools
+
+    # The whole file in memory: tables are read after this function returns (read_table).
+    elf = ELFFile(io.BytesIO(elf_path.read_bytes()))
+    symtab = elf.get_section_by_name(".symtab")
+    funcs_by_addr: dict[int, str] = {}
+    objects: dict[str, tuple[int, int]] = {}
+    data_syms: list[tuple[int, int, str]] = []
+    for s in symtab.iter_symbols():
+        kind = s["st_info"]["type"]
+        if kind == "STT_FUNC":
+            addr = s["st_value"] & ~1
+            # Aliases share an address: the global name wins (weak aliases of default handlers).
+            if addr not in funcs_by_addr or s["st_info"]["bind"] == "STB_GLOBAL":
+                funcs_by_addr[addr] = s.name
+        elif kind == "STT_OBJECT":
+            objects[s.name] = (s["st_value"], s["st_size"])
+            data_syms.append((s["st_value"], s["st_size"], s.name))
+
+    def segment_bytes(addr: int, size: int) -> bytes:
+        for seg in elf.iter_segments():
+            lo = seg["p_vaddr"]
+            if seg["p_type"] == "PT_LOAD" and lo <= addr and addr + size <= lo + seg["p_filesz"]:
+                return seg.data()[addr - lo:addr - lo + size]
+        for sec in elf.iter_sections():
+            lo = sec["sh_addr"]
+            if sec["sh_type"] == "SHT_PROGBITS" and lo <= addr and addr + size <= lo + sec["sh_size"]:
+                return sec.data()[addr - lo:addr - lo + size]
+        raise Error(f"no contents at {addr:#x}")
+
+    def words(addr: int, size: int) -> list[int]:
+        data = segment_bytes(addr, size)
+        return list(struct.unpack(f"<{len(data) // 4}I", data[: len(data) // 4 * 4]))
+
+    def func_at(addr: int) -> str | None:
+        return funcs_by_addr.get(addr & ~1)
+
+    def data_name(addr: int) -> str:
+        for lo, size, name in data_syms:
+            if lo <= addr < lo + max(size, 1):
+                return name if addr == lo else f"{name}+{addr - lo}"
+        return f"{addr:#x}"
+
+    stacks: list[Stack] = []
+    callbacks: dict[str, list[str]] = {}
+    sec = elf.get_section_by_name(".ward_stack_bound")
+    if sec is not None:
+        data = sec.data()
+        by_stack: dict[tuple[int, int], Stack] = {}
+        for off in range(0, len(data) - _RECORD.size + 1, _RECORD.size):
+            stack, size, count, entry_addr, kind = _RECORD.unpack_from(data, off)
+            entry = func_at(entry_addr)
+            if entry is None:
+                raise Error(f"stack record at {off}: entry {entry_addr:#x} is no function")
+            if kind & 0xFF in (3, 4):  # a function called through a pointer, no stack of its own
+                callbacks.setdefault("irq" if kind & 0xFF == 3 else "timer", []).append(entry)
+                continue
+            for i in range(count):
+                key = (stack + i * size, size)
+                if key not in by_stack:
+                    name = data_name(stack + i * size)
+                    if count > 1 and "+" not in name:
+                        name += "+0"  # an array's first element: named [0] like the others
+                    by_stack[key] = Stack(name, size, [], kind & 0xFF, kind >> 8)
+                    stacks.append(by_stack[key])
+                if entry not in by_stack[key].entries:
+                    by_stack[key].entries.append(entry)
+
+    vectors: list[str] = []
+    reset = None
+    table = objects.get("ward_vector_table") or objects.get("_ZL17ward_vector_table")
+    if table is None:
+        table = next((v for k, v in objects.items() if k.endswith("vector_table")), None)
+    if table is not None:
+        w = words(*table)
+        reset = func_at(w[1]) if len(w) > 1 else None
+        for v in w[2:]:
+            name = func_at(v) if v else None
+            if name and name not in vectors and name != reset:
+                vectors.append(name)
+
+    msp_size = None
+    if main_stack is not None:
+        if main_stack not in objects:
+            match = [k for k in objects if k.endswith(main_stack)]
+            main_stack = match[0] if match else None  # an image with a start-up of its own
+        if main_stack is not None:
+            msp_size = objects[main_stack][1]
+
+    def read_table(symbol: str) -> list[str]:
+        if symbol.startswith(".") or symbol.startswith("section:"):  # a whole section (.init_array)
+            sec = elf.get_section_by_name(symbol.removeprefix("section:"))
+            if sec is None:
+                return []
+            data = sec.data()
+            return [n for n in (func_at(v) for v in struct.unpack(f"<{len(data) // 4}I", data)) if n]
+        names = [k for k in objects if k == symbol or k.endswith(symbol)]
+        if not names:
+            raise Error(f"table {symbol} not in the image")
+        return [n for n in (func_at(v) for v in words(*objects[names[0]]) if v) if n]
+
+    names = set(funcs_by_addr.values())
+    dis = subprocess.run([objdump, "-d", "--no-show-raw-insn", str(elf_path)], check=True,
+                         capture_output=True, text=True).stdout
+    functions = parse_disassembly(dis, names)
+    for n in names:
+        functions.setdefault(n, Function(n))
+    merge_ci(functions, [p.read_text() for p in ci_files])
+    demangle(functions, objdump)
+    for s in stacks:
+        base, _, off = s.name.partition("+")
+        d = Function(base)
+        demangle({base: d}, objdump)
+        shown = d.demangled or base  # an object's name: no parameter list to drop
+        s.name = f"{shown}[{int(off) // s.size}]" if off else shown
+    return Image(functions, stacks, vectors, reset, msp_size, read_table, callbacks)
+
+
+def merge_ci(functions: dict[str, Function], ci_texts: list[str]) -> None:
+    """The compiler's figures where it has them: its frame (at least what the code shows), and its
+    edges beside the disassembly's (inline assembly's calls show only there)."""
+    for text in ci_texts:
+        usage, calls = parse_ci(text)
+        for name, (size, qualifier) in usage.items():
+            fn = functions.get(name)
+            if fn is None:
+                continue  # not in the image (--gc-sections)
+            fn.frame = max(fn.frame, size)
+            if "dynamic" in qualifier and "bounded" not in qualifier:
+                fn.dynamic = True
+        for name, callees in calls.items():
+            fn = functions.get(name)
+            if fn is None:
+                continue
+            for c in callees:
+                if c == INDIRECT:
+                    fn.indirect = True
+                elif c in functions:
+                    fn.calls.add(c)
+
+
+def demangle(functions: dict[str, Function], objdump: str) -> None:
+    filt = str(Path(objdump).with_name(Path(objdump).name.replace("objdump", "c++filt")))
+    names = list(functions)
+    try:
+        out = subprocess.run([filt], input="\n".join(names), capture_output=True, text=True, check=True).stdout
+        for n, d in zip(names, out.splitlines()):
+            functions[n].demangled = d
+    except (OSError, subprocess.CalledProcessError):
+        for n in names:
+            functions[n].demangled = n
+
+
+# ---- Bounds ---------------------------------------------------------------------------------------
+
+def _plain(demangled: str) -> str:
+    """A demangled name without its parameter list: what annotations usually name."""
+    depth = 0
+    for i in range(len(demangled) - 1, -1, -1):
+        c = demangled[i]
+        if c == ")":
+            depth += 1
+        elif c == "(":
+            depth -= 1
+            if depth == 0:
+                return demangled[:i]
+    return demangled
+
+
+def _matches(pattern: str, fn: Function) -> bool:
+    return any(fnmatch.fnmatchcase(n, pattern) for n in (fn.name, fn.demangled, _plain(fn.demangled)))
+
+
+class Analysis:
+    """Depths over the image's call graph. `skip`: kinds of callee not followed -- "halts" (where a
+    stack limit stops an overflow on a path that stops the system anyway), "privileged" (for a user
+    thread's own stack)."""
+
+    def __init__(self, image: Image, notes: Annotations, skip: frozenset[str] = frozenset()):
+        self.image = image
+        self.notes = notes
+        self.skip = skip
+        self._skip_memo: dict[str, bool] = {}
+        self.memo: dict[tuple[str, frozenset[str]], tuple[int, list[str]]] = {}
+        self.errors: list[str] = []
+        self.used: set[str] = set()
+        self._resolved: dict[str, tuple[int | None, int | None, list[str] | None]] = {}
+
+    def describe(self, name: str) -> str:
+        fn = self.image.functions.get(name)
+        return _plain(fn.demangled) if fn and fn.demangled else name
+
+    def _note(self, name: str) -> tuple[int | None, int | None, list[str] | None]:
+        if name in self._resolved:
+            return self._resolved[name]
+        fn = self.image.functions[name]
+        bound = frame = targets = None
+        for p, v in self.notes.bounds.items():
+            if _matches(p, fn):
+                bound = v
+                self.used.add(p)
+        for p, v in self.notes.frames.items():
+            if _matches(p, fn):
+                frame = v
+                self.used.add(p)
+        for p, v in self.notes.calls.items():
+            if _matches(p, fn):
+                targets = (targets or []) + v
+                self.used.add(p)
+        self._resolved[name] = (bound, frame, targets)
+        return self._resolved[name]
+
+    def _targets(self, patterns: list[str]) -> set[str]:
+        out: set[str] = set()
+        for p in patterns:
+            if p.startswith("records:"):  # the functions the image declares (WARD_STACK_BOUND_IRQ/TIMER)
+                out.update(self.image.callbacks.get(p[len("records:"):], []))
+                continue
+            if p.startswith("section:") or p.startswith("."):
+                out.update(self.image.read_table(p))
+                continue
+            if p.startswith("table:"):
+                out.update(self.image.read_table(p[len("table:"):]))
+                continue
+            # A shared annotation may name functions only some images have.
+            out |= {n for n, f in self.image.functions.items() if _matches(p, f)}
+        return out
+
+    def _cut(self, caller: str, callee: str) -> bool:
+        fa, fb = self.image.functions[caller], self.image.functions[callee]
+        for a, b in self.notes.cuts:
+            if _matches(a, fa) and _matches(b, fb):
+                self.used.add(f"cut {a} {b}")
+                return True
+        return False
+
+    def _skipped(self, name: str) -> bool:
+        if name not in self._skip_memo:
+            fn = self.image.functions[name]
+            pats = (self.notes.halts if "halts" in self.skip else []) + \
+                   (self.notes.privileged if "privileged" in self.skip else [])
+            self._skip_memo[name] = any(_matches(p, fn) for p in pats)
+        return self._skip_memo[name]
+
+    def _is_once(self, name: str) -> bool:
+        fn = self.image.functions[name]
+        for p in self.notes.once:
+            if _matches(p, fn):
+                self.used.add(f"once {p}")
+                return True
+        return False
+
+    def depth(self, name: str, path: tuple[str, ...] = ()) -> tuple[int, list[str]]:
+        """Worst-case bytes from entering `name` (its frame and its deepest callee), and that chain."""
+        active = frozenset(n for n in path if self._is_once(n))
+        key = (name, active)
+        if key in self.memo:
+            return self.memo[key]
+        fn = self.image.functions[name]
+        bound, frame, targets = self._note(name)
+        if bound is not None:
+            self.memo[key] = (bound, [f"{self.describe(name)} (annotated bound {bound})"])
+            return self.memo[key]
+        if name in path:
+            cycle = " -> ".join(self.describe(n) for n in path[path.index(name):] + (name,))
+            self.errors.append(f"recursion without an annotated bound: {cycle}")
+            return 0, [self.describe(name)]
+        own = fn.frame if frame is None else frame
+        if fn.dynamic and frame is None:
+            self.errors.append(f"{self.describe(name)}: stack pointer set or moved by a register amount; "
+                               "annotate its frame or bound")
+        callees = set(fn.calls)
+        if fn.indirect:
+            if targets is None:
+                self.errors.append(f"{self.describe(name)}: indirect call not resolved; annotate its targets "
+                                   f"(calls) or its bound, reached through "
+                                   + " -> ".join(self.describe(n) for n in path + (name,)))
+            else:
+                callees |= self._targets(targets)
+        elif targets:
+            callees |= self._targets(targets)
+        best, chain = 0, []
+        open_cycle = False
+        for c in sorted(callees):
+            if c not in self.image.functions or self._cut(name, c) or self._skipped(c):
+                continue
+            if c in active or (c == name and self._is_once(c)):
+                continue  # active once per chain: a call back into it is not followed
+            if c in path:
+                open_cycle = True
+            d, ch = self.depth(c, path + (name,))
+            if d > best:
+                best, chain = d, ch
+        result = (own + best, [f"{self.describe(name)} ({own})"] + chain)
+        if not open_cycle:  # a result inside an open cycle is not final
+            self.memo[key] = result
+        return result
+
+
+@dataclasses.dataclass
+class Report:
+    lines: list[str]
+    failures: list[str]
+    unused: list[str] = dataclasses.field(default_factory=list)  # annotations this image never needed
+
+
+def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: bool,
+          check_main_stack: bool = False, stack_limit: bool = False, guard: int = 0) -> Report:
+    """Each declared stack against its bound. With hardware stack limits (`stack_limit`), a path
+    into a function that stops the system (`halts`: a panic) is left out of the checked bound: an
+    overflow there faults on the limit and stops the system all the same; its depth is reported.
+    `guard`: bytes at the low end of a privileged thread's stack it may not use (the MPU guard)."""
+    frame = (FP_FRAME if fp else BASIC_FRAME) + (SECURE_EXTRA if secure else 0)
+    full = Analysis(image, notes)
+    checked = Analysis(image, notes, frozenset({"halts"})) if stack_limit else full
+    user = Analysis(image, notes, frozenset({"halts", "privileged"} if stack_limit else {"privileged"}))
+    user_full = Analysis(image, notes, frozenset({"privileged"}))
+    lines: list[str] = []
+    failures: list[str] = []
+
+    run = next((n for n, f in image.functions.items() if _plain(f.demangled) == "ward::Thread::run"), None)
+    syscall = next((n for n in image.functions if n == "ward_syscall_trampoline"), None)
+
+    def bound(a: Analysis, s: Stack) -> tuple[int, list[str]]:
+        need, chain = 0, []
+        for e in s.entries:
+            d, ch = a.depth(e)
+            if s.kind == 0 and run is not None:
+                # A privileged thread starts in Thread::run, which calls its entry.
+                d += image.functions[run].frame
+                ch = [f"ward::Thread::run ({image.functions[run].frame})"] + ch
+            if d > need:
+                need, chain = d, ch
+        return need, chain
+
+    def verdict(what: str, room: int, need: int, extra: int, chain: list[str], halting: int) -> None:
+        total = need + extra
+        also = f"; {halting + extra} B with paths that stop the system" if halting > need else ""
+        lines.append(f"{image_name}: {what}: {room} B declared, bound {total} B ({need} + {extra}){also} -- "
+                     + " -> ".join(chain))
+        if total > room:
+            failures.append(f"{image_name}: {what} ({room} B) is smaller than its bound {total} B "
+                            f"({need} + {extra} exception frame); deepest chain: " + " -> ".join(chain))
+
+    for s in image.stacks:
+        if s.kind == 1:
+            need, chain = bound(user, s)
+            verdict(f"stack {s.name} (user part)", s.size - s.reserve, need, frame, chain, bound(user_full, s)[0])
+            if syscall is not None:
+                # Its kernel stack: the trampoline's frame at its top, the deepest call, and the
+                # frame of an exception taken during the call.
+                d, ch = checked.depth(syscall)
+                verdict(f"stack {s.name} (kernel part)", s.reserve, d, FP_FRAME + frame, ch, full.depth(syscall)[0])
+        else:
+            need, chain = bound(checked, s)
+            room = s.size - (guard if s.kind == 0 else 0)
+            verdict(f"stack {s.name}" + (f" ({guard} B guard)" if room != s.size else ""), room, need, frame, chain,
+                    bound(full, s)[0])
+
+    if image.main_stack_size is not None:
+        msp, parts = main_stack_bound(checked, image, notes)
+        lines.append(f"{image_name}: main stack (MSP): {image.main_stack_size} B declared, bound {msp} B -- "
+                     + "; ".join(parts))
+        if msp > image.main_stack_size:
+            (failures if check_main_stack else lines).append(
+                f"{image_name}: {'' if check_main_stack else 'warning: '}main stack ({image.main_stack_size} B) "
+                f"is smaller than its bound {msp} B: " + "; ".join(parts))
+    errors = [e for a in (full, checked, user, user_full) for e in a.errors]
+    if errors:
+        lines.append(f"{image_name}: these bounds are incomplete until the {len(set(errors))} problems below are "
+                     "annotated")
+    failures[:0] = [f"{image_name}: {e}" for e in dict.fromkeys(errors)]
+    used = full.used | checked.used | user.used | user_full.used
+    unused = (set(notes.bounds) | set(notes.frames) | set(notes.calls)
+              | {f"cut {x} {y}" for x, y in notes.cuts} | {f"once {x}" for x in notes.once}) - used
+    notes_unused = [f"{image_name}: note: annotation {u} not used by this image" for u in sorted(unused)]
+    return Report(lines, failures, notes_unused)
+
+
+def main_stack_bound(a: Analysis, image: Image, notes: Annotations) -> tuple[int, list[str]]:
+    """The boot path (reset until the scheduler starts, which resets MSP) or the exception handlers
+    nested one per priority level (annotated `level` lines; a handler in no level counts alone at
+    its own level), each with the frame its entry stacks on MSP."""
+    parts: list[str] = []
+    boot = 0
+    if image.reset is not None:
+        boot, ch = a.depth(image.reset)
+        parts.append(f"boot {boot}: {' -> '.join(ch)}")
+    handlers = set(image.vectors)
+    nested = 0
+    covered: set[str] = set()
+    for names, count in notes.levels:
+        members = {h for h in handlers if any(_matches(p, image.functions[h]) for p in names)}
+        covered |= members
+        if not members:
+            continue
+        deepest = max(members, key=lambda h: a.depth(h)[0])
+        d = a.depth(deepest)[0] + FP_FRAME
+        nested += d * count
+        parts.append(f"{a.describe(deepest)} {d}{' x' + str(count) if count > 1 else ''}")
+    for h in sorted(handlers - covered):
+        d = a.depth(h)[0] + FP_FRAME
+        nested += d
+        parts.append(f"{a.describe(h)} {d}")
+    # Interrupt handlers may also preempt the boot before the scheduler starts only if unmasked:
+    # Ward's boot runs masked, so the two never add.
+    return max(boot, nested), parts
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("elf", type=Path)
+    p.add_argument("--ci-dir", type=Path, action="append", default=[], help="directory of .ci files")
+    p.add_argument("--annotations", type=Path, action="append", default=[])
+    p.add_argument("--objdump", default="arm-none-eabi-objdump")
+    p.add_argument("--fp", action="store_true", help="threads may have FP state: the 104-byte frame")
+    p.add_argument("--secure", action="store_true", help="a secure image beside a non-secure one: +40 B")
+    p.add_argument("--main-stack", help="symbol of the main (handler) stack, to check MSP")
+    p.add_argument("--stack-limit", action="store_true",
+                   help="stacks have hardware limits: paths that stop the system are reported, not checked")
+    p.add_argument("--check-main-stack", action="store_true",
+                   help="fail (not only warn) when the main stack is smaller than its bound")
+    p.add_argument("--guard", type=int, default=0,
+                   help="bytes at the low end of a privileged thread's stack it cannot use (MPU stack guard)")
+    p.add_argument("--name", help="the image's name in messages")
+    p.add_argument("--quiet", action="store_true", help="print failures only")
+    p.add_argument("--warn-only", action="store_true",
+                   help="report failures as warnings and succeed (images not yet held to their bounds)")
+    p.add_argument("--verbose", action="store_true", help="also list the annotations this image did not use")
+    p.add_argument("--report", type=Path, help="also write the report (and failures) to this file")
+    args = p.parse_args(argv)
+    try:
+        notes = Annotations()
+        for f in args.annotations:
+            parse_annotations(f.read_text(), str(f), notes)
+        ci = sorted(f for d in args.ci_dir for f in d.glob("*.ci"))
+        image = load_image(args.elf, ci, args.objdump, args.main_stack or notes.main_stack)
+        report = check(image, notes, args.name or args.elf.stem, args.fp, args.secure, args.check_main_stack,
+                       args.stack_limit, args.guard)
+    except Error as e:
+        print(f"stackbound: {'warning' if args.warn_only else 'error'}: {e}", file=sys.stderr)
+        return 0 if args.warn_only else 1
+    except Exception as e:  # noqa: BLE001 -- a warn-only image never fails its link on the tool's own fault
+        if not args.warn_only:
+            raise
+        print(f"stackbound: warning: the check could not run: {e!r}", file=sys.stderr)
+        return 0
+    if not args.quiet:
+        for line in report.lines + (report.unused if args.verbose else []):
+            print(line)
+    # A warn-only image prints its first few problems (all of them are in the report file).
+    shown = report.failures[:5] if args.warn_only else report.failures
+    for f in shown:
+        print(f"stackbound: {'warning' if args.warn_only else 'error'}: {f}", file=sys.stderr)
+    if len(shown) < len(report.failures):
+        print(f"stackbound: warning: ... {len(report.failures) - len(shown)} more in the report", file=sys.stderr)
+    if args.report:
+        args.report.write_text("".join(f"{x}\n" for x in report.lines + [f"error: {f}" for f in report.failures]))
+    return 1 if report.failures and not args.warn_only else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+// Fixtures of the build-time stack bound (docs/stack-bounds.md): each image declares one thread
+// that the check must refuse (tests/stackbound/CMakeLists.txt says how), or, for `highwater`,
+// threads it must accept and whose measured use never exceeds the bound.
+#include <cstddef>
+#include <cstdint>
+
+#include "ward/kernel.hpp"
+#include "ward/print.hpp"
+#include "ward/stack_bound.hpp"
+
+namespace {
+using namespace ward;
+
+volatile std::uint32_t sink;
+
+// Fills `n` bytes of a frame the compiler cannot drop.
+[[gnu::noinline, maybe_unused]] void use_frame(volatile std::uint8_t* p, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    p[i] = static_cast<std::uint8_t>(i);
+  }
+  sink = p[n - 1];
+}
+
+#if defined(STACKBOUND_TOO_SMALL)
+// 600 bytes of locals on a 256-byte stack.
+[[gnu::noinline]] void deep_worker_frame() {
+  volatile std::uint8_t buffer[600];
+  use_frame(buffer, sizeof buffer);
+}
+void worker(void*) { deep_worker_frame(); }
+ThreadStack<256> small_worker_stack;
+WARD_STACK_BOUND_THREAD(small_worker_stack, worker);
+ThreadStack<256>& stack = small_worker_stack;
+#elif defined(STACKBOUND_RECURSION)
+[[gnu::noinline]] std::uint32_t walk(std::uint32_t n) {
+  volatile std::uint8_t frame[32];
+  use_frame(frame, sizeof frame);
+  return n == 0 ? 0 : 1 + walk(n - 1);  // as deep as the caller says: unbounded for the tool
+}
+void worker(void*) { sink = walk(sink); }
+ThreadStack<1024> recursive_worker_stack;
+WARD_STACK_BOUND_THREAD(recursive_worker_stack, worker);
+ThreadStack<1024>& stack = recursive_worker_stack;
+#elif defined(STACKBOUND_INDIRECT)
+[[gnu::noinline]] void small_job() { sink = 1; }
+void (*volatile job)() = &small_job;  // any function at all, as far as the tool can tell
+void worker(void*) { job(); }
+ThreadStack<1024> indirect_worker_stack;
+WARD_STACK_BOUND_THREAD(indirect_worker_stack, worker);
+ThreadStack<1024>& stack = indirect_worker_stack;
+#else  // highwater: two workers with frames of known depth, accepted
+[[gnu::noinline]] void deep(std::size_t n) {
+  volatile std::uint8_t buffer[400];
+  use_frame(buffer, n);
+}
+void worker(void* arg) { deep(static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(arg))); }
+ThreadStack<1024> highwater_stacks[2];
+WARD_STACK_BOUND_THREAD(highwater_stacks, worker);
+Thread threads[2];
+#endif
+}  // namespace
+
+int main() {
+#if defined(STACKBOUND_TOO_SMALL) || defined(STACKBOUND_RECURSION) || defined(STACKBOUND_INDIRECT)
+  Thread t;
+  (void)t.start(stack.span(), &worker, nullptr, Priority{5}, "worker");
+  (void)t.join(Timeout::forever());
+  return 0;
+#else
+  const std::uintptr_t depth[2] = {64, 400};
+  for (int i = 0; i < 2; ++i) {
+    if (!threads[i].start(highwater_stacks[i].span(), &worker, reinterpret_cast<void*>(depth[i]), Priority{5},
+                          i == 0 ? "shallow" : "deep")) {
+      return 1;
+    }
+  }
+  for (int i = 0; i < 2; ++i) {
+    (void)threads[i].join(Timeout::forever());
+    // What the QEMU test compares with the bound (highwater.py): bytes ever used.
+    print("stack high-water: highwater_stacks[", i, "] ",
+          highwater_stacks[i].span().size() - threads[i].stack_unused(), " B\n");
+  }
+  return 0;
+#endif
+}

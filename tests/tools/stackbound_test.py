@@ -1,0 +1,202 @@
+#!/usr/bin/python3
+"""Unit tests of scripts/stackbound: the .ci parser, the disassembly reader, annotations, bounds."""
+import sys
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "stackbound"))
+import stackbound as sb  # noqa: E402
+
+
+def image(funcs: dict, stacks=(), vectors=(), reset=None, msp=None, callbacks=None) -> sb.Image:
+    fs = {}
+    for name, (frame, calls, *flags) in funcs.items():
+        fs[name] = sb.Function(name, frame, set(calls), "indirect" in flags, "dynamic" in flags, name)
+    return sb.Image(fs, list(stacks), list(vectors), reset, msp, lambda s: [], callbacks or {})
+
+
+def notes(text: str = "") -> sb.Annotations:
+    return sb.parse_annotations(text, "test")
+
+
+class CallGraphInfo(unittest.TestCase):
+    CI = '''graph: { title: "/tmp/x.ltrans0.o"
+node: { title: "/tmp/x.ltrans0.o:f" label: "f\\na.cpp:1:6\\n24 bytes (static)" }
+node: { title: "__indirect_call" label: "Indirect Call Placeholder" shape : ellipse }
+edge: { sourcename: "/tmp/x.ltrans0.o:f" targetname: "__indirect_call" label: "a.cpp:2:3" }
+node: { title: "/tmp/x.ltrans0.o:g" label: "g\\na.cpp:5:6\\n40 bytes (dynamic,bounded)" }
+edge: { sourcename: "/tmp/x.ltrans0.o:g" targetname: "/tmp/x.ltrans0.o:f" label: "a.cpp:6:3" }
+node: { title: "/tmp/x.ltrans0.o:h" label: "h\\na.cpp:8:6\\n16 bytes (dynamic)" }
+'''
+
+    def test_usage_and_edges(self):
+        usage, calls = sb.parse_ci(self.CI)
+        self.assertEqual(usage["f"], (24, "static"))
+        self.assertEqual(usage["g"], (40, "dynamic,bounded"))
+        self.assertEqual(calls["f"], {sb.INDIRECT})
+        self.assertEqual(calls["g"], {"f"})
+
+    def test_merge_takes_the_larger_frame_and_marks_indirect_and_dynamic(self):
+        fs = {n: sb.Function(n) for n in ("f", "g", "h")}
+        fs["f"].frame = 32  # the disassembly saw more (inline assembly): kept
+        sb.merge_ci(fs, [self.CI])
+        self.assertEqual(fs["f"].frame, 32)
+        self.assertTrue(fs["f"].indirect)
+        self.assertEqual(fs["g"].frame, 40)
+        self.assertFalse(fs["g"].dynamic)   # bounded: the figure includes it
+        self.assertTrue(fs["h"].dynamic)    # unbounded: needs an annotation
+        self.assertEqual(fs["g"].calls, {"f"})
+
+
+class Disassembly(unittest.TestCase):
+    TEXT = '''
+00200000 <f>:
+  200000:	push	{r4, r5, r6, lr}
+  200002:	sub	sp, #16
+  200004:	vpush	{d8-d9}
+  200008:	bl	200100 <g>
+  20000c:	blx	r3
+  20000e:	b.w	200200 <h>
+  200012:	pop	{r4, r5, r6, pc}
+
+00200100 <g>:
+  200100:	str.w	lr, [sp, #-4]!
+  200104:	sub	sp, r3
+  200106:	ldr.w	pc, [sp], #4
+
+00200200 <h>:
+  200200:	bx	lr
+
+00200300 <k>:
+  200300:	it	ne
+  200302:	bxne	r3
+  200304:	beq.n	200200 <h>
+  200306:	bxeq	lr
+'''
+
+    def test_frames_calls_and_flags(self):
+        fs = sb.parse_disassembly(self.TEXT, {"f", "g", "h", "k"})
+        self.assertTrue(fs["k"].indirect)   # a conditional indirect jump is one
+        self.assertEqual(fs["k"].calls, {"h"})  # a conditional tail call is one
+        self.assertEqual(fs["f"].frame, 16 + 16 + 16)
+        self.assertEqual(fs["f"].calls, {"g", "h"})
+        self.assertTrue(fs["f"].indirect)
+        self.assertEqual(fs["g"].frame, 4)
+        self.assertTrue(fs["g"].dynamic)
+        self.assertFalse(fs["g"].indirect)  # ldr pc, [sp], #4 is a return
+        self.assertFalse(fs["h"].indirect)  # bx lr is a return
+
+
+class Annotations(unittest.TestCase):
+    def test_justification_required(self):
+        with self.assertRaisesRegex(sb.Error, "justification"):
+            notes("bound f 100\n")
+
+    def test_unknown_keyword(self):
+        with self.assertRaisesRegex(sb.Error, "cannot read"):
+            notes("boundx f 100  # why\n")
+
+    def test_keywords(self):
+        n = notes("bound f 0x40  # why\ncalls g a b  # why\nlevel x y x3  # why\ncut a b  # why\n"
+                  "halts p  # why\nonce p  # why\nprivileged-only q  # why\nframe z 8  # why\n")
+        self.assertEqual(n.bounds, {"f": 64})
+        self.assertEqual(n.calls, {"g": ["a", "b"]})
+        self.assertEqual(n.levels, [(["x", "y"], 3)])
+        self.assertEqual(n.cuts, [("a", "b")])
+        self.assertEqual((n.halts, n.once, n.privileged, n.frames), (["p"], ["p"], ["q"], {"z": 8}))
+
+
+def stack(name, size, entry, kind=2, reserve=0):
+    return sb.Stack(name, size, [entry], kind, reserve)
+
+
+class Bounds(unittest.TestCase):
+    def test_deepest_chain_and_frame(self):
+        img = image({"entry": (16, ["a", "b"]), "a": (100, []), "b": (40, ["c"]), "c": (80, [])},
+                    [stack("s", 256, "entry")])
+        r = sb.check(img, notes(), "img", fp=True, secure=False)
+        self.assertEqual(r.failures, [])
+        self.assertIn("bound 240 B (136 + 104)", r.lines[0])
+        self.assertIn("entry (16) -> b (40) -> c (80)", r.lines[0])
+
+    def test_too_small_names_stack_and_chain(self):
+        img = image({"entry": (16, ["b"]), "b": (40, ["c"]), "c": (180, [])}, [stack("worker_stack", 256, "entry")])
+        r = sb.check(img, notes(), "img", fp=True, secure=False)
+        self.assertEqual(len(r.failures), 1)
+        self.assertIn("stack worker_stack (256 B) is smaller than its bound 340 B", r.failures[0])
+        self.assertIn("entry (16) -> b (40) -> c (180)", r.failures[0])
+
+    def test_guard_is_not_room(self):
+        img = image({"e": (140, [])}, [stack("s", 256, "e", kind=0)])
+        self.assertEqual(sb.check(img, notes(), "i", fp=True, secure=False).failures, [])
+        r = sb.check(img, notes(), "i", fp=True, secure=False, guard=32)  # 140 + 104 > 224
+        self.assertIn("(32 B guard) (224 B) is smaller than its bound 244 B", r.failures[0])
+
+    def test_frames_basic_and_secure(self):
+        img = image({"e": (100, [])}, [stack("s", 132, "e")])
+        self.assertEqual(sb.check(img, notes(), "i", fp=False, secure=False).failures, [])
+        self.assertTrue(sb.check(img, notes(), "i", fp=False, secure=True).failures)  # 100 + 32 + 40
+
+    def test_recursion_refused_unless_bounded(self):
+        img = image({"e": (8, ["r"]), "r": (32, ["r2"]), "r2": (8, ["r"])}, [stack("s", 4096, "e")])
+        r = sb.check(img, notes(), "i", fp=True, secure=False)
+        self.assertTrue(any("recursion without an annotated bound: r -> r2 -> r" in f for f in r.failures))
+        r = sb.check(img, notes("bound r 400  # at most ten levels: the tree's depth is checked on insert\n"),
+                     "i", fp=True, secure=False)
+        self.assertEqual(r.failures, [])
+        self.assertIn("bound 512 B (408 + 104)", r.lines[0])
+
+    def test_indirect_refused_unless_resolved(self):
+        img = image({"e": (8, [], "indirect"), "t1": (64, []), "t2": (200, [])}, [stack("s", 1024, "e")])
+        r = sb.check(img, notes(), "i", fp=True, secure=False)
+        self.assertTrue(any("e: indirect call not resolved" in f for f in r.failures))
+        r = sb.check(img, notes("calls e t*  # the two handlers registered\n"), "i", fp=True, secure=False)
+        self.assertEqual(r.failures, [])
+        self.assertIn("bound 312 B", r.lines[0])
+
+    def test_dynamic_stack_refused_unless_framed(self):
+        img = image({"e": (8, [], "dynamic")}, [stack("s", 1024, "e")])
+        self.assertTrue(sb.check(img, notes(), "i", fp=True, secure=False).failures)
+        r = sb.check(img, notes("frame e 64  # the VLA is at most 56 bytes\n"), "i", fp=True, secure=False)
+        self.assertEqual(r.failures, [])
+
+    def test_halting_paths_left_out_only_with_stack_limit(self):
+        img = image({"e": (8, ["panic"]), "panic": (500, [])}, [stack("s", 256, "e")])
+        n = notes("halts panic  # stops the system\n")
+        self.assertTrue(sb.check(img, n, "i", fp=True, secure=False).failures)
+        r = sb.check(img, n, "i", fp=True, secure=False, stack_limit=True)
+        self.assertEqual(r.failures, [])
+        self.assertIn("612 B with paths that stop the system", r.lines[0])
+
+    def test_once_and_cut(self):
+        img = image({"e": (8, ["chk"]), "chk": (8, ["print"]), "print": (40, ["chk"])}, [stack("s", 1024, "e")])
+        r = sb.check(img, notes("once chk  # never returns\n"), "i", fp=True, secure=False)
+        self.assertEqual(r.failures, [])
+        self.assertIn("bound 160 B (56 + 104)", r.lines[0])
+        r = sb.check(img, notes("cut print chk  # never fails there\n"), "i", fp=True, secure=False)
+        self.assertEqual(r.failures, [])
+
+    def test_user_thread_parts(self):
+        img = image({"app": (64, ["trusted"]), "trusted": (900, []), "ward_syscall_trampoline": (8, ["k"]),
+                     "k": (300, [])}, [stack("u", 1152, "app", kind=1, reserve=640)])
+        r = sb.check(img, notes("privileged-only trusted  # only when privileged\n"), "i", fp=True, secure=False)
+        self.assertEqual(r.failures, [])
+        self.assertIn("(user part): 512 B declared, bound 168 B", r.lines[0])
+        self.assertIn("(kernel part): 640 B declared, bound 516 B (308 + 208)", r.lines[1])
+        r = sb.check(img, notes(), "i", fp=True, secure=False)
+        self.assertTrue(any("(user part) (512 B) is smaller" in f for f in r.failures))
+
+    def test_main_stack_levels(self):
+        img = image({"reset": (100, []), "pendsv": (50, []), "systick": (70, []), "svc": (30, []),
+                     "irq": (20, [], "indirect"), "h": (10, [])},
+                    vectors=["pendsv", "systick", "svc", "irq"], reset="reset", msp=512, callbacks={"irq": ["h"]})
+        n = notes("level pendsv systick  # one level\nlevel irq x2  # two levels\nlevel svc  # one\n"
+                  "calls irq records:irq  # declared handlers\n")
+        r = sb.check(img, n, "i", fp=True, secure=False, check_main_stack=True)
+        # max(pendsv, systick) + 2 x irq (with h) + svc, each with a 104-byte frame
+        self.assertIn("bound 576 B", "\n".join(r.lines))
+        self.assertTrue(r.failures)
+
+
+if __name__ == "__main__":
+    unittest.main()
