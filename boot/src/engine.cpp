@@ -22,9 +22,13 @@ image::Result<image::Source*> FlashLoader::load(const image::Layout& /*layout*/,
   return &*source_;
 }
 
+image::Result<image::Manifest> read_manifest_at(const flash::Region& area) {
+  FlashSource src{area};
+  return image::read_manifest(src, area.size());
+}
+
 std::uint32_t rollback_floor(flash::Flash& flash, const FlashLayout& layout, std::uint32_t stored) {
-  FlashSource primary{flash::Region{flash, layout.primary_offset, layout.max_image_size()}};
-  const auto m = image::read_manifest(primary, layout.max_image_size());
+  const auto m = read_manifest_at(flash::Region{flash, layout.primary_offset, layout.max_image_size()});
   return m ? std::max(stored, m->security_counter) : stored;
 }
 

@@ -71,38 +71,49 @@ flash::Status write_word(const flash::Region& slot, std::uint32_t offset, std::u
   return slot.program(offset, std::span{u}.first(unit(slot)));
 }
 
-flash::Result<TrailerState> read_trailer(const flash::Region& slot, const FlashLayout& layout) {
-  TrailerState t;
+namespace {
+// read_trailer() into `t`, field by field: the first read that fails is the error.
+flash::Status read_fields(const flash::Region& slot, const FlashLayout& layout, TrailerState& t) {
   const auto at = layout.trailer();
   auto magic = read_magic_align(slot);
-  auto image_ok = read_flag(slot, at.image_ok());
-  auto copy_done = read_flag(slot, at.copy_done());
-  const TrailerMap map{layout};
-  auto revert_started = read_flag(slot, map.revert_started());
-  auto revert_done = read_flag(slot, map.revert_done());
-  std::array<std::byte, 4> info{}, swap_size{};
-  auto s1 = slot.read(at.swap_info(), info);
-  auto s2 = slot.read(at.swap_size(), swap_size);
   if (!magic) {
     return flash::fail(magic.error());
   }
-  for (auto* r : {&image_ok, &copy_done, &revert_started, &revert_done}) {
-    if (!*r) {
-      return flash::fail(r->error());
-    }
-  }
-  if (!s1 || !s2) {
-    return flash::fail(!s1 ? s1.error() : s2.error());
-  }
   t.magic = magic->field;
   t.magic_align = magic->align;
-  t.image_ok = *image_ok;
-  t.copy_done = *copy_done;
-  t.revert_started = *revert_started;
-  t.revert_done = *revert_done;
+  const TrailerMap map{layout};
+  const struct {
+    std::uint32_t offset;
+    Field TrailerState::*field;
+  } flags[] = {{at.image_ok(), &TrailerState::image_ok},
+               {at.copy_done(), &TrailerState::copy_done},
+               {map.revert_started(), &TrailerState::revert_started},
+               {map.revert_done(), &TrailerState::revert_done}};
+  for (const auto& f : flags) {
+    auto v = read_flag(slot, f.offset);
+    if (!v) {
+      return flash::fail(v.error());
+    }
+    t.*f.field = *v;
+  }
+  std::array<std::byte, 4> info{}, swap_size{};
+  if (auto s = slot.read(at.swap_info(), info); !s) {
+    return s;
+  }
+  if (auto s = slot.read(at.swap_size(), swap_size); !s) {
+    return s;
+  }
   const auto type = std::to_integer<std::uint8_t>(info[0]) & 0x0F;
   t.swap_type = (type >= 1 && type <= 5) ? static_cast<tr::SwapType>(type) : tr::SwapType::none;
   t.swap_size = load_le<std::uint32_t>(swap_size);
+  return {};
+}
+}  // namespace
+
+flash::Result<TrailerState> read_trailer(const flash::Region& slot, const FlashLayout& layout) {
+  // One object returned on every path: built in the caller's (no copies).
+  flash::Result<TrailerState> t{std::in_place};
+  if (auto s = read_fields(slot, layout, *t); !s) t = flash::fail(s.error());
   return t;
 }
 

@@ -1,6 +1,7 @@
 #include "ward/image/format.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "ward/byte_order.hpp"
 #include "ward/constant_time.hpp"
@@ -44,8 +45,9 @@ Version decode_version(std::span<const std::byte, 8> b) {
 }
 }  // namespace
 
-Result<Header> parse_header(std::span<const std::byte, kHeaderSize> b) {
-  Header h;
+namespace {
+// parse_header() into `h`: the Header built where it is used (no Result copies: ROM).
+Status decode_header(std::span<const std::byte, kHeaderSize> b, Header& h) {
   h.magic = load_le<std::uint32_t>(b.subspan<0, 4>());
   if (h.magic != kMagic) {
     return fail(Error::bad_magic);
@@ -59,6 +61,14 @@ Result<Header> parse_header(std::span<const std::byte, kHeaderSize> b) {
   if (h.hdr_size < kHeaderSize) {
     return fail(Error::bad_header);
   }
+  return {};
+}
+}  // namespace
+
+Result<Header> parse_header(std::span<const std::byte, kHeaderSize> b) {
+  // One object returned on every path: built in the caller's (no copies).
+  Result<Header> h{std::in_place};
+  if (auto s = decode_header(b, *h); !s) h = fail(s.error());
   return h;
 }
 
@@ -99,18 +109,15 @@ Result<std::uint16_t> read_info(Source& src, std::uint32_t offset, std::uint16_t
 }
 }  // namespace
 
-Result<Layout> layout(Source& src, std::uint32_t area_size) {
+namespace {
+// layout() into `l` (read_manifest() builds it inside the manifest: no copies).
+Status read_layout(Source& src, std::uint32_t area_size, Layout& l) {
   if (area_size < kHeaderSize) {
     return fail(Error::truncated);
   }
   std::array<std::byte, kHeaderSize> raw{};
   WARD_TRY(src.read(0, raw));
-  auto header = parse_header(raw);
-  if (!header) {
-    return fail(header.error());
-  }
-  Layout l;
-  l.header = *header;
+  WARD_TRY(decode_header(raw, l.header));
   // 64-bit sums: no field combination can wrap around.
   const std::uint64_t hashed = std::uint64_t{l.header.hdr_size} + l.header.img_size + l.header.protect_tlv_size;
   if (hashed + kTlvInfoSize > area_size) {
@@ -143,96 +150,122 @@ Result<Layout> layout(Source& src, std::uint32_t area_size) {
   }
   l.tlv_size = *total;
   l.total_size = l.tlv_offset + l.tlv_size;
+  return {};
+}
+}  // namespace
+
+Result<Layout> layout(Source& src, std::uint32_t area_size) {
+  Result<Layout> l{std::in_place};
+  if (auto s = read_layout(src, area_size, *l); !s) l = fail(s.error());
   return l;
 }
 
-Result<Manifest> read_manifest(Source& src, std::uint32_t area_size) {
-  auto l = layout(src, area_size);
-  if (!l) {
-    return fail(l.error());
+namespace {
+// The TLVs read_manifest() knows: the area each must be in, how often it may appear, and the
+// lengths it may have. One table for the rules that every known TLV shares (checked in this order:
+// area, repetition, length, as the error says), one switch for where its value goes.
+struct TlvRule {
+  std::uint16_t type;
+  bool is_protected;  // the area it must be in
+  std::uint8_t once;  // a bit per identity that may appear once (0: any number, up to a limit)
+  std::uint16_t min_length;
+  std::uint16_t max_length;
+};
+enum : std::uint8_t { kOnceHash = 1, kOnceKey = 2, kOnceSig = 4, kOnceCounter = 8, kOnceBootRecord = 16 };
+constexpr TlvRule kTlvRules[] = {
+    {tlv::kSha256, false, kOnceHash, 32, 32},
+    // One key identity per image: a hash and a full key could name two different keys.
+    {tlv::kKeyHash, false, kOnceKey, 32, 32},
+    {tlv::kPublicKey, false, kOnceKey, 1, 0xFFFF},
+    {tlv::kEcdsaSig, false, kOnceSig, 8, kMaxEcdsaDerSize},
+    // Outside the protected area anyone could change it without breaking the signature.
+    {tlv::kSecurityCounter, true, kOnceCounter, 4, 4},
+    // Outside the protected area anyone could drop or weaken a requirement.
+    {tlv::kDependency, true, 0, kDependencySize, kDependencySize},
+    // Names the software component in the measurements (boot/boot_record.hpp).
+    {tlv::kBootRecord, true, kOnceBootRecord, 1, 0xFFFF},
+};
+static_assert(sizeof(Manifest::sha256) == 32 && sizeof(Manifest::key_hash) == 32 &&
+              sizeof(Manifest::signature) == kMaxEcdsaDerSize);
+
+// Where a known TLV's value goes (its rule already checked).
+Status store_tlv(Source& src, const Tlv& t, Manifest& m) {
+  if (t.type == tlv::kDependency && m.dependency_count == m.dependencies.size()) {
+    return fail(Error::too_many_dependencies);
   }
-  Manifest m;
-  m.layout = *l;
+  // The fixed-size values read into one buffer first; the longest is a signature.
+  std::array<std::byte, kMaxEcdsaDerSize> v{};
+  const auto value = std::span{v}.first(t.type == tlv::kPublicKey || t.type == tlv::kBootRecord ? 0 : t.length);
+  WARD_TRY(src.read(t.value_offset, value));
+  const auto put = [&value](std::span<std::uint8_t> out) {
+    std::memcpy(out.data(), value.data(), value.size());  // value.size() <= out.size(): the rule's length
+  };
+  switch (t.type) {
+    case tlv::kSha256:
+      put(m.sha256);
+      break;
+    case tlv::kKeyHash:
+      m.has_key_hash = true;
+      put(m.key_hash);
+      break;
+    case tlv::kPublicKey:
+      m.public_key_size = t.length;
+      m.public_key_offset = t.value_offset;
+      break;
+    case tlv::kEcdsaSig:
+      m.signature_size = t.length;
+      put(m.signature);
+      break;
+    case tlv::kSecurityCounter:
+      m.has_security_counter = true;
+      m.security_counter = load_le<std::uint32_t>(std::span{v}.first<4>());
+      break;
+    case tlv::kDependency:
+      m.dependencies[m.dependency_count++] = {std::to_integer<std::uint8_t>(v[0]),
+                                              decode_version(std::span{v}.subspan<4, 8>())};
+      break;
+    default:  // tlv::kBootRecord
+      m.boot_record_offset = t.value_offset;
+      m.boot_record_size = t.length;
+      break;
+  }
+  return {};
+}
+
+// read_manifest() into `m`.
+Status parse_manifest(Source& src, std::uint32_t area_size, Manifest& m) {
+  WARD_TRY(read_layout(src, area_size, m.layout));
   if ((m.layout.header.flags & (flag::kEncryptedAes128 | flag::kEncryptedAes256 | flag::kNonBootable)) != 0) {
     return fail(Error::unsupported);
   }
-  bool has_hash = false;
-  auto read_value = [&src](const Tlv& t, std::span<std::uint8_t> out) -> Status {
-    return src.read(t.value_offset, std::as_writable_bytes(out.first(t.length)));
-  };
-  auto status = for_each_tlv(src, m.layout, [&](const Tlv& t) -> Status {
-    switch (t.type) {
-      case tlv::kSha256:
-        if (t.is_protected) return fail(Error::bad_tlv);
-        if (has_hash) return fail(Error::duplicate_tlv);
-        if (t.length != m.sha256.size()) return fail(Error::bad_tlv_length);
-        has_hash = true;
-        return read_value(t, m.sha256);
-      case tlv::kKeyHash:
-        if (t.is_protected) return fail(Error::bad_tlv);
-        if (m.has_key_hash || m.public_key_size != 0) return fail(Error::duplicate_tlv);
-        if (t.length != m.key_hash.size()) return fail(Error::bad_tlv_length);
-        m.has_key_hash = true;
-        return read_value(t, m.key_hash);
-      case tlv::kPublicKey:
-        // One key identity per image: a hash and a full key could name two different keys.
-        if (t.is_protected) return fail(Error::bad_tlv);
-        if (m.has_key_hash || m.public_key_size != 0) return fail(Error::duplicate_tlv);
-        if (t.length == 0) return fail(Error::bad_tlv_length);
-        m.public_key_size = t.length;
-        m.public_key_offset = t.value_offset;
-        return {};
-      case tlv::kEcdsaSig:
-        if (t.is_protected) return fail(Error::bad_tlv);
-        if (m.signature_size != 0) return fail(Error::duplicate_tlv);
-        if (t.length < 8 || t.length > m.signature.size()) return fail(Error::bad_tlv_length);
-        m.signature_size = t.length;
-        return read_value(t, m.signature);
-      case tlv::kSecurityCounter: {
-        // Outside the protected area anyone could change it without breaking the signature.
-        if (!t.is_protected) return fail(Error::bad_tlv);
-        if (m.has_security_counter) return fail(Error::duplicate_tlv);
-        if (t.length != 4) return fail(Error::bad_tlv_length);
-        std::array<std::byte, 4> v{};
-        WARD_TRY(src.read(t.value_offset, v));
-        m.has_security_counter = true;
-        m.security_counter = load_le<std::uint32_t>(v);
-        return {};
-      }
-      case tlv::kDependency: {
-        // Outside the protected area anyone could drop or weaken a requirement.
-        if (!t.is_protected) return fail(Error::bad_tlv);
-        if (t.length != kDependencySize) return fail(Error::bad_tlv_length);
-        if (m.dependency_count == m.dependencies.size()) return fail(Error::too_many_dependencies);
-        std::array<std::byte, kDependencySize> v{};
-        WARD_TRY(src.read(t.value_offset, v));
-        m.dependencies[m.dependency_count++] = {std::to_integer<std::uint8_t>(v[0]),
-                                                decode_version(std::span{v}.subspan<4, 8>())};
-        return {};
-      }
-      case tlv::kBootRecord:
-        // Names the software component in the measurements (boot/boot_record.hpp).
-        if (!t.is_protected) return fail(Error::bad_tlv);
-        if (m.boot_record_size != 0) return fail(Error::duplicate_tlv);
-        if (t.length == 0) return fail(Error::bad_tlv_length);
-        m.boot_record_offset = t.value_offset;
-        m.boot_record_size = t.length;
-        return {};
-      default:
-        // A TLV Ward does not use: in the protected area the signature covers it and it is
-        // ignored; the unprotected area holds only the four above, as MCUboot's TLV allow list
-        // (MCUBOOT_USE_TLV_ALLOW_LIST, Zephyr's default) has it. Nothing checks what an
-        // unprotected TLV holds, so an unknown one could carry anything past the signature
-        // (a whole nested TLV area for a later parser that trusts it): refused.
-        return t.is_protected ? Status{} : fail(Error::bad_tlv);
+  std::uint8_t seen = 0;
+  WARD_TRY(for_each_tlv(src, m.layout, [&](const Tlv& t) -> Status {
+    const TlvRule* rule = std::find_if(std::begin(kTlvRules), std::end(kTlvRules),
+                                       [&t](const TlvRule& r) { return r.type == t.type; });
+    if (rule == std::end(kTlvRules)) {
+      // A TLV Ward does not use: in the protected area the signature covers it and it is
+      // ignored; the unprotected area holds only the four above, as MCUboot's TLV allow list
+      // (MCUBOOT_USE_TLV_ALLOW_LIST, Zephyr's default) has it. Nothing checks what an
+      // unprotected TLV holds, so an unknown one could carry anything past the signature
+      // (a whole nested TLV area for a later parser that trusts it): refused.
+      return t.is_protected ? Status{} : fail(Error::bad_tlv);
     }
-  });
-  if (!status) {
-    return fail(status.error());
-  }
-  if (!has_hash) {
+    if (t.is_protected != rule->is_protected) return fail(Error::bad_tlv);
+    if ((seen & rule->once) != 0) return fail(Error::duplicate_tlv);
+    if (t.length < rule->min_length || t.length > rule->max_length) return fail(Error::bad_tlv_length);
+    seen |= rule->once;
+    return store_tlv(src, t, m);
+  }));
+  if ((seen & kOnceHash) == 0) {
     return fail(Error::missing_hash);
   }
+  return {};
+}
+}  // namespace
+
+Result<Manifest> read_manifest(Source& src, std::uint32_t area_size) {
+  Result<Manifest> m{std::in_place};
+  if (auto s = parse_manifest(src, area_size, *m); !s) m = fail(s.error());
   return m;
 }
 
@@ -323,11 +356,10 @@ Result<PublicKey> make_public_key(std::span<const std::uint8_t> spki, Crypto& cr
   return k;
 }
 
-Result<Manifest> verify(Source& src, std::uint32_t area_size, const PublicKey& key, Crypto& crypto) {
-  auto m = read_manifest(src, area_size);
-  if (!m) {
-    return fail(m.error());
-  }
+namespace {
+// verify() past read_manifest(): the hash, the key and the signature of the image `m` describes.
+Status check_signed(Source& src, const Manifest& m_, const PublicKey& key, Crypto& crypto) {
+  const Manifest* m = &m_;
   if (m->signature_size == 0 || (!m->has_key_hash && m->public_key_size == 0)) {
     return fail(Error::missing_signature);
   }
@@ -366,6 +398,16 @@ Result<Manifest> verify(Source& src, std::uint32_t area_size, const PublicKey& k
   }
   if (!crypto.p256_verify(key.point, digest, *sig)) {
     return fail(Error::bad_signature);
+  }
+  return {};
+}
+}  // namespace
+
+Result<Manifest> verify(Source& src, std::uint32_t area_size, const PublicKey& key, Crypto& crypto) {
+  // One object returned on every path: built in the caller's (no copies of the manifest).
+  auto m = read_manifest(src, area_size);
+  if (m) {
+    if (auto s = check_signed(src, *m, key, crypto); !s) m = fail(s.error());
   }
   return m;
 }

@@ -14,6 +14,9 @@ using boot::Field;
 
 namespace {
 
+// A set of PSA_FWU_* states (Service::lookup).
+constexpr std::uint32_t bit(std::uint32_t state) { return 1u << state; }
+
 constexpr std::uint32_t kAlign = 1u << PSA_FWU_LOG2_WRITE_ALIGN;
 // Bytes read or programmed per flash call while staging, scanning and checking: a multiple of
 // kAlign, small enough for the secure stack's neighbours.
@@ -55,6 +58,20 @@ const Component* Service::find(psa_fwu_component_t c) const {
   return nullptr;
 }
 
+psa_status_t Service::lookup(psa_fwu_component_t c, std::uint32_t states, const Component** comp) {
+  *comp = find(c);
+  if (*comp == nullptr) return PSA_ERROR_DOES_NOT_EXIST;
+  return ((states >> state_of(**comp).state) & 1u) != 0 ? PSA_SUCCESS : PSA_ERROR_BAD_STATE;
+}
+
+Record Service::running_record(const Component& comp) {
+  Record r{};
+  r.magic = kRecordMagic;
+  r.state = Record::installed;
+  if (auto m = boot::read_manifest_at(active(flash_, *comp.layout))) r.digest = m->sha256;
+  return r;
+}
+
 psa_status_t Service::read_record(const Component& comp, Record* r, bool* found) {
   *found = false;
   std::array<std::byte, sizeof(Record)> raw{};
@@ -73,6 +90,20 @@ psa_status_t Service::write_record(const Component& comp, const Record& r) {
   std::array<std::byte, sizeof(Record)> raw{};
   std::memcpy(raw.data(), &r, sizeof r);
   return its_.set(kFwuPartition, kRecordUidBase + comp.id, raw, 0);
+}
+
+psa_status_t Service::commit(const Component& comp, const Record& r) {
+  const psa_status_t s = write_record(comp, r);
+  if (s == PSA_SUCCESS) refresh(comp);
+  return s;
+}
+
+psa_status_t Service::commit_failed(const Component& comp, psa_status_t error) {
+  Record r = state_of(comp).record;
+  r.magic = kRecordMagic;  // the component may have had no record (STAGED by a request made elsewhere)
+  r.state = Record::failed;
+  r.error = error;
+  return commit(comp, r);
 }
 
 psa_status_t Service::drop_record(const Component& comp) {
@@ -185,8 +216,7 @@ void Service::refresh(const Component& comp) {
     default:
       return fail_storage();
   }
-  boot::FlashSource running{active(flash_, l)};
-  auto pm = image::read_manifest(running, l.max_image_size());
+  auto pm = boot::read_manifest_at(active(flash_, l));
   const bool is_candidate = pm && pm->sha256 == r.digest;
   // The trailer magic commits install(): once it is there (or the bootloader has acted on it),
   // the record must say so, whatever the power did between the two writes.
@@ -239,8 +269,7 @@ psa_status_t Service::query(psa_fwu_component_t c, psa_fwu_component_info_t* inf
   info->flags = 0;  // non-volatile staging, plain images
   info->location = c;
   info->impl.written = st.written;
-  boot::FlashSource running{active(flash_, l)};
-  if (auto m = image::read_manifest(running, l.max_image_size())) {
+  if (auto m = boot::read_manifest_at(active(flash_, l))) {
     const auto& v = m->layout.header.version;
     info->version = {v.major, v.minor, v.revision, v.build};
   }
@@ -248,27 +277,24 @@ psa_status_t Service::query(psa_fwu_component_t c, psa_fwu_component_info_t* inf
 }
 
 psa_status_t Service::start(psa_fwu_component_t c, std::size_t manifest_size) {
-  const Component* comp = find(c);
-  if (comp == nullptr) return PSA_ERROR_DOES_NOT_EXIST;
+  const Component* comp = nullptr;
+  const psa_status_t found = lookup(c, bit(PSA_FWU_READY), &comp);
+  if (found == PSA_ERROR_DOES_NOT_EXIST) return found;
   // MCUboot images carry their manifest (header and TLVs): there is no detached one to take.
   if (manifest_size != 0) return PSA_ERROR_NOT_SUPPORTED;
-  const State& st = state_of(*comp);
-  if (st.state != PSA_FWU_READY) return PSA_ERROR_BAD_STATE;
+  if (found != PSA_SUCCESS) return found;
   // Erase first, then the record: a cut in between leaves READY (start() again erases again).
   if (const auto s = erase_slot(*comp); s != PSA_SUCCESS) return s;
   Record r{};
   r.magic = kRecordMagic;
   r.state = Record::writing;
-  if (const auto s = write_record(*comp, r); s != PSA_SUCCESS) return s;
-  refresh(*comp);
-  return PSA_SUCCESS;
+  return commit(*comp, r);
 }
 
 psa_status_t Service::write(psa_fwu_component_t c, std::uint64_t offset, std::span<const std::byte> block) {
-  const Component* comp = find(c);
-  if (comp == nullptr) return PSA_ERROR_DOES_NOT_EXIST;
+  const Component* comp = nullptr;
+  if (const auto s = lookup(c, bit(PSA_FWU_WRITING), &comp); s != PSA_SUCCESS) return s;
   State& st = state_of(*comp);
-  if (st.state != PSA_FWU_WRITING) return PSA_ERROR_BAD_STATE;
   const std::uint64_t max = comp->layout->max_image_size();
   if (block.empty() || block.size() > PSA_FWU_MAX_WRITE_SIZE || offset > max || block.size() > max - offset ||
       offset % kAlign != 0) {
@@ -311,39 +337,26 @@ psa_status_t Service::write(psa_fwu_component_t c, std::uint64_t offset, std::sp
 }
 
 psa_status_t Service::finish(psa_fwu_component_t c) {
-  const Component* comp = find(c);
-  if (comp == nullptr) return PSA_ERROR_DOES_NOT_EXIST;
+  const Component* comp = nullptr;
+  if (const auto s = lookup(c, bit(PSA_FWU_WRITING), &comp); s != PSA_SUCCESS) return s;
   const State& st = state_of(*comp);
-  if (st.state != PSA_FWU_WRITING) return PSA_ERROR_BAD_STATE;
   // Note which image this is (its SHA-256 TLV, unverified: install() verifies), so that after the
   // reboot the service can tell whether the bootloader is running it.
   Record r = st.record;
   r.state = Record::candidate;
-  boot::FlashSource src{staging(flash_, *comp->layout)};
-  if (auto m = image::read_manifest(src, comp->layout->max_image_size())) r.digest = m->sha256;
-  if (const auto s = write_record(*comp, r); s != PSA_SUCCESS) return s;
-  refresh(*comp);
-  return PSA_SUCCESS;
+  if (auto m = boot::read_manifest_at(staging(flash_, *comp->layout))) r.digest = m->sha256;
+  return commit(*comp, r);
 }
 
 psa_status_t Service::cancel(psa_fwu_component_t c) {
-  const Component* comp = find(c);
-  if (comp == nullptr) return PSA_ERROR_DOES_NOT_EXIST;
-  const State& st = state_of(*comp);
-  if (st.state != PSA_FWU_WRITING && st.state != PSA_FWU_CANDIDATE) return PSA_ERROR_BAD_STATE;
-  Record r = st.record;
-  r.state = Record::failed;
-  r.error = PSA_SUCCESS;
-  if (const auto s = write_record(*comp, r); s != PSA_SUCCESS) return s;
-  refresh(*comp);
-  return PSA_SUCCESS;
+  const Component* comp = nullptr;
+  if (const auto s = lookup(c, bit(PSA_FWU_WRITING) | bit(PSA_FWU_CANDIDATE), &comp); s != PSA_SUCCESS) return s;
+  return commit_failed(*comp, PSA_SUCCESS);
 }
 
 psa_status_t Service::clean(psa_fwu_component_t c) {
-  const Component* comp = find(c);
-  if (comp == nullptr) return PSA_ERROR_DOES_NOT_EXIST;
-  const State& st = state_of(*comp);
-  if (st.state != PSA_FWU_FAILED && st.state != PSA_FWU_UPDATED) return PSA_ERROR_BAD_STATE;
+  const Component* comp = nullptr;
+  if (const auto s = lookup(c, bit(PSA_FWU_FAILED) | bit(PSA_FWU_UPDATED), &comp); s != PSA_SUCCESS) return s;
   // Neither state needs the secondary slot any more (no trial is running: a revert cannot be
   // asked for). Erase, then forget: a cut in between leaves the state as it was.
   if (const auto s = erase_slot(*comp); s != PSA_SUCCESS) return s;
@@ -358,8 +371,7 @@ std::optional<image::Version> Service::version_after(std::uint8_t image,
     const Component& comp = components_[i];
     if (comp.layout == nullptr || comp.image != image) continue;
     if (const auto& cand = candidates[i]) return cand->layout.header.version;
-    boot::FlashSource running{active(flash_, *comp.layout)};
-    if (auto m = image::read_manifest(running, comp.layout->max_image_size())) return m->layout.header.version;
+    if (auto m = boot::read_manifest_at(active(flash_, *comp.layout))) return m->layout.header.version;
   }
   return std::nullopt;
 }
@@ -384,11 +396,7 @@ psa_status_t Service::install() {
     if (comp.layout == nullptr || state_of(comp).state != PSA_FWU_CANDIDATE) continue;
     image::Manifest m;
     if (const auto why = verify_candidate(comp, &m); why != PSA_SUCCESS) {
-      Record r = state_of(comp).record;
-      r.state = Record::failed;
-      r.error = why;
-      if (const auto s = write_record(comp, r); s != PSA_SUCCESS) return s;
-      refresh(comp);
+      if (const auto s = commit_failed(comp, why); s != PSA_SUCCESS) return s;
       refused = why;
       continue;
     }
@@ -419,8 +427,7 @@ psa_status_t Service::install() {
       count = cand->dependency_count;
       deps = cand->dependencies;
     } else {
-      boot::FlashSource src{active(flash_, *comp.layout)};
-      if (auto m = image::read_manifest(src, comp.layout->max_image_size())) {
+      if (auto m = boot::read_manifest_at(active(flash_, *comp.layout))) {
         count = m->dependency_count;
         deps = m->dependencies;
       }
@@ -449,8 +456,7 @@ psa_status_t Service::install() {
     const flash::Region slot = comp.layout->secondary(flash_);
     if (!ok(boot::write_magic(slot))) return PSA_ERROR_STORAGE_FAILURE;
     r.state = Record::installed;
-    if (const auto s = write_record(comp, r); s != PSA_SUCCESS) return s;
-    refresh(comp);
+    if (const auto s = commit(comp, r); s != PSA_SUCCESS) return s;
   }
   return PSA_SUCCESS_REBOOT;
 }
@@ -475,29 +481,17 @@ psa_status_t Service::reject(psa_status_t error) {
     if (st.state == PSA_FWU_TRIAL) {
       // Nothing to write for the bootloader: a trial not confirmed is reverted at the next boot.
       // The record keeps the client's reason for the FAILED state after it.
-      Record r = st.record;
-      if (!st.has_record) {
-        r = Record{};
-        r.magic = kRecordMagic;
-        boot::FlashSource running{active(flash_, *comp.layout)};
-        if (auto m = image::read_manifest(running, comp.layout->max_image_size())) r.digest = m->sha256;
-      }
+      Record r = st.has_record ? st.record : running_record(comp);
       r.state = Record::installed;
       r.rejected = 1;
       r.error = error;
-      if (const auto s = write_record(comp, r); s != PSA_SUCCESS) return s;
-      refresh(comp);
+      if (const auto s = commit(comp, r); s != PSA_SUCCESS) return s;
     } else if (st.state == PSA_FWU_STAGED) {
       // Withdraw the request as the bootloader cancels one (its trailer sector erased), then note
       // why. A cut in between: installed, not staged, not running: FAILED as well.
       const flash::Region slot = comp.layout->secondary(flash_);
       if (!ok(slot.erase_sector(slot.sectors() - 1))) return PSA_ERROR_STORAGE_FAILURE;
-      Record r = st.record;
-      r.magic = kRecordMagic;
-      r.state = Record::failed;
-      r.error = error;
-      if (const auto s = write_record(comp, r); s != PSA_SUCCESS) return s;
-      refresh(comp);
+      if (const auto s = commit_failed(comp, error); s != PSA_SUCCESS) return s;
     }
   }
   return trial ? PSA_SUCCESS_REBOOT : PSA_SUCCESS;
@@ -512,12 +506,7 @@ psa_status_t Service::accept() {
     if (!st.has_record) {
       // A trial this service did not install (a request made before it existed): note the image,
       // so that it reports UPDATED like any other until clean().
-      Record r{};
-      r.magic = kRecordMagic;
-      r.state = Record::installed;
-      boot::FlashSource running{active(flash_, *comp.layout)};
-      if (auto m = image::read_manifest(running, comp.layout->max_image_size())) r.digest = m->sha256;
-      if (const auto s = write_record(comp, r); s != PSA_SUCCESS) return s;
+      if (const auto s = write_record(comp, running_record(comp)); s != PSA_SUCCESS) return s;
     }
     // MCUboot's boot_set_confirmed(): image_ok in the primary trailer.
     const flash::Region slot = comp.layout->primary(flash_);

@@ -121,6 +121,10 @@ class FlashLoader final : public Loader {
 // secure side write the primary slot.
 std::uint32_t rollback_floor(flash::Flash& flash, const FlashLayout& layout, std::uint32_t stored);
 
+// The manifest of the image at the start of `area`, an image area (a slot without its trailer
+// sector): read, not verified. One call for every place that reads a slot's manifest (ROM).
+image::Result<image::Manifest> read_manifest_at(const flash::Region& area);
+
 struct BootImage {
   image::Manifest manifest;
   bool test_boot = false;            // running on trial: the application must confirm it

@@ -103,10 +103,19 @@ class Service {
     Record record{};
   };
   const Component* find(psa_fwu_component_t c) const;
+  // find(c), in one of `states` (a set of 1 << PSA_FWU_*): DOES_NOT_EXIST, BAD_STATE or SUCCESS.
+  psa_status_t lookup(psa_fwu_component_t c, std::uint32_t states, const Component** comp);
+  // A record of comp's running image (INSTALLED, its SHA-256 TLV): for a trial this service did
+  // not install.
+  Record running_record(const Component& comp);
   State& state_of(const Component& comp) { return states_[static_cast<std::size_t>(&comp - components_.data())]; }
   void refresh(const Component& comp);
   psa_status_t read_record(const Component& comp, Record* r, bool* found);
   psa_status_t write_record(const Component& comp, const Record& r);
+  // write_record(), then refresh() on success: every state change that a record decides.
+  psa_status_t commit(const Component& comp, const Record& r);
+  // commit() of the component's record as FAILED with `error` (the rest of the record kept).
+  psa_status_t commit_failed(const Component& comp, psa_status_t error);
   psa_status_t drop_record(const Component& comp);
   psa_status_t erase_slot(const Component& comp);
   psa_status_t scan_written(const Component& comp, std::uint32_t* written);
