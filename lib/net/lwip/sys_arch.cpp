@@ -18,25 +18,24 @@ extern "C" {
 #include "ward/net/random.hpp"
 #include "ward/panic.hpp"
 
-// The handle types lwIP passes around (arch/sys_arch.h) are these, each one slot of a pool.
+// The handle types lwIP passes around (arch/sys_arch.h) are these, each one slot of a pool. A slot
+// taken again gets a fresh object (placement new over the old one, whose lifetime has ended: lwIP
+// frees an object only when no thread waits on it).
 struct ward_lwip_sem {
-  alignas(ward::Semaphore) std::byte storage[sizeof(ward::Semaphore)];
+  ward::Semaphore object{0, 0xffffu};
   bool used;
-  ward::Semaphore& get() { return *std::launder(reinterpret_cast<ward::Semaphore*>(storage)); }
 };
 struct ward_lwip_mutex {
-  alignas(ward::Mutex) std::byte storage[sizeof(ward::Mutex)];
+  ward::Mutex object;
   bool used;
-  ward::Mutex& get() { return *std::launder(reinterpret_cast<ward::Mutex*>(storage)); }
 };
 // A mailbox holds message pointers. Its capacity is the largest any lwIP mailbox asks for
 // (lwipopts.h: TCPIP_MBOX_SIZE, the DEFAULT_*_RECVMBOX_SIZE).
 constexpr std::size_t kMboxCapacity = 16;
 using MboxQueue = ward::Queue<void*, kMboxCapacity>;
 struct ward_lwip_mbox {
-  alignas(MboxQueue) std::byte storage[sizeof(MboxQueue)];
+  MboxQueue object;
   bool used;
-  MboxQueue& get() { return *std::launder(reinterpret_cast<MboxQueue*>(storage)); }
 };
 struct ward_lwip_thread {
   ward::ThreadStack<TCPIP_THREAD_STACKSIZE> stack;
@@ -115,7 +114,7 @@ err_t sys_sem_new(sys_sem_t* sem, u8_t count) {
     *sem = nullptr;
     return ERR_MEM;
   }
-  new (s->storage) ward::Semaphore{count, 0xffffu};
+  new (&s->object) ward::Semaphore{count, 0xffffu};
   *sem = s;
   return ERR_OK;
 }
@@ -127,11 +126,11 @@ void sys_sem_free(sys_sem_t* sem) {
   }
 }
 
-void sys_sem_signal(sys_sem_t* sem) { (void)(*sem)->get().give(); }
+void sys_sem_signal(sys_sem_t* sem) { (void)(*sem)->object.give(); }
 
 u32_t sys_arch_sem_wait(sys_sem_t* sem, u32_t timeout) {
   const ward::Instant start = ward::now();
-  if (!(*sem)->get().take(timeout_of(timeout))) {
+  if (!(*sem)->object.take(timeout_of(timeout))) {
     return SYS_ARCH_TIMEOUT;
   }
   return waited_since(start);
@@ -143,7 +142,7 @@ err_t sys_mutex_new(sys_mutex_t* mutex) {
     *mutex = nullptr;
     return ERR_MEM;
   }
-  new (m->storage) ward::Mutex{};
+  new (&m->object) ward::Mutex{};
   *mutex = m;
   return ERR_OK;
 }
@@ -156,12 +155,12 @@ void sys_mutex_free(sys_mutex_t* mutex) {
 }
 
 void sys_mutex_lock(sys_mutex_t* mutex) {
-  if (!(*mutex)->get().lock()) {
+  if (!(*mutex)->object.lock()) {
     ward::panic("lwip: mutex lock failed");
   }
 }
 
-void sys_mutex_unlock(sys_mutex_t* mutex) { (void)(*mutex)->get().unlock(); }
+void sys_mutex_unlock(sys_mutex_t* mutex) { (void)(*mutex)->object.unlock(); }
 
 err_t sys_mbox_new(sys_mbox_t* mbox, int size) {
   if (size < 0 || static_cast<std::size_t>(size) > kMboxCapacity) {
@@ -173,7 +172,7 @@ err_t sys_mbox_new(sys_mbox_t* mbox, int size) {
     *mbox = nullptr;
     return ERR_MEM;
   }
-  new (b->storage) MboxQueue{};
+  new (&b->object) MboxQueue{};
   *mbox = b;
   return ERR_OK;
 }
@@ -186,18 +185,18 @@ void sys_mbox_free(sys_mbox_t* mbox) {
 }
 
 void sys_mbox_post(sys_mbox_t* mbox, void* msg) {
-  if (!(*mbox)->get().send(msg)) {
+  if (!(*mbox)->object.send(msg)) {
     ward::panic("lwip: mailbox post failed");
   }
 }
 
-err_t sys_mbox_trypost(sys_mbox_t* mbox, void* msg) { return (*mbox)->get().try_send(msg) ? ERR_OK : ERR_MEM; }
+err_t sys_mbox_trypost(sys_mbox_t* mbox, void* msg) { return (*mbox)->object.try_send(msg) ? ERR_OK : ERR_MEM; }
 
 err_t sys_mbox_trypost_fromisr(sys_mbox_t* mbox, void* msg) { return sys_mbox_trypost(mbox, msg); }
 
 u32_t sys_arch_mbox_fetch(sys_mbox_t* mbox, void** msg, u32_t timeout) {
   const ward::Instant start = ward::now();
-  auto r = (*mbox)->get().receive(timeout_of(timeout));
+  auto r = (*mbox)->object.receive(timeout_of(timeout));
   if (!r) {
     return SYS_ARCH_TIMEOUT;
   }
@@ -206,7 +205,7 @@ u32_t sys_arch_mbox_fetch(sys_mbox_t* mbox, void** msg, u32_t timeout) {
 }
 
 u32_t sys_arch_mbox_tryfetch(sys_mbox_t* mbox, void** msg) {
-  auto r = (*mbox)->get().try_receive();
+  auto r = (*mbox)->object.try_receive();
   if (!r) {
     return SYS_MBOX_EMPTY;
   }
