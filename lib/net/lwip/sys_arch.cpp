@@ -82,8 +82,9 @@ Timeout timeout_of(u32_t ms) { return ms == 0 ? Timeout::forever() : Timeout::af
 
 // What lwIP's blocking calls return: the milliseconds waited, or SYS_ARCH_TIMEOUT.
 u32_t waited_since(Instant start) {
-  const auto ms = (now() - start).to_us() / 1000;
-  return ms >= SYS_ARCH_TIMEOUT ? SYS_ARCH_TIMEOUT - 1 : static_cast<u32_t>(ms);
+  const std::int64_t ms = (now() - start).to_us() / 1000;
+  constexpr std::int64_t kMax = std::int64_t{SYS_ARCH_TIMEOUT} - 1;
+  return static_cast<u32_t>(ms < 0 ? 0 : ms > kMax ? kMax : ms);
 }
 
 Priority priority_of(int prio) {

@@ -67,6 +67,10 @@
 #define LWIP_IPV6_REASS 1
 #define LWIP_IPV6_FRAG 1
 #define IP_REASS_MAX_PBUFS 8
+/* 64-bit hosts: the IPv6 reassembly helper does not fit in the fragment header it overlays. */
+#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ > 4
+#define IPV6_FRAG_COPYHEADER 1
+#endif
 
 /* TCP: a full window of four segments, enough for the echo at volume. */
 #define TCP_MSS 1460
