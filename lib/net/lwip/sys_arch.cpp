@@ -5,6 +5,7 @@
 //
 // Pools, not a heap: lwIP creates its objects when the stack starts and when a netconn is made;
 // a pool that runs dry makes that call fail with ERR_MEM (lwIP's own contract), never allocates.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <new>
@@ -23,11 +24,11 @@ extern "C" {
 // frees an object only when no thread waits on it).
 struct ward_lwip_sem {
   ward::Semaphore object{0, 0xffffu};
-  bool used;
+  bool used = false;
 };
 struct ward_lwip_mutex {
   ward::Mutex object;
-  bool used;
+  bool used = false;
 };
 // A mailbox holds message pointers. Its capacity is the largest any lwIP mailbox asks for
 // (lwipopts.h: TCPIP_MBOX_SIZE, the DEFAULT_*_RECVMBOX_SIZE).
@@ -35,12 +36,12 @@ constexpr std::size_t kMboxCapacity = 16;
 using MboxQueue = ward::Queue<void*, kMboxCapacity>;
 struct ward_lwip_mbox {
   MboxQueue object;
-  bool used;
+  bool used = false;
 };
 struct ward_lwip_thread {
-  ward::ThreadStack<TCPIP_THREAD_STACKSIZE> stack;
+  ward::ThreadStack<TCPIP_THREAD_STACKSIZE> stack{};
   ward::Thread thread;
-  bool used;
+  bool used = false;
 };
 
 namespace ward::net::lwip_port {
@@ -84,7 +85,7 @@ Timeout timeout_of(u32_t ms) { return ms == 0 ? Timeout::forever() : Timeout::af
 u32_t waited_since(Instant start) {
   const std::int64_t ms = (now() - start).to_us() / 1000;
   constexpr std::int64_t kMax = std::int64_t{SYS_ARCH_TIMEOUT} - 1;
-  return static_cast<u32_t>(ms < 0 ? 0 : ms > kMax ? kMax : ms);
+  return static_cast<u32_t>(std::clamp<std::int64_t>(ms, 0, kMax));
 }
 
 Priority priority_of(int prio) {

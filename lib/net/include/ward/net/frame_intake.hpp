@@ -49,7 +49,7 @@ inline constexpr std::size_t kMaxFrameBytes = 1514;  // untagged, without the FC
 inline constexpr std::size_t kFcsBytes = 4;
 // The largest status length a LAN9118 can report with its FIFO in step: its RX data FIFO is at
 // most 2640 words; anything beyond means the status FIFO is garbage.
-inline constexpr std::size_t kMaxFifoFrameBytes = 2640 * 4;
+inline constexpr std::size_t kMaxFifoFrameBytes = std::size_t{2640} * 4;
 // What a receive buffer must hold: the largest accepted frame with its FCS, in whole words.
 inline constexpr std::size_t kRxBufferBytes = (kMaxFrameBytes + kFcsBytes + 3) / 4 * 4;
 
