@@ -2,6 +2,7 @@
 // the network (QEMU's user networking: 10.0.2.15), resolves a name through the DNS server the
 // lease named, and serves UDP and TCP echo on port 7 until a UDP datagram "quit" arrives; then it
 // prints what frame intake counted and exits. tests/net/net_echo_test.py drives it.
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 
@@ -25,8 +26,10 @@ constexpr std::uint16_t kEchoPort = 7;
 // mps2-an505's LAN9118 (non-secure alias; the secure image opens its PPC port).
 net::Lan9118 ethernet{{0x42000000, 48}};
 
-std::uint32_t tcp_bytes = 0;
-std::uint32_t tcp_connections = 0;
+// Written by the TCP thread, read by main once the TCP thread is idle.
+std::atomic<std::uint32_t> tcp_bytes = 0;
+std::atomic<std::uint32_t> tcp_connections = 0;
+std::atomic<std::uint32_t> tcp_closed = 0;
 
 void print_ip(const ip_addr_t& a) {
   char text[IPADDR_STRLEN_MAX];
@@ -67,6 +70,7 @@ void tcp_echo(void*) {
     serve(conn);
     netconn_close(conn);
     netconn_delete(conn);
+    ++tcp_closed;
   }
 }
 
@@ -138,10 +142,15 @@ int main() {
   }
   print("net_echo: ready, echo on UDP and TCP port 7\n");
   const std::uint32_t datagrams = udp_echo(udp);
+  // "quit" may overtake the TCP thread (a lower priority) finishing its last connection: give it
+  // a bounded while to see the peer's close before the counts are printed.
+  for (int i = 0; i < 200 && tcp_closed < tcp_connections; ++i) {
+    (void)this_thread::sleep_for(Duration::ms(10));
+  }
 
   const auto& c = ethernet.counters();
-  print("net_echo: udp datagrams ", datagrams, ", tcp connections ", tcp_connections, ", tcp bytes ", tcp_bytes,
-        '\n');
+  print("net_echo: udp datagrams ", datagrams, ", tcp connections ", tcp_connections.load(), ", tcp bytes ",
+        tcp_bytes.load(), '\n');
   print("net_echo: intake accepted ", c.accepted, " dropped ", c.dropped(), " (short ", c.too_short, " long ",
         c.too_long, " error ", c.error, " filtered ", c.filtered, " source ", c.bad_source, " malformed ",
         c.malformed, ") no-buffer ", ethernet.no_buffer(), " interrupts ", ethernet.interrupts(), '\n');
