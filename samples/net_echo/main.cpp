@@ -76,14 +76,16 @@ void tcp_echo(void*) {
 
 void resolve(const char* name) {
   ip_addr_t addr;
+  const Instant start = now();
   const err_t e = netconn_gethostbyname(name, &addr);
   print("net_echo: dns ", name, " -> ");
   if (e == ERR_OK) {
     print_ip(addr);
   } else {
-    print("error ", static_cast<int>(e));
+    print("error ", static_cast<int>(e));  // ERR_VAL: no answer, or an answer without an address
   }
-  print('\n');
+  // lwIP gives up only after 7 s of retries: a quicker failure means the resolver answered.
+  print(" in ", (now() - start).to_us() / 1000, " ms\n");
 }
 
 // Serves UDP echo in the calling thread; returns when "quit" arrives.
