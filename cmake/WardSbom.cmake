@@ -91,6 +91,7 @@ function(ward_sbom name)
     --license ${WARD_LICENSE}
     --component mbedtls=${WARD_MBEDTLS_PIN}=${WARD_MBEDTLS_SOURCE_DIR}
     --component tinycbor=${WARD_TINYCBOR_PIN}=${WARD_TINYCBOR_SOURCE_DIR}
+    --component lwip=${WARD_LWIP_PIN}=${WARD_LWIP_SOURCE_DIR}
     --ninja ${CMAKE_MAKE_PROGRAM} --out-spdx ${dir}/${name}.spdx.json --out-cdx ${dir}/${name}.cdx.json
     ${WARD_SBOM_EPOCH_ARGS})
   foreach(script IN LISTS ARG_LINKER_SCRIPTS)
@@ -100,7 +101,7 @@ function(ward_sbom name)
     BYPRODUCTS ${dir}/${name}.spdx.json ${dir}/${name}.cdx.json VERBATIM)
   # A changed generator or pin re-runs the link step, and with it the SBOM.
   set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${WARD_SBOM_SOURCES} ${WARD_SBOM_DATA}
-               ${WARD_MBEDTLS_PIN} ${WARD_TINYCBOR_PIN})
+               ${WARD_MBEDTLS_PIN} ${WARD_TINYCBOR_PIN} ${WARD_LWIP_PIN})
 
   if(NOT CONFIG_WARD_VULN_GATE STREQUAL "y")
     return()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetches a pinned upstream source (the orig tarball of a Debian source package) from Debian's
 # source archive into an ignored cache and verifies it. The one mechanism for every third-party
-# source Ward compiles: Mbed TLS (cmake/mbedtls.pin), tinycbor (cmake/tinycbor.pin).
+# source Ward compiles: Mbed TLS (cmake/mbedtls.pin), tinycbor (cmake/tinycbor.pin), lwIP (cmake/lwip.pin).
 #
 # - The pin file names the package, the Debian version and suite, the orig tarball, its SHA-256 and
 #   a file the unpacked source must contain.

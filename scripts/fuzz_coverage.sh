@@ -15,8 +15,10 @@ targets=(
   "storage|host.storage.fuzz_smoke|tests/storage/fuzz_storage_fuzzer|secure/storage/src/service.cpp secure/storage/src/protected_store.cpp secure/storage/src/store.cpp|handle_(its|ps)|ProtectedStore::(create|set_extended|get|get_info|remove)|Store::(mount|set|get|remove)"
   "dispatch|host.secure_crypto.fuzz_dispatch_smoke|tests/secure_crypto/fuzz_dispatch|secure/service/src/dispatch.cpp secure/crypto/src/service.cpp|secure::dispatch|::(hash_step|kdf_step|mac_step|cipher_step|aead_step|interruptible_step|operation_setup|hash_clone|copy_key|asymmetric|raw_key_agreement|import_or_generate|verify_bytes|find|allocate|held_by|release|release_client)\("
   "fwu|host.secure_fwu.fuzz_smoke|tests/secure_fwu/fuzz_fwu_fuzzer|secure/fwu/src/handler.cpp secure/fwu/src/service.cpp|handle|Service::"
+  "frame_intake|host.net.fuzz_frame_intake_smoke|tests/net/fuzz_frame_intake_fuzzer|lib/net/src/frame_intake.cpp|net::(classify_status|check_header|IntakeCounters::count)"
 )
-cmake --build "$b" --target ward-image fuzz_image_target fuzz_storage_target fuzz_dispatch_target fuzz_fwu_target >/dev/null
+cmake --build "$b" --target ward-image fuzz_image_target fuzz_storage_target fuzz_dispatch_target fuzz_fwu_target \
+  fuzz_frame_intake_target >/dev/null
 mkdir -p "$b/profiles"
 for t in "${targets[@]}"; do
   IFS='|' read -r name test fuzzer sources functions <<<"$t"

@@ -61,8 +61,9 @@ if ! command -v npm >/dev/null; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends npm
 fi
 
-# Pinned third-party source, one mechanism: Mbed TLS; tinycbor, the secure side's CBOR encoder
+# Pinned third-party source, one mechanism: Mbed TLS; tinycbor, the secure side's CBOR encoder; lwIP, the non-secure IP stack
 "$root/scripts/fetch-orig.sh" "$root/cmake/mbedtls.pin" >/dev/null
 "$root/scripts/fetch-orig.sh" "$root/cmake/tinycbor.pin" >/dev/null
+"$root/scripts/fetch-orig.sh" "$root/cmake/lwip.pin" >/dev/null
 # CycloneDX's own strict validator for the SBOM tests, pinned with integrity (tests/sbom/cyclonedx)
 "$root/scripts/fetch-npm.sh" "$root/tests/sbom/cyclonedx" >/dev/null

@@ -31,6 +31,7 @@ constexpr std::uint32_t kNsc = 1u << 1;
 // --- IoTKit secure privilege control block ------------------------------------------------------
 namespace spc {
 using NSCCFG = Reg32<0x50080014>;
+using AHBNSPPCEXP0 = Reg32<0x50080060>;  // expansion AHB 0 (GPIO, Ethernet)
 using APBNSPPC0 = Reg32<0x50080070>;     // internal APB peripherals (timers)
 using APBNSPPCEXP1 = Reg32<0x50080084>;  // expansion APB 1 (UARTs)
 // NSCCFG.CODENSC: without it the IDAU marks 0x1xxxxxxx plain Secure, which overrides the SAU's
@@ -38,6 +39,7 @@ using APBNSPPCEXP1 = Reg32<0x50080084>;  // expansion APB 1 (UARTs)
 constexpr std::uint32_t kCodeNsc = 1u << 0;
 constexpr std::uint32_t kTimer0 = 1u << 0, kTimer1 = 1u << 1, kDualTimer = 1u << 2;
 constexpr std::uint32_t kUart0 = 1u << 5;
+constexpr std::uint32_t kEthernet = 1u << 5;  // the LAN9118 (0x42000000; docs/network.md)
 }  // namespace spc
 
 // --- Memory protection controllers (one per SRAM; 1 KiB blocks) ---------------------------------
@@ -96,8 +98,10 @@ void configure() {
   kSsram1Mpc.open(kNsCode.base, kNsCode.size);  // SSRAM1 offset == NS alias address
   kSsram3Mpc.open(0, kNsRam.size);
 
-  // Peripherals: the console UART and the timers belong to the non-secure kernel.
+  // Peripherals: the console UART, the timers and the Ethernet controller belong to the
+  // non-secure kernel (its network stack; the secure side never touches frames).
   spc::APBNSPPCEXP1::write(spc::APBNSPPCEXP1::read() | spc::kUart0);
+  spc::AHBNSPPCEXP0::write(spc::AHBNSPPCEXP0::read() | spc::kEthernet);
   spc::APBNSPPC0::write(spc::APBNSPPC0::read() | spc::kTimer0 | spc::kTimer1 | spc::kDualTimer);
 
   // Every interrupt targets the non-secure world: the secure side uses none.

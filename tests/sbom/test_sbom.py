@@ -36,6 +36,8 @@ BOOTLOADER = os.path.join(BUILD, "boot", "bootloader_chain")
 NS_APP = os.path.join(BUILD, "samples", "update", "update")
 # A non-secure application that uses the PSA Crypto client (Mbed TLS's headers, its configuration).
 NS_CRYPTO = os.path.join(BUILD, "samples", "secure_demo", "secure_demo")
+# A non-secure application with lwIP (docs/network.md).
+NS_NET = os.path.join(BUILD, "samples", "net_echo", "net_echo")
 PRODUCT = os.path.join(BUILD, "products", "demo")
 # What the demo device ships: each image's SBOM base path, and the signed files' own.
 SHIPPED = (BOOTLOADER, SECURE, NS_APP, os.path.join(BUILD, "boot", "bootloader"),
@@ -370,6 +372,30 @@ class SbomTest(unittest.TestCase):
                     else:
                         self.assertEqual(r.returncode, 0, f"{base}.{fmt}.json\n{r.stdout}{r.stderr}")
                         self.assertIn("code not present", line, f"{base}.{fmt}.json\n{r.stdout}")
+
+    def test_lwip_snmp_cve_is_code_not_present(self):
+        # CVE-2026-8836 is in lwIP's SNMPv3 agent, which Ward never compiles: an (imported, unmarked)
+        # record for it is not affected in the network sample, by the feature map alone; without
+        # the map the same record applies, so the map is what decides.
+        record = {
+            "schema_version": "1.6.0", "id": "x_WARD-TEST-LWIP-SNMP", "modified": "2026-05-26T00:00:00Z",
+            "aliases": ["CVE-2026-8836"],
+            "summary": "TEST RECORD: lwIP's SNMPv3 agent does not bound msgAuthenticationParameters",
+            "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+            "affected": [{"package": {"ecosystem": "GIT", "name": "lwip", "purl": "pkg:generic/lwip"},
+                          "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "2.2.2"}]}]}],
+        }
+        with tempfile.TemporaryDirectory() as db:
+            with open(os.path.join(db, "lwip.json"), "w", encoding="utf-8") as f:
+                json.dump(record, f)
+            for fmt in ("cdx", "spdx"):
+                sbom = f"{NS_NET}.{fmt}.json"
+                r = self.vuln(sbom, db=db)
+                line = next((l for l in r.stdout.splitlines() if l.startswith("x_WARD-TEST-LWIP-SNMP")), "")
+                self.assertEqual(r.returncode, 0, f"{sbom}\n{r.stdout}{r.stderr}")
+                self.assertIn("code not present", line, f"{sbom}\n{r.stdout}")
+                bare = subprocess.run([VULN, "--sbom", sbom, "--vulndb", db], capture_output=True, text=True)
+                self.assertEqual(bare.returncode, 1, f"{sbom} without the feature map\n{bare.stdout}{bare.stderr}")
 
     # -- contents ----------------------------------------------------------------------------
     def test_ward_package_and_image_file(self):

@@ -9,7 +9,7 @@ SBOM is read from the build, never typed in:
   - which source files and headers each object was compiled from: Ninja's dependency log
     (written from the compiler's depfiles), as `ninja -n -t deps` prints it;
   - which source file an object was compiled from, and with which flags: compile_commands.json;
-  - each pinned third-party component (Mbed TLS, tinycbor; --component KEY=PIN=DIR): version and
+  - each pinned third-party component (Mbed TLS, tinycbor, lwIP; --component KEY=PIN=DIR): version and
     checksum from its pin (cmake/*.pin), its configuration where it has one (Mbed TLS: the enabled
     MBEDTLS_* / PSA_WANT_* macros from the preprocessor with the flags the library was compiled
     with), the license from the SPDX-License-Identifier lines of the files compiled in, its identity

@@ -86,7 +86,7 @@ def under(path, root):
 
 
 def ordered_packages(model):
-    order = ["image", "ward", "mbedtls", "tinycbor", "gcc", "libstdc++", "newlib", "binutils"]
+    order = ["image", "ward", "mbedtls", "tinycbor", "lwip", "gcc", "libstdc++", "newlib", "binutils"]
     return [model.packages[k] for k in order if k in model.packages]
 
 

@@ -1,0 +1,37 @@
+/* lwIP's operating-system port on Ward's kernel (lib/net/lwip/sys_arch.cpp). The handles are
+ * pointers to kernel objects from static pools; a null handle is lwIP's "invalid". */
+#ifndef WARD_LWIP_ARCH_SYS_ARCH_H
+#define WARD_LWIP_ARCH_SYS_ARCH_H
+
+#include <stddef.h>
+
+struct ward_lwip_sem;
+struct ward_lwip_mutex;
+struct ward_lwip_mbox;
+struct ward_lwip_thread;
+
+typedef struct ward_lwip_sem* sys_sem_t;
+typedef struct ward_lwip_mutex* sys_mutex_t;
+typedef struct ward_lwip_mbox* sys_mbox_t;
+typedef struct ward_lwip_thread* sys_thread_t;
+typedef unsigned long sys_prot_t;
+
+#define SYS_MBOX_NULL NULL
+#define SYS_SEM_NULL NULL
+#define sys_sem_valid(s) ((s) != NULL && *(s) != NULL)
+#define sys_sem_set_invalid(s) \
+  do {                         \
+    if ((s) != NULL) *(s) = NULL; \
+  } while (0)
+#define sys_mutex_valid(m) ((m) != NULL && *(m) != NULL)
+#define sys_mutex_set_invalid(m) \
+  do {                           \
+    if ((m) != NULL) *(m) = NULL; \
+  } while (0)
+#define sys_mbox_valid(b) ((b) != NULL && *(b) != NULL)
+#define sys_mbox_set_invalid(b) \
+  do {                          \
+    if ((b) != NULL) *(b) = NULL; \
+  } while (0)
+
+#endif /* WARD_LWIP_ARCH_SYS_ARCH_H */
