@@ -34,7 +34,7 @@ Result<std::uint32_t> EventFlags::wait(std::uint32_t mask, Wait mode, bool clear
     return seen;
   }
   scheduler().current()->set_wait_data(&request);
-  if (auto s = scheduler().wait(lock, &waiters_, timeout); !s) {
+  if (auto s = scheduler().wait(lock.saved(), &waiters_, timeout); !s) {
     return fail(s.error());
   }
   return request.seen;

@@ -31,7 +31,7 @@ Status Mutex::lock(Timeout timeout) {
   self.blocked_on_mutex_ = this;
   update_priority(*owner_);
   // On success the unlocking thread has already made us the owner.
-  return scheduler().wait_for_wake(lock);
+  return scheduler().wait_for_wake(lock.saved());
 }
 
 Status Mutex::unlock() {

@@ -10,7 +10,7 @@ void panic(const char* reason, const char* file, int line) {
   if constexpr (!config::assert_messages) {
     reason = nullptr;  // also for direct panic() calls: their strings go when nothing reads them
   }
-  print("*** KERNEL PANIC: ", reason != nullptr ? reason : "(message not built in)", "\n    at ", file, ':',
+  print("*** KERNEL PANIC: ", reason != nullptr ? reason : "(no message)", "\n    at ", file, ':',
         line, '\n');
   board::exit(static_cast<int>(ExitStatus::panic));
 }

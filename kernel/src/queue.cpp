@@ -6,7 +6,7 @@
 
 namespace ward::kernel {
 
-Status QueueCore::send(const void* item, Timeout timeout) {
+Status QueueCore::send(const void* item, const Timeout& timeout) {
   KernelLock lock;
   if (Thread* receiver = receivers_.first()) {
     // Only an empty queue has waiting receivers: hand the item over directly.
@@ -23,10 +23,10 @@ Status QueueCore::send(const void* item, Timeout timeout) {
   }
   // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): a receiver only reads a sender's item through it
   scheduler().current()->set_wait_data(const_cast<void*>(item));
-  return scheduler().wait(lock, &senders_, timeout);
+  return scheduler().wait(lock.saved(), &senders_, timeout);
 }
 
-Status QueueCore::receive(void* item, Timeout timeout) {
+Status QueueCore::receive(void* item, const Timeout& timeout) {
   KernelLock lock;
   if (count_ > 0) {
     std::memcpy(item, slot(head_), item_size_);
@@ -43,7 +43,7 @@ Status QueueCore::receive(void* item, Timeout timeout) {
     return {};
   }
   scheduler().current()->set_wait_data(item);
-  return scheduler().wait(lock, &receivers_, timeout);
+  return scheduler().wait(lock.saved(), &receivers_, timeout);
 }
 
 }  // namespace ward::kernel

@@ -50,7 +50,7 @@ void Scheduler::make_ready(Thread& t) {
   reschedule();
 }
 
-void Scheduler::suspend_current(WaitQueue* queue, Timeout timeout) {
+void Scheduler::suspend_current(WaitQueue* queue, const Timeout& timeout) {
   Thread& self = *current();
   kassert(!arch::in_isr(), "blocking call from an interrupt handler");
   ready_.remove(self);
@@ -67,9 +67,9 @@ void Scheduler::suspend_current(WaitQueue* queue, Timeout timeout) {
   reschedule();
 }
 
-Status Scheduler::wait_for_wake(KernelLock& lock) {
+Status Scheduler::wait_for_wake(arch::IrqState open_to) {
   const Thread& self = *current();
-  lock.let_switch_happen();
+  let_switch_happen(open_to);
   // Running again: whoever ended the wait left the outcome.
   if (self.wait_ok_) {
     return {};

@@ -131,7 +131,7 @@ Status Thread::join(Timeout timeout) {
   if (state_ == ThreadState::inactive) {
     return fail(Error::invalid_state);
   }
-  return scheduler().wait(lock, &joiners_, timeout);
+  return scheduler().wait(lock.saved(), &joiners_, timeout);
 }
 
 Status Thread::abort() {
@@ -224,7 +224,7 @@ Status sleep_until(Instant t) {
     return fail(Error::in_isr);
   }
   KernelLock lock;
-  auto s = scheduler().block_current(lock, nullptr, Timeout::until(t));
+  auto s = scheduler().block_current(lock.saved(), nullptr, Timeout::until(t));
   // Nobody wakes a sleeper early: the timeout is the normal end of a sleep.
   if (!s && s.error() == Error::timeout) {
     return {};

@@ -3,7 +3,8 @@
 // Threads run in thread mode on the process stack (PSP); the kernel and handlers use the main
 // stack (MSP). A switch is requested by pending PendSV, the lowest-priority exception, so it
 // happens once every other handler has finished and the kernel lock is released. PendSV saves
-// r4-r11 and EXC_RETURN into the outgoing thread's Context (kernel memory), plus s16-s31 when the
+// PSP, r4-r11, CONTROL and EXC_RETURN into the outgoing thread's Context (kernel memory) with one
+// STM and restores them with one LDM, plus s16-s31 when the
 // thread has an active FPU context (lazy stacking: s0-s15 are then saved by the hardware, into
 // the thread's own frame, with the thread's own privilege).
 //
@@ -27,9 +28,10 @@
 
 namespace ward::arch {
 
-static_assert(offsetof(Context, sp) == 36 && offsetof(Context, psplim) == 40);
-static_assert(offsetof(Context, mpu_rbar) == 44 && offsetof(Context, mpu_rlar) == 48);
-static_assert(offsetof(Context, control) == 52 && offsetof(Context, domain) == 56);
+static_assert(offsetof(Context, sp) == 0 && offsetof(Context, r4_r11) == 4);
+static_assert(offsetof(Context, control) == 36 && offsetof(Context, exc_return) == 40);
+static_assert(offsetof(Context, psplim) == 44 && offsetof(Context, domain) == 48);
+static_assert(offsetof(Context, mpu_rbar) == 52 && offsetof(Context, mpu_rlar) == 56);
 static_assert(offsetof(Context, s16_s31) == 60 && offsetof(Context, user_base) == 124);
 static_assert(offsetof(Context, syscall_frame_span) == 128 && offsetof(Context, kernel_frame) == 132);
 static_assert(offsetof(WardSwitchState, domain) == 8 && offsetof(WardSwitchState, fpu_dirty) == 12);
@@ -72,7 +74,7 @@ HardwareFrame* initial_frame(Context& ctx, std::byte* stack, std::size_t size, v
   hw->pc = reinterpret_cast<std::uintptr_t>(entry) & ~std::uintptr_t{1};
   hw->lr = reinterpret_cast<std::uintptr_t>(&thread_returned);
   hw->xpsr = kInitialXpsr;
-  ctx.r4_r11_lr[8] = kExcReturnThreadPsp;
+  ctx.exc_return = kExcReturnThreadPsp;
   ctx.sp = reinterpret_cast<std::uintptr_t>(hw);
   return hw;
 }
@@ -178,68 +180,66 @@ extern "C" [[gnu::used]] const std::uint32_t ward_fpu_zeros[32] = {};
 extern "C" [[gnu::naked]] void ward_pendsv_handler() {
   asm volatile(
       "ldr r3, =ward_switch_state\n"
-      "ldr r1, [r3]\n"             // current (null before the first switch, or when it died)
+      // current (null before the first switch, or when it died) and next. Reading next this early
+      // is as good as later: not masked either way, an interrupt that changes `next` after this
+      // read also pends PendSV again (see Scheduler::reschedule), so the newer decision wins.
+      "ldrd r1, r2, [r3]\n"
 #if defined(CONFIG_WARD_TRUSTZONE_NS)
       "tst lr, #0x40\n"            // EXC_RETURN.S: the thread it leaves is inside the secure image
       "bne 20f\n"
       "19:\n"
 #endif
       "cbz r1, 1f\n"
+      // PSP, r4-r11, CONTROL (its privilege: a user thread changes it itself on the way into and
+      // out of a system call) and EXC_RETURN, with one store (Context's first 11 words).
       "mrs r0, psp\n"
-      "stmia r1, {r4-r11, lr}\n"
-      "str r0, [r1, #36]\n"        // current->sp
-#if defined(CONFIG_WARD_USERSPACE)
-      // Its privilege: a user thread changes it itself on the way into and out of a system call.
-      "mrs r2, control\n"
-      "str r2, [r1, #52]\n"
-#endif
+      "mrs r12, control\n"
+      "stmia r1, {r0, r4-r11, r12, lr}\n"
       "tst lr, #0x10\n"            // EXC_RETURN.FType == 0: the thread has FPU context
       "bne 1f\n"
-      "add r2, r1, #60\n"
-      "vstmia r2, {s16-s31}\n"
+      "add r0, r1, #60\n"
+      "vstmia r0, {s16-s31}\n"
 #if defined(CONFIG_WARD_USERSPACE)
       "str r3, [r3, #12]\n"        // fpu_dirty: some thread's values are in the FPU registers
 #endif
       "1:\n"
-      // current = next. Not masked: an interrupt that changes `next` after this read also pends
-      // PendSV again (see Scheduler::reschedule), so the newer decision wins right after.
-      "ldr r1, [r3, #4]\n"
-      "str r1, [r3]\n"
+      "str r2, [r3]\n"             // current = next
 #if defined(CONFIG_WARD_USERSPACE) || defined(CONFIG_WARD_MPU_STACK_GUARD)
-      "ldrd r4, r5, [r1, #44]\n"   // region 1 (RNR stays 1 outside of domain loads)
+      "ldrd r4, r5, [r2, #52]\n"   // region 1 (RNR stays 1 outside of domain loads)
       "ldr r6, =0xE000ED9C\n"      // MPU_RBAR
       "strd r4, r5, [r6]\n"
 #endif
+      "ldrd r0, r7, [r2, #44]\n"   // psplim, domain
+      "msr psplim, r0\n"           // (PSP is not in use in handler mode: no limit check yet)
 #if defined(CONFIG_WARD_USERSPACE)
-      "ldrd r6, r7, [r1, #52]\n"   // control, domain
-      "msr control, r6\n"
       "cbz r7, 2f\n"               // privileged: any domain's regions may stay
       "ldr r8, [r3, #8]\n"
       "cmp r7, r8\n"
       "beq 3f\n"
-      "mov r4, r1\n"
+      "mov r4, r2\n"
       "mov r0, r7\n"
       "bl ward_mpu_load_domain\n"  // C++: keeps r4-r11
-      "mov r1, r4\n"
+      "mov r2, r4\n"
       "ldr r3, =ward_switch_state\n"
       "3:\n"
       // A user thread: clear FPU values another thread left, unless it brings its own state.
-      "ldr r2, [r3, #12]\n"
-      "cbz r2, 2f\n"
-      "ldr r2, [r1, #32]\n"        // its EXC_RETURN
-      "tst r2, #0x10\n"
+      "ldr r0, [r3, #12]\n"
+      "cbz r0, 2f\n"
+      "ldr r0, [r2, #40]\n"        // its EXC_RETURN
+      "tst r0, #0x10\n"
       "beq 2f\n"
-      "ldr r2, =ward_fpu_zeros\n"
-      "vldmia r2, {s0-s31}\n"
-      "movs r2, #0\n"
-      "vmsr fpscr, r2\n"
-      "str r2, [r3, #12]\n"
+      "ldr r0, =ward_fpu_zeros\n"
+      "vldmia r0, {s0-s31}\n"
+      "movs r0, #0\n"
+      "vmsr fpscr, r0\n"
+      "str r0, [r3, #12]\n"
       "2:\n"
 #endif
-      "ldrd r0, r2, [r1, #36]\n"   // next->sp, next->psplim
-      "msr psplim, r2\n"
+      "ldmia r2, {r0, r4-r11, r12, lr}\n"  // PSP, r4-r11, CONTROL, EXC_RETURN
       "msr psp, r0\n"
-      "ldmia r1, {r4-r11, lr}\n"
+#if defined(CONFIG_WARD_USERSPACE)
+      "msr control, r12\n"
+#endif
 #if defined(CONFIG_WARD_TRUSTZONE_NS)
       "tst lr, #0x40\n"            // the thread it resumes is inside the secure image
       "bne 22f\n"
@@ -247,8 +247,8 @@ extern "C" [[gnu::naked]] void ward_pendsv_handler() {
 #endif
       "tst lr, #0x10\n"
       "bne 4f\n"
-      "add r2, r1, #60\n"
-      "vldmia r2, {s16-s31}\n"
+      "add r0, r2, #60\n"
+      "vldmia r0, {s16-s31}\n"
       "4:\n"
       "bx lr\n"
 #if defined(CONFIG_WARD_TRUSTZONE_NS)
@@ -260,13 +260,14 @@ extern "C" [[gnu::naked]] void ward_pendsv_handler() {
       "bl ward_secure_switch_out\n" // the thread to save, or null if it was stopped
       "pop {r4, lr}\n"
       "ldr r3, =ward_switch_state\n"
+      "ldr r2, [r3, #4]\n"         // next, again (the call used r2)
       "mov r1, r0\n"
       "b 19b\n"
       "22:\n"
-      "push {r1, lr}\n"
-      "mov r0, r1\n"
+      "push {r2, lr}\n"
+      "mov r0, r2\n"
       "bl ward_secure_switch_in\n"
-      "pop {r1, lr}\n"
+      "pop {r2, lr}\n"
       "b 23b\n"
 #endif
       ".ltorg\n");

@@ -16,4 +16,5 @@ void* __dso_handle = nullptr;
 // is deliberately no operator new: an allocation anywhere then fails to link.
 // NOLINTNEXTLINE(cert-dcl54-cpp): no operator new on purpose: an allocation fails to link
 void operator delete(void*) noexcept { ward::panic("operator delete called (no heap)"); }
-void operator delete(void*, std::size_t) noexcept { ward::panic("operator delete called (no heap)"); }
+// The sized variant jumps to the other (one panic call and message, not two).
+void operator delete(void* p, std::size_t) noexcept { ::operator delete(p); }

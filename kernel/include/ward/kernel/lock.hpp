@@ -14,14 +14,21 @@ class [[nodiscard]] KernelLock {
   KernelLock(const KernelLock&) = delete;
   KernelLock& operator=(const KernelLock&) = delete;
 
-  // Lets a requested context switch happen now (used by blocking calls), then locks again.
-  [[gnu::always_inline]] void let_switch_happen() {
-    arch::irq_unlock(saved_);
-    saved_ = arch::irq_lock();
-  }
+  // What the scope opened to when it ends: blocking calls are given this by value (a reference
+  // would make the lock's address escape, and every kernel call with it carry a stack canary).
+  [[gnu::always_inline]] arch::IrqState saved() const { return saved_; }
 
  private:
   arch::IrqState saved_;
 };
+
+// Lets a requested context switch happen now (used by blocking calls, with the state their lock
+// opens to), then locks again. The switch away and back happens in between: when the thread runs
+// again the mask is the one it opened to (PendSV runs only when nothing masks it), so the lock's
+// saved state stays right.
+[[gnu::always_inline]] inline void let_switch_happen(arch::IrqState open_to) {
+  arch::irq_unlock(open_to);
+  (void)arch::irq_lock();
+}
 
 }  // namespace ward::kernel

@@ -25,8 +25,8 @@ class QueueCore {
   QueueCore& operator=(const QueueCore&) = delete;
   ~QueueCore() = default;
 
-  Status send(const void* item, Timeout timeout);
-  Status receive(void* item, Timeout timeout);
+  Status send(const void* item, const Timeout& timeout);
+  Status receive(void* item, const Timeout& timeout);
   std::size_t size() const { return count_; }
   std::size_t capacity() const { return capacity_; }
   std::size_t item_size() const { return item_size_; }

@@ -95,25 +95,27 @@ class Scheduler {
   }
   // Blocks the running thread on `queue` (none for a plain sleep) until a waker or the timeout
   // ends the wait; returns the waker's outcome or Error::timeout. Called with the kernel lock held.
-  Status block_current(KernelLock& lock, WaitQueue* queue, Timeout timeout) {
+  // `open_to`: the caller's KernelLock::saved(). Timeouts go by reference down the blocking path:
+  // by value, each level copied its 16 bytes through the stack.
+  [[gnu::always_inline]] Status block_current(arch::IrqState open_to, WaitQueue* queue, const Timeout& timeout) {
     suspend_current(queue, timeout);
-    return wait_for_wake(lock);
+    return wait_for_wake(open_to);
   }
   // The common end of every blocking call whose object was not available: refuse when the caller
   // may not wait (Timeout::none, or an interrupt handler), otherwise block.
-  Status wait(KernelLock& lock, WaitQueue* queue, Timeout timeout) {
+  [[gnu::always_inline]] Status wait(arch::IrqState open_to, WaitQueue* queue, const Timeout& timeout) {
     if (timeout.is_none()) {
       return fail(Error::would_block);
     }
     if (arch::in_isr()) {
       return fail(Error::in_isr);
     }
-    return block_current(lock, queue, timeout);
+    return block_current(open_to, queue, timeout);
   }
   // The two halves of block_current, for callers with work to do in between (the mutex passes
   // its priority on to the owner before the switch).
-  void suspend_current(WaitQueue* queue, Timeout timeout);
-  Status wait_for_wake(KernelLock& lock);
+  void suspend_current(WaitQueue* queue, const Timeout& timeout);
+  Status wait_for_wake(arch::IrqState open_to);
   // Ends a blocked thread's wait with `outcome`, making it ready.
   void wake(Thread& t, Status outcome);
   // Sets the priority the thread runs at (base or inherited), keeping every queue in order.

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "ward/kernel/error.hpp"
+#include "ward/kernel/lock.hpp"
 #include "ward/kernel/time.hpp"
 #include "ward/kernel/wait_queue.hpp"
 
@@ -19,12 +20,32 @@ class Semaphore {
   Semaphore& operator=(const Semaphore&) = delete;
   ~Semaphore() = default;
 
-  Status take(Timeout timeout = Timeout::forever());
+  // The uncontended paths are inline (a lock, a compare, a count): only blocking, waking a waiter
+  // and refusing leave them, with the lock still held.
+  Status take(Timeout timeout = Timeout::forever()) {
+    kernel::KernelLock lock;
+    if (count_ > 0) {
+      --count_;
+      return {};
+    }
+    return take_contended(lock.saved(), timeout);
+  }
   Status try_take() { return take(Timeout::none()); }
-  Status give();
+  Status give() {
+    kernel::KernelLock lock;
+    if (waiters_.empty() && count_ < limit_) {
+      ++count_;
+      return {};
+    }
+    return give_contended();
+  }
   std::uint32_t count() const { return count_; }
 
  private:
+  // Called with the kernel lock held (`open_to`: what it opens to, for blocking).
+  [[gnu::noinline]] Status take_contended(arch::IrqState open_to, const Timeout& timeout);
+  [[gnu::noinline]] Status give_contended();
+
   std::uint32_t count_;
   std::uint32_t limit_;
   kernel::WaitQueue waiters_;

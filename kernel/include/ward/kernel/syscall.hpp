@@ -44,7 +44,7 @@ class UserTimeout {
   }
   constexpr explicit UserTimeout(std::uint32_t raw) : raw_{raw} {}
   constexpr std::uint32_t raw() const { return raw_; }
-  Timeout to_kernel() const {
+  [[gnu::always_inline]] Timeout to_kernel() const {
     if (raw_ == 0) {
       return Timeout::none();
     }

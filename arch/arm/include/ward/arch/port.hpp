@@ -30,13 +30,17 @@ inline constexpr std::size_t kKernelStackReserve = static_cast<std::size_t>(conf
 // The callee-saved registers live here, in kernel memory, not on the thread's stack: the switch
 // never writes through a stack pointer a user thread could have aimed anywhere.
 struct Context {
-  std::uint32_t r4_r11_lr[9] = {};  // 0: r4-r11 and EXC_RETURN
-  std::uint32_t sp = 0;             // 36: PSP (the hardware-pushed frame)
-  std::uint32_t psplim = 0;         // 40: the thread's stack limit (a user thread's: its kernel stack's)
-  std::uint32_t mpu_rbar = 0;       // 44: MPU region 1: the user stack, or a privileged stack's guard
-  std::uint32_t mpu_rlar = 0;       // 48
-  std::uint32_t control = 0;        // 52: CONTROL (nPRIV=1 while running user code), saved at each switch
-  const void* domain = nullptr;     // 56: the user thread's domain (a DomainView); null: privileged
+  // 0-43: what the switch saves with one STM and restores with one LDM, in register order: PSP
+  // (the hardware-pushed frame), r4-r11, CONTROL (nPRIV=1 while running user code; a user thread
+  // changes it itself on the way into and out of a system call) and EXC_RETURN.
+  std::uint32_t sp = 0;             // 0
+  std::uint32_t r4_r11[8] = {};     // 4
+  std::uint32_t control = 0;        // 36
+  std::uint32_t exc_return = 0;     // 40
+  std::uint32_t psplim = 0;         // 44: the thread's stack limit (a user thread's: its kernel stack's)
+  const void* domain = nullptr;     // 48: the user thread's domain (a DomainView); null: privileged
+  std::uint32_t mpu_rbar = 0;       // 52: MPU region 1: the user stack, or a privileged stack's guard
+  std::uint32_t mpu_rlar = 0;       // 56
   std::uint32_t s16_s31[16] = {};   // 60: FPU callee-saved registers, when the thread uses the FPU
   // A user thread's stack is [psplim, psplim + its kernel stack size) for the kernel, then its own
   // up to the top. These three describe it for the SVC fast path:
