@@ -48,9 +48,8 @@ static_assert((kFixedStackCanary & 0xff) == 0 && kFixedStackCanary != 0);
   }
   // Before any protected function whose frame could outlive the change: only this frame and the
   // reset handler's (both unprotected) are live.
-  if (how.random_canary) {
-    __stack_chk_guard = stack_canary(board::entropy32());
-  }
+  // Always written: in the application's images the canary's section is not loaded (cortex_m.ld).
+  __stack_chk_guard = how.random_canary ? stack_canary(board::entropy32()) : kFixedStackCanary;
   // cppcheck-suppress comparePointers ; the linker script puts both around the one .init_array
   for (auto* ctor = __init_array_start; ctor < __init_array_end; ++ctor) {
     (*ctor)();
