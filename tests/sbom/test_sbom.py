@@ -278,11 +278,11 @@ class SbomTest(unittest.TestCase):
             self.assertEqual(cdx_rule_errors(cdx), [], base)
 
     def test_secure_image_records_its_own_configuration(self):
-        # The secure image's SBOM carries the secure side's Mbed TLS configuration (storage, NV seed),
+        # The secure image's SBOM carries the secure side's Mbed TLS configuration (storage, its RNG),
         # which the non-secure client's lacks, and the tinycbor it links, from its pin.
         secure = package(load(SECURE + ".spdx.json"), "mbedtls")
         client = package(load(NS_CRYPTO + ".spdx.json"), "mbedtls")
-        for option in ("MBEDTLS_PSA_CRYPTO_STORAGE_C", "MBEDTLS_ENTROPY_NV_SEED"):
+        for option in ("MBEDTLS_PSA_CRYPTO_STORAGE_C", "MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG"):
             self.assertIn(option, annotations(secure))
             self.assertNotIn(option, annotations(client))
         self.assertIn("headers only", client.get("comment", ""))
