@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "ward/arch/arm/early_init.hpp"
 #include "ward/arch/port.hpp"
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
@@ -66,6 +67,10 @@ Queue<std::uint32_t, 1> queue_gone;
 EventFlags events_gone;
 
 std::uint32_t kernel_secret = 0x5ec2e7;
+}  // namespace
+extern "C" std::uintptr_t __stack_chk_guard;                 // arch/arm/src/early_init.cpp
+extern "C" std::uint8_t __ward_user_ro_end[];                 // arch/arm/cortex_m.ld
+namespace {
 // UART0, through the alias of the state the kernel runs in (a user thread may touch neither).
 constexpr std::uint32_t kUart0 = config::trustzone_ns ? 0x40200000 : 0x50200000;  // kernel data: no user thread may read or write it
 
@@ -185,6 +190,28 @@ WARD_TEST(MemoryAttacks, ReadsPeripheralSpace) {
 }
 WARD_TEST(MemoryAttacks, WritesPeripheralSpace) {
   memory_attack(&attack_write, kUart0, FaultKind::memory_access, true);
+}
+// The stack canary sits alone in MPU region 2 (arch/arm/cortex_m.ld: .ward_user_ro, not loaded
+// from the image; early_init writes it): user threads read it (their own protected functions
+// compare against it), never write it, not even the region's last word.
+WARD_TEST(MemoryAttacks, ReadsButCannotWriteTheStackCanaryRedteam) {
+  const std::uintptr_t canary = __stack_chk_guard;
+  // Written at boot though its section is not loaded: RAM starts zeroed on QEMU.
+  if constexpr (config::stack_canary_random) {
+    WARD_EXPECT_NE(canary, std::uintptr_t{0});
+    WARD_EXPECT_EQ(canary & 0xffu, std::uintptr_t{0});
+  } else {
+    WARD_EXPECT_EQ(canary, std::uintptr_t{arm::kFixedStackCanary});
+  }
+  shared().orders = Orders{};
+  shared().orders.target = address(&__stack_chk_guard);
+  run_attacker(&attack_read);
+  WARD_EXPECT_EQ(shared().orders.progress, 2u);
+  WARD_EXPECT_EQ(shared().orders.words[0], static_cast<std::uint32_t>(canary));
+  WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());
+  memory_attack(&attack_write, address(&__stack_chk_guard), FaultKind::memory_access, true);
+  memory_attack(&attack_write, address(__ward_user_ro_end) - 4, FaultKind::memory_access, true);
+  WARD_EXPECT_EQ(__stack_chk_guard, canary);
 }
 WARD_TEST(MemoryAttacks, ReprogramsTheMpu) {
   // The system control space is privileged-only: an unprivileged store is a bus fault.

@@ -137,6 +137,28 @@ TEST_F(Attestation, SameBootSameSeedFreshSignatures) {
   EXPECT_NE(a.signature, b.signature);  // ECDSA's random k
 }
 
+TEST_F(Attestation, IakNonceIsNotRepeatedAfterAStorageRollbackRedteam) {
+  // Attack: the IAK comes from the HUK and survives anything done to storage, but the random
+  // generator's seed lives there (no TRNG). Restore a copy of the storage before each boot and the
+  // random stream repeats; were the IAK's nonce that stream alone, two tokens for different
+  // challenges would share r and give the IAK away. The nonce is hedged with the key and the
+  // digest (crypto::ecdsa_nonce): r differs.
+  auto& store = ward::secure::host::default_key_store();
+  ASSERT_EQ(verify(token()), Failure::none);  // the service is started, the boot seed drawn
+  const auto snapshot = store;
+  auto boot_and_sign = [&](std::uint8_t challenge) {
+    ward::secure::host::reboot();
+    store = snapshot;
+    nonce_.assign(32, challenge);
+    ward::attest::Token out;
+    EXPECT_EQ(ward::attest::verify(token(), expected_, out), Failure::none);
+    return Bytes(out.signature.begin(), out.signature.begin() + 32);  // r
+  };
+  const Bytes r_a = boot_and_sign(0xaa);
+  const Bytes r_b = boot_and_sign(0xbb);
+  EXPECT_NE(r_a, r_b) << "same nonce for two challenges: the IAK is recoverable";
+}
+
 TEST_F(Attestation, WrongNonceIsRefused) {
   const Bytes t = token();
   expected_.nonce[0] ^= 1;

@@ -716,5 +716,102 @@ TEST_F(CryptoService, InitFailsWhenTheSeedCannotBeRefreshed) {
   EXPECT_EQ(psa_crypto_init(), PSA_SUCCESS);
 }
 
+
+// --- Red team: what the deterministic seed allows (no TRNG on the AN505) -------------------------
+
+TEST_F(CryptoService, RestoredStorageRepeatsTheRandomStreamRedteam) {
+  // The generator's only entropy is the stored seed. Whoever restores an earlier copy of the
+  // storage (a flash snapshot, or a wipe: the first boot's seed comes from the HUK) gets the same
+  // random stream again. This is the limit of seeding without a TRNG, written down here so that a
+  // change that mixes in real entropy turns this test red and is then updated deliberately.
+  auto& store = host::default_key_store();
+  const crypto::MemoryKeyStore snapshot = store;
+  auto boot_and_draw = [&] {
+    host::reboot();
+    store = snapshot;
+    EXPECT_EQ(psa_crypto_init(), PSA_SUCCESS);
+    Bytes r(32);
+    EXPECT_EQ(psa_generate_random(r.data(), r.size()), PSA_SUCCESS);
+    return r;
+  };
+  EXPECT_EQ(boot_and_draw(), boot_and_draw());
+}
+
+TEST_F(CryptoService, RestoredStorageGivesAnotherClientTheSameNewKeyRedteam) {
+  // What the replay still allows (not fixed: only real entropy fixes it): after a rollback of the
+  // storage, the first key generated is the one generated after the same earlier boot, whoever
+  // asks. Alice generates a key; the storage is restored; Bob generates "his" and holds Alice's.
+  auto& store = host::default_key_store();
+  const crypto::MemoryKeyStore snapshot = store;
+  auto boot_and_generate = [&](ClientId client) {
+    host::reboot();
+    store = snapshot;
+    host::set_current_client(client);
+    EXPECT_EQ(psa_crypto_init(), PSA_SUCCESS);
+    psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
+    psa_set_key_type(&attributes, PSA_KEY_TYPE_AES);
+    psa_set_key_bits(&attributes, 128);
+    psa_set_key_usage_flags(&attributes, PSA_KEY_USAGE_EXPORT);
+    mbedtls_svc_key_id_t key = PSA_KEY_ID_NULL;
+    EXPECT_EQ(psa_generate_key(&attributes, &key), PSA_SUCCESS);
+    Bytes material(16);
+    size_t length = 0;
+    EXPECT_EQ(psa_export_key(key, material.data(), material.size(), &length), PSA_SUCCESS);
+    EXPECT_EQ(psa_destroy_key(key), PSA_SUCCESS);
+    return material;
+  };
+  const Bytes alices = boot_and_generate(kAlice);
+  EXPECT_EQ(boot_and_generate(kBob), alices);
+  host::set_current_client(kAlice);
+}
+
+TEST_F(CryptoService, EcdsaNonceIsNotRepeatedAfterAStorageRollbackRedteam) {
+  // Attack: a persistent P-256 key; snapshot the storage; boot, sign digest A; restore the
+  // snapshot, boot, sign digest B. The random stream repeats (test above): were the nonce the
+  // generator's output alone, both signatures would share r and the private key would follow
+  // from the two (d = (s1*k - e1) / r with k = (e1 - e2) / (s1 - s2)). Nonces are hedged with
+  // the key and the digest, so r differs.
+  constexpr psa_key_id_t kId = 0x4e;
+  psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
+  psa_set_key_id(&attributes, kId);
+  psa_set_key_type(&attributes, PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1));
+  psa_set_key_bits(&attributes, 256);
+  psa_set_key_usage_flags(&attributes, PSA_KEY_USAGE_SIGN_HASH | PSA_KEY_USAGE_VERIFY_HASH);
+  psa_set_key_algorithm(&attributes, PSA_ALG_ECDSA(PSA_ALG_SHA_256));
+  mbedtls_svc_key_id_t key = PSA_KEY_ID_NULL;
+  ASSERT_EQ(psa_generate_key(&attributes, &key), PSA_SUCCESS);
+  auto& store = host::default_key_store();
+  const crypto::MemoryKeyStore snapshot = store;
+  auto boot_and_sign = [&](std::uint8_t fill) {
+    host::reboot();
+    store = snapshot;
+    EXPECT_EQ(psa_crypto_init(), PSA_SUCCESS);
+    const Bytes digest(32, fill);
+    Bytes signature(64);
+    size_t length = 0;
+    EXPECT_EQ(psa_sign_hash(kId, PSA_ALG_ECDSA(PSA_ALG_SHA_256), digest.data(), digest.size(), signature.data(),
+                            signature.size(), &length),
+              PSA_SUCCESS);
+    EXPECT_EQ(psa_verify_hash(kId, PSA_ALG_ECDSA(PSA_ALG_SHA_256), digest.data(), digest.size(), signature.data(),
+                              length),
+              PSA_SUCCESS);
+    return Bytes(signature.begin(), signature.begin() + 32);  // r
+  };
+  const Bytes r_a = boot_and_sign(0xaa);
+  const Bytes r_b = boot_and_sign(0xbb);
+  EXPECT_NE(r_a, r_b) << "same nonce for two digests: the private key is recoverable";
+  EXPECT_EQ(r_a, boot_and_sign(0xaa)) << "same stream, key and digest: the same (valid) signature";
+  EXPECT_EQ(psa_destroy_key(kId), PSA_SUCCESS);
+}
+
+TEST_F(CryptoService, LargeRandomRequestsCrossTheDrbgLimitRedteam) {
+  // More than one HMAC_DRBG request (2^16 bytes) in one call: split, every block fresh.
+  Bytes r((std::size_t{1} << 16) * 2 + 17, 0);
+  ASSERT_EQ(psa_generate_random(r.data(), r.size()), PSA_SUCCESS);
+  const std::size_t half = std::size_t{1} << 16;
+  EXPECT_FALSE(std::equal(r.begin(), r.begin() + 32, r.begin() + half));
+  EXPECT_NE(Bytes(r.end() - 17, r.end()), Bytes(17, 0));
+}
+
 }  // namespace
 }  // namespace ward::secure::test

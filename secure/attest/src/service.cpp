@@ -13,6 +13,7 @@
 
 #include "ward/p256/p256.hpp"
 
+#include "ward/secure/crypto/ecdsa_nonce.hpp"
 #include "ward/secure/crypto/kdf.hpp"
 #include "ward/secure/crypto/spe_platform.hpp"
 #include "ward/secure/huk.hpp"
@@ -69,20 +70,20 @@ class Key {
     return true;
   }
 
-  // ECDSA with a fresh nonce from the PSA generator, drawn until it is in [1, n-1] (as the driver
-  // draws its nonces).
+  // ECDSA with a hedged nonce (crypto::ecdsa_nonce: fresh random output, the key and the digest),
+  // as the driver signs: a replayed random stream (restored storage) does not repeat k.
   bool sign(const std::array<std::uint8_t, 32>& hash, std::array<std::uint8_t, kSignatureSize>& sig) const {
     static_assert(kSignatureSize == std::tuple_size_v<p256::Signature>);
-    constexpr int kMaxDraws = 8;  // out of range with probability below 2^-32 each
+    constexpr int kMaxTries = 8;  // sign() fails with probability about 2^-256 (r or s = 0)
     p256::Scalar k{};
     bool ok = false;
-    for (int i = 0; i < kMaxDraws && !ok; ++i) {
-      if (psa_generate_random(k.data(), k.size()) != PSA_SUCCESS) {
+    for (int i = 0; i < kMaxTries && !ok; ++i) {
+      if (crypto::ecdsa_nonce(d_, hash, k) != PSA_SUCCESS) {
         break;
       }
-      ok = p256::valid_private_key(k) && p256::sign(d_, hash, k, sig);
+      ok = p256::sign(d_, hash, k, sig);
     }
-    mbedtls_platform_zeroize(k.data(), k.size());
+  mbedtls_platform_zeroize(k.data(), k.size());
     return ok;
   }
 

@@ -11,8 +11,9 @@
 // keys derived from a KDF) falls back to Mbed TLS's built-in code, which stays in the image.
 //
 // Key formats are PSA's export formats: a key pair is its 32-byte private value, a public key
-// 0x04 || X || Y. Nonces and private keys come from the PSA random generator (the secure side's
-// CTR_DRBG), drawn until they are in [1, n-1] (rejection sampling, no modular bias).
+// 0x04 || X || Y. Private keys come from the PSA random generator (the secure side's HMAC_DRBG),
+// drawn until they are in [1, n-1] (rejection sampling, no modular bias); signing nonces are hedged
+// with the key and the digest (ecdsa_nonce, ward/secure/crypto/ecdsa_nonce.hpp).
 //
 // Built into ward_mbedtls_spe (cmake/WardMbedTLS.cmake); the host build runs every Wycheproof
 // vector through it (tests/crypto_vectors) and fuzzes its import and verify
@@ -24,9 +25,12 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <tuple>
 
 #include "mbedtls/platform_util.h"
 #include "ward/p256/p256.hpp"
+#include "ward/secure/crypto/ecdsa_nonce.hpp"
+#include "ward/secure/crypto/kdf.hpp"
 
 extern "C" {
 #include "p256-m_driver_entrypoints.h"
@@ -230,7 +234,7 @@ psa_status_t p256_transparent_sign_hash(const psa_key_attributes_t* attributes, 
   // sign() fails only for an invalid key (refused at import) or r or s = 0 (about 2^-256): a new
   // nonce then, never the same one again.
   for (int i = 0; i < kMaxDraws; ++i) {
-    const psa_status_t status = draw_scalar(k);
+    const psa_status_t status = ward::secure::crypto::ecdsa_nonce(d, e, k);
     if (status != PSA_SUCCESS) {
       return status;
     }
@@ -276,3 +280,26 @@ psa_status_t p256_transparent_verify_hash(const psa_key_attributes_t* attributes
 }
 
 }  // extern "C"
+
+namespace ward::secure::crypto {
+
+psa_status_t ecdsa_nonce(const p256::Scalar& d, const p256::Digest& e, p256::Scalar& k) {
+  static constexpr char kLabel[] = "ward/p256/ecdsa-nonce/v1";
+  std::array<std::uint8_t, 32 + std::tuple_size_v<p256::Scalar>> ikm{};  // random || d
+  const psa_status_t status = psa_generate_random(ikm.data(), 32);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  std::memcpy(ikm.data() + 32, d.data(), d.size());
+  std::array<std::uint8_t, sizeof kLabel - 1 + std::tuple_size_v<p256::Digest>> info{};  // label || e
+  std::memcpy(info.data(), kLabel, sizeof kLabel - 1);
+  std::memcpy(info.data() + sizeof kLabel - 1, e.data(), e.size());
+  std::array<std::uint8_t, p256::kWideScalarSize> wide{};
+  hkdf_sha256(std::as_bytes(std::span{ikm}), std::as_bytes(std::span{info}), std::as_writable_bytes(std::span{wide}));
+  p256::private_key_from_wide(wide, k);
+  mbedtls_platform_zeroize(ikm.data(), ikm.size());
+  mbedtls_platform_zeroize(wide.data(), wide.size());
+  return PSA_SUCCESS;
+}
+
+}  // namespace ward::secure::crypto
