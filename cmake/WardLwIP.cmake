@@ -11,34 +11,9 @@
 #   sys_arch (kernel objects) compiles inside each image through ward_net (lib/net).
 #
 # Sets WARD_LWIP_PIN and WARD_LWIP_SOURCE_DIR (for the SBOM).
+include(WardPinnedSource)
 set(WARD_LWIP_PIN ${CMAKE_SOURCE_DIR}/cmake/lwip.pin)
-set_property(DIRECTORY ${CMAKE_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${WARD_LWIP_PIN})
-file(STRINGS ${WARD_LWIP_PIN} _ward_lw_lines REGEX "^[A-Z0-9_]+=")
-foreach(_line IN LISTS _ward_lw_lines)
-  if(_line MATCHES "^([A-Z0-9_]+)=(.*)$")
-    set(_ward_lw_${CMAKE_MATCH_1} "${CMAKE_MATCH_2}")
-  endif()
-endforeach()
-if(DEFINED WARD_CACHE AND NOT WARD_CACHE STREQUAL "")
-  set(_ward_lw_cache ${WARD_CACHE})
-elseif(DEFINED ENV{WARD_CACHE} AND NOT "$ENV{WARD_CACHE}" STREQUAL "")
-  set(_ward_lw_cache $ENV{WARD_CACHE})
-else()
-  set(_ward_lw_cache ${CMAKE_SOURCE_DIR}/.cache)
-endif()
-set(WARD_LWIP_SOURCE_DIR ${_ward_lw_cache}/lwip-${_ward_lw_ORIG_VERSION})
-set(_ward_lw_stamp ${WARD_LWIP_SOURCE_DIR}/.ward-verified-sha256)
-set(_ward_lw_verified "")
-if(EXISTS ${_ward_lw_stamp})
-  file(READ ${_ward_lw_stamp} _ward_lw_verified)
-  string(STRIP "${_ward_lw_verified}" _ward_lw_verified)
-  set_property(DIRECTORY ${CMAKE_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_ward_lw_stamp})
-endif()
-if(NOT _ward_lw_ORIG_SHA256 OR NOT _ward_lw_verified STREQUAL _ward_lw_ORIG_SHA256)
-  message(FATAL_ERROR
-    "lwIP ${_ward_lw_ORIG_VERSION}: no source verified against cmake/lwip.pin at ${WARD_LWIP_SOURCE_DIR}.\n"
-    "Run `./ward setup` (or scripts/fetch-orig.sh cmake/lwip.pin) to fetch and verify it, then configure again.")
-endif()
+ward_pinned_source(lwIP ${WARD_LWIP_PIN} WARD_LWIP_SOURCE_DIR)
 
 set(_lw ${WARD_LWIP_SOURCE_DIR}/src)
 add_library(ward_lwip STATIC
