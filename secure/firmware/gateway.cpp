@@ -96,15 +96,33 @@ extern "C" __attribute__((cmse_nonsecure_entry)) psa_status_t ward_spe_call(ward
   return status;
 }
 
+namespace ward::secure {
+namespace {
 // Handlers may ask (the non-secure fault handler does); unprivileged threads may not.
-extern "C" __attribute__((cmse_nonsecure_entry)) int32_t ward_spe_last_fault(ward_spe_fault* out) {
-  if (ward::secure::caller_mode().unprivileged_thread) {
+std::int32_t last_fault(void* out) {
+  if (caller_mode().unprivileged_thread) {
     return -1;
   }
-  auto* p = static_cast<ward_spe_fault*>(ward::secure::tz::nonsecure_memory(false).writable(out, sizeof *out));
+  auto* p = static_cast<ward_spe_fault*>(tz::nonsecure_memory(false).writable(out, sizeof(ward_spe_fault)));
   if (p == nullptr) {
     return -1;
   }
-  *p = ward::secure::last_ns_fault;
+  *p = last_ns_fault;
   return 0;
+}
+}  // namespace
+}  // namespace ward::secure
+
+// The kernel's housekeeping: one entry, each operation with its own rule for who may call it.
+extern "C" __attribute__((cmse_nonsecure_entry)) int32_t ward_spe_control(uint32_t op, uint32_t value, void* out) {
+  using namespace ward::secure;
+  switch (op) {
+    case WARD_SPE_OP_LAST_FAULT: return last_fault(out);
+    case WARD_SPE_OP_PARK: return stacks::park(value);
+    case WARD_SPE_OP_UNPARK: return stacks::unpark(value);
+    case WARD_SPE_OP_DISCARD: return stacks::discard();
+    case WARD_SPE_OP_CLIENT_ENDED: return stacks::client_ended(value);
+    case WARD_SPE_OP_STACK_REPORT: return stacks::stack_report(out);
+    default: return -1;
+  }
 }

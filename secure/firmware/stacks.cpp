@@ -156,12 +156,11 @@ void release_ended_clients() {
       "i"(kServiceSize));
 }
 
-}  // namespace ward::secure::stacks
 
-using namespace ward::secure;
+// The kernel's housekeeping operations (ward_spe_control, gateway.cpp, is their one entry). Each
+// checks who called it.
 
-extern "C" __attribute__((cmse_nonsecure_entry)) int32_t ward_spe_park(uint32_t thread) {
-  using namespace stacks;
+std::int32_t park(std::uint32_t thread) {
   if (!caller_mode().handler || parked.used) {
     return -1;
   }
@@ -171,8 +170,7 @@ extern "C" __attribute__((cmse_nonsecure_entry)) int32_t ward_spe_park(uint32_t 
   return 0;
 }
 
-extern "C" __attribute__((cmse_nonsecure_entry)) int32_t ward_spe_unpark(uint32_t thread) {
-  using namespace stacks;
+std::int32_t unpark(std::uint32_t thread) {
   // The landing in use must hold nobody's frames: the thread the switch leaves was outside the
   // secure image, or was parked or discarded.
   if (!caller_mode().handler || !parked.used || parked.thread != thread || thread_sp() != top(current)) {
@@ -184,8 +182,7 @@ extern "C" __attribute__((cmse_nonsecure_entry)) int32_t ward_spe_unpark(uint32_
   return 0;
 }
 
-extern "C" __attribute__((cmse_nonsecure_entry)) int32_t ward_spe_discard() {
-  using namespace stacks;
+std::int32_t discard() {
   // Only frames on the current landing: a thread that reached the service stack is inside a call
   // being served, whose state is not to be thrown away.
   const std::uint32_t sp = thread_sp();
@@ -196,20 +193,19 @@ extern "C" __attribute__((cmse_nonsecure_entry)) int32_t ward_spe_discard() {
   return 0;
 }
 
-extern "C" __attribute__((cmse_nonsecure_entry)) int32_t ward_spe_client_ended(uint32_t ns_thread) {
+std::int32_t client_ended(std::uint32_t ns_thread) {
   if (caller_mode().unprivileged_thread || ns_thread == 0 || ns_thread > WARD_SPE_USER_THREADS) {
     return -1;  // privileged threads share one identity: theirs is never over
   }
-  stacks::ended.fetch_or(1u << (ns_thread - 1), std::memory_order_relaxed);
+  ended.fetch_or(1u << (ns_thread - 1), std::memory_order_relaxed);
   return 0;
 }
 
-extern "C" __attribute__((cmse_nonsecure_entry)) int32_t ward_spe_stack_report(ward_spe_stacks* out) {
-  using namespace stacks;
+std::int32_t stack_report(void* out) {
   if (caller_mode().unprivileged_thread) {
     return -1;
   }
-  auto* p = static_cast<ward_spe_stacks*>(tz::nonsecure_memory(false).writable(out, sizeof *out));
+  auto* p = static_cast<ward_spe_stacks*>(tz::nonsecure_memory(false).writable(out, sizeof(ward_spe_stacks)));
   if (p == nullptr) {
     return -1;
   }
@@ -224,3 +220,5 @@ extern "C" __attribute__((cmse_nonsecure_entry)) int32_t ward_spe_stack_report(w
   std::memcpy(p, &r, sizeof r);
   return 0;
 }
+
+}  // namespace ward::secure::stacks

@@ -45,4 +45,13 @@ std::int32_t on_service_stack(std::int32_t (*body)(void*), void* arg);
 // next call is served.
 void release_ended_clients();
 
+// The housekeeping operations of ward_spe_control (gateway.h says what each does): 0, or -1 when
+// refused. park, unpark and discard answer non-secure handlers only (the kernel's context switch);
+// client_ended and stack_report privileged callers.
+std::int32_t park(std::uint32_t thread);
+std::int32_t unpark(std::uint32_t thread);
+std::int32_t discard();
+std::int32_t client_ended(std::uint32_t ns_thread);
+std::int32_t stack_report(void* out);
+
 }  // namespace ward::secure::stacks

@@ -142,6 +142,10 @@ WARD_TEST(Veneers, ThreadModeCannotParkUnparkOrDiscard) {
   WARD_EXPECT_EQ(ward_spe_park(1), -1);
   WARD_EXPECT_EQ(ward_spe_unpark(1), -1);
   WARD_EXPECT_EQ(ward_spe_discard(), -1);
+  // An operation ward_spe_control does not know is refused, whatever its arguments.
+  WARD_EXPECT_EQ(ward_spe_control(0, 1, nullptr), -1);
+  WARD_EXPECT_EQ(ward_spe_control(WARD_SPE_OP_STACK_REPORT + 1, 1, nullptr), -1);
+  WARD_EXPECT_EQ(ward_spe_control(0xffffffffu, 0, nullptr), -1);
   std::uint8_t hash[32];
   std::size_t n = 0;
   WARD_EXPECT_EQ(psa_hash_compute(PSA_ALG_SHA_256, bytes("abc"), 3, hash, sizeof hash, &n), PSA_SUCCESS);
@@ -154,6 +158,7 @@ struct FromHandler {
   volatile std::uint32_t ran = 0;
   volatile std::int32_t first_park = 1, second_park = 1, unpark_other = 1, unpark_parked = 1, unpark_again = 1;
   volatile std::int32_t discard_empty = 1;
+  volatile std::int32_t unknown_low = 1, unknown_high = 1;
 };
 FromHandler from_handler;
 
@@ -165,6 +170,9 @@ void compromised_kernel(Timer&, void*) {
   // ...then try to park a second one (two parked threads would need a third landing), and to
   // unpark one that was never parked.
   r.second_park = ward_spe_park(0x2222);
+  // Operations ward_spe_control does not know: refused, and the parked thread stays parked.
+  r.unknown_low = ward_spe_control(0, 0x1111, nullptr);
+  r.unknown_high = ward_spe_control(WARD_SPE_OP_STACK_REPORT + 1, 0x1111, nullptr);
   r.unpark_other = ward_spe_unpark(0x2222);
   r.unpark_parked = ward_spe_unpark(0x1111);
   r.unpark_again = ward_spe_unpark(0x1111);  // nobody is parked any more
@@ -182,6 +190,8 @@ WARD_TEST(Veneers, AHandlerCannotParkTwiceNorUnparkAnotherThread) {
   WARD_ASSERT_EQ(from_handler.ran, 1u);
   WARD_EXPECT_EQ(from_handler.first_park, 0);
   WARD_EXPECT_EQ(from_handler.second_park, -1);
+  WARD_EXPECT_EQ(from_handler.unknown_low, -1);
+  WARD_EXPECT_EQ(from_handler.unknown_high, -1);
   WARD_EXPECT_EQ(from_handler.unpark_other, -1);
   WARD_EXPECT_EQ(from_handler.unpark_parked, 0);
   WARD_EXPECT_EQ(from_handler.unpark_again, -1);

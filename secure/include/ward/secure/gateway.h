@@ -12,9 +12,17 @@
  * thread code asks through ward/secure/monitor.hpp, which takes the same mutex: a thread that
  * calls a veneer itself, and is preempted inside while another is parked, is stopped. ward_spe_call refuses
  * unprivileged threads (PSA_ERROR_NOT_PERMITTED) and interrupt handlers (PSA_ERROR_BAD_STATE);
- * ward_spe_last_fault answers handlers too. Plain C. */
+ * ward_spe_last_fault answers handlers too. Plain C.
+ *
+ * Two veneers: ward_spe_call for the services, ward_spe_control for the kernel's housekeeping
+ * (the functions below it, each an inline call of ward_spe_control with its operation). One entry
+ * for the housekeeping rather than one each: every entry function ends with the register and FPU
+ * clearing of a return to the non-secure state (about 100 bytes of code), and the operations
+ * are small; each keeps its own rule for who may call it. */
 #ifndef WARD_SECURE_GATEWAY_H
 #define WARD_SECURE_GATEWAY_H
+
+#include <stddef.h>
 
 #include <psa/client.h>
 
@@ -49,6 +57,17 @@ typedef struct ward_spe_request {
 /* Runs one service call. */
 psa_status_t ward_spe_call(ward_spe_request* request);
 
+/* The kernel's housekeeping, one operation per call: `op` one of WARD_SPE_OP_*, `value` its number
+ * argument (a thread), `out` its result block (0 when it takes none). An unknown operation answers
+ * -1. Called through the functions below, which say what each does and who may call it. */
+#define WARD_SPE_OP_LAST_FAULT 1u
+#define WARD_SPE_OP_PARK 2u
+#define WARD_SPE_OP_UNPARK 3u
+#define WARD_SPE_OP_DISCARD 4u
+#define WARD_SPE_OP_CLIENT_ENDED 5u
+#define WARD_SPE_OP_STACK_REPORT 6u
+int32_t ward_spe_control(uint32_t op, uint32_t value, void* out);
+
 /* What the secure side saw when a non-secure thread raised an exception that targets the secure
  * state: it touched secure memory (a SecureFault) or a bad bus address (a BusFault), or one of its
  * own exceptions escalated to a HardFault (a BKPT with no debugger). Each is reported to the
@@ -63,7 +82,9 @@ typedef struct ward_spe_fault {
 } ward_spe_fault;
 
 /* Copies the last non-secure security violation into *out (0 = done, <0 = bad pointer). */
-int32_t ward_spe_last_fault(ward_spe_fault* out);
+static inline int32_t ward_spe_last_fault(ward_spe_fault* out) {
+  return ward_spe_control(WARD_SPE_OP_LAST_FAULT, 0, out);
+}
 
 /* Secure stacks (docs/secure-world.md, "Secure stacks"). A non-secure thread that calls a veneer
  * runs secure code on a secure stack, and leaves its secure state there when it is preempted. The
@@ -77,14 +98,16 @@ int32_t ward_spe_last_fault(ward_spe_fault* out);
  *     unprivileged thread calling a veneer): what it left on its landing is thrown away.
  * Each returns 0, or -1 when refused (a second park, an unpark of another thread or onto a landing
  * in use, a discard of a call being served, a caller that is not a handler). */
-int32_t ward_spe_park(uint32_t thread);
-int32_t ward_spe_unpark(uint32_t thread);
-int32_t ward_spe_discard(void);
+static inline int32_t ward_spe_park(uint32_t thread) { return ward_spe_control(WARD_SPE_OP_PARK, thread, NULL); }
+static inline int32_t ward_spe_unpark(uint32_t thread) { return ward_spe_control(WARD_SPE_OP_UNPARK, thread, NULL); }
+static inline int32_t ward_spe_discard(void) { return ward_spe_control(WARD_SPE_OP_DISCARD, 0, NULL); }
 
 /* Non-secure user thread `ns_thread` (as in ward_spe_request: 1 to WARD_SPE_USER_THREADS) has
  * ended: its state on the secure side (multi-part operations, volatile keys, and so its key quota)
  * is released before the next call is served. Privileged callers only; 0, or -1 when refused. */
-int32_t ward_spe_client_ended(uint32_t ns_thread);
+static inline int32_t ward_spe_client_ended(uint32_t ns_thread) {
+  return ward_spe_control(WARD_SPE_OP_CLIENT_ENDED, ns_thread, NULL);
+}
 
 /* How much of each secure stack has ever been used (bytes), for the secure image's RAM budget. */
 typedef struct ward_spe_stack_use {
@@ -98,7 +121,9 @@ typedef struct ward_spe_stacks {
   ward_spe_stack_use heap;    /* Mbed TLS's heap (its high-water mark, not a stack) */
 } ward_spe_stacks;
 /* Privileged callers only (threads: through ward::secure::stack_report); 0, or -1 when refused. */
-int32_t ward_spe_stack_report(ward_spe_stacks* out);
+static inline int32_t ward_spe_stack_report(ward_spe_stacks* out) {
+  return ward_spe_control(WARD_SPE_OP_STACK_REPORT, 0, out);
+}
 
 #ifdef __cplusplus
 }
