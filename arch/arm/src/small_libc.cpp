@@ -1,14 +1,18 @@
-// The C library functions the bootloader calls but does not need fast, built for size. newlib's
-// are written for speed (word loops, alignment cases): memmove 254 B, memcmp 94 B, strlen 92 B of
-// a ROM whose budget is 24 KiB (docs/boot.md). memcpy and memset stay newlib's: they copy and
-// clear the images' executable windows, megabytes per boot.
+// The C library functions the bootloader and the secure image call but do not need fast, built
+// for size. newlib's are written for speed (word loops, alignment cases): memmove 254 B, memcmp
+// 94 B, strlen 92 B, of a bootloader whose ROM budget is 24 KiB (docs/boot.md) and of a secure
+// image whose medium profile has 64 KiB (docs/secure-world.md, "Profiles"). memcpy and memset stay
+// newlib's: they copy and clear the images' executable windows, megabytes per boot, and every
+// secure call's vectors and Mbed TLS's blocks.
 //
-// Where the bootloader uses these: memmove comes from std::copy (which may overlap in one
-// direction) of a few hundred bytes at a time; memcmp from std::equal and array comparisons of
-// trailer magics and field elements; strlen from the semihosting open of the flash file.
+// Where they are used: memmove comes from std::copy (which may overlap in one direction) of a few
+// hundred bytes at a time; memcmp from std::equal and array comparisons of trailer magics, field
+// elements and key identifiers; strlen from the semihosting open of a flash file and storage's key
+// labels.
 //
-// Built without LTO (boot/CMakeLists.txt): the compiler emits calls to these itself late in code
-// generation, after the link-time optimiser would have dropped definitions nothing referenced yet.
+// Built without LTO (boot/CMakeLists.txt, secure/firmware/CMakeLists.txt): the compiler emits
+// calls to these itself late in code generation, after the link-time optimiser would have dropped
+// definitions nothing referenced yet.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
