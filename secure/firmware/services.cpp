@@ -43,7 +43,8 @@ static_assert(storage::bank_bytes_needed(storage::kItsEntries, storage::kItsLimi
 static_assert(storage::bank_bytes_needed(storage::kPsEntries, storage::kPsLimits, kUnit) <=
               storage::bank_capacity(kPsSize, kGeometry.sector_size, kUnit));
 
-flash::SemihostFlash secure_flash{kFlashFile, kGeometry};
+// Constant-initialised (no start-up code to construct them).
+constinit flash::SemihostFlash secure_flash{kFlashFile, kGeometry};
 crypto::ItsKeyStore key_store;
 
 // --- Firmware Update ------------------------------------------------------------------------------
@@ -52,7 +53,7 @@ crypto::ItsKeyStore key_store;
 // The primitives are the secure side's Mbed TLS (image_crypto.hpp); the checks are the bootloader's.
 #include "boot_ns_pub_key.inc"
 #include "boot_pub_key.inc"
-flash::SemihostFlash boot_flash{config::boot_flash_file.data(), boot::kBoardLayout.geometry};
+constinit flash::SemihostFlash boot_flash{config::boot_flash_file.data(), boot::kBoardLayout.geometry};
 crypto::ImageCrypto image_crypto;
 image::PublicKey image_key{};     // image 0's key (the single-image bootloader's only one)
 image::PublicKey ns_image_key{};  // image 1's key (the two-image chain)

@@ -13,7 +13,7 @@ namespace ward::flash {
 class SemihostFlash final : public Flash {
  public:
   // `path` is relative to QEMU's working directory; it must outlive the object.
-  SemihostFlash(const char* path, Geometry g) : path_{path}, geometry_{g} {}
+  constexpr SemihostFlash(const char* path, Geometry g) : path_{path}, geometry_{g} {}
 
   // Opens the file, creating it (all 0xFF) if it is missing and extending a short file with 0xFF.
   Status open();
