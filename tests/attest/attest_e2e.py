@@ -35,6 +35,7 @@ def main():
     p.add_argument("--huk", required=True)
     p.add_argument("--signed", nargs=2, required=True, help="the signed secure and non-secure images")
     p.add_argument("--refs", required=True, help="their reference values, as the build wrote them")
+    p.add_argument("--implementation-id", required=True, help="the configured implementation id (hex)")
     p.add_argument("--tool", required=True)
     p.add_argument("--bootloader", required=True)
     p.add_argument("--secure-bin", required=True)
@@ -90,7 +91,8 @@ def main():
         f.write(token)
 
     verify = [tool, "verify", w("token.cbor"), "--key", w("iak.pem"), "--refs", w("refs.txt")]
-    good = run(verify + ["--nonce", nonce.hex()], 0, "ward-attest: token verified", c.failures, "the token")
+    impl = ["--implementation-id", args.implementation_id]
+    good = run(verify + ["--nonce", nonce.hex()] + impl, 0, "ward-attest: token verified", c.failures, "the token")
     if f"instance id {instance}" not in good:
         c.failures.append("the token's instance id is not the enrolled one")
     if "security lifecycle 0x2000" not in good or "client id -" not in good:
@@ -121,6 +123,9 @@ def main():
         f.write(lines[0] + "\n" + " ".join(fields) + "\n")
     run([tool, "verify", w("token.cbor"), "--key", w("iak.pem"), "--refs", w("refs-bad.txt"), "--nonce", nonce.hex()],
         1, "REFUSED: a software component does not match its reference value", c.failures, "measurement mismatch")
+    other_impl = args.implementation_id[:-1] + ("0" if args.implementation_id[-1] != "0" else "1")
+    run(verify + ["--nonce", nonce.hex(), "--implementation-id", other_impl], 1, "implementation id mismatch",
+        c.failures, "another implementation id")
     run(verify + ["--nonce", nonce.hex(), "--require-secured"], 1, "REFUSED: security lifecycle is not secured",
         c.failures, "development lifecycle where secured is required")
 
