@@ -167,7 +167,7 @@ function(_ward_mbedtls_spe_profile profile)
                                                ${CMAKE_SOURCE_DIR}/secure/crypto/src/p256_driver.cpp
                                                ${CMAKE_SOURCE_DIR}/secure/crypto/src/kdf.cpp
                                                ${CMAKE_SOURCE_DIR}/secure/crypto/src/drbg.cpp)
-  target_link_libraries(ward_mbedtls_spe_glue${s} PRIVATE ward_mbedtls_spe_api${s} ward_p256)
+  target_link_libraries(ward_mbedtls_spe_glue${s} PRIVATE ward_mbedtls_spe_api${s} ward_p256_secure)
   target_include_directories(ward_mbedtls_spe_glue${s} SYSTEM PRIVATE ${WARD_MBEDTLS_SOURCE_DIR}/3rdparty/p256-m)
   target_include_directories(ward_mbedtls_spe_glue${s} PRIVATE ${CMAKE_SOURCE_DIR}/secure/crypto/include)
   target_include_directories(ward_mbedtls_spe_glue${s} SYSTEM PRIVATE
@@ -179,7 +179,7 @@ function(_ward_mbedtls_spe_profile profile)
   endif()
 
   add_library(ward_mbedtls_spe${s} STATIC ${_ward_mbedtls_sources} $<TARGET_OBJECTS:ward_mbedtls_spe_glue${s}>)
-  target_link_libraries(ward_mbedtls_spe${s} PUBLIC ward_mbedtls_spe_api${s} ward_p256)
+  target_link_libraries(ward_mbedtls_spe${s} PUBLIC ward_mbedtls_spe_api${s} ward_p256_secure)
   # The ITS shim first (see secure/crypto/its_shim), then Mbed TLS's library/ and Ward's psa/error.h.
   target_include_directories(ward_mbedtls_spe${s} BEFORE PRIVATE ${CMAKE_SOURCE_DIR}/secure/crypto/its_shim)
   target_include_directories(ward_mbedtls_spe${s} PRIVATE ${WARD_MBEDTLS_SOURCE_DIR}/library ${CMAKE_SOURCE_DIR}/secure/include)

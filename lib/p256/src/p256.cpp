@@ -135,7 +135,7 @@ inline void select(Limbs& r, std::uint32_t mask, const Limbs& a, const Limbs& b)
 // subtraction of m is done always and its result selected with a mask, for secret operands (the
 // variable-time branch is the classic Montgomery timing leak).
 template <bool kConstantTime>
-[[gnu::optimize("O2")]] void mont_mul(Limbs& r, const Limbs& a, const Limbs& b, const Modulus& mod) {
+[[gnu::optimize("O2")]] void mont_mul_body(Limbs& r, const Limbs& a, const Limbs& b, const Modulus& mod) {
   std::uint32_t t[10] = {};
   for (int i = 0; i < 8; ++i) {
     std::uint32_t carry = 0;
@@ -176,6 +176,20 @@ template <bool kConstantTime>
     }
     r = res;
   }
+}
+
+// Which body a product runs. WARD_P256_ONE_PRODUCT (ward_p256_secure, the secure image's build):
+// the constant-time body for public operands too, so that the image holds one product instead of
+// two (436 bytes of ROM; the product costs a few more instructions in verify, whose operands are
+// public). The bootloader links only verify and keeps the variable-time body (ward_p256).
+#if defined(WARD_P256_ONE_PRODUCT)
+constexpr bool kOneProduct = true;
+#else
+constexpr bool kOneProduct = false;
+#endif
+template <bool kConstantTime>
+inline void mont_mul(Limbs& r, const Limbs& a, const Limbs& b, const Modulus& mod) {
+  mont_mul_body<kConstantTime || kOneProduct>(r, a, b, mod);
 }
 
 // a^e in Montgomery form (a in Montgomery form), e a plain public number (the exponents here are

@@ -9,6 +9,7 @@
 
 #include <mbedtls/platform_util.h>
 
+#include <array>
 #include <cstring>
 
 #include <ward/secure/crypto_wire.h>
@@ -314,29 +315,150 @@ psa_status_t create_key(Request& r, psa_key_attributes_t* attributes, std::size_
   return status;
 }
 
-// --- Requests ------------------------------------------------------------------------------------
+// --- Request shapes ------------------------------------------------------------------------------
+//
+// One table says, for every request type of crypto_wire.h, what its request must look like: the
+// args fields it uses, its data and output vectors, the kind of operation its handle names or it
+// sets up, whether its first output is a key id or handle (exactly 4 bytes, checked before anything
+// is created or started), whether that output is a variable-length answer, and whether it ends its
+// operation. serve() checks all of it before any request runs, in one place, instead of each
+// request repeating the checks.
 
-psa_status_t import_or_generate(Request& r, bool generate) {
-  psa_status_t status = generate ? r.expect(0, 1, 1) : r.expect(0, 2, 1);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  if (r.out_size(0) != sizeof(std::uint32_t)) {
-    return PSA_ERROR_INVALID_ARGUMENT;  // checked first: never create a key we cannot report
-  }
-  psa_key_attributes_t attributes;
-  status = decode_attributes(r.caller(), r.in_bytes(0), &attributes);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  if (generate) {
-    return create_key(r, &attributes, generated_material(attributes),
-                      [](const psa_key_attributes_t* a, mbedtls_svc_key_id_t* key) { return psa_generate_key(a, key); });
-  }
-  return create_key(r, &attributes, r.in_size(1), [&r](const psa_key_attributes_t* a, mbedtls_svc_key_id_t* key) {
-    return psa_import_key(a, r.in(1), r.in_size(1), key);
-  });
+enum Flag : std::uint16_t {
+  kKnown = 1u << 12,   // a request type of crypto_wire.h
+  kIdOut = 1u << 13,   // out[0] is a key id or handle: exactly 4 bytes, else PSA_ERROR_INVALID_ARGUMENT
+  kAnswer = 1u << 14,  // out[0] answers the length the request reports, if it succeeds
+  kEnds = 1u << 15,    // ends the operation its handle names, whatever the outcome
+};
+
+constexpr std::uint16_t shape(unsigned fields, unsigned inputs, unsigned outputs, Kind kind, unsigned flags) {
+  return static_cast<std::uint16_t>(fields | inputs << 5 | outputs << 7 | static_cast<unsigned>(kind) << 9 | flags |
+                                    kKnown);
 }
+
+struct Shape {
+  std::int32_t type;
+  std::uint16_t bits;
+};
+
+constexpr unsigned kKA = kKey | kAlg;
+constexpr unsigned kH = kHandle;
+
+constexpr Shape kRequests[] = {
+    {WARD_CRYPTO_INIT, shape(0, 0, 0, Kind::none, 0)},
+    {WARD_CRYPTO_GENERATE_RANDOM, shape(0, 0, 1, Kind::none, kAnswer)},
+    {WARD_CRYPTO_IMPORT_KEY, shape(0, 2, 1, Kind::none, kIdOut)},
+    {WARD_CRYPTO_GENERATE_KEY, shape(0, 1, 1, Kind::none, kIdOut)},
+    {WARD_CRYPTO_EXPORT_KEY, shape(kKey, 0, 1, Kind::none, kAnswer)},
+    {WARD_CRYPTO_EXPORT_PUBLIC_KEY, shape(kKey, 0, 1, Kind::none, kAnswer)},
+    {WARD_CRYPTO_DESTROY_KEY, shape(kKey, 0, 0, Kind::none, 0)},
+    {WARD_CRYPTO_PURGE_KEY, shape(kKey, 0, 0, Kind::none, 0)},
+    {WARD_CRYPTO_GET_KEY_ATTRIBUTES, shape(kKey, 0, 1, Kind::none, 0)},
+    {WARD_CRYPTO_COPY_KEY, shape(kKey, 1, 1, Kind::none, kIdOut)},
+    {WARD_CRYPTO_GENERATE_KEY_CUSTOM, shape(0, 3, 1, Kind::none, kIdOut)},
+    {WARD_CRYPTO_HASH_COMPUTE, shape(kAlg, 1, 1, Kind::none, kAnswer)},
+    {WARD_CRYPTO_HASH_COMPARE, shape(kAlg, 2, 0, Kind::none, 0)},
+    {WARD_CRYPTO_HASH_SETUP, shape(kAlg, 0, 1, Kind::hash, kIdOut)},
+    {WARD_CRYPTO_HASH_UPDATE, shape(kH, 1, 0, Kind::hash, 0)},
+    {WARD_CRYPTO_HASH_FINISH, shape(kH, 0, 1, Kind::hash, kAnswer | kEnds)},
+    {WARD_CRYPTO_HASH_VERIFY, shape(kH, 1, 0, Kind::hash, kEnds)},
+    {WARD_CRYPTO_HASH_ABORT, shape(kH, 0, 0, Kind::hash, kEnds)},
+    {WARD_CRYPTO_HASH_CLONE, shape(kH, 0, 1, Kind::hash, kIdOut)},
+    {WARD_CRYPTO_MAC_COMPUTE, shape(kKA, 1, 1, Kind::none, kAnswer)},
+    {WARD_CRYPTO_MAC_VERIFY, shape(kKA, 2, 0, Kind::none, 0)},
+    {WARD_CRYPTO_MAC_SIGN_SETUP, shape(kKA, 0, 1, Kind::mac, kIdOut)},
+    {WARD_CRYPTO_MAC_VERIFY_SETUP, shape(kKA, 0, 1, Kind::mac, kIdOut)},
+    {WARD_CRYPTO_MAC_UPDATE, shape(kH, 1, 0, Kind::mac, 0)},
+    {WARD_CRYPTO_MAC_SIGN_FINISH, shape(kH, 0, 1, Kind::mac, kAnswer | kEnds)},
+    {WARD_CRYPTO_MAC_VERIFY_FINISH, shape(kH, 1, 0, Kind::mac, kEnds)},
+    {WARD_CRYPTO_MAC_ABORT, shape(kH, 0, 0, Kind::mac, kEnds)},
+    {WARD_CRYPTO_CIPHER_ENCRYPT, shape(kKA, 1, 1, Kind::none, kAnswer)},
+    {WARD_CRYPTO_CIPHER_DECRYPT, shape(kKA, 1, 1, Kind::none, kAnswer)},
+    {WARD_CRYPTO_CIPHER_ENCRYPT_SETUP, shape(kKA, 0, 1, Kind::cipher, kIdOut)},
+    {WARD_CRYPTO_CIPHER_DECRYPT_SETUP, shape(kKA, 0, 1, Kind::cipher, kIdOut)},
+    {WARD_CRYPTO_CIPHER_GENERATE_IV, shape(kH, 0, 1, Kind::cipher, kAnswer)},
+    {WARD_CRYPTO_CIPHER_SET_IV, shape(kH, 1, 0, Kind::cipher, 0)},
+    {WARD_CRYPTO_CIPHER_UPDATE, shape(kH, 1, 1, Kind::cipher, kAnswer)},
+    {WARD_CRYPTO_CIPHER_FINISH, shape(kH, 0, 1, Kind::cipher, kAnswer | kEnds)},
+    {WARD_CRYPTO_CIPHER_ABORT, shape(kH, 0, 0, Kind::cipher, kEnds)},
+    {WARD_CRYPTO_AEAD_ENCRYPT, shape(kKA, 3, 1, Kind::none, kAnswer)},
+    {WARD_CRYPTO_AEAD_DECRYPT, shape(kKA, 3, 1, Kind::none, kAnswer)},
+    {WARD_CRYPTO_AEAD_ENCRYPT_SETUP, shape(kKA, 0, 1, Kind::aead, kIdOut)},
+    {WARD_CRYPTO_AEAD_DECRYPT_SETUP, shape(kKA, 0, 1, Kind::aead, kIdOut)},
+    {WARD_CRYPTO_AEAD_GENERATE_NONCE, shape(kH, 0, 1, Kind::aead, kAnswer)},
+    {WARD_CRYPTO_AEAD_SET_NONCE, shape(kH, 1, 0, Kind::aead, 0)},
+    {WARD_CRYPTO_AEAD_SET_LENGTHS, shape(kH, 1, 0, Kind::aead, 0)},
+    {WARD_CRYPTO_AEAD_UPDATE_AD, shape(kH, 1, 0, Kind::aead, 0)},
+    {WARD_CRYPTO_AEAD_UPDATE, shape(kH, 1, 1, Kind::aead, kAnswer)},
+    {WARD_CRYPTO_AEAD_FINISH, shape(kH, 0, 2, Kind::aead, kEnds)},  // two answers: written by its step
+    {WARD_CRYPTO_AEAD_VERIFY, shape(kH, 1, 1, Kind::aead, kAnswer | kEnds)},
+    {WARD_CRYPTO_AEAD_ABORT, shape(kH, 0, 0, Kind::aead, kEnds)},
+    {WARD_CRYPTO_ASYMMETRIC_ENCRYPT, shape(kKA, 2, 1, Kind::none, kAnswer)},
+    {WARD_CRYPTO_ASYMMETRIC_DECRYPT, shape(kKA, 2, 1, Kind::none, kAnswer)},
+    {WARD_CRYPTO_SIGN_HASH, shape(kKA, 1, 1, Kind::none, kAnswer)},
+    {WARD_CRYPTO_VERIFY_HASH, shape(kKA, 2, 0, Kind::none, 0)},
+    {WARD_CRYPTO_SIGN_MESSAGE, shape(kKA, 1, 1, Kind::none, kAnswer)},
+    {WARD_CRYPTO_VERIFY_MESSAGE, shape(kKA, 2, 0, Kind::none, 0)},
+    // *_COMPLETE end their operation themselves: not while it is incomplete, nor on a bad budget.
+    {WARD_CRYPTO_SIGN_HASH_START, shape(kKA, 1, 1, Kind::sign, kIdOut)},
+    {WARD_CRYPTO_SIGN_HASH_COMPLETE, shape(kH | kCapacity, 0, 1, Kind::sign, kAnswer)},
+    {WARD_CRYPTO_SIGN_HASH_NUM_OPS, shape(kH, 0, 1, Kind::sign, 0)},
+    {WARD_CRYPTO_SIGN_HASH_ABORT, shape(kH, 0, 0, Kind::sign, kEnds)},
+    {WARD_CRYPTO_VERIFY_HASH_START, shape(kKA, 2, 1, Kind::verify, kIdOut)},
+    {WARD_CRYPTO_VERIFY_HASH_COMPLETE, shape(kH | kCapacity, 0, 0, Kind::verify, 0)},
+    {WARD_CRYPTO_VERIFY_HASH_NUM_OPS, shape(kH, 0, 1, Kind::verify, 0)},
+    {WARD_CRYPTO_VERIFY_HASH_ABORT, shape(kH, 0, 0, Kind::verify, kEnds)},
+    {WARD_CRYPTO_RAW_KEY_AGREEMENT, shape(kKA, 1, 1, Kind::none, kAnswer)},
+    {WARD_CRYPTO_KDF_SETUP, shape(kAlg, 0, 1, Kind::kdf, kIdOut)},
+    {WARD_CRYPTO_KDF_INPUT_BYTES, shape(kH | kStep, 1, 0, Kind::kdf, 0)},
+    {WARD_CRYPTO_KDF_INPUT_KEY, shape(kH | kStep | kKey, 0, 0, Kind::kdf, 0)},
+    {WARD_CRYPTO_KDF_OUTPUT_BYTES, shape(kH, 0, 1, Kind::kdf, kAnswer)},
+    {WARD_CRYPTO_KDF_OUTPUT_KEY, shape(kH, 1, 1, Kind::kdf, kIdOut)},
+    {WARD_CRYPTO_KDF_ABORT, shape(kH, 0, 0, Kind::kdf, kEnds)},
+    {WARD_CRYPTO_KDF_GET_CAPACITY, shape(kH, 0, 1, Kind::kdf, 0)},
+    {WARD_CRYPTO_KDF_SET_CAPACITY, shape(kH | kCapacity, 0, 0, Kind::kdf, 0)},
+    {WARD_CRYPTO_KDF_KEY_AGREEMENT, shape(kH | kStep | kKey, 1, 0, Kind::kdf, 0)},
+    {WARD_CRYPTO_KDF_INPUT_INTEGER, shape(kH | kStep | kCapacity, 0, 0, Kind::kdf, 0)},
+    {WARD_CRYPTO_KDF_VERIFY_BYTES, shape(kH, 1, 0, Kind::kdf, 0)},
+    {WARD_CRYPTO_KDF_VERIFY_KEY, shape(kH | kKey, 0, 0, Kind::kdf, 0)},
+    {WARD_CRYPTO_KDF_OUTPUT_KEY_CUSTOM, shape(kH, 3, 1, Kind::kdf, kIdOut)},
+};
+
+constexpr std::int32_t kLastType = WARD_CRYPTO_VERIFY_HASH_ABORT;
+
+// Indexed by type: 2 bytes a type, 0 (not kKnown) for a number crypto_wire.h does not define.
+constexpr auto kShapes = [] {
+  std::array<std::uint16_t, kLastType + 1> table{};
+  for (const auto& request : kRequests) {
+    table[static_cast<std::size_t>(request.type)] = request.bits;
+  }
+  return table;
+}();
+
+constexpr bool each_type_once() {
+  for (const auto& a : kRequests) {
+    std::size_t seen = 0;
+    for (const auto& b : kRequests) {
+      seen += a.type == b.type ? 1 : 0;
+    }
+    if (seen != 1 || a.type <= 0 || a.type > kLastType) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(each_type_once(), "every request type once, within the table");
+
+// Without ciphers or interruptible ECC no such operation is ever started (its setup answers
+// not_built), so a handle of that kind names nothing.
+constexpr bool built(Kind kind) {
+  return (kind != Kind::cipher || kHasCiphers) && ((kind != Kind::sign && kind != Kind::verify) || kHasInterruptible);
+}
+
+// --- Requests ------------------------------------------------------------------------------------
+//
+// Each request's shape is checked by serve() before it runs; a request that names an operation gets
+// its slot (live, of the right kind, the caller's), a setup gets a new slot of the caller's.
 
 psa_status_t decode_custom(Bytes wire, psa_custom_key_parameters_t* custom) {
   ward_crypto_custom w{};
@@ -351,94 +473,62 @@ psa_status_t decode_custom(Bytes wire, psa_custom_key_parameters_t* custom) {
   return PSA_SUCCESS;
 }
 
-psa_status_t generate_custom(Request& r) {
-  psa_status_t status = r.expect(0, 3, 1);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  if (r.out_size(0) != sizeof(std::uint32_t)) {
-    return PSA_ERROR_INVALID_ARGUMENT;
-  }
+// Import, generate (and _custom), copy, key derivation output (and _custom): the request's custom
+// parameters and attributes decoded (a copy: its source read first, whose material the copy
+// holds), then create_key.
+psa_status_t new_key(Request& r, std::int32_t type, Slot* slot) {
   psa_custom_key_parameters_t custom = PSA_CUSTOM_KEY_PARAMETERS_INIT;
-  status = decode_custom(r.in_bytes(1), &custom);
-  if (status != PSA_SUCCESS) {
-    return status;
+  psa_status_t status = PSA_SUCCESS;
+  if (type == WARD_CRYPTO_GENERATE_KEY_CUSTOM || type == WARD_CRYPTO_KDF_OUTPUT_KEY_CUSTOM) {
+    status = decode_custom(r.in_bytes(1), &custom);
+    if (status != PSA_SUCCESS) {
+      return status;
+    }
+  }
+  std::size_t material = 0;
+  if (type == WARD_CRYPTO_COPY_KEY) {
+    psa_key_attributes_t source = psa_key_attributes_init();
+    status = psa_get_key_attributes(r.key(), &source);
+    material = generated_material(source);
+    psa_reset_key_attributes(&source);
+    if (status != PSA_SUCCESS) {
+      return status;
+    }
   }
   psa_key_attributes_t attributes;
   status = decode_attributes(r.caller(), r.in_bytes(0), &attributes);
   if (status != PSA_SUCCESS) {
     return status;
   }
-  return create_key(r, &attributes, generated_material(attributes),
-                    [&r, &custom](const psa_key_attributes_t* a, mbedtls_svc_key_id_t* key) {
-                      return psa_generate_key_custom(a, &custom, r.in(2), r.in_size(2), key);
+  if (type == WARD_CRYPTO_IMPORT_KEY) {
+    material = r.in_size(1);
+  } else if (type != WARD_CRYPTO_COPY_KEY) {
+    // Refused before Mbed TLS runs: a derived key over the quota takes nothing of the capacity.
+    material = generated_material(attributes);
+  }
+  return create_key(r, &attributes, material,
+                    [&r, type, slot, &custom](const psa_key_attributes_t* a, mbedtls_svc_key_id_t* key) {
+                      switch (type) {
+                        case WARD_CRYPTO_IMPORT_KEY:
+                          return psa_import_key(a, r.in(1), r.in_size(1), key);
+                        case WARD_CRYPTO_GENERATE_KEY:
+                          return psa_generate_key(a, key);
+                        case WARD_CRYPTO_GENERATE_KEY_CUSTOM:
+                          return psa_generate_key_custom(a, &custom, r.in(2), r.in_size(2), key);
+                        case WARD_CRYPTO_COPY_KEY:
+                          return psa_copy_key(r.key(), a, key);
+                        case WARD_CRYPTO_KDF_OUTPUT_KEY:
+                          return psa_key_derivation_output_key(a, &slot->kdf, key);
+                        default:  // WARD_CRYPTO_KDF_OUTPUT_KEY_CUSTOM
+                          return psa_key_derivation_output_key_custom(a, &slot->kdf, &custom, r.in(2), r.in_size(2),
+                                                                      key);
+                      }
                     });
 }
 
-// A copy is a new key like any other (create_key): it holds as much material as its source.
-psa_status_t copy_key(Request& r) {
-  psa_status_t status = r.expect(kKey, 1, 1);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  if (r.out_size(0) != sizeof(std::uint32_t)) {
-    return PSA_ERROR_INVALID_ARGUMENT;
-  }
-  psa_key_attributes_t source = psa_key_attributes_init();
-  status = psa_get_key_attributes(r.key(), &source);
-  const std::size_t material = generated_material(source);
-  psa_reset_key_attributes(&source);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  psa_key_attributes_t attributes;
-  status = decode_attributes(r.caller(), r.in_bytes(0), &attributes);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  return create_key(r, &attributes, material, [&r](const psa_key_attributes_t* a, mbedtls_svc_key_id_t* key) {
-    return psa_copy_key(r.key(), a, key);
-  });
-}
-
-psa_status_t destroy_key(Request& r) {
-  const psa_status_t status = r.expect(kKey, 0, 0);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  const psa_status_t result = psa_destroy_key(r.key());
-  if (result == PSA_SUCCESS) {
-    keys::destroyed(r.caller(), r.args().key);
-  }
-  return result;
-}
-
-psa_status_t export_key(Request& r, bool public_only) {
-  const psa_status_t status = r.expect(kKey, 0, 1);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  std::size_t length = 0;
-  const psa_status_t result = public_only ? psa_export_public_key(r.key(), r.out(0), r.out_size(0), &length)
-                                          : psa_export_key(r.key(), r.out(0), r.out_size(0), &length);
-  if (result == PSA_SUCCESS) {
-    r.wrote(0, length);
-  }
-  return result;
-}
-
-psa_status_t key_only(Request& r, psa_status_t (*call)(mbedtls_svc_key_id_t)) {
-  const psa_status_t status = r.expect(kKey, 0, 0);
-  return status != PSA_SUCCESS ? status : call(r.key());
-}
-
 psa_status_t get_attributes(Request& r) {
-  psa_status_t status = r.expect(kKey, 0, 1);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
   psa_key_attributes_t attributes = psa_key_attributes_init();
-  status = psa_get_key_attributes(r.key(), &attributes);
+  psa_status_t status = psa_get_key_attributes(r.key(), &attributes);
   if (status == PSA_SUCCESS) {
     status = r.put(0, encode_attributes(attributes));
   }
@@ -446,141 +536,14 @@ psa_status_t get_attributes(Request& r) {
   return status;
 }
 
-psa_status_t generate_random(Request& r) {
-  const psa_status_t status = r.expect(0, 0, 1);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  const psa_status_t result = psa_generate_random(r.out(0), r.out_size(0));
-  if (result == PSA_SUCCESS) {
-    r.wrote(0, r.out_size(0));
-  }
-  return result;
-}
-
-psa_status_t hash_compute(Request& r) {
-  const psa_status_t status = r.expect(kAlg, 1, 1);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  std::size_t length = 0;
-  const psa_status_t result = psa_hash_compute(r.args().alg, r.in(0), r.in_size(0), r.out(0), r.out_size(0), &length);
-  if (result == PSA_SUCCESS) {
-    r.wrote(0, length);
-  }
-  return result;
-}
-
-psa_status_t hash_compare(Request& r) {
-  const psa_status_t status = r.expect(kAlg, 2, 0);
-  return status != PSA_SUCCESS ? status
-                               : psa_hash_compare(r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1));
-}
-
-// Sets up an operation of `kind` in a new slot of the caller's and answers its handle; `fields`
-// and `inputs` are the request's shape besides the handle output, `setup` starts the operation.
-template <typename Setup>
-psa_status_t start(Request& r, Kind kind, unsigned fields, std::size_t inputs, Setup setup) {
-  psa_status_t status = r.expect(fields, inputs, 1);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  if (r.out_size(0) != sizeof(std::uint32_t)) {
-    return PSA_ERROR_INVALID_ARGUMENT;  // checked first: never start an operation we cannot report
-  }
-  std::size_t index = 0;
-  status = allocate(r.caller(), kind, &index);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  Slot& slot = g_slots[index];
-  status = setup(slot);
-  if (status != PSA_SUCCESS) {
-    release(slot);
-    return status;
-  }
-  return r.put(0, handle_of(index));
-}
-
-psa_status_t operation_setup(Request& r, Kind kind) {
-  return start(r, kind, kAlg, 0, [&r, kind](Slot& slot) {
-    return kind == Kind::hash ? psa_hash_setup(&slot.hash, r.args().alg)
-                              : psa_key_derivation_setup(&slot.kdf, r.args().alg);
-  });
-}
-
-// A step's answer of variable length into output vector `i`.
-template <typename Step>
-psa_status_t answer(Request& r, std::size_t i, Step step) {
-  std::size_t length = 0;
-  const psa_status_t status = step(r.out(i), r.out_size(i), &length);
-  if (status == PSA_SUCCESS) {
-    r.wrote(i, length);
-  }
-  return status;
-}
-
-psa_status_t hash_step(Request& r, std::int32_t type) {
-  std::size_t inputs = 0;
-  std::size_t outputs = 0;
-  if (type == WARD_CRYPTO_HASH_UPDATE || type == WARD_CRYPTO_HASH_VERIFY) {
-    inputs = 1;
-  } else if (type == WARD_CRYPTO_HASH_FINISH) {
-    outputs = 1;
-  }
-  const psa_status_t status = r.expect(kHandle, inputs, outputs);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  Slot* slot = find(r.caller(), r.args().handle, Kind::hash);
-  if (slot == nullptr) {
-    return PSA_ERROR_BAD_STATE;
-  }
-  psa_status_t result = PSA_SUCCESS;
-  switch (type) {
-    case WARD_CRYPTO_HASH_UPDATE:
-      // On an error Mbed TLS aborts the operation itself; the slot stays the caller's until it
-      // calls abort (as the PSA API requires), so its handle does not silently become reusable.
-      return psa_hash_update(&slot->hash, r.in(0), r.in_size(0));
-    case WARD_CRYPTO_HASH_FINISH: {
-      std::size_t length = 0;
-      result = psa_hash_finish(&slot->hash, r.out(0), r.out_size(0), &length);
-      if (result == PSA_SUCCESS) {
-        r.wrote(0, length);
-      }
-      break;
-    }
-    case WARD_CRYPTO_HASH_VERIFY:
-      result = psa_hash_verify(&slot->hash, r.in(0), r.in_size(0));
-      break;
-    default:  // WARD_CRYPTO_HASH_ABORT
-      break;
-  }
-  // finish, verify and abort end the operation whatever the outcome (Mbed TLS aborts it too); the
-  // client library forgets its handle after them.
-  release(*slot);
-  return result;
-}
-
 // The clone is a new operation of the caller's, counted against its limit like any other.
-psa_status_t hash_clone(Request& r) {
-  psa_status_t status = r.expect(kHandle, 0, 1);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  const Slot* source = find(r.caller(), r.args().handle, Kind::hash);
-  if (source == nullptr) {
-    return PSA_ERROR_BAD_STATE;
-  }
-  if (r.out_size(0) != sizeof(std::uint32_t)) {
-    return PSA_ERROR_INVALID_ARGUMENT;
-  }
+psa_status_t hash_clone(Request& r, const Slot& source) {
   std::size_t index = 0;
-  status = allocate(r.caller(), Kind::hash, &index);
+  psa_status_t status = allocate(r.caller(), Kind::hash, &index);
   if (status != PSA_SUCCESS) {
     return status;
   }
-  status = psa_hash_clone(&source->hash, &g_slots[index].hash);
+  status = psa_hash_clone(&source.hash, &g_slots[index].hash);
   if (status != PSA_SUCCESS) {
     release(g_slots[index]);
     return status;
@@ -588,297 +551,65 @@ psa_status_t hash_clone(Request& r) {
   return r.put(0, handle_of(index));
 }
 
-psa_status_t mac_step(Request& r, std::int32_t type) {
-  const bool has_input = type == WARD_CRYPTO_MAC_UPDATE || type == WARD_CRYPTO_MAC_VERIFY_FINISH;
-  const psa_status_t status = r.expect(kHandle, has_input ? 1 : 0, type == WARD_CRYPTO_MAC_SIGN_FINISH ? 1 : 0);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  Slot* slot = find(r.caller(), r.args().handle, Kind::mac);
-  if (slot == nullptr) {
-    return PSA_ERROR_BAD_STATE;
-  }
-  psa_status_t result = PSA_SUCCESS;
-  switch (type) {
-    case WARD_CRYPTO_MAC_UPDATE:
-      return psa_mac_update(&slot->mac, r.in(0), r.in_size(0));
-    case WARD_CRYPTO_MAC_SIGN_FINISH:
-      result = answer(r, 0, [slot](std::uint8_t* out, std::size_t size, std::size_t* length) {
-        return psa_mac_sign_finish(&slot->mac, out, size, length);
-      });
-      break;
-    case WARD_CRYPTO_MAC_VERIFY_FINISH:
-      result = psa_mac_verify_finish(&slot->mac, r.in(0), r.in_size(0));
-      break;
-    default:  // WARD_CRYPTO_MAC_ABORT
-      break;
-  }
-  release(*slot);
-  return result;
-}
-
-psa_status_t cipher_one_shot(Request& r, bool decrypt) {
-  const psa_status_t status = r.expect(kKey | kAlg, 1, 1);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  if constexpr (!kHasCiphers) {
-    return not_built(PSA_ALG_IS_CIPHER(r.args().alg));
-  }
-  return answer(r, 0, [&r, decrypt](std::uint8_t* out, std::size_t size, std::size_t* length) {
-    return decrypt ? psa_cipher_decrypt(r.key(), r.args().alg, r.in(0), r.in_size(0), out, size, length)
-                   : psa_cipher_encrypt(r.key(), r.args().alg, r.in(0), r.in_size(0), out, size, length);
-  });
-}
-
-psa_status_t cipher_step(Request& r, std::int32_t type) {
-  const bool has_input = type == WARD_CRYPTO_CIPHER_SET_IV || type == WARD_CRYPTO_CIPHER_UPDATE;
-  const bool has_output = type == WARD_CRYPTO_CIPHER_GENERATE_IV || type == WARD_CRYPTO_CIPHER_UPDATE ||
-                          type == WARD_CRYPTO_CIPHER_FINISH;
-  const psa_status_t status = r.expect(kHandle, has_input ? 1 : 0, has_output ? 1 : 0);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  Slot* slot = find(r.caller(), r.args().handle, Kind::cipher);
-  if (slot == nullptr || !kHasCiphers) {  // without ciphers no cipher operation was ever started
-    return PSA_ERROR_BAD_STATE;
-  }
-  psa_cipher_operation_t* op = &slot->cipher;
-  psa_status_t result = PSA_SUCCESS;
-  switch (type) {
-    case WARD_CRYPTO_CIPHER_GENERATE_IV:
-      return answer(r, 0, [op](std::uint8_t* out, std::size_t size, std::size_t* length) {
-        return psa_cipher_generate_iv(op, out, size, length);
-      });
-    case WARD_CRYPTO_CIPHER_SET_IV:
-      return psa_cipher_set_iv(op, r.in(0), r.in_size(0));
-    case WARD_CRYPTO_CIPHER_UPDATE:
-      return answer(r, 0, [op, &r](std::uint8_t* out, std::size_t size, std::size_t* length) {
-        return psa_cipher_update(op, r.in(0), r.in_size(0), out, size, length);
-      });
-    case WARD_CRYPTO_CIPHER_FINISH:
-      result = answer(r, 0, [op](std::uint8_t* out, std::size_t size, std::size_t* length) {
-        return psa_cipher_finish(op, out, size, length);
-      });
-      break;
-    default:  // WARD_CRYPTO_CIPHER_ABORT
-      break;
-  }
-  release(*slot);
-  return result;
-}
-
-psa_status_t aead_step(Request& r, std::int32_t type) {
-  std::size_t inputs = 0;
-  std::size_t outputs = 0;
-  switch (type) {
-    case WARD_CRYPTO_AEAD_GENERATE_NONCE:
-      outputs = 1;
-      break;
-    case WARD_CRYPTO_AEAD_SET_NONCE:
-    case WARD_CRYPTO_AEAD_SET_LENGTHS:
-    case WARD_CRYPTO_AEAD_UPDATE_AD:
-      inputs = 1;
-      break;
-    case WARD_CRYPTO_AEAD_UPDATE:
-    case WARD_CRYPTO_AEAD_VERIFY:
-      inputs = 1;
-      outputs = 1;
-      break;
-    case WARD_CRYPTO_AEAD_FINISH:
-      outputs = 2;
-      break;
-    default:  // WARD_CRYPTO_AEAD_ABORT
-      break;
-  }
-  const psa_status_t status = r.expect(kHandle, inputs, outputs);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  Slot* slot = find(r.caller(), r.args().handle, Kind::aead);
-  if (slot == nullptr) {
-    return PSA_ERROR_BAD_STATE;
-  }
-  psa_aead_operation_t* op = &slot->aead;
-  psa_status_t result = PSA_SUCCESS;
-  switch (type) {
-    case WARD_CRYPTO_AEAD_GENERATE_NONCE:
-      return answer(r, 0, [op](std::uint8_t* out, std::size_t size, std::size_t* length) {
-        return psa_aead_generate_nonce(op, out, size, length);
-      });
-    case WARD_CRYPTO_AEAD_SET_NONCE:
-      return psa_aead_set_nonce(op, r.in(0), r.in_size(0));
-    case WARD_CRYPTO_AEAD_SET_LENGTHS: {
-      ward_crypto_aead_lengths lengths{};
-      if (r.in_size(0) != sizeof lengths) {
-        return PSA_ERROR_INVALID_ARGUMENT;
-      }
-      std::memcpy(&lengths, r.in(0), sizeof lengths);
-      if (lengths.ad > SIZE_MAX || lengths.plaintext > SIZE_MAX) {
-        return PSA_ERROR_INVALID_ARGUMENT;
-      }
-      return psa_aead_set_lengths(op, static_cast<std::size_t>(lengths.ad), static_cast<std::size_t>(lengths.plaintext));
-    }
-    case WARD_CRYPTO_AEAD_UPDATE_AD:
-      return psa_aead_update_ad(op, r.in(0), r.in_size(0));
-    case WARD_CRYPTO_AEAD_UPDATE:
-      return answer(r, 0, [op, &r](std::uint8_t* out, std::size_t size, std::size_t* length) {
-        return psa_aead_update(op, r.in(0), r.in_size(0), out, size, length);
-      });
-    case WARD_CRYPTO_AEAD_FINISH: {
-      std::size_t length = 0;
-      std::size_t tag_length = 0;
-      result = psa_aead_finish(op, r.out(0), r.out_size(0), &length, r.out(1), r.out_size(1), &tag_length);
-      if (result == PSA_SUCCESS) {
-        r.wrote(0, length);
-        r.wrote(1, tag_length);
-      }
-      break;
-    }
-    case WARD_CRYPTO_AEAD_VERIFY:
-      result = answer(r, 0, [op, &r](std::uint8_t* out, std::size_t size, std::size_t* length) {
-        return psa_aead_verify(op, out, size, length, r.in(0), r.in_size(0));
-      });
-      break;
-    default:  // WARD_CRYPTO_AEAD_ABORT
-      break;
-  }
-  release(*slot);
-  return result;
-}
-
-psa_status_t asymmetric(Request& r, bool decrypt) {
-  const psa_status_t status = r.expect(kKey | kAlg, 2, 1);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  if constexpr (!kHasAsymmetricEncryption) {
-    return not_built(PSA_ALG_IS_ASYMMETRIC_ENCRYPTION(r.args().alg));
-  }
-  return answer(r, 0, [&r, decrypt](std::uint8_t* out, std::size_t size, std::size_t* length) {
-    return decrypt ? psa_asymmetric_decrypt(r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1), out,
-                                            size, length)
-                   : psa_asymmetric_encrypt(r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1), out,
-                                            size, length);
-  });
-}
-
-// Mbed TLS keeps the interruptible operations' budget in one global; each client sends its own
-// with every *_COMPLETE, so one client's setting never changes another's.
-psa_status_t set_max_ops(Request& r) {
-  if (r.args().capacity > UINT32_MAX) {
+psa_status_t aead_set_lengths(Request& r, psa_aead_operation_t* op) {
+  ward_crypto_aead_lengths lengths{};
+  if (r.in_size(0) != sizeof lengths) {
     return PSA_ERROR_INVALID_ARGUMENT;
   }
-  psa_interruptible_set_max_ops(static_cast<std::uint32_t>(r.args().capacity));
-  return PSA_SUCCESS;
+  std::memcpy(&lengths, r.in(0), sizeof lengths);
+  if (lengths.ad > SIZE_MAX || lengths.plaintext > SIZE_MAX) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  return psa_aead_set_lengths(op, static_cast<std::size_t>(lengths.ad), static_cast<std::size_t>(lengths.plaintext));
 }
 
-psa_status_t interruptible_step(Request& r, std::int32_t type) {
-  const bool sign = type >= WARD_CRYPTO_SIGN_HASH_START && type <= WARD_CRYPTO_SIGN_HASH_ABORT;
-  const std::int32_t step = sign ? type - WARD_CRYPTO_SIGN_HASH_START : type - WARD_CRYPTO_VERIFY_HASH_START;
-  constexpr std::int32_t kComplete = 1;
-  constexpr std::int32_t kNumOps = 2;
-  const bool outputs = (step == kComplete && sign) || step == kNumOps;
-  psa_status_t status = r.expect(kHandle | (step == kComplete ? kCapacity : 0u), 0, outputs ? 1 : 0);
-  if (status != PSA_SUCCESS) {
-    return status;
+psa_status_t aead_finish(Request& r, psa_aead_operation_t* op) {
+  std::size_t length = 0;
+  std::size_t tag_length = 0;
+  const psa_status_t status =
+      psa_aead_finish(op, r.out(0), r.out_size(0), &length, r.out(1), r.out_size(1), &tag_length);
+  if (status == PSA_SUCCESS) {
+    r.wrote(0, length);
+    r.wrote(1, tag_length);
   }
-  Slot* slot = find(r.caller(), r.args().handle, sign ? Kind::sign : Kind::verify);
-  if (slot == nullptr || !kHasInterruptible) {  // without it no such operation was ever started
-    return PSA_ERROR_BAD_STATE;
-  }
-  if (step == kNumOps) {
-    return r.put(0, sign ? psa_sign_hash_get_num_ops(&slot->sign) : psa_verify_hash_get_num_ops(&slot->verify));
-  }
-  psa_status_t result = PSA_SUCCESS;
-  if (step == kComplete) {
-    result = set_max_ops(r);
-    if (result != PSA_SUCCESS) {
-      return result;
+  return status;
+}
+
+// A *_COMPLETE: Mbed TLS keeps the interruptible operations' budget in one global; each client
+// sends its own with every *_COMPLETE, so one client's setting never changes another's. The
+// operation ends unless the budget is refused or it is still incomplete.
+psa_status_t interruptible_complete(Request& r, std::int32_t type, Slot& slot, std::size_t* length) {
+  if constexpr (!kHasInterruptible) {
+    (void)r;
+    (void)type;
+    (void)slot;
+    (void)length;
+    return PSA_ERROR_BAD_STATE;  // never reached: no such operation was started (built())
+  } else {
+    if (r.args().capacity > UINT32_MAX) {
+      return PSA_ERROR_INVALID_ARGUMENT;
     }
-    result = sign ? answer(r, 0,
-                           [slot](std::uint8_t* out, std::size_t size, std::size_t* length) {
-                             return psa_sign_hash_complete(&slot->sign, out, size, length);
-                           })
-                  : psa_verify_hash_complete(&slot->verify);
-    if (result == PSA_OPERATION_INCOMPLETE) {
-      return result;  // the operation goes on; the caller calls *_COMPLETE again
+    psa_interruptible_set_max_ops(static_cast<std::uint32_t>(r.args().capacity));
+    const psa_status_t status = type == WARD_CRYPTO_SIGN_HASH_COMPLETE
+                                    ? psa_sign_hash_complete(&slot.sign, r.out(0), r.out_size(0), length)
+                                    : psa_verify_hash_complete(&slot.verify);
+    if (status != PSA_OPERATION_INCOMPLETE) {
+      release(slot);
     }
-  }
-  release(*slot);
-  return result;
-}
-
-psa_status_t mac(Request& r, bool verify) {
-  const psa_status_t status = verify ? r.expect(kKey | kAlg, 2, 0) : r.expect(kKey | kAlg, 1, 1);
-  if (status != PSA_SUCCESS) {
     return status;
   }
-  if (verify) {
-    return psa_mac_verify(r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1));
-  }
-  std::size_t length = 0;
-  const psa_status_t result =
-      psa_mac_compute(r.key(), r.args().alg, r.in(0), r.in_size(0), r.out(0), r.out_size(0), &length);
-  if (result == PSA_SUCCESS) {
-    r.wrote(0, length);
-  }
-  return result;
 }
 
-psa_status_t aead(Request& r, bool decrypt) {
-  const psa_status_t status = r.expect(kKey | kAlg, 3, 1);
-  if (status != PSA_SUCCESS) {
-    return status;
+psa_status_t interruptible_num_ops(Request& r, std::int32_t type, Slot& slot) {
+  if constexpr (!kHasInterruptible) {
+    (void)r;
+    (void)type;
+    (void)slot;
+    return PSA_ERROR_BAD_STATE;  // never reached (built())
+  } else {
+    return r.put(0, type == WARD_CRYPTO_SIGN_HASH_NUM_OPS ? psa_sign_hash_get_num_ops(&slot.sign)
+                                                          : psa_verify_hash_get_num_ops(&slot.verify));
   }
-  std::size_t length = 0;
-  const psa_status_t result =
-      decrypt ? psa_aead_decrypt(r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1), r.in(2),
-                                 r.in_size(2), r.out(0), r.out_size(0), &length)
-              : psa_aead_encrypt(r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1), r.in(2),
-                                 r.in_size(2), r.out(0), r.out_size(0), &length);
-  if (result == PSA_SUCCESS) {
-    r.wrote(0, length);
-  }
-  return result;
-}
-
-psa_status_t sign(Request& r, bool message) {
-  const psa_status_t status = r.expect(kKey | kAlg, 1, 1);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  std::size_t length = 0;
-  const psa_status_t result =
-      message ? psa_sign_message(r.key(), r.args().alg, r.in(0), r.in_size(0), r.out(0), r.out_size(0), &length)
-              : psa_sign_hash(r.key(), r.args().alg, r.in(0), r.in_size(0), r.out(0), r.out_size(0), &length);
-  if (result == PSA_SUCCESS) {
-    r.wrote(0, length);
-  }
-  return result;
-}
-
-psa_status_t verify(Request& r, bool message) {
-  const psa_status_t status = r.expect(kKey | kAlg, 2, 0);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  return message ? psa_verify_message(r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1))
-                 : psa_verify_hash(r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1));
-}
-
-psa_status_t raw_key_agreement(Request& r) {
-  const psa_status_t status = r.expect(kKey | kAlg, 1, 1);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  std::size_t length = 0;
-  const psa_status_t result =
-      psa_raw_key_agreement(r.args().alg, r.key(), r.in(0), r.in_size(0), r.out(0), r.out_size(0), &length);
-  if (result == PSA_SUCCESS) {
-    r.wrote(0, length);
-  }
-  return result;
 }
 
 // psa_key_derivation_verify_bytes, which Mbed TLS 3.6 declares but does not implement: the next
@@ -904,107 +635,85 @@ psa_status_t verify_bytes(psa_key_derivation_operation_t* op, const std::uint8_t
   return difference == 0 ? PSA_SUCCESS : PSA_ERROR_INVALID_SIGNATURE;
 }
 
-psa_status_t kdf_step(Request& r, std::int32_t type) {
-  unsigned fields = kHandle;
-  std::size_t inputs = 0;
-  std::size_t outputs = 0;
-  switch (type) {
-    case WARD_CRYPTO_KDF_INPUT_BYTES:
-      fields |= kStep;
-      inputs = 1;
-      break;
-    case WARD_CRYPTO_KDF_INPUT_KEY:
-      fields |= kStep | kKey;
-      break;
-    case WARD_CRYPTO_KDF_OUTPUT_BYTES:
-    case WARD_CRYPTO_KDF_GET_CAPACITY:
-      outputs = 1;
-      break;
-    case WARD_CRYPTO_KDF_OUTPUT_KEY:
-      inputs = 1;
-      outputs = 1;
-      break;
-    case WARD_CRYPTO_KDF_SET_CAPACITY:
-      fields |= kCapacity;
-      break;
-    case WARD_CRYPTO_KDF_KEY_AGREEMENT:
-      fields |= kStep | kKey;
-      inputs = 1;
-      break;
-    case WARD_CRYPTO_KDF_INPUT_INTEGER:
-      fields |= kStep | kCapacity;
-      break;
-    case WARD_CRYPTO_KDF_VERIFY_BYTES:
-      inputs = 1;
-      break;
-    case WARD_CRYPTO_KDF_VERIFY_KEY:
-      fields |= kKey;
-      break;
-    case WARD_CRYPTO_KDF_OUTPUT_KEY_CUSTOM:
-      inputs = 3;
-      outputs = 1;
-      break;
-    default:  // WARD_CRYPTO_KDF_ABORT
-      break;
-  }
-  psa_status_t status = r.expect(fields, inputs, outputs);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  Slot* slot = find(r.caller(), r.args().handle, Kind::kdf);
-  if (slot == nullptr) {
-    return PSA_ERROR_BAD_STATE;
-  }
-  psa_key_derivation_operation_t* op = &slot->kdf;
-  switch (type) {
-    case WARD_CRYPTO_KDF_INPUT_BYTES:
-      return psa_key_derivation_input_bytes(op, r.args().step, r.in(0), r.in_size(0));
-    case WARD_CRYPTO_KDF_INPUT_KEY:
-      return psa_key_derivation_input_key(op, r.args().step, r.key());
-    case WARD_CRYPTO_KDF_OUTPUT_BYTES:
-      status = psa_key_derivation_output_bytes(op, r.out(0), r.out_size(0));
-      if (status == PSA_SUCCESS) {
-        r.wrote(0, r.out_size(0));
-      }
-      return status;
-    case WARD_CRYPTO_KDF_OUTPUT_KEY: {
-      if (r.out_size(0) != sizeof(std::uint32_t)) {
-        return PSA_ERROR_INVALID_ARGUMENT;
-      }
-      psa_key_attributes_t attributes;
-      status = decode_attributes(r.caller(), r.in_bytes(0), &attributes);
-      if (status != PSA_SUCCESS) {
-        return status;
-      }
-      // Refused before Mbed TLS runs: a key over the quota takes nothing of the capacity.
-      return create_key(r, &attributes, generated_material(attributes),
-                        [op](const psa_key_attributes_t* a, mbedtls_svc_key_id_t* key) {
-                          return psa_key_derivation_output_key(a, op, key);
-                        });
+// Multi-part ciphers: only compiled with a cipher the configuration builds.
+psa_status_t cipher(Request& r, std::int32_t type, Slot* slot, std::size_t* length) {
+  if constexpr (!kHasCiphers) {
+    (void)slot;
+    (void)length;
+    // One-shot and setups: answered as Mbed TLS answers an algorithm it lacks; a step names no
+    // operation (built()).
+    return type <= WARD_CRYPTO_CIPHER_DECRYPT_SETUP ? not_built(PSA_ALG_IS_CIPHER(r.args().alg))
+                                                    : PSA_ERROR_BAD_STATE;
+  } else {
+    const auto& a = r.args();
+    switch (type) {
+      case WARD_CRYPTO_CIPHER_ENCRYPT:
+        return psa_cipher_encrypt(r.key(), a.alg, r.in(0), r.in_size(0), r.out(0), r.out_size(0), length);
+      case WARD_CRYPTO_CIPHER_DECRYPT:
+        return psa_cipher_decrypt(r.key(), a.alg, r.in(0), r.in_size(0), r.out(0), r.out_size(0), length);
+      case WARD_CRYPTO_CIPHER_ENCRYPT_SETUP:
+        return psa_cipher_encrypt_setup(&slot->cipher, r.key(), a.alg);
+      case WARD_CRYPTO_CIPHER_DECRYPT_SETUP:
+        return psa_cipher_decrypt_setup(&slot->cipher, r.key(), a.alg);
+      case WARD_CRYPTO_CIPHER_GENERATE_IV:
+        return psa_cipher_generate_iv(&slot->cipher, r.out(0), r.out_size(0), length);
+      case WARD_CRYPTO_CIPHER_SET_IV:
+        return psa_cipher_set_iv(&slot->cipher, r.in(0), r.in_size(0));
+      case WARD_CRYPTO_CIPHER_UPDATE:
+        return psa_cipher_update(&slot->cipher, r.in(0), r.in_size(0), r.out(0), r.out_size(0), length);
+      case WARD_CRYPTO_CIPHER_FINISH:
+        return psa_cipher_finish(&slot->cipher, r.out(0), r.out_size(0), length);
+      default:  // WARD_CRYPTO_CIPHER_ABORT: serve() ends the operation
+        return PSA_SUCCESS;
     }
-    case WARD_CRYPTO_KDF_OUTPUT_KEY_CUSTOM: {
-      if (r.out_size(0) != sizeof(std::uint32_t)) {
-        return PSA_ERROR_INVALID_ARGUMENT;
-      }
-      psa_custom_key_parameters_t custom = PSA_CUSTOM_KEY_PARAMETERS_INIT;
-      status = decode_custom(r.in_bytes(1), &custom);
-      if (status != PSA_SUCCESS) {
-        return status;
-      }
-      psa_key_attributes_t attributes;
-      status = decode_attributes(r.caller(), r.in_bytes(0), &attributes);
-      if (status != PSA_SUCCESS) {
-        return status;
-      }
-      return create_key(r, &attributes, generated_material(attributes),
-                        [op, &r, &custom](const psa_key_attributes_t* a, mbedtls_svc_key_id_t* key) {
-                          return psa_key_derivation_output_key_custom(a, op, &custom, r.in(2), r.in_size(2), key);
-                        });
-    }
+  }
+}
+
+psa_status_t asymmetric(Request& r, std::int32_t type, std::size_t* length) {
+  if constexpr (!kHasAsymmetricEncryption) {
+    (void)type;
+    (void)length;
+    return not_built(PSA_ALG_IS_ASYMMETRIC_ENCRYPTION(r.args().alg));
+  } else {
+    return type == WARD_CRYPTO_ASYMMETRIC_DECRYPT
+               ? psa_asymmetric_decrypt(r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1), r.out(0),
+                                        r.out_size(0), length)
+               : psa_asymmetric_encrypt(r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1), r.out(0),
+                                        r.out_size(0), length);
+  }
+}
+
+// Interruptible starts: answered as Mbed TLS answers an algorithm it lacks without restartable ECC.
+psa_status_t interruptible_start(Request& r, std::int32_t type, Slot& slot) {
+  if constexpr (!kHasInterruptible) {
+    (void)type;
+    (void)slot;
+    return not_built(PSA_ALG_IS_SIGN_HASH(r.args().alg));
+  } else {
+    return type == WARD_CRYPTO_SIGN_HASH_START
+               ? psa_sign_hash_start(&slot.sign, r.key(), r.args().alg, r.in(0), r.in_size(0))
+               : psa_verify_hash_start(&slot.verify, r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1),
+                                       r.in_size(1));
+  }
+}
+
+psa_status_t kdf(Request& r, std::int32_t type, Slot& slot, std::size_t* length) {
+  psa_key_derivation_operation_t* op = &slot.kdf;
+  const auto& a = r.args();
+  switch (type) {
+    case WARD_CRYPTO_KDF_SETUP:
+      return psa_key_derivation_setup(op, a.alg);
+    case WARD_CRYPTO_KDF_INPUT_BYTES:
+      return psa_key_derivation_input_bytes(op, a.step, r.in(0), r.in_size(0));
+    case WARD_CRYPTO_KDF_INPUT_KEY:
+      return psa_key_derivation_input_key(op, a.step, r.key());
+    case WARD_CRYPTO_KDF_OUTPUT_BYTES:
+      *length = r.out_size(0);
+      return psa_key_derivation_output_bytes(op, r.out(0), r.out_size(0));
     case WARD_CRYPTO_KDF_KEY_AGREEMENT:
-      return psa_key_derivation_key_agreement(op, r.args().step, r.key(), r.in(0), r.in_size(0));
+      return psa_key_derivation_key_agreement(op, a.step, r.key(), r.in(0), r.in_size(0));
     case WARD_CRYPTO_KDF_INPUT_INTEGER:
-      return psa_key_derivation_input_integer(op, r.args().step, r.args().capacity);
+      return psa_key_derivation_input_integer(op, a.step, a.capacity);
     case WARD_CRYPTO_KDF_VERIFY_BYTES:
       return verify_bytes(op, r.in(0), r.in_size(0));
     case WARD_CRYPTO_KDF_VERIFY_KEY:
@@ -1013,179 +722,205 @@ psa_status_t kdf_step(Request& r, std::int32_t type) {
       return PSA_ERROR_NOT_SUPPORTED;
     case WARD_CRYPTO_KDF_GET_CAPACITY: {
       std::size_t capacity = 0;
-      status = psa_key_derivation_get_capacity(op, &capacity);
+      const psa_status_t status = psa_key_derivation_get_capacity(op, &capacity);
       return status != PSA_SUCCESS ? status : r.put(0, static_cast<std::uint64_t>(capacity));
     }
     case WARD_CRYPTO_KDF_SET_CAPACITY:
-      if (r.args().capacity > SIZE_MAX) {
+      if (a.capacity > SIZE_MAX) {
         return PSA_ERROR_INVALID_ARGUMENT;
       }
-      return psa_key_derivation_set_capacity(op, static_cast<std::size_t>(r.args().capacity));
-    default:  // WARD_CRYPTO_KDF_ABORT
-      release(*slot);
+      return psa_key_derivation_set_capacity(op, static_cast<std::size_t>(a.capacity));
+    default:  // WARD_CRYPTO_KDF_ABORT: serve() ends the operation
       return PSA_SUCCESS;
   }
 }
 
-psa_status_t init(Request& r) {
-  const psa_status_t status = r.expect(0, 0, 0);
-  if (status != PSA_SUCCESS) {
-    return status;
-  }
-  const psa_status_t seeded = platform_init();
-  return seeded != PSA_SUCCESS ? seeded : psa_crypto_init();
-}
-
-// One request, decoded and served.
-psa_status_t serve(ClientId caller, std::int32_t type, InVecs in, OutVecs out, std::span<std::size_t> out_written) {
-  Request r(caller, in, out, out_written);
+// One request whose shape serve() checked; `slot` is the operation it names or the new one it sets
+// up (else null); `length` is what a kAnswer request reports.
+psa_status_t run(Request& r, std::int32_t type, Slot* slot, std::size_t* length) {
+  const auto& a = r.args();
   switch (type) {
-    case WARD_CRYPTO_INIT:
-      return init(r);
+    case WARD_CRYPTO_INIT: {
+      const psa_status_t seeded = platform_init();
+      return seeded != PSA_SUCCESS ? seeded : psa_crypto_init();
+    }
     case WARD_CRYPTO_GENERATE_RANDOM:
-      return generate_random(r);
+      *length = r.out_size(0);
+      return psa_generate_random(r.out(0), r.out_size(0));
     case WARD_CRYPTO_IMPORT_KEY:
-      return import_or_generate(r, false);
     case WARD_CRYPTO_GENERATE_KEY:
-      return import_or_generate(r, true);
+    case WARD_CRYPTO_GENERATE_KEY_CUSTOM:
+    case WARD_CRYPTO_COPY_KEY:
+    case WARD_CRYPTO_KDF_OUTPUT_KEY:
+    case WARD_CRYPTO_KDF_OUTPUT_KEY_CUSTOM:
+      return new_key(r, type, slot);
     case WARD_CRYPTO_EXPORT_KEY:
-      return export_key(r, false);
+      return psa_export_key(r.key(), r.out(0), r.out_size(0), length);
     case WARD_CRYPTO_EXPORT_PUBLIC_KEY:
-      return export_key(r, true);
-    case WARD_CRYPTO_DESTROY_KEY:
-      return destroy_key(r);
+      return psa_export_public_key(r.key(), r.out(0), r.out_size(0), length);
+    case WARD_CRYPTO_DESTROY_KEY: {
+      const psa_status_t status = psa_destroy_key(r.key());
+      if (status == PSA_SUCCESS) {
+        keys::destroyed(r.caller(), a.key);
+      }
+      return status;
+    }
     case WARD_CRYPTO_PURGE_KEY:
-      return key_only(r, psa_purge_key);
+      return psa_purge_key(r.key());
     case WARD_CRYPTO_GET_KEY_ATTRIBUTES:
       return get_attributes(r);
-    case WARD_CRYPTO_COPY_KEY:
-      return copy_key(r);
-    case WARD_CRYPTO_GENERATE_KEY_CUSTOM:
-      return generate_custom(r);
     case WARD_CRYPTO_HASH_COMPUTE:
-      return hash_compute(r);
+      return psa_hash_compute(a.alg, r.in(0), r.in_size(0), r.out(0), r.out_size(0), length);
     case WARD_CRYPTO_HASH_COMPARE:
-      return hash_compare(r);
+      return psa_hash_compare(a.alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1));
     case WARD_CRYPTO_HASH_SETUP:
-      return operation_setup(r, Kind::hash);
+      return psa_hash_setup(&slot->hash, a.alg);
     case WARD_CRYPTO_HASH_UPDATE:
+      // On an error Mbed TLS aborts the operation itself; the slot stays the caller's until it
+      // calls abort (as the PSA API requires), so its handle does not silently become reusable.
+      return psa_hash_update(&slot->hash, r.in(0), r.in_size(0));
     case WARD_CRYPTO_HASH_FINISH:
+      return psa_hash_finish(&slot->hash, r.out(0), r.out_size(0), length);
     case WARD_CRYPTO_HASH_VERIFY:
-    case WARD_CRYPTO_HASH_ABORT:
-      return hash_step(r, type);
+      return psa_hash_verify(&slot->hash, r.in(0), r.in_size(0));
     case WARD_CRYPTO_HASH_CLONE:
-      return hash_clone(r);
+      return hash_clone(r, *slot);
     case WARD_CRYPTO_MAC_COMPUTE:
-      return mac(r, false);
+      return psa_mac_compute(r.key(), a.alg, r.in(0), r.in_size(0), r.out(0), r.out_size(0), length);
     case WARD_CRYPTO_MAC_VERIFY:
-      return mac(r, true);
+      return psa_mac_verify(r.key(), a.alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1));
     case WARD_CRYPTO_MAC_SIGN_SETUP:
+      return psa_mac_sign_setup(&slot->mac, r.key(), a.alg);
     case WARD_CRYPTO_MAC_VERIFY_SETUP:
-      return start(r, Kind::mac, kKey | kAlg, 0, [&r, type](Slot& slot) {
-        return type == WARD_CRYPTO_MAC_SIGN_SETUP ? psa_mac_sign_setup(&slot.mac, r.key(), r.args().alg)
-                                                  : psa_mac_verify_setup(&slot.mac, r.key(), r.args().alg);
-      });
+      return psa_mac_verify_setup(&slot->mac, r.key(), a.alg);
     case WARD_CRYPTO_MAC_UPDATE:
+      return psa_mac_update(&slot->mac, r.in(0), r.in_size(0));
     case WARD_CRYPTO_MAC_SIGN_FINISH:
+      return psa_mac_sign_finish(&slot->mac, r.out(0), r.out_size(0), length);
     case WARD_CRYPTO_MAC_VERIFY_FINISH:
-    case WARD_CRYPTO_MAC_ABORT:
-      return mac_step(r, type);
+      return psa_mac_verify_finish(&slot->mac, r.in(0), r.in_size(0));
     case WARD_CRYPTO_CIPHER_ENCRYPT:
-      return cipher_one_shot(r, false);
     case WARD_CRYPTO_CIPHER_DECRYPT:
-      return cipher_one_shot(r, true);
     case WARD_CRYPTO_CIPHER_ENCRYPT_SETUP:
     case WARD_CRYPTO_CIPHER_DECRYPT_SETUP:
-      return start(r, Kind::cipher, kKey | kAlg, 0, [&r, type](Slot& slot) {
-        if constexpr (!kHasCiphers) {
-          (void)slot;
-          (void)type;
-          return not_built(PSA_ALG_IS_CIPHER(r.args().alg));
-        }
-        return type == WARD_CRYPTO_CIPHER_ENCRYPT_SETUP ? psa_cipher_encrypt_setup(&slot.cipher, r.key(), r.args().alg)
-                                                        : psa_cipher_decrypt_setup(&slot.cipher, r.key(), r.args().alg);
-      });
     case WARD_CRYPTO_CIPHER_GENERATE_IV:
     case WARD_CRYPTO_CIPHER_SET_IV:
     case WARD_CRYPTO_CIPHER_UPDATE:
     case WARD_CRYPTO_CIPHER_FINISH:
-    case WARD_CRYPTO_CIPHER_ABORT:
-      return cipher_step(r, type);
+      return cipher(r, type, slot, length);
     case WARD_CRYPTO_AEAD_ENCRYPT:
-      return aead(r, false);
+      return psa_aead_encrypt(r.key(), a.alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1), r.in(2), r.in_size(2),
+                              r.out(0), r.out_size(0), length);
     case WARD_CRYPTO_AEAD_DECRYPT:
-      return aead(r, true);
+      return psa_aead_decrypt(r.key(), a.alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1), r.in(2), r.in_size(2),
+                              r.out(0), r.out_size(0), length);
     case WARD_CRYPTO_AEAD_ENCRYPT_SETUP:
+      return psa_aead_encrypt_setup(&slot->aead, r.key(), a.alg);
     case WARD_CRYPTO_AEAD_DECRYPT_SETUP:
-      return start(r, Kind::aead, kKey | kAlg, 0, [&r, type](Slot& slot) {
-        return type == WARD_CRYPTO_AEAD_ENCRYPT_SETUP ? psa_aead_encrypt_setup(&slot.aead, r.key(), r.args().alg)
-                                                      : psa_aead_decrypt_setup(&slot.aead, r.key(), r.args().alg);
-      });
+      return psa_aead_decrypt_setup(&slot->aead, r.key(), a.alg);
     case WARD_CRYPTO_AEAD_GENERATE_NONCE:
+      return psa_aead_generate_nonce(&slot->aead, r.out(0), r.out_size(0), length);
     case WARD_CRYPTO_AEAD_SET_NONCE:
+      return psa_aead_set_nonce(&slot->aead, r.in(0), r.in_size(0));
     case WARD_CRYPTO_AEAD_SET_LENGTHS:
+      return aead_set_lengths(r, &slot->aead);
     case WARD_CRYPTO_AEAD_UPDATE_AD:
+      return psa_aead_update_ad(&slot->aead, r.in(0), r.in_size(0));
     case WARD_CRYPTO_AEAD_UPDATE:
+      return psa_aead_update(&slot->aead, r.in(0), r.in_size(0), r.out(0), r.out_size(0), length);
     case WARD_CRYPTO_AEAD_FINISH:
+      return aead_finish(r, &slot->aead);
     case WARD_CRYPTO_AEAD_VERIFY:
-    case WARD_CRYPTO_AEAD_ABORT:
-      return aead_step(r, type);
+      return psa_aead_verify(&slot->aead, r.out(0), r.out_size(0), length, r.in(0), r.in_size(0));
     case WARD_CRYPTO_ASYMMETRIC_ENCRYPT:
-      return asymmetric(r, false);
     case WARD_CRYPTO_ASYMMETRIC_DECRYPT:
-      return asymmetric(r, true);
-    case WARD_CRYPTO_SIGN_HASH_START:
-      return start(r, Kind::sign, kKey | kAlg, 1, [&r](Slot& slot) {
-        if constexpr (!kHasInterruptible) {
-          (void)slot;
-          return not_built(PSA_ALG_IS_SIGN_HASH(r.args().alg));
-        }
-        return psa_sign_hash_start(&slot.sign, r.key(), r.args().alg, r.in(0), r.in_size(0));
-      });
-    case WARD_CRYPTO_VERIFY_HASH_START:
-      return start(r, Kind::verify, kKey | kAlg, 2, [&r](Slot& slot) {
-        if constexpr (!kHasInterruptible) {
-          (void)slot;
-          return not_built(PSA_ALG_IS_SIGN_HASH(r.args().alg));
-        }
-        return psa_verify_hash_start(&slot.verify, r.key(), r.args().alg, r.in(0), r.in_size(0), r.in(1),
-                                     r.in_size(1));
-      });
-    case WARD_CRYPTO_SIGN_HASH_COMPLETE:
-    case WARD_CRYPTO_SIGN_HASH_NUM_OPS:
-    case WARD_CRYPTO_SIGN_HASH_ABORT:
-    case WARD_CRYPTO_VERIFY_HASH_COMPLETE:
-    case WARD_CRYPTO_VERIFY_HASH_NUM_OPS:
-    case WARD_CRYPTO_VERIFY_HASH_ABORT:
-      return interruptible_step(r, type);
+      return asymmetric(r, type, length);
     case WARD_CRYPTO_SIGN_HASH:
-      return sign(r, false);
+      return psa_sign_hash(r.key(), a.alg, r.in(0), r.in_size(0), r.out(0), r.out_size(0), length);
     case WARD_CRYPTO_VERIFY_HASH:
-      return verify(r, false);
+      return psa_verify_hash(r.key(), a.alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1));
     case WARD_CRYPTO_SIGN_MESSAGE:
-      return sign(r, true);
+      return psa_sign_message(r.key(), a.alg, r.in(0), r.in_size(0), r.out(0), r.out_size(0), length);
     case WARD_CRYPTO_VERIFY_MESSAGE:
-      return verify(r, true);
+      return psa_verify_message(r.key(), a.alg, r.in(0), r.in_size(0), r.in(1), r.in_size(1));
+    case WARD_CRYPTO_SIGN_HASH_START:
+    case WARD_CRYPTO_VERIFY_HASH_START:
+      return interruptible_start(r, type, *slot);
+    case WARD_CRYPTO_SIGN_HASH_COMPLETE:
+    case WARD_CRYPTO_VERIFY_HASH_COMPLETE:
+      return interruptible_complete(r, type, *slot, length);
+    case WARD_CRYPTO_SIGN_HASH_NUM_OPS:
+    case WARD_CRYPTO_VERIFY_HASH_NUM_OPS:
+      return interruptible_num_ops(r, type, *slot);
     case WARD_CRYPTO_RAW_KEY_AGREEMENT:
-      return raw_key_agreement(r);
+      return psa_raw_key_agreement(a.alg, r.key(), r.in(0), r.in_size(0), r.out(0), r.out_size(0), length);
     case WARD_CRYPTO_KDF_SETUP:
-      return operation_setup(r, Kind::kdf);
     case WARD_CRYPTO_KDF_INPUT_BYTES:
     case WARD_CRYPTO_KDF_INPUT_KEY:
     case WARD_CRYPTO_KDF_OUTPUT_BYTES:
-    case WARD_CRYPTO_KDF_OUTPUT_KEY:
-    case WARD_CRYPTO_KDF_ABORT:
     case WARD_CRYPTO_KDF_GET_CAPACITY:
     case WARD_CRYPTO_KDF_SET_CAPACITY:
     case WARD_CRYPTO_KDF_KEY_AGREEMENT:
     case WARD_CRYPTO_KDF_INPUT_INTEGER:
     case WARD_CRYPTO_KDF_VERIFY_BYTES:
     case WARD_CRYPTO_KDF_VERIFY_KEY:
-    case WARD_CRYPTO_KDF_OUTPUT_KEY_CUSTOM:
-      return kdf_step(r, type);
-    default:
-      return PSA_ERROR_NOT_SUPPORTED;
+      return kdf(r, type, *slot, length);
+    default:  // the aborts: serve() ends the operation
+      return PSA_SUCCESS;
   }
+}
+
+// One request: its shape checked (kShapes), its operation found or a new one set up, run, its
+// answer's length reported, its operation ended if it ends it.
+psa_status_t serve(ClientId caller, std::int32_t type, InVecs in, OutVecs out, std::span<std::size_t> out_written) {
+  if (type <= 0 || type > kLastType) {
+    return PSA_ERROR_NOT_SUPPORTED;
+  }
+  const unsigned bits = kShapes[static_cast<std::size_t>(type)];
+  if ((bits & kKnown) == 0) {
+    return PSA_ERROR_NOT_SUPPORTED;
+  }
+  const unsigned fields = bits & 0x1fu;
+  const auto kind = static_cast<Kind>((bits >> 9) & 7u);
+  Request r(caller, in, out, out_written);
+  psa_status_t status = r.expect(fields, (bits >> 5) & 3u, (bits >> 7) & 3u);
+  if (status != PSA_SUCCESS) {
+    return status;
+  }
+  Slot* slot = nullptr;
+  if ((fields & kHandle) != 0) {
+    slot = find(caller, r.args().handle, kind);
+    if (slot == nullptr || !built(kind)) {
+      return PSA_ERROR_BAD_STATE;
+    }
+  }
+  if ((bits & kIdOut) != 0 && r.out_size(0) != sizeof(std::uint32_t)) {
+    return PSA_ERROR_INVALID_ARGUMENT;  // checked first: never create a key or start an operation we cannot report
+  }
+  std::size_t length = 0;
+  if (kind != Kind::none && slot == nullptr) {  // a setup: a new operation in a slot of the caller's
+    std::size_t index = 0;
+    status = allocate(caller, kind, &index);
+    if (status != PSA_SUCCESS) {
+      return status;
+    }
+    status = run(r, type, &g_slots[index], &length);
+    if (status != PSA_SUCCESS) {
+      release(g_slots[index]);
+      return status;
+    }
+    return r.put(0, handle_of(index));
+  }
+  status = run(r, type, slot, &length);
+  if ((bits & kAnswer) != 0 && status == PSA_SUCCESS) {
+    r.wrote(0, length);
+  }
+  // finish, verify and abort end the operation whatever the outcome (Mbed TLS aborts it too); the
+  // client library forgets its handle after them.
+  if ((bits & kEnds) != 0) {
+    release(*slot);
+  }
+  return status;
 }
 
 }  // namespace
