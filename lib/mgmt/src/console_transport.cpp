@@ -32,15 +32,21 @@ std::size_t base64_encode(std::span<const std::byte> in, std::span<char> out) {
     return 0;
   }
   std::size_t o = 0;
-  for (std::size_t i = 0; i < in.size(); i += 3) {
-    const std::size_t n = in.size() - i < 3 ? in.size() - i : 3;
-    std::uint32_t v = std::to_integer<std::uint32_t>(in[i]) << 16;
-    if (n > 1) v |= std::to_integer<std::uint32_t>(in[i + 1]) << 8;
-    if (n > 2) v |= std::to_integer<std::uint32_t>(in[i + 2]);
-    out[o++] = kAlphabet[(v >> 18) & 63u];
-    out[o++] = kAlphabet[(v >> 12) & 63u];
-    out[o++] = n > 1 ? kAlphabet[(v >> 6) & 63u] : '=';
-    out[o++] = n > 2 ? kAlphabet[v & 63u] : '=';
+  auto put = [&](std::uint32_t v, std::size_t chars) {
+    for (std::size_t k = 0; k < 4; ++k) {
+      out[o++] = k < chars ? kAlphabet[(v >> (18 - 6 * k)) & 63u] : '=';
+    }
+  };
+  std::size_t i = 0;
+  for (; in.size() - i >= 3; i += 3) {
+    put(std::to_integer<std::uint32_t>(in[i]) << 16 | std::to_integer<std::uint32_t>(in[i + 1]) << 8 |
+            std::to_integer<std::uint32_t>(in[i + 2]),
+        4);
+  }
+  if (in.size() - i == 2) {
+    put(std::to_integer<std::uint32_t>(in[i]) << 16 | std::to_integer<std::uint32_t>(in[i + 1]) << 8, 3);
+  } else if (in.size() - i == 1) {
+    put(std::to_integer<std::uint32_t>(in[i]) << 16, 2);
   }
   return o;
 }

@@ -68,14 +68,19 @@ struct ImageGroup::Chunk {
   bool upgrade = false;
 };
 
+struct ImageGroup::Handlers {
+  static Outcome state(Group& g, const Request& r, MapWriter& out);
+  static Outcome upload(Group& g, const Request& r, MapWriter& out);
+};
+
 const Group::Command ImageGroup::kCommands[2] = {
-    {kState, &ImageGroup::state, nullptr},
-    {kUpload, nullptr, &ImageGroup::upload},
+    {kState, &ImageGroup::Handlers::state, nullptr},
+    {kUpload, nullptr, &ImageGroup::Handlers::upload},
 };
 
 ImageGroup::ImageGroup(ImageSlots& slots, UploadSink& sink) : Group(group::image, kCommands), slots_(slots), sink_(sink) {}
 
-Outcome ImageGroup::state(Group& g, const Request& r, MapWriter& out) {
+Outcome ImageGroup::Handlers::state(Group& g, const Request& r, MapWriter& out) {
   std::array<Field, 0> none{};
   if (decode_map(r.payload, none) != DecodeError::none) {
     return Outcome::protocol(Err::invalid);
@@ -104,7 +109,7 @@ Outcome ImageGroup::state(Group& g, const Request& r, MapWriter& out) {
   return Outcome::success();
 }
 
-Outcome ImageGroup::upload(Group& g, const Request& r, MapWriter& out) {
+Outcome ImageGroup::Handlers::upload(Group& g, const Request& r, MapWriter& out) {
   std::array<Field, 6> f{{{"off", Field::Kind::uint},
                           {"data", Field::Kind::bytes},
                           {"len", Field::Kind::uint},

@@ -15,17 +15,24 @@ constexpr std::string_view kLetters = "snrvbmpio";
 
 }  // namespace
 
+struct OsGroup::Handlers {
+  static Outcome echo(Group& g, const Request& r, MapWriter& out);
+  static Outcome params(Group& g, const Request& r, MapWriter& out);
+  static Outcome info(Group& g, const Request& r, MapWriter& out);
+  static Outcome bootloader_info(Group& g, const Request& r, MapWriter& out);
+};
+
 const Group::Command OsGroup::kCommands[4] = {
-    {kEcho, &OsGroup::echo, &OsGroup::echo},
-    {kParams, &OsGroup::params, nullptr},
-    {kInfo, &OsGroup::info, nullptr},
-    {kBootloaderInfo, &OsGroup::bootloader_info, nullptr},
+    {kEcho, &OsGroup::Handlers::echo, &OsGroup::Handlers::echo},
+    {kParams, &OsGroup::Handlers::params, nullptr},
+    {kInfo, &OsGroup::Handlers::info, nullptr},
+    {kBootloaderInfo, &OsGroup::Handlers::bootloader_info, nullptr},
 };
 
 OsGroup::OsGroup(const OsInfo& info, const BootloaderInfo& bootloader, BufferParams buffers)
     : Group(group::os, kCommands), info_(info), bootloader_(bootloader), buffers_(buffers) {}
 
-Outcome OsGroup::echo(Group& /*g*/, const Request& r, MapWriter& out) {
+Outcome OsGroup::Handlers::echo(Group& /*g*/, const Request& r, MapWriter& out) {
   std::array<Field, 1> f{{{"d", Field::Kind::text}}};
   if (decode_map(r.payload, f) != DecodeError::none || !f[0].present) {
     return invalid();
@@ -34,7 +41,7 @@ Outcome OsGroup::echo(Group& /*g*/, const Request& r, MapWriter& out) {
   return Outcome::success();
 }
 
-Outcome OsGroup::params(Group& g, const Request& r, MapWriter& out) {
+Outcome OsGroup::Handlers::params(Group& g, const Request& r, MapWriter& out) {
   std::array<Field, 0> none{};
   if (decode_map(r.payload, none) != DecodeError::none) {
     return invalid();
@@ -45,7 +52,7 @@ Outcome OsGroup::params(Group& g, const Request& r, MapWriter& out) {
   return Outcome::success();
 }
 
-Outcome OsGroup::info(Group& g, const Request& r, MapWriter& out) {
+Outcome OsGroup::Handlers::info(Group& g, const Request& r, MapWriter& out) {
   std::array<Field, 1> f{{{"format", Field::Kind::text}}};
   if (decode_map(r.payload, f) != DecodeError::none) {
     return invalid();
@@ -88,7 +95,7 @@ Outcome OsGroup::info(Group& g, const Request& r, MapWriter& out) {
   return Outcome::success();
 }
 
-Outcome OsGroup::bootloader_info(Group& g, const Request& r, MapWriter& out) {
+Outcome OsGroup::Handlers::bootloader_info(Group& g, const Request& r, MapWriter& out) {
   std::array<Field, 1> f{{{"query", Field::Kind::text}}};
   if (decode_map(r.payload, f) != DecodeError::none) {
     return invalid();

@@ -113,11 +113,11 @@ class ImageGroup final : public Group {
 
  private:
   struct Chunk;
-  static Outcome state(Group& g, const Request& r, MapWriter& out);
-  static Outcome upload(Group& g, const Request& r, MapWriter& out);
   Outcome start_or_resume(const Chunk& c, MapWriter& out);
   Outcome take(const Chunk& c, MapWriter& out);
   void close();
+  // The command handlers (defined in the .cpp); nested, so they reach the group's state.
+  struct Handlers;
   static const Command kCommands[2];
 
   ImageSlots& slots_;

@@ -56,10 +56,8 @@ class OsGroup final : public Group {
   OsGroup(const OsInfo& info, const BootloaderInfo& bootloader, BufferParams buffers);
 
  private:
-  static Outcome echo(Group& g, const Request& r, MapWriter& out);
-  static Outcome params(Group& g, const Request& r, MapWriter& out);
-  static Outcome info(Group& g, const Request& r, MapWriter& out);
-  static Outcome bootloader_info(Group& g, const Request& r, MapWriter& out);
+  // The command handlers (defined in the .cpp); nested, so they reach the group's state.
+  struct Handlers;
   static const Command kCommands[4];
 
   OsInfo info_;
