@@ -5,8 +5,11 @@
 #   <cache>/tinycbor-<version> with the verified checksum in .ward-verified-sha256. Configuring fails
 #   unless that stamp matches the pin, as for Mbed TLS (cmake/WardMbedTLS.cmake, whose cache rule
 #   this follows).
-# - Only the encoder is built: the secure side writes CBOR and never parses it. (The host verifier
+# - ward_tinycbor, the encoder: the secure side writes CBOR and never parses it. (The host verifier
 #   decodes with Debian's libcbor, tools/ward-attest.)
+# - ward_tinycbor_parser, the parser: the non-secure SMP server (lib/mgmt) reads requests with it.
+#   Its nesting bound (CBOR_PARSER_MAX_RECURSIONS, 1024 by default: far too deep for a thread's
+#   stack) is set to 8: an SMP request nests two levels at most, deeper input is refused.
 include(WardPinnedSource)
 set(WARD_TINYCBOR_PIN ${CMAKE_SOURCE_DIR}/cmake/tinycbor.pin)
 ward_pinned_source(tinycbor ${WARD_TINYCBOR_PIN} WARD_TINYCBOR_SOURCE_DIR)
@@ -21,4 +24,16 @@ endif()
 if(WARD_SANITIZER_FLAGS)
   target_compile_options(ward_tinycbor PRIVATE ${WARD_SANITIZER_FLAGS})
   target_link_options(ward_tinycbor INTERFACE ${WARD_SANITIZER_FLAGS})
+endif()
+
+add_library(ward_tinycbor_parser STATIC ${WARD_TINYCBOR_SOURCE_DIR}/src/cborparser.c)
+target_include_directories(ward_tinycbor_parser SYSTEM PUBLIC ${WARD_TINYCBOR_SOURCE_DIR}/src)
+target_compile_definitions(ward_tinycbor_parser PRIVATE CBOR_PARSER_MAX_RECURSIONS=8)
+target_compile_options(ward_tinycbor_parser PRIVATE -w)
+if(NOT WARD_IS_HOST)
+  target_compile_options(ward_tinycbor_parser PRIVATE -ffunction-sections -fdata-sections -fstack-protector-strong)
+endif()
+if(WARD_SANITIZER_FLAGS)
+  target_compile_options(ward_tinycbor_parser PRIVATE ${WARD_SANITIZER_FLAGS})
+  target_link_options(ward_tinycbor_parser INTERFACE ${WARD_SANITIZER_FLAGS})
 endif()

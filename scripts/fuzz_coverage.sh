@@ -16,9 +16,11 @@ targets=(
   "dispatch|host.secure_crypto.fuzz_dispatch_smoke|tests/secure_crypto/fuzz_dispatch|secure/service/src/dispatch.cpp secure/crypto/src/service.cpp|secure::dispatch|::(hash_step|kdf_step|mac_step|cipher_step|aead_step|interruptible_step|operation_setup|hash_clone|copy_key|asymmetric|raw_key_agreement|import_or_generate|verify_bytes|find|allocate|held_by|release|release_client)\("
   "fwu|host.secure_fwu.fuzz_smoke|tests/secure_fwu/fuzz_fwu_fuzzer|secure/fwu/src/handler.cpp secure/fwu/src/service.cpp|handle|Service::"
   "frame_intake|host.net.fuzz_frame_intake_smoke|tests/net/fuzz_frame_intake_fuzzer|lib/net/src/frame_intake.cpp|net::(classify_status|check_header|IntakeCounters::count)"
+  "smp_server|host.mgmt.fuzz_smp_server_smoke|tests/mgmt/fuzz_smp_server_fuzzer|lib/mgmt/src/server.cpp lib/mgmt/src/smp.cpp lib/mgmt/src/cbor.cpp lib/mgmt/src/os_group.cpp lib/mgmt/src/image_group.cpp|mgmt::(parse_header|decode_map|Server::|OsGroup::|ImageGroup::)|decode_entries|read_value|match_key"
+  "console_frames|host.mgmt.fuzz_console_frames_smoke|tests/mgmt/fuzz_console_frames_fuzzer|lib/mgmt/src/console_transport.cpp lib/mgmt/include/ward/mgmt/console_transport.hpp|console::(base64_decode|crc16_xmodem|Decoder)"
 )
 cmake --build "$b" --target ward-image fuzz_image_target fuzz_storage_target fuzz_dispatch_target fuzz_fwu_target \
-  fuzz_frame_intake_target >/dev/null
+  fuzz_frame_intake_target fuzz_smp_server_target fuzz_console_frames_target >/dev/null
 mkdir -p "$b/profiles"
 for t in "${targets[@]}"; do
   IFS='|' read -r name test fuzzer sources functions <<<"$t"

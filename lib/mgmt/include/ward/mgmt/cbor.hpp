@@ -1,0 +1,98 @@
+// The CBOR of SMP requests and responses, on tinycbor (the library the secure side's attestation
+// uses; cmake/WardTinyCBOR.cmake).
+//
+// Requests: decode_map() reads one map of text keys into the fields a command names, and refuses
+// anything else: not a map, bytes after it, a key that is not text, a named key twice, a value of
+// the wrong type, an indefinite-length string (strings are read in place, never copied), or
+// nesting deeper than the parser's bound. Keys nobody named are skipped, as SMP requires.
+//
+// Responses: MapWriter writes the response map; its first failure (no room) sticks, so a handler
+// writes on and the server checks once.
+#pragma once
+#include <cbor.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace ward::mgmt {
+
+struct Field {
+  enum class Kind : std::uint8_t { uint, text, bytes, boolean };
+  constexpr Field(std::string_view k, Kind kd) : key(k), kind(kd) {}
+  std::string_view key;
+  Kind kind;
+  bool present = false;
+  std::uint64_t uint = 0;
+  bool boolean = false;
+  std::span<const std::byte> bytes;  // text or bytes: a view into the request
+
+  std::string_view text() const { return {reinterpret_cast<const char*>(bytes.data()), bytes.size()}; }
+};
+
+enum class DecodeError : std::uint8_t { none, not_a_map, malformed, bad_key, duplicate, wrong_type, trailing };
+
+// An empty payload reads as an empty map (SMP allows a request without data).
+DecodeError decode_map(std::span<const std::byte> payload, std::span<Field> fields);
+
+class MapWriter {
+ public:
+  explicit MapWriter(CborEncoder& map) : map_(&map) {}
+  void uint(std::string_view key, std::uint64_t v);
+  void integer(std::string_view key, std::int64_t v);
+  void text(std::string_view key, std::string_view v);
+  void bytes(std::string_view key, std::span<const std::byte> v);
+  void boolean(std::string_view key, bool v);
+  // Opens an array under `key`, or a map inside the array it is in; closes it after `fill`.
+  template <class F>
+  void array(std::string_view key, F&& fill);
+  template <class F>
+  void map_in_array(F&& fill);
+  template <class F>
+  void map(std::string_view key, F&& fill);
+  bool ok() const { return error_ == CborNoError; }
+  CborError error() const { return error_; }
+
+ private:
+  void key(std::string_view k);
+  void check(CborError e) {
+    if (error_ == CborNoError) error_ = e;
+  }
+  template <class F>
+  void nested(bool is_map, F&& fill);
+  CborEncoder* map_;
+  CborError error_ = CborNoError;
+};
+
+template <class F>
+void MapWriter::nested(bool is_map, F&& fill) {
+  if (!ok()) return;
+  CborEncoder inner;
+  check(is_map ? cbor_encoder_create_map(map_, &inner, CborIndefiniteLength)
+               : cbor_encoder_create_array(map_, &inner, CborIndefiniteLength));
+  if (!ok()) return;
+  MapWriter child(inner);
+  fill(child);
+  check(child.error_);
+  check(cbor_encoder_close_container(map_, &inner));
+}
+
+template <class F>
+void MapWriter::array(std::string_view k, F&& fill) {
+  key(k);
+  nested(false, fill);
+}
+
+template <class F>
+void MapWriter::map_in_array(F&& fill) {
+  nested(true, fill);
+}
+
+template <class F>
+void MapWriter::map(std::string_view k, F&& fill) {
+  key(k);
+  nested(true, fill);
+}
+
+}  // namespace ward::mgmt

@@ -1,0 +1,130 @@
+// SMP group 1, image management (Zephyr's "Application/software image management group"), the
+// commands served so far:
+//   0 state   read -> {"images": [{"image", "slot", "version", "hash", "bootable", "pending",
+//             "confirmed", "active", "permanent"}...], "splitStatus": 0}; the slots come from an
+//             ImageSlots (the PSA Firmware Update binding on the device, a fake in host tests).
+//   1 upload  write {"off", "data", and at off 0: "len", "sha"?, "image"?, "upgrade"?} -> {"off"}
+// State write (test, confirm), erase and slot info come with the FWU binding.
+//
+// Upload is a state machine over an UploadSink (the FWU binding; a fake in host tests):
+//   - a chunk at off 0 starts a session: it must carry "len" (1..UINT32_MAX), "sha" (if present,
+//     32 bytes: the SHA-256 of the whole image, which the sink checks at the end) and "image";
+//     the sink's begin() may refuse it (image unknown, too large, not an upgrade);
+//   - a chunk at off 0 whose "sha", "image" and "len" equal the open session's resumes it: the
+//     answer is the session's offset and nothing is written (a client that lost the link asks
+//     where to go on);
+//   - any other chunk must start exactly at the session's next offset and end within "len";
+//     otherwise (replayed, out of order, beyond the end, no session) it is refused with an error
+//     and, in the same answer, the offset the session expects: nothing is written;
+//   - a write the sink refuses ends the session (its slot's contents are unknown): the client
+//     starts again at 0;
+//   - the chunk that reaches "len" calls the sink's finish() (the whole image's SHA-256, then
+//     the FWU service's own checks); a refusal ends the session with the sink's error.
+#pragma once
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "ward/mgmt/server.hpp"
+
+namespace ward::mgmt {
+
+// img_mgmt_err_code_t: this group's own errors (SMP 2 "err"); the ones Ward uses.
+enum class ImageError : std::uint16_t {
+  ok = 0,
+  unknown = 1,
+  no_image = 3,
+  flash_write_failed = 12,
+  flash_erase_failed = 13,
+  invalid_slot = 14,
+  invalid_offset = 20,
+  invalid_length = 21,
+  invalid_image_header = 22,
+  invalid_hash = 24,
+  current_version_is_newer = 27,
+  image_already_pending = 28,
+  invalid_image_too_large = 30,
+  invalid_image_data_overrun = 31,
+};
+
+struct ImageVersion {
+  std::uint8_t major = 0;
+  std::uint8_t minor = 0;
+  std::uint16_t revision = 0;
+  std::uint32_t build = 0;
+};
+
+struct SlotState {
+  std::uint32_t image = 0;
+  std::uint32_t slot = 0;
+  ImageVersion version;
+  std::array<std::byte, 32> hash{};
+  bool bootable = false;
+  bool pending = false;
+  bool confirmed = false;
+  bool active = false;
+  bool permanent = false;
+};
+
+// The slots the state command lists (both images, both slots: at most kMaxSlots).
+class ImageSlots {
+ public:
+  static constexpr std::size_t kMaxSlots = 4;
+  // Fills `out` with the slots that hold an image; returns how many.
+  virtual std::size_t read(std::span<SlotState, kMaxSlots> out) = 0;
+
+ protected:
+  ~ImageSlots() = default;
+};
+
+struct UploadStart {
+  std::uint32_t image = 0;
+  std::uint32_t length = 0;
+  bool has_sha = false;
+  std::array<std::byte, 32> sha{};
+  bool upgrade_only = false;
+};
+
+// Where uploaded bytes go. Every call's error is this group's, answered to the client.
+class UploadSink {
+ public:
+  virtual ImageError begin(const UploadStart& start) = 0;
+  virtual ImageError write(std::uint32_t offset, std::span<const std::byte> data) = 0;
+  // All `length` bytes written: check the image (the whole image's SHA-256 if the start had one).
+  virtual ImageError finish() = 0;
+  // The session ended without finish() (a refused write, a new upload at off 0).
+  virtual void abort() = 0;
+
+ protected:
+  ~UploadSink() = default;
+};
+
+class ImageGroup final : public Group {
+ public:
+  static constexpr std::uint8_t kState = 0;
+  static constexpr std::uint8_t kUpload = 1;
+
+  ImageGroup(ImageSlots& slots, UploadSink& sink);
+
+  // The open session's next offset (tests and diagnostics); 0 when no session is open.
+  std::uint32_t expected_offset() const { return open_ ? next_ : 0; }
+  bool session_open() const { return open_; }
+
+ private:
+  struct Chunk;
+  Outcome start_or_resume(const Chunk& c, MapWriter& out);
+  Outcome take(const Chunk& c, MapWriter& out);
+  void close();
+  // The command handlers (defined in the .cpp); nested, so they reach the group's state.
+  struct Handlers;
+  static const Command kCommands[2];
+
+  ImageSlots& slots_;
+  UploadSink& sink_;
+  bool open_ = false;
+  UploadStart session_;
+  std::uint32_t next_ = 0;
+};
+
+}  // namespace ward::mgmt

@@ -1,0 +1,68 @@
+// SMP group 0, OS management (Zephyr's "Default/OS Management Group"), the commands served so far:
+//   0 echo               read or write {"d": text} -> {"r": text}
+//   6 mcumgr parameters  read -> {"buf_size": uint, "buf_count": uint}
+//   7 OS/application info read {"format": text}? -> {"output": text}; the format's letters choose
+//                         fields: s kernel name, n node name, r release, v version, b build date
+//                         and time, m machine, p processor, i hardware platform, o operating
+//                         system, a all; output in that order, separated by spaces. No format: "s".
+//   8 bootloader info    read {"query": text}? -> {"bootloader": name}; query "mode" ->
+//                         {"mode": int, "no-downgrade": bool}
+// Reset (5) and task statistics (2) need the kernel and come with the firmware binding. The
+// answers are values the image gives at construction: the group reads no configuration itself.
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+#include "ward/mgmt/server.hpp"
+
+namespace ward::mgmt {
+
+// os_mgmt_err_code_t: this group's own errors (SMP 2 "err").
+enum class OsError : std::uint16_t { ok = 0, unknown = 1, invalid_format = 2, query_yields_no_answer = 3 };
+
+struct OsInfo {
+  std::string_view kernel_name;        // s
+  std::string_view node_name;          // n
+  std::string_view release;            // r
+  std::string_view version;            // v
+  std::string_view build_date_time;    // b
+  std::string_view machine;            // m
+  std::string_view processor;          // p
+  std::string_view hardware_platform;  // i
+  std::string_view operating_system;   // o
+};
+
+struct BootloaderInfo {
+  std::string_view name;   // "bootloader"
+  std::int32_t mode = 0;   // MCUboot's mode numbers (e.g. 1: swap using scratch, 3: swap using move)
+  bool no_downgrade = false;
+};
+
+// What a client may send at once: the transport's packet buffer and how many there are.
+struct BufferParams {
+  std::uint32_t size = 0;
+  std::uint32_t count = 0;
+};
+
+class OsGroup final : public Group {
+ public:
+  static constexpr std::uint8_t kEcho = 0;
+  static constexpr std::uint8_t kParams = 6;
+  static constexpr std::uint8_t kInfo = 7;
+  static constexpr std::uint8_t kBootloaderInfo = 8;
+  // The longest "output" of the info command; a longer one answers message_size.
+  static constexpr std::size_t kMaxInfoOutput = 128;
+
+  OsGroup(const OsInfo& info, const BootloaderInfo& bootloader, BufferParams buffers);
+
+ private:
+  // The command handlers (defined in the .cpp); nested, so they reach the group's state.
+  struct Handlers;
+  static const Command kCommands[4];
+
+  OsInfo info_;
+  BootloaderInfo bootloader_;
+  BufferParams buffers_;
+};
+
+}  // namespace ward::mgmt

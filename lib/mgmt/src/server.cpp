@@ -1,0 +1,95 @@
+// The SMP server core (server.hpp).
+#include "ward/mgmt/server.hpp"
+
+namespace ward::mgmt {
+namespace {
+
+// Encodes the response map into `body`; returns its length, or 0 if even an error does not fit.
+std::size_t encode_map(std::span<std::byte> body, auto&& fill) {
+  CborEncoder root;
+  CborEncoder map;
+  auto* buf = reinterpret_cast<std::uint8_t*>(body.data());
+  cbor_encoder_init(&root, buf, body.size(), 0);
+  if (cbor_encoder_create_map(&root, &map, CborIndefiniteLength) != CborNoError) {
+    return 0;
+  }
+  MapWriter w(map);
+  fill(w);
+  if (!w.ok() || cbor_encoder_close_container(&root, &map) != CborNoError) {
+    return 0;
+  }
+  return cbor_encoder_get_buffer_size(&root, buf);
+}
+
+}  // namespace
+
+Outcome Server::dispatch(const Request& request, MapWriter& out) {
+  for (Group* g : groups_) {
+    if (g->id() != request.header.group) {
+      continue;
+    }
+    for (const Group::Command& c : g->commands()) {
+      if (c.id != request.header.id) {
+        continue;
+      }
+      const Group::Handler h = request.header.op == static_cast<std::uint8_t>(Op::read) ? c.read : c.write;
+      return h != nullptr ? h(*g, request, out) : Outcome::protocol(Err::not_supported);
+    }
+    return Outcome::protocol(Err::not_supported);
+  }
+  return Outcome::protocol(Err::not_supported);
+}
+
+std::size_t Server::handle(std::span<const std::byte> request, std::span<std::byte> response) {
+  const auto header = parse_header(request);
+  if (!header || (header->op != static_cast<std::uint8_t>(Op::read) &&
+                  header->op != static_cast<std::uint8_t>(Op::write))) {
+    return 0;
+  }
+  if (response.size() < kMinResponseBytes) {
+    return 0;
+  }
+  Header reply = *header;
+  reply.op = static_cast<std::uint8_t>(header->op + 1);
+  reply.flags = 0;
+  Outcome early = Outcome::success();
+  if (header->version > static_cast<std::uint8_t>(Version::smp2)) {
+    reply.version = static_cast<std::uint8_t>(Version::smp2);
+    early = Outcome::protocol(Err::too_new);
+  } else if (header->length != request.size() - kHeaderBytes) {
+    early = Outcome::protocol(Err::invalid);
+  }
+  const Request r{*header, request.subspan(kHeaderBytes)};
+  const auto version = static_cast<Version>(reply.version);
+  const std::uint16_t group_id = header->group;
+  auto body = response.subspan(kHeaderBytes, response.size() - kHeaderBytes < 0xffffu ? response.size() - kHeaderBytes : 0xffffu);
+  std::size_t n = encode_map(body, [&](MapWriter& w) {
+    const Outcome o = early.ok() ? dispatch(r, w) : early;
+    if (o.ok()) {
+      return;
+    }
+    if (version == Version::smp2 && o.group_rc != 0) {
+      w.map("err", [&](MapWriter& err) {
+        err.uint("group", group_id);
+        err.uint("rc", o.group_rc);
+      });
+    } else {
+      w.uint("rc", static_cast<std::uint64_t>(o.rc));
+    }
+  });
+  if (n == 0) {
+    // The handler's answer did not fit: say so, with nothing else.
+    n = encode_map(body, [](MapWriter& w) { w.uint("rc", static_cast<std::uint64_t>(Err::message_size)); });
+  }
+  if (n == 0) {
+    return 0;
+  }
+  reply.length = static_cast<std::uint16_t>(n);
+  const auto head = encode_header(reply);
+  for (std::size_t i = 0; i < kHeaderBytes; ++i) {
+    response[i] = head[i];
+  }
+  return kHeaderBytes + n;
+}
+
+}  // namespace ward::mgmt

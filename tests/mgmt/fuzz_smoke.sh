@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# A short libFuzzer run of one of lib/mgmt's targets, seeded with well-formed input written from
+# the SMP specification: requests of every command served (as a sequence of u16-length-prefixed
+# packets, including an upload in three chunks, a replay and a resume) or the same as console lines.
+#   fuzz_smoke.sh FUZZER KIND(server|console) WORKDIR [LIBFUZZER_ARGS...]
+set -euo pipefail
+fuzzer=$1 kind=$2 work=$3
+shift 3
+rm -rf "$work" && mkdir -p "$work/corpus"
+"${WARD_PYTHON:-python3}" - "$work/corpus" "$kind" <<'PY'
+import base64, os, struct, sys
+out, kind = sys.argv[1], sys.argv[2]
+def head(major, v):
+    if v < 24: return bytes([major << 5 | v])
+    if v < 256: return bytes([major << 5 | 24, v])
+    if v < 65536: return bytes([major << 5 | 25]) + struct.pack(">H", v)
+    return bytes([major << 5 | 26]) + struct.pack(">I", v)
+u = lambda v: head(0, v)
+t = lambda s: head(3, len(s)) + s.encode()
+b = lambda s: head(2, len(s)) + s
+def m(*kv): return head(5, len(kv) // 2) + b"".join(kv)
+def pkt(ver, op, group, seq, cid, payload=b""):
+    return bytes([ver << 3 | op, 0]) + struct.pack(">HHBB", len(payload), group, seq, cid) + payload
+img = bytes(range(256)) * 2
+seqs = {
+  "echo": [pkt(0, 2, 0, 1, 0, m(t("d"), t("hello"))), pkt(1, 0, 0, 2, 0, m(t("d"), t("")))],
+  "os": [pkt(0, 0, 0, 1, 6), pkt(1, 0, 0, 2, 7, m(t("format"), t("a"))), pkt(1, 0, 0, 3, 7, m(t("format"), t("q"))),
+         pkt(0, 0, 0, 4, 8), pkt(1, 0, 0, 5, 8, m(t("query"), t("mode")))],
+  "errors": [pkt(2, 0, 0, 1, 0), pkt(0, 0, 64, 2, 0), pkt(0, 0, 0, 3, 99), pkt(0, 1, 0, 4, 0)],
+  "state": [pkt(0, 0, 1, 1, 0), pkt(1, 2, 1, 2, 0, m(t("confirm"), b"\xf5"))],
+  "upload": [pkt(1, 2, 1, 1, 1, m(t("image"), u(0), t("len"), u(len(img)), t("off"), u(0), t("sha"), b(b"\x11" * 32),
+                                t("data"), b(img[:100]))),
+             pkt(1, 2, 1, 2, 1, m(t("off"), u(100), t("data"), b(img[100:200]))),
+             pkt(1, 2, 1, 3, 1, m(t("off"), u(100), t("data"), b(img[100:200]))),
+             pkt(1, 2, 1, 4, 1, m(t("image"), u(0), t("len"), u(len(img)), t("off"), u(0), t("sha"), b(b"\x11" * 32),
+                                t("data"), b(img[:100]))),
+             pkt(1, 2, 1, 5, 1, m(t("off"), u(200), t("data"), b(img[200:])))],
+}
+def crc16(d):
+    c = 0
+    for x in d:
+        c ^= x << 8
+        for _ in range(8):
+            c = ((c << 1) ^ 0x1021) & 0xffff if c & 0x8000 else (c << 1) & 0xffff
+    return c
+def lines(p):
+    raw = struct.pack(">H", len(p) + 2) + p + struct.pack(">H", crc16(p))
+    out = b""
+    for i in range(0, len(raw), 93):
+        out += (b"\x06\x09" if i == 0 else b"\x04\x14") + base64.b64encode(raw[i:i + 93]) + b"\n"
+    return out
+for name, packets in seqs.items():
+    if kind == "server":
+        data = b"".join(struct.pack(">H", len(p)) + p for p in packets)
+    else:
+        data = b"console text\n".join(lines(p) for p in packets)
+    open(os.path.join(out, name), "wb").write(data)
+PY
+if [[ $# -eq 0 ]]; then
+  set -- -runs=300000 -max_total_time=30 -seed=1 -timeout=10
+fi
+exec "$fuzzer" -max_len=4096 -artifact_prefix="$work/" "$@" "$work/corpus"

@@ -1,0 +1,95 @@
+// libFuzzer target: the SMP server core (lib/mgmt) over a sequence of request packets from the
+// input (each: a big-endian u16 length, then that many bytes), served by the OS and image groups
+// with an upload sink that aborts on any write the state machine must never ask for. Whatever the
+// packets: no memory error (ASan), a response only to a request op and never larger than its
+// buffer, a response header that parses and answers the request's group, sequence and command,
+// and uploads written only contiguously from 0 within the announced length.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+
+#include "ward/mgmt/image_group.hpp"
+#include "ward/mgmt/os_group.hpp"
+#include "ward/mgmt/server.hpp"
+
+namespace {
+using namespace ward::mgmt;
+
+struct Slots final : ImageSlots {
+  std::size_t read(std::span<SlotState, kMaxSlots> out) override {
+    out[0].image = 0;
+    out[0].version = {1, 2, 3, 4};
+    out[0].active = true;
+    out[1].image = 1;
+    out[1].slot = 1;
+    return 2;
+  }
+};
+
+struct CheckingSink final : UploadSink {
+  bool open = false;
+  std::uint32_t length = 0;
+  std::uint32_t written = 0;
+  ImageError begin(const UploadStart& s) override {
+    if (s.length == 0) std::abort();
+    if (s.image > 1 || s.length > 1u << 20) return ImageError::invalid_slot;
+    open = true;
+    length = s.length;
+    written = 0;
+    return ImageError::ok;
+  }
+  ImageError write(std::uint32_t offset, std::span<const std::byte> data) override {
+    if (!open || offset != written || data.empty() || data.size() > length - written) std::abort();
+    written += static_cast<std::uint32_t>(data.size());
+    // Refuse now and then, so the session-ending path runs too.
+    return (written & 0x3ffu) == 0x3ffu ? ImageError::flash_write_failed : ImageError::ok;
+  }
+  ImageError finish() override {
+    if (!open || written != length) std::abort();
+    open = false;
+    return (length & 1u) != 0 ? ImageError::invalid_hash : ImageError::ok;
+  }
+  void abort() override {
+    if (!open) std::abort();
+    open = false;
+  }
+};
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const OsInfo info{"Ward", "fuzz", "0", "0", "now", "m", "p", "host", "Ward"};
+  static const BootloaderInfo boot{"MCUboot", 3, false};
+  Slots slots;
+  CheckingSink sink;
+  OsGroup os{info, boot, {512, 1}};
+  ImageGroup image{slots, sink};
+  Group* groups[] = {&os, &image};
+  Server server{groups};
+  const auto* in = reinterpret_cast<const std::byte*>(data);
+  for (int packets = 0; size >= 2 && packets < 32; ++packets) {
+    std::size_t n = (std::size_t{data[0]} << 8) | data[1];
+    in += 2;
+    data += 2;
+    size -= 2;
+    n = n < size ? n : size;
+    // Exactly the request's bytes and a fixed response buffer, on the heap so ASan sees overruns.
+    std::vector<std::byte> request(in, in + n);
+    std::vector<std::byte> response(256);
+    const std::size_t out = server.handle(request, response);
+    if (out > response.size()) std::abort();
+    if (out != 0) {
+      const auto req = parse_header(request);
+      const auto resp = parse_header(response);
+      if (!req || !resp || (req->op != 0 && req->op != 2) || resp->op != req->op + 1 || resp->group != req->group ||
+          resp->sequence != req->sequence || resp->id != req->id || resp->length != out - kHeaderBytes) {
+        std::abort();
+      }
+    }
+    if (image.session_open() && image.expected_offset() != sink.written) std::abort();
+    in += n;
+    data += n;
+    size -= n;
+  }
+  return 0;
+}
