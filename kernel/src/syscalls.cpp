@@ -106,6 +106,17 @@ Result<std::uint32_t> event_wait(EventFlags& e, std::uint32_t mask, std::uint32_
 // The secure services (kernel/src/secure_call.cpp).
 Result<std::uint32_t> psa_call(std::span<SecureCallMessage> message) { return kernel::psa_call(message); }
 
+// Sockets (kernel/src/socket.cpp; the network stack behind them is lib/net's).
+Status net_open(std::span<std::uintptr_t> out, std::uint32_t type) { return socket_open(out, type); }
+Status net_bind(Socket& s, std::span<const SocketAddress> a) { return socket_bind(s, a); }
+Status net_connect(Socket& s, std::span<const SocketAddress> a) { return socket_connect(s, a); }
+Status net_listen(Socket& s, std::uint32_t backlog) { return socket_listen(s, backlog); }
+Status net_accept(Socket& s, std::span<AcceptedSocket> out) { return socket_accept(s, out); }
+Result<std::uint32_t> net_send(Socket& s, std::span<const std::byte> d) { return socket_send(s, d); }
+Result<std::uint32_t> net_recv(Socket& s, std::span<std::byte> d) { return socket_receive(s, d); }
+Status net_close(Socket& s) { return socket_close(s); }
+Status net_setopt(Socket& s, std::uint32_t option, std::uint32_t value) { return socket_set_option(s, option, value); }
+
 }  // namespace
 }  // namespace impl
 
