@@ -105,13 +105,12 @@ bool is_tcp(const Socket& s) { return NETCONNTYPE_GROUP(netconn_type(s.conn)) ==
 
 Result<Socket*> open(std::uint32_t type) {
   const bool v6 = (type & kSocketIpv6) != 0;
-  netconn_type kind;
-  switch (type & ~kSocketIpv6) {
-    case kSocketStream: kind = v6 ? NETCONN_TCP_IPV6 : NETCONN_TCP; break;
-    case kSocketDatagram: kind = v6 ? NETCONN_UDP_IPV6 : NETCONN_UDP; break;
-    default: return fail(Error::invalid_argument);
+  const std::uint32_t kind = type & ~kSocketIpv6;
+  if (kind != kSocketStream && kind != kSocketDatagram) {
+    return fail(Error::invalid_argument);
   }
-  struct netconn* conn = netconn_new(kind);
+  struct netconn* conn = netconn_new(kind == kSocketStream ? (v6 ? NETCONN_TCP_IPV6 : NETCONN_TCP)
+                                                           : (v6 ? NETCONN_UDP_IPV6 : NETCONN_UDP));
   if (conn == nullptr) {
     return fail(Error::no_resources);
   }
@@ -169,10 +168,9 @@ Result<std::size_t> send(Socket& s, std::span<const std::byte> data) {
   const std::size_t n = std::min(data.size(), sizeof send_buffer);
   (void)send_lock.lock();
   std::memcpy(send_buffer, data.data(), n);  // the copy: lwIP reads only this buffer
-  err_t e;
   if (is_tcp(s)) {
     std::size_t written = 0;
-    e = netconn_write_partly(s.conn, send_buffer, n, NETCONN_COPY, &written);
+    const err_t e = netconn_write_partly(s.conn, send_buffer, n, NETCONN_COPY, &written);
     (void)send_lock.unlock();
     if (e != ERR_OK) {
       return fail(from_lwip(e));
@@ -188,7 +186,7 @@ Result<std::size_t> send(Socket& s, std::span<const std::byte> data) {
   }
   std::memcpy(buf->p->payload, send_buffer, n);
   (void)send_lock.unlock();
-  e = netconn_send(s.conn, buf);
+  const err_t e = netconn_send(s.conn, buf);
   netbuf_delete(buf);
   if (e != ERR_OK) {
     return fail(from_lwip(e));
