@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "ward/board.hpp"
+#include "ward/config.hpp"
 #include "ward/kernel/isolation_core.hpp"
 #include "ward/kernel/scheduler.hpp"
 #include "ward/syscalls.hpp"
@@ -106,13 +107,51 @@ Result<std::uint32_t> event_wait(EventFlags& e, std::uint32_t mask, std::uint32_
 // The secure services (kernel/src/secure_call.cpp).
 Result<std::uint32_t> psa_call(std::span<SecureCallMessage> message) { return kernel::psa_call(message); }
 
+// Sockets (kernel/src/socket.cpp; the network stack behind them is lib/net's). Unused without
+// CONFIG_WARD_NET_SOCKETS (below).
+[[maybe_unused]] Status net_open(std::span<std::uintptr_t> out, std::uint32_t type) { return socket_open(out, type); }
+[[maybe_unused]] Status net_bind(Socket& s, std::span<const SocketAddress> a) { return socket_bind(s, a); }
+[[maybe_unused]] Status net_connect(Socket& s, std::span<const SocketAddress> a) { return socket_connect(s, a); }
+[[maybe_unused]] Status net_listen(Socket& s, std::uint32_t backlog) { return socket_listen(s, backlog); }
+[[maybe_unused]] Status net_accept(Socket& s, std::span<AcceptedSocket> out) { return socket_accept(s, out); }
+[[maybe_unused]] Result<std::uint32_t> net_send(Socket& s, std::span<const std::byte> d) { return socket_send(s, d); }
+[[maybe_unused]] Result<std::uint32_t> net_recv(Socket& s, std::span<std::byte> d) { return socket_receive(s, d); }
+[[maybe_unused]] Status net_close(Socket& s) { return socket_close(s); }
+[[maybe_unused]] Status net_setopt(Socket& s, std::uint32_t option, std::uint32_t value) { return socket_set_option(s, option, value); }
+
 }  // namespace
 }  // namespace impl
 
+// The socket calls are compiled with CONFIG_WARD_NET_SOCKETS only. Without it their numbers stay
+// (the list is ABI) and their entries answer not_supported at once, for user and privileged
+// callers alike: they read no argument, so there is nothing to check.
+constexpr bool compiled(std::uint32_t number) {
+  return config::net_sockets || number < sys::net_open.kId || number > sys::net_setopt.kId;
+}
+std::uint64_t not_supported(SyscallWord, SyscallWord, SyscallWord, SyscallWord) {
+  return encode_result(Status{fail(Error::not_supported)});
+}
+template <std::uint32_t Number, class Signature, auto Impl>
+constexpr SyscallEntry trusted_entry() {
+  if constexpr (compiled(Number)) {
+    return Syscall<Number, Signature>::template trusted_entry<Impl>();
+  } else {
+    return &not_supported;
+  }
+}
+template <std::uint32_t Number, class Signature, auto Impl>
+constexpr SyscallEntry verified_entry() {
+  if constexpr (compiled(Number)) {
+    return &Syscall<Number, Signature>::template verified<Impl>;
+  } else {
+    return &not_supported;
+  }
+}
+
 #define WARD_TRUSTED_ENTRY(number, name, signature, implementation) \
-  Syscall<number, signature>::trusted_entry<&(implementation)>(),
+  trusted_entry<number, signature, &(implementation)>(),
 #define WARD_VERIFIED_ENTRY(number, name, signature, implementation) \
-  &Syscall<number, signature>::verified<&(implementation)>,
+  verified_entry<number, signature, &(implementation)>(),
 #define WARD_CHECK_NUMBER(number, name, signature, implementation) \
   static_assert((number) == __COUNTER__ - kFirstCounter, "system call numbers are 0, 1, 2, ... in order");
 

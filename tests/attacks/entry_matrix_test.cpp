@@ -691,6 +691,77 @@ struct ValidUse<sys::psa_call> {
   static const char* check(bool) { return nullptr; }
 };
 
+// The socket calls. This image has no network stack: each call crosses the entry's checks and the
+// kernel's part, and comes back not_supported from the kernel's defaults (net_open: not_permitted,
+// the attacker has no network grant; net_close, which withdraws it). The socket is a kernel word
+// registered as one.
+std::uint32_t fake_socket;
+constexpr auto kNotSupported = static_cast<std::uint32_t>(Error::not_supported);
+struct RefusedUse {
+  static const char* check(bool) { return nullptr; }
+};
+template <>
+struct ValidUse<sys::net_open> : RefusedUse {
+  static void prepare(Use& u) {
+    u.words[0] = word(mine().buffer);
+    u.words[1] = 1;
+    u.words[2] = kSocketStream;
+    u.r0 = static_cast<std::uint32_t>(Error::not_permitted);
+  }
+};
+template <>
+struct ValidUse<sys::net_bind> : RefusedUse {
+  static void prepare(Use& u) {
+    u.words[0] = word(&fake_socket);
+    u.words[1] = word(mine().buffer);
+    u.words[2] = 1;
+    u.r0 = kNotSupported;
+  }
+};
+template <>
+struct ValidUse<sys::net_connect> : ValidUse<sys::net_bind> {};
+template <>
+struct ValidUse<sys::net_listen> : RefusedUse {
+  static void prepare(Use& u) {
+    u.words[0] = word(&fake_socket);
+    u.words[1] = 1;
+    u.r0 = kNotSupported;
+  }
+};
+template <>
+struct ValidUse<sys::net_accept> : ValidUse<sys::net_bind> {};
+template <>
+struct ValidUse<sys::net_send> : RefusedUse {
+  static void prepare(Use& u) {
+    u.words[0] = word(&fake_socket);
+    u.words[1] = word(mine().buffer);
+    u.words[2] = sizeof mine().buffer;
+    u.r0 = kNotSupported;
+  }
+};
+template <>
+struct ValidUse<sys::net_recv> : ValidUse<sys::net_send> {};
+// net_close works without a stack (it withdraws the socket); the check registers it again.
+template <>
+struct ValidUse<sys::net_close> {
+  static void prepare(Use& u) { u.words[0] = word(&fake_socket); }
+  static const char* check(bool returned) {
+    const bool gone = !kernel::objects().lookup(word(&fake_socket), ObjectType::socket, attacker.user_id());
+    (void)kernel::objects().add(&fake_socket, ObjectType::socket);
+    (void)kernel::objects().grant(&fake_socket, attacker.user_id());
+    return returned && !gone ? "net_close left the socket a kernel object" : nullptr;
+  }
+};
+template <>
+struct ValidUse<sys::net_setopt> : RefusedUse {
+  static void prepare(Use& u) {
+    u.words[0] = word(&fake_socket);
+    u.words[1] = kSocketReceiveTimeout;
+    u.words[2] = 1000;
+    u.r0 = kNotSupported;
+  }
+};
+
 // ---- Entries ---------------------------------------------------------------------------------------
 
 enum class Source : std::uint8_t { none, systick, timer0 };
@@ -1269,6 +1340,8 @@ void set_up() {
   WARD_ASSERT_TRUE(grant(mutex, attacker));
   WARD_ASSERT_TRUE(grant(queue, attacker));
   WARD_ASSERT_TRUE(grant(events, attacker));
+  WARD_ASSERT_TRUE(kernel::objects().add(&fake_socket, ObjectType::socket));
+  WARD_ASSERT_TRUE(kernel::objects().grant(&fake_socket, attacker.user_id()));
   // The other domain: the witness (never blocks) and the interrupter (woken by interrupts).
   WARD_ASSERT_TRUE(interrupter.create_user(interrupter_stack.span(), &interrupter_main, &others().interrupter,
                                            kInterrupterPriority, "interrupter", other_domain));

@@ -19,12 +19,20 @@
 namespace ward::isotest {
 namespace {
 
+// A socket as the kernel sees it: an address registered with the type socket. No network stack
+// is linked here, so the control cases end in the kernel's defaults (not_supported, or
+// not_permitted for net_open: the attacker has no network grant).
+struct FakeSocket {
+  std::uint64_t word = 0;
+};
+
 // Objects of every type the calls take, in the roles an attacker can try.
 struct Objects {
   Semaphore sem{0, 4};
   Mutex mutex;
   Queue<std::uint64_t, 2> queue;
   EventFlags flags;
+  FakeSocket socket;
 };
 Objects granted;       // granted to the attacker: what valid handles name
 Objects withdrawn;     // granted to the attacker, then withdrawn
@@ -32,16 +40,18 @@ Objects foreign;       // granted to another user thread only
 Objects unregistered;  // never registered
 
 template <class T>
-T& pick(Objects& o) {
+std::uintptr_t pick(Objects& o) {
   if constexpr (std::is_same_v<T, Semaphore>) {
-    return o.sem;
+    return address(&o.sem);
   } else if constexpr (std::is_same_v<T, Mutex>) {
-    return o.mutex;
+    return address(&o.mutex);
   } else if constexpr (std::is_same_v<T, kernel::QueueCore>) {
-    return o.queue.core();
+    return address(&o.queue.core());
+  } else if constexpr (std::is_same_v<T, Socket>) {
+    return address(&o.socket);
   } else {
     static_assert(std::is_same_v<T, EventFlags>, "a handle type the attack test does not know yet");
-    return o.flags;
+    return address(&o.flags);
   }
 }
 
@@ -183,6 +193,10 @@ void grant_all(Objects& o, const Thread& t) {
   EXPECT_TRUE(ok(grant(o.mutex, t)));
   EXPECT_TRUE(ok(grant(o.queue, t)));
   EXPECT_TRUE(ok(grant(o.flags, t)));
+  // The kernel makes sockets objects itself (net_open); here, by hand.
+  const auto add = kernel::objects().add(&o.socket, ObjectType::socket);
+  EXPECT_TRUE(ok(add) || add.error() == Error::invalid_state);
+  EXPECT_TRUE(ok(kernel::objects().grant(&o.socket, t.user_id())));
 }
 
 // The granted objects are as they were: the refused call did no work.
@@ -201,7 +215,7 @@ int attack_body() {
   }
   Cleanup cleanup{granted.sem,   granted.mutex,   granted.queue,   granted.flags,   withdrawn.sem,
                   withdrawn.mutex, withdrawn.queue, withdrawn.flags, foreign.sem,     foreign.mutex,
-                  foreign.queue, foreign.flags};
+                  foreign.queue, foreign.flags, granted.socket, withdrawn.socket, foreign.socket};
   drain_faults();
   survived = false;
   std::memset(shared.bytes, '.', sizeof shared.bytes);
@@ -216,6 +230,7 @@ int attack_body() {
   EXPECT_TRUE(ok(withdraw(withdrawn.mutex)));
   EXPECT_TRUE(ok(withdraw(withdrawn.queue)));
   EXPECT_TRUE(ok(withdraw(withdrawn.flags)));
+  EXPECT_TRUE(ok(kernel::objects().withdraw(&withdrawn.socket)));
   grant_all(foreign, user_b);
   EXPECT_TRUE(ok(user_a.start()));
 

@@ -80,7 +80,13 @@ TEST(SyscallList, NumbersAreStable) {
   EXPECT_EQ(sys::queue_receive.kId, 10u);
   EXPECT_EQ(sys::event_set.kId, 11u);
   EXPECT_EQ(sys::event_wait.kId, 12u);
-  EXPECT_GE(sys::kCount, 13u);
+  EXPECT_EQ(sys::psa_call.kId, 13u);
+  EXPECT_EQ(sys::net_open.kId, 14u);
+  EXPECT_EQ(sys::net_accept.kId, 18u);
+  EXPECT_EQ(sys::net_send.kId, 19u);
+  EXPECT_EQ(sys::net_recv.kId, 20u);
+  EXPECT_EQ(sys::net_setopt.kId, 22u);
+  EXPECT_GE(sys::kCount, 23u);
 }
 
 // Every call's arguments fit in r0-r3 (the declaration would not compile otherwise); check the

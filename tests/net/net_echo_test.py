@@ -15,6 +15,7 @@ Usage: net_echo_test.py --runner WARD_QEMU_RUN [--secure-image ELF] IMAGE
 import argparse
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -35,8 +36,10 @@ class Firmware:
     """The runner's output, read on a thread so the test never blocks on it."""
 
     def __init__(self, cmd):
+        # A session of its own: kill() ends the runner and the QEMU it started, never one alone.
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, errors="replace")
+                                     stderr=subprocess.STDOUT, text=True, errors="replace",
+                                     start_new_session=True)
         self.lines = []
         self.cond = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
@@ -62,6 +65,16 @@ class Firmware:
                 if left <= 0 or self.proc.poll() is not None and not self._pending():
                     raise AssertionError(f"firmware never printed {text!r}")
                 self.cond.wait(min(left, 0.5))
+
+    def kill(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        else:  # the runner ended: a QEMU it left behind goes too
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def _pending(self):
         return not self.proc.stdout.closed
@@ -150,9 +163,7 @@ def main():
             s.sendto(b"quit", ("127.0.0.1", udp_port))
         status = fw.proc.wait(timeout=60)
     finally:
-        if fw.proc.poll() is None:
-            fw.proc.kill()
-            fw.proc.wait()
+        fw.kill()
     out = fw.output()
     if status != 0:
         raise AssertionError(f"the runner failed (status {status})")

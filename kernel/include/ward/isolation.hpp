@@ -55,4 +55,10 @@ inline Status revoke_secure_service(Thread& thread, std::uint32_t service) {
   return kernel::Isolation::set_secure_service(thread, service, false);
 }
 
+// Grants a user thread the network: it may open sockets (net_open); every socket it opens or
+// accepts is granted to it alone (ward/kernel/socket.hpp). Without it, net_open answers
+// Error::not_permitted. Privileged threads need none. Privileged code only.
+inline Status grant_network(const Thread& thread) { return kernel::set_network_grant(thread, true); }
+inline Status revoke_network(const Thread& thread) { return kernel::set_network_grant(thread, false); }
+
 }  // namespace ward

@@ -13,6 +13,7 @@
 #include "ward/kernel/queue.hpp"
 #include "ward/kernel/secure_call.hpp"
 #include "ward/kernel/semaphore.hpp"
+#include "ward/kernel/socket.hpp"
 #include "ward/kernel/syscall.hpp"
 
 // X(number, name, signature, implementation)
@@ -36,7 +37,21 @@
   X(12, event_wait,                                                                                       \
     ward::Result<std::uint32_t>(ward::Handle<ward::EventFlags>, std::uint32_t, std::uint32_t, ward::UserTimeout), \
     impl::event_wait)                                                                                    \
-  X(13, psa_call, ward::Result<std::uint32_t>(ward::UserSpan<ward::SecureCallMessage>), impl::psa_call)
+  X(13, psa_call, ward::Result<std::uint32_t>(ward::UserSpan<ward::SecureCallMessage>), impl::psa_call)      \
+  X(14, net_open, ward::Status(ward::UserSpan<std::uintptr_t>, std::uint32_t), impl::net_open)             \
+  X(15, net_bind, ward::Status(ward::Handle<ward::Socket>, ward::UserSpan<const ward::SocketAddress>),     \
+    impl::net_bind)                                                                                       \
+  X(16, net_connect, ward::Status(ward::Handle<ward::Socket>, ward::UserSpan<const ward::SocketAddress>),  \
+    impl::net_connect)                                                                                    \
+  X(17, net_listen, ward::Status(ward::Handle<ward::Socket>, std::uint32_t), impl::net_listen)             \
+  X(18, net_accept, ward::Status(ward::Handle<ward::Socket>, ward::UserSpan<ward::AcceptedSocket>),        \
+    impl::net_accept)                                                                                     \
+  X(19, net_send, ward::Result<std::uint32_t>(ward::Handle<ward::Socket>, ward::UserSpan<const std::byte>), \
+    impl::net_send)                                                                                       \
+  X(20, net_recv, ward::Result<std::uint32_t>(ward::Handle<ward::Socket>, ward::UserSpan<std::byte>),      \
+    impl::net_recv)                                                                                       \
+  X(21, net_close, ward::Status(ward::Handle<ward::Socket>), impl::net_close)                              \
+  X(22, net_setopt, ward::Status(ward::Handle<ward::Socket>, std::uint32_t, std::uint32_t), impl::net_setopt)
 
 namespace ward::sys {
 

@@ -17,6 +17,10 @@ enum class Error : std::uint8_t {
   invalid_state,     // the object is not in a state that allows the call (e.g. starting a running thread)
   overflow,          // a counter would exceed its limit
   aborted,           // the waiting thread was aborted (seen only by kernel code)
+  not_permitted,     // the caller lacks the grant the call needs (e.g. the network grant)
+  not_supported,     // the image has no implementation of the call (e.g. no network stack)
+  no_resources,      // a static pool is empty (e.g. no free socket)
+  connection,        // the network refused, reset or ended the connection
 };
 
 // The outcome of a call: a value, or the reason it failed (ward/result.hpp).

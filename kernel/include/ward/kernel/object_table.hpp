@@ -19,11 +19,12 @@ class Semaphore;
 class Mutex;
 class EventFlags;
 class Thread;
+class Socket;
 namespace kernel {
 class QueueCore;
 }
 
-enum class ObjectType : std::uint8_t { semaphore = 1, mutex, queue, event_flags };
+enum class ObjectType : std::uint8_t { semaphore = 1, mutex, queue, event_flags, socket };
 
 template <class T>
 inline constexpr ObjectType object_type_of = ObjectType{};
@@ -35,6 +36,8 @@ template <>
 inline constexpr ObjectType object_type_of<kernel::QueueCore> = ObjectType::queue;
 template <>
 inline constexpr ObjectType object_type_of<EventFlags> = ObjectType::event_flags;
+template <>
+inline constexpr ObjectType object_type_of<Socket> = ObjectType::socket;
 
 // The name of a kernel object of type T, as user code passes it to a system call.
 template <class T>

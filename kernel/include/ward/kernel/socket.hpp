@@ -1,0 +1,97 @@
+// Sockets for threads: the kernel's part of the socket system calls (net_open ... net_close in
+// ward/syscalls.hpp). The network stack itself (lwIP, the driver) lives outside the kernel
+// (lib/net) and provides the functions under "The stack" below; an image without it gets the
+// kernel's defaults, which answer Error::not_supported.
+//
+// What the kernel does, for every call, before the stack sees anything:
+//   - the socket is a kernel object (ObjectType::socket): a call names it by Handle<Socket>, which
+//     the system call's entry checks (registered, of type socket, granted to the caller);
+//   - net_open and net_accept make a new socket an object, granted to the calling thread only;
+//     net_close withdraws it, so the handle of a closed socket is unknown for good;
+//   - a user thread needs the network grant (ward::grant_network) to open a socket at all;
+//   - buffers in user memory were checked by the entry (UserSpan); the kernel copies addresses
+//     into its own memory before it reads them; data is copied by the stack, in the calling
+//     thread, through a buffer of its own, so lwIP's thread never touches user memory;
+//   - a call from an interrupt handler is refused (Error::in_isr): these calls block.
+// A user thread can reach none of the stack's memory: lwIP and the driver keep theirs in the
+// kernel's privileged .bss, which no partition of a domain may cover.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "ward/kernel/error.hpp"
+#include "ward/kernel/time.hpp"
+#include "ward/kernel/timeout.hpp"
+
+namespace ward {
+
+class Thread;
+// A socket: defined by the network stack (lib/net); the kernel only names it.
+class Socket;
+
+// An IPv4 or IPv6 address and a port, as user code passes it (plain bytes, network order inside).
+struct SocketAddress {
+  static constexpr std::uint16_t kIpv4 = 4;
+  static constexpr std::uint16_t kIpv6 = 6;
+  std::uint16_t family = 0;  // kIpv4 or kIpv6; anything else is refused
+  std::uint16_t port = 0;    // host order
+  std::uint8_t address[16] = {};  // IPv4: the first 4 bytes
+};
+
+// What net_accept writes back: the new socket's handle and the peer's address.
+struct AcceptedSocket {
+  std::uintptr_t socket = 0;
+  SocketAddress peer;
+};
+
+// net_open's type word.
+inline constexpr std::uint32_t kSocketStream = 1;    // TCP
+inline constexpr std::uint32_t kSocketDatagram = 2;  // UDP
+inline constexpr std::uint32_t kSocketIpv6 = 0x100;  // or'ed in: an IPv6 socket (dual stack)
+
+// net_setopt's options (values in microseconds; 0 = wait forever, the default).
+inline constexpr std::uint32_t kSocketReceiveTimeout = 1;
+inline constexpr std::uint32_t kSocketSendTimeout = 2;
+
+// The largest number of bytes one net_send or net_recv moves (a larger buffer is partly used:
+// the call returns the count, like send(2)).
+inline constexpr std::size_t kSocketMaxTransfer = 1024;
+
+namespace kernel {
+
+// The network grant of user threads (by grant bit), and whether `t` may open sockets. Privileged
+// threads need no grant.
+Status set_network_grant(const Thread& t, bool granted);
+bool network_granted(const Thread& t);
+
+// ---- The system calls' implementations (kernel/src/socket.cpp) ---------------------------------
+Status socket_open(std::span<std::uintptr_t> handle_out, std::uint32_t type);
+Status socket_bind(Socket& s, std::span<const SocketAddress> address);
+Status socket_connect(Socket& s, std::span<const SocketAddress> address);
+Status socket_listen(Socket& s, std::uint32_t backlog);
+Status socket_accept(Socket& s, std::span<AcceptedSocket> out);
+Result<std::uint32_t> socket_send(Socket& s, std::span<const std::byte> data);
+Result<std::uint32_t> socket_receive(Socket& s, std::span<std::byte> data);
+Status socket_close(Socket& s);
+Status socket_set_option(Socket& s, std::uint32_t option, std::uint32_t value);
+
+// ---- The stack: provided by lib/net (weak defaults in the kernel answer not_supported) ------
+// Called in thread mode, privileged, with kernel copies of every argument; each may block.
+namespace stack {
+Result<Socket*> open(std::uint32_t type);
+Status bind(Socket& s, const SocketAddress& address);
+Status connect(Socket& s, const SocketAddress& address);
+Status listen(Socket& s, std::uint32_t backlog);
+Result<Socket*> accept(Socket& s, SocketAddress& peer);
+// `data` is checked user memory (or a privileged caller's): copy it before anything else runs.
+Result<std::size_t> send(Socket& s, std::span<const std::byte> data);
+// `data` likewise: written only by a copy at the end. 0 bytes: the peer closed the connection.
+Result<std::size_t> receive(Socket& s, std::span<std::byte> data);
+Status set_option(Socket& s, std::uint32_t option, std::uint32_t value);
+// Frees the socket; it is no kernel object any more when this is called.
+void close(Socket& s);
+}  // namespace stack
+
+}  // namespace kernel
+}  // namespace ward

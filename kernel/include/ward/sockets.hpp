@@ -1,0 +1,77 @@
+// Sockets for threads, user or privileged: a BSD-like API over the socket system calls
+// (ward/syscalls.hpp, net_*; what the kernel checks: ward/kernel/socket.hpp). A user thread needs
+// the network grant (ward::grant_network) to open sockets; each socket it opens or accepts is
+// granted to it alone. Every call blocks until done, or until the socket's timeout
+// (set_receive_timeout, set_send_timeout) if one is set.
+//
+//   auto s = ward::net::socket(ward::kSocketStream);
+//   ward::net::connect(*s, ward::net::ipv4(10, 0, 2, 2, 7007));
+//   ward::net::send(*s, bytes);  ...  ward::net::close(*s);
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "ward/syscalls.hpp"
+
+namespace ward::net {
+
+using SocketHandle = Handle<Socket>;
+
+inline SocketAddress ipv4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d, std::uint16_t port) {
+  SocketAddress s;
+  s.family = SocketAddress::kIpv4;
+  s.port = port;
+  s.address[0] = a;
+  s.address[1] = b;
+  s.address[2] = c;
+  s.address[3] = d;
+  return s;
+}
+
+namespace detail {
+template <class T>
+UserSpan<T> one(T& object) {
+  return UserSpan<T>{reinterpret_cast<std::uintptr_t>(&object), 1};
+}
+}  // namespace detail
+
+// type: kSocketStream or kSocketDatagram, optionally | kSocketIpv6.
+inline Result<SocketHandle> socket(std::uint32_t type) {
+  std::uintptr_t raw = 0;
+  if (auto s = sys::net_open(detail::one(raw), type); !s) {
+    return fail(s.error());
+  }
+  return SocketHandle{raw};
+}
+inline Status bind(SocketHandle s, const SocketAddress& a) { return sys::net_bind(s, detail::one(a)); }
+inline Status connect(SocketHandle s, const SocketAddress& a) { return sys::net_connect(s, detail::one(a)); }
+inline Status listen(SocketHandle s, std::uint32_t backlog) { return sys::net_listen(s, backlog); }
+// The new connection's socket; `peer`, if given, receives its address.
+inline Result<SocketHandle> accept(SocketHandle s, SocketAddress* peer = nullptr) {
+  AcceptedSocket a;
+  if (auto r = sys::net_accept(s, detail::one(a)); !r) {
+    return fail(r.error());
+  }
+  if (peer != nullptr) {
+    *peer = a.peer;
+  }
+  return SocketHandle{a.socket};
+}
+// Bytes sent (at most kSocketMaxTransfer per call: send again for the rest).
+inline Result<std::uint32_t> send(SocketHandle s, std::span<const std::byte> data) { return sys::net_send(s, data); }
+// Bytes received; 0 once the peer has closed the connection.
+inline Result<std::uint32_t> recv(SocketHandle s, std::span<std::byte> data) { return sys::net_recv(s, data); }
+inline Status close(SocketHandle s) { return sys::net_close(s); }
+// net_setopt's word: 0 is "forever"; no wait at all becomes the shortest, 1 µs.
+constexpr std::uint32_t wait_word(UserTimeout t) {
+  return t.raw() == UserTimeout::kForever ? 0 : t.raw() == 0 ? 1 : t.raw();
+}
+inline Status set_receive_timeout(SocketHandle s, UserTimeout t) {
+  return sys::net_setopt(s, kSocketReceiveTimeout, wait_word(t));
+}
+inline Status set_send_timeout(SocketHandle s, UserTimeout t) {
+  return sys::net_setopt(s, kSocketSendTimeout, wait_word(t));
+}
+
+}  // namespace ward::net

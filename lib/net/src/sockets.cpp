@@ -1,0 +1,248 @@
+// The network stack's side of the socket system calls (the kernel's side: kernel/src/socket.cpp,
+// ward/kernel/socket.hpp): a static pool of sockets, each one lwIP netconn.
+//
+// Everything here runs in the calling thread, privileged, after the kernel checked the socket
+// (a handle granted to the caller) and the buffers (the caller's memory). User data is copied
+// here, in the calling thread: sent data into a buffer of this file before lwIP's thread sees it,
+// received data out of lwIP's buffers at the end; lwIP's thread never touches user memory, and
+// user threads reach none of this memory (kernel .bss).
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+extern "C" {
+#include "lwip/api.h"
+#include "lwip/ip_addr.h"
+}
+
+#include "ward/kernel.hpp"
+#include "ward/kernel/socket.hpp"
+
+namespace ward {
+
+// One socket: its netconn, and what is left of the last received buffer.
+class Socket {
+ public:
+  struct netconn* conn = nullptr;
+  struct netbuf* pending = nullptr;  // received, not yet all read
+  std::uint16_t offset = 0;          // bytes of `pending` already read
+};
+
+namespace kernel::stack {
+namespace {
+
+constexpr std::size_t kSockets = 8;
+std::array<Socket, kSockets> pool;
+Mutex pool_lock;  // guards the pool's free slots (conn == nullptr)
+
+// Sent data passes through here (one sender at a time).
+std::byte send_buffer[kSocketMaxTransfer];
+Mutex send_lock;
+
+Error from_lwip(err_t e) {
+  switch (e) {
+    case ERR_MEM:
+    case ERR_BUF: return Error::no_resources;
+    case ERR_TIMEOUT: return Error::timeout;
+    case ERR_WOULDBLOCK: return Error::would_block;
+    case ERR_VAL:
+    case ERR_ARG: return Error::invalid_argument;
+    case ERR_USE:
+    case ERR_ISCONN:
+    case ERR_ALREADY:
+    case ERR_INPROGRESS: return Error::invalid_state;
+    default: return Error::connection;  // ERR_RST, ERR_ABRT, ERR_CLSD, ERR_CONN, ERR_RTE, ...
+  }
+}
+Status check(err_t e) { return e == ERR_OK ? Status{} : Status{fail(from_lwip(e))}; }
+
+Result<Socket*> take_slot(struct netconn* conn) {
+  (void)pool_lock.lock();
+  for (Socket& s : pool) {
+    if (s.conn == nullptr) {
+      s = Socket{conn, nullptr, 0};
+      (void)pool_lock.unlock();
+      return &s;
+    }
+  }
+  (void)pool_lock.unlock();
+  return fail(Error::no_resources);
+}
+
+// The user's address as lwIP's, with its port; only IPv4 and IPv6.
+Result<ip_addr_t> to_lwip(const SocketAddress& a) {
+  ip_addr_t ip{};
+  if (a.family == SocketAddress::kIpv4) {
+    IP_ADDR4(&ip, a.address[0], a.address[1], a.address[2], a.address[3]);
+    return ip;
+  }
+  if (a.family == SocketAddress::kIpv6) {
+    std::uint32_t words[4];
+    std::memcpy(words, a.address, sizeof words);  // network order, as lwIP keeps them
+    IP_ADDR6(&ip, words[0], words[1], words[2], words[3]);
+    return ip;
+  }
+  return fail(Error::invalid_argument);
+}
+
+SocketAddress from_lwip(const ip_addr_t& ip, std::uint16_t port) {
+  SocketAddress a;
+  a.port = port;
+  if (IP_IS_V4_VAL(ip)) {
+    a.family = SocketAddress::kIpv4;
+    const std::uint32_t v4 = ip4_addr_get_u32(ip_2_ip4(&ip));
+    std::memcpy(a.address, &v4, 4);
+  } else {
+    a.family = SocketAddress::kIpv6;
+    std::memcpy(a.address, ip_2_ip6(&ip)->addr, 16);
+  }
+  return a;
+}
+
+bool is_tcp(const Socket& s) { return NETCONNTYPE_GROUP(netconn_type(s.conn)) == NETCONN_TCP; }
+
+}  // namespace
+
+Result<Socket*> open(std::uint32_t type) {
+  const bool v6 = (type & kSocketIpv6) != 0;
+  const std::uint32_t kind = type & ~kSocketIpv6;
+  if (kind != kSocketStream && kind != kSocketDatagram) {
+    return fail(Error::invalid_argument);
+  }
+  struct netconn* conn = netconn_new(kind == kSocketStream ? (v6 ? NETCONN_TCP_IPV6 : NETCONN_TCP)
+                                                           : (v6 ? NETCONN_UDP_IPV6 : NETCONN_UDP));
+  if (conn == nullptr) {
+    return fail(Error::no_resources);
+  }
+  auto slot = take_slot(conn);
+  if (!slot) {
+    netconn_delete(conn);
+  }
+  return slot;
+}
+
+Status bind(Socket& s, const SocketAddress& address) {
+  auto ip = to_lwip(address);
+  if (!ip) {
+    return fail(ip.error());
+  }
+  return check(netconn_bind(s.conn, &*ip, address.port));
+}
+
+Status connect(Socket& s, const SocketAddress& address) {
+  auto ip = to_lwip(address);
+  if (!ip) {
+    return fail(ip.error());
+  }
+  return check(netconn_connect(s.conn, &*ip, address.port));
+}
+
+Status listen(Socket& s, std::uint32_t backlog) {
+  if (!is_tcp(s)) {
+    return fail(Error::invalid_state);
+  }
+  return check(netconn_listen_with_backlog(s.conn, static_cast<u8_t>(std::clamp<std::uint32_t>(backlog, 1, 255))));
+}
+
+Result<Socket*> accept(Socket& s, SocketAddress& peer) {
+  if (!is_tcp(s)) {
+    return fail(Error::invalid_state);
+  }
+  struct netconn* conn = nullptr;
+  if (const err_t e = netconn_accept(s.conn, &conn); e != ERR_OK) {
+    return fail(from_lwip(e));
+  }
+  ip_addr_t ip{};
+  u16_t port = 0;
+  (void)netconn_getaddr(conn, &ip, &port, 0);
+  peer = from_lwip(ip, port);
+  auto slot = take_slot(conn);
+  if (!slot) {
+    netconn_close(conn);
+    netconn_delete(conn);
+  }
+  return slot;
+}
+
+Result<std::size_t> send(Socket& s, std::span<const std::byte> data) {
+  const std::size_t n = std::min(data.size(), sizeof send_buffer);
+  (void)send_lock.lock();
+  std::memcpy(send_buffer, data.data(), n);  // the copy: lwIP reads only this buffer
+  if (is_tcp(s)) {
+    std::size_t written = 0;
+    const err_t e = netconn_write_partly(s.conn, send_buffer, n, NETCONN_COPY, &written);
+    (void)send_lock.unlock();
+    if (e != ERR_OK) {
+      return fail(from_lwip(e));
+    }
+    return written;
+  }
+  // UDP: a connected socket sends one datagram to its peer.
+  struct netbuf* buf = netbuf_new();
+  if (buf == nullptr || netbuf_alloc(buf, static_cast<u16_t>(n)) == nullptr) {
+    (void)send_lock.unlock();
+    netbuf_delete(buf);
+    return fail(Error::no_resources);
+  }
+  std::memcpy(buf->p->payload, send_buffer, n);
+  (void)send_lock.unlock();
+  const err_t e = netconn_send(s.conn, buf);
+  netbuf_delete(buf);
+  if (e != ERR_OK) {
+    return fail(from_lwip(e));
+  }
+  return n;
+}
+
+Result<std::size_t> receive(Socket& s, std::span<std::byte> data) {
+  if (s.pending == nullptr) {
+    struct netbuf* buf = nullptr;
+    const err_t e = netconn_recv(s.conn, &buf);
+    if (e == ERR_CLSD) {
+      return std::size_t{0};  // the peer closed the connection
+    }
+    if (e != ERR_OK) {
+      return fail(from_lwip(e));
+    }
+    s.pending = buf;
+    s.offset = 0;
+  }
+  const std::size_t left = netbuf_len(s.pending) - s.offset;
+  const auto n = static_cast<u16_t>(std::min(left, data.size()));
+  // The copy into the caller's (checked) memory.
+  (void)netbuf_copy_partial(s.pending, data.data(), n, s.offset);
+  s.offset = static_cast<std::uint16_t>(s.offset + n);
+  // A datagram is read once: what did not fit is dropped, as recv(2) does.
+  if (s.offset == netbuf_len(s.pending) || !is_tcp(s)) {
+    netbuf_delete(s.pending);
+    s.pending = nullptr;
+  }
+  return std::size_t{n};
+}
+
+Status set_option(Socket& s, std::uint32_t option, std::uint32_t value) {
+  // Microseconds from the caller, milliseconds for lwIP (rounded up: a wait never ends early).
+  const std::uint32_t ms = value / 1000 + (value % 1000 != 0 ? 1 : 0);
+  const auto lwip_ms = static_cast<s32_t>(std::min<std::uint32_t>(ms, 0x7FFFFFFF));
+  switch (option) {
+    case kSocketReceiveTimeout: netconn_set_recvtimeout(s.conn, lwip_ms); return {};
+    case kSocketSendTimeout: netconn_set_sendtimeout(s.conn, lwip_ms); return {};
+    default: return fail(Error::invalid_argument);
+  }
+}
+
+void close(Socket& s) {
+  if (s.pending != nullptr) {
+    netbuf_delete(s.pending);
+  }
+  if (is_tcp(s)) {
+    (void)netconn_close(s.conn);
+  }
+  netconn_delete(s.conn);
+  (void)pool_lock.lock();
+  s = Socket{};
+  (void)pool_lock.unlock();
+}
+
+}  // namespace kernel::stack
+}  // namespace ward
