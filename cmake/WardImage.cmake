@@ -68,12 +68,12 @@ function(_ward_core_for out config_dir)
 endfunction()
 
 # ward_image(<name> SOURCES <files...> [CONF <fragments...>] [LIBRARIES <targets...>] [CHAIN]
-#            [STACK_ANNOTATIONS <files...>] [STACK_CHECK] [STACK_CHECK_IN_TEST])
-# STACK_ANNOTATIONS: the image's own stack-bound annotations (besides a stackbound.conf beside its
-# CMakeLists.txt); STACK_CHECK: the link fails when a declared stack is smaller than its bound or a
-# bound cannot be computed (without it, the bounds and problems are printed as warnings: images
-# not yet annotated, docs/stack-bounds.md); STACK_CHECK_IN_TEST: the link does not run the check
-# (a fixture whose test runs it and expects a refusal: WARD_STACKBOUND_<name>_COMMAND).
+#            [STACK_ANNOTATIONS <files...>] [STACK_CHECK_IN_TEST])
+# The link fails when a declared stack is smaller than its bound or a bound cannot be computed
+# without an annotation (docs/stack-bounds.md). STACK_ANNOTATIONS: the image's own stack-bound
+# annotations (besides a stackbound.conf beside its CMakeLists.txt); STACK_CHECK_IN_TEST: the link
+# does not run the check (a fixture whose test runs it and expects a refusal:
+# WARD_STACKBOUND_<name>_COMMAND).
 # CHAIN (with CONFIG_WARD_TRUSTZONE_NS): the non-secure image of the two-image chain, linked for
 # the bootloader's RAM-load (header at the window's start) and against ward_secure_chain's veneers.
 # Builds the image <name>: <name>.elf for a board (with a map file, a .bin, a size report and the
@@ -83,7 +83,7 @@ endfunction()
 # secure image to run it beside: application images are non-secure by default; a CONF of
 # ${WARD_SECURE_ONLY_CONF} makes one secure-only).
 function(ward_image name)
-  cmake_parse_arguments(ARG "CHAIN;STACK_CHECK;STACK_CHECK_IN_TEST" "" "SOURCES;CONF;LIBRARIES;STACK_ANNOTATIONS" ${ARGN})
+  cmake_parse_arguments(ARG "CHAIN;STACK_CHECK_IN_TEST" "" "SOURCES;CONF;LIBRARIES;STACK_ANNOTATIONS" ${ARGN})
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/${name}.ward)
   set(fragments)
   foreach(f IN LISTS ARG_CONF)
@@ -145,10 +145,15 @@ function(ward_image name)
       COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${name}> $<TARGET_FILE_DIR:${name}>/${name}.bin
       BYPRODUCTS ${CMAKE_CURRENT_BINARY_DIR}/${name}.bin ${CMAKE_CURRENT_BINARY_DIR}/${name}.map)
     ward_sbom(${name} LINKER_SCRIPTS ${linker_script} ${WARD_LINKER_DEPENDS})
-    # Its declared stacks against their bounds (docs/stack-bounds.md): the kernel's and the port's
-    # annotations, and the application's own (a stackbound.conf beside its CMakeLists.txt).
+    # Its declared stacks against their bounds (docs/stack-bounds.md): the kernel's, the port's and
+    # the libraries' annotations (Ward's, Mbed TLS's, lwIP's: lines naming functions an image does
+    # not have are not used), the test framework's when it is linked, and the application's own
+    # (a stackbound.conf beside its CMakeLists.txt).
     set(stack_notes ${CMAKE_SOURCE_DIR}/kernel/stackbound.conf ${CMAKE_SOURCE_DIR}/arch/arm/stackbound.conf
-                    ${ARG_STACK_ANNOTATIONS})
+                    ${WARD_LIB_STACK_ANNOTATIONS} ${ARG_STACK_ANNOTATIONS})
+    if("ward_test_main" IN_LIST ARG_LIBRARIES OR "ward_test" IN_LIST ARG_LIBRARIES)
+      list(APPEND stack_notes ${CMAKE_SOURCE_DIR}/lib/test/stackbound.conf)
+    endif()
     if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/stackbound.conf)
       list(APPEND stack_notes ${CMAKE_CURRENT_SOURCE_DIR}/stackbound.conf)
     endif()
@@ -162,9 +167,6 @@ function(ward_image name)
     if(ARG_STACK_CHECK_IN_TEST)
       set(stack_limit ${stack_limit} NO_CHECK)  # a fixture its test checks (tests/stackbound)
     endif()
-    if(NOT ARG_STACK_CHECK AND NOT ARG_STACK_CHECK_IN_TEST)
-      set(stack_limit ${stack_limit} WARN_ONLY)
-    endif()
     ward_stack_bound(${name} ANNOTATIONS ${stack_notes} ${stack_limit})
     set(WARD_STACKBOUND_${name}_COMMAND ${WARD_STACKBOUND_${name}_COMMAND} PARENT_SCOPE)
     set(file ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf)
@@ -177,7 +179,7 @@ endfunction()
 # A firmware image built from the on-target test framework, registered with CTest as qemu.<name>:
 # the runner boots it under QEMU and fails on a failed assertion, a fault, a reboot or a hang.
 function(ward_qemu_test name)
-  cmake_parse_arguments(ARG "NO_TEST_MAIN;STACK_CHECK" "TIMEOUT" "SOURCES;CONF;LIBRARIES;RUNNER_ARGS;STACK_ANNOTATIONS"
+  cmake_parse_arguments(ARG "NO_TEST_MAIN" "TIMEOUT" "SOURCES;CONF;LIBRARIES;RUNNER_ARGS;STACK_ANNOTATIONS"
                         ${ARGN})
   if(WARD_IS_HOST)
     return()
@@ -191,22 +193,28 @@ function(ward_qemu_test name)
   else()
     set(framework ward_test_main)
   endif()
-  # The stack bound: warnings only, unless the test asks for the check (STACK_CHECK): a test's
-  # cases run on the main thread, and not every test image is annotated yet (docs/stack-bounds.md).
-  set(stack_mode)
-  if(ARG_STACK_CHECK)
-    set(stack_mode STACK_CHECK)
-  endif()
   ward_image(${name} SOURCES ${ARG_SOURCES} CONF ${ARG_CONF} LIBRARIES ${framework} ${ARG_LIBRARIES}
-             STACK_ANNOTATIONS ${CMAKE_SOURCE_DIR}/lib/test/stackbound.conf ${ARG_STACK_ANNOTATIONS} ${stack_mode})
+             STACK_ANNOTATIONS ${ARG_STACK_ANNOTATIONS})
   set(secure_args)
   if(WARD_IMAGE_${name}_SECURE)
     set(secure_args --secure-image ${WARD_IMAGE_${name}_SECURE})
   endif()
-  add_test(NAME qemu.${name}
-    COMMAND ${WARD_PYTHON} ${WARD_QEMU_RUNNER} --timeout ${ARG_TIMEOUT} ${secure_args} ${ARG_RUNNER_ARGS}
-            ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf
-    WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+  # The run, then the main thread's measured high-water mark against the bound the link computed
+  # (docs/stack-bounds.md): the framework's main prints it after the last case (NO_TEST_MAIN images
+  # print their own, if any).
+  set(expect 1)
+  if(ARG_NO_TEST_MAIN)
+    set(expect 0)
+  endif()
+  if(WARD_STACK_BOUND)
+    set(run ${WARD_PYTHON} ${CMAKE_SOURCE_DIR}/tests/stackbound/highwater.py --runner ${WARD_QEMU_RUNNER}
+            --test-timeout ${ARG_TIMEOUT} --expect ${expect} --report ${CMAKE_CURRENT_BINARY_DIR}/${name}.stackbound.txt
+            ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf -- ${secure_args} ${ARG_RUNNER_ARGS})
+  else()  # no bounds computed (-DWARD_STACK_BOUND=OFF): the run alone
+    set(run ${WARD_PYTHON} ${WARD_QEMU_RUNNER} --timeout ${ARG_TIMEOUT} ${secure_args} ${ARG_RUNNER_ARGS}
+            ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf)
+  endif()
+  add_test(NAME qemu.${name} COMMAND ${run} WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
   # CTest's own limit is a backstop behind the runner's, which reports the hang itself.
   math(EXPR ctest_timeout "${ARG_TIMEOUT} + 30")
   set_tests_properties(qemu.${name} PROPERTIES LABELS qemu TIMEOUT ${ctest_timeout})

@@ -59,6 +59,7 @@ class Annotations:
     levels: list[tuple[list[str], int]] = dataclasses.field(default_factory=list)
     cuts: list[tuple[str, str]] = dataclasses.field(default_factory=list)   # (caller, callee) not followed
     once: list[str] = dataclasses.field(default_factory=list)              # active at most once per chain
+    recursion: dict[str, int] = dataclasses.field(default_factory=dict)     # pattern -> times active on a chain
     halts: list[str] = dataclasses.field(default_factory=list)             # never return: the system stops
     privileged: list[str] = dataclasses.field(default_factory=list)        # never called by a user thread
     main_stack: str | None = None                                           # symbol of the MSP stack
@@ -91,6 +92,8 @@ def parse_annotations(text: str, origin: str, into: Annotations | None = None) -
                 a.levels.append((args, count))
             elif key == "cut" and len(args) == 2:
                 a.cuts.append((args[0], args[1]))
+            elif key == "recursion" and len(args) == 2 and int(args[1], 0) >= 2:
+                a.recursion[args[0]] = int(args[1], 0)
             elif key == "once" and len(args) == 1:
                 a.once.append(args[0])
             elif key == "halts" and len(args) == 1:
@@ -322,7 +325,15 @@ def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: s
         if main_stack is not None:
             msp_size = objects[main_stack][1]
 
+    vtables: dict[str, str] = {}  # demangled class name -> its vtable's symbol
+
     def read_table(symbol: str) -> list[str]:
+        if symbol.startswith("vtable:"):  # the virtual functions of every class the glob names
+            if not vtables:
+                names = sorted(k for k in objects if k.startswith("_ZTV"))
+                vtables.update(zip((d.removeprefix("vtable for ") for d in _demangle_names(names, objdump)), names))
+            return vtable_targets(vtables, symbol.removeprefix("vtable:"),
+                                  lambda sym: [func_at(v) for v in words(*objects[sym]) if v])
         if symbol.startswith(".") or symbol.startswith("section:"):  # a whole section (.init_array)
             sec = elf.get_section_by_name(symbol.removeprefix("section:"))
             if sec is None:
@@ -351,6 +362,13 @@ def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: s
     return Image(functions, stacks, vectors, reset, msp_size, read_table, callbacks)
 
 
+def vtable_targets(vtables: dict[str, str], pattern: str, read: object) -> list[str]:
+    """The functions in the vtables of the classes `pattern` names (`vtables`: demangled class ->
+    symbol; `read(symbol)`: the function, or None, at each word). Offsets and type information in a
+    vtable are no functions and drop out."""
+    return [n for cls, sym in sorted(vtables.items()) if fnmatch.fnmatchcase(cls, pattern) for n in read(sym) if n]
+
+
 def merge_ci(functions: dict[str, Function], ci_texts: list[str]) -> None:
     """The compiler's figures where it has them: its frame (at least what the code shows), and its
     edges beside the disassembly's (inline assembly's calls show only there)."""
@@ -374,16 +392,19 @@ def merge_ci(functions: dict[str, Function], ci_texts: list[str]) -> None:
                     fn.calls.add(c)
 
 
-def demangle(functions: dict[str, Function], objdump: str) -> None:
+def _demangle_names(names: list[str], objdump: str) -> list[str]:
     filt = str(Path(objdump).with_name(Path(objdump).name.replace("objdump", "c++filt")))
-    names = list(functions)
     try:
         out = subprocess.run([filt], input="\n".join(names), capture_output=True, text=True, check=True).stdout
-        for n, d in zip(names, out.splitlines()):
-            functions[n].demangled = d
+        return out.splitlines()[: len(names)]
     except (OSError, subprocess.CalledProcessError):
-        for n in names:
-            functions[n].demangled = n
+        return list(names)
+
+
+def demangle(functions: dict[str, Function], objdump: str) -> None:
+    names = list(functions)
+    for n, d in zip(names, _demangle_names(names, objdump)):
+        functions[n].demangled = d
 
 
 # ---- Bounds ---------------------------------------------------------------------------------------
@@ -416,7 +437,7 @@ class Analysis:
         self.notes = notes
         self.skip = skip
         self._skip_memo: dict[str, bool] = {}
-        self.memo: dict[tuple[str, frozenset[str]], tuple[int, list[str]]] = {}
+        self.memo: dict[tuple, tuple[int, list[str]]] = {}
         self.errors: list[str] = []
         self.used: set[str] = set()
         self._resolved: dict[str, tuple[int | None, int | None, list[str] | None]] = {}
@@ -451,7 +472,7 @@ class Analysis:
             if p.startswith("records:"):  # the functions the image declares (WARD_STACK_BOUND_IRQ/TIMER)
                 out.update(self.image.callbacks.get(p[len("records:"):], []))
                 continue
-            if p.startswith("section:") or p.startswith("."):
+            if p.startswith("section:") or p.startswith(".") or p.startswith("vtable:"):
                 out.update(self.image.read_table(p))
                 continue
             if p.startswith("table:"):
@@ -485,10 +506,21 @@ class Analysis:
                 return True
         return False
 
+    def _recursion(self, name: str) -> int:
+        """How many times `name` may be active on one chain (`recursion F N`; 1 without one)."""
+        fn = self.image.functions[name]
+        for p, n in self.notes.recursion.items():
+            if _matches(p, fn):
+                self.used.add(f"recursion {p}")
+                return n
+        return 1
+
     def depth(self, name: str, path: tuple[str, ...] = ()) -> tuple[int, list[str]]:
         """Worst-case bytes from entering `name` (its frame and its deepest callee), and that chain."""
         active = frozenset(n for n in path if self._is_once(n))
-        key = (name, active)
+        # A bounded recursion's result depends on how often its functions are already active.
+        nested = tuple(sorted((n, path.count(n)) for n in set(path) if self._recursion(n) > 1))
+        key = (name, active, nested)
         if key in self.memo:
             return self.memo[key]
         fn = self.image.functions[name]
@@ -496,7 +528,7 @@ class Analysis:
         if bound is not None:
             self.memo[key] = (bound, [f"{self.describe(name)} (annotated bound {bound})"])
             return self.memo[key]
-        if name in path:
+        if name in path and path.count(name) >= self._recursion(name):
             cycle = " -> ".join(self.describe(n) for n in path[path.index(name):] + (name,))
             self.errors.append(f"recursion without an annotated bound: {cycle}")
             return 0, [self.describe(name)]
@@ -521,6 +553,9 @@ class Analysis:
                 continue
             if c in active or (c == name and self._is_once(c)):
                 continue  # active once per chain: a call back into it is not followed
+            limit = self._recursion(c)
+            if limit > 1 and (path + (name,)).count(c) >= limit:
+                continue  # active its annotated number of times already: a deeper call is not followed
             if c in path:
                 open_cycle = True
             d, ch = self.depth(c, path + (name,))
@@ -607,7 +642,8 @@ def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: b
     failures[:0] = [f"{image_name}: {e}" for e in dict.fromkeys(errors)]
     used = full.used | checked.used | user.used | user_full.used
     unused = (set(notes.bounds) | set(notes.frames) | set(notes.calls)
-              | {f"cut {x} {y}" for x, y in notes.cuts} | {f"once {x}" for x in notes.once}) - used
+              | {f"cut {x} {y}" for x, y in notes.cuts} | {f"once {x}" for x in notes.once}
+              | {f"recursion {x}" for x in notes.recursion}) - used
     notes_unused = [f"{image_name}: note: annotation {u} not used by this image" for u in sorted(unused)]
     return Report(lines, failures, notes_unused)
 

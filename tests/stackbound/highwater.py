@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """Boots an image under QEMU and compares each stack high-water mark it prints
 ("stack high-water: <stack> <n> B", or hello's "stack never touched" list) with the bound the
-build computed for that stack (<image>.stackbound.txt): the measured use may never exceed it."""
+build computed for that stack (<image>.stackbound.txt): the measured use may never exceed it.
+
+With --test-timeout it runs an on-target test image as its qemu.<name> test does (ward_qemu_test
+registers every test this way): the run's own verdict first, then its high-water marks."""
 import argparse
 import re
 import subprocess
@@ -28,6 +31,7 @@ def main() -> int:
     p.add_argument("--expect", type=int, default=1, help="at least this many measured stacks")
     p.add_argument("--never-touched", action="append", default=[],
                    help="thread=stack:size: read hello's 'stack never touched: <thread> <n> B' list")
+    p.add_argument("--test-timeout", help="run as the image's test (the runner's verdict counts), this timeout")
     p.add_argument("elf")
     p.add_argument("runner_args", nargs="*")
     a = p.parse_args()
@@ -35,12 +39,12 @@ def main() -> int:
     if "incomplete" in a.report.read_text():
         print(f"FAIL: {a.report} says its bounds are incomplete (unannotated problems)")
         return 1
-    r = subprocess.run([sys.executable, a.runner, "--no-test", "--timeout", "30", *a.runner_args, a.elf],
-                       capture_output=True, text=True)
+    mode = ["--timeout", a.test_timeout] if a.test_timeout else ["--no-test", "--timeout", "30"]
+    r = subprocess.run([sys.executable, a.runner, *mode, *a.runner_args, a.elf], capture_output=True, text=True)
     print(r.stdout, r.stderr)
     if r.returncode != 0:
         print("FAIL: the image did not run to its end")
-        return 1
+        return r.returncode if a.test_timeout else 1
     measured = {m.group(1): int(m.group(2)) for m in re.finditer(r"stack high-water: (\S+) (\d+) B", r.stdout)}
     for spec in a.never_touched:
         thread, _, rest = spec.partition("=")

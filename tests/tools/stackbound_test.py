@@ -146,6 +146,26 @@ class Bounds(unittest.TestCase):
         self.assertEqual(r.failures, [])
         self.assertIn("bound 512 B (408 + 104)", r.lines[0])
 
+    def test_bounded_recursion_followed_its_annotated_times(self):
+        # free -> custom -> free (the original, not custom): free twice, custom once.
+        img = image({"e": (8, ["free"]), "free": (32, ["custom"]), "custom": (8, ["free"])}, [stack("s", 4096, "e")])
+        r = sb.check(img, notes("recursion free 2  # the original is plain\n"), "i", fp=True, secure=False)
+        self.assertTrue(any("recursion without an annotated bound: custom -> free -> custom" in f for f in r.failures))
+        r = sb.check(img, notes("recursion free 2  # the original is plain\nonce custom  # reached once\n"),
+                     "i", fp=True, secure=False)
+        self.assertEqual(r.failures, [])
+        # The second free does not call custom again (once): 8 + 32 + 8 + 32.
+        self.assertIn("bound 184 B (80 + 104) -- e (8) -> free (32) -> custom (8) -> free (32)", r.lines[0])
+        with self.assertRaises(sb.Error):
+            notes("recursion free 1  # a depth of one is no recursion\n")
+
+    def test_vtable_targets_by_class_glob(self):
+        vtables = {"ward::flash::SemihostFlash": "_ZTV1A", "ward::boot::FlashSource": "_ZTV1B"}
+        words = {"_ZTV1A": [None, None, "geometry", "read"], "_ZTV1B": [None, "src_read"]}
+        self.assertEqual(sb.vtable_targets(vtables, "ward::flash::*", words.get), ["geometry", "read"])
+        self.assertEqual(sb.vtable_targets(vtables, "ward::*", words.get), ["src_read", "geometry", "read"])
+        self.assertEqual(sb.vtable_targets(vtables, "other::*", words.get), [])
+
     def test_indirect_refused_unless_resolved(self):
         img = image({"e": (8, [], "indirect"), "t1": (64, []), "t2": (200, [])}, [stack("s", 1024, "e")])
         r = sb.check(img, notes(), "i", fp=True, secure=False)
