@@ -146,7 +146,7 @@ extern "C" [[gnu::used]] void ward_svc_dispatch(Frame* frame, std::uint32_t exc_
 // runs meanwhile, as under a KernelLock.
 static_assert(arch::kSvcPriority == arch::kKernelMaskPriority, "the SVC handler is inside the kernel lock");
 static_assert(ward::sys::yield.kId == 0, "the assembly fast path handles call 0 as yield");
-extern "C" [[gnu::used]] void ward_svc_yield() { kernel::scheduler().yield_current(); }
+extern "C" void ward_yield_locked();  // kernel/src/syscalls.cpp
 
 #define WARD_STR2(x) #x
 #define WARD_STR(x) WARD_STR2(x)
@@ -220,7 +220,7 @@ extern "C" [[gnu::naked]] void ward_svc_handler() {
       // in the caller's own stack (r2 is 0 here).
       "10:\n"
       "strd r2, r2, [r0]\n"
-      "b ward_svc_yield\n"        // lr is EXC_RETURN: its return is the exception return
+      "b ward_yield_locked\n"        // lr is EXC_RETURN: its return is the exception return
       "9:\n"
       "tst lr, #4\n"
       "ite eq\n"
