@@ -15,6 +15,11 @@
 // Compiled only with CONFIG_WARD_USERSPACE: without it, nothing here is part of the kernel.
 #if defined(CONFIG_WARD_USERSPACE)
 
+// The yield call with the kernel lock held: for privileged callers (below), and for user threads
+// straight from the SVC handler, which runs at the lock's priority (arch/arm/src/syscall_entry.cpp).
+// One copy of the rotation for both.
+extern "C" [[gnu::noinline, gnu::used]] void ward_yield_locked() { ward::kernel::scheduler().yield_current(); }
+
 namespace ward::kernel {
 namespace impl {
 namespace {
@@ -26,7 +31,7 @@ Status yield() {
   // A system call always runs in thread mode: no interrupt check needed (this_thread::yield has one).
   {
     KernelLock lock;
-    scheduler().yield_current();
+    ward_yield_locked();
   }  // the switch happens here; the result is built after it, in registers
   return {};
 }

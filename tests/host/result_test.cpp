@@ -96,4 +96,30 @@ TEST(Result, TryEvaluatesItsExpressionOnce) {
   EXPECT_EQ(once().value(), 1);
 }
 
+// A Status is one word (returned in a register): success is 0, every failure is not, and the
+// word carries the error back exactly -- also an enumerator whose value is 0, and across
+// domains' errors of 16 bits.
+enum class Wide : std::int16_t { zero = 0, negative = -2, big = 0x7FFF };
+static_assert(sizeof(base::Result<void, Fruit>) == 4);
+static_assert(std::is_trivially_copyable_v<ward::Status>);
+
+TEST(Result, VoidIsOneWordThatKeepsEveryError) {
+  EXPECT_EQ((base::Result<void, Wide>{}.raw()), 0u);
+  for (Wide e : {Wide::zero, Wide::negative, Wide::big}) {
+    const base::Result<void, Wide> r = base::fail(e);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.raw(), 0u);
+    EXPECT_EQ(r.error(), e);
+    const auto back = base::Result<void, Wide>::from_raw(r.raw());
+    ASSERT_FALSE(back.has_value());
+    EXPECT_EQ(back.error(), e);
+    const std::expected<void, Wide> as_std = r;
+    EXPECT_EQ(as_std.error(), e);
+  }
+  const ward::Status ok{};
+  EXPECT_TRUE(ok);
+  EXPECT_TRUE(ward::Status::from_raw(ok.raw()));
+  EXPECT_NE(ok, ward::Status{base::fail(ward::Error::timeout)});
+}
+
 }  // namespace

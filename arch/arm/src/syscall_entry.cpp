@@ -141,6 +141,13 @@ extern "C" [[gnu::used]] void ward_svc_dispatch(Frame* frame, std::uint32_t exc_
   arch::reject(*t, frame, FaultKind::bad_syscall, -1, -1, number);
 }
 
+// The yield system call, entered from the SVC fast path in handler mode (see ward_svc_handler):
+// the SVC's priority is the kernel's mask level (kSvcPriority), so nothing that uses the kernel
+// runs meanwhile, as under a KernelLock.
+static_assert(arch::kSvcPriority == arch::kKernelMaskPriority, "the SVC handler is inside the kernel lock");
+static_assert(ward::sys::yield.kId == 0, "the assembly fast path handles call 0 as yield");
+extern "C" void ward_yield_locked();  // kernel/src/syscalls.cpp
+
 #define WARD_STR2(x) #x
 #define WARD_STR(x) WARD_STR2(x)
 
@@ -199,12 +206,21 @@ extern "C" [[gnu::naked]] void ward_svc_handler() {
       "ldr r2, [r0, #16]\n"       // the call number
       "cmp r2, #" WARD_STR(WARD_SYSCALL_COUNT) "\n"
       "bhs 9f\n"
+      "cbz r2, 10f\n"             // yield: done here, in the handler (below)
       "strd r0, r1, [r3]\n"       // r0, r1
       "strd r2, r12, [r3, #16]\n" // r12, lr (no Thumb bit: the trampoline leaves by mov pc)
       "msr psp, r3\n"             // the return unstacks from the kernel stack...
       "movs r0, #2\n"
       "msr control, r0\n"         // ...into privileged thread mode (the exception return synchronises)
       "bx lr\n"
+      // yield (call 0, no arguments): the handler runs at the kernel's mask level, which is the
+      // kernel lock, so the scheduler's O(1) rotation runs here and the switch (PendSV) follows
+      // the exception return, without the trampoline's way into privileged thread mode and back.
+      // Its result, success (0, 0), goes into the caller's r0/r1 in the frame just checked to lie
+      // in the caller's own stack (r2 is 0 here).
+      "10:\n"
+      "strd r2, r2, [r0]\n"
+      "b ward_yield_locked\n"        // lr is EXC_RETURN: its return is the exception return
       "9:\n"
       "tst lr, #4\n"
       "ite eq\n"

@@ -27,21 +27,39 @@ extern "C" struct WardSwitchState {
 namespace ward::kernel {
 
 // Ready threads by priority. Inline: these are the scheduler's hot paths.
+//
+// Each level is a ring of its threads (no sentinel), reached through a pointer to its head: the
+// head is the level's first come, and the running thread is always the head of its level (a
+// preempted thread keeps its place, a thread that gets the CPU is the head of the most urgent
+// level). So a yield's "to the back" is one store, head = head->next, where a list with a
+// sentinel relinks six pointers; and an empty level is a null pointer (.bss, not .data).
 class ReadyQueue {
  public:
   [[gnu::always_inline]] void push_back(Thread& t) {
-    levels_[t.priority().level].push_back(link(t));
-    bitmap_ |= 1u << t.priority().level;
+    ListNode*& head = levels_[t.priority().level];
+    ListNode& n = link(t);
+    if (head == nullptr) {
+      n.next = n.prev = &n;
+      head = &n;
+      bitmap_ |= 1u << t.priority().level;
+    } else {
+      ListHead::insert_before(*head, n);  // before the head: the ring's back
+    }
   }
   [[gnu::always_inline]] void push_front(Thread& t) {
-    levels_[t.priority().level].push_front(link(t));
-    bitmap_ |= 1u << t.priority().level;
+    push_back(t);
+    levels_[t.priority().level] = &link(t);
   }
   [[gnu::always_inline]] void remove(Thread& t) {
-    link(t).unlink();
-    if (levels_[t.priority().level].empty()) {
+    ListNode*& head = levels_[t.priority().level];
+    ListNode& n = link(t);
+    if (n.next == &n) {  // alone at its level
+      head = nullptr;
       bitmap_ &= ~(1u << t.priority().level);
+    } else if (head == &n) {
+      head = n.next;
     }
+    n.unlink();
   }
   // The most urgent ready thread: O(1) with count-leading-zeros.
   [[gnu::always_inline]] Thread* highest() const {
@@ -49,22 +67,27 @@ class ReadyQueue {
       return nullptr;
     }
     const int level = 31 - std::countl_zero(bitmap_);
-    return owner_of<Thread, SchedTag>(levels_[level].first());
+    return thread_of(levels_[level]);
   }
   // Is another thread ready at t's level? (t must be ready.)
-  [[gnu::always_inline]] bool has_peer(const Thread& t) const {
-    return levels_[t.priority().level].has_several();
-  }
-  // Moves the head of t's level (the running thread, when t is running) to the back and returns
-  // the new head. The level stays non-empty, so the bitmap does not change.
+  [[gnu::always_inline]] static bool has_peer(const Thread& t) { return link(t).next != &link(t); }
+  // Moves t, the head of its level (the running thread, when t is running), to the back and
+  // returns the new head: the ring turns by one. The level stays non-empty, so the bitmap does not
+  // change.
   [[gnu::always_inline]] Thread* rotate(const Thread& t) {
-    return owner_of<Thread, SchedTag>(levels_[t.priority().level].rotate());
+    ListNode* const second = link(t).next;
+    levels_[t.priority().level] = second;
+    return thread_of(second);
   }
 
  private:
   static ListNode& link(Thread& t) { return static_cast<Linked<SchedTag>&>(t); }
+  static const ListNode& link(const Thread& t) { return static_cast<const Linked<SchedTag>&>(t); }
+  // Never null here: converted through a reference, so no null check (a pointer cast's, or
+  // owner_of's) on the hot paths.
+  static Thread* thread_of(ListNode* n) { return &static_cast<Thread&>(static_cast<Linked<SchedTag>&>(*n)); }
 
-  std::array<ListHead, Priority::kLevels> levels_;
+  std::array<ListNode*, Priority::kLevels> levels_{};
   std::uint32_t bitmap_ = 0;
   static_assert(Priority::kLevels <= 32, "one bitmap word holds every priority level");
 };
@@ -82,7 +105,7 @@ class Scheduler {
   // Lets the running thread's equal-priority peers run first: O(1), only its level rotates.
   [[gnu::always_inline]] void yield_current() {
     const Thread& self = *current();
-    if (!ready_.has_peer(self)) {
+    if (!ReadyQueue::has_peer(self)) {
       return;  // alone at its level: nothing else may run
     }
     Thread* next = ready_.rotate(self);

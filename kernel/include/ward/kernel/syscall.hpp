@@ -137,23 +137,22 @@ struct ArgTraits<std::uint32_t> {
   static std::uint32_t trusted(const SyscallWord* w) { return static_cast<std::uint32_t>(w[0]); }
 };
 
-// Results travel back in r0 (0 or the Error) and r1 (the value, if any).
-inline std::uint64_t encode_result(Status s) { return s ? 0 : static_cast<std::uint32_t>(s.error()); }
+// Results travel back in r0 (a Status's one word: 0, or the failure) and r1 (the value, if any).
+// The word is passed as it is, so neither side converts it.
+inline std::uint64_t encode_result(Status s) { return s.raw(); }
 inline std::uint64_t encode_result(const Result<std::uint32_t>& r) {
-  return r ? std::uint64_t{*r} << 32 : static_cast<std::uint32_t>(r.error());
+  return r ? std::uint64_t{*r} << 32 : Status{fail(r.error())}.raw();
 }
 template <class R>
 R decode_result(std::uint64_t raw);
 template <>
 inline Status decode_result<Status>(std::uint64_t raw) {
-  const auto e = static_cast<std::uint32_t>(raw);
-  return e == 0 ? Status{} : Status{fail(static_cast<Error>(e))};
+  return Status::from_raw(static_cast<std::uint32_t>(raw));
 }
 template <>
 inline Result<std::uint32_t> decode_result<Result<std::uint32_t>>(std::uint64_t raw) {
-  const auto e = static_cast<std::uint32_t>(raw);
-  return e == 0 ? Result<std::uint32_t>{static_cast<std::uint32_t>(raw >> 32)}
-                : Result<std::uint32_t>{fail(static_cast<Error>(e))};
+  const auto s = Status::from_raw(static_cast<std::uint32_t>(raw));
+  return s ? Result<std::uint32_t>{static_cast<std::uint32_t>(raw >> 32)} : Result<std::uint32_t>{fail(s.error())};
 }
 template <>
 inline void decode_result<void>(std::uint64_t) {}
