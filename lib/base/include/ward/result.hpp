@@ -36,10 +36,11 @@ class [[nodiscard]] Result<void, E> {
   using error_type = E;
 
   constexpr Result() = default;
-  // NOLINTNEXTLINE(google-explicit-constructor): converts implicitly, as std::expected's does
-  constexpr Result(const std::unexpected<E>& u) : raw_{kFailed | static_cast<std::uint16_t>(u.error())} {}
-  // NOLINTNEXTLINE(google-explicit-constructor)
-  constexpr Result(const std::expected<void, E>& e)
+  // cppcheck-suppress noExplicitConstructor ; converts implicitly, as std::expected's does
+  constexpr Result(const std::unexpected<E>& u)  // NOLINT(google-explicit-constructor): as std::expected's does
+      : raw_{kFailed | static_cast<std::uint16_t>(u.error())} {}
+  // cppcheck-suppress noExplicitConstructor ; a std::expected converts as the same result
+  constexpr Result(const std::expected<void, E>& e)  // NOLINT(google-explicit-constructor): the same result
       : raw_{e ? 0u : kFailed | static_cast<std::uint16_t>(e.error())} {}
 
   constexpr bool has_value() const { return raw_ == 0; }
