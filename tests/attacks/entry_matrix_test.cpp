@@ -696,7 +696,9 @@ struct ValidUse<sys::psa_call> {
 // the attacker has no network grant; net_close, which withdraws it). The socket is a kernel word
 // registered as one.
 std::uint32_t fake_socket;
-constexpr auto kNotSupported = static_cast<std::uint32_t>(Error::not_supported);
+// r0 carries the failure as the kernel encodes it (ward::base::Result's one word).
+constexpr std::uint32_t refused(Error e) { return Status{fail(e)}.raw(); }
+constexpr auto kNotSupported = refused(Error::not_supported);
 struct RefusedUse {
   static const char* check(bool) { return nullptr; }
 };
@@ -706,7 +708,7 @@ struct ValidUse<sys::net_open> : RefusedUse {
     u.words[0] = word(mine().buffer);
     u.words[1] = 1;
     u.words[2] = kSocketStream;
-    u.r0 = static_cast<std::uint32_t>(Error::not_permitted);
+    u.r0 = refused(Error::not_permitted);
   }
 };
 template <>
