@@ -117,14 +117,17 @@ constexpr bool valid_implementation_id(std::string_view hex) {
 static_assert(valid_implementation_id(config::attest_implementation_id),
               "CONFIG_WARD_ATTEST_IMPLEMENTATION_ID must be 64 hex digits");
 // Its bytes, decoded at compile time: the image holds the 32 bytes, not the 64 digits and a decoder.
-constexpr std::array<std::uint8_t, attest::kHashSize> kImplementationId = [] {
+constexpr std::array<std::uint8_t, attest::kHashSize> decode_implementation_id() {
   std::array<std::uint8_t, attest::kHashSize> id{};
   const auto& hex = config::attest_implementation_id;
   for (std::size_t i = 0; i < id.size(); ++i) {
-    id[i] = static_cast<std::uint8_t>(hex_digit(hex[2 * i]) * 16 + hex_digit(hex[2 * i + 1]));
+    const int high = hex_digit(hex[2 * i]);
+    const int low = hex_digit(hex[2 * i + 1]);
+    id[i] = static_cast<std::uint8_t>(high * 16 + low);
   }
   return id;
-}();
+}
+constexpr std::array<std::uint8_t, attest::kHashSize> kImplementationId = decode_implementation_id();
 static_assert(config::attest_verification_service.size() <= attest::kMaxVerificationService,
               "CONFIG_WARD_ATTEST_VERIFICATION_SERVICE is longer than 128 bytes");
 constexpr std::uint16_t kLifecycle =
