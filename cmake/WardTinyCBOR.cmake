@@ -20,8 +20,6 @@ target_include_directories(ward_tinycbor SYSTEM PUBLIC ${WARD_TINYCBOR_SOURCE_DI
 target_compile_options(ward_tinycbor PRIVATE -w)
 if(NOT WARD_IS_HOST)
   target_compile_options(ward_tinycbor PRIVATE -ffunction-sections -fdata-sections -fstack-protector-strong)
-  # Link-time optimisation with the token encoder that calls it (docs/secure-world.md, "Profiles").
-  target_compile_options(ward_tinycbor PRIVATE ${WARD_LTO_FLAGS})
 endif()
 if(WARD_SANITIZER_FLAGS)
   target_compile_options(ward_tinycbor PRIVATE ${WARD_SANITIZER_FLAGS})
