@@ -8,7 +8,7 @@
 set(WARD_STACKBOUND_SCRIPT ${CMAKE_SOURCE_DIR}/scripts/stackbound/stackbound.py)
 # The libraries' annotations, for every image that may link them (application images, the
 # bootloader, the secure image): Ward's interfaces, Mbed TLS's and lwIP's calls through pointers.
-set(WARD_LIB_STACK_ANNOTATIONS ${CMAKE_SOURCE_DIR}/lib/stackbound.conf ${CMAKE_SOURCE_DIR}/lib/crypto/mbedtls.stackbound.conf
+set(WARD_LIB_STACK_ANNOTATIONS ${CMAKE_SOURCE_DIR}/lib/stackbound.conf ${CMAKE_SOURCE_DIR}/lib/crypto/stackbound.conf
     ${CMAKE_SOURCE_DIR}/lib/net/stackbound.conf)
 option(WARD_STACK_BOUND "Check every declared stack against its computed bound at link time" ON)
 
