@@ -27,9 +27,9 @@ extern "C" {
 namespace ward::tls {
 
 struct Client::State {
-  mbedtls_ssl_context ssl;
-  mbedtls_ssl_config conf;
-  mbedtls_x509_crt anchors;
+  mbedtls_ssl_context ssl{};
+  mbedtls_ssl_config conf{};
+  mbedtls_x509_crt anchors{};
   struct netconn* conn = nullptr;
   struct pbuf* pending = nullptr;  // received, not yet all given to Mbed TLS
   std::uint16_t offset = 0;        // of the first byte not yet given

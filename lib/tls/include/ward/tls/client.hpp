@@ -95,7 +95,7 @@ class Client {
   State& state();
   const State& state() const;
   static constexpr std::size_t kStateSize = 2560;
-  alignas(8) std::byte storage_[kStateSize];
+  alignas(8) std::byte storage_[kStateSize]{};
 };
 
 // Peak use of the TLS heap since init(), in bytes (figures; 0 if not measured).
