@@ -65,6 +65,7 @@ class Annotations:
     privileged: list[str] = dataclasses.field(default_factory=list)        # never called by a user thread
     main_stack: str | None = None                                           # symbol of the MSP stack
     handler_entries: list[str] = dataclasses.field(default_factory=list)   # entered in handler mode on MSP
+    thread_entry: list[str] = dataclasses.field(default_factory=list)      # runs on MSP only from thread mode
 
 
 def parse_annotations(text: str, origin: str, into: Annotations | None = None) -> Annotations:
@@ -108,6 +109,8 @@ def parse_annotations(text: str, origin: str, into: Annotations | None = None) -
                 a.main_stack = args[0]
             elif key == "handler-entry" and len(args) >= 1:
                 a.handler_entries.extend(args)
+            elif key == "thread-entry" and len(args) == 1:
+                a.thread_entry.append(args[0])
             else:
                 raise ValueError
         except ValueError:
@@ -689,27 +692,39 @@ def main_stack_bound(a: Analysis, image: Image, notes: Annotations, frame: int =
     handlers = set(image.vectors)
     for p in notes.handler_entries:
         handlers |= {n for n, f in image.functions.items() if _matches(p, f)}
-    nested = 0
+
+    def thread_entry(h: str) -> bool:
+        return any(_matches(p, image.functions[h]) for p in notes.thread_entry)
+
+    # The levels, lowest priority first (the order of the `level` lines; a handler in none counts
+    # as a level of its own, above them). Nested over another handler, a handler stacks its frame
+    # here and runs its code (a `thread-entry` handler runs its code here only when it preempted
+    # thread mode: over a handler it takes its frame alone). The lowest active handler preempted
+    # thread mode, which runs on a process stack (a thread's, the secure image's landing or
+    # service stack): its frame is that stack's (each declared stack's bound has one), and no
+    # lower level is active beneath it.
+    levels: list[tuple[list[str], int]] = []
     covered: set[str] = set()
     for names, count in notes.levels:
-        members = {h for h in handlers if any(_matches(p, image.functions[h]) for p in names)}
-        covered |= members
-        if not members:
-            continue
-        deepest = max(members, key=lambda h: a.depth(h)[0])
-        d = a.depth(deepest)[0] + frame
-        nested += d * count
-        parts.append(f"{a.describe(deepest)} {d}{' x' + str(count) if count > 1 else ''}")
-    for h in sorted(handlers - covered):
-        d = a.depth(h)[0] + frame
-        nested += d
-        parts.append(f"{a.describe(h)} {d}")
-    # The lowest active handler was entered from thread mode, which runs on a process stack (PSP:
-    # a thread's, the secure image's landing or service stack): its frame is that stack's (each
-    # declared stack's bound has one). Every handler above it preempted a handler, on this stack.
-    if nested:
-        nested -= frame
-        parts.append(f"less the first frame {frame} (on the thread's stack)")
+        members = sorted(h for h in handlers if any(_matches(p, image.functions[h]) for p in names))
+        covered |= set(members)
+        if members:
+            levels.append((members, count))
+    levels += [([h], 1) for h in sorted(handlers - covered)]
+    depth = {h: a.depth(h)[0] for ms, _ in levels for h in ms}
+    nested_use = [max(frame if thread_entry(h) else depth[h] + frame for h in ms) for ms, _ in levels]
+    nested, bottom_part = 0, ""
+    for i, (members, count) in enumerate(levels):
+        above = nested_use[i] * (count - 1) + sum(u * c for u, (_, c) in zip(nested_use[i + 1:], levels[i + 1:]))
+        for h in members:
+            if depth[h] + above > nested:
+                nested, bottom_part = depth[h] + above, a.describe(h)
+    for (members, count), use in zip(levels, nested_use):
+        deepest = max(members, key=lambda h: depth[h])
+        parts.append(f"{a.describe(deepest)} {depth[deepest]}"
+                     + (f" (nested {use}{' x' + str(count) if count > 1 else ''})"))
+    if levels:
+        parts.append(f"deepest nesting {nested} from {bottom_part}")
     # Interrupt handlers may also preempt the boot before the scheduler starts only if unmasked:
     # Ward's boot runs masked, so the two never add.
     return max(boot, nested), parts
