@@ -88,8 +88,10 @@ std::vector<std::uint8_t> encode(std::span<const std::uint8_t> packet) {
   return out;
 }
 
+// The first reason since the caller last looked is kept: what follows a dropped frame (its
+// continuation lines, say) is a consequence, not news.
 void Decoder::drop(const char* why) {
-  dropped_ = why;
+  if (dropped_.empty()) dropped_ = why;
   expected_ = 0;
   raw_.clear();
 }
@@ -125,7 +127,7 @@ bool Decoder::end_line() {
     return false;
   }
   if (first) {
-    if (expected_ != 0) dropped_ = "frame interrupted by a new one";
+    if (expected_ != 0 && dropped_.empty()) dropped_ = "frame interrupted by a new one";
     raw_.clear();
     expected_ = 0;
     if (decoded->size() < 2) {

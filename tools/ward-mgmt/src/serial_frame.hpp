@@ -37,7 +37,7 @@ class Decoder {
   // Takes one byte; true when a whole packet is ready (take it with packet()).
   bool push(std::uint8_t b);
   const std::vector<std::uint8_t>& packet() const { return packet_; }
-  // The reason the last packet was dropped (empty: none since the last call to clear_dropped).
+  // Why a packet was dropped: the first reason since the last call to clear_dropped (empty: none).
   const std::string& dropped() const { return dropped_; }
   void clear_dropped() { dropped_.clear(); }
 

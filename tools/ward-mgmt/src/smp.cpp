@@ -59,11 +59,17 @@ cbor_callbacks walk_callbacks() {
   cb.byte_string_start = [](void* c) { ctx(c)->fail("indefinite-length byte string"); };
   cb.string_start = [](void* c) { ctx(c)->fail("indefinite-length text string"); };
   cb.array_start = [](void* c, std::size_t n) {
-    if (n > ctx(c)->bytes_left) ctx(c)->fail("CBOR array longer than the reply");
+    if (n > ctx(c)->bytes_left) {
+      ctx(c)->fail("CBOR array longer than the reply");
+      return;  // n is the peer's: nothing is computed from it once it is refused
+    }
     ctx(c)->start(static_cast<std::int64_t>(n));
   };
   cb.map_start = [](void* c, std::size_t n) {
-    if (n > ctx(c)->bytes_left / 2) ctx(c)->fail("CBOR map longer than the reply");
+    if (n > ctx(c)->bytes_left / 2) {
+      ctx(c)->fail("CBOR map longer than the reply");
+      return;
+    }
     ctx(c)->start(static_cast<std::int64_t>(n) * 2);
   };
   cb.indef_array_start = [](void* c) { ctx(c)->start(-1); };
