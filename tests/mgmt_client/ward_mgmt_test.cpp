@@ -7,6 +7,7 @@
 // answered by this harness from the specification (smp_group_0, smp_group_1), and only when the
 // server answers "not supported": once the server serves them, its answers are the ones tested.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pty.h>
@@ -280,11 +281,21 @@ struct Device {
   }
 };
 
-void write_all(int fd, const Bytes& b) {
+// Writes what the device says; gives up when the client stops reading (it timed out and left)
+// or the test ends, so that a full pty or socket buffer never blocks the server thread.
+void write_all(int fd, const Bytes& b, const std::atomic<bool>& stop) {
   std::size_t done = 0;
-  while (done < b.size()) {
+  int idle = 0;
+  while (done < b.size() && !stop && idle < 100) {
+    pollfd p{fd, POLLOUT, 0};
+    if (::poll(&p, 1, 20) <= 0) {
+      ++idle;
+      continue;
+    }
     const ssize_t n = ::write(fd, b.data() + done, b.size() - done);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (n <= 0) return;
+    idle = 0;
     done += static_cast<std::size_t>(n);
   }
 }
@@ -297,6 +308,7 @@ void serve_stream(Device& d, int fd, const std::atomic<bool>& stop) {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 20) <= 0) continue;
     const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (n <= 0) {
       if (n < 0 && errno == EIO) {  // a pty whose client side is closed: wait for the next one
         ::usleep(10000);
@@ -307,7 +319,7 @@ void serve_stream(Device& d, int fd, const std::atomic<bool>& stop) {
     for (ssize_t i = 0; i < n; ++i) {
       if (dec.push(buf[static_cast<std::size_t>(i)]) != console::Event::packet) continue;
       const auto p2 = dec.packet();
-      if (auto resp = d.answer(Bytes(p2.begin(), p2.end()))) write_all(fd, d.frame(*resp));
+      if (auto resp = d.answer(Bytes(p2.begin(), p2.end()))) write_all(fd, d.frame(*resp), stop);
     }
   }
 }
@@ -368,6 +380,7 @@ class WardMgmt : public ::testing::Test {
   void serve_pty() {
     char name[64] = {};
     ASSERT_EQ(::openpty(&master, &slave, name, nullptr, nullptr), 0);
+    ASSERT_EQ(::fcntl(master, F_SETFL, ::fcntl(master, F_GETFL) | O_NONBLOCK), 0);
     termios t{};
     ::tcgetattr(slave, &t);
     ::cfmakeraw(&t);
@@ -391,7 +404,7 @@ class WardMgmt : public ::testing::Test {
       while (!stop && ::poll(&p, 1, 20) <= 0) {
       }
       if (stop) return;
-      tcp = ::accept(listener, nullptr, nullptr);
+      tcp = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK);
       serve_stream(dev, tcp, stop);
     });
   }

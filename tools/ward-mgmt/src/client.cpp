@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
@@ -152,9 +153,9 @@ std::size_t packet_budget(Client& c) {
 }
 
 std::string duration(double s) {
-  const auto total = static_cast<long>(s + 0.5);
+  const long total = std::lround(s);
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%02ld:%02ld", total / 60, total % 60);
+  (void)std::snprintf(buf, sizeof buf, "%02ld:%02ld", total / 60, total % 60);
   return buf;
 }
 
@@ -168,13 +169,13 @@ class Progress {
     const double left = rate > 0 ? static_cast<double>(total_ - done) / rate : 0;
     const std::size_t width = 30;
     const std::size_t fill = total_ == 0 ? width : done * width / total_;
-    std::fprintf(stderr, "\r[%s%s] %3zu%% %7.1f KiB/s %s left ", std::string(fill, '#').c_str(),
+    (void)std::fprintf(stderr, "\r[%s%s] %3zu%% %7.1f KiB/s %s left ", std::string(fill, '#').c_str(),
                  std::string(width - fill, ' ').c_str(), total_ == 0 ? 100 : done * 100 / total_, rate / 1024,
                  duration(left).c_str());
-    std::fflush(stderr);
+    (void)std::fflush(stderr);
   }
   void end() {
-    if (on_) std::fputc('\n', stderr);
+    if (on_) (void)std::fputc('\n', stderr);
   }
 
  private:

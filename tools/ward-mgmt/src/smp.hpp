@@ -26,7 +26,7 @@ using Bytes = std::vector<std::uint8_t>;
 inline constexpr std::size_t kHeaderBytes = 8;
 // The largest reply ward-mgmt accepts (header + CBOR). SMP's length field allows 64 KiB; no
 // command ward-mgmt sends has a reply near this, and a bound keeps a hostile peer's allocations small.
-inline constexpr std::size_t kMaxReply = 16 * 1024;
+inline constexpr std::size_t kMaxReply = std::size_t{16} * 1024;
 // Deepest CBOR nesting read in a reply (image state: map > array > map > values is 3).
 inline constexpr std::size_t kMaxDepth = 8;
 
