@@ -256,7 +256,8 @@ struct Device {
         // A first line announcing 60,000 bytes, then as many continuation lines as it takes.
         Bytes out = cat({hex("06 09"), base64(hex("ea 62") ), hex("0a")});
         const Bytes filler(93, std::byte{0x41});
-        for (int i = 0; i < 700; ++i) out = cat({out, hex("04 14"), base64(filler), hex("0a")});
+        const Bytes more = cat({hex("04 14"), base64(filler), hex("0a")});
+        for (int i = 0; i < 700; ++i) out.insert(out.end(), more.begin(), more.end());
         return out;
       }
       case Fault::long_line: {
@@ -504,7 +505,7 @@ TEST_F(WardMgmt, UploadCutMidwayThenResumedThenTestConfirmErase) {
   const Bytes img = image_bytes(256 * 1024);
   const std::string path = write_file("app.bin", img);
   dev.silent_after_uploads = 100;
-  ToolRun r = mgmt("image upload " + path, "-t 0.3 -r 2");
+  ToolRun r = mgmt("image upload " + path, "-t 0.6 -r 2");
   EXPECT_RUN(r, 4);
   EXPECT_NE(r.err.find("no reply"), std::string::npos) << r.err;
   const std::size_t taken = dev.sink.slot.size();
@@ -575,7 +576,7 @@ TEST_F(WardMgmt, Smp1DeviceErrorsAreRead) {
 TEST_F(WardMgmt, WrongSequenceNumberIsIgnoredUntilTimeout) {
   serve_pty();
   dev.fault = Fault::wrong_seq;
-  const ToolRun r = mgmt("-v echo x", "-t 0.3 -r 2");
+  const ToolRun r = mgmt("-v echo x", "-t 0.6 -r 2");
   EXPECT_RUN(r, 4);
   EXPECT_NE(r.err.find("sequence number"), std::string::npos) << r.err;
 }
@@ -591,7 +592,7 @@ TEST_F(WardMgmt, StaleReplyBeforeTheRightOneIsPassedOver) {
 TEST_F(WardMgmt, BadCrcIsDropped) {
   serve_pty();
   dev.fault = Fault::bad_crc;
-  const ToolRun r = mgmt("echo x", "-t 0.3 -r 2");
+  const ToolRun r = mgmt("echo x", "-t 0.6 -r 2");
   EXPECT_RUN(r, 4);
   EXPECT_NE(r.err.find("CRC"), std::string::npos) << r.err;
 }
@@ -607,7 +608,7 @@ TEST_F(WardMgmt, TruncatedCborIsAMalformedReply) {
 TEST_F(WardMgmt, OversizeFrameIsDropped) {
   serve_pty();
   dev.fault = Fault::oversize_frame;
-  const ToolRun r = mgmt("echo x", "-t 0.3 -r 1");
+  const ToolRun r = mgmt("echo x", "-t 1 -r 1");
   EXPECT_RUN(r, 4);
   EXPECT_NE(r.err.find("frame length beyond the limit"), std::string::npos) << r.err;
 }
@@ -615,7 +616,7 @@ TEST_F(WardMgmt, OversizeFrameIsDropped) {
 TEST_F(WardMgmt, LineOver127BytesIsDropped) {
   serve_pty();
   dev.fault = Fault::long_line;
-  const ToolRun r = mgmt("echo x", "-t 0.3 -r 1");
+  const ToolRun r = mgmt("echo x", "-t 1 -r 1");
   EXPECT_RUN(r, 4);
   EXPECT_NE(r.err.find("127"), std::string::npos) << r.err;
 }
@@ -631,7 +632,7 @@ TEST_F(WardMgmt, ReplyToAnotherCommandIsRefused) {
 TEST_F(WardMgmt, OversizeDatagramIsDropped) {
   serve_udp_socket();
   dev.fault = Fault::oversize_datagram;
-  const ToolRun r = mgmt("echo x", "-t 0.3 -r 1");
+  const ToolRun r = mgmt("echo x", "-t 1 -r 1");
   EXPECT_RUN(r, 4);
   EXPECT_NE(r.err.find("over the limit"), std::string::npos) << r.err;
 }
@@ -646,7 +647,7 @@ TEST_F(WardMgmt, ShortDatagramIsAMalformedReply) {
 TEST_F(WardMgmt, WrongSequenceOverUdpTimesOut) {
   serve_udp_socket();
   dev.fault = Fault::wrong_seq;
-  const ToolRun r = mgmt("echo x", "-t 0.3 -r 2");
+  const ToolRun r = mgmt("echo x", "-t 0.6 -r 2");
   EXPECT_RUN(r, 4);
 }
 
