@@ -104,7 +104,7 @@ int run(int argc, char** argv) {
   if (reset->parsed()) cmd_reset(c, a.force, std::cout);
   if (taskstat->parsed()) cmd_taskstat(c, std::cout);
   if (list->parsed()) cmd_image_list(c, std::cout);
-  if (test->parsed()) cmd_image_test(c, hash.value(), std::cout);
+  if (test->parsed() && hash) cmd_image_test(c, *hash, std::cout);  // HASH is required: parsed() means set
   if (confirm->parsed()) cmd_image_confirm(c, hash, std::cout);
   if (erase->parsed()) cmd_image_erase(c, erase_slot->count() > 0 ? std::optional<std::uint32_t>(a.slot) : std::nullopt, std::cout);
   if (upload->parsed()) {
