@@ -4,6 +4,7 @@
 // the most urgent waiter if there is one. take() blocks up to its timeout; try_take() never blocks
 // and is the form for interrupt handlers. Giving beyond the limit is Error::overflow.
 #pragma once
+#include <concepts>
 #include <cstdint>
 
 #include "ward/kernel/error.hpp"
@@ -21,8 +22,13 @@ class Semaphore {
   ~Semaphore() = default;
 
   // The uncontended paths are inline (a lock, a compare, a count): only blocking, waking a waiter
-  // and refusing leave them, with the lock still held.
-  Status take(Timeout timeout = Timeout::forever()) {
+  // and refusing leave them, with the lock still held. take() is always inlined, and its timeout
+  // is anything that converts to a Timeout (a system call's checked argument): it is converted
+  // only on the blocking path, so the fast path neither builds nor copies the 16-byte Timeout.
+  Status take() { return take(Timeout::forever()); }
+  template <class T>
+    requires std::convertible_to<const T&, Timeout>
+  [[gnu::always_inline]] Status take(const T& timeout) {
     kernel::KernelLock lock;
     if (count_ > 0) {
       --count_;
