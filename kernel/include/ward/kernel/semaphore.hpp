@@ -6,6 +6,7 @@
 #pragma once
 #include <concepts>
 #include <cstdint>
+#include <type_traits>
 
 #include "ward/kernel/error.hpp"
 #include "ward/kernel/lock.hpp"
@@ -30,11 +31,15 @@ class Semaphore {
     requires std::convertible_to<const T&, Timeout>
   [[gnu::always_inline]] Status take(const T& timeout) {
     kernel::KernelLock lock;
-    if (count_ > 0) {
+    if (count_ > 0) [[likely]] {
       --count_;
       return {};
     }
-    return take_contended(lock.saved(), timeout);
+    if constexpr (std::is_same_v<T, Timeout>) {
+      return take_contended(lock.saved(), timeout);
+    } else {
+      return take_converted(lock.saved(), timeout);
+    }
   }
   Status try_take() { return take(Timeout::none()); }
   Status give() {
@@ -50,6 +55,12 @@ class Semaphore {
  private:
   // Called with the kernel lock held (`open_to`: what it opens to, for blocking).
   [[gnu::noinline]] Status take_contended(arch::IrqState open_to, const Timeout& timeout);
+  // The same for a timeout still to be converted (a system call's, one word): the Timeout is
+  // built here, so the inlined fast path keeps no stack frame for it.
+  template <class T>
+  [[gnu::noinline]] Status take_converted(arch::IrqState open_to, T timeout) {
+    return take_contended(open_to, Timeout{timeout});
+  }
   [[gnu::noinline]] Status give_contended();
 
   std::uint32_t count_;

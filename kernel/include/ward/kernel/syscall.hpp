@@ -177,7 +177,9 @@ inline void decode_result<void>(std::uint64_t) {}
   const Thread& t = *ward_switch_state.current;
   return Caller{t, t.grant_bit()};
 }
-[[noreturn]] void reject(std::uint32_t call, std::uint32_t argument, Violation v);
+// (The violation's fields in registers: a struct of two bytes would be built on the stack, and
+// every entry would keep a stack frame for it.)
+[[noreturn]] void reject(std::uint32_t call, std::uint32_t argument, FaultKind kind, std::uint32_t detail);
 
 // Entries for privileged callers (no checks) and for user callers (checked), by call number.
 extern const SyscallEntry trusted_syscalls[];
@@ -260,7 +262,7 @@ struct Syscall<Id, R(A...)> {
   [[gnu::always_inline]] static auto check(const kernel::SyscallWord* w, const kernel::Caller& caller) {
     auto v = kernel::ArgTraits<T>::verify(w, caller);
     if (!v) {
-      kernel::reject(Id, I, v.error());
+      kernel::reject(Id, I, v.error().kind, v.error().detail);
     }
     return *v;
   }
