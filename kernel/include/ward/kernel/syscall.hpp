@@ -67,8 +67,8 @@ namespace kernel {
 class CheckedTimeout {
  public:
   explicit constexpr CheckedTimeout(UserTimeout t) : t_{t} {}
-  // cppcheck-suppress noExplicitConstructor ; implicit by design: implementations take a Timeout
-  [[gnu::always_inline]] operator Timeout() const { return t_.to_kernel(); }  // NOLINT(google-explicit-constructor)
+  // NOLINTNEXTLINE(google-explicit-constructor): implementations take a Timeout
+  [[gnu::always_inline]] operator Timeout() const { return t_.to_kernel(); }
 
  private:
   UserTimeout t_;
