@@ -274,4 +274,54 @@ WARD_TEST(SocketsRedteam, EmptyReceiveAtKernelAddressWritesNothing) {
   WARD_EXPECT_EQ(kernel_word, 0x600dcafeu);
 }
 
+// ---- Close while the owner is blocked in a call on the same socket ----------------------------
+// Only the owner holds the grant, so only privileged code (a supervisor cleaning up, or a second
+// holder it granted the socket to) can do this. socket_close withdraws the handle, which stops new
+// calls but not the one in flight: lwIP's netconn_delete frees the receive mailbox the owner is
+// waiting in (sys_mbox_free), and the pool slot is freed under it.
+void blocked_receiver(void*) {
+  auto s = net::socket(kSocketDatagram);
+  if (!s) {
+    return;
+  }
+  shared().handles[0] = s->raw();
+  (void)net::bind(*s, net::ipv4(0, 0, 0, 0, 4001));
+  shared().opened = 1;
+  std::byte buf[16];
+  const auto r = net::recv(*s, buf);  // no timeout: until data, or the socket goes away
+  shared().result = r ? 0 : static_cast<std::uint32_t>(r.error());
+  shared().survived = 1;
+}
+
+WARD_TEST(SocketsRedteam, CloseUnderABlockedReceiveEndsIt) {
+  WARD_ASSERT_TRUE(start_network());
+  drain_faults();
+  reset_shared();
+  WARD_ASSERT_TRUE(run_user(thread_a, stack_a.span(), &blocked_receiver));
+  (void)this_thread::sleep_for(Duration::ms(200));
+  WARD_ASSERT_EQ(shared().opened, 1u);
+  WARD_ASSERT_TRUE(sys::net_close(net::SocketHandle{shared().handles[0]}));
+  const bool ended = static_cast<bool>(thread_a.join(Timeout::after(Duration::s(2))));
+  print("owner's receive after the close: ", ended ? "returned, error " : "STILL BLOCKED (in a freed mailbox)",
+        ended ? static_cast<unsigned>(shared().result) : 0u, "\n");
+  // FINDING while it fails: the owner waits for good in a mailbox lwIP gave back; the next socket
+  // opened reuses it (placement new over a queue with a waiter).
+  WARD_EXPECT_TRUE(ended);
+  if (!ended) {
+    // The mailbox is reused by the next socket: does the kernel survive its waiter?
+    std::uintptr_t h = 0;
+    const bool opened =
+        static_cast<bool>(sys::net_open(UserSpan<std::uintptr_t>{reinterpret_cast<std::uintptr_t>(&h), 1}, kSocketDatagram));
+    print("next socket opened: ", opened ? "yes" : "no", "\n");
+    if (opened) {
+      (void)sys::net_setopt(net::SocketHandle{h}, kSocketReceiveTimeout, 100000);
+      std::byte buf[4];
+      const auto r = sys::net_recv(net::SocketHandle{h}, UserSpan<std::byte>{std::span<std::byte>{buf}});
+      print("its receive: ", r ? "data?" : "error ", r ? 0u : static_cast<unsigned>(r.error()), "\n");
+      (void)sys::net_close(net::SocketHandle{h});
+    }
+    print("aborting the stuck owner: ", thread_a.abort() ? "ok" : "refused", "\n");
+  }
+}
+
 }  // namespace
