@@ -324,4 +324,95 @@ WARD_TEST(SocketsRedteam, CloseUnderABlockedReceiveEndsIt) {
   }
 }
 
+// ---- Odd sequences: every lwIP assert is a panic (ward_lwip_assert) -----------------------------
+// A user thread drives the netconn API through states and addresses its callers rarely use. Any
+// lwIP assertion reached would stop the whole system; every call must just answer.
+SocketAddress v6(std::uint8_t first, std::uint8_t second, std::uint8_t last, std::uint16_t port) {
+  SocketAddress a;
+  a.family = SocketAddress::kIpv6;
+  a.port = port;
+  a.address[0] = first;
+  a.address[1] = second;
+  a.address[15] = last;
+  return a;
+}
+
+void odd_sequences(void*) {
+  const std::byte data[16] = {};
+  std::byte buf[16];
+  const UserTimeout brief = UserTimeout::after(Duration::ms(10));
+  std::uint32_t step = 0;
+  auto next = [&] { shared().opened = ++step; };
+  // IPv6 UDP: a link-local bind without a zone, multicast peer, send.
+  if (auto u = net::socket(kSocketDatagram | kSocketIpv6)) {
+    (void)net::bind(*u, v6(0xfe, 0x80, 1, 5000));
+    (void)net::connect(*u, v6(0xff, 0x02, 1, 9));
+    (void)net::send(*u, data);
+    (void)net::connect(*u, net::ipv4(10, 0, 2, 2, 9));  // a v4 peer on the dual-stack socket
+    (void)net::send(*u, data);
+    (void)net::close(*u);
+  }
+  next();
+  // IPv4 UDP: send unconnected, broadcast, recv with the shortest timeout, bad options.
+  if (auto u = net::socket(kSocketDatagram)) {
+    (void)net::send(*u, data);
+    (void)net::connect(*u, net::ipv4(255, 255, 255, 255, 9));
+    (void)net::send(*u, data);
+    (void)net::connect(*u, v6(0xfe, 0x80, 1, 9));  // a v6 peer on a v4 socket
+    (void)net::send(*u, data);
+    (void)sys::net_setopt(*u, kSocketReceiveTimeout, 1);
+    (void)net::recv(*u, buf);
+    (void)sys::net_setopt(*u, 99, 1);
+    (void)sys::net_setopt(*u, kSocketSendTimeout, 0xFFFFFFFF);
+    (void)net::listen(*u, 1);
+    (void)net::close(*u);
+  }
+  next();
+  // TCP: everything on a listener, and on a socket that never connected.
+  if (auto t = net::socket(kSocketStream)) {
+    (void)net::set_receive_timeout(*t, brief);
+    (void)net::recv(*t, buf);
+    (void)net::send(*t, data);
+    (void)net::accept(*t);                           // not listening
+    (void)net::bind(*t, net::ipv4(0, 0, 0, 0, 7070));
+    (void)net::listen(*t, 0);
+    (void)net::listen(*t, 0xFFFFFFFF);               // listen again
+    (void)net::bind(*t, net::ipv4(0, 0, 0, 0, 7071)); // bind a listener
+    (void)net::connect(*t, net::ipv4(10, 0, 2, 2, 80));
+    (void)net::send(*t, data);
+    (void)net::recv(*t, buf);
+    (void)net::accept(*t);                           // times out
+    if (auto t2 = net::socket(kSocketStream | kSocketIpv6)) {
+      (void)net::bind(*t2, v6(0, 0, 0, 7070));         // [::]:7070, in use by the v4 listener
+      (void)net::connect(*t2, net::ipv4(0, 0, 0, 0, 7070));
+      (void)net::send(*t2, data);
+      (void)net::close(*t2);
+    }
+    (void)net::close(*t);
+  }
+  next();
+  // Types that are no socket.
+  std::uintptr_t raw = 0;
+  const UserSpan<std::uintptr_t> out{reinterpret_cast<std::uintptr_t>(&raw), 1};
+  (void)sys::net_open(out, 0);
+  (void)sys::net_open(out, 3 | kSocketIpv6);
+  (void)sys::net_open(out, 0xFFFFFFFF);
+  next();
+  shared().survived = 1;
+}
+
+WARD_TEST(SocketsRedteam, OddSequencesReachNoLwipAssert) {
+  WARD_ASSERT_TRUE(start_network());
+  drain_faults();
+  reset_shared();
+  const unsigned before = free_sockets();
+  WARD_ASSERT_TRUE(run_user(thread_a, stack_a.span(), &odd_sequences));
+  const bool ended = static_cast<bool>(thread_a.join(Timeout::after(Duration::s(20))));
+  print("odd sequences: ended ", ended ? "yes" : "no", ", last step ", static_cast<unsigned>(shared().opened), "\n");
+  WARD_EXPECT_TRUE(ended);
+  WARD_EXPECT_EQ(shared().survived, 1u);
+  WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());
+  WARD_EXPECT_EQ(free_sockets(), before);
+}
+
 }  // namespace
