@@ -10,6 +10,10 @@
 //   YieldAnswersSuccessWhateverTheRegisters  refused: the in-handler yield writes 0 into r0/r1
 //   EmptyReceiveAtKernelAddressWritesNothing refused in effect: a zero-length span passes the
 //                                            check at any address, and nothing is written
+//   CloseUnderABlockedReceiveEndsIt          FINDING: a close (privileged) while the owner waits in
+//                                            net_recv leaves it in a mailbox lwIP freed and reuses
+//   OddSequencesReachNoLwipAssert            refused: odd states and addresses reach no lwIP
+//                                            assert (each would panic)
 // The network stack runs (lwIP, the driver) but no traffic is needed: no -nic.
 #include <cstdint>
 #include <cstring>
