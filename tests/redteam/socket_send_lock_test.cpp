@@ -1,13 +1,16 @@
-// Red team: lib/net/src/sockets.cpp sends every TCP socket's data through one buffer, under one
-// mutex (send_lock) held across netconn_write_partly, which blocks until all is written -- with the
-// default send timeout (0: forever), until the peer reads. One user thread with a peer that never
-// reads holds send_lock for good, and every other thread's net_send, on any socket, TCP or UDP,
-// waits behind it: its own send timeout does not apply to the mutex.
+// Red team: lib/net/src/sockets.cpp sent every socket's data through one buffer, under one mutex
+// (send_lock) held across netconn_write_partly, which blocked until all was written -- with the
+// default send timeout (0: forever), until the peer read. One user thread with a peer that never
+// reads held send_lock for good, and every other thread's net_send, on any socket, TCP or UDP,
+// waited behind it: its own send timeout did not apply to the mutex (a FINDING, fixed: the lock
+// now covers one non-blocking write (NETCONN_DONTBLOCK) only, a full send buffer is waited for
+// outside it within the send timeout, and UDP sends copy straight into lwIP's buffer, unlocked).
 // The peer is the attacker itself: it listens on port 7, which QEMU's user networking forwards
 // from the host's 127.0.0.1:kPort (RUNNER_ARGS), and connects to 10.0.2.2:kPort (the host's
 // loopback), so its client connection arrives back at its own listener. It never reads that.
-// The test expects another thread's UDP send to complete while the attacker is blocked: FINDING
-// while it fails.
+// The test expects another thread's UDP send to complete while the attacker is blocked (it fails
+// with the old lock). The host port is fixed (the firmware must know it: the runner has no way to
+// pass a port picked at run time into the image yet).
 #include <cstdint>
 #include <cstring>
 
@@ -117,7 +120,7 @@ WARD_TEST(SocketSendLockRedteam, OnePeerThatNeverReadsDoesNotStopEveryonesSends)
   const bool ended = static_cast<bool>(victim.join(Timeout::after(Duration::s(3))));
   print("victim's 4-byte UDP send (send timeout 100 ms): ", ended ? "returned" : "STILL BLOCKED after 3 s",
         "; attacker sent ", static_cast<unsigned>(shared().sent), " bytes by then\n");
-  WARD_EXPECT_TRUE(ended);  // FINDING while it fails
+  WARD_EXPECT_TRUE(ended);  // fails when the attacker's stuck send holds up everyone's
   WARD_EXPECT_EQ(shared().victim_done, 1u);
 }
 

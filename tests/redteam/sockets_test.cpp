@@ -1,17 +1,25 @@
 // Red team: the socket system calls (kernel/src/socket.cpp, lib/net/src/sockets.cpp) from user
 // threads. Each case is an attack; a case that fails is an open hole (a FINDING), one that passes
-// was refused and stays as a regression test.
-//   OneThreadCannotTakeEverySocket           FINDING: the pool (8) has no per-thread quota
-//   StoppedThreadsSocketIsClosed             FINDING: a contained thread's sockets stay open (leak)
-//   SuccessorCannotUseStoppedThreadsSocket   FINDING: the next thread made on the same Thread
-//                                            object (same grant bit) inherits them
+// was refused and stays as a regression test. The four FINDINGS of the first run are fixed
+// (kernel/src/socket.cpp, lib/net/src/sockets.cpp; docs/network.md) and their cases pass now:
+//   OneThreadCannotTakeEverySocket           refused: a user thread holds at most
+//                                            CONFIG_WARD_NET_SOCKETS_PER_THREAD (4) of the pool's
+//                                            8 sockets (Error::quota); was a FINDING (no quota)
+//   StoppedThreadsSocketIsClosed             refused: a stopped thread's sockets are withdrawn at
+//                                            once and closed before join() returns; was a FINDING
+//                                            (they stayed open)
+//   SuccessorCannotUseStoppedThreadsSocket   refused: the next program on the same Thread object
+//                                            (same grant bit) finds the handle unknown (bad_handle
+//                                            fault); was a FINDING (it inherited them)
 //   ReopenedSlotIsNotTheOldOwners            refused: a slot reused by another thread is not the
 //                                            old owner's (not_granted)
 //   YieldAnswersSuccessWhateverTheRegisters  refused: the in-handler yield writes 0 into r0/r1
 //   EmptyReceiveAtKernelAddressWritesNothing refused in effect: a zero-length span passes the
 //                                            check at any address, and nothing is written
-//   CloseUnderABlockedReceiveEndsIt          FINDING: a close (privileged) while the owner waits in
-//                                            net_recv leaves it in a mailbox lwIP freed and reuses
+//   CloseUnderABlockedReceiveEndsIt          refused: a close (privileged) while the owner waits in
+//                                            net_recv ends the receive (Error::connection) before
+//                                            the socket is freed; was a FINDING (the owner stayed
+//                                            in a mailbox lwIP freed and reused)
 //   OddSequencesReachNoLwipAssert            refused: odd states and addresses reach no lwIP
 //                                            assert (each would panic)
 // The network stack runs (lwIP, the driver) but no traffic is needed: no -nic.
@@ -126,7 +134,8 @@ WARD_TEST(SocketsRedteam, OneThreadCannotTakeEverySocket) {
   const unsigned left = free_sockets();
   print("sockets left for everyone else: ", left, "\n");
   close_all(shared().handles, kPool + 2);
-  WARD_EXPECT_GT(left, 0u);  // FINDING while it fails: no per-thread quota
+  WARD_EXPECT_EQ(static_cast<unsigned>(shared().result), static_cast<unsigned>(Error::quota));
+  WARD_EXPECT_GT(left, 0u);  // fails without a per-thread quota
 }
 
 // ---- A stopped thread's sockets ---------------------------------------------------------------
@@ -153,7 +162,7 @@ WARD_TEST(SocketsRedteam, StoppedThreadsSocketIsClosed) {
   print("free sockets before ", before, ", after the thread was stopped: ", after, "\n");
   const std::uintptr_t leaked = shared().handles[0];
   const bool still_open = static_cast<bool>(sys::net_close(net::SocketHandle{leaked}));  // cleanup
-  WARD_EXPECT_EQ(after, before);  // FINDING while it fails: the socket outlives its thread
+  WARD_EXPECT_EQ(after, before);  // fails when the socket outlives its thread
   WARD_EXPECT_FALSE(still_open);
 }
 
@@ -181,7 +190,7 @@ WARD_TEST(SocketsRedteam, SuccessorCannotUseStoppedThreadsSocket) {
   print("successor: survived ", static_cast<unsigned>(shared().survived), ", result ",
         static_cast<unsigned>(shared().result), ", fault ", report ? static_cast<int>(report->kind) : -1, "\n");
   (void)sys::net_close(net::SocketHandle{handle});  // cleanup
-  // FINDING while it fails: the successor used the socket (survived, result 0).
+  // Fails when the successor can use the socket (survived, result 0).
   WARD_EXPECT_TRUE(report.has_value());
   WARD_EXPECT_EQ(shared().survived, 0u);
 }
@@ -281,8 +290,8 @@ WARD_TEST(SocketsRedteam, EmptyReceiveAtKernelAddressWritesNothing) {
 // ---- Close while the owner is blocked in a call on the same socket ----------------------------
 // Only the owner holds the grant, so only privileged code (a supervisor cleaning up, or a second
 // holder it granted the socket to) can do this. socket_close withdraws the handle, which stops new
-// calls but not the one in flight: lwIP's netconn_delete frees the receive mailbox the owner is
-// waiting in (sys_mbox_free), and the pool slot is freed under it.
+// calls; the one in flight is counted, ended (its mailbox wait aborted) and waited for before
+// lwIP's netconn_delete frees the mailbox; sys_mbox_free itself ends any wait left in it.
 void blocked_receiver(void*) {
   auto s = net::socket(kSocketDatagram);
   if (!s) {
@@ -308,8 +317,8 @@ WARD_TEST(SocketsRedteam, CloseUnderABlockedReceiveEndsIt) {
   const bool ended = static_cast<bool>(thread_a.join(Timeout::after(Duration::s(2))));
   print("owner's receive after the close: ", ended ? "returned, error " : "STILL BLOCKED (in a freed mailbox)",
         ended ? static_cast<unsigned>(shared().result) : 0u, "\n");
-  // FINDING while it fails: the owner waits for good in a mailbox lwIP gave back; the next socket
-  // opened reuses it (placement new over a queue with a waiter).
+  // Fails when the owner waits for good in a mailbox lwIP gave back (the next socket opened would
+  // reuse it: placement new over a queue with a waiter).
   WARD_EXPECT_TRUE(ended);
   if (!ended) {
     // The mailbox is reused by the next socket: does the kernel survive its waiter?
