@@ -190,8 +190,8 @@ namespace {
 
 // The send timeout (lwIP's milliseconds, 0: forever) as the end of one send's waits.
 struct Deadline {
-  bool forever;
-  Instant end;
+  bool forever = true;
+  Instant end{};
   Timeout timeout() const { return forever ? Timeout::forever() : Timeout::until(end); }
   bool passed() const { return !forever && now() >= end; }
 };
