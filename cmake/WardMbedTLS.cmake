@@ -145,6 +145,9 @@ function(ward_spe_suffix out profile)
   endif()
 endfunction()
 
+# The medium profile's size flags for its Mbed TLS and glue (below).
+set(WARD_SPE_MEDIUM_SIZE_FLAGS --param=max-jump-thread-duplication-stmts=0)
+
 function(_ward_mbedtls_spe_profile profile)
   ward_spe_suffix(s ${profile})
   add_library(ward_mbedtls_spe_api${s} INTERFACE)
@@ -177,6 +180,8 @@ function(_ward_mbedtls_spe_profile profile)
   # (the HMAC/HKDF, DRBG and P-256 driver inline into their callers: docs/secure-world.md, "Profiles").
   if(NOT profile STREQUAL "medium")
     target_compile_options(ward_mbedtls_spe_glue${s} PRIVATE -fno-lto)
+  elseif(NOT WARD_IS_HOST)
+    target_compile_options(ward_mbedtls_spe_glue${s} PRIVATE ${WARD_SPE_MEDIUM_SIZE_FLAGS})
   endif()
   if(NOT WARD_IS_HOST)
     target_compile_options(ward_mbedtls_spe_glue${s} PRIVATE -fstack-protector-strong)
@@ -191,9 +196,10 @@ function(_ward_mbedtls_spe_profile profile)
   if(NOT WARD_IS_HOST)
     target_compile_options(ward_mbedtls_spe${s} PRIVATE -ffunction-sections -fdata-sections -fstack-protector-strong)
     if(profile STREQUAL "medium")
-      # Link-time optimisation with the service that calls it: for the medium profile's ROM budget
-      # (docs/secure-world.md, "Profiles", has the measured effect).
-      target_compile_options(ward_mbedtls_spe${s} PRIVATE ${WARD_LTO_FLAGS})
+      # Link-time optimisation with the service that calls it, and no jump threading that copies
+      # statements (the PSA core's many status checks in a row invite it: -868 B): for the medium
+      # profile's ROM budget (docs/secure-world.md, "Profiles", has the measured effects).
+      target_compile_options(ward_mbedtls_spe${s} PRIVATE ${WARD_LTO_FLAGS} ${WARD_SPE_MEDIUM_SIZE_FLAGS})
     endif()
   endif()
   if(WARD_SANITIZER_FLAGS)

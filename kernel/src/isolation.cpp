@@ -79,7 +79,7 @@ Status ObjectTable::add(const void* object, ObjectType type) {
     return fail(Error::overflow);  // CONFIG_WARD_MAX_KERNEL_OBJECTS is too small
   }
   // The object last: lock-free readers (lookup) must never see it with stale type or grants.
-  free->type = type;
+  free->type = static_cast<std::uint32_t>(type);
   free->grants = 0;
   free->object = object;
   return {};
@@ -93,7 +93,7 @@ Status ObjectTable::withdraw(const void* object) {
   }
   e->object = nullptr;  // first: from here on, lookups miss it
   e->grants = 0;
-  e->type = ObjectType{};
+  e->type = 0;
   return {};
 }
 
@@ -132,8 +132,8 @@ UserMemoryMap Caller::memory() const {
   return UserMemoryMap{base, top - base, *thread.domain(), image.base, image.size};
 }
 
-void reject(std::uint32_t call, std::uint32_t argument, Violation v) {
-  arch::syscall_rejected(call, argument, static_cast<std::uint32_t>(v.kind), v.detail);
+void reject(std::uint32_t call, std::uint32_t argument, FaultKind kind, std::uint32_t detail) {
+  arch::syscall_rejected(call, argument, static_cast<std::uint32_t>(kind), detail);
 }
 
 Status Isolation::create_user(Thread& t, std::span<std::byte> stack, Thread::Entry entry, void* arg,

@@ -58,11 +58,14 @@ class Annotations:
     calls: dict[str, list[str]] = dataclasses.field(default_factory=dict)   # pattern -> targets
     levels: list[tuple[list[str], int]] = dataclasses.field(default_factory=list)
     cuts: list[tuple[str, str]] = dataclasses.field(default_factory=list)   # (caller, callee) not followed
+    cuts_after: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)  # (caller's caller, caller, callee)
     once: list[str] = dataclasses.field(default_factory=list)              # active at most once per chain
     recursion: dict[str, int] = dataclasses.field(default_factory=dict)     # pattern -> times active on a chain
     halts: list[str] = dataclasses.field(default_factory=list)             # never return: the system stops
     privileged: list[str] = dataclasses.field(default_factory=list)        # never called by a user thread
     main_stack: str | None = None                                           # symbol of the MSP stack
+    handler_entries: list[str] = dataclasses.field(default_factory=list)   # entered in handler mode on MSP
+    thread_entry: list[str] = dataclasses.field(default_factory=list)      # runs on MSP only from thread mode
 
 
 def parse_annotations(text: str, origin: str, into: Annotations | None = None) -> Annotations:
@@ -92,6 +95,8 @@ def parse_annotations(text: str, origin: str, into: Annotations | None = None) -
                 a.levels.append((args, count))
             elif key == "cut" and len(args) == 2:
                 a.cuts.append((args[0], args[1]))
+            elif key == "cut-after" and len(args) == 3:
+                a.cuts_after.append((args[0], args[1], args[2]))
             elif key == "recursion" and len(args) == 2 and int(args[1], 0) >= 2:
                 a.recursion[args[0]] = int(args[1], 0)
             elif key == "once" and len(args) == 1:
@@ -102,6 +107,10 @@ def parse_annotations(text: str, origin: str, into: Annotations | None = None) -
                 a.privileged.append(args[0])
             elif key == "main-stack" and len(args) == 1:
                 a.main_stack = args[0]
+            elif key == "handler-entry" and len(args) >= 1:
+                a.handler_entries.extend(args)
+            elif key == "thread-entry" and len(args) == 1:
+                a.thread_entry.append(args[0])
             else:
                 raise ValueError
         except ValueError:
@@ -306,7 +315,8 @@ def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: s
 
     vectors: list[str] = []
     reset = None
-    table = objects.get("ward_vector_table") or objects.get("_ZL17ward_vector_table")
+    table = (objects.get("ward_vector_table") or objects.get("_ZL17ward_vector_table")
+             or objects.get("ward_secure_vectors") or objects.get("_ZL19ward_secure_vectors"))
     if table is None:
         table = next((v for k, v in objects.items() if k.endswith("vector_table")), None)
     if table is not None:
@@ -340,6 +350,9 @@ def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: s
                 return []
             data = sec.data()
             return [n for n in (func_at(v) for v in struct.unpack(f"<{len(data) // 4}I", data)) if n]
+        if any(c in symbol for c in "*?["):  # a glob: every object it names (none is no error)
+            return [n for k in sorted(objects) if fnmatch.fnmatchcase(k, symbol)
+                    for n in (func_at(v) for v in words(*objects[k]) if v) if n]
         names = [k for k in objects if k == symbol or k.endswith(symbol)]
         if not names:
             raise Error(f"table {symbol} not in the image")
@@ -482,13 +495,25 @@ class Analysis:
             out |= {n for n, f in self.image.functions.items() if _matches(p, f)}
         return out
 
-    def _cut(self, caller: str, callee: str) -> bool:
+    def _cut(self, caller: str, callee: str, after: tuple[int, ...] = ()) -> bool:
         fa, fb = self.image.functions[caller], self.image.functions[callee]
         for a, b in self.notes.cuts:
             if _matches(a, fa) and _matches(b, fb):
                 self.used.add(f"cut {a} {b}")
                 return True
+        for i in after:
+            x, a, b = self.notes.cuts_after[i]
+            if _matches(b, fb):
+                self.used.add(f"cut-after {x} {a} {b}")
+                return True
         return False
+
+    def _after(self, name: str, path: tuple[str, ...]) -> tuple[int, ...]:
+        """The `cut-after X F G` rules in force for `name` entered from path[-1]: F called by X."""
+        if not path or not self.notes.cuts_after:
+            return ()
+        fn, up = self.image.functions[name], self.image.functions[path[-1]]
+        return tuple(i for i, (x, a, _) in enumerate(self.notes.cuts_after) if _matches(a, fn) and _matches(x, up))
 
     def _skipped(self, name: str) -> bool:
         if name not in self._skip_memo:
@@ -520,7 +545,8 @@ class Analysis:
         active = frozenset(n for n in path if self._is_once(n))
         # A bounded recursion's result depends on how often its functions are already active.
         nested = tuple(sorted((n, path.count(n)) for n in set(path) if self._recursion(n) > 1))
-        key = (name, active, nested)
+        after = self._after(name, path)
+        key = (name, active, nested, after)
         if key in self.memo:
             return self.memo[key]
         fn = self.image.functions[name]
@@ -549,7 +575,7 @@ class Analysis:
         best, chain = 0, []
         open_cycle = False
         for c in sorted(callees):
-            if c not in self.image.functions or self._cut(name, c) or self._skipped(c):
+            if c not in self.image.functions or self._cut(name, c, after) or self._skipped(c):
                 continue
             if c in active or (c == name and self._is_once(c)):
                 continue  # active once per chain: a call back into it is not followed
@@ -628,7 +654,7 @@ def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: b
                     bound(full, s)[0])
 
     if image.main_stack_size is not None:
-        msp, parts = main_stack_bound(checked, image, notes)
+        msp, parts = main_stack_bound(checked, image, notes, frame)
         lines.append(f"{image_name}: main stack (MSP): {image.main_stack_size} B declared, bound {msp} B -- "
                      + "; ".join(parts))
         if msp > image.main_stack_size:
@@ -643,36 +669,62 @@ def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: b
     used = full.used | checked.used | user.used | user_full.used
     unused = (set(notes.bounds) | set(notes.frames) | set(notes.calls)
               | {f"cut {x} {y}" for x, y in notes.cuts} | {f"once {x}" for x in notes.once}
+              | {f"cut-after {x} {y} {z}" for x, y, z in notes.cuts_after}
               | {f"recursion {x}" for x in notes.recursion}) - used
     notes_unused = [f"{image_name}: note: annotation {u} not used by this image" for u in sorted(unused)]
     return Report(lines, failures, notes_unused)
 
 
-def main_stack_bound(a: Analysis, image: Image, notes: Annotations) -> tuple[int, list[str]]:
+def main_stack_bound(a: Analysis, image: Image, notes: Annotations, frame: int = FP_FRAME) -> tuple[int, list[str]]:
     """The boot path (reset until the scheduler starts, which resets MSP) or the exception handlers
     nested one per priority level (annotated `level` lines; a handler in no level counts alone at
-    its own level), each with the frame its entry stacks on MSP."""
+    its own level), each with the frame (`frame`) its entry stacks on MSP. Handlers are the vector
+    table's and the `handler-entry` functions (code other handlers call into, on the same stack: the
+    secure image's veneers, called by non-secure handlers). A reset declared as the entry of a
+    stack of its own (WARD_STACK_BOUND_DIRECT: the secure image boots on its service stack) is
+    checked there, not here."""
     parts: list[str] = []
     boot = 0
-    if image.reset is not None:
+    on_own_stack = {e for s in image.stacks for e in s.entries}
+    if image.reset is not None and image.reset not in on_own_stack:
         boot, ch = a.depth(image.reset)
         parts.append(f"boot {boot}: {' -> '.join(ch)}")
     handlers = set(image.vectors)
-    nested = 0
+    for p in notes.handler_entries:
+        handlers |= {n for n, f in image.functions.items() if _matches(p, f)}
+
+    def thread_entry(h: str) -> bool:
+        return any(_matches(p, image.functions[h]) for p in notes.thread_entry)
+
+    # The levels, lowest priority first (the order of the `level` lines; a handler in none counts
+    # as a level of its own, above them). Nested over another handler, a handler stacks its frame
+    # here and runs its code (a `thread-entry` handler runs its code here only when it preempted
+    # thread mode: over a handler it takes its frame alone). The lowest active handler preempted
+    # thread mode, which runs on a process stack (a thread's, the secure image's landing or
+    # service stack): its frame is that stack's (each declared stack's bound has one), and no
+    # lower level is active beneath it.
+    levels: list[tuple[list[str], int]] = []
     covered: set[str] = set()
     for names, count in notes.levels:
-        members = {h for h in handlers if any(_matches(p, image.functions[h]) for p in names)}
-        covered |= members
-        if not members:
-            continue
-        deepest = max(members, key=lambda h: a.depth(h)[0])
-        d = a.depth(deepest)[0] + FP_FRAME
-        nested += d * count
-        parts.append(f"{a.describe(deepest)} {d}{' x' + str(count) if count > 1 else ''}")
-    for h in sorted(handlers - covered):
-        d = a.depth(h)[0] + FP_FRAME
-        nested += d
-        parts.append(f"{a.describe(h)} {d}")
+        members = sorted(h for h in handlers if any(_matches(p, image.functions[h]) for p in names))
+        covered |= set(members)
+        if members:
+            levels.append((members, count))
+    levels += [([h], 1) for h in sorted(handlers - covered)]
+    depth = {h: a.depth(h)[0] for ms, _ in levels for h in ms}
+    nested_use = [max(frame if thread_entry(h) else depth[h] + frame for h in ms) for ms, _ in levels]
+    nested, bottom_part = 0, ""
+    for i, (members, count) in enumerate(levels):
+        above = nested_use[i] * (count - 1) + sum(u * c for u, (_, c) in zip(nested_use[i + 1:], levels[i + 1:]))
+        for h in members:
+            if depth[h] + above > nested:
+                nested, bottom_part = depth[h] + above, a.describe(h)
+    for (members, count), use in zip(levels, nested_use):
+        deepest = max(members, key=lambda h: depth[h])
+        parts.append(f"{a.describe(deepest)} {depth[deepest]}"
+                     + (f" (nested {use}{' x' + str(count) if count > 1 else ''})"))
+    if levels:
+        parts.append(f"deepest nesting {nested} from {bottom_part}")
     # Interrupt handlers may also preempt the boot before the scheduler starts only if unmasked:
     # Ward's boot runs masked, so the two never add.
     return max(boot, nested), parts

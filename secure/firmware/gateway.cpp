@@ -31,6 +31,7 @@
 #include "ward/secure/dispatch.hpp"
 #include "ward/secure/gateway.h"
 #include "ward/secure/identity.hpp"
+#include "ward/stack_bound.hpp"
 
 namespace ward::secure {
 extern ward_spe_fault last_ns_fault;  // startup.cpp
@@ -76,6 +77,11 @@ std::int32_t serve_on_service_stack(void* request) {
 }
 
 }  // namespace
+
+// What runs on the service stack (docs/stack-bounds.md): every accepted call, from the top (the
+// landing's frames stay on the landing: on_service_stack moves PSP_S first). The boot runs there
+// too, before any call (startup.cpp declares it).
+WARD_STACK_BOUND_DIRECT(stacks::service_stack, serve_on_service_stack);
 }  // namespace ward::secure
 
 extern "C" __attribute__((cmse_nonsecure_entry)) psa_status_t ward_spe_call(ward_spe_request* request) {

@@ -37,6 +37,7 @@
 #include "ward/secure/crypto/service.hpp"
 #include "ward/secure/crypto/spe_platform.hpp"
 #include "ward/secure/gateway.h"
+#include "ward/stack_bound.hpp"
 
 namespace ward::secure::stacks {
 
@@ -44,13 +45,27 @@ alignas(8) [[gnu::section(".secure_stack")]] std::byte service_stack[kServiceSiz
 
 namespace {
 
-// Sizes: the deepest secure handler (a fault report) and the deepest landing use (a veneer's
-// frame and refusal, plus one preempting exception's frame with secure FPU state, 208 bytes);
-// ward_spe_stack_report measures them (./ward bench-secure).
+// Sizes: the deepest landing use (a veneer's frame and refusal, plus one preempting exception's
+// frame with secure FPU state); ward_spe_stack_report measures them (./ward bench-secure). The
+// handler stack holds a veneer called by a non-secure handler at each of the non-secure kernel's
+// six priority levels, each preempted by the next (its frame with the secure state, 144 bytes), and
+// a secure fault on top: the build's bound is 2,056 bytes (stackbound.conf, docs/stack-bounds.md).
+// The medium profile keeps 1 KiB for its RAM target: its bound is reported, not yet enforced.
+#if defined(WARD_SPE_PROFILE_MEDIUM)
 constexpr std::size_t kHandlerSize = 1024;
+#else
+constexpr std::size_t kHandlerSize = 2048 + 64;
+#endif
 constexpr std::size_t kLandingSize = 512;
 alignas(8) [[gnu::section(".secure_stack")]] std::byte handler_stack[kHandlerSize];
 alignas(8) [[gnu::section(".secure_stack")]] std::byte landings[2][kLandingSize];
+
+// What runs on a landing (docs/stack-bounds.md): a veneer entered from non-secure thread mode, up
+// to its refusal or to on_service_stack's own frame (the call it accepts runs on the service
+// stack, declared in gateway.cpp). The handler stack (MSP_S) is the image's main stack: its
+// nesting is in stackbound.conf.
+WARD_STACK_BOUND_DIRECT(landings, ward_spe_call);
+WARD_STACK_BOUND_DIRECT(landings, ward_spe_control);
 
 // The landing thread-mode entries use now, and the one parked thread.
 unsigned current = 0;

@@ -14,6 +14,7 @@
 #include "ward/arch/arm/early_init.hpp"
 #include "ward/arch/arm/registers.hpp"
 #include "ward/secure/gateway.h"
+#include "ward/stack_bound.hpp"
 
 extern "C" {
 [[noreturn]] void ward_secure_reset();
@@ -47,6 +48,10 @@ struct VectorTable {
     {ward_secure_reset, ward_secure_fault_entry, ward_secure_fault_entry, ward_secure_fault_entry,
      ward_secure_fault_entry, ward_secure_fault_entry, ward_secure_fault_entry, nullptr, nullptr, nullptr,
      ward_secure_fault_entry, ward_secure_fault_entry, nullptr, ward_secure_fault_entry, ward_secure_fault_entry}};
+
+// The boot runs on the service stack (the initial stack pointer above) until it hands over to the
+// non-secure world; the calls served later start from its top again (gateway.cpp).
+WARD_STACK_BOUND_DIRECT(ward::secure::stacks::service_stack, ward_secure_reset);
 
 // r1: the secure frame, for the report of a fault of the secure image itself -- on the process
 // stack when secure thread mode faulted (a veneer on its landing, a call on the service stack).

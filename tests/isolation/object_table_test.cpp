@@ -84,6 +84,33 @@ TEST_F(ObjectTableTest, CapacityOverflowRefused) {
   EXPECT_TRUE(table.add(&many.back(), ObjectType::queue).has_value());
 }
 
+// The lookup tests the first entry before the loop's bound: every entry, the first and the last
+// included, is found, with its own type and grants checked; the end of a full table that holds no
+// match stops the scan (unknown), and a neighbour's address never matches.
+TEST_F(ObjectTableTest, EveryEntryOfAFullTableFoundAndChecked) {
+  static std::array<Object, ObjectTable::kCapacity + 1> many{};
+  for (std::size_t i = 0; i < ObjectTable::kCapacity; ++i) {
+    ASSERT_TRUE(table.add(&many[i], ObjectType::queue).has_value()) << "object " << i;
+    ASSERT_TRUE(table.grant(&many[i], static_cast<unsigned>(i % 32)).has_value());
+  }
+  for (std::size_t i = 0; i < ObjectTable::kCapacity; ++i) {
+    const auto id = static_cast<unsigned>(i % 32);
+    auto r = table.lookup(handle(&many[i]), ObjectType::queue, id);
+    ASSERT_TRUE(r.has_value()) << "entry " << i;
+    EXPECT_EQ(*r, &many[i]) << "entry " << i;
+    EXPECT_EQ(refused(handle(&many[i]), ObjectType::semaphore, id), HandleError::wrong_type) << "entry " << i;
+    EXPECT_EQ(refused(handle(&many[i]), ObjectType::queue, (id + 1) % 32), HandleError::not_granted) << "entry " << i;
+    EXPECT_EQ(refused(handle(&many[i]) + 1, ObjectType::queue, id), HandleError::unknown) << "entry " << i;
+  }
+  EXPECT_EQ(refused(handle(&many.back()), ObjectType::queue, 0), HandleError::unknown);
+  EXPECT_EQ(refused(0, ObjectType::queue, 0), HandleError::unknown);
+  // The last entry withdrawn: its handle is unknown, the scan ends at the table's end.
+  ASSERT_TRUE(table.withdraw(&many[ObjectTable::kCapacity - 1]).has_value());
+  EXPECT_EQ(refused(handle(&many[ObjectTable::kCapacity - 1]), ObjectType::queue,
+                    static_cast<unsigned>((ObjectTable::kCapacity - 1) % 32)),
+            HandleError::unknown);
+}
+
 TEST_F(ObjectTableTest, ForgedHandlesUnknown) {
   ASSERT_TRUE(table.add(&sem, ObjectType::semaphore).has_value());
   ASSERT_TRUE(table.grant(&sem, 0).has_value());

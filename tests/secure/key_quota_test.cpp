@@ -5,7 +5,7 @@
 //   - a user thread calls the veneer itself with another thread's number, to use another quota;
 //     the kernel's own threads name a thread's number (the kernel is trusted with that: it gets
 //     that thread's quota, not a fresh one) or numbers no thread has (refused);
-//   - with every volatile slot taken (4 user threads and the kernel at their quotas), another
+//   - with every volatile slot taken (3 user threads at their quotas, the kernel with the rest), another
 //     thread gets no volatile key but still creates and uses a persistent key, and the kernel still
 //     signs with its persistent key;
 //   - a thread's end gives its quota back: the same thread, created again, gets 4 keys again.
@@ -29,8 +29,11 @@
 namespace {
 using namespace ward;
 
-constexpr std::uint32_t kPerClient = 4;     // kVolatileKeysPerClient
-constexpr std::uint32_t kGreedyUsers = 4;   // with the kernel: kVolatileKeySlots (20) / kPerClient
+constexpr std::uint32_t kPerClient = 6;     // kVolatileKeysPerClient (full profile)
+constexpr std::uint32_t kVolatileSlots = 20;  // kVolatileKeySlots
+constexpr std::uint32_t kGreedyUsers = kVolatileSlots / kPerClient;  // 3; the kernel takes the rest
+constexpr std::uint32_t kKernelShare = kVolatileSlots - kGreedyUsers * kPerClient;  // 2: all slots then
+static_assert(kKernelShare > 0 && kKernelShare < kPerClient);
 constexpr std::size_t kKeyMaterialMax = 528;  // ward/secure/crypto/service.hpp
 
 psa_key_attributes_t hmac_attributes(psa_key_id_t persistent_id = 0) {
@@ -75,11 +78,10 @@ struct Greed {
   ward_spe_request request;
 };
 
-PartitionMemory<1024> greedy_memory_0, greedy_memory_1, greedy_memory_2, greedy_memory_3;
+PartitionMemory<1024> greedy_memory_0, greedy_memory_1, greedy_memory_2;
 constexpr Domain<1> greedy_domain_0{Partition::of(greedy_memory_0, Access::read_write)};
 constexpr Domain<1> greedy_domain_1{Partition::of(greedy_memory_1, Access::read_write)};
 constexpr Domain<1> greedy_domain_2{Partition::of(greedy_memory_2, Access::read_write)};
-constexpr Domain<1> greedy_domain_3{Partition::of(greedy_memory_3, Access::read_write)};
 static_assert(sizeof(Greed) <= sizeof greedy_memory_0.bytes);
 
 struct Greedy {
@@ -91,8 +93,7 @@ struct Greedy {
 };
 Greedy greedy[kGreedyUsers] = {{greedy_memory_0, greedy_domain_0, {}, {}},
                                {greedy_memory_1, greedy_domain_1, {}, {}},
-                               {greedy_memory_2, greedy_domain_2, {}, {}},
-                               {greedy_memory_3, greedy_domain_3, {}, {}}};
+                               {greedy_memory_2, greedy_domain_2, {}, {}}};
 Semaphore holding{0, kGreedyUsers};
 Semaphore release{0, kGreedyUsers};
 
@@ -241,7 +242,8 @@ WARD_TEST(KeyQuota, EveryClientGetsItsQuotaAndNoMore) {
   }
   WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());
 
-  // The kernel's threads are one client with a quota of their own: with it, every volatile slot
+  // The kernel's threads are one client with a quota of their own; below it, the kernel gets what
+  // is left of the volatile slots (kKernelShare), and with that every volatile slot
   // is taken.
   psa_key_id_t kernel_keys[kPerClient + 1] = {};
   std::uint32_t kernel_got = 0;
@@ -255,7 +257,7 @@ WARD_TEST(KeyQuota, EveryClientGetsItsQuotaAndNoMore) {
     }
     ++kernel_got;
   }
-  WARD_EXPECT_EQ(kernel_got, kPerClient);
+  WARD_EXPECT_EQ(kernel_got, kKernelShare);
   WARD_EXPECT_EQ(kernel_refused, PSA_ERROR_INSUFFICIENT_MEMORY);
 
   // A privileged thread may name a thread's number at the veneer (the kernel says who calls): it

@@ -246,7 +246,7 @@ TEST_F(KeyQuota, PersistentKeysStayUsableWhenEveryVolatileSlotIsTaken) {
   host::reboot();  // none of them loaded
   ASSERT_EQ(psa_crypto_init(), PSA_SUCCESS);
 
-  // Alice and as many others as it takes fill every volatile slot, each at its quota.
+  // Alice and as many others as it takes fill every volatile slot, each at its quota but the last.
   std::vector<ClientId> greedy{kAlice};
   for (std::int32_t n = 10; greedy.size() < kVolatileKeySlots / kVolatileKeysPerClient; ++n) {
     greedy.push_back(nonsecure_client(static_cast<std::uint32_t>(n)));
@@ -254,6 +254,11 @@ TEST_F(KeyQuota, PersistentKeysStayUsableWhenEveryVolatileSlotIsTaken) {
   for (const ClientId c : greedy) {
     host::set_current_client(c);
     ASSERT_EQ(take_every_key().size(), kVolatileKeysPerClient);
+  }
+  // The slots need not divide into quotas (20 and 6): one more client takes what is left.
+  if (constexpr std::size_t rest = kVolatileKeySlots % kVolatileKeysPerClient; rest != 0) {
+    host::set_current_client(nonsecure_client(20));
+    ASSERT_EQ(take_every_key().size(), rest);
   }
   ASSERT_EQ(crypto::volatile_keys_in_use(), kVolatileKeySlots);
 
@@ -365,7 +370,8 @@ TEST_F(KeyQuota, AClientsEndGivesItsQuotaBack) {
 // create a key must be refused for the quota itself.
 
 struct Holdings {
-  std::uint32_t keys[kVolatileKeysPerClient + 1] = {};  // ECC pair, DERIVE, HMAC, AES; persistent HMAC
+  // ECC pair, DERIVE, HMAC, AES; persistent HMAC; then a ChaCha20 and a second AES key (the quota: 6)
+  std::uint32_t keys[kVolatileKeysPerClient + 1] = {};
   std::uint32_t hash = 0;                               // a SHA-256 operation
   std::uint32_t kdf_fresh = 0;                          // an HKDF operation before its secret
   std::uint32_t kdf_ready = 0;                          // an HKDF operation ready to output keys
@@ -408,9 +414,11 @@ Holdings hold_everything() {
   h.keys[1] = key_of(PSA_KEY_TYPE_DERIVE, kAll, PSA_ALG_HKDF(PSA_ALG_SHA_256), Bytes(32, 0x0b));
   h.keys[2] = key_of(PSA_KEY_TYPE_HMAC, kAll, PSA_ALG_HMAC(PSA_ALG_SHA_256), Bytes(32, 0x0c));
   h.keys[3] = key_of(PSA_KEY_TYPE_AES, kAll, PSA_ALG_GCM, Bytes(16, 0x0d));
-  static_assert(kVolatileKeysPerClient == 4, "the holdings are one volatile key of each kind");
+  static_assert(kVolatileKeysPerClient == 6, "the holdings are one volatile key of each kind, and two more");
   (void)psa_destroy_key(0x4242);
   h.keys[4] = key_of(PSA_KEY_TYPE_HMAC, kAll, PSA_ALG_HMAC(PSA_ALG_SHA_256), Bytes(32, 0x0e), 0, 0x4242);
+  h.keys[5] = key_of(PSA_KEY_TYPE_CHACHA20, kAll, PSA_ALG_CHACHA20_POLY1305, Bytes(32, 0x0f));
+  h.keys[6] = key_of(PSA_KEY_TYPE_AES, kAll, PSA_ALG_GCM, Bytes(32, 0x10));
   h.public_key.resize(65);
   size_t length = 0;
   EXPECT_EQ(psa_export_public_key(h.keys[0], h.public_key.data(), h.public_key.size(), &length), PSA_SUCCESS);

@@ -577,6 +577,77 @@ TEST_F(Multipart, AsymmetricEncryptionAndRsaKeyLimits) {
 // --- The operation table from the attacker's side --------------------------------------------------
 
 // Every kind of operation: Bob cannot step, finish or abort Alice's, and Alice's goes on unharmed.
+// A one-shot AEAD bigger than one call (a TLS peer's 16 KiB record) runs in pieces in the client
+// (crypto_client.cpp): it must give what a one-shot of the same key would, reject a tampered byte
+// anywhere, and leave no unauthenticated plaintext behind.
+TEST_F(Multipart, OneShotAeadLargerThanOneCallRunsInPieces) {
+  const Bytes key_data = hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308");
+  const Bytes nonce = hex("cafebabefacedbaddecaf888");
+  const Bytes ad = hex("170303402f");  // a TLS 1.3 record header
+  for (const psa_algorithm_t alg : {PSA_ALG_GCM, PSA_ALG_CHACHA20_POLY1305}) {
+    SCOPED_TRACE(alg);
+    const psa_key_type_t type = alg == PSA_ALG_GCM ? PSA_KEY_TYPE_AES : PSA_KEY_TYPE_CHACHA20;
+    const auto key = import(type, kCipherUsage, alg, key_data);
+    // 16 KiB + 1 (content type) of plaintext; the small one fits one call and checks the pieces
+    // against the one-call path.
+    for (const std::size_t size : {std::size_t{1000}, std::size_t{16385}}) {
+      SCOPED_TRACE(size);
+      Bytes plain(size);
+      for (std::size_t i = 0; i < size; ++i) plain[i] = static_cast<std::uint8_t>(i * 131 + (i >> 8));
+      Bytes sealed(size + 16);
+      size_t length = 0;
+      ASSERT_EQ(psa_aead_encrypt(key, alg, nonce.data(), nonce.size(), ad.data(), ad.size(), plain.data(), size,
+                                 sealed.data(), sealed.size(), &length),
+                PSA_SUCCESS);
+      ASSERT_EQ(length, size + 16);
+      // The same with the multi-part API directly, in the service's own pieces.
+      psa_aead_operation_t op = PSA_AEAD_OPERATION_INIT;
+      ASSERT_EQ(psa_aead_encrypt_setup(&op, key, alg), PSA_SUCCESS);
+      ASSERT_EQ(psa_aead_set_lengths(&op, ad.size(), size), PSA_SUCCESS);
+      ASSERT_EQ(psa_aead_set_nonce(&op, nonce.data(), nonce.size()), PSA_SUCCESS);
+      ASSERT_EQ(psa_aead_update_ad(&op, ad.data(), ad.size()), PSA_SUCCESS);
+      Bytes expected(size + 16);
+      size_t done = 0;
+      for (size_t at = 0; at < size; at += 1000) {
+        size_t n = 0;
+        const size_t piece = std::min<size_t>(1000, size - at);
+        ASSERT_EQ(psa_aead_update(&op, plain.data() + at, piece, expected.data() + done, expected.size() - done, &n),
+                  PSA_SUCCESS);
+        done += n;
+      }
+      size_t last = 0, tag_length = 0;
+      ASSERT_EQ(psa_aead_finish(&op, expected.data() + done, expected.size() - done, &last,
+                                expected.data() + size, 16, &tag_length),
+                PSA_SUCCESS);
+      EXPECT_EQ(sealed, expected);
+
+      Bytes opened(size, 0xee);
+      ASSERT_EQ(psa_aead_decrypt(key, alg, nonce.data(), nonce.size(), ad.data(), ad.size(), sealed.data(),
+                                 sealed.size(), opened.data(), opened.size(), &length),
+                PSA_SUCCESS);
+      EXPECT_EQ(length, size);
+      EXPECT_EQ(opened, plain);
+      // A flipped bit in the first piece, the last piece, the tag, and the AD: refused, output wiped.
+      for (const std::size_t at : {std::size_t{0}, size - 1, size + 15, std::size_t{0xffff}}) {
+        Bytes bad = sealed;
+        Bytes bad_ad = ad;
+        if (at == 0xffff) bad_ad[0] ^= 1; else bad[at] ^= 1;
+        Bytes out(size, 0xee);
+        EXPECT_EQ(psa_aead_decrypt(key, alg, nonce.data(), nonce.size(), bad_ad.data(), bad_ad.size(), bad.data(),
+                                   bad.size(), out.data(), out.size(), &length),
+                  PSA_ERROR_INVALID_SIGNATURE);
+        if (size > 4000) {
+          EXPECT_EQ(std::count(out.begin(), out.end(), 0), static_cast<std::ptrdiff_t>(size));
+        }
+      }
+      // Too small an output is refused before anything is decrypted.
+      EXPECT_EQ(psa_aead_decrypt(key, alg, nonce.data(), nonce.size(), ad.data(), ad.size(), sealed.data(),
+                                 sealed.size(), opened.data(), size - 1, &length),
+                PSA_ERROR_BUFFER_TOO_SMALL);
+    }
+  }
+}
+
 TEST_F(Multipart, AnotherClientsOperationsOfEveryKindAreRefused) {
   const auto hmac = import(PSA_KEY_TYPE_HMAC, kMacUsage, PSA_ALG_HMAC(PSA_ALG_SHA_256), text("Jefe"));
   const auto aes = import(PSA_KEY_TYPE_AES, kCipherUsage, PSA_ALG_CTR, kAesKey);

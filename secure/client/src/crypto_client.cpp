@@ -4,8 +4,9 @@
 // secure side: this library only saves applications from building vectors by hand.
 //
 // Data longer than one call carries (ward/secure/call_limits.h) is chunked where the API allows it
-// (hash update/compute/compare, random bytes, key-derivation output); elsewhere the call is refused
-// with PSA_ERROR_INVALID_ARGUMENT by the transport.
+// (hash update/compute/compare, random bytes, key-derivation output, and one-shot AEAD, which runs
+// as a multi-part operation: TLS records); elsewhere the call is refused with
+// PSA_ERROR_INVALID_ARGUMENT by the transport.
 //
 // Every function of the pinned Mbed TLS's psa/crypto.h is here (the _ext variants, which C++
 // cannot declare, are in crypto_client_ext.c); tests/secure_crypto/api_coverage.py checks it. What
@@ -154,6 +155,145 @@ ward_crypto_args with_max_ops(std::uint32_t handle) {
   ward_crypto_args args = with_handle(handle);
   args.capacity = g_max_ops;
   return args;
+}
+
+
+// --- One-shot AEAD larger than one call ------------------------------------------------------------
+// A TLS peer may send 16 KiB records (docs/network.md, "TLS"); one call carries 4 KiB. Such a
+// one-shot psa_aead_encrypt/decrypt runs as the multi-part operation it is equivalent to, in
+// pieces of at most kAeadPiece bytes. Decrypted bytes are written before the tag is checked (the
+// secure side checks it at the end): on any failure the whole output is wiped, so a caller never
+// sees unauthenticated plaintext, as with the one-shot call.
+
+constexpr std::size_t kAeadPiece = 2048;  // input and output of one update fit one call each
+
+struct Bytes {
+  const uint8_t* data;
+  std::size_t size;
+};
+struct Buffer {
+  uint8_t* data;
+  std::size_t size;
+};
+
+bool aead_fits_one_call(std::size_t nonce, std::size_t ad, std::size_t input, std::size_t output) {
+  const std::size_t room = kChunk;  // after the args
+  return nonce <= room && ad <= room - nonce && input <= room - nonce - ad && output <= kOutChunk;
+}
+
+void wipe(Buffer out) {
+  volatile uint8_t* p = out.data;
+  for (std::size_t i = 0; i < out.size; ++i) {
+    p[i] = 0;
+  }
+}
+
+// Runs the updates of `input` into `out`; returns the bytes written.
+psa_status_t aead_update_in_pieces(psa_aead_operation_t* op, Bytes input, Buffer out, std::size_t* written) {
+  *written = 0;
+  for (std::size_t done = 0; done < input.size;) {
+    const std::size_t n = input.size - done < kAeadPiece ? input.size - done : kAeadPiece;
+    std::size_t produced = 0;
+    const psa_status_t status =
+        psa_aead_update(op, input.data + done, n, out.data + *written, out.size - *written, &produced);
+    if (status != PSA_SUCCESS) {
+      return status;
+    }
+    done += n;
+    *written += produced;
+  }
+  return PSA_SUCCESS;
+}
+
+psa_status_t aead_start(psa_aead_operation_t* op, bool encrypt, mbedtls_svc_key_id_t key, psa_algorithm_t alg,
+                        Bytes nonce, Bytes ad, std::size_t plaintext_length) {
+  psa_status_t status = encrypt ? psa_aead_encrypt_setup(op, key, alg) : psa_aead_decrypt_setup(op, key, alg);
+  if (status == PSA_SUCCESS) {
+    status = psa_aead_set_lengths(op, ad.size, plaintext_length);  // CCM needs them; GCM, ChaCha20 accept them
+  }
+  if (status == PSA_SUCCESS) {
+    status = psa_aead_set_nonce(op, nonce.data, nonce.size);
+  }
+  if (status == PSA_SUCCESS && ad.size != 0) {
+    status = psa_aead_update_ad(op, ad.data, ad.size);
+  }
+  return status;
+}
+
+psa_status_t aead_encrypt_in_pieces(mbedtls_svc_key_id_t key, psa_algorithm_t alg, Bytes nonce, Bytes ad,
+                                    Bytes plaintext, Buffer out, size_t* out_length) {
+  if (out_length == nullptr || (out.data == nullptr && out.size != 0)) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  *out_length = 0;
+  const std::size_t tag_length = PSA_ALG_AEAD_GET_TAG_LENGTH(alg);
+  if (tag_length == 0 || tag_length > PSA_AEAD_TAG_MAX_SIZE) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  if (out.size < tag_length || out.size - tag_length < plaintext.size) {
+    return PSA_ERROR_BUFFER_TOO_SMALL;
+  }
+  psa_aead_operation_t op = PSA_AEAD_OPERATION_INIT;
+  psa_status_t status = aead_start(&op, true, key, alg, nonce, ad, plaintext.size);
+  std::size_t written = 0;
+  if (status == PSA_SUCCESS) {
+    status = aead_update_in_pieces(&op, plaintext, {out.data, out.size - tag_length}, &written);
+  }
+  uint8_t tag[PSA_AEAD_TAG_MAX_SIZE] = {};
+  std::size_t last = 0;
+  std::size_t tag_written = 0;
+  if (status == PSA_SUCCESS) {
+    status = psa_aead_finish(&op, out.data + written, out.size - tag_length - written, &last, tag, sizeof tag,
+                             &tag_written);
+  }
+  if (status == PSA_SUCCESS && (tag_written != tag_length || written + last != plaintext.size)) {
+    status = PSA_ERROR_CORRUPTION_DETECTED;
+  }
+  if (status != PSA_SUCCESS) {
+    (void)psa_aead_abort(&op);
+    wipe(out);
+    return status;
+  }
+  std::memcpy(out.data + written + last, tag, tag_length);
+  *out_length = plaintext.size + tag_length;
+  return PSA_SUCCESS;
+}
+
+psa_status_t aead_decrypt_in_pieces(mbedtls_svc_key_id_t key, psa_algorithm_t alg, Bytes nonce, Bytes ad,
+                                    Bytes ciphertext, Buffer out, size_t* out_length) {
+  if (out_length == nullptr || (out.data == nullptr && out.size != 0)) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  *out_length = 0;
+  const std::size_t tag_length = PSA_ALG_AEAD_GET_TAG_LENGTH(alg);
+  if (tag_length == 0 || ciphertext.size < tag_length) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  const std::size_t plaintext_length = ciphertext.size - tag_length;
+  if (out.size < plaintext_length) {
+    return PSA_ERROR_BUFFER_TOO_SMALL;
+  }
+  psa_aead_operation_t op = PSA_AEAD_OPERATION_INIT;
+  psa_status_t status = aead_start(&op, false, key, alg, nonce, ad, plaintext_length);
+  std::size_t written = 0;
+  if (status == PSA_SUCCESS) {
+    status = aead_update_in_pieces(&op, {ciphertext.data, plaintext_length}, out, &written);
+  }
+  std::size_t last = 0;
+  if (status == PSA_SUCCESS) {
+    status = psa_aead_verify(&op, out.data + written, out.size - written, &last, ciphertext.data + plaintext_length,
+                             tag_length);
+  }
+  if (status == PSA_SUCCESS && written + last != plaintext_length) {
+    status = PSA_ERROR_CORRUPTION_DETECTED;
+  }
+  if (status != PSA_SUCCESS) {
+    (void)psa_aead_abort(&op);
+    wipe(out);
+    return status;
+  }
+  *out_length = plaintext_length;
+  return PSA_SUCCESS;
 }
 
 }  // namespace
@@ -483,6 +623,11 @@ psa_status_t psa_aead_encrypt(mbedtls_svc_key_id_t key, psa_algorithm_t alg, con
                               const uint8_t* additional_data, size_t additional_data_length, const uint8_t* plaintext,
                               size_t plaintext_length, uint8_t* ciphertext, size_t ciphertext_size,
                               size_t* ciphertext_length) {
+  if (!aead_fits_one_call(nonce_length, additional_data_length, plaintext_length,
+                          plaintext_length + PSA_ALG_AEAD_GET_TAG_LENGTH(alg))) {
+    return aead_encrypt_in_pieces(key, alg, {nonce, nonce_length}, {additional_data, additional_data_length},
+                                  {plaintext, plaintext_length}, {ciphertext, ciphertext_size}, ciphertext_length);
+  }
   return call_out(WARD_CRYPTO_AEAD_ENCRYPT, with_key(key, alg),
                   {{nonce, nonce_length}, {additional_data, additional_data_length}, {plaintext, plaintext_length}},
                   ciphertext, ciphertext_size, ciphertext_length);
@@ -492,6 +637,10 @@ psa_status_t psa_aead_decrypt(mbedtls_svc_key_id_t key, psa_algorithm_t alg, con
                               const uint8_t* additional_data, size_t additional_data_length, const uint8_t* ciphertext,
                               size_t ciphertext_length, uint8_t* plaintext, size_t plaintext_size,
                               size_t* plaintext_length) {
+  if (!aead_fits_one_call(nonce_length, additional_data_length, ciphertext_length, ciphertext_length)) {
+    return aead_decrypt_in_pieces(key, alg, {nonce, nonce_length}, {additional_data, additional_data_length},
+                                  {ciphertext, ciphertext_length}, {plaintext, plaintext_size}, plaintext_length);
+  }
   return call_out(WARD_CRYPTO_AEAD_DECRYPT, with_key(key, alg),
                   {{nonce, nonce_length}, {additional_data, additional_data_length}, {ciphertext, ciphertext_length}},
                   plaintext, plaintext_size, plaintext_length);

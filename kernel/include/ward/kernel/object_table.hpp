@@ -89,37 +89,45 @@ class ObjectTable {
     if (handle == 0) {
       return std::unexpected{HandleError::unknown};
     }
-    for (const Entry* e = entries_.data(); e != entries_.data() + kCapacity; ++e) {
-      if (reinterpret_cast<std::uintptr_t>(e->object) != handle) {
-        continue;
-      }
-      const ObjectType t = e->type;
-      const std::uint32_t g = e->grants;
-      asm volatile("" ::: "memory");
-      if (reinterpret_cast<std::uintptr_t>(e->object) != handle) {
-        break;
-      }
-      if (t != type) {
-        return std::unexpected{HandleError::wrong_type};
-      }
-      if ((g & grant_bit) == 0) {
-        return std::unexpected{HandleError::not_granted};
-      }
-      // The table records objects by address (add() and grant() take const void*); the object
-      // itself is a mutable kernel object, the one the system call works on.
-      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): the object is mutable (above)
-      return const_cast<void*>(handle_object(*e));
+    // The loop tests its first entry before any bound: an object near the front is found
+    // without the loop's setup. (A kernel without user mode has no table.)
+    if constexpr (kCapacity == 0) {
+      return std::unexpected{HandleError::unknown};
     }
-    return std::unexpected{HandleError::unknown};
+    const Entry* e = entries_.data();
+    while (reinterpret_cast<std::uintptr_t>(e->object) != handle) {
+      if (++e == entries_.data() + kCapacity) {
+        return std::unexpected{HandleError::unknown};
+      }
+    }
+    // The entry's fields are volatile: the compiler keeps these reads in this order (type and
+    // grants, then the object again) without a memory barrier -- one would also force the
+    // system call's own argument words out of registers onto the stack. (One core: the hardware
+    // reads them in program order too.)
+    const std::uint32_t t = e->type;
+    const std::uint32_t g = e->grants;
+    if (reinterpret_cast<std::uintptr_t>(e->object) != handle) {
+      return std::unexpected{HandleError::unknown};
+    }
+    if (t != static_cast<std::uint32_t>(type)) {
+      return std::unexpected{HandleError::wrong_type};
+    }
+    if ((g & grant_bit) == 0) {
+      return std::unexpected{HandleError::not_granted};
+    }
+    // The object is the handle, which the entry was just seen to hold after its type and grants
+    // were read (no third read of the entry). It is a mutable kernel object, the one the system
+    // call works on (the table records addresses as const void*).
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): the address of a registered object (above)
+    return reinterpret_cast<void*>(handle);
   }
 
  private:
   struct Entry {
     const void* volatile object = nullptr;
-    volatile ObjectType type{};
+    volatile std::uint32_t type = 0;  // an ObjectType, as a word: read without a zero-extension
     volatile std::uint32_t grants = 0;  // bit i: user thread i
   };
-  static const void* handle_object(const Entry& e) { return e.object; }
   Entry* find(const void* object);
   std::array<Entry, kCapacity> entries_{};
 };

@@ -11,7 +11,8 @@
 // The kernel entry (Syscall::verified) decodes the argument words of the caller's registers in
 // order; the first argument that fails stops the calling thread with a fault report naming the
 // call and the argument. Only then does the implementation run, with the checked values (T&,
-// std::span<T>, Timeout). Privileged callers go straight to the implementation (Syscall::trusted).
+// std::span<T>, Timeout: a CheckedTimeout that becomes one where it is
+// used). Privileged callers go straight to the implementation (Syscall::trusted).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -59,6 +60,19 @@ class UserTimeout {
 };
 
 namespace kernel {
+
+// A timeout argument once verified (every UserTimeout is valid): it becomes the kernel's Timeout
+// where it is used, so a call that does not wait (a semaphore's uncontended take) never builds
+// the 16-byte Timeout, and only the blocking path pays for it.
+class CheckedTimeout {
+ public:
+  explicit constexpr CheckedTimeout(UserTimeout t) : t_{t} {}
+  // NOLINTNEXTLINE(google-explicit-constructor): implementations take a Timeout
+  [[gnu::always_inline]] operator Timeout() const { return t_.to_kernel(); }
+
+ private:
+  UserTimeout t_;
+};
 
 // Who is calling: the thread, whose memory and grants decide what it may name. The memory map
 // is built only for calls that take buffers.
@@ -120,10 +134,10 @@ template <>
 struct ArgTraits<UserTimeout> {
   static constexpr std::size_t kWords = 1;
   static void encode(UserTimeout t, SyscallWord* w) { w[0] = t.raw(); }
-  [[gnu::always_inline]] static std::expected<Timeout, Violation> verify(const SyscallWord* w, const Caller&) {
-    return UserTimeout{static_cast<std::uint32_t>(w[0])}.to_kernel();
+  [[gnu::always_inline]] static std::expected<CheckedTimeout, Violation> verify(const SyscallWord* w, const Caller&) {
+    return CheckedTimeout{UserTimeout{static_cast<std::uint32_t>(w[0])}};
   }
-  static Timeout trusted(const SyscallWord* w) { return UserTimeout{static_cast<std::uint32_t>(w[0])}.to_kernel(); }
+  static CheckedTimeout trusted(const SyscallWord* w) { return CheckedTimeout{UserTimeout{static_cast<std::uint32_t>(w[0])}}; }
 };
 
 template <>
@@ -163,7 +177,9 @@ inline void decode_result<void>(std::uint64_t) {}
   const Thread& t = *ward_switch_state.current;
   return Caller{t, t.grant_bit()};
 }
-[[noreturn]] void reject(std::uint32_t call, std::uint32_t argument, Violation v);
+// (The violation's fields in registers: a struct of two bytes would be built on the stack, and
+// every entry would keep a stack frame for it.)
+[[noreturn]] void reject(std::uint32_t call, std::uint32_t argument, FaultKind kind, std::uint32_t detail);
 
 // Entries for privileged callers (no checks) and for user callers (checked), by call number.
 extern const SyscallEntry trusted_syscalls[];
@@ -246,7 +262,7 @@ struct Syscall<Id, R(A...)> {
   [[gnu::always_inline]] static auto check(const kernel::SyscallWord* w, const kernel::Caller& caller) {
     auto v = kernel::ArgTraits<T>::verify(w, caller);
     if (!v) {
-      kernel::reject(Id, I, v.error());
+      kernel::reject(Id, I, v.error().kind, v.error().detail);
     }
     return *v;
   }

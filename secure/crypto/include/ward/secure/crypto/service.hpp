@@ -42,7 +42,14 @@ inline constexpr std::size_t kKeyMaterialMax = 528;
 #endif
 inline constexpr std::size_t kPersistentKeySlots = 4;
 inline constexpr std::size_t kVolatileKeySlots = kKeySlots - kPersistentKeySlots;
+// A TLS 1.3 handshake (lib/tls) holds five at its peak: the handshake's two traffic keys, the
+// application's two, and the Finished MAC key; one more for a certificate's public key. The
+// medium profile (its 8 volatile slots; 2 operations per client, too few for TLS 1.3) keeps 4.
+#if defined(WARD_SPE_PROFILE_MEDIUM)
 inline constexpr std::size_t kVolatileKeysPerClient = 4;
+#else
+inline constexpr std::size_t kVolatileKeysPerClient = 6;
+#endif
 
 // Frees what `client` holds on the secure side: aborts its operations and destroys its volatile
 // keys. Its persistent keys stay. (Call when a non-secure thread ends.)

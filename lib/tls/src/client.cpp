@@ -1,0 +1,334 @@
+// ward::tls::Client (ward/tls/client.hpp): Mbed TLS 3.6's client over an lwIP TCP netconn.
+//
+// The transport is two callbacks (Mbed TLS's "BIO"): send writes through netconn_write_partly, receive
+// hands out the pbuf chain lwIP delivered, keeping what Mbed TLS did not take for the next call. Both
+// block, bounded by the netconn's receive timeout, so Mbed TLS never returns WANT_READ/WANT_WRITE
+// from them. Every cryptographic step is Mbed TLS's PSA path (MBEDTLS_USE_PSA_CRYPTO) into the
+// secure world.
+#include "ward/tls/client.hpp"
+
+#include <psa/crypto.h>
+
+#include <cstring>
+#include <new>
+
+#include "mbedtls/net_sockets.h"  // the MBEDTLS_ERR_NET_* codes only (net_sockets.c is not compiled)
+#include "mbedtls/ssl.h"
+#include "mbedtls/x509_crt.h"
+
+extern "C" {
+#include "mbedtls/psa_util.h"  // declares its functions without extern "C"
+#include "lwip/api.h"
+#include "lwip/pbuf.h"
+}
+
+#include "platform.hpp"
+
+namespace ward::tls {
+
+struct Client::State {
+  mbedtls_ssl_context ssl{};
+  mbedtls_ssl_config conf{};
+  mbedtls_x509_crt anchors{};
+  struct netconn* conn = nullptr;
+  struct pbuf* pending = nullptr;  // received, not yet all given to Mbed TLS
+  std::uint16_t offset = 0;        // of the first byte not yet given
+  bool open = false;
+  int last_error = 0;
+  std::uint32_t verify_flags = 0;
+  char hostname[kMaxHostname + 1] = {};
+};
+
+namespace {
+
+// The groups offered for ECDHE, strongest last-resort first: what the secure world implements.
+const std::uint16_t kGroups[] = {MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1, MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1,
+                                 MBEDTLS_SSL_IANA_TLS_GROUP_NONE};
+
+// A session in which read() kept seeing only non-data records (post-handshake messages) this many
+// times in a row is given up: every loop here is bounded.
+constexpr int kMaxRetries = 16;
+
+mbedtls_ssl_protocol_version to_mbedtls(Version v) {
+  return v == Version::tls1_3 ? MBEDTLS_SSL_VERSION_TLS1_3 : MBEDTLS_SSL_VERSION_TLS1_2;
+}
+
+// Mbed TLS's transport callbacks; the context is the Client's State.
+int send_callback(void* context, const unsigned char* data, std::size_t length) {
+  auto* s = static_cast<Client::State*>(context);
+  std::size_t written = 0;
+  const err_t e = netconn_write_partly(s->conn, data, length, NETCONN_COPY, &written);
+  if (e == ERR_OK) {
+    return static_cast<int>(written);
+  }
+  if (e == ERR_TIMEOUT || e == ERR_WOULDBLOCK) {
+    return MBEDTLS_ERR_SSL_TIMEOUT;
+  }
+  return (e == ERR_RST || e == ERR_CLSD || e == ERR_ABRT || e == ERR_CONN) ? MBEDTLS_ERR_NET_CONN_RESET
+                                                                          : MBEDTLS_ERR_NET_SEND_FAILED;
+}
+
+int receive_callback(void* context, unsigned char* data, std::size_t length) {
+  auto* s = static_cast<Client::State*>(context);
+  if (s->pending == nullptr) {
+    struct pbuf* p = nullptr;
+    const err_t e = netconn_recv_tcp_pbuf(s->conn, &p);
+    if (e == ERR_TIMEOUT || e == ERR_WOULDBLOCK) {
+      return MBEDTLS_ERR_SSL_TIMEOUT;
+    }
+    if (e == ERR_CLSD) {
+      return 0;  // the peer's FIN: Mbed TLS reports MBEDTLS_ERR_SSL_CONN_EOF
+    }
+    if (e != ERR_OK || p == nullptr) {
+      return MBEDTLS_ERR_NET_CONN_RESET;
+    }
+    s->pending = p;
+    s->offset = 0;
+  }
+  // Mbed TLS asks for at most one record's worth (< 64 KiB), and a pbuf chain is < 64 KiB.
+  const std::size_t available = s->pending->tot_len - s->offset;
+  const std::size_t n = length < available ? length : available;
+  const u16_t copied = pbuf_copy_partial(s->pending, data, static_cast<u16_t>(n), s->offset);
+  s->offset = static_cast<std::uint16_t>(s->offset + copied);
+  if (s->offset >= s->pending->tot_len) {
+    pbuf_free(s->pending);
+    s->pending = nullptr;
+    s->offset = 0;
+  }
+  return static_cast<int>(copied);
+}
+
+}  // namespace
+
+namespace {
+
+Error from_mbedtls(int code, bool handshaking) {
+  switch (code) {
+    case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
+      return Error::certificate;
+    case MBEDTLS_ERR_SSL_TIMEOUT:
+      return Error::timeout;
+    case MBEDTLS_ERR_NET_CONN_RESET:
+    case MBEDTLS_ERR_NET_SEND_FAILED:
+    case MBEDTLS_ERR_NET_RECV_FAILED:
+    case MBEDTLS_ERR_SSL_CONN_EOF:
+      return Error::connection;
+    case MBEDTLS_ERR_SSL_ALLOC_FAILED:
+    case MBEDTLS_ERR_X509_ALLOC_FAILED:
+      return Error::no_resources;
+    case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
+      return Error::closed;
+    default:
+      return handshaking ? Error::handshake : Error::record;
+  }
+}
+
+}  // namespace
+
+Status init() {
+  if (psa_crypto_init() != PSA_SUCCESS || !platform_init()) {
+    return fail(Error::not_initialised);
+  }
+  return {};
+}
+
+Client::Client() {
+  static_assert(sizeof(State) <= kStateSize, "Client::kStateSize is too small for Mbed TLS's state");
+  static_assert(alignof(State) <= 8);
+  new (storage_) State{};
+}
+
+Client::~Client() {
+  close();
+  state().~State();
+}
+
+// storage_ is alignas(8) and holds the State constructed in the constructor (static_asserts there).
+Client::State& Client::state() { return *std::launder(static_cast<State*>(static_cast<void*>(storage_))); }
+const Client::State& Client::state() const {
+  return *std::launder(static_cast<const State*>(static_cast<const void*>(storage_)));
+}
+
+bool Client::is_open() const { return state().open; }
+std::uint32_t Client::verify_flags() const { return state().verify_flags; }
+int Client::last_error() const { return state().last_error; }
+
+Version Client::version() const {
+  return mbedtls_ssl_get_version_number(&state().ssl) == MBEDTLS_SSL_VERSION_TLS1_3 ? Version::tls1_3
+                                                                                     : Version::tls1_2;
+}
+
+const char* Client::ciphersuite() const { return state().open ? mbedtls_ssl_get_ciphersuite(&state().ssl) : ""; }
+
+namespace {
+
+// The configuration every connection gets; only the versions and the anchors come from the caller.
+int configure(mbedtls_ssl_config& conf, mbedtls_x509_crt& anchors, const ClientOptions& options) {
+  int rc = mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                       MBEDTLS_SSL_PRESET_DEFAULT);
+  if (rc != 0) {
+    return rc;
+  }
+  for (const auto& der : options.trust_anchors) {
+    // No copy: the anchors are in the image's flash and outlive the Client.
+    rc = mbedtls_x509_crt_parse_der_nocopy(&anchors, der.data(), der.size());
+    if (rc != 0) {
+      return rc;
+    }
+  }
+  mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+  mbedtls_ssl_conf_ca_chain(&conf, &anchors, nullptr);
+  mbedtls_ssl_conf_rng(&conf, mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE);
+  mbedtls_ssl_conf_min_tls_version(&conf, to_mbedtls(options.min_version));
+  mbedtls_ssl_conf_max_tls_version(&conf, to_mbedtls(options.max_version));
+  mbedtls_ssl_conf_groups(&conf, kGroups);
+  mbedtls_ssl_conf_read_timeout(&conf, options.timeout_ms);
+  return 0;
+}
+
+}  // namespace
+
+Status Client::connect(const ip_addr& address, std::uint16_t port, std::string_view hostname,
+                       const ClientOptions& options) {
+  State& s = state();
+  if (s.open || s.conn != nullptr) {
+    return fail(Error::invalid_state);
+  }
+  if (!platform_ready()) {
+    return fail(Error::not_initialised);
+  }
+  if (!has_time()) {
+    return fail(Error::no_time);
+  }
+  if (hostname.empty() || hostname.size() > kMaxHostname || hostname.find('\0') != std::string_view::npos ||
+      options.trust_anchors.empty() || options.min_version > options.max_version) {
+    return fail(Error::invalid_argument);
+  }
+  std::memcpy(s.hostname, hostname.data(), hostname.size());
+  s.hostname[hostname.size()] = '\0';
+  s.last_error = 0;
+  s.verify_flags = 0;
+
+  mbedtls_ssl_init(&s.ssl);
+  mbedtls_ssl_config_init(&s.conf);
+  mbedtls_x509_crt_init(&s.anchors);
+  s.open = true;  // from here on close() frees what was set up
+  Status result = handshake(address, port, options);
+  if (!result) {
+    close();
+  }
+  return result;
+}
+
+Status Client::handshake(const ip_addr& address, std::uint16_t port, const ClientOptions& options) {
+  State& s = state();
+  if (int rc = configure(s.conf, s.anchors, options); rc != 0) {
+    s.last_error = rc;
+    return fail(rc == MBEDTLS_ERR_SSL_ALLOC_FAILED || rc == MBEDTLS_ERR_X509_ALLOC_FAILED ? Error::no_resources
+                                                                                           : Error::invalid_argument);
+  }
+  if (int rc = mbedtls_ssl_setup(&s.ssl, &s.conf); rc != 0) {
+    s.last_error = rc;
+    return fail(Error::no_resources);
+  }
+  // SNI and the name the certificate must carry: one call sets both.
+  if (int rc = mbedtls_ssl_set_hostname(&s.ssl, s.hostname); rc != 0) {
+    s.last_error = rc;
+    return fail(Error::invalid_argument);
+  }
+  s.conn = netconn_new(IP_IS_V6(&address) ? NETCONN_TCP_IPV6 : NETCONN_TCP);
+  if (s.conn == nullptr) {
+    return fail(Error::no_resources);
+  }
+  netconn_set_recvtimeout(s.conn, static_cast<int>(options.timeout_ms));
+  netconn_set_sendtimeout(s.conn, static_cast<int>(options.timeout_ms));
+  if (netconn_connect(s.conn, &address, port) != ERR_OK) {
+    return fail(Error::connection);
+  }
+  mbedtls_ssl_set_bio(&s.ssl, &s, send_callback, receive_callback, nullptr);
+  const int rc = mbedtls_ssl_handshake(&s.ssl);
+  if (rc != 0) {
+    s.last_error = rc;
+    s.verify_flags = mbedtls_ssl_get_verify_result(&s.ssl);
+    // A chain refused is a certificate failure whatever alert Mbed TLS chose to send for it.
+    if (s.verify_flags != 0 && s.verify_flags != static_cast<std::uint32_t>(-1)) {
+      return fail(Error::certificate);
+    }
+    return fail(from_mbedtls(rc, true));
+  }
+  return {};
+}
+
+Result<std::size_t> Client::write(std::span<const std::byte> data) {
+  State& s = state();
+  if (!s.open || s.conn == nullptr) {
+    return fail(Error::invalid_state);
+  }
+  std::size_t done = 0;
+  int retries = 0;
+  while (done < data.size()) {
+    const int rc = mbedtls_ssl_write(&s.ssl, reinterpret_cast<const unsigned char*>(data.data()) + done,
+                                     data.size() - done);
+    if (rc > 0) {
+      done += static_cast<std::size_t>(rc);
+      retries = 0;
+      continue;
+    }
+    if ((rc == MBEDTLS_ERR_SSL_WANT_WRITE || rc == MBEDTLS_ERR_SSL_WANT_READ) && ++retries < kMaxRetries) {
+      continue;
+    }
+    s.last_error = rc;
+    return fail(from_mbedtls(rc, false));
+  }
+  return done;
+}
+
+Result<std::size_t> Client::read(std::span<std::byte> data) {
+  State& s = state();
+  if (!s.open || s.conn == nullptr) {
+    return fail(Error::invalid_state);
+  }
+  if (data.empty()) {
+    return fail(Error::invalid_argument);
+  }
+  for (int retries = 0; retries < kMaxRetries; ++retries) {
+    const int rc = mbedtls_ssl_read(&s.ssl, reinterpret_cast<unsigned char*>(data.data()), data.size());
+    if (rc > 0) {
+      return static_cast<std::size_t>(rc);
+    }
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE ||
+        rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+      continue;  // a post-handshake message was handled: read on
+    }
+    s.last_error = rc == 0 ? MBEDTLS_ERR_SSL_CONN_EOF : rc;
+    return fail(from_mbedtls(s.last_error, false));
+  }
+  s.last_error = MBEDTLS_ERR_SSL_WANT_READ;
+  return fail(Error::timeout);
+}
+
+void Client::close() {
+  State& s = state();
+  if (!s.open) {
+    return;
+  }
+  if (s.conn != nullptr && mbedtls_ssl_is_handshake_over(&s.ssl)) {
+    (void)mbedtls_ssl_close_notify(&s.ssl);  // best effort: the peer may be gone
+  }
+  mbedtls_ssl_free(&s.ssl);
+  mbedtls_ssl_config_free(&s.conf);
+  mbedtls_x509_crt_free(&s.anchors);
+  if (s.pending != nullptr) {
+    pbuf_free(s.pending);
+    s.pending = nullptr;
+    s.offset = 0;
+  }
+  if (s.conn != nullptr) {
+    netconn_close(s.conn);
+    netconn_delete(s.conn);
+    s.conn = nullptr;
+  }
+  s.open = false;
+}
+
+}  // namespace ward::tls
