@@ -149,8 +149,10 @@ Status Isolation::create_user(Thread& t, std::span<std::byte> stack, Thread::Ent
   }
   {
     KernelLock lock;
-    if (t.state_ != ThreadState::inactive && t.state_ != ThreadState::dead) {
-      return fail(Error::invalid_state);  // before anything changes: a live thread stays as it is
+    if ((t.state_ != ThreadState::inactive && t.state_ != ThreadState::dead) || t.end_pending_) {
+      // Before anything changes: a live thread stays as it is, and a stopped one until what it
+      // left (its sockets) is released.
+      return fail(Error::invalid_state);
     }
     if (t.grant_bit_ == 0) {
       unsigned id = 0;

@@ -46,4 +46,13 @@ Status QueueCore::receive(void* item, const Timeout& timeout) {
   return scheduler().wait(lock.saved(), &receivers_, timeout);
 }
 
+void QueueCore::abort_waiters() {
+  KernelLock lock;
+  for (WaitQueue* q : {&senders_, &receivers_}) {
+    while (Thread* t = q->first()) {
+      scheduler().wake(*t, fail(Error::aborted));
+    }
+  }
+}
+
 }  // namespace ward::kernel

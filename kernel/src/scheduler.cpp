@@ -141,12 +141,28 @@ void Scheduler::halt(Thread& t) {
   if (thread_end_hook != nullptr) {
     thread_end_hook(t);
   }
+  if constexpr (config::net_sockets) {
+    sockets_thread_ended(t);
+  }
   reschedule();
 }
 
 void Scheduler::release_joiners(Thread& t) {
+  if (t.end_pending_) {
+    return;  // end_completed() releases them
+  }
   while (Thread* joiner = t.joiners_.first()) {
     wake(*joiner, {});
+  }
+}
+
+void Scheduler::defer_end(Thread& t) { t.end_pending_ = true; }
+
+void Scheduler::end_completed(Thread& t) {
+  t.end_pending_ = false;
+  if (t.state_ == ThreadState::dead) {
+    release_joiners(t);
+    reschedule();
   }
 }
 
@@ -203,6 +219,9 @@ void Scheduler::reset() {
   started_ = false;
   armed_valid_ = false;
   ward_switch_state = {};
+  if constexpr (config::net_sockets) {
+    sockets_reset();
+  }
 }
 
 }  // namespace ward::kernel

@@ -5,13 +5,17 @@
 #include "ward/kernel/socket.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstring>
+#include <memory>
 
 #include "ward/kernel/object_table.hpp"
 #include "ward/kernel/port.hpp"
 #include "ward/kernel/scheduler.hpp"
+#include "ward/kernel/semaphore.hpp"
 #include "ward/kernel/thread.hpp"
+#include "ward/panic.hpp"
 
 // Compiled only with CONFIG_WARD_USERSPACE, like the other system calls.
 #if defined(CONFIG_WARD_USERSPACE)
@@ -22,26 +26,209 @@ namespace {
 // Bit i: user thread i holds the network grant (Thread::grant_bit()).
 std::atomic<std::uint32_t> network_grants{0};
 
+// What the kernel keeps about each socket: whose it is and which calls are inside the stack on it.
+// Every socket is a kernel object, so there are never more than the object table holds. Changed
+// and read under the kernel lock only.
+struct Record {
+  bool used = false;         // taken (a socket being opened or accepted has no `socket` yet)
+  Socket* socket = nullptr;
+  Thread* owner = nullptr;   // the user thread that opened or accepted it; null: a privileged one
+  std::uint8_t in_flight = 0;  // calls inside the stack on it
+  bool closing = false;      // withdrawn: no call may start, freed once in_flight is 0
+  bool orphaned = false;     // its owner stopped: the reaper closes it (not in the owner's quota)
+};
+constinit std::array<Record, config::max_kernel_objects> records{};
+
+// The kernel thread that closes a stopped thread's sockets: lwIP may not be called from the fault
+// handler or with the kernel lock held, where a thread's end is noticed. Started by the first
+// socket a user thread gets. lwIP's calls need the stack of a system call and some more.
+constexpr std::size_t kReaperStack = 2048;
+ThreadStack<kReaperStack> reaper_stack;
+constinit Thread reaper;
+constinit Semaphore reap_signal{0, 1};
+bool reaper_started = false;
+
+// How long a close waits between attempts to end the calls in flight on its socket.
+constexpr Duration kCloseRetry = Duration::ms(5);
+
+Record* record_of(const Socket* s) {
+  for (Record& r : records) {
+    if (r.used && r.socket == s) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
 // The thread making the call, or null for a privileged one (no grants needed, none given).
-const Thread* user_caller() {
-  const Thread* self = scheduler().current();
+Thread* user_caller() {
+  Thread* self = scheduler().current();
   return self != nullptr && self->is_user() ? self : nullptr;
 }
 
-// A new socket from the stack becomes a kernel object granted to the caller alone.
-Result<std::uintptr_t> publish(Socket* s) {
-  if (auto r = objects().add(s, ObjectType::socket); !r) {
-    stack::close(*s);
-    return fail(r.error());
+// A record for a socket about to be opened or accepted: within the caller's quota.
+Result<Record*> reserve(Thread* owner) {
+  KernelLock lock;
+  std::size_t held = 0;
+  Record* free = nullptr;
+  for (Record& r : records) {
+    if (r.used && owner != nullptr && r.owner == owner && !r.orphaned) {
+      ++held;
+    }
+    if (!r.used && free == nullptr) {
+      free = &r;
+    }
   }
-  if (const Thread* self = user_caller(); self != nullptr) {
-    if (auto r = objects().grant(s, self->user_id()); !r) {
+  if (owner != nullptr && held >= static_cast<std::size_t>(config::net_sockets_per_thread)) {
+    return fail(Error::quota);
+  }
+  if (free == nullptr) {
+    return fail(Error::no_resources);
+  }
+  *free = Record{true, nullptr, owner, 0, false, false};
+  return free;
+}
+
+void release(Record& r) {
+  KernelLock lock;
+  r = Record{};
+}
+
+void reap(void*);
+
+void start_reaper() {
+  {
+    KernelLock lock;
+    if (reaper_started) {
+      return;
+    }
+    reaper_started = true;
+  }
+  if (!reaper.start(reaper_stack.span(), &reap, nullptr, Priority{Priority::kHighest}, "socket reaper")) {
+    panic("sockets: cannot start the reaper");
+  }
+}
+
+// A new socket from the stack becomes a kernel object granted to the caller alone.
+Result<std::uintptr_t> publish(Record& r, Socket* s) {
+  {
+    KernelLock lock;
+    r.socket = s;
+  }
+  if (auto a = objects().add(s, ObjectType::socket); !a) {
+    stack::close(*s);
+    release(r);
+    return fail(a.error());
+  }
+  if (r.owner != nullptr) {
+    start_reaper();
+    if (auto g = objects().grant(s, r.owner->user_id()); !g) {
       (void)objects().withdraw(s);
       stack::close(*s);
-      return fail(r.error());
+      release(r);
+      return fail(g.error());
     }
   }
   return reinterpret_cast<std::uintptr_t>(s);
+}
+
+// A call on `s` from here to its end: refused once the socket is closing; counted so a close waits
+// for it (the stack's state of the call, lwIP's message and mailbox wait, must not be freed under
+// it); and not cut short by an abort (AbortDeferral), for the same reason: an abort of a thread
+// inside one takes effect when the call returns.
+class InFlight {
+ public:
+  explicit InFlight(Socket& s) : socket_{s}, status_{enter(s)} {}
+  ~InFlight() {
+    if (status_) {
+      KernelLock lock;
+      if (Record* r = record_of(&socket_); r != nullptr) {
+        --r->in_flight;
+      }
+    }
+  }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+  const Status& status() const { return status_; }
+
+ private:
+  static Status enter(const Socket& s) {
+    KernelLock lock;
+    Record* r = record_of(&s);
+    if (r == nullptr || r->closing || r->orphaned) {
+      return fail(Error::connection);  // closed since the entry looked the handle up
+    }
+    // The entry checked the caller's grant; the slot may have been closed and reopened since.
+    if (const Thread* self = user_caller(); self != nullptr && r->owner != self) {
+      return fail(Error::connection);
+    }
+    ++r->in_flight;
+    return {};
+  }
+  AbortDeferral no_abort_;  // first: it ends last, after the count is given back
+  Socket& socket_;
+  Status status_;
+};
+
+// Closes a withdrawn socket: no new call starts on it, the ones in flight are ended (the stack
+// wakes them with an error; asked again until none is left, since a call may be on its way into
+// a wait), then the stack frees it. In thread context: it calls lwIP and waits.
+void close_withdrawn(Socket& s) {
+  Record* r = nullptr;
+  {
+    KernelLock lock;
+    r = record_of(&s);
+    if (r == nullptr) {
+      return;
+    }
+    r->closing = true;
+  }
+  for (;;) {
+    {
+      KernelLock lock;
+      if (r->in_flight == 0) {
+        break;
+      }
+    }
+    stack::interrupt(s);
+    (void)this_thread::sleep_for(kCloseRetry);
+  }
+  stack::close(s);
+  release(*r);
+}
+
+// The next orphaned socket (and its former owner), or null.
+Record* next_orphan() {
+  KernelLock lock;
+  for (Record& r : records) {
+    if (r.used && r.orphaned && r.socket != nullptr) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+bool has_orphans_of(const Thread& t) {
+  for (const Record& r : records) {
+    if (r.used && r.orphaned && r.owner == &t) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void reap(void*) {
+  for (;;) {
+    (void)reap_signal.take(Timeout::forever());
+    while (Record* r = next_orphan()) {
+      Thread* owner = r->owner;
+      close_withdrawn(*r->socket);
+      KernelLock lock;
+      if (!has_orphans_of(*owner)) {
+        scheduler().end_completed(*owner);  // its joiners return; the Thread may be reused
+      }
+    }
+  }
 }
 
 // The address in user memory, copied before it is read: a thread of the caller's domain may
@@ -55,6 +242,36 @@ SocketAddress copy_address(std::span<const SocketAddress> address) {
 bool one(std::size_t n) { return n == 1; }
 
 }  // namespace
+
+// A thread ended (halt(): kernel lock held, maybe in the fault handler). Its sockets' handles go
+// at once, for every thread, so nothing that runs on this Thread object next can reach them; the
+// reaper closes them, and the end waits for that.
+void sockets_thread_ended(Thread& t) {
+  if (!t.is_user()) {
+    return;
+  }
+  bool any = false;
+  for (Record& r : records) {
+    if (r.used && r.owner == &t && !r.orphaned && !r.closing && r.socket != nullptr) {
+      (void)objects().withdraw(r.socket);
+      r.orphaned = true;
+      any = true;
+    }
+  }
+  if (any) {
+    scheduler().defer_end(t);
+    (void)reap_signal.give();
+  }
+}
+
+void sockets_reset() {
+  records = {};
+  std::destroy_at(&reaper);
+  std::construct_at(&reaper);
+  std::destroy_at(&reap_signal);
+  std::construct_at(&reap_signal, 0u, 1u);
+  reaper_started = false;
+}
 
 Status set_network_grant(const Thread& t, bool granted) {
   if (!t.is_user()) {
@@ -74,17 +291,24 @@ Status socket_open(std::span<std::uintptr_t> handle_out, std::uint32_t type) {
   if (arch::in_isr()) {
     return fail(Error::in_isr);
   }
-  if (const Thread* self = user_caller(); self != nullptr && !network_granted(*self)) {
+  Thread* self = user_caller();
+  if (self != nullptr && !network_granted(*self)) {
     return fail(Error::not_permitted);
   }
   if (!one(handle_out.size())) {
     return fail(Error::invalid_argument);
   }
+  AbortDeferral no_abort;  // the socket is the caller's only once it is published
+  auto record = reserve(self);
+  if (!record) {
+    return fail(record.error());
+  }
   auto s = stack::open(type);
   if (!s) {
+    release(**record);
     return fail(s.error());
   }
-  auto handle = publish(*s);
+  auto handle = publish(**record, *s);
   if (!handle) {
     return fail(handle.error());
   }
@@ -99,6 +323,10 @@ Status socket_bind(Socket& s, std::span<const SocketAddress> address) {
   if (!one(address.size())) {
     return fail(Error::invalid_argument);
   }
+  const InFlight call{s};
+  if (!call.status()) {
+    return call.status();
+  }
   return stack::bind(s, copy_address(address));
 }
 
@@ -109,12 +337,20 @@ Status socket_connect(Socket& s, std::span<const SocketAddress> address) {
   if (!one(address.size())) {
     return fail(Error::invalid_argument);
   }
+  const InFlight call{s};
+  if (!call.status()) {
+    return call.status();
+  }
   return stack::connect(s, copy_address(address));
 }
 
 Status socket_listen(Socket& s, std::uint32_t backlog) {
   if (arch::in_isr()) {
     return fail(Error::in_isr);
+  }
+  const InFlight call{s};
+  if (!call.status()) {
+    return call.status();
   }
   return stack::listen(s, backlog);
 }
@@ -126,12 +362,21 @@ Status socket_accept(Socket& s, std::span<AcceptedSocket> out) {
   if (!one(out.size())) {
     return fail(Error::invalid_argument);
   }
+  const InFlight call{s};
+  if (!call.status()) {
+    return call.status();
+  }
+  auto record = reserve(user_caller());  // the quota, before a connection is taken off the queue
+  if (!record) {
+    return fail(record.error());
+  }
   AcceptedSocket result;
   auto accepted = stack::accept(s, result.peer);
   if (!accepted) {
+    release(**record);
     return fail(accepted.error());
   }
-  auto handle = publish(*accepted);
+  auto handle = publish(**record, *accepted);
   if (!handle) {
     return fail(handle.error());
   }
@@ -146,6 +391,10 @@ Result<std::uint32_t> socket_send(Socket& s, std::span<const std::byte> data) {
   if (arch::in_isr()) {
     return fail(Error::in_isr);
   }
+  const InFlight call{s};
+  if (!call.status()) {
+    return fail(call.status().error());
+  }
   auto sent = stack::send(s, data.first(std::min(data.size(), kSocketMaxTransfer)));
   if (!sent) {
     return fail(sent.error());
@@ -156,6 +405,10 @@ Result<std::uint32_t> socket_send(Socket& s, std::span<const std::byte> data) {
 Result<std::uint32_t> socket_receive(Socket& s, std::span<std::byte> data) {
   if (arch::in_isr()) {
     return fail(Error::in_isr);
+  }
+  const InFlight call{s};
+  if (!call.status()) {
+    return fail(call.status().error());
   }
   auto got = stack::receive(s, data.first(std::min(data.size(), kSocketMaxTransfer)));
   if (!got) {
@@ -168,18 +421,23 @@ Status socket_close(Socket& s) {
   if (arch::in_isr()) {
     return fail(Error::in_isr);
   }
+  AbortDeferral no_abort;  // lwIP's state of the close lives on this thread's stack
   // Withdrawn first: from here on the handle is unknown to every thread, so no other call can
-  // start on a socket the stack is freeing.
+  // start on a socket the stack is freeing; the calls already in flight are ended and waited for.
   if (auto w = objects().withdraw(&s); !w) {
     return w;
   }
-  stack::close(s);
+  close_withdrawn(s);
   return {};
 }
 
 Status socket_set_option(Socket& s, std::uint32_t option, std::uint32_t value) {
   if (arch::in_isr()) {
     return fail(Error::in_isr);
+  }
+  const InFlight call{s};
+  if (!call.status()) {
+    return call.status();
   }
   return stack::set_option(s, option, value);
 }
@@ -194,6 +452,7 @@ namespace stack {
 [[gnu::weak]] Result<std::size_t> send(Socket&, std::span<const std::byte>) { return fail(Error::not_supported); }
 [[gnu::weak]] Result<std::size_t> receive(Socket&, std::span<std::byte>) { return fail(Error::not_supported); }
 [[gnu::weak]] Status set_option(Socket&, std::uint32_t, std::uint32_t) { return fail(Error::not_supported); }
+[[gnu::weak]] void interrupt(Socket&) {}
 [[gnu::weak]] void close(Socket&) {}
 }  // namespace stack
 

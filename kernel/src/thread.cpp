@@ -41,6 +41,11 @@ Status Thread::prepare(std::span<std::byte> stack, Entry entry, void* arg, Prior
     if (state_ != ThreadState::inactive && state_ != ThreadState::dead) {
       return fail(Error::invalid_state);
     }
+    // A new program (not a restart, which keeps the joiners) waits until what the last one left
+    // is released: its sockets must be closed before anything runs on this Thread again.
+    if (end_pending_ && joiners == Joiners::none) {
+      return fail(Error::invalid_state);
+    }
     state_ = ThreadState::inactive;
     entry_ = nullptr;  // start() refuses until the thread is fully prepared
   }
@@ -125,7 +130,7 @@ Status Thread::join(Timeout timeout) {
   if (this == scheduler().current()) {
     return fail(Error::deadlock);
   }
-  if (state_ == ThreadState::dead) {
+  if (state_ == ThreadState::dead && !end_pending_) {
     return {};
   }
   if (state_ == ThreadState::inactive) {

@@ -691,14 +691,15 @@ struct ValidUse<sys::psa_call> {
   static const char* check(bool) { return nullptr; }
 };
 
-// The socket calls. This image has no network stack: each call crosses the entry's checks and the
-// kernel's part, and comes back not_supported from the kernel's defaults (net_open: not_permitted,
-// the attacker has no network grant; net_close, which withdraws it). The socket is a kernel word
-// registered as one.
+// The socket calls. This image has no network stack: each call crosses the entry's checks and
+// reaches the kernel's part (net_open: not_permitted, the attacker has no network grant; net_close
+// withdraws it). The socket is a kernel word registered as one, so the kernel's socket layer has
+// no record of it (no net_open made it): it answers connection, as for a socket closed under the
+// call, before the stack is asked.
 std::uint32_t fake_socket;
 // r0 carries the failure as the kernel encodes it (ward::base::Result's one word).
 constexpr std::uint32_t refused(Error e) { return Status{fail(e)}.raw(); }
-constexpr auto kNotSupported = refused(Error::not_supported);
+constexpr auto kNoSuchSocket = refused(Error::connection);
 struct RefusedUse {
   static const char* check(bool) { return nullptr; }
 };
@@ -717,7 +718,7 @@ struct ValidUse<sys::net_bind> : RefusedUse {
     u.words[0] = word(&fake_socket);
     u.words[1] = word(mine().buffer);
     u.words[2] = 1;
-    u.r0 = kNotSupported;
+    u.r0 = kNoSuchSocket;
   }
 };
 template <>
@@ -727,7 +728,7 @@ struct ValidUse<sys::net_listen> : RefusedUse {
   static void prepare(Use& u) {
     u.words[0] = word(&fake_socket);
     u.words[1] = 1;
-    u.r0 = kNotSupported;
+    u.r0 = kNoSuchSocket;
   }
 };
 template <>
@@ -738,7 +739,7 @@ struct ValidUse<sys::net_send> : RefusedUse {
     u.words[0] = word(&fake_socket);
     u.words[1] = word(mine().buffer);
     u.words[2] = sizeof mine().buffer;
-    u.r0 = kNotSupported;
+    u.r0 = kNoSuchSocket;
   }
 };
 template <>
@@ -760,7 +761,7 @@ struct ValidUse<sys::net_setopt> : RefusedUse {
     u.words[0] = word(&fake_socket);
     u.words[1] = kSocketReceiveTimeout;
     u.words[2] = 1000;
-    u.r0 = kNotSupported;
+    u.r0 = kNoSuchSocket;
   }
 };
 

@@ -3,7 +3,9 @@
 // defaults in this test executable; it only counts and answers, and touches nothing it is given
 // but its own sockets). What is checked: the network grant, sockets granted to their opener
 // alone, a closed socket's handle unknown, an accepted socket granted to the caller, spans of
-// the wrong count refused as errors before the stack, transfers capped, privileged callers.
+// the wrong count refused as errors before the stack, transfers capped, privileged callers, the
+// per-thread quota, a stopped thread's sockets closed before its Thread is reused, and a close
+// that ends the call in flight on the socket before the stack frees it.
 // (syscall_attack_test.cpp attacks every Handle and UserSpan argument of every net_* call.)
 #include <gtest/gtest.h>
 
@@ -23,8 +25,10 @@ class Socket {
 namespace ward::isotest {
 namespace {
 
+constexpr std::size_t kFakePool = 6;  // more than one thread's quota
+
 struct FakeStack {
-  Socket pool[4];
+  Socket pool[kFakePool];
   int opens = 0;
   int binds = 0;
   int listens = 0;
@@ -32,10 +36,16 @@ struct FakeStack {
   int closes = 0;
   std::size_t sent = 0;  // the size of the last send
   bool exhausted = false;
+  // A receive blocks (on `wake`) while `block_receive` is set, until interrupt() ends it.
+  bool block_receive = false;
+  int in_receive = 0;
+  int interrupts = 0;
+  int closes_during_a_call = 0;  // a close while a call was inside the stack: use after free
+  Semaphore wake{0, 1};
 };
 FakeStack fake;
 
-bool ours(const Socket& s) { return &s >= fake.pool && &s < fake.pool + 4; }
+bool ours(const Socket& s) { return &s >= fake.pool && &s < fake.pool + kFakePool; }
 
 }  // namespace
 }  // namespace ward::isotest
@@ -74,6 +84,12 @@ Result<std::size_t> send(Socket&, std::span<const std::byte> data) {
   return data.size();
 }
 Result<std::size_t> receive(Socket&, std::span<std::byte> data) {
+  if (fake.block_receive) {
+    ++fake.in_receive;
+    (void)fake.wake.take(Timeout::forever());
+    --fake.in_receive;
+    return fail(Error::connection);
+  }
   const std::size_t n = std::min<std::size_t>(data.size(), 5);
   std::memcpy(data.data(), "hello", n);
   return n;
@@ -81,8 +97,15 @@ Result<std::size_t> receive(Socket&, std::span<std::byte> data) {
 Status set_option(Socket&, std::uint32_t option, std::uint32_t) {
   return option == kSocketReceiveTimeout ? Status{} : Status{fail(Error::invalid_argument)};
 }
+void interrupt(Socket&) {
+  ++fake.interrupts;
+  (void)fake.wake.give();
+}
 void close(Socket& s) {
   ++fake.closes;
+  if (fake.in_receive != 0) {
+    ++fake.closes_during_a_call;
+  }
   if (isotest::ours(s)) {
     s.open = false;
   }
@@ -91,6 +114,10 @@ void close(Socket& s) {
 
 namespace ward::isotest {
 namespace {
+
+using net::SocketHandle;
+// The handle of the fake pool's socket i (the stack hands them out in order).
+std::uintptr_t fake_handle(std::size_t i) { return address(&fake.pool[i]); }
 
 template <class R>
 testing::AssertionResult failed_with(const R& r, Error e) {
@@ -113,13 +140,16 @@ struct Seen {
   SocketAddress peer;
   char text[8] = {};
   bool reached_after = false;
+  volatile bool release = false;  // set by the test: the user thread may end
+  int opened = 0;
 };
 Seen seen;
 
 // Each body starts from a fresh fake stack and ends with every socket it opened withdrawn.
 struct Fresh {
   Fresh() {
-    fake = FakeStack{};
+    std::destroy_at(&fake);
+    std::construct_at(&fake);
     seen = Seen{};
     drain_faults();
   }
@@ -190,13 +220,22 @@ TEST(Sockets, GrantIsForUserThreadsOnly) {
   });
 }
 
+// Until the test releases it (its sockets stay open while it lives).
+void wait_for_release() {
+  while (!seen.release) {
+    (void)sys::sleep_for(UserTimeout::after(Duration::ms(1)));
+  }
+}
+
 // user_a opens a socket; user_b, which has the network grant too, may not use it.
 TEST(Sockets, ASocketIsItsOpenersAlone) {
   run([] {
     Fresh fresh;
-    EXPECT_TRUE(create_a(+[](void*) { seen.socket = net::socket(kSocketStream); }, true));
+    EXPECT_TRUE(create_a(+[](void*) {
+      seen.socket = net::socket(kSocketStream);
+      wait_for_release();
+    }, true));
     EXPECT_TRUE(user_a.start());
-    EXPECT_TRUE(user_a.join(Timeout::after(kPatience)));
     EXPECT_TRUE(seen.socket.has_value());
 
     EXPECT_TRUE(user_b.create_user(stack_b.span(), +[](void*) {
@@ -214,6 +253,8 @@ TEST(Sockets, ASocketIsItsOpenersAlone) {
     EXPECT_TRUE(user_b.join(Timeout::none()));
     EXPECT_FALSE(seen.reached_after);
     EXPECT_EQ(fake.listens, 0);
+    seen.release = true;
+    EXPECT_TRUE(user_a.join(Timeout::after(kPatience)));
     return 0;
   });
 }
@@ -327,6 +368,105 @@ TEST(Sockets, AnEmptyPoolIsAnError) {
     for (Socket& s : fake.pool) {
       EXPECT_FALSE(kernel::objects().lookup(address(&s), ObjectType::socket, user_a.user_id()).has_value());
     }
+    return 0;
+  });
+}
+
+// One user thread may hold CONFIG_WARD_NET_SOCKETS_PER_THREAD sockets, opened or accepted; the
+// next is refused (Error::quota) before the stack is asked, and others still get theirs.
+TEST(Sockets, AThreadHoldsAtMostItsQuota) {
+  run([] {
+    Fresh fresh;
+    static_assert(config::net_sockets_per_thread < kFakePool, "the fake pool outlasts the quota");
+    EXPECT_TRUE(create_a(+[](void*) {
+      for (std::size_t i = 0; i < kFakePool; ++i) {
+        seen.socket = net::socket(kSocketStream);
+        if (!seen.socket) {
+          break;
+        }
+        ++seen.opened;
+      }
+      seen.accepted = fail(Error::invalid_state);
+      // accept() on a held socket counts too.
+      seen.status = sys::net_listen(SocketHandle{fake_handle(0)}, 1);
+      AcceptedSocket a;
+      seen.status2 = sys::net_accept(SocketHandle{fake_handle(0)}, UserSpan<AcceptedSocket>{address(&a), 1});
+      wait_for_release();
+    }, true));
+    EXPECT_TRUE(user_a.start());
+    EXPECT_EQ(seen.opened, static_cast<int>(config::net_sockets_per_thread));
+    EXPECT_TRUE(failed_with(seen.socket, Error::quota));
+    EXPECT_TRUE(failed_with(seen.status2, Error::quota));
+    EXPECT_EQ(fake.accepts, 0) << "the stack accepted beyond the quota";
+    EXPECT_EQ(fake.opens, static_cast<int>(config::net_sockets_per_thread));
+    auto mine = net::socket(kSocketStream);  // the pool is not gone
+    EXPECT_TRUE(mine.has_value());
+    seen.release = true;
+    EXPECT_TRUE(user_a.join(Timeout::after(kPatience)));
+    return 0;
+  });
+}
+
+// A thread that stops (here: returns) leaves its sockets: their handles go at once, the stack
+// closes them, and join() returns only then; the Thread object can be created again after it.
+TEST(Sockets, AStoppedThreadsSocketsAreClosedBeforeItsThreadIsReused) {
+  run([] {
+    Fresh fresh;
+    EXPECT_TRUE(create_a(+[](void*) {
+      seen.socket = net::socket(kSocketStream);
+      seen.accepted = net::socket(kSocketStream);
+    }, true));
+    EXPECT_TRUE(user_a.start());
+    EXPECT_TRUE(user_a.join(Timeout::after(kPatience)));
+    EXPECT_TRUE(seen.socket.has_value());
+    EXPECT_EQ(fake.closes, 2) << "join returned with the thread's sockets open";
+    for (Socket& s : fake.pool) {
+      EXPECT_FALSE(s.open);
+      EXPECT_FALSE(kernel::objects().lookup(address(&s), ObjectType::socket, user_a.user_id()).has_value());
+    }
+    // The next program on the same Thread finds nothing of the last one's.
+    const std::uintptr_t old = seen.socket ? seen.socket->raw() : 0;
+    seen = Seen{};
+    EXPECT_TRUE(create_a(+[](void*) {
+      (void)sys::net_listen(SocketHandle{fake_handle(0)}, 1);
+      seen.reached_after = true;
+    }, true));
+    EXPECT_EQ(old, fake_handle(0));
+    EXPECT_TRUE(user_a.start());
+    auto report = next_fault();
+    EXPECT_TRUE(report.has_value());
+    if (report) {
+      expect_report(*report, user_a,
+                    {FaultKind::bad_handle, sys::net_listen.kId, 0, static_cast<std::uint8_t>(HandleError::unknown)});
+    }
+    EXPECT_TRUE(user_a.join(Timeout::after(kPatience)));
+    EXPECT_FALSE(seen.reached_after);
+    EXPECT_EQ(fake.listens, 0);
+    return 0;
+  });
+}
+
+// A close (privileged) while the owner waits in a receive on the socket: the stack is asked to end
+// that call, the owner gets an error, and only then does the stack free the socket.
+TEST(Sockets, ACloseEndsTheCallInFlightBeforeTheSocketIsFreed) {
+  run([] {
+    Fresh fresh;
+    fake.block_receive = true;
+    EXPECT_TRUE(create_a(+[](void*) {
+      seen.socket = net::socket(kSocketStream);
+      std::byte b[4] = {};
+      seen.count = net::recv(*seen.socket, b);
+      seen.reached_after = true;
+    }, true));
+    EXPECT_TRUE(user_a.start());
+    EXPECT_EQ(fake.in_receive, 1);
+    EXPECT_TRUE(sys::net_close(SocketHandle{fake_handle(0)}));
+    EXPECT_TRUE(user_a.join(Timeout::after(kPatience)));
+    EXPECT_TRUE(seen.reached_after);
+    EXPECT_TRUE(failed_with(seen.count, Error::connection));
+    EXPECT_GE(fake.interrupts, 1);
+    EXPECT_EQ(fake.closes, 1);
+    EXPECT_EQ(fake.closes_during_a_call, 0) << "the stack freed a socket a call was still in";
     return 0;
   });
 }

@@ -377,6 +377,35 @@ void queue_keeps_fifo_order_and_blocks_when_full() {
   SCENARIO_CHECK(q.size() == 0u);
 }
 
+// A queue's owner about to free it (lwIP's mailboxes) ends every wait on it: receivers of an
+// empty queue and senders of a full one return Error::aborted, and the queue works on after.
+void queue_abort_waiters_ends_every_wait() {
+  static Queue<std::uint32_t, 1> empty;
+  static Queue<std::uint32_t, 1> full;
+  static Status outcome[2];
+  SCENARIO_OK(full.send(7));
+  SCENARIO_OK(threads[0].start(stacks[0].span(), [](void*) {
+    auto r = empty.receive();
+    outcome[0] = r ? Status{} : Status{fail(r.error())};
+  },
+                               nullptr, relative(+1), "receiver"));
+  SCENARIO_OK(threads[1].start(stacks[1].span(), [](void*) { outcome[1] = full.send(8); }, nullptr, relative(+1),
+                               "sender"));
+  SCENARIO_CHECK(threads[0].state() == ThreadState::blocked);
+  SCENARIO_CHECK(threads[1].state() == ThreadState::blocked);
+  empty.core().abort_waiters();
+  full.core().abort_waiters();
+  SCENARIO_OK(threads[0].join(Timeout::forever()));
+  SCENARIO_OK(threads[1].join(Timeout::forever()));
+  SCENARIO_ERR(outcome[0], Error::aborted);
+  SCENARIO_ERR(outcome[1], Error::aborted);
+  SCENARIO_CHECK(full.size() == 1u);  // the aborted item never went in
+  SCENARIO_CHECK(full.receive().value_or(0) == 7u);
+  empty.core().abort_waiters();  // no waiter: nothing happens
+  SCENARIO_OK(empty.send(9));
+  SCENARIO_CHECK(empty.receive().value_or(0) == 9u);
+}
+
 void semaphore_counts_and_limits() {
   Semaphore sem{2, 3};
   SCENARIO_OK(sem.take());
@@ -550,6 +579,7 @@ const Scenario all[] = {
     {"AbortStopsBlockedReadyAndSleepingThreads", &abort_stops_blocked_ready_and_sleeping_threads},
     {"AbortReleasesMutexesAndUndoesInheritance", &abort_releases_mutexes_and_undoes_inheritance},
     {"QueueKeepsFifoOrderAndBlocksWhenFull", &queue_keeps_fifo_order_and_blocks_when_full},
+    {"QueueAbortWaitersEndsEveryWait", &queue_abort_waiters_ends_every_wait},
     {"SemaphoreCountsAndLimits", &semaphore_counts_and_limits},
     {"WaitersAreServedByPriority", &waiters_are_served_by_priority},
     {"EventFlagsAnyAllAndClear", &event_flags_any_all_and_clear},

@@ -179,10 +179,23 @@ err_t sys_mbox_new(sys_mbox_t* mbox, int size) {
   return ERR_OK;
 }
 
+// lwIP frees a netconn's mailbox when the netconn goes (or a listener trades its receive mailbox
+// for an accept mailbox). A thread still waiting in it would be left in memory the next mailbox
+// reuses: its wait is ended first (Error::aborted: the fetch reads as a timeout). The handle is
+// cleared under the same lock, so ward_lwip_mbox_abort_waiters never reaches a reused slot.
 void sys_mbox_free(sys_mbox_t* mbox) {
   if (mbox != nullptr && *mbox != nullptr) {
-    give_back(*mbox);
+    ward::kernel::KernelLock lock;
+    (*mbox)->object.core().abort_waiters();
+    (*mbox)->used = false;
     *mbox = nullptr;
+  }
+}
+
+void ward_lwip_mbox_abort_waiters(sys_mbox_t* mbox) {
+  ward::kernel::KernelLock lock;
+  if (mbox != nullptr && *mbox != nullptr && (*mbox)->used) {
+    (*mbox)->object.core().abort_waiters();
   }
 }
 

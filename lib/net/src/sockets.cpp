@@ -8,6 +8,7 @@
 // user threads reach none of this memory (kernel .bss).
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 
 extern "C" {
@@ -26,6 +27,15 @@ class Socket {
   struct netconn* conn = nullptr;
   struct netbuf* pending = nullptr;  // received, not yet all read
   std::uint16_t offset = 0;          // bytes of `pending` already read
+  // Set by interrupt(): the kernel is closing the socket, a call in flight returns an error.
+  std::atomic<bool> interrupted{false};
+
+  void reset(struct netconn* c) {
+    conn = c;
+    pending = nullptr;
+    offset = 0;
+    interrupted = false;
+  }
 };
 
 namespace kernel::stack {
@@ -35,9 +45,13 @@ constexpr std::size_t kSockets = 8;
 std::array<Socket, kSockets> pool;
 Mutex pool_lock;  // guards the pool's free slots (conn == nullptr)
 
-// Sent data passes through here (one sender at a time).
+// Sent TCP data passes through here, one sender at a time, for one write that never waits for
+// the peer (NETCONN_DONTBLOCK: lwIP copies what fits into its own buffers and returns). A send
+// that finds the socket's send buffer full waits outside the lock (kSendRetry between attempts),
+// so a peer that never reads holds up its own sender only, and the send timeout covers it all.
 std::byte send_buffer[kSocketMaxTransfer];
 Mutex send_lock;
+constexpr Duration kSendRetry = Duration::ms(5);
 
 Error from_lwip(err_t e) {
   switch (e) {
@@ -60,7 +74,7 @@ Result<Socket*> take_slot(struct netconn* conn) {
   (void)pool_lock.lock();
   for (Socket& s : pool) {
     if (s.conn == nullptr) {
-      s = Socket{conn, nullptr, 0};
+      s.reset(conn);
       (void)pool_lock.unlock();
       return &s;
     }
@@ -149,7 +163,15 @@ Result<Socket*> accept(Socket& s, SocketAddress& peer) {
     return fail(Error::invalid_state);
   }
   struct netconn* conn = nullptr;
-  if (const err_t e = netconn_accept(s.conn, &conn); e != ERR_OK) {
+  const err_t e = netconn_accept(s.conn, &conn);
+  if (s.interrupted && e == ERR_OK) {
+    (void)netconn_close(conn);  // the listener is closing: so is what it just accepted
+    netconn_delete(conn);
+  }
+  if (s.interrupted) {
+    return fail(Error::connection);
+  }
+  if (e != ERR_OK) {
     return fail(from_lwip(e));
   }
   ip_addr_t ip{};
@@ -164,28 +186,57 @@ Result<Socket*> accept(Socket& s, SocketAddress& peer) {
   return slot;
 }
 
-Result<std::size_t> send(Socket& s, std::span<const std::byte> data) {
+namespace {
+
+// The send timeout (lwIP's milliseconds, 0: forever) as the end of one send's waits.
+struct Deadline {
+  bool forever = true;
+  Instant end{};
+  Timeout timeout() const { return forever ? Timeout::forever() : Timeout::until(end); }
+  bool passed() const { return !forever && now() >= end; }
+};
+Deadline send_deadline(const Socket& s) {
+  const s32_t ms = netconn_get_sendtimeout(s.conn);
+  return Deadline{ms <= 0, now() + Duration::ms(ms > 0 ? ms : 0)};
+}
+
+Result<std::size_t> send_tcp(Socket& s, std::span<const std::byte> data) {
   const std::size_t n = std::min(data.size(), sizeof send_buffer);
-  (void)send_lock.lock();
-  std::memcpy(send_buffer, data.data(), n);  // the copy: lwIP reads only this buffer
-  if (is_tcp(s)) {
+  const Deadline deadline = send_deadline(s);
+  for (;;) {
+    if (s.interrupted) {
+      return fail(Error::connection);
+    }
+    if (auto l = send_lock.lock(deadline.timeout()); !l) {
+      return fail(l.error());
+    }
+    std::memcpy(send_buffer, data.data(), n);  // the copy: lwIP reads only this buffer
     std::size_t written = 0;
-    const err_t e = netconn_write_partly(s.conn, send_buffer, n, NETCONN_COPY, &written);
+    const err_t e = netconn_write_partly(s.conn, send_buffer, n, NETCONN_COPY | NETCONN_DONTBLOCK, &written);
     (void)send_lock.unlock();
-    if (e != ERR_OK) {
+    if (e == ERR_OK && written > 0) {
+      return written;
+    }
+    if (e != ERR_OK && e != ERR_WOULDBLOCK) {
       return fail(from_lwip(e));
     }
-    return written;
+    if (deadline.passed()) {
+      return fail(Error::timeout);
+    }
+    (void)this_thread::sleep_for(kSendRetry);  // the peer has not read yet: its window is full
   }
-  // UDP: a connected socket sends one datagram to its peer.
+}
+
+// UDP: a connected socket sends one datagram to its peer. Copied straight into lwIP's buffer, in
+// the calling thread (no shared buffer, no lock).
+Result<std::size_t> send_udp(Socket& s, std::span<const std::byte> data) {
+  const std::size_t n = std::min(data.size(), kSocketMaxTransfer);
   struct netbuf* buf = netbuf_new();
   if (buf == nullptr || netbuf_alloc(buf, static_cast<u16_t>(n)) == nullptr) {
-    (void)send_lock.unlock();
     netbuf_delete(buf);
     return fail(Error::no_resources);
   }
-  std::memcpy(buf->p->payload, send_buffer, n);
-  (void)send_lock.unlock();
+  std::memcpy(buf->p->payload, data.data(), n);  // the copy: lwIP reads only its own buffer
   const err_t e = netconn_send(s.conn, buf);
   netbuf_delete(buf);
   if (e != ERR_OK) {
@@ -194,10 +245,20 @@ Result<std::size_t> send(Socket& s, std::span<const std::byte> data) {
   return n;
 }
 
+}  // namespace
+
+Result<std::size_t> send(Socket& s, std::span<const std::byte> data) {
+  return is_tcp(s) ? send_tcp(s, data) : send_udp(s, data);
+}
+
 Result<std::size_t> receive(Socket& s, std::span<std::byte> data) {
   if (s.pending == nullptr) {
     struct netbuf* buf = nullptr;
     const err_t e = netconn_recv(s.conn, &buf);
+    if (s.interrupted) {
+      netbuf_delete(buf);  // null unless data came in as the close began
+      return fail(Error::connection);
+    }
     if (e == ERR_CLSD) {
       return std::size_t{0};  // the peer closed the connection
     }
@@ -231,6 +292,15 @@ Status set_option(Socket& s, std::uint32_t option, std::uint32_t value) {
   }
 }
 
+void interrupt(Socket& s) {
+  s.interrupted = true;
+  // A thread waiting in one of the netconn's mailboxes (receive, accept) returns at once; one on
+  // its way into a wait is caught by the next call (the kernel repeats this until none is left).
+  // A send waits outside lwIP and sees the flag; a blocking connect ends with lwIP's own timeout.
+  ward_lwip_mbox_abort_waiters(&s.conn->recvmbox);
+  ward_lwip_mbox_abort_waiters(&s.conn->acceptmbox);
+}
+
 void close(Socket& s) {
   if (s.pending != nullptr) {
     netbuf_delete(s.pending);
@@ -240,7 +310,7 @@ void close(Socket& s) {
   }
   netconn_delete(s.conn);
   (void)pool_lock.lock();
-  s = Socket{};
+  s.reset(nullptr);
   (void)pool_lock.unlock();
 }
 

@@ -21,6 +21,7 @@ enum class Error : std::uint8_t {
   not_supported,     // the image has no implementation of the call (e.g. no network stack)
   no_resources,      // a static pool is empty (e.g. no free socket)
   connection,        // the network refused, reset or ended the connection
+  quota,             // the caller already holds as many as it may (e.g. CONFIG_WARD_NET_SOCKETS_PER_THREAD)
 };
 
 // The outcome of a call: a value, or the reason it failed (ward/result.hpp).

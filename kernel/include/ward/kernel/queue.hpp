@@ -30,6 +30,10 @@ class QueueCore {
   std::size_t size() const { return count_; }
   std::size_t capacity() const { return capacity_; }
   std::size_t item_size() const { return item_size_; }
+  // Ends every wait on the queue, sender's or receiver's, with Error::aborted: for an owner that
+  // frees or reuses the queue's memory (lwIP's mailboxes, lib/net/lwip/sys_arch.cpp), which must
+  // never leave a thread waiting inside it.
+  void abort_waiters();
 
  private:
   std::byte* slot(std::size_t index) const { return buffer_ + index * item_size_; }

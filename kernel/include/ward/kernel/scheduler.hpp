@@ -146,8 +146,13 @@ class Scheduler {
   // Takes the thread off the CPU's lists and out of whatever it waits on, and releases its
   // mutexes: it is dead. Its joiners wait on (a restart may follow: it has not ended yet).
   void halt(Thread& t);
-  // The thread has ended: its joiners return.
+  // The thread has ended: its joiners return (unless its end is deferred: end_completed does it).
   void release_joiners(Thread& t);
+  // From an end hook (in halt(), kernel lock held): the thread's end waits for work that needs
+  // thread context; end_completed(t), from that work, finishes it (joiners return if it is dead;
+  // a thread restarted meanwhile just loses the mark).
+  void defer_end(Thread& t);
+  void end_completed(Thread& t);
   // halt() and release_joiners(): the thread returned, exited or was aborted.
   void finish(Thread& t) {
     halt(t);
@@ -190,6 +195,11 @@ extern MutexHooks mutex_hooks;
 // a fault), with the kernel lock held: for state kept about the thread outside the kernel (the
 // secure side's). Set once, at start-up, by whoever keeps such state.
 extern void (*thread_end_hook)(Thread&);
+// The same for the socket calls (kernel/src/socket.cpp; only with CONFIG_WARD_NET_SOCKETS): the
+// thread's sockets are withdrawn at once and closed by a kernel thread; the end is deferred
+// (defer_end) until they are. Host port: sockets_reset() forgets that thread with the others.
+void sockets_thread_ended(Thread& t);
+void sockets_reset();
 [[gnu::always_inline]] inline Scheduler& scheduler() { return the_scheduler; }
 
 // The kernel's own threads and the application's main thread; started by boot().

@@ -12,7 +12,13 @@
 //   - buffers in user memory were checked by the entry (UserSpan); the kernel copies addresses
 //     into its own memory before it reads them; data is copied by the stack, in the calling
 //     thread, through a buffer of its own, so lwIP's thread never touches user memory;
-//   - a call from an interrupt handler is refused (Error::in_isr): these calls block.
+//   - a call from an interrupt handler is refused (Error::in_isr): these calls block;
+//   - a user thread holds at most CONFIG_WARD_NET_SOCKETS_PER_THREAD sockets (Error::quota);
+//   - net_close ends the calls in flight on the socket (they return an error) and frees it only
+//     once none is left; an abort of a thread inside a call takes effect when the call returns;
+//   - when a user thread stops (returns, exits, is aborted, or stopped or restarted after a
+//     fault) its sockets' handles are withdrawn at once and a kernel thread closes them; until
+//     then join() waits and the Thread object cannot be created again.
 // A user thread can reach none of the stack's memory: lwIP and the driver keep theirs in the
 // kernel's privileged .bss, which no partition of a domain may cover.
 #pragma once
@@ -89,7 +95,11 @@ Result<std::size_t> send(Socket& s, std::span<const std::byte> data);
 // `data` likewise: written only by a copy at the end. 0 bytes: the peer closed the connection.
 Result<std::size_t> receive(Socket& s, std::span<std::byte> data);
 Status set_option(Socket& s, std::uint32_t option, std::uint32_t value);
-// Frees the socket; it is no kernel object any more when this is called.
+// Ends the calls in flight on `s` (a thread blocked in receive, accept or send returns an error
+// soon): the kernel is closing it. Called, in thread context, until none is left.
+void interrupt(Socket& s);
+// Frees the socket; it is no kernel object any more when this is called, and no call is in
+// flight on it.
 void close(Socket& s);
 }  // namespace stack
 

@@ -98,7 +98,8 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   Thread& operator=(const Thread&) = delete;
   ~Thread() = default;
 
-  // Prepares the thread; it does not run until start(). A dead thread may be created again.
+  // Prepares the thread; it does not run until start(). A dead thread may be created again once
+  // what it left is released (join() returns then); before that: Error::invalid_state.
   Status create(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name);
   // Makes a created thread runnable.
   Status start();
@@ -110,8 +111,9 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   Status create_user(std::span<std::byte> stack, Entry entry, void* arg, Priority priority, const char* name,
                      const DomainView& domain, FaultPolicy policy = FaultPolicy::stop);
 
-  // Waits until the thread has finished or been aborted. A user thread restarted after a fault
-  // (FaultPolicy::restart) has not finished: join() waits on through the restart.
+  // Waits until the thread has finished or been aborted, and what it left has been released (its
+  // sockets closed). A user thread restarted after a fault (FaultPolicy::restart) has not
+  // finished: join() waits on through the restart.
   Status join(Timeout timeout);
   // Stops the thread wherever it is (running, ready or blocked). Mutexes it holds are released.
   // A thread inside a call that may not be cut short (kernel::AbortDeferral, e.g. a secure call)
@@ -196,6 +198,10 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   // kernel::AbortDeferral: how many are alive on this thread, and whether an abort is waiting.
   std::uint8_t abort_deferrals_ = 0;
   bool abort_pending_ = false;
+  // Set when the thread stopped with work left that needs thread context (closing its sockets,
+  // kernel/src/socket.cpp): until Scheduler::end_completed, join() waits on and the Thread object
+  // cannot be created again.
+  bool end_pending_ = false;
   void* wait_data_ = nullptr;         // object-specific: a queue item, event-flag request
   Mutex* held_mutexes_ = nullptr;     // singly linked through Mutex::next_held_
   kernel::WaitQueue joiners_;

@@ -34,4 +34,14 @@ typedef unsigned long sys_prot_t;
     if ((b) != NULL) *(b) = NULL; \
   } while (0)
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* Ward's addition: ends every wait in the mailbox (the waiter's fetch times out at once). For a
+ * socket the kernel closes (lib/net/src/sockets.cpp); a null or invalid mailbox is left alone. */
+void ward_lwip_mbox_abort_waiters(sys_mbox_t* mbox);
+#ifdef __cplusplus
+}
+#endif
+
 #endif /* WARD_LWIP_ARCH_SYS_ARCH_H */
