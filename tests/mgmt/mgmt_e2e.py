@@ -288,7 +288,7 @@ def run(c):
         cl.expect(len(imgs) == 2, f"two slots listed: {len(imgs)}")
         cl.expect(dev.request(2, 0, 0, {"d": "hello ward"}) == {"r": "hello ward"}, "echo")
         tasks = dev.request(0, 0, 2, {}).get("tasks", {})
-        cl.expect("smp" in tasks and "main" in tasks and tasks["smp"]["stksiz"] == 1024,
+        cl.expect("smp" in tasks and "main" in tasks and tasks["smp"]["stksiz"] == 512,
                   f"task statistics list main and smp: {sorted(tasks)}")
         cl.expect(dev.request(0, 0, 6, {}).get("buf_size") == 1024, "mcumgr parameters: buf_size 1024")
 
@@ -363,6 +363,10 @@ def run(c):
         cl.expect(err_of(dev.request(2, 1, 5, {"slot": 3})) == 0, "erase of image 1's staging slot")
         cl.expect(cl.slot(1, 1) is None, "nothing staged after the erase")
         cl.expect(err_of(dev.request(2, 1, 5, {"slot": 2})) == 14, "erase of a running slot: invalid slot (14)")
+        tasks = dev.request(0, 0, 2, {}).get("tasks", {})
+        smp = tasks.get("smp", {})
+        print(f"smp thread stack: {smp.get('stkuse', 0) * 4} of {smp.get('stksiz', 0) * 4} bytes used (high-water mark)")
+        cl.expect(0 < smp.get("stkuse", 0) < smp.get("stksiz", 0), "the SMP thread's stack high-water mark is below its size")
         cl.expect(dev.longest_line <= 127, f"every console line at most 127 bytes (longest {dev.longest_line})")
         ticks = [t for t in dev.text if t.startswith("mgmt: tick")]
         cl.expect(len(ticks) > 0, f"console output interleaved with SMP ({len(ticks)} tick lines)")
