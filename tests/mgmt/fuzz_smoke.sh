@@ -2,7 +2,9 @@
 # A short libFuzzer run of one of lib/mgmt's targets, seeded with well-formed input written from
 # the SMP specification: requests of every command served (as a sequence of u16-length-prefixed
 # packets, including an upload in three chunks, a replay and a resume) or the same as console lines.
-#   fuzz_smoke.sh FUZZER KIND(server|console) WORKDIR [LIBFUZZER_ARGS...]
+# (fwu: the server's seeds, and an MCUboot-shaped image uploaded to image 1 with its SHA-256, tested
+# by its hash TLV, the device reset (a packet of length 0), confirmed, erased.)
+#   fuzz_smoke.sh FUZZER KIND(server|console|fwu) WORKDIR [LIBFUZZER_ARGS...]
 set -euo pipefail
 fuzzer=$1 kind=$2 work=$3
 shift 3
@@ -36,6 +38,27 @@ seqs = {
                                 t("data"), b(img[:100]))),
              pkt(1, 2, 1, 5, 1, m(t("off"), u(200), t("data"), b(img[200:])))],
 }
+import hashlib
+payload = bytes((i * 13 + 1) & 0xff for i in range(1000))
+hdr = struct.pack("<IIHHII", 0x96f3b83d, 0, 32, 0, len(payload), 0) + bytes([2, 1, 3, 0]) + bytes(8)
+tlv_hash = hashlib.sha256(hdr + payload).digest()
+mcu = hdr + payload + struct.pack("<HH", 0x6907, 76) + struct.pack("<HH", 1, 32) + b"\x5a" * 32 + \
+      struct.pack("<HH", 0x10, 32) + tlv_hash
+RESET = b""
+seqs["fwu_upload"] = [
+    pkt(1, 2, 1, 1, 1, m(t("image"), u(1), t("len"), u(len(mcu)), t("off"), u(0), t("sha"),
+                         b(hashlib.sha256(mcu).digest()), t("data"), b(mcu[:301]))),
+    pkt(1, 2, 1, 2, 1, m(t("off"), u(301), t("data"), b(mcu[301:700]))),
+    RESET,
+    pkt(1, 2, 1, 3, 1, m(t("image"), u(1), t("len"), u(len(mcu)), t("off"), u(0), t("sha"),
+                         b(hashlib.sha256(mcu).digest()), t("data"), b(mcu[:301]))),
+    pkt(1, 2, 1, 4, 1, m(t("off"), u(301), t("data"), b(mcu[301:]))),
+    pkt(1, 0, 1, 5, 0),
+    pkt(1, 2, 1, 6, 0, m(t("hash"), b(tlv_hash), t("confirm"), b"\xf4")),
+    RESET,
+    pkt(1, 2, 1, 7, 0, m(t("confirm"), b"\xf5")),
+    pkt(1, 2, 1, 8, 5, m(t("slot"), u(3))),
+]
 def crc16(d):
     c = 0
     for x in d:
@@ -50,7 +73,9 @@ def lines(p):
         out += (b"\x06\x09" if i == 0 else b"\x04\x14") + base64.b64encode(raw[i:i + 93]) + b"\n"
     return out
 for name, packets in seqs.items():
-    if kind == "server":
+    if kind == "server" or kind == "fwu":
+        if kind == "server" and name.startswith("fwu"):
+            continue
         data = b"".join(struct.pack(">H", len(p)) + p for p in packets)
     else:
         data = b"console text\n".join(lines(p) for p in packets)

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <array>
 #include <vector>
 
 #include "ward/mgmt/image_group.hpp"
@@ -25,18 +26,35 @@ struct Slots final : ImageSlots {
     out[1].slot = 1;
     return 2;
   }
+  ImageError set_state(std::span<const std::byte> hash, bool confirm) override {
+    if (hash.size() != 0 && hash.size() != 32) std::abort();
+    if (!confirm && hash.empty()) std::abort();
+    return hash.empty() || hash[0] == std::byte{0} ? ImageError::ok : ImageError::hash_not_found;
+  }
+  ImageError erase(std::uint32_t slot) override { return slot == 1 || slot == 3 ? ImageError::ok : ImageError::invalid_slot; }
 };
 
+// Like the FWU binding, it keeps what an aborted session staged and resumes a new session of the
+// same image (length and SHA-256) from there, as after a reset.
 struct CheckingSink final : UploadSink {
   bool open = false;
   std::uint32_t length = 0;
   std::uint32_t written = 0;
-  ImageError begin(const UploadStart& s) override {
-    if (s.length == 0) std::abort();
+  std::array<std::byte, 32> sha{};
+  bool has_sha = false;
+  ImageError begin(const UploadStart& s, std::uint32_t& resume_at) override {
+    if (s.length == 0 || resume_at != 0) std::abort();
     if (s.image > 1 || s.length > 1u << 20) return ImageError::invalid_slot;
+    const bool same = has_sha && s.has_sha && s.sha == sha && s.length == length;
+    if (same && written < length && (s.sha[1] & std::byte{1}) != std::byte{0}) {
+      resume_at = written;
+    } else {
+      written = 0;
+    }
     open = true;
     length = s.length;
-    written = 0;
+    sha = s.sha;
+    has_sha = s.has_sha;
     return ImageError::ok;
   }
   ImageError write(std::uint32_t offset, std::span<const std::byte> data) override {
@@ -55,6 +73,15 @@ struct CheckingSink final : UploadSink {
     open = false;
   }
 };
+struct Tasks final : TaskSource {
+  bool task(std::size_t index, TaskStat& out) override {
+    if (index >= 3) return false;
+    out.name = index == 0 ? "main" : index == 1 ? "idle" : "smp";
+    out.priority = static_cast<std::uint32_t>(index);
+    out.stack_size = 1024;
+    return true;
+  }
+};
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -62,7 +89,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const BootloaderInfo boot{"MCUboot", 3, false};
   Slots slots;
   CheckingSink sink;
-  OsGroup os{info, boot, {512, 1}};
+  Tasks tasks;
+  OsGroup os{info, boot, {512, 1}, &tasks};
   ImageGroup image{slots, sink};
   Group* groups[] = {&os, &image};
   Server server{groups};
@@ -87,6 +115,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
     }
     if (image.session_open() && image.expected_offset() != sink.written) std::abort();
+    (void)os.take_reset();
     in += n;
     data += n;
     size -= n;

@@ -21,6 +21,23 @@ struct FakeSlots final : ImageSlots {
     std::copy_n(slots.begin(), n, out.begin());
     return n;
   }
+  // State write: the calls are logged; the answer is `state_answer`.
+  Bytes last_hash;
+  bool last_confirm = false;
+  int state_writes = 0;
+  ImageError state_answer = ImageError::ok;
+  ImageError set_state(std::span<const std::byte> hash, bool confirm) override {
+    ++state_writes;
+    last_hash.assign(hash.begin(), hash.end());
+    last_confirm = confirm;
+    return state_answer;
+  }
+  std::vector<std::uint32_t> erased;
+  ImageError erase(std::uint32_t slot) override {
+    if (slot % 2 == 0) return ImageError::invalid_slot;
+    erased.push_back(slot);
+    return ImageError::ok;
+  }
 };
 
 // A slot in memory. Every call is logged; write() refuses anything but the next contiguous bytes
@@ -34,10 +51,22 @@ struct FakeSink final : UploadSink {
   int begins = 0, writes = 0, finishes = 0, aborts = 0;
   bool finished_ok = false;
 
-  ImageError begin(const UploadStart& s) override {
+  // A session that survived a reset: begin() of the same image resumes at slot.size().
+  bool survives_reset = false;
+  std::uint32_t forced_resume = 0;  // a misbehaving sink's resume offset
+  ImageError begin(const UploadStart& s, std::uint32_t& resume_at) override {
     ++begins;
     if (s.image >= images) return ImageError::invalid_slot;
     if (s.length > max_length) return ImageError::invalid_image_too_large;
+    if (forced_resume != 0) {
+      resume_at = forced_resume;
+      return ImageError::ok;
+    }
+    if (survives_reset && s.has_sha && started.has_sha && s.sha == started.sha && s.length == started.length &&
+        !slot.empty() && slot.size() < s.length) {
+      resume_at = static_cast<std::uint32_t>(slot.size());
+      return ImageError::ok;
+    }
     started = s;
     slot.clear();
     return ImageError::ok;
@@ -138,8 +167,92 @@ TEST_F(ImageFixture, StateListsTheSlots) {
 TEST_F(ImageFixture, StateWithNoImagesAndNoWrite) {
   EXPECT_EQ(roundtrip(server, packet(0, 0, 1, 5, 0, {})),
             packet(0, 1, 1, 5, 0, cat({kOpenMap, t("images"), kOpenArray, kBreak, t("splitStatus"), u(0), kBreak})));
-  // State write (test/confirm) is not served yet: not supported, never a silent success.
-  EXPECT_EQ(roundtrip(server, packet(0, 2, 1, 5, 0, cat({map(1), t("confirm"), kTrue}))), packet(0, 3, 1, 5, 0, rc(8)));
+}
+
+const Bytes kEmptyState = cat({kOpenMap, t("images"), kOpenArray, kBreak, t("splitStatus"), u(0), kBreak});
+
+TEST_F(ImageFixture, TestByHashReachesTheSlotsAndAnswersTheState) {
+  const Bytes h = sha256(image_bytes(8));
+  EXPECT_EQ(roundtrip(server, packet(1, 2, 1, 6, 0, cat({map(2), t("hash"), b(h), t("confirm"), kFalse}))),
+            packet(1, 3, 1, 6, 0, kEmptyState));
+  EXPECT_EQ(slots.state_writes, 1);
+  EXPECT_EQ(slots.last_hash, h);
+  EXPECT_FALSE(slots.last_confirm);
+}
+
+TEST_F(ImageFixture, ConfirmWithoutHashConfirmsTheRunningImage) {
+  EXPECT_EQ(roundtrip(server, packet(1, 2, 1, 6, 0, cat({map(1), t("confirm"), kTrue}))),
+            packet(1, 3, 1, 6, 0, kEmptyState));
+  EXPECT_TRUE(slots.last_confirm);
+  EXPECT_TRUE(slots.last_hash.empty());
+}
+
+TEST_F(ImageFixture, StateWriteRefusals) {
+  // A test without a hash, a hash that is not 32 bytes, a hash of the wrong type: nothing asked.
+  EXPECT_EQ(roundtrip(server, packet(1, 2, 1, 6, 0, cat({map(1), t("confirm"), kFalse}))), packet(1, 3, 1, 6, 0, rc(3)));
+  EXPECT_EQ(roundtrip(server, packet(1, 2, 1, 6, 0, {})), packet(1, 3, 1, 6, 0, rc(3)));
+  EXPECT_EQ(roundtrip(server, packet(1, 2, 1, 6, 0, cat({map(1), t("hash"), b(image_bytes(31))}))),
+            packet(1, 3, 1, 6, 0, err(24)));
+  EXPECT_EQ(roundtrip(server, packet(1, 2, 1, 6, 0, cat({map(1), t("hash"), t("abcd")}))), packet(1, 3, 1, 6, 0, rc(3)));
+  EXPECT_EQ(slots.state_writes, 0);
+  // The slots' refusal reaches the client (SMP 2: the group's code; SMP 1: its rc).
+  slots.state_answer = ImageError::hash_not_found;
+  const Bytes h = sha256(image_bytes(8));
+  EXPECT_EQ(roundtrip(server, packet(1, 2, 1, 6, 0, cat({map(1), t("hash"), b(h)}))), packet(1, 3, 1, 6, 0, err(8)));
+  EXPECT_EQ(roundtrip(server, packet(0, 2, 1, 6, 0, cat({map(1), t("hash"), b(h)}))), packet(0, 3, 1, 6, 0, rc(5)));
+}
+
+TEST_F(ImageFixture, EraseEmptiesTheStagingSlotAndEndsTheSession) {
+  const Bytes img = image_bytes(100);
+  EXPECT_EQ(first(slice(img, 0, 50), 100, sha256(img)), off(50));
+  EXPECT_EQ(roundtrip(server, packet(1, 2, 1, 7, 5, {})), packet(1, 3, 1, 7, 5, cat({kOpenMap, kBreak})));
+  EXPECT_EQ(slots.erased, std::vector<std::uint32_t>{1});  // default: image 0's secondary
+  EXPECT_FALSE(image.session_open());
+  EXPECT_EQ(sink.aborts, 1);
+  EXPECT_EQ(chunk(50, slice(img, 50, 50)), off_err(0, 20));  // nothing to go on with
+  EXPECT_EQ(roundtrip(server, packet(1, 2, 1, 8, 5, cat({map(1), t("slot"), u(3)}))),
+            packet(1, 3, 1, 8, 5, cat({kOpenMap, kBreak})));
+  EXPECT_EQ(roundtrip(server, packet(1, 2, 1, 9, 5, cat({map(1), t("slot"), u(0)}))), packet(1, 3, 1, 9, 5, err(14)));
+  EXPECT_EQ(roundtrip(server, packet(1, 2, 1, 9, 5, cat({map(1), t("slot"), u(256)}))), packet(1, 3, 1, 9, 5, err(14)));
+  EXPECT_EQ(roundtrip(server, packet(1, 2, 1, 9, 5, cat({map(1), t("slot"), t("1")}))), packet(1, 3, 1, 9, 5, rc(3)));
+  EXPECT_EQ(roundtrip(server, packet(1, 0, 1, 9, 5, {})), packet(1, 1, 1, 9, 5, rc(8)));  // write only
+  EXPECT_EQ(slots.erased, (std::vector<std::uint32_t>{1, 3}));
+}
+
+TEST_F(ImageFixture, ASessionThatSurvivedAResetResumesWhereTheSinkSays) {
+  sink.survives_reset = true;
+  const Bytes img = image_bytes(300);
+  const Bytes sha = sha256(img);
+  EXPECT_EQ(first(slice(img, 0, 120), 300, sha), off(120));
+  // The device resets: a new group (its session gone), the same sink (the staging survived).
+  ImageGroup after{slots, sink};
+  std::array<Group*, 1> g{&after};
+  Server s2{g};
+  const int writes = sink.writes;
+  const Bytes req = packet(1, 2, 1, 1, 1,
+                           cat({map(5), t("image"), u(0), t("len"), u(300), t("off"), u(0), t("sha"), b(sha), t("data"),
+                                b(slice(img, 0, 100))}));
+  EXPECT_EQ(roundtrip(s2, req), packet(1, 3, 1, 1, 1, off(120)));
+  EXPECT_EQ(sink.writes, writes);  // nothing written by the resuming request
+  EXPECT_EQ(after.expected_offset(), 120u);
+  const Bytes next = packet(1, 2, 1, 2, 1, cat({map(2), t("off"), u(120), t("data"), b(slice(img, 120, 180))}));
+  EXPECT_EQ(roundtrip(s2, next), packet(1, 3, 1, 2, 1, off(300)));
+  EXPECT_EQ(sink.slot, img);
+  EXPECT_TRUE(sink.finished_ok);
+}
+
+TEST_F(ImageFixture, AResumeOffsetTheGroupCannotTrustIsRefused) {
+  // A sink bug (or a corrupted record) naming an offset at or past the end, or a resume of an
+  // upload without a SHA-256 (the group could not tell it is the same image): refused, closed.
+  sink.forced_resume = 300;
+  const Bytes img = image_bytes(300);
+  EXPECT_EQ(first(slice(img, 0, 100), 300, sha256(img)), err(1));
+  EXPECT_FALSE(image.session_open());
+  sink.forced_resume = 10;
+  EXPECT_EQ(upload(cat({t("off"), u(0), t("len"), u(300), t("data"), b(slice(img, 0, 100))}), 3), err(1));
+  EXPECT_FALSE(image.session_open());
+  EXPECT_EQ(sink.aborts, 2);
+  EXPECT_EQ(sink.writes, 0);
 }
 
 TEST_F(ImageFixture, UploadInChunksChecksTheWholeImage) {

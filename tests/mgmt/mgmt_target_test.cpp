@@ -23,6 +23,8 @@ constexpr std::size_t kPacket = 512;
 
 struct NoSlots final : ImageSlots {
   std::size_t read(std::span<SlotState, kMaxSlots> /*out*/) override { return 0; }
+  ImageError set_state(std::span<const std::byte> /*hash*/, bool /*confirm*/) override { return ImageError::no_image; }
+  ImageError erase(std::uint32_t /*slot*/) override { return ImageError::ok; }
 };
 
 // A 2 KiB slot in RAM that accepts only the next contiguous bytes.
@@ -32,7 +34,7 @@ struct RamSink final : UploadSink {
   std::uint32_t written = 0;
   bool finished = false;
   bool misuse = false;
-  ImageError begin(const UploadStart& s) override {
+  ImageError begin(const UploadStart& s, std::uint32_t& /*resume_at*/) override {
     if (s.length > slot.size()) return ImageError::invalid_image_too_large;
     length = s.length;
     written = 0;

@@ -195,3 +195,49 @@ TEST_F(OsFixture, BootloaderInfo) {
   EXPECT_EQ(roundtrip(server, packet(1, 0, 0, 1, 8, cat({map(1), t("query"), t("colour")}))),
             packet(1, 1, 0, 0x01, 8, err(0, 3)));
 }
+
+namespace {
+struct TwoTasks final : TaskSource {
+  bool task(std::size_t index, TaskStat& out) override {
+    if (index >= 2) return false;
+    out = index == 0 ? TaskStat{"main", 10, 1, 2, 400, 4096} : TaskStat{"idle", 0, 2, 1, 64, 256};
+    return true;
+  }
+};
+}  // namespace
+
+TEST(OsGroupTasks, TaskStatListsTheSourcesThreadsInWords) {
+  TwoTasks tasks;
+  OsGroup os{kInfo, kBoot, {}, &tasks};
+  std::array<Group*, 1> g{&os};
+  Server s{g};
+  auto entry = [](std::uint64_t prio, std::uint64_t tid, std::uint64_t state, std::uint64_t use, std::uint64_t size) {
+    return cat({kOpenMap, t("prio"), u(prio), t("tid"), u(tid), t("state"), u(state), t("stkuse"), u(use),
+                t("stksiz"), u(size), t("cswcnt"), u(0), t("runtime"), u(0), t("last_checkin"), u(0),
+                t("next_checkin"), u(0), kBreak});
+  };
+  const Bytes body = cat({kOpenMap, t("tasks"), kOpenMap, t("main"), entry(10, 1, 2, 100, 1024), t("idle"),
+                          entry(0, 2, 1, 16, 64), kBreak, kBreak});
+  EXPECT_EQ(roundtrip(s, packet(1, 0, 0, 3, 2, {}), 1024), packet(1, 1, 0, 3, 2, body));
+  // Read only; a request with data of the wrong shape is invalid.
+  EXPECT_EQ(roundtrip(s, packet(1, 2, 0, 3, 2, {})), packet(1, 3, 0, 3, 2, rc(8)));
+  EXPECT_EQ(roundtrip(s, packet(1, 0, 0, 3, 2, hex("80"))), packet(1, 1, 0, 3, 2, rc(3)));
+}
+
+TEST_F(OsFixture, TaskStatWithoutASourceIsNotSupported) {
+  EXPECT_EQ(roundtrip(server, packet(1, 0, 0, 3, 2, {})), packet(1, 1, 0, 3, 2, rc(8)));
+}
+
+TEST_F(OsFixture, ResetIsAnsweredFirstAndRecordedOnce) {
+  EXPECT_FALSE(os.take_reset());
+  EXPECT_EQ(roundtrip(server, packet(1, 2, 0, 4, 5, {})), packet(1, 3, 0, 4, 5, cat({kOpenMap, kBreak})));
+  EXPECT_TRUE(os.take_reset());
+  EXPECT_FALSE(os.take_reset());
+  EXPECT_EQ(roundtrip(server, packet(1, 2, 0, 5, 5, cat({map(1), t("force"), kTrue}))),
+            packet(1, 3, 0, 5, 5, cat({kOpenMap, kBreak})));
+  EXPECT_TRUE(os.take_reset());
+  // A read, or a malformed request, resets nothing.
+  EXPECT_EQ(roundtrip(server, packet(1, 0, 0, 6, 5, {})), packet(1, 1, 0, 6, 5, rc(8)));
+  EXPECT_EQ(roundtrip(server, packet(1, 2, 0, 6, 5, cat({map(1), t("force"), u(1)}))), packet(1, 3, 0, 6, 5, rc(3)));
+  EXPECT_FALSE(os.take_reset());
+}

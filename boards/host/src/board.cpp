@@ -15,6 +15,11 @@ void init() {}
 // Nothing to do if the console is gone (a closed pipe): the run's exit status still tells.
 void console_write(std::string_view text) { (void)std::fwrite(text.data(), 1, text.size(), stdout); }
 
+void console_write_line(std::string_view line) { console_write(line); }
+
+// The host console takes no input (the host tests drive lib/mgmt's decoder directly).
+int console_read() { return -1; }
+
 void report_write(std::string_view text) { console_write(text); }
 
 void exit(int status) {

@@ -12,11 +12,31 @@ namespace {
 // UART0 through the alias of the state Ward runs in (the secure image hands UART0 to the
 // non-secure world in its PPC).
 constexpr CmsdkUart uart0{config::trustzone_ns ? 0x40200000u : 0x50200000u};
+// Whether the console's last byte ended a line (console_write_line starts on a fresh one).
+bool at_line_start = true;
 }  // namespace
 
-void init() { uart0.enable_tx(); }
+void init() {
+  uart0.enable_tx();
+  uart0.enable_rx();
+}
 
-void console_write(std::string_view text) { uart0.write(text); }
+void console_write(std::string_view text) {
+  uart0.write(text);
+  if (!text.empty()) {
+    at_line_start = text.back() == '\n';
+  }
+}
+
+void console_write_line(std::string_view line) {
+  if (!at_line_start) {
+    uart0.write_raw("\n");
+  }
+  uart0.write_raw(line);
+  at_line_start = !line.empty() && line.back() == '\n';
+}
+
+int console_read() { return uart0.read(); }
 
 void report_write(std::string_view text) {
   if constexpr (config::semihosting) {

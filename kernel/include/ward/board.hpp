@@ -12,6 +12,15 @@ void init();
 // Human-facing console: UART0 on mps2-an505, stdout on the host.
 void console_write(std::string_view text);
 
+// A line of a machine protocol sharing the console (SMP's console transport, lib/mgmt): written
+// byte for byte (no '\r' added), and started on a fresh line if the console's last byte was not
+// '\n', so that the line's first bytes are the first of a line for the receiver. The caller keeps
+// other output out while it runs (the kernel lock).
+void console_write_line(std::string_view line);
+
+// The next byte received on the console, or -1 if none is waiting (polled; no interrupt).
+int console_read();
+
 // Machine-facing report channel for test results: semihosting on QEMU, stdout on the host.
 void report_write(std::string_view text);
 

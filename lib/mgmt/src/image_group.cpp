@@ -15,7 +15,11 @@ constexpr Err smp1_of(ImageError e) {
     case ImageError::no_image:
       return Err::no_entry;
     case ImageError::image_already_pending:
+    case ImageError::image_confirmation_denied:
+    case ImageError::image_setting_test_to_active_denied:
       return Err::bad_state;
+    case ImageError::hash_not_found:
+      return Err::no_entry;
     case ImageError::unknown:
     case ImageError::flash_write_failed:
     case ImageError::flash_erase_failed:
@@ -70,12 +74,16 @@ struct ImageGroup::Chunk {
 
 struct ImageGroup::Handlers {
   static Outcome state(Group& g, const Request& r, MapWriter& out);
+  static Outcome state_write(Group& g, const Request& r, MapWriter& out);
   static Outcome upload(Group& g, const Request& r, MapWriter& out);
+  static Outcome erase(Group& g, const Request& r, MapWriter& out);
+  static void write_state(ImageGroup& self, MapWriter& out);
 };
 
-const Group::Command ImageGroup::kCommands[2] = {
-    {kState, &ImageGroup::Handlers::state, nullptr},
+const Group::Command ImageGroup::kCommands[3] = {
+    {kState, &ImageGroup::Handlers::state, &ImageGroup::Handlers::state_write},
     {kUpload, nullptr, &ImageGroup::Handlers::upload},
+    {kErase, nullptr, &ImageGroup::Handlers::erase},
 };
 
 ImageGroup::ImageGroup(ImageSlots& slots, UploadSink& sink) : Group(group::image, kCommands), slots_(slots), sink_(sink) {}
@@ -85,7 +93,11 @@ Outcome ImageGroup::Handlers::state(Group& g, const Request& r, MapWriter& out) 
   if (decode_map(r.payload, none) != DecodeError::none) {
     return Outcome::protocol(Err::invalid);
   }
-  auto& self = static_cast<ImageGroup&>(g);
+  write_state(static_cast<ImageGroup&>(g), out);
+  return Outcome::success();
+}
+
+void ImageGroup::Handlers::write_state(ImageGroup& self, MapWriter& out) {
   std::array<SlotState, ImageSlots::kMaxSlots> slots{};
   const std::size_t n = std::min(self.slots_.read(slots), slots.size());
   out.array("images", [&](MapWriter& images) {
@@ -106,6 +118,43 @@ Outcome ImageGroup::Handlers::state(Group& g, const Request& r, MapWriter& out) 
     }
   });
   out.uint("splitStatus", 0);
+}
+
+Outcome ImageGroup::Handlers::state_write(Group& g, const Request& r, MapWriter& out) {
+  std::array<Field, 2> f{{{"hash", Field::Kind::bytes}, {"confirm", Field::Kind::boolean}}};
+  if (decode_map(r.payload, f) != DecodeError::none) {
+    return Outcome::protocol(Err::invalid);
+  }
+  const bool confirm = f[1].present && f[1].boolean;
+  if (f[0].present && f[0].bytes.size() != 32) {
+    return image_error(ImageError::invalid_hash);
+  }
+  if (!confirm && !f[0].present) {
+    return Outcome::protocol(Err::invalid);  // a test names the image to test
+  }
+  auto& self = static_cast<ImageGroup&>(g);
+  if (const ImageError e = self.slots_.set_state(f[0].present ? f[0].bytes : std::span<const std::byte>{}, confirm);
+      e != ImageError::ok) {
+    return image_error(e);
+  }
+  write_state(self, out);
+  return Outcome::success();
+}
+
+Outcome ImageGroup::Handlers::erase(Group& g, const Request& r, MapWriter& /*out*/) {
+  std::array<Field, 1> f{{{"slot", Field::Kind::uint}}};
+  if (decode_map(r.payload, f) != DecodeError::none) {
+    return Outcome::protocol(Err::invalid);
+  }
+  const std::uint64_t slot = f[0].present ? f[0].uint : 1;
+  if (slot > UINT8_MAX) {
+    return image_error(ImageError::invalid_slot);
+  }
+  auto& self = static_cast<ImageGroup&>(g);
+  self.close();  // the session's bytes are going away
+  if (const ImageError e = self.slots_.erase(static_cast<std::uint32_t>(slot)); e != ImageError::ok) {
+    return image_error(e);
+  }
   return Outcome::success();
 }
 
@@ -157,12 +206,23 @@ Outcome ImageGroup::start_or_resume(const Chunk& c, MapWriter& out) {
     return Outcome::success();
   }
   close();
-  if (const ImageError e = sink_.begin(start); e != ImageError::ok) {
+  std::uint32_t resume_at = 0;
+  if (const ImageError e = sink_.begin(start, resume_at); e != ImageError::ok) {
     return image_error(e);
   }
   open_ = true;
   session_ = start;
   next_ = 0;
+  if (resume_at != 0) {
+    // A session that survived a reset: only a sink that knows this image's hash resumes one.
+    if (!start.has_sha || resume_at >= start.length) {
+      close();
+      return image_error(ImageError::unknown);
+    }
+    next_ = resume_at;
+    out.uint("off", next_);
+    return Outcome::success();
+  }
   return take(c, out);
 }
 

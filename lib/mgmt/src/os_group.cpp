@@ -20,17 +20,59 @@ struct OsGroup::Handlers {
   static Outcome params(Group& g, const Request& r, MapWriter& out);
   static Outcome info(Group& g, const Request& r, MapWriter& out);
   static Outcome bootloader_info(Group& g, const Request& r, MapWriter& out);
+  static Outcome taskstat(Group& g, const Request& r, MapWriter& out);
+  static Outcome reset(Group& g, const Request& r, MapWriter& out);
 };
 
-const Group::Command OsGroup::kCommands[4] = {
+const Group::Command OsGroup::kCommands[6] = {
     {kEcho, &OsGroup::Handlers::echo, &OsGroup::Handlers::echo},
+    {kTaskStat, &OsGroup::Handlers::taskstat, nullptr},
+    {kReset, nullptr, &OsGroup::Handlers::reset},
     {kParams, &OsGroup::Handlers::params, nullptr},
     {kInfo, &OsGroup::Handlers::info, nullptr},
     {kBootloaderInfo, &OsGroup::Handlers::bootloader_info, nullptr},
 };
 
-OsGroup::OsGroup(const OsInfo& info, const BootloaderInfo& bootloader, BufferParams buffers)
-    : Group(group::os, kCommands), info_(info), bootloader_(bootloader), buffers_(buffers) {}
+OsGroup::OsGroup(const OsInfo& info, const BootloaderInfo& bootloader, BufferParams buffers, TaskSource* tasks)
+    : Group(group::os, kCommands), info_(info), bootloader_(bootloader), buffers_(buffers), tasks_(tasks) {}
+
+Outcome OsGroup::Handlers::taskstat(Group& g, const Request& r, MapWriter& out) {
+  std::array<Field, 0> none{};
+  if (decode_map(r.payload, none) != DecodeError::none) {
+    return invalid();
+  }
+  auto& self = static_cast<OsGroup&>(g);
+  if (self.tasks_ == nullptr) {
+    return Outcome::protocol(Err::not_supported);
+  }
+  out.map("tasks", [&](MapWriter& tasks) {
+    TaskStat t;
+    for (std::size_t i = 0; i < kMaxTasks && self.tasks_->task(i, t); ++i) {
+      tasks.map(t.name, [&](MapWriter& m) {
+        m.uint("prio", t.priority);
+        m.uint("tid", t.id);
+        m.uint("state", t.state);
+        m.uint("stkuse", t.stack_used / 4);
+        m.uint("stksiz", t.stack_size / 4);
+        m.uint("cswcnt", 0);
+        m.uint("runtime", 0);
+        m.uint("last_checkin", 0);
+        m.uint("next_checkin", 0);
+      });
+      t = TaskStat{};
+    }
+  });
+  return Outcome::success();
+}
+
+Outcome OsGroup::Handlers::reset(Group& g, const Request& r, MapWriter& /*out*/) {
+  std::array<Field, 1> f{{{"force", Field::Kind::boolean}}};
+  if (decode_map(r.payload, f) != DecodeError::none) {
+    return invalid();
+  }
+  static_cast<OsGroup&>(g).reset_requested_ = true;
+  return Outcome::success();
+}
 
 Outcome OsGroup::Handlers::echo(Group& /*g*/, const Request& r, MapWriter& out) {
   std::array<Field, 1> f{{{"d", Field::Kind::text}}};

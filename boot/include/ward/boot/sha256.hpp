@@ -17,6 +17,21 @@ class Sha256 {
   void update(std::span<const std::byte> data);
   std::array<std::uint8_t, 32> finish();  // the object must be reset() before reuse
 
+  // The state between whole blocks, to be kept and taken up again (an upload resumed after a
+  // reset, lib/mgmt's FWU binding). save() is meaningful only when the bytes hashed so far are a
+  // multiple of 64 (block_aligned()).
+  struct Midstate {
+    std::array<std::uint32_t, 8> h;
+    std::uint64_t length;
+  };
+  bool block_aligned() const { return used_ == 0; }
+  Midstate save() const { return {state_, length_}; }
+  void restore(const Midstate& m) {
+    state_ = m.h;
+    length_ = m.length;
+    used_ = 0;
+  }
+
  private:
   void blocks(const std::uint8_t* data, std::size_t count);
 

@@ -3,8 +3,12 @@
 //   0 state   read -> {"images": [{"image", "slot", "version", "hash", "bootable", "pending",
 //             "confirmed", "active", "permanent"}...], "splitStatus": 0}; the slots come from an
 //             ImageSlots (the PSA Firmware Update binding on the device, a fake in host tests).
+//   0 state   write {"hash"?, "confirm"?} -> the state read's answer: test the image with that hash
+//             at the next boot (confirm false: hash required), or confirm the running image
+//             (confirm true, no hash or the running image's hash)
 //   1 upload  write {"off", "data", and at off 0: "len", "sha"?, "image"?, "upgrade"?} -> {"off"}
-// State write (test, confirm), erase and slot info come with the FWU binding.
+//   5 erase   write {"slot"?} -> {}: the staging slot (Zephyr's absolute slot number: image N's
+//             secondary is 2N+1; default 1) emptied; an open upload session is closed first
 //
 // Upload is a state machine over an UploadSink (the FWU binding; a fake in host tests):
 //   - a chunk at off 0 starts a session: it must carry "len" (1..UINT32_MAX), "sha" (if present,
@@ -12,7 +16,8 @@
 //     the sink's begin() may refuse it (image unknown, too large, not an upgrade);
 //   - a chunk at off 0 whose "sha", "image" and "len" equal the open session's resumes it: the
 //     answer is the session's offset and nothing is written (a client that lost the link asks
-//     where to go on);
+//     where to go on); a sink may also resume a session of the same image that survived a reset
+//     (begin() names where: the answer is that offset and nothing is written);
 //   - any other chunk must start exactly at the session's next offset and end within "len";
 //     otherwise (replayed, out of order, beyond the end, no session) it is refused with an error
 //     and, in the same answer, the offset the session expects: nothing is written;
@@ -37,6 +42,7 @@ enum class ImageError : std::uint16_t {
   no_image = 3,
   flash_write_failed = 12,
   flash_erase_failed = 13,
+  hash_not_found = 8,
   invalid_slot = 14,
   invalid_offset = 20,
   invalid_length = 21,
@@ -46,6 +52,8 @@ enum class ImageError : std::uint16_t {
   image_already_pending = 28,
   invalid_image_too_large = 30,
   invalid_image_data_overrun = 31,
+  image_confirmation_denied = 32,
+  image_setting_test_to_active_denied = 33,
 };
 
 struct ImageVersion {
@@ -73,6 +81,11 @@ class ImageSlots {
   static constexpr std::size_t kMaxSlots = 4;
   // Fills `out` with the slots that hold an image; returns how many.
   virtual std::size_t read(std::span<SlotState, kMaxSlots> out) = 0;
+  // State write. `hash` is empty or 32 bytes. confirm false: test the image with that hash at the
+  // next boot; confirm true: keep the running image(s) (`hash` empty or naming a running image).
+  virtual ImageError set_state(std::span<const std::byte> hash, bool confirm) = 0;
+  // Empties a staging slot (absolute slot number: image N's secondary is 2N + 1).
+  virtual ImageError erase(std::uint32_t slot) = 0;
 
  protected:
   ~ImageSlots() = default;
@@ -89,7 +102,10 @@ struct UploadStart {
 // Where uploaded bytes go. Every call's error is this group's, answered to the client.
 class UploadSink {
  public:
-  virtual ImageError begin(const UploadStart& start) = 0;
+  // Opens a session. `resume_at` (0 on entry): the sink may set it to the bytes of this same image
+  // (length and SHA-256) that are staged already (a session that survived a reset); it must be
+  // below `start.length`. The group then continues from there.
+  virtual ImageError begin(const UploadStart& start, std::uint32_t& resume_at) = 0;
   virtual ImageError write(std::uint32_t offset, std::span<const std::byte> data) = 0;
   // All `length` bytes written: check the image (the whole image's SHA-256 if the start had one).
   virtual ImageError finish() = 0;
@@ -104,6 +120,7 @@ class ImageGroup final : public Group {
  public:
   static constexpr std::uint8_t kState = 0;
   static constexpr std::uint8_t kUpload = 1;
+  static constexpr std::uint8_t kErase = 5;
 
   ImageGroup(ImageSlots& slots, UploadSink& sink);
 
@@ -118,7 +135,7 @@ class ImageGroup final : public Group {
   void close();
   // The command handlers (defined in the .cpp); nested, so they reach the group's state.
   struct Handlers;
-  static const Command kCommands[2];
+  static const Command kCommands[3];
 
   ImageSlots& slots_;
   UploadSink& sink_;

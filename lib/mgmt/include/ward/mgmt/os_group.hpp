@@ -1,5 +1,10 @@
 // SMP group 0, OS management (Zephyr's "Default/OS Management Group"), the commands served so far:
 //   0 echo               read or write {"d": text} -> {"r": text}
+//   2 task statistics    read -> {"tasks": {name: {"prio", "tid", "state", "stkuse", "stksiz",
+//                         "cswcnt", "runtime", "last_checkin", "next_checkin"}...}} from a
+//                         TaskSource (stack figures in 4-byte words, as Zephyr gives them)
+//   5 reset              write {"force"?} -> {}; the group only records the request: the transport
+//                         resets after it has sent the answer (take_reset())
 //   6 mcumgr parameters  read -> {"buf_size": uint, "buf_count": uint}
 //   7 OS/application info read {"format": text}? -> {"output": text}; the format's letters choose
 //                         fields: s kernel name, n node name, r release, v version, b build date
@@ -7,8 +12,8 @@
 //                         system, a all; output in that order, separated by spaces. No format: "s".
 //   8 bootloader info    read {"query": text}? -> {"bootloader": name}; query "mode" ->
 //                         {"mode": int, "no-downgrade": bool}
-// Reset (5) and task statistics (2) need the kernel and come with the firmware binding. The
-// answers are values the image gives at construction: the group reads no configuration itself.
+// The answers are values the image gives at construction (and its TaskSource): the group reads no
+// configuration and no kernel itself.
 #pragma once
 #include <cstdint>
 #include <string_view>
@@ -44,25 +49,57 @@ struct BufferParams {
   std::uint32_t count = 0;
 };
 
+struct TaskStat {
+  std::string_view name;
+  std::uint32_t priority = 0;
+  std::uint32_t id = 0;
+  std::uint32_t state = 0;
+  std::uint32_t stack_used = 0;  // bytes
+  std::uint32_t stack_size = 0;  // bytes
+};
+
+// The threads task statistics lists (the kernel's threads on the device, a fake in host tests).
+class TaskSource {
+ public:
+  // The `index`-th thread into `out`; false past the last.
+  virtual bool task(std::size_t index, TaskStat& out) = 0;
+
+ protected:
+  ~TaskSource() = default;
+};
+
 class OsGroup final : public Group {
  public:
   static constexpr std::uint8_t kEcho = 0;
+  static constexpr std::uint8_t kTaskStat = 2;
+  static constexpr std::uint8_t kReset = 5;
+  // At most this many threads are listed (the answer must fit a packet).
+  static constexpr std::size_t kMaxTasks = 16;
   static constexpr std::uint8_t kParams = 6;
   static constexpr std::uint8_t kInfo = 7;
   static constexpr std::uint8_t kBootloaderInfo = 8;
   // The longest "output" of the info command; a longer one answers message_size.
   static constexpr std::size_t kMaxInfoOutput = 128;
 
-  OsGroup(const OsInfo& info, const BootloaderInfo& bootloader, BufferParams buffers);
+  OsGroup(const OsInfo& info, const BootloaderInfo& bootloader, BufferParams buffers, TaskSource* tasks = nullptr);
+
+  // True once after a reset request was answered: the transport resets when its answer is out.
+  bool take_reset() {
+    const bool r = reset_requested_;
+    reset_requested_ = false;
+    return r;
+  }
 
  private:
   // The command handlers (defined in the .cpp); nested, so they reach the group's state.
   struct Handlers;
-  static const Command kCommands[4];
+  static const Command kCommands[6];
 
   OsInfo info_;
   BootloaderInfo bootloader_;
   BufferParams buffers_;
+  TaskSource* tasks_;
+  bool reset_requested_ = false;
 };
 
 }  // namespace ward::mgmt

@@ -1,0 +1,77 @@
+// A device managed over its console with mcumgr's Simple Management Protocol (SMP): the non-secure
+// application of the two-image chain (docs/boot.md, "One chain of trust") with Ward's SMP server on
+// the console UART (docs/device-management.md). A client (mcumgr, ward-mgmt, tests/mgmt/mgmt_e2e.py)
+// lists the images, uploads a signed one, tests it, resets the device into the trial boot and
+// confirms it. The application never touches the flash: uploads go to the secure side's PSA
+// Firmware Update service, which verifies each image before it asks the bootloader for it, and the
+// bootloader verifies it again before it runs it.
+//
+// The main thread prints a line now and then, so SMP frames share the console with other output,
+// as they do on a product.
+#include <psa/update.h>
+
+#include <array>
+
+#include "ward/kernel.hpp"
+#include "ward/mgmt/console_service.hpp"
+#include "ward/mgmt/fwu_binding.hpp"
+#include "ward/mgmt/image_group.hpp"
+#include "ward/mgmt/os_group.hpp"
+#include "ward/print.hpp"
+
+namespace {
+using namespace ward;
+using namespace ward::mgmt;
+
+constexpr OsInfo kInfo{"Ward", "ward-mgmt-sample", "0.1.0", "1", __DATE__ " " __TIME__, "cortex-m33", "armv8-m.main",
+                       "mps2-an505", "Ward"};
+// Ward's bootloader swaps the slots with revert (MCUboot's swap modes) and refuses a lower
+// security counter: mode 1 (swap using scratch, the closest of MCUboot's numbers), no downgrade.
+constexpr BootloaderInfo kBootloader{"MCUboot", 1, true};
+// The binding's records in Protected Storage: "WMG" and the image number.
+constexpr std::uint64_t kRecordUid = 0x574d4700u;
+
+void reset() {
+  print("mgmt: resetting\n");
+  (void)psa_fwu_request_reboot();
+}
+
+std::array<Thread*, 2> threads{};
+ThreadList thread_list{threads};
+FwuBinding fwu{kRecordUid};
+OsGroup os{kInfo, kBootloader, BufferParams{ConsoleService::kPacket, 1}, &thread_list};
+ImageGroup image{fwu, fwu};
+Group* const groups[] = {&os, &image};
+Server server{groups};
+ConsoleService smp{server, os, &reset};
+// 2 KiB: the thread's high-water mark is 1,464 B after qemu.mgmt.uart_e2e's whole run (upload, install, accept,
+// task statistics); the build-time stack bound does not cover threads an application starts.
+ThreadStack<2048> smp_stack;
+
+const char* state_name(std::uint8_t s) {
+  constexpr const char* kNames[] = {"READY", "WRITING", "CANDIDATE", "STAGED", "FAILED", "TRIAL", "REJECTED", "UPDATED"};
+  return s < 8 ? kNames[s] : "?";
+}
+
+}  // namespace
+
+int main() {
+  for (psa_fwu_component_t c : {WARD_FWU_COMPONENT_SECURE, WARD_FWU_COMPONENT_NONSECURE}) {
+    psa_fwu_component_info_t info{};
+    if (psa_fwu_query(c, &info) == PSA_SUCCESS) {
+      print("mgmt: image ", unsigned{c}, ' ', info.version.major, '.', info.version.minor, '.', info.version.patch,
+            ", state ", state_name(info.state), '\n');
+    }
+  }
+  threads[0] = &this_thread::current();
+  threads[1] = &smp.thread();
+  if (!smp.start(smp_stack.span(), Priority{5})) {
+    print("mgmt: the SMP thread did not start\n");
+    return 1;
+  }
+  print("mgmt: SMP server ready on the console\n");
+  for (unsigned n = 1;; ++n) {
+    (void)this_thread::sleep_for(Duration::ms(500));
+    print("mgmt: tick ", n, '\n');
+  }
+}
