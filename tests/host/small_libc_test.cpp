@@ -28,7 +28,7 @@ using ::ward_small_memcpy;  // NOLINT(cert-dcl58-cpp): the test's rename of std:
 #define memcmp ward_small_memcmp
 #define strlen ward_small_strlen
 #define WARD_SMALL_LIBC_COPIES 1
-#include "../../arch/arm/src/small_libc.cpp"  // NOLINT(bugprone-suspicious-include)
+#include "../../arch/arm/src/small_libc.cpp"  // NOLINT(bugprone-suspicious-include): its bodies under the names above
 #undef memcpy
 #undef memset
 #undef memmove
