@@ -13,7 +13,7 @@
 
 namespace ward::mgmt_client {
 
-Client::Client(Transport& t, ClientOptions o, std::ostream& log)
+Client::Client(Transport& t, const ClientOptions& o, std::ostream& log)
     : t_(t), opt_(o), log_(log), seq_(static_cast<std::uint8_t>(std::random_device{}())) {}
 
 Reply Client::call(Op op, std::uint16_t grp, std::uint8_t id, const Bytes& map) {
@@ -32,6 +32,7 @@ Reply Client::call(Op op, std::uint16_t grp, std::uint8_t id, const Bytes& map) 
     for (;;) {
       auto got = t_.receive(deadline);
       if (const std::string d = t_.dropped(); !d.empty()) {
+        // cppcheck-suppress unreadVariable ; read by the timeout's message after the loops
         last_reason = d;
         if (opt_.verbose) log_ << "ward-mgmt: dropped: " << d << '\n';
       }
@@ -43,12 +44,12 @@ Reply Client::call(Op op, std::uint16_t grp, std::uint8_t id, const Bytes& map) 
         if (opt_.verbose) log_ << "ward-mgmt: ignored: " << e->what << '\n';
         continue;
       }
-      auto& reply = std::get<Reply>(parsed);
-      if (reply.header.version < version_) {
-        version_ = reply.header.version;  // an SMP 1 device: speak SMP 1 from now on
+      const std::uint8_t version = std::get<Reply>(parsed).header.version;
+      if (version < version_) {
+        version_ = version;  // an SMP 1 device: speak SMP 1 from now on
         if (opt_.verbose) log_ << "ward-mgmt: the device answers in SMP 1\n";
       }
-      return std::move(reply);
+      return std::get<Reply>(std::move(parsed));
     }
   }
   throw Failure(ExitCode::timeout, "no reply after " + std::to_string(opt_.tries) + " tries of " +

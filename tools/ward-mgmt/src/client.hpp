@@ -20,7 +20,7 @@ struct ClientOptions {
 
 class Client {
  public:
-  Client(Transport& t, ClientOptions o, std::ostream& log);
+  Client(Transport& t, const ClientOptions& o, std::ostream& log);
 
   // Sends the request and waits for its reply: replies to other sequence numbers and dropped
   // frames are passed over until the try's timeout; then the request is sent again. Throws

@@ -1,7 +1,9 @@
 // SMP's console framing, ward-mgmt's side (serial_frame.hpp).
 #include "serial_frame.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstddef>
 
 namespace ward::mgmt_client::serial {
 namespace {
@@ -31,12 +33,15 @@ std::uint16_t crc16_xmodem(std::span<const std::uint8_t> data) {
 std::string base64_encode(std::span<const std::uint8_t> in) {
   std::string out;
   for (std::size_t i = 0; i < in.size(); i += 3) {
-    const std::size_t n = in.size() - i < 3 ? in.size() - i : 3;
-    const std::uint32_t v = static_cast<std::uint32_t>(in[i]) << 16 | (n > 1 ? in[i + 1] << 8 : 0) | (n > 2 ? in[i + 2] : 0);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += n > 1 ? kAlphabet[(v >> 6) & 63] : '=';
-    out += n > 2 ? kAlphabet[v & 63] : '=';
+    // The next 1-3 bytes, zero-padded to three; the sextets past the last byte are '='.
+    const std::size_t n = std::min<std::size_t>(in.size() - i, 3);
+    std::array<std::uint8_t, 3> b{};
+    std::copy_n(in.begin() + static_cast<std::ptrdiff_t>(i), n, b.begin());
+    const std::uint32_t v = (std::uint32_t{b[0]} << 16) | (std::uint32_t{b[1]} << 8) | std::uint32_t{b[2]};
+    std::array<char, 4> quad{kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63],
+                             kAlphabet[v & 63]};
+    std::fill(quad.begin() + static_cast<std::ptrdiff_t>(n) + 1, quad.end(), '=');
+    out.append(quad.data(), quad.size());
   }
   return out;
 }
