@@ -391,7 +391,7 @@ def smp_bound(report):
     """The bound the build computed for samples/mgmt's smp_stack, or None."""
     with open(report, encoding="utf-8") as f:
         for line in f:
-            m = re.match(r"\S+: stack \S*smp_stack(?: \(\d+ B guard\))?: \d+ B declared, bound (\d+) B", line)
+            m = re.match(r"\S+: stack .*smp_stack(?: \(\d+ B guard\))?: \d+ B declared, bound (\d+) B", line)
             if m:
                 return int(m.group(1))
     return None
