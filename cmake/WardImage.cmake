@@ -88,6 +88,16 @@ function(ward_image name)
   cmake_parse_arguments(ARG "CHAIN;STACK_CHECK_IN_TEST;STACK_WARN_ONLY" "" "SOURCES;CONF;LIBRARIES;STACK_ANNOTATIONS" ${ARGN})
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/${name}.ward)
   set(fragments)
+  # A main stack (MSP) for what the image adds to its handlers' nesting (the bound is checked at
+  # every link): the LAN9118 driver's interrupt handler (lib/net/isr_stack.conf, enough for a test
+  # image too), or the test framework's deeper report path (lib/test/isr_stack.conf). One of them:
+  # the configuration refuses a symbol two fragments set differently.
+  if(WARD_IS_HOST)
+  elseif("ward_lan9118" IN_LIST ARG_LIBRARIES)
+    list(APPEND fragments ${CMAKE_SOURCE_DIR}/lib/net/isr_stack.conf)
+  elseif("ward_test_main" IN_LIST ARG_LIBRARIES OR "ward_test" IN_LIST ARG_LIBRARIES)
+    list(APPEND fragments ${CMAKE_SOURCE_DIR}/lib/test/isr_stack.conf)
+  endif()
   foreach(f IN LISTS ARG_CONF)
     get_filename_component(abs ${f} ABSOLUTE)
     list(APPEND fragments ${abs})
@@ -159,9 +169,10 @@ function(ward_image name)
     if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/stackbound.conf)
       list(APPEND stack_notes ${CMAKE_CURRENT_SOURCE_DIR}/stackbound.conf)
     endif()
-    set(stack_limit)
+    # The main stack (MSP: boot and nested handlers) is held to its bound like every thread's.
+    set(stack_limit CHECK_MAIN_STACK)
     if(CONFIG_WARD_HW_STACK_LIMIT STREQUAL "y")
-      set(stack_limit STACK_LIMIT)
+      list(APPEND stack_limit STACK_LIMIT)
     endif()
     if(CONFIG_WARD_MPU_STACK_GUARD STREQUAL "y")
       set(stack_limit ${stack_limit} GUARD 32)  # arch/arm/src/context_switch.cpp: kGuard

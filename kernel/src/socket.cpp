@@ -16,6 +16,7 @@
 #include "ward/kernel/semaphore.hpp"
 #include "ward/kernel/thread.hpp"
 #include "ward/panic.hpp"
+#include "ward/stack_bound.hpp"
 
 // Compiled only with CONFIG_WARD_USERSPACE, like the other system calls.
 #if defined(CONFIG_WARD_USERSPACE)
@@ -95,6 +96,11 @@ void release(Record& r) {
 }
 
 void reap(void*);
+#if defined(CONFIG_WARD_NET_SOCKETS)
+// The reaper's stack and entry: its bound (the closes it makes into the network stack) is checked
+// at every link of an image with sockets (only there is it reachable: the record keeps it linked).
+WARD_STACK_BOUND_THREAD(reaper_stack, reap);
+#endif
 
 void start_reaper() {
   {

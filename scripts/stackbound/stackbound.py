@@ -713,18 +713,22 @@ def main_stack_bound(a: Analysis, image: Image, notes: Annotations, frame: int =
     levels += [([h], 1) for h in sorted(handlers - covered)]
     depth = {h: a.depth(h)[0] for ms, _ in levels for h in ms}
     nested_use = [max(frame if thread_entry(h) else depth[h] + frame for h in ms) for ms, _ in levels]
-    nested, bottom_part = 0, ""
+    nested, bottom = 0, None
     for i, (members, count) in enumerate(levels):
         above = nested_use[i] * (count - 1) + sum(u * c for u, (_, c) in zip(nested_use[i + 1:], levels[i + 1:]))
         for h in members:
             if depth[h] + above > nested:
-                nested, bottom_part = depth[h] + above, a.describe(h)
+                nested, bottom = depth[h] + above, h
     for (members, count), use in zip(levels, nested_use):
         deepest = max(members, key=lambda h: depth[h])
         parts.append(f"{a.describe(deepest)} {depth[deepest]}"
                      + (f" (nested {use}{' x' + str(count) if count > 1 else ''})"))
-    if levels:
-        parts.append(f"deepest nesting {nested} from {bottom_part}")
+    if bottom is not None:
+        # The deepest handler's chain (the largest single part of the nesting): what to trim, or
+        # what a too-small main stack is refused for.
+        deepest = max(depth, key=lambda h: depth[h])
+        parts.append(f"deepest nesting {nested} from {a.describe(bottom)}; deepest chain: "
+                     + " -> ".join(a.depth(deepest)[1]))
     # Interrupt handlers may also preempt the boot before the scheduler starts only if unmasked:
     # Ward's boot runs masked, so the two never add.
     return max(boot, nested), parts

@@ -19,6 +19,7 @@ Chain, as the chain tests do, and checks, in one run of the device:
 import base64
 import hashlib
 import os
+import re
 import socket
 import struct
 import subprocess
@@ -367,6 +368,11 @@ def run(c):
         smp = tasks.get("smp", {})
         print(f"smp thread stack: {smp.get('stkuse', 0) * 4} of {smp.get('stksiz', 0) * 4} bytes used (high-water mark)")
         cl.expect(0 < smp.get("stkuse", 0) < smp.get("stksiz", 0), "the SMP thread's stack high-water mark is below its size")
+        if STACK_REPORT is not None:  # the measured use never above the bound the link computed
+            bound = smp_bound(STACK_REPORT)
+            cl.expect(bound is not None and smp.get("stkuse", 0) * 4 <= bound,
+                      f"the SMP thread's high-water mark ({smp.get('stkuse', 0) * 4} B) within its computed bound "
+                      f"({bound} B, {STACK_REPORT})")
         cl.expect(dev.longest_line <= 127, f"every console line at most 127 bytes (longest {dev.longest_line})")
         ticks = [t for t in dev.text if t.startswith("mgmt: tick")]
         cl.expect(len(ticks) > 0, f"console output interleaved with SMP ({len(ticks)} tick lines)")
@@ -378,8 +384,26 @@ def run(c):
             print(f.read().decode("utf-8", "replace"))
 
 
+STACK_REPORT = None  # the image's stack-bound report (--stack-report), for the SMP thread's bound
+
+
+def smp_bound(report):
+    """The bound the build computed for samples/mgmt's smp_stack, or None."""
+    with open(report, encoding="utf-8") as f:
+        for line in f:
+            m = re.match(r"\S+: stack .*smp_stack(?: \(\d+ B guard\))?: \d+ B declared, bound (\d+) B", line)
+            if m:
+                return int(m.group(1))
+    return None
+
+
 def main():
+    global STACK_REPORT
     argv = sys.argv[1:]
+    if "--stack-report" in argv:
+        i = argv.index("--stack-report")
+        STACK_REPORT = argv[i + 1]
+        del argv[i:i + 2]
     # The chain's own argument parser, with this test as its scenario.
     chain_e2e.SCENARIOS["mgmt_uart"] = run
     sys.argv = [sys.argv[0]] + argv + ["run", "mgmt_uart"]

@@ -48,6 +48,15 @@ void worker(void*) { job(); }
 ThreadStack<1024> indirect_worker_stack;
 WARD_STACK_BOUND_THREAD(indirect_worker_stack, worker);
 ThreadStack<1024>& stack = indirect_worker_stack;
+#elif defined(STACKBOUND_MSP_TOO_SMALL)
+// An interrupt handler with 1,100 bytes of locals: it runs on the main stack (1,024 B), which the
+// check must refuse, naming the handler's chain.
+[[gnu::noinline]] void deep_isr_frame() {
+  volatile std::uint8_t buffer[1100];
+  use_frame(buffer, sizeof buffer);
+}
+void deep_isr(void*) { deep_isr_frame(); }
+WARD_STACK_BOUND_IRQ(deep_isr);
 #else  // highwater: two workers with frames of known depth, accepted
 [[gnu::noinline]] void deep(std::size_t n) {
   volatile std::uint8_t buffer[400];
@@ -61,7 +70,9 @@ Thread threads[2];
 }  // namespace
 
 int main() {
-#if defined(STACKBOUND_TOO_SMALL) || defined(STACKBOUND_RECURSION) || defined(STACKBOUND_INDIRECT)
+#if defined(STACKBOUND_MSP_TOO_SMALL)
+  return irq::connect(0, &deep_isr, nullptr) ? 0 : 1;
+#elif defined(STACKBOUND_TOO_SMALL) || defined(STACKBOUND_RECURSION) || defined(STACKBOUND_INDIRECT)
   Thread t;
   (void)t.start(stack.span(), &worker, nullptr, Priority{5}, "worker");
   (void)t.join(Timeout::forever());

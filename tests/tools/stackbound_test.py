@@ -220,6 +220,9 @@ class Bounds(unittest.TestCase):
         img.main_stack_size = 464
         r = sb.check(img, n, "i", fp=True, secure=False, check_main_stack=True)
         self.assertTrue(any("main stack (464 B) is smaller than its bound 472 B" in f for f in r.failures))
+        # ... naming the nesting's bottom handler and its chain.
+        self.assertTrue(any("deepest nesting 472 from systick; deepest chain: systick (70)" in f for f in r.failures),
+                        r.failures)
 
     def test_secure_handler_stack(self):
         # The secure image's handler stack: veneers entered from non-secure handlers (handler-entry),

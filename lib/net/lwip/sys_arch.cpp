@@ -18,6 +18,7 @@ extern "C" {
 #include "ward/kernel/lock.hpp"
 #include "ward/net/random.hpp"
 #include "ward/panic.hpp"
+#include "ward/stack_bound.hpp"
 
 // The handle types lwIP passes around (arch/sys_arch.h) are these, each one slot of a pool. A slot
 // taken again gets a fresh object (placement new over the old one, whose lifetime has ended: lwIP
@@ -41,6 +42,8 @@ struct ward_lwip_mbox {
 struct ward_lwip_thread {
   ward::ThreadStack<TCPIP_THREAD_STACKSIZE> stack{};
   ward::Thread thread;
+  lwip_thread_fn entry = nullptr;  // what sys_thread_new was given (thread_entry runs it)
+  void* arg = nullptr;
   bool used = false;
 };
 
@@ -57,6 +60,16 @@ ward_lwip_sem sems[kSems];
 ward_lwip_mutex mutexes[kMutexes];
 ward_lwip_mbox mboxes[kMboxes];
 ward_lwip_thread threads[kThreads];
+
+// Every lwIP thread starts here and runs what sys_thread_new was given: lwIP's own entry (tcpip.c's
+// tcpip_thread) is a static function a stack-bound declaration cannot name, so the thread's stack
+// is declared with this one, and lib/net/stackbound.conf says what it calls.
+void thread_entry(void* slot) {
+  auto* t = static_cast<ward_lwip_thread*>(slot);
+  t->entry(t->arg);
+}
+static_assert(kThreads == 1, "one stack-bound declaration per thread slot");
+WARD_STACK_BOUND_THREAD(threads[0].stack, thread_entry);
 
 // Takes a free slot of `pool`, or null. Slots are taken from lwIP's thread and from application
 // threads, so the search runs under the kernel lock.
@@ -236,7 +249,9 @@ sys_thread_t sys_thread_new(const char* name, lwip_thread_fn thread, void* arg, 
   if (t == nullptr) {
     ward::panic("lwip: no thread slot");  // lwIP has no failure path for sys_thread_new
   }
-  if (!t->thread.start(t->stack.span(), thread, arg, priority_of(prio), name)) {
+  t->entry = thread;
+  t->arg = arg;
+  if (!t->thread.start(t->stack.span(), &thread_entry, t, priority_of(prio), name)) {
     ward::panic("lwip: cannot start its thread");
   }
   return t;

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "ward/kernel/irq.hpp"
+#include "ward/stack_bound.hpp"
 
 namespace ward::net {
 namespace {
@@ -121,6 +122,8 @@ void Lan9118::isr(void* self) {
   ++dev.interrupts_;
   (void)dev.rx_ready_.give();
 }
+// It runs from the interrupt entry on the main stack: counted in the main stack's bound.
+WARD_STACK_BOUND_IRQ(Lan9118::isr);
 
 Status Lan9118::wait_for_frames(Timeout timeout) { return rx_ready_.take(timeout); }
 

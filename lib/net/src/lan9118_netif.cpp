@@ -15,6 +15,7 @@ extern "C" {
 
 #include "ward/net/interface.hpp"
 #include "ward/panic.hpp"
+#include "ward/stack_bound.hpp"
 
 namespace ward::net {
 namespace {
@@ -120,6 +121,9 @@ void receive_loop(void* /*arg*/) {
         });
   }
 }
+// The receive thread's stack and entry: its bound is checked at every link (lib/net/stackbound.conf
+// resolves its call through ctx.nif.input).
+WARD_STACK_BOUND_THREAD(rx_stack, receive_loop);
 }  // namespace
 
 Status start_interface(Lan9118& dev, Priority rx_priority) {

@@ -81,6 +81,11 @@ constexpr std::uint32_t element_count(const std::byte (&)[N]) {
 #define WARD_STACK_BOUND_DIRECT(stack, entry) WARD_STACK_BOUND_RECORD_(stack, entry, ::ward::stack_bound::direct)
 // A function ward::irq::connect is given (or ward::Timer's callback): the kernel calls it through a
 // pointer, from the interrupt entry (or the timer interrupt), on the main stack.
-#define WARD_STACK_BOUND_IRQ(handler) WARD_STACK_BOUND_RECORD_(handler, handler, ::ward::stack_bound::irq_handler)
-#define WARD_STACK_BOUND_TIMER(callback) \
-  WARD_STACK_BOUND_RECORD_(callback, callback, ::ward::stack_bound::timer_callback)
+#define WARD_STACK_BOUND_IRQ(handler) WARD_STACK_BOUND_CALLBACK_(handler, ::ward::stack_bound::irq_handler)
+#define WARD_STACK_BOUND_TIMER(callback) WARD_STACK_BOUND_CALLBACK_(callback, ::ward::stack_bound::timer_callback)
+// A callback's record has no stack (it runs on the main stack): no address, no size.
+#define WARD_STACK_BOUND_CALLBACK_(entry, kind)                                                                  \
+  [[gnu::used, gnu::section(".ward_stack_bound")]] constinit const ::ward::stack_bound::Record<decltype(&(entry))> \
+  WARD_STACK_BOUND_CAT_(ward_stack_bound_record_, __COUNTER__) {                                                  \
+    nullptr, 0, 0, &(entry), kind                                                                                 \
+  }

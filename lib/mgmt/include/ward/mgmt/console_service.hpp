@@ -37,8 +37,11 @@ class ConsoleService {
   // `reset`: what resets the device (psa_fwu_request_reboot on a TrustZone image).
   ConsoleService(Server& server, OsGroup& os, void (*reset)()) : server_(server), os_(os), reset_(reset) {}
 
-  // Starts the service thread on `stack`.
+  // Starts the service thread on `stack`. Its owner declares that stack's bound with this entry:
+  // WARD_STACK_BOUND_THREAD(stack, ward::mgmt::ConsoleService::run) (docs/stack-bounds.md).
   Status start(std::span<std::byte> stack, Priority priority);
+  // The service thread's entry (`self`: the ConsoleService).
+  static void run(void* self);
 
   Thread& thread() { return thread_; }
   // Counters, for tests and diagnostics.
@@ -46,7 +49,6 @@ class ConsoleService {
   std::uint32_t dropped() const { return dropped_; }
 
  private:
-  static void run(void* self);
   void serve(std::span<const std::byte> packet);
 
   Server& server_;

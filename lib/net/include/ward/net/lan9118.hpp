@@ -47,9 +47,12 @@ class Lan9118 {
   std::uint32_t interrupts() const { return interrupts_; }
   std::uint32_t no_buffer() const { return no_buffer_; }
 
+  // The receive interrupt's handler (given to ward::irq::connect): public so that its stack-bound
+  // declaration (WARD_STACK_BOUND_IRQ, lan9118.cpp) can name it.
+  static void isr(void* self);
+
  private:
   struct Fifo;  // frame intake's view of the receive FIFOs
-  static void isr(void* self);
   std::uint32_t frames_waiting() const;
   void ack_and_enable_rx_interrupt();
   Received receive_into(std::span<std::byte> buffer);
