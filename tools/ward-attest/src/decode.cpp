@@ -7,6 +7,8 @@
 
 #include "verifier.hpp"
 
+#include "cbor_read.hpp"
+
 namespace ward::attest {
 namespace {
 
@@ -16,39 +18,10 @@ constexpr std::int64_t kNonce = 10, kInstanceId = 256, kProfile = 265, kBootSeed
 constexpr std::uint8_t kSign1TagByte = 0xd2;  // major type 6, tag 18
 constexpr std::string_view kPsaProfile = "tag:psacertified.org,2023:psa#tfm";
 
-struct ItemFree {
-  void operator()(cbor_item_t* i) const { cbor_decref(&i); }
-};
-using Item = std::unique_ptr<cbor_item_t, ItemFree>;
-
-// A CBOR integer (major type 0 or 1) as int64, if it fits.
-std::optional<std::int64_t> as_int(const cbor_item_t* i) {
-  if (cbor_isa_uint(i)) {
-    const std::uint64_t v = cbor_get_int(i);
-    if (v > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
-    return static_cast<std::int64_t>(v);
-  }
-  if (cbor_isa_negint(i)) {
-    const std::uint64_t v = cbor_get_int(i);  // the value is -1 - v
-    if (v > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
-    return -1 - static_cast<std::int64_t>(v);
-  }
-  return std::nullopt;
-}
-
-std::optional<Bytes> as_bytes(const cbor_item_t* i) {
-  if (!cbor_isa_bytestring(i) || !cbor_bytestring_is_definite(i)) return std::nullopt;
-  const unsigned char* p = cbor_bytestring_handle(i);
-  const std::size_t n = cbor_bytestring_length(i);
-  return n == 0 ? Bytes{} : Bytes(p, p + n);
-}
-
-std::optional<std::string> as_text(const cbor_item_t* i) {
-  if (!cbor_isa_string(i) || !cbor_string_is_definite(i)) return std::nullopt;
-  const unsigned char* p = cbor_string_handle(i);
-  const std::size_t n = cbor_string_length(i);
-  return n == 0 ? std::string{} : std::string(reinterpret_cast<const char*>(p), n);
-}
+using cbor_read::as_bytes;
+using cbor_read::as_int;
+using cbor_read::as_text;
+using cbor_read::Item;
 
 using IntMap = std::map<std::int64_t, const cbor_item_t*>;
 

@@ -15,15 +15,13 @@
 #include <set>
 #include <sstream>
 
+#include "cbor_read.hpp"
 #include "ward/image/format.hpp"
 
 namespace ward::attest {
 namespace {
 
-struct ItemFree {
-  void operator()(cbor_item_t* i) const { cbor_decref(&i); }
-};
-using Item = std::unique_ptr<cbor_item_t, ItemFree>;
+using cbor_read::Item;
 constexpr std::string_view kKeyInfo = "ward attestation key v1";
 
 // COSE Sig_structure for Sign1 (RFC 9052, 4.4): ["Signature1", protected, h'', payload].

@@ -7,6 +7,12 @@
 namespace ward::mgmt_client {
 namespace {
 
+using cbor_read::as_bool;
+using cbor_read::as_bytes;
+using cbor_read::as_int;
+using cbor_read::as_text;
+using cbor_read::as_uint;
+
 // --- bounding a reply's CBOR before libcbor builds it -------------------------------------------
 // libcbor's cbor_load allocates each definite container at the size its head declares and builds
 // nested items recursively (and frees them recursively): a 5-byte head could ask for gigabytes, and
@@ -112,44 +118,6 @@ const char* walk(std::span<const std::uint8_t> data) {
 }
 
 // --- reading values -------------------------------------------------------------------------------
-
-std::optional<std::string> as_text(const cbor_item_t* i) {
-  if (i == nullptr || !cbor_isa_string(i) || !cbor_string_is_definite(i)) return std::nullopt;
-  const auto* p = reinterpret_cast<const char*>(cbor_string_handle(i));
-  return std::string(p == nullptr ? "" : p, cbor_string_length(i));
-}
-
-std::optional<Bytes> as_bytes(const cbor_item_t* i) {
-  if (i == nullptr || !cbor_isa_bytestring(i) || !cbor_bytestring_is_definite(i)) return std::nullopt;
-  const auto* p = cbor_bytestring_handle(i);
-  return p == nullptr ? Bytes{} : Bytes(p, p + cbor_bytestring_length(i));
-}
-
-std::optional<std::uint64_t> as_uint(const cbor_item_t* i) {
-  if (i == nullptr || !cbor_isa_uint(i)) return std::nullopt;
-  return cbor_get_int(i);
-}
-
-// An integer of either sign that fits int64 (mcumgr's rc is signed in some servers).
-std::optional<std::int64_t> as_int(const cbor_item_t* i) {
-  if (i == nullptr) return std::nullopt;
-  if (cbor_isa_uint(i)) {
-    const std::uint64_t v = cbor_get_int(i);
-    if (v > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
-    return static_cast<std::int64_t>(v);
-  }
-  if (cbor_isa_negint(i)) {
-    const std::uint64_t v = cbor_get_int(i);  // the value is -1 - v
-    if (v > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
-    return -1 - static_cast<std::int64_t>(v);
-  }
-  return std::nullopt;
-}
-
-std::optional<bool> as_bool(const cbor_item_t* i) {
-  if (i == nullptr || !cbor_isa_float_ctrl(i) || !cbor_is_bool(i)) return std::nullopt;
-  return cbor_get_bool(i);
-}
 
 const cbor_item_t* find_in(const cbor_item_t* map, std::string_view key) {
   if (map == nullptr || !cbor_isa_map(map)) return nullptr;

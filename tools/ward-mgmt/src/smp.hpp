@@ -19,6 +19,8 @@
 #include <variant>
 #include <vector>
 
+#include "cbor_read.hpp"
+
 namespace ward::mgmt_client {
 
 using Bytes = std::vector<std::uint8_t>;
@@ -78,10 +80,7 @@ class MapBuilder {
 Bytes make_request(Op op, std::uint8_t version, std::uint16_t group, std::uint8_t sequence, std::uint8_t id,
                    const Bytes& map);
 
-struct ItemDeleter {
-  void operator()(cbor_item_t* i) const { cbor_decref(&i); }
-};
-using Item = std::unique_ptr<cbor_item_t, ItemDeleter>;
+using cbor_read::Item;
 
 // A parsed reply: its header and its map (a CBOR map; every key found by text).
 struct Reply {
