@@ -53,7 +53,7 @@ class Device:
             f.write(chain.flash)
         self.semi = open(os.path.join(chain.work, "semihosting.log"), "wb")
         self.qemu = subprocess.Popen(
-            ["timeout", "120", "qemu-system-arm", "-M", "mps2-an505", "-display", "none", "-monitor", "none",
+            ["timeout", "170", "qemu-system-arm", "-M", "mps2-an505", "-display", "none", "-monitor", "none",
              "-chardev", f"socket,id=uart,host=127.0.0.1,port={self.serial_port},server=on,wait=off,logfile={self.log}",
              "-serial", "chardev:uart",
              "-nic", f"user,model=lan9118,hostfwd=udp:127.0.0.1:{self.udp_port}-:1337",
@@ -97,7 +97,11 @@ class Tool:
         self.dev = dev
         self.calls = []  # (arguments, seconds)
 
-    def run(self, *args, timeout=60, tries=3, reply_timeout=3):
+    def run(self, *args, timeout=140, tries=3, reply_timeout=None):
+        if reply_timeout is None:
+            # A 1 KiB request crosses QEMU's emulated UART at under 1 KB/s, slower on a loaded
+            # machine: give each reply 15 s there (ward-mgmt's default of 3 s is for real links).
+            reply_timeout = 15 if self.conntype == "serial" else 3
         if self.conntype == "serial":
             conn = ["--conntype", "serial", "--connstring", f"tcp=127.0.0.1:{self.dev.serial_port}"]
         else:
@@ -160,7 +164,7 @@ def reset_and_wait(c, dev, tool, expect=()):
 
 
 def upload_and_test(c, dev, tool, path, image_bytes, version):
-    p = tool.run("image", "upload", "-e", "1", "--no-progress", path, timeout=120)
+    p = tool.run("image", "upload", "-e", "1", "--no-progress", path)
     check(c, p.returncode == 0, f"image upload of {version} (exit {p.returncode})")
     want = chain_e2e.measured(image_bytes)
     s = tool.slots().get((1, 1))
