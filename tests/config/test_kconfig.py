@@ -143,6 +143,28 @@ class KconfigTest(unittest.TestCase):
         with open(os.path.join(self.dir, "out", ".config")) as f:
             self.assertIn("# CONFIG_WARD_VULN_GATE is not set", f.read())
 
+    def test_production_refuses_smp_over_udp(self):
+        # SMP over plain UDP (lib/mgmt's UdpService) has no authentication: development builds may
+        # have it (the report lists it), a production build refuses it.
+        udp = self.fragment("CONFIG_WARD_MGMT_UDP=y\n", name="udp.conf")
+        r = run_config("generate", udp, out_dir=os.path.join(self.dir, "dev"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.dir, "dev", "include", "ward", "autoconf.h")) as f:
+            self.assertRegex(f.read(), r"(?m)^#define CONFIG_WARD_MGMT_UDP 1$")
+        r = run_config("hardening", udp)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"CONFIG_WARD_MGMT_UDP\s+y\s+n")
+        prod = self.fragment("CONFIG_WARD_PRODUCTION=y\n", name="prod.conf")
+        r = run_config("generate", prod, udp, out_dir=os.path.join(self.dir, "prod"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("CONFIG_WARD_MGMT_UDP=y  (recommended: n)", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "prod", "include", "ward", "config.hpp")))
+        # Off by default: a production build without the fragment is accepted and has no UDP SMP.
+        r = run_config("generate", prod, out_dir=os.path.join(self.dir, "prod2"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.dir, "prod2", "include", "ward", "autoconf.h")) as f:
+            self.assertNotIn("CONFIG_WARD_MGMT_UDP", f.read())
+
     def test_production_firmware_configure_fails(self):
         # A real firmware configure with a weakened option under CONFIG_WARD_PRODUCTION=y must stop.
         weak = self.fragment("CONFIG_WARD_PRODUCTION=y\n# CONFIG_WARD_HW_STACK_LIMIT is not set\n")

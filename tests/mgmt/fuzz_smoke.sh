@@ -72,6 +72,14 @@ def lines(p):
     for i in range(0, len(raw), 93):
         out += (b"\x06\x09" if i == 0 else b"\x04\x14") + base64.b64encode(raw[i:i + 93]) + b"\n"
     return out
+# The server target takes each packet as a UDP datagram: a length with its top bit set is a
+# datagram larger than what was received (truncated), one over 2,048 bytes larger than a packet.
+if kind == "server":
+    echo = pkt(1, 2, 0, 9, 0, m(t("d"), t("udp")))
+    big = pkt(1, 2, 0, 10, 0, m(t("d"), t("x" * 2100)))
+    open(os.path.join(out, "udp"), "wb").write(struct.pack(">H", 0x8000 | len(echo)) + echo +
+                                               struct.pack(">H", len(big)) + big +
+                                               struct.pack(">H", len(echo)) + echo)
 for name, packets in seqs.items():
     if kind == "server" or kind == "fwu":
         if kind == "server" and name.startswith("fwu"):

@@ -1,9 +1,12 @@
 // libFuzzer target: the SMP server core (lib/mgmt) over a sequence of request packets from the
-// input (each: a big-endian u16 length, then that many bytes), served by the OS and image groups
+// input (each: a big-endian u16 length, then that many bytes), each one a datagram through the UDP
+// transport's framing (udp::serve; the length's top bit set: the datagram was larger than what was
+// received, truncated; over 2,048 bytes: larger than a packet), served by the OS and image groups
 // with an upload sink that aborts on any write the state machine must never ask for. Whatever the
 // packets: no memory error (ASan), a response only to a request op and never larger than its
 // buffer, a response header that parses and answers the request's group, sequence and command,
-// and uploads written only contiguously from 0 within the announced length.
+// and uploads written only contiguously from 0 within the announced length; a truncated or
+// oversized datagram never answered.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -13,6 +16,7 @@
 #include "ward/mgmt/image_group.hpp"
 #include "ward/mgmt/os_group.hpp"
 #include "ward/mgmt/server.hpp"
+#include "ward/mgmt/udp_transport.hpp"
 
 namespace {
 using namespace ward::mgmt;
@@ -95,8 +99,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Group* groups[] = {&os, &image};
   Server server{groups};
   const auto* in = reinterpret_cast<const std::byte*>(data);
+  constexpr std::size_t kMaxPacket = 2048;
   for (int packets = 0; size >= 2 && packets < 32; ++packets) {
-    std::size_t n = (std::size_t{data[0]} << 8) | data[1];
+    const bool truncated = (data[0] & 0x80u) != 0;
+    const std::size_t low = data[1];
+    std::size_t n = (std::size_t{data[0] & 0x7fu} << 8) | low;
     in += 2;
     data += 2;
     size -= 2;
@@ -104,8 +111,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Exactly the request's bytes and a fixed response buffer, on the heap so ASan sees overruns.
     std::vector<std::byte> request(in, in + n);
     std::vector<std::byte> response(256);
-    const std::size_t out = server.handle(request, response);
+    // The datagram as sent: what was received, or (truncated) more than that.
+    const std::size_t datagram = truncated ? n + 1 + low : n;
+    const std::size_t out = udp::serve(server, request, datagram, response, kMaxPacket);
     if (out > response.size()) std::abort();
+    if ((truncated || n > kMaxPacket) && out != 0) std::abort();
     if (out != 0) {
       const auto req = parse_header(request);
       const auto resp = parse_header(response);

@@ -28,7 +28,12 @@ Status ConsoleService::start(std::span<std::byte> stack, Priority priority) {
 
 void ConsoleService::serve(std::span<const std::byte> packet) {
   ++packets_;
+  // The reset request is taken with its answer, under the same lock (another transport's thread
+  // cannot take it before its own answer is out).
+  if (lock_ != nullptr) (void)lock_->lock();
   const std::size_t n = server_.handle(packet, response_);
+  const bool reset = os_.take_reset();
+  if (lock_ != nullptr) (void)lock_->unlock();
   if (n != 0) {
     (void)console::encode_packet(std::span<const std::byte>{response_.data(), n}, [](std::span<const std::byte> line) {
       // One line whole: no other thread's output can land inside it.
@@ -36,7 +41,7 @@ void ConsoleService::serve(std::span<const std::byte> packet) {
       board::console_write_line(std::string_view{reinterpret_cast<const char*>(line.data()), line.size()});
     });
   }
-  if (os_.take_reset()) {
+  if (reset) {
     reset_();  // the answer is out (the UART is polled: every byte has left the transmit register)
   }
 }

@@ -34,8 +34,10 @@ class ConsoleService {
   // The largest SMP packet taken or answered (the transport's buf_size for mcumgr parameters).
   static constexpr std::size_t kPacket = 1024;
 
-  // `reset`: what resets the device (psa_fwu_request_reboot on a TrustZone image).
-  ConsoleService(Server& server, OsGroup& os, void (*reset)()) : server_(server), os_(os), reset_(reset) {}
+  // `reset`: what resets the device (psa_fwu_request_reboot on a TrustZone image); `lock`: held
+  // around each request when another transport serves the same groups (UdpService), else nullptr.
+  ConsoleService(Server& server, OsGroup& os, void (*reset)(), Mutex* lock = nullptr)
+      : server_(server), os_(os), reset_(reset), lock_(lock) {}
 
   // Starts the service thread on `stack`. Its owner declares that stack's bound with this entry:
   // WARD_STACK_BOUND_THREAD(stack, ward::mgmt::ConsoleService::run) (docs/stack-bounds.md).
@@ -54,6 +56,7 @@ class ConsoleService {
   Server& server_;
   OsGroup& os_;
   void (*reset_)();
+  Mutex* lock_;
   Thread thread_;
   console::Decoder<kPacket> rx_;
   std::array<std::byte, kPacket> response_{};
