@@ -156,10 +156,12 @@ WARD_TEST(Veneers, ThreadModeCannotParkUnparkOrDiscard) {
 
 // ward_spe_control answers the kernel's faults and its lowest level (PendSV, SysTick) only: an
 // interrupt handler's call is refused at the entry, before any operation runs, whatever it asks --
-// what the handler stack's bound counts at the levels between (secure/firmware/stackbound.conf).
+// what the handler stack's bound counts at the levels between (secure/firmware/stackbound.conf) --
+// but a thread's end, which the kernel tells wherever it stops a thread (SVCall too).
 struct FromInterrupt {
   volatile std::uint32_t ran = 0;
   volatile std::int32_t last_fault = 1, stack_report = 1, park = 1, unpark = 1, discard = 1, call = 1;
+  volatile std::int32_t client_ended = 1;
   alignas(8) std::uint8_t out[64];
 };
 FromInterrupt from_interrupt;
@@ -175,6 +177,7 @@ void interrupt_handler(void*) {
   auto* request = static_cast<ward_spe_request*>(static_cast<void*>(r.out));
   *request = ward_spe_request{kNoSuchService, 0, 1, 0, nullptr, 0, nullptr, 0};
   r.call = ward_spe_call(request);
+  r.client_ended = ward_spe_client_ended(WARD_SPE_USER_THREADS);  // no such thread here: nothing to release
   r.ran = 1;
 }
 
@@ -198,6 +201,7 @@ WARD_TEST(Veneers, InterruptHandlersAreRefusedByTheHousekeepingVeneer) {
   WARD_EXPECT_EQ(from_interrupt.unpark, -1);
   WARD_EXPECT_EQ(from_interrupt.discard, -1);
   WARD_EXPECT_EQ(from_interrupt.call, PSA_ERROR_BAD_STATE);
+  WARD_EXPECT_EQ(from_interrupt.client_ended, 0);
   // Nothing was parked: the secure side serves calls as before.
   std::uint8_t hash[32];
   std::size_t n = 0;
