@@ -56,7 +56,8 @@ class Annotations:
     bounds: dict[str, int] = dataclasses.field(default_factory=dict)        # pattern -> total bytes
     frames: dict[str, int] = dataclasses.field(default_factory=dict)        # pattern -> own frame
     calls: dict[str, list[str]] = dataclasses.field(default_factory=dict)   # pattern -> targets
-    levels: list[tuple[list[str], int]] = dataclasses.field(default_factory=list)
+    levels: list[tuple[list[str], int, bool]] = dataclasses.field(default_factory=list)  # (handlers, N, refused)
+    refused_calls: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (entry, its accepted path)
     cuts: list[tuple[str, str]] = dataclasses.field(default_factory=list)   # (caller, callee) not followed
     cuts_after: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)  # (caller's caller, caller, callee)
     once: list[str] = dataclasses.field(default_factory=list)              # active at most once per chain
@@ -88,11 +89,18 @@ def parse_annotations(text: str, origin: str, into: Annotations | None = None) -
             elif key == "calls" and len(args) >= 2:
                 a.calls.setdefault(args[0], []).extend(t for t in args[1:] if t != "none")
             elif key == "level" and len(args) >= 1:
+                refused = args[-1] == "refused"
+                if refused:
+                    args = args[:-1]
                 count = 1
-                if args[-1].startswith("x") and args[-1][1:].isdigit():
+                if args and args[-1].startswith("x") and args[-1][1:].isdigit():
                     count = int(args[-1][1:])
                     args = args[:-1]
-                a.levels.append((args, count))
+                if not args:
+                    raise ValueError
+                a.levels.append((args, count, refused))
+            elif key == "refused-call" and len(args) == 2:
+                a.refused_calls.append((args[0], args[1]))
             elif key == "cut" and len(args) == 2:
                 a.cuts.append((args[0], args[1]))
             elif key == "cut-after" and len(args) == 3:
@@ -454,6 +462,7 @@ class Analysis:
         self.errors: list[str] = []
         self.used: set[str] = set()
         self._resolved: dict[str, tuple[int | None, int | None, list[str] | None]] = {}
+        self.refusing: set[str] = set()  # with "refused" in skip: the entries whose refused-calls are cut
 
     def describe(self, name: str) -> str:
         fn = self.image.functions.get(name)
@@ -501,6 +510,11 @@ class Analysis:
             if _matches(a, fa) and _matches(b, fb):
                 self.used.add(f"cut {a} {b}")
                 return True
+        if "refused" in self.skip and caller in self.refusing:  # the entry refuses before this call
+            for a, b in self.notes.refused_calls:
+                if _matches(a, fa) and _matches(b, fb):
+                    self.used.add(f"refused-call {a} {b}")
+                    return True
         for i in after:
             x, a, b = self.notes.cuts_after[i]
             if _matches(b, fb):
@@ -670,6 +684,7 @@ def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: b
     unused = (set(notes.bounds) | set(notes.frames) | set(notes.calls)
               | {f"cut {x} {y}" for x, y in notes.cuts} | {f"once {x}" for x in notes.once}
               | {f"cut-after {x} {y} {z}" for x, y, z in notes.cuts_after}
+              | {f"refused-call {x} {y}" for x, y in notes.refused_calls}
               | {f"recursion {x}" for x in notes.recursion}) - used
     notes_unused = [f"{image_name}: note: annotation {u} not used by this image" for u in sorted(unused)]
     return Report(lines, failures, notes_unused)
@@ -703,32 +718,48 @@ def main_stack_bound(a: Analysis, image: Image, notes: Annotations, frame: int =
     # thread mode, which runs on a process stack (a thread's, the secure image's landing or
     # service stack): its frame is that stack's (each declared stack's bound has one), and no
     # lower level is active beneath it.
-    levels: list[tuple[list[str], int]] = []
+    levels: list[tuple[list[str], int, bool]] = []
     covered: set[str] = set()
-    for names, count in notes.levels:
+    for names, count, refused in notes.levels:
         members = sorted(h for h in handlers if any(_matches(p, image.functions[h]) for p in names))
         covered |= set(members)
         if members:
-            levels.append((members, count))
-    levels += [([h], 1) for h in sorted(handlers - covered)]
-    depth = {h: a.depth(h)[0] for ms, _ in levels for h in ms}
-    nested_use = [max(frame if thread_entry(h) else depth[h] + frame for h in ms) for ms, _ in levels]
+            levels.append((members, count, refused))
+    levels += [([h], 1, False) for h in sorted(handlers - covered)]
+    # A `refused` level: its handlers may enter these functions, which refuse them before their
+    # `refused-call` callees (the secure image's veneers, which answer only the non-secure
+    # handlers of some levels). Only that direct call of the entry itself is cut, and only here:
+    # the callee reached any other way, the same entry at another level and every declared stack
+    # keep their whole graph.
+    refused_a = Analysis(image, notes, a.skip | {"refused"})
+    refused_a.refusing = {h for ms, _, r in levels if r for h in ms}
+    for h in sorted(refused_a.refusing):
+        fn = image.functions[h]
+        for pf, pg in notes.refused_calls:
+            if _matches(pf, fn) and not any(_matches(pg, image.functions[c]) for c in fn.calls
+                                            if c in image.functions):
+                a.errors.append(f"refused-call {pf} {pg}: {a.describe(h)} makes no call to {pg} "
+                                "(the annotation no longer names its accepted path)")
+    depth = [{h: (refused_a if r else a).depth(h)[0] for h in ms} for ms, _, r in levels]
+    a.errors.extend(refused_a.errors)
+    a.used |= refused_a.used
+    nested_use = [max(frame if thread_entry(h) else d[h] + frame for h in ms) for (ms, _, _), d in zip(levels, depth)]
     nested, bottom = 0, None
-    for i, (members, count) in enumerate(levels):
-        above = nested_use[i] * (count - 1) + sum(u * c for u, (_, c) in zip(nested_use[i + 1:], levels[i + 1:]))
+    for i, (members, count, _) in enumerate(levels):
+        above = nested_use[i] * (count - 1) + sum(u * c for u, (_, c, _) in zip(nested_use[i + 1:], levels[i + 1:]))
         for h in members:
-            if depth[h] + above > nested:
-                nested, bottom = depth[h] + above, h
-    for (members, count), use in zip(levels, nested_use):
-        deepest = max(members, key=lambda h: depth[h])
-        parts.append(f"{a.describe(deepest)} {depth[deepest]}"
+            if depth[i][h] + above > nested:
+                nested, bottom = depth[i][h] + above, h
+    for (members, count, refused), use, d in zip(levels, nested_use, depth):
+        deepest = max(members, key=lambda h: d[h])
+        parts.append(f"{a.describe(deepest)} {d[deepest]}" + (" refused" if refused else "")
                      + (f" (nested {use}{' x' + str(count) if count > 1 else ''})"))
     if bottom is not None:
         # The deepest handler's chain (the largest single part of the nesting): what to trim, or
         # what a too-small main stack is refused for.
-        deepest = max(depth, key=lambda h: depth[h])
-        parts.append(f"deepest nesting {nested} from {a.describe(bottom)}; deepest chain: "
-                     + " -> ".join(a.depth(deepest)[1]))
+        i, deepest = max(((i, h) for i, d in enumerate(depth) for h in d), key=lambda x: depth[x[0]][x[1]])
+        chain = (refused_a if levels[i][2] else a).depth(deepest)[1]
+        parts.append(f"deepest nesting {nested} from {a.describe(bottom)}; deepest chain: " + " -> ".join(chain))
     # Interrupt handlers may also preempt the boot before the scheduler starts only if unmasked:
     # Ward's boot runs masked, so the two never add.
     return max(boot, nested), parts

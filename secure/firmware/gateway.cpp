@@ -104,8 +104,9 @@ extern "C" __attribute__((cmse_nonsecure_entry)) psa_status_t ward_spe_call(ward
 
 namespace ward::secure {
 namespace {
-// Handlers may ask (the non-secure fault handler does); unprivileged threads may not.
-std::int32_t last_fault(void* out) {
+// Handlers may ask (the non-secure fault handler does); unprivileged threads may not. Out of line:
+// its frame is not the entry's, whose refusal of a handler runs without it (stackbound.conf).
+[[gnu::noinline]] std::int32_t last_fault(void* out) {
   if (caller_mode().unprivileged_thread) {
     return -1;
   }
@@ -116,12 +117,35 @@ std::int32_t last_fault(void* out) {
   *p = last_ns_fault;
   return 0;
 }
+
+// The non-secure handlers ward_spe_control answers, bit n for exception n: the kernel's faults
+// (HardFault 3, MemManage 4, BusFault 5, UsageFault 6), which read the last fault, and its lowest
+// level, PendSV 14 (the context switch parks, unparks and discards) and SysTick 15 (the same level:
+// timer callbacks). Any other handler -- an interrupt, SVCall -- is refused before any operation
+// runs but client_ended (below), so that at the levels between, the handler stack (MSP_S) holds
+// only the refusal or that small operation (stackbound.conf: `level ... refused`,
+// `refused-call`). Thread mode (IPSR 0) goes on to the operations, each with its own rule.
+constexpr std::uint32_t kAnsweredHandlers = (0xfu << 3) | (3u << 14);
+
+bool refuses_handler() {
+  std::uint32_t ipsr = 0;
+  asm volatile("mrs %0, ipsr" : "=r"(ipsr));
+  ipsr &= 0x1ffu;
+  return ipsr != 0 && (ipsr > 31 || ((kAnsweredHandlers >> ipsr) & 1u) == 0);
+}
+
 }  // namespace
 }  // namespace ward::secure
 
-// The kernel's housekeeping: one entry, each operation with its own rule for who may call it.
+// The kernel's housekeeping: one entry, each operation with its own rule for who may call it, and
+// only the handlers above.
 extern "C" __attribute__((cmse_nonsecure_entry)) int32_t ward_spe_control(uint32_t op, uint32_t value, void* out) {
   using namespace ward::secure;
+  // A thread's end is told wherever the kernel stops it, SVCall's refusal of a bad system call
+  // included: client_ended answers every privileged caller, handlers too (stacks.cpp).
+  if (op != WARD_SPE_OP_CLIENT_ENDED && refuses_handler()) {
+    return -1;  // before any other operation: all that runs on MSP_S for these handlers
+  }
   switch (op) {
     case WARD_SPE_OP_LAST_FAULT: return last_fault(out);
     case WARD_SPE_OP_PARK: return stacks::park(value);

@@ -152,6 +152,63 @@ WARD_TEST(Veneers, ThreadModeCannotParkUnparkOrDiscard) {
   WARD_EXPECT_EQ(std::memcmp(hash, kSha256Abc, 32), 0);
 }
 
+// ---- An interrupt handler: no housekeeping at all -------------------------------------------------
+
+// ward_spe_control answers the kernel's faults and its lowest level (PendSV, SysTick) only: an
+// interrupt handler's call is refused at the entry, before any operation runs, whatever it asks --
+// what the handler stack's bound counts at the levels between (secure/firmware/stackbound.conf) --
+// but a thread's end, which the kernel tells wherever it stops a thread (SVCall too).
+struct FromInterrupt {
+  volatile std::uint32_t ran = 0;
+  volatile std::int32_t last_fault = 1, stack_report = 1, park = 1, unpark = 1, discard = 1, call = 1;
+  volatile std::int32_t client_ended = 1;
+  alignas(8) std::uint8_t out[64];
+};
+FromInterrupt from_interrupt;
+constexpr unsigned kTestIrq = 80;  // an external line no device of the AN505 drives: pended by software
+
+void interrupt_handler(void*) {
+  auto& r = from_interrupt;
+  r.last_fault = ward_spe_last_fault(static_cast<ward_spe_fault*>(static_cast<void*>(r.out)));
+  r.stack_report = ward_spe_stack_report(static_cast<ward_spe_stacks*>(static_cast<void*>(r.out)));
+  r.park = ward_spe_park(0x1111);
+  r.unpark = ward_spe_unpark(0x1111);
+  r.discard = ward_spe_discard();
+  auto* request = static_cast<ward_spe_request*>(static_cast<void*>(r.out));
+  *request = ward_spe_request{kNoSuchService, 0, 1, 0, nullptr, 0, nullptr, 0};
+  r.call = ward_spe_call(request);
+  r.client_ended = ward_spe_client_ended(WARD_SPE_USER_THREADS);  // no such thread here: nothing to release
+  r.ran = 1;
+}
+
+WARD_TEST(Veneers, InterruptHandlersAreRefusedByTheHousekeepingVeneer) {
+  WARD_ASSERT_EQ(psa_crypto_init(), PSA_SUCCESS);  // idempotent; tests run in any order
+  from_interrupt = FromInterrupt{};
+  // The same operations a privileged thread may use (the report, the last fault) are answered...
+  ward_spe_stacks stacks{};
+  WARD_ASSERT_EQ(ward_spe_stack_report(&stacks), 0);
+  // ...and refused from an interrupt handler (at the normal kernel-aware level).
+  WARD_ASSERT_TRUE(irq::connect(kTestIrq, &interrupt_handler, nullptr));
+  WARD_ASSERT_TRUE(irq::enable(kTestIrq));
+  WARD_ASSERT_TRUE(irq::trigger(kTestIrq));
+  WARD_ASSERT_TRUE(this_thread::sleep_for(Duration::ms(5)));
+  (void)irq::disable(kTestIrq);
+  (void)irq::disconnect(kTestIrq);
+  WARD_ASSERT_EQ(from_interrupt.ran, 1u);
+  WARD_EXPECT_EQ(from_interrupt.last_fault, -1);
+  WARD_EXPECT_EQ(from_interrupt.stack_report, -1);
+  WARD_EXPECT_EQ(from_interrupt.park, -1);
+  WARD_EXPECT_EQ(from_interrupt.unpark, -1);
+  WARD_EXPECT_EQ(from_interrupt.discard, -1);
+  WARD_EXPECT_EQ(from_interrupt.call, PSA_ERROR_BAD_STATE);
+  WARD_EXPECT_EQ(from_interrupt.client_ended, 0);
+  // Nothing was parked: the secure side serves calls as before.
+  std::uint8_t hash[32];
+  std::size_t n = 0;
+  WARD_EXPECT_EQ(psa_hash_compute(PSA_ALG_SHA_256, bytes("abc"), 3, hash, sizeof hash, &n), PSA_SUCCESS);
+  WARD_EXPECT_EQ(std::memcmp(hash, kSha256Abc, 32), 0);
+}
+
 // ---- A handler, as a compromised kernel ------------------------------------------------------
 
 struct FromHandler {

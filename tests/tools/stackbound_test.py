@@ -98,10 +98,14 @@ class Annotations(unittest.TestCase):
 
     def test_keywords(self):
         n = notes("bound f 0x40  # why\ncalls g a b  # why\nlevel x y x3  # why\ncut a b  # why\n"
-                  "halts p  # why\nonce p  # why\nprivileged-only q  # why\nframe z 8  # why\n")
+                  "halts p  # why\nonce p  # why\nprivileged-only q  # why\nframe z 8  # why\n"
+                  "level v x2 refused  # why\nlevel w refused  # why\nrefused-call v g  # why\n")
         self.assertEqual(n.bounds, {"f": 64})
         self.assertEqual(n.calls, {"g": ["a", "b"]})
-        self.assertEqual(n.levels, [(["x", "y"], 3)])
+        self.assertEqual(n.levels, [(["x", "y"], 3, False), (["v"], 2, True), (["w"], 1, True)])
+        self.assertEqual(n.refused_calls, [("v", "g")])
+        with self.assertRaisesRegex(sb.Error, "cannot read"):
+            notes("level refused  # no handler\n")
         self.assertEqual(n.cuts, [("a", "b")])
         self.assertEqual((n.halts, n.once, n.privileged, n.frames), (["p"], ["p"], ["q"], {"z": 8}))
 
@@ -246,6 +250,45 @@ class Bounds(unittest.TestCase):
         r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
         self.assertTrue(any("stack service (3000 B) is smaller than its bound 3144 B (3000 + 144 exception frame); "
                             "deepest chain: reset (3000)" in f for f in r.failures))
+
+    def test_refused_levels(self):
+        # Veneers that answer the non-secure handlers of some levels only: at a `refused` level
+        # only the refusal runs (the entry's refused-call is cut); at the others, everything.
+        funcs = {"__acle_se_ctl": (16, ["accepted"]), "accepted": (200, ["report"]), "report": (100, []),
+                 "fault": (300, []), "serve": (500, [])}
+        img = image(funcs, [sb.Stack("landing", 512, ["__acle_se_ctl"], 2, 0)], vectors=["fault"], msp=4096)
+        levels = ("handler-entry __acle_se_*  # veneers\nlevel __acle_se_*  # accepted\n"
+                  "level __acle_se_* x3 refused  # refused\nlevel fault  # faults\n")
+        n = notes(levels + "refused-call __acle_se_ctl accepted  # refuses first\n")
+        r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
+        # 316 (accepted, bottom) + 3 x (16 + 144) + (300 + 144) = 1240
+        self.assertIn("bound 1240 B", "\n".join(r.lines))
+        self.assertFalse(r.failures)
+        # Without the annotation, or with the levels not refused, the whole path at every level.
+        r = sb.check(img, notes(levels), "i", fp=True, secure=True, check_main_stack=True)
+        self.assertIn("bound 2140 B", "\n".join(r.lines))  # 316 + 3 x 460 + 444
+        # The landing (a declared stack) keeps the whole path: 316 + 144.
+        self.assertIn("stack landing: 512 B declared, bound 460 B", r.lines[0])
+        r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
+        self.assertIn("stack landing: 512 B declared, bound 460 B", r.lines[0])
+
+    def test_refused_call_cannot_hide_a_deeper_path(self):
+        # Only the entry's own call is cut: the accepted path's function reached another way (the
+        # refusal's own callee calls it), or a refused-call named on an inner function, still counts.
+        funcs = {"__acle_se_ctl": (16, ["accepted", "refuse"]), "refuse": (8, ["accepted"]),
+                 "accepted": (200, ["report"]), "report": (100, []), "fault": (300, [])}
+        img = image(funcs, vectors=["fault"], msp=4096)
+        levels = ("handler-entry __acle_se_*  # veneers\nlevel __acle_se_* x2 refused  # refused\n"
+                  "level fault  # faults\n")
+        n = notes(levels + "refused-call __acle_se_ctl accepted  # refuses first\n"
+                  "refused-call refuse accepted  # not an entry: never cut\n")
+        r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
+        # 324 + (324 + 144) + (300 + 144): the path through `refuse` is followed.
+        self.assertIn("bound 1236 B", "\n".join(r.lines))
+        # A refused-call naming no call of its entry is an error (a stale annotation).
+        n = notes(levels + "refused-call __acle_se_ctl report  # not its call\n")
+        r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
+        self.assertTrue(any("makes no call to report" in f for f in r.failures), r.failures)
 
     def test_cut_after(self):
         # An AEAD layer whose inner context is a block cipher: cipher -> ccm -> cipher (inner) ->

@@ -59,7 +59,10 @@ psa_status_t ward_spe_call(ward_spe_request* request);
 
 /* The kernel's housekeeping, one operation per call: `op` one of WARD_SPE_OP_*, `value` its number
  * argument (a thread), `out` its result block (0 when it takes none). An unknown operation answers
- * -1. Called through the functions below, which say what each does and who may call it. */
+ * -1. Called through the functions below, which say what each does and who may call it. Of the
+ * non-secure handlers, only the kernel's faults (HardFault, MemManage, BusFault, UsageFault),
+ * PendSV and SysTick are answered; any other (an interrupt, SVCall) gets -1 for every operation
+ * but ward_spe_client_ended. */
 #define WARD_SPE_OP_LAST_FAULT 1u
 #define WARD_SPE_OP_PARK 2u
 #define WARD_SPE_OP_UNPARK 3u
@@ -81,14 +84,15 @@ typedef struct ward_spe_fault {
   uint32_t hfsr;    /* for a HardFault: HFSR (FORCED or DEBUGEVT, never VECTTBL); else 0 */
 } ward_spe_fault;
 
-/* Copies the last non-secure security violation into *out (0 = done, <0 = bad pointer). */
+/* Copies the last non-secure security violation into *out (0 = done, <0 = bad pointer or a caller
+ * refused: an unprivileged thread, a handler other than those above). */
 static inline int32_t ward_spe_last_fault(ward_spe_fault* out) {
   return ward_spe_control(WARD_SPE_OP_LAST_FAULT, 0, out);
 }
 
 /* Secure stacks (docs/secure-world.md, "Secure stacks"). A non-secure thread that calls a veneer
  * runs secure code on a secure stack, and leaves its secure state there when it is preempted. The
- * non-secure kernel's context switch -- a non-secure HANDLER, the only caller these answer --
+ * non-secure kernel's context switch -- PendSV, a handler: only the handlers answered above --
  * tells the secure side when it switches away from, or back to, a thread it finds inside the
  * secure image (EXC_RETURN.S), so that no two threads ever have frames on one secure stack:
  *   - ward_spe_park: the thread the switch leaves was inside a call the kernel made (a privileged
@@ -97,7 +101,7 @@ static inline int32_t ward_spe_last_fault(ward_spe_fault* out) {
  *   - ward_spe_discard: the thread the switch leaves (or stops) had entered on its own (an
  *     unprivileged thread calling a veneer): what it left on its landing is thrown away.
  * Each returns 0, or -1 when refused (a second park, an unpark of another thread or onto a landing
- * in use, a discard of a call being served, a caller that is not a handler). */
+ * in use, a discard of a call being served, a caller that is not one of those handlers). */
 static inline int32_t ward_spe_park(uint32_t thread) { return ward_spe_control(WARD_SPE_OP_PARK, thread, NULL); }
 static inline int32_t ward_spe_unpark(uint32_t thread) { return ward_spe_control(WARD_SPE_OP_UNPARK, thread, NULL); }
 static inline int32_t ward_spe_discard(void) { return ward_spe_control(WARD_SPE_OP_DISCARD, 0, NULL); }
