@@ -23,6 +23,7 @@ Scenarios (one device each, every wait bounded):
 """
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -82,8 +83,12 @@ class Device:
         raise RuntimeError(f"timed out waiting for {needle!r}")
 
     def close(self):
-        if self.qemu.poll() is None:
-            self.qemu.kill()
+        # The whole process group: `timeout` and the QEMU under it (killing `timeout` alone would
+        # leave QEMU running with nothing left to end it).
+        try:
+            os.killpg(self.qemu.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.qemu.wait()
         self.semi.close()
 
