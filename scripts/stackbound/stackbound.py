@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import fnmatch
+import functools
 import io
 import re
 import struct
@@ -430,6 +431,7 @@ def demangle(functions: dict[str, Function], objdump: str) -> None:
 
 # ---- Bounds ---------------------------------------------------------------------------------------
 
+@functools.cache
 def _plain(demangled: str) -> str:
     """A demangled name without its parameter list: what annotations usually name."""
     depth = 0
@@ -458,6 +460,9 @@ class Analysis:
         self.notes = notes
         self.skip = skip
         self._skip_memo: dict[str, bool] = {}
+        self._once_memo: dict[str, str | None] = {}
+        self._glob_memo: dict[str, set[str]] = {}
+        self._recursion_memo: dict[str, tuple[str, int] | None] = {}
         self.memo: dict[tuple, tuple[int, list[str]]] = {}
         self.errors: list[str] = []
         self.used: set[str] = set()
@@ -501,7 +506,9 @@ class Analysis:
                 out.update(self.image.read_table(p[len("table:"):]))
                 continue
             # A shared annotation may name functions only some images have.
-            out |= {n for n, f in self.image.functions.items() if _matches(p, f)}
+            if p not in self._glob_memo:
+                self._glob_memo[p] = {n for n, f in self.image.functions.items() if _matches(p, f)}
+            out |= self._glob_memo[p]
         return out
 
     def _cut(self, caller: str, callee: str, after: tuple[int, ...] = ()) -> bool:
@@ -537,22 +544,29 @@ class Analysis:
             self._skip_memo[name] = any(_matches(p, fn) for p in pats)
         return self._skip_memo[name]
 
+    # depth() asks both of every function on the path at every step: answered once per name (the
+    # glob matching was most of the tool's time on the network images).
     def _is_once(self, name: str) -> bool:
-        fn = self.image.functions[name]
-        for p in self.notes.once:
-            if _matches(p, fn):
-                self.used.add(f"once {p}")
-                return True
-        return False
+        if name not in self._once_memo:
+            fn = self.image.functions[name]
+            self._once_memo[name] = next((p for p in self.notes.once if _matches(p, fn)), None)
+        p = self._once_memo[name]
+        if p is None:
+            return False
+        self.used.add(f"once {p}")
+        return True
 
     def _recursion(self, name: str) -> int:
         """How many times `name` may be active on one chain (`recursion F N`; 1 without one)."""
-        fn = self.image.functions[name]
-        for p, n in self.notes.recursion.items():
-            if _matches(p, fn):
-                self.used.add(f"recursion {p}")
-                return n
-        return 1
+        if name not in self._recursion_memo:
+            fn = self.image.functions[name]
+            self._recursion_memo[name] = next(((p, n) for p, n in self.notes.recursion.items() if _matches(p, fn)),
+                                              None)
+        found = self._recursion_memo[name]
+        if found is None:
+            return 1
+        self.used.add(f"recursion {found[0]}")
+        return found[1]
 
     def depth(self, name: str, path: tuple[str, ...] = ()) -> tuple[int, list[str]]:
         """Worst-case bytes from entering `name` (its frame and its deepest callee), and that chain."""
