@@ -90,12 +90,16 @@ class ProvisioningHost:
             raise AssertionError("provisioning host: the device never sent a CSR")
 
 
-def boot(args, workdir, device_args, expect, timeout=40):
+def boot(args, workdir, device_args, expect, timeout=40, icount=None):
     cmd = [sys.executable, args.runner, "--no-test", "--timeout", str(timeout), "--workdir", workdir,
            "--qemu-arg=-nic", "--qemu-arg=user,model=lan9118", f"--arg=--time={int(time.time())}"]
     cmd += [f"--arg={a}" for a in device_args]
     if args.secure_image:
         cmd += ["--secure-image", args.secure_image]
+    if icount is not None:
+        # sleep=on: while the device waits for the network, virtual time runs at real time (with
+        # sleep=off it would jump to the next timer and the waits would time out).
+        cmd += ["--qemu-arg=-icount", f"--qemu-arg=shift={icount},align=off,sleep=on"]
     fw = Firmware(cmd + [args.image])
     try:
         fw.wait_for("phase done", timeout)
@@ -120,6 +124,7 @@ def main():
     p.add_argument("--secure-image")
     p.add_argument("--ca-dir", required=True, help="the server CA (the device's trust anchor)")
     p.add_argument("--provision", required=True, help="tools/ward-provision/ward-provision")
+    p.add_argument("--icount", type=int, help="boot 2 under -icount shift=N,sleep=on (figures, not the test)")
     p.add_argument("image")
     args = p.parse_args()
     started = time.monotonic()
@@ -163,7 +168,8 @@ def main():
                 "otherca12": Server(d, *server, ["-tls1_2", *verify, f"{other_ca}/ca.pem"], TO_DEVICE),
             }
             time.sleep(1.0)  # each s_server listens within a fraction of a second
-            out = boot(args, flash, ["--phase=2", *[f"--{n}={s.port}" for n, s in servers.items()]], "mutual TLS")
+            out = boot(args, flash, ["--phase=2", *[f"--{n}={s.port}" for n, s in servers.items()]], "mutual TLS",
+                       icount=args.icount)
         finally:
             for s in servers.values():
                 s.stop()

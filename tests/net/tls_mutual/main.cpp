@@ -176,6 +176,7 @@ bool provision() {
   if (n == 0) {
     return report("provision", false, "no certificate from the host");
   }
+  print("tls_mutual: certificate ", n, " bytes DER from the host\n");
   auto stored = tls::store_device_certificate({certificate, n});
   ok &= report("provision", static_cast<bool>(stored), stored ? "stored" : error_name(stored.error()));
   return ok;
