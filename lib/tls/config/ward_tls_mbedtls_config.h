@@ -42,6 +42,15 @@
 #define MBEDTLS_PK_PARSE_C
 #define MBEDTLS_X509_USE_C
 #define MBEDTLS_X509_CRT_PARSE_C
+/* The device's own identity (lib/tls/src/device_identity.cpp, docs/network.md "Client
+ * authentication"): a certificate signing request made with the opaque device key (its signature
+ * is a psa_sign_hash in the secure world), PEM for the console and the provisioning host. Writing a
+ * public key (PK_WRITE) is also how a certificate is matched with the device key. */
+#define MBEDTLS_PK_WRITE_C
+#define MBEDTLS_X509_CREATE_C
+#define MBEDTLS_X509_CSR_WRITE_C
+#define MBEDTLS_PEM_WRITE_C
+#define MBEDTLS_BASE64_C
 /* Certificate validity periods need a calendar time (ward::tls::set_time); without one, chains are
  * refused (lib/tls/src/tls.cpp). */
 #define MBEDTLS_HAVE_TIME

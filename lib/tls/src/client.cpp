@@ -22,6 +22,7 @@ extern "C" {
 #include "lwip/pbuf.h"
 }
 
+#include "identity.hpp"
 #include "platform.hpp"
 
 namespace ward::tls {
@@ -30,6 +31,8 @@ struct Client::State {
   mbedtls_ssl_context ssl{};
   mbedtls_ssl_config conf{};
   mbedtls_x509_crt anchors{};
+  mbedtls_x509_crt own_certificate{};  // ClientOptions::identity's; empty without one
+  mbedtls_pk_context own_key{};        // its key: a PSA key id (opaque), never the key itself
   struct netconn* conn = nullptr;
   struct pbuf* pending = nullptr;  // received, not yet all given to Mbed TLS
   std::uint16_t offset = 0;        // of the first byte not yet given
@@ -118,6 +121,10 @@ Error from_mbedtls(int code, bool handshaking) {
       return Error::no_resources;
     case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
       return Error::closed;
+    case MBEDTLS_ERR_PK_BAD_INPUT_DATA:
+    case MBEDTLS_ERR_PK_TYPE_MISMATCH:
+    case MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE:
+      return Error::identity;
     default:
       return handshaking ? Error::handshake : Error::record;
   }
@@ -161,6 +168,30 @@ Version Client::version() const {
 const char* Client::ciphersuite() const { return state().open ? mbedtls_ssl_get_ciphersuite(&state().ssl) : ""; }
 
 namespace {
+
+// The client certificate and its opaque key, checked to belong together before any byte is sent:
+// a server would refuse the pair anyway, but only after the device had signed with the key.
+Status configure_identity(Client::State& s, const ClientIdentity& identity) {
+  if (identity.certificate.empty() || identity.key_id == 0) {
+    return fail(Error::invalid_argument);
+  }
+  // No copy: the caller keeps the certificate for as long as the Client (ClientIdentity).
+  int rc = mbedtls_x509_crt_parse_der_nocopy(&s.own_certificate, identity.certificate.data(),
+                                             identity.certificate.size());
+  if (rc == 0) {
+    rc = mbedtls_pk_setup_opaque(&s.own_key, identity.key_id);
+  }
+  if (rc != 0 || !public_keys_match(s.own_certificate.pk, s.own_key)) {
+    s.last_error = rc;
+    return fail(rc == MBEDTLS_ERR_X509_ALLOC_FAILED || rc == MBEDTLS_ERR_PK_ALLOC_FAILED ? Error::no_resources
+                                                                                        : Error::identity);
+  }
+  if (rc = mbedtls_ssl_conf_own_cert(&s.conf, &s.own_certificate, &s.own_key); rc != 0) {
+    s.last_error = rc;
+    return fail(Error::no_resources);
+  }
+  return {};
+}
 
 // The configuration every connection gets; only the versions and the anchors come from the caller.
 int configure(mbedtls_ssl_config& conf, mbedtls_x509_crt& anchors, const ClientOptions& options) {
@@ -212,6 +243,8 @@ Status Client::connect(const ip_addr& address, std::uint16_t port, std::string_v
   mbedtls_ssl_init(&s.ssl);
   mbedtls_ssl_config_init(&s.conf);
   mbedtls_x509_crt_init(&s.anchors);
+  mbedtls_x509_crt_init(&s.own_certificate);
+  mbedtls_pk_init(&s.own_key);
   s.open = true;  // from here on close() frees what was set up
   Status result = handshake(address, port, options);
   if (!result) {
@@ -226,6 +259,11 @@ Status Client::handshake(const ip_addr& address, std::uint16_t port, const Clien
     s.last_error = rc;
     return fail(rc == MBEDTLS_ERR_SSL_ALLOC_FAILED || rc == MBEDTLS_ERR_X509_ALLOC_FAILED ? Error::no_resources
                                                                                            : Error::invalid_argument);
+  }
+  if (options.identity != nullptr) {
+    if (auto ok = configure_identity(s, *options.identity); !ok) {
+      return ok;
+    }
   }
   if (int rc = mbedtls_ssl_setup(&s.ssl, &s.conf); rc != 0) {
     s.last_error = rc;
@@ -318,6 +356,8 @@ void Client::close() {
   mbedtls_ssl_free(&s.ssl);
   mbedtls_ssl_config_free(&s.conf);
   mbedtls_x509_crt_free(&s.anchors);
+  mbedtls_x509_crt_free(&s.own_certificate);
+  mbedtls_pk_free(&s.own_key);  // the PSA key stays: it is the caller's
   if (s.pending != nullptr) {
     pbuf_free(s.pending);
     s.pending = nullptr;

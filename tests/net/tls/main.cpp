@@ -79,6 +79,8 @@ const char* error_name(tls::Error e) {
     case tls::Error::handshake: return "handshake";
     case tls::Error::record: return "record";
     case tls::Error::closed: return "closed";
+    case tls::Error::identity: return "identity";
+    case tls::Error::storage: return "storage";
   }
   return "?";
 }

@@ -37,6 +37,8 @@ enum class Error : std::uint16_t {
   handshake,            // any other handshake failure: protocol version, suites, an alert
   record,               // a record failed authentication or was malformed
   closed,               // the peer ended the session cleanly (close_notify)
+  identity,             // the client certificate is unusable or not the device key's (ClientIdentity)
+  storage,              // protected storage failed, or holds no device certificate yet
 };
 template <class T>
 using Result = base::Result<T, Error>;
@@ -53,8 +55,19 @@ Status init();
 void set_time(std::int64_t unix_seconds);
 bool has_time();
 
+// Client authentication (mutual TLS; ward/tls/device_identity.hpp makes and keeps both parts): a
+// certificate and the secure world's key it certifies. The private key is a PSA key id only: its
+// signatures (TLS 1.3 CertificateVerify, TLS 1.2 CertificateVerify) are psa_sign_hash calls, and it
+// never exists in this image's memory. connect() refuses (Error::identity) a certificate whose
+// public key is not the key's, before any byte is sent.
+struct ClientIdentity {
+  std::span<const std::uint8_t> certificate;  // DER; must outlive the Client
+  std::uint32_t key_id = 0;                   // psa_key_id_t of an ECDSA key with SIGN_HASH
+};
+
 struct ClientOptions {
   std::span<const std::span<const std::uint8_t>> trust_anchors;  // DER; must outlive the Client
+  const ClientIdentity* identity = nullptr;  // sent when the server asks for a certificate
   Version min_version = Version::tls1_2;  // never below TLS 1.2
   Version max_version = Version::tls1_3;
   std::uint32_t timeout_ms = 10'000;  // per read of the peer (handshake and records)

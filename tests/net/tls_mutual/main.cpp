@@ -1,0 +1,298 @@
+// Mutual TLS with the device's opaque key (tests/net/tls_mutual_test.py; docs/network.md, "Client
+// authentication"). Two boots on one secure flash file, each a run of its own:
+//
+//   --phase=1 (provisioning, fresh flash)
+//     not_provisioned  before a certificate is stored, loading one is refused (storage);
+//     key              the device key is created now (ECDSA P-256, persistent, in the secure world);
+//     store_mismatch   storing a certificate of another key (the test CA's own) is refused (identity);
+//     provision        a CSR signed by the device key goes to the host (TCP, --prov=P), which signs it
+//                      with the device CA (tools/ward-provision) and sends the DER certificate back;
+//                      the device stores it in PSA PS after checking it against the key.
+//   --phase=2 (the next boot)
+//     key              the device key already exists (made once, kept across the reboot);
+//     load             the stored certificate is loaded and matches the key;
+//     mutual13/12      TLS 1.3 / 1.2 to an s_server that requires a client certificate from the
+//                      device CA: handshake, a line each way;
+//     nocert13         the same server, the device sends no certificate: refused;
+//     otherca13/12     a server that requires a certificate from another CA: refused;
+//     pair_mismatch    a ClientIdentity whose certificate is not the key's: refused before connecting;
+//     stored_mismatch  a certificate of another key written to the entry directly: loading refuses it.
+// Every wait is bounded; main exits 0 only if every case held.
+#include <psa/crypto.h>
+#include <psa/protected_storage.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+extern "C" {
+#include "lwip/api.h"
+#include "lwip/ip_addr.h"
+}
+
+#include "kTestCaDer.hpp"  // generated: the server CA, this image's trust anchor (tests/net/CMakeLists.txt)
+#include "ward/board.hpp"
+#include "ward/kernel.hpp"
+#include "ward/net/interface.hpp"
+#include "ward/net/lan9118.hpp"
+#include "ward/print.hpp"
+#include "ward/tls/client.hpp"
+#include "ward/tls/device_identity.hpp"
+
+namespace {
+using namespace ward;
+
+net::Lan9118 ethernet{{0x42000000, 48}};
+
+constexpr std::string_view kHostname = "ward-tls.test";
+constexpr const char* kSubject = "CN=ward-device-0001,O=Ward test devices";
+constexpr std::string_view kFromServer = "hello device\n";  // tls_mutual_test.py sends this
+
+const std::span<const std::uint8_t> kAnchors[] = {std::span<const std::uint8_t>{kTestCaDer}};
+
+std::uint64_t argument(std::string_view name) {
+  const std::string_view line = board::command_line();
+  const std::size_t at = line.find(name);
+  if (at == std::string_view::npos) {
+    return 0;
+  }
+  std::uint64_t value = 0;
+  for (std::size_t i = at + name.size(); i < line.size() && i < at + name.size() + 12 && line[i] >= '0' &&
+                                         line[i] <= '9';
+       ++i) {
+    value = value * 10 + static_cast<std::uint64_t>(line[i] - '0');
+  }
+  return value;
+}
+std::uint16_t port(std::string_view name) { return static_cast<std::uint16_t>(argument(name)); }
+
+const char* error_name(tls::Error e) {
+  switch (e) {
+    case tls::Error::not_initialised: return "not_initialised";
+    case tls::Error::no_time: return "no_time";
+    case tls::Error::invalid_argument: return "invalid_argument";
+    case tls::Error::invalid_state: return "invalid_state";
+    case tls::Error::no_resources: return "no_resources";
+    case tls::Error::connection: return "connection";
+    case tls::Error::timeout: return "timeout";
+    case tls::Error::certificate: return "certificate";
+    case tls::Error::handshake: return "handshake";
+    case tls::Error::record: return "record";
+    case tls::Error::closed: return "closed";
+    case tls::Error::identity: return "identity";
+    case tls::Error::storage: return "storage";
+  }
+  return "?";
+}
+
+ip_addr_t host_address() {
+  ip_addr_t a;
+  IP_ADDR4(&a, 10, 0, 2, 2);  // slirp's gateway: this host's 127.0.0.1
+  return a;
+}
+
+bool report(const char* name, bool ok, const char* detail = "") {
+  print("tls_mutual: ", name, ": ", ok ? "ok" : "FAILED", " ", detail, '\n');
+  return ok;
+}
+
+template <class R>
+bool refused_with(const char* name, const R& r, tls::Error expected) {
+  const bool ok = !r && r.error() == expected;
+  print("tls_mutual: ", name, ": ", ok ? "refused" : "NOT REFUSED AS EXPECTED", " (", r ? "accepted" : error_name(r.error()),
+        ")\n");
+  return ok;
+}
+
+// ---- Boot 1: provisioning ---------------------------------------------------------------------------
+
+alignas(4) char csr[1024];
+alignas(4) std::uint8_t certificate[tls::kMaxDeviceCertificate];
+
+// Sends the CSR (PEM) to the provisioning host and receives the certificate: a 2-byte big-endian
+// length, then the DER. Bounded by the netconn's timeouts.
+std::size_t exchange_with_host(std::string_view pem, std::uint16_t host_port) {
+  struct netconn* conn = netconn_new(NETCONN_TCP);
+  if (conn == nullptr) {
+    return 0;
+  }
+  netconn_set_recvtimeout(conn, 20'000);
+  netconn_set_sendtimeout(conn, 20'000);
+  const ip_addr_t host = host_address();
+  std::size_t received = 0;
+  std::size_t expected = 0;
+  std::uint8_t header[2];
+  std::size_t header_got = 0;
+  bool sent = netconn_connect(conn, &host, host_port) == ERR_OK;
+  // netconn_write_partly: with a send timeout set, lwIP refuses netconn_write (ERR_VAL).
+  for (std::size_t done = 0, tries = 0; sent && done < pem.size() && tries < 64; ++tries) {
+    std::size_t n = 0;
+    sent = netconn_write_partly(conn, pem.data() + done, pem.size() - done, NETCONN_COPY, &n) == ERR_OK;
+    done += n;
+    sent = sent && (done == pem.size() || tries + 1 < 64);
+  }
+  if (sent) {
+    for (int pieces = 0; pieces < 64; ++pieces) {
+      struct netbuf* nb = nullptr;
+      if (netconn_recv(conn, &nb) != ERR_OK) {
+        break;
+      }
+      void* data = nullptr;
+      u16_t len = 0;
+      netbuf_data(nb, &data, &len);
+      const auto* bytes = static_cast<const std::uint8_t*>(data);
+      for (u16_t i = 0; i < len; ++i) {
+        if (header_got < 2) {
+          header[header_got++] = bytes[i];
+          if (header_got == 2) {
+            expected = static_cast<std::size_t>(header[0]) << 8 | header[1];
+          }
+        } else if (received < sizeof certificate) {
+          certificate[received++] = bytes[i];
+        }
+      }
+      netbuf_delete(nb);
+      if (header_got == 2 && received >= expected) {
+        break;
+      }
+    }
+  }
+  netconn_close(conn);
+  netconn_delete(conn);
+  return header_got == 2 && expected != 0 && received == expected ? received : 0;
+}
+
+bool provision() {
+  bool ok = refused_with("not_provisioned", tls::load_device_certificate(certificate), tls::Error::storage);
+  auto key = tls::ensure_device_key();
+  ok &= report("key", key && *key, key ? (*key ? "created" : "EXISTED ALREADY") : error_name(key.error()));
+  ok &= refused_with("store_mismatch", tls::store_device_certificate(kTestCaDer), tls::Error::identity);
+  auto pem = tls::device_csr(kSubject, csr);
+  if (!pem) {
+    return report("csr", false, error_name(pem.error()));
+  }
+  print("tls_mutual: csr ", *pem, " bytes\n", csr);
+  const std::size_t n = exchange_with_host({csr, *pem}, port("--prov="));
+  if (n == 0) {
+    return report("provision", false, "no certificate from the host");
+  }
+  print("tls_mutual: certificate ", n, " bytes DER from the host\n");
+  auto stored = tls::store_device_certificate({certificate, n});
+  ok &= report("provision", static_cast<bool>(stored), stored ? "stored" : error_name(stored.error()));
+  return ok;
+}
+
+// ---- Boot 2: connections ------------------------------------------------------------------------------
+
+tls::Client client;
+alignas(4) std::byte buffer[256];
+
+tls::ClientOptions options(tls::Version version, const tls::ClientIdentity* identity) {
+  tls::ClientOptions o;
+  o.trust_anchors = kAnchors;
+  o.identity = identity;
+  o.min_version = version;
+  o.max_version = version;
+  o.timeout_ms = 10'000;
+  return o;
+}
+
+bool mutual(const char* name, std::uint16_t p, tls::Version version, const tls::ClientIdentity& identity) {
+  const Instant start = now();
+  if (auto c = client.connect(host_address(), p, kHostname, options(version, &identity)); !c) {
+    print("tls_mutual: ", name, ": FAILED to connect: ", error_name(c.error()), " mbedtls ", client.last_error(),
+          " flags ", client.verify_flags(), '\n');
+    return false;
+  }
+  const auto handshake_us = (now() - start).to_us();
+  const std::size_t heap = tls::heap_peak();
+  const bool right_version = client.version() == version;
+  constexpr std::string_view line = "hello server from ward-device-0001\n";
+  auto w = client.write({reinterpret_cast<const std::byte*>(line.data()), line.size()});
+  std::size_t got = 0;
+  while (w && got < kFromServer.size()) {
+    auto r = client.read({buffer + got, kFromServer.size() - got});
+    if (!r) {
+      print("tls_mutual: ", name, ": read failed: ", error_name(r.error()), " mbedtls ", client.last_error(), '\n');
+      break;
+    }
+    got += *r;
+  }
+  const bool data_ok = w && got == kFromServer.size() && std::memcmp(buffer, kFromServer.data(), got) == 0;
+  print("tls_mutual: ", name, ": ", right_version && data_ok ? "ok" : "FAILED", " suite ", client.ciphersuite(),
+        " handshake ", handshake_us, " us, heap high-water ", heap, '\n');
+  client.close();
+  return right_version && data_ok;
+}
+
+// A server that does not accept the device: TLS 1.2 refuses in the handshake; TLS 1.3 servers
+// check the client's certificate after the client's Finished, so the refusal (an alert) can
+// arrive at the first read instead. Either counts; a byte of data does not.
+bool rejected(const char* name, std::uint16_t p, tls::Version version, const tls::ClientIdentity* identity) {
+  auto c = client.connect(host_address(), p, kHostname, options(version, identity));
+  tls::Error error = c ? tls::Error::closed : c.error();
+  bool refused = !c;
+  if (c) {
+    auto r = client.read(buffer);
+    refused = !r;
+    error = r ? tls::Error::closed : r.error();
+  }
+  const bool ok = refused && error != tls::Error::certificate && error != tls::Error::identity;
+  print("tls_mutual: ", name, ": ", ok ? "refused" : "NOT REFUSED AS EXPECTED", " (", c ? "after handshake, " : "in handshake, ",
+        refused ? error_name(error) : "data", ", mbedtls ", client.last_error(), ")\n");
+  client.close();
+  return ok;
+}
+
+bool connections() {
+  auto key = tls::ensure_device_key();
+  bool ok = report("key", key && !*key, key ? (*key ? "CREATED AGAIN" : "exists") : error_name(key.error()));
+  auto cert = tls::load_device_certificate(certificate);
+  ok &= report("load", static_cast<bool>(cert), cert ? "matches the key" : error_name(cert.error()));
+  if (!cert) {
+    return false;
+  }
+  const tls::ClientIdentity identity{*cert, tls::kDeviceKeyId};
+  ok &= mutual("mutual13", port("--mutual13="), tls::Version::tls1_3, identity);
+  ok &= mutual("mutual12", port("--mutual12="), tls::Version::tls1_2, identity);
+  ok &= rejected("nocert13", port("--nocert13="), tls::Version::tls1_3, nullptr);
+  ok &= rejected("otherca13", port("--otherca13="), tls::Version::tls1_3, &identity);
+  ok &= rejected("otherca12", port("--otherca12="), tls::Version::tls1_2, &identity);
+
+  const tls::ClientIdentity wrong{kTestCaDer, tls::kDeviceKeyId};
+  ok &= refused_with("pair_mismatch", client.connect(host_address(), port("--mutual13="), kHostname,
+                                                      options(tls::Version::tls1_3, &wrong)),
+                     tls::Error::identity);
+  ok &= report("pair_mismatch_closed", !client.is_open());
+  // What a mistake or an earlier image could leave in the entry: written past the store's check.
+  const bool written = psa_ps_set(tls::kDeviceCertificateUid, sizeof kTestCaDer, kTestCaDer, PSA_STORAGE_FLAG_NONE) ==
+                       PSA_SUCCESS;
+  ok &= report("stored_mismatch_written", written);
+  ok &= refused_with("stored_mismatch", tls::load_device_certificate(certificate), tls::Error::identity);
+  return ok;
+}
+
+}  // namespace
+
+int main() {
+  const std::uint64_t time = argument("--time=");
+  const std::uint64_t phase = argument("--phase=");
+  if (time == 0 || (phase != 1 && phase != 2)) {
+    print("tls_mutual: usage: --time=UNIX --phase=1 --prov=P | --phase=2 --mutual13=P --mutual12=P --nocert13=P "
+          "--otherca13=P --otherca12=P\n");
+    return 1;
+  }
+  if (!net::start_interface(ethernet, Priority{20}) || !net::wait_for_ipv4(Timeout::after(Duration::s(20)))) {
+    print("tls_mutual: no network\n");
+    return 1;
+  }
+  if (!tls::init()) {
+    print("tls_mutual: init failed\n");
+    return 1;
+  }
+  tls::set_time(static_cast<std::int64_t>(time));
+  const bool ok = phase == 1 ? provision() : connections();
+  print("tls_mutual: heap ", tls::heap_peak(), " of ", tls::heap_size(), " bytes at most\n");
+  print(ok ? "tls_mutual: phase done, every case held\n" : "tls_mutual: phase done, SOME CASE FAILED\n");
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""tools/ward-provision: a request from an EC P-256 key becomes a client certificate for its subject
+and key; a request whose signature does not verify, and one from an RSA key, are refused (exit 1,
+no certificate written). openssl CLI only; every call bounded.
+Usage: ward_provision_test.py TOOL"""
+import base64
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def run(*args, ok=True):
+    r = subprocess.run(list(args), capture_output=True, timeout=60)
+    if ok and r.returncode != 0:
+        raise AssertionError(f"{args[:3]} failed: {r.stderr.decode(errors='replace')}")
+    return r
+
+
+def main(tool):
+    with tempfile.TemporaryDirectory(prefix="ward-provision-test-") as d:
+        run(sys.executable, tool, "ca", "--out", f"{d}/ca")
+        run("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+            f"{d}/dev.key", "-subj", "/CN=ward-device-7/O=Ward", "-out", f"{d}/dev.csr")
+        run(sys.executable, tool, "sign", "--ca", f"{d}/ca", "--csr", f"{d}/dev.csr", "--out", f"{d}/dev.der", "--der")
+        text = run("openssl", "x509", "-inform", "DER", "-in", f"{d}/dev.der", "-noout", "-text").stdout.decode()
+        for want in ("Subject: CN = ward-device-7, O = Ward", "TLS Web Client Authentication", "CA:FALSE",
+                     "Digital Signature", "Issuer: CN = Ward device CA"):
+            if want not in text:
+                raise AssertionError(f"the certificate lacks {want!r}")
+        if (run("openssl", "req", "-in", f"{d}/dev.csr", "-noout", "-pubkey").stdout !=
+                run("openssl", "x509", "-inform", "DER", "-in", f"{d}/dev.der", "-noout", "-pubkey").stdout):
+            raise AssertionError("the certificate's key is not the request's")
+
+        # One bit of the signature flipped: the request no longer proves possession of the key.
+        lines = open(f"{d}/dev.csr").read().splitlines()
+        der = bytearray(base64.b64decode("".join(lines[1:-1])))
+        der[-5] ^= 1
+        with open(f"{d}/bad.csr", "w") as f:
+            f.write("-----BEGIN CERTIFICATE REQUEST-----\n" + base64.encodebytes(bytes(der)).decode() +
+                    "-----END CERTIFICATE REQUEST-----\n")
+        run("openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{d}/rsa.key", "-subj", "/CN=r",
+            "-out", f"{d}/rsa.csr")
+        for name, why in (("bad", "signature does not verify"), ("rsa", "not an EC P-256 key")):
+            r = run(sys.executable, tool, "sign", "--ca", f"{d}/ca", "--csr", f"{d}/{name}.csr", "--out",
+                    f"{d}/{name}.der", "--der", ok=False)
+            if r.returncode != 1 or why not in r.stderr.decode() or os.path.exists(f"{d}/{name}.der"):
+                raise AssertionError(f"{name}: not refused ({r.returncode}): {r.stderr.decode(errors='replace')}")
+    print("ward_provision_test: PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1]))
+    except AssertionError as e:
+        print(f"ward_provision_test: FAIL: {e}")
+        sys.exit(1)
