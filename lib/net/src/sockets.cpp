@@ -76,21 +76,24 @@ Error from_lwip(err_t e) {
 }
 Status check(err_t e) { return e == ERR_OK ? Status{} : Status{fail(from_lwip(e))}; }
 
-// lwIP's events on a netconn of the pool (called in lwIP's thread). A netconn's events before it
-// has a slot (an accepted one, between its arrival and the accept) find no socket: an accepted
-// connection starts writable, and what arrived for it waits in its mailbox, which poll reads.
-// close() frees the netconn (lwIP's thread, synchronously) before the slot is reused, so no event
-// reaches a slot's next socket.
+// lwIP's events on a netconn of the pool (called in lwIP's thread). The socket is found by its
+// netconn, not by lwIP's callback_arg: lwIP sets that to -1 in every new netconn (for its own
+// sockets layer), and an accepted netconn can see events -- an error, a reset -- before it has a
+// slot. Those find no socket: an accepted connection starts writable, and what arrived for it waits
+// in its mailbox, which poll reads. close() frees the netconn (in lwIP's thread, synchronously)
+// before the slot is given up, so no event reaches a slot's next socket.
 void on_event(struct netconn* conn, enum netconn_evt event, u16_t) {
-  auto* s = static_cast<Socket*>(netconn_get_callback_arg(conn));
-  if (s == nullptr) {
+  for (Socket& s : pool) {
+    if (s.conn != conn) {
+      continue;
+    }
+    switch (event) {
+      case NETCONN_EVT_SENDPLUS: s.writable = true; break;
+      case NETCONN_EVT_SENDMINUS: s.writable = false; break;
+      case NETCONN_EVT_ERROR: s.failed = true; break;
+      default: break;
+    }
     return;
-  }
-  switch (event) {
-    case NETCONN_EVT_SENDPLUS: s->writable = true; break;
-    case NETCONN_EVT_SENDMINUS: s->writable = false; break;
-    case NETCONN_EVT_ERROR: s->failed = true; break;
-    default: break;
   }
 }
 
@@ -101,7 +104,6 @@ Result<Socket*> take_slot(struct netconn* conn, bool can_send) {
   for (Socket& s : pool) {
     if (s.conn == nullptr) {
       s.reset(conn, can_send);
-      netconn_set_callback_arg(conn, &s);
       (void)pool_lock.unlock();
       return &s;
     }
