@@ -8,11 +8,13 @@ ports collide with no other test's, and /etc/resolv.conf can name its own DNS se
 forwards the device's DNS queries (to 10.0.2.3) to the host's resolver, which is then this test's
 server on 127.0.0.1:53: it answers NAME with 10.0.2.77 and every other name with NXDOMAIN.
 
-Also started: a UDP echo peer on 127.0.0.1 (10.0.2.2 from the device). Then it requires:
+Also started: a UDP echo peer on 127.0.0.1 (10.0.2.2 from the device), and a TCP greeter on the
+same port number. Then it requires:
   - every attack on the four calls refused (the firmware checks each refusal's report);
   - three datagrams (1, 200, 1024 bytes) echoed exact through sendto/recvfrom, from the peer;
   - a poll with nothing ready that took its timeout (300 ms), not less, and not far more; a poll
-    that woke when the peer's datagram (held back 200 ms here) came in, on that socket alone;
+    that woke when the peer's datagram (held back 200 ms here) came in, on that socket alone; on a
+    TCP connection to this test: writable once connected, woken by the greeting sent 100 ms later;
   - NAME resolved to 10.0.2.77 through slirp's DNS and this server, which saw the queries;
   - a clean exit. Every wait is bounded.
 Usage: net_sockets_dgram_test.py --runner WARD_QEMU_RUN [--secure-image ELF] IMAGE
@@ -27,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from net_echo_test import Firmware  # noqa: E402
@@ -73,6 +76,34 @@ class UdpEcho:
 
     def close(self):
         self.stop = True
+        self.sock.close()
+
+
+class TcpGreeter:
+    """On `port` (TCP, the UDP peer's number): accepts one connection, sends b"hello" 100 ms
+    later, and waits for the device to close it."""
+
+    def __init__(self, port):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(1)
+        self.sock.settimeout(100)
+        self.greeted = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        try:
+            conn, _ = self.sock.accept()
+            with conn:
+                conn.settimeout(30)
+                time.sleep(0.1)
+                conn.sendall(b"hello")
+                self.greeted = True
+                conn.recv(16)
+        except OSError:
+            pass
+
+    def close(self):
         self.sock.close()
 
 
@@ -157,6 +188,7 @@ def run(args):
         set_up_namespace(tmp)
         dns = DnsServer()
         peer = UdpEcho()
+        greeter = TcpGreeter(peer.port)
         cmd = [sys.executable, args.runner, "--no-test", "--timeout", "120",
                "--expect-output", "net_dgram: done", "--qemu-arg=-nic", "--qemu-arg=user,model=lan9118",
                f"--arg=--peer={peer.port}", f"--arg=--name={NAME}"]
@@ -171,6 +203,7 @@ def run(args):
         finally:
             fw.kill()
             peer.close()
+            greeter.close()
             dns.close()
         out = fw.output()
     if status != 0:
@@ -192,6 +225,8 @@ def run(args):
         raise AssertionError(f"{NAME} resolved to {resolved}, not {ANSWER}")
     if peer.echoed != 4:
         raise AssertionError(f"the peer echoed {peer.echoed} datagrams, not 4")
+    if not greeter.greeted:
+        raise AssertionError("the device never connected to the TCP greeter")
     if not dns.asked:
         raise AssertionError("no DNS query reached the test's server")
     print(f"net_sockets_dgram_test: poll idle {idle} us, ready {ready} us; "

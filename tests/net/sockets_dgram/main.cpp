@@ -9,7 +9,8 @@
 //   2. then a user thread with the network grant, on one unconnected UDP socket: sendto the
 //      test's UDP echo peer on the host (10.0.2.2:<--peer=PORT>) and recvfrom its answers, with
 //      the sender's address; poll on three sockets with a timeout (nothing ready: the timeout;
-//      one datagram in: that socket alone); getaddrinfo of a name through slirp's DNS (10.0.2.3),
+//      one datagram in: that socket alone), and on a TCP connection to the test (it can send; the
+//      test's greeting wakes it); getaddrinfo of a name through slirp's DNS (10.0.2.3),
 //      which the test answers (--name=NAME, expected 10.0.2.77), a literal address, and a name
 //      the test's server says does not exist.
 // Every wait is bounded; main prints what happened and exits 0 only if everything held.
@@ -151,6 +152,35 @@ bool poll_three(std::uint16_t port) {
   return ok;
 }
 
+// A TCP connection to the test's server on the same port: once connected it can send (lwIP's
+// SENDPLUS, through the socket layer's event callback); the server's greeting, sent 100 ms after
+// the connection, wakes a poll for reading.
+bool tcp_poll(std::uint16_t port) {
+  auto s = net::socket(kSocketStream);
+  bool ok = s && net::set_receive_timeout(*s, UserTimeout::after(Duration::s(10))) &&
+            net::connect(*s, net::ipv4(10, 0, 2, 2, port));
+  PollEntry e[1] = {};
+  if (ok) {
+    e[0] = net::poll_entry(*s, kPollOut);
+    auto w = net::poll(e, UserTimeout::after(Duration::s(5)));
+    ok = w && *w == 1 && e[0].revents == kPollOut;
+  }
+  if (ok) {
+    e[0] = net::poll_entry(*s, kPollIn);
+    auto r = net::poll(e, UserTimeout::after(Duration::s(10)));
+    char hello[8] = {};
+    ok = r && *r == 1 && e[0].revents == kPollIn &&
+         net::recv(*s, std::as_writable_bytes(std::span{hello})).value_or(0) == 5 && std::memcmp(hello, "hello", 5) == 0;
+  }
+  if (s) {
+    (void)net::close(*s);
+  }
+  if (!ok) {
+    results().failed_step = 25;
+  }
+  return ok;
+}
+
 bool resolve() {
   const std::string_view name{results().name, results().name_size};
   auto a = net::getaddrinfo(name, 80);
@@ -177,7 +207,7 @@ void worker_main(void*) {
     results().failed_step = results().failed_step != 0 ? results().failed_step : 10;
     return;
   }
-  if (!poll_three(port)) {
+  if (!poll_three(port) || !tcp_poll(port)) {
     return;
   }
   (void)resolve();
