@@ -448,6 +448,167 @@ Status socket_set_option(Socket& s, std::uint32_t option, std::uint32_t value) {
   return stack::set_option(s, option, value);
 }
 
+// ---- Datagrams with an address, poll, resolve ---------------------------------------------------
+
+namespace {
+
+bool known_family(const SocketAddress& a) {
+  return a.family == SocketAddress::kIpv4 || a.family == SocketAddress::kIpv6;
+}
+
+// How often net_poll looks again while nothing is ready: lwIP's events come from its own thread,
+// and a poller checks the sockets' state rather than wait on each of them.
+constexpr Duration kPollInterval = Duration::ms(2);
+
+// The socket a poll entry names, if it is one the caller may use: found by comparing the word
+// with the kernel's records (never dereferenced), open, and the caller's (a user thread's own
+// socket; a privileged caller, any). Null otherwise.
+Socket* pollable(std::uintptr_t word) {
+  KernelLock lock;
+  const Thread* self = user_caller();
+  for (const Record& r : records) {
+    if (r.used && r.socket != nullptr && reinterpret_cast<std::uintptr_t>(r.socket) == word && !r.closing &&
+        !r.orphaned && (self == nullptr || r.owner == self)) {
+      return r.socket;
+    }
+  }
+  return nullptr;
+}
+
+std::uint16_t poll_one(const PollEntry& e) {
+  Socket* s = pollable(e.socket);
+  if (s == nullptr) {
+    return kPollInvalid;
+  }
+  const InFlight call{*s};
+  if (!call.status()) {
+    return kPollInvalid;  // closed since it was found
+  }
+  const std::uint16_t seen = stack::poll(*s);
+  return static_cast<std::uint16_t>((seen & e.events) | (seen & kPollError));
+}
+
+std::uint32_t poll_all(std::span<PollEntry> entries) {
+  std::uint32_t ready = 0;
+  for (PollEntry& e : entries) {
+    e.revents = poll_one(e);
+    ready += e.revents != 0 ? 1 : 0;
+  }
+  return ready;
+}
+
+}  // namespace
+
+Result<std::uint32_t> socket_send_to(Socket& s, std::span<const std::byte> datagram) {
+  if (arch::in_isr()) {
+    return fail(Error::in_isr);
+  }
+  if (datagram.size() < kDatagramHeader) {
+    return fail(Error::invalid_argument);
+  }
+  SocketAddress to;
+  std::memcpy(&to, datagram.data(), sizeof to);  // the copy: read once, in kernel memory
+  if (!known_family(to)) {
+    return fail(Error::invalid_argument);
+  }
+  const InFlight call{s};
+  if (!call.status()) {
+    return fail(call.status().error());
+  }
+  const auto payload = datagram.subspan(kDatagramHeader);
+  auto sent = stack::send_to(s, to, payload.first(std::min(payload.size(), kSocketMaxTransfer)));
+  if (!sent) {
+    return fail(sent.error());
+  }
+  return static_cast<std::uint32_t>(*sent);
+}
+
+Result<std::uint32_t> socket_receive_from(Socket& s, std::span<std::byte> datagram) {
+  if (arch::in_isr()) {
+    return fail(Error::in_isr);
+  }
+  if (datagram.size() < kDatagramHeader) {
+    return fail(Error::invalid_argument);
+  }
+  const InFlight call{s};
+  if (!call.status()) {
+    return fail(call.status().error());
+  }
+  const auto payload = datagram.subspan(kDatagramHeader);
+  SocketAddress from;
+  auto got = stack::receive_from(s, from, payload.first(std::min(payload.size(), kSocketMaxTransfer)));
+  if (!got) {
+    return fail(got.error());
+  }
+  std::memcpy(datagram.data(), &from, sizeof from);
+  return static_cast<std::uint32_t>(*got);
+}
+
+// The entries are copied in, checked and answered in kernel memory, and copied back once: a
+// thread of the caller's domain may change them meanwhile. Each names its socket by handle; one
+// that is not the caller's (unknown, closed, another thread's) is answered kPollInvalid, whichever
+// of these it is.
+Result<std::uint32_t> socket_poll(std::span<PollEntry> entries, Timeout timeout) {
+  if (arch::in_isr()) {
+    return fail(Error::in_isr);
+  }
+  if (entries.empty() || entries.size() > kSocketPollMax) {
+    return fail(Error::invalid_argument);
+  }
+  std::array<PollEntry, kSocketPollMax> copy;
+  std::memcpy(copy.data(), entries.data(), entries.size_bytes());
+  const std::span<PollEntry> mine{copy.data(), entries.size()};
+  for (const PollEntry& e : mine) {
+    if ((e.events & ~(kPollIn | kPollOut)) != 0) {
+      return fail(Error::invalid_argument);
+    }
+  }
+  const Instant deadline = timeout.is_forever() || timeout.is_none() ? Instant{} : timeout.deadline(now());
+  std::uint32_t ready = poll_all(mine);
+  while (ready == 0 && !timeout.is_none()) {
+    Duration wait = kPollInterval;
+    if (!timeout.is_forever()) {
+      const Instant at = now();
+      if (at >= deadline) {
+        break;
+      }
+      wait = std::min(wait, deadline - at);
+    }
+    (void)this_thread::sleep_for(wait);
+    ready = poll_all(mine);
+  }
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    entries[i].revents = mine[i].revents;  // only the answers are written back
+  }
+  return ready;
+}
+
+Status socket_resolve(std::span<const char> name, std::span<SocketAddress> out) {
+  if (arch::in_isr()) {
+    return fail(Error::in_isr);
+  }
+  if (const Thread* self = user_caller(); self != nullptr && !network_granted(*self)) {
+    return fail(Error::not_permitted);
+  }
+  if (!one(out.size()) || name.empty() || name.size() > kSocketMaxName) {
+    return fail(Error::invalid_argument);
+  }
+  std::array<char, kSocketMaxName + 1> copy{};
+  std::memcpy(copy.data(), name.data(), name.size());  // the copy: the stack reads only this one
+  if (std::memchr(copy.data(), '\0', name.size()) != nullptr) {
+    return fail(Error::invalid_argument);  // a name with a NUL inside would be cut
+  }
+  SocketAddress found;
+  {
+    AbortDeferral no_abort;  // lwIP's request for it lives on this thread's stack
+    if (auto r = stack::resolve(copy.data(), found); !r) {
+      return r;
+    }
+  }
+  std::memcpy(out.data(), &found, sizeof found);
+  return {};
+}
+
 // ---- Defaults for an image without a network stack ---------------------------------------------
 namespace stack {
 [[gnu::weak]] Result<Socket*> open(std::uint32_t) { return fail(Error::not_supported); }
@@ -458,6 +619,14 @@ namespace stack {
 [[gnu::weak]] Result<std::size_t> send(Socket&, std::span<const std::byte>) { return fail(Error::not_supported); }
 [[gnu::weak]] Result<std::size_t> receive(Socket&, std::span<std::byte>) { return fail(Error::not_supported); }
 [[gnu::weak]] Status set_option(Socket&, std::uint32_t, std::uint32_t) { return fail(Error::not_supported); }
+[[gnu::weak]] Result<std::size_t> send_to(Socket&, const SocketAddress&, std::span<const std::byte>) {
+  return fail(Error::not_supported);
+}
+[[gnu::weak]] Result<std::size_t> receive_from(Socket&, SocketAddress&, std::span<std::byte>) {
+  return fail(Error::not_supported);
+}
+[[gnu::weak]] std::uint16_t poll(Socket&) { return 0; }
+[[gnu::weak]] Status resolve(const char*, SocketAddress&) { return fail(Error::not_supported); }
 [[gnu::weak]] void interrupt(Socket&) {}
 [[gnu::weak]] void close(Socket&) {}
 }  // namespace stack

@@ -124,6 +124,10 @@ Result<std::uint32_t> psa_call(std::span<SecureCallMessage> message) { return ke
 [[maybe_unused]] Result<std::uint32_t> net_recv(Socket& s, std::span<std::byte> d) { return socket_receive(s, d); }
 [[maybe_unused]] Status net_close(Socket& s) { return socket_close(s); }
 [[maybe_unused]] Status net_setopt(Socket& s, std::uint32_t option, std::uint32_t value) { return socket_set_option(s, option, value); }
+[[maybe_unused]] Result<std::uint32_t> net_sendto(Socket& s, std::span<const std::byte> d) { return socket_send_to(s, d); }
+[[maybe_unused]] Result<std::uint32_t> net_recvfrom(Socket& s, std::span<std::byte> d) { return socket_receive_from(s, d); }
+[[maybe_unused]] Result<std::uint32_t> net_poll(std::span<PollEntry> entries, Timeout t) { return socket_poll(entries, t); }
+[[maybe_unused]] Status net_resolve(std::span<const char> name, std::span<SocketAddress> out) { return socket_resolve(name, out); }
 
 }  // namespace
 }  // namespace impl
@@ -132,7 +136,7 @@ Result<std::uint32_t> psa_call(std::span<SecureCallMessage> message) { return ke
 // (the list is ABI) and their entries answer not_supported at once, for user and privileged
 // callers alike: they read no argument, so there is nothing to check.
 constexpr bool compiled(std::uint32_t number) {
-  return config::net_sockets || number < sys::net_open.kId || number > sys::net_setopt.kId;
+  return config::net_sockets || number < sys::net_open.kId || number > sys::net_resolve.kId;
 }
 std::uint64_t not_supported(SyscallWord, SyscallWord, SyscallWord, SyscallWord) {
   return encode_result(Status{fail(Error::not_supported)});

@@ -765,6 +765,54 @@ struct ValidUse<sys::net_setopt> : RefusedUse {
   }
 };
 
+// net_sendto and net_recvfrom: one buffer, the peer's address then the payload (a valid family:
+// the kernel checks it before it looks the socket up).
+template <>
+struct ValidUse<sys::net_sendto> : RefusedUse {
+  static void prepare(Use& u) {
+    SocketAddress to;
+    to.family = SocketAddress::kIpv4;
+    to.port = 7;
+    std::memcpy(mine().buffer, &to, sizeof to);
+    u.words[0] = word(&fake_socket);
+    u.words[1] = word(mine().buffer);
+    u.words[2] = sizeof mine().buffer;
+    u.r0 = kNoSuchSocket;
+  }
+};
+template <>
+struct ValidUse<sys::net_recvfrom> : ValidUse<sys::net_send> {};
+// net_poll on the registered word: the kernel has no socket of the attacker's by that handle, so
+// the one entry comes back kPollInvalid, counted (no wait).
+template <>
+struct ValidUse<sys::net_poll> {
+  static void prepare(Use& u) {
+    const PollEntry e{word(&fake_socket), kPollIn, 0};
+    std::memcpy(mine().buffer, &e, sizeof e);
+    u.words[0] = word(mine().buffer);
+    u.words[1] = 1;
+    u.words[2] = UserTimeout::none().raw();
+    u.r1 = 1;
+  }
+  static const char* check(bool returned) {
+    PollEntry e;
+    std::memcpy(&e, mine().buffer, sizeof e);
+    return returned && e.revents != kPollInvalid ? "net_poll: the entry is not kPollInvalid" : nullptr;
+  }
+};
+// net_resolve: the attacker has no network grant.
+template <>
+struct ValidUse<sys::net_resolve> : RefusedUse {
+  static void prepare(Use& u) {
+    std::memcpy(mine().text, "example", 7);
+    u.words[0] = word(mine().text);
+    u.words[1] = 7;
+    u.words[2] = word(mine().buffer);
+    u.words[3] = 1;
+    u.r0 = refused(Error::not_permitted);
+  }
+};
+
 // ---- Entries ---------------------------------------------------------------------------------------
 
 enum class Source : std::uint8_t { none, systick, timer0 };

@@ -42,6 +42,13 @@ struct FakeStack {
   int interrupts = 0;
   int closes_during_a_call = 0;  // a close while a call was inside the stack: use after free
   Semaphore wake{0, 1};
+  // net_sendto, net_recvfrom, net_poll, net_resolve
+  int sends_to = 0;
+  SocketAddress sent_to;
+  std::uint16_t ready = 0;  // what poll answers for every socket
+  int polls = 0;
+  int resolves = 0;
+  char resolved_name[kSocketMaxName + 2] = {};
 };
 FakeStack fake;
 
@@ -97,6 +104,31 @@ Result<std::size_t> receive(Socket&, std::span<std::byte> data) {
 Status set_option(Socket&, std::uint32_t option, std::uint32_t) {
   return option == kSocketReceiveTimeout ? Status{} : Status{fail(Error::invalid_argument)};
 }
+Result<std::size_t> send_to(Socket&, const SocketAddress& to, std::span<const std::byte> data) {
+  ++fake.sends_to;
+  fake.sent_to = to;
+  fake.sent = data.size();
+  return data.size();
+}
+Result<std::size_t> receive_from(Socket&, SocketAddress& from, std::span<std::byte> data) {
+  from = net::ipv4(10, 0, 2, 2, 4242);
+  const std::size_t n = std::min<std::size_t>(data.size(), 5);
+  std::memcpy(data.data(), "hello", n);
+  return n;
+}
+std::uint16_t poll(Socket&) {
+  ++fake.polls;
+  return fake.ready;
+}
+Status resolve(const char* name, SocketAddress& out) {
+  ++fake.resolves;
+  std::strncpy(fake.resolved_name, name, sizeof fake.resolved_name - 1);
+  if (std::strcmp(name, "device.example") != 0) {
+    return fail(Error::connection);
+  }
+  out = net::ipv4(10, 1, 2, 3, 0);
+  return {};
+}
 void interrupt(Socket&) {
   ++fake.interrupts;
   (void)fake.wake.give();
@@ -130,12 +162,19 @@ testing::AssertionResult failed_with(const R& r, Error e) {
   return testing::AssertionSuccess();
 }
 
+// A call's outcome without its value.
+template <class R>
+Status as_status(const R& r) {
+  return r ? Status{} : Status{fail(r.error())};
+}
+
 // What the user thread saw (kernel memory: the host has no MPU).
 struct Seen {
   Result<net::SocketHandle> socket{fail(Error::invalid_state)};
   Result<net::SocketHandle> accepted{fail(Error::invalid_state)};
   Status status{};
   Status status2{};
+  Status status3{};
   Result<std::uint32_t> count{0u};
   SocketAddress peer;
   char text[8] = {};
@@ -467,6 +506,209 @@ TEST(Sockets, ACloseEndsTheCallInFlightBeforeTheSocketIsFreed) {
     EXPECT_GE(fake.interrupts, 1);
     EXPECT_EQ(fake.closes, 1);
     EXPECT_EQ(fake.closes_during_a_call, 0) << "the stack freed a socket a call was still in";
+    return 0;
+  });
+}
+
+// ---- net_sendto, net_recvfrom, net_poll, net_resolve -------------------------------------------
+
+// sendto: the address is the buffer's head, copied and checked (family) before the stack sees it;
+// the payload is capped; a buffer shorter than the address is an error. Nothing faults.
+TEST(Sockets, SendToTakesTheAddressFromTheBuffersHead) {
+  run([] {
+    Fresh fresh;
+    EXPECT_TRUE(create_a(+[](void*) {
+      seen.socket = net::socket(kSocketStream);
+      net::Datagram<kSocketMaxTransfer + 8> d{};  // (4 KiB of stack, with ASan's red zones)
+      d.peer = net::ipv4(10, 0, 2, 2, 5353);
+      seen.count = net::sendto(*seen.socket, d, sizeof d.data);
+      d.peer.family = 9;
+      seen.status = as_status(net::sendto(*seen.socket, d, 4));
+      seen.status2 = as_status(sys::net_sendto(*seen.socket, UserSpan<const std::byte>{address(&d), kDatagramHeader - 1}));
+    }, true));
+    EXPECT_TRUE(user_a.start());
+    EXPECT_TRUE(user_a.join(Timeout::after(kPatience)));
+    EXPECT_FALSE(faults::wait(Timeout::none()));
+    EXPECT_EQ(seen.count.value_or(0), kSocketMaxTransfer);
+    EXPECT_EQ(fake.sends_to, 1) << "the stack saw a datagram with a bad address or no address";
+    EXPECT_EQ(fake.sent, kSocketMaxTransfer);
+    EXPECT_EQ(fake.sent_to.port, 5353);
+    EXPECT_EQ(fake.sent_to.address[3], 2);
+    EXPECT_TRUE(failed_with(seen.status, Error::invalid_argument));
+    EXPECT_TRUE(failed_with(seen.status2, Error::invalid_argument));
+    return 0;
+  });
+}
+
+// recvfrom writes the sender's address, then the payload; it returns the payload's size.
+TEST(Sockets, RecvFromWritesTheSenderThenThePayload) {
+  run([] {
+    Fresh fresh;
+    EXPECT_TRUE(create_a(+[](void*) {
+      seen.socket = net::socket(kSocketStream);
+      net::Datagram<8> d{};
+      seen.count = net::recvfrom(*seen.socket, d);
+      seen.peer = d.peer;
+      std::memcpy(seen.text, d.data, sizeof d.data);
+      std::byte short_buffer[kDatagramHeader - 1] = {};
+      seen.status = as_status(sys::net_recvfrom(*seen.socket, UserSpan<std::byte>{std::span{short_buffer}}));
+    }, true));
+    EXPECT_TRUE(user_a.start());
+    EXPECT_TRUE(user_a.join(Timeout::after(kPatience)));
+    EXPECT_FALSE(faults::wait(Timeout::none()));
+    EXPECT_EQ(seen.count.value_or(0), 5u);
+    EXPECT_EQ(seen.peer.port, 4242);
+    EXPECT_EQ(seen.peer.family, SocketAddress::kIpv4);
+    EXPECT_STREQ(seen.text, "hello");
+    EXPECT_TRUE(failed_with(seen.status, Error::invalid_argument));
+    return 0;
+  });
+}
+
+// sendto by another thread: a socket of user_a's named by user_b is a bad handle (a fault).
+TEST(Sockets, SendToOnAnotherThreadsSocketIsABadHandle) {
+  run([] {
+    Fresh fresh;
+    EXPECT_TRUE(create_a(+[](void*) {
+      seen.socket = net::socket(kSocketStream);
+      wait_for_release();
+    }, true));
+    EXPECT_TRUE(user_a.start());
+    EXPECT_TRUE(user_b.create_user(stack_b.span(), +[](void*) {
+      net::Datagram<4> d{};
+      d.peer = net::ipv4(10, 0, 2, 2, 9);
+      (void)net::sendto(*seen.socket, d, 4);
+      seen.reached_after = true;
+    }, nullptr, kAbove, "user_b", app));
+    EXPECT_TRUE(grant_network(user_b));
+    EXPECT_TRUE(user_b.start());
+    auto report = next_fault();
+    EXPECT_TRUE(report.has_value());
+    if (report) {
+      expect_report(*report, user_b,
+                    {FaultKind::bad_handle, sys::net_sendto.kId, 0, static_cast<std::uint8_t>(HandleError::not_granted)});
+    }
+    EXPECT_TRUE(user_b.join(Timeout::none()));
+    EXPECT_FALSE(seen.reached_after);
+    EXPECT_EQ(fake.sends_to, 0);
+    seen.release = true;
+    EXPECT_TRUE(user_a.join(Timeout::after(kPatience)));
+    return 0;
+  });
+}
+
+// poll: a ready socket of the caller's is answered with the events asked for; another thread's,
+// a closed one, a forged word: kPollInvalid, all alike, and the stack is never asked about them.
+TEST(Sockets, PollAnswersOnlyTheCallersSockets) {
+  run([] {
+    Fresh fresh;
+    fake.ready = kPollIn | kPollOut;
+    EXPECT_TRUE(create_a(+[](void*) {
+      seen.socket = net::socket(kSocketStream);  // fake_handle(0)
+      wait_for_release();
+    }, true));
+    EXPECT_TRUE(user_a.start());
+    EXPECT_TRUE(user_b.create_user(stack_b.span(), +[](void*) {
+      auto mine = net::socket(kSocketStream);   // fake_handle(1)
+      auto closed = net::socket(kSocketStream); // fake_handle(2)
+      (void)net::close(*closed);
+      PollEntry e[4] = {net::poll_entry(*mine, kPollIn), net::poll_entry(*seen.socket, kPollIn),
+                        net::poll_entry(*closed, kPollIn), PollEntry{0x13572468, kPollIn, 0}};
+      seen.count = net::poll(e, UserTimeout::none());
+      seen.text[0] = static_cast<char>(e[0].revents);
+      seen.text[1] = static_cast<char>(e[1].revents);
+      seen.text[2] = static_cast<char>(e[2].revents);
+      seen.text[3] = static_cast<char>(e[3].revents);
+      seen.reached_after = true;
+    }, nullptr, kAbove, "user_b", app));
+    EXPECT_TRUE(grant_network(user_b));
+    EXPECT_TRUE(user_b.start());
+    EXPECT_TRUE(user_b.join(Timeout::after(kPatience)));
+    EXPECT_FALSE(faults::wait(Timeout::none()));
+    EXPECT_TRUE(seen.reached_after);
+    EXPECT_EQ(seen.count.value_or(0), 4u);
+    EXPECT_EQ(seen.text[0], kPollIn) << "only the events asked for";
+    EXPECT_EQ(seen.text[1], kPollInvalid);
+    EXPECT_EQ(seen.text[2], kPollInvalid);
+    EXPECT_EQ(seen.text[3], kPollInvalid);
+    EXPECT_EQ(fake.polls, 1) << "the stack was asked about a socket not the caller's";
+    seen.release = true;
+    EXPECT_TRUE(user_a.join(Timeout::after(kPatience)));
+    return 0;
+  });
+}
+
+// poll: nothing ready -> it waits its timeout, and answers 0; the number of entries and their
+// events are checked before anything is asked.
+TEST(Sockets, PollWaitsItsTimeoutAndChecksItsEntries) {
+  run([] {
+    Fresh fresh;
+    EXPECT_TRUE(create_a(+[](void*) {
+      seen.socket = net::socket(kSocketStream);
+      PollEntry e[kSocketPollMax + 1] = {};
+      for (PollEntry& x : e) {
+        x = net::poll_entry(*seen.socket, kPollIn);
+      }
+      const Instant start = now();
+      seen.count = net::poll({e, 1}, UserTimeout::after(Duration::ms(30)));
+      seen.opened = static_cast<int>((now() - start).ticks() * 1000 / Duration::kHz);  // ms
+      seen.status = as_status(net::poll({e, kSocketPollMax + 1}, UserTimeout::none()));
+      seen.status2 = as_status(net::poll({e, 0}, UserTimeout::none()));
+      e[0].events = 0x40;
+      seen.status3 = as_status(net::poll({e, 1}, UserTimeout::none()));
+    }, true));
+    EXPECT_TRUE(user_a.start());
+    EXPECT_TRUE(user_a.join(Timeout::after(Duration::s(1))));
+    EXPECT_FALSE(faults::wait(Timeout::none()));
+    EXPECT_EQ(seen.count.value_or(9), 0u);
+    EXPECT_GE(seen.opened, 30) << "the poll ended before its timeout";
+    EXPECT_LT(seen.opened, 40);
+    EXPECT_GE(fake.polls, 2);
+    EXPECT_TRUE(failed_with(seen.status, Error::invalid_argument));
+    EXPECT_TRUE(failed_with(seen.status2, Error::invalid_argument));
+    EXPECT_TRUE(failed_with(seen.status3, Error::invalid_argument));
+    return 0;
+  });
+}
+
+// resolve: the network grant; a name of 1 to kSocketMaxName characters without a NUL, copied
+// (terminated) for the stack; the address written back.
+TEST(Sockets, ResolveNeedsTheGrantAndABoundedName) {
+  run([] {
+    Fresh fresh;
+    // (Names on the thread's stack: the host's user memory has no image to read literals from.)
+    EXPECT_TRUE(create_a(+[](void*) {
+      char name[] = "device.example";
+      seen.status = as_status(net::getaddrinfo(name, 80));
+    }, false));
+    EXPECT_TRUE(user_a.start());
+    EXPECT_TRUE(user_a.join(Timeout::after(kPatience)));
+    EXPECT_TRUE(failed_with(seen.status, Error::not_permitted));
+    EXPECT_EQ(fake.resolves, 0);
+
+    EXPECT_TRUE(create_a(+[](void*) {
+      char name[] = "device.example\0x";
+      auto a = net::getaddrinfo(name, 80);
+      seen.peer = a.value_or(SocketAddress{});
+      char long_name[kSocketMaxName + 1];
+      std::memset(long_name, 'a', sizeof long_name);
+      seen.status = as_status(net::getaddrinfo({long_name, sizeof long_name}, 1));
+      seen.status2 = as_status(net::getaddrinfo({name, 16}, 1));
+      seen.status3 = as_status(net::getaddrinfo({name, 0}, 1));
+      seen.count = net::getaddrinfo({long_name, kSocketMaxName}, 1).has_value() ? 1u : 0u;  // the longest: asked
+    }, true));
+    EXPECT_TRUE(user_a.start());
+    EXPECT_TRUE(user_a.join(Timeout::after(kPatience)));
+    EXPECT_FALSE(faults::wait(Timeout::none()));
+    EXPECT_EQ(seen.peer.family, SocketAddress::kIpv4);
+    EXPECT_EQ(seen.peer.port, 80);
+    EXPECT_EQ(seen.peer.address[1], 1);
+    EXPECT_TRUE(failed_with(seen.status, Error::invalid_argument));
+    EXPECT_TRUE(failed_with(seen.status2, Error::invalid_argument));
+    EXPECT_TRUE(failed_with(seen.status3, Error::invalid_argument));
+    EXPECT_EQ(seen.count.value_or(9), 0u);  // not device.example: the fake says connection
+    EXPECT_EQ(fake.resolves, 2) << "the stack saw a name it should not have";
+    EXPECT_EQ(std::strlen(fake.resolved_name), kSocketMaxName) << "the copy was not terminated";
     return 0;
   });
 }

@@ -86,7 +86,11 @@ TEST(SyscallList, NumbersAreStable) {
   EXPECT_EQ(sys::net_send.kId, 19u);
   EXPECT_EQ(sys::net_recv.kId, 20u);
   EXPECT_EQ(sys::net_setopt.kId, 22u);
-  EXPECT_GE(sys::kCount, 23u);
+  EXPECT_EQ(sys::net_sendto.kId, 23u);
+  EXPECT_EQ(sys::net_recvfrom.kId, 24u);
+  EXPECT_EQ(sys::net_poll.kId, 25u);
+  EXPECT_EQ(sys::net_resolve.kId, 26u);
+  EXPECT_GE(sys::kCount, 27u);
 }
 
 // Every call's arguments fit in r0-r3 (the declaration would not compile otherwise); check the

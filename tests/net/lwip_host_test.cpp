@@ -23,6 +23,7 @@ extern "C" {
 
 #include "ward/host/kernel.hpp"
 #include "ward/kernel.hpp"
+#include "ward/kernel/socket.hpp"
 #include "ward/net/frame_intake.hpp"
 
 namespace {
@@ -164,6 +165,62 @@ Bytes receive_datagram(struct netconn* conn) {
   return out;
 }
 
+// The socket layer's send_to, receive_from and poll on port 7 (kernel::stack, called as the
+// kernel calls it once its checks are done).
+int sockets(const Bytes& payload) {
+  namespace stack = ward::kernel::stack;
+  auto opened = stack::open(ward::kSocketDatagram);
+  EXPECT_TRUE(opened.has_value());
+  if (!opened) return 10;
+  ward::Socket& s = **opened;
+  ward::SocketAddress any;
+  any.family = ward::SocketAddress::kIpv4;
+  any.port = 7;
+  EXPECT_TRUE(stack::bind(s, any));
+  EXPECT_TRUE(stack::set_option(s, ward::kSocketReceiveTimeout, 1'000'000));
+  EXPECT_EQ(stack::poll(s), ward::kPollOut) << "nothing to read yet; a datagram socket can send";
+
+  EXPECT_TRUE(receive(udp_frame(payload)));
+  (void)ward::this_thread::sleep_for(ward::Duration::ms(10));
+  EXPECT_EQ(stack::poll(s), ward::kPollIn | ward::kPollOut);
+  ward::SocketAddress from;
+  std::byte four[4] = {};
+  auto got = stack::receive_from(s, from, four);
+  EXPECT_EQ(got.value_or(0), 4u) << "a datagram is cut to the buffer";
+  EXPECT_EQ(std::memcmp(four, payload.data(), 4), 0);
+  EXPECT_EQ(from.family, ward::SocketAddress::kIpv4);
+  EXPECT_EQ(from.port, 5000);
+  EXPECT_TRUE(std::equal(kPeerIp.begin(), kPeerIp.end(), from.address));
+  EXPECT_EQ(stack::poll(s), ward::kPollOut) << "the rest of the datagram was dropped";
+
+  sent.clear();
+  ward::SocketAddress to = from;
+  to.port = 6000;
+  const std::byte out[3] = {std::byte{1}, std::byte{2}, std::byte{3}};
+  EXPECT_EQ(stack::send_to(s, to, out).value_or(0), 3u);
+  (void)ward::this_thread::sleep_for(ward::Duration::ms(10));
+  EXPECT_EQ(sent.size(), 1u);
+  if (sent.size() == 1) {
+    const Bytes& frame = sent.back();
+    EXPECT_EQ(frame.size(), 14u + 20 + 8 + 3);
+    EXPECT_EQ(frame[14 + 20 + 2], 6000 >> 8);  // to the address given
+    EXPECT_EQ(frame[14 + 20 + 3], 6000 & 0xff);
+  }
+  to.family = 9;
+  EXPECT_FALSE(stack::send_to(s, to, out).has_value()) << "an unknown family";
+  stack::close(s);
+
+  auto tcp = stack::open(ward::kSocketStream);
+  EXPECT_TRUE(tcp.has_value());
+  if (tcp) {
+    EXPECT_EQ(stack::poll(**tcp), 0) << "an unconnected stream can neither send nor receive";
+    EXPECT_FALSE(stack::send_to(**tcp, from, out).has_value()) << "sendto on a stream";
+    EXPECT_FALSE(stack::receive_from(**tcp, from, four).has_value()) << "recvfrom on a stream";
+    stack::close(**tcp);
+  }
+  return 0;
+}
+
 int scenario() {
   tcpip_init([](void*) { (void)step.give(); }, nullptr);
   if (!step.take(ward::Timeout::after(ward::Duration::s(1)))) return 1;
@@ -226,7 +283,8 @@ int scenario() {
   EXPECT_EQ(intake.bad_source, 1u);
   EXPECT_EQ(lwip_stats.link.recv, delivered);
   EXPECT_TRUE(receive_datagram(udp).empty());
-  return 0;
+  netconn_delete(udp);
+  return sockets(payload);
 }
 
 TEST(LwipOnHostKernel, AnswersArpEchoesUdpDropsMalformed) {

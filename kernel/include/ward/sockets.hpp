@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "ward/syscalls.hpp"
 
@@ -72,6 +73,52 @@ inline Status set_receive_timeout(SocketHandle s, UserTimeout t) {
 }
 inline Status set_send_timeout(SocketHandle s, UserTimeout t) {
   return sys::net_setopt(s, kSocketSendTimeout, wait_word(t));
+}
+
+// A datagram with its peer's address, laid out as net_sendto and net_recvfrom take it (the
+// address, then the payload): build one in place and no copy is needed.
+template <std::size_t N>
+struct Datagram {
+  SocketAddress peer;
+  std::byte data[N];
+  // The buffer of the calls: the address and the first `payload` bytes of data.
+  UserSpan<const std::byte> out(std::size_t payload) const {
+    return UserSpan<const std::byte>{reinterpret_cast<std::uintptr_t>(this), kDatagramHeader + payload};
+  }
+  UserSpan<std::byte> in() { return UserSpan<std::byte>{reinterpret_cast<std::uintptr_t>(this), sizeof *this}; }
+};
+static_assert(offsetof(Datagram<1>, data) == kDatagramHeader, "the payload follows the address");
+
+// Sends the first `payload` bytes of d.data to d.peer (a datagram socket); the bytes sent.
+template <std::size_t N>
+Result<std::uint32_t> sendto(SocketHandle s, const Datagram<N>& d, std::size_t payload) {
+  return sys::net_sendto(s, d.out(payload < N ? payload : N));
+}
+// The next datagram: its sender in d.peer, its payload in d.data; the payload's size (what did
+// not fit in N bytes is dropped).
+template <std::size_t N>
+Result<std::uint32_t> recvfrom(SocketHandle s, Datagram<N>& d) {
+  return sys::net_recvfrom(s, d.in());
+}
+
+// Waits until one of the sockets is ready for what its entry asks (kPollIn, kPollOut), or the
+// timeout; the number of entries with revents set (0: the timeout). At most kSocketPollMax.
+inline Result<std::uint32_t> poll(std::span<PollEntry> entries, UserTimeout t) {
+  return sys::net_poll(UserSpan<PollEntry>{reinterpret_cast<std::uintptr_t>(entries.data()), entries.size()}, t);
+}
+inline PollEntry poll_entry(SocketHandle s, std::uint16_t events) { return PollEntry{s.raw(), events, 0}; }
+
+// The first address of `name` (DNS through the network's server; a literal address too), with
+// `port` set: getaddrinfo's first answer. A user thread needs the network grant.
+inline Result<SocketAddress> getaddrinfo(std::string_view name, std::uint16_t port) {
+  SocketAddress a;
+  if (auto r = sys::net_resolve(UserSpan<const char>{reinterpret_cast<std::uintptr_t>(name.data()), name.size()},
+                                detail::one(a));
+      !r) {
+    return fail(r.error());
+  }
+  a.port = port;
+  return a;
 }
 
 }  // namespace ward::net

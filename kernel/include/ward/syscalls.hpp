@@ -51,7 +51,13 @@
   X(20, net_recv, ward::Result<std::uint32_t>(ward::Handle<ward::Socket>, ward::UserSpan<std::byte>),      \
     impl::net_recv)                                                                                       \
   X(21, net_close, ward::Status(ward::Handle<ward::Socket>), impl::net_close)                              \
-  X(22, net_setopt, ward::Status(ward::Handle<ward::Socket>, std::uint32_t, std::uint32_t), impl::net_setopt)
+  X(22, net_setopt, ward::Status(ward::Handle<ward::Socket>, std::uint32_t, std::uint32_t), impl::net_setopt) \
+  X(23, net_sendto, ward::Result<std::uint32_t>(ward::Handle<ward::Socket>, ward::UserSpan<const std::byte>), \
+    impl::net_sendto)                                                                                     \
+  X(24, net_recvfrom, ward::Result<std::uint32_t>(ward::Handle<ward::Socket>, ward::UserSpan<std::byte>),  \
+    impl::net_recvfrom)                                                                                   \
+  X(25, net_poll, ward::Result<std::uint32_t>(ward::UserSpan<ward::PollEntry>, ward::UserTimeout), impl::net_poll) \
+  X(26, net_resolve, ward::Status(ward::UserSpan<const char>, ward::UserSpan<ward::SocketAddress>), impl::net_resolve)
 
 namespace ward::sys {
 

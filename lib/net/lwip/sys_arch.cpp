@@ -212,6 +212,11 @@ void ward_lwip_mbox_abort_waiters(sys_mbox_t* mbox) {
   }
 }
 
+int ward_lwip_mbox_pending(sys_mbox_t* mbox) {
+  ward::kernel::KernelLock lock;
+  return mbox != nullptr && *mbox != nullptr && (*mbox)->used && (*mbox)->object.size() != 0 ? 1 : 0;
+}
+
 void sys_mbox_post(sys_mbox_t* mbox, void* msg) {
   if (!(*mbox)->object.send(msg)) {
     ward::panic("lwip: mailbox post failed");

@@ -29,12 +29,18 @@ class Socket {
   std::uint16_t offset = 0;          // bytes of `pending` already read
   // Set by interrupt(): the kernel is closing the socket, a call in flight returns an error.
   std::atomic<bool> interrupted{false};
+  // lwIP's events (on_event, in lwIP's thread), for poll: a send would not wait; the connection
+  // failed.
+  std::atomic<bool> writable{false};
+  std::atomic<bool> failed{false};
 
-  void reset(struct netconn* c) {
+  void reset(struct netconn* c, bool can_send) {
     conn = c;
     pending = nullptr;
     offset = 0;
     interrupted = false;
+    writable = can_send;
+    failed = false;
   }
 };
 
@@ -70,11 +76,34 @@ Error from_lwip(err_t e) {
 }
 Status check(err_t e) { return e == ERR_OK ? Status{} : Status{fail(from_lwip(e))}; }
 
-Result<Socket*> take_slot(struct netconn* conn) {
+// lwIP's events on a netconn of the pool (called in lwIP's thread). The socket is found by its
+// netconn, not by lwIP's callback_arg: lwIP sets that to -1 in every new netconn (for its own
+// sockets layer), and an accepted netconn can see events -- an error, a reset -- before it has a
+// slot. Those find no socket: an accepted connection starts writable, and what arrived for it waits
+// in its mailbox, which poll reads. close() frees the netconn (in lwIP's thread, synchronously)
+// before the slot is given up, so no event reaches a slot's next socket.
+void on_event(struct netconn* conn, enum netconn_evt event, u16_t) {
+  for (Socket& s : pool) {
+    if (s.conn != conn) {
+      continue;
+    }
+    switch (event) {
+      case NETCONN_EVT_SENDPLUS: s.writable = true; break;
+      case NETCONN_EVT_SENDMINUS: s.writable = false; break;
+      case NETCONN_EVT_ERROR: s.failed = true; break;
+      default: break;
+    }
+    return;
+  }
+}
+
+// can_send: a datagram socket can always send, a stream one once connected (lwIP's SENDPLUS) or
+// accepted.
+Result<Socket*> take_slot(struct netconn* conn, bool can_send) {
   (void)pool_lock.lock();
   for (Socket& s : pool) {
     if (s.conn == nullptr) {
-      s.reset(conn);
+      s.reset(conn, can_send);
       (void)pool_lock.unlock();
       return &s;
     }
@@ -123,12 +152,12 @@ Result<Socket*> open(std::uint32_t type) {
   if (kind != kSocketStream && kind != kSocketDatagram) {
     return fail(Error::invalid_argument);
   }
-  struct netconn* conn = netconn_new(kind == kSocketStream ? (v6 ? NETCONN_TCP_IPV6 : NETCONN_TCP)
-                                                           : (v6 ? NETCONN_UDP_IPV6 : NETCONN_UDP));
+  struct netconn* conn = netconn_new_with_callback(
+      kind == kSocketStream ? (v6 ? NETCONN_TCP_IPV6 : NETCONN_TCP) : (v6 ? NETCONN_UDP_IPV6 : NETCONN_UDP), &on_event);
   if (conn == nullptr) {
     return fail(Error::no_resources);
   }
-  auto slot = take_slot(conn);
+  auto slot = take_slot(conn, kind == kSocketDatagram);
   if (!slot) {
     netconn_delete(conn);
   }
@@ -178,7 +207,7 @@ Result<Socket*> accept(Socket& s, SocketAddress& peer) {
   u16_t port = 0;
   (void)netconn_getaddr(conn, &ip, &port, 0);
   peer = from_lwip(ip, port);
-  auto slot = take_slot(conn);
+  auto slot = take_slot(conn, true);  // (it inherited the listener's on_event)
   if (!slot) {
     netconn_close(conn);
     netconn_delete(conn);
@@ -281,6 +310,74 @@ Result<std::size_t> receive(Socket& s, std::span<std::byte> data) {
   return std::size_t{n};
 }
 
+Result<std::size_t> send_to(Socket& s, const SocketAddress& to, std::span<const std::byte> data) {
+  if (is_tcp(s)) {
+    return fail(Error::invalid_state);  // a stream has its peer: send
+  }
+  auto ip = to_lwip(to);
+  if (!ip) {
+    return fail(ip.error());
+  }
+  const std::size_t n = std::min(data.size(), kSocketMaxTransfer);
+  struct netbuf* buf = netbuf_new();
+  if (buf == nullptr || netbuf_alloc(buf, static_cast<u16_t>(n)) == nullptr) {
+    netbuf_delete(buf);
+    return fail(Error::no_resources);
+  }
+  std::memcpy(buf->p->payload, data.data(), n);  // the copy: lwIP reads only its own buffer
+  const err_t e = netconn_sendto(s.conn, buf, &*ip, to.port);
+  netbuf_delete(buf);
+  if (e != ERR_OK) {
+    return fail(from_lwip(e));
+  }
+  return n;
+}
+
+Result<std::size_t> receive_from(Socket& s, SocketAddress& from, std::span<std::byte> data) {
+  if (is_tcp(s)) {
+    return fail(Error::invalid_state);  // a stream has its peer: recv
+  }
+  struct netbuf* buf = nullptr;
+  const err_t e = netconn_recv(s.conn, &buf);
+  if (s.interrupted) {
+    netbuf_delete(buf);
+    return fail(Error::connection);
+  }
+  if (e != ERR_OK) {
+    return fail(from_lwip(e));
+  }
+  from = from_lwip(*netbuf_fromaddr(buf), netbuf_fromport(buf));
+  const auto n = static_cast<u16_t>(std::min<std::size_t>(netbuf_len(buf), data.size()));
+  (void)netbuf_copy_partial(buf, data.data(), n, 0);  // the copy into the caller's memory
+  netbuf_delete(buf);  // a datagram is read once: what did not fit is dropped
+  return std::size_t{n};
+}
+
+std::uint16_t poll(Socket& s) {
+  std::uint16_t ready = 0;
+  if (s.pending != nullptr || ward_lwip_mbox_pending(&s.conn->recvmbox) ||
+      ward_lwip_mbox_pending(&s.conn->acceptmbox)) {
+    ready |= kPollIn;  // data, a connection, or the peer's close or an error (a call returns at once)
+  }
+  if (s.writable) {
+    ready |= kPollOut;
+  }
+  if (s.failed) {
+    ready |= kPollError;
+  }
+  return ready;
+}
+
+Status resolve(const char* name, SocketAddress& out) {
+  ip_addr_t ip{};
+  if (const err_t e = netconn_gethostbyname(name, &ip); e != ERR_OK) {
+    // ERR_VAL: no answer (no such name, no server, lwIP's retries ran out).
+    return fail(e == ERR_VAL ? Error::connection : from_lwip(e));
+  }
+  out = from_lwip(ip, 0);
+  return {};
+}
+
 Status set_option(Socket& s, std::uint32_t option, std::uint32_t value) {
   // Microseconds from the caller, milliseconds for lwIP (rounded up: a wait never ends early).
   const std::uint32_t ms = value / 1000 + (value % 1000 != 0 ? 1 : 0);
@@ -310,7 +407,7 @@ void close(Socket& s) {
   }
   netconn_delete(s.conn);
   (void)pool_lock.lock();
-  s.reset(nullptr);
+  s.reset(nullptr, false);
   (void)pool_lock.unlock();
 }
 

@@ -64,6 +64,28 @@ inline constexpr std::uint32_t kSocketSendTimeout = 2;
 // the call returns the count, like send(2)).
 inline constexpr std::size_t kSocketMaxTransfer = 1024;
 
+// net_sendto's and net_recvfrom's one buffer: a SocketAddress (the datagram's peer), then the
+// payload. One UserSpan carries both (five argument words do not fit in r0-r3), so the entry
+// checks all of it and its generated attack cells cover it. At most kSocketMaxTransfer payload
+// bytes per call; a buffer shorter than the address is refused (invalid_argument).
+inline constexpr std::size_t kDatagramHeader = sizeof(SocketAddress);
+
+// net_poll's entries: a socket handle, the events wanted, the events seen (written back).
+struct PollEntry {
+  std::uintptr_t socket = 0;
+  std::uint16_t events = 0;   // kPollIn | kPollOut
+  std::uint16_t revents = 0;  // kPollIn, kPollOut, kPollError, kPollInvalid
+};
+inline constexpr std::uint16_t kPollIn = 1;       // a receive (or accept) would not wait
+inline constexpr std::uint16_t kPollOut = 2;      // a send would not wait
+inline constexpr std::uint16_t kPollError = 4;    // the connection failed (always reported)
+inline constexpr std::uint16_t kPollInvalid = 8;  // not a socket of the caller, or closed (always)
+// The most entries one net_poll takes (the stack's pool).
+inline constexpr std::size_t kSocketPollMax = 8;
+
+// The longest name net_resolve takes (a DNS name's text: 253 characters, no terminator).
+inline constexpr std::size_t kSocketMaxName = 253;
+
 namespace kernel {
 
 // The network grant of user threads (by grant bit), and whether `t` may open sockets. Privileged
@@ -81,6 +103,10 @@ Result<std::uint32_t> socket_send(Socket& s, std::span<const std::byte> data);
 Result<std::uint32_t> socket_receive(Socket& s, std::span<std::byte> data);
 Status socket_close(Socket& s);
 Status socket_set_option(Socket& s, std::uint32_t option, std::uint32_t value);
+Result<std::uint32_t> socket_send_to(Socket& s, std::span<const std::byte> datagram);
+Result<std::uint32_t> socket_receive_from(Socket& s, std::span<std::byte> datagram);
+Result<std::uint32_t> socket_poll(std::span<PollEntry> entries, Timeout timeout);
+Status socket_resolve(std::span<const char> name, std::span<SocketAddress> out);
 
 // ---- The stack: provided by lib/net (weak defaults in the kernel answer not_supported) ------
 // Called in thread mode, privileged, with kernel copies of every argument; each may block.
@@ -95,6 +121,14 @@ Result<std::size_t> send(Socket& s, std::span<const std::byte> data);
 // `data` likewise: written only by a copy at the end. 0 bytes: the peer closed the connection.
 Result<std::size_t> receive(Socket& s, std::span<std::byte> data);
 Status set_option(Socket& s, std::uint32_t option, std::uint32_t value);
+// A datagram to `to` (a datagram socket; `data` as for send) / the next datagram and its sender
+// (`data` as for receive; what does not fit is dropped).
+Result<std::size_t> send_to(Socket& s, const SocketAddress& to, std::span<const std::byte> data);
+Result<std::size_t> receive_from(Socket& s, SocketAddress& from, std::span<std::byte> data);
+// What a call on `s` would find now, without waiting: kPollIn, kPollOut, kPollError.
+std::uint16_t poll(Socket& s);
+// The first address of `name` (a NUL-terminated kernel copy) through the stack's DNS resolver.
+Status resolve(const char* name, SocketAddress& out);
 // Ends the calls in flight on `s` (a thread blocked in receive, accept or send returns an error
 // soon): the kernel is closing it. Called, in thread context, until none is left.
 void interrupt(Socket& s);

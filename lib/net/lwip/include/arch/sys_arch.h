@@ -40,6 +40,9 @@ extern "C" {
 /* Ward's addition: ends every wait in the mailbox (the waiter's fetch times out at once). For a
  * socket the kernel closes (lib/net/src/sockets.cpp); a null or invalid mailbox is left alone. */
 void ward_lwip_mbox_abort_waiters(sys_mbox_t* mbox);
+/* Ward's addition: whether a valid mailbox holds a message (a fetch would not wait); 0 for a null
+ * or invalid one. For poll (lib/net/src/sockets.cpp). */
+int ward_lwip_mbox_pending(sys_mbox_t* mbox);
 #ifdef __cplusplus
 }
 #endif
