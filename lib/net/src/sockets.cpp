@@ -82,6 +82,7 @@ Status check(err_t e) { return e == ERR_OK ? Status{} : Status{fail(from_lwip(e)
 // slot. Those find no socket: an accepted connection starts writable, and what arrived for it waits
 // in its mailbox, which poll reads. close() frees the netconn (in lwIP's thread, synchronously)
 // before the slot is given up, so no event reaches a slot's next socket.
+// cppcheck-suppress constParameter ; the signature is lwIP's netconn_callback type
 void on_event(struct netconn* conn, enum netconn_evt event, u16_t) {
   for (Socket& s : pool) {
     if (s.conn != conn) {
