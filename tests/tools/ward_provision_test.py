@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """tools/ward-provision: a request from an EC P-256 key becomes a client certificate for its subject
-and key; a request whose signature does not verify, and one from an RSA key, are refused (exit 1,
-no certificate written). openssl CLI only; every call bounded.
+and key; a request whose signature does not verify, and one from an RSA or P-384 key (whatever its subject
+says), are refused (exit 1, no certificate written). openssl CLI only; every call bounded.
 Usage: ward_provision_test.py TOOL"""
 import base64
 import os
@@ -41,7 +41,14 @@ def main(tool):
                     "-----END CERTIFICATE REQUEST-----\n")
         run("openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{d}/rsa.key", "-subj", "/CN=r",
             "-out", f"{d}/rsa.csr")
-        for name, why in (("bad", "signature does not verify"), ("rsa", "not an EC P-256 key")):
+        # The key's type read from the key, not from text the requester writes: an RSA key whose
+        # subject names the EC words, and a P-384 key (a red-team review's attacks).
+        run("openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{d}/liar.key",
+            "-subj", "/CN=id-ecPublicKey prime256v1 NIST CURVE: P-256/O=ASN1 OID: prime256v1", "-out", f"{d}/liar.csr")
+        run("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384", "-nodes", "-keyout",
+            f"{d}/p384.key", "-subj", "/CN=prime256v1", "-out", f"{d}/p384.csr")
+        for name, why in (("bad", "signature does not verify"), ("rsa", "not an EC P-256 key"),
+                          ("liar", "not an EC P-256 key"), ("p384", "not an EC P-256 key")):
             r = run(sys.executable, tool, "sign", "--ca", f"{d}/ca", "--csr", f"{d}/{name}.csr", "--out",
                     f"{d}/{name}.der", "--der", ok=False)
             if r.returncode != 1 or why not in r.stderr.decode() or os.path.exists(f"{d}/{name}.der"):
