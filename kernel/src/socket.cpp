@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <string_view>
 
 #include "ward/kernel/object_table.hpp"
 #include "ward/kernel/port.hpp"
@@ -583,6 +584,33 @@ Result<std::uint32_t> socket_poll(std::span<PollEntry> entries, Timeout timeout)
   return ready;
 }
 
+namespace {
+
+// A name DNS can carry: labels of 1-63 bytes between dots (one trailing dot allowed). lwIP writes
+// each label's length into one byte of the query unchecked: a longer label would become a
+// compression pointer, an empty one end the name early.
+bool dns_name_shape_ok(std::string_view name) {
+  if (name.ends_with('.')) {
+    name.remove_suffix(1);
+  }
+  std::size_t label = 0;
+  for (const char c : name) {
+    if (c != '.') {
+      ++label;
+      if (label > kDnsMaxLabel) {
+        return false;
+      }
+    } else if (label == 0) {
+      return false;
+    } else {
+      label = 0;
+    }
+  }
+  return label != 0;
+}
+
+}  // namespace
+
 Status socket_resolve(std::span<const char> name, std::span<SocketAddress> out) {
   if (arch::in_isr()) {
     return fail(Error::in_isr);
@@ -597,6 +625,9 @@ Status socket_resolve(std::span<const char> name, std::span<SocketAddress> out) 
   std::memcpy(copy.data(), name.data(), name.size());  // the copy: the stack reads only this one
   if (std::memchr(copy.data(), '\0', name.size()) != nullptr) {
     return fail(Error::invalid_argument);  // a name with a NUL inside would be cut
+  }
+  if (!dns_name_shape_ok({copy.data(), name.size()})) {
+    return fail(Error::invalid_argument);
   }
   SocketAddress found;
   {

@@ -175,7 +175,9 @@ struct Seen {
   Status status{};
   Status status2{};
   Status status3{};
+  Status status4{};
   Result<std::uint32_t> count{0u};
+  std::uint32_t refused_shapes = 0;
   SocketAddress peer;
   char text[8] = {};
   bool reached_after = false;
@@ -695,7 +697,25 @@ TEST(Sockets, ResolveNeedsTheGrantAndABoundedName) {
       seen.status = as_status(net::getaddrinfo({long_name, sizeof long_name}, 1));
       seen.status2 = as_status(net::getaddrinfo({name, 16}, 1));
       seen.status3 = as_status(net::getaddrinfo({name, 0}, 1));
-      seen.count = net::getaddrinfo({long_name, kSocketMaxName}, 1).has_value() ? 1u : 0u;  // the longest: asked
+      char trailing[] = "device.example.";  // one trailing dot: the root, allowed
+      seen.status4 = as_status(net::getaddrinfo({trailing, sizeof trailing - 1}, 1));
+      // The longest name: four labels of 63, 63, 63 and 61 bytes (253 with the dots): asked.
+      for (std::size_t dot : {63u, 127u, 191u}) {
+        long_name[dot] = '.';
+      }
+      seen.count = net::getaddrinfo({long_name, kSocketMaxName}, 1).has_value() ? 1u : 0u;
+      // Shapes DNS cannot carry, refused before the stack: a 64-byte label (lwIP would write 64
+      // into the label's length byte, a compression pointer), empty labels, a lone dot.
+      char label64[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example";
+      char empty_inside[] = "device..example";
+      char leading_dot[] = ".example";
+      char dot[] = ".";
+      char two_trailing[] = "example..";
+      for (std::string_view bad : {std::string_view{label64}, std::string_view{empty_inside},
+                                    std::string_view{leading_dot}, std::string_view{dot},
+                                    std::string_view{two_trailing}}) {
+        seen.refused_shapes += failed_with(as_status(net::getaddrinfo(bad, 1)), Error::invalid_argument) ? 1 : 0;
+      }
     }, true));
     EXPECT_TRUE(user_a.start());
     EXPECT_TRUE(user_a.join(Timeout::after(kPatience)));
@@ -707,7 +727,9 @@ TEST(Sockets, ResolveNeedsTheGrantAndABoundedName) {
     EXPECT_TRUE(failed_with(seen.status2, Error::invalid_argument));
     EXPECT_TRUE(failed_with(seen.status3, Error::invalid_argument));
     EXPECT_EQ(seen.count.value_or(9), 0u);  // not device.example: the fake says connection
-    EXPECT_EQ(fake.resolves, 2) << "the stack saw a name it should not have";
+    EXPECT_EQ(seen.refused_shapes, 5u);
+    EXPECT_FALSE(failed_with(seen.status4, Error::invalid_argument)) << "a trailing dot was refused";
+    EXPECT_EQ(fake.resolves, 3) << "the stack saw a name it should not have";
     EXPECT_EQ(std::strlen(fake.resolved_name), kSocketMaxName) << "the copy was not terminated";
     return 0;
   });

@@ -85,6 +85,8 @@ inline constexpr std::size_t kSocketPollMax = 8;
 
 // The longest name net_resolve takes (a DNS name's text: 253 characters, no terminator).
 inline constexpr std::size_t kSocketMaxName = 253;
+// The longest label in it (between dots): DNS's wire form gives a label's length 6 bits.
+inline constexpr std::size_t kDnsMaxLabel = 63;
 
 namespace kernel {
 
