@@ -56,13 +56,11 @@ void serve(struct netconn* conn) {
 
 ThreadStack<2048> tcp_stack;
 Thread tcp_thread;
-void tcp_echo(void*) {
-  struct netconn* listener = netconn_new(NETCONN_TCP_IPV6);  // dual stack: IPv4 and IPv6
-  if (listener == nullptr || netconn_bind(listener, IP6_ADDR_ANY, kEchoPort) != ERR_OK ||
-      netconn_listen(listener) != ERR_OK) {
-    print("net_echo: cannot listen on TCP port 7\n");
-    return;
-  }
+// The listener is made by main before "ready" is printed: a peer that connects on "ready" finds
+// it listening (made here, in this less urgent thread, it could still be missing then: slirp
+// would pass on the device's reset).
+void tcp_echo(void* arg) {
+  auto* listener = static_cast<struct netconn*>(arg);
   for (;;) {
     struct netconn* conn = nullptr;
     if (netconn_accept(listener, &conn) != ERR_OK) continue;
@@ -138,7 +136,13 @@ int main() {
     print("net_echo: cannot bind UDP port 7\n");
     return 1;
   }
-  if (!tcp_thread.start(tcp_stack.span(), &tcp_echo, nullptr, Priority{15}, "tcp-echo")) {
+  struct netconn* listener = netconn_new(NETCONN_TCP_IPV6);  // dual stack: IPv4 and IPv6
+  if (listener == nullptr || netconn_bind(listener, IP6_ADDR_ANY, kEchoPort) != ERR_OK ||
+      netconn_listen(listener) != ERR_OK) {
+    print("net_echo: cannot listen on TCP port 7\n");
+    return 1;
+  }
+  if (!tcp_thread.start(tcp_stack.span(), &tcp_echo, listener, Priority{15}, "tcp-echo")) {
     print("net_echo: cannot start the TCP echo\n");
     return 1;
   }
