@@ -132,6 +132,25 @@ Error from_mbedtls(int code, bool handshaking) {
 
 }  // namespace
 
+const char* error_name(Error e) {
+  switch (e) {
+    case Error::not_initialised: return "not_initialised";
+    case Error::no_time: return "no_time";
+    case Error::invalid_argument: return "invalid_argument";
+    case Error::invalid_state: return "invalid_state";
+    case Error::no_resources: return "no_resources";
+    case Error::connection: return "connection";
+    case Error::timeout: return "timeout";
+    case Error::certificate: return "certificate";
+    case Error::handshake: return "handshake";
+    case Error::record: return "record";
+    case Error::closed: return "closed";
+    case Error::identity: return "identity";
+    case Error::storage: return "storage";
+  }
+  return "?";
+}
+
 Status init() {
   if (psa_crypto_init() != PSA_SUCCESS || !platform_init()) {
     return fail(Error::not_initialised);

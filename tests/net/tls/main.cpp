@@ -66,25 +66,6 @@ std::uint64_t argument(std::string_view name) {
   return value;
 }
 
-const char* error_name(tls::Error e) {
-  switch (e) {
-    case tls::Error::not_initialised: return "not_initialised";
-    case tls::Error::no_time: return "no_time";
-    case tls::Error::invalid_argument: return "invalid_argument";
-    case tls::Error::invalid_state: return "invalid_state";
-    case tls::Error::no_resources: return "no_resources";
-    case tls::Error::connection: return "connection";
-    case tls::Error::timeout: return "timeout";
-    case tls::Error::certificate: return "certificate";
-    case tls::Error::handshake: return "handshake";
-    case tls::Error::record: return "record";
-    case tls::Error::closed: return "closed";
-    case tls::Error::identity: return "identity";
-    case tls::Error::storage: return "storage";
-  }
-  return "?";
-}
-
 ip_addr_t host_address() {
   ip_addr_t a;
   IP_ADDR4(&a, 10, 0, 2, 2);  // slirp's gateway: this host's 127.0.0.1
@@ -111,7 +92,7 @@ bool send_pattern() {
     }
     auto w = client.write({buffer, n});
     if (!w || *w != n) {
-      print("tls: write failed: ", w ? "short" : error_name(w.error()), " mbedtls ", client.last_error(), '\n');
+      print("tls: write failed: ", w ? "short" : tls::error_name(w.error()), " mbedtls ", client.last_error(), '\n');
       return false;
     }
     sent += n;
@@ -126,7 +107,7 @@ std::uint32_t receive_pattern(bool& ok) {
   for (std::uint32_t got = 0; got < kServerBytes;) {
     auto r = client.read({buffer, sizeof buffer});
     if (!r) {
-      print("tls: read failed after ", got, " bytes: ", error_name(r.error()), " mbedtls ", client.last_error(),
+      print("tls: read failed after ", got, " bytes: ", tls::error_name(r.error()), " mbedtls ", client.last_error(),
             '\n');
       return largest;
     }
@@ -151,7 +132,7 @@ bool exchange(const char* name, std::uint16_t port, tls::Version version) {
   const Instant start = now();
   const auto address = host_address();
   if (auto c = client.connect(address, port, kHostname, options(version)); !c) {
-    print("tls: ", name, ": FAILED to connect: ", error_name(c.error()), " mbedtls ", client.last_error(),
+    print("tls: ", name, ": FAILED to connect: ", tls::error_name(c.error()), " mbedtls ", client.last_error(),
           " flags ", client.verify_flags(), '\n');
     return false;
   }
@@ -176,7 +157,7 @@ bool refused(const char* name, std::uint16_t port, std::string_view hostname, tl
   const bool open = client.is_open();
   client.close();
   const bool ok = !c && c.error() == expected && !open && (flag == 0 || (client.verify_flags() & flag) != 0);
-  print("tls: ", name, ": ", ok ? "refused" : "NOT REFUSED AS EXPECTED", " (", c ? "connected" : error_name(c.error()),
+  print("tls: ", name, ": ", ok ? "refused" : "NOT REFUSED AS EXPECTED", " (", c ? "connected" : tls::error_name(c.error()),
         ", mbedtls ", client.last_error(), ", flags ", client.verify_flags(), ")\n");
   return ok;
 }

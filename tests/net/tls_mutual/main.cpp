@@ -66,25 +66,6 @@ std::uint64_t argument(std::string_view name) {
 }
 std::uint16_t port(std::string_view name) { return static_cast<std::uint16_t>(argument(name)); }
 
-const char* error_name(tls::Error e) {
-  switch (e) {
-    case tls::Error::not_initialised: return "not_initialised";
-    case tls::Error::no_time: return "no_time";
-    case tls::Error::invalid_argument: return "invalid_argument";
-    case tls::Error::invalid_state: return "invalid_state";
-    case tls::Error::no_resources: return "no_resources";
-    case tls::Error::connection: return "connection";
-    case tls::Error::timeout: return "timeout";
-    case tls::Error::certificate: return "certificate";
-    case tls::Error::handshake: return "handshake";
-    case tls::Error::record: return "record";
-    case tls::Error::closed: return "closed";
-    case tls::Error::identity: return "identity";
-    case tls::Error::storage: return "storage";
-  }
-  return "?";
-}
-
 ip_addr_t host_address() {
   ip_addr_t a;
   IP_ADDR4(&a, 10, 0, 2, 2);  // slirp's gateway: this host's 127.0.0.1
@@ -99,7 +80,7 @@ bool report(const char* name, bool ok, const char* detail = "") {
 template <class R>
 bool refused_with(const char* name, const R& r, tls::Error expected) {
   const bool ok = !r && r.error() == expected;
-  print("tls_mutual: ", name, ": ", ok ? "refused" : "NOT REFUSED AS EXPECTED", " (", r ? "accepted" : error_name(r.error()),
+  print("tls_mutual: ", name, ": ", ok ? "refused" : "NOT REFUSED AS EXPECTED", " (", r ? "accepted" : tls::error_name(r.error()),
         ")\n");
   return ok;
 }
@@ -165,11 +146,11 @@ std::size_t exchange_with_host(std::string_view pem, std::uint16_t host_port) {
 bool provision() {
   bool ok = refused_with("not_provisioned", tls::load_device_certificate(certificate), tls::Error::storage);
   auto key = tls::ensure_device_key();
-  ok &= report("key", key && *key, key ? (*key ? "created" : "EXISTED ALREADY") : error_name(key.error()));
+  ok &= report("key", key && *key, key ? (*key ? "created" : "EXISTED ALREADY") : tls::error_name(key.error()));
   ok &= refused_with("store_mismatch", tls::store_device_certificate(kTestCaDer), tls::Error::identity);
   auto pem = tls::device_csr(kSubject, csr);
   if (!pem) {
-    return report("csr", false, error_name(pem.error()));
+    return report("csr", false, tls::error_name(pem.error()));
   }
   print("tls_mutual: csr ", *pem, " bytes\n", csr);
   const std::size_t n = exchange_with_host({csr, *pem}, port("--prov="));
@@ -178,7 +159,7 @@ bool provision() {
   }
   print("tls_mutual: certificate ", n, " bytes DER from the host\n");
   auto stored = tls::store_device_certificate({certificate, n});
-  ok &= report("provision", static_cast<bool>(stored), stored ? "stored" : error_name(stored.error()));
+  ok &= report("provision", static_cast<bool>(stored), stored ? "stored" : tls::error_name(stored.error()));
   return ok;
 }
 
@@ -200,7 +181,7 @@ tls::ClientOptions options(tls::Version version, const tls::ClientIdentity* iden
 bool mutual(const char* name, std::uint16_t p, tls::Version version, const tls::ClientIdentity& identity) {
   const Instant start = now();
   if (auto c = client.connect(host_address(), p, kHostname, options(version, &identity)); !c) {
-    print("tls_mutual: ", name, ": FAILED to connect: ", error_name(c.error()), " mbedtls ", client.last_error(),
+    print("tls_mutual: ", name, ": FAILED to connect: ", tls::error_name(c.error()), " mbedtls ", client.last_error(),
           " flags ", client.verify_flags(), '\n');
     return false;
   }
@@ -213,7 +194,7 @@ bool mutual(const char* name, std::uint16_t p, tls::Version version, const tls::
   while (w && got < kFromServer.size()) {
     auto r = client.read({buffer + got, kFromServer.size() - got});
     if (!r) {
-      print("tls_mutual: ", name, ": read failed: ", error_name(r.error()), " mbedtls ", client.last_error(), '\n');
+      print("tls_mutual: ", name, ": read failed: ", tls::error_name(r.error()), " mbedtls ", client.last_error(), '\n');
       break;
     }
     got += *r;
@@ -239,16 +220,16 @@ bool rejected(const char* name, std::uint16_t p, tls::Version version, const tls
   }
   const bool ok = refused && error != tls::Error::certificate && error != tls::Error::identity;
   print("tls_mutual: ", name, ": ", ok ? "refused" : "NOT REFUSED AS EXPECTED", " (", c ? "after handshake, " : "in handshake, ",
-        refused ? error_name(error) : "data", ", mbedtls ", client.last_error(), ")\n");
+        refused ? tls::error_name(error) : "data", ", mbedtls ", client.last_error(), ")\n");
   client.close();
   return ok;
 }
 
 bool connections() {
   auto key = tls::ensure_device_key();
-  bool ok = report("key", key && !*key, key ? (*key ? "CREATED AGAIN" : "exists") : error_name(key.error()));
+  bool ok = report("key", key && !*key, key ? (*key ? "CREATED AGAIN" : "exists") : tls::error_name(key.error()));
   auto cert = tls::load_device_certificate(certificate);
-  ok &= report("load", static_cast<bool>(cert), cert ? "matches the key" : error_name(cert.error()));
+  ok &= report("load", static_cast<bool>(cert), cert ? "matches the key" : tls::error_name(cert.error()));
   if (!cert) {
     return false;
   }

@@ -40,6 +40,9 @@ enum class Error : std::uint16_t {
   identity,             // the client certificate is unusable or not the device key's (ClientIdentity)
   storage,              // protected storage failed, or holds no device certificate yet
 };
+// The error's name, for logs and test reports ("certificate", "timeout", ...).
+const char* error_name(Error e);
+
 template <class T>
 using Result = base::Result<T, Error>;
 using Status = Result<void>;
