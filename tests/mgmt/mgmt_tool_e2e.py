@@ -55,8 +55,9 @@ def free_port(kind):
 class Device:
     """QEMU running the chain; UART0 on a TCP chardev logged to a file; the LAN9118 on slirp."""
 
-    def __init__(self, chain):
+    def __init__(self, chain, lifetime=170):
         self.chain = chain
+        self.lifetime = lifetime  # QEMU's own bound, under the test's TIMEOUT: none outlives the run
         self.log = os.path.join(chain.work, "uart.log")
         self.serial_port = free_port(socket.SOCK_STREAM)
         self.udp_port = free_port(socket.SOCK_DGRAM)
@@ -68,7 +69,7 @@ class Device:
     def start(self):
         # The UART log is appended to: positions in it stay valid across a restart (power_cut).
         self.qemu = subprocess.Popen(
-            ["timeout", "170", "qemu-system-arm", "-M", "mps2-an505", "-display", "none", "-monitor", "none",
+            ["timeout", str(self.lifetime), "qemu-system-arm", "-M", "mps2-an505", "-display", "none", "-monitor", "none",
              "-chardev", f"socket,id=uart,host=127.0.0.1,port={self.serial_port},server=on,wait=off,"
                          f"logfile={self.log},logappend=on",
              "-serial", "chardev:uart",
@@ -332,7 +333,9 @@ def run(c, tool_path, conntype, scenario):
     for path, data in ((update_path, update), (older_path, older), (third_path, third)):
         with open(path, "wb") as f:
             f.write(data)
-    dev = Device(c)
+    # resume: two uploads and a partial one on the first QEMU (about 70 s over the UART on an
+    # idle machine, twice that loaded).
+    dev = Device(c, lifetime=300 if scenario == "resume" else 170)
     tool = Tool(tool_path, conntype, dev)
     started = time.monotonic()
     try:
