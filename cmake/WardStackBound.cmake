@@ -7,9 +7,10 @@
 
 set(WARD_STACKBOUND_SCRIPT ${CMAKE_SOURCE_DIR}/scripts/stackbound/stackbound.py)
 # The libraries' annotations, for every image that may link them (application images, the
-# bootloader, the secure image): Ward's interfaces, Mbed TLS's and lwIP's calls through pointers.
+# bootloader, the secure image): Ward's interfaces, Mbed TLS's, lwIP's and the TLS client's calls
+# through pointers.
 set(WARD_LIB_STACK_ANNOTATIONS ${CMAKE_SOURCE_DIR}/lib/stackbound.conf ${CMAKE_SOURCE_DIR}/lib/crypto/stackbound.conf
-    ${CMAKE_SOURCE_DIR}/lib/net/stackbound.conf)
+    ${CMAKE_SOURCE_DIR}/lib/net/stackbound.conf ${CMAKE_SOURCE_DIR}/lib/tls/stackbound.conf)
 option(WARD_STACK_BOUND "Check every declared stack against its computed bound at link time" ON)
 
 # ward_stack_bound(<target> [ANNOTATIONS <files...>] [MAIN_STACK <symbol>] [SECURE] [STACK_LIMIT]
