@@ -796,8 +796,6 @@ def main(argv: list[str] | None = None) -> int:
                    help="bytes at the low end of a privileged thread's stack it cannot use (MPU stack guard)")
     p.add_argument("--name", help="the image's name in messages")
     p.add_argument("--quiet", action="store_true", help="print failures only")
-    p.add_argument("--warn-only", action="store_true",
-                   help="report failures as warnings and succeed (images not yet held to their bounds)")
     p.add_argument("--verbose", action="store_true", help="also list the annotations this image did not use")
     p.add_argument("--report", type=Path, help="also write the report (and failures) to this file")
     args = p.parse_args(argv)
@@ -810,25 +808,16 @@ def main(argv: list[str] | None = None) -> int:
         report = check(image, notes, args.name or args.elf.stem, args.fp, args.secure, args.check_main_stack,
                        args.stack_limit, args.guard)
     except Error as e:
-        print(f"stackbound: {'warning' if args.warn_only else 'error'}: {e}", file=sys.stderr)
-        return 0 if args.warn_only else 1
-    except Exception as e:  # noqa: BLE001 -- a warn-only image never fails its link on the tool's own fault
-        if not args.warn_only:
-            raise
-        print(f"stackbound: warning: the check could not run: {e!r}", file=sys.stderr)
-        return 0
+        print(f"stackbound: error: {e}", file=sys.stderr)
+        return 1
     if not args.quiet:
         for line in report.lines + (report.unused if args.verbose else []):
             print(line)
-    # A warn-only image prints its first few problems (all of them are in the report file).
-    shown = report.failures[:5] if args.warn_only else report.failures
-    for f in shown:
-        print(f"stackbound: {'warning' if args.warn_only else 'error'}: {f}", file=sys.stderr)
-    if len(shown) < len(report.failures):
-        print(f"stackbound: warning: ... {len(report.failures) - len(shown)} more in the report", file=sys.stderr)
+    for f in report.failures:
+        print(f"stackbound: error: {f}", file=sys.stderr)
     if args.report:
         args.report.write_text("".join(f"{x}\n" for x in report.lines + [f"error: {f}" for f in report.failures]))
-    return 1 if report.failures and not args.warn_only else 0
+    return 1 if report.failures else 0
 
 
 if __name__ == "__main__":
