@@ -5,6 +5,9 @@
 //   OneThreadCannotTakeEverySocket           refused: a user thread holds at most
 //                                            CONFIG_WARD_NET_SOCKETS_PER_THREAD (4) of the pool's
 //                                            8 sockets (Error::quota); was a FINDING (no quota)
+//   ListenersAreCapped                       refused: at most WARD_NET_LISTENERS (2) sockets listen
+//                                            at once (lwipopts.h sizes lwIP's TCP PCBs for their
+//                                            backlogs); the third answers no_resources
 //   StoppedThreadsSocketIsClosed             refused: a stopped thread's sockets are withdrawn at
 //                                            once and closed before join() returns; was a FINDING
 //                                            (they stayed open)
@@ -136,6 +139,43 @@ WARD_TEST(SocketsRedteam, OneThreadCannotTakeEverySocket) {
   close_all(shared().handles, kPool + 2);
   WARD_EXPECT_EQ(static_cast<unsigned>(shared().result), static_cast<unsigned>(Error::quota));
   WARD_EXPECT_GT(left, 0u);  // fails without a per-thread quota
+}
+
+// ---- Listeners are few ------------------------------------------------------------------------
+// Each listener's backlog holds lwIP TCP PCBs that no socket counts; lwipopts.h sizes the pools for
+// WARD_NET_LISTENERS listeners with WARD_NET_BACKLOG each, so the pool lets no more listen at once
+// (red-team review: the user sockets' share of the PCBs must be bounded).
+void many_listeners(void*) {
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto s = net::socket(kSocketStream);
+    if (!s) {
+      return;
+    }
+    shared().handles[i] = s->raw();
+    shared().opened = shared().opened + 1;
+    const auto port = static_cast<std::uint16_t>(7200 + i);
+    if (!net::bind(*s, net::ipv4(0, 0, 0, 0, port))) {
+      return;
+    }
+    const auto r = net::listen(*s, 200);  // a large backlog asked: clamped
+    if (!r) {
+      shared().result = static_cast<std::uint32_t>(r.error());
+      return;
+    }
+    shared().survived = shared().survived + 1;  // listening
+  }
+}
+
+WARD_TEST(SocketsRedteam, ListenersAreCapped) {
+  WARD_ASSERT_TRUE(start_network());
+  reset_shared();
+  WARD_ASSERT_TRUE(run_user(thread_a, stack_a.span(), &many_listeners));
+  WARD_ASSERT_TRUE(thread_a.join(Timeout::after(Duration::s(5))));
+  print("listening sockets: ", static_cast<unsigned>(shared().survived), " of ", static_cast<unsigned>(shared().opened),
+        ", then error ", static_cast<unsigned>(shared().result), "\n");
+  WARD_EXPECT_EQ(shared().opened, 3u);
+  WARD_EXPECT_EQ(shared().survived, 2u);  // WARD_NET_LISTENERS
+  WARD_EXPECT_EQ(static_cast<unsigned>(shared().result), static_cast<unsigned>(Error::no_resources));
 }
 
 // ---- A stopped thread's sockets ---------------------------------------------------------------
