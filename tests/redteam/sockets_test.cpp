@@ -23,6 +23,9 @@
 //                                            net_recv ends the receive (Error::connection) before
 //                                            the socket is freed; was a FINDING (the owner stayed
 //                                            in a mailbox lwIP freed and reused)
+//   AbortUnderABlockedReceiveEndsTheThread   refused: a user thread blocked in net_recvfrom without
+//                                            a timeout is aborted at once, and its socket closed;
+//                                            was a FINDING (the abort waited for a datagram)
 //   OddSequencesReachNoLwipAssert            refused: odd states and addresses reach no lwIP
 //                                            assert (each would panic)
 // The network stack runs (lwIP, the driver) but no traffic is needed: no -nic.
@@ -375,6 +378,58 @@ WARD_TEST(SocketsRedteam, CloseUnderABlockedReceiveEndsIt) {
     }
     print("aborting the stuck owner: ", thread_a.abort() ? "ok" : "refused", "\n");
   }
+}
+
+// ---- An abort under a blocked receive ------------------------------------------------------------
+// A user thread waits in net_recvfrom without a timeout, on a port nothing sends to. Its abort must
+// end it: the call is inside an AbortDeferral (lwIP's messages live on its stack), but the wait in
+// the netconn's mailbox may end early (AbortableWait), so the deferred abort takes effect when the
+// call returns. Was a FINDING (red-team review): the abort was only marked, and the thread, its
+// socket and its Thread object stayed stuck until a datagram came.
+void blocked_datagram_receiver(void*) {
+  auto s = net::socket(kSocketDatagram);
+  if (!s) {
+    return;
+  }
+  shared().handles[0] = s->raw();
+  (void)net::bind(*s, net::ipv4(0, 0, 0, 0, 4002));
+  shared().opened = 1;
+  net::Datagram<16> d;
+  const auto r = net::recvfrom(*s, d);  // no timeout
+  shared().result = r ? 0 : static_cast<std::uint32_t>(r.error());
+  shared().survived = 1;  // never: the abort ends the thread inside the call
+}
+
+WARD_TEST(SocketsRedteam, AbortUnderABlockedReceiveEndsTheThread) {
+  WARD_ASSERT_TRUE(start_network());
+  drain_faults();
+  reset_shared();
+  WARD_ASSERT_TRUE(run_user(thread_a, stack_a.span(), &blocked_datagram_receiver));
+  (void)this_thread::sleep_for(Duration::ms(200));
+  WARD_ASSERT_EQ(shared().opened, 1u);
+  WARD_ASSERT_EQ(thread_a.state(), ThreadState::blocked);
+  WARD_ASSERT_TRUE(thread_a.abort());
+  const bool ended = static_cast<bool>(thread_a.join(Timeout::after(Duration::s(2))));
+  print("aborted receiver: ", ended ? "ended" : "STILL BLOCKED (abort deferred)", ", survived ",
+        static_cast<unsigned>(shared().survived), "\n");
+  WARD_EXPECT_TRUE(ended);
+  WARD_EXPECT_EQ(shared().survived, 0u);  // ended in the call, not after it
+  if (!ended) {
+    (void)sys::net_close(net::SocketHandle{shared().handles[0]});  // frees it for the next tests
+    (void)thread_a.join(Timeout::after(Duration::s(2)));
+    return;
+  }
+  // Its socket was closed with it: the handle is unknown, and the whole pool can be opened again.
+  WARD_EXPECT_FALSE(sys::net_close(net::SocketHandle{shared().handles[0]}));
+  std::uintptr_t handles[kPool] = {};
+  std::size_t opened = 0;
+  for (auto& h : handles) {
+    if (sys::net_open(UserSpan<std::uintptr_t>{reinterpret_cast<std::uintptr_t>(&h), 1}, kSocketDatagram)) {
+      ++opened;
+    }
+  }
+  WARD_EXPECT_EQ(opened, kPool);
+  WARD_EXPECT_EQ(close_all(handles, kPool), opened);
 }
 
 // ---- Odd sequences: every lwIP assert is a panic (ward_lwip_assert) -----------------------------
