@@ -17,6 +17,7 @@
 #include <array>
 
 #include "ward/autoconf.h"
+#include "ward/boot/board_layout.hpp"
 #include "ward/kernel.hpp"
 #include "ward/mgmt/console_service.hpp"
 #include "ward/mgmt/fwu_binding.hpp"
@@ -55,7 +56,8 @@ constexpr std::size_t kThreads = 2;
 #endif
 std::array<Thread*, kThreads> threads{};
 ThreadList thread_list{threads};
-FwuBinding fwu{kRecordUid};
+// Slot sizes for slot info (image command 6): the chain's flash layout, the bootloader's own.
+FwuBinding fwu{kRecordUid, {boot::kBoardLayout.slot_size(), boot::kBoardNsLayout.slot_size()}};
 OsGroup os{kInfo, kBootloader, BufferParams{ConsoleService::kPacket, 1}, &thread_list};
 ImageGroup image{fwu, fwu};
 Group* const groups[] = {&os, &image};
