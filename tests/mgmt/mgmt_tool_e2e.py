@@ -43,9 +43,10 @@ def free_port(kind):
 
 
 class Device:
-    """QEMU running the chain; UART0 on a TCP chardev logged to a file; the LAN9118 on slirp."""
+    """QEMU running the chain; UART0 on a TCP chardev logged to a file; the LAN9118 on slirp.
+    `qemu_args`: more of QEMU's options (the benchmark's -icount); `limit`: seconds QEMU may run."""
 
-    def __init__(self, chain):
+    def __init__(self, chain, qemu_args=(), limit=170):
         self.chain = chain
         self.log = os.path.join(chain.work, "uart.log")
         self.serial_port = free_port(socket.SOCK_STREAM)
@@ -54,12 +55,12 @@ class Device:
             f.write(chain.flash)
         self.semi = open(os.path.join(chain.work, "semihosting.log"), "wb")
         self.qemu = subprocess.Popen(
-            ["timeout", "170", "qemu-system-arm", "-M", "mps2-an505", "-display", "none", "-monitor", "none",
+            ["timeout", str(limit), "qemu-system-arm", "-M", "mps2-an505", "-display", "none", "-monitor", "none",
              "-chardev", f"socket,id=uart,host=127.0.0.1,port={self.serial_port},server=on,wait=off,logfile={self.log}",
              "-serial", "chardev:uart",
              "-nic", f"user,model=lan9118,hostfwd=udp:127.0.0.1:{self.udp_port}-:1337",
              "-chardev", "stdio,id=semi", "-semihosting-config", "enable=on,target=native,chardev=semi",
-             "-kernel", chain.args.bootloader],
+             *qemu_args, "-kernel", chain.args.bootloader],
             cwd=chain.work, stdin=subprocess.DEVNULL, stdout=self.semi, stderr=subprocess.STDOUT,
             start_new_session=True)
 
