@@ -11,12 +11,15 @@
 //
 // Built twice: `mgmt` (the console only) and `mgmt_udp` (udp.conf, CONFIG_WARD_MGMT_UDP: a
 // development build that also serves SMP over UDP port 1337 on the LAN9118, Zephyr's smp_udp
-// transport; both transports serve the same groups, one request at a time).
+// transport; both transports serve the same groups, one request at a time). And each again for
+// `./ward bench-mgmt` (`mgmt_bench`, `mgmt_udp_bench`: WARD_MGMT_BENCH, bench.hpp), which
+// measures the instructions an upload costs the device.
 #include <psa/update.h>
 
 #include <array>
 
 #include "ward/autoconf.h"
+#include "ward/boot/board_layout.hpp"
 #include "ward/kernel.hpp"
 #include "ward/mgmt/console_service.hpp"
 #include "ward/mgmt/fwu_binding.hpp"
@@ -24,6 +27,9 @@
 #include "ward/mgmt/os_group.hpp"
 #include "ward/print.hpp"
 #include "ward/stack_bound.hpp"
+#if defined(WARD_MGMT_BENCH)
+#include "bench.hpp"
+#endif
 #if defined(CONFIG_WARD_MGMT_UDP)
 #include "ward/mgmt/udp_service.hpp"
 #include "ward/mgmt/udp_transport.hpp"
@@ -55,16 +61,26 @@ constexpr std::size_t kThreads = 2;
 #endif
 std::array<Thread*, kThreads> threads{};
 ThreadList thread_list{threads};
-FwuBinding fwu{kRecordUid};
+// Slot sizes for slot info (image command 6): the chain's flash layout, the bootloader's own.
+FwuBinding fwu{kRecordUid, {boot::kBoardLayout.slot_size(), boot::kBoardNsLayout.slot_size()}};
 OsGroup os{kInfo, kBootloader, BufferParams{ConsoleService::kPacket, 1}, &thread_list};
+#if defined(WARD_MGMT_BENCH)
+// The benchmark's sink sits between the group and the binding: its frames (and its print) come on
+// top of each SMP thread's path.
+constexpr std::size_t kBenchStack = 256;
+mgmt_bench::MeasuredSink measured{fwu};
+ImageGroup image{fwu, measured};
+#else
+constexpr std::size_t kBenchStack = 0;
 ImageGroup image{fwu, fwu};
+#endif
 Group* const groups[] = {&os, &image};
 Server server{groups};
 #if defined(CONFIG_WARD_MGMT_UDP)
 Mutex smp_lock;  // one request at a time, whichever transport it came on
 ConsoleService smp{server, os, &reset, &smp_lock};
 UdpService smp_udp{server, os, &reset, &smp_lock};
-ThreadStack<2048> smp_udp_stack;
+ThreadStack<2048 + kBenchStack> smp_udp_stack;
 WARD_STACK_BOUND_THREAD(smp_udp_stack, UdpService::run);
 // mps2-an505's LAN9118 (non-secure alias; the secure image opens its PPC port).
 net::Lan9118 ethernet{{0x42000000, 48}};
@@ -76,9 +92,9 @@ ConsoleService smp{server, os, &reset};
 // mgmt_udp: 2,304 B, as Server::handle is no longer inlined into the thread (two transports call
 // it) and the lock's frames come on top (bound 2,024 B).
 #if defined(CONFIG_WARD_MGMT_UDP)
-ThreadStack<2304> smp_stack;
+ThreadStack<2304 + kBenchStack> smp_stack;
 #else
-ThreadStack<2048> smp_stack;
+ThreadStack<2048 + kBenchStack> smp_stack;
 #endif
 WARD_STACK_BOUND_THREAD(smp_stack, ConsoleService::run);
 
@@ -115,6 +131,11 @@ int main() {
     }
     print(smp_udp.listening() ? "mgmt: SMP over UDP on port 1337 (development build, unauthenticated)\n"
                               : "mgmt: cannot bind UDP port 1337\n");
+  }
+#endif
+#if defined(WARD_MGMT_BENCH)
+  if (!mgmt_bench::start()) {
+    return 1;
   }
 #endif
   print("mgmt: SMP server ready on the console\n");

@@ -21,7 +21,7 @@ namespace {
 using namespace ward::mgmt;
 
 struct Device {
-  FwuBinding fwu{0x100};
+  FwuBinding fwu{0x100, {327680, 327680}};
   ImageGroup image{fwu, fwu};
   Group* groups[1] = {&image};
   Server server{groups};

@@ -30,6 +30,7 @@ seqs = {
          pkt(0, 0, 0, 4, 8), pkt(1, 0, 0, 5, 8, m(t("query"), t("mode")))],
   "errors": [pkt(2, 0, 0, 1, 0), pkt(0, 0, 64, 2, 0), pkt(0, 0, 0, 3, 99), pkt(0, 1, 0, 4, 0)],
   "state": [pkt(0, 0, 1, 1, 0), pkt(1, 2, 1, 2, 0, m(t("confirm"), b"\xf5"))],
+  "slot_info": [pkt(1, 0, 1, 1, 6), pkt(0, 0, 1, 2, 6, m(t("future"), u(1))), pkt(1, 2, 1, 3, 6)],
   "upload": [pkt(1, 2, 1, 1, 1, m(t("image"), u(0), t("len"), u(len(img)), t("off"), u(0), t("sha"), b(b"\x11" * 32),
                                 t("data"), b(img[:100]))),
              pkt(1, 2, 1, 2, 1, m(t("off"), u(100), t("data"), b(img[100:200]))),

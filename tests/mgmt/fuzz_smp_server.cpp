@@ -36,6 +36,11 @@ struct Slots final : ImageSlots {
     return hash.empty() || hash[0] == std::byte{0} ? ImageError::ok : ImageError::hash_not_found;
   }
   ImageError erase(std::uint32_t slot) override { return slot == 1 || slot == 3 ? ImageError::ok : ImageError::invalid_slot; }
+  std::size_t sizes(std::span<ImageSlotSizes, kMaxImages> out) override {
+    out[0] = {0, {327680, 327680}, 323584};
+    out[1] = {1, {65536, 65536}, 0};
+    return 2;
+  }
 };
 
 // Like the FWU binding, it keeps what an aborted session staged and resumes a new session of the

@@ -22,6 +22,9 @@ using namespace ward::mgmt;
 namespace {
 
 constexpr std::uint64_t kUid = 0x100;
+// Each image's slot size, as a board's flash layout gives it (different, so a swap shows).
+constexpr std::uint32_t kSlotSize0 = 80 * 4096;
+constexpr std::uint32_t kSlotSize1 = 48 * 4096;
 
 // An MCUboot-shaped image: header (version 2.1.3), payload, an unprotected TLV area holding the key
 // hash and the SHA-256 TLV (the binding takes the latter for the slot list).
@@ -68,7 +71,7 @@ Bytes sha256(const Bytes& data) {
 
 // A device: the binding and the group (a reset builds a new one over the same model).
 struct Device {
-  FwuBinding fwu{kUid};
+  FwuBinding fwu{kUid, {kSlotSize0, kSlotSize1}};
   ImageGroup image{fwu, fwu};
   std::array<Group*, 1> groups{&image};
   Server server{groups};
@@ -261,3 +264,27 @@ TEST_F(FwuBindingTest, UploadsTheServiceCannotTakeAreRefusedAtTheStart) {
   EXPECT_EQ(d.first(img.bytes, 10), err(30));  // larger than the staging area
   EXPECT_EQ(model.c[1].state, PSA_FWU_READY);
 }
+
+// Slot info: the slot sizes the binding was given (the flash layout's), and as the largest upload
+// what the FWU service takes (psa_fwu_query's max_size, what an upload's length is checked against).
+TEST_F(FwuBindingTest, SlotInfoGivesTheLayoutsSizesAndFwusLargestImage) {
+  model.max_size = 12345 * 8;
+  Device d;
+  const Bytes resp = roundtrip(d.server, packet(1, 0, 1, 1, 6, {}), 1024);
+  // Slot 0 runs; slot 1 is where an upload naming the image lands.
+  auto slot_list = [](std::uint32_t image, std::uint32_t size) {
+    return cat({kOpenArray, kOpenMap, t("slot"), u(0), t("size"), u(size), kBreak, kOpenMap, t("slot"), u(1), t("size"),
+                u(size), t("upload_image_id"), u(image), kBreak, kBreak});
+  };
+  const Bytes body = cat({kOpenMap, t("images"), kOpenArray,
+                          kOpenMap, t("image"), u(0), t("slots"), slot_list(0, kSlotSize0), t("max_image_size"), u(12345 * 8),
+                          kBreak,
+                          kOpenMap, t("image"), u(1), t("slots"), slot_list(1, kSlotSize1), t("max_image_size"), u(12345 * 8),
+                          kBreak,
+                          kBreak, kBreak});
+  EXPECT_EQ(resp, packet(1, 1, 1, 1, 6, body));
+  // An upload one byte over that size is refused by the same figure (group error 30).
+  const Bytes too_big(model.max_size + 1, std::byte{1});
+  EXPECT_EQ(d.first(too_big, 16), err(30));
+}
+

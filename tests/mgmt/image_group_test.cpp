@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include "mgmt_test_util.hpp"
 #include "ward/boot/sha256.hpp"
@@ -37,6 +38,15 @@ struct FakeSlots final : ImageSlots {
     if (slot % 2 == 0) return ImageError::invalid_slot;
     erased.push_back(slot);
     return ImageError::ok;
+  }
+  // Slot info: the images listed; `size_calls` counts the requests that reached the slots.
+  std::vector<ImageSlotSizes> images;
+  int size_calls = 0;
+  std::size_t sizes(std::span<ImageSlotSizes, kMaxImages> out) override {
+    ++size_calls;
+    const std::size_t n = std::min(images.size(), out.size());
+    std::copy_n(images.begin(), n, out.begin());
+    return n;
   }
 };
 
@@ -408,4 +418,53 @@ TEST_F(ImageFixture, AnOpenSessionIsNotResumedWithoutTheSameHashAndImage) {
 
 TEST_F(ImageFixture, UploadIsWriteOnly) {
   EXPECT_EQ(roundtrip(server, packet(0, 0, 1, 1, 1, {})), packet(0, 1, 1, 1, 1, rc(8)));
+}
+
+// Slot info (command 6): each image, both slots with their sizes, the staging slot with the image
+// number an upload names to reach it; max_image_size only when the slots know it.
+TEST_F(ImageFixture, SlotInfoListsEachImagesSlotsAndSizes) {
+  slots.images = {{.image = 0, .slot_size = {327680, 327680}, .max_image_size = 323584},
+                  {.image = 1, .slot_size = {65536, 65536}, .max_image_size = 0}};
+  auto slot = [](std::uint32_t n, std::uint32_t size, std::optional<std::uint32_t> upload_id) {
+    return upload_id ? cat({kOpenMap, t("slot"), u(n), t("size"), u(size), t("upload_image_id"), u(*upload_id), kBreak})
+                     : cat({kOpenMap, t("slot"), u(n), t("size"), u(size), kBreak});
+  };
+  const Bytes body = cat({kOpenMap, t("images"), kOpenArray,
+                          kOpenMap, t("image"), u(0), t("slots"), kOpenArray, slot(0, 327680, {}), slot(1, 327680, 0),
+                          kBreak, t("max_image_size"), u(323584), kBreak,
+                          kOpenMap, t("image"), u(1), t("slots"), kOpenArray, slot(0, 65536, {}), slot(1, 65536, 1),
+                          kBreak, kBreak,
+                          kBreak, kBreak});
+  EXPECT_EQ(roundtrip(server, packet(1, 0, 1, 9, 6, {}), 1024), packet(1, 1, 1, 9, 6, body));
+  // SMP 1 and an explicit empty map answer the same; unknown keys are skipped, as the
+  // specification asks of a server.
+  EXPECT_EQ(roundtrip(server, packet(0, 0, 1, 9, 6, map(0)), 1024), packet(0, 1, 1, 9, 6, body));
+  EXPECT_EQ(roundtrip(server, packet(1, 0, 1, 9, 6, cat({map(1), t("future"), u(1)})), 1024),
+            packet(1, 1, 1, 9, 6, body));
+  EXPECT_EQ(slots.size_calls, 3);
+}
+
+TEST_F(ImageFixture, SlotInfoWithNoImages) {
+  EXPECT_EQ(roundtrip(server, packet(1, 0, 1, 2, 6, {})),
+            packet(1, 1, 1, 2, 6, cat({kOpenMap, t("images"), kOpenArray, kBreak, kBreak})));
+}
+
+TEST_F(ImageFixture, SlotInfoRefusesMalformedRequests) {
+  slots.images = {{.image = 0, .slot_size = {4096, 4096}, .max_image_size = 4000}};
+  // Not a map, a map cut short, a key that is not text, two items, an open map never closed, an
+  // indefinite-length string instead of the map: rc 3, the slots never asked.
+  for (const Bytes& body : {u(7), cat({map(1), t("a")}), cat({map(1), u(1), u(2)}), cat({map(0), map(0)}), hex("bf"),
+                            hex("7f6161ff")}) {
+    EXPECT_EQ(roundtrip(server, packet(1, 0, 1, 3, 6, body)), packet(1, 1, 1, 3, 6, rc(3)));
+  }
+  // Slot info is a read: a write is not served (rc 8).
+  EXPECT_EQ(roundtrip(server, packet(1, 2, 1, 3, 6, {})), packet(1, 3, 1, 3, 6, rc(8)));
+  EXPECT_EQ(slots.size_calls, 0);
+}
+
+TEST_F(ImageFixture, SlotInfoThatDoesNotFitIsRefused) {
+  slots.images = {{.image = 0, .slot_size = {4096, 4096}, .max_image_size = 4000},
+                  {.image = 1, .slot_size = {4096, 4096}, .max_image_size = 4000}};
+  // A response buffer too small for the answer: rc 7 (no memory), never a cut answer.
+  EXPECT_EQ(roundtrip(server, packet(1, 0, 1, 4, 6, {}), 64), packet(1, 1, 1, 4, 6, rc(7)));
 }

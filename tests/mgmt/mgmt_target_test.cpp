@@ -25,6 +25,7 @@ struct NoSlots final : ImageSlots {
   std::size_t read(std::span<SlotState, kMaxSlots> /*out*/) override { return 0; }
   ImageError set_state(std::span<const std::byte> /*hash*/, bool /*confirm*/) override { return ImageError::no_image; }
   ImageError erase(std::uint32_t /*slot*/) override { return ImageError::ok; }
+  std::size_t sizes(std::span<ImageSlotSizes, kMaxImages> /*out*/) override { return 0; }
 };
 
 // A 2 KiB slot in RAM that accepts only the next contiguous bytes.

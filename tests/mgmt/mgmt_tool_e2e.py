@@ -53,10 +53,12 @@ def free_port(kind):
 
 
 class Device:
-    """QEMU running the chain; UART0 on a TCP chardev logged to a file; the LAN9118 on slirp."""
+    """QEMU running the chain; UART0 on a TCP chardev logged to a file; the LAN9118 on slirp.
+    `qemu_args`: more of QEMU's options (the benchmark's -icount); `lifetime`: seconds QEMU may run."""
 
-    def __init__(self, chain, lifetime=170):
+    def __init__(self, chain, lifetime=170, qemu_args=()):
         self.chain = chain
+        self.qemu_args = tuple(qemu_args)
         self.lifetime = lifetime  # QEMU's own bound, under the test's TIMEOUT: none outlives the run
         self.log = os.path.join(chain.work, "uart.log")
         self.serial_port = free_port(socket.SOCK_STREAM)
@@ -75,7 +77,7 @@ class Device:
              "-serial", "chardev:uart",
              "-nic", f"user,model=lan9118,hostfwd=udp:127.0.0.1:{self.udp_port}-:1337",
              "-chardev", "stdio,id=semi", "-semihosting-config", "enable=on,target=native,chardev=semi",
-             "-kernel", self.chain.args.bootloader],
+             *self.qemu_args, "-kernel", self.chain.args.bootloader],
             cwd=self.chain.work, stdin=subprocess.DEVNULL, stdout=self.semi, stderr=subprocess.STDOUT,
             start_new_session=True)
 

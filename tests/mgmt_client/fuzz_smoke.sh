@@ -35,6 +35,10 @@ replies = {
   "taskstat": pkt(1, 1, 0, 12, 2, m(t("tasks"), m(t("main"), m(t("prio"), u(10), t("stkuse"), u(300)),
                                                   t("idle"), m(t("prio"), u(255))))),
   "params": pkt(1, 1, 0, 13, 6, m(t("buf_size"), u(1024), t("buf_count"), u(2))),
+  "slot_info": pkt(1, 1, 1, 14, 6, im(t("images"), b"\x9f" + im(t("image"), u(0), t("slots"),
+                   b"\x9f" + im(t("slot"), u(0), t("size"), u(327680)) +
+                   im(t("slot"), u(1), t("size"), u(327680), t("upload_image_id"), u(0)) + b"\xff",
+                   t("max_image_size"), u(323584)) + b"\xff")),
 }
 def crc16(d):
     c = 0

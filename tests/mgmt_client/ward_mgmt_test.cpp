@@ -85,6 +85,12 @@ struct FakeSlots final : ImageSlots {
     std::erase_if(slots, [slot](const SlotState& x) { return x.slot == slot; });
     return ImageError::ok;
   }
+  // Slot info: two images; image 1's largest upload unknown (left out of the answer).
+  std::size_t sizes(std::span<ImageSlotSizes, kMaxImages> out) override {
+    out[0] = {0, {327680, 327680}, 323584};
+    out[1] = {1, {65536, 65536}, 0};
+    return 2;
+  }
 };
 
 // Two threads for task statistics.
@@ -145,7 +151,7 @@ struct FakeSink final : UploadSink {
 };
 
 enum class Fault { none, wrong_seq, stale_then_right, bad_crc, truncated_cbor, oversize_frame, long_line,
-                   not_an_answer, oversize_datagram, short_datagram, smp1_only };
+                   not_an_answer, oversize_datagram, short_datagram, smp1_only, slot_size_as_text };
 
 const OsInfo kInfo{"Ward", "dev1", "0.9.0", "abc", "2026-12-05", "cortex-m33", "armv8-m.main", "mps2-an505", "Ward"};
 const BootloaderInfo kBoot{"MCUboot", 3, true};
@@ -181,6 +187,13 @@ struct Device {
       ++uploads;
     }
     if (fault == Fault::smp1_only && !req.empty()) req[0] &= std::byte{0xe7};  // an SMP 1 server reads version 0
+    if (fault == Fault::slot_size_as_text && req.size() >= 8) {
+      // A well-framed answer to this request whose slot size is text, not an unsigned integer.
+      return packet(1, std::to_integer<unsigned>(req[0] & std::byte{7}) + 1, 1, std::to_integer<std::uint8_t>(req[6]),
+                    std::to_integer<std::uint8_t>(req[7]),
+                    cat({map(1), t("images"), hex("81"), map(2), t("image"), u(0), t("slots"), hex("81"), map(2),
+                         t("slot"), u(0), t("size"), t("320K")}));
+    }
     Bytes resp(1024);
     resp.resize(server.handle(req, resp));
     if (os.take_reset()) ++resets;
@@ -454,6 +467,31 @@ TEST_F(WardMgmt, ImageList) {
       << r.out;
 }
 
+TEST_F(WardMgmt, ImageSlotInfo) {
+  serve_pty();
+  const ToolRun r = mgmt("image slot-info");
+  EXPECT_RUN(r, 0);
+  EXPECT_EQ(r.out,
+            "Images:\n"
+            " image=0\n    slot=0 size=327680\n    slot=1 size=327680 upload_image_id=0\n    max_image_size: 323584\n"
+            " image=1\n    slot=0 size=65536\n    slot=1 size=65536 upload_image_id=1\n    max_image_size: N/A\n");
+}
+
+TEST_F(WardMgmt, ImageSlotInfoOverUdp) {
+  serve_udp_socket();
+  const ToolRun r = mgmt("image slot-info");
+  EXPECT_RUN(r, 0);
+  EXPECT_NE(r.out.find("slot=1 size=65536 upload_image_id=1"), std::string::npos) << r.out;
+}
+
+TEST_F(WardMgmt, SlotInfoOfTheWrongTypeIsAMalformedReply) {
+  serve_pty();
+  dev.fault = Fault::slot_size_as_text;
+  const ToolRun r = mgmt("image slot-info");
+  EXPECT_RUN(r, 3);
+  EXPECT_NE(r.err.find("slot info: a slot without \"slot\" or \"size\""), std::string::npos) << r.err;
+}
+
 TEST_F(WardMgmt, TaskstatAndReset) {
   serve_pty();
   ToolRun r = mgmt("taskstat");
@@ -662,7 +700,7 @@ TEST_F(WardMgmt, UsageErrorsExitTwo) {
 
 TEST_F(WardMgmt, HelpOnEveryCommand) {
   for (const char* c : {"", "echo", "reset", "taskstat", "image", "image list", "image upload", "image test",
-                        "image confirm", "image erase"}) {
+                        "image confirm", "image erase", "image slot-info"}) {
     connstring = "";
     const ToolRun r = mgmt(std::string(c) + " --help", "");
     EXPECT_RUN(r, 0);

@@ -134,6 +134,18 @@ std::size_t FwuBinding::read(std::span<SlotState, kMaxSlots> out) {
   return static_cast<std::size_t>(at - out.data());
 }
 
+std::size_t FwuBinding::sizes(std::span<ImageSlotSizes, kMaxImages> out) {
+  static_assert(kImages <= kMaxImages);
+  for (std::uint32_t image = 0; image < kImages; ++image) {
+    ImageSlotSizes& s = out[image];
+    s.image = image;
+    s.slot_size = {slot_size_[image], slot_size_[image]};
+    psa_fwu_component_info_t info;
+    s.max_image_size = query(image, info) ? info.max_size : 0;
+  }
+  return kImages;
+}
+
 ImageError FwuBinding::test(std::span<const std::byte> hash) {
   for (std::uint32_t image = 0; image < kImages; ++image) {
     psa_fwu_component_info_t info;

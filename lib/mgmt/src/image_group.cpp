@@ -77,13 +77,15 @@ struct ImageGroup::Handlers {
   static Outcome state_write(Group& g, const Request& r, MapWriter& out);
   static Outcome upload(Group& g, const Request& r, MapWriter& out);
   static Outcome erase(Group& g, const Request& r, MapWriter& out);
+  static Outcome slot_info(Group& g, const Request& r, MapWriter& out);
   static void write_state(ImageGroup& self, MapWriter& out);
 };
 
-const Group::Command ImageGroup::kCommands[3] = {
+const Group::Command ImageGroup::kCommands[4] = {
     {kState, &ImageGroup::Handlers::state, &ImageGroup::Handlers::state_write},
     {kUpload, nullptr, &ImageGroup::Handlers::upload},
     {kErase, nullptr, &ImageGroup::Handlers::erase},
+    {kSlotInfo, &ImageGroup::Handlers::slot_info, nullptr},
 };
 
 ImageGroup::ImageGroup(ImageSlots& slots, UploadSink& sink) : Group(group::image, kCommands), slots_(slots), sink_(sink) {}
@@ -155,6 +157,38 @@ Outcome ImageGroup::Handlers::erase(Group& g, const Request& r, MapWriter& /*out
   if (const ImageError e = self.slots_.erase(static_cast<std::uint32_t>(slot)); e != ImageError::ok) {
     return image_error(e);
   }
+  return Outcome::success();
+}
+
+Outcome ImageGroup::Handlers::slot_info(Group& g, const Request& r, MapWriter& out) {
+  std::array<Field, 0> none{};
+  if (decode_map(r.payload, none) != DecodeError::none) {
+    return Outcome::protocol(Err::invalid);
+  }
+  std::array<ImageSlotSizes, ImageSlots::kMaxImages> images{};
+  const std::size_t n = std::min(static_cast<ImageGroup&>(g).slots_.sizes(images), images.size());
+  out.array("images", [&](MapWriter& list) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const ImageSlotSizes& image = images[i];
+      list.map_in_array([&](MapWriter& m) {
+        m.uint("image", image.image);
+        m.array("slots", [&](MapWriter& slots) {
+          for (std::uint32_t slot = 0; slot < image.slot_size.size(); ++slot) {
+            slots.map_in_array([&](MapWriter& s) {
+              s.uint("slot", slot);
+              s.uint("size", image.slot_size[slot]);
+              if (slot == 1) {
+                s.uint("upload_image_id", image.image);  // an upload names the image, lands in slot 1
+              }
+            });
+          }
+        });
+        if (image.max_image_size != 0) {
+          m.uint("max_image_size", image.max_image_size);
+        }
+      });
+    }
+  });
   return Outcome::success();
 }
 

@@ -23,6 +23,7 @@ void decode_all(std::span<const std::uint8_t> packet) {
   if (r->header.length + kHeaderBytes != packet.size() || packet.size() > kMaxReply) std::abort();
   (void)reply_error(*r);
   (void)decode_image_state(*r);
+  (void)decode_slot_info(*r);
   (void)decode_upload_offset(*r);
   (void)decode_echo(*r);
   (void)decode_taskstat(*r);

@@ -219,6 +219,20 @@ void cmd_image_erase(Client& c, std::optional<std::uint32_t> slot, std::ostream&
   out << "Done\n";
 }
 
+void cmd_image_slot_info(Client& c, std::ostream& out) {
+  const Reply r = c.call_ok(Op::read, group::image, image_cmd::slot_info, MapBuilder().finish());
+  out << "Images:\n";
+  for (const ImageSlotsInfo& image : take(decode_slot_info(r))) {
+    out << " image=" << image.image << '\n';
+    for (const SlotSize& s : image.slots) {
+      out << "    slot=" << s.slot << " size=" << s.size;
+      if (s.upload_image_id) out << " upload_image_id=" << *s.upload_image_id;
+      out << '\n';
+    }
+    out << "    max_image_size: " << (image.max_image_size ? std::to_string(*image.max_image_size) : "N/A") << '\n';
+  }
+}
+
 void cmd_image_upload(Client& c, const Bytes& file, const UploadOptions& u, std::ostream& out) {
   if (file.empty() || file.size() > 0xffffffffu) throw Failure(ExitCode::usage, "an image is 1 byte to 4 GiB");
   const auto sha = sha256(file);

@@ -56,6 +56,7 @@ void cmd_image_list(Client& c, std::ostream& out);
 void cmd_image_test(Client& c, const Bytes& hash, std::ostream& out);
 void cmd_image_confirm(Client& c, const std::optional<Bytes>& hash, std::ostream& out);
 void cmd_image_erase(Client& c, std::optional<std::uint32_t> slot, std::ostream& out);
+void cmd_image_slot_info(Client& c, std::ostream& out);
 
 struct UploadOptions {
   std::uint32_t image = 0;

@@ -61,7 +61,7 @@ int run(int argc, char** argv) {
   auto* reset = app.add_subcommand("reset", "reset the device (it answers first)");
   reset->add_flag("--force", a.force, "ask for the reset even if the device would veto it");
   auto* taskstat = app.add_subcommand("taskstat", "the device's threads: priority, state, stack use, switches");
-  auto* image = app.add_subcommand("image", "image management: list, upload, test, confirm, erase");
+  auto* image = app.add_subcommand("image", "image management: list, upload, test, confirm, erase, slot-info");
   image->require_subcommand(1);
   image->fallthrough();
   auto* list = image->add_subcommand("list", "the images in the device's slots: versions, hashes, flags");
@@ -77,6 +77,9 @@ int run(int argc, char** argv) {
   confirm->add_option("HASH", a.hash, "the image's hash, in hex (default: the running image)");
   auto* erase = image->add_subcommand("erase", "erase the secondary slot");
   auto* erase_slot = erase->add_option("--slot", a.slot, "slot number (default: the device's choice)");
+  auto* slot_info = image->add_subcommand(
+      "slot-info", "each image's slots: size in bytes, the image number an upload names (upload_image_id), the "
+                   "largest image the device takes (max_image_size)");
 
   try {
     app.parse(argc, argv);
@@ -104,6 +107,7 @@ int run(int argc, char** argv) {
   if (reset->parsed()) cmd_reset(c, a.force, std::cout);
   if (taskstat->parsed()) cmd_taskstat(c, std::cout);
   if (list->parsed()) cmd_image_list(c, std::cout);
+  if (slot_info->parsed()) cmd_image_slot_info(c, std::cout);
   if (test->parsed() && hash) cmd_image_test(c, *hash, std::cout);  // HASH is required: parsed() means set
   if (confirm->parsed()) cmd_image_confirm(c, hash, std::cout);
   if (erase->parsed()) cmd_image_erase(c, erase_slot->count() > 0 ? std::optional<std::uint32_t>(a.slot) : std::nullopt, std::cout);

@@ -170,6 +170,38 @@ std::variant<SlotInfo, ReplyError> decode_slot(const cbor_item_t* s) {
   return out;
 }
 
+// An optional unsigned field: absent is fine, present must be an unsigned integer.
+bool take_optional_uint(const cbor_item_t* map, std::string_view key, std::optional<std::uint64_t>& out) {
+  const cbor_item_t* v = find_in(map, key);
+  if (v == nullptr) return true;
+  out = as_uint(v);
+  return out.has_value();
+}
+
+std::variant<ImageSlotsInfo, ReplyError> decode_image_slots(const cbor_item_t* m) {
+  if (!cbor_isa_map(m)) return bad("slot info: an image is not a map");
+  ImageSlotsInfo out;
+  const auto image = as_uint(find_in(m, "image"));
+  const cbor_item_t* slots = find_in(m, "slots");
+  if (!image || slots == nullptr || !cbor_isa_array(slots)) return bad("slot info: an image without \"image\" or \"slots\"");
+  out.image = *image;
+  if (!take_optional_uint(m, "max_image_size", out.max_image_size)) {
+    return bad("slot info: \"max_image_size\" is not an unsigned integer");
+  }
+  cbor_item_t** items = cbor_array_handle(slots);
+  for (std::size_t i = 0; i < cbor_array_size(slots); ++i) {
+    const auto slot = as_uint(find_in(items[i], "slot"));
+    const auto size = as_uint(find_in(items[i], "size"));
+    if (!cbor_isa_map(items[i]) || !slot || !size) return bad("slot info: a slot without \"slot\" or \"size\"");
+    SlotSize s{*slot, *size, std::nullopt};
+    if (!take_optional_uint(items[i], "upload_image_id", s.upload_image_id)) {
+      return bad("slot info: \"upload_image_id\" is not an unsigned integer");
+    }
+    out.slots.push_back(s);
+  }
+  return out;
+}
+
 }  // namespace
 
 // --- header ---------------------------------------------------------------------------------------
@@ -380,6 +412,19 @@ std::variant<ImageState, ReplyError> decode_image_state(const Reply& r) {
     const auto v = as_int(s);
     if (!v) return bad("image state: \"splitStatus\" is not an integer");
     out.split_status = *v;
+  }
+  return out;
+}
+
+std::variant<std::vector<ImageSlotsInfo>, ReplyError> decode_slot_info(const Reply& r) {
+  const cbor_item_t* images = r.find("images");
+  if (images == nullptr || !cbor_isa_array(images)) return bad("slot info: no \"images\" array");
+  std::vector<ImageSlotsInfo> out;
+  cbor_item_t** items = cbor_array_handle(images);
+  for (std::size_t i = 0; i < cbor_array_size(images); ++i) {
+    auto image = decode_image_slots(items[i]);
+    if (auto* e = std::get_if<ReplyError>(&image)) return *e;
+    out.push_back(std::move(std::get<ImageSlotsInfo>(image)));
   }
   return out;
 }

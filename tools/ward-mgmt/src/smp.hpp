@@ -42,7 +42,7 @@ namespace os_cmd {
 inline constexpr std::uint8_t echo = 0, taskstat = 2, reset = 5, params = 6;
 }
 namespace image_cmd {
-inline constexpr std::uint8_t state = 0, upload = 1, erase = 5;
+inline constexpr std::uint8_t state = 0, upload = 1, erase = 5, slot_info = 6;
 }
 // img_mgmt_err_code_t values ward-mgmt acts on.
 inline constexpr std::int64_t kImageInvalidOffset = 20;
@@ -143,7 +143,20 @@ struct Params {
   std::uint64_t buf_count = 0;
 };
 
+// Slot info (image command 6): each image's slots and their sizes.
+struct SlotSize {
+  std::uint64_t slot = 0;
+  std::uint64_t size = 0;
+  std::optional<std::uint64_t> upload_image_id;  // the "image" an upload names to reach this slot
+};
+struct ImageSlotsInfo {
+  std::uint64_t image = 0;
+  std::vector<SlotSize> slots;
+  std::optional<std::uint64_t> max_image_size;
+};
+
 std::variant<ImageState, ReplyError> decode_image_state(const Reply& r);
+std::variant<std::vector<ImageSlotsInfo>, ReplyError> decode_slot_info(const Reply& r);
 std::variant<std::uint64_t, ReplyError> decode_upload_offset(const Reply& r);  // "off"
 std::variant<std::string, ReplyError> decode_echo(const Reply& r);             // "r"
 std::variant<std::vector<TaskInfo>, ReplyError> decode_taskstat(const Reply& r);

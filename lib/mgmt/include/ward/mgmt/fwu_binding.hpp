@@ -47,9 +47,15 @@ class FwuBinding final : public ImageSlots, public UploadSink {
   static constexpr std::uint32_t kCheckpoint = 16 * 1024;
 
   // `record_uid`: the Protected Storage uid of image 0's record; image N's is record_uid + N.
-  explicit FwuBinding(std::uint64_t record_uid) : record_uid_(record_uid) {}
+  // `slot_size`: each image's slot size in bytes, from the board's flash layout (the FWU API does
+  // not report it; boot::FlashLayout::slot_size(), both slots of an image the same size).
+  FwuBinding(std::uint64_t record_uid, std::array<std::uint32_t, kImages> slot_size)
+      : record_uid_(record_uid), slot_size_(slot_size) {}
 
   std::size_t read(std::span<SlotState, kMaxSlots> out) override;
+  // The slot sizes given; the largest upload is what the FWU service takes (psa_fwu_query's
+  // max_size, what begin() checks a length against).
+  std::size_t sizes(std::span<ImageSlotSizes, kMaxImages> out) override;
   ImageError set_state(std::span<const std::byte> hash, bool confirm) override;
   ImageError erase(std::uint32_t slot) override;
 
@@ -97,6 +103,7 @@ class FwuBinding final : public ImageSlots, public UploadSink {
   void fill(std::uint32_t image, const psa_fwu_component_info_t& info, SlotState*& at, const SlotState* end);
 
   std::uint64_t record_uid_;
+  std::array<std::uint32_t, kImages> slot_size_;
   std::array<Record, kImages> records_{};
   std::array<bool, kImages> loaded_{};
   // The open session (RAM only).

@@ -9,6 +9,10 @@
 //   1 upload  write {"off", "data", and at off 0: "len", "sha"?, "image"?, "upgrade"?} -> {"off"}
 //   5 erase   write {"slot"?} -> {}: the staging slot (Zephyr's absolute slot number: image N's
 //             secondary is 2N+1; default 1) emptied; an open upload session is closed first
+//   6 slot info  read -> {"images": [{"image", "slots": [{"slot", "size", "upload_image_id"?}...],
+//             "max_image_size"?}...]}: each image's slots with their sizes in bytes (from an
+//             ImageSlots: the flash layout on the device); "upload_image_id" (the "image" an upload
+//             names to reach that slot) on the staging slot only, as slot 0 is what runs
 //
 // Upload is a state machine over an UploadSink (the FWU binding; a fake in host tests):
 //   - a chunk at off 0 starts a session: it must carry "len" (1..UINT32_MAX), "sha" (if present,
@@ -75,12 +79,22 @@ struct SlotState {
   bool permanent = false;
 };
 
+// One image's slots as the slot info command lists them: slot 0 runs, slot 1 takes uploads.
+struct ImageSlotSizes {
+  std::uint32_t image = 0;
+  std::array<std::uint32_t, 2> slot_size{};  // bytes
+  std::uint32_t max_image_size = 0;          // the largest upload the image takes; 0: not known (left out)
+};
+
 // The slots the state command lists (both images, both slots: at most kMaxSlots).
 class ImageSlots {
  public:
-  static constexpr std::size_t kMaxSlots = 4;
+  static constexpr std::size_t kMaxImages = 2;
+  static constexpr std::size_t kMaxSlots = 2 * kMaxImages;
   // Fills `out` with the slots that hold an image; returns how many.
   virtual std::size_t read(std::span<SlotState, kMaxSlots> out) = 0;
+  // Fills `out` with the device's images and their slot sizes; returns how many.
+  virtual std::size_t sizes(std::span<ImageSlotSizes, kMaxImages> out) = 0;
   // State write. `hash` is empty or 32 bytes. confirm false: test the image with that hash at the
   // next boot; confirm true: keep the running image(s) (`hash` empty or naming a running image).
   virtual ImageError set_state(std::span<const std::byte> hash, bool confirm) = 0;
@@ -121,6 +135,7 @@ class ImageGroup final : public Group {
   static constexpr std::uint8_t kState = 0;
   static constexpr std::uint8_t kUpload = 1;
   static constexpr std::uint8_t kErase = 5;
+  static constexpr std::uint8_t kSlotInfo = 6;
 
   ImageGroup(ImageSlots& slots, UploadSink& sink);
 
@@ -135,7 +150,7 @@ class ImageGroup final : public Group {
   void close();
   // The command handlers (defined in the .cpp); nested, so they reach the group's state.
   struct Handlers;
-  static const Command kCommands[3];
+  static const Command kCommands[4];
 
   ImageSlots& slots_;
   UploadSink& sink_;
