@@ -11,7 +11,7 @@
 //
 // Built twice: `mgmt` (the console only) and `mgmt_udp` (udp.conf, CONFIG_WARD_MGMT_UDP: a
 // development build that also serves SMP over UDP port 1337 on the LAN9118, Zephyr's smp_udp
-// transport; both transports serve the same groups, one request at a time). And each again for
+// transport; the console's thread serves both, one request at a time). And each again for
 // `./ward bench-mgmt` (`mgmt_bench`, `mgmt_udp_bench`: WARD_MGMT_BENCH, bench.hpp), which
 // measures the instructions an upload costs the device.
 #include <psa/update.h>
@@ -54,13 +54,9 @@ void reset() {
   (void)psa_fwu_request_reboot();
 }
 
-#if defined(CONFIG_WARD_MGMT_UDP)
-constexpr std::size_t kThreads = 3;
-#else
 constexpr std::size_t kThreads = 2;
-#endif
 std::array<Thread*, kThreads> threads{};
-ThreadList thread_list{threads};
+constinit ThreadList thread_list{threads};
 // Slot sizes for slot info (image command 6): the chain's flash layout, the bootloader's own.
 FwuBinding fwu{kRecordUid, {boot::kBoardLayout.slot_size(), boot::kBoardNsLayout.slot_size()}};
 OsGroup os{kInfo, kBootloader, BufferParams{ConsoleService::kPacket, 1}, &thread_list};
@@ -75,27 +71,25 @@ constexpr std::size_t kBenchStack = 0;
 ImageGroup image{fwu, fwu};
 #endif
 Group* const groups[] = {&os, &image};
-Server server{groups};
+constinit Server server{groups};
 #if defined(CONFIG_WARD_MGMT_UDP)
-Mutex smp_lock;  // one request at a time, whichever transport it came on
-ConsoleService smp{server, os, &reset, &smp_lock};
-UdpService smp_udp{server, os, &reset, &smp_lock};
-ThreadStack<2048 + kBenchStack> smp_udp_stack;
-WARD_STACK_BOUND_THREAD(smp_udp_stack, UdpService::run);
+// SMP over UDP, polled by the console's thread between polls of the UART: one thread, one stack.
+constinit UdpService smp_udp;
+constexpr PolledTransport* kOther = &smp_udp;
 // mps2-an505's LAN9118 (non-secure alias; the secure image opens its PPC port).
 net::Lan9118 ethernet{{0x42000000, 48}};
 #else
-ConsoleService smp{server, os, &reset};
+constexpr PolledTransport* kOther = nullptr;
 #endif
-// 2 KiB: the thread's high-water mark is 1,464 B after qemu.mgmt.uart_e2e's whole run (upload, install, accept,
-// task statistics); its bound is checked at every link (stackbound.conf resolves the server's calls).
-// mgmt_udp: 2,304 B, as Server::handle is no longer inlined into the thread (two transports call
-// it) and the lock's frames come on top (bound 2,024 B).
-#if defined(CONFIG_WARD_MGMT_UDP)
-ThreadStack<2304 + kBenchStack> smp_stack;
-#else
-ThreadStack<2048 + kBenchStack> smp_stack;
-#endif
+// Constant-initialised, all zero (.bss): wired to the server when its thread starts.
+constinit ConsoleService smp;
+// The SMP thread's stack, sized to its link-time bound (the deepest chain with the 104-byte
+// exception frame, checked at every link; stackbound.conf resolves the server's calls) plus the MPU
+// guard's 32 bytes, rounded up to the MPU's 32-byte granule: mgmt_udp's 1,960 B (the UDP path,
+// UdpService::poll, then the server), the deeper of the two builds (mgmt: 1,784 B). The link
+// fails if the code outgrows it. The high-water
+// mark after qemu.mgmt.uart_e2e's whole run (upload, install, accept, task statistics) is 1,520 B.
+ThreadStack<2016 + kBenchStack> smp_stack;
 WARD_STACK_BOUND_THREAD(smp_stack, ConsoleService::run);
 
 const char* state_name(std::uint8_t s) {
@@ -115,22 +109,17 @@ int main() {
   }
   threads[0] = &this_thread::current();
   threads[1] = &smp.thread();
-  if (!smp.start(smp_stack.span(), Priority{5})) {
+  if (!smp.start({server, os, &reset, kOther}, smp_stack.span(), Priority{5})) {
     print("mgmt: the SMP thread did not start\n");
     return 1;
   }
 #if defined(CONFIG_WARD_MGMT_UDP)
-  threads[2] = &smp_udp.thread();
   // The console is served first: a device without a network stays manageable.
-  if (!net::start_interface(ethernet, Priority{20}) || !net::wait_for_ipv4(Timeout::after(Duration::s(20))) ||
-      !smp_udp.start(smp_udp_stack.span(), Priority{6}, udp::kPort)) {
+  if (!net::start_interface(ethernet, Priority{20}) || !net::wait_for_ipv4(Timeout::after(Duration::s(20)))) {
     print("mgmt: no network: SMP on the console only\n");
   } else {
-    for (int i = 0; i < 100 && !smp_udp.listening(); ++i) {
-      (void)this_thread::sleep_for(Duration::ms(10));
-    }
-    print(smp_udp.listening() ? "mgmt: SMP over UDP on port 1337 (development build, unauthenticated)\n"
-                              : "mgmt: cannot bind UDP port 1337\n");
+    print(smp_udp.open(udp::kPort) ? "mgmt: SMP over UDP on port 1337 (development build, unauthenticated)\n"
+                                   : "mgmt: cannot bind UDP port 1337\n");
   }
 #endif
 #if defined(WARD_MGMT_BENCH)

@@ -289,7 +289,7 @@ def run(c):
         cl.expect(len(imgs) == 2, f"two slots listed: {len(imgs)}")
         cl.expect(dev.request(2, 0, 0, {"d": "hello ward"}) == {"r": "hello ward"}, "echo")
         tasks = dev.request(0, 0, 2, {}).get("tasks", {})
-        cl.expect("smp" in tasks and "main" in tasks and tasks["smp"]["stksiz"] == 512,
+        cl.expect("smp" in tasks and "main" in tasks and tasks["smp"]["stksiz"] == 2016 // 4,  # samples/mgmt: ThreadStack<2016>
                   f"task statistics list main and smp: {sorted(tasks)}")
         cl.expect(dev.request(0, 0, 6, {}).get("buf_size") == 1024, "mcumgr parameters: buf_size 1024")
 

@@ -60,7 +60,8 @@ struct RamSink final : UploadSink {
 const OsInfo kInfo{"Ward", "qemu", "0", "0", "-", "cortex-m33", "arm", "mps2-an505", "Ward"};
 NoSlots slots;
 RamSink sink;
-OsGroup os{kInfo, BootloaderInfo{"MCUboot", 3, false}, BufferParams{kPacket, 1}};
+const BootloaderInfo kBootloader{"MCUboot", 3, false};
+OsGroup os{kInfo, kBootloader, BufferParams{kPacket, 1}};
 ImageGroup image{slots, sink};
 Group* const groups[] = {&os, &image};
 Server server{groups};

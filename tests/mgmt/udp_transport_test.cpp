@@ -82,3 +82,13 @@ TEST_F(UdpFixture, AnswersALengthMismatchWithAnError) {
   ASSERT_GT(answer.size(), kHeaderBytes);
   EXPECT_EQ(Bytes(answer.begin() + kHeaderBytes, answer.end()), cat({kOpenMap, t("rc"), u(3), kBreak}));
 }
+
+// The check UdpService makes before it hands a datagram to the server (it calls the server itself,
+// through the console transport's answer()): the same function serve() starts with.
+TEST(UdpAccepts, OnlyAWholeDatagramWithinThePacketLimit) {
+  EXPECT_TRUE(udp::accepts(1024, 1024, 1024));
+  EXPECT_TRUE(udp::accepts(8, 8, 1024));
+  EXPECT_FALSE(udp::accepts(1025, 1025, 1024));  // oversized
+  EXPECT_FALSE(udp::accepts(512, 513, 1024));    // truncated
+  EXPECT_FALSE(udp::accepts(1024, 2048, 1024));  // truncated and oversized
+}

@@ -115,29 +115,29 @@ DecodeError decode_map(std::span<const std::byte> payload, std::span<Field> fiel
   return DecodeError::none;
 }
 
-void MapWriter::key(std::string_view k) { check(cbor_encode_text_string(map_, k.data(), k.size())); }
+void MapWriter::key(Key k) { check(cbor_encode_text_string(map_, k.view().data(), k.view().size())); }
 
-void MapWriter::uint(std::string_view k, std::uint64_t v) {
+void MapWriter::uint(Key k, std::uint64_t v) {
   key(k);
   check(cbor_encode_uint(map_, v));
 }
 
-void MapWriter::integer(std::string_view k, std::int64_t v) {
+void MapWriter::integer(Key k, std::int64_t v) {
   key(k);
   check(cbor_encode_int(map_, v));
 }
 
-void MapWriter::text(std::string_view k, std::string_view v) {
+void MapWriter::text(Key k, std::string_view v) {
   key(k);
   check(cbor_encode_text_string(map_, v.data(), v.size()));
 }
 
-void MapWriter::bytes(std::string_view k, std::span<const std::byte> v) {
+void MapWriter::bytes(Key k, std::span<const std::byte> v) {
   key(k);
   check(cbor_encode_byte_string(map_, reinterpret_cast<const std::uint8_t*>(v.data()), v.size()));
 }
 
-void MapWriter::boolean(std::string_view k, bool v) {
+void MapWriter::boolean(Key k, bool v) {
   key(k);
   check(cbor_encode_boolean(map_, v));
 }

@@ -22,20 +22,27 @@ bool ThreadList::task(std::size_t index, TaskStat& out) {
   return true;
 }
 
-Status ConsoleService::start(std::span<std::byte> stack, Priority priority) {
+Status ConsoleService::start(const Config& config, std::span<std::byte> stack, Priority priority) {
+  server_ = &config.server;
+  os_ = &config.os;
+  reset_ = config.reset;
+  other_ = config.other;
   return thread_.start(stack, &ConsoleService::run, this, priority, "smp");
 }
 
+std::span<const std::byte> ConsoleService::answer(std::span<const std::byte> request, bool& reset) {
+  // The only call of Server::handle in an image, whatever its transports (one copy of its code).
+  const std::size_t n = server_->handle(request, response_);
+  // Taken with its answer: this thread serves every transport, so no other request comes between.
+  reset = os_->take_reset();
+  return std::span<const std::byte>{response_.data(), n};
+}
+
 void ConsoleService::serve(std::span<const std::byte> packet) {
-  ++packets_;
-  // The reset request is taken with its answer, under the same lock (another transport's thread
-  // cannot take it before its own answer is out).
-  if (lock_ != nullptr) (void)lock_->lock();
-  const std::size_t n = server_.handle(packet, response_);
-  const bool reset = os_.take_reset();
-  if (lock_ != nullptr) (void)lock_->unlock();
-  if (n != 0) {
-    (void)console::encode_packet(std::span<const std::byte>{response_.data(), n}, [](std::span<const std::byte> line) {
+  bool reset = false;
+  const std::span<const std::byte> out = answer(packet, reset);
+  if (!out.empty()) {
+    (void)console::encode_packet(out, [](std::span<const std::byte> line) {
       // One line whole: no other thread's output can land inside it.
       const kernel::KernelLock lock;
       board::console_write_line(std::string_view{reinterpret_cast<const char*>(line.data()), line.size()});
@@ -57,14 +64,16 @@ void ConsoleService::run(void* arg) {
       c = board::console_read();
     }
     if (c < 0) {
+      // The console is idle: the other transport's turn (it does not block), then sleep.
+      if (self.other_ != nullptr && self.other_->poll(self)) {
+        self.reset_();
+      }
       (void)this_thread::sleep_for(Duration::ticks(1));
       continue;
     }
-    const console::Event e = self.rx_.push(static_cast<std::byte>(c));
-    if (e == console::Event::packet) {
+    // A malformed frame is dropped without an answer (the decoder says why; nobody counts it).
+    if (self.rx_.push(static_cast<std::byte>(c)) == console::Event::packet) {
       self.serve(self.rx_.packet());
-    } else if (e != console::Event::none) {
-      ++self.dropped_;
     }
   }
 }

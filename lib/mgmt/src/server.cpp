@@ -63,23 +63,24 @@ std::size_t Server::handle(std::span<const std::byte> request, std::span<std::by
   const auto version = static_cast<Version>(reply.version);
   const std::uint16_t group_id = header->group;
   auto body = response.subspan(kHeaderBytes, response.size() - kHeaderBytes < 0xffffu ? response.size() - kHeaderBytes : 0xffffu);
-  std::size_t n = encode_map(body, [&](MapWriter& w) {
-    const Outcome o = early.ok() ? dispatch(r, w) : early;
-    if (o.ok()) {
-      return;
-    }
-    if (version == Version::smp2 && o.group_rc != 0) {
-      w.map("err", [&](MapWriter& err) {
-        err.uint("group", group_id);
-        err.uint("rc", o.group_rc);
-      });
-    } else {
-      w.uint("rc", static_cast<std::uint64_t>(o.rc));
-    }
-  });
-  if (n == 0) {
-    // The handler's answer did not fit: say so, with nothing else.
-    n = encode_map(body, [](MapWriter& w) { w.uint("rc", static_cast<std::uint64_t>(Err::message_size)); });
+  // Two passes at most, through one copy of the encoding code: the handler's answer, then, when
+  // it did not fit, {"rc": message_size} with nothing else.
+  std::size_t n = 0;
+  for (int pass = 0; pass < 2 && n == 0; ++pass) {
+    n = encode_map(body, [&](MapWriter& w) {
+      const Outcome o = pass != 0 ? Outcome::protocol(Err::message_size) : early.ok() ? dispatch(r, w) : early;
+      if (o.ok()) {
+        return;
+      }
+      if (version == Version::smp2 && o.group_rc != 0) {
+        w.map("err", [&](MapWriter& err) {
+          err.uint("group", group_id);
+          err.uint("rc", o.group_rc);
+        });
+      } else {
+        w.uint("rc", static_cast<std::uint64_t>(o.rc));
+      }
+    });
   }
   if (n == 0) {
     return 0;

@@ -1,4 +1,4 @@
-// SMP over UDP as a firmware thread (udp_service.hpp). Development builds only.
+// SMP over UDP, polled by the console's thread (udp_service.hpp). Development builds only.
 #include "ward/autoconf.h"
 
 #if !defined(CONFIG_WARD_MGMT_UDP)
@@ -16,12 +16,23 @@ extern "C" {
 
 namespace ward::mgmt {
 
-Status UdpService::start(std::span<std::byte> stack, Priority priority, std::uint16_t port) {
-  port_ = port;
-  return thread_.start(stack, &UdpService::run, this, priority, "smp-udp");
+bool UdpService::open(std::uint16_t port) {
+  if (listening()) {
+    return true;
+  }
+  struct netconn* conn = netconn_new(NETCONN_UDP_IPV6);  // dual stack: IPv4 and IPv6
+  if (conn == nullptr) {
+    return false;
+  }
+  if (netconn_bind(conn, IP6_ADDR_ANY, port) != ERR_OK) {
+    (void)netconn_delete(conn);
+    return false;
+  }
+  conn_.store(conn, std::memory_order_release);
+  return true;
 }
 
-bool UdpService::serve(struct netconn* conn, struct netbuf* request) {
+bool UdpService::serve(struct netconn* conn, struct netbuf* request, ConsoleService& smp) {
   struct pbuf* in = request->p;
   const std::size_t size = in->tot_len;
   struct pbuf* whole = nullptr;
@@ -29,32 +40,24 @@ bool UdpService::serve(struct netconn* conn, struct netbuf* request) {
     // A datagram in several buffers (IP reassembly): one contiguous copy, from lwIP's heap.
     whole = pbuf_clone(PBUF_RAW, PBUF_RAM, in);
     if (whole == nullptr) {
-      ++dropped_;
-      return false;
+      return false;  // dropped: no memory
     }
     in = whole;
   }
-  const std::span<const std::byte> received{static_cast<const std::byte*>(in->payload), in->len};
-  struct netbuf* reply = netbuf_new();
-  void* out = reply != nullptr ? netbuf_alloc(reply, kPacket) : nullptr;
-  std::size_t n = 0;
   bool reset = false;
-  if (out != nullptr) {
-    // The reset request is taken with its answer, under the same lock: the console thread cannot
-    // take it (and reset the device before this answer is out).
-    if (lock_ != nullptr) (void)lock_->lock();
-    n = udp::serve(server_, received, size, std::span<std::byte>{static_cast<std::byte*>(out), kPacket}, kPacket);
-    reset = os_.take_reset();
-    if (lock_ != nullptr) (void)lock_->unlock();
+  std::span<const std::byte> out;
+  if (udp::accepts(in->len, size, kPacket)) {
+    out = smp.answer(std::span<const std::byte>{static_cast<const std::byte*>(in->payload), in->len}, reset);
   }
   if (whole != nullptr) {
     pbuf_free(whole);
   }
-  if (n == 0) {
-    ++dropped_;  // nothing to answer (dropped), or no memory for the answer
-  } else {
-    ++packets_;
-    pbuf_realloc(reply->p, static_cast<u16_t>(n));
+  // The answer by reference to the shared response buffer: no copy on lwIP's heap.
+  struct netbuf* reply = out.empty() ? nullptr : netbuf_new();
+  // Nothing to answer (dropped), or no memory for the answer's netbuf: nothing is sent.
+  if (reply != nullptr && netbuf_ref(reply, out.data(), static_cast<u16_t>(out.size())) == ERR_OK) {
+    // Synchronous: lwIP has copied the answer (into the driver's transmit buffer, or a queued pbuf
+    // while ARP or ND resolves the sender) when this returns; the buffer is free for the next one.
     (void)netconn_sendto(conn, reply, netbuf_fromaddr(request), netbuf_fromport(request));
   }
   if (reply != nullptr) {
@@ -63,27 +66,19 @@ bool UdpService::serve(struct netconn* conn, struct netbuf* request) {
   return reset;
 }
 
-void UdpService::run(void* arg) {
-  auto& self = *static_cast<UdpService*>(arg);
-  struct netconn* conn = netconn_new(NETCONN_UDP_IPV6);  // dual stack: IPv4 and IPv6
-  if (conn == nullptr || netconn_bind(conn, IP6_ADDR_ANY, self.port_) != ERR_OK) {
-    return;  // listening() stays false: the application reports it
+bool UdpService::poll(ConsoleService& smp) {
+  struct netconn* conn = conn_.load(std::memory_order_acquire);
+  struct netbuf* request = nullptr;
+  if (conn == nullptr || netconn_recv_udp_raw_netbuf_flags(conn, &request, NETCONN_DONTBLOCK) != ERR_OK) {
+    return false;
   }
-  self.listening_ = true;
-  for (;;) {
-    struct netbuf* request = nullptr;
-    if (netconn_recv(conn, &request) != ERR_OK) {
-      (void)this_thread::sleep_for(Duration::ticks(1));  // no busy loop on a persistent error
-      continue;
-    }
-    const bool reset = self.serve(conn, request);
-    netbuf_delete(request);
-    if (reset) {
-      // The answer is queued to the driver; let it leave before the device resets.
-      (void)this_thread::sleep_for(Duration::ms(100));
-      self.reset_();
-    }
+  const bool reset = serve(conn, request, smp);
+  netbuf_delete(request);
+  if (reset) {
+    // The answer is queued to the driver; let it leave before the device resets.
+    (void)this_thread::sleep_for(Duration::ms(100));
   }
+  return reset;
 }
 
 }  // namespace ward::mgmt

@@ -18,9 +18,23 @@
 
 namespace ward::mgmt {
 
+// A map key or field name. From a string literal its length is known at compile time: a
+// std::string_view made from a `const char*` measures it at run time (at -Os, a call and a strlen
+// at each of the fifty-odd places the groups name a key).
+class Key {
+ public:
+  template <std::size_t N>
+  consteval Key(const char (&literal)[N]) : text_(literal, N - 1) {}
+  constexpr Key(std::string_view text) : text_(text) {}
+  constexpr std::string_view view() const { return text_; }
+
+ private:
+  std::string_view text_;
+};
+
 struct Field {
   enum class Kind : std::uint8_t { uint, text, bytes, boolean };
-  constexpr Field(std::string_view k, Kind kd) : key(k), kind(kd) {}
+  constexpr Field(Key k, Kind kd) : key(k.view()), kind(kd) {}
   std::string_view key;
   Kind kind;
   bool present = false;
@@ -39,23 +53,23 @@ DecodeError decode_map(std::span<const std::byte> payload, std::span<Field> fiel
 class MapWriter {
  public:
   explicit MapWriter(CborEncoder& map) : map_(&map) {}
-  void uint(std::string_view key, std::uint64_t v);
-  void integer(std::string_view key, std::int64_t v);
-  void text(std::string_view key, std::string_view v);
-  void bytes(std::string_view key, std::span<const std::byte> v);
-  void boolean(std::string_view key, bool v);
+  void uint(Key key, std::uint64_t v);
+  void integer(Key key, std::int64_t v);
+  void text(Key key, std::string_view v);
+  void bytes(Key key, std::span<const std::byte> v);
+  void boolean(Key key, bool v);
   // Opens an array under `key`, or a map inside the array it is in; closes it after `fill`.
   template <class F>
-  void array(std::string_view key, F&& fill);
+  void array(Key key, F&& fill);
   template <class F>
   void map_in_array(F&& fill);
   template <class F>
-  void map(std::string_view key, F&& fill);
+  void map(Key key, F&& fill);
   bool ok() const { return error_ == CborNoError; }
   CborError error() const { return error_; }
 
  private:
-  void key(std::string_view k);
+  void key(Key k);
   void check(CborError e) {
     if (error_ == CborNoError) error_ = e;
   }
@@ -79,7 +93,7 @@ void MapWriter::nested(bool is_map, F&& fill) {
 }
 
 template <class F>
-void MapWriter::array(std::string_view k, F&& fill) {
+void MapWriter::array(Key k, F&& fill) {
   key(k);
   nested(false, fill);
 }
@@ -90,7 +104,7 @@ void MapWriter::map_in_array(F&& fill) {
 }
 
 template <class F>
-void MapWriter::map(std::string_view k, F&& fill) {
+void MapWriter::map(Key k, F&& fill) {
   key(k);
   nested(true, fill);
 }

@@ -5,6 +5,10 @@
 // (board::console_write_line). Console text that is not SMP is left alone. After an answered
 // reset request (OsGroup::take_reset) it resets the device, the answer already out.
 //
+// Another transport (UdpService) is served by the same thread, between polls of the UART
+// (PolledTransport): one thread whatever the transports, so one request at a time without a lock,
+// and one response buffer they share (answer()).
+//
 // Everything is static: the decoder's line and packet buffers and the response buffer are members;
 // the thread and its stack are the image's.
 #pragma once
@@ -22,11 +26,27 @@ namespace ward::mgmt {
 // every thread; an image's threads are declared statically, so it knows them).
 class ThreadList final : public TaskSource {
  public:
-  explicit ThreadList(std::span<Thread* const> threads) : threads_(threads) {}
+  constexpr explicit ThreadList(std::span<Thread* const> threads) : threads_(threads) {}
   bool task(std::size_t index, TaskStat& out) override;
 
  private:
   std::span<Thread* const> threads_;
+};
+
+class ConsoleService;
+
+// A transport the console's thread serves between polls of the UART (UdpService). The upload
+// session and the reset request live in the groups, which every transport shares: one thread
+// serving them all takes one request at a time, whichever transport it came on.
+class PolledTransport {
+ public:
+  // Serves the request waiting, if any, without blocking, answering it with `smp.answer`. Returns
+  // true when that was the answer to a reset request and it has left: the thread resets the device.
+  virtual bool poll(ConsoleService& smp) = 0;
+
+ protected:
+  constexpr PolledTransport() = default;
+  ~PolledTransport() = default;
 };
 
 class ConsoleService {
@@ -34,34 +54,43 @@ class ConsoleService {
   // The largest SMP packet taken or answered (the transport's buf_size for mcumgr parameters).
   static constexpr std::size_t kPacket = 1024;
 
-  // `reset`: what resets the device (psa_fwu_request_reboot on a TrustZone image); `lock`: held
-  // around each request when another transport serves the same groups (UdpService), else nullptr.
-  ConsoleService(Server& server, OsGroup& os, void (*reset)(), Mutex* lock = nullptr)
-      : server_(server), os_(os), reset_(reset), lock_(lock) {}
+  // All zero until start(): a static ConsoleService is constant-initialised into .bss, with no
+  // start-up code and no initial value in ROM (its 2.4 KB of buffers).
+  constexpr ConsoleService() = default;
 
-  // Starts the service thread on `stack`. Its owner declares that stack's bound with this entry:
-  // WARD_STACK_BOUND_THREAD(stack, ward::mgmt::ConsoleService::run) (docs/stack-bounds.md).
-  Status start(std::span<std::byte> stack, Priority priority);
+  // What the thread serves: `server` and its OS group `os` (the reset request); `reset`: what
+  // resets the device (psa_fwu_request_reboot on a TrustZone image); `other`: a transport the same
+  // thread serves (UdpService), or nullptr.
+  struct Config {
+    Server& server;
+    OsGroup& os;
+    void (*reset)();
+    PolledTransport* other = nullptr;
+  };
+  // Starts the service thread on `stack` (once). Its owner declares that stack's bound with this
+  // entry: WARD_STACK_BOUND_THREAD(stack, ward::mgmt::ConsoleService::run) (docs/stack-bounds.md).
+  Status start(const Config& config, std::span<std::byte> stack, Priority priority);
   // The service thread's entry (`self`: the ConsoleService).
   static void run(void* self);
 
+  // Answers one request packet into the response buffer every transport shares (valid until the
+  // next call); `reset` says whether it answered a reset request (taken from the OS group: the
+  // caller resets the device once the answer is out). Empty: no answer (Server::handle).
+  std::span<const std::byte> answer(std::span<const std::byte> request, bool& reset);
+
   Thread& thread() { return thread_; }
-  // Counters, for tests and diagnostics.
-  std::uint32_t packets() const { return packets_; }
-  std::uint32_t dropped() const { return dropped_; }
 
  private:
   void serve(std::span<const std::byte> packet);
 
-  Server& server_;
-  OsGroup& os_;
-  void (*reset_)();
-  Mutex* lock_;
+  // Set by start(), before the thread runs.
+  Server* server_ = nullptr;
+  OsGroup* os_ = nullptr;
+  void (*reset_)() = nullptr;
+  PolledTransport* other_ = nullptr;
   Thread thread_;
   console::Decoder<kPacket> rx_;
   std::array<std::byte, kPacket> response_{};
-  std::uint32_t packets_ = 0;
-  std::uint32_t dropped_ = 0;
 };
 
 }  // namespace ward::mgmt

@@ -81,7 +81,11 @@ class OsGroup final : public Group {
   // The longest "output" of the info command; a longer one answers message_size.
   static constexpr std::size_t kMaxInfoOutput = 128;
 
+  // `info` and `bootloader` are kept by reference (no copy in RAM, none at start-up): they must
+  // outlive the group (constants of the image); temporaries are refused at compile time.
   OsGroup(const OsInfo& info, const BootloaderInfo& bootloader, BufferParams buffers, TaskSource* tasks = nullptr);
+  OsGroup(const OsInfo&& info, const BootloaderInfo& bootloader, BufferParams buffers, TaskSource* tasks = nullptr) = delete;
+  OsGroup(const OsInfo& info, const BootloaderInfo&& bootloader, BufferParams buffers, TaskSource* tasks = nullptr) = delete;
 
   // True once after a reset request was answered: the transport resets when its answer is out.
   bool take_reset() {
@@ -95,8 +99,8 @@ class OsGroup final : public Group {
   struct Handlers;
   static const Command kCommands[6];
 
-  OsInfo info_;
-  BootloaderInfo bootloader_;
+  const OsInfo& info_;
+  const BootloaderInfo& bootloader_;
   BufferParams buffers_;
   TaskSource* tasks_;
   bool reset_requested_ = false;

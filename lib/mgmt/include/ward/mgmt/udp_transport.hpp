@@ -1,7 +1,7 @@
 // SMP over UDP, Zephyr's smp_udp transport (docs/device-management.md, "UDP transport"): one SMP
 // packet per datagram, no framing around it, the answer sent back to the datagram's sender. The
 // portable part: what the transport does with one datagram, whatever it is. The firmware thread
-// around it is udp_service.hpp (development builds only: CONFIG_WARD_MGMT_UDP, which a production
+// around it is udp_service.hpp, polled by the console's thread (development builds only: CONFIG_WARD_MGMT_UDP, which a production
 // build refuses: there is no authentication on this transport).
 #pragma once
 #include <cstddef>
@@ -24,6 +24,13 @@ inline constexpr std::uint16_t kPort = 1337;
 // Every other datagram gets the server's answer, an SMP error for a malformed one (length field
 // that differs from the datagram: rc 3). A replayed datagram is a request like any other: the
 // image group refuses a replayed upload chunk by its offset (group error 20).
+// Whether a datagram of `datagram_size` bytes, `received` of them taken, goes to the server: the
+// first check of serve(), which a firmware transport that calls the server itself makes the same
+// way (UdpService).
+constexpr bool accepts(std::size_t received, std::size_t datagram_size, std::size_t max_packet) {
+  return datagram_size == received && datagram_size <= max_packet;
+}
+
 std::size_t serve(Server& server, std::span<const std::byte> received, std::size_t datagram_size,
                   std::span<std::byte> response, std::size_t max_packet);
 
