@@ -98,6 +98,10 @@ function(ward_image name)
   elseif("ward_test_main" IN_LIST ARG_LIBRARIES OR "ward_test" IN_LIST ARG_LIBRARIES)
     list(APPEND fragments ${CMAKE_SOURCE_DIR}/lib/test/isr_stack.conf)
   endif()
+  # Test images report every thread stack's high-water mark (lib/test/stack_marks.conf).
+  if(NOT WARD_IS_HOST AND ("ward_test_main" IN_LIST ARG_LIBRARIES OR "ward_test" IN_LIST ARG_LIBRARIES))
+    list(APPEND fragments ${CMAKE_SOURCE_DIR}/lib/test/stack_marks.conf)
+  endif()
   foreach(f IN LISTS ARG_CONF)
     get_filename_component(abs ${f} ABSOLUTE)
     list(APPEND fragments ${abs})
@@ -215,13 +219,11 @@ function(ward_qemu_test name)
   if(WARD_IMAGE_${name}_SECURE)
     set(secure_args --secure-image ${WARD_IMAGE_${name}_SECURE})
   endif()
-  # The run, then the main thread's measured high-water mark against the bound the link computed
-  # (docs/stack-bounds.md): the framework's main prints it after the last case (NO_TEST_MAIN images
-  # print their own, if any).
-  set(expect 1)
-  if(ARG_NO_TEST_MAIN)
-    set(expect 0)
-  endif()
+  # The run, then every stack's measured high-water mark against the bound the link computed
+  # (docs/stack-bounds.md): the framework's test::finish prints them after the last case (the
+  # kernel's record of every stack a thread ran on, lib/test/stack_marks.conf, and the main stack):
+  # at least the main and idle threads' and MSP.
+  set(expect 3)
   if(WARD_STACK_BOUND)
     set(run ${WARD_PYTHON} ${CMAKE_SOURCE_DIR}/tests/stackbound/highwater.py --runner ${WARD_QEMU_RUNNER}
             --test-timeout ${ARG_TIMEOUT} --expect ${expect} --report ${CMAKE_CURRENT_BINARY_DIR}/${name}.stackbound.txt

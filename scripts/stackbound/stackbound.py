@@ -237,6 +237,7 @@ class Stack:
     entries: list[str]
     kind: int           # 0 privileged thread (Thread::run), 1 user thread, 2 runs its entry directly
     reserve: int        # a user thread's kernel stack, at the low end
+    address: int = 0    # its lowest address (a test image's run reports high-water marks by address)
 
 
 @dataclasses.dataclass
@@ -317,7 +318,7 @@ def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: s
                     name = data_name(stack + i * size)
                     if count > 1 and "+" not in name:
                         name += "+0"  # an array's first element: named [0] like the others
-                    by_stack[key] = Stack(name, size, [], kind & 0xFF, kind >> 8)
+                    by_stack[key] = Stack(name, size, [], kind & 0xFF, kind >> 8, key[0])
                     stacks.append(by_stack[key])
                 if entry not in by_stack[key].entries:
                     by_stack[key].entries.append(entry)
@@ -681,6 +682,8 @@ def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: b
             verdict(f"stack {s.name}" + (f" ({guard} B guard)" if room != s.size else ""), room, need, frame, chain,
                     bound(full, s)[0])
 
+    # Where each stack is: a test image's run names its stacks by address (tests/stackbound/highwater.py).
+    lines += [f"{image_name}: stack {s.name} is at {s.address:#x}" for s in image.stacks]
     if image.main_stack_size is not None:
         msp, parts = main_stack_bound(checked, image, notes, frame)
         lines.append(f"{image_name}: main stack (MSP): {image.main_stack_size} B declared, bound {msp} B -- "

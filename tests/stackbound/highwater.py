@@ -1,7 +1,10 @@
 #!/usr/bin/python3
-"""Boots an image under QEMU and compares each stack high-water mark it prints
-("stack high-water: <stack> <n> B", or hello's "stack never touched" list) with the bound the
+"""Boots an image under QEMU and compares each stack high-water mark it prints with the bound the
 build computed for that stack (<image>.stackbound.txt): the measured use may never exceed it.
+Marks: "stack high-water: <address> <n> B[, kernel part <k> B]" (a test image: every stack a
+thread ran on, named through the report's "stack <name> is at <address>" lines; one the report does
+not know is an undeclared stack, a failure), "stack high-water: msp <n> B" (its main stack),
+"stack high-water: <stack> <n> B" (a fixture), or hello's "stack never touched" list.
 
 With --test-timeout it runs an on-target test image as its qemu.<name> test does (ward_qemu_test
 registers every test this way): the run's own verdict first, then its high-water marks."""
@@ -13,15 +16,42 @@ from pathlib import Path
 
 
 def bounds(report: Path) -> dict[str, tuple[int, int]]:
-    """stack name -> (declared, checked bound) from the build's report. (A run that reached a path
-    which stops the system would have failed anyway.)"""
+    """stack name -> (declared, checked bound) from the build's report: a user thread's own part
+    under its name, its kernel stack under "<name> (kernel part)", the main stack under "msp". (A
+    run that reached a path which stops the system would have failed anyway.)"""
     out = {}
     for line in report.read_text().splitlines():
-        m = re.match(r"\S+: stack (.+?)(?: \((?:user|kernel) part\)| \(\d+ B guard\))?: (\d+) B declared, bound (\d+) B"
-                     r"[^;]*(?:; (\d+) B with paths)?", line)
-        if m and "kernel part" not in line:
-            out[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+        m = re.match(r"\S+: stack (.+?)( \(kernel part\))?(?: \(user part\)| \(\d+ B guard\))?: (\d+) B declared, "
+                     r"bound (\d+) B", line)
+        if m:
+            out[m.group(1) + (m.group(2) or "")] = (int(m.group(3)), int(m.group(4)))
+        elif m := re.match(r"\S+: main stack \(MSP\): (\d+) B declared, bound (\d+) B", line):
+            out["msp"] = (int(m.group(1)), int(m.group(2)))
     return out
+
+
+def addresses(report: Path) -> dict[int, str]:
+    """A declared stack's lowest address -> its name, from the build's report."""
+    return {int(m.group(2), 16): m.group(1)
+            for m in re.finditer(r"^\S+: stack (.+) is at (0x[0-9a-f]+)$", report.read_text(), re.M)}
+
+
+def measured_marks(out: str, where: dict[int, str]) -> tuple[dict[str, int], list[str]]:
+    """The run's marks, by stack name: a test image's by address (a user thread's kernel part as
+    "<name> (kernel part)"), the main stack's as "msp", a fixture's by name. Stacks the report does
+    not know (no WARD_STACK_BOUND declaration) are returned apart."""
+    measured, undeclared = {}, []
+    for m in re.finditer(r"stack high-water: (\S+) (\d+) B(?:, kernel part (\d+) B)?", out):
+        key, used = m.group(1), int(m.group(2))
+        if key.startswith("0x"):
+            if int(key, 16) not in where:
+                undeclared.append(f"the stack at {key} ({used} B used) is not declared (WARD_STACK_BOUND_*)")
+                continue
+            key = where[int(key, 16)]
+        measured[key] = used
+        if m.group(3) is not None:
+            measured[key + " (kernel part)"] = int(m.group(3))
+    return measured, undeclared
 
 
 def main() -> int:
@@ -31,6 +61,8 @@ def main() -> int:
     p.add_argument("--expect", type=int, default=1, help="at least this many measured stacks")
     p.add_argument("--never-touched", action="append", default=[],
                    help="thread=stack:size: read hello's 'stack never touched: <thread> <n> B' list")
+    p.add_argument("--undeclared-ok", action="store_true",
+                   help="list measured stacks without a declaration instead of failing for them")
     p.add_argument("--test-timeout", help="run as the image's test (the runner's verdict counts), this timeout")
     p.add_argument("elf")
     p.add_argument("runner_args", nargs="*")
@@ -45,15 +77,19 @@ def main() -> int:
     if r.returncode != 0:
         print("FAIL: the image did not run to its end")
         return r.returncode if a.test_timeout else 1
-    measured = {m.group(1): int(m.group(2)) for m in re.finditer(r"stack high-water: (\S+) (\d+) B", r.stdout)}
+    measured, undeclared = measured_marks(r.stdout, addresses(a.report))
     for spec in a.never_touched:
         thread, _, rest = spec.partition("=")
         stack, _, size = rest.rpartition(":")
         if m := re.search(rf"\b{re.escape(thread)} (\d+) B", r.stdout.split("never touched:")[-1]):
             measured[stack] = int(size) - int(m.group(1))
     failures, seen = [], 0
+    if "stack high-water: incomplete" in r.stdout:
+        failures.append("the image recorded fewer stacks than its threads used")
+    for u in undeclared:
+        (print if a.undeclared_ok else failures.append)(("note: " if a.undeclared_ok else "") + u)
     for name, used in measured.items():
-        key = next((k for k in b if k.endswith(name) or k.endswith("::" + name)), None)
+        key = name if name in b else next((k for k in b if k.endswith("::" + name)), None)
         if key is None:
             failures.append(f"{name}: no bound in {a.report}")
             continue
