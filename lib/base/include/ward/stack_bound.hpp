@@ -23,6 +23,7 @@ enum Kind : std::uint32_t {
   direct = 2,             // the entry runs on the stack itself (a reset handler, a secure landing)
   irq_handler = 3,        // no stack: a handler ward::irq::connect may be given (runs on MSP)
   timer_callback = 4,     // no stack: a ward::Timer callback (runs from SysTick, on MSP)
+  unchecked = 5,          // a stack whose thread moves its stack pointer on purpose (an attack test)
 };
 
 // Five words, as scripts/stackbound/stackbound.py reads them. Entry is the entry's function
@@ -84,6 +85,15 @@ constexpr std::uint32_t element_count(const std::byte (&)[N]) {
   WARD_STACK_BOUND_RECORD_(stack, entry, ::ward::stack_bound::user_thread | (::ward::arch::kKernelStackReserve << 8))
 // Code that runs directly on `stack` from `entry` (any function: a handler, a reset, a landing).
 #define WARD_STACK_BOUND_DIRECT(stack, entry) WARD_STACK_BOUND_RECORD_(stack, entry, ::ward::stack_bound::direct)
+// A thread stack no bound can hold: its test places the stack pointer off or inside it on purpose
+// (an attack the hardware limit or the MPU must stop). Reported, never checked nor compared with
+// its measured use; the reason belongs beside the declaration.
+#define WARD_STACK_BOUND_UNCHECKED(stack)                                                              \
+  [[gnu::used, gnu::section(".ward_stack_bound")]] static constinit const ::ward::stack_bound::Record<void*> \
+  WARD_STACK_BOUND_CAT_(ward_stack_bound_record_, __COUNTER__) {                                      \
+    &(stack), ::ward::stack_bound::element_size(stack), ::ward::stack_bound::element_count(stack), nullptr, \
+        ::ward::stack_bound::unchecked                                                                 \
+  }
 // A function ward::irq::connect is given (or ward::Timer's callback): the kernel calls it through a
 // pointer, from the interrupt entry (or the timer interrupt), on the main stack.
 #define WARD_STACK_BOUND_IRQ(handler) WARD_STACK_BOUND_CALLBACK_(handler, ::ward::stack_bound::irq_handler)
