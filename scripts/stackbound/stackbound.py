@@ -75,7 +75,11 @@ def parse_annotations(text: str, origin: str, into: Annotations | None = None) -
     """Annotation lines: `<keyword> <args...>  # why`. The justification comment is required."""
     a = into or Annotations()
     for number, raw in enumerate(text.splitlines(), 1):
-        line, _, why = raw.partition("#")
+        # The comment starts at a '#' opening the line or after a blank: a '#' inside a word is part
+        # of a name (GCC's `main::{lambda()#2}::_FUN`). Cut at the first '#', such a name lost its
+        # tail and matched nothing, silently: entry_matrix's test cases went uncounted.
+        cut = re.search(r"(?:^|\s)#", raw)
+        line, why = (raw[:cut.start()], raw[cut.end():]) if cut else (raw, "")
         words = line.split()
         if not words:
             continue
@@ -83,6 +87,9 @@ def parse_annotations(text: str, origin: str, into: Annotations | None = None) -
         if not why.strip():
             raise Error(f"{where}: an annotation needs its justification in a comment (# why)")
         key, args = words[0], words[1:]
+        for w in args:
+            if w.count("(") != w.count(")") or w.count("{") != w.count("}"):
+                raise Error(f"{where}: '{w}' has unbalanced brackets: a name cut short matches nothing")
         try:
             if key == "bound" and len(args) == 2:
                 a.bounds[args[0]] = int(args[1], 0)
