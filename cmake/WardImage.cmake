@@ -195,13 +195,12 @@ function(ward_image name)
 endfunction()
 
 # ward_qemu_test(<name> SOURCES <files...> [CONF ...] [LIBRARIES ...] [TIMEOUT s] [RUNNER_ARGS ...]
-#                [NO_TEST_MAIN] [UNDECLARED_STACKS_OK])
+#                [NO_TEST_MAIN])
 # A firmware image built from the on-target test framework, registered with CTest as qemu.<name>:
 # the runner boots it under QEMU and fails on a failed assertion, a fault, a reboot or a hang, or a
-# stack used beyond its computed bound. UNDECLARED_STACKS_OK: its thread stacks are not all declared
-# yet (WARD_STACK_BOUND_*): they are listed, not refused (a to-do, docs/stack-bounds.md).
+# stack used beyond its computed bound or a thread stack no declaration names (WARD_STACK_BOUND_*).
 function(ward_qemu_test name)
-  cmake_parse_arguments(ARG "NO_TEST_MAIN;UNDECLARED_STACKS_OK" "TIMEOUT" "SOURCES;CONF;LIBRARIES;RUNNER_ARGS;STACK_ANNOTATIONS"
+  cmake_parse_arguments(ARG "NO_TEST_MAIN" "TIMEOUT" "SOURCES;CONF;LIBRARIES;RUNNER_ARGS;STACK_ANNOTATIONS"
                         ${ARGN})
   if(WARD_IS_HOST)
     return()
@@ -227,12 +226,8 @@ function(ward_qemu_test name)
   # at least the main and idle threads' and MSP.
   set(expect 3)
   if(WARD_STACK_BOUND)
-    set(undeclared)
-    if(ARG_UNDECLARED_STACKS_OK)
-      set(undeclared --undeclared-ok)
-    endif()
     set(run ${WARD_PYTHON} ${CMAKE_SOURCE_DIR}/tests/stackbound/highwater.py --runner ${WARD_QEMU_RUNNER}
-            --test-timeout ${ARG_TIMEOUT} --expect ${expect} ${undeclared} --report ${CMAKE_CURRENT_BINARY_DIR}/${name}.stackbound.txt
+            --test-timeout ${ARG_TIMEOUT} --expect ${expect} --report ${CMAKE_CURRENT_BINARY_DIR}/${name}.stackbound.txt
             ${CMAKE_CURRENT_BINARY_DIR}/${name}.elf -- ${secure_args} ${ARG_RUNNER_ARGS})
   else()  # no bounds computed (-DWARD_STACK_BOUND=OFF): the run alone
     set(run ${WARD_PYTHON} ${WARD_QEMU_RUNNER} --timeout ${ARG_TIMEOUT} ${secure_args} ${ARG_RUNNER_ARGS}
