@@ -68,14 +68,12 @@ function(_ward_core_for out config_dir)
 endfunction()
 
 # ward_image(<name> SOURCES <files...> [CONF <fragments...>] [LIBRARIES <targets...>] [CHAIN]
-#            [STACK_ANNOTATIONS <files...>] [STACK_CHECK_IN_TEST] [STACK_WARN_ONLY])
+#            [STACK_ANNOTATIONS <files...>] [STACK_CHECK_IN_TEST])
 # The link fails when a declared stack is smaller than its bound or a bound cannot be computed
 # without an annotation (docs/stack-bounds.md). STACK_ANNOTATIONS: the image's own stack-bound
 # annotations (besides a stackbound.conf beside its CMakeLists.txt); STACK_CHECK_IN_TEST: the link
 # does not run the check (a fixture whose test runs it and expects a refusal:
-# WARD_STACKBOUND_<name>_COMMAND); STACK_WARN_ONLY: the check runs and reports, but an unknown
-# bound does not fail the link (an image whose third-party calls through pointers are not all
-# annotated yet: it must say so where it is declared).
+# WARD_STACKBOUND_<name>_COMMAND).
 # CHAIN (with CONFIG_WARD_TRUSTZONE_NS): the non-secure image of the two-image chain, linked for
 # the bootloader's RAM-load (header at the window's start) and against ward_secure_chain's veneers.
 # Builds the image <name>: <name>.elf for a board (with a map file, a .bin, a size report and the
@@ -85,7 +83,7 @@ endfunction()
 # secure image to run it beside: application images are non-secure by default; a CONF of
 # ${WARD_SECURE_ONLY_CONF} makes one secure-only).
 function(ward_image name)
-  cmake_parse_arguments(ARG "CHAIN;STACK_CHECK_IN_TEST;STACK_WARN_ONLY" "" "SOURCES;CONF;LIBRARIES;STACK_ANNOTATIONS" ${ARGN})
+  cmake_parse_arguments(ARG "CHAIN;STACK_CHECK_IN_TEST" "" "SOURCES;CONF;LIBRARIES;STACK_ANNOTATIONS" ${ARGN})
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/${name}.ward)
   set(fragments)
   # A main stack (MSP) for what the image adds to its handlers' nesting (the bound is checked at
@@ -183,9 +181,6 @@ function(ward_image name)
     endif()
     if(ARG_STACK_CHECK_IN_TEST)
       set(stack_limit ${stack_limit} NO_CHECK)  # a fixture its test checks (tests/stackbound)
-    endif()
-    if(ARG_STACK_WARN_ONLY)
-      set(stack_limit ${stack_limit} WARN_ONLY)  # reported, not enforced: see the image's comment
     endif()
     ward_stack_bound(${name} ANNOTATIONS ${stack_notes} ${stack_limit})
     set(WARD_STACKBOUND_${name}_COMMAND ${WARD_STACKBOUND_${name}_COMMAND} PARENT_SCOPE)

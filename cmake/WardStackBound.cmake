@@ -7,17 +7,18 @@
 
 set(WARD_STACKBOUND_SCRIPT ${CMAKE_SOURCE_DIR}/scripts/stackbound/stackbound.py)
 # The libraries' annotations, for every image that may link them (application images, the
-# bootloader, the secure image): Ward's interfaces, Mbed TLS's and lwIP's calls through pointers.
+# bootloader, the secure image): Ward's interfaces, Mbed TLS's, lwIP's and the TLS client's calls
+# through pointers.
 set(WARD_LIB_STACK_ANNOTATIONS ${CMAKE_SOURCE_DIR}/lib/stackbound.conf ${CMAKE_SOURCE_DIR}/lib/crypto/stackbound.conf
-    ${CMAKE_SOURCE_DIR}/lib/net/stackbound.conf)
+    ${CMAKE_SOURCE_DIR}/lib/net/stackbound.conf ${CMAKE_SOURCE_DIR}/lib/tls/stackbound.conf)
 option(WARD_STACK_BOUND "Check every declared stack against its computed bound at link time" ON)
 
 # ward_stack_bound(<target> [ANNOTATIONS <files...>] [MAIN_STACK <symbol>] [SECURE] [STACK_LIMIT]
-#                  [GUARD <bytes>] [CHECK_MAIN_STACK] [NO_CHECK] [WARN_ONLY])
+#                  [GUARD <bytes>] [CHECK_MAIN_STACK] [NO_CHECK])
 # STACK_LIMIT: the image programs the hardware stack limits (paths that stop the system are then
 # reported beside the bound, not checked: an overflow there faults and stops the system anyway).
 function(ward_stack_bound target)
-  cmake_parse_arguments(ARG "SECURE;STACK_LIMIT;CHECK_MAIN_STACK;NO_CHECK;WARN_ONLY" "MAIN_STACK;GUARD" "ANNOTATIONS" ${ARGN})
+  cmake_parse_arguments(ARG "SECURE;STACK_LIMIT;CHECK_MAIN_STACK;NO_CHECK" "MAIN_STACK;GUARD" "ANNOTATIONS" ${ARGN})
   if(WARD_IS_HOST OR NOT WARD_STACK_BOUND)
     return()
   endif()
@@ -44,9 +45,6 @@ function(ward_stack_bound target)
   endif()
   if(ARG_GUARD)
     list(APPEND args --guard ${ARG_GUARD})
-  endif()
-  if(ARG_WARN_ONLY)
-    list(APPEND args --warn-only)
   endif()
   if(ARG_CHECK_MAIN_STACK)
     list(APPEND args --check-main-stack)

@@ -142,7 +142,8 @@ Result<std::uintptr_t> publish(Record& r, Socket* s) {
 // A call on `s` from here to its end: refused once the socket is closing; counted so a close waits
 // for it (the stack's state of the call, lwIP's message and mailbox wait, must not be freed under
 // it); and not cut short by an abort (AbortDeferral), for the same reason: an abort of a thread
-// inside one takes effect when the call returns.
+// inside one takes effect when the call returns. A wait in the netconn's mailbox (receive, accept)
+// is ended by the abort, though (lib/net's port: kernel::AbortableWait), so that is at once.
 class InFlight {
  public:
   explicit InFlight(Socket& s) : socket_{s}, status_{enter(s)} {}

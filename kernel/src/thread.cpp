@@ -155,6 +155,9 @@ Status Thread::abort() {
   }
   if (abort_deferrals_ != 0) {
     abort_pending_ = true;  // ~AbortDeferral ends it
+    if (abortable_wait_ && state_ == ThreadState::blocked) {
+      scheduler().wake(*this, fail(Error::aborted));  // a wait that may end early: it returns now
+    }
     return {};
   }
   const bool running = this == scheduler().current();
@@ -187,6 +190,18 @@ AbortDeferral::~AbortDeferral() {
     scheduler().finish(self);
     arch::exit_current_thread();  // does not return: the thread was aborted
   }
+}
+
+AbortableWait::AbortableWait() {
+  KernelLock lock;
+  Thread& self = *scheduler().current();
+  outer_ = self.abortable_wait_;
+  self.abortable_wait_ = true;
+}
+
+AbortableWait::~AbortableWait() {
+  KernelLock lock;
+  scheduler().current()->abortable_wait_ = outer_;
 }
 
 }  // namespace kernel

@@ -50,6 +50,8 @@ class Function:
     indirect: bool = False                  # makes a call (or tail call) it cannot name
     dynamic: bool = False                   # sets or moves sp by a register amount
     demangled: str = ""
+    # Its instructions (address, mnemonic, operands), for the order a `refused-call` relies on.
+    insns: list[tuple[int, str, str]] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -235,7 +237,98 @@ def parse_disassembly(text: str, functions: set[str]) -> dict[str, Function]:
             current = out.setdefault(name, Function(name)) if name in functions else None
         elif current is not None and (m := _INSN.match(line)):
             analyse_instruction(current, m.group(2), m.group(3), current.name)
+            current.insns.append((int(m.group(1), 16), m.group(2), m.group(3)))
     return out
+
+
+# ---- The order a refused-call relies on -------------------------------------------------------------
+#
+# `refused-call F G` says F refuses a handler before it calls G. What the tool checks of it: on
+# every path through F's instructions from its entry to a call of G (or a branch to G), F first
+# reads the exception number -- `mrs Rn, IPSR` in F itself, or a call to a function that has one
+# (an out-of-line check). What F then does with it is the annotation's reason; a call of G
+# that can be reached without the read is refused, and so is a path the tool cannot follow
+# (a jump through a register or a table) before the read: the order is not shown.
+
+_CONDS = "eq|ne|cs|cc|hs|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al"
+_BRANCH_TARGET = re.compile(r"^([0-9a-f]+)(?: <([^>+]+)(\+0x[0-9a-f]+)?>)?")
+
+
+def reads_ipsr(fn: Function) -> bool:
+    return any(m.split(".")[0] == "mrs" and re.search(r",\s*ipsr\b", o, re.I) for _, m, o in fn.insns)
+
+
+def _flow(mnemonic: str, operands: str) -> tuple[str, int | None, bool]:
+    """What one instruction does to the flow: ("next"|"branch"|"call"|"exit"|"unknown", its
+    target address if it names one, conditional)."""
+    base = mnemonic.split(".")[0].lower()
+    ops = operands.split(";")[0].split("@")[0].strip()
+    target = int(m.group(1), 16) if (m := _BRANCH_TARGET.match(ops)) else None
+    if base in ("cbz", "cbnz"):
+        t = _BRANCH_TARGET.match(ops.split(",", 1)[1].strip()) if "," in ops else None
+        return "branch", int(t.group(1), 16) if t else None, True
+    if m := re.fullmatch(rf"(b|bl|blx|bx|bxns|pop|ldr|ldm\w*|tbb|tbh|mov)({_CONDS})?", base):
+        op, cond = m.group(1), m.group(2) is not None
+        if op == "b":
+            return ("branch", target, cond) if target is not None else ("unknown", None, cond)
+        if op in ("bl", "blx"):
+            return "call", target, cond  # (blx through a register: a call that returns; its callee is unknown)
+        if op in ("bx", "bxns"):
+            return ("exit", None, cond) if ops == "lr" else ("unknown", None, cond)
+        if op == "pop" or op.startswith("ldm"):
+            return ("exit", None, cond) if re.search(r"\bpc\b", ops) else ("next", None, False)
+        if op == "ldr" and ops.startswith("pc,"):
+            return ("exit", None, cond) if re.match(r"pc, \[sp\], #4", ops) else ("unknown", None, cond)
+        if op == "mov" and ops.startswith("pc,"):
+            return "unknown", None, cond
+        if op in ("tbb", "tbh"):
+            return "unknown", None, False
+    return "next", None, False
+
+
+def refusal_order(image: "Image", entry: str, callee_pattern: str) -> str | None:
+    """None if every path through `entry` to a call of a function `callee_pattern` names passes an
+    IPSR read first; else what goes wrong."""
+    fn = image.functions[entry]
+    if not fn.insns:
+        return "its instructions are not known"
+    at = {a: i for i, (a, _, _) in enumerate(fn.insns)}
+    seen: set[int] = set()
+    todo = [0]
+    while todo:
+        i = todo.pop()
+        if i in seen or i >= len(fn.insns):
+            continue
+        seen.add(i)
+        addr, mnemonic, operands = fn.insns[i]
+        if mnemonic.split(".")[0].lower() == "mrs" and re.search(r",\s*ipsr\b", operands, re.I):
+            continue  # the refusal's read: this path is checked
+        kind, target, cond = _flow(mnemonic, operands)
+        name = image_name_at(image, target, operands) if target is not None else None
+        if kind in ("call", "branch") and name is not None and name != entry:
+            callee = image.functions.get(name)
+            if callee is not None and _matches(callee_pattern, callee):
+                return f"its {'call' if kind == 'call' else 'branch'} to {name} at {addr:#x} is reached before it reads IPSR"
+            if kind == "call" and callee is not None and reads_ipsr(callee):
+                continue  # an out-of-line check that reads IPSR: this path is checked
+        if kind == "unknown":
+            return f"{mnemonic} {operands.strip()} at {addr:#x} jumps where the tool cannot follow before it reads IPSR"
+        if kind == "branch" and target in at:
+            todo.append(at[target])
+        elif kind in ("exit", "branch"):
+            pass  # a return, or a tail call to another function (checked above)
+        else:
+            todo.append(i + 1)  # the next instruction, or the one after a call
+        if kind in ("exit", "branch") and cond:
+            todo.append(i + 1)
+    return None
+
+
+def image_name_at(image: "Image", target: int, operands: str) -> str | None:
+    """The symbol a call or branch names (objdump: `addr <symbol+off>`; a branch inside a function
+    names that function, with an offset)."""
+    m = _BRANCH_TARGET.match(operands.split(";")[0].strip())
+    return m.group(2) if m else None
 
 
 # ---- The image ------------------------------------------------------------------------------------
@@ -782,10 +875,14 @@ def main_stack_bound(a: Analysis, image: Image, notes: Annotations, frame: int =
     for h in sorted(refused_a.refusing):
         fn = image.functions[h]
         for pf, pg in notes.refused_calls:
-            if _matches(pf, fn) and not any(_matches(pg, image.functions[c]) for c in fn.calls
-                                            if c in image.functions):
+            if not _matches(pf, fn):
+                continue
+            if not any(_matches(pg, image.functions[c]) for c in fn.calls if c in image.functions):
                 a.errors.append(f"refused-call {pf} {pg}: {a.describe(h)} makes no call to {pg} "
                                 "(the annotation no longer names its accepted path)")
+            elif problem := refusal_order(image, h, pg):
+                a.errors.append(f"refused-call {pf} {pg}: the refusal does not come first in {a.describe(h)}: "
+                                f"{problem}")
     depth = [{h: (refused_a if r else a).depth(h)[0] for h in ms} for ms, _, r in levels]
     a.errors.extend(refused_a.errors)
     a.used |= refused_a.used
@@ -828,8 +925,6 @@ def main(argv: list[str] | None = None) -> int:
                    help="bytes at the low end of a privileged thread's stack it cannot use (MPU stack guard)")
     p.add_argument("--name", help="the image's name in messages")
     p.add_argument("--quiet", action="store_true", help="print failures only")
-    p.add_argument("--warn-only", action="store_true",
-                   help="report failures as warnings and succeed (images not yet held to their bounds)")
     p.add_argument("--verbose", action="store_true", help="also list the annotations this image did not use")
     p.add_argument("--report", type=Path, help="also write the report (and failures) to this file")
     args = p.parse_args(argv)
@@ -842,25 +937,16 @@ def main(argv: list[str] | None = None) -> int:
         report = check(image, notes, args.name or args.elf.stem, args.fp, args.secure, args.check_main_stack,
                        args.stack_limit, args.guard)
     except Error as e:
-        print(f"stackbound: {'warning' if args.warn_only else 'error'}: {e}", file=sys.stderr)
-        return 0 if args.warn_only else 1
-    except Exception as e:  # noqa: BLE001 -- a warn-only image never fails its link on the tool's own fault
-        if not args.warn_only:
-            raise
-        print(f"stackbound: warning: the check could not run: {e!r}", file=sys.stderr)
-        return 0
+        print(f"stackbound: error: {e}", file=sys.stderr)
+        return 1
     if not args.quiet:
         for line in report.lines + (report.unused if args.verbose else []):
             print(line)
-    # A warn-only image prints its first few problems (all of them are in the report file).
-    shown = report.failures[:5] if args.warn_only else report.failures
-    for f in shown:
-        print(f"stackbound: {'warning' if args.warn_only else 'error'}: {f}", file=sys.stderr)
-    if len(shown) < len(report.failures):
-        print(f"stackbound: warning: ... {len(report.failures) - len(shown)} more in the report", file=sys.stderr)
+    for f in report.failures:
+        print(f"stackbound: error: {f}", file=sys.stderr)
     if args.report:
         args.report.write_text("".join(f"{x}\n" for x in report.lines + [f"error: {f}" for f in report.failures]))
-    return 1 if report.failures and not args.warn_only else 0
+    return 1 if report.failures else 0
 
 
 if __name__ == "__main__":

@@ -396,6 +396,51 @@ void abort_releases_mutexes_and_undoes_inheritance() {
   SCENARIO_OK(owner.join(Timeout::forever()));
 }
 
+// A thread inside an AbortDeferral is only marked by an abort, and ends when the deferral does;
+// a wait in an AbortableWait scope (a socket call's mailbox wait) is ended by the abort with
+// Error::aborted, so the call returns and the thread ends at once, also when the abort came before
+// the wait began. A wait outside such a scope stays (red-team review: a thread blocked in
+// net_recvfrom could not be aborted).
+void abort_ends_an_abortable_wait_inside_a_deferral() {
+  static Queue<std::uint32_t, 1> queue;
+  static BinarySemaphore hold;
+  log = {};
+  SCENARIO_OK(threads[0].start(stacks[0].span(), [](void*) {
+    const kernel::AbortDeferral deferral;
+    {
+      const kernel::AbortableWait abortable;
+      const auto r = queue.receive(Timeout::forever());
+      log.add(!r && r.error() == Error::aborted ? 1 : 9);
+    }
+    log.add(2);
+  }, nullptr, relative(+1), "abortable"));
+  SCENARIO_CHECK(threads[0].state() == ThreadState::blocked);
+  SCENARIO_OK(threads[0].abort());
+  SCENARIO_OK(threads[0].join(Timeout::after(Duration::ms(10))));
+  SCENARIO_CHECK(log.is({1, 2}));  // returned from the wait, ended where the deferral did
+
+  // Not abortable: the wait goes on, the abort takes effect after it. Then the abort marked before
+  // the abortable wait begins: it does not block.
+  log = {};
+  SCENARIO_OK(threads[1].start(stacks[1].span(), [](void*) {
+    const kernel::AbortDeferral deferral;
+    (void)hold.take();
+    log.add(3);
+    {
+      const kernel::AbortableWait abortable;
+      const auto r = queue.receive(Timeout::forever());
+      log.add(!r && r.error() == Error::aborted ? 4 : 9);
+    }
+  }, nullptr, relative(+1), "deferred"));
+  SCENARIO_CHECK(threads[1].state() == ThreadState::blocked);
+  SCENARIO_OK(threads[1].abort());
+  SCENARIO_ERR(threads[1].join(Timeout::after(Duration::ms(10))), Error::timeout);
+  SCENARIO_CHECK(log.size == 0);
+  SCENARIO_OK(hold.give());
+  SCENARIO_OK(threads[1].join(Timeout::after(Duration::ms(10))));
+  SCENARIO_CHECK(log.is({3, 4}));
+}
+
 // ---- Queues, event flags, semaphores ---------------------------------------------------------
 
 void queue_keeps_fifo_order_and_blocks_when_full() {
@@ -639,6 +684,7 @@ const Scenario all[] = {
     {"InterruptsWakeThreadsAndNeverBlock", &interrupts_wake_threads_and_never_block},
     {"AbortStopsBlockedReadyAndSleepingThreads", &abort_stops_blocked_ready_and_sleeping_threads},
     {"AbortReleasesMutexesAndUndoesInheritance", &abort_releases_mutexes_and_undoes_inheritance},
+    {"AbortEndsAnAbortableWaitInsideADeferral", &abort_ends_an_abortable_wait_inside_a_deferral},
     {"QueueKeepsFifoOrderAndBlocksWhenFull", &queue_keeps_fifo_order_and_blocks_when_full},
     {"QueueAbortWaitersEndsEveryWait", &queue_abort_waiters_ends_every_wait},
     {"SemaphoreCountsAndLimits", &semaphore_counts_and_limits},

@@ -375,6 +375,37 @@ TEST_F(ImageFixture, DifferentShaAtOffsetZeroStartsOver) {
   EXPECT_TRUE(sink.finished_ok);
 }
 
+// An open session is resumed only by an offset-0 request naming the same image number, length and
+// SHA-256: without a hash, or for another image, the group cannot tell the staged bytes belong to
+// what comes next, so it starts over at 0 (the staged bytes aborted) rather than merge the two.
+TEST_F(ImageFixture, AnOpenSessionIsNotResumedWithoutTheSameHashAndImage) {
+  const Bytes img = image_bytes(300);
+  const Bytes sha = sha256(img);
+  EXPECT_EQ(first(slice(img, 0, 100), 300, sha), off(100));
+  // The same bytes and length, no hash.
+  EXPECT_EQ(upload(cat({t("image"), u(0), t("len"), u(300), t("off"), u(0), t("data"), b(slice(img, 0, 40))}), 4),
+            off(40));
+  EXPECT_EQ(sink.begins, 2);
+  EXPECT_EQ(sink.aborts, 1);
+  EXPECT_EQ(sink.slot, slice(img, 0, 40));
+  // The hash again, then the same hash and length for image 1: a new session.
+  EXPECT_EQ(first(slice(img, 0, 100), 300, sha), off(100));
+  EXPECT_EQ(upload(cat({t("image"), u(1), t("len"), u(300), t("off"), u(0), t("sha"), b(sha), t("data"),
+                        b(slice(img, 0, 60))}),
+                   5),
+            off(60));
+  EXPECT_EQ(sink.begins, 4);
+  EXPECT_EQ(sink.started.image, 1u);
+  EXPECT_EQ(sink.slot, slice(img, 0, 60));
+  // The same hash and image (1), another length: a new session too.
+  EXPECT_EQ(upload(cat({t("image"), u(1), t("len"), u(299), t("off"), u(0), t("sha"), b(sha), t("data"),
+                        b(slice(img, 0, 80))}),
+                   5),
+            off(80));
+  EXPECT_EQ(sink.begins, 5);
+  EXPECT_EQ(sink.slot, slice(img, 0, 80));
+}
+
 TEST_F(ImageFixture, UploadIsWriteOnly) {
   EXPECT_EQ(roundtrip(server, packet(0, 0, 1, 1, 1, {})), packet(0, 1, 1, 1, 1, rc(8)));
 }

@@ -18,11 +18,21 @@ Scenarios (one device each, every wait bounded):
           the device still running 2.0.0 after a reset.
   revert: upload 2.0.0 -> test -> reset -> on trial -> no confirm, reset again -> the bootloader
           reverts: 1.0.0 runs, confirmed.
+  resume: the link cut: an upload of 2.0.0 killed (ward-mgmt's process group) once its progress
+          shows 30 % -> image upload of the same file resumes at the device's offset (at least
+          where the progress was; fewer bytes sent than the image) -> test -> reset -> on trial ->
+          confirm; then the power cut: an upload of 3.0.0 killed past the device's first
+          checkpoint (16 KiB), QEMU killed and started again on the same flash file (2.0.0 boots)
+          -> image upload resumes at the offset the device kept across the reboot -> the device's
+          whole-image SHA-256 check passes (the upload ends without error) and the slot lists
+          3.0.0 with its hash -> test -> reset -> on trial -> confirm.
 
-  mgmt_tool_e2e.py CHAIN-ARGS --app-bin mgmt.bin|mgmt_udp.bin --ward-mgmt PATH --conntype serial|udp --scenario update|revert
+  mgmt_tool_e2e.py CHAIN-ARGS --app-bin mgmt.bin|mgmt_udp.bin --ward-mgmt PATH --conntype serial|udp --scenario update|revert|resume
 """
 import os
+import pty
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -45,22 +55,28 @@ def free_port(kind):
 class Device:
     """QEMU running the chain; UART0 on a TCP chardev logged to a file; the LAN9118 on slirp."""
 
-    def __init__(self, chain):
+    def __init__(self, chain, lifetime=170):
         self.chain = chain
+        self.lifetime = lifetime  # QEMU's own bound, under the test's TIMEOUT: none outlives the run
         self.log = os.path.join(chain.work, "uart.log")
         self.serial_port = free_port(socket.SOCK_STREAM)
         self.udp_port = free_port(socket.SOCK_DGRAM)
         with open(os.path.join(chain.work, chain.args.flash_file), "wb") as f:
             f.write(chain.flash)
         self.semi = open(os.path.join(chain.work, "semihosting.log"), "wb")
+        self.start()
+
+    def start(self):
+        # The UART log is appended to: positions in it stay valid across a restart (power_cut).
         self.qemu = subprocess.Popen(
-            ["timeout", "170", "qemu-system-arm", "-M", "mps2-an505", "-display", "none", "-monitor", "none",
-             "-chardev", f"socket,id=uart,host=127.0.0.1,port={self.serial_port},server=on,wait=off,logfile={self.log}",
+            ["timeout", str(self.lifetime), "qemu-system-arm", "-M", "mps2-an505", "-display", "none", "-monitor", "none",
+             "-chardev", f"socket,id=uart,host=127.0.0.1,port={self.serial_port},server=on,wait=off,"
+                         f"logfile={self.log},logappend=on",
              "-serial", "chardev:uart",
              "-nic", f"user,model=lan9118,hostfwd=udp:127.0.0.1:{self.udp_port}-:1337",
              "-chardev", "stdio,id=semi", "-semihosting-config", "enable=on,target=native,chardev=semi",
-             "-kernel", chain.args.bootloader],
-            cwd=chain.work, stdin=subprocess.DEVNULL, stdout=self.semi, stderr=subprocess.STDOUT,
+             "-kernel", self.chain.args.bootloader],
+            cwd=self.chain.work, stdin=subprocess.DEVNULL, stdout=self.semi, stderr=subprocess.STDOUT,
             start_new_session=True)
 
     def text(self):
@@ -82,7 +98,7 @@ class Device:
             time.sleep(0.1)
         raise RuntimeError(f"timed out waiting for {needle!r}")
 
-    def close(self):
+    def kill(self):
         # The whole process group: `timeout` and the QEMU under it (killing `timeout` alone would
         # leave QEMU running with nothing left to end it).
         try:
@@ -90,6 +106,14 @@ class Device:
         except ProcessLookupError:
             pass
         self.qemu.wait()
+
+    def power_cut(self):
+        """QEMU killed and started again on the same flash file: what the flash holds survives, RAM not."""
+        self.kill()
+        self.start()
+
+    def close(self):
+        self.kill()
         self.semi.close()
 
 
@@ -102,7 +126,7 @@ class Tool:
         self.dev = dev
         self.calls = []  # (arguments, seconds)
 
-    def run(self, *args, timeout=140, tries=3, reply_timeout=None):
+    def command(self, args, tries=3, reply_timeout=None):
         if reply_timeout is None:
             # A 1 KiB request crosses QEMU's emulated UART at under 1 KB/s, slower on a loaded
             # machine: give each reply 15 s there (ward-mgmt's default of 3 s is for real links).
@@ -111,7 +135,10 @@ class Tool:
             conn = ["--conntype", "serial", "--connstring", f"tcp=127.0.0.1:{self.dev.serial_port}"]
         else:
             conn = ["--conntype", "udp", "--connstring", f"127.0.0.1:{self.dev.udp_port}"]
-        cmd = [self.path] + conn + ["-t", str(reply_timeout), "-r", str(tries)] + list(args)
+        return conn, [self.path] + conn + ["-t", str(reply_timeout), "-r", str(tries)] + list(args)
+
+    def run(self, *args, timeout=140, tries=3, reply_timeout=None):
+        conn, cmd = self.command(args, tries, reply_timeout)
         start = time.monotonic()
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
         took = time.monotonic() - start
@@ -146,6 +173,47 @@ class Tool:
             time.sleep(0.3)
         raise RuntimeError("the device did not answer after the reset")
 
+    def upload_cut(self, path, at_percent, timeout=120):
+        """image upload of `path` killed (its process group) once its progress bar shows at least
+        `at_percent`: the link lost mid-way. The bar is drawn only on a terminal: stderr is a pty.
+        The percentage shown, or None if the upload ended before it showed that much."""
+        _, cmd = self.command(["image", "upload", "-e", "1", path])
+        master, slave = pty.openpty()
+        start = time.monotonic()
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave,
+                             start_new_session=True)
+        os.close(slave)
+        shown, seen = b"", None
+        try:
+            while time.monotonic() < start + timeout and seen is None:
+                if not select.select([master], [], [], 0.5)[0]:
+                    if p.poll() is not None:
+                        break
+                    continue
+                try:
+                    got = os.read(master, 4096)
+                except OSError:  # EIO: the child's side is closed, it has ended
+                    break
+                if not got:
+                    break
+                shown += got
+                pcts = [int(x) for x in re.findall(rb"\]\s*(\d+)%", shown)]
+                if pcts and pcts[-1] >= at_percent:
+                    seen = pcts[-1]
+        finally:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait()
+            os.close(master)
+        took = time.monotonic() - start
+        self.calls.append((f"image upload {os.path.basename(path)} (cut)", took))
+        last = shown.decode("utf-8", "replace").split("\r")[-1].strip()
+        print(f"$ ward-mgmt image upload -e 1 {path}  -> killed at {seen}% after {took:.1f} s (status {p.returncode})")
+        print(f"  | {last}")
+        return seen
+
 
 def check(c, cond, what):
     print(("ok:   " if cond else "FAIL: ") + what)
@@ -178,12 +246,82 @@ def upload_and_test(c, dev, tool, path, image_bytes, version):
     return want
 
 
+def upload_resumed(c, tool, path, image_bytes, version, at_least):
+    """image upload again of a file whose upload was cut: ward-mgmt resumes at the device's offset
+    (its "Resuming at offset N of M" line), at least `at_least`, and sends fewer bytes than the
+    image (its "Done: M bytes (S sent in this run" line). The upload's end is the device's check
+    of the whole image's SHA-256: an error there fails the run. The image's SHA-256 TLV."""
+    p = tool.run("image", "upload", "-e", "1", "--no-progress", path)
+    out = p.stdout + p.stderr
+    m = re.search(r"Resuming at offset (\d+) of (\d+)", out)
+    done = re.search(r"Done: (\d+) bytes \((\d+) sent in this run", out)
+    check(c, p.returncode == 0 and done is not None and int(done.group(1)) == len(image_bytes),
+          f"the resumed upload of {version} ends, verified by the device (exit {p.returncode})")
+    resumed = int(m.group(1)) if m else 0
+    check(c, m is not None and at_least <= resumed < len(image_bytes) and int(m.group(2)) == len(image_bytes),
+          f"it resumed at the device's offset {resumed} (at least {at_least}), not at 0")
+    sent = int(done.group(2)) if done else len(image_bytes)
+    check(c, sent < len(image_bytes) and sent <= len(image_bytes) - resumed + 4096,
+          f"{sent} of {len(image_bytes)} bytes sent in the resumed run")
+    want = chain_e2e.measured(image_bytes)
+    s = tool.slots().get((1, 1))
+    check(c, s is not None and s.get("version") == version and s.get("hash") == want,
+          f"slot 1 of image 1 holds {version} with the image's SHA-256 TLV: {s}")
+    return want
+
+
+def trial_and_confirm(c, dev, tool, want, version):
+    """image test HASH -> reset -> `version` on trial -> image confirm."""
+    p = tool.run("image", "test", want)
+    check(c, p.returncode == 0, f"image test {want[:16]}... (exit {p.returncode})")
+    reset_and_wait(c, dev, tool, expect=("upgrade requested (test)", f"boot: image 1 (non-secure) {version}+0 on trial"))
+    s = tool.slots().get((1, 0))
+    check(c, s is not None and s["version"] == version and "active" in s["flags"] and "confirmed" not in s["flags"],
+          f"{version} runs on trial, not confirmed: {s}")
+    p = tool.run("image", "confirm")
+    s = tool.slots().get((1, 0))
+    check(c, p.returncode == 0 and s is not None and s["version"] == version and "confirmed" in s["flags"],
+          f"image confirm: {version} confirmed (exit {p.returncode}): {s}")
+
+
+# The FWU binding's checkpoint (lib/mgmt/src/fwu_binding.cpp, kCheckpoint): what survives a reset.
+CHECKPOINT = 16384
+
+
+def resume(c, dev, tool, paths, images):
+    """The resume scenario on a running device (1.0.0 confirmed)."""
+    (v2_path, v3_path), (v2, v3) = paths, images
+    # --- the link cut mid-way, resumed ---
+    seen = tool.upload_cut(v2_path, 30)
+    check(c, seen is not None, f"the upload of 2.0.0 was cut at {seen}% (at least 30%)")
+    want = upload_resumed(c, tool, v2_path, v2, "2.0.0", (seen or 0) * len(v2) // 100)
+    trial_and_confirm(c, dev, tool, want, "2.0.0")
+    # --- a power cut mid-way (past the first checkpoint), resumed after the reboot ---
+    at = max(30, -(-(CHECKPOINT + 4096) * 100 // len(v3)))
+    seen = tool.upload_cut(v3_path, at)
+    check(c, seen is not None, f"the upload of 3.0.0 was cut at {seen}% (at least {at}%, past {CHECKPOINT} bytes)")
+    mark = len(dev.text())
+    dev.power_cut()
+    after = dev.wait_text(READY, since=mark)
+    check(c, "boot: image 1 (non-secure) 2.0.0+0" in dev.text()[mark:after] and "upgrade requested" not in dev.text()[mark:after],
+          "after the power cut the device boots 2.0.0, nothing requested")
+    if tool.conntype == "udp":
+        dev.wait_text(UDP_READY, since=mark)
+    tool.wait_answering()
+    # The device had at least what the progress showed; of it, every whole checkpoint survives.
+    kept = (seen or 0) * len(v3) // 100 // CHECKPOINT * CHECKPOINT
+    want = upload_resumed(c, tool, v3_path, v3, "3.0.0", max(kept, CHECKPOINT))
+    trial_and_confirm(c, dev, tool, want, "3.0.0")
+
+
 def run(c, tool_path, conntype, scenario):
     c.raw[1] = open(c.args.app_bin, "rb").read()
     c.primary(0, c.sign(0))
     c.primary(1, c.sign(1))
     update = bytes(c.sign(1, "2.0.0", counter=2))
     update_path = os.path.join(c.work, "update-2.0.0.bin")
+    third = bytes(c.sign(1, "3.0.0", counter=3))
+    third_path = os.path.join(c.work, "update-3.0.0.bin")
     # The rolled-back image: signed with a lower version and security counter; its payload is the
     # application's first 4 KiB, as the device refuses it before anything could run it (and a
     # short upload keeps the serial run within its time).
@@ -192,10 +330,12 @@ def run(c, tool_path, conntype, scenario):
     older = bytes(c.sign(1, "1.5.0", counter=1))
     c.raw[1] = full
     older_path = os.path.join(c.work, "older-1.5.0.bin")
-    for path, data in ((update_path, update), (older_path, older)):
+    for path, data in ((update_path, update), (older_path, older), (third_path, third)):
         with open(path, "wb") as f:
             f.write(data)
-    dev = Device(c)
+    # resume: two uploads and a partial one on the first QEMU (about 70 s over the UART on an
+    # idle machine, twice that loaded).
+    dev = Device(c, lifetime=300 if scenario == "resume" else 170)
     tool = Tool(tool_path, conntype, dev)
     started = time.monotonic()
     try:
@@ -207,6 +347,9 @@ def run(c, tool_path, conntype, scenario):
         s = slots.get((1, 0))
         check(c, s is not None and s["version"] == "1.0.0" and {"active", "confirmed"} <= s["flags"],
               f"image list: image 1 runs 1.0.0, active and confirmed: {s}")
+        if scenario == "resume":
+            resume(c, dev, tool, (update_path, third_path), (update, third))
+            return
         want = upload_and_test(c, dev, tool, update_path, update, "2.0.0")
         p = tool.run("image", "test", want)
         check(c, p.returncode == 0, f"image test {want[:16]}... (exit {p.returncode})")
@@ -255,8 +398,8 @@ def main():
         i = argv.index(name)
         opts[name] = argv[i + 1]
         del argv[i:i + 2]
-    if opts["--conntype"] not in ("serial", "udp") or opts["--scenario"] not in ("update", "revert"):
-        print("usage: --conntype serial|udp --scenario update|revert")
+    if opts["--conntype"] not in ("serial", "udp") or opts["--scenario"] not in ("update", "revert", "resume"):
+        print("usage: --conntype serial|udp --scenario update|revert|resume")
         return 2
     name = f"mgmt_tool_{opts['--conntype']}_{opts['--scenario']}"
     chain_e2e.SCENARIOS[name] = lambda c: run(c, opts["--ward-mgmt"], opts["--conntype"], opts["--scenario"])

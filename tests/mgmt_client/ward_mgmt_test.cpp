@@ -504,6 +504,30 @@ TEST_F(WardMgmt, UploadCutMidwayThenResumedThenTestConfirmErase) {
   EXPECT_EQ(r.out.find("slot=1"), std::string::npos) << r.out;
 }
 
+// The link cut during one image's upload, then another image of the same length uploaded: the
+// device's staged bytes are not the new file's, so nothing is resumed: the tool starts at 0 and
+// sends the whole file, and the slot holds the second image only.
+TEST_F(WardMgmt, UploadOfAnotherImageAfterACutStartsOver) {
+  serve_pty();
+  const Bytes a = image_bytes(64 * 1024);
+  Bytes other = a;
+  other[other.size() / 2] ^= std::byte{0xff};  // past what the cut run sends
+  dev.silent_after_uploads = 20;
+  ToolRun r = mgmt("image upload " + write_file("a.bin", a), "-t 0.6 -r 2");
+  EXPECT_RUN(r, 4);
+  EXPECT_GT(dev.sink.slot.size(), 0u);
+  EXPECT_LT(dev.sink.slot.size(), a.size() / 2);
+  dev.silent_after_uploads = -1;
+  r = mgmt("image upload " + write_file("b.bin", other));
+  EXPECT_RUN(r, 0);
+  EXPECT_EQ(r.out.find("Resuming"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(" + std::to_string(other.size()) + " sent in this run"), std::string::npos) << r.out;
+  EXPECT_EQ(dev.sink.begins, 2);
+  EXPECT_EQ(dev.sink.aborts, 1);
+  EXPECT_EQ(dev.sink.slot, other);
+  EXPECT_TRUE(dev.sink.finished_ok);
+}
+
 TEST_F(WardMgmt, UploadOverUdp) {
   serve_udp_socket();
   const Bytes img = image_bytes(20000);

@@ -20,7 +20,8 @@ Two boots of the image on one secure flash file (a fresh QEMU working directory 
                       stored certificate of another key), which need no server.
 
 Each boot is bounded (the runner's timeout), every process and socket too.
-Usage: tls_mutual_test.py --runner WARD_QEMU_RUN [--secure-image ELF] --ca-dir DIR --provision TOOL IMAGE
+Usage: tls_mutual_test.py --runner WARD_QEMU_RUN [--secure-image ELF] --ca-dir DIR --provision TOOL
+       [--stack-report TXT] IMAGE
 """
 import argparse
 import os
@@ -30,10 +31,11 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from net_echo_test import Firmware  # noqa: E402
-from tls_test import Server, make_key_and_csr, openssl, sign  # noqa: E402
+from tls_test import Server, check_stack, make_key_and_csr, openssl, sign  # noqa: E402
 
 SUBJECT = "CN = ward-device-0001, O = Ward test devices"  # as openssl prints the device's subject
 TO_DEVICE = b"hello device\n"
@@ -109,6 +111,7 @@ def boot(args, workdir, device_args, expect, timeout=40, icount=None):
     out = fw.output()
     if status != 0 or "every case held" not in out:
         raise AssertionError(f"{expect}: the device did not hold every case (runner status {status})")
+    check_stack(out, args.stack_report)
     return out
 
 
@@ -124,6 +127,7 @@ def main():
     p.add_argument("--secure-image")
     p.add_argument("--ca-dir", required=True, help="the server CA (the device's trust anchor)")
     p.add_argument("--provision", required=True, help="tools/ward-provision/ward-provision")
+    p.add_argument("--stack-report", type=Path, help="the build's stack-bound report: each boot's mark must be within it")
     p.add_argument("--icount", type=int, help="boot 2 under -icount shift=N,sleep=on (figures, not the test)")
     p.add_argument("image")
     args = p.parse_args()

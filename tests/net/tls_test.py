@@ -19,7 +19,8 @@ device does not trust, and one that expired in 2021 (`openssl ca` with explicit 
 The device is told the time (--time=, this host's clock): Ward has no SNTP yet. It prints one
 line per case; this test requires each to be the expected outcome, the data exact both ways, and
 a clean exit. Loopback only; every wait and every process is bounded.
-Usage: tls_test.py --runner WARD_QEMU_RUN [--secure-image ELF] --ca-dir DIR IMAGE
+Usage: tls_test.py --runner WARD_QEMU_RUN [--secure-image ELF] --ca-dir DIR [--stack-report TXT] IMAGE
+(--stack-report: the main thread's printed high-water mark must be within the build's bound.)
 """
 import argparse
 import os
@@ -27,9 +28,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from net_echo_test import Firmware, free_port  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "stackbound"))
+import highwater  # noqa: E402
 import socket  # noqa: E402
 
 HOST = "ward-tls.test"
@@ -130,11 +134,21 @@ def check_tls11_server_works(port):
         raise AssertionError(f"the TLS 1.1 server does not complete a TLS 1.1 handshake:\n{out[-2000:]}")
 
 
+def check_stack(out, report):
+    """The main thread's measured high-water mark against the bound the link computed
+    (docs/stack-bounds.md), when the build computed one."""
+    if report is not None:
+        failures = highwater.compare(highwater.measured_in(out), report)
+        if failures:
+            raise AssertionError("; ".join(failures))
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--runner", required=True)
     p.add_argument("--secure-image")
     p.add_argument("--ca-dir", required=True)
+    p.add_argument("--stack-report", type=Path, help="the build's stack-bound report: the main thread's mark must be within it")
     p.add_argument("image")
     args = p.parse_args()
     ca_pem, ca_key = f"{args.ca_dir}/ca.pem", f"{args.ca_dir}/ca.key"
@@ -192,6 +206,7 @@ def main():
         for case in ("no_time", "wronghost", "untrusted", "tls11", "expired"):
             if f"tls: {case}: refused" not in out:
                 raise AssertionError(f"{case}: not refused as expected")
+        check_stack(out, args.stack_report)
     print("tls_test: PASS")
     return 0
 

@@ -5,6 +5,9 @@
 //   OneThreadCannotTakeEverySocket           refused: a user thread holds at most
 //                                            CONFIG_WARD_NET_SOCKETS_PER_THREAD (4) of the pool's
 //                                            8 sockets (Error::quota); was a FINDING (no quota)
+//   ListenersAreCapped                       refused: at most WARD_NET_LISTENERS (2) sockets listen
+//                                            at once (lwipopts.h sizes lwIP's TCP PCBs for their
+//                                            backlogs); the third answers no_resources
 //   StoppedThreadsSocketIsClosed             refused: a stopped thread's sockets are withdrawn at
 //                                            once and closed before join() returns; was a FINDING
 //                                            (they stayed open)
@@ -20,6 +23,9 @@
 //                                            net_recv ends the receive (Error::connection) before
 //                                            the socket is freed; was a FINDING (the owner stayed
 //                                            in a mailbox lwIP freed and reused)
+//   AbortUnderABlockedReceiveEndsTheThread   refused: a user thread blocked in net_recvfrom without
+//                                            a timeout is aborted at once, and its socket closed;
+//                                            was a FINDING (the abort waited for a datagram)
 //   OddSequencesReachNoLwipAssert            refused: odd states and addresses reach no lwIP
 //                                            assert (each would panic)
 // The network stack runs (lwIP, the driver) but no traffic is needed: no -nic.
@@ -138,6 +144,43 @@ WARD_TEST(SocketsRedteam, OneThreadCannotTakeEverySocket) {
   close_all(shared().handles, kPool + 2);
   WARD_EXPECT_EQ(static_cast<unsigned>(shared().result), static_cast<unsigned>(Error::quota));
   WARD_EXPECT_GT(left, 0u);  // fails without a per-thread quota
+}
+
+// ---- Listeners are few ------------------------------------------------------------------------
+// Each listener's backlog holds lwIP TCP PCBs that no socket counts; lwipopts.h sizes the pools for
+// WARD_NET_LISTENERS listeners with WARD_NET_BACKLOG each, so the pool lets no more listen at once
+// (red-team review: the user sockets' share of the PCBs must be bounded).
+void many_listeners(void*) {
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto s = net::socket(kSocketStream);
+    if (!s) {
+      return;
+    }
+    shared().handles[i] = s->raw();
+    shared().opened = shared().opened + 1;
+    const auto port = static_cast<std::uint16_t>(7200 + i);
+    if (!net::bind(*s, net::ipv4(0, 0, 0, 0, port))) {
+      return;
+    }
+    const auto r = net::listen(*s, 200);  // a large backlog asked: clamped
+    if (!r) {
+      shared().result = static_cast<std::uint32_t>(r.error());
+      return;
+    }
+    shared().survived = shared().survived + 1;  // listening
+  }
+}
+
+WARD_TEST(SocketsRedteam, ListenersAreCapped) {
+  WARD_ASSERT_TRUE(start_network());
+  reset_shared();
+  WARD_ASSERT_TRUE(run_user(thread_a, stack_a.span(), &many_listeners));
+  WARD_ASSERT_TRUE(thread_a.join(Timeout::after(Duration::s(5))));
+  print("listening sockets: ", static_cast<unsigned>(shared().survived), " of ", static_cast<unsigned>(shared().opened),
+        ", then error ", static_cast<unsigned>(shared().result), "\n");
+  WARD_EXPECT_EQ(shared().opened, 3u);
+  WARD_EXPECT_EQ(shared().survived, 2u);  // WARD_NET_LISTENERS
+  WARD_EXPECT_EQ(static_cast<unsigned>(shared().result), static_cast<unsigned>(Error::no_resources));
 }
 
 // ---- A stopped thread's sockets ---------------------------------------------------------------
@@ -343,6 +386,58 @@ WARD_TEST(SocketsRedteam, CloseUnderABlockedReceiveEndsIt) {
     }
     print("aborting the stuck owner: ", thread_a.abort() ? "ok" : "refused", "\n");
   }
+}
+
+// ---- An abort under a blocked receive ------------------------------------------------------------
+// A user thread waits in net_recvfrom without a timeout, on a port nothing sends to. Its abort must
+// end it: the call is inside an AbortDeferral (lwIP's messages live on its stack), but the wait in
+// the netconn's mailbox may end early (AbortableWait), so the deferred abort takes effect when the
+// call returns. Was a FINDING (red-team review): the abort was only marked, and the thread, its
+// socket and its Thread object stayed stuck until a datagram came.
+void blocked_datagram_receiver(void*) {
+  auto s = net::socket(kSocketDatagram);
+  if (!s) {
+    return;
+  }
+  shared().handles[0] = s->raw();
+  (void)net::bind(*s, net::ipv4(0, 0, 0, 0, 4002));
+  shared().opened = 1;
+  net::Datagram<16> d;
+  const auto r = net::recvfrom(*s, d);  // no timeout
+  shared().result = r ? 0 : static_cast<std::uint32_t>(r.error());
+  shared().survived = 1;  // never: the abort ends the thread inside the call
+}
+
+WARD_TEST(SocketsRedteam, AbortUnderABlockedReceiveEndsTheThread) {
+  WARD_ASSERT_TRUE(start_network());
+  drain_faults();
+  reset_shared();
+  WARD_ASSERT_TRUE(run_user(thread_a, stack_a.span(), &blocked_datagram_receiver));
+  (void)this_thread::sleep_for(Duration::ms(200));
+  WARD_ASSERT_EQ(shared().opened, 1u);
+  WARD_ASSERT_EQ(thread_a.state(), ThreadState::blocked);
+  WARD_ASSERT_TRUE(thread_a.abort());
+  const bool ended = static_cast<bool>(thread_a.join(Timeout::after(Duration::s(2))));
+  print("aborted receiver: ", ended ? "ended" : "STILL BLOCKED (abort deferred)", ", survived ",
+        static_cast<unsigned>(shared().survived), "\n");
+  WARD_EXPECT_TRUE(ended);
+  WARD_EXPECT_EQ(shared().survived, 0u);  // ended in the call, not after it
+  if (!ended) {
+    (void)sys::net_close(net::SocketHandle{shared().handles[0]});  // frees it for the next tests
+    (void)thread_a.join(Timeout::after(Duration::s(2)));
+    return;
+  }
+  // Its socket was closed with it: the handle is unknown, and the whole pool can be opened again.
+  WARD_EXPECT_FALSE(sys::net_close(net::SocketHandle{shared().handles[0]}));
+  std::uintptr_t handles[kPool] = {};
+  std::size_t opened = 0;
+  for (auto& h : handles) {
+    if (sys::net_open(UserSpan<std::uintptr_t>{reinterpret_cast<std::uintptr_t>(&h), 1}, kSocketDatagram)) {
+      ++opened;
+    }
+  }
+  WARD_EXPECT_EQ(opened, kPool);
+  WARD_EXPECT_EQ(close_all(handles, kPool), opened);
 }
 
 // ---- Odd sequences: every lwIP assert is a panic (ward_lwip_assert) -----------------------------

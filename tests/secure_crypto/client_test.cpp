@@ -624,6 +624,59 @@ TEST_F(CryptoService, PersistentKeySurvivesReboot) {
   EXPECT_EQ(psa_export_public_key(kId, public_after.data(), public_after.size(), &length), PSA_ERROR_INVALID_HANDLE);
 }
 
+// Ids WARD_KEY_ID_GENERATED_MIN..MAX (crypto_wire.h; the device's TLS key lives there) take
+// generated keys only: a key imported there, with its private part known to whoever imported it,
+// would be adopted as the device's identity (red-team review). Import, copy and derivation into the
+// range are refused before anything is stored; next to it, and generation in it, still work.
+TEST_F(CryptoService, GeneratedOnlyKeyIdsRefuseEveryOtherOrigin) {
+  const auto attributes_at = [](psa_key_id_t id, psa_key_usage_t usage) {
+    psa_key_attributes_t a = PSA_KEY_ATTRIBUTES_INIT;
+    psa_set_key_id(&a, id);
+    psa_set_key_type(&a, PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1));
+    psa_set_key_bits(&a, 256);
+    psa_set_key_usage_flags(&a, usage);
+    psa_set_key_algorithm(&a, PSA_ALG_ECDSA(PSA_ALG_ANY_HASH));
+    return a;
+  };
+  const Bytes known_private(32, 0x11);  // the attacker's key: a valid P-256 scalar
+  const std::size_t stored = host::default_key_store().size();
+  for (const psa_key_id_t id : {WARD_KEY_ID_GENERATED_MIN, psa_key_id_t{0x00574B01}, WARD_KEY_ID_GENERATED_MAX}) {
+    const psa_key_attributes_t a = attributes_at(id, PSA_KEY_USAGE_SIGN_HASH);
+    mbedtls_svc_key_id_t out = PSA_KEY_ID_NULL;
+    EXPECT_EQ(psa_import_key(&a, known_private.data(), known_private.size(), &out), PSA_ERROR_NOT_PERMITTED) << id;
+    EXPECT_EQ(out, PSA_KEY_ID_NULL);
+  }
+  EXPECT_EQ(host::default_key_store().size(), stored);
+
+  // A copy of a key that could be copied, and a key derived from a known secret: refused too.
+  const auto source = import(PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1), PSA_KEY_USAGE_SIGN_HASH | PSA_KEY_USAGE_COPY,
+                             PSA_ALG_ECDSA(PSA_ALG_ANY_HASH), known_private);
+  const psa_key_attributes_t copy_to = attributes_at(0x00574B01, PSA_KEY_USAGE_SIGN_HASH);
+  mbedtls_svc_key_id_t copied = PSA_KEY_ID_NULL;
+  EXPECT_EQ(psa_copy_key(source, &copy_to, &copied), PSA_ERROR_NOT_PERMITTED);
+  const auto secret = import(PSA_KEY_TYPE_DERIVE, PSA_KEY_USAGE_DERIVE, PSA_ALG_HKDF(PSA_ALG_SHA_256), kHkdfIkm);
+  psa_key_derivation_operation_t op = PSA_KEY_DERIVATION_OPERATION_INIT;
+  ASSERT_EQ(psa_key_derivation_setup(&op, PSA_ALG_HKDF(PSA_ALG_SHA_256)), PSA_SUCCESS);
+  ASSERT_EQ(psa_key_derivation_input_key(&op, PSA_KEY_DERIVATION_INPUT_SECRET, secret), PSA_SUCCESS);
+  ASSERT_EQ(psa_key_derivation_input_bytes(&op, PSA_KEY_DERIVATION_INPUT_INFO, kHkdfInfo.data(), kHkdfInfo.size()),
+            PSA_SUCCESS);
+  mbedtls_svc_key_id_t derived = PSA_KEY_ID_NULL;
+  EXPECT_EQ(psa_key_derivation_output_key(&copy_to, &op, &derived), PSA_ERROR_NOT_PERMITTED);
+  EXPECT_EQ(psa_key_derivation_abort(&op), PSA_SUCCESS);
+  EXPECT_EQ(host::default_key_store().size(), stored);
+
+  // Just outside the range an import is an import; inside it, generation works.
+  for (const psa_key_id_t id : {WARD_KEY_ID_GENERATED_MIN - 1, WARD_KEY_ID_GENERATED_MAX + 1}) {
+    const psa_key_attributes_t a = attributes_at(id, PSA_KEY_USAGE_SIGN_HASH);
+    mbedtls_svc_key_id_t out = PSA_KEY_ID_NULL;
+    EXPECT_EQ(psa_import_key(&a, known_private.data(), known_private.size(), &out), PSA_SUCCESS) << id;
+    EXPECT_EQ(psa_destroy_key(id), PSA_SUCCESS);
+  }
+  const auto generated = generate_p256(PSA_KEY_USAGE_SIGN_HASH, PSA_ALG_ECDSA(PSA_ALG_ANY_HASH), 0x00574B01);
+  EXPECT_EQ(generated, psa_key_id_t{0x00574B01});
+  EXPECT_EQ(psa_destroy_key(generated), PSA_SUCCESS);
+}
+
 TEST_F(CryptoService, PersistentKeyFailsCleanlyOnAFullOrDeadStore) {
   host::default_key_store().fail_writes(true);
   psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;

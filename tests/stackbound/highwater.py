@@ -57,6 +57,38 @@ def measured_marks(out: str, where: dict[int, str]) -> tuple[dict[str, int], lis
     return measured, undeclared
 
 
+def measured_in(output: str) -> dict[str, int]:
+    """Marks printed by stack name ("stack high-water: <stack> <n> B"), an application image's own."""
+    return measured_marks(output, {})[0]
+
+
+def compare(measured: dict[str, int], report: Path, expect: int = 1) -> list[str]:
+    """Each measured mark against the bound in `report` (printed); the failures. A report that says
+    its bounds are incomplete fails, as do fewer than `expect` stacks compared."""
+    if "incomplete" in report.read_text():
+        return [f"{report} says its bounds are incomplete (unannotated problems)"]
+    b = bounds(report)
+    failures, seen = [], 0
+    for name, used in measured.items():
+        if name.endswith(" (kernel part)") and b.get(name.removesuffix(" (kernel part)"), ()) is None:
+            continue  # an unchecked stack's kernel part: not compared either
+        key = name if name in b else next((k for k in b if k.endswith("::" + name)), None)
+        if key is None:
+            failures.append(f"{name}: no bound in {report}")
+            continue
+        if b[key] is None:
+            print(f"{key}: measured {used} B, not checked (WARD_STACK_BOUND_UNCHECKED)")
+            continue
+        declared, bound = b[key]
+        seen += 1
+        print(f"{key}: measured {used} B, bound {bound} B, declared {declared} B")
+        if used > bound:
+            failures.append(f"{key}: measured {used} B exceeds the computed bound {bound} B")
+    if seen < expect:
+        failures.append(f"only {seen} stacks measured, expected {expect}")
+    return failures
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--runner", required=True)
@@ -68,7 +100,6 @@ def main() -> int:
     p.add_argument("elf")
     p.add_argument("runner_args", nargs="*")
     a = p.parse_args()
-    b = bounds(a.report)
     if "incomplete" in a.report.read_text():
         print(f"FAIL: {a.report} says its bounds are incomplete (unannotated problems)")
         return 1
@@ -84,27 +115,11 @@ def main() -> int:
         stack, _, size = rest.rpartition(":")
         if m := re.search(rf"\b{re.escape(thread)} (\d+) B", r.stdout.split("never touched:")[-1]):
             measured[stack] = int(size) - int(m.group(1))
-    failures, seen = [], 0
+    failures = []
     if "stack high-water: incomplete" in r.stdout:
         failures.append("the image recorded fewer stacks than its threads used")
     failures += undeclared
-    for name, used in measured.items():
-        if name.endswith(" (kernel part)") and b.get(name.removesuffix(" (kernel part)"), ()) is None:
-            continue  # an unchecked stack's kernel part: not compared either
-        key = name if name in b else next((k for k in b if k.endswith("::" + name)), None)
-        if key is None:
-            failures.append(f"{name}: no bound in {a.report}")
-            continue
-        if b[key] is None:
-            print(f"{key}: measured {used} B, not checked (WARD_STACK_BOUND_UNCHECKED)")
-            continue
-        declared, bound = b[key]
-        seen += 1
-        print(f"{key}: measured {used} B, bound {bound} B, declared {declared} B")
-        if used > bound:
-            failures.append(f"{key}: measured {used} B exceeds the computed bound {bound} B")
-    if seen < a.expect:
-        failures.append(f"only {seen} stacks measured, expected {a.expect}")
+    failures += compare(measured, a.report, a.expect)
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0

@@ -15,6 +15,26 @@ def image(funcs: dict, stacks=(), vectors=(), reset=None, msp=None, callbacks=No
     return sb.Image(fs, list(stacks), list(vectors), reset, msp, lambda s: [], callbacks or {})
 
 
+def with_insns(img: sb.Image, text: str) -> sb.Image:
+    """Gives the image's functions the instructions of `text` (objdump -d), for a refused-call's order."""
+    for name, fn in sb.parse_disassembly(text, set(img.functions)).items():
+        img.functions[name].insns = fn.insns
+    return img
+
+
+# A veneer that reads IPSR (the refusal) before the switch that calls `accepted`.
+REFUSING_CTL = '''
+00100000 <__acle_se_ctl>:
+  100000:	push	{r4, lr}
+  100002:	mrs	r1, IPSR
+  100006:	cbz	r1, 10000c <__acle_se_ctl+0xc>
+  100008:	mov.w	r0, #4294967295
+  10000a:	pop	{r4, pc}
+  10000c:	bl	100100 <accepted>
+  100010:	pop	{r4, pc}
+'''
+
+
 def notes(text: str = "") -> sb.Annotations:
     return sb.parse_annotations(text, "test")
 
@@ -269,6 +289,7 @@ class Bounds(unittest.TestCase):
         funcs = {"__acle_se_ctl": (16, ["accepted"]), "accepted": (200, ["report"]), "report": (100, []),
                  "fault": (300, []), "serve": (500, [])}
         img = image(funcs, [sb.Stack("landing", 512, ["__acle_se_ctl"], 2, 0)], vectors=["fault"], msp=4096)
+        with_insns(img, REFUSING_CTL)
         levels = ("handler-entry __acle_se_*  # veneers\nlevel __acle_se_*  # accepted\n"
                   "level __acle_se_* x3 refused  # refused\nlevel fault  # faults\n")
         n = notes(levels + "refused-call __acle_se_ctl accepted  # refuses first\n")
@@ -290,6 +311,8 @@ class Bounds(unittest.TestCase):
         funcs = {"__acle_se_ctl": (16, ["accepted", "refuse"]), "refuse": (8, ["accepted"]),
                  "accepted": (200, ["report"]), "report": (100, []), "fault": (300, [])}
         img = image(funcs, vectors=["fault"], msp=4096)
+        with_insns(img, REFUSING_CTL.replace("  100010:\tpop\t{r4, pc}", "  100010:\tbl\t100200 <refuse>\n"
+                                                                       "  100014:\tpop\t{r4, pc}"))
         levels = ("handler-entry __acle_se_*  # veneers\nlevel __acle_se_* x2 refused  # refused\n"
                   "level fault  # faults\n")
         n = notes(levels + "refused-call __acle_se_ctl accepted  # refuses first\n"
@@ -301,6 +324,45 @@ class Bounds(unittest.TestCase):
         n = notes(levels + "refused-call __acle_se_ctl report  # not its call\n")
         r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
         self.assertTrue(any("makes no call to report" in f for f in r.failures), r.failures)
+
+    def test_refused_call_needs_the_refusal_first(self):
+        # The annotation is believed only where the entry's instructions show it: every path from
+        # the entry to its call of the accepted path reads IPSR first (red-team review: the tool
+        # trusted the annotation's word). Each way of getting the order wrong is refused.
+        funcs = {"__acle_se_ctl": (16, ["accepted", "check"]), "accepted": (200, []), "check": (8, []),
+                 "fault": (300, [])}
+        levels = ("handler-entry __acle_se_*  # veneers\nlevel __acle_se_* x2 refused  # refused\n"
+                  "level fault  # faults\nrefused-call __acle_se_ctl accepted  # refuses first\n")
+
+        def run(text: str, check_reads_ipsr: bool = False) -> list[str]:
+            img = with_insns(image(funcs, vectors=["fault"], msp=4096), text)
+            if check_reads_ipsr:
+                img.functions["check"].insns = [(0x100200, "mrs", "r0, IPSR"), (0x100204, "bx", "lr")]
+            return sb.check(img, notes(levels), "i", fp=True, secure=True, check_main_stack=True).failures
+
+        self.assertEqual(run(REFUSING_CTL), [])
+        bad = "the refusal does not come first in __acle_se_ctl"
+        # The call before the read.
+        before = REFUSING_CTL.replace("mrs\tr1, IPSR", "bl\t100100 <accepted>")
+        self.assertTrue(any(bad in f and "reached before it reads IPSR" in f for f in run(before)), run(before))
+        # A branch around the read.
+        around = REFUSING_CTL.replace("push\t{r4, lr}", "b.n\t10000c <__acle_se_ctl+0xc>")
+        self.assertTrue(any(bad in f for f in run(around)), run(around))
+        # A conditional branch around it (one path of two suffices).
+        cond = REFUSING_CTL.replace("push\t{r4, lr}", "bne.n\t10000c <__acle_se_ctl+0xc>")
+        self.assertTrue(any(bad in f for f in run(cond)), run(cond))
+        # A tail call of the accepted path before the read.
+        tail = REFUSING_CTL.replace("push\t{r4, lr}", "beq.w\t100100 <accepted>")
+        self.assertTrue(any(bad in f and "branch to accepted" in f for f in run(tail)), run(tail))
+        # A jump the tool cannot follow before the read: the order is not shown.
+        table = REFUSING_CTL.replace("push\t{r4, lr}", "tbb\t[pc, r3]")
+        self.assertTrue(any(bad in f and "cannot follow" in f for f in run(table)), run(table))
+        # No instructions at all: nothing is shown.
+        self.assertTrue(any("its instructions are not known" in f for f in run("")), run(""))
+        # An out-of-line check counts when it reads IPSR itself.
+        out_of_line = REFUSING_CTL.replace("mrs\tr1, IPSR", "bl\t100200 <check>")
+        self.assertTrue(any(bad in f for f in run(out_of_line)))
+        self.assertEqual(run(out_of_line, check_reads_ipsr=True), [])
 
     def test_cut_after(self):
         # An AEAD layer whose inner context is a block cipher: cipher -> ccm -> cipher (inner) ->

@@ -419,6 +419,12 @@ ImageError FwuBinding::finish() {
       }
     }
   }
+  // The candidate's identity is recorded before FWU's finish commits, with the session (length,
+  // SHA-256, checkpoint) kept: a power cut between the two leaves either a download still WRITING
+  // that the same upload resumes from its checkpoint, or a CANDIDATE the slot list names. (Recorded
+  // only after, a cut in between left a complete image the binding could not name: not listed, not
+  // testable, and the next upload cancelled it and sent it whole again; tests/mgmt upload_sweep.)
+  (void)store(image_);
   const psa_status_t s = psa_fwu_finish(component(image_));
   r.length = 0;
   (void)store(image_);

@@ -227,8 +227,14 @@ err_t sys_mbox_trypost(sys_mbox_t* mbox, void* msg) { return (*mbox)->object.try
 
 err_t sys_mbox_trypost_fromisr(sys_mbox_t* mbox, void* msg) { return sys_mbox_trypost(mbox, msg); }
 
+// The fetch may be ended by an abort of the waiting thread (AbortableWait): lwIP keeps nothing of a
+// fetch on the waiter's stack, and reads the early end as a timeout (netconn_recv, netconn_accept:
+// ERR_TIMEOUT), so a user thread blocked in net_recv, net_recvfrom or net_accept without a timeout
+// can be aborted; its sockets are then closed as for any stopped thread. (lwIP's own thread waits
+// here too: nothing aborts it.)
 u32_t sys_arch_mbox_fetch(sys_mbox_t* mbox, void** msg, u32_t timeout) {
   const ward::Instant start = ward::now();
+  const ward::kernel::AbortableWait abortable;
   auto r = (*mbox)->object.receive(timeout_of(timeout));
   if (!r) {
     return SYS_ARCH_TIMEOUT;

@@ -33,6 +33,7 @@ class Socket {
   // failed.
   std::atomic<bool> writable{false};
   std::atomic<bool> failed{false};
+  bool listening = false;  // counted against WARD_NET_LISTENERS (guarded by the pool's lock)
 
   void reset(struct netconn* c, bool can_send) {
     conn = c;
@@ -41,13 +42,27 @@ class Socket {
     interrupted = false;
     writable = can_send;
     failed = false;
+    listening = false;
   }
 };
 
 namespace kernel::stack {
 namespace {
 
-constexpr std::size_t kSockets = 8;
+// The pool's size and what the pool may hold of lwIP's PCBs come from lwipopts.h, where lwIP's pools
+// are sized for them plus the system's own (DHCP, DNS, the kernel's netconns): the pool can never
+// take the system's last PCB (red-team review).
+constexpr std::size_t kSockets = WARD_NET_SOCKETS;
+constexpr std::size_t kListeners = WARD_NET_LISTENERS;
+constexpr std::uint32_t kBacklog = WARD_NET_BACKLOG;
+static_assert(MEMP_NUM_UDP_PCB >= kSockets + WARD_NET_SYSTEM_UDP_PCBS, "every socket UDP, DHCP and DNS still run");
+static_assert(WARD_NET_SYSTEM_UDP_PCBS >= 1 + DNS_MAX_SOURCE_PORTS, "DHCP and every DNS query in flight");
+static_assert(MEMP_NUM_TCP_PCB >= kSockets + kListeners * kBacklog + WARD_NET_SYSTEM_TCP_PCBS,
+              "every socket a connection, every listener's backlog full: the system's TCP PCBs are left");
+static_assert(MEMP_NUM_TCP_PCB_LISTEN >= kListeners + WARD_NET_SYSTEM_LISTENERS, "the system can still listen");
+static_assert(MEMP_NUM_NETCONN >= kSockets + kListeners * kBacklog + WARD_NET_SYSTEM_NETCONNS,
+              "the system's netconns are left");
+static_assert(TCP_LISTEN_BACKLOG, "lwIP must bound a listener's unaccepted connections");
 std::array<Socket, kSockets> pool;
 Mutex pool_lock;  // guards the pool's free slots (conn == nullptr)
 
@@ -181,11 +196,35 @@ Status connect(Socket& s, const SocketAddress& address) {
   return check(netconn_connect(s.conn, &*ip, address.port));
 }
 
+namespace {
+// At most kListeners of the pool's sockets listen at once: each one's backlog holds lwIP PCBs that
+// no socket counts yet (lwipopts.h sizes the pools for kListeners * kBacklog of them).
+bool mark_listening(Socket& s) {
+  (void)pool_lock.lock();
+  const auto n = static_cast<std::size_t>(std::count_if(pool.begin(), pool.end(), [](const Socket& o) { return o.listening; }));
+  const bool ok = s.listening || n < kListeners;
+  s.listening = ok;
+  (void)pool_lock.unlock();
+  return ok;
+}
+}  // namespace
+
 Status listen(Socket& s, std::uint32_t backlog) {
   if (!is_tcp(s)) {
     return fail(Error::invalid_state);
   }
-  return check(netconn_listen_with_backlog(s.conn, static_cast<u8_t>(std::clamp<std::uint32_t>(backlog, 1, 255))));
+  const bool was_listening = s.listening;
+  if (!mark_listening(s)) {
+    return fail(Error::no_resources);
+  }
+  const Status r =
+      check(netconn_listen_with_backlog(s.conn, static_cast<u8_t>(std::clamp<std::uint32_t>(backlog, 1, kBacklog))));
+  if (!r && !was_listening) {
+    (void)pool_lock.lock();
+    s.listening = false;
+    (void)pool_lock.unlock();
+  }
+  return r;
 }
 
 Result<Socket*> accept(Socket& s, SocketAddress& peer) {

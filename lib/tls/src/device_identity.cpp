@@ -13,6 +13,7 @@
 #include "mbedtls/x509_crt.h"
 #include "mbedtls/x509_csr.h"
 #include "platform.hpp"
+#include "ward/secure/crypto_wire.h"
 
 extern "C" {
 #include "mbedtls/psa_util.h"  // declares its functions without extern "C"
@@ -23,6 +24,19 @@ namespace ward::tls {
 namespace {
 
 constexpr psa_algorithm_t kDeviceKeyAlgorithm = PSA_ALG_ECDSA(PSA_ALG_ANY_HASH);
+
+// The id is one the secure world lets only psa_generate_key create (crypto_wire.h): a key already
+// there was generated inside, never imported, copied or derived -- PSA's attributes cannot say
+// that themselves (red-team review: a key imported there beforehand, its private part known to
+// whoever imported it, was adopted as the device's identity).
+static_assert(kDeviceKeyId >= WARD_KEY_ID_GENERATED_MIN && kDeviceKeyId <= WARD_KEY_ID_GENERATED_MAX,
+              "the device key's id takes generated keys only");
+
+// What the key may do: sign (Mbed TLS adds SIGN_MESSAGE to SIGN_HASH) and verify; never export,
+// copy, or anything else.
+constexpr psa_key_usage_t kDeviceKeyUsage = PSA_KEY_USAGE_SIGN_HASH;
+constexpr psa_key_usage_t kDeviceKeyUsageAllowed =
+    PSA_KEY_USAGE_SIGN_HASH | PSA_KEY_USAGE_SIGN_MESSAGE | PSA_KEY_USAGE_VERIFY_HASH | PSA_KEY_USAGE_VERIFY_MESSAGE;
 
 // The public key of `pk` as a SubjectPublicKeyInfo (DER, written at the end of `buffer`); empty on
 // failure. For an opaque key Mbed TLS exports it from the secure world (psa_export_public_key).
@@ -52,13 +66,16 @@ struct OpaqueKey {
   OpaqueKey& operator=(const OpaqueKey&) = delete;
 };
 
-// The device key exists with exactly the type and policy ensure_device_key() gives it.
+// The device key exists with exactly the type and policy ensure_device_key() gives it: a key pair
+// (not a public key), P-256, ECDSA, it can sign, it cannot be exported or copied (COPY would let
+// its policy be read into another key's), persistent in the secure world's own storage.
 bool is_device_key(const psa_key_attributes_t& a) {
+  const psa_key_usage_t usage = psa_get_key_usage_flags(&a);
+  const psa_key_lifetime_t lifetime = psa_get_key_lifetime(&a);
   return psa_get_key_type(&a) == PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1) && psa_get_key_bits(&a) == 256 &&
-         psa_get_key_algorithm(&a) == kDeviceKeyAlgorithm &&
-         (psa_get_key_usage_flags(&a) & PSA_KEY_USAGE_SIGN_HASH) != 0 &&
-         (psa_get_key_usage_flags(&a) & PSA_KEY_USAGE_EXPORT) == 0 &&
-         PSA_KEY_LIFETIME_IS_VOLATILE(psa_get_key_lifetime(&a)) == 0;
+         psa_get_key_algorithm(&a) == kDeviceKeyAlgorithm && (usage & kDeviceKeyUsage) != 0 &&
+         (usage & ~kDeviceKeyUsageAllowed) == 0 && PSA_KEY_LIFETIME_IS_VOLATILE(lifetime) == 0 &&
+         PSA_KEY_LIFETIME_GET_LOCATION(lifetime) == PSA_KEY_LOCATION_LOCAL_STORAGE;
 }
 
 }  // namespace
@@ -79,6 +96,10 @@ Result<bool> ensure_device_key() {
   psa_key_attributes_t existing = PSA_KEY_ATTRIBUTES_INIT;
   const psa_status_t found = psa_get_key_attributes(kDeviceKeyId, &existing);
   if (found == PSA_SUCCESS) {
+    // Adopted only with the policy this function gives (the id guarantees it was generated
+    // inside). Another policy -- exportable, copyable, another algorithm -- is refused, not
+    // destroyed and replaced: a provisioned device would lose its identity without anyone
+    // deciding it; whoever provisions destroys it (psa_destroy_key) and starts again.
     const bool ok = is_device_key(existing);
     psa_reset_key_attributes(&existing);
     return ok ? Result<bool>{false} : fail(Error::identity);
@@ -93,7 +114,7 @@ Result<bool> ensure_device_key() {
   // SIGN_HASH only: no EXPORT, so the private key cannot leave the secure world; the public key
   // can always be read (psa_export_public_key). Randomised ECDSA because Mbed TLS's TLS 1.2 client
   // asks the key's policy for PSA_ALG_ECDSA(hash) before it signs.
-  psa_set_key_usage_flags(&a, PSA_KEY_USAGE_SIGN_HASH);
+  psa_set_key_usage_flags(&a, kDeviceKeyUsage);
   psa_set_key_algorithm(&a, kDeviceKeyAlgorithm);
   psa_key_id_t id = 0;
   if (psa_generate_key(&a, &id) != PSA_SUCCESS || id != kDeviceKeyId) {

@@ -473,6 +473,15 @@ psa_status_t decode_custom(Bytes wire, psa_custom_key_parameters_t* custom) {
   return PSA_SUCCESS;
 }
 
+// Ids WARD_KEY_ID_GENERATED_MIN..MAX take generated keys only (crypto_wire.h): a key whose
+// material came from outside (import), or from another key or a derivation, may not sit where the
+// caller trusts that its private part never left the secure world.
+bool may_create_at(std::int32_t type, const psa_key_attributes_t& attributes) {
+  const psa_key_id_t id = MBEDTLS_SVC_KEY_ID_GET_KEY_ID(psa_get_key_id(&attributes));
+  const bool generated_only = id >= WARD_KEY_ID_GENERATED_MIN && id <= WARD_KEY_ID_GENERATED_MAX;
+  return !generated_only || type == WARD_CRYPTO_GENERATE_KEY || type == WARD_CRYPTO_GENERATE_KEY_CUSTOM;
+}
+
 // Import, generate (and _custom), copy, key derivation output (and _custom): the request's custom
 // parameters and attributes decoded (a copy: its source read first, whose material the copy
 // holds), then create_key.
@@ -499,6 +508,10 @@ psa_status_t new_key(Request& r, std::int32_t type, Slot* slot) {
   status = decode_attributes(r.caller(), r.in_bytes(0), &attributes);
   if (status != PSA_SUCCESS) {
     return status;
+  }
+  if (!may_create_at(type, attributes)) {
+    psa_reset_key_attributes(&attributes);
+    return PSA_ERROR_NOT_PERMITTED;
   }
   if (type == WARD_CRYPTO_IMPORT_KEY) {
     material = r.in_size(1);

@@ -12,7 +12,11 @@
 //      one datagram in: that socket alone), and on a TCP connection to the test (it can send; the
 //      test's greeting wakes it); getaddrinfo of a name through slirp's DNS (10.0.2.3),
 //      which the test answers (--name=NAME, expected 10.0.2.77), a literal address, and a name
-//      the test's server says does not exist.
+//      the test's server says does not exist -- while the socket pool is full of UDP sockets, all
+//      user threads': a second user thread (the hog) holds its quota of them from the start, the
+//      worker takes the rest before it resolves. DHCP and DNS keep their own lwIP PCBs
+//      (lib/net/lwip/include/lwipopts.h; red-team review: with 6 UDP PCBs for 8 sockets the
+//      user sockets took the last one and DNS failed for the whole system).
 // Every wait is bounded; main prints what happened and exits 0 only if everything held.
 #include <cstdint>
 #include <cstring>
@@ -26,11 +30,16 @@
 #include "ward/print.hpp"
 #include "ward/sockets.hpp"
 
+extern "C" {
+#include "lwipopts.h"  // WARD_NET_SOCKETS: the pool's size
+}
+
 namespace {
 using namespace ward;
 
 constexpr std::uintptr_t kLan9118 = 0x42000000;
 net::Lan9118 ethernet{{kLan9118, 48}};
+constexpr std::size_t kSocketPool = WARD_NET_SOCKETS;  // lib/net/src/sockets.cpp
 
 // ---- The worker: a user thread with the network grant ------------------------------------------
 struct WorkerResults {
@@ -42,6 +51,7 @@ struct WorkerResults {
   std::uint32_t failed_step;  // 0: all went well
   char name[64];              // the name to resolve (set by main)
   std::uint32_t name_size;
+  std::uint32_t held;         // UDP sockets the worker held while it resolved
 };
 PartitionMemory<128> worker_memory;
 WorkerResults& results() { return *static_cast<WorkerResults*>(static_cast<void*>(worker_memory.bytes)); }
@@ -181,7 +191,20 @@ bool tcp_poll(std::uint16_t port) {
   return ok;
 }
 
-bool resolve() {
+// Opens UDP sockets until the kernel says no (the quota, or the pool or lwIP empty); their handles.
+std::size_t open_all(std::uintptr_t* handles, std::size_t capacity) {
+  std::size_t n = 0;
+  while (n < capacity) {
+    auto s = net::socket(kSocketDatagram);
+    if (!s) {
+      break;
+    }
+    handles[n++] = s->raw();
+  }
+  return n;
+}
+
+bool resolve_name() {
   const std::string_view name{results().name, results().name_size};
   auto a = net::getaddrinfo(name, 80);
   if (!a || a->family != SocketAddress::kIpv4 || a->port != 80) {
@@ -189,6 +212,22 @@ bool resolve() {
     return false;
   }
   std::memcpy(&results().resolved, a->address, 4);
+  return true;
+}
+
+// The first lookup of the name (lwIP has not cached it) while every socket of the pool is a user
+// thread's UDP socket: the hog's and the worker's.
+bool resolve() {
+  std::uintptr_t held[kSocketPool] = {};
+  const std::size_t n = open_all(held, kSocketPool);
+  results().held = static_cast<std::uint32_t>(n);
+  const bool resolved = resolve_name();
+  for (std::size_t i = 0; i < n; ++i) {
+    (void)net::close(net::SocketHandle{held[i]});
+  }
+  if (!resolved) {
+    return false;
+  }
   auto literal = net::getaddrinfo("10.0.2.2", 7);
   if (!literal || !is_host_peer(*literal, 7)) {
     results().failed_step = 31;
@@ -211,6 +250,28 @@ void worker_main(void*) {
     return;
   }
   (void)resolve();
+}
+
+// ---- The hog: a user thread that holds its quota of UDP sockets until main lets it go ------------
+struct HogMemory {
+  std::uint32_t opened;
+  std::uint32_t release;  // set by main
+};
+PartitionMemory<32> hog_memory;
+HogMemory& hog() { return *static_cast<HogMemory*>(static_cast<void*>(hog_memory.bytes)); }
+constexpr Domain<1> hog_domain{Partition::of(hog_memory, Access::read_write)};
+UserThreadStack<1024> hog_stack;
+Thread hog_thread;
+
+void hog_main(void*) {
+  std::uintptr_t held[kSocketPool] = {};
+  hog().opened = static_cast<std::uint32_t>(open_all(held, kSocketPool));
+  while (hog().release == 0) {
+    (void)sys::sleep_for(UserTimeout::after(Duration::ms(20)));
+  }
+  for (std::size_t i = 0; i < hog().opened; ++i) {
+    (void)net::close(net::SocketHandle{held[i]});
+  }
 }
 
 // ---- The attacks ---------------------------------------------------------------------------------
@@ -442,6 +503,17 @@ int main() {
   constexpr unsigned kCount = sizeof kAttacks / sizeof kAttacks[0];
   print("net_dgram: attacks refused ", caught, " of ", kCount, '\n');
 
+  // The hog takes its quota of the pool first; the worker runs in what is left (it needs 3 at most
+  // until it resolves, then takes the rest).
+  if (!hog_thread.create_user(hog_stack.span(), &hog_main, nullptr, Priority{10}, "hog", hog_domain) ||
+      !grant_network(hog_thread) || !hog_thread.start()) {
+    print("net_dgram: cannot start the hog\n");
+    return 1;
+  }
+  for (int i = 0; i < 100 && hog().opened == 0; ++i) {
+    (void)this_thread::sleep_for(Duration::ms(10));
+  }
+
   WorkerResults& r = results();
   r = WorkerResults{};
   r.peer_port = peer;
@@ -453,11 +525,17 @@ int main() {
     return 1;
   }
   const bool ended = static_cast<bool>(worker.join(Timeout::after(Duration::s(90))));
+  hog().release = 1;
+  const bool hog_ended = static_cast<bool>(hog_thread.join(Timeout::after(Duration::s(5))));
+  // The pool was full of user UDP sockets when the worker resolved: the hog's quota and the rest.
+  print("net_dgram: user UDP sockets held while resolving: hog ", hog().opened, ", worker ", r.held, " of ",
+        kSocketPool, '\n');
+  const bool pool_full = hog().opened + r.held == kSocketPool && hog_ended;
   const auto* ip = reinterpret_cast<const std::uint8_t*>(&r.resolved);
   print("net_dgram: udp echo ", r.datagrams, " datagrams exact; poll idle ", r.poll_idle_us, " us, ready ",
         r.poll_ready_us, " us; resolved ", ip[0], '.', ip[1], '.', ip[2], '.', ip[3], "; failed step ", r.failed_step,
         '\n');
-  const bool passed = ended && r.failed_step == 0 && caught == kCount && faults::count() == faulting;
+  const bool passed = ended && pool_full && r.failed_step == 0 && caught == kCount && faults::count() == faulting;
   print("net_dgram: faults ", faults::count(), '\n');
   print(passed ? "net_dgram: done\n" : "net_dgram: FAILED\n");
   return passed ? 0 : 1;

@@ -189,6 +189,11 @@ int main() {
   ok &= refused("tls11", port("--tls11="), kHostname, tls::Error::handshake, 0);
   ok &= refused("expired", port("--expired="), kHostname, tls::Error::certificate, kBadcertExpired);
   print("tls: heap ", tls::heap_peak(), " of ", tls::heap_size(), " bytes at most\n");
+  if constexpr (config::stack_usage) {
+    // The handshakes' high-water mark, which tls_test.py compares with the build's bound.
+    const Thread& self = this_thread::current();
+    print("stack high-water: main_stack ", self.stack().size() - self.stack_unused(), " B\n");
+  }
   print(ok ? "tls: done, every case held\n" : "tls: done, SOME CASE FAILED\n");
   return ok ? 0 : 1;
 }

@@ -274,6 +274,11 @@ int main() {
   tls::set_time(static_cast<std::int64_t>(time));
   const bool ok = phase == 1 ? provision() : connections();
   print("tls_mutual: heap ", tls::heap_peak(), " of ", tls::heap_size(), " bytes at most\n");
+  if constexpr (config::stack_usage) {
+    // The handshakes' high-water mark, which tls_mutual_test.py compares with the build's bound.
+    const Thread& self = this_thread::current();
+    print("stack high-water: main_stack ", self.stack().size() - self.stack_unused(), " B\n");
+  }
   print(ok ? "tls_mutual: phase done, every case held\n" : "tls_mutual: phase done, SOME CASE FAILED\n");
   return ok ? 0 : 1;
 }

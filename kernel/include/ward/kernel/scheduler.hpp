@@ -133,6 +133,11 @@ class Scheduler {
     if (arch::in_isr()) {
       return fail(Error::in_isr);
     }
+    // An abort marked while the thread was on its way into a wait it may not finish (AbortableWait,
+    // thread.hpp): the wait does not begin. Under the kernel lock, as Thread::abort() marks it.
+    if (const Thread& self = *current(); self.abortable_wait_ && self.abort_pending_) {
+      return fail(Error::aborted);
+    }
     return block_current(open_to, queue, timeout);
   }
   // The two halves of block_current, for callers with work to do in between (the mutex passes

@@ -41,6 +41,24 @@ class [[nodiscard]] AbortDeferral {
   AbortDeferral(const AbortDeferral&) = delete;
   AbortDeferral& operator=(const AbortDeferral&) = delete;
 };
+
+// While one lives, the running thread's blocking waits may be ended by an abort even inside an
+// AbortDeferral: Thread::abort() wakes such a wait with Error::aborted (and a wait that starts with
+// the abort already marked returns it at once), the call returns through its ordinary error path,
+// and the deferred abort ends the thread there. Only for a wait whose early end leaves nothing
+// behind outside the kernel -- a socket call waiting in its netconn's mailbox for data or a
+// connection (lwIP's sys_arch_mbox_fetch, which reads it as a timeout) -- never for one whose
+// request lives on the waiter's stack (lwIP's API messages, a secure call).
+class [[nodiscard]] AbortableWait {
+ public:
+  AbortableWait();
+  ~AbortableWait();
+  AbortableWait(const AbortableWait&) = delete;
+  AbortableWait& operator=(const AbortableWait&) = delete;
+
+ private:
+  bool outer_;  // nested: the outer scope's mark stays
+};
 }
 
 // A scheduling priority: 0 (idle only) .. kLevels-1 (most urgent).
@@ -167,6 +185,7 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   friend struct kernel::Waiter;
   friend struct kernel::Isolation;
   friend class kernel::AbortDeferral;
+  friend class kernel::AbortableWait;
 
   static void on_timeout(TimeoutEntry& entry);
   static void run(void* self);
@@ -198,6 +217,7 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   // kernel::AbortDeferral: how many are alive on this thread, and whether an abort is waiting.
   std::uint8_t abort_deferrals_ = 0;
   bool abort_pending_ = false;
+  bool abortable_wait_ = false;  // kernel::AbortableWait: an abort ends this thread's wait
   // Set when the thread stopped with work left that needs thread context (closing its sockets,
   // kernel/src/socket.cpp): until Scheduler::end_completed, join() waits on and the Thread object
   // cannot be created again.

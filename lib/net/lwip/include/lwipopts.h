@@ -27,12 +27,37 @@
 #define MEM_ALIGNMENT 4
 #define MEM_SIZE (12 * 1024)
 #define MEMP_NUM_PBUF 16
-#define MEMP_NUM_UDP_PCB 6
-#define MEMP_NUM_TCP_PCB 6
-#define MEMP_NUM_TCP_PCB_LISTEN 4
+/* Protocol control blocks and netconns: the socket calls' pool (lib/net/src/sockets.cpp, user
+ * threads) can never take the system's own. Every pool below is what user sockets can hold at
+ * most plus what the system keeps for itself, so a user thread that opens every socket it may
+ * still leaves DHCP, DNS and the kernel's own netconns what they need (red-team review: with 6
+ * UDP PCBs for 8 sockets, user sockets took the last PCB and DNS failed for the whole system).
+ * sockets.cpp static_asserts its pool against these numbers. */
+#define WARD_NET_SOCKETS 8          /* the pool: each socket holds one PCB, of its kind */
+#define WARD_NET_LISTENERS 2        /* of them listening at once (sockets.cpp refuses more) */
+#define WARD_NET_BACKLOG 2          /* connections each waits to accept (SYN received included) */
+#define WARD_NET_PENDING (WARD_NET_LISTENERS * WARD_NET_BACKLOG) /* TCP PCBs not in a socket yet */
+/* The system's own: DHCP (1 UDP PCB for every interface), DNS (a fresh UDP PCB with a random
+ * port for each query in flight: DNS_MAX_SOURCE_PORTS), and the kernel-mode users of netconn
+ * directly: the SMP server over UDP (lib/mgmt), the TLS client (lib/tls), an application's own
+ * (samples/net_echo: a UDP socket, a listener and its connections). */
+#define DNS_TABLE_SIZE 4
+#define DNS_MAX_SOURCE_PORTS DNS_TABLE_SIZE
+#define WARD_NET_SYSTEM_UDP_PCBS (1 + DNS_MAX_SOURCE_PORTS + 2)
+#define WARD_NET_SYSTEM_TCP_PCBS 3
+#define WARD_NET_SYSTEM_LISTENERS 2
+#define WARD_NET_SYSTEM_NETCONNS 5
+#define MEMP_NUM_UDP_PCB (WARD_NET_SOCKETS + WARD_NET_SYSTEM_UDP_PCBS)
+#define MEMP_NUM_TCP_PCB (WARD_NET_SOCKETS + WARD_NET_PENDING + WARD_NET_SYSTEM_TCP_PCBS)
+#define MEMP_NUM_TCP_PCB_LISTEN (WARD_NET_LISTENERS + WARD_NET_SYSTEM_LISTENERS)
+/* lwIP keeps a listener's backlog (accepts_pending, counted from the SYN): without it a user
+ * listener's unaccepted connections were bounded by nothing but the PCB pool. */
+#define TCP_LISTEN_BACKLOG 1
 #define MEMP_NUM_TCP_SEG 32
 #define MEMP_NUM_NETBUF 8
-#define MEMP_NUM_NETCONN 10
+/* The pool's netconns, one for each connection lwIP accepted and the pool has not taken yet, the
+ * system's. */
+#define MEMP_NUM_NETCONN (WARD_NET_SOCKETS + WARD_NET_PENDING + WARD_NET_SYSTEM_NETCONNS)
 #define MEMP_NUM_TCPIP_MSG_API 8
 #define MEMP_NUM_TCPIP_MSG_INPKT 16
 #define PBUF_POOL_SIZE 24

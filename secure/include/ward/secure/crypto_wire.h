@@ -204,6 +204,14 @@ typedef struct ward_crypto_custom {
   uint32_t reserved; /* must be 0 */
 } ward_crypto_custom;
 
+/* Key ids for keys born in the secure world (e.g. the device's TLS key, ward/tls/device_identity.hpp):
+ * in WARD_KEY_ID_GENERATED_MIN..MAX (the caller's namespace, as every key id) only GENERATE_KEY and
+ * GENERATE_KEY_CUSTOM may create a key. IMPORT_KEY, COPY_KEY and the KDF outputs into them answer
+ * PSA_ERROR_NOT_PERMITTED: their material was known outside, or made from something that was, and
+ * PSA's attributes do not say how a key came to be. A key found there was generated inside. */
+#define WARD_KEY_ID_GENERATED_MIN 0x00574B00u
+#define WARD_KEY_ID_GENERATED_MAX 0x00574BFFu
+
 /* Key attributes: the caller's view (a 32-bit key id; the owner is added by the secure side). */
 typedef struct ward_crypto_key_attributes {
   uint32_t type;     /* psa_key_type_t (16 bits used) */
