@@ -96,6 +96,10 @@ function(ward_image name)
   elseif("ward_test_main" IN_LIST ARG_LIBRARIES OR "ward_test" IN_LIST ARG_LIBRARIES)
     list(APPEND fragments ${CMAKE_SOURCE_DIR}/lib/test/isr_stack.conf)
   endif()
+  # Test images report every thread stack's high-water mark (lib/test/stack_marks.conf).
+  if(NOT WARD_IS_HOST AND ("ward_test_main" IN_LIST ARG_LIBRARIES OR "ward_test" IN_LIST ARG_LIBRARIES))
+    list(APPEND fragments ${CMAKE_SOURCE_DIR}/lib/test/stack_marks.conf)
+  endif()
   foreach(f IN LISTS ARG_CONF)
     get_filename_component(abs ${f} ABSOLUTE)
     list(APPEND fragments ${abs})
@@ -188,7 +192,8 @@ endfunction()
 # ward_qemu_test(<name> SOURCES <files...> [CONF ...] [LIBRARIES ...] [TIMEOUT s] [RUNNER_ARGS ...]
 #                [NO_TEST_MAIN])
 # A firmware image built from the on-target test framework, registered with CTest as qemu.<name>:
-# the runner boots it under QEMU and fails on a failed assertion, a fault, a reboot or a hang.
+# the runner boots it under QEMU and fails on a failed assertion, a fault, a reboot or a hang, or a
+# stack used beyond its computed bound or a thread stack no declaration names (WARD_STACK_BOUND_*).
 function(ward_qemu_test name)
   cmake_parse_arguments(ARG "NO_TEST_MAIN" "TIMEOUT" "SOURCES;CONF;LIBRARIES;RUNNER_ARGS;STACK_ANNOTATIONS"
                         ${ARGN})
@@ -210,13 +215,11 @@ function(ward_qemu_test name)
   if(WARD_IMAGE_${name}_SECURE)
     set(secure_args --secure-image ${WARD_IMAGE_${name}_SECURE})
   endif()
-  # The run, then the main thread's measured high-water mark against the bound the link computed
-  # (docs/stack-bounds.md): the framework's main prints it after the last case (NO_TEST_MAIN images
-  # print their own, if any).
-  set(expect 1)
-  if(ARG_NO_TEST_MAIN)
-    set(expect 0)
-  endif()
+  # The run, then every stack's measured high-water mark against the bound the link computed
+  # (docs/stack-bounds.md): the framework's test::finish prints them after the last case (the
+  # kernel's record of every stack a thread ran on, lib/test/stack_marks.conf, and the main stack):
+  # at least the main and idle threads' and MSP.
+  set(expect 3)
   if(WARD_STACK_BOUND)
     set(run ${WARD_PYTHON} ${CMAKE_SOURCE_DIR}/tests/stackbound/highwater.py --runner ${WARD_QEMU_RUNNER}
             --test-timeout ${ARG_TIMEOUT} --expect ${expect} --report ${CMAKE_CURRENT_BINARY_DIR}/${name}.stackbound.txt

@@ -6,6 +6,7 @@
 #include "ward/kernel/isolation_core.hpp"
 #include "ward/kernel/mutex.hpp"
 #include "ward/kernel/scheduler.hpp"
+#include "ward/kernel/stack_marks.hpp"
 #include "ward/panic.hpp"
 #include "ward/stack_bound.hpp"
 
@@ -15,7 +16,7 @@ using kernel::KernelLock;
 using kernel::scheduler;
 
 // Fill pattern of unused stack, for the high-water mark.
-constexpr std::byte kStackFill{0xa5};
+constexpr std::byte kStackFill = kernel::stack_marks::kFill;
 }  // namespace
 
 Status Thread::create(std::span<std::byte> stack, Entry entry, void* arg, Priority priority,
@@ -52,6 +53,11 @@ Status Thread::prepare(std::span<std::byte> stack, Entry entry, void* arg, Prior
   // Filling the stack and building the first context need no lock: the thread is not runnable,
   // and interrupts are not held off for as long as a stack takes to fill.
   if constexpr (config::stack_usage) {
+    if constexpr (config::stack_marks) {
+      // The use of the run that ends, before the fill erases it (a user thread's kernel stack is
+      // the low end of its stack: arch::init_user_context).
+      kernel::stack_marks::refilling(stack, config::userspace && domain != nullptr ? arch::kKernelStackReserve : 0);
+    }
     std::memset(stack.data(), static_cast<int>(kStackFill), stack.size());
   }
   if constexpr (config::userspace) {

@@ -18,6 +18,7 @@ extern "C" {
 #include "ward/net/interface.hpp"
 #include "ward/net/lan9118.hpp"
 #include "ward/print.hpp"
+#include "ward/stack_bound.hpp"
 
 namespace {
 using namespace ward;
@@ -142,6 +143,7 @@ int main() {
     print("net_echo: cannot listen on TCP port 7\n");
     return 1;
   }
+  WARD_STACK_BOUND_THREAD(tcp_stack, &tcp_echo);
   if (!tcp_thread.start(tcp_stack.span(), &tcp_echo, listener, Priority{15}, "tcp-echo")) {
     print("net_echo: cannot start the TCP echo\n");
     return 1;

@@ -70,13 +70,18 @@ class Annotations:
     main_stack: str | None = None                                           # symbol of the MSP stack
     handler_entries: list[str] = dataclasses.field(default_factory=list)   # entered in handler mode on MSP
     thread_entry: list[str] = dataclasses.field(default_factory=list)      # runs on MSP only from thread mode
+    no_return: list[str] = dataclasses.field(default_factory=list)         # thread entries that never return
 
 
 def parse_annotations(text: str, origin: str, into: Annotations | None = None) -> Annotations:
     """Annotation lines: `<keyword> <args...>  # why`. The justification comment is required."""
     a = into or Annotations()
     for number, raw in enumerate(text.splitlines(), 1):
-        line, _, why = raw.partition("#")
+        # The comment starts at a '#' opening the line or after a blank: a '#' inside a word is part
+        # of a name (GCC's `main::{lambda()#2}::_FUN`). Cut at the first '#', such a name lost its
+        # tail and matched nothing, silently: entry_matrix's test cases went uncounted.
+        cut = re.search(r"(?:^|\s)#", raw)
+        line, why = (raw[:cut.start()], raw[cut.end():]) if cut else (raw, "")
         words = line.split()
         if not words:
             continue
@@ -84,6 +89,9 @@ def parse_annotations(text: str, origin: str, into: Annotations | None = None) -
         if not why.strip():
             raise Error(f"{where}: an annotation needs its justification in a comment (# why)")
         key, args = words[0], words[1:]
+        for w in args:
+            if w.count("(") != w.count(")") or w.count("{") != w.count("}"):
+                raise Error(f"{where}: '{w}' has unbalanced brackets: a name cut short matches nothing")
         try:
             if key == "bound" and len(args) == 2:
                 a.bounds[args[0]] = int(args[1], 0)
@@ -120,6 +128,8 @@ def parse_annotations(text: str, origin: str, into: Annotations | None = None) -
                 a.main_stack = args[0]
             elif key == "handler-entry" and len(args) >= 1:
                 a.handler_entries.extend(args)
+            elif key == "no-return" and len(args) == 1:
+                a.no_return.append(args[0])
             elif key == "thread-entry" and len(args) == 1:
                 a.thread_entry.append(args[0])
             else:
@@ -330,6 +340,7 @@ class Stack:
     entries: list[str]
     kind: int           # 0 privileged thread (Thread::run), 1 user thread, 2 runs its entry directly
     reserve: int        # a user thread's kernel stack, at the low end
+    address: int = 0    # its lowest address (a test image's run reports high-water marks by address)
 
 
 @dataclasses.dataclass
@@ -398,8 +409,9 @@ def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: s
         by_stack: dict[tuple[int, int], Stack] = {}
         for off in range(0, len(data) - _RECORD.size + 1, _RECORD.size):
             stack, size, count, entry_addr, kind = _RECORD.unpack_from(data, off)
-            entry = func_at(entry_addr)
-            if entry is None:
+            unchecked = kind & 0xFF == 5  # WARD_STACK_BOUND_UNCHECKED: no entry, never checked
+            entry = None if unchecked else func_at(entry_addr)
+            if entry is None and not unchecked:
                 raise Error(f"stack record at {off}: entry {entry_addr:#x} is no function")
             if kind & 0xFF in (3, 4):  # a function called through a pointer, no stack of its own
                 callbacks.setdefault("irq" if kind & 0xFF == 3 else "timer", []).append(entry)
@@ -410,9 +422,11 @@ def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: s
                     name = data_name(stack + i * size)
                     if count > 1 and "+" not in name:
                         name += "+0"  # an array's first element: named [0] like the others
-                    by_stack[key] = Stack(name, size, [], kind & 0xFF, kind >> 8)
+                    by_stack[key] = Stack(name, size, [], kind & 0xFF, kind >> 8, key[0])
                     stacks.append(by_stack[key])
-                if entry not in by_stack[key].entries:
+                if by_stack[key].kind == 5 or kind & 0xFF == 5:
+                    by_stack[key].kind = 5  # unchecked wins over any entry declared for it
+                elif entry not in by_stack[key].entries:
                     by_stack[key].entries.append(entry)
 
     vectors: list[str] = []
@@ -737,17 +751,29 @@ def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: b
 
     run = next((n for n, f in image.functions.items() if _plain(f.demangled) == "ward::Thread::run"), None)
     syscall = next((n for n in image.functions if n == "ward_syscall_trampoline"), None)
+    # Where a user thread's entry returns to (arch/arm/src/context_switch.cpp: the initial frame's lr):
+    # it asks for thread_exit from the thread's own stack.
+    user_return = "ward_user_thread_return" if "ward_user_thread_return" in image.functions else None
 
     def bound(a: Analysis, s: Stack) -> tuple[int, list[str]]:
         need, chain = 0, []
-        for e in s.entries:
+        starts = [(e, 0, []) for e in s.entries]
+        if s.kind == 0 and run is not None:
+            # A privileged thread starts in Thread::run, which calls its entry, and its own callees
+            # before and after it (the thread's end).
+            rf = image.functions[run]
+            head = [f"ward::Thread::run ({rf.frame})"]
+            starts = [(e, rf.frame, head) for e in s.entries]
+            ends = any(not any(_matches(p, image.functions[e]) for p in notes.no_return) for e in s.entries)
+            if ends:  # an entry that returns: the thread's end runs on its stack too
+                starts += [(c, rf.frame, head) for c in sorted(rf.calls)
+                           if c in image.functions and not a._skipped(c) and c not in s.entries]
+        elif s.kind == 1 and user_return is not None:
+            starts.append((user_return, 0, []))
+        for e, extra, head in starts:
             d, ch = a.depth(e)
-            if s.kind == 0 and run is not None:
-                # A privileged thread starts in Thread::run, which calls its entry.
-                d += image.functions[run].frame
-                ch = [f"ward::Thread::run ({image.functions[run].frame})"] + ch
-            if d > need:
-                need, chain = d, ch
+            if d + extra > need:
+                need, chain = d + extra, head + ch
         return need, chain
 
     def verdict(what: str, room: int, need: int, extra: int, chain: list[str], halting: int) -> None:
@@ -760,6 +786,10 @@ def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: b
                             f"({need} + {extra} exception frame); deepest chain: " + " -> ".join(chain))
 
     for s in image.stacks:
+        if s.kind == 5:
+            lines.append(f"{image_name}: stack {s.name}: {s.size} B declared, not checked "
+                         "(WARD_STACK_BOUND_UNCHECKED: its thread moves the stack pointer on purpose)")
+            continue
         if s.kind == 1:
             need, chain = bound(user, s)
             verdict(f"stack {s.name} (user part)", s.size - s.reserve, need, frame, chain, bound(user_full, s)[0])
@@ -774,6 +804,8 @@ def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: b
             verdict(f"stack {s.name}" + (f" ({guard} B guard)" if room != s.size else ""), room, need, frame, chain,
                     bound(full, s)[0])
 
+    # Where each stack is: a test image's run names its stacks by address (tests/stackbound/highwater.py).
+    lines += [f"{image_name}: stack {s.name} is at {s.address:#x}" for s in image.stacks]
     if image.main_stack_size is not None:
         msp, parts = main_stack_bound(checked, image, notes, frame)
         lines.append(f"{image_name}: main stack (MSP): {image.main_stack_size} B declared, bound {msp} B -- "

@@ -15,6 +15,7 @@
 #include "ward/kernel.hpp"
 #include "ward/kernel/scheduler.hpp"
 #include "ward/print.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -48,6 +49,9 @@ constexpr Domain<2> attacker_domain{Partition::of(shared_memory, Access::read_wr
 constexpr Domain<1> other_domain{Partition::of(other_domain_memory, Access::read_write)};
 
 UserThreadStack<1024> attacker_stack;
+// The attacker's stack is not bounded: its attacks place the stack pointer off it and inside it on
+// purpose (EntryEscapes), which the hardware limit and the MPU must stop (docs/stack-bounds.md).
+WARD_STACK_BOUND_UNCHECKED(attacker_stack);
 Thread attacker;
 UserThreadStack<512> other_stack;
 Thread other;  // a user thread of the other domain: the owner of grants the attacker lacks
@@ -88,7 +92,9 @@ void run_attacker(Thread::Entry entry, FaultPolicy policy = FaultPolicy::stop) {
   static bool granted = false;
   if (!granted) {
     granted = true;
-    (void)other.create_user(other_stack.span(), [](void*) {}, nullptr, Priority{5}, "other", other_domain);
+    constexpr auto entry_91 = +[](void*) {};
+    WARD_STACK_BOUND_USER_THREAD(other_stack, entry_91);
+    (void)other.create_user(other_stack.span(), entry_91, nullptr, Priority{5}, "other", other_domain);
     WARD_ASSERT_TRUE(grant(sem, attacker));
     WARD_ASSERT_TRUE(grant(mutex, attacker));
     WARD_ASSERT_TRUE(grant(queue, attacker));
@@ -406,13 +412,14 @@ WARD_TEST(UserThreads, UseTheirGrantedObjects) {
 WARD_TEST(UserThreads, RestartPolicyStartsTheThreadAgain) {
   shared().orders = Orders{};
   shared().orders.target = address(&kernel_secret);
-  WARD_ASSERT_TRUE(attacker.create_user(attacker_stack.span(), [](void* p) {
+  constexpr auto entry_409 = +[](void* p) {
       auto& o = *static_cast<Orders*>(p);
       o.words[1] = o.words[1] + 1;  // runs counted in its own memory
       if (o.words[1] < 3) {
         (void)*reinterpret_cast<volatile std::uint32_t*>(o.target);  // faults: restarted
       }
-    }, &shared().orders, Priority{20}, "attacker", attacker_domain, FaultPolicy::restart));
+    };
+  WARD_ASSERT_TRUE(attacker.create_user(attacker_stack.span(), entry_409, &shared().orders, Priority{20}, "attacker", attacker_domain, FaultPolicy::restart));
   WARD_ASSERT_TRUE(attacker.start());
   WARD_ASSERT_TRUE(attacker.join(Timeout::after(Duration::s(2))));
   WARD_EXPECT_EQ(shared().orders.words[1], 3u);
@@ -429,7 +436,7 @@ WARD_TEST(UserThreads, JoinWaitsAcrossRestarts) {
   // supervisor gets the CPU while the thread is half-way: a join woken by a restart returns then.
   shared().orders = Orders{};
   shared().orders.target = address(&kernel_secret);
-  WARD_ASSERT_TRUE(attacker.create_user(attacker_stack.span(), [](void* p) {
+  constexpr auto entry_432 = +[](void* p) {
       auto& o = *static_cast<Orders*>(p);
       o.words[1] = o.words[1] + 1;  // runs counted in its own memory
       (void)sys::sleep_for(UserTimeout::after(Duration::ms(1)));
@@ -439,7 +446,8 @@ WARD_TEST(UserThreads, JoinWaitsAcrossRestarts) {
         (void)arch::syscall(sys::kCount, 0, 0, 0, 0);  // refused call: restarted
       }
       o.progress = o.words[1];  // only the third run gets here
-    }, &shared().orders, Priority{20}, "attacker", attacker_domain, FaultPolicy::restart));
+    };
+  WARD_ASSERT_TRUE(attacker.create_user(attacker_stack.span(), entry_432, &shared().orders, Priority{20}, "attacker", attacker_domain, FaultPolicy::restart));
   WARD_ASSERT_TRUE(attacker.start());
   WARD_EXPECT_TRUE(attacker.join(Timeout::after(Duration::s(2))));
   WARD_EXPECT_TRUE(attacker.state() == ThreadState::dead);
@@ -500,7 +508,7 @@ WARD_TEST(UserThreads, HandlerInterruptingThemCallsTheKernelDirectly) {
   // set: its ward::sys call must still see that it is privileged and call the kernel directly,
   // never trap (an SVC from a handler is a kernel panic).
   shared().orders = Orders{};
-  static Timer timer{[](Timer& self, void*) {
+  constexpr auto on_timer_503 = +[](Timer& self, void*) {
     volatile Orders& o = shared().orders;
     if (o.progress != 1 || o.words[1] != 0) {
       return;  // the attacker is not spinning yet
@@ -510,7 +518,9 @@ WARD_TEST(UserThreads, HandlerInterruptingThemCallsTheKernelDirectly) {
     o.words[2] = control;  // what the handler sees of the thread it interrupted
     o.words[1] = sys::sem_give(sem) ? 1 : 2;
     self.stop();
-  }, nullptr};
+  };
+  WARD_STACK_BOUND_TIMER(on_timer_503);
+  static Timer timer{on_timer_503, nullptr};
   const std::uint32_t before = sem.count();
   WARD_ASSERT_TRUE(timer.start(Duration::ms(1), Duration::ms(1)));
   run_attacker([](void* p) {
@@ -691,7 +701,9 @@ WARD_TEST(EntryEscapes, CallWithTheStackPointerInSecureMemory) {
 
 WARD_TEST(EntryEscapes, InterruptWithTheStackPointerInSecureMemory) {
   // Escape 5: the same with an interrupt instead of a call (the timer fires while it spins).
-  static Timer tick{[](Timer&, void*) {}, nullptr};
+  constexpr auto on_timer_694 = +[](Timer&, void*) {};
+  WARD_STACK_BOUND_TIMER(on_timer_694);
+  static Timer tick{on_timer_694, nullptr};
   WARD_ASSERT_TRUE(tick.start(Duration::ms(1), Duration::ms(1)));
   for (std::uintptr_t sp : {kSecureRamAddress, kSecureCodeAddress, user_stack_base() + 8}) {
     shared().orders = Orders{};
@@ -734,13 +746,15 @@ WARD_TEST(EntryEscapes, FaultWithLiveFpuStateLeavesNothingBehind) {
   (void)expect_fault(FaultKind::memory_access);
   // An innocent user thread of another domain uses the FPU.
   witness_result() = 0;
-  WARD_ASSERT_TRUE(other.create_user(other_stack.span(), [](void*) {
+  constexpr auto entry_737 = +[](void*) {
     volatile float x = 1.5f;
     for (int i = 0; i < 8; ++i) {
       x = x * 2.0f;
     }
     witness_result() = x == 384.0f ? 1 : 2;
-  }, nullptr, Priority{20}, "witness", other_domain));
+  };
+  WARD_STACK_BOUND_USER_THREAD(other_stack, entry_737);
+  WARD_ASSERT_TRUE(other.create_user(other_stack.span(), entry_737, nullptr, Priority{20}, "witness", other_domain));
   WARD_ASSERT_TRUE(other.start());
   WARD_ASSERT_TRUE(other.join(Timeout::after(Duration::s(2))));
   WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());

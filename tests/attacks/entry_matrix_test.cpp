@@ -54,6 +54,7 @@
 #include "ward/kernel.hpp"
 #include "ward/kernel/irq.hpp"
 #include "ward/print.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -356,6 +357,9 @@ constexpr Priority kAttackerPriority{12};
 constexpr Priority kWitnessPriority{4};
 
 ThreadStack<2048> attacker_stack;
+// Not bounded: every cell enters with the stack pointer placed off this stack or at its edges on
+// purpose (entry_matrix_enter), which the checks must refuse (docs/stack-bounds.md).
+WARD_STACK_BOUND_UNCHECKED(attacker_stack);
 Thread attacker;
 ThreadStack<1024> witness_stack;
 Thread witness;
@@ -966,21 +970,25 @@ void interrupted_while_placed() {
 
 // FPU values: whenever the attacker waits with its values loaded (before the entry, live state;
 // after it), switch to the interrupter, and let the attacker go on when it is back.
-Timer fpu_switch{[](Timer&, void*) {
+constexpr auto on_timer_921 = +[](Timer&, void*) {
                    Orders& o = orders();
                    if (o.waiting != o.resumed) {
                      o.resumed = o.waiting;
                      (void)interrupter_go.give();
                    }
-                 },
+                 };
+WARD_STACK_BOUND_TIMER(on_timer_921);
+Timer fpu_switch{on_timer_921,
                  nullptr};
 
-Timer tick{[](Timer& self, void*) {
+constexpr auto on_timer_930 = +[](Timer& self, void*) {
              interrupted_while_placed();
              if (orders().interrupted != 0) {
                self.stop();
              }
-           },
+           };
+WARD_STACK_BOUND_TIMER(on_timer_930);
+Timer tick{on_timer_930,
            nullptr};
 
 struct CmsdkTimer {
@@ -995,6 +1003,7 @@ void timer0_interrupt(void*) {
     timer0().ctrl = 0;
   }
 }
+WARD_STACK_BOUND_IRQ(timer0_interrupt);
 
 void start_source(Source s) {
   switch (s) {
@@ -1383,7 +1392,8 @@ void set_up() {
   }
   mine().code[0] = 0xbf00bf00;  // nop; nop: executable if the partition were
   // The attacker's first creation gives it its user id, which its grants need.
-  WARD_ASSERT_TRUE(attacker.create_user(attacker_stack.span(), [](void*) {}, nullptr, kAttackerPriority, "attacker",
+  constexpr auto entry_1338 = +[](void*) {};
+  WARD_ASSERT_TRUE(attacker.create_user(attacker_stack.span(), entry_1338, nullptr, kAttackerPriority, "attacker",
                                         attacker_domain));
   WARD_ASSERT_TRUE(attacker.start());
   WARD_ASSERT_TRUE(attacker.join(Timeout::after(Duration::s(1))));
@@ -1394,10 +1404,12 @@ void set_up() {
   WARD_ASSERT_TRUE(kernel::objects().add(&fake_socket, ObjectType::socket));
   WARD_ASSERT_TRUE(kernel::objects().grant(&fake_socket, attacker.user_id()));
   // The other domain: the witness (never blocks) and the interrupter (woken by interrupts).
+  WARD_STACK_BOUND_USER_THREAD(interrupter_stack, &interrupter_main);
   WARD_ASSERT_TRUE(interrupter.create_user(interrupter_stack.span(), &interrupter_main, &others().interrupter,
                                            kInterrupterPriority, "interrupter", other_domain));
   WARD_ASSERT_TRUE(grant(interrupter_go, interrupter));
   WARD_ASSERT_TRUE(interrupter.start());
+  WARD_STACK_BOUND_USER_THREAD(witness_stack, &witness_main);
   WARD_ASSERT_TRUE(witness.create_user(witness_stack.span(), &witness_main, &others().witness, kWitnessPriority,
                                        "witness", other_domain));
   WARD_ASSERT_TRUE(witness.start());

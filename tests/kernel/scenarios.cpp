@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "scenario.hpp"
+#include "ward/stack_bound.hpp"
 
 namespace ward::scenario {
 namespace {
@@ -52,6 +53,7 @@ void log_id(void* arg) { log.add(id_of(arg)); }
 
 void higher_priority_preempts_lower_waits() {
   log = {};
+  WARD_STACK_BOUND_THREAD(stacks, &log_id);
   SCENARIO_OK(threads[0].start(stacks[0].span(), &log_id, tag(1), relative(-1), "low"));
   SCENARIO_CHECK(log.size == 0);  // lower than us: not yet
   SCENARIO_OK(threads[1].start(stacks[1].span(), &log_id, tag(2), relative(+1), "high"));
@@ -71,6 +73,7 @@ void log_yield_log(void* arg) {
 void equal_priorities_run_fifo_and_yield_rotates() {
   log = {};
   for (int i = 0; i < 3; ++i) {
+    WARD_STACK_BOUND_THREAD(stacks, &log_yield_log);
     SCENARIO_OK(threads[i].start(stacks[i].span(), &log_yield_log, tag(i + 1), relative(-1), "peer"));
   }
   for (int i = 0; i < 3; ++i) {
@@ -91,11 +94,15 @@ void preempted_thread_keeps_its_place() {
     }
     static void first(void*) {
       log.add(1);
-      raise_interrupt([](void*) { SCENARIO_OK(wake_high.give()); }, nullptr);
+      constexpr auto isr_94 = +[](void*) { SCENARIO_OK(wake_high.give()); };
+      WARD_STACK_BOUND_IRQ(isr_94);
+      raise_interrupt(isr_94, nullptr);
       log.add(1);
     }
   };
+  WARD_STACK_BOUND_THREAD(stacks, &Local::high);
   SCENARIO_OK(threads[0].start(stacks[0].span(), &Local::high, nullptr, relative(+1), "high"));
+  WARD_STACK_BOUND_THREAD(stacks, &Local::first);
   SCENARIO_OK(threads[1].start(stacks[1].span(), &Local::first, nullptr, relative(-1), "first"));
   SCENARIO_OK(threads[2].start(stacks[2].span(), &log_id, tag(2), relative(-1), "second"));
   for (int i = 0; i < 3; ++i) {
@@ -130,6 +137,7 @@ void time_slices_rotate_equal_priorities() {
       }
     }
   };
+  WARD_STACK_BOUND_THREAD(stacks, &Local::busy);
   SCENARIO_OK(threads[0].start(stacks[0].span(), &Local::busy, tag(1), relative(-1), "busy1"));
   SCENARIO_OK(threads[1].start(stacks[1].span(), &Local::busy, tag(2), relative(-1), "busy2"));
   SCENARIO_OK(threads[0].join(Timeout::forever()));
@@ -164,14 +172,17 @@ void priority_inheritance_is_transitive_and_undone() {
   Thread& high = threads[2];
   const Priority p_low = relative(-3), p_mid = relative(-2), p_high = relative(-1);
 
+  WARD_STACK_BOUND_THREAD(stacks, &low_holds_m1);
   SCENARIO_OK(low.start(stacks[0].span(), &low_holds_m1, nullptr, p_low, "low"));
   SCENARIO_OK(this_thread::sleep_for(Duration::ms(1)));  // low takes m1 and waits
   SCENARIO_CHECK(m1.owner() == &low);
 
+  WARD_STACK_BOUND_THREAD(stacks, &mid_holds_m2_wants_m1);
   SCENARIO_OK(mid.start(stacks[1].span(), &mid_holds_m2_wants_m1, nullptr, p_mid, "mid"));
   SCENARIO_OK(this_thread::sleep_for(Duration::ms(1)));  // mid takes m2, blocks on m1
   SCENARIO_CHECK(low.priority() == p_mid);
 
+  WARD_STACK_BOUND_THREAD(stacks, &high_wants_m2);
   SCENARIO_OK(high.start(stacks[2].span(), &high_wants_m2, nullptr, p_high, "high"));
   SCENARIO_OK(this_thread::sleep_for(Duration::ms(1)));  // high blocks on m2
   SCENARIO_CHECK(mid.priority() == p_high);
@@ -196,7 +207,9 @@ void mutex_checks_its_owner() {
   SCENARIO_ERR(m1.lock(Timeout::none()), Error::deadlock);
   SCENARIO_OK(m1.unlock());
   SCENARIO_ERR(m1.unlock(), Error::not_owner);
-  raise_interrupt([](void*) { SCENARIO_ERR(m1.lock(), Error::in_isr); }, nullptr);
+  constexpr auto isr_199 = +[](void*) { SCENARIO_ERR(m1.lock(), Error::in_isr); };
+  WARD_STACK_BOUND_IRQ(isr_199);
+  raise_interrupt(isr_199, nullptr);
 }
 
 // ---- Timeouts: every blocking call, and Timeout::none ---------------------------------------------
@@ -225,11 +238,13 @@ void every_blocking_call_times_out() {
   SCENARIO_ERR(flags.wait(0x1, EventFlags::Wait::any, false, Timeout::none()), Error::would_block);
 
   // A mutex held by another thread, and a join on a thread that does not finish in time.
-  SCENARIO_OK(threads[0].start(stacks[0].span(), [](void*) {
+  constexpr auto entry_228 = +[](void*) {
     SCENARIO_OK(m1.lock());
     SCENARIO_OK(release_low.take());
     SCENARIO_OK(m1.unlock());
-  }, nullptr, relative(+1), "holder"));
+  };
+  WARD_STACK_BOUND_THREAD(stacks, entry_228);
+  SCENARIO_OK(threads[0].start(stacks[0].span(), entry_228, nullptr, relative(+1), "holder"));
   SCENARIO_ERR(m1.lock(t), Error::timeout);
   SCENARIO_ERR(m1.try_lock(), Error::would_block);
   SCENARIO_ERR(threads[0].join(t), Error::timeout);
@@ -245,10 +260,12 @@ void every_blocking_call_times_out() {
 
 void waking_before_the_timeout_cancels_it() {
   static Semaphore sem{0, 1};
-  SCENARIO_OK(threads[0].start(stacks[0].span(), [](void*) {
+  constexpr auto entry_248 = +[](void*) {
     SCENARIO_OK(sem.take(Timeout::after(Duration::ms(50))));
     SCENARIO_ERR(sem.take(Timeout::after(Duration::ms(1))), Error::timeout);
-  }, nullptr, relative(+1), "taker"));
+  };
+  WARD_STACK_BOUND_THREAD(stacks, entry_248);
+  SCENARIO_OK(threads[0].start(stacks[0].span(), entry_248, nullptr, relative(+1), "taker"));
   SCENARIO_OK(sem.give());
   SCENARIO_OK(threads[0].join(Timeout::forever()));
 }
@@ -261,29 +278,39 @@ EventFlags isr_flags;
 
 void interrupts_wake_threads_and_never_block() {
   log = {};
-  SCENARIO_OK(threads[0].start(stacks[0].span(), [](void*) {
+  constexpr auto entry_264 = +[](void*) {
     SCENARIO_OK(isr_sem.take());
     log.add(2);
     SCENARIO_CHECK(isr_queue.receive().value_or(0) == 7u);
     log.add(3);
     SCENARIO_CHECK(isr_flags.wait(0x3, EventFlags::Wait::all, true).value_or(0) == 0x3u);
     log.add(4);
-  }, nullptr, relative(+1), "woken"));
+  };
+  WARD_STACK_BOUND_THREAD(stacks, entry_264);
+  SCENARIO_OK(threads[0].start(stacks[0].span(), entry_264, nullptr, relative(+1), "woken"));
   log.add(1);
-  raise_interrupt([](void*) {
+  constexpr auto isr_273 = +[](void*) {
     SCENARIO_OK(isr_sem.give());  // goes straight to the waiting thread
     // Blocking calls refuse to block in an interrupt; the non-blocking forms work.
     SCENARIO_ERR(isr_sem.take(Timeout::forever()), Error::in_isr);
     SCENARIO_ERR(isr_sem.try_take(), Error::would_block);
     SCENARIO_OK(isr_sem.give());
     SCENARIO_OK(isr_sem.try_take());
-  }, nullptr);
+  };
+  WARD_STACK_BOUND_IRQ(isr_273);
+  raise_interrupt(isr_273, nullptr);
   SCENARIO_CHECK(log.is({1, 2}));  // the woken thread ran as soon as the interrupt returned
-  raise_interrupt([](void*) { SCENARIO_OK(isr_queue.try_send(7u)); }, nullptr);
+  constexpr auto isr_282 = +[](void*) { SCENARIO_OK(isr_queue.try_send(7u)); };
+  WARD_STACK_BOUND_IRQ(isr_282);
+  raise_interrupt(isr_282, nullptr);
   SCENARIO_CHECK(log.is({1, 2, 3}));
-  raise_interrupt([](void*) { isr_flags.set(0x1); }, nullptr);
+  constexpr auto isr_284 = +[](void*) { isr_flags.set(0x1); };
+  WARD_STACK_BOUND_IRQ(isr_284);
+  raise_interrupt(isr_284, nullptr);
   SCENARIO_CHECK(log.is({1, 2, 3}));  // needs both bits
-  raise_interrupt([](void*) { isr_flags.set(0x2); }, nullptr);
+  constexpr auto isr_286 = +[](void*) { isr_flags.set(0x2); };
+  WARD_STACK_BOUND_IRQ(isr_286);
+  raise_interrupt(isr_286, nullptr);
   SCENARIO_CHECK(log.is({1, 2, 3, 4}));
   SCENARIO_CHECK(isr_flags.get() == 0u);  // cleared on exit
   SCENARIO_OK(threads[0].join(Timeout::forever()));
@@ -294,14 +321,18 @@ void interrupts_wake_threads_and_never_block() {
 void abort_stops_blocked_ready_and_sleeping_threads() {
   static Semaphore sem{0, 4};
   log = {};
-  SCENARIO_OK(threads[0].start(stacks[0].span(), [](void*) {
+  constexpr auto entry_297 = +[](void*) {
     (void)sem.take();
     log.add(1);  // never reached
-  }, nullptr, relative(+1), "blocked"));
-  SCENARIO_OK(threads[1].start(stacks[1].span(), [](void*) {
+  };
+  WARD_STACK_BOUND_THREAD(stacks, entry_297);
+  SCENARIO_OK(threads[0].start(stacks[0].span(), entry_297, nullptr, relative(+1), "blocked"));
+  constexpr auto entry_301 = +[](void*) {
     (void)this_thread::sleep_for(Duration::s(10));
     log.add(2);
-  }, nullptr, relative(+1), "sleeper"));
+  };
+  WARD_STACK_BOUND_THREAD(stacks, entry_301);
+  SCENARIO_OK(threads[1].start(stacks[1].span(), entry_301, nullptr, relative(+1), "sleeper"));
   SCENARIO_OK(threads[2].start(stacks[2].span(), &log_id, tag(3), relative(-1), "ready"));
   SCENARIO_CHECK(threads[0].state() == ThreadState::blocked);
   SCENARIO_OK(threads[0].abort());
@@ -322,16 +353,20 @@ void abort_releases_mutexes_and_undoes_inheritance() {
   static BinarySemaphore hold;
   Thread& owner = threads[0];
   Thread& waiter = threads[1];
-  SCENARIO_OK(owner.start(stacks[0].span(), [](void*) {
+  constexpr auto entry_325 = +[](void*) {
     SCENARIO_OK(m2.lock());
     (void)hold.take();
-  }, nullptr, relative(-2), "owner"));
+  };
+  WARD_STACK_BOUND_THREAD(stacks, entry_325);
+  SCENARIO_OK(owner.start(stacks[0].span(), entry_325, nullptr, relative(-2), "owner"));
   SCENARIO_OK(this_thread::sleep_for(Duration::ms(1)));
-  SCENARIO_OK(waiter.start(stacks[1].span(), [](void*) {
+  constexpr auto entry_330 = +[](void*) {
     SCENARIO_OK(m2.lock());
     log.add(5);
     SCENARIO_OK(m2.unlock());
-  }, nullptr, relative(-1), "waiter"));
+  };
+  WARD_STACK_BOUND_THREAD(stacks, entry_330);
+  SCENARIO_OK(waiter.start(stacks[1].span(), entry_330, nullptr, relative(-1), "waiter"));
   SCENARIO_OK(this_thread::sleep_for(Duration::ms(1)));
   SCENARIO_CHECK(owner.priority() == waiter.priority());
   log = {};
@@ -341,13 +376,17 @@ void abort_releases_mutexes_and_undoes_inheritance() {
   SCENARIO_CHECK(m2.owner() == nullptr);
 
   // Aborting a waiter gives its boost back too.
-  SCENARIO_OK(owner.start(stacks[0].span(), [](void*) {
+  constexpr auto entry_344 = +[](void*) {
     SCENARIO_OK(m2.lock());
     (void)hold.take();
     SCENARIO_OK(m2.unlock());
-  }, nullptr, relative(-2), "owner"));
+  };
+  WARD_STACK_BOUND_THREAD(stacks, entry_344);
+  SCENARIO_OK(owner.start(stacks[0].span(), entry_344, nullptr, relative(-2), "owner"));
   SCENARIO_OK(this_thread::sleep_for(Duration::ms(1)));
-  SCENARIO_OK(waiter.start(stacks[1].span(), [](void*) { (void)m2.lock(); }, nullptr, relative(-1), "waiter"));
+  constexpr auto entry_350 = +[](void*) { (void)m2.lock(); };
+  WARD_STACK_BOUND_THREAD(stacks, entry_350);
+  SCENARIO_OK(waiter.start(stacks[1].span(), entry_350, nullptr, relative(-1), "waiter"));
   SCENARIO_OK(this_thread::sleep_for(Duration::ms(1)));
   const Priority boosted = owner.priority();
   SCENARIO_OK(waiter.abort());
@@ -407,12 +446,14 @@ void abort_ends_an_abortable_wait_inside_a_deferral() {
 void queue_keeps_fifo_order_and_blocks_when_full() {
   static Queue<std::uint32_t, 3> q;
   log = {};
-  SCENARIO_OK(threads[0].start(stacks[0].span(), [](void*) {
+  constexpr auto entry_365 = +[](void*) {
     for (std::uint32_t i = 1; i <= 6; ++i) {
       SCENARIO_OK(q.send(i));  // blocks on the 4th until the reader drains
     }
     log.add(100);
-  }, nullptr, relative(+1), "writer"));
+  };
+  WARD_STACK_BOUND_THREAD(stacks, entry_365);
+  SCENARIO_OK(threads[0].start(stacks[0].span(), entry_365, nullptr, relative(+1), "writer"));
   SCENARIO_CHECK(q.size() == 3u);  // the writer filled the queue and blocked
   for (std::uint32_t i = 1; i <= 6; ++i) {
     SCENARIO_CHECK(q.receive().value_or(0) == i);
@@ -429,12 +470,16 @@ void queue_abort_waiters_ends_every_wait() {
   static Queue<std::uint32_t, 1> full;
   static Status outcome[2];
   SCENARIO_OK(full.send(7));
-  SCENARIO_OK(threads[0].start(stacks[0].span(), [](void*) {
+  constexpr auto entry_387 = +[](void*) {
     auto r = empty.receive();
     outcome[0] = r ? Status{} : Status{fail(r.error())};
-  },
+  };
+  WARD_STACK_BOUND_THREAD(stacks, entry_387);
+  SCENARIO_OK(threads[0].start(stacks[0].span(), entry_387,
                                nullptr, relative(+1), "receiver"));
-  SCENARIO_OK(threads[1].start(stacks[1].span(), [](void*) { outcome[1] = full.send(8); }, nullptr, relative(+1),
+  constexpr auto entry_392 = +[](void*) { outcome[1] = full.send(8); };
+  WARD_STACK_BOUND_THREAD(stacks, entry_392);
+  SCENARIO_OK(threads[1].start(stacks[1].span(), entry_392, nullptr, relative(+1),
                                "sender"));
   SCENARIO_CHECK(threads[0].state() == ThreadState::blocked);
   SCENARIO_CHECK(threads[1].state() == ThreadState::blocked);
@@ -472,6 +517,7 @@ void waiters_are_served_by_priority() {
       log.add(id_of(arg));
     }
   };
+  WARD_STACK_BOUND_THREAD(stacks, &Local::take);
   SCENARIO_OK(threads[0].start(stacks[0].span(), &Local::take, tag(1), relative(+1), "a"));
   SCENARIO_OK(threads[1].start(stacks[1].span(), &Local::take, tag(2), relative(+2), "b"));
   SCENARIO_OK(threads[2].start(stacks[2].span(), &Local::take, tag(3), relative(+1), "c"));
@@ -494,10 +540,12 @@ void event_flags_any_all_and_clear() {
   SCENARIO_CHECK(f.get() == 0x4u);
   SCENARIO_ERR(f.wait(0, EventFlags::Wait::any, false, Timeout::none()), Error::invalid_argument);
   log = {};
-  SCENARIO_OK(threads[0].start(stacks[0].span(), [](void*) {
+  constexpr auto entry_452 = +[](void*) {
     SCENARIO_CHECK(f.wait(0x30, EventFlags::Wait::all, true).value_or(0) == 0x34u);
     log.add(1);
-  }, nullptr, relative(+1), "waiter"));
+  };
+  WARD_STACK_BOUND_THREAD(stacks, entry_452);
+  SCENARIO_OK(threads[0].start(stacks[0].span(), entry_452, nullptr, relative(+1), "waiter"));
   f.set(0x10);
   SCENARIO_CHECK(log.size == 0);
   f.set(0x20);
@@ -510,8 +558,12 @@ void event_flags_any_all_and_clear() {
 
 void timers_fire_once_or_periodically() {
   static Semaphore ticks{0, 100};
-  Timer one_shot{[](Timer&, void*) { (void)ticks.give(); }, nullptr};
-  Timer periodic{[](Timer&, void*) { (void)ticks.give(); }, nullptr};
+  constexpr auto on_timer_468 = +[](Timer&, void*) { (void)ticks.give(); };
+  WARD_STACK_BOUND_TIMER(on_timer_468);
+  Timer one_shot{on_timer_468, nullptr};
+  constexpr auto on_timer_469 = +[](Timer&, void*) { (void)ticks.give(); };
+  WARD_STACK_BOUND_TIMER(on_timer_469);
+  Timer periodic{on_timer_469, nullptr};
 
   const Instant start = now();
   SCENARIO_OK(one_shot.start(Duration::ms(2)));
@@ -539,12 +591,14 @@ void timers_fire_once_or_periodically() {
 void thread_lifecycle_and_stack_usage() {
   SCENARIO_ERR(threads[0].create(stacks[0].span(), nullptr, nullptr, relative(-1), "x"), Error::invalid_argument);
   SCENARIO_ERR(threads[0].create(stacks[0].span(), &log_id, nullptr, Priority{200}, "x"), Error::invalid_argument);
-  SCENARIO_OK(threads[0].create(stacks[0].span(), [](void*) {
+  constexpr auto entry_497 = +[](void*) {
     volatile std::uint8_t scratch[200];
     for (auto& b : scratch) {
       b = 1;
     }
-  }, nullptr, relative(-1), "worker"));
+  };
+  WARD_STACK_BOUND_THREAD(stacks, entry_497);
+  SCENARIO_OK(threads[0].create(stacks[0].span(), entry_497, nullptr, relative(-1), "worker"));
   SCENARIO_CHECK(threads[0].state() == ThreadState::inactive);
   SCENARIO_ERR(threads[0].join(Timeout::none()), Error::invalid_state);
   SCENARIO_OK(threads[0].start());
@@ -572,11 +626,14 @@ void restartable_worker(void*) {
   ++starts;
   if (starts == 1) {
     // A watchdog interrupt aborts this thread while it runs and restarts it at once.
-    raise_interrupt([](void*) {
+    constexpr auto isr_530 = +[](void*) {
       SCENARIO_OK(threads[0].abort());
       // (No this_thread::current() here: the aborted thread was the current one.)
+      WARD_STACK_BOUND_THREAD(stacks, &restartable_worker);
       SCENARIO_OK(threads[0].start(stacks[0].span(), &restartable_worker, nullptr, worker_priority, "worker"));
-    }, nullptr);
+    };
+    WARD_STACK_BOUND_IRQ(isr_530);
+    raise_interrupt(isr_530, nullptr);
     old_incarnation_resumed = 1;  // the aborted incarnation must never get here
   }
 }
@@ -594,14 +651,18 @@ void abort_and_restart_from_an_interrupt() {
 void priority_zero_belongs_to_idle() {
   SCENARIO_ERR(threads[0].create(stacks[0].span(), &log_id, nullptr, Priority{Priority::kIdle}, "x"),
                Error::invalid_argument);
-  raise_interrupt([](void*) { this_thread::yield(); }, nullptr);  // a no-op in an interrupt
+  constexpr auto isr_552 = +[](void*) { this_thread::yield(); };
+  WARD_STACK_BOUND_IRQ(isr_552);
+  raise_interrupt(isr_552, nullptr);  // a no-op in an interrupt
 }
 
 void a_timer_out_of_scope_is_stopped() {
   static int fired = 0;
   fired = 0;
   {
-    Timer t{[](Timer&, void*) { ++fired; }, nullptr};
+    constexpr auto on_timer_559 = +[](Timer&, void*) { ++fired; };
+    WARD_STACK_BOUND_TIMER(on_timer_559);
+    Timer t{on_timer_559, nullptr};
     SCENARIO_OK(t.start(Duration::ms(1)));
   }  // destroyed while running
   SCENARIO_OK(this_thread::sleep_for(Duration::ms(3)));

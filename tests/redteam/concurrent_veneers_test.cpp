@@ -23,6 +23,7 @@
 #include "ward/print.hpp"
 #include "ward/secure/gateway.h"
 #include "ward/secure/monitor.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 extern "C" std::uint32_t ward_secure_parks;  // arch/arm/src/secure_switch.cpp
@@ -92,6 +93,7 @@ void monitor_beside_user_psa_calls(std::uint32_t& faults) {
                  PSA_SUCCESS);
   const std::uint32_t parks_before = ward_secure_parks;
   const std::uint32_t faults_before = faults::count();
+  WARD_STACK_BOUND_USER_THREAD(bulk_stack, &bulk_main);
   WARD_ASSERT_TRUE(bulk.create_user(bulk_stack.span(), &bulk_main, nullptr, Priority{10}, "bulk", bulk_domain));
   WARD_ASSERT_TRUE(bulk.start());
   // Rounds: the monitor and the spinner wake while bulk is (most likely) inside a call, which is
@@ -99,7 +101,9 @@ void monitor_beside_user_psa_calls(std::uint32_t& faults) {
   for (int round = 0; round < 40; ++round) {
     WARD_ASSERT_TRUE(this_thread::sleep_for(Duration::us(3000 + 317 * (round % 5))));
     stop_privileged = false;
+    WARD_STACK_BOUND_THREAD(monitor_stack, &monitor_main);
     WARD_ASSERT_TRUE(monitor.start(monitor_stack.span(), &monitor_main, nullptr, Priority{14}, "monitor"));
+    WARD_STACK_BOUND_THREAD(spinner_stack, &spinner_main);
     WARD_ASSERT_TRUE(spinner.start(spinner_stack.span(), &spinner_main, nullptr, Priority{14}, "spinner"));
     WARD_ASSERT_TRUE(this_thread::sleep_for(Duration::us(4000)));  // the main thread (16) preempts them
     stop_privileged = true;

@@ -12,6 +12,7 @@
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -23,6 +24,8 @@ PartitionMemory<64> attacker_memory;
 constexpr Domain<2> sysinfo_domain{Partition::of(attacker_memory, Access::read_write),
                                    Partition::device(kSysInfo, 0x1000, Access::read_write)};
 UserThreadStack<1024> attacker_stack, bystander_stack;
+// Its thread moves its stack pointer into a device on purpose (the attack): no bound holds it.
+WARD_STACK_BOUND_UNCHECKED(attacker_stack);
 Thread attacker, bystander;
 Semaphore bystander_done{0, 1};
 
@@ -60,7 +63,9 @@ void run(Thread::Entry entry) {
     (void)attacker.abort();
     (void)attacker.join(Timeout::after(Duration::ms(500)));
   }
-  WARD_ASSERT_TRUE(bystander.create_user(bystander_stack.span(), [](void*) { (void)sys::sem_give(bystander_done); },
+  constexpr auto entry_63 = +[](void*) { (void)sys::sem_give(bystander_done); };
+  WARD_STACK_BOUND_USER_THREAD(bystander_stack, entry_63);
+  WARD_ASSERT_TRUE(bystander.create_user(bystander_stack.span(), entry_63,
                                          nullptr, Priority{20}, "bystander", sysinfo_domain));
   WARD_ASSERT_TRUE(grant(bystander_done, bystander));
   WARD_ASSERT_TRUE(bystander.start());

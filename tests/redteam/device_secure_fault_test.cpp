@@ -14,6 +14,7 @@
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -26,6 +27,8 @@ PartitionMemory<64> attacker_memory;
 constexpr Domain<2> sysinfo_domain{Partition::of(attacker_memory, Access::read_write),
                                    Partition::device(kSysInfo, 0x1000, Access::read_write)};
 UserThreadStack<1024> attacker_stack;
+// Its thread moves its stack pointer into a device on purpose (the attack): no bound holds it.
+WARD_STACK_BOUND_UNCHECKED(attacker_stack);
 Thread attacker;
 
 volatile std::uint32_t& progress() {

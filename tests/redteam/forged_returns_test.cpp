@@ -17,6 +17,7 @@
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
 #include "ward/secure/gateway.h"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -37,6 +38,7 @@ void forged_function_return(void*) {
 void expect_contained() {
   (void)faults::wait(Timeout::none());
   progress() = 0;
+  WARD_STACK_BOUND_USER_THREAD(attacker_stack, &forged_function_return);
   WARD_ASSERT_TRUE(attacker.create_user(attacker_stack.span(), &forged_function_return, nullptr, Priority{20},
                                         "attacker", domain));
   WARD_ASSERT_TRUE(attacker.start());
@@ -51,6 +53,8 @@ void expect_contained() {
 volatile std::int32_t park_result = 1, unpark_result = 1;
 void park_a_made_up_thread(Timer&, void*) { park_result = ward_spe_park(0x1111); }
 void unpark_it(Timer&, void*) { unpark_result = ward_spe_unpark(0x1111); }
+WARD_STACK_BOUND_TIMER(park_a_made_up_thread);
+WARD_STACK_BOUND_TIMER(unpark_it);
 
 bool secure_side_serves() {
   std::uint8_t hash[32];

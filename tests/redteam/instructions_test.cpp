@@ -31,6 +31,7 @@
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -86,7 +87,9 @@ void expect_contained(Thread::Entry entry, KindSet kinds = kAnyKind) {
   WARD_EXPECT_FALSE(r->restarted);
   WARD_EXPECT_TRUE((kinds & kind(r->kind)) != 0);
   // The system goes on: another user thread runs and calls the kernel.
-  WARD_ASSERT_TRUE(bystander.create_user(bystander_stack.span(), [](void*) { (void)sys::sem_give(bystander_done); },
+  constexpr auto entry_89 = +[](void*) { (void)sys::sem_give(bystander_done); };
+  WARD_STACK_BOUND_USER_THREAD(bystander_stack, entry_89);
+  WARD_ASSERT_TRUE(bystander.create_user(bystander_stack.span(), entry_89,
                                          nullptr, Priority{20}, "bystander", domain));
   WARD_ASSERT_TRUE(grant(bystander_done, bystander));
   WARD_ASSERT_TRUE(bystander.start());
@@ -95,15 +98,17 @@ void expect_contained(Thread::Entry entry, KindSet kinds = kAnyKind) {
 }
 
 WARD_TEST(Instructions, Breakpoint) {
-  expect_contained([](void*) {
+  constexpr auto entry_101 = +[](void*) {
     progress() = 1;
     asm volatile("bkpt #0");
     progress() = 2;
-  }, kind(FaultKind::breakpoint));
+  };
+  WARD_STACK_BOUND_USER_THREAD(attacker_stack, entry_101);
+  expect_contained(entry_101, kind(FaultKind::breakpoint));
 }
 
 WARD_TEST(Instructions, SemihostingCall) {
-  expect_contained([](void*) {
+  constexpr auto entry_109 = +[](void*) {
     progress() = 1;
     // SYS_WRITE0 of an empty string: semihosting is for privileged code only.
     static const char nothing[1] = {0};
@@ -111,28 +116,34 @@ WARD_TEST(Instructions, SemihostingCall) {
     register const char* arg asm("r1") = nothing;
     asm volatile("bkpt #0xab" : "+r"(op) : "r"(arg) : "memory");
     progress() = 2;
-  }, kind(FaultKind::breakpoint));
+  };
+  WARD_STACK_BOUND_USER_THREAD(attacker_stack, entry_109);
+  expect_contained(entry_109, kind(FaultKind::breakpoint));
 }
 
 WARD_TEST(Instructions, BranchToNonSecureState) {
-  expect_contained([](void*) {
+  constexpr auto entry_121 = +[](void*) {
     progress() = 1;
     // blxns r0, with r0 = 0 (bit 0 clear: a transition to the non-secure state). Encoded by hand:
     // the assembler accepts it only with -mcmse.
     register std::uint32_t target asm("r0") = 0;
     asm volatile(".inst.n 0x4784" ::"r"(target) : "memory");
     progress() = 2;
-  }, kNonSecureBranch);
+  };
+  WARD_STACK_BOUND_USER_THREAD(attacker_stack, entry_121);
+  expect_contained(entry_121, kNonSecureBranch);
 }
 
 WARD_TEST(Instructions, PlainBranchToNonSecureState) {
-  expect_contained([](void*) {
+  constexpr auto entry_132 = +[](void*) {
     progress() = 1;
     // bxns r0, with r0 = 0 (encoded by hand, as above).
     register std::uint32_t target asm("r0") = 0;
     asm volatile(".inst.n 0x4704" ::"r"(target) : "memory");
     progress() = 2;
-  }, kNonSecureBranch);
+  };
+  WARD_STACK_BOUND_USER_THREAD(attacker_stack, entry_132);
+  expect_contained(entry_132, kNonSecureBranch);
 }
 
 // Where the kernel runs secure, each of those branches is an exception entry from the non-secure
@@ -149,12 +160,14 @@ WARD_TEST(Instructions, NonSecureStackPointersStayPut) {
     };
     std::uint64_t first = 0;
     for (int round = 0; round < 4; ++round) {
-      expect_contained([](void*) {
+      constexpr auto entry_155 = +[](void*) {
         progress() = 1;
         register std::uint32_t target asm("r0") = 0;
         asm volatile(".inst.n 0x4704" ::"r"(target) : "memory");  // bxns r0
         progress() = 2;
-      }, kNonSecureBranch);
+      };
+      WARD_STACK_BOUND_USER_THREAD(attacker_stack, entry_155);
+      expect_contained(entry_155, kNonSecureBranch);
       if (round == 0) {
         first = non_secure_stack_pointers();
       }
@@ -167,12 +180,14 @@ WARD_TEST(Instructions, NonSecureStackPointersStayPut) {
 // for every failed stacking), and the memory under the stack pointer stays as it was.
 WARD_TEST(Instructions, BreakpointWithItsStackPointerInKernelMemory) {
   target() = reinterpret_cast<std::uintptr_t>(&kernel_words[48]);
-  expect_contained([](void*) {
+  constexpr auto entry_173 = +[](void*) {
     progress() = 1;
     // ldr, unlike mov, does not check the new stack pointer against the stack limit.
     asm volatile("ldr sp, [%0]\n bkpt #0\n" ::"r"(&target()) : "memory");
     progress() = 2;
-  }, kind(FaultKind::stack_overflow));
+  };
+  WARD_STACK_BOUND_USER_THREAD(attacker_stack, entry_173);
+  expect_contained(entry_173, kind(FaultKind::stack_overflow));
   for (std::uint32_t w : kernel_words) {
     WARD_EXPECT_EQ(w, 0u);
   }
@@ -184,14 +199,18 @@ WARD_TEST(Instructions, BreakpointWithItsStackPointerInKernelMemory) {
 
 WARD_TEST(Instructions, FpuStoreIntoAnotherDomain) {
   target() = reinterpret_cast<std::uintptr_t>(victim_memory.bytes + 32);
-  expect_contained([](void*) {
+  constexpr auto entry_190 = +[](void*) {
     progress() = 1;
     asm volatile("ldr r0, [%0]\n ldr r1, =0x41414141\n" WARD_VLSTM_R0 ::"r"(&target()) : "r0", "r1", "memory");
     progress() = 2;
-  }, kTrustZone ? kind(FaultKind::usage) : kind(FaultKind::memory_access));
+  };
+  WARD_STACK_BOUND_USER_THREAD(attacker_stack, entry_190);
+  expect_contained(entry_190, kTrustZone ? kind(FaultKind::usage) : kind(FaultKind::memory_access));
   // The victim, a user thread of the other domain, now uses the FPU: the attacker's save must not
   // fall due with the victim's rights.
-  WARD_ASSERT_TRUE(victim.create_user(victim_stack.span(), [](void*) { asm volatile("vmov s4, %0" ::"r"(1u)); },
+  constexpr auto entry_194 = +[](void*) { asm volatile("vmov s4, %0" ::"r"(1u)); };
+  WARD_STACK_BOUND_USER_THREAD(victim_stack, entry_194);
+  WARD_ASSERT_TRUE(victim.create_user(victim_stack.span(), entry_194,
                                       nullptr, Priority{20}, "victim", victim_domain));
   WARD_ASSERT_TRUE(victim.start());
   WARD_EXPECT_TRUE(victim.join(Timeout::after(Duration::s(2))));
@@ -203,11 +222,13 @@ WARD_TEST(Instructions, FpuStoreIntoAnotherDomain) {
 
 WARD_TEST(Instructions, FpuStoreIntoKernelMemory) {
   target() = reinterpret_cast<std::uintptr_t>(&kernel_words[0]);
-  expect_contained([](void*) {
+  constexpr auto entry_211 = +[](void*) {
     progress() = 1;
     asm volatile("ldr r0, [%0]\n ldr r1, =0x42424242\n" WARD_VLSTM_R0 ::"r"(&target()) : "r0", "r1", "memory");
     progress() = 2;
-  }, kTrustZone ? kind(FaultKind::usage) : kind(FaultKind::memory_access));
+  };
+  WARD_STACK_BOUND_USER_THREAD(attacker_stack, entry_211);
+  expect_contained(entry_211, kTrustZone ? kind(FaultKind::usage) : kind(FaultKind::memory_access));
   // The supervisor's own FPU instruction: no save of the attacker's may fall due here.
   volatile float x = 1.5f;
   x = x * 3.0f;
@@ -233,30 +254,36 @@ WARD_TEST(Instructions, SystemControlSpaceWrites) {
   };
   for (const Write& w : kWrites) {
     target() = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(&w));
-    expect_contained([](void*) {
+    constexpr auto entry_241 = +[](void*) {
       progress() = 1;
       const auto* write = reinterpret_cast<const Write*>(static_cast<std::uintptr_t>(target()));
       *reinterpret_cast<volatile std::uint32_t*>(write->address) = write->value;
       progress() = 2;
-    }, kind(FaultKind::bus) | kind(FaultKind::memory_access));
+    };
+    WARD_STACK_BOUND_USER_THREAD(attacker_stack, entry_241);
+    expect_contained(entry_241, kind(FaultKind::bus) | kind(FaultKind::memory_access));
   }
   WARD_EXPECT_EQ(*reinterpret_cast<volatile std::uint32_t*>(0xE000E200) & (1u << 3), 0u);  // ISPR0
 }
 
 WARD_TEST(Instructions, BranchToAnExcReturnValue) {
-  expect_contained([](void*) {
+  constexpr auto entry_252 = +[](void*) {
     progress() = 1;
     asm volatile("ldr r0, =0xfffffffd\n bx r0\n" ::: "r0");  // not an exception return in thread mode
     progress() = 2;
-  });
+  };
+  WARD_STACK_BOUND_USER_THREAD(attacker_stack, entry_252);
+  expect_contained(entry_252);
 }
 
 WARD_TEST(Instructions, BranchToAnFncReturnValue) {
-  expect_contained([](void*) {
+  constexpr auto entry_260 = +[](void*) {
     progress() = 1;
     asm volatile("ldr r0, =0xfeffffff\n bx r0\n" ::: "r0");
     progress() = 2;
-  });
+  };
+  WARD_STACK_BOUND_USER_THREAD(attacker_stack, entry_260);
+  expect_contained(entry_260);
 }
 
 }  // namespace

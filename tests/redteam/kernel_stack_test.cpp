@@ -24,6 +24,7 @@
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
 #include "ward/secure/call.h"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -91,7 +92,9 @@ WARD_TEST(KernelStack, HoldsTheDeepestPsaCallUnderContentionWithFpuState) {
   WARD_ASSERT_EQ(psa_crypto_init(), PSA_SUCCESS);
   prepare(as(bulk_memory), sizeof Work::data);
   prepare(as(probe_memory), 64);
+  WARD_STACK_BOUND_USER_THREAD(bulk_stack, &bulk_main);
   WARD_ASSERT_TRUE(bulk.create_user(bulk_stack.span(), &bulk_main, nullptr, Priority{10}, "bulk", bulk_domain));
+  WARD_STACK_BOUND_USER_THREAD(probe_stack, &probe_main);
   WARD_ASSERT_TRUE(probe.create_user(probe_stack.span(), &probe_main, nullptr, Priority{10}, "probe", probe_domain));
   WARD_ASSERT_TRUE(bulk.start());
   WARD_ASSERT_TRUE(probe.start());

@@ -14,6 +14,7 @@
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -54,6 +55,7 @@ void greedy_main(void*) {
 WARD_TEST(KeySlots, OneClientCannotTakeEveryKeySlot) {
   WARD_ASSERT_EQ(psa_crypto_init(), PSA_SUCCESS);
   std::memset(greedy_memory.bytes, 0, sizeof greedy_memory.bytes);
+  WARD_STACK_BOUND_USER_THREAD(greedy_stack, &greedy_main);
   WARD_ASSERT_TRUE(greedy.create_user(greedy_stack.span(), &greedy_main, nullptr, Priority{20}, "greedy",
                                       greedy_domain));
   WARD_ASSERT_TRUE(grant(holding, greedy));

@@ -24,6 +24,7 @@
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -72,11 +73,13 @@ void run(Thread::Entry entry) {
   volatile float y = 3.0f;
   y = y * 0.5f;
   WARD_EXPECT_TRUE(y == 1.5f);
-  WARD_ASSERT_TRUE(bystander.create_user(bystander_stack.span(), [](void*) {
+  constexpr auto entry_75 = +[](void*) {
     volatile float x = 1.5f;
     x = x * 2.0f;
     if (x == 3.0f) (void)sys::sem_give(bystander_done);
-  }, nullptr, Priority{20}, "bystander", domain));
+  };
+  WARD_STACK_BOUND_USER_THREAD(bystander_stack, entry_75);
+  WARD_ASSERT_TRUE(bystander.create_user(bystander_stack.span(), entry_75, nullptr, Priority{20}, "bystander", domain));
   WARD_ASSERT_TRUE(grant(bystander_done, bystander));
   WARD_ASSERT_TRUE(bystander.start());
   WARD_EXPECT_TRUE(bystander_done.take(Timeout::after(Duration::s(2))));
@@ -85,7 +88,7 @@ void run(Thread::Entry entry) {
 
 // Registered in reverse: the last runs first.
 WARD_TEST(LazyFpInstructions, VlstmToKernelDataThenSwitch) {
-  run([](void*) {
+  constexpr auto entry_91 = +[](void*) {
     auto& s = shared();
     s.progress = 1;
     asm volatile("vmov s0, %0\n vmov s1, %0" ::"r"(0x41414141u) : "s0", "s1");
@@ -97,7 +100,9 @@ WARD_TEST(LazyFpInstructions, VlstmToKernelDataThenSwitch) {
       asm volatile("");
     }
     s.progress = 3;
-  });
+  };
+  WARD_STACK_BOUND_USER_THREAD(attacker_stack, entry_91);
+  run(entry_91);
 }
 
 WARD_TEST(LazyFpInstructions, VlstmIntoAnotherDomainThenWakeIt) {
@@ -107,15 +112,17 @@ WARD_TEST(LazyFpInstructions, VlstmIntoAnotherDomainThenWakeIt) {
   shared().target = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(victim_memory.bytes));
   shared().progress = 0;
   // The victim: FPU state of its own, then it waits (higher priority: it runs as soon as it is woken).
-  WARD_ASSERT_TRUE(victim.create_user(victim_stack.span(), [](void*) {
+  constexpr auto entry_110 = +[](void*) {
     volatile float x = 2.0f;
     x = x * 2.0f;
     (void)sys::sem_take(victim_go, UserTimeout::forever());
     victim_words()[31] = victim_words()[0] == 0x600d0000u ? 1u : 2u;  // what it found when it woke
-  }, nullptr, Priority{30}, "victim", victim_domain));
+  };
+  WARD_STACK_BOUND_USER_THREAD(victim_stack, entry_110);
+  WARD_ASSERT_TRUE(victim.create_user(victim_stack.span(), entry_110, nullptr, Priority{30}, "victim", victim_domain));
   WARD_ASSERT_TRUE(grant(victim_go, victim));
   WARD_ASSERT_TRUE(victim.start());
-  WARD_ASSERT_TRUE(attacker.create_user(attacker_stack.span(), [](void*) {
+  constexpr auto entry_118 = +[](void*) {
     auto& s = shared();
     s.progress = 1;
     asm volatile(
@@ -128,7 +135,9 @@ WARD_TEST(LazyFpInstructions, VlstmIntoAnotherDomainThenWakeIt) {
     s.progress = 2;
     (void)sys::sem_give(victim_go);  // the victim preempts it: the switch loads the victim's MPU map
     s.progress = 3;
-  }, nullptr, Priority{20}, "attacker", domain));
+  };
+  WARD_STACK_BOUND_USER_THREAD(attacker_stack, entry_118);
+  WARD_ASSERT_TRUE(attacker.create_user(attacker_stack.span(), entry_118, nullptr, Priority{20}, "attacker", domain));
   WARD_ASSERT_TRUE(grant(victim_go, attacker));
   WARD_ASSERT_TRUE(attacker.start());
   WARD_ASSERT_TRUE(attacker.join(Timeout::after(Duration::s(2))));
@@ -145,7 +154,7 @@ WARD_TEST(LazyFpInstructions, VlstmIntoAnotherDomainThenWakeIt) {
 }
 
 WARD_TEST(LazyFpInstructions, VlldmFromKernelData) {
-  run([](void*) {
+  constexpr auto entry_155 = +[](void*) {
     auto& s = shared();
     s.progress = 1;
     asm volatile("vmov s0, %0" ::"r"(1u) : "s0");  // live FPU state (SFPA on the secure build)
@@ -156,11 +165,13 @@ WARD_TEST(LazyFpInstructions, VlldmFromKernelData) {
     s.read_back[0] = a;
     s.read_back[1] = b;
     s.progress = 2;
-  });
+  };
+  WARD_STACK_BOUND_USER_THREAD(attacker_stack, entry_155);
+  run(entry_155);
 }
 
 WARD_TEST(LazyFpInstructions, VlstmThenVlldmOnItsOwnStack) {
-  run([](void*) {
+  constexpr auto entry_170 = +[](void*) {
     auto& s = shared();
     s.progress = 1;
     alignas(8) std::uint32_t area[34] = {};
@@ -170,7 +181,9 @@ WARD_TEST(LazyFpInstructions, VlstmThenVlldmOnItsOwnStack) {
     (void)sys::yield();
     asm volatile(".inst.w 0xec300a00" ::"r"(base) : "memory", "s0");  // vlldm r0
     s.progress = 2;
-  });
+  };
+  WARD_STACK_BOUND_USER_THREAD(attacker_stack, entry_170);
+  run(entry_170);
 }
 
 }  // namespace

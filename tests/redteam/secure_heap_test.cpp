@@ -15,6 +15,7 @@
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -86,6 +87,7 @@ WARD_TEST(SecureHeap, OneClientCannotTakeTheWholeHeap) {
   for (std::size_t i = 0; i < kKeyBytes; ++i) {
     greed().key[i] = static_cast<std::uint8_t>(i);
   }
+  WARD_STACK_BOUND_USER_THREAD(greedy_stack, &greedy_main);
   WARD_ASSERT_TRUE(greedy.create_user(greedy_stack.span(), &greedy_main, nullptr, Priority{20}, "greedy",
                                       greedy_domain));
   WARD_ASSERT_TRUE(grant(holding, greedy));

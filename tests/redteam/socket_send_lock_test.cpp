@@ -20,6 +20,7 @@
 #include "ward/net/lan9118.hpp"
 #include "ward/print.hpp"
 #include "ward/sockets.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -98,11 +99,13 @@ WARD_TEST(SocketSendLockRedteam, OnePeerThatNeverReadsDoesNotStopEveryonesSends)
   std::memset(shared_memory.bytes, 0, sizeof shared_memory.bytes);
 
   // Control: the victim's send completes when no one holds the lock.
+  WARD_STACK_BOUND_USER_THREAD(victim_stack, &victim_main);
   WARD_ASSERT_TRUE(start(victim, victim_stack, &victim_main, "victim"));
   WARD_ASSERT_TRUE(victim.join(Timeout::after(Duration::s(5))));
   WARD_ASSERT_EQ(shared().victim_done, 1u);
   shared().victim_done = 0;
 
+  WARD_STACK_BOUND_USER_THREAD(attacker_stack, &attacker_main);
   WARD_ASSERT_TRUE(start(attacker, attacker_stack, &attacker_main, "attacker"));
   // Until the attacker's sends stop moving for 2 s (blocked in the stack), at most 80 s.
   std::uint32_t last = 0;

@@ -38,6 +38,7 @@
 #include "ward/net/lan9118.hpp"
 #include "ward/print.hpp"
 #include "ward/sockets.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -133,6 +134,7 @@ void greedy_main(void*) {
 WARD_TEST(SocketsRedteam, OneThreadCannotTakeEverySocket) {
   WARD_ASSERT_TRUE(start_network());
   reset_shared();
+  WARD_STACK_BOUND_USER_THREAD(stack_a, &greedy_main);
   WARD_ASSERT_TRUE(run_user(thread_a, stack_a.span(), &greedy_main));
   WARD_ASSERT_TRUE(thread_a.join(Timeout::after(Duration::s(5))));
   print("greedy user thread opened ", static_cast<unsigned>(shared().opened), " sockets, then error ",
@@ -195,6 +197,7 @@ WARD_TEST(SocketsRedteam, StoppedThreadsSocketIsClosed) {
   drain_faults();
   reset_shared();
   const unsigned before = free_sockets();
+  WARD_STACK_BOUND_USER_THREAD(stack_a, &open_then_fault);
   WARD_ASSERT_TRUE(run_user(thread_a, stack_a.span(), &open_then_fault));
   WARD_ASSERT_TRUE(thread_a.join(Timeout::after(Duration::s(5))));
   auto report = faults::wait(Timeout::none());
@@ -227,6 +230,7 @@ WARD_TEST(SocketsRedteam, SuccessorCannotUseStoppedThreadsSocket) {
   WARD_ASSERT_EQ(shared().opened, 1u);
   const std::uintptr_t handle = shared().handles[0];
   // The supervisor reuses the Thread object for another program, with no network grant at all.
+  WARD_STACK_BOUND_USER_THREAD(stack_a, &successor_main);
   WARD_ASSERT_TRUE(run_user(thread_a, stack_a.span(), &successor_main, false));
   WARD_ASSERT_TRUE(thread_a.join(Timeout::after(Duration::s(5))));
   auto report = faults::wait(Timeout::none());
@@ -257,6 +261,7 @@ WARD_TEST(SocketsRedteam, ReopenedSlotIsNotTheOldOwners) {
   WARD_ASSERT_TRUE(start_network());
   drain_faults();
   reset_shared();
+  WARD_STACK_BOUND_USER_THREAD(stack_a, &first_owner);
   WARD_ASSERT_TRUE(thread_a.create_user(stack_a.span(), &first_owner, nullptr, Priority{10}, "owner", shared_domain));
   WARD_ASSERT_TRUE(grant_network(thread_a));
   WARD_ASSERT_TRUE(grant(step_a, thread_a));
@@ -297,6 +302,7 @@ void yield_with_garbage(void*) {
 WARD_TEST(SocketsRedteam, YieldAnswersSuccessWhateverTheRegisters) {
   drain_faults();
   reset_shared();
+  WARD_STACK_BOUND_USER_THREAD(stack_a, &yield_with_garbage);
   WARD_ASSERT_TRUE(run_user(thread_a, stack_a.span(), &yield_with_garbage, false));
   WARD_ASSERT_TRUE(thread_a.join(Timeout::after(Duration::s(5))));
   WARD_EXPECT_FALSE(faults::wait(Timeout::none()).has_value());
@@ -323,6 +329,7 @@ WARD_TEST(SocketsRedteam, EmptyReceiveAtKernelAddressWritesNothing) {
   WARD_ASSERT_TRUE(start_network());
   drain_faults();
   reset_shared();
+  WARD_STACK_BOUND_USER_THREAD(stack_a, &empty_receive);
   WARD_ASSERT_TRUE(run_user(thread_a, stack_a.span(), &empty_receive));
   WARD_ASSERT_TRUE(thread_a.join(Timeout::after(Duration::s(5))));
   drain_faults();
@@ -353,6 +360,7 @@ WARD_TEST(SocketsRedteam, CloseUnderABlockedReceiveEndsIt) {
   WARD_ASSERT_TRUE(start_network());
   drain_faults();
   reset_shared();
+  WARD_STACK_BOUND_USER_THREAD(stack_a, &blocked_receiver);
   WARD_ASSERT_TRUE(run_user(thread_a, stack_a.span(), &blocked_receiver));
   (void)this_thread::sleep_for(Duration::ms(200));
   WARD_ASSERT_EQ(shared().opened, 1u);
@@ -514,6 +522,7 @@ WARD_TEST(SocketsRedteam, OddSequencesReachNoLwipAssert) {
   drain_faults();
   reset_shared();
   const unsigned before = free_sockets();
+  WARD_STACK_BOUND_USER_THREAD(stack_a, &odd_sequences);
   WARD_ASSERT_TRUE(run_user(thread_a, stack_a.span(), &odd_sequences));
   const bool ended = static_cast<bool>(thread_a.join(Timeout::after(Duration::s(20))));
   print("odd sequences: ended ", ended ? "yes" : "no", ", last step ", static_cast<unsigned>(shared().opened), "\n");

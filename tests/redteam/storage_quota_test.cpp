@@ -21,6 +21,7 @@
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -77,6 +78,7 @@ WARD_TEST(StorageQuota, OneThreadCannotTakeTheSecureStorageOfEveryone) {
   std::memset(hoarder_memory.bytes, 0, sizeof hoarder_memory.bytes);
   std::memset(victim_memory.bytes, 0, sizeof victim_memory.bytes);
   // A fresh device (--fresh-workdir); nobody has used crypto yet.
+  WARD_STACK_BOUND_USER_THREAD(hoarder_stack, &hoarder_main);
   WARD_ASSERT_TRUE(hoarder.create_user(hoarder_stack.span(), &hoarder_main, nullptr, Priority{20}, "hoarder",
                                        hoarder_domain));
   WARD_ASSERT_TRUE(hoarder.start());
@@ -90,6 +92,7 @@ WARD_TEST(StorageQuota, OneThreadCannotTakeTheSecureStorageOfEveryone) {
   WARD_EXPECT_EQ(init, PSA_SUCCESS);
 
   // Another user thread wants one ITS entry, one PS object and one persistent key.
+  WARD_STACK_BOUND_USER_THREAD(victim_stack, &victim_main);
   WARD_ASSERT_TRUE(victim.create_user(victim_stack.span(), &victim_main, nullptr, Priority{20}, "victim",
                                       victim_domain));
   WARD_ASSERT_TRUE(victim.start());

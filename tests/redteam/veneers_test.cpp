@@ -17,6 +17,7 @@
 #include "ward/kernel.hpp"
 #include "ward/secure/call.h"
 #include "ward/secure/gateway.h"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -97,6 +98,7 @@ WARD_TEST(Veneers, AUserThreadIsRefusedByEachVeneerAndChangesNothing) {
   std::memset(victim_memory.bytes, 0, sizeof victim_memory.bytes);
   const std::uint32_t faults_before = faults::count();
 
+  WARD_STACK_BOUND_USER_THREAD(victim_stack, &victim_main);
   WARD_ASSERT_TRUE(victim.create_user(victim_stack.span(), &victim_main, nullptr, Priority{20}, "victim",
                                       victim_domain));
   WARD_ASSERT_TRUE(grant(victim_ready, victim));
@@ -108,6 +110,7 @@ WARD_TEST(Veneers, AUserThreadIsRefusedByEachVeneerAndChangesNothing) {
 
   // The attacker runs above everyone else, so nothing preempts it inside a veneer.
   attack().victim = victim.user_id() + 1u;
+  WARD_STACK_BOUND_USER_THREAD(attacker_stack, &attacker_main);
   WARD_ASSERT_TRUE(attacker.create_user(attacker_stack.span(), &attacker_main, nullptr, Priority{30}, "attacker",
                                         attack_domain));
   WARD_ASSERT_TRUE(attacker.start());
@@ -236,6 +239,7 @@ void compromised_kernel(Timer&, void*) {
   r.discard_empty = ward_spe_discard();      // nothing to discard: harmless
   r.ran = 1;
 }
+WARD_STACK_BOUND_TIMER(compromised_kernel);
 
 WARD_TEST(Veneers, AHandlerCannotParkTwiceNorUnparkAnotherThread) {
   WARD_ASSERT_EQ(psa_crypto_init(), PSA_SUCCESS);  // idempotent; tests run in any order

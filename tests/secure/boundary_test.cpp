@@ -11,6 +11,7 @@
 #include "ward/kernel.hpp"
 #include "ward/secure/call.h"
 #include "ward/secure/gateway.h"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -215,6 +216,7 @@ FaultReport expect_user_fault(std::uintptr_t target, Thread::Entry entry) {
 }
 
 WARD_TEST(UserThreads, ReadingSecureRamStopsTheThread) {
+  WARD_STACK_BOUND_USER_THREAD(user_stack, &user_read);
   const FaultReport r = expect_user_fault(kSecureRam + 0x100, &user_read);
   // The SAU's verdict comes first (SecureFault, AUVIOL), handed to the non-secure kernel.
   WARD_EXPECT_TRUE(r.kind == FaultKind::secure_access);
@@ -229,6 +231,7 @@ WARD_TEST(UserThreads, ReadingSecureRamStopsTheThread) {
 }
 
 WARD_TEST(UserThreads, JumpingIntoSecureCodeStopsTheThread) {
+  WARD_STACK_BOUND_USER_THREAD(user_stack, &user_jump);
   const FaultReport r = expect_user_fault(kSecureCode, &user_jump);
   WARD_EXPECT_TRUE(r.kind == FaultKind::secure_access);
   WARD_EXPECT_EQ(r.pc, static_cast<std::uint32_t>(kSecureCode));
@@ -253,6 +256,7 @@ WARD_TEST(UserThreads, CallingTheVeneersDirectlyIsRefused) {
   // checked by the secure MPU, so the non-secure MPU cannot stop it: the secure side refuses.)
   static_assert(sizeof(ward_spe_request) <= sizeof(Orders::data));
   orders() = Orders{};
+  WARD_STACK_BOUND_USER_THREAD(user_stack, &user_veneer);
   run_user(&user_veneer);
   WARD_EXPECT_EQ(orders().progress, 2u);
   WARD_EXPECT_EQ(orders().status, kNotPermitted);
@@ -270,6 +274,7 @@ WARD_TEST(UserThreads, APsaCallWithForeignMemoryGetsAnError) {
   for (std::uintptr_t target : {kSecureRam, reinterpret_cast<std::uintptr_t>(buffer), kNsRamEnd - 8}) {
     orders() = Orders{};
     orders().target = target;
+    WARD_STACK_BOUND_USER_THREAD(user_stack, &user_psa_call);
     run_user(&user_psa_call);
     WARD_EXPECT_EQ(orders().progress, 2u);  // not stopped: an error, like any bad PSA argument
     WARD_EXPECT_EQ(orders().status, kInvalidArgument);

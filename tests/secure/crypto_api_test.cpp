@@ -13,6 +13,7 @@
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 #include "secure_stacks.hpp"
 
@@ -276,6 +277,7 @@ WARD_TEST(CryptoApi, AUserThreadCannotTouchTheKernelsOperations) {
   orders().mac_handle = mac.handle;
   orders().cipher_handle = cipher.handle;
   orders().aead_handle = aead.handle;
+  WARD_STACK_BOUND_USER_THREAD(user_stack, &user_main);
   WARD_ASSERT_TRUE(user.create_user(user_stack.span(), &user_main, nullptr, Priority{20}, "user", user_domain));
   WARD_ASSERT_TRUE(user.start());
   WARD_ASSERT_TRUE(user.join(Timeout::after(Duration::s(10))));
@@ -376,6 +378,7 @@ WARD_TEST(CryptoApi, HeldOperationsLeaveTheHeapForOthers) {
   for (unsigned t = 0; t < 2; ++t) {
     std::memset(hoarder_memory[t]->bytes, 0x5a + static_cast<int>(t), sizeof hoarder_memory[t]->bytes);
     auto* h = static_cast<Hoarder*>(static_cast<void*>(hoarder_memory[t]->bytes));
+    WARD_STACK_BOUND_USER_THREAD(hoarder_stacks, &hoarder_main);
     WARD_ASSERT_TRUE(hoarders[t].create_user(hoarder_stacks[t].span(), &hoarder_main, h, Priority{20}, "hoarder",
                                              *hoarder_domains[t]));
     WARD_ASSERT_TRUE(grant(hoarding, hoarders[t]));

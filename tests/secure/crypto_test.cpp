@@ -13,6 +13,7 @@
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 #include "secure_stacks.hpp"
 #include "wycheproof_p256_sample.hpp"
@@ -271,6 +272,7 @@ WARD_TEST(Crypto, AnotherCallersKeysAreOutOfReach) {
   orders() = UserOrders{};
   orders().volatile_key = volatile_key;
   orders().persistent_key = persistent_key;
+  WARD_STACK_BOUND_USER_THREAD(user_stack, &user_main);
   WARD_ASSERT_TRUE(user.create_user(user_stack.span(), &user_main, nullptr, Priority{20}, "user", user_domain));
   WARD_ASSERT_TRUE(user.start());
   WARD_ASSERT_TRUE(user.join(Timeout::after(Duration::s(10))));

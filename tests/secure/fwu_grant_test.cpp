@@ -17,6 +17,7 @@
 
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -70,11 +71,13 @@ WARD_TEST(FwuGrant, ARevocationHoldsForACallWaitingForTheSecureSide) {
   psa_set_key_algorithm(&a, PSA_ALG_ECDSA(PSA_ALG_SHA_256));
   WARD_ASSERT_EQ(psa_generate_key(&a, &busy_key), PSA_SUCCESS);
   // Below this thread (the supervisor, main), below the user thread.
+  WARD_STACK_BOUND_THREAD(busy_stack, &sign_until_stopped);
   WARD_ASSERT_TRUE(busy.start(busy_stack.span(), &sign_until_stopped, nullptr, Priority{4}, "busy"));
   bool caught_waiting = false;
   for (int attempt = 0; attempt < 20 && !caught_waiting; ++attempt) {
     WARD_ASSERT_TRUE(this_thread::sleep_for(Duration::us(700)));  // `busy` is inside a signature, most likely
     std::memset(&report(), 0, sizeof(Report));
+    WARD_STACK_BOUND_USER_THREAD(user_stack, &query_once);
     WARD_ASSERT_TRUE(user.create_user(user_stack.span(), &query_once, &report(), Priority{8}, "updater",
                                       user_domain));
     WARD_ASSERT_TRUE(grant_secure_service(user, WARD_SERVICE_FWU));

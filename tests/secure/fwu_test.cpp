@@ -16,6 +16,7 @@
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 #include "secure_stacks.hpp"
 
@@ -172,6 +173,7 @@ WARD_TEST(Fwu, AUserThreadNeedsTheGrant) {
   psa_fwu_component_info_t before{};
   WARD_ASSERT_EQ(psa_fwu_query(kNs, &before), PSA_SUCCESS);  // a privileged thread needs no grant
   std::memset(&mem(), 0, sizeof(Memory));
+  WARD_STACK_BOUND_USER_THREAD(outsider_stack, &ungranted_calls);
   WARD_ASSERT_TRUE(outsider.create_user(outsider_stack.span(), &ungranted_calls, &mem(), Priority{20}, "outsider",
                                         user_domain));
   // Granted and revoked again: the revocation holds.
@@ -203,6 +205,7 @@ WARD_TEST(Fwu, QueryCopiesOutNoSecureBytes) {
 
 WARD_TEST(Fwu, StageRebootResumeInstallRejectClean) {
   if (first_boot_now()) {
+    WARD_STACK_BOUND_USER_THREAD(user_stack, &first_boot);
     run(&first_boot);
     // Only if the reset did not happen.
     const Report& r = mem().report;
@@ -218,6 +221,7 @@ WARD_TEST(Fwu, StageRebootResumeInstallRejectClean) {
     WARD_EXPECT_EQ(r.done, 2u);  // psa_fwu_request_reboot returned: a failure
     return;
   }
+  WARD_STACK_BOUND_USER_THREAD(user_stack, &second_boot);
   run(&second_boot);
   const Report& r = mem().report;
   WARD_ASSERT_EQ(r.done, 1u);

@@ -24,6 +24,7 @@
 #include "ward/secure/call.h"
 #include "ward/secure/crypto_wire.h"
 #include "ward/secure/gateway.h"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -157,6 +158,12 @@ bool create_greedy(std::size_t i, Thread::Entry entry) {
                                       greedy[i].domain) &&
          grant(holding, greedy[i].thread) && grant(release, greedy[i].thread);
 }
+// Each greedy user's stack, with either entry it is created with (docs/stack-bounds.md).
+static_assert(kGreedyUsers == 3, "one stack-bound declaration per greedy user's stack");
+WARD_STACK_BOUND_USER_THREAD(greedy[0].stack, greedy_main);
+WARD_STACK_BOUND_USER_THREAD(greedy[1].stack, greedy_main);
+WARD_STACK_BOUND_USER_THREAD(greedy[2].stack, greedy_main);
+WARD_STACK_BOUND_USER_THREAD(greedy[0].stack, second_life_main);
 
 // ---- A thread that comes when every volatile slot is taken -----------------------------------------
 
@@ -273,6 +280,7 @@ WARD_TEST(KeyQuota, EveryClientGetsItsQuotaAndNoMore) {
   // A thread below its quota now gets no volatile key, but creates and uses a persistent one; the
   // kernel still signs with its own.
   std::memset(late_memory.bytes, 0, sizeof late_memory.bytes);
+  WARD_STACK_BOUND_USER_THREAD(late_stack, &late_main);
   WARD_ASSERT_TRUE(late_thread.create_user(late_stack.span(), &late_main, nullptr, Priority{20}, "late", late_domain));
   WARD_ASSERT_TRUE(late_thread.start());
   WARD_ASSERT_TRUE(late_thread.join(Timeout::after(Duration::s(10))));

@@ -19,6 +19,7 @@
 #include "ward/secure/call_limits.h"
 #include "ward/secure/crypto_wire.h"
 #include "ward/secure/gateway.h"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -141,6 +142,7 @@ WARD_TEST(Limits, AUserThreadHashesIntoA5000ByteBuffer) {
   WARD_ASSERT_EQ(psa_crypto_init(), PSA_SUCCESS);
   orders() = UserOrders{};
   orders().status = 1;
+  WARD_STACK_BOUND_USER_THREAD(user_stack, &user_hash);
   WARD_ASSERT_TRUE(user.create_user(user_stack.span(), &user_hash, nullptr, Priority{20}, "user", user_domain));
   WARD_ASSERT_TRUE(user.start());
   WARD_ASSERT_TRUE(user.join(Timeout::after(Duration::s(10))));
@@ -187,6 +189,7 @@ void on_tick(Timer&, void*) {
   r.veneer_other = r.veneer_other + (direct != PSA_ERROR_BAD_STATE ? 1 : 0);
   r.calls = r.calls + 1;
 }
+WARD_STACK_BOUND_TIMER(on_tick);
 
 WARD_TEST(Limits, PsaCallsFromAnInterruptAreRefusedWithoutBlocking) {
   WARD_ASSERT_EQ(psa_crypto_init(), PSA_SUCCESS);

@@ -20,6 +20,7 @@
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 
 namespace {
@@ -146,6 +147,7 @@ WARD_TEST(StorageQuota, EveryPathStopsAtTheQuotaAndTheReservesHold) {
   // 1. One client takes all it may.
   auto& g = greedy_state();
   g.phase = 1;
+  WARD_STACK_BOUND_USER_THREAD(greedy_stack, &greedy_main);
   WARD_ASSERT_TRUE(run(greedy, greedy_stack.span(), &greedy_main, nullptr, "greedy", greedy_domain));
   print("greedy: ITS ", static_cast<unsigned>(g.its_write_once), " write-once + ",
         static_cast<unsigned>(g.its_ordinary), " ordinary entries, PS ", static_cast<unsigned>(g.ps_objects),
@@ -165,6 +167,7 @@ WARD_TEST(StorageQuota, EveryPathStopsAtTheQuotaAndTheReservesHold) {
   // 2. Three more clients take the rest of the clients' share of ITS.
   std::uint32_t its_total = kItsEntries;
   for (std::uintptr_t i = 0; i < 3; ++i) {
+    WARD_STACK_BOUND_USER_THREAD(filler_stacks, &filler_main);
     WARD_ASSERT_TRUE(run(fillers[i], filler_stacks[i].span(), &filler_main, reinterpret_cast<void*>(i), "filler",
                          filler_domain));
     its_total += filler_state().stored[i];
@@ -185,6 +188,7 @@ WARD_TEST(StorageQuota, EveryPathStopsAtTheQuotaAndTheReservesHold) {
   // 5. A client that stored nothing yet: the clients' share of ITS is used up, PS's replay counters
   // are not in it.
   auto& l = late_state();
+  WARD_STACK_BOUND_USER_THREAD(late_stack, &late_main);
   WARD_ASSERT_TRUE(run(late, late_stack.span(), &late_main, nullptr, "late", late_domain));
   print("late client: psa_its_set ", static_cast<int>(l.its_set), ", psa_ps_set ", static_cast<int>(l.ps_set),
         ", persistent psa_import_key ", static_cast<int>(l.key), "\n");

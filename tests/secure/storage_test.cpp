@@ -11,6 +11,7 @@
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 #include "secure_stacks.hpp"
 
@@ -114,6 +115,7 @@ WARD_TEST(Storage, CallersAreSeparated) {
   const std::uint32_t secret = 0x5ec2e7;
   WARD_ASSERT_EQ(psa_its_set(0x50, sizeof secret, &secret, PSA_STORAGE_FLAG_NONE), PSA_SUCCESS);
   orders() = UserOrders{};
+  WARD_STACK_BOUND_USER_THREAD(user_stack, &user_main);
   WARD_ASSERT_TRUE(user.create_user(user_stack.span(), &user_main, nullptr, Priority{20}, "user", user_domain));
   WARD_ASSERT_TRUE(user.start());
   WARD_ASSERT_TRUE(user.join(Timeout::after(Duration::s(5))));

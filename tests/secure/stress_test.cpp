@@ -36,6 +36,7 @@
 #include "ward/secure/call.h"
 #include "ward/secure/crypto_wire.h"
 #include "ward/secure/gateway.h"
+#include "ward/stack_bound.hpp"
 #include "ward/test.hpp"
 #include "secure_stacks.hpp"
 
@@ -236,11 +237,16 @@ WARD_TEST(SecureStress, ThousandsOfCallsPreemptedAbortedAndIntrudedUpon) {
   const std::uint32_t parks_before = ward_secure_parks;
   const std::uint32_t faults_before = faults::count();
 
+  WARD_STACK_BOUND_USER_THREAD(bulk_stack, &bulk_main);
   WARD_ASSERT_TRUE(start(bulk, bulk_stack, &bulk_main, 10, "bulk", bulk_domain));
+  WARD_STACK_BOUND_USER_THREAD(intruder_stack, &intruder_main);
   WARD_ASSERT_TRUE(start(intruder, intruder_stack, &intruder_main, 10, "intruder", intruder_domain,
                          FaultPolicy::restart));
+  WARD_STACK_BOUND_USER_THREAD(stepper_stack, &stepper_main);
   WARD_ASSERT_TRUE(start(stepper, stepper_stack, &stepper_main, 10, "stepper", stepper_domain));
+  WARD_STACK_BOUND_USER_THREAD(urgent_stack, &urgent_main);
   WARD_ASSERT_TRUE(start(urgent, urgent_stack, &urgent_main, 20, "urgent", urgent_domain));
+  WARD_STACK_BOUND_USER_THREAD(victim_stack, &victim_main);
   WARD_ASSERT_TRUE(start(victim, victim_stack, &victim_main, 10, "victim", victim_domain));
 
   std::uint32_t aborts = 0;

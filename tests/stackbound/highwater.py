@@ -1,7 +1,10 @@
 #!/usr/bin/python3
-"""Boots an image under QEMU and compares each stack high-water mark it prints
-("stack high-water: <stack> <n> B", or hello's "stack never touched" list) with the bound the
+"""Boots an image under QEMU and compares each stack high-water mark it prints with the bound the
 build computed for that stack (<image>.stackbound.txt): the measured use may never exceed it.
+Marks: "stack high-water: <address> <n> B[, kernel part <k> B]" (a test image: every stack a
+thread ran on, named through the report's "stack <name> is at <address>" lines; one the report does
+not know is an undeclared stack, a failure), "stack high-water: msp <n> B" (its main stack),
+"stack high-water: <stack> <n> B" (a fixture), or hello's "stack never touched" list.
 
 With --test-timeout it runs an on-target test image as its qemu.<name> test does (ward_qemu_test
 registers every test this way): the run's own verdict first, then its high-water marks."""
@@ -12,34 +15,69 @@ import sys
 from pathlib import Path
 
 
-def bounds(report: Path) -> dict[str, tuple[int, int]]:
-    """stack name -> (declared, checked bound) from the build's report. (A run that reached a path
-    which stops the system would have failed anyway.)"""
+def bounds(report: Path) -> dict[str, tuple[int, int] | None]:
+    """stack name -> (declared, checked bound) from the build's report: a user thread's own part
+    under its name, its kernel stack under "<name> (kernel part)", the main stack under "msp". (A
+    run that reached a path which stops the system would have failed anyway.) A stack declared
+    unchecked (WARD_STACK_BOUND_UNCHECKED) maps to None."""
     out = {}
     for line in report.read_text().splitlines():
-        m = re.match(r"\S+: stack (.+?)(?: \((?:user|kernel) part\)| \(\d+ B guard\))?: (\d+) B declared, bound (\d+) B"
-                     r"[^;]*(?:; (\d+) B with paths)?", line)
-        if m and "kernel part" not in line:
-            out[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+        m = re.match(r"\S+: stack (.+?)( \(kernel part\))?(?: \(user part\)| \(\d+ B guard\))?: (\d+) B declared, "
+                     r"bound (\d+) B", line)
+        if m:
+            out[m.group(1) + (m.group(2) or "")] = (int(m.group(3)), int(m.group(4)))
+        elif m := re.match(r"\S+: stack (.+): \d+ B declared, not checked", line):
+            out[m.group(1)] = None  # WARD_STACK_BOUND_UNCHECKED: known, never compared
+        elif m := re.match(r"\S+: main stack \(MSP\): (\d+) B declared, bound (\d+) B", line):
+            out["msp"] = (int(m.group(1)), int(m.group(2)))
     return out
 
 
+def addresses(report: Path) -> dict[int, str]:
+    """A declared stack's lowest address -> its name, from the build's report."""
+    return {int(m.group(2), 16): m.group(1)
+            for m in re.finditer(r"^\S+: stack (.+) is at (0x[0-9a-f]+)$", report.read_text(), re.M)}
+
+
+def measured_marks(out: str, where: dict[int, str]) -> tuple[dict[str, int], list[str]]:
+    """The run's marks, by stack name: a test image's by address (a user thread's kernel part as
+    "<name> (kernel part)"), the main stack's as "msp", a fixture's by name. Stacks the report does
+    not know (no WARD_STACK_BOUND declaration) are returned apart."""
+    measured, undeclared = {}, []
+    for m in re.finditer(r"stack high-water: (\S+) (\d+) B(?:, kernel part (\d+) B)?", out):
+        key, used = m.group(1), int(m.group(2))
+        if key.startswith("0x"):
+            if int(key, 16) not in where:
+                undeclared.append(f"the stack at {key} ({used} B used) is not declared (WARD_STACK_BOUND_*)")
+                continue
+            key = where[int(key, 16)]
+        measured[key] = used
+        if m.group(3) is not None:
+            measured[key + " (kernel part)"] = int(m.group(3))
+    return measured, undeclared
+
+
 def measured_in(output: str) -> dict[str, int]:
-    """stack name -> the high-water mark the image printed ("stack high-water: <stack> <n> B")."""
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"stack high-water: (\S+) (\d+) B", output)}
+    """Marks printed by stack name ("stack high-water: <stack> <n> B"), an application image's own."""
+    return measured_marks(output, {})[0]
 
 
 def compare(measured: dict[str, int], report: Path, expect: int = 1) -> list[str]:
     """Each measured mark against the bound in `report` (printed); the failures. A report that says
-    its bounds are incomplete fails, as do fewer than `expect` stacks measured."""
+    its bounds are incomplete fails, as do fewer than `expect` stacks compared."""
     if "incomplete" in report.read_text():
         return [f"{report} says its bounds are incomplete (unannotated problems)"]
     b = bounds(report)
     failures, seen = [], 0
     for name, used in measured.items():
-        key = next((k for k in b if k.endswith(name) or k.endswith("::" + name)), None)
+        if name.endswith(" (kernel part)") and b.get(name.removesuffix(" (kernel part)"), ()) is None:
+            continue  # an unchecked stack's kernel part: not compared either
+        key = name if name in b else next((k for k in b if k.endswith("::" + name)), None)
         if key is None:
             failures.append(f"{name}: no bound in {report}")
+            continue
+        if b[key] is None:
+            print(f"{key}: measured {used} B, not checked (WARD_STACK_BOUND_UNCHECKED)")
             continue
         declared, bound = b[key]
         seen += 1
@@ -62,19 +100,26 @@ def main() -> int:
     p.add_argument("elf")
     p.add_argument("runner_args", nargs="*")
     a = p.parse_args()
+    if "incomplete" in a.report.read_text():
+        print(f"FAIL: {a.report} says its bounds are incomplete (unannotated problems)")
+        return 1
     mode = ["--timeout", a.test_timeout] if a.test_timeout else ["--no-test", "--timeout", "30"]
     r = subprocess.run([sys.executable, a.runner, *mode, *a.runner_args, a.elf], capture_output=True, text=True)
     print(r.stdout, r.stderr)
     if r.returncode != 0:
         print("FAIL: the image did not run to its end")
         return r.returncode if a.test_timeout else 1
-    measured = measured_in(r.stdout)
+    measured, undeclared = measured_marks(r.stdout, addresses(a.report))
     for spec in a.never_touched:
         thread, _, rest = spec.partition("=")
         stack, _, size = rest.rpartition(":")
         if m := re.search(rf"\b{re.escape(thread)} (\d+) B", r.stdout.split("never touched:")[-1]):
             measured[stack] = int(size) - int(m.group(1))
-    failures = compare(measured, a.report, a.expect)
+    failures = []
+    if "stack high-water: incomplete" in r.stdout:
+        failures.append("the image recorded fewer stacks than its threads used")
+    failures += undeclared
+    failures += compare(measured, a.report, a.expect)
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0

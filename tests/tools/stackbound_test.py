@@ -129,6 +129,18 @@ class Annotations(unittest.TestCase):
         self.assertEqual(n.cuts, [("a", "b")])
         self.assertEqual((n.halts, n.once, n.privileged, n.frames), (["p"], ["p"], ["q"], {"z": 8}))
 
+    def test_hash_inside_a_name_is_not_a_comment(self):
+        # GCC names a lambda's static invoker `main::{lambda()#2}::_FUN`: cut at that '#', the
+        # pattern lost its tail and every later target on the line, and matched nothing.
+        n = notes("calls main main::{lambda()#?}::_FUN *run_entry  # the cases\n#calls x y\n")
+        self.assertEqual(n.calls, {"main": ["main::{lambda()#?}::_FUN", "*run_entry"]})
+        with self.assertRaisesRegex(sb.Error, "justification"):
+            notes("calls main main::{lambda()#?}::_FUN\n")
+
+    def test_name_cut_short_refused(self):
+        with self.assertRaisesRegex(sb.Error, "unbalanced"):
+            notes("calls main main::{lambda()  # a name cut short\n")
+
 
 def stack(name, size, entry, kind=2, reserve=0):
     return sb.Stack(name, size, [entry], kind, reserve)

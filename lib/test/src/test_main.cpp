@@ -6,9 +6,6 @@
 #include <string_view>
 
 #include "ward/board.hpp"
-#include "ward/config.hpp"
-#include "ward/kernel/thread.hpp"
-#include "ward/print.hpp"
 
 int main() {
   constexpr std::string_view kFilter = "--filter=";
@@ -19,10 +16,7 @@ int main() {
     filter = filter.substr(0, filter.find(' '));
   }
   const ward::test::Summary summary = ward::test::run_all(filter);
-  if constexpr (ward::config::stack_usage) {
-    // The main thread's high-water mark, which tests/stackbound compares with the build's bound.
-    const ward::Thread& self = ward::this_thread::current();
-    ward::print("stack high-water: main_stack ", self.stack().size() - self.stack_unused(), " B\n");
-  }
+  // finish() reports every stack's high-water mark (CONFIG_WARD_STACK_MARKS), which tests/stackbound
+  // compares with the build's bounds.
   return ward::test::finish(summary);
 }

@@ -11,6 +11,7 @@
 // Every loop is bounded; main prints what happened and exits 0 only if everything held.
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <string_view>
 
 #include "ward/board.hpp"
@@ -20,6 +21,7 @@
 #include "ward/net/lan9118.hpp"
 #include "ward/print.hpp"
 #include "ward/sockets.hpp"
+#include "ward/stack_bound.hpp"
 
 namespace {
 using namespace ward;
@@ -184,7 +186,7 @@ struct Attack {
 
 constexpr auto kOutside = static_cast<std::uint8_t>(UserMemoryError::not_accessible);
 
-const Attack kAttacks[] = {
+constexpr Attack kAttacks[] = {
     {"open without the network grant", false,
      [](void*) {
        std::uintptr_t raw = 0;
@@ -258,6 +260,18 @@ const Attack kAttacks[] = {
      },
      FaultKind::memory_access, 0},
 };
+// The attacker's stack runs each attack's entry (docs/stack-bounds.md).
+static_assert(std::size(kAttacks) == 10, "one stack-bound declaration per attack");
+WARD_STACK_BOUND_USER_THREAD(attack_stack, kAttacks[0].run);
+WARD_STACK_BOUND_USER_THREAD(attack_stack, kAttacks[1].run);
+WARD_STACK_BOUND_USER_THREAD(attack_stack, kAttacks[2].run);
+WARD_STACK_BOUND_USER_THREAD(attack_stack, kAttacks[3].run);
+WARD_STACK_BOUND_USER_THREAD(attack_stack, kAttacks[4].run);
+WARD_STACK_BOUND_USER_THREAD(attack_stack, kAttacks[5].run);
+WARD_STACK_BOUND_USER_THREAD(attack_stack, kAttacks[6].run);
+WARD_STACK_BOUND_USER_THREAD(attack_stack, kAttacks[7].run);
+WARD_STACK_BOUND_USER_THREAD(attack_stack, kAttacks[8].run);
+WARD_STACK_BOUND_USER_THREAD(attack_stack, kAttacks[9].run);
 
 // Runs one attack in a fresh attacker; true if it was refused as expected.
 bool refused(const Attack& a) {
@@ -327,6 +341,7 @@ int main() {
   print("net_sockets: attacks refused ", caught, " of ", sizeof kAttacks / sizeof kAttacks[0], '\n');
 
   echo_results() = EchoResults{0, 0, 0, peer, 0};
+  WARD_STACK_BOUND_USER_THREAD(echo_stack, &echo_main);
   if (!echo_thread.create_user(echo_stack.span(), &echo_main, nullptr, Priority{10}, "echo", echo_domain) ||
       !grant_network(echo_thread) || !echo_thread.start()) {
     print("net_sockets: cannot start the echo thread\n");
