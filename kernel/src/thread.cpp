@@ -155,7 +155,7 @@ Status Thread::abort() {
   }
   if (abort_deferrals_ != 0) {
     abort_pending_ = true;  // ~AbortDeferral ends it
-    if (abortable_wait_ && state_ == ThreadState::blocked) {
+    if (config::abortable_waits && abortable_wait_ && state_ == ThreadState::blocked) {
       scheduler().wake(*this, fail(Error::aborted));  // a wait that may end early: it returns now
     }
     return {};

@@ -135,8 +135,10 @@ class Scheduler {
     }
     // An abort marked while the thread was on its way into a wait it may not finish (AbortableWait,
     // thread.hpp): the wait does not begin. Under the kernel lock, as Thread::abort() marks it.
-    if (const Thread& self = *current(); self.abortable_wait_ && self.abort_pending_) {
-      return fail(Error::aborted);
+    if constexpr (config::abortable_waits) {
+      if (const Thread& self = *current(); self.abortable_wait_ && self.abort_pending_) {
+        return fail(Error::aborted);
+      }
     }
     return block_current(open_to, queue, timeout);
   }
