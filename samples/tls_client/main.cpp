@@ -82,7 +82,7 @@ void fetch_main(void*) {
                  : Result<std::uint32_t>{fail(Error::invalid_state)};
   if (ok && step(5, sent ? Status{} : Status{fail(sent.error())})) {
     (void)sys::print("tls_client: fetcher: connected, request sent; the answer:\n");
-    char piece[256];
+    char piece[256] = {};
     for (int i = 0; i < 64; ++i) {  // bounded: at most 64 pieces
       auto n = net::recv(*s, {reinterpret_cast<std::byte*>(piece), sizeof piece});
       if (!n || *n == 0) {
