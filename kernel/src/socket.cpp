@@ -27,6 +27,8 @@ namespace {
 
 // Bit i: user thread i holds the network grant (Thread::grant_bit()).
 std::atomic<std::uint32_t> network_grants{0};
+// Bit i: user thread i holds the TLS identity grant.
+std::atomic<std::uint32_t> tls_identity_grants{0};
 
 // What the kernel keeps about each socket: whose it is and which calls are inside the stack on it.
 // Every socket is a kernel object, so there are never more than the object table holds. Changed
@@ -295,6 +297,22 @@ Status set_network_grant(const Thread& t, bool granted) {
 
 bool network_granted(const Thread& t) { return !t.is_user() || (network_grants.load() & t.grant_bit()) != 0; }
 
+Status set_tls_identity_grant(const Thread& t, bool granted) {
+  if (!t.is_user()) {
+    return fail(Error::invalid_argument);
+  }
+  if (granted) {
+    tls_identity_grants.fetch_or(t.grant_bit());
+  } else {
+    tls_identity_grants.fetch_and(~t.grant_bit());
+  }
+  return {};
+}
+
+bool tls_identity_granted(const Thread& t) {
+  return !t.is_user() || (tls_identity_grants.load() & t.grant_bit()) != 0;
+}
+
 Status socket_open(std::span<std::uintptr_t> handle_out, std::uint32_t type) {
   if (arch::in_isr()) {
     return fail(Error::in_isr);
@@ -442,6 +460,11 @@ Status socket_close(Socket& s) {
 Status socket_set_option(Socket& s, std::uint32_t option, std::uint32_t value) {
   if (arch::in_isr()) {
     return fail(Error::in_isr);
+  }
+  // The device's identity is the grant's to give: checked here, before the stack sees the option.
+  if (const Thread* self = user_caller(); option == kSocketTlsIdentity && value != 0 && self != nullptr &&
+                                          !tls_identity_granted(*self)) {
+    return fail(Error::not_permitted);
   }
   const InFlight call{s};
   if (!call.status()) {
@@ -641,6 +664,27 @@ Status socket_resolve(std::span<const char> name, std::span<SocketAddress> out) 
   return {};
 }
 
+// A TLS socket's hostname: copied and terminated before the stack sees it, like net_resolve's name.
+// The shape DNS needs is not asked for: the name is compared with the certificate's, not resolved.
+Status socket_tls_hostname(Socket& s, std::span<const char> name) {
+  if (arch::in_isr()) {
+    return fail(Error::in_isr);
+  }
+  if (name.empty() || name.size() > kSocketMaxHostname) {
+    return fail(Error::invalid_argument);
+  }
+  std::array<char, kSocketMaxHostname + 1> copy{};
+  std::memcpy(copy.data(), name.data(), name.size());  // the copy: the stack reads only this one
+  if (std::memchr(copy.data(), '\0', name.size()) != nullptr) {
+    return fail(Error::invalid_argument);  // a name with a NUL inside would be cut
+  }
+  const InFlight call{s};
+  if (!call.status()) {
+    return call.status();
+  }
+  return stack::set_tls_hostname(s, copy.data());
+}
+
 // ---- Defaults for an image without a network stack ---------------------------------------------
 namespace stack {
 [[gnu::weak]] Result<Socket*> open(std::uint32_t) { return fail(Error::not_supported); }
@@ -659,6 +703,7 @@ namespace stack {
 }
 [[gnu::weak]] std::uint16_t poll(Socket&) { return 0; }
 [[gnu::weak]] Status resolve(const char*, SocketAddress&) { return fail(Error::not_supported); }
+[[gnu::weak]] Status set_tls_hostname(Socket&, const char*) { return fail(Error::not_supported); }
 [[gnu::weak]] void interrupt(Socket&) {}
 [[gnu::weak]] void close(Socket&) {}
 }  // namespace stack

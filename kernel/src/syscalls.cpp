@@ -128,6 +128,7 @@ Result<std::uint32_t> psa_call(std::span<SecureCallMessage> message) { return ke
 [[maybe_unused]] Result<std::uint32_t> net_recvfrom(Socket& s, std::span<std::byte> d) { return socket_receive_from(s, d); }
 [[maybe_unused]] Result<std::uint32_t> net_poll(std::span<PollEntry> entries, Timeout t) { return socket_poll(entries, t); }
 [[maybe_unused]] Status net_resolve(std::span<const char> name, std::span<SocketAddress> out) { return socket_resolve(name, out); }
+[[maybe_unused]] Status net_tls_hostname(Socket& s, std::span<const char> name) { return socket_tls_hostname(s, name); }
 
 }  // namespace
 }  // namespace impl
@@ -136,7 +137,7 @@ Result<std::uint32_t> psa_call(std::span<SecureCallMessage> message) { return ke
 // (the list is ABI) and their entries answer not_supported at once, for user and privileged
 // callers alike: they read no argument, so there is nothing to check.
 constexpr bool compiled(std::uint32_t number) {
-  return config::net_sockets || number < sys::net_open.kId || number > sys::net_resolve.kId;
+  return config::net_sockets || number < sys::net_open.kId || number > sys::net_tls_hostname.kId;
 }
 std::uint64_t not_supported(SyscallWord, SyscallWord, SyscallWord, SyscallWord) {
   return encode_result(Status{fail(Error::not_supported)});

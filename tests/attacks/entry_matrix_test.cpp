@@ -817,6 +817,18 @@ struct ValidUse<sys::net_resolve> : RefusedUse {
   }
 };
 
+// net_tls_hostname on the registered word: a valid name, and the kernel has no socket by that handle.
+template <>
+struct ValidUse<sys::net_tls_hostname> : RefusedUse {
+  static void prepare(Use& u) {
+    std::memcpy(mine().text, "example", 7);
+    u.words[0] = word(&fake_socket);
+    u.words[1] = word(mine().text);
+    u.words[2] = 7;
+    u.r0 = kNoSuchSocket;
+  }
+};
+
 // ---- Entries ---------------------------------------------------------------------------------------
 
 enum class Source : std::uint8_t { none, systick, timer0 };

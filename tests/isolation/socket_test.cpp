@@ -49,6 +49,10 @@ struct FakeStack {
   int polls = 0;
   int resolves = 0;
   char resolved_name[kSocketMaxName + 2] = {};
+  // TLS sockets: net_tls_hostname, kSocketTlsIdentity
+  int hostnames = 0;
+  char hostname[kSocketMaxHostname + 2] = {};
+  int identity_sets = 0;
 };
 FakeStack fake;
 
@@ -102,7 +106,16 @@ Result<std::size_t> receive(Socket&, std::span<std::byte> data) {
   return n;
 }
 Status set_option(Socket&, std::uint32_t option, std::uint32_t) {
+  if (option == kSocketTlsIdentity) {
+    ++fake.identity_sets;
+    return {};
+  }
   return option == kSocketReceiveTimeout ? Status{} : Status{fail(Error::invalid_argument)};
+}
+Status set_tls_hostname(Socket&, const char* name) {
+  ++fake.hostnames;
+  std::strncpy(fake.hostname, name, sizeof fake.hostname - 1);
+  return {};
 }
 Result<std::size_t> send_to(Socket&, const SocketAddress& to, std::span<const std::byte> data) {
   ++fake.sends_to;
@@ -200,6 +213,7 @@ struct Fresh {
     }
     (void)revoke_network(user_a);
     (void)revoke_network(user_b);
+    (void)revoke_tls_identity(user_a);
   }
 };
 
@@ -731,6 +745,62 @@ TEST(Sockets, ResolveNeedsTheGrantAndABoundedName) {
     EXPECT_FALSE(failed_with(seen.status4, Error::invalid_argument)) << "a trailing dot was refused";
     EXPECT_EQ(fake.resolves, 3) << "the stack saw a name it should not have";
     EXPECT_EQ(std::strlen(fake.resolved_name), kSocketMaxName) << "the copy was not terminated";
+    return 0;
+  });
+}
+
+// net_tls_hostname: the name is copied and terminated before the stack sees it; empty, longer than
+// 253 characters, or with a NUL inside, it is refused before the stack. The device identity
+// (kSocketTlsIdentity) needs its own grant; the network grant is not enough.
+TEST(Sockets, TlsHostnameIsBoundedAndTheIdentityNeedsItsGrant) {
+  run([] {
+    Fresh fresh;
+    // (Names on the thread's stack: the host's user memory has no image to read literals from.)
+    auto body = +[](void*) {
+      auto s = net::socket(kSocketStream);
+      if (!s) {
+        return;
+      }
+      char name[] = "server.example";
+      seen.status = net::set_tls_hostname(*s, name);
+      char long_name[kSocketMaxHostname + 1];
+      std::memset(long_name, 'a', sizeof long_name);
+      seen.status2 = net::set_tls_hostname(*s, {long_name, sizeof long_name});
+      char with_nul[] = "server\0example";
+      seen.status3 = net::set_tls_hostname(*s, {with_nul, sizeof with_nul - 1});
+      seen.status4 = net::set_tls_hostname(*s, {name, 0});
+      seen.count = net::set_tls_hostname(*s, {long_name, kSocketMaxHostname}) ? 1u : 0u;
+      if (auto identity = net::use_device_identity(*s); identity) {
+        seen.accepted = *s;
+      } else {
+        seen.accepted = fail(identity.error());
+      }
+      seen.refused_shapes = sys::net_setopt(*s, kSocketTlsIdentity, 0) ? 1 : 0;  // presenting none: no grant needed
+    };
+    EXPECT_TRUE(create_a(body, true));
+    EXPECT_TRUE(user_a.start());
+    EXPECT_TRUE(user_a.join(Timeout::after(kPatience)));
+    EXPECT_FALSE(faults::wait(Timeout::none()));
+    EXPECT_TRUE(seen.status.has_value());
+    EXPECT_TRUE(failed_with(seen.status2, Error::invalid_argument));
+    EXPECT_TRUE(failed_with(seen.status3, Error::invalid_argument));
+    EXPECT_TRUE(failed_with(seen.status4, Error::invalid_argument));
+    EXPECT_EQ(seen.count.value_or(0), 1u);
+    EXPECT_EQ(fake.hostnames, 2) << "the stack saw a name it should not have";
+    EXPECT_EQ(std::strlen(fake.hostname), kSocketMaxHostname) << "the copy was not terminated";
+    EXPECT_TRUE(failed_with(seen.accepted, Error::not_permitted));
+    EXPECT_EQ(seen.refused_shapes, 1u);
+    EXPECT_EQ(fake.identity_sets, 1) << "the identity reached the stack without the grant";
+
+    // With the grant, the same request reaches the stack.
+    EXPECT_TRUE(create_a(body, true));
+    EXPECT_TRUE(grant_tls_identity(user_a));
+    EXPECT_TRUE(user_a.start());
+    EXPECT_TRUE(user_a.join(Timeout::after(kPatience)));
+    EXPECT_TRUE(seen.accepted.has_value());
+    EXPECT_EQ(fake.identity_sets, 3);
+    // Privileged threads hold no grants: asking for one is refused.
+    EXPECT_TRUE(failed_with(grant_tls_identity(this_thread::current()), Error::invalid_argument));
     return 0;
   });
 }

@@ -16,6 +16,10 @@ Two boots of the image on one secure flash file (a fresh QEMU working directory 
                         otherca13/12  -CAfile another CA: refused by the server (its verify error).
                       Every server has -verify_return_error: without it s_server only prints a
                       failed verification and carries on (the test proved that it can fail).
+                        user13        -CAfile the device CA, TLS 1.3, serving a 4,000-byte resource to
+                                      an unprivileged thread on a TLS socket (ward/tls/sockets.hpp):
+                                      the device checks the bytes, this test its request line and
+                                      that s_server verified the device's certificate.
                       Then the device's own refusals (a certificate/key pair that does not match, a
                       stored certificate of another key), which need no server.
 
@@ -40,6 +44,12 @@ from tls_test import Server, check_stack, make_key_and_csr, openssl, sign  # noq
 SUBJECT = "CN = ward-device-0001, O = Ward test devices"  # as openssl prints the device's subject
 TO_DEVICE = b"hello device\n"
 FROM_DEVICE = b"hello server from ward-device-0001\n"
+USER_REQUEST = b"GET /resource from an unprivileged thread\n"
+
+
+def resource():
+    """tests/net/tls_mutual/main.cpp's resource_byte(): printable lines of 64."""
+    return bytes(ord("\n") if i % 64 == 63 else ord("a") + (i * 7 + i // 64) % 26 for i in range(4000))
 CSR_END = b"-----END CERTIFICATE REQUEST-----"
 
 
@@ -170,6 +180,7 @@ def main():
                 "nocert13": Server(d, *server, ["-tls1_3", *verify, f"{device_ca}/ca.pem"], TO_DEVICE),
                 "otherca13": Server(d, *server, ["-tls1_3", *verify, f"{other_ca}/ca.pem"], TO_DEVICE),
                 "otherca12": Server(d, *server, ["-tls1_2", *verify, f"{other_ca}/ca.pem"], TO_DEVICE),
+                "user13": Server(d, *server, ["-tls1_3", *verify, f"{device_ca}/ca.pem"], resource()),
             }
             time.sleep(1.0)  # each s_server listens within a fraction of a second
             out = boot(args, flash, ["--phase=2", *[f"--{n}={s.port}" for n, s in servers.items()]], "mutual TLS",
@@ -180,7 +191,14 @@ def main():
         require(out, "tls_mutual: key: ok exists", "tls_mutual: load: ok", "tls_mutual: mutual13: ok",
                 "tls_mutual: mutual12: ok", "tls_mutual: nocert13: refused", "tls_mutual: otherca13: refused",
                 "tls_mutual: otherca12: refused", "tls_mutual: pair_mismatch: refused",
-                "tls_mutual: stored_mismatch: refused")
+                "tls_mutual: stored_mismatch: refused", "tls_mutual: user_refusals: ok", "tls_mutual: user13: ok")
+        if "refusals 10 " not in out:
+            raise AssertionError("user_refusals: not every refusal was seen")
+        got, err = servers["user13"].received(), server_stderr(servers["user13"])
+        if got != USER_REQUEST:
+            raise AssertionError(f"user13: s_server received {got!r}")
+        if f"depth=0 {SUBJECT}" not in err:
+            raise AssertionError(f"user13: s_server did not verify the device's certificate:\n{err}")
         for case in ("mutual13", "mutual12"):
             got, err = servers[case].received(), server_stderr(servers[case])
             if got != FROM_DEVICE:

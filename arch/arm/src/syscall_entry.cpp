@@ -24,7 +24,7 @@
 #include "ward/syscalls.hpp"
 
 // The number of system calls, as a literal for the assembly below.
-#define WARD_SYSCALL_COUNT 27
+#define WARD_SYSCALL_COUNT 28
 
 // Compiled only with CONFIG_WARD_USERSPACE: without it, nothing here is part of the kernel.
 #if defined(CONFIG_WARD_USERSPACE)

@@ -61,4 +61,10 @@ inline Status revoke_secure_service(Thread& thread, std::uint32_t service) {
 inline Status grant_network(const Thread& thread) { return kernel::set_network_grant(thread, true); }
 inline Status revoke_network(const Thread& thread) { return kernel::set_network_grant(thread, false); }
 
+// Grants a user thread the device's TLS identity: its TLS sockets may present the device
+// certificate and sign with the device key (kSocketTlsIdentity; the key never leaves the secure
+// world). Without it that option answers Error::not_permitted. Privileged code only.
+inline Status grant_tls_identity(const Thread& thread) { return kernel::set_tls_identity_grant(thread, true); }
+inline Status revoke_tls_identity(const Thread& thread) { return kernel::set_tls_identity_grant(thread, false); }
+
 }  // namespace ward

@@ -121,4 +121,16 @@ inline Result<SocketAddress> getaddrinfo(std::string_view name, std::uint16_t po
   return a;
 }
 
+// ---- TLS sockets (docs/network.md, "TLS sockets") ------------------------------------------------
+// A TLS client socket: open, name the server, connect (TCP and the handshake, against the trust
+// anchors the image chose), then send and recv carry the session's plaintext.
+//   auto s = ward::net::socket(ward::kSocketStream | ward::kSocketTls);
+//   ward::net::set_tls_hostname(*s, "server.example");
+//   ward::net::use_device_identity(*s);        // needs ward::grant_tls_identity
+//   ward::net::connect(*s, address);  ward::net::send(*s, request);  ward::net::recv(*s, buffer);
+inline Status set_tls_hostname(SocketHandle s, std::string_view name) {
+  return sys::net_tls_hostname(s, UserSpan<const char>{reinterpret_cast<std::uintptr_t>(name.data()), name.size()});
+}
+inline Status use_device_identity(SocketHandle s) { return sys::net_setopt(s, kSocketTlsIdentity, 1); }
+
 }  // namespace ward::net

@@ -57,7 +57,8 @@
   X(24, net_recvfrom, ward::Result<std::uint32_t>(ward::Handle<ward::Socket>, ward::UserSpan<std::byte>),  \
     impl::net_recvfrom)                                                                                   \
   X(25, net_poll, ward::Result<std::uint32_t>(ward::UserSpan<ward::PollEntry>, ward::UserTimeout), impl::net_poll) \
-  X(26, net_resolve, ward::Status(ward::UserSpan<const char>, ward::UserSpan<ward::SocketAddress>), impl::net_resolve)
+  X(26, net_resolve, ward::Status(ward::UserSpan<const char>, ward::UserSpan<ward::SocketAddress>), impl::net_resolve) \
+  X(27, net_tls_hostname, ward::Status(ward::Handle<ward::Socket>, ward::UserSpan<const char>), impl::net_tls_hostname)
 
 namespace ward::sys {
 

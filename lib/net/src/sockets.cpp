@@ -18,13 +18,16 @@ extern "C" {
 
 #include "ward/kernel.hpp"
 #include "ward/kernel/socket.hpp"
+#include "ward/net/tls_sockets.hpp"
 
 namespace ward {
 
-// One socket: its netconn, and what is left of the last received buffer.
+// One socket: its netconn, and what is left of the last received buffer; or, for a TLS socket,
+// the TLS engine's context (ward/net/tls_sockets.hpp), which owns its own netconn.
 class Socket {
  public:
   struct netconn* conn = nullptr;
+  void* tls = nullptr;
   struct netbuf* pending = nullptr;  // received, not yet all read
   std::uint16_t offset = 0;          // bytes of `pending` already read
   // Set by interrupt(): the kernel is closing the socket, a call in flight returns an error.
@@ -35,8 +38,9 @@ class Socket {
   std::atomic<bool> failed{false};
   bool listening = false;  // counted against WARD_NET_LISTENERS (guarded by the pool's lock)
 
-  void reset(struct netconn* c, bool can_send) {
+  void reset(struct netconn* c, bool can_send, void* tls_context = nullptr) {
     conn = c;
+    tls = tls_context;
     pending = nullptr;
     offset = 0;
     interrupted = false;
@@ -115,11 +119,11 @@ void on_event(struct netconn* conn, enum netconn_evt event, u16_t) {
 
 // can_send: a datagram socket can always send, a stream one once connected (lwIP's SENDPLUS) or
 // accepted.
-Result<Socket*> take_slot(struct netconn* conn, bool can_send) {
+Result<Socket*> take_slot(struct netconn* conn, bool can_send, void* tls = nullptr) {
   (void)pool_lock.lock();
   for (Socket& s : pool) {
-    if (s.conn == nullptr) {
-      s.reset(conn, can_send);
+    if (s.conn == nullptr && s.tls == nullptr) {
+      s.reset(conn, can_send, tls);
       (void)pool_lock.unlock();
       return &s;
     }
@@ -160,9 +164,28 @@ SocketAddress from_lwip(const ip_addr_t& ip, std::uint16_t port) {
 
 bool is_tcp(const Socket& s) { return NETCONNTYPE_GROUP(netconn_type(s.conn)) == NETCONN_TCP; }
 
+// A TLS socket: a slot whose context is the engine's (the engine opens its own netconn at connect).
+Result<Socket*> open_tls(std::uint32_t type) {
+  if (type != (kSocketStream | kSocketTls)) {
+    return fail(Error::invalid_argument);  // TLS over TCP, IPv4 (the address family is connect's)
+  }
+  auto context = net::tls_socket::open();
+  if (!context) {
+    return fail(context.error());
+  }
+  auto slot = take_slot(nullptr, false, *context);
+  if (!slot) {
+    net::tls_socket::close(*context);
+  }
+  return slot;
+}
+
 }  // namespace
 
 Result<Socket*> open(std::uint32_t type) {
+  if ((type & kSocketTls) != 0) {
+    return open_tls(type);
+  }
   const bool v6 = (type & kSocketIpv6) != 0;
   const std::uint32_t kind = type & ~kSocketIpv6;
   if (kind != kSocketStream && kind != kSocketDatagram) {
@@ -181,6 +204,9 @@ Result<Socket*> open(std::uint32_t type) {
 }
 
 Status bind(Socket& s, const SocketAddress& address) {
+  if (s.tls != nullptr) {
+    return fail(Error::invalid_state);  // a TLS socket is a client's: connect only
+  }
   auto ip = to_lwip(address);
   if (!ip) {
     return fail(ip.error());
@@ -189,6 +215,9 @@ Status bind(Socket& s, const SocketAddress& address) {
 }
 
 Status connect(Socket& s, const SocketAddress& address) {
+  if (s.tls != nullptr) {
+    return net::tls_socket::connect(s.tls, address);
+  }
   auto ip = to_lwip(address);
   if (!ip) {
     return fail(ip.error());
@@ -210,7 +239,7 @@ bool mark_listening(Socket& s) {
 }  // namespace
 
 Status listen(Socket& s, std::uint32_t backlog) {
-  if (!is_tcp(s)) {
+  if (s.tls != nullptr || !is_tcp(s)) {
     return fail(Error::invalid_state);
   }
   const bool was_listening = s.listening;
@@ -228,7 +257,7 @@ Status listen(Socket& s, std::uint32_t backlog) {
 }
 
 Result<Socket*> accept(Socket& s, SocketAddress& peer) {
-  if (!is_tcp(s)) {
+  if (s.tls != nullptr || !is_tcp(s)) {
     return fail(Error::invalid_state);
   }
   struct netconn* conn = nullptr;
@@ -317,10 +346,16 @@ Result<std::size_t> send_udp(Socket& s, std::span<const std::byte> data) {
 }  // namespace
 
 Result<std::size_t> send(Socket& s, std::span<const std::byte> data) {
+  if (s.tls != nullptr) {
+    return net::tls_socket::send(s.tls, data);
+  }
   return is_tcp(s) ? send_tcp(s, data) : send_udp(s, data);
 }
 
 Result<std::size_t> receive(Socket& s, std::span<std::byte> data) {
+  if (s.tls != nullptr) {
+    return net::tls_socket::receive(s.tls, data);
+  }
   if (s.pending == nullptr) {
     struct netbuf* buf = nullptr;
     const err_t e = netconn_recv(s.conn, &buf);
@@ -351,7 +386,7 @@ Result<std::size_t> receive(Socket& s, std::span<std::byte> data) {
 }
 
 Result<std::size_t> send_to(Socket& s, const SocketAddress& to, std::span<const std::byte> data) {
-  if (is_tcp(s)) {
+  if (s.tls != nullptr || is_tcp(s)) {
     return fail(Error::invalid_state);  // a stream has its peer: send
   }
   auto ip = to_lwip(to);
@@ -374,7 +409,7 @@ Result<std::size_t> send_to(Socket& s, const SocketAddress& to, std::span<const 
 }
 
 Result<std::size_t> receive_from(Socket& s, SocketAddress& from, std::span<std::byte> data) {
-  if (is_tcp(s)) {
+  if (s.tls != nullptr || is_tcp(s)) {
     return fail(Error::invalid_state);  // a stream has its peer: recv
   }
   struct netbuf* buf = nullptr;
@@ -394,6 +429,9 @@ Result<std::size_t> receive_from(Socket& s, SocketAddress& from, std::span<std::
 }
 
 std::uint16_t poll(Socket& s) {
+  if (s.tls != nullptr) {
+    return net::tls_socket::poll(s.tls);
+  }
   std::uint16_t ready = 0;
   if (s.pending != nullptr || ward_lwip_mbox_pending(&s.conn->recvmbox) ||
       ward_lwip_mbox_pending(&s.conn->acceptmbox)) {
@@ -418,7 +456,25 @@ Status resolve(const char* name, SocketAddress& out) {
   return {};
 }
 
+Status set_tls_hostname(Socket& s, const char* name) {
+  if (s.tls == nullptr) {
+    return fail(Error::invalid_state);  // not a TLS socket
+  }
+  return net::tls_socket::set_hostname(s.tls, name);
+}
+
 Status set_option(Socket& s, std::uint32_t option, std::uint32_t value) {
+  if (s.tls != nullptr) {
+    switch (option) {
+      case kSocketReceiveTimeout:
+      case kSocketSendTimeout: return net::tls_socket::set_timeout(s.tls, value);
+      case kSocketTlsIdentity: return net::tls_socket::set_identity(s.tls, value != 0);
+      default: return fail(Error::invalid_argument);
+    }
+  }
+  if (option == kSocketTlsIdentity) {
+    return fail(Error::invalid_state);  // not a TLS socket
+  }
   // Microseconds from the caller, milliseconds for lwIP (rounded up: a wait never ends early).
   const std::uint32_t ms = value / 1000 + (value % 1000 != 0 ? 1 : 0);
   const auto lwip_ms = static_cast<s32_t>(std::min<std::uint32_t>(ms, 0x7FFFFFFF));
@@ -431,6 +487,10 @@ Status set_option(Socket& s, std::uint32_t option, std::uint32_t value) {
 
 void interrupt(Socket& s) {
   s.interrupted = true;
+  if (s.tls != nullptr) {
+    net::tls_socket::interrupt(s.tls);
+    return;
+  }
   // A thread waiting in one of the netconn's mailboxes (receive, accept) returns at once; one on
   // its way into a wait is caught by the next call (the kernel repeats this until none is left).
   // A send waits outside lwIP and sees the flag; a blocking connect ends with lwIP's own timeout.
@@ -439,6 +499,13 @@ void interrupt(Socket& s) {
 }
 
 void close(Socket& s) {
+  if (s.tls != nullptr) {
+    net::tls_socket::close(s.tls);
+    (void)pool_lock.lock();
+    s.reset(nullptr, false);
+    (void)pool_lock.unlock();
+    return;
+  }
   if (s.pending != nullptr) {
     netbuf_delete(s.pending);
   }
@@ -452,4 +519,19 @@ void close(Socket& s) {
 }
 
 }  // namespace kernel::stack
+
+// The TLS engine's defaults, for an image without one (lib/tls's ward_tls_sockets replaces them).
+namespace net::tls_socket {
+[[gnu::weak]] Result<void*> open() { return fail(Error::not_supported); }
+[[gnu::weak]] Status set_hostname(void*, const char*) { return fail(Error::not_supported); }
+[[gnu::weak]] Status set_identity(void*, bool) { return fail(Error::not_supported); }
+[[gnu::weak]] Status set_timeout(void*, std::uint32_t) { return fail(Error::not_supported); }
+[[gnu::weak]] Status connect(void*, const SocketAddress&) { return fail(Error::not_supported); }
+[[gnu::weak]] Result<std::size_t> send(void*, std::span<const std::byte>) { return fail(Error::not_supported); }
+[[gnu::weak]] Result<std::size_t> receive(void*, std::span<std::byte>) { return fail(Error::not_supported); }
+[[gnu::weak]] std::uint16_t poll(void*) { return 0; }
+[[gnu::weak]] void interrupt(void*) {}
+[[gnu::weak]] void close(void*) {}
+}  // namespace net::tls_socket
+
 }  // namespace ward

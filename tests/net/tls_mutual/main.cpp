@@ -15,6 +15,14 @@
 //                      device CA: handshake, a line each way;
 //     nocert13         the same server, the device sends no certificate: refused;
 //     otherca13/12     a server that requires a certificate from another CA: refused;
+//     user_refusals    an unprivileged thread with the network grant only, on TLS sockets (ward/tls/
+//                      sockets.hpp): a hostname on a plain TCP socket, an empty one, one of 254
+//                      characters, one with a NUL inside, connect without a hostname, send before
+//                      connect, the device identity without the TLS identity grant, a second TLS
+//                      socket beyond the pool of one: each refused with its error;
+//     user13           an unprivileged thread with both grants fetches a resource over a TLS socket
+//                      (TLS 1.3, the device identity presented by the worker): 4,000 bytes checked
+//                      byte for byte, its request line checked by the test in s_server's output;
 //     pair_mismatch    a ClientIdentity whose certificate is not the key's: refused before connecting;
 //     stored_mismatch  a certificate of another key written to the entry directly: loading refuses it.
 // Every wait is bounded; main exits 0 only if every case held.
@@ -32,12 +40,15 @@ extern "C" {
 
 #include "kTestCaDer.hpp"  // generated: the server CA, this image's trust anchor (tests/net/CMakeLists.txt)
 #include "ward/board.hpp"
+#include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
 #include "ward/net/interface.hpp"
 #include "ward/net/lan9118.hpp"
 #include "ward/print.hpp"
+#include "ward/sockets.hpp"
 #include "ward/tls/client.hpp"
 #include "ward/tls/device_identity.hpp"
+#include "ward/tls/sockets.hpp"
 
 namespace {
 using namespace ward;
@@ -225,6 +236,135 @@ bool rejected(const char* name, std::uint16_t p, tls::Version version, const tls
   return ok;
 }
 
+// ---- Boot 2: TLS sockets from an unprivileged thread ---------------------------------------------
+
+// The resource user13's server sends (tls_mutual_test.py makes the same bytes): printable, lines of
+// 64, so s_server sends it as it is.
+constexpr std::uint32_t kResourceBytes = 4000;
+char resource_byte(std::uint32_t i) { return i % 64 == 63 ? '\n' : static_cast<char>('a' + (i * 7 + i / 64) % 26); }
+constexpr std::string_view kUserRequest = "GET /resource from an unprivileged thread\n";
+
+struct UserResults {
+  std::uint32_t port;         // set by main
+  std::uint32_t step;         // the step that failed (0: none)
+  std::int32_t error;         // its ward::Error, or -1 for a wrong value
+  std::uint32_t got;          // resource bytes received and right
+  std::uint32_t refusals;     // refusals seen as expected (user_refusals)
+};
+PartitionMemory<64> user_memory;
+UserResults& user_results() { return *static_cast<UserResults*>(static_cast<void*>(user_memory.bytes)); }
+constexpr Domain<1> user_domain{Partition::of(user_memory, Access::read_write)};
+UserThreadStack<2048> user_stack;
+Thread user_thread;
+
+template <class R>
+bool expect_error(std::uint32_t step, const R& r, Error expected) {
+  if (!r && r.error() == expected) {
+    ++user_results().refusals;
+    return true;
+  }
+  user_results().step = step;
+  user_results().error = r ? -1 : static_cast<std::int32_t>(r.error());
+  return false;
+}
+
+// The network grant only: what a TLS socket must refuse.
+void user_refusals(void*) {
+  constexpr char kLong[kSocketMaxHostname + 1] = {'a'};  // 254 characters of which 253 are NUL: too long anyway
+  constexpr char kNul[] = {'a', '\0', 'b'};
+  auto tcp = net::socket(kSocketStream);
+  auto s = net::socket(kSocketStream | kSocketTls);
+  if (!tcp || !s) {
+    user_results().step = 1;
+    user_results().error = !s ? static_cast<std::int32_t>(s.error()) : -2;
+    return;
+  }
+  bool ok = expect_error(2, net::set_tls_hostname(*tcp, kHostname), Error::invalid_state);
+  ok = ok && expect_error(3, net::set_tls_hostname(*s, std::string_view{}), Error::invalid_argument);
+  ok = ok && expect_error(4, net::set_tls_hostname(*s, {kLong, sizeof kLong}), Error::invalid_argument);
+  ok = ok && expect_error(5, net::set_tls_hostname(*s, {kNul, sizeof kNul}), Error::invalid_argument);
+  ok = ok && expect_error(6, net::connect(*s, net::ipv4(10, 0, 2, 2, 443)), Error::invalid_state);
+  constexpr std::byte kByte[1] = {};
+  ok = ok && expect_error(7, net::send(*s, kByte), Error::invalid_state);
+  ok = ok && expect_error(8, net::use_device_identity(*s), Error::not_permitted);
+  ok = ok && expect_error(9, sys::net_setopt(*tcp, kSocketTlsIdentity, 0), Error::invalid_state);
+  ok = ok && expect_error(10, net::socket(kSocketStream | kSocketTls), Error::no_resources);  // a pool of one
+  ok = ok && expect_error(11, net::socket(kSocketDatagram | kSocketTls), Error::invalid_argument);
+  (void)net::close(*s);
+  (void)net::close(*tcp);
+}
+
+// Both grants: the resource over TLS 1.3 with the device's identity.
+void user_fetch(void*) {
+  UserResults& r = user_results();
+  auto s = net::socket(kSocketStream | kSocketTls);
+  if (!s) {
+    r.step = 20;
+    r.error = static_cast<std::int32_t>(s.error());
+    return;
+  }
+  Status st = net::set_tls_hostname(*s, kHostname);
+  r.step = st ? 0 : 21;
+  st = st ? net::use_device_identity(*s) : st;
+  r.step = r.step != 0 ? r.step : (st ? 0 : 22);
+  st = st ? net::connect(*s, net::ipv4(10, 0, 2, 2, static_cast<std::uint16_t>(r.port))) : st;
+  r.step = r.step != 0 ? r.step : (st ? 0 : 23);
+  if (st) {
+    auto n = net::send(*s, {reinterpret_cast<const std::byte*>(kUserRequest.data()), kUserRequest.size()});
+    st = n && *n == kUserRequest.size() ? Status{} : Status{fail(n ? Error::connection : n.error())};
+    r.step = st ? 0 : 24;
+  }
+  char piece[700];  // less than one call's 1 KiB: several calls per record
+  for (int i = 0; st && r.got < kResourceBytes && i < 1000; ++i) {
+    auto n = net::recv(*s, {reinterpret_cast<std::byte*>(piece), sizeof piece});
+    if (!n || *n == 0) {
+      st = fail(n ? Error::connection : n.error());
+      r.step = 25;
+      break;
+    }
+    for (std::uint32_t k = 0; k < *n; ++k) {
+      if (piece[k] != resource_byte(r.got + k)) {
+        st = fail(Error::invalid_state);
+        r.step = 26;
+        break;
+      }
+    }
+    r.got += st ? *n : 0;
+  }
+  if (!st) {
+    r.error = static_cast<std::int32_t>(st.error());
+  }
+  r.step = r.step == 0 && r.got != kResourceBytes ? 27 : r.step;
+  r.step = r.step == 0 && !net::close(*s) ? 28 : r.step;
+}
+
+bool run_user(const char* name, Thread::Entry entry, bool identity) {
+  std::memset(user_memory.bytes, 0, sizeof user_memory.bytes);
+  user_results().port = port("--user13=");
+  if (!user_thread.create_user(user_stack.span(), entry, nullptr, Priority{10}, name, user_domain) ||
+      !grant_network(user_thread) || !(identity ? grant_tls_identity(user_thread) : revoke_tls_identity(user_thread)) ||
+      !user_thread.start()) {
+    return report(name, false, "cannot start the user thread");
+  }
+  const bool ended = static_cast<bool>(user_thread.join(Timeout::after(Duration::s(60))));
+  const UserResults& r = user_results();
+  print("tls_mutual: ", name, ": step ", r.step, " error ", r.error, " refusals ", r.refusals, " resource bytes ", r.got,
+        '\n');
+  return report(name, ended && r.step == 0);
+}
+
+bool user_sockets(const tls::ClientIdentity& identity) {
+  tls::SocketOptions o;
+  o.trust_anchors = kAnchors;
+  o.device_identity = &identity;
+  if (!tls::enable_sockets(o)) {
+    return report("user_sockets", false, "cannot enable TLS sockets");
+  }
+  bool ok = run_user("user_refusals", &user_refusals, false);
+  ok &= run_user("user13", &user_fetch, true);
+  return ok;
+}
+
 bool connections() {
   auto key = tls::ensure_device_key();
   bool ok = report("key", key && !*key, key ? (*key ? "CREATED AGAIN" : "exists") : tls::error_name(key.error()));
@@ -245,6 +385,9 @@ bool connections() {
                                                       options(tls::Version::tls1_3, &wrong)),
                      tls::Error::identity);
   ok &= report("pair_mismatch_closed", !client.is_open());
+  // From here on the TLS worker is the one thread that uses Clients (ward/tls/sockets.hpp); main
+  // only reads storage below, after the user threads have ended.
+  ok &= user_sockets(identity);
   // What a mistake or an earlier image could leave in the entry: written past the store's check.
   const bool written = psa_ps_set(tls::kDeviceCertificateUid, sizeof kTestCaDer, kTestCaDer, PSA_STORAGE_FLAG_NONE) ==
                        PSA_SUCCESS;

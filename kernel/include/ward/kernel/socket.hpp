@@ -55,10 +55,18 @@ struct AcceptedSocket {
 inline constexpr std::uint32_t kSocketStream = 1;    // TCP
 inline constexpr std::uint32_t kSocketDatagram = 2;  // UDP
 inline constexpr std::uint32_t kSocketIpv6 = 0x100;  // or'ed in: an IPv6 socket (dual stack)
+// or'ed into kSocketStream: a TLS client socket (docs/network.md, "TLS sockets"). Its data is the
+// session's plaintext; the handshake runs at net_connect, after net_tls_hostname. Opened only in an
+// image whose TLS library offers TLS sockets (ward::tls::enable_sockets), else not_supported.
+inline constexpr std::uint32_t kSocketTls = 0x200;
 
 // net_setopt's options (values in microseconds; 0 = wait forever, the default).
 inline constexpr std::uint32_t kSocketReceiveTimeout = 1;
 inline constexpr std::uint32_t kSocketSendTimeout = 2;
+// A TLS socket only, before net_connect: value 1 presents the device's identity (its certificate,
+// its key in the secure world) when the server asks for a client certificate; 0 presents none (the
+// default). A user thread needs the TLS identity grant (ward::grant_tls_identity) to set 1.
+inline constexpr std::uint32_t kSocketTlsIdentity = 3;
 
 // The largest number of bytes one net_send or net_recv moves (a larger buffer is partly used:
 // the call returns the count, like send(2)).
@@ -83,6 +91,9 @@ inline constexpr std::uint16_t kPollInvalid = 8;  // not a socket of the caller,
 // The most entries one net_poll takes (the stack's pool).
 inline constexpr std::size_t kSocketPollMax = 8;
 
+// The longest hostname net_tls_hostname takes (SNI and the name the server's certificate must carry).
+inline constexpr std::size_t kSocketMaxHostname = 253;
+
 // The longest name net_resolve takes (a DNS name's text: 253 characters, no terminator).
 inline constexpr std::size_t kSocketMaxName = 253;
 // The longest label in it (between dots): DNS's wire form gives a label's length 6 bits.
@@ -94,6 +105,10 @@ namespace kernel {
 // threads need no grant.
 Status set_network_grant(const Thread& t, bool granted);
 bool network_granted(const Thread& t);
+// The TLS identity grant of user threads: whether `t` may have a TLS socket present the device's
+// identity (kSocketTlsIdentity). Privileged threads need no grant.
+Status set_tls_identity_grant(const Thread& t, bool granted);
+bool tls_identity_granted(const Thread& t);
 
 // ---- The system calls' implementations (kernel/src/socket.cpp) ---------------------------------
 Status socket_open(std::span<std::uintptr_t> handle_out, std::uint32_t type);
@@ -109,6 +124,7 @@ Result<std::uint32_t> socket_send_to(Socket& s, std::span<const std::byte> datag
 Result<std::uint32_t> socket_receive_from(Socket& s, std::span<std::byte> datagram);
 Result<std::uint32_t> socket_poll(std::span<PollEntry> entries, Timeout timeout);
 Status socket_resolve(std::span<const char> name, std::span<SocketAddress> out);
+Status socket_tls_hostname(Socket& s, std::span<const char> name);
 
 // ---- The stack: provided by lib/net (weak defaults in the kernel answer not_supported) ------
 // Called in thread mode, privileged, with kernel copies of every argument; each may block.
@@ -131,6 +147,9 @@ Result<std::size_t> receive_from(Socket& s, SocketAddress& from, std::span<std::
 std::uint16_t poll(Socket& s);
 // The first address of `name` (a NUL-terminated kernel copy) through the stack's DNS resolver.
 Status resolve(const char* name, SocketAddress& out);
+// A TLS socket's hostname: `name` is a kernel copy of 1-253 characters, NUL-terminated, without a
+// NUL inside. invalid_state for a socket that is not TLS or is connected.
+Status set_tls_hostname(Socket& s, const char* name);
 // Ends the calls in flight on `s` (a thread blocked in receive, accept or send returns an error
 // soon): the kernel is closing it. Called, in thread context, until none is left.
 void interrupt(Socket& s);

@@ -1,0 +1,39 @@
+// TLS sockets (docs/network.md, "TLS sockets"): ward::tls::Client behind the socket calls, so an
+// unprivileged thread can speak TLS without holding Mbed TLS state, PSA key handles or the
+// device key: net_open(kSocketStream | kSocketTls), net_tls_hostname, net_connect (TCP and the
+// handshake), net_send / net_recv (plaintext), net_close (close_notify).
+//
+// What the image decides, not the socket's user:
+//   - the trust anchors every TLS socket verifies its server against (compiled into the image);
+//   - the device identity, if any: a socket presents it only when asked (kSocketTlsIdentity), and
+//     a user thread may ask only with the TLS identity grant (ward::grant_tls_identity);
+//   - TLS 1.2 at least, the hardened configuration of ward::tls::Client.
+//
+// The handshake and every record run in one privileged worker thread ("tls worker", 6 KiB stack
+// declared for the link's stack bound): the calling thread copies its data into the context's
+// kernel buffer, hands the request over and waits for the answer. A user thread's kernel stack
+// (CONFIG_WARD_SYSCALL_STACK_SIZE) is far too small for Mbed TLS, and Mbed TLS's heap is not locked
+// (ward/tls/client.hpp): with the worker, all TLS sockets' Clients are used from one thread. Once
+// enable_sockets() has been called, no other thread may use a ward::tls::Client.
+#pragma once
+#include <cstdint>
+#include <span>
+
+#include "ward/tls/client.hpp"
+
+namespace ward::tls {
+
+struct SocketOptions {
+  std::span<const std::span<const std::uint8_t>> trust_anchors;  // DER; must outlive the image's run
+  // The device identity TLS sockets may present (ward/tls/device_identity.hpp); null: none, and
+  // kSocketTlsIdentity answers not_supported. Its certificate must outlive the image's run.
+  const ClientIdentity* device_identity = nullptr;
+  std::uint32_t timeout_ms = 10'000;  // per read of the peer, unless the socket sets its own
+};
+
+// Privileged code, once, after init() and set_time(): starts the worker and makes kSocketTls
+// sockets available (before, net_open answers not_supported). invalid_argument without a trust
+// anchor; invalid_state when called again.
+Status enable_sockets(const SocketOptions& options);
+
+}  // namespace ward::tls

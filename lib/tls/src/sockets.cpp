@@ -1,0 +1,330 @@
+// TLS sockets (ward/tls/sockets.hpp): a static pool of contexts, one ward::tls::Client each, and the
+// worker thread that runs every Client call. Compiled inside each image (ward_tls_sockets), against
+// its configuration (CONFIG_WARD_NET_TLS_SOCKETS).
+//
+// A call from a socket (lib/net's TlsSocketEngine) runs in the calling thread, privileged: it copies
+// the user's data into the context's buffer (send) and hands the context to the worker, then waits
+// for the answer and copies the received plaintext out (receive). Mbed TLS and lwIP see only the
+// context's buffer, in kernel .bss; the caller's memory was checked by the system call's entry.
+#include "ward/autoconf.h"
+#include "ward/tls/sockets.hpp"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstring>
+
+extern "C" {
+#include "lwip/ip_addr.h"
+}
+
+#include "ward/kernel.hpp"
+#include "ward/kernel/socket.hpp"
+#include "ward/net/tls_sockets.hpp"
+#include "ward/stack_bound.hpp"
+
+#if defined(CONFIG_WARD_NET_TLS_SOCKETS)
+#define WARD_TLS_SOCKET_POOL CONFIG_WARD_NET_TLS_SOCKETS
+#else
+#define WARD_TLS_SOCKET_POOL 1
+#endif
+
+// The engine speaks the kernel's Result and Error (ward::); ward::tls's are named tls::.
+namespace ward::net {
+namespace {
+
+constexpr std::size_t kContexts = WARD_TLS_SOCKET_POOL;
+// The handshake (X.509 parsing, ECDSA through the PSA client, Mbed TLS's state machine) needs
+// several KiB of stack: 4,484 B bound in tests/net/tls_mutual (measured 2026-12-05; the link's stack
+// bound checks it, WARD_STACK_BOUND_THREAD below).
+constexpr std::size_t kWorkerStack = 6144;
+
+// One socket call at a time on a context (a privileged thread may share a socket).
+class LockGuard {
+ public:
+  explicit LockGuard(Mutex& m) : m_{m} { (void)m_.lock(); }
+  ~LockGuard() { (void)m_.unlock(); }
+  LockGuard(const LockGuard&) = delete;
+  LockGuard& operator=(const LockGuard&) = delete;
+
+ private:
+  Mutex& m_;
+};
+
+enum class Op : std::uint8_t { none, connect, send, receive, close };
+
+struct Context {
+  bool used = false;                       // guarded by pool_lock
+  bool connected = false;                  // the worker's; read by the socket's own calls
+  bool identity = false;                   // present the device identity (kSocketTlsIdentity)
+  std::atomic<bool> interrupted{false};    // the kernel is closing the socket
+  std::uint32_t timeout_ms = 0;            // 0: the image's default
+  std::array<char, kSocketMaxHostname + 1> hostname{};
+  // One request at a time (call_lock): what to do, and its answer.
+  Mutex call_lock;
+  Op op = Op::none;
+  SocketAddress address;
+  std::array<std::byte, kSocketMaxTransfer> buffer{};
+  std::size_t length = 0;
+  tls::Error failure = tls::Error::invalid_state;
+  bool failed = false;
+  Semaphore done{0, 1};
+  tls::Client client;
+};
+
+std::array<Context, kContexts> contexts;
+Mutex pool_lock;
+tls::SocketOptions options_in_use;
+bool enabled = false;
+
+Queue<Context*, kContexts> requests;
+ThreadStack<kWorkerStack> worker_stack;
+Thread worker;
+
+Error to_kernel(tls::Error e) {
+  switch (e) {
+    case tls::Error::timeout: return Error::timeout;
+    case tls::Error::no_resources: return Error::no_resources;
+    case tls::Error::invalid_argument: return Error::invalid_argument;
+    case tls::Error::invalid_state:
+    case tls::Error::no_time:
+    case tls::Error::not_initialised: return Error::invalid_state;
+    default: return Error::connection;  // certificate, handshake, record, identity, ...
+  }
+}
+
+ip_addr_t to_lwip(const SocketAddress& a) {
+  ip_addr_t ip{};
+  if (a.family == SocketAddress::kIpv6) {
+    std::uint32_t words[4];
+    std::memcpy(words, a.address, sizeof words);
+    IP_ADDR6(&ip, words[0], words[1], words[2], words[3]);
+  } else {
+    IP_ADDR4(&ip, a.address[0], a.address[1], a.address[2], a.address[3]);
+  }
+  return ip;
+}
+
+// ---- The worker: every Client call of every TLS socket -------------------------------------------
+
+tls::Status run_connect(Context& c) {
+  tls::ClientOptions o;
+  o.trust_anchors = options_in_use.trust_anchors;
+  o.identity = c.identity ? options_in_use.device_identity : nullptr;
+  o.timeout_ms = c.timeout_ms != 0 ? c.timeout_ms : options_in_use.timeout_ms;
+  const ip_addr_t ip = to_lwip(c.address);
+  if (auto r = c.client.connect(ip, c.address.port, c.hostname.data(), o); !r) {
+    return fail(r.error());
+  }
+  c.connected = true;
+  return {};
+}
+
+void run(Context& c) {
+  c.failed = false;
+  if (c.interrupted && c.op != Op::close) {
+    c.failed = true;
+    c.failure = tls::Error::connection;
+    return;
+  }
+  tls::Result<std::size_t> r = std::size_t{0};
+  switch (c.op) {
+    case Op::connect:
+      if (auto s = run_connect(c); !s) {
+        r = fail(s.error());
+      }
+      break;
+    case Op::send: r = c.client.write({c.buffer.data(), c.length}); break;
+    case Op::receive:
+      r = c.client.read({c.buffer.data(), c.length});
+      if (!r && r.error() == tls::Error::closed) {
+        r = std::size_t{0};  // the peer's close_notify: the end of the stream, as recv(2) says it
+      }
+      break;
+    case Op::close:
+      c.client.close();
+      c.connected = false;
+      break;
+    case Op::none: break;
+  }
+  if (!r) {
+    c.failed = true;
+    c.failure = r.error();
+  } else {
+    c.length = *r;
+  }
+}
+
+void work(void*) {
+  for (;;) {
+    auto c = requests.receive();
+    if (!c) {
+      continue;
+    }
+    run(**c);
+    (void)(*c)->done.give();
+  }
+}
+WARD_STACK_BOUND_THREAD(worker_stack, work);
+
+// Hands `op` to the worker and waits for its answer. The wait ends when the worker has answered:
+// every Client call is bounded by the session's timeout (ClientOptions::timeout_ms) or lwIP's
+// connect timeout, and the context's buffer must not be reused before the worker is done with it.
+Result<std::size_t> hand_over(Context& c, Op op) {
+  c.op = op;
+  if (auto s = requests.send(&c); !s) {
+    return fail(s.error());
+  }
+  (void)c.done.take();
+  if (c.failed) {
+    return fail(to_kernel(c.failure));
+  }
+  return c.length;
+}
+
+Context& of(void* context) { return *static_cast<Context*>(context); }
+
+}  // namespace
+
+// ---- The engine lib/net calls (ward/net/tls_sockets.hpp) -------------------------------------------
+namespace tls_socket {
+
+Result<void*> open() {
+  if (!enabled) {
+    return fail(Error::not_supported);  // before ward::tls::enable_sockets
+  }
+  (void)pool_lock.lock();
+  for (Context& c : contexts) {
+    if (!c.used) {
+      c.used = true;
+      c.connected = false;
+      c.identity = false;
+      c.interrupted = false;
+      c.timeout_ms = 0;
+      c.hostname.fill('\0');
+      (void)pool_lock.unlock();
+      return static_cast<void*>(&c);
+    }
+  }
+  (void)pool_lock.unlock();
+  return fail(Error::no_resources);
+}
+
+Status set_hostname(void* context, const char* name) {
+  Context& c = of(context);
+  const LockGuard guard{c.call_lock};
+  if (c.connected) {
+    return fail(Error::invalid_state);
+  }
+  const std::size_t n = std::min(std::strlen(name), kSocketMaxHostname);
+  c.hostname.fill('\0');
+  std::memcpy(c.hostname.data(), name, n);
+  return {};
+}
+
+Status set_identity(void* context, bool present) {
+  Context& c = of(context);
+  const LockGuard guard{c.call_lock};
+  if (present && options_in_use.device_identity == nullptr) {
+    return fail(Error::not_supported);  // the image has no identity to present
+  }
+  if (c.connected) {
+    return fail(Error::invalid_state);
+  }
+  c.identity = present;
+  return {};
+}
+
+Status set_timeout(void* context, std::uint32_t microseconds) {
+  Context& c = of(context);
+  const LockGuard guard{c.call_lock};
+  c.timeout_ms = microseconds / 1000 + (microseconds % 1000 != 0 ? 1 : 0);
+  return {};
+}
+
+Status connect(void* context, const SocketAddress& address) {
+  Context& c = of(context);
+  const LockGuard guard{c.call_lock};
+  if (c.connected || c.hostname[0] == '\0') {
+    return fail(Error::invalid_state);  // connected already, or no name to check the server by
+  }
+  if (address.family != SocketAddress::kIpv4 && address.family != SocketAddress::kIpv6) {
+    return fail(Error::invalid_argument);
+  }
+  c.address = address;
+  if (auto r = hand_over(c, Op::connect); !r) {
+    return fail(r.error());
+  }
+  return {};
+}
+
+Result<std::size_t> send(void* context, std::span<const std::byte> data) {
+  Context& c = of(context);
+  const LockGuard guard{c.call_lock};
+  if (!c.connected) {
+    return fail(Error::invalid_state);
+  }
+  c.length = std::min(data.size(), c.buffer.size());
+  std::memcpy(c.buffer.data(), data.data(), c.length);  // the copy: Mbed TLS reads only this buffer
+  return hand_over(c, Op::send);
+}
+
+Result<std::size_t> receive(void* context, std::span<std::byte> data) {
+  Context& c = of(context);
+  const LockGuard guard{c.call_lock};
+  if (!c.connected) {
+    return fail(Error::invalid_state);
+  }
+  c.length = std::min(data.size(), c.buffer.size());
+  if (c.length == 0) {
+    return std::size_t{0};
+  }
+  auto got = hand_over(c, Op::receive);
+  if (got) {
+    std::memcpy(data.data(), c.buffer.data(), *got);  // the copy into the caller's (checked) memory
+  }
+  return got;
+}
+
+std::uint16_t poll(void* context) {
+  // The session's records are the worker's to read: a TLS socket says only that it can send.
+  return of(context).connected ? kPollOut : 0;
+}
+
+void interrupt(void* context) { of(context).interrupted = true; }
+
+void close(void* context) {
+  Context& c = of(context);
+  {
+    const LockGuard guard{c.call_lock};
+    (void)hand_over(c, Op::close);  // close_notify, best effort, and the TCP close
+    c.hostname.fill('\0');
+    c.buffer.fill(std::byte{0});  // no plaintext left behind for the slot's next socket
+  }
+  (void)pool_lock.lock();
+  c.used = false;
+  (void)pool_lock.unlock();
+}
+
+}  // namespace tls_socket
+}  // namespace ward::net
+
+namespace ward::tls {
+
+Status enable_sockets(const SocketOptions& options) {
+  if (options.trust_anchors.empty()) {
+    return fail(Error::invalid_argument);
+  }
+  using namespace net;  // the engine's state
+  if (enabled) {
+    return fail(Error::invalid_state);
+  }
+  options_in_use = options;
+  if (!worker.start(worker_stack.span(), &work, nullptr, Priority{15}, "tls worker")) {
+    return fail(Error::no_resources);
+  }
+  enabled = true;
+  return {};
+}
+
+}  // namespace ward::tls
