@@ -11,6 +11,7 @@
 #include <memory>
 #include <string_view>
 
+#include "ward/kernel/mutex.hpp"
 #include "ward/kernel/object_table.hpp"
 #include "ward/kernel/port.hpp"
 #include "ward/kernel/scheduler.hpp"
@@ -666,6 +667,12 @@ Status socket_resolve(std::span<const char> name, std::span<SocketAddress> out) 
 
 // A TLS socket's hostname: copied and terminated before the stack sees it, like net_resolve's name.
 // The shape DNS needs is not asked for: the name is compared with the certificate's, not resolved.
+namespace {
+// socket_tls_hostname's copy of a user's name (the kernel's .bss, out of every user's reach).
+constinit std::array<char, kSocketMaxHostname + 1> hostname_copy{};
+Mutex hostname_lock;
+}  // namespace
+
 Status socket_tls_hostname(Socket& s, std::span<const char> name) {
   if (arch::in_isr()) {
     return fail(Error::in_isr);
@@ -673,16 +680,23 @@ Status socket_tls_hostname(Socket& s, std::span<const char> name) {
   if (name.empty() || name.size() > kSocketMaxHostname) {
     return fail(Error::invalid_argument);
   }
-  std::array<char, kSocketMaxHostname + 1> copy{};
-  std::memcpy(copy.data(), name.data(), name.size());  // the copy: the stack reads only this one
-  if (std::memchr(copy.data(), '\0', name.size()) != nullptr) {
-    return fail(Error::invalid_argument);  // a name with a NUL inside would be cut
-  }
   const InFlight call{s};
   if (!call.status()) {
     return call.status();
   }
-  return stack::set_tls_hostname(s, copy.data());
+  // The copy goes to a kernel buffer, one name at a time, not onto the caller's kernel stack: 254
+  // bytes there made the call deeper than a user thread's kernel stack (the link's stack bound).
+  if (const Status locked = hostname_lock.lock(); !locked) {
+    return locked;
+  }
+  hostname_copy.fill('\0');
+  std::memcpy(hostname_copy.data(), name.data(), name.size());  // the copy: the stack reads only this one
+  Status result = fail(Error::invalid_argument);                 // a name with a NUL inside would be cut
+  if (std::memchr(hostname_copy.data(), '\0', name.size()) == nullptr) {
+    result = stack::set_tls_hostname(s, hostname_copy.data());
+  }
+  (void)hostname_lock.unlock();
+  return result;
 }
 
 // ---- Defaults for an image without a network stack ---------------------------------------------

@@ -172,7 +172,7 @@ class Device {
  private:
   // The application's SMP server over the binding (rebuilt at every reset).
   struct Smp {
-    explicit Smp(std::uint64_t uid) : fwu{uid} {}
+    explicit Smp(std::uint64_t uid) : fwu{uid, {0, 0}} {}
     mgmt::FwuBinding fwu;
     mgmt::ImageGroup image{fwu, fwu};
     std::array<mgmt::Group*, 1> groups{&image};
