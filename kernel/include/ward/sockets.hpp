@@ -78,7 +78,7 @@ inline Status set_send_timeout(SocketHandle s, UserTimeout t) {
 // A datagram with its peer's address, laid out as net_sendto and net_recvfrom take it (the
 // address, then the payload): build one in place and no copy is needed.
 template <std::size_t N>
-struct Datagram {
+struct Datagram {  // NOLINT(cppcoreguidelines-pro-type-member-init): data is a buffer the calls fill; zeroing it would cost N bytes of stores
   SocketAddress peer;
   std::byte data[N];
   // The buffer of the calls: the address and the first `payload` bytes of data.

@@ -55,7 +55,7 @@ class Queue {
   static_assert(N > 0, "a queue holds at least one item");
 
  public:
-  constexpr Queue() : core_{storage_, sizeof(T), N} {}
+  constexpr Queue() : core_{storage_, sizeof(T), N} {}  // NOLINT(bugprone-sizeof-expression): T may be a pointer, copied as one
 
   Status send(const T& item, Timeout timeout = Timeout::forever()) { return core_.send(&item, timeout); }
   Status try_send(const T& item) { return core_.send(&item, Timeout::none()); }
@@ -72,7 +72,7 @@ class Queue {
   kernel::QueueCore& core() { return core_; }
 
  private:
-  alignas(T) std::byte storage_[sizeof(T) * N]{};
+  alignas(T) std::byte storage_[sizeof(T) * N]{};  // NOLINT(bugprone-sizeof-expression): T may be a pointer, stored as one
   kernel::QueueCore core_;
 };
 

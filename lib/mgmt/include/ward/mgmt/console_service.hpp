@@ -64,7 +64,7 @@ class ConsoleService {
   struct Config {
     Server& server;
     OsGroup& os;
-    void (*reset)();
+    void (*reset)() = nullptr;
     PolledTransport* other = nullptr;
   };
   // Starts the service thread on `stack` (once). Its owner declares that stack's bound with this
