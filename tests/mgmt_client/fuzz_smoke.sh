@@ -29,6 +29,10 @@ replies = {
   "echo": pkt(1, 3, 0, 7, 0, im(t("r"), t("hello"))),
   "state": pkt(1, 1, 1, 8, 0, im(t("images"), b"\x9f" + slot(0, {"active": T, "confirmed": T}) +
                                   slot(1, {"pending": T, "bootable": F}) + b"\xff", t("splitStatus"), u(0))),
+  # A flag sent as a half-precision float (found by this smoke run): libcbor's cbor_is_bool asserts
+  # on a float, so ward-mgmt aborted; it must refuse the reply instead.
+  "state_float_flag": pkt(1, 1, 1, 8, 0, im(t("images"), b"\x9f" + slot(0, {"active": T, "confirmed": b"\xf9\x3c\x00"}) +
+                                  b"\xff")),
   "upload": pkt(1, 3, 1, 9, 1, m(t("off"), u(4096))),
   "upload_err": pkt(1, 3, 1, 10, 1, m(t("err"), m(t("group"), u(1), t("rc"), u(20)), t("off"), u(100))),
   "rc": pkt(0, 3, 1, 11, 1, m(t("rc"), u(3))),

@@ -60,9 +60,12 @@ inline std::optional<std::int64_t> as_int(const cbor_item_t* i) {
   return std::nullopt;
 }
 
-// true or false (simple values 21 and 20).
+// true or false (simple values 21 and 20). A float is refused before cbor_is_bool sees it: libcbor
+// asserts (aborts) on a float there, so a device sending 1.0 for a flag stopped the tool (fuzzing).
 inline std::optional<bool> as_bool(const cbor_item_t* i) {
-  if (i == nullptr || !cbor_isa_float_ctrl(i) || !cbor_is_bool(i)) return std::nullopt;
+  if (i == nullptr || !cbor_isa_float_ctrl(i) || cbor_float_get_width(i) != CBOR_FLOAT_0 || !cbor_is_bool(i)) {
+    return std::nullopt;
+  }
   return cbor_get_bool(i);
 }
 
