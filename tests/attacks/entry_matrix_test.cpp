@@ -110,13 +110,14 @@ struct Orders {
   volatile std::uint32_t resumed;  // 40
   std::uint32_t prelude_result;    // 44: what the attacker's own preparation returned (0: fine)
   // Written by the attacker (and `interrupted` by an interrupt's handler).
-  volatile std::uint32_t progress;     // 48: 1 started, 2 stack pointer placed, 3 back, 4 done
+  volatile std::uint32_t progress;     // 48: 1 started, 2 placing the stack pointer, 3 back, 4 done
   std::uint32_t result[2];             // 52: r0, r1 after the entry
   std::uint32_t control;               // 60: CONTROL just before the entry (FPCA: bit 2)
   std::uintptr_t fault_pc;             // 64: the instruction that must fault
   std::uint32_t fpscr;                 // 68: after the entry
   std::uint32_t fp[32];                // 72: s0-s31 after the entry
   volatile std::uint32_t interrupted;  // 200
+  volatile std::uint32_t placed;       // 204: the spin's stack pointer is placed (2)
   // For the C++ side only.
   void (*prelude)(Orders&);   // run by the attacker before the entry (e.g. lock before unlock)
   void (*postlude)(Orders&);  // and after it, when it returns
@@ -128,6 +129,7 @@ static_assert(offsetof(Orders, resumed) == 40);
 static_assert(offsetof(Orders, progress) == 48 && offsetof(Orders, result) == 52);
 static_assert(offsetof(Orders, control) == 60 && offsetof(Orders, fault_pc) == 64);
 static_assert(offsetof(Orders, fpscr) == 68 && offsetof(Orders, fp) == 72 && offsetof(Orders, interrupted) == 200);
+static_assert(offsetof(Orders, placed) == 204);
 
 // FPU values that must survive: what a thread loads into s0-s31 and FPSCR, and what it finds
 // there later. (The witness keeps them while it is preempted, the interrupter only uses them.)
@@ -210,58 +212,61 @@ extern "C" [[gnu::naked, gnu::used]] void entry_matrix_enter(void*) {
       "cmp r4, #7\n"
       "beq 17f\n"
       "b 15f\n"
-      // Each entry: the stack pointer is loaded (ldr: unlike mov, it is not checked against the
-      // stack limit), then `progress` = 2 through r5, then the entry itself.
+      // Each entry: `progress` = 2 through r5, then the stack pointer is loaded (ldr: unlike mov,
+      // it is not checked against the stack limit), then the entry itself. In that order, an
+      // interrupt (the tick, an FPU switch) that finds the placed stack pointer always sees
+      // progress 2: the containment is the placement's, not a thread stopped before its entry.
       "10:\n"
-      "ldr sp, [r5, #24]\n"
       "str r8, [r5, #48]\n"
+      "ldr sp, [r5, #24]\n"
       "svc #0\n"
       "b 30f\n"
       "11:\n"
       "adr r7, 21f\n"
       "str r7, [r5, #64]\n"
-      "ldr sp, [r5, #24]\n"
       "str r8, [r5, #48]\n"
+      "ldr sp, [r5, #24]\n"
       "21: ldr r0, [r6]\n"
       "b 30f\n"
       "12:\n"
       "str r6, [r5, #64]\n"
       "orr r6, r6, #1\n"
-      "ldr sp, [r5, #24]\n"
       "str r8, [r5, #48]\n"
+      "ldr sp, [r5, #24]\n"
       "blx r6\n"
       "b 30f\n"
       "13:\n"
       "adr r7, 23f\n"
       "str r7, [r5, #64]\n"
-      "ldr sp, [r5, #24]\n"
       "str r8, [r5, #48]\n"
+      "ldr sp, [r5, #24]\n"
       "23: udf #0\n"
       "b 30f\n"
       "14:\n"
       "adr r7, 24f\n"
       "str r7, [r5, #64]\n"
-      "ldr sp, [r5, #24]\n"
       "str r8, [r5, #48]\n"
+      "ldr sp, [r5, #24]\n"
       "24: ldrd r0, r1, [r6]\n"
       "b 30f\n"
       "16:\n"
       "adr r7, 26f\n"
       "str r7, [r5, #64]\n"
-      "ldr sp, [r5, #24]\n"
       "str r8, [r5, #48]\n"
+      "ldr sp, [r5, #24]\n"
       "26: bkpt #0\n"
       "b 30f\n"
       "17:\n"
       "adr r7, 27f\n"
       "str r7, [r5, #64]\n"
-      "ldr sp, [r5, #24]\n"
       "str r8, [r5, #48]\n"
+      "ldr sp, [r5, #24]\n"
       "27: .inst.n 0x4734\n"      // bxns r6 (the assembler takes it only with -mcmse)
       "b 30f\n"
       "15:\n"
-      "ldr sp, [r5, #24]\n"
       "str r8, [r5, #48]\n"
+      "ldr sp, [r5, #24]\n"
+      "str r8, [r5, #204]\n"     // placed: now an interrupt source may end the spin
       "25: ldr r7, [r5, #200]\n"
       "cmp r7, #0\n"
       "beq 25b\n"
@@ -974,7 +979,7 @@ struct Snapshot {
 
 void interrupted_while_placed() {
   Orders& o = orders();
-  if (o.progress == 2 && o.interrupted == 0) {
+  if (o.placed == 2 && o.interrupted == 0) {
     o.interrupted = 1;
     (void)interrupter_go.give();
   }
