@@ -16,7 +16,9 @@ Scenarios (one device each, every wait bounded):
           a signed 1.5.0 with a lower security counter (a 4 KiB payload) uploaded and refused at test
           (rollback, group error 27),
           the device still running 2.0.0 after a reset.
-  revert: upload 2.0.0 -> test -> reset -> on trial -> no confirm, reset again -> the bootloader
+  revert: an upload of 2.0.0 cut past the device's first checkpoint (16 KiB) -> ward-mgmt reset
+          mid-upload (1.0.0 boots again, nothing requested) -> the upload resumes at the kept
+          checkpoint -> test -> reset -> on trial -> no confirm, reset again -> the bootloader
           reverts: 1.0.0 runs, confirmed.
   resume: the link cut: an upload of 2.0.0 killed (ward-mgmt's process group) once its progress
           shows 30 % -> image upload of the same file resumes at the device's offset (at least
@@ -316,6 +318,19 @@ def resume(c, dev, tool, paths, images):
     trial_and_confirm(c, dev, tool, want, "3.0.0")
 
 
+def upload_reset_resumed(c, dev, tool, path, image_bytes, version):
+    """A reset mid-way: an upload cut past the device's first checkpoint, then `ward-mgmt reset`
+    (the device's own reset, as an operator would after a stalled upload): the running image boots
+    again, nothing requested, and the upload resumes at the checkpoint the device kept."""
+    at = max(30, -(-(CHECKPOINT + 4096) * 100 // len(image_bytes)))
+    seen = tool.upload_cut(path, at)
+    check(c, seen is not None, f"the upload of {version} was cut at {seen}% (at least {at}%, past {CHECKPOINT} bytes)")
+    booted = reset_and_wait(c, dev, tool, expect=("boot: image 1 (non-secure) 1.0.0+0",))
+    check(c, "upgrade requested" not in booted, "after the reset mid-upload nothing is requested")
+    kept = (seen or 0) * len(image_bytes) // 100 // CHECKPOINT * CHECKPOINT
+    return upload_resumed(c, tool, path, image_bytes, version, max(kept, CHECKPOINT))
+
+
 def run(c, tool_path, conntype, scenario):
     c.raw[1] = open(c.args.app_bin, "rb").read()
     c.primary(0, c.sign(0))
@@ -337,7 +352,7 @@ def run(c, tool_path, conntype, scenario):
             f.write(data)
     # resume: two uploads and a partial one on the first QEMU (about 70 s over the UART on an
     # idle machine, twice that loaded).
-    dev = Device(c, lifetime=300 if scenario == "resume" else 170)
+    dev = Device(c, lifetime={"resume": 300, "revert": 230}.get(scenario, 170))
     tool = Tool(tool_path, conntype, dev)
     started = time.monotonic()
     try:
@@ -352,7 +367,10 @@ def run(c, tool_path, conntype, scenario):
         if scenario == "resume":
             resume(c, dev, tool, (update_path, third_path), (update, third))
             return
-        want = upload_and_test(c, dev, tool, update_path, update, "2.0.0")
+        if scenario == "revert":
+            want = upload_reset_resumed(c, dev, tool, update_path, update, "2.0.0")
+        else:
+            want = upload_and_test(c, dev, tool, update_path, update, "2.0.0")
         p = tool.run("image", "test", want)
         check(c, p.returncode == 0, f"image test {want[:16]}... (exit {p.returncode})")
         s = tool.slots().get((1, 1))
