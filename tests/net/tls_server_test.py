@@ -20,7 +20,10 @@ per case, which this test waits for before the next):
   wronghost13      s_client wants other.test: refused (hostname mismatch);
   tls11            -tls1_1 (at security level 0): refused by the device. First proved to connect
                    to an `openssl s_server -tls1_1` here, so the refusal is the device's;
-  mutual13/12      a client certificate from the test CA: accepted, a line each way;
+  mutual13/12      a client certificate from the test CA: accepted, a line each way; the device
+                   reads the client's common name (management-client; none in the cases above);
+  twocn13          a client certificate from the test CA whose subject has two CNs: accepted, but
+                   the device reads no common name from it;
   nocert13/12      no client certificate: refused by the device (BADCERT_MISSING), no data;
   untrusted13/12   a client certificate from another CA: refused (BADCERT_NOT_TRUSTED), no data.
 
@@ -114,6 +117,9 @@ def main():
                            timeout=60)
         make_key_and_csr(d, "client", "management-client")
         sign_client(d, "client", f"{args.ca_dir}/ca.pem", f"{args.ca_dir}/ca.key")
+        openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                f"{d}/twocn.key", "-subj", "/CN=management-client/CN=admin", "-out", f"{d}/twocn.csr")
+        sign_client(d, "twocn", f"{args.ca_dir}/ca.pem", f"{args.ca_dir}/ca.key")
         make_key_and_csr(d, "rogue", "management-client")
         sign_client(d, "rogue", f"{other_ca}/ca.pem", f"{other_ca}/ca.key")
         tls11 = ["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"]
@@ -182,8 +188,11 @@ def main():
             rogue = ["-cert", f"{d}/rogue.pem", "-key", f"{d}/rogue.key", *verify]
             for name, version in (("mutual13", "-tls1_3"), ("mutual12", "-tls1_2")):
                 rc, outp, err, line = case(name, mutual_port, [version, *client], FROM_CLIENT)
-                expect(": ok " in line, f"{name}: device: {line}")
+                expect(": ok " in line and "peer CN [management-client]" in line, f"{name}: device: {line}")
                 expect(outp == TO_CLIENT and "Verification: OK" in err, f"{name}: s_client got {outp!r}:\n{err}")
+            twocn = ["-cert", f"{d}/twocn.pem", "-key", f"{d}/twocn.key", *verify]
+            rc, outp, err, line = case("twocn13", mutual_port, ["-tls1_3", *twocn], FROM_CLIENT)
+            expect("twocn13: refused (certificate)" in line and "Verification: OK" in err, f"twocn13: device: {line}")
             for name, port, client_args in (("nocert13", mutual_port, ["-tls1_3", *verify]),
                                              ("nocert12", mutual_port, ["-tls1_2", *verify]),
                                              ("untrusted13", mutual_port, ["-tls1_3", *rogue]),
@@ -200,7 +209,8 @@ def main():
         expect(status == 0 and "every case held" in out, f"the device did not hold every case (status {status})")
         for line in ("key: ok created", "provision: ok stored", "load: ok", "no_identity: refused",
                      "required_without_anchors: refused", "anchors_not_required: refused", "pair_mismatch: refused",
-                     "nothing_listening: ok", "no_time: refused", "accept_timeout: refused"):
+                     "nothing_listening: ok", "no_time: refused", "accept_timeout: refused",
+                     "no_peer_name: refused", "peer_name_small: refused"):
             expect(f"tls_server: {line}" in out, f"the device never printed {line!r}")
         check_stack(out, args.stack_report)
     if failures:

@@ -13,6 +13,7 @@
 #include <new>
 
 #include "mbedtls/net_sockets.h"  // the MBEDTLS_ERR_NET_* codes only (net_sockets.c is not compiled)
+#include "mbedtls/oid.h"
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
 
@@ -183,6 +184,37 @@ int Client::last_error() const { return state().last_error; }
 Version Client::version() const {
   return mbedtls_ssl_get_version_number(&state().ssl) == MBEDTLS_SSL_VERSION_TLS1_3 ? Version::tls1_3
                                                                                      : Version::tls1_2;
+}
+
+Result<std::size_t> Client::peer_common_name(std::span<char> out) const {
+  const State& s = state();
+  if (!s.open || s.conn == nullptr) {  // open: a handshake completed (a failed one closes)
+    return fail(Error::invalid_state);
+  }
+  // Only a chain that verified is named: with VERIFY_NONE (a server that asks for no certificate)
+  // there is none.
+  const mbedtls_x509_crt* peer = mbedtls_ssl_get_peer_cert(&s.ssl);
+  if (peer == nullptr || mbedtls_ssl_get_verify_result(&s.ssl) != 0) {
+    return fail(Error::certificate);
+  }
+  const mbedtls_x509_name* cn = nullptr;
+  int count = 0;
+  for (const mbedtls_x509_name* n = &peer->subject; n != nullptr && count < 2; n = n->next) {
+    if (n->oid.p != nullptr && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0) {
+      cn = n;
+      ++count;
+    }
+  }
+  // Two CNs would let the name an authoriser reads depend on which one it picks.
+  if (count != 1 || std::memchr(cn->val.p, '\0', cn->val.len) != nullptr) {
+    return fail(Error::certificate);
+  }
+  if (out.size() <= cn->val.len) {
+    return fail(Error::invalid_argument);
+  }
+  std::memcpy(out.data(), cn->val.p, cn->val.len);
+  out[cn->val.len] = '\0';
+  return cn->val.len;
 }
 
 const char* Client::ciphersuite() const { return state().open ? mbedtls_ssl_get_ciphersuite(&state().ssl) : ""; }

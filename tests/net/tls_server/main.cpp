@@ -16,7 +16,11 @@
 //     wrongca13           s_client trusts another CA: it aborts the handshake (refused);
 //     wronghost13         s_client expects other.test: it aborts the handshake (refused);
 //     tls11               s_client -tls1_1: refused (handshake);
-//     mutual13, mutual12  a client certificate from the test CA: accepted, a line each way;
+//     mutual13, mutual12  a client certificate from the test CA: accepted, a line each way, the
+//                         client's common name read (peer_common_name; too small a buffer refused);
+//                         without a client certificate asked for (tls13, ...) it is refused;
+//     twocn13             a certificate from the test CA whose subject has two CNs: the session
+//                         stands, but no common name is read from it (certificate);
 //     nocert13, nocert12  no client certificate: refused (certificate, BADCERT_MISSING);
 //     untrusted13/12      a client certificate from another CA: refused (certificate, NOT_TRUSTED).
 // Every wait is bounded; main exits 0 only if every case held.
@@ -173,6 +177,9 @@ bool bulk(const char* name, tls::Version version, bool whole_record) {
     return false;
   }
   const auto handshake_us = (now() - start).to_us();
+  // No client certificate asked for: no peer subject to name.
+  char subject[128];
+  const bool no_subject = refused_with("no_peer_name", session.peer_common_name(subject), tls::Error::certificate);
   std::size_t got = 0;
   std::size_t largest = 0;
   bool same = true;
@@ -198,7 +205,7 @@ bool bulk(const char* name, tls::Version version, bool whole_record) {
     sent = w && *w == n;
     done += n;
   }
-  const bool ok = sent && session.version() == version && (!whole_record || largest == sizeof buffer);
+  const bool ok = no_subject && sent && session.version() == version && (!whole_record || largest == sizeof buffer);
   print("tls_server: ", name, ": ", ok ? "ok" : "FAILED", " ", version_name(session.version()), " suite ",
         session.ciphersuite(), " received ", got, same ? " exact" : " WRONG", ", largest record ", largest,
         ", handshake ", handshake_us, " us, heap high-water ", tls::heap_peak(), '\n');
@@ -215,6 +222,10 @@ bool mutual_case(const char* name, tls::Version version) {
           " flags ", session.verify_flags(), '\n');
     return false;
   }
+  char subject[128];
+  auto named = session.peer_common_name(subject);
+  char tiny[17];  // "management-client" needs 18 with its NUL
+  const bool too_small = refused_with("peer_name_small", session.peer_common_name(tiny), tls::Error::invalid_argument);
   std::size_t got = 0;
   for (int i = 0; got < kFromClient.size() && i < 64; ++i) {
     auto r = session.read({buffer + got, kFromClient.size() - got});
@@ -225,9 +236,22 @@ bool mutual_case(const char* name, tls::Version version) {
   }
   const bool in = got == kFromClient.size() && std::memcmp(buffer, kFromClient.data(), got) == 0;
   auto w = session.write({reinterpret_cast<const std::byte*>(kToClient.data()), kToClient.size()});
-  const bool ok = in && w && session.version() == version;
+  const bool ok = in && w && session.version() == version && named && too_small;
   print("tls_server: ", name, ": ", ok ? "ok" : "FAILED", " ", version_name(session.version()), " suite ",
-        session.ciphersuite(), in ? " line exact" : " LINE WRONG", ", heap high-water ", tls::heap_peak(), '\n');
+        session.ciphersuite(), in ? " line exact" : " LINE WRONG", ", peer CN [", named ? subject : "NONE",
+        "], heap high-water ", tls::heap_peak(), '\n');
+  session.close();
+  return ok;
+}
+
+// A valid client certificate whose subject names two CNs: which one would an authoriser read?
+bool two_names(const char* name) {
+  if (auto a = mutual.accept(session, kWaitMs); !a) {
+    print("tls_server: ", name, ": FAILED to accept: ", tls::error_name(a.error()), '\n');
+    return false;
+  }
+  char cn[64];
+  const bool ok = refused_with(name, session.peer_common_name(cn), tls::Error::certificate);
   session.close();
   return ok;
 }
@@ -285,6 +309,7 @@ bool serve(const tls::ClientIdentity& identity) {
   ok &= mutual_case("mutual12", tls::Version::tls1_2);
   constexpr std::uint32_t kMissing = 0x40;     // MBEDTLS_X509_BADCERT_MISSING
   constexpr std::uint32_t kNotTrusted = 0x08;  // MBEDTLS_X509_BADCERT_NOT_TRUSTED
+  ok &= two_names("twocn13");
   ok &= refused("nocert13", mutual, tls::Error::certificate, kMissing);
   ok &= refused("nocert12", mutual, tls::Error::certificate, kMissing);
   ok &= refused("untrusted13", mutual, tls::Error::certificate, kNotTrusted);

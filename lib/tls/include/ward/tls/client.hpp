@@ -122,6 +122,12 @@ class Client {
   bool is_open() const;
   Version version() const;          // of the open session
   const char* ciphersuite() const;  // its IANA name, as Mbed TLS spells it
+  // The common name (CN) of the peer's verified certificate's subject, NUL-terminated in `out`;
+  // returns its length. A server session with a client certificate required has one (who
+  // connected: what device management authorises). No verified peer certificate, a subject without
+  // exactly one CN, or a CN with a NUL inside: Error::certificate; a session not open:
+  // Error::invalid_state; `out` too small: Error::invalid_argument.
+  Result<std::size_t> peer_common_name(std::span<char> out) const;
   // After Error::certificate: Mbed TLS's MBEDTLS_X509_BADCERT_* flags (x509.h).
   std::uint32_t verify_flags() const;
   // Mbed TLS's (negative) return code of the last failure, for diagnostics.
