@@ -25,6 +25,8 @@ struct Context {
   BinarySemaphore step;      // one bring-up step in lwIP's thread has finished
   BinarySemaphore ipv4_up;   // DHCP supplied an address
   bool ipv4_signalled = false;
+  bool dhcp = true;          // else static_ipv4
+  StaticIpv4 static_ipv4{};
 };
 Context ctx;
 
@@ -69,8 +71,20 @@ err_t netif_init(struct netif* nif) {
 }
 
 // In lwIP's thread: the netif, its addresses and DHCP.
+ip4_addr_t ip4(const std::array<std::uint8_t, 4>& a) {
+  ip4_addr_t r;
+  IP4_ADDR(&r, a[0], a[1], a[2], a[3]);
+  return r;
+}
+
 void add_netif(void* /*arg*/) {
-  if (netif_add(&ctx.nif, nullptr, nullptr, nullptr, nullptr, netif_init, tcpip_input) == nullptr) {
+  ip4_addr_t address = {}, netmask = {}, gateway = {};
+  if (!ctx.dhcp) {
+    address = ip4(ctx.static_ipv4.address);
+    netmask = ip4(ctx.static_ipv4.netmask);
+    gateway = ip4(ctx.static_ipv4.gateway);
+  }
+  if (netif_add(&ctx.nif, &address, &netmask, &gateway, nullptr, netif_init, tcpip_input) == nullptr) {
     panic("net: netif_add failed");
   }
   netif_set_status_callback(&ctx.nif, status_changed);
@@ -79,7 +93,7 @@ void add_netif(void* /*arg*/) {
   netif_set_ip6_autoconfig_enabled(&ctx.nif, 1);
   netif_set_up(&ctx.nif);
   netif_set_link_up(&ctx.nif);  // QEMU's PHY reports the link up at once
-  if (dhcp_start(&ctx.nif) != ERR_OK) {
+  if (ctx.dhcp && dhcp_start(&ctx.nif) != ERR_OK) {
     panic("net: dhcp_start failed");
   }
   (void)ctx.step.give();
@@ -135,6 +149,13 @@ Status start_interface(Lan9118& dev, Priority rx_priority) {
   if (tcpip_callback(add_netif, nullptr) != ERR_OK) return fail(Error::invalid_state);
   if (auto s = ctx.step.take(); !s) return s;
   return rx_thread.start(rx_stack.span(), &receive_loop, nullptr, rx_priority, "net-rx");
+}
+
+Status start_interface(Lan9118& dev, Priority rx_priority, const StaticIpv4& ipv4) {
+  if (ctx.dev != nullptr) return fail(Error::invalid_state);
+  ctx.dhcp = false;
+  ctx.static_ipv4 = ipv4;
+  return start_interface(dev, rx_priority);
 }
 
 Status wait_for_ipv4(Timeout timeout) { return ctx.ipv4_up.take(timeout); }

@@ -49,6 +49,9 @@ extern "C" {
 #include "ward/tls/client.hpp"
 #include "ward/tls/device_identity.hpp"
 #include "ward/tls/sockets.hpp"
+#ifdef WARD_NET_BENCH
+#include "../bench/spinner.hpp"
+#endif
 
 namespace {
 using namespace ward;
@@ -365,6 +368,79 @@ bool user_sockets(const tls::ClientIdentity& identity) {
   return ok;
 }
 
+#ifdef WARD_NET_BENCH
+// `./ward bench-net` (tests/net/net_bench.py), boot 2 of the net_bench image: instead of the
+// cases, the figures. Each span is measured with the spinner (../bench/spinner.hpp):
+//   handshake   client.connect: the TCP connect (one round trip, a few thousand instructions) and
+//               mbedtls_ssl_handshake to its end, TLS 1.3, ECDHE P-256, the server's ECDSA P-256
+//               chain verified, the client's certificate and CertificateVerify signed with the
+//               opaque device key in the secure world (its instructions are the device's too);
+//   tcp_tx      a plain TCP connection to the host: kBenchBytes sent, from connect to close;
+//   tcp_rx      the host sends kBenchBytes: from connect until the host's close is seen.
+constexpr std::uint32_t kBenchBytes = 256 * 1024;
+alignas(4) std::byte bench_piece[1460];
+
+bool bench_tcp(const char* name, std::uint16_t p, bool send) {
+  struct netconn* conn = netconn_new(NETCONN_TCP);
+  if (conn == nullptr) return report(name, false, "no netconn");
+  netconn_set_recvtimeout(conn, 30'000);
+  const ip_addr_t host = host_address();
+  for (std::size_t i = 0; i < sizeof bench_piece; ++i) bench_piece[i] = static_cast<std::byte>(i * 31 + 7);
+  const net_bench::Mark start = net_bench::mark();
+  std::uint32_t moved = 0;
+  bool ok = netconn_connect(conn, &host, p) == ERR_OK;
+  // Bounded: each write or receive moves at least a byte or fails (timeouts).
+  while (ok && send && moved < kBenchBytes) {
+    const std::size_t n = kBenchBytes - moved < sizeof bench_piece ? kBenchBytes - moved : sizeof bench_piece;
+    ok = netconn_write(conn, bench_piece, n, NETCONN_COPY) == ERR_OK;
+    moved += ok ? static_cast<std::uint32_t>(n) : 0;
+  }
+  while (ok && !send) {
+    struct netbuf* nb = nullptr;
+    if (netconn_recv(conn, &nb) != ERR_OK) break;  // the host's close (or the timeout)
+    moved += netbuf_len(nb);
+    netbuf_delete(nb);
+  }
+  netconn_close(conn);
+  netconn_delete(conn);
+  net_bench::report(name, moved, start);
+  return report(name, ok && moved == kBenchBytes);
+}
+
+bool bench_handshake(const char* name, std::uint16_t p, const tls::ClientIdentity& identity) {
+  const net_bench::Mark start = net_bench::mark();
+  const auto c = client.connect(host_address(), p, kHostname, options(tls::Version::tls1_3, &identity));
+  net_bench::report(name, 0, start);
+  if (!c) {
+    print("tls_mutual: ", name, ": FAILED to connect: ", tls::error_name(c.error()), " mbedtls ", client.last_error(),
+          '\n');
+    return false;
+  }
+  print("bench: ", name, " suite ", client.ciphersuite(), ", heap high-water ", tls::heap_peak(), " of ",
+        tls::heap_size(), " bytes, client contexts ", sizeof client, " bytes\n");
+  constexpr std::string_view line = "hello server from ward-device-0001\n";
+  auto w = client.write({reinterpret_cast<const std::byte*>(line.data()), line.size()});
+  std::size_t got = 0;
+  while (w && got < kFromServer.size()) {
+    auto r = client.read({buffer + got, kFromServer.size() - got});
+    if (!r) break;
+    got += *r;
+  }
+  client.close();
+  return report(name, w && got == kFromServer.size());
+}
+
+bool bench(const tls::ClientIdentity& identity) {
+  if (!net_bench::start()) return false;
+  bool ok = bench_handshake("handshake13", port("--mutual13="), identity);
+  print("bench: heap after the first connection ", tls::heap_peak(), " bytes\n");
+  ok &= bench_handshake("handshake13_again", port("--again13="), identity);
+  ok &= bench_tcp("tcp_tx", port("--tcpsink="), true);
+  ok &= bench_tcp("tcp_rx", port("--tcpsource="), false);
+  return ok;
+}
+#endif
+
 bool connections() {
   auto key = tls::ensure_device_key();
   bool ok = report("key", key && !*key, key ? (*key ? "CREATED AGAIN" : "exists") : tls::error_name(key.error()));
@@ -374,6 +450,9 @@ bool connections() {
     return false;
   }
   const tls::ClientIdentity identity{*cert, tls::kDeviceKeyId};
+#ifdef WARD_NET_BENCH
+  return ok && bench(identity);
+#endif
   ok &= mutual("mutual13", port("--mutual13="), tls::Version::tls1_3, identity);
   ok &= mutual("mutual12", port("--mutual12="), tls::Version::tls1_2, identity);
   ok &= rejected("nocert13", port("--nocert13="), tls::Version::tls1_3, nullptr);
