@@ -57,8 +57,8 @@ class ProvisioningHost:
     """Accepts one connection: reads the device's CSR (PEM), signs it with ward-provision, answers
     with a 2-byte big-endian length and the DER certificate."""
 
-    def __init__(self, d, tool, device_ca):
-        self.d, self.tool, self.device_ca = d, tool, device_ca
+    def __init__(self, d, tool, device_ca, extra=()):
+        self.d, self.tool, self.device_ca, self.extra = d, tool, device_ca, list(extra)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(1)
@@ -85,7 +85,7 @@ class ProvisioningHost:
                 with open(csr_path, "wb") as f:
                     f.write(self.csr)
                 subprocess.run([sys.executable, self.tool, "sign", "--ca", self.device_ca, "--csr", csr_path,
-                                "--out", der_path, "--der", "--days", "30"], check=True, timeout=60)
+                                "--out", der_path, "--der", "--days", "30", *self.extra], check=True, timeout=60)
                 with open(der_path, "rb") as f:
                     der = f.read()
                 conn.sendall(len(der).to_bytes(2, "big") + der)

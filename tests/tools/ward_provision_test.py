@@ -31,6 +31,22 @@ def main(tool):
         if (run("openssl", "req", "-in", f"{d}/dev.csr", "-noout", "-pubkey").stdout !=
                 run("openssl", "x509", "-inform", "DER", "-in", f"{d}/dev.der", "-noout", "-pubkey").stdout):
             raise AssertionError("the certificate's key is not the request's")
+        if "DNS:" in text or "TLS Web Server Authentication" in text:
+            raise AssertionError("a client certificate names a server")
+
+        # --server-name: also a server certificate for that name; a name that is not a DNS name
+        # (a ',' would add names of the caller's choosing to openssl's extension line) is refused.
+        run(sys.executable, tool, "sign", "--ca", f"{d}/ca", "--csr", f"{d}/dev.csr", "--out", f"{d}/srv.der", "--der",
+            "--server-name", "ward-device.test")
+        text = run("openssl", "x509", "-inform", "DER", "-in", f"{d}/srv.der", "-noout", "-text").stdout.decode()
+        for want in ("DNS:ward-device.test", "TLS Web Server Authentication", "TLS Web Client Authentication"):
+            if want not in text:
+                raise AssertionError(f"the server certificate lacks {want!r}")
+        for name in ("a.test,DNS:evil.test", "a.test\nbasicConstraints=CA:TRUE", "-a.test", "a..test", ""):
+            r = run(sys.executable, tool, "sign", "--ca", f"{d}/ca", "--csr", f"{d}/dev.csr", "--out", f"{d}/x.der",
+                    "--der", f"--server-name={name}", ok=False)
+            if r.returncode != 1 or "not a DNS name" not in r.stderr.decode() or os.path.exists(f"{d}/x.der"):
+                raise AssertionError(f"server name {name!r}: not refused ({r.returncode})")
 
         # One bit of the signature flipped: the request no longer proves possession of the key.
         lines = open(f"{d}/dev.csr").read().splitlines()

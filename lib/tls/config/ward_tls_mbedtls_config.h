@@ -67,6 +67,9 @@
 /* TLS. */
 #define MBEDTLS_SSL_TLS_C
 #define MBEDTLS_SSL_CLI_C
+/* The server side (ward::tls::Listener, docs/network.md "TLS server"): the same hardened set; no
+ * session cache, no tickets, no PSK, so a server keeps nothing between connections. */
+#define MBEDTLS_SSL_SRV_C
 #define MBEDTLS_SSL_PROTO_TLS1_2
 #define MBEDTLS_SSL_PROTO_TLS1_3
 #define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL_ENABLED

@@ -13,6 +13,7 @@
 #include <new>
 
 #include "mbedtls/net_sockets.h"  // the MBEDTLS_ERR_NET_* codes only (net_sockets.c is not compiled)
+#include "mbedtls/oid.h"
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
 
@@ -24,6 +25,7 @@ extern "C" {
 
 #include "identity.hpp"
 #include "platform.hpp"
+#include "ward/tls/device_identity.hpp"
 
 namespace ward::tls {
 
@@ -184,6 +186,37 @@ Version Client::version() const {
                                                                                      : Version::tls1_2;
 }
 
+Result<std::size_t> Client::peer_common_name(std::span<char> out) const {
+  const State& s = state();
+  if (!s.open || s.conn == nullptr) {  // open: a handshake completed (a failed one closes)
+    return fail(Error::invalid_state);
+  }
+  // Only a chain that verified is named: with VERIFY_NONE (a server that asks for no certificate)
+  // there is none.
+  const mbedtls_x509_crt* peer = mbedtls_ssl_get_peer_cert(&s.ssl);
+  if (peer == nullptr || mbedtls_ssl_get_verify_result(&s.ssl) != 0) {
+    return fail(Error::certificate);
+  }
+  const mbedtls_x509_name* cn = nullptr;
+  int count = 0;
+  for (const mbedtls_x509_name* n = &peer->subject; n != nullptr && count < 2; n = n->next) {
+    if (n->oid.p != nullptr && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0) {
+      cn = n;
+      ++count;
+    }
+  }
+  // Two CNs would let the name an authoriser reads depend on which one it picks.
+  if (count != 1 || std::memchr(cn->val.p, '\0', cn->val.len) != nullptr) {
+    return fail(Error::certificate);
+  }
+  if (out.size() <= cn->val.len) {
+    return fail(Error::invalid_argument);
+  }
+  std::memcpy(out.data(), cn->val.p, cn->val.len);
+  out[cn->val.len] = '\0';
+  return cn->val.len;
+}
+
 const char* Client::ciphersuite() const { return state().open ? mbedtls_ssl_get_ciphersuite(&state().ssl) : ""; }
 
 namespace {
@@ -314,6 +347,144 @@ Status Client::handshake(const ip_addr& address, std::uint16_t port, const Clien
     return fail(from_mbedtls(rc, true));
   }
   return {};
+}
+
+// ---- Server mode (Listener) --------------------------------------------------------------------
+
+namespace {
+
+int configure_server(mbedtls_ssl_config& conf, mbedtls_x509_crt& anchors, const ServerOptions& options) {
+  int rc = mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                       MBEDTLS_SSL_PRESET_DEFAULT);
+  if (rc != 0) {
+    return rc;
+  }
+  for (const auto& der : options.client_trust_anchors) {
+    rc = mbedtls_x509_crt_parse_der_nocopy(&anchors, der.data(), der.size());
+    if (rc != 0) {
+      return rc;
+    }
+  }
+  if (options.require_client_certificate) {
+    mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+    mbedtls_ssl_conf_ca_chain(&conf, &anchors, nullptr);
+  } else {
+    mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_NONE);  // no CertificateRequest is sent
+  }
+  mbedtls_ssl_conf_rng(&conf, mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE);
+  mbedtls_ssl_conf_min_tls_version(&conf, to_mbedtls(options.min_version));
+  mbedtls_ssl_conf_max_tls_version(&conf, to_mbedtls(options.max_version));
+  mbedtls_ssl_conf_groups(&conf, kGroups);
+  mbedtls_ssl_conf_read_timeout(&conf, options.timeout_ms);
+  return 0;
+}
+
+}  // namespace
+
+Status Client::serve(struct netconn* conn, const ServerOptions& options) {
+  State& s = state();
+  s.hostname[0] = '\0';
+  s.last_error = 0;
+  s.verify_flags = 0;
+  mbedtls_ssl_init(&s.ssl);
+  mbedtls_ssl_config_init(&s.conf);
+  mbedtls_x509_crt_init(&s.anchors);
+  mbedtls_x509_crt_init(&s.own_certificate);
+  mbedtls_pk_init(&s.own_key);
+  s.conn = conn;  // the session's from here: close() closes it
+  s.open = true;
+  netconn_set_recvtimeout(conn, static_cast<int>(options.timeout_ms));
+  netconn_set_sendtimeout(conn, static_cast<int>(options.timeout_ms));
+  Status result = server_handshake(options);
+  if (!result) {
+    close();
+  }
+  return result;
+}
+
+Status Client::server_handshake(const ServerOptions& options) {
+  State& s = state();
+  if (int rc = configure_server(s.conf, s.anchors, options); rc != 0) {
+    s.last_error = rc;
+    return fail(rc == MBEDTLS_ERR_SSL_ALLOC_FAILED || rc == MBEDTLS_ERR_X509_ALLOC_FAILED ? Error::no_resources
+                                                                                           : Error::invalid_argument);
+  }
+  if (auto ok = configure_identity(s, *options.identity); !ok) {
+    return ok;
+  }
+  if (int rc = mbedtls_ssl_setup(&s.ssl, &s.conf); rc != 0) {
+    s.last_error = rc;
+    return fail(Error::no_resources);
+  }
+  mbedtls_ssl_set_bio(&s.ssl, &s, send_callback, receive_callback, nullptr);
+  const int rc = mbedtls_ssl_handshake(&s.ssl);
+  if (rc != 0) {
+    s.last_error = rc;
+    s.verify_flags = mbedtls_ssl_get_verify_result(&s.ssl);
+    // The client's chain refused, or no chain where one is required (MBEDTLS_X509_BADCERT_MISSING).
+    if (options.require_client_certificate && s.verify_flags != 0 &&
+        s.verify_flags != static_cast<std::uint32_t>(-1)) {
+      return fail(Error::certificate);
+    }
+    return fail(from_mbedtls(rc, true));
+  }
+  return {};
+}
+
+Listener::~Listener() { close(); }
+
+Status Listener::listen(std::uint16_t port, const ServerOptions& options) {
+  if (conn_ != nullptr) {
+    return fail(Error::invalid_state);
+  }
+  if (!platform_ready()) {
+    return fail(Error::not_initialised);
+  }
+  if (port == 0 || options.identity == nullptr || options.min_version > options.max_version ||
+      options.require_client_certificate == options.client_trust_anchors.empty()) {
+    return fail(Error::invalid_argument);
+  }
+  if (auto ok = check_certificate_matches_key(options.identity->certificate, options.identity->key_id); !ok) {
+    return ok;
+  }
+  conn_ = netconn_new(NETCONN_TCP);
+  if (conn_ == nullptr) {
+    return fail(Error::no_resources);
+  }
+  if (netconn_bind(conn_, IP4_ADDR_ANY, port) != ERR_OK || netconn_listen_with_backlog(conn_, 1) != ERR_OK) {
+    close();
+    return fail(Error::no_resources);
+  }
+  options_ = &options;
+  return {};
+}
+
+Status Listener::accept(Client& session, std::uint32_t wait_ms) {
+  if (conn_ == nullptr || session.is_open() || session.state().conn != nullptr) {
+    return fail(Error::invalid_state);
+  }
+  if (!has_time()) {
+    return fail(Error::no_time);  // certificates' validity could not be checked
+  }
+  netconn_set_recvtimeout(conn_, static_cast<int>(wait_ms));
+  struct netconn* conn = nullptr;
+  const err_t e = netconn_accept(conn_, &conn);
+  if (e == ERR_TIMEOUT || e == ERR_WOULDBLOCK) {
+    return fail(Error::timeout);
+  }
+  if (e != ERR_OK || conn == nullptr) {
+    return fail(e == ERR_MEM ? Error::no_resources : Error::connection);
+  }
+  return session.serve(conn, *options_);
+}
+
+void Listener::close() {
+  if (conn_ != nullptr) {
+    netconn_close(conn_);
+    netconn_delete(conn_);
+    conn_ = nullptr;
+  }
+  options_ = nullptr;
 }
 
 Result<std::size_t> Client::write(std::span<const std::byte> data) {

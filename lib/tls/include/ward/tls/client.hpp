@@ -11,6 +11,9 @@
 // Mbed TLS's configuration stays inside lib/tls (lib/tls/config): a Client is opaque storage here,
 // so no caller compiles Mbed TLS's structures under a different configuration.
 //
+// The same class is a server session: Listener::accept (below) runs the server's handshake on a
+// closed Client, after which write/read/close are the same.
+//
 // Threads: Mbed TLS's heap (lib/tls/src/platform.cpp) is not locked, so every Client must be used
 // from one thread at a time, and all Clients from the same thread.
 #pragma once
@@ -22,6 +25,7 @@
 #include "ward/result.hpp"
 
 struct ip_addr;  // lwIP's ip_addr_t
+struct netconn;  // lwIP's connection (Listener)
 
 namespace ward::tls {
 
@@ -78,6 +82,25 @@ struct ClientOptions {
 
 inline constexpr std::size_t kMaxHostname = 253;
 
+// Server mode (docs/network.md, "TLS server"): the device accepts TLS connections on a Listener and
+// authenticates itself with `identity` (its certificate and the secure world's key: the same pair a
+// client presents; ward/tls/device_identity.hpp). With `require_client_certificate` the peer must
+// present a certificate that verifies against `client_trust_anchors` (mutual TLS), else the
+// handshake fails with Error::certificate; without it no certificate is asked for, and anchors
+// given anyway are refused (Error::invalid_argument): a caller who passes anchors means to check.
+// The rest is the client's hardening: TLS 1.2 minimum, AEAD + ECDHE suites only, no renegotiation;
+// no session cache or tickets (nothing is kept between connections).
+struct ServerOptions {
+  const ClientIdentity* identity = nullptr;  // required; must outlive the session
+  bool require_client_certificate = false;
+  std::span<const std::span<const std::uint8_t>> client_trust_anchors;  // DER; must outlive the session
+  Version min_version = Version::tls1_2;  // never below TLS 1.2
+  Version max_version = Version::tls1_3;
+  std::uint32_t timeout_ms = 10'000;  // per read of the peer (handshake and records)
+};
+
+class Listener;
+
 class Client {
  public:
   Client();
@@ -99,6 +122,12 @@ class Client {
   bool is_open() const;
   Version version() const;          // of the open session
   const char* ciphersuite() const;  // its IANA name, as Mbed TLS spells it
+  // The common name (CN) of the peer's verified certificate's subject, NUL-terminated in `out`;
+  // returns its length. A server session with a client certificate required has one (who
+  // connected: what device management authorises). No verified peer certificate, a subject without
+  // exactly one CN, or a CN with a NUL inside: Error::certificate; a session not open:
+  // Error::invalid_state; `out` too small: Error::invalid_argument.
+  Result<std::size_t> peer_common_name(std::span<char> out) const;
   // After Error::certificate: Mbed TLS's MBEDTLS_X509_BADCERT_* flags (x509.h).
   std::uint32_t verify_flags() const;
   // Mbed TLS's (negative) return code of the last failure, for diagnostics.
@@ -107,11 +136,40 @@ class Client {
   struct State;  // Mbed TLS's contexts and the transport's; defined in lib/tls/src/client.cpp only
 
  private:
+  friend class Listener;  // a server session is a Client whose handshake Listener::accept runs
+  Status serve(struct netconn* conn, const ServerOptions& options);
+  Status server_handshake(const ServerOptions& options);
   Status handshake(const ip_addr& address, std::uint16_t port, const ClientOptions& options);
   State& state();
   const State& state() const;
   static constexpr std::size_t kStateSize = 2560;
   alignas(8) std::byte storage_[kStateSize]{};
+};
+
+// A TCP listener on `port` (every local IPv4 address) whose connections become server sessions.
+// One connection is taken at a time; the backlog is 1. Same thread rule as Client.
+class Listener {
+ public:
+  Listener() = default;
+  ~Listener();
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+
+  // Checks `options` -- an identity whose certificate certifies its key (else Error::identity),
+  // client anchors exactly when a client certificate is required, the versions -- before it
+  // listens: a listener that could not complete a handshake never takes a connection. `options`
+  // must outlive the Listener.
+  Status listen(std::uint16_t port, const ServerOptions& options);
+  // Waits at most `wait_ms` (0: forever) for a connection (Error::timeout), then runs the server
+  // handshake on `session`, a Client that is not open. On any failure the connection is closed and
+  // the listener keeps listening; the session's last_error()/verify_flags() say why.
+  Status accept(Client& session, std::uint32_t wait_ms);
+  void close();
+  bool is_listening() const { return conn_ != nullptr; }
+
+ private:
+  struct netconn* conn_ = nullptr;
+  const ServerOptions* options_ = nullptr;
 };
 
 // Peak use of the TLS heap since init(), in bytes (figures; 0 if not measured).
