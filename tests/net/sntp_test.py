@@ -48,8 +48,9 @@ def ntp_timestamp(unix_seconds):
 class Responder:
     """An SNTP server on 127.0.0.1:123 answering every request by `modes` in turn."""
 
-    def __init__(self, modes):
+    def __init__(self, modes, offset=OFFSET):
         self.modes = modes
+        self.offset = offset
         self.answered = []
         self.times = []
         self.started = time.monotonic()
@@ -62,9 +63,9 @@ class Responder:
 
     def _answer(self, request, mode):
         origin = request[40:48]  # the request's transmit timestamp (the device's nonce)
-        stratum, xmit = 2, ntp_timestamp(time.time() + OFFSET)
+        stratum, xmit = 2, ntp_timestamp(time.time() + self.offset)
         if mode == "kod":
-            stratum, xmit = 0, ntp_timestamp(time.time() + OFFSET)
+            stratum, xmit = 0, ntp_timestamp(time.time() + self.offset)
         elif mode == "floor":
             xmit = ntp_timestamp(BEFORE_FLOOR)
         elif mode == "zero":
