@@ -2,9 +2,8 @@
 """TLS from an unprivileged thread (samples/tls_client): `./ward demo tls`, and qemu.sample.tls_client.
 
 This machine plays the device's three peers, reached from QEMU's user network at 10.0.2.2:
-  - the SNTP server (10.0.2.2:123, this host's time): the device's calendar for certificate
-    validity. Port 123 is this demo's own: it runs in a private network namespace (it re-runs
-    itself under `unshare`, mapping the user to root when it is not root);
+  - the SNTP server (10.0.2.2:12123, this host's time): the device's calendar for certificate
+    validity (the image asks that port, CONFIG_WARD_NET_SNTP_PORT in prj.conf: 123 needs root);
   - the provisioning host (first boot): signs the device's CSR with a device CA made here
     (tools/ward-provision) and answers with the certificate, which the device keeps in PSA PS;
   - the server: `openssl s_server -tls1_3 -Verify 1 -verify_return_error` with a certificate from the
@@ -16,7 +15,6 @@ Usage: demo.py --runner WARD_QEMU_RUN [--secure-image ELF] --ca-dir DIR --provis
 """
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,7 +26,7 @@ from tls_mutual_test import ProvisioningHost, server_stderr  # noqa: E402
 from tls_test import Server, make_key_and_csr, sign  # noqa: E402
 from sntp_test import Responder  # noqa: E402
 
-INNER = "WARD_TLS_DEMO_INNER"
+SNTP_PORT = 12123  # CONFIG_WARD_NET_SNTP_PORT in prj.conf
 
 SUBJECT = "CN = ward-sample-device, O = Ward samples"  # as openssl prints the device's subject
 REQUEST = b"GET /status from an unprivileged thread\n"
@@ -81,15 +79,7 @@ def main():
     p.add_argument("--provision", required=True, help="tools/ward-provision/ward-provision")
     p.add_argument("image")
     args = p.parse_args()
-    if os.environ.get(INNER) != "1":
-        unshare = shutil.which("unshare")
-        if unshare is None:
-            raise AssertionError("needs unshare(1): the SNTP server's port 123 is in a private network namespace")
-        env = dict(os.environ, **{INNER: "1"})
-        cmd = [unshare, "--net"] + ([] if os.geteuid() == 0 else ["--map-root-user"])
-        return subprocess.run(cmd + ["--", sys.executable] + sys.argv, env=env, timeout=170).returncode
-    subprocess.run(["ip", "link", "set", "lo", "up"], check=True, timeout=10)
-    sntp = Responder(["good"], offset=0)
+    sntp = Responder(["good"], offset=0, port=SNTP_PORT)
     try:
         return demo(args)
     finally:

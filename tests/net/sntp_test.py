@@ -46,16 +46,16 @@ def ntp_timestamp(unix_seconds):
 
 
 class Responder:
-    """An SNTP server on 127.0.0.1:123 answering every request by `modes` in turn."""
+    """An SNTP server on 127.0.0.1:`port` answering every request by `modes` in turn."""
 
-    def __init__(self, modes, offset=OFFSET):
+    def __init__(self, modes, offset=OFFSET, port=123):
         self.modes = modes
         self.offset = offset
         self.answered = []
         self.times = []
         self.started = time.monotonic()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 123))
+        self.sock.bind(("127.0.0.1", port))
         self.sock.settimeout(0.2)
         self.stop = False
         self.thread = threading.Thread(target=self._serve, daemon=True)

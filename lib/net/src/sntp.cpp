@@ -38,6 +38,11 @@ constexpr std::string_view kServer = CONFIG_WARD_NET_SNTP_SERVER;
 #else
 constexpr std::string_view kServer = "";
 #endif
+#if defined(CONFIG_WARD_NET_SNTP_PORT)
+constexpr std::uint16_t kPort = CONFIG_WARD_NET_SNTP_PORT;
+#else
+constexpr std::uint16_t kPort = 123;
+#endif
 #if defined(CONFIG_WARD_NET_SNTP_FROM_DHCP)
 constexpr bool kFromDhcp = true;
 #else
@@ -130,6 +135,9 @@ extern "C" void ward_sntp_set_time(unsigned int ntp_seconds, unsigned int /*frac
     s(*t);
   }
 }
+
+// The server's port: lwIP sends there and takes answers only from it.
+extern "C" unsigned short ward_sntp_port(void) { return ward::net::kPort; }
 
 // The delay before the next request after an answer lwIP took: the poll interval, or sooner when
 // Ward refused that answer's time.

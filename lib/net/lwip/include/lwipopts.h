@@ -125,6 +125,7 @@
 #define LWIP_DHCP_GET_NTP_SRV 1
 #define LWIP_DHCP_MAX_NTP_SERVERS 1
 #define SNTP_MAX_SERVERS 1
+#define SNTP_PORT ward_sntp_port() /* the image's CONFIG_WARD_NET_SNTP_PORT (lwIP is built once) */
 #define SNTP_SERVER_DNS 0
 #define SNTP_CHECK_RESPONSE 2
 #define SNTP_COMP_ROUNDTRIP 0
@@ -134,6 +135,7 @@
 #define SNTP_SUPPRESS_DELAY_CHECK
 void ward_sntp_set_time(unsigned int ntp_seconds, unsigned int fraction);
 unsigned int ward_sntp_update_delay_ms(void);
+unsigned short ward_sntp_port(void);
 #define SNTP_SET_SYSTEM_TIME_NTP(sec, frac) ward_sntp_set_time((unsigned int)(sec), (unsigned int)(frac))
 #define SNTP_GET_SYSTEM_TIME_NTP(sec, frac) \
   do {                                      \
