@@ -4,9 +4,10 @@
 # - scripts/fetch-orig.sh (run by `./ward setup`) verifies it and unpacks it to
 #   <cache>/lwip-<version> with the verified checksum in .ward-verified-sha256. Configuring fails
 #   unless that stamp matches the pin, as for Mbed TLS and tinycbor.
-# - Compiled: the core (IPv4, IPv6, DHCP, DNS, UDP, TCP), the netconn API and Ethernet. Not
+# - Compiled: the core (IPv4, IPv6, DHCP, DNS, UDP, TCP), the netconn API, Ethernet and the SNTP
+#   client (it parses SNTP answers: lwIP's code, not Ward's). Not
 #   compiled: SNMP, PPP, 6LoWPAN, SLIP, the bridge, altcp_tls (it targets Mbed TLS 2.x) and the
-#   other apps. lib/net/lwip/include holds Ward's lwipopts.h and the architecture port's headers.
+#   other apps but SNTP (apps/sntp: lib/net/src/sntp.cpp starts it). lib/net/lwip/include holds Ward's lwipopts.h and the architecture port's headers.
 # - One static library per preset (the configuration is Ward's, not an image's); the port's
 #   sys_arch (kernel objects) compiles inside each image through ward_net (lib/net).
 #
@@ -31,7 +32,9 @@ add_library(ward_lwip STATIC
   # the tcpip thread and the netconn API (no BSD sockets yet: Ward's own come as system calls)
   ${_lw}/api/api_lib.c ${_lw}/api/api_msg.c ${_lw}/api/err.c ${_lw}/api/netbuf.c ${_lw}/api/netdb.c
   ${_lw}/api/tcpip.c
-  ${_lw}/netif/ethernet.c)
+  ${_lw}/netif/ethernet.c
+  # SNTP (apps/sntp): the calendar time for certificate validity (ward/net/sntp.hpp)
+  ${_lw}/apps/sntp/sntp.c)
 target_include_directories(ward_lwip SYSTEM PUBLIC ${CMAKE_SOURCE_DIR}/lib/net/lwip/include ${_lw}/include)
 # Third-party code: never -Werror, and its warnings are not ours to fix.
 target_compile_options(ward_lwip PRIVATE -w)

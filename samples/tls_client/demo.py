@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """TLS from an unprivileged thread (samples/tls_client): `./ward demo tls`, and qemu.sample.tls_client.
 
-This machine plays the device's two peers, reached from QEMU's user network at 10.0.2.2:
+This machine plays the device's three peers, reached from QEMU's user network at 10.0.2.2:
+  - the SNTP server (10.0.2.2:12123, this host's time): the device's calendar for certificate
+    validity (the image asks that port, CONFIG_WARD_NET_SNTP_PORT in prj.conf: 123 needs root);
   - the provisioning host (first boot): signs the device's CSR with a device CA made here
     (tools/ward-provision) and answers with the certificate, which the device keeps in PSA PS;
   - the server: `openssl s_server -tls1_3 -Verify 1 -verify_return_error` with a certificate from the
@@ -22,6 +24,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from net_echo_test import Firmware  # noqa: E402
 from tls_mutual_test import ProvisioningHost, server_stderr  # noqa: E402
 from tls_test import Server, make_key_and_csr, sign  # noqa: E402
+from sntp_test import Responder  # noqa: E402
+
+SNTP_PORT = 12123  # CONFIG_WARD_NET_SNTP_PORT in prj.conf
 
 SUBJECT = "CN = ward-sample-device, O = Ward samples"  # as openssl prints the device's subject
 REQUEST = b"GET /status from an unprivileged thread\n"
@@ -30,7 +35,7 @@ ANSWER = b"status: ok -- served over TLS 1.3 to a client certified by the Ward d
 
 def boot(args, workdir, device_args, timeout=60):
     cmd = [sys.executable, args.runner, "--no-test", "--timeout", str(timeout), "--workdir", workdir,
-           "--qemu-arg=-nic", "--qemu-arg=user,model=lan9118", f"--arg=--time={int(time.time())}"]
+           "--qemu-arg=-nic", "--qemu-arg=user,model=lan9118"]
     cmd += [f"--arg={a}" for a in device_args]
     if args.secure_image:
         cmd += ["--secure-image", args.secure_image]
@@ -74,6 +79,14 @@ def main():
     p.add_argument("--provision", required=True, help="tools/ward-provision/ward-provision")
     p.add_argument("image")
     args = p.parse_args()
+    sntp = Responder(["good"], offset=0, port=SNTP_PORT)
+    try:
+        return demo(args)
+    finally:
+        sntp.close()
+
+
+def demo(args):
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="ward-tls-client-") as d:
         flash = os.path.join(d, "flash")  # QEMU's working directory: the secure flash file

@@ -3,8 +3,8 @@
 // Run by samples/tls_client/demo.py (`./ward demo tls`), which plays the provisioning host and the
 // server on this machine, reached through QEMU's user networking at 10.0.2.2.
 //
-// main (privileged): the network; the TLS client with the calendar time from the command line (no
-// SNTP yet); the device identity -- the key is made in the secure world once, a CSR goes to the
+// main (privileged): the network; the TLS client with the calendar time from SNTP (ward/net/sntp.hpp:
+// lwIP's client asks demo.py's responder at 10.0.2.2:123, prj.conf); the device identity -- the key is made in the secure world once, a CSR goes to the
 // provisioning host (--prov=P), the certificate it signs is kept in protected storage; then TLS
 // sockets, trusting the CA compiled into this image, and the fetcher thread.
 // fetcher (unprivileged, its own memory only): grants for the network and the device identity;
@@ -19,6 +19,7 @@
 #include "ward/kernel.hpp"
 #include "ward/net/interface.hpp"
 #include "ward/net/lan9118.hpp"
+#include "ward/net/sntp.hpp"
 #include "ward/print.hpp"
 #include "ward/sockets.hpp"
 #include "ward/tls/client.hpp"
@@ -168,17 +169,24 @@ tls::ClientIdentity identity;
 }  // namespace
 
 int main() {
-  const std::uint64_t time = argument("--time=");
-  if (time == 0 || argument("--server=") == 0) {
-    print("tls_client: usage: --time=UNIX --server=PORT [--prov=PORT]\n");
+  if (argument("--server=") == 0) {
+    print("tls_client: usage: --server=PORT [--prov=PORT]\n");
     return 1;
   }
   if (!net::start_interface(ethernet, Priority{20}) || !net::wait_for_ipv4(Timeout::after(Duration::s(20))) ||
-      !tls::init()) {
-    print("tls_client: no network or no TLS\n");
+      !tls::init() || !net::start_sntp(&tls::set_time)) {
+    print("tls_client: no network, no TLS or no SNTP\n");
     return 1;
   }
-  tls::set_time(static_cast<std::int64_t>(time));
+  // Certificates are checked against the calendar: SNTP's answer sets it (TLS refuses until then).
+  for (int i = 0; i < 200 && !tls::has_time(); ++i) {  // bounded: 20 s
+    (void)this_thread::sleep_for(Duration::ms(100));
+  }
+  if (!tls::has_time()) {
+    print("tls_client: no time from SNTP\n");
+    return 1;
+  }
+  print("tls_client: calendar time from SNTP: ", static_cast<std::uint32_t>(tls::time_now()), '\n');
   auto cert = device_certificate();
   if (!cert) {
     print("tls_client: device identity: ", tls::error_name(cert.error()), '\n');

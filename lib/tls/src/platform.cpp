@@ -62,6 +62,8 @@ void set_time(std::int64_t unix_seconds) {
 
 bool has_time() { return time_known.load(); }
 
+std::int64_t time_now() { return static_cast<std::int64_t>(calendar_now(nullptr)); }
+
 bool platform_init() {
   if (initialised) {
     return true;

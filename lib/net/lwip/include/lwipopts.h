@@ -37,13 +37,13 @@
 #define WARD_NET_LISTENERS 2        /* of them listening at once (sockets.cpp refuses more) */
 #define WARD_NET_BACKLOG 2          /* connections each waits to accept (SYN received included) */
 #define WARD_NET_PENDING (WARD_NET_LISTENERS * WARD_NET_BACKLOG) /* TCP PCBs not in a socket yet */
-/* The system's own: DHCP (1 UDP PCB for every interface), DNS (a fresh UDP PCB with a random
+/* The system's own: DHCP (1 UDP PCB for every interface), SNTP (1, lib/net/src/sntp.cpp), DNS (a fresh UDP PCB with a random
  * port for each query in flight: DNS_MAX_SOURCE_PORTS), and the kernel-mode users of netconn
  * directly: the SMP server over UDP (lib/mgmt), the TLS client (lib/tls), an application's own
  * (samples/net_echo: a UDP socket, a listener and its connections). */
 #define DNS_TABLE_SIZE 4
 #define DNS_MAX_SOURCE_PORTS DNS_TABLE_SIZE
-#define WARD_NET_SYSTEM_UDP_PCBS (1 + DNS_MAX_SOURCE_PORTS + 2)
+#define WARD_NET_SYSTEM_UDP_PCBS (1 + DNS_MAX_SOURCE_PORTS + 2 + 1) /* ... and SNTP's one */
 #define WARD_NET_SYSTEM_TCP_PCBS 3
 #define WARD_NET_SYSTEM_LISTENERS 2
 #define WARD_NET_SYSTEM_NETCONNS 5
@@ -113,6 +113,39 @@
 #define LWIP_NETCONN_FULLDUPLEX 0
 #define LWIP_SO_RCVTIMEO 1
 #define LWIP_SO_SNDTIMEO 1
+
+/* SNTP: lwIP's client (apps/sntp), started by lib/net/src/sntp.cpp (ward/net/sntp.hpp says what
+ * unauthenticated SNTP can and cannot give). One server, an address (no DNS), or the DHCP lease's
+ * (option 42). lwIP checks an answer's source address and port, length, mode, kiss-of-death
+ * (stratum 0) and that it echoes the request's transmit timestamp (SNTP_CHECK_RESPONSE 2), which
+ * is a random 64-bit nonce here (the device may not know the time; RFC 4330 allows any value,
+ * and a nonce stops an off-path attacker). The time lwIP accepts goes to ward_sntp_set_time,
+ * which refuses zero and times before the build's floor; the poll interval is the image's
+ * (CONFIG_WARD_NET_SNTP_POLL_S, at least 15 s: checked there, hence SNTP_SUPPRESS_DELAY_CHECK). */
+#define LWIP_DHCP_GET_NTP_SRV 1
+#define LWIP_DHCP_MAX_NTP_SERVERS 1
+#define SNTP_MAX_SERVERS 1
+#define SNTP_PORT ward_sntp_port() /* the image's CONFIG_WARD_NET_SNTP_PORT (lwIP is built once) */
+#define SNTP_SERVER_DNS 0
+#define SNTP_CHECK_RESPONSE 2
+#define SNTP_COMP_ROUNDTRIP 0
+#define SNTP_STARTUP_DELAY 1
+#define SNTP_STARTUP_DELAY_FUNC (LWIP_RAND() % 1000)
+#define SNTP_RECV_TIMEOUT 3000 /* then lwIP's retry, doubling up to ten times this */
+#define SNTP_SUPPRESS_DELAY_CHECK
+void ward_sntp_set_time(unsigned int ntp_seconds, unsigned int fraction);
+unsigned int ward_sntp_update_delay_ms(void);
+unsigned short ward_sntp_port(void);
+#define SNTP_SET_SYSTEM_TIME_NTP(sec, frac) ward_sntp_set_time((unsigned int)(sec), (unsigned int)(frac))
+#define SNTP_GET_SYSTEM_TIME_NTP(sec, frac) \
+  do {                                      \
+    (sec) = (s32_t)LWIP_RAND();             \
+    (frac) = (u32_t)LWIP_RAND();            \
+  } while (0)
+#define SNTP_UPDATE_DELAY ward_sntp_update_delay_ms()
+/* lwIP counts its core's timeouts only (LWIP_NUM_SYS_TIMEOUT_INTERNAL): SNTP holds two at once
+ * (the next request and the receive timeout). */
+#define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 2)
 
 /* Never compiled (cmake/WardLwIP.cmake does not build their sources either). */
 #define LWIP_SNMP 0

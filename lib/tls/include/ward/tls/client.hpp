@@ -59,8 +59,11 @@ Status init();
 
 // The calendar time, seconds since 1970-01-01 UTC, from a source the application trusts; it then
 // advances with the kernel clock. Certificates' validity periods are checked against it.
+// ward/net/sntp.hpp's start_sntp takes set_time as its sink: the time from SNTP.
 void set_time(std::int64_t unix_seconds);
 bool has_time();
+// The calendar time now, as certificates are checked against it; 0 until set_time.
+std::int64_t time_now();
 
 // Client authentication (mutual TLS; ward/tls/device_identity.hpp makes and keeps both parts): a
 // certificate and the secure world's key it certifies. The private key is a PSA key id only: its
