@@ -924,7 +924,11 @@ def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: b
     # Where each stack is: a test image's run names its stacks by address (tests/stackbound/highwater.py).
     lines += [f"{image_name}: stack {s.name} is at {s.address:#x}" for s in image.stacks]
     if image.main_stack_size is not None:
-        msp, parts = main_stack_bound(checked, image, notes, frame)
+        # On a secure image's MSP the secure exceptions (its vector table's handlers) preempt secure
+        # code: a Secure-to-Secure entry stacks no additional state (its 40 bytes are a
+        # Secure-to-Non-secure entry's, the veneers' callers').
+        msp, parts = main_stack_bound(checked, image, notes, frame,
+                                      frame - SECURE_EXTRA if secure else frame)
         lines.append(f"{image_name}: main stack (MSP): {image.main_stack_size} B declared, bound {msp} B -- "
                      + "; ".join(parts))
         if msp > image.main_stack_size:
@@ -947,7 +951,7 @@ def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: b
 
 
 def main_stack_bound(a: Analysis, image: Image, notes: Annotations,
-                     frame: int = FP_FRAME + ALIGN_PAD) -> tuple[int, list[str]]:
+                     frame: int = FP_FRAME + ALIGN_PAD, vector_frame: int | None = None) -> tuple[int, list[str]]:
     """The boot path (reset until the scheduler starts, which resets MSP) or the exception handlers
     nested one per priority level (annotated `level` lines; a handler in no level counts alone at
     its own level), each with the frame (`frame`) its entry stacks on MSP. Handlers are the vector
@@ -1004,7 +1008,11 @@ def main_stack_bound(a: Analysis, image: Image, notes: Annotations,
     depth = [{h: (refused_a if r else a).depth(h)[0] for h in ms} for ms, _, r in levels]
     a.errors.extend(refused_a.errors)
     a.used |= refused_a.used
-    nested_use = [max(frame if thread_entry(h) else d[h] + frame for h in ms) for (ms, _, _), d in zip(levels, depth)]
+    def frame_of(h: str) -> int:  # the frame its entry stacks here (`vector_frame`: the image's own exceptions')
+        return vector_frame if vector_frame is not None and h in image.vectors else frame
+
+    nested_use = [max(frame_of(h) if thread_entry(h) else d[h] + frame_of(h) for h in ms)
+                  for (ms, _, _), d in zip(levels, depth)]
     nested, bottom = 0, None
     for i, (members, count, _) in enumerate(levels):
         above = nested_use[i] * (count - 1) + sum(u * c for u, (_, c, _) in zip(nested_use[i + 1:], levels[i + 1:]))

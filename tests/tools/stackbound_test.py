@@ -269,16 +269,17 @@ class Bounds(unittest.TestCase):
         img = image({"reset": (3000, []), "__acle_se_call": (40, ["report"]), "report": (60, []),
                      "fault": (200, []), "serve": (500, [])},
                     [sb.Stack("service", 4096, ["serve", "reset"], 2, 0)],
-                    vectors=["fault"], reset="reset", msp=1136)
+                    vectors=["fault"], reset="reset", msp=1096)
         n = notes("handler-entry __acle_se_*  # veneers\nlevel __acle_se_* x3  # three levels\n"
                   "level fault  # the faults\n")
         r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
-        # 3 x (100 + 212) + (200 + 212) - 212 = 1136; the 3000-byte boot is the service stack's.
-        self.assertIn("main stack (MSP): 1136 B declared, bound 1136 B", "\n".join(r.lines))
+        # 3 x (100 + 212) + (200 + 172) - 212 = 1096 (a secure fault preempting secure code stacks
+        # no additional state: 212 - 40); the 3000-byte boot is the service stack's.
+        self.assertIn("main stack (MSP): 1096 B declared, bound 1096 B", "\n".join(r.lines))
         self.assertFalse(r.failures)
-        img.main_stack_size = 1132
+        img.main_stack_size = 1092
         r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
-        self.assertTrue(any("main stack (1132 B) is smaller than its bound 1136 B" in f for f in r.failures))
+        self.assertTrue(any("main stack (1092 B) is smaller than its bound 1096 B" in f for f in r.failures))
         # ... and a secure stack declared too small fails, with its chain named.
         img.stacks[0].size = 3000
         r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
@@ -296,12 +297,12 @@ class Bounds(unittest.TestCase):
                   "level __acle_se_* x3 refused  # refused\nlevel fault  # faults\n")
         n = notes(levels + "refused-call __acle_se_ctl accepted  # refuses first\n")
         r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
-        # 316 (accepted, bottom) + 3 x (16 + 212) + (300 + 212) = 1512
-        self.assertIn("bound 1512 B", "\n".join(r.lines))
+        # 316 (accepted, bottom) + 3 x (16 + 212) + (300 + 172) = 1472
+        self.assertIn("bound 1472 B", "\n".join(r.lines))
         self.assertFalse(r.failures)
         # Without the annotation, or with the levels not refused, the whole path at every level.
         r = sb.check(img, notes(levels), "i", fp=True, secure=True, check_main_stack=True)
-        self.assertIn("bound 2412 B", "\n".join(r.lines))  # 316 + 3 x 528 + 512
+        self.assertIn("bound 2372 B", "\n".join(r.lines))  # 316 + 3 x 528 + 472
         # The landing (a declared stack) keeps the whole path: 316 + 212.
         self.assertIn("stack landing: 528 B declared, bound 528 B", r.lines[0])
         r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
@@ -320,8 +321,9 @@ class Bounds(unittest.TestCase):
         n = notes(levels + "refused-call __acle_se_ctl accepted  # refuses first\n"
                   "refused-call refuse accepted  # not an entry: never cut\n")
         r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
-        # 324 + (324 + 212) + (300 + 212): the path through `refuse` is followed.
-        self.assertIn("bound 1372 B", "\n".join(r.lines))
+        # 324 + (324 + 212) + (300 + 172): the path through `refuse` is followed (the secure fault
+        # preempts secure code: no additional state).
+        self.assertIn("bound 1332 B", "\n".join(r.lines))
         # A refused-call naming no call of its entry is an error (a stale annotation).
         n = notes(levels + "refused-call __acle_se_ctl report  # not its call\n")
         r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
