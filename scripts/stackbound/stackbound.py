@@ -657,6 +657,15 @@ def _matches(pattern: str, fn: Function) -> bool:
     return any(fnmatch.fnmatchcase(n, pattern) for n in names if n)
 
 
+def _every_name_matches(patterns: list[str], fn: Function) -> bool:
+    """Every symbol of the function (its aliases too) is named by one of `patterns`: for annotations
+    that say how a function is entered or who calls it, which another name's callers need not share."""
+    groups = [(fn.name, fn.demangled)] + list(zip(fn.aliases, fn.aliases_demangled or fn.aliases))
+    return bool(patterns) and all(
+        any(fnmatch.fnmatchcase(n, p) for p in patterns for n in (sym, dem, _plain(dem or "")) if n)
+        for sym, dem in groups)
+
+
 class Analysis:
     """Depths over the image's call graph. `skip`: kinds of callee not followed -- "halts" (where a
     stack limit stops an overflow on a path that stops the system anyway), "privileged" (for a user
@@ -760,9 +769,11 @@ class Analysis:
     def _skipped(self, name: str) -> bool:
         if name not in self._skip_memo:
             fn = self.image.functions[name]
-            pats = (self.notes.halts if "halts" in self.skip else []) + \
-                   (self.notes.privileged if "privileged" in self.skip else [])
-            self._skip_memo[name] = any(_matches(p, fn) for p in pats)
+            halts = any(_matches(p, fn) for p in self.notes.halts) if "halts" in self.skip else False
+            # privileged-only says who calls it, not what it does: code folded with a function a
+            # user thread calls is not skipped (every name must be privileged-only).
+            privileged = "privileged" in self.skip and _every_name_matches(self.notes.privileged, fn)
+            self._skip_memo[name] = halts or privileged
         return self._skip_memo[name]
 
     # depth() asks both of every function on the path at every step: answered once per name (the
@@ -970,7 +981,9 @@ def main_stack_bound(a: Analysis, image: Image, notes: Annotations,
         handlers |= {n for n, f in image.functions.items() if _matches(p, f)}
 
     def thread_entry(h: str) -> bool:
-        return any(_matches(p, image.functions[h]) for p in notes.thread_entry)
+        # How it is entered, not what it does: the SVCall handler folded with the default handler
+        # (minimal) is entered by interrupts too, which run its code over a handler.
+        return _every_name_matches(notes.thread_entry, image.functions[h])
 
     # The levels, lowest priority first (the order of the `level` lines; a handler in none counts
     # as a level of its own, above them). Nested over another handler, a handler stacks its frame

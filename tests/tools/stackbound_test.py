@@ -443,6 +443,23 @@ class ReviewHoles(unittest.TestCase):
         img = from_disassembly(self.ALIASES, self.SYMS, [stack("s", 1024, "e")], (ci,))
         self.assertEqual(img.functions["f"].frame, 48)
 
+    def test_2_entry_annotations_need_every_name(self):
+        # How a function is entered (thread-entry) or who calls it (privileged-only) is no property
+        # of its code: the SVCall handler folded with the default handler (samples/minimal) is
+        # entered by interrupts too, and runs its code over a handler.
+        text = "00000100 <ward_default_handler>:\n 100:\tpush\t{r4, lr}\n 102:\tsub\tsp, #100\n 104:\tpop\t{r4, pc}\n"
+        syms = [("ward_default_handler", 0x101, "STB_LOCAL"), ("ward_svc_handler", 0x101, "STB_LOCAL")]
+        img = from_disassembly(text, syms)
+        img.vectors = ["ward_default_handler", "low"]
+        img.functions["low"] = sb.Function("low", 10, set(), False, False, "low")
+        img.main_stack_size = 4096
+        n = "level low  # lowest\nlevel ward_*_handler  # above\nthread-entry ward_svc_handler  # svc from threads only\n"
+        r = sb.check(img, notes(n), "i", fp=True, secure=False, check_main_stack=True)
+        self.assertIn("bound 226 B", "\n".join(r.lines))  # 10 + (108 + 108): its code counts
+        r = sb.check(img, notes(n + "thread-entry ward_default_handler  # (if it were)\n"), "i", fp=True, secure=False,
+                     check_main_stack=True)
+        self.assertIn("bound 118 B", "\n".join(r.lines))  # 10 + 108: its frame only
+
     def test_3_cbz_tail_calls_and_direct_recursion(self):
         text = """
 00000100 <e>:
