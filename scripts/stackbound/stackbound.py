@@ -34,6 +34,20 @@ from pathlib import Path
 BASIC_FRAME = 32
 FP_FRAME = 104
 SECURE_EXTRA = 40
+# A secure image sets FPCCR_S.TS (secure/firmware startup): a frame with a secure FP context also
+# holds S16-S31 (ARM DDI 0553, B3.20 "additional FP context"), so 104 + 64 + 40 = 208 bytes.
+SECURE_FP_EXTRA = 64
+# CCR.STKALIGN is RES1 on Armv8-M: an exception entry with SP not 8-aligned first moves SP down 4
+# bytes (xPSR bit 9 records it). Code preempted after an odd number of pushes pays it: every
+# exception frame costs up to 4 bytes more than its words.
+ALIGN_PAD = 4
+
+
+def exception_frame(fp: bool, secure: bool) -> int:
+    """The worst-case bytes one exception entry stacks, its alignment padding included."""
+    if secure:
+        return (FP_FRAME + SECURE_FP_EXTRA if fp else BASIC_FRAME) + SECURE_EXTRA + ALIGN_PAD
+    return (FP_FRAME if fp else BASIC_FRAME) + ALIGN_PAD
 
 INDIRECT = "__indirect_call"
 
@@ -52,6 +66,15 @@ class Function:
     demangled: str = ""
     # Its instructions (address, mnemonic, operands), for the order a `refused-call` relies on.
     insns: list[tuple[int, str, str]] = dataclasses.field(default_factory=list)
+    # The other symbols at its address (constructor aliases, folded templates, weak aliases): one
+    # function, every name matches annotations and every name's calls reach it.
+    aliases: list[str] = dataclasses.field(default_factory=list)
+    aliases_demangled: list[str] = dataclasses.field(default_factory=list)
+    # Branches and calls to an address no function symbol names: not followed, so refused.
+    unknown: list[str] = dataclasses.field(default_factory=list)
+    # Branches and calls to its own start (mnemonics): direct recursion, but for a `b` in a function
+    # that never moves sp down (a loop: sp at the branch is sp at its entry).
+    to_own_start: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -59,6 +82,8 @@ class Annotations:
     bounds: dict[str, int] = dataclasses.field(default_factory=dict)        # pattern -> total bytes
     frames: dict[str, int] = dataclasses.field(default_factory=dict)        # pattern -> own frame
     calls: dict[str, list[str]] = dataclasses.field(default_factory=dict)   # pattern -> targets
+    # Each `calls` line (pattern, its targets, where): a line whose targets name nothing is an error.
+    call_lines: list[tuple[str, list[str], str]] = dataclasses.field(default_factory=list)
     levels: list[tuple[list[str], int, bool]] = dataclasses.field(default_factory=list)  # (handlers, N, refused)
     refused_calls: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (entry, its accepted path)
     cuts: list[tuple[str, str]] = dataclasses.field(default_factory=list)   # (caller, callee) not followed
@@ -98,7 +123,13 @@ def parse_annotations(text: str, origin: str, into: Annotations | None = None) -
             elif key == "frame" and len(args) == 2:
                 a.frames[args[0]] = int(args[1], 0)
             elif key == "calls" and len(args) >= 2:
-                a.calls.setdefault(args[0], []).extend(t for t in args[1:] if t != "none")
+                targets = [t for t in args[1:] if t != "none"]
+                if "none" in args[1:] and targets:
+                    raise ValueError  # "none" and a target: which one is meant?
+                if any(t in ("?", "?none") for t in targets):
+                    raise ValueError
+                a.calls.setdefault(args[0], []).extend(targets)
+                a.call_lines.append((args[0], targets, where))
             elif key == "level" and len(args) >= 1:
                 refused = args[-1] == "refused"
                 if refused:
@@ -192,8 +223,14 @@ def _imm(operands: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def analyse_instruction(fn: Function, mnemonic: str, operands: str, own: str) -> None:
-    """Adds what one instruction means for the stack: a push, a call, an indirect branch."""
+_SP_REG = re.compile(r"\b(sp|r13)\b")
+
+
+def analyse_instruction(fn: Function, mnemonic: str, operands: str, own: str,
+                        aliases: dict[str, str] | None = None, known: set[str] | None = None) -> None:
+    """Adds what one instruction means for the stack: a push, a call, an indirect branch.
+    `aliases`: any symbol -> the name its function goes by; `known`: the function names (a branch to
+    another name, or to a bare address, reaches no function the tool knows)."""
     base = mnemonic.split(".")[0]
     # A conditional branch (in an IT block or not) is the branch: bxne r3 is an indirect jump.
     if m := re.fullmatch(r"(bx|blx|bl|b)(eq|ne|cs|cc|hs|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al)", base):
@@ -210,34 +247,61 @@ def analyse_instruction(fn: Function, mnemonic: str, operands: str, own: str) ->
             fn.dynamic = True
         else:
             fn.frame += imm
+    elif base in ("add", "addw") and re.match(r"sp,", ops):
+        # add sp, #n releases; add sp, rN moves sp by a register amount (either way).
+        if _imm(ops) is None:
+            fn.dynamic = True
     elif base in ("str", "strd") and re.search(r"\[sp, #-\d+\]!", ops):
         fn.frame += -_imm(ops.split("[sp")[1])
-    elif base == "mov" and re.match(r"sp,", ops) or base == "msr" and ops.startswith("msp"):
+    elif base in ("mov", "movs") and re.match(r"sp,", ops) or base == "msr" and ops.startswith("msp"):
         fn.dynamic = True
-    elif base in ("b", "bl", "blx"):
-        if m := _TARGET.match(ops):
+    elif base in ("ldr", "ldrd") and re.match(r"sp,", ops):
+        fn.dynamic = True  # sp loaded from memory
+    elif (base == "pop" or base.startswith("ldm")) and (m := _REGLIST.search(ops)) and _SP_REG.search(m.group(1)):
+        fn.dynamic = True  # sp loaded from memory (pop {..., sp}, ldm with sp in its list)
+    elif base in ("b", "bl", "blx", "cbz", "cbnz"):
+        target_ops = ops.split(",", 1)[1].strip() if base in ("cbz", "cbnz") and "," in ops else ops
+        if m := _TARGET.match(target_ops):
             target = m.group(1)
-            if target != own:
+            target = (aliases or {}).get(target, target)
+            if target == own:
+                if m.group(2) is None:
+                    fn.to_own_start.append(base)  # to its own start: parse_disassembly decides
+            elif known is not None and target not in known:
+                fn.unknown.append(f"{mnemonic} {ops}")  # a symbol that is no function
+            else:
                 fn.calls.add(target)  # a call, or a tail call: never deeper to count it as a call
-        elif base == "blx":
+        elif base == "blx" and not re.match(r"[0-9a-f]+$", target_ops):
             fn.indirect = True
+        else:
+            fn.unknown.append(f"{mnemonic} {ops}")  # an address no symbol names
     elif base == "bx" and ops != "lr":
         fn.indirect = True
     elif base in ("ldr", "mov") and ops.startswith("pc,") and not re.match(r"pc, \[sp\], #4", ops):
         fn.indirect = True  # (ldr pc, [sp], #4 is a return: a pop of the saved lr)
 
 
-def parse_disassembly(text: str, functions: set[str]) -> dict[str, Function]:
-    """Per function symbol of the image: its frame and calls as its instructions show them."""
+def parse_disassembly(text: str, functions: set[str], aliases: dict[str, str] | None = None) -> dict[str, Function]:
+    """Per function symbol of the image: its frame and calls as its instructions show them.
+    `aliases`: every symbol at a function's address -> the name the function goes by (objdump
+    heads and names it by any of them)."""
     out: dict[str, Function] = {}
     current: Function | None = None
+    aliases = aliases or {}
     for line in text.splitlines():
         if m := _FUNC_HEAD.match(line):
-            name = m.group(2)
+            name = aliases.get(m.group(2), m.group(2))
             current = out.setdefault(name, Function(name)) if name in functions else None
         elif current is not None and (m := _INSN.match(line)):
-            analyse_instruction(current, m.group(2), m.group(3), current.name)
+            analyse_instruction(current, m.group(2), m.group(3), current.name, aliases, functions)
             current.insns.append((int(m.group(1), 16), m.group(2), m.group(3)))
+    for fn in out.values():
+        # A call to its own start, or a branch there from a function with a frame (sp is lower
+        # than at its entry when it branches), enters it again on top of itself: direct recursion,
+        # refused unless annotated. A branch there from a function that never moves sp down is a
+        # loop (idle loops, the compiler's tail recursion turned into a jump): sp is unchanged.
+        if any(b == "bl" or b == "blx" for b in fn.to_own_start) or fn.to_own_start and (fn.frame or fn.dynamic):
+            fn.calls.add(fn.name)
     return out
 
 
@@ -305,6 +369,7 @@ def refusal_order(image: "Image", entry: str, callee_pattern: str) -> str | None
             continue  # the refusal's read: this path is checked
         kind, target, cond = _flow(mnemonic, operands)
         name = image_name_at(image, target, operands) if target is not None else None
+        name = image.aliases.get(name, name) if name is not None else None
         if kind in ("call", "branch") and name is not None and name != entry:
             callee = image.functions.get(name)
             if callee is not None and _matches(callee_pattern, callee):
@@ -352,6 +417,20 @@ class Image:
     main_stack_size: int | None
     read_table: object = None   # callable(symbol) -> list of function names in that object
     callbacks: dict = dataclasses.field(default_factory=dict)  # "irq"/"timer" -> declared functions
+    aliases: dict = dataclasses.field(default_factory=dict)    # every function symbol -> its function's name
+
+
+def group_symbols(symbols: list[tuple[str, int, str]]) -> tuple[dict[int, str], dict[str, str]]:
+    """Function symbols (name, address, binding) grouped by address: one function per address,
+    named by its first global symbol (else its first), and every symbol -> that name."""
+    names: dict[int, list[tuple[str, str]]] = {}
+    for name, addr, bind in symbols:
+        group = names.setdefault(addr & ~1, [])
+        if name not in (n for n, _ in group):
+            group.append((name, bind))
+    by_addr = {a: next((n for n, b in g if b == "STB_GLOBAL"), g[0][0]) for a, g in names.items()}
+    aliases = {n: by_addr[a] for a, g in names.items() for n, _ in g}
+    return by_addr, aliases
 
 
 _RECORD = struct.Struct("<IIIII")  # stack, element size, count, entry, kind | reserve << 8
@@ -363,19 +442,20 @@ def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: s
     # The whole file in memory: tables are read after this function returns (read_table).
     elf = ELFFile(io.BytesIO(elf_path.read_bytes()))
     symtab = elf.get_section_by_name(".symtab")
-    funcs_by_addr: dict[int, str] = {}
     objects: dict[str, tuple[int, int]] = {}
     data_syms: list[tuple[int, int, str]] = []
+    func_syms: list[tuple[str, int, str]] = []
     for s in symtab.iter_symbols():
         kind = s["st_info"]["type"]
         if kind == "STT_FUNC":
-            addr = s["st_value"] & ~1
-            # Aliases share an address: the global name wins (weak aliases of default handlers).
-            if addr not in funcs_by_addr or s["st_info"]["bind"] == "STB_GLOBAL":
-                funcs_by_addr[addr] = s.name
+            func_syms.append((s.name, s["st_value"], s["st_info"]["bind"]))
         elif kind == "STT_OBJECT":
             objects[s.name] = (s["st_value"], s["st_size"])
             data_syms.append((s["st_value"], s["st_size"], s.name))
+
+    # Aliases share an address (constructor aliases C1/C2, folded templates, weak aliases of default
+    # handlers): one function, named by a global symbol, known by all.
+    funcs_by_addr, aliases = group_symbols(func_syms)
 
     def segment_bytes(addr: int, size: int) -> bytes:
         for seg in elf.iter_segments():
@@ -474,21 +554,31 @@ def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: s
             raise Error(f"table {symbol} not in the image")
         return [n for n in (func_at(v) for v in words(*objects[names[0]]) if v) if n]
 
-    names = set(funcs_by_addr.values())
     dis = subprocess.run([objdump, "-d", "--no-show-raw-insn", str(elf_path)], check=True,
                          capture_output=True, text=True).stdout
-    functions = parse_disassembly(dis, names)
-    for n in names:
-        functions.setdefault(n, Function(n))
-    merge_ci(functions, [p.read_text() for p in ci_files])
-    demangle(functions, objdump)
+    functions = build_functions(dis, funcs_by_addr, aliases, [p.read_text() for p in ci_files], objdump)
     for s in stacks:
         base, _, off = s.name.partition("+")
         d = Function(base)
         demangle({base: d}, objdump)
         shown = d.demangled or base  # an object's name: no parameter list to drop
         s.name = f"{shown}[{int(off) // s.size}]" if off else shown
-    return Image(functions, stacks, vectors, reset, msp_size, read_table, callbacks)
+    return Image(functions, stacks, vectors, reset, msp_size, read_table, callbacks, aliases)
+
+
+def build_functions(dis: str, funcs_by_addr: dict[int, str], aliases: dict[str, str], ci_texts: list[str],
+                    objdump: str) -> dict[str, Function]:
+    """The image's functions (one per address, group_symbols) from its disassembly and .ci files."""
+    names = set(funcs_by_addr.values())
+    functions = parse_disassembly(dis, names, aliases)
+    for n in names:
+        functions.setdefault(n, Function(n))
+    for n, canonical in aliases.items():
+        if n != canonical:
+            functions[canonical].aliases.append(n)
+    merge_ci(functions, ci_texts, aliases)
+    demangle(functions, objdump)
+    return functions
 
 
 def vtable_targets(vtables: dict[str, str], pattern: str, read: object) -> list[str]:
@@ -498,23 +588,26 @@ def vtable_targets(vtables: dict[str, str], pattern: str, read: object) -> list[
     return [n for cls, sym in sorted(vtables.items()) if fnmatch.fnmatchcase(cls, pattern) for n in read(sym) if n]
 
 
-def merge_ci(functions: dict[str, Function], ci_texts: list[str]) -> None:
+def merge_ci(functions: dict[str, Function], ci_texts: list[str], aliases: dict[str, str] | None = None) -> None:
     """The compiler's figures where it has them: its frame (at least what the code shows), and its
-    edges beside the disassembly's (inline assembly's calls show only there)."""
+    edges beside the disassembly's (inline assembly's calls show only there). A symbol that is an
+    alias counts for its function."""
+    aliases = aliases or {}
     for text in ci_texts:
         usage, calls = parse_ci(text)
         for name, (size, qualifier) in usage.items():
-            fn = functions.get(name)
+            fn = functions.get(aliases.get(name, name))
             if fn is None:
                 continue  # not in the image (--gc-sections)
             fn.frame = max(fn.frame, size)
             if "dynamic" in qualifier and "bounded" not in qualifier:
                 fn.dynamic = True
         for name, callees in calls.items():
-            fn = functions.get(name)
+            fn = functions.get(aliases.get(name, name))
             if fn is None:
                 continue
             for c in callees:
+                c = aliases.get(c, c)
                 if c == INDIRECT:
                     fn.indirect = True
                 elif c in functions:
@@ -532,8 +625,11 @@ def _demangle_names(names: list[str], objdump: str) -> list[str]:
 
 def demangle(functions: dict[str, Function], objdump: str) -> None:
     names = list(functions)
-    for n, d in zip(names, _demangle_names(names, objdump)):
-        functions[n].demangled = d
+    others = [a for n in names for a in functions[n].aliases]
+    demangled = dict(zip(names + others, _demangle_names(names + others, objdump)))
+    for n in names:
+        functions[n].demangled = demangled.get(n, n)
+        functions[n].aliases_demangled = [demangled.get(a, a) for a in functions[n].aliases]
 
 
 # ---- Bounds ---------------------------------------------------------------------------------------
@@ -554,7 +650,20 @@ def _plain(demangled: str) -> str:
 
 
 def _matches(pattern: str, fn: Function) -> bool:
-    return any(fnmatch.fnmatchcase(n, pattern) for n in (fn.name, fn.demangled, _plain(fn.demangled)))
+    """A pattern names a function by any of its symbols (an alias too), demangled or not, with or
+    without the parameter list."""
+    names = (fn.name, fn.demangled, _plain(fn.demangled), *fn.aliases,
+             *(x for d in fn.aliases_demangled for x in (d, _plain(d))))
+    return any(fnmatch.fnmatchcase(n, pattern) for n in names if n)
+
+
+def _every_name_matches(patterns: list[str], fn: Function) -> bool:
+    """Every symbol of the function (its aliases too) is named by one of `patterns`: for annotations
+    that say how a function is entered or who calls it, which another name's callers need not share."""
+    groups = [(fn.name, fn.demangled)] + list(zip(fn.aliases, fn.aliases_demangled or fn.aliases))
+    return bool(patterns) and all(
+        any(fnmatch.fnmatchcase(n, p) for p in patterns for n in (sym, dem, _plain(dem or "")) if n)
+        for sym, dem in groups)
 
 
 class Analysis:
@@ -597,12 +706,26 @@ class Analysis:
             if _matches(p, fn):
                 targets = (targets or []) + v
                 self.used.add(p)
+                self._check_call_lines(p)
         self._resolved[name] = (bound, frame, targets)
         return self._resolved[name]
+
+    def _check_call_lines(self, pattern: str) -> None:
+        """A `calls` line that names targets, none of which is in the image, is an error: a typo
+        would read as "calls nothing" and hide a call. A target written `?T` may be absent (T if
+        present); `records:` targets are the image's declarations, which may be none."""
+        for p, targets, where in self.notes.call_lines:
+            if p != pattern or not targets:
+                continue
+            required = [t for t in targets if not t.startswith("?") and not t.startswith("records:")]
+            if required and not self._targets(targets):
+                self.errors.append(f"{where}: calls {p}: none of its targets ({' '.join(targets)}) is in this image "
+                                   "(a typo hides a call; write ?T for a target that may be absent)")
 
     def _targets(self, patterns: list[str]) -> set[str]:
         out: set[str] = set()
         for p in patterns:
+            p = p.removeprefix("?")  # a target that may be absent
             if p.startswith("records:"):  # the functions the image declares (WARD_STACK_BOUND_IRQ/TIMER)
                 out.update(self.image.callbacks.get(p[len("records:"):], []))
                 continue
@@ -646,9 +769,11 @@ class Analysis:
     def _skipped(self, name: str) -> bool:
         if name not in self._skip_memo:
             fn = self.image.functions[name]
-            pats = (self.notes.halts if "halts" in self.skip else []) + \
-                   (self.notes.privileged if "privileged" in self.skip else [])
-            self._skip_memo[name] = any(_matches(p, fn) for p in pats)
+            halts = any(_matches(p, fn) for p in self.notes.halts) if "halts" in self.skip else False
+            # privileged-only says who calls it, not what it does: code folded with a function a
+            # user thread calls is not skipped (every name must be privileged-only).
+            privileged = "privileged" in self.skip and _every_name_matches(self.notes.privileged, fn)
+            self._skip_memo[name] = halts or privileged
         return self._skip_memo[name]
 
     # depth() asks both of every function on the path at every step: answered once per name (the
@@ -697,6 +822,9 @@ class Analysis:
         if fn.dynamic and frame is None:
             self.errors.append(f"{self.describe(name)}: stack pointer set or moved by a register amount; "
                                "annotate its frame or bound")
+        if fn.unknown and targets is None:
+            self.errors.append(f"{self.describe(name)}: branches to an address no function symbol names ("
+                               + "; ".join(fn.unknown[:3]) + "); annotate its targets (calls) or its bound")
         callees = set(fn.calls)
         if fn.indirect:
             if targets is None:
@@ -741,7 +869,7 @@ def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: b
     into a function that stops the system (`halts`: a panic) is left out of the checked bound: an
     overflow there faults on the limit and stops the system all the same; its depth is reported.
     `guard`: bytes at the low end of a privileged thread's stack it may not use (the MPU guard)."""
-    frame = (FP_FRAME if fp else BASIC_FRAME) + (SECURE_EXTRA if secure else 0)
+    frame = exception_frame(fp, secure)
     full = Analysis(image, notes)
     checked = Analysis(image, notes, frozenset({"halts"})) if stack_limit else full
     user = Analysis(image, notes, frozenset({"halts", "privileged"} if stack_limit else {"privileged"}))
@@ -749,7 +877,7 @@ def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: b
     lines: list[str] = []
     failures: list[str] = []
 
-    run = next((n for n, f in image.functions.items() if _plain(f.demangled) == "ward::Thread::run"), None)
+    run = next((n for n, f in image.functions.items() if _matches("ward::Thread::run", f)), None)
     syscall = next((n for n in image.functions if n == "ward_syscall_trampoline"), None)
     # Where a user thread's entry returns to (arch/arm/src/context_switch.cpp: the initial frame's lr):
     # it asks for thread_exit from the thread's own stack.
@@ -807,7 +935,11 @@ def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: b
     # Where each stack is: a test image's run names its stacks by address (tests/stackbound/highwater.py).
     lines += [f"{image_name}: stack {s.name} is at {s.address:#x}" for s in image.stacks]
     if image.main_stack_size is not None:
-        msp, parts = main_stack_bound(checked, image, notes, frame)
+        # On a secure image's MSP the secure exceptions (its vector table's handlers) preempt secure
+        # code: a Secure-to-Secure entry stacks no additional state (its 40 bytes are a
+        # Secure-to-Non-secure entry's, the veneers' callers').
+        msp, parts = main_stack_bound(checked, image, notes, frame,
+                                      frame - SECURE_EXTRA if secure else frame)
         lines.append(f"{image_name}: main stack (MSP): {image.main_stack_size} B declared, bound {msp} B -- "
                      + "; ".join(parts))
         if msp > image.main_stack_size:
@@ -829,7 +961,8 @@ def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: b
     return Report(lines, failures, notes_unused)
 
 
-def main_stack_bound(a: Analysis, image: Image, notes: Annotations, frame: int = FP_FRAME) -> tuple[int, list[str]]:
+def main_stack_bound(a: Analysis, image: Image, notes: Annotations,
+                     frame: int = FP_FRAME + ALIGN_PAD, vector_frame: int | None = None) -> tuple[int, list[str]]:
     """The boot path (reset until the scheduler starts, which resets MSP) or the exception handlers
     nested one per priority level (annotated `level` lines; a handler in no level counts alone at
     its own level), each with the frame (`frame`) its entry stacks on MSP. Handlers are the vector
@@ -848,7 +981,9 @@ def main_stack_bound(a: Analysis, image: Image, notes: Annotations, frame: int =
         handlers |= {n for n, f in image.functions.items() if _matches(p, f)}
 
     def thread_entry(h: str) -> bool:
-        return any(_matches(p, image.functions[h]) for p in notes.thread_entry)
+        # How it is entered, not what it does: the SVCall handler folded with the default handler
+        # (minimal) is entered by interrupts too, which run its code over a handler.
+        return _every_name_matches(notes.thread_entry, image.functions[h])
 
     # The levels, lowest priority first (the order of the `level` lines; a handler in none counts
     # as a level of its own, above them). Nested over another handler, a handler stacks its frame
@@ -886,7 +1021,11 @@ def main_stack_bound(a: Analysis, image: Image, notes: Annotations, frame: int =
     depth = [{h: (refused_a if r else a).depth(h)[0] for h in ms} for ms, _, r in levels]
     a.errors.extend(refused_a.errors)
     a.used |= refused_a.used
-    nested_use = [max(frame if thread_entry(h) else d[h] + frame for h in ms) for (ms, _, _), d in zip(levels, depth)]
+    def frame_of(h: str) -> int:  # the frame its entry stacks here (`vector_frame`: the image's own exceptions')
+        return vector_frame if vector_frame is not None and h in image.vectors else frame
+
+    nested_use = [max(frame_of(h) if thread_entry(h) else d[h] + frame_of(h) for h in ms)
+                  for (ms, _, _), d in zip(levels, depth)]
     nested, bottom = 0, None
     for i, (members, count, _) in enumerate(levels):
         above = nested_use[i] * (count - 1) + sum(u * c for u, (_, c, _) in zip(nested_use[i + 1:], levels[i + 1:]))
@@ -915,7 +1054,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--annotations", type=Path, action="append", default=[])
     p.add_argument("--objdump", default="arm-none-eabi-objdump")
     p.add_argument("--fp", action="store_true", help="threads may have FP state: the 104-byte frame")
-    p.add_argument("--secure", action="store_true", help="a secure image beside a non-secure one: +40 B")
+    p.add_argument("--secure", action="store_true",
+                   help="a secure image beside a non-secure one: +40 B, and with --fp S16-S31 (FPCCR_S.TS): 208 B")
     p.add_argument("--main-stack", help="symbol of the main (handler) stack, to check MSP")
     p.add_argument("--stack-limit", action="store_true",
                    help="stacks have hardware limits: paths that stop the system are reported, not checked")

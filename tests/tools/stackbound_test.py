@@ -152,26 +152,27 @@ class Bounds(unittest.TestCase):
                     [stack("s", 256, "entry")])
         r = sb.check(img, notes(), "img", fp=True, secure=False)
         self.assertEqual(r.failures, [])
-        self.assertIn("bound 240 B (136 + 104)", r.lines[0])
+        self.assertIn("bound 244 B (136 + 108)", r.lines[0])
         self.assertIn("entry (16) -> b (40) -> c (80)", r.lines[0])
 
     def test_too_small_names_stack_and_chain(self):
         img = image({"entry": (16, ["b"]), "b": (40, ["c"]), "c": (180, [])}, [stack("worker_stack", 256, "entry")])
         r = sb.check(img, notes(), "img", fp=True, secure=False)
         self.assertEqual(len(r.failures), 1)
-        self.assertIn("stack worker_stack (256 B) is smaller than its bound 340 B", r.failures[0])
+        self.assertIn("stack worker_stack (256 B) is smaller than its bound 344 B", r.failures[0])
         self.assertIn("entry (16) -> b (40) -> c (180)", r.failures[0])
 
     def test_guard_is_not_room(self):
         img = image({"e": (140, [])}, [stack("s", 256, "e", kind=0)])
         self.assertEqual(sb.check(img, notes(), "i", fp=True, secure=False).failures, [])
-        r = sb.check(img, notes(), "i", fp=True, secure=False, guard=32)  # 140 + 104 > 224
-        self.assertIn("(32 B guard) (224 B) is smaller than its bound 244 B", r.failures[0])
+        r = sb.check(img, notes(), "i", fp=True, secure=False, guard=32)  # 140 + 108 > 224
+        self.assertIn("(32 B guard) (224 B) is smaller than its bound 248 B", r.failures[0])
 
     def test_frames_basic_and_secure(self):
-        img = image({"e": (100, [])}, [stack("s", 132, "e")])
+        # Each frame with its 4 bytes of alignment padding (CCR.STKALIGN).
+        img = image({"e": (100, [])}, [stack("s", 136, "e")])
         self.assertEqual(sb.check(img, notes(), "i", fp=False, secure=False).failures, [])
-        self.assertTrue(sb.check(img, notes(), "i", fp=False, secure=True).failures)  # 100 + 32 + 40
+        self.assertTrue(sb.check(img, notes(), "i", fp=False, secure=True).failures)  # 100 + 32 + 40 + 4
 
     def test_recursion_refused_unless_bounded(self):
         img = image({"e": (8, ["r"]), "r": (32, ["r2"]), "r2": (8, ["r"])}, [stack("s", 4096, "e")])
@@ -180,7 +181,7 @@ class Bounds(unittest.TestCase):
         r = sb.check(img, notes("bound r 400  # at most ten levels: the tree's depth is checked on insert\n"),
                      "i", fp=True, secure=False)
         self.assertEqual(r.failures, [])
-        self.assertIn("bound 512 B (408 + 104)", r.lines[0])
+        self.assertIn("bound 516 B (408 + 108)", r.lines[0])
 
     def test_bounded_recursion_followed_its_annotated_times(self):
         # free -> custom -> free (the original, not custom): free twice, custom once.
@@ -191,7 +192,7 @@ class Bounds(unittest.TestCase):
                      "i", fp=True, secure=False)
         self.assertEqual(r.failures, [])
         # The second free does not call custom again (once): 8 + 32 + 8 + 32.
-        self.assertIn("bound 184 B (80 + 104) -- e (8) -> free (32) -> custom (8) -> free (32)", r.lines[0])
+        self.assertIn("bound 188 B (80 + 108) -- e (8) -> free (32) -> custom (8) -> free (32)", r.lines[0])
         with self.assertRaises(sb.Error):
             notes("recursion free 1  # a depth of one is no recursion\n")
 
@@ -208,7 +209,7 @@ class Bounds(unittest.TestCase):
         self.assertTrue(any("e: indirect call not resolved" in f for f in r.failures))
         r = sb.check(img, notes("calls e t*  # the two handlers registered\n"), "i", fp=True, secure=False)
         self.assertEqual(r.failures, [])
-        self.assertIn("bound 312 B", r.lines[0])
+        self.assertIn("bound 316 B", r.lines[0])
 
     def test_dynamic_stack_refused_unless_framed(self):
         img = image({"e": (8, [], "dynamic")}, [stack("s", 1024, "e")])
@@ -222,13 +223,13 @@ class Bounds(unittest.TestCase):
         self.assertTrue(sb.check(img, n, "i", fp=True, secure=False).failures)
         r = sb.check(img, n, "i", fp=True, secure=False, stack_limit=True)
         self.assertEqual(r.failures, [])
-        self.assertIn("612 B with paths that stop the system", r.lines[0])
+        self.assertIn("616 B with paths that stop the system", r.lines[0])
 
     def test_once_and_cut(self):
         img = image({"e": (8, ["chk"]), "chk": (8, ["print"]), "print": (40, ["chk"])}, [stack("s", 1024, "e")])
         r = sb.check(img, notes("once chk  # never returns\n"), "i", fp=True, secure=False)
         self.assertEqual(r.failures, [])
-        self.assertIn("bound 160 B (56 + 104)", r.lines[0])
+        self.assertIn("bound 164 B (56 + 108)", r.lines[0])
         r = sb.check(img, notes("cut print chk  # never fails there\n"), "i", fp=True, secure=False)
         self.assertEqual(r.failures, [])
 
@@ -237,8 +238,8 @@ class Bounds(unittest.TestCase):
                      "k": (300, [])}, [stack("u", 1152, "app", kind=1, reserve=640)])
         r = sb.check(img, notes("privileged-only trusted  # only when privileged\n"), "i", fp=True, secure=False)
         self.assertEqual(r.failures, [])
-        self.assertIn("(user part): 512 B declared, bound 168 B", r.lines[0])
-        self.assertIn("(kernel part): 640 B declared, bound 516 B (308 + 208)", r.lines[1])
+        self.assertIn("(user part): 512 B declared, bound 172 B", r.lines[0])
+        self.assertIn("(kernel part): 640 B declared, bound 520 B (308 + 212)", r.lines[1])
         r = sb.check(img, notes(), "i", fp=True, secure=False)
         self.assertTrue(any("(user part) (512 B) is smaller" in f for f in r.failures))
 
@@ -249,38 +250,40 @@ class Bounds(unittest.TestCase):
         n = notes("level pendsv systick  # one level\nlevel irq x2  # two levels\nlevel svc  # one\n"
                   "calls irq records:irq  # declared handlers\n")
         r = sb.check(img, n, "i", fp=True, secure=False, check_main_stack=True)
-        # max(pendsv, systick) + 2 x irq (with h) + svc, each with a 104-byte frame but the lowest
-        # (its frame is on the interrupted thread's stack): 576 - 104
-        self.assertIn("bound 472 B", "\n".join(r.lines))
+        # max(pendsv, systick) + 2 x irq (with h) + svc, each with a 108-byte frame (104 and its
+        # alignment padding) but the lowest (its frame is on the interrupted thread's stack): 592 - 108
+        self.assertIn("bound 484 B", "\n".join(r.lines))
         self.assertFalse(r.failures)
-        img.main_stack_size = 464
+        img.main_stack_size = 480  # held the bound without the padding (472)
         r = sb.check(img, n, "i", fp=True, secure=False, check_main_stack=True)
-        self.assertTrue(any("main stack (464 B) is smaller than its bound 472 B" in f for f in r.failures))
+        self.assertTrue(any("main stack (480 B) is smaller than its bound 484 B" in f for f in r.failures))
         # ... naming the nesting's bottom handler and its chain.
-        self.assertTrue(any("deepest nesting 472 from systick; deepest chain: systick (70)" in f for f in r.failures),
+        self.assertTrue(any("deepest nesting 484 from systick; deepest chain: systick (70)" in f for f in r.failures),
                         r.failures)
 
     def test_secure_handler_stack(self):
         # The secure image's handler stack: veneers entered from non-secure handlers (handler-entry),
-        # one per level, the faults on top, each frame with the secure state (144 B); its reset runs
+        # one per level, the faults on top, each frame with the secure state and S16-S31 (FPCCR_S.TS)
+        # and its alignment padding (208 + 4 B); its reset runs
         # on a declared stack of its own (the service stack), so no boot path here.
         img = image({"reset": (3000, []), "__acle_se_call": (40, ["report"]), "report": (60, []),
                      "fault": (200, []), "serve": (500, [])},
                     [sb.Stack("service", 4096, ["serve", "reset"], 2, 0)],
-                    vectors=["fault"], reset="reset", msp=1024)
+                    vectors=["fault"], reset="reset", msp=1096)
         n = notes("handler-entry __acle_se_*  # veneers\nlevel __acle_se_* x3  # three levels\n"
                   "level fault  # the faults\n")
         r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
-        # 3 x (100 + 144) + (200 + 144) - 144 = 932; the 3000-byte boot is the service stack's.
-        self.assertIn("main stack (MSP): 1024 B declared, bound 932 B", "\n".join(r.lines))
+        # 3 x (100 + 212) + (200 + 172) - 212 = 1096 (a secure fault preempting secure code stacks
+        # no additional state: 212 - 40); the 3000-byte boot is the service stack's.
+        self.assertIn("main stack (MSP): 1096 B declared, bound 1096 B", "\n".join(r.lines))
         self.assertFalse(r.failures)
-        img.main_stack_size = 928
+        img.main_stack_size = 1092
         r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
-        self.assertTrue(any("main stack (928 B) is smaller than its bound 932 B" in f for f in r.failures))
+        self.assertTrue(any("main stack (1092 B) is smaller than its bound 1096 B" in f for f in r.failures))
         # ... and a secure stack declared too small fails, with its chain named.
         img.stacks[0].size = 3000
         r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
-        self.assertTrue(any("stack service (3000 B) is smaller than its bound 3144 B (3000 + 144 exception frame); "
+        self.assertTrue(any("stack service (3000 B) is smaller than its bound 3212 B (3000 + 212 exception frame); "
                             "deepest chain: reset (3000)" in f for f in r.failures))
 
     def test_refused_levels(self):
@@ -288,22 +291,22 @@ class Bounds(unittest.TestCase):
         # only the refusal runs (the entry's refused-call is cut); at the others, everything.
         funcs = {"__acle_se_ctl": (16, ["accepted"]), "accepted": (200, ["report"]), "report": (100, []),
                  "fault": (300, []), "serve": (500, [])}
-        img = image(funcs, [sb.Stack("landing", 512, ["__acle_se_ctl"], 2, 0)], vectors=["fault"], msp=4096)
+        img = image(funcs, [sb.Stack("landing", 528, ["__acle_se_ctl"], 2, 0)], vectors=["fault"], msp=4096)
         with_insns(img, REFUSING_CTL)
         levels = ("handler-entry __acle_se_*  # veneers\nlevel __acle_se_*  # accepted\n"
                   "level __acle_se_* x3 refused  # refused\nlevel fault  # faults\n")
         n = notes(levels + "refused-call __acle_se_ctl accepted  # refuses first\n")
         r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
-        # 316 (accepted, bottom) + 3 x (16 + 144) + (300 + 144) = 1240
-        self.assertIn("bound 1240 B", "\n".join(r.lines))
+        # 316 (accepted, bottom) + 3 x (16 + 212) + (300 + 172) = 1472
+        self.assertIn("bound 1472 B", "\n".join(r.lines))
         self.assertFalse(r.failures)
         # Without the annotation, or with the levels not refused, the whole path at every level.
         r = sb.check(img, notes(levels), "i", fp=True, secure=True, check_main_stack=True)
-        self.assertIn("bound 2140 B", "\n".join(r.lines))  # 316 + 3 x 460 + 444
-        # The landing (a declared stack) keeps the whole path: 316 + 144.
-        self.assertIn("stack landing: 512 B declared, bound 460 B", r.lines[0])
+        self.assertIn("bound 2372 B", "\n".join(r.lines))  # 316 + 3 x 528 + 472
+        # The landing (a declared stack) keeps the whole path: 316 + 212.
+        self.assertIn("stack landing: 528 B declared, bound 528 B", r.lines[0])
         r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
-        self.assertIn("stack landing: 512 B declared, bound 460 B", r.lines[0])
+        self.assertIn("stack landing: 528 B declared, bound 528 B", r.lines[0])
 
     def test_refused_call_cannot_hide_a_deeper_path(self):
         # Only the entry's own call is cut: the accepted path's function reached another way (the
@@ -318,8 +321,9 @@ class Bounds(unittest.TestCase):
         n = notes(levels + "refused-call __acle_se_ctl accepted  # refuses first\n"
                   "refused-call refuse accepted  # not an entry: never cut\n")
         r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
-        # 324 + (324 + 144) + (300 + 144): the path through `refuse` is followed.
-        self.assertIn("bound 1236 B", "\n".join(r.lines))
+        # 324 + (324 + 212) + (300 + 172): the path through `refuse` is followed (the secure fault
+        # preempts secure code: no additional state).
+        self.assertIn("bound 1332 B", "\n".join(r.lines))
         # A refused-call naming no call of its entry is an error (a stale annotation).
         n = notes(levels + "refused-call __acle_se_ctl report  # not its call\n")
         r = sb.check(img, n, "i", fp=True, secure=True, check_main_stack=True)
@@ -375,8 +379,189 @@ class Bounds(unittest.TestCase):
         r = sb.check(img, n, "i", fp=True, secure=False)
         self.assertEqual(r.failures, [])
         # e 8 + cipher 16 + ccm 32 + cipher 16 + ecb 64
-        self.assertIn("bound 240 B (136 + 104) -- e (8) -> cipher (16) -> ccm (32) -> cipher (16) -> ecb (64)",
+        self.assertIn("bound 244 B (136 + 108) -- e (8) -> cipher (16) -> ccm (32) -> cipher (16) -> ecb (64)",
                       r.lines[0])
+
+
+def from_disassembly(text: str, symbols: list, stacks=(), ci: tuple = ()) -> sb.Image:
+    """An image as load_image builds it from an ELF: function symbols (name, address, binding),
+    objdump's text, the compiler's .ci files."""
+    by_addr, aliases = sb.group_symbols(symbols)
+    fs = sb.build_functions(text, by_addr, aliases, list(ci), "arm-none-eabi-objdump")
+    return sb.Image(fs, list(stacks), [], None, None, lambda s: [], {}, aliases)
+
+
+class ReviewHoles(unittest.TestCase):
+    """The eight ways an independent review broke the tool (issue 18), one test each."""
+
+    def test_1_exception_frames_are_8_byte_aligned(self):
+        # CCR.STKALIGN is RES1: a frame taken after an odd number of pushes costs 4 bytes more.
+        self.assertEqual(sb.exception_frame(False, False), 36)
+        self.assertEqual(sb.exception_frame(True, False), 108)
+        img = image({"e": (100, [])}, [stack("s", 204, "e")])  # 100 + 104 fit, 100 + 108 do not
+        r = sb.check(img, notes(), "i", fp=True, secure=False)
+        self.assertTrue(any("(204 B) is smaller than its bound 208 B (100 + 108" in f for f in r.failures), r.failures)
+        # On MSP, at every nesting level: a and b nest over c (the lowest, whose frame is the thread's).
+        img = image({"a": (10, []), "b": (20, []), "c": (30, [])}, vectors=["a", "b", "c"], msp=1024)
+        r = sb.check(img, notes("level c  # low\nlevel b  # mid\nlevel a  # high\n"), "i", fp=True, secure=False,
+                     check_main_stack=True)
+        self.assertIn("bound 276 B", "\n".join(r.lines))  # 30 + (20 + 108) + (10 + 108)
+
+    ALIASES = """
+00000100 <e>:
+ 100:	push	{r4, lr}
+ 102:	bl	200 <f_weak>
+ 106:	pop	{r4, pc}
+
+00000200 <f_weak>:
+ 200:	push	{r3, lr}
+ 202:	blx	r3
+ 204:	pop	{r3, pc}
+
+00000300 <t>:
+ 300:	sub	sp, #200
+ 302:	add	sp, #200
+ 304:	bx	lr
+"""
+    SYMS = [("e", 0x101, "STB_GLOBAL"), ("f_weak", 0x201, "STB_WEAK"), ("f", 0x201, "STB_GLOBAL"),
+            ("t", 0x301, "STB_GLOBAL")]
+
+    def test_2_one_function_under_two_names(self):
+        # objdump heads f's code and names its calls by its weak alias: one function, f.
+        img = from_disassembly(self.ALIASES, self.SYMS, [stack("s", 1024, "e")])
+        self.assertEqual(set(img.functions), {"e", "f", "t"})
+        self.assertEqual(img.functions["e"].calls, {"f"})
+        self.assertTrue(img.functions["f"].indirect)
+        self.assertEqual(img.functions["f"].frame, 8)
+        # An annotation written for either name is the function's.
+        for name in ("f_weak", "f"):
+            r = sb.check(img, notes(f"calls {name} t  # its one target\n"), "i", fp=True, secure=False)
+            self.assertEqual(r.failures, [], name)
+            self.assertIn("bound 324 B (216 + 108) -- e (8) -> f (8) -> t (200)", r.lines[0])
+        # The compiler's figures under the alias count for the function (mont_inv<false>).
+        ci = 'node: { title: "x.o:f_weak" label: "f_weak\\na.c:1:1\\n48 bytes (static)" }\n'
+        img = from_disassembly(self.ALIASES, self.SYMS, [stack("s", 1024, "e")], (ci,))
+        self.assertEqual(img.functions["f"].frame, 48)
+
+    def test_2_entry_annotations_need_every_name(self):
+        # How a function is entered (thread-entry) or who calls it (privileged-only) is no property
+        # of its code: the SVCall handler folded with the default handler (samples/minimal) is
+        # entered by interrupts too, and runs its code over a handler.
+        text = "00000100 <ward_default_handler>:\n 100:\tpush\t{r4, lr}\n 102:\tsub\tsp, #100\n 104:\tpop\t{r4, pc}\n"
+        syms = [("ward_default_handler", 0x101, "STB_LOCAL"), ("ward_svc_handler", 0x101, "STB_LOCAL")]
+        img = from_disassembly(text, syms)
+        img.vectors = ["ward_default_handler", "low"]
+        img.functions["low"] = sb.Function("low", 10, set(), False, False, "low")
+        img.main_stack_size = 4096
+        n = "level low  # lowest\nlevel ward_*_handler  # above\nthread-entry ward_svc_handler  # svc from threads only\n"
+        r = sb.check(img, notes(n), "i", fp=True, secure=False, check_main_stack=True)
+        self.assertIn("bound 226 B", "\n".join(r.lines))  # 10 + (108 + 108): its code counts
+        r = sb.check(img, notes(n + "thread-entry ward_default_handler  # (if it were)\n"), "i", fp=True, secure=False,
+                     check_main_stack=True)
+        self.assertIn("bound 118 B", "\n".join(r.lines))  # 10 + 108: its frame only
+
+    def test_3_cbz_tail_calls_and_direct_recursion(self):
+        text = """
+00000100 <e>:
+ 100:	cbz	r0, 300 <t>
+ 102:	cbnz	r1, 104 <e+0x4>
+ 104:	bx	lr
+
+00000200 <r>:
+ 200:	push	{r4, lr}
+ 202:	bl	200 <r>
+ 206:	pop	{r4, pc}
+
+00000300 <t>:
+ 300:	sub	sp, #200
+ 302:	add	sp, #200
+ 304:	bne.n	300 <t>
+ 306:	bx	lr
+
+00000400 <tail_self>:
+ 400:	push	{r4, lr}
+ 402:	b.w	400 <tail_self>
+"""
+        syms = [("e", 0x101, "STB_GLOBAL"), ("r", 0x201, "STB_GLOBAL"), ("t", 0x301, "STB_GLOBAL"),
+                ("tail_self", 0x401, "STB_GLOBAL")]
+        img = from_disassembly(text, syms, [stack("s", 1024, "e"), stack("q", 1024, "r"), stack("u", 1024, "tail_self")])
+        self.assertEqual(img.functions["e"].calls, {"t"})  # cbz to another function's start: a tail call
+        r = sb.check(img, notes(), "i", fp=True, secure=False)
+        self.assertIn("bound 308 B (200 + 108)", r.lines[0])
+        self.assertTrue(any("recursion without an annotated bound: r -> r" in f for f in r.failures), r.failures)
+        self.assertTrue(any("recursion without an annotated bound: tail_self -> tail_self" in f for f in r.failures))
+        # t's branch to its start in a loop with sp back where it was is followed no deeper ... but
+        # t moves sp down (sub sp): a branch to its start from there is recursion too.
+        self.assertTrue(any("recursion without an annotated bound: t -> t" in f for f in r.failures))
+        # A loop to its start in a function that never moves sp down (an idle loop) is no recursion.
+        loop = "00000500 <idle>:\n 500:\tdsb\tsy\n 504:\twfi\n 506:\tb.n\t500 <idle>\n"
+        img = from_disassembly(loop, [("idle", 0x501, "STB_GLOBAL")], [stack("s", 1024, "idle")])
+        self.assertEqual(sb.check(img, notes(), "i", fp=True, secure=False).failures, [])
+        r = sb.check(image({"e": (8, ["r"]), "r": (16, ["r"])}, [stack("s", 1024, "e")]),
+                     notes("recursion r 3  # at most three deep\n"), "i", fp=True, secure=False)
+        self.assertIn("bound 164 B (56 + 108)", r.lines[0])
+
+    def test_4_secure_fp_frame_has_s16_s31(self):
+        # FPCCR_S.TS: a secure frame with FP state holds S16-S31 too: 104 + 64 + 40, and the padding.
+        self.assertEqual(sb.exception_frame(True, True), 212)
+        self.assertEqual(sb.exception_frame(False, True), 76)
+        img = image({"e": (100, [])}, [stack("s", 300, "e")])
+        r = sb.check(img, notes(), "i", fp=True, secure=True)
+        self.assertTrue(any("(300 B) is smaller than its bound 312 B (100 + 212" in f for f in r.failures), r.failures)
+
+    def test_6_calls_line_naming_nothing_is_an_error(self):
+        img = image({"e": (8, [], "indirect"), "t": (64, [])}, [stack("s", 1024, "e")])
+        r = sb.check(img, notes("calls e tt  # a typo\n"), "i", fp=True, secure=False)
+        self.assertTrue(any("test:1: calls e: none of its targets (tt) is in this image" in f for f in r.failures),
+                        r.failures)
+        # Optional targets (?T: T if present), `none` and declared records may name nothing.
+        for line in ("calls e ?tt  # absent in this image\n", "calls e none  # a switch's own labels\n",
+                     "calls e records:irq  # none declared here\n"):
+            self.assertEqual(sb.check(img, notes(line), "i", fp=True, secure=False).failures, [], line)
+        r = sb.check(img, notes("calls e ?tt t  # one of them\n"), "i", fp=True, secure=False)
+        self.assertIn("bound 180 B", r.lines[0])
+        with self.assertRaisesRegex(sb.Error, "cannot read"):
+            notes("calls e none t  # which?\n")
+
+    def test_7_sp_set_from_a_register_or_memory_is_dynamic(self):
+        cases = ["add\tsp, r3", "add.w\tsp, sp, r2", "mov\tsp, r0", "ldr.w\tsp, [r0, #4]", "ldr\tsp, [sp, #8]",
+                 "pop\t{r4, sp}", "ldmia.w\tr0, {r4, sp}", "ldmia.w\tr0!, {r4-r7, r13}"]
+        for insn in cases:
+            fs = sb.parse_disassembly(f"00000100 <f>:\n 100:\t{insn}\n 104:\tbx\tlr\n", {"f"})
+            self.assertTrue(fs["f"].dynamic, insn)
+        for insn in ["add\tsp, #16", "add.w\tsp, sp, #256", "pop\t{r4, pc}", "ldmia.w\tsp!, {r4, r5}",
+                     "ldr\tr0, [sp, #4]"]:
+            fs = sb.parse_disassembly(f"00000100 <f>:\n 100:\t{insn}\n 104:\tbx\tlr\n", {"f"})
+            self.assertFalse(fs["f"].dynamic, insn)
+        img = from_disassembly("00000100 <f>:\n 100:\tldr\tsp, [r0]\n 102:\tbx\tlr\n", [("f", 0x101, "STB_GLOBAL")],
+                               [stack("s", 1024, "f")])
+        r = sb.check(img, notes(), "i", fp=True, secure=False)
+        self.assertTrue(any("stack pointer set or moved by a register amount" in f for f in r.failures), r.failures)
+
+    def test_8_branch_to_an_address_no_symbol_names_is_refused(self):
+        text = """
+00000100 <e>:
+ 100:	push	{r4, lr}
+ 102:	bl	10000600
+ 106:	pop	{r4, pc}
+
+00000200 <g>:
+ 200:	b.w	700 <table_data+0x4>
+
+00000300 <h>:
+ 300:	cbz	r0, 20000800
+ 302:	bx	lr
+"""
+        syms = [("e", 0x101, "STB_GLOBAL"), ("g", 0x201, "STB_GLOBAL"), ("h", 0x301, "STB_GLOBAL")]
+        img = from_disassembly(text, syms, [stack("s", 1024, "e"), stack("u", 1024, "g"), stack("v", 1024, "h")])
+        self.assertEqual(img.functions["e"].unknown, ["bl 10000600"])
+        r = "\n".join(sb.check(img, notes(), "i", fp=True, secure=False).failures)
+        self.assertIn("e: branches to an address no function symbol names (bl 10000600)", r)
+        self.assertIn("g: branches to an address no function symbol names (b.w 700 <table_data+0x4>)", r)
+        self.assertIn("h: branches to an address no function symbol names (cbz r0, 20000800)", r)
+        # Annotated (the code there is known), it is accepted.
+        r = sb.check(img, notes("bound e 64  # a ROM routine's measured depth\n"), "i", fp=True, secure=False)
+        self.assertFalse(any(f.startswith("i: e:") for f in r.failures))
 
 
 if __name__ == "__main__":
