@@ -10,7 +10,6 @@
 #include <psa/crypto.h>
 
 #include <algorithm>
-
 #include <cstring>
 #include <new>
 
