@@ -12,6 +12,10 @@ A security-relevant option carries a line "Hardening: <value>" in its help text.
 for booleans, or >=N / <=N / a literal for numbers and strings. "Hardening: <value> (production)"
 is enforced by production builds only: a safeguard that development builds may leave off (the
 hardening report mentions it separately).
+
+An option whose help text carries "Report: <group>" is listed with its value under <group> in the
+hardening report whatever its value (e.g. the TLS policy: minimum version, verification, hostname
+check), marked when it is weaker than recommended.
 """
 import argparse
 import hashlib
@@ -22,6 +26,7 @@ import sys
 import kconfiglib
 
 HARDENING_RE = re.compile(r"^\s*Hardening:\s*(\S+)(\s+\(production\))?\s*$", re.MULTILINE)
+REPORT_RE = re.compile(r"^\s*Report:\s*(.+?)\s*$", re.MULTILINE)
 
 
 class ConfigError(Exception):
@@ -70,6 +75,15 @@ def hardening_rule(sym):
     for node in sym.nodes:
         if node.help:
             m = HARDENING_RE.search(node.help)
+            if m:
+                return m.group(1)
+    return None
+
+
+def report_group(sym):
+    for node in sym.nodes:
+        if node.help:
+            m = REPORT_RE.search(node.help)
             if m:
                 return m.group(1)
     return None
@@ -182,6 +196,17 @@ def hardening(args):
     rules = [(s, hardening_rule(s)) for s in kconf.unique_defined_syms if hardening_rule(s)]
     print(f"Ward hardening report ({len(rules)} security options checked)")
     production_weak = [w for w in weakened_options(kconf, production=True) if w not in weak]
+    all_weak = {s.name for s, _, _ in weak + production_weak}
+    groups = {}
+    for s in kconf.unique_defined_syms:
+        group = report_group(s)
+        if group is not None:
+            groups.setdefault(group, []).append(s)
+    for group, syms in groups.items():
+        print(f"{group} settings:")
+        for s in syms:
+            note = f"  WEAK (recommended: {hardening_rule(s)})" if s.name in all_weak else ""
+            print(f"  CONFIG_{s.name:31} {s.str_value or 'n'}{note}")
     for s, v, r in production_weak:
         print(f"Production builds require CONFIG_{s.name}={r} (now {v}).")
     if not weak:

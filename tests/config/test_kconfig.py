@@ -165,6 +165,81 @@ class KconfigTest(unittest.TestCase):
         with open(os.path.join(self.dir, "prod2", "include", "ward", "autoconf.h")) as f:
             self.assertNotIn("CONFIG_WARD_MGMT_UDP", f.read())
 
+    # ---- TLS policy (lib/tls/Kconfig) -------------------------------------------------------------
+
+    def generated(self, name, *fragments):
+        """(autoconf.h, config.hpp) of a generated configuration; asserts that it was accepted."""
+        out = os.path.join(self.dir, name)
+        r = run_config("generate", *fragments, out_dir=out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(out, "include", "ward", "autoconf.h")) as f:
+            autoconf = f.read()
+        with open(os.path.join(out, "include", "ward", "config.hpp")) as f:
+            return autoconf, f.read()
+
+    def test_tls_defaults_are_hardened(self):
+        autoconf, hpp = self.generated("out")
+        self.assertRegex(autoconf, r"(?m)^#define CONFIG_WARD_TLS_MIN_VERSION 12$")
+        self.assertRegex(autoconf, r"(?m)^#define CONFIG_WARD_TLS_VERIFY_PEER 1$")
+        self.assertRegex(autoconf, r"(?m)^#define CONFIG_WARD_TLS_HOSTNAME_CHECK 1$")
+        self.assertIn("inline constexpr long long tls_min_version = 12;", hpp)
+        self.assertIn("inline constexpr bool tls_verify_peer = true;", hpp)
+        self.assertIn("inline constexpr bool tls_hostname_check = true;", hpp)
+        # The report lists the TLS settings whatever their values, none of them weak.
+        r = run_config("hardening")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("TLS settings:", r.stdout)
+        self.assertRegex(r.stdout, r"(?m)^  CONFIG_WARD_TLS_MIN_VERSION\s+12$")
+        self.assertRegex(r.stdout, r"(?m)^  CONFIG_WARD_TLS_VERIFY_PEER\s+y$")
+        self.assertRegex(r.stdout, r"(?m)^  CONFIG_WARD_TLS_HOSTNAME_CHECK\s+y$")
+        self.assertNotIn("WEAK", r.stdout)
+
+    def test_tls_minimum_1_3_is_generated(self):
+        tls13 = self.fragment("CONFIG_WARD_TLS_MIN_TLS1_3=y\n")
+        autoconf, hpp = self.generated("out", tls13)
+        self.assertRegex(autoconf, r"(?m)^#define CONFIG_WARD_TLS_MIN_VERSION 13$")
+        self.assertIn("inline constexpr long long tls_min_version = 13;", hpp)
+        self.assertRegex(autoconf, r"(?m)^#define CONFIG_WARD_TLS_MIN_TLS1_3 1$")
+        self.assertNotIn("CONFIG_WARD_TLS_MIN_TLS1_2", autoconf)
+        # Stronger than the default: reported, not flagged; a production build takes it.
+        r = run_config("hardening", tls13)
+        self.assertRegex(r.stdout, r"(?m)^  CONFIG_WARD_TLS_MIN_VERSION\s+13$")
+        self.assertIn("All security options are at their recommended values", r.stdout)
+        self.generated("prod", self.fragment("CONFIG_WARD_PRODUCTION=y\n", name="prod.conf"), tls13)
+
+    def test_tls_nothing_below_1_2(self):
+        # The version is a choice of 1.2 or 1.3; the number follows from it and cannot be set.
+        for text, message in (("CONFIG_WARD_TLS_MIN_VERSION=11\n", "CONFIG_WARD_TLS_MIN_VERSION=11 was requested"),
+                              ("CONFIG_WARD_TLS_MIN_TLS1_1=y\n", "undefined symbol WARD_TLS_MIN_TLS1_1")):
+            r = run_config("generate", self.fragment(text), out_dir=os.path.join(self.dir, "out"))
+            self.assertNotEqual(r.returncode, 0, text)
+            self.assertIn(message, r.stderr)
+
+    def weak_tls_option(self, option):
+        weak = self.fragment(f"# CONFIG_{option} is not set\n", name="weak.conf")
+        # Development: accepted, generated as off, and reported as weak (in the TLS settings too).
+        autoconf, hpp = self.generated("dev", weak)
+        self.assertNotIn(f"CONFIG_{option} ", autoconf)
+        self.assertIn(f"inline constexpr bool {option[len('WARD_'):].lower()} = false;", hpp)
+        r = run_config("hardening", weak)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, rf"(?m)^  CONFIG_{option}\s+n  WEAK \(recommended: y\)$")
+        self.assertRegex(r.stdout, rf"(?m)^CONFIG_{option}\s+n\s+y$")
+        self.assertIn("1 option(s) weaker than recommended", r.stdout)
+        # Production: refused with the option named, nothing generated.
+        prod = self.fragment("CONFIG_WARD_PRODUCTION=y\n", name="prod.conf")
+        r = run_config("generate", prod, weak, out_dir=os.path.join(self.dir, "prod"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("CONFIG_WARD_PRODUCTION=y, but these security options are weaker than recommended", r.stderr)
+        self.assertIn(f"CONFIG_{option}=n  (recommended: y)", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "prod", "include", "ward", "config.hpp")))
+
+    def test_tls_verification_off_is_reported_and_refused_in_production(self):
+        self.weak_tls_option("WARD_TLS_VERIFY_PEER")
+
+    def test_tls_hostname_check_off_is_reported_and_refused_in_production(self):
+        self.weak_tls_option("WARD_TLS_HOSTNAME_CHECK")
+
     def test_production_firmware_configure_fails(self):
         # A real firmware configure with a weakened option under CONFIG_WARD_PRODUCTION=y must stop.
         weak = self.fragment("CONFIG_WARD_PRODUCTION=y\n# CONFIG_WARD_HW_STACK_LIMIT is not set\n")

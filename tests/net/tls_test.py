@@ -16,10 +16,17 @@ device does not trust, and one that expired in 2021 (`openssl ca` with explicit 
              work with openssl s_client -tls1_1 from here, so the refusal is the device's;
   expired    the expired chain.
 
+The image's TLS policy (lib/tls/Kconfig) is given to this test as the build chose it
+(--min-version, --no-hostname-check): with a TLS 1.3 minimum the tls12 server must be refused (the
+device's options allow 1.2: the policy is the floor) and s_server must receive nothing; with the
+hostname check off, wronghost must be accepted (untrusted and expired still refused). The device's
+printed policy must be the one asked for.
+
 The device is told the time (--time=, this host's clock): Ward has no SNTP yet. It prints one
 line per case; this test requires each to be the expected outcome, the data exact both ways, and
 a clean exit. Loopback only; every wait and every process is bounded.
-Usage: tls_test.py --runner WARD_QEMU_RUN [--secure-image ELF] --ca-dir DIR [--stack-report TXT] IMAGE
+Usage: tls_test.py --runner WARD_QEMU_RUN [--secure-image ELF] --ca-dir DIR [--stack-report TXT]
+                   [--min-version 1.2|1.3] [--no-hostname-check] IMAGE
 (--stack-report: the main thread's printed high-water mark must be within the build's bound.)
 """
 import argparse
@@ -149,6 +156,8 @@ def main():
     p.add_argument("--secure-image")
     p.add_argument("--ca-dir", required=True)
     p.add_argument("--stack-report", type=Path, help="the build's stack-bound report: the main thread's mark must be within it")
+    p.add_argument("--min-version", choices=["1.2", "1.3"], default="1.2", help="the image's CONFIG_WARD_TLS_MIN_VERSION")
+    p.add_argument("--no-hostname-check", action="store_true", help="the image has CONFIG_WARD_TLS_HOSTNAME_CHECK off")
     p.add_argument("image")
     args = p.parse_args()
     ca_pem, ca_key = f"{args.ca_dir}/ca.pem", f"{args.ca_dir}/ca.key"
@@ -197,13 +206,30 @@ def main():
         out = fw.output()
         if status != 0:
             raise AssertionError(f"the runner failed (status {status})")
-        for case in ("tls13", "tls12"):
+        policy = (f"policy: minimum {args.min_version} verify required hostname "
+                  + ("unchecked" if args.no_hostname_check else "checked"))
+        if policy not in out:
+            raise AssertionError(f"the device does not report the policy built for ({policy})")
+        exchanges = ["tls13"]
+        refusals = ["no_time", "untrusted", "tls11", "expired"]
+        if args.min_version == "1.3":
+            refusals.append("tls12")
+            if servers["tls12"].received():
+                raise AssertionError("tls12: s_server received application data under a TLS 1.3 minimum")
+        else:
+            exchanges.append("tls12")
+        if args.no_hostname_check:
+            if "tls: wronghost: accepted" not in out:
+                raise AssertionError("wronghost: not accepted with the hostname check off")
+        else:
+            refusals.append("wronghost")
+        for case in exchanges:
             if f"tls: {case}: ok" not in out:
                 raise AssertionError(f"{case}: no successful exchange")
             got = servers[case].received()
             if got != pattern(CLIENT_BYTES, 1):
                 raise AssertionError(f"{case}: s_server received {len(got)} bytes, not the device's {CLIENT_BYTES}")
-        for case in ("no_time", "wronghost", "untrusted", "tls11", "expired"):
+        for case in refusals:
             if f"tls: {case}: refused" not in out:
                 raise AssertionError(f"{case}: not refused as expected")
         check_stack(out, args.stack_report)

@@ -16,8 +16,11 @@
  *     ECDSA or RSA certificate; TLS 1.3 uses (EC)DHE key exchange only;
  *   - no CBC (so no CBC-SHA1 or any CBC suite, no Lucky13 surface): AEAD suites only
  *     (MBEDTLS_SSL_CIPHERSUITES below lists them), MBEDTLS_CIPHER_MODE_CBC undefined;
- *   - certificate verification and hostname check are required by ward::tls (lib/tls/src/tls.cpp
- *     sets MBEDTLS_SSL_VERIFY_REQUIRED and always gives a hostname, which is also sent as SNI).
+ *   - certificate verification and hostname check are required by ward::tls (lib/tls/src/client.cpp
+ *     sets MBEDTLS_SSL_VERIFY_REQUIRED and always gives a hostname, which is also sent as SNI),
+ *     unless the image's Kconfig turns them off (lib/tls/Kconfig; production builds refuse that).
+ * ward_tls_config_check.h refuses this configuration if renegotiation, static RSA, CBC or NULL
+ * suites appear in it (after Mbed TLS's adjustments).
  *
  * C comments only: read by Mbed TLS's C sources. */
 #ifndef WARD_TLS_MBEDTLS_CONFIG_H
@@ -52,7 +55,7 @@
 #define MBEDTLS_PEM_WRITE_C
 #define MBEDTLS_BASE64_C
 /* Certificate validity periods need a calendar time (ward::tls::set_time); without one, chains are
- * refused (lib/tls/src/tls.cpp). */
+ * refused (lib/tls/src/client.cpp). */
 #define MBEDTLS_HAVE_TIME
 #define MBEDTLS_HAVE_TIME_DATE
 #define MBEDTLS_PLATFORM_TIME_ALT

@@ -9,6 +9,7 @@
 
 #include <psa/crypto.h>
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -16,6 +17,7 @@
 #include "mbedtls/oid.h"
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
+#include "ward_tls_config_check.h"  // no renegotiation, static RSA, CBC or NULL suite compiled
 
 extern "C" {
 #include "mbedtls/psa_util.h"  // declares its functions without extern "C"
@@ -26,6 +28,7 @@ extern "C" {
 #include "identity.hpp"
 #include "platform.hpp"
 #include "ward/tls/device_identity.hpp"
+#include "ward/tls/policy.hpp"
 
 namespace ward::tls {
 
@@ -245,8 +248,25 @@ Status configure_identity(Client::State& s, const ClientIdentity& identity) {
   return {};
 }
 
-// The configuration every connection gets; only the versions and the anchors come from the caller.
+// The lowest version a connection may use: the caller's, never below the image's policy.
+Version lowest_version(const ClientOptions& options) {
+  return std::max(options.min_version, image_policy().min_version);
+}
+
+// With CONFIG_WARD_TLS_HOSTNAME_CHECK off (a development choice, refused in production): the
+// server certificate's names are not held against the hostname. Everything else about the chain is
+// still checked; the hostname is still sent as SNI.
+int ignore_name_mismatch(void* /*context*/, mbedtls_x509_crt* /*certificate*/, int depth, std::uint32_t* flags) {
+  if (depth == 0) {
+    *flags &= ~static_cast<std::uint32_t>(MBEDTLS_X509_BADCERT_CN_MISMATCH);
+  }
+  return 0;
+}
+
+// The configuration every connection gets: the image's policy (ward/tls/policy.hpp, its Kconfig);
+// only the versions (within the policy), the anchors and the timeout come from the caller.
 int configure(mbedtls_ssl_config& conf, mbedtls_x509_crt& anchors, const ClientOptions& options) {
+  const Policy& policy = image_policy();
   int rc = mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
                                        MBEDTLS_SSL_PRESET_DEFAULT);
   if (rc != 0) {
@@ -259,10 +279,13 @@ int configure(mbedtls_ssl_config& conf, mbedtls_x509_crt& anchors, const ClientO
       return rc;
     }
   }
-  mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+  mbedtls_ssl_conf_authmode(&conf, policy.verify_peer ? MBEDTLS_SSL_VERIFY_REQUIRED : MBEDTLS_SSL_VERIFY_NONE);
+  if (!policy.hostname_check) {
+    mbedtls_ssl_conf_verify(&conf, ignore_name_mismatch, nullptr);
+  }
   mbedtls_ssl_conf_ca_chain(&conf, &anchors, nullptr);
   mbedtls_ssl_conf_rng(&conf, mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE);
-  mbedtls_ssl_conf_min_tls_version(&conf, to_mbedtls(options.min_version));
+  mbedtls_ssl_conf_min_tls_version(&conf, to_mbedtls(lowest_version(options)));
   mbedtls_ssl_conf_max_tls_version(&conf, to_mbedtls(options.max_version));
   mbedtls_ssl_conf_groups(&conf, kGroups);
   mbedtls_ssl_conf_read_timeout(&conf, options.timeout_ms);
@@ -284,7 +307,7 @@ Status Client::connect(const ip_addr& address, std::uint16_t port, std::string_v
     return fail(Error::no_time);
   }
   if (hostname.empty() || hostname.size() > kMaxHostname || hostname.find('\0') != std::string_view::npos ||
-      options.trust_anchors.empty() || options.min_version > options.max_version) {
+      options.trust_anchors.empty() || lowest_version(options) > options.max_version) {
     return fail(Error::invalid_argument);
   }
   std::memcpy(s.hostname, hostname.data(), hostname.size());

@@ -1,7 +1,9 @@
 // Ward's TLS client (docs/network.md, "TLS"): TLS 1.3 and 1.2 on Mbed TLS 3.6 over an lwIP TCP
 // netconn, with every cryptographic operation in the secure world (PSA Crypto client).
 //
-// What a connection always does, whatever the caller asks (the hardened defaults of issue 16):
+// What a connection always does, whatever the caller asks (the hardened defaults of issue 16; the
+// image's Kconfig may raise the minimum to TLS 1.3, or, outside production builds, turn off the
+// verification or the hostname check: ward/tls/policy.hpp):
 //   - TLS 1.2 at least (nothing older is compiled), AEAD suites with ECDHE only, no renegotiation;
 //   - the server's chain must verify against the trust anchors the caller gives (DER certificates,
 //     meant to be compiled into the signed image), within their validity periods at the time given
@@ -78,7 +80,7 @@ struct ClientIdentity {
 struct ClientOptions {
   std::span<const std::span<const std::uint8_t>> trust_anchors;  // DER; must outlive the Client
   const ClientIdentity* identity = nullptr;  // sent when the server asks for a certificate
-  Version min_version = Version::tls1_2;  // never below TLS 1.2
+  Version min_version = Version::tls1_2;  // never below the image's policy (TLS 1.2 or 1.3)
   Version max_version = Version::tls1_3;
   std::uint32_t timeout_ms = 10'000;  // per read of the peer (handshake and records)
 };

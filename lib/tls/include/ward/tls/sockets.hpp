@@ -7,7 +7,8 @@
 //   - the trust anchors every TLS socket verifies its server against (compiled into the image);
 //   - the device identity, if any: a socket presents it only when asked (kSocketTlsIdentity), and
 //     a user thread may ask only with the TLS identity grant (ward::grant_tls_identity);
-//   - TLS 1.2 at least, the hardened configuration of ward::tls::Client.
+//   - the TLS policy (its Kconfig, ward/tls/policy.hpp: TLS 1.2 or 1.3 at least, verification,
+//     hostname check) and the rest of ward::tls::Client's hardened configuration.
 //
 // The handshake and every record run in one privileged worker thread ("tls worker", 6 KiB stack
 // declared for the link's stack bound): the calling thread copies its data into the context's
