@@ -248,10 +248,9 @@ Status configure_identity(Client::State& s, const ClientIdentity& identity) {
   return {};
 }
 
-// The lowest version a connection may use: the caller's, never below the image's policy.
-Version lowest_version(const ClientOptions& options) {
-  return std::max(options.min_version, image_policy().min_version);
-}
+// The lowest version a connection (client or server) may use: the caller's, never below the
+// image's policy.
+Version lowest_version(Version requested) { return std::max(requested, image_policy().min_version); }
 
 // With CONFIG_WARD_TLS_HOSTNAME_CHECK off (a development choice, refused in production): the
 // server certificate's names are not held against the hostname. Everything else about the chain is
@@ -285,7 +284,7 @@ int configure(mbedtls_ssl_config& conf, mbedtls_x509_crt& anchors, const ClientO
   }
   mbedtls_ssl_conf_ca_chain(&conf, &anchors, nullptr);
   mbedtls_ssl_conf_rng(&conf, mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE);
-  mbedtls_ssl_conf_min_tls_version(&conf, to_mbedtls(lowest_version(options)));
+  mbedtls_ssl_conf_min_tls_version(&conf, to_mbedtls(lowest_version(options.min_version)));
   mbedtls_ssl_conf_max_tls_version(&conf, to_mbedtls(options.max_version));
   mbedtls_ssl_conf_groups(&conf, kGroups);
   mbedtls_ssl_conf_read_timeout(&conf, options.timeout_ms);
@@ -307,7 +306,7 @@ Status Client::connect(const ip_addr& address, std::uint16_t port, std::string_v
     return fail(Error::no_time);
   }
   if (hostname.empty() || hostname.size() > kMaxHostname || hostname.find('\0') != std::string_view::npos ||
-      options.trust_anchors.empty() || lowest_version(options) > options.max_version) {
+      options.trust_anchors.empty() || lowest_version(options.min_version) > options.max_version) {
     return fail(Error::invalid_argument);
   }
   std::memcpy(s.hostname, hostname.data(), hostname.size());
@@ -395,7 +394,7 @@ int configure_server(mbedtls_ssl_config& conf, mbedtls_x509_crt& anchors, const 
     mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_NONE);  // no CertificateRequest is sent
   }
   mbedtls_ssl_conf_rng(&conf, mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE);
-  mbedtls_ssl_conf_min_tls_version(&conf, to_mbedtls(options.min_version));
+  mbedtls_ssl_conf_min_tls_version(&conf, to_mbedtls(lowest_version(options.min_version)));
   mbedtls_ssl_conf_max_tls_version(&conf, to_mbedtls(options.max_version));
   mbedtls_ssl_conf_groups(&conf, kGroups);
   mbedtls_ssl_conf_read_timeout(&conf, options.timeout_ms);
@@ -463,7 +462,7 @@ Status Listener::listen(std::uint16_t port, const ServerOptions& options) {
   if (!platform_ready()) {
     return fail(Error::not_initialised);
   }
-  if (port == 0 || options.identity == nullptr || options.min_version > options.max_version ||
+  if (port == 0 || options.identity == nullptr || lowest_version(options.min_version) > options.max_version ||
       options.require_client_certificate == options.client_trust_anchors.empty()) {
     return fail(Error::invalid_argument);
   }
