@@ -442,6 +442,23 @@ def refusals(c, dev, tool, paths):
     refused_client(c, dev, tool, "a TLS client with another CA's certificate",
                    tls_client(port, paths["ca"], *paths["rogue"]), "(certificate")
     refused_client(c, dev, tool, "a plain TCP client", plain_client(port), "(handshake")
+    # An authorised client whose stream breaks the framing: a header announcing more than the
+    # device's 1,024-byte packet buffer. The session ends without an answer; the slots stay.
+    before = tool.slots()
+    mark = len(dev.text())
+    over = bytes([1 << 3 | 2, 0]) + (2000).to_bytes(2, "big") + bytes([0, 0, 8, 0]) + b"\xa0" * 16
+    try:
+        got = tls_client(port, paths["ca"], *paths["operator"])(over)
+    except (OSError, ssl.SSLError):
+        got = b""
+    try:
+        dev.wait_text("mgmt-tls: framing broken", since=mark, timeout=10)
+        broken = True
+    except RuntimeError:
+        broken = False
+    check(c, broken and got == b"" and tool.slots() == before,
+          f"an over-long SMP header from an authorised client ends its session: no reply ({len(got)} bytes), "
+          "logged, slots untouched")
 
 
 def run(c, tool_path, conntype, scenario, tls=None):
