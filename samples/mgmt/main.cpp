@@ -33,8 +33,18 @@
 #if defined(CONFIG_WARD_MGMT_UDP)
 #include "ward/mgmt/udp_service.hpp"
 #include "ward/mgmt/udp_transport.hpp"
+#endif
+#if defined(CONFIG_WARD_MGMT_UDP) || defined(CONFIG_WARD_MGMT_TLS)
 #include "ward/net/interface.hpp"
 #include "ward/net/lan9118.hpp"
+#endif
+#if defined(CONFIG_WARD_MGMT_TLS)
+#include <string_view>
+
+#include "kMgmtCaDer.hpp"  // generated: the management CA, the anchor for operators' certificates
+#include "provision.hpp"
+#include "ward/board.hpp"
+#include "ward/mgmt/tls_service.hpp"
 #endif
 
 namespace {
@@ -54,7 +64,11 @@ void reset() {
   (void)psa_fwu_request_reboot();
 }
 
+#if defined(CONFIG_WARD_MGMT_TLS)
+constexpr std::size_t kThreads = 3;
+#else
 constexpr std::size_t kThreads = 2;
+#endif
 std::array<Thread*, kThreads> threads{};
 constinit ThreadList thread_list{threads};
 // Slot sizes for slot info (image command 6): the chain's flash layout, the bootloader's own.
@@ -76,21 +90,81 @@ constinit Server server{groups};
 // SMP over UDP, polled by the console's thread between polls of the UART: one thread, one stack.
 constinit UdpService smp_udp;
 constexpr PolledTransport* kOther = &smp_udp;
-// mps2-an505's LAN9118 (non-secure alias; the secure image opens its PPC port).
-net::Lan9118 ethernet{{0x42000000, 48}};
 #else
 constexpr PolledTransport* kOther = nullptr;
+#endif
+#if defined(CONFIG_WARD_MGMT_UDP) || defined(CONFIG_WARD_MGMT_TLS)
+// mps2-an505's LAN9118 (non-secure alias; the secure image opens its PPC port).
+net::Lan9118 ethernet{{0x42000000, 48}};
 #endif
 // Constant-initialised, all zero (.bss): wired to the server when its thread starts.
 constinit ConsoleService smp;
 // The SMP thread's stack, sized to its link-time bound (the deepest chain with the 104-byte
 // exception frame, checked at every link; stackbound.conf resolves the server's calls) plus the MPU
-// guard's 32 bytes, rounded up to the MPU's 32-byte granule: mgmt_udp's 1,960 B (the UDP path,
+// guard's 32 bytes, rounded up to the MPU's 32-byte granule: mgmt_udp's 1,968 B (the UDP path,
 // UdpService::poll, then the server), the deeper of the two builds (mgmt: 1,784 B). The link
 // fails if the code outgrows it. The high-water
 // mark after qemu.mgmt.uart_e2e's whole run (upload, install, accept, task statistics) is 1,520 B.
 ThreadStack<2016 + kBenchStack> smp_stack;
 WARD_STACK_BOUND_THREAD(smp_stack, ConsoleService::run);
+
+#if defined(CONFIG_WARD_MGMT_TLS)
+// SMP over mutually authenticated TLS: its own thread (a handshake's stack, and the console keeps
+// being served while one runs). Operators' certificates must come from the management CA.
+const std::span<const std::uint8_t> kMgmtAnchors[] = {std::span<const std::uint8_t>{kMgmtCaDer}};
+alignas(4) std::uint8_t device_cert[tls::kMaxDeviceCertificate];
+tls::ServerOptions tls_options;
+TlsService smp_tls;
+// The TLS thread's stack: its link-time bound, 4,612 B (the server handshake verifying the client's
+// chain: Mbed TLS's X.509 and PK layers; the SMP server's path is shallower), plus the MPU guard's
+// 32 B, rounded up to the 32-byte granule (4,672 B usable: also the 4,652 B of the paths that stop the
+// system). The link fails if the code outgrows it.
+ThreadStack<4704> smp_tls_stack;
+WARD_STACK_BOUND_THREAD(smp_tls_stack, TlsService::run);
+
+std::uint64_t argument(std::string_view name) {
+  const std::string_view line = board::command_line();
+  const std::size_t at = line.find(name);
+  if (at == std::string_view::npos) {
+    return 0;
+  }
+  std::uint64_t value = 0;
+  for (std::size_t i = at + name.size(); i < line.size() && i < at + name.size() + 12 && line[i] >= '0' &&
+                                         line[i] <= '9';
+       ++i) {
+    value = value * 10 + static_cast<std::uint64_t>(line[i] - '0');
+  }
+  return value;
+}
+
+// The device identity, the calendar time (QEMU: --time=UNIX on the command line), the listener.
+void start_tls() {
+  if (!tls::init()) {
+    print("mgmt: TLS init failed: no SMP over TLS\n");
+    return;
+  }
+  if (const std::uint64_t t = argument("--time="); t != 0) {
+    tls::set_time(static_cast<std::int64_t>(t));
+  }
+  auto cert = mgmt_sample::device_certificate("CN=ward-device.test,O=Ward test devices",
+                                              static_cast<std::uint16_t>(argument("--prov=")), device_cert);
+  if (!cert) {
+    print("mgmt: no device certificate (", tls::error_name(cert.error()), "): no SMP over TLS\n");
+    return;
+  }
+  static const tls::ClientIdentity identity{*cert, tls::kDeviceKeyId};
+  tls_options.identity = &identity;
+  tls_options.require_client_certificate = true;
+  tls_options.client_trust_anchors = kMgmtAnchors;
+  auto started = smp_tls.start({smp, tls_options}, smp_tls_stack.span(), Priority{6});
+  if (started) {
+    threads[2] = &smp_tls.thread();
+    print("mgmt: SMP over TLS on port 1338 (client certificate from the management CA required)\n");
+  } else {
+    print("mgmt: SMP over TLS did not start (", tls::error_name(started.error()), ")\n");
+  }
+}
+#endif
 
 const char* state_name(std::uint8_t s) {
   constexpr const char* kNames[] = {"READY", "WRITING", "CANDIDATE", "STAGED", "FAILED", "TRIAL", "REJECTED", "UPDATED"};
@@ -113,13 +187,18 @@ int main() {
     print("mgmt: the SMP thread did not start\n");
     return 1;
   }
-#if defined(CONFIG_WARD_MGMT_UDP)
+#if defined(CONFIG_WARD_MGMT_UDP) || defined(CONFIG_WARD_MGMT_TLS)
   // The console is served first: a device without a network stays manageable.
   if (!net::start_interface(ethernet, Priority{20}) || !net::wait_for_ipv4(Timeout::after(Duration::s(20)))) {
     print("mgmt: no network: SMP on the console only\n");
   } else {
+#if defined(CONFIG_WARD_MGMT_UDP)
     print(smp_udp.open(udp::kPort) ? "mgmt: SMP over UDP on port 1337 (development build, unauthenticated)\n"
                                    : "mgmt: cannot bind UDP port 1337\n");
+#endif
+#if defined(CONFIG_WARD_MGMT_TLS)
+    start_tls();
+#endif
   }
 #endif
 #if defined(WARD_MGMT_BENCH)

@@ -143,6 +143,22 @@ class KconfigTest(unittest.TestCase):
         with open(os.path.join(self.dir, "out", ".config")) as f:
             self.assertIn("# CONFIG_WARD_VULN_GATE is not set", f.read())
 
+    def test_production_takes_smp_over_tls_not_udp(self):
+        # SMP over mutually authenticated TLS (lib/mgmt's TlsService) is the network transport a
+        # production build may carry; turning it on does not let plain UDP SMP back in.
+        tls = self.fragment("CONFIG_WARD_MGMT_TLS=y\n", name="tls.conf")
+        prod = self.fragment("CONFIG_WARD_PRODUCTION=y\n", name="prod.conf")
+        r = run_config("generate", prod, tls, out_dir=os.path.join(self.dir, "prod"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.dir, "prod", "include", "ward", "autoconf.h")) as f:
+            text = f.read()
+        self.assertRegex(text, r"(?m)^#define CONFIG_WARD_MGMT_TLS 1$")
+        self.assertNotIn("CONFIG_WARD_MGMT_UDP", text)
+        udp = self.fragment("CONFIG_WARD_MGMT_UDP=y\n", name="udp.conf")
+        r = run_config("generate", prod, tls, udp, out_dir=os.path.join(self.dir, "both"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("CONFIG_WARD_MGMT_UDP=y  (recommended: n)", r.stderr)
+
     def test_production_refuses_smp_over_udp(self):
         # SMP over plain UDP (lib/mgmt's UdpService) has no authentication: development builds may
         # have it (the report lists it), a production build refuses it.

@@ -4,7 +4,9 @@
 # packets, including an upload in three chunks, a replay and a resume) or the same as console lines.
 # (fwu: the server's seeds, and an MCUboot-shaped image uploaded to image 1 with its SHA-256, tested
 # by its hash TLV, the device reset (a packet of length 0), confirmed, erased.)
-#   fuzz_smoke.sh FUZZER KIND(server|console|fwu) WORKDIR [LIBFUZZER_ARGS...]
+# (stream: the server's packets back to back, as SMP over TLS carries them, behind a byte choosing
+# the reads' size; one with a length over the buffer, one with garbage after a packet.)
+#   fuzz_smoke.sh FUZZER KIND(server|console|fwu|stream) WORKDIR [LIBFUZZER_ARGS...]
 set -euo pipefail
 fuzzer=$1 kind=$2 work=$3
 shift 3
@@ -81,7 +83,15 @@ if kind == "server":
     open(os.path.join(out, "udp"), "wb").write(struct.pack(">H", 0x8000 | len(echo)) + echo +
                                                struct.pack(">H", len(big)) + big +
                                                struct.pack(">H", len(echo)) + echo)
+if kind == "stream":
+    echo = pkt(1, 2, 0, 9, 0, m(t("d"), t("tls")))
+    open(os.path.join(out, "over"), "wb").write(b"\x07" + echo + pkt(1, 2, 0, 10, 0, m(t("d"), t("x" * 400))))
+    open(os.path.join(out, "garbage"), "wb").write(b"\x20" + echo + b"\x16\x03\x01\x02\x00\x01")
 for name, packets in seqs.items():
+    if kind == "stream":
+        if not name.startswith("fwu"):
+            open(os.path.join(out, name), "wb").write(bytes([len(name)]) + b"".join(packets))
+        continue
     if kind == "server" or kind == "fwu":
         if kind == "server" and name.startswith("fwu"):
             continue

@@ -7,6 +7,14 @@ transport per run:
   serial: UART0 on a TCP server chardev (ward-mgmt --conntype serial --connstring tcp=127.0.0.1:P);
   udp:    the LAN9118 on QEMU's user networking, hostfwd udp 127.0.0.1:P -> guest port 1337
           (ward-mgmt --conntype udp --connstring 127.0.0.1:P).
+  tls:    samples/mgmt_tls, SMP over mutually authenticated TLS: hostfwd tcp 127.0.0.1:P -> guest
+          port 1338 (ward-mgmt --conntype tls --connstring 127.0.0.1:P --tls-cert/--tls-key: an
+          operator's certificate issued here by the build's management CA (--mgmt-ca-dir);
+          --tls-ca: a device CA made here with tools/ward-provision (--provision), which signs the
+          device's CSR at its first boot (slirp's 10.0.2.2, --prov=P on its command line)). Before
+          the update, three clients are refused before any SMP byte is parsed, each seen in the
+          device's log ("mgmt-tls: refused") with no SMP reply and the slots unchanged: one without
+          a client certificate, one with a certificate from another CA, one speaking plain TCP.
 Ports are chosen free at run time, on the loopback interface. Everything the device prints on
 UART0 is logged by QEMU (the chardev's logfile) and read from there.
 
@@ -29,7 +37,9 @@ Scenarios (one device each, every wait bounded):
           whole-image SHA-256 check passes (the upload ends without error) and the slot lists
           3.0.0 with its hash -> test -> reset -> on trial -> confirm.
 
-  mgmt_tool_e2e.py CHAIN-ARGS --app-bin mgmt.bin|mgmt_udp.bin --ward-mgmt PATH --conntype serial|udp --scenario update|revert|resume
+  mgmt_tool_e2e.py CHAIN-ARGS --app-bin mgmt.bin|mgmt_udp.bin|mgmt_tls.bin --ward-mgmt PATH
+                   --conntype serial|udp|tls --scenario update|revert|resume
+                   [--mgmt-ca-dir DIR --provision TOOL]   (tls)
 """
 import os
 import pty
@@ -37,15 +47,22 @@ import re
 import select
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "boot"))
 import chain_e2e  # noqa: E402  (the chain's signing and flash layout)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "net"))
+from tls_mutual_test import ProvisioningHost  # noqa: E402  (signs the device's CSR at its first boot)
 
 READY = "mgmt: SMP server ready on the console"
 UDP_READY = "mgmt: SMP over UDP on port 1337"
+TLS_READY = "mgmt: SMP over TLS on port 1338"
+TLS_REFUSED = "mgmt-tls: refused"
+DEVICE_NAME = "ward-device.test"
+NET_READY = {"udp": UDP_READY, "tls": TLS_READY}
 
 
 def free_port(kind):
@@ -58,8 +75,10 @@ class Device:
     """QEMU running the chain; UART0 on a TCP chardev logged to a file; the LAN9118 on slirp.
     `qemu_args`: more of QEMU's options (the benchmark's -icount); `lifetime`: seconds QEMU may run."""
 
-    def __init__(self, chain, lifetime=170, qemu_args=()):
+    def __init__(self, chain, lifetime=170, qemu_args=(), device_args=()):
         self.chain = chain
+        self.device_args = tuple(device_args)  # the firmware's command line (semihosting)
+        self.tls_port = free_port(socket.SOCK_STREAM)
         self.qemu_args = tuple(qemu_args)
         self.lifetime = lifetime  # QEMU's own bound, under the test's TIMEOUT: none outlives the run
         self.log = os.path.join(chain.work, "uart.log")
@@ -77,8 +96,10 @@ class Device:
              "-chardev", f"socket,id=uart,host=127.0.0.1,port={self.serial_port},server=on,wait=off,"
                          f"logfile={self.log},logappend=on",
              "-serial", "chardev:uart",
-             "-nic", f"user,model=lan9118,hostfwd=udp:127.0.0.1:{self.udp_port}-:1337",
-             "-chardev", "stdio,id=semi", "-semihosting-config", "enable=on,target=native,chardev=semi",
+             "-nic", f"user,model=lan9118,hostfwd=udp:127.0.0.1:{self.udp_port}-:1337,"
+                     f"hostfwd=tcp:127.0.0.1:{self.tls_port}-:1338",
+             "-chardev", "stdio,id=semi", "-semihosting-config", "enable=on,target=native,chardev=semi"
+             + "".join(",arg=" + a.replace(",", ",,") for a in ("mgmt",) + self.device_args),
              *self.qemu_args, "-kernel", self.chain.args.bootloader],
             cwd=self.chain.work, stdin=subprocess.DEVNULL, stdout=self.semi, stderr=subprocess.STDOUT,
             start_new_session=True)
@@ -124,10 +145,11 @@ class Device:
 class Tool:
     """ward-mgmt, the real binary, over one transport."""
 
-    def __init__(self, path, conntype, dev):
+    def __init__(self, path, conntype, dev, tls_args=()):
         self.path = path
         self.conntype = conntype
         self.dev = dev
+        self.tls_args = list(tls_args)  # --tls-cert, --tls-key, --tls-ca, --tls-name
         self.calls = []  # (arguments, seconds)
 
     def command(self, args, tries=3, reply_timeout=None):
@@ -137,6 +159,8 @@ class Tool:
             reply_timeout = 15 if self.conntype == "serial" else 3
         if self.conntype == "serial":
             conn = ["--conntype", "serial", "--connstring", f"tcp=127.0.0.1:{self.dev.serial_port}"]
+        elif self.conntype == "tls":
+            conn = ["--conntype", "tls", "--connstring", f"127.0.0.1:{self.dev.tls_port}", *self.tls_args]
         else:
             conn = ["--conntype", "udp", "--connstring", f"127.0.0.1:{self.dev.udp_port}"]
         return conn, [self.path] + conn + ["-t", str(reply_timeout), "-r", str(tries)] + list(args)
@@ -234,8 +258,8 @@ def reset_and_wait(c, dev, tool, expect=()):
     booted = dev.text()[mark:after]
     for e in expect:
         check(c, e in booted, f"the boot after the reset shows {e!r}")
-    if tool.conntype == "udp":
-        dev.wait_text(UDP_READY, since=mark)
+    if tool.conntype in NET_READY:
+        dev.wait_text(NET_READY[tool.conntype], since=mark)
     tool.wait_answering()
     return booted
 
@@ -309,8 +333,8 @@ def resume(c, dev, tool, paths, images):
     after = dev.wait_text(READY, since=mark)
     check(c, "boot: image 1 (non-secure) 2.0.0+0" in dev.text()[mark:after] and "upgrade requested" not in dev.text()[mark:after],
           "after the power cut the device boots 2.0.0, nothing requested")
-    if tool.conntype == "udp":
-        dev.wait_text(UDP_READY, since=mark)
+    if tool.conntype in NET_READY:
+        dev.wait_text(NET_READY[tool.conntype], since=mark)
     tool.wait_answering()
     # The device had at least what the progress showed; of it, every whole checkpoint survives.
     kept = (seen or 0) * len(v3) // 100 // CHECKPOINT * CHECKPOINT
@@ -331,7 +355,128 @@ def upload_reset_resumed(c, dev, tool, path, image_bytes, version):
     return upload_resumed(c, tool, path, image_bytes, version, max(kept, CHECKPOINT))
 
 
-def run(c, tool_path, conntype, scenario):
+def smp_echo_packet():
+    """An SMP 2 echo request: {"d": "x"}, the 8-byte header first."""
+    body = bytes([0xa1, 0x61, 0x64, 0x61, 0x78])
+    return bytes([1 << 3 | 2, 0]) + len(body).to_bytes(2, "big") + bytes([0, 0, 7, 0]) + body
+
+
+def refused_client(c, dev, tool, what, connect, reason):
+    """A client that must not get in: it sends an SMP echo; the device logs one more refusal, sends
+    no SMP reply, and the slots are as they were."""
+    before = tool.slots()
+    refusals = dev.text().count(TLS_REFUSED)
+    got = b""
+    try:
+        got = connect(smp_echo_packet())
+    except (OSError, ssl.SSLError) as e:
+        got = b""
+        print(f"      {what}: {type(e).__name__}: {e}")
+    end = time.monotonic() + 20
+    while dev.text().count(TLS_REFUSED) <= refusals and time.monotonic() < end:
+        time.sleep(0.2)
+    text = dev.text()
+    line = text[text.rfind(TLS_REFUSED):].split("\n", 1)[0] if text.count(TLS_REFUSED) > refusals else ""
+    check(c, text.count(TLS_REFUSED) == refusals + 1 and reason in line,
+          f"{what}: the device logged its refusal ({reason}): {line!r}")
+    check(c, len(got) < 8 or got[0] & 0x07 != 3, f"{what}: no SMP reply ({len(got)} bytes back)")
+    check(c, tool.slots() == before, f"{what}: the slots are untouched")
+
+
+def tls_client(port, ca, cert=None, key=None):
+    """A TLS client to the device that sends `packet` after the handshake and reads what comes back."""
+    def connect(packet):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_verify_locations(ca)
+        if cert:
+            ctx.load_cert_chain(cert, key)
+        with socket.create_connection(("127.0.0.1", port), timeout=15) as raw:
+            with ctx.wrap_socket(raw, server_hostname=DEVICE_NAME) as s:
+                s.sendall(packet)
+                got = b""
+                # Until one whole SMP packet (its header's length) or the end of the session.
+                while len(got) < 8 or len(got) < 8 + int.from_bytes(got[2:4], "big"):
+                    piece = s.recv(64)
+                    if not piece:
+                        break
+                    got += piece
+                return got
+    return connect
+
+
+def plain_client(port):
+    def connect(packet):
+        with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
+            s.sendall(packet)
+            got = b""
+            while len(got) < 64:
+                piece = s.recv(64)
+                if not piece:
+                    break
+                got += piece
+            return got
+    return connect
+
+
+def make_tls_material(c, tls):
+    """The device CA (ward-provision), the operator's certificate from the management CA, a rogue
+    one from another CA. Returns (ward-mgmt's TLS arguments, the provisioning host, paths)."""
+    d = os.path.join(c.work, "tls")
+    os.makedirs(d, exist_ok=True)
+    device_ca, other_ca = f"{d}/device-ca", f"{d}/other-ca"
+    for ca, subject in ((device_ca, "/CN=Ward device CA"), (other_ca, "/CN=Another CA")):
+        subprocess.run([sys.executable, tls["provision"], "ca", "--out", ca, "--subject", subject], check=True, timeout=60)
+    ext = f"{d}/client.ext"
+    with open(ext, "w") as f:
+        f.write("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n")
+    for name, ca_pem, ca_key in (("operator", f"{tls['mgmt_ca_dir']}/ca.pem", f"{tls['mgmt_ca_dir']}/ca.key"),
+                                 ("rogue", f"{other_ca}/ca.pem", f"{other_ca}/ca.key")):
+        subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-keyout", f"{d}/{name}.key", "-subj", f"/CN={name}", "-out", f"{d}/{name}.csr"],
+                       check=True, timeout=30, capture_output=True)
+        subprocess.run(["openssl", "x509", "-req", "-in", f"{d}/{name}.csr", "-CA", ca_pem, "-CAkey", ca_key,
+                        "-CAcreateserial", "-days", "30", "-sha256", "-extfile", ext, "-out", f"{d}/{name}.pem"],
+                       check=True, timeout=30, capture_output=True)
+    host = ProvisioningHost(d, tls["provision"], device_ca, ["--server-name", DEVICE_NAME])
+    args = ["--tls-cert", f"{d}/operator.pem", "--tls-key", f"{d}/operator.key", "--tls-ca", f"{device_ca}/ca.pem",
+            "--tls-name", DEVICE_NAME]
+    return args, host, {"ca": f"{device_ca}/ca.pem", "rogue": (f"{d}/rogue.pem", f"{d}/rogue.key"),
+                        "operator": (f"{d}/operator.pem", f"{d}/operator.key")}
+
+
+def refusals(c, dev, tool, paths):
+    port = dev.tls_port
+    # The control: the same client with the operator's certificate gets its SMP reply (op 3, the
+    # echo's sequence number), so "no SMP reply" below is the device's refusal, not the client's.
+    got = tls_client(port, paths["ca"], *paths["operator"])(smp_echo_packet())
+    check(c, len(got) >= 8 and got[0] & 0x07 == 3 and got[6] == 7,
+          f"the operator's certificate from the same client: an SMP reply ({len(got)} bytes)")
+    refused_client(c, dev, tool, "a TLS client without a certificate", tls_client(port, paths["ca"]),
+                   "(certificate")
+    refused_client(c, dev, tool, "a TLS client with another CA's certificate",
+                   tls_client(port, paths["ca"], *paths["rogue"]), "(certificate")
+    refused_client(c, dev, tool, "a plain TCP client", plain_client(port), "(handshake")
+    # An authorised client whose stream breaks the framing: a header announcing more than the
+    # device's 1,024-byte packet buffer. The session ends without an answer; the slots stay.
+    before = tool.slots()
+    mark = len(dev.text())
+    over = bytes([1 << 3 | 2, 0]) + (2000).to_bytes(2, "big") + bytes([0, 0, 8, 0]) + b"\xa0" * 16
+    try:
+        got = tls_client(port, paths["ca"], *paths["operator"])(over)
+    except (OSError, ssl.SSLError):
+        got = b""
+    try:
+        dev.wait_text("mgmt-tls: framing broken", since=mark, timeout=10)
+        broken = True
+    except RuntimeError:
+        broken = False
+    check(c, broken and got == b"" and tool.slots() == before,
+          f"an over-long SMP header from an authorised client ends its session: no reply ({len(got)} bytes), "
+          "logged, slots untouched")
+
+
+def run(c, tool_path, conntype, scenario, tls=None):
     c.raw[1] = open(c.args.app_bin, "rb").read()
     c.primary(0, c.sign(0))
     c.primary(1, c.sign(1))
@@ -352,18 +497,26 @@ def run(c, tool_path, conntype, scenario):
             f.write(data)
     # resume: two uploads and a partial one on the first QEMU (about 70 s over the UART on an
     # idle machine, twice that loaded).
-    dev = Device(c, lifetime={"resume": 300, "revert": 230}.get(scenario, 170))
-    tool = Tool(tool_path, conntype, dev)
+    tls_args, host, tls_paths, device_args = [], None, None, []
+    if conntype == "tls":
+        tls_args, host, tls_paths = make_tls_material(c, tls)
+        device_args = [f"--time={int(time.time())}", f"--prov={host.port}"]
+    dev = Device(c, lifetime={"resume": 300, "revert": 230}.get(scenario, 170), device_args=device_args)
+    tool = Tool(tool_path, conntype, dev, tls_args)
     started = time.monotonic()
     try:
         dev.wait_text(READY, timeout=30)
-        if conntype == "udp":
-            dev.wait_text(UDP_READY, timeout=30)
+        if conntype in NET_READY:
+            dev.wait_text(NET_READY[conntype], timeout=60)
+        if host is not None:
+            host.check()
         tool.wait_answering()
         slots = tool.slots()
         s = slots.get((1, 0))
         check(c, s is not None and s["version"] == "1.0.0" and {"active", "confirmed"} <= s["flags"],
               f"image list: image 1 runs 1.0.0, active and confirmed: {s}")
+        if conntype == "tls":
+            refusals(c, dev, tool, tls_paths)
         if scenario == "resume":
             resume(c, dev, tool, (update_path, third_path), (update, third))
             return
@@ -414,15 +567,19 @@ def run(c, tool_path, conntype, scenario):
 def main():
     argv = sys.argv[1:]
     opts = {}
-    for name in ("--ward-mgmt", "--conntype", "--scenario"):
+    for name in ("--ward-mgmt", "--conntype", "--scenario", "--mgmt-ca-dir", "--provision"):
+        if name not in argv:
+            continue
         i = argv.index(name)
         opts[name] = argv[i + 1]
         del argv[i:i + 2]
-    if opts["--conntype"] not in ("serial", "udp") or opts["--scenario"] not in ("update", "revert", "resume"):
-        print("usage: --conntype serial|udp --scenario update|revert|resume")
+    if opts.get("--conntype") not in ("serial", "udp", "tls") or opts.get("--scenario") not in ("update", "revert", "resume") \
+            or (opts["--conntype"] == "tls" and not ("--mgmt-ca-dir" in opts and "--provision" in opts)):
+        print("usage: --conntype serial|udp|tls --scenario update|revert|resume [--mgmt-ca-dir DIR --provision TOOL]")
         return 2
+    tls = {"mgmt_ca_dir": opts.get("--mgmt-ca-dir"), "provision": opts.get("--provision")}
     name = f"mgmt_tool_{opts['--conntype']}_{opts['--scenario']}"
-    chain_e2e.SCENARIOS[name] = lambda c: run(c, opts["--ward-mgmt"], opts["--conntype"], opts["--scenario"])
+    chain_e2e.SCENARIOS[name] = lambda c: run(c, opts["--ward-mgmt"], opts["--conntype"], opts["--scenario"], tls)
     sys.argv = [sys.argv[0]] + argv + ["run", name]
     return chain_e2e.main()
 

@@ -40,6 +40,7 @@ std::span<const std::byte> ConsoleService::answer(std::span<const std::byte> req
 
 void ConsoleService::serve(std::span<const std::byte> packet) {
   bool reset = false;
+  const Turn turn{*this};
   const std::span<const std::byte> out = answer(packet, reset);
   if (!out.empty()) {
     (void)console::encode_packet(out, [](std::span<const std::byte> line) {
@@ -65,7 +66,12 @@ void ConsoleService::run(void* arg) {
     }
     if (c < 0) {
       // The console is idle: the other transport's turn (it does not block), then sleep.
-      if (self.other_ != nullptr && self.other_->poll(self)) {
+      bool reset = false;
+      if (self.other_ != nullptr) {
+        const Turn turn{self};
+        reset = self.other_->poll(self);
+      }
+      if (reset) {
         self.reset_();
       }
       (void)this_thread::sleep_for(Duration::ticks(1));

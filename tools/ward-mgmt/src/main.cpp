@@ -3,6 +3,8 @@
 //   ward-mgmt --conntype serial --connstring dev=/dev/ttyACM0,baud=115200 image list
 //   ward-mgmt --conntype serial --connstring tcp=localhost:5555 image upload app.signed.bin
 //   ward-mgmt --conntype udp --connstring 192.0.2.1:1337 echo hello
+//   ward-mgmt --conntype tls --connstring 192.0.2.1:1338 --tls-cert op.pem --tls-key op.key --tls-ca device-ca.pem
+//             --tls-name device.example image list
 // Exit codes (exit_codes.hpp): 0 ok, 1 the device answered an error, 2 usage, 3 transport or a
 // malformed reply, 4 timeout.
 #include <CLI/CLI.hpp>
@@ -30,6 +32,7 @@ Bytes parse_hash(const std::string& text) {
 struct Args {
   std::string conntype = "serial";
   std::string connstring;
+  TlsOptions tls;
   ClientOptions client;
   std::string echo_text, file, hash;
   std::uint32_t image = 0;
@@ -44,10 +47,14 @@ int run(int argc, char** argv) {
   app.footer("Exit codes: 0 ok, 1 the device answered an error, 2 usage, 3 transport failure or malformed reply, "
              "4 timeout.");
   Args a;
-  app.add_option("--conntype", a.conntype, "serial or udp (dtls, tls: not yet supported)")->capture_default_str();
+  app.add_option("--conntype", a.conntype, "serial, udp or tls (mutually authenticated)")->capture_default_str();
   app.add_option("--connstring", a.connstring,
-                 "serial: dev=/dev/ttyX[,baud=115200] or tcp=HOST:PORT (QEMU's TCP serial); udp: HOST:PORT")
+                 "serial: dev=/dev/ttyX[,baud=115200] or tcp=HOST:PORT (QEMU's TCP serial); udp, tls: HOST:PORT")
       ->required();
+  app.add_option("--tls-cert", a.tls.cert, "tls: the operator's client certificate (PEM, from the management CA)");
+  app.add_option("--tls-key", a.tls.key, "tls: its private key (PEM)");
+  app.add_option("--tls-ca", a.tls.ca, "tls: the CA the device's certificate chains to (PEM)");
+  app.add_option("--tls-name", a.tls.name, "tls: the name the device's certificate must carry (default: the host)");
   app.add_option("-t,--timeout", a.client.timeout_s, "seconds to wait for each reply")
       ->capture_default_str()->check(CLI::Range(0.01, 600.0));
   app.add_option("-r,--tries", a.client.tries, "tries per request (a timed-out request is sent again)")
@@ -101,7 +108,7 @@ int run(int argc, char** argv) {
     if (!ward::tools::read_input_file(a.file, kMaxImage, data, error)) throw Failure(ExitCode::usage, error);
     file.assign(data.begin(), data.end());
   }
-  const auto transport = open_transport(a.conntype, a.connstring);
+  const auto transport = open_transport(a.conntype, a.connstring, a.tls);
   Client c(*transport, a.client, std::cerr);
   if (echo->parsed()) cmd_echo(c, a.echo_text, std::cout);
   if (reset->parsed()) cmd_reset(c, a.force, std::cout);

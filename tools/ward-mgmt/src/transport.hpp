@@ -39,7 +39,18 @@ class Transport {
 //   serial: "dev=/dev/ttyUSB0[,baud=115200]" (a tty or pty), or "tcp=HOST:PORT" (QEMU's
 //           -serial tcp:... chardev); the console framing either way
 //   udp:    "HOST:PORT" or "[HOST]:PORT"
-// dtls and tls are named by the protocol but not served yet: refused with a usage error.
-std::unique_ptr<Transport> open_transport(const std::string& conntype, const std::string& connstring);
+//   tls:    "HOST:PORT" or "[HOST]:PORT": SMP over TLS (1.2 at least), SMP-over-TCP framing (each
+//           packet is its 8-byte header and its data, back to back on the stream); the device's
+//           certificate must chain to TlsOptions::ca and carry TlsOptions::name (default: HOST, an IP
+//           address checked as one), and the client authenticates with TlsOptions::cert and key
+// dtls is named by the protocol but not served: refused with a usage error.
+struct TlsOptions {
+  std::string cert;  // PEM: the operator's client certificate (from the device's management CA)
+  std::string key;   // PEM: its private key
+  std::string ca;    // PEM: the CA the device's certificate chains to
+  std::string name;  // the name the device's certificate must carry (default: the connstring's host)
+};
+std::unique_ptr<Transport> open_transport(const std::string& conntype, const std::string& connstring,
+                                          const TlsOptions& tls = {});
 
 }  // namespace ward::mgmt_client

@@ -76,7 +76,24 @@ class ConsoleService {
   // Answers one request packet into the response buffer every transport shares (valid until the
   // next call); `reset` says whether it answered a reset request (taken from the OS group: the
   // caller resets the device once the answer is out). Empty: no answer (Server::handle).
+  // Called under a Turn when another thread serves a transport too (TlsService).
   std::span<const std::byte> answer(std::span<const std::byte> request, bool& reset);
+
+  // The right to serve one request and write its answer out of the shared response buffer: the
+  // console's thread takes it for each of its requests, a transport with a thread of its own
+  // (TlsService) around answer() and the write of its answer.
+  class Turn {
+   public:
+    explicit Turn(ConsoleService& s) : s_(s) { (void)s_.turn_.lock(); }
+    ~Turn() { (void)s_.turn_.unlock(); }
+    Turn(const Turn&) = delete;
+    Turn& operator=(const Turn&) = delete;
+
+   private:
+    ConsoleService& s_;
+  };
+  // The reset hook (Config::reset), for a transport that answered a reset request.
+  void reset_device() { reset_(); }
 
   Thread& thread() { return thread_; }
 
@@ -88,6 +105,7 @@ class ConsoleService {
   OsGroup* os_ = nullptr;
   void (*reset_)() = nullptr;
   PolledTransport* other_ = nullptr;
+  Mutex turn_;
   Thread thread_;
   console::Decoder<kPacket> rx_;
   std::array<std::byte, kPacket> response_{};
