@@ -564,5 +564,95 @@ class ReviewHoles(unittest.TestCase):
         self.assertFalse(any(f.startswith("i: e:") for f in r.failures))
 
 
+class AttackHoles(unittest.TestCase):
+    """Ways h/sbattack made the bound unsound while the check passed, one test each
+    (tests/stackbound: qemu.stackbound.hidden_sp_moves_within_bound measures them on QEMU)."""
+
+    @staticmethod
+    def one(insn: str) -> sb.Function:
+        return sb.parse_disassembly(f"00000100 <f>:\n 100:\t{insn}\n 104:\tbx\tlr\n", {"f"})["f"]
+
+    def test_a_every_sp_decrement_is_counted(self):
+        # Encodings that move sp down by an immediate: each counted (or refused as dynamic).
+        for insn, n in [("subs.w\tsp, sp, #512\t@ 0x200", 512), ("ldr.w\tr0, [sp, #-200]!", 200),
+                        ("strb.w\tr0, [sp, #-100]!", 100), ("strh.w\tr0, [sp, #-64]!", 64),
+                        ("ldrd\tr0, r1, [sp, #-8]!", 8), ("str.w\tr0, [sp], #-128", 128),
+                        ("strd\tr0, r1, [sp], #-8", 8), ("vldmdb\tsp!, {d0-d3}", 32)]:
+            fn = self.one(insn)
+            self.assertTrue(fn.frame >= n or fn.dynamic, f"{insn}: frame {fn.frame}, not dynamic")
+
+    def test_b_sp_moved_by_a_shifted_register_is_dynamic(self):
+        # `sub.w sp, sp, r3, lsl #3` moves sp by r3 * 8: the shift's #3 is no immediate amount.
+        fn = self.one("sub.w\tsp, sp, r3, lsl #3")
+        self.assertTrue(fn.dynamic, f"frame {fn.frame}")
+        self.assertTrue(self.one("add.w\tsp, sp, r3, lsl #2").dynamic)
+
+    def test_c_msp_and_psp_written_are_dynamic(self):
+        # objdump prints special registers in capitals; writing PSP in thread mode moves the thread's sp.
+        for insn in ("msr\tMSP, r0", "msr\tPSP, r0", "msr\tMSP_NS, r0", "msr\tPSP_NS, r1"):
+            self.assertTrue(self.one(insn).dynamic, insn)
+        for insn in ("msr\tMSPLIM, r0", "msr\tPSPLIM, r0", "msr\tBASEPRI, r0", "mrs\tr0, PSP"):
+            self.assertFalse(self.one(insn).dynamic, insn)
+
+    def test_d_jumps_through_registers_are_indirect(self):
+        for insn in ("add\tpc, r3", "ldmia.w\tr0, {r1, pc}", "bxns\tr0", "blxns\tr3", "ldr.w\tpc, [sp, #8]"):
+            self.assertTrue(self.one(insn).indirect, insn)
+        for insn in ("pop\t{r4, pc}", "ldmia.w\tsp!, {r4, pc}", "ldr.w\tpc, [sp], #4", "bx\tlr"):
+            self.assertFalse(self.one(insn).indirect, insn)
+
+    def test_e_push_in_a_loop_is_dynamic(self):
+        # A frame is the sum of the decrements read once each: a push a loop repeats is unbounded.
+        text = ("00000100 <f>:\n 100:\tpush\t{r4, lr}\n 102:\tmovs\tr1, #130\n 104:\tpush\t{r0}\n"
+                " 106:\tsubs\tr1, #1\n 108:\tbne.n\t104 <f+0x4>\n 10a:\tadd.w\tsp, sp, #520\n"
+                " 10e:\tpop\t{r4, pc}\n")
+        fn = sb.parse_disassembly(text, {"f"})["f"]
+        self.assertTrue(fn.dynamic, f"frame {fn.frame}")
+        # An ordinary loop after the prologue is no such thing.
+        text = ("00000100 <f>:\n 100:\tpush\t{r4, lr}\n 102:\tmovs\tr1, #130\n 104:\tsubs\tr1, #1\n"
+                " 106:\tbne.n\t104 <f+0x4>\n 108:\tpop\t{r4, pc}\n")
+        self.assertFalse(sb.parse_disassembly(text, {"f"})["f"].dynamic)
+
+    def test_f_code_under_a_label_that_is_no_function_is_read(self):
+        # objdump heads a local label's code apart (`<label>:`): its sp moves and calls are f's (f falls
+        # through into it; a branch there would be refused as a branch to no function).
+        text = ("00000100 <f>:\n 100:\tpush\t{r4, lr}\n 102:\tnop\n\n00000104 <inner>:\n"
+                " 104:\tsub.w\tsp, sp, #512\n 108:\tbl\t200 <g>\n 10c:\tadd.w\tsp, sp, #512\n 110:\tpop\t{r4, pc}\n\n"
+                "00000200 <g>:\n 200:\tsub\tsp, #256\n 202:\tadd\tsp, #256\n 204:\tbx\tlr\n")
+        img = from_disassembly(text, [("f", 0x101, "STB_GLOBAL"), ("g", 0x201, "STB_GLOBAL")],
+                               [stack("s", 1024, "f")])
+        r = sb.check(img, notes(), "i", fp=True, secure=False)
+        self.assertTrue(r.failures or "bound 884 B" in r.lines[0], r.lines[0])  # 8 + 512 + 256 + 108
+
+    def test_g_overlapping_bounds_take_the_largest(self):
+        # Two `bound` lines name one function (a library's and an application's glob): the larger
+        # holds, whichever file came last; so does one pattern written twice.
+        img = image({"e": (8, ["lib_f"]), "lib_f": (16, [])}, [stack("s", 4096, "e")])
+        for text in ("bound lib_f 2000  # the library's measured depth\nbound lib_* 100  # the app's guess\n",
+                     "bound lib_* 100  # the app's guess\nbound lib_f 2000  # the library's measured depth\n",
+                     "bound lib_f 2000  # measured\nbound lib_f 100  # written again, smaller\n"):
+            r = sb.check(img, notes(text), "i", fp=True, secure=False)
+            self.assertIn("bound 2116 B", r.lines[0], text)
+
+    def test_h_frame_below_the_visible_frame_is_refused(self):
+        # `frame F N` is for assembly that moves sp (a dynamic frame): below the frame F's code
+        # shows for a function that does not move sp dynamically, it hides the difference.
+        img = image({"e": (512, [])}, [stack("s", 256, "e")])
+        r = sb.check(img, notes("frame e 0  # wrong\n"), "i", fp=True, secure=False)
+        self.assertTrue(r.failures, r.lines)
+        img = image({"e": (512, [], "dynamic")}, [stack("s", 256, "e")])
+        self.assertEqual(sb.check(img, notes("frame e 16  # moves to another stack\n"), "i", fp=True,
+                                  secure=False).failures, [])
+
+    def test_i_a_calls_line_does_not_excuse_a_branch_to_no_function(self):
+        # e's `calls` line resolves its call through a register; its bl to an address no function
+        # symbol names (code the tool cannot see) is another matter, still refused.
+        text = ("00000100 <e>:\n 100:\tpush\t{r4, lr}\n 102:\tblx\tr3\n 104:\tbl\t10000600\n 108:\tpop\t{r4, pc}\n\n"
+                "00000200 <t>:\n 200:\tbx\tlr\n")
+        img = from_disassembly(text, [("e", 0x101, "STB_GLOBAL"), ("t", 0x201, "STB_GLOBAL")],
+                               [stack("s", 1024, "e")])
+        r = sb.check(img, notes("calls e t  # its one pointer\n"), "i", fp=True, secure=False)
+        self.assertTrue(any("branches to an address no function symbol names" in f for f in r.failures), r.failures)
+
+
 if __name__ == "__main__":
     unittest.main()
