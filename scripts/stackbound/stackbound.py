@@ -605,8 +605,11 @@ def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: s
     if table is not None:
         w = words(*table)
         reset = func_at(w[1]) if len(w) > 1 else None
-        for v in w[2:]:
+        for i, v in enumerate(w[2:], 2):
             name = func_at(v) if v else None
+            if v and name is None:
+                # Code no function symbol names (an assembly label): its handler would go uncounted.
+                raise Error(f"vector {i} ({v:#x}) is no function: the stack its handler takes is unknown")
             if name and name not in vectors and name != reset:
                 vectors.append(name)
 
@@ -636,10 +639,13 @@ def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: s
         if any(c in symbol for c in "*?["):  # a glob: every object it names (none is no error)
             return [n for k in sorted(objects) if fnmatch.fnmatchcase(k, symbol)
                     for n in (func_at(v) for v in words(*objects[k]) if v) if n]
-        names = [k for k in objects if k == symbol or k.endswith(symbol)]
+        # The object of that name, else every one whose name ends with it (a mangled static): not
+        # the first of several, which the symbol table's order picked (`table:aes_info` matches
+        # `ccm_aes_info` and `gcm_aes_info` too: had one come first, it alone was read).
+        names = [symbol] if symbol in objects else sorted(k for k in objects if k.endswith(symbol))
         if not names:
             raise Error(f"table {symbol} not in the image")
-        return [n for n in (func_at(v) for v in words(*objects[names[0]]) if v) if n]
+        return [n for k in names for n in (func_at(v) for v in words(*objects[k]) if v) if n]
 
     dis = subprocess.run([objdump, "-d", "--no-show-raw-insn", str(elf_path)], check=True,
                          capture_output=True, text=True).stdout
