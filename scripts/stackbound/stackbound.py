@@ -300,7 +300,10 @@ def analyse_instruction(fn: Function, mnemonic: str, operands: str, own: str,
     elif base in ("bx", "bxns") and ops != "lr":
         fn.indirect = True
     elif base == "blxns":
-        fn.indirect = True  # a call into the non-secure image through a register
+        # A call into the non-secure image through a register: it pushes the return address and
+        # the partial xPSR (8 bytes) on the secure stack in use first (its callee runs on its own).
+        fn.indirect = True
+        fn.frame += 8
     elif base in ("ldr", "mov") and ops.startswith("pc,") and not re.match(r"pc, \[sp\], #4", ops):
         fn.indirect = True  # (ldr pc, [sp], #4 is a return: a pop of the saved lr)
     elif (base.startswith("ldm") and not ops.startswith("sp!") and (m := _REGLIST.search(ops))
