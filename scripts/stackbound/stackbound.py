@@ -75,6 +75,8 @@ class Function:
     # Branches and calls to its own start (mnemonics): direct recursion, but for a `b` in a function
     # that never moves sp down (a loop: sp at the branch is sp at its entry).
     to_own_start: list[str] = dataclasses.field(default_factory=list)
+    # Writes PSP (`msr psp`): its own sp unless it runs in handler mode (an exception handler).
+    writes_psp: bool = False
 
 
 @dataclasses.dataclass
@@ -118,10 +120,11 @@ def parse_annotations(text: str, origin: str, into: Annotations | None = None) -
             if w.count("(") != w.count(")") or w.count("{") != w.count("}"):
                 raise Error(f"{where}: '{w}' has unbalanced brackets: a name cut short matches nothing")
         try:
+            # One name written twice (two files): the larger figure holds, whichever came last.
             if key == "bound" and len(args) == 2:
-                a.bounds[args[0]] = int(args[1], 0)
+                a.bounds[args[0]] = max(a.bounds.get(args[0], 0), int(args[1], 0))
             elif key == "frame" and len(args) == 2:
-                a.frames[args[0]] = int(args[1], 0)
+                a.frames[args[0]] = max(a.frames.get(args[0], 0), int(args[1], 0))
             elif key == "calls" and len(args) >= 2:
                 targets = [t for t in args[1:] if t != "none"]
                 if "none" in args[1:] and targets:
@@ -235,30 +238,49 @@ def analyse_instruction(fn: Function, mnemonic: str, operands: str, own: str,
     # A conditional branch (in an IT block or not) is the branch: bxne r3 is an indirect jump.
     if m := re.fullmatch(r"(bx|blx|bl|b)(eq|ne|cs|cc|hs|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al)", base):
         base = m.group(1)
+    # So is any other instruction in an IT block: pusheq {r4, r5} pushes when it runs.
+    elif m := re.fullmatch(r"(v?push|v?pop|subw?|subs|addw?|adds|movs?|msr|ldrd?|strd?|strb|strh|ldm\w*|stm\w*|"
+                           r"v[ls]tm\w*)(eq|ne|cs|cc|hs|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al)", base):
+        base = m.group(1)
     ops = operands.split(";")[0].strip()
-    if base in ("push", "stmdb", "stmfd") and (base == "push" or ops.startswith("sp!")):
+    bare = ops.split("@")[0].strip()  # without objdump's comment (`@ 0x200`)
+    if base in ("push", "stmdb", "stmfd", "ldmdb", "ldmea") and (base == "push" or ops.startswith("sp!")):
         fn.frame += 4 * _reg_count(ops)
-    elif base in ("vpush", "vstmdb") and (base == "vpush" or ops.startswith("sp!")):
+    elif base in ("vpush", "vstmdb", "vldmdb") and (base == "vpush" or ops.startswith("sp!")):
         width = 8 if "d" in _REGLIST.search(ops).group(1) else 4
         fn.frame += width * _reg_count(ops)
-    elif base in ("sub", "subw") and re.match(r"sp,\s*(sp,\s*)?", ops):
-        imm = _imm(ops)
-        if imm is None:
-            fn.dynamic = True
+    elif base in ("sub", "subw", "subs") and re.match(r"sp,", ops):
+        # sub sp, #n / sub sp, sp, #n, flag-setting or not; anything else (a register, a shifted
+        # register: `sub.w sp, sp, r3, lsl #3` is no immediate 3) moves sp by a register amount.
+        if m := re.fullmatch(r"sp,\s*(?:sp,\s*)?#(\d+)", bare):
+            fn.frame += int(m.group(1))
         else:
-            fn.frame += imm
-    elif base in ("add", "addw") and re.match(r"sp,", ops):
-        # add sp, #n releases; add sp, rN moves sp by a register amount (either way).
-        if _imm(ops) is None:
             fn.dynamic = True
-    elif base in ("str", "strd") and re.search(r"\[sp, #-\d+\]!", ops):
-        fn.frame += -_imm(ops.split("[sp")[1])
-    elif base in ("mov", "movs") and re.match(r"sp,", ops) or base == "msr" and ops.startswith("msp"):
+    elif base in ("add", "addw", "adds") and re.match(r"sp,", ops):
+        # add sp, #n releases; add sp, rN (shifted or not) moves sp by a register amount.
+        if not re.fullmatch(r"sp,\s*(?:sp,\s*)?#\d+", bare):
+            fn.dynamic = True
+    elif m := re.search(r"\[sp, #(-?\d+)\]!", ops):
+        # Any load or store with sp pre-indexed and written back: a negative offset moves sp down.
+        fn.frame += max(0, -int(m.group(1)))
+    elif m := re.search(r"\[sp\], #(-?\d+)", ops):
+        # Post-indexed with sp written back (`str r0, [sp], #-128`; `ldr pc, [sp], #4` is a return).
+        fn.frame += max(0, -int(m.group(1)))
+    elif base in ("mov", "movs") and re.match(r"sp,", ops):
         fn.dynamic = True
+    elif base == "msr" and re.match(r"msp\s*,", ops, re.I):
+        fn.dynamic = True  # MSP written (objdump prints it in capitals): handler mode's sp, or the boot's
+    elif base == "msr" and re.match(r"psp\s*,", ops, re.I):
+        # PSP written: thread mode's own sp (a thread moving its stack), or in handler mode another
+        # context's (the context switch): decided where it is known which (Analysis.depth).
+        fn.writes_psp = True
     elif base in ("ldr", "ldrd") and re.match(r"sp,", ops):
         fn.dynamic = True  # sp loaded from memory
     elif (base == "pop" or base.startswith("ldm")) and (m := _REGLIST.search(ops)) and _SP_REG.search(m.group(1)):
         fn.dynamic = True  # sp loaded from memory (pop {..., sp}, ldm with sp in its list)
+    elif (re.match(r"sp\s*,", ops) and not re.match(r"(str|st[mr]|vst|cmp|cmn|tst|teq|push)", base)
+          or re.search(r"\bsp!", ops) and not re.match(r"(ldm(ia|fd)?|stm(ia|ea)?|vldmia|vstmia|pop)$", base)):
+        fn.dynamic = True  # any other instruction that writes sp: refused unless annotated
     elif base in ("b", "bl", "blx", "cbz", "cbnz"):
         target_ops = ops.split(",", 1)[1].strip() if base in ("cbz", "cbnz") and "," in ops else ops
         if m := _TARGET.match(target_ops):
@@ -275,26 +297,48 @@ def analyse_instruction(fn: Function, mnemonic: str, operands: str, own: str,
             fn.indirect = True
         else:
             fn.unknown.append(f"{mnemonic} {ops}")  # an address no symbol names
-    elif base == "bx" and ops != "lr":
+    elif base in ("bx", "bxns") and ops != "lr":
         fn.indirect = True
+    elif base == "blxns":
+        # A call into the non-secure image through a register: it pushes the return address and
+        # the partial xPSR (8 bytes) on the secure stack in use first (its callee runs on its own).
+        fn.indirect = True
+        fn.frame += 8
     elif base in ("ldr", "mov") and ops.startswith("pc,") and not re.match(r"pc, \[sp\], #4", ops):
         fn.indirect = True  # (ldr pc, [sp], #4 is a return: a pop of the saved lr)
+    elif (base.startswith("ldm") and not ops.startswith("sp!") and (m := _REGLIST.search(ops))
+          and re.search(r"\bpc\b", m.group(1))):
+        fn.indirect = True  # pc loaded from memory other than the stack (pop {..., pc} is a return)
+    elif re.match(r"pc\s*,", ops) and base not in ("ldr", "mov", "str", "cmp", "cmn", "tst", "teq"):
+        fn.indirect = True  # add pc, r3 and the like: a jump through a register
 
 
-def parse_disassembly(text: str, functions: set[str], aliases: dict[str, str] | None = None) -> dict[str, Function]:
+def parse_disassembly(text: str, functions: set[str], aliases: dict[str, str] | None = None,
+                      ends: dict[str, int] | None = None) -> dict[str, Function]:
     """Per function symbol of the image: its frame and calls as its instructions show them.
     `aliases`: every symbol at a function's address -> the name the function goes by (objdump
-    heads and names it by any of them)."""
+    heads and names it by any of them). `ends`: a function's end address (its symbol's size):
+    a label objdump heads inside it that names no function (an assembly label) leaves its code
+    the function's; without `ends`, the code up to the next function's is."""
     out: dict[str, Function] = {}
     current: Function | None = None
     aliases = aliases or {}
+    decrements: dict[str, list[int]] = {}  # where each function moves sp down
     for line in text.splitlines():
         if m := _FUNC_HEAD.match(line):
             name = aliases.get(m.group(2), m.group(2))
-            current = out.setdefault(name, Function(name)) if name in functions else None
+            if name in functions:
+                current = out.setdefault(name, Function(name))
+            elif current is not None and (ends is None or int(m.group(1), 16) < ends.get(current.name, 0)):
+                pass  # a label inside the current function: its code is still the function's
+            else:
+                current = None
         elif current is not None and (m := _INSN.match(line)):
+            before = current.frame
             analyse_instruction(current, m.group(2), m.group(3), current.name, aliases, functions)
             current.insns.append((int(m.group(1), 16), m.group(2), m.group(3)))
+            if current.frame > before:
+                decrements.setdefault(current.name, []).append(current.insns[-1][0])
     for fn in out.values():
         # A call to its own start, or a branch there from a function with a frame (sp is lower
         # than at its entry when it branches), enters it again on top of itself: direct recursion,
@@ -302,7 +346,53 @@ def parse_disassembly(text: str, functions: set[str], aliases: dict[str, str] | 
         # loop (idle loops, the compiler's tail recursion turned into a jump): sp is unchanged.
         if any(b == "bl" or b == "blx" for b in fn.to_own_start) or fn.to_own_start and (fn.frame or fn.dynamic):
             fn.calls.add(fn.name)
+        # A decrement a loop repeats (its instructions lead back to it without giving sp back: no
+        # pop, add sp, ...) moves sp down once per pass: not the once the frame counts.
+        down = set(decrements.get(fn.name, []))
+        if down and _repeats(fn.insns, down):
+            fn.dynamic = True
     return out
+
+
+def _repeats(insns: list[tuple[int, str, str]], down: set[int]) -> bool:
+    """Whether control can come back to a decrement at an address in `down` from itself, through
+    the function's own branches and fall-throughs, without an instruction that gives sp back."""
+    at = {addr: i for i, (addr, _, _) in enumerate(insns)}
+    for start in down:
+        todo, seen = [at[start]], set()
+        while todo:
+            i = todo.pop()
+            addr, mnemonic, operands = insns[i]
+            kind, target, cond = _flow(mnemonic, operands)
+            succ = []
+            if kind == "branch":
+                if target in at:
+                    succ.append(at[target])
+                if cond:
+                    succ.append(i + 1)
+            elif kind in ("exit", "unknown"):
+                if cond:
+                    succ.append(i + 1)
+            else:
+                succ.append(i + 1)
+            for j in succ:
+                if j >= len(insns):
+                    continue
+                if insns[j][0] == start:
+                    return True
+                if j not in seen and not _releases(insns[j][1], insns[j][2]):
+                    seen.add(j)
+                    todo.append(j)
+    return False
+
+
+def _releases(mnemonic: str, operands: str) -> bool:
+    """Whether an instruction gives stack back (pop, add sp, ldm/vldm sp!, post-indexed load)."""
+    base = mnemonic.split(".")[0]
+    ops = operands.split(";")[0].split("@")[0].strip()
+    return (base in ("pop", "vpop") or base in ("add", "addw", "adds") and re.match(r"sp,", ops) is not None
+            or base.startswith(("ldm", "vldm")) and ops.startswith("sp!") and base not in ("ldmdb", "vldmdb")
+            or re.search(r"\[sp\], #\d+", ops) is not None)
 
 
 # ---- The order a refused-call relies on -------------------------------------------------------------
@@ -518,8 +608,11 @@ def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: s
     if table is not None:
         w = words(*table)
         reset = func_at(w[1]) if len(w) > 1 else None
-        for v in w[2:]:
+        for i, v in enumerate(w[2:], 2):
             name = func_at(v) if v else None
+            if v and name is None:
+                # Code no function symbol names (an assembly label): its handler would go uncounted.
+                raise Error(f"vector {i} ({v:#x}) is no function: the stack its handler takes is unknown")
             if name and name not in vectors and name != reset:
                 vectors.append(name)
 
@@ -549,14 +642,22 @@ def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: s
         if any(c in symbol for c in "*?["):  # a glob: every object it names (none is no error)
             return [n for k in sorted(objects) if fnmatch.fnmatchcase(k, symbol)
                     for n in (func_at(v) for v in words(*objects[k]) if v) if n]
-        names = [k for k in objects if k == symbol or k.endswith(symbol)]
+        # The object of that name, else every one whose name ends with it (a mangled static): not
+        # the first of several, which the symbol table's order picked (`table:aes_info` matches
+        # `ccm_aes_info` and `gcm_aes_info` too: had one come first, it alone was read).
+        names = [symbol] if symbol in objects else sorted(k for k in objects if k.endswith(symbol))
         if not names:
             raise Error(f"table {symbol} not in the image")
-        return [n for n in (func_at(v) for v in words(*objects[names[0]]) if v) if n]
+        return [n for k in names for n in (func_at(v) for v in words(*objects[k]) if v) if n]
 
     dis = subprocess.run([objdump, "-d", "--no-show-raw-insn", str(elf_path)], check=True,
                          capture_output=True, text=True).stdout
-    functions = build_functions(dis, funcs_by_addr, aliases, [p.read_text() for p in ci_files], objdump)
+    ends: dict[str, int] = {}  # a function's end: labels objdump heads before it are inside it
+    for s in symtab.iter_symbols():
+        if s["st_info"]["type"] == "STT_FUNC" and s.name in aliases:
+            name = aliases[s.name]
+            ends[name] = max(ends.get(name, 0), (s["st_value"] & ~1) + s["st_size"])
+    functions = build_functions(dis, funcs_by_addr, aliases, [p.read_text() for p in ci_files], objdump, ends)
     for s in stacks:
         base, _, off = s.name.partition("+")
         d = Function(base)
@@ -567,10 +668,10 @@ def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: s
 
 
 def build_functions(dis: str, funcs_by_addr: dict[int, str], aliases: dict[str, str], ci_texts: list[str],
-                    objdump: str) -> dict[str, Function]:
+                    objdump: str, ends: dict[str, int] | None = None) -> dict[str, Function]:
     """The image's functions (one per address, group_symbols) from its disassembly and .ci files."""
     names = set(funcs_by_addr.values())
-    functions = parse_disassembly(dis, names, aliases)
+    functions = parse_disassembly(dis, names, aliases, ends)
     for n in names:
         functions.setdefault(n, Function(n))
     for n, canonical in aliases.items():
@@ -694,13 +795,14 @@ class Analysis:
             return self._resolved[name]
         fn = self.image.functions[name]
         bound = frame = targets = None
+        # Several lines naming one function (a library's and an application's glob): the largest.
         for p, v in self.notes.bounds.items():
             if _matches(p, fn):
-                bound = v
+                bound = max(bound or 0, v)
                 self.used.add(p)
         for p, v in self.notes.frames.items():
             if _matches(p, fn):
-                frame = v
+                frame = max(frame or 0, v)
                 self.used.add(p)
         for p, v in self.notes.calls.items():
             if _matches(p, fn):
@@ -818,8 +920,11 @@ class Analysis:
             cycle = " -> ".join(self.describe(n) for n in path[path.index(name):] + (name,))
             self.errors.append(f"recursion without an annotated bound: {cycle}")
             return 0, [self.describe(name)]
-        own = fn.frame if frame is None else frame
-        if fn.dynamic and frame is None:
+        # `frame` states what the code cannot show (sp moved by a register): never fewer bytes than
+        # the code shows (an annotation below them, or gone stale, would hide the difference).
+        own = fn.frame if frame is None else max(frame, fn.frame)
+        # PSP written outside an exception handler moves the running thread's own sp.
+        if (fn.dynamic or fn.writes_psp and name not in self.image.vectors) and frame is None:
             self.errors.append(f"{self.describe(name)}: stack pointer set or moved by a register amount; "
                                "annotate its frame or bound")
         if fn.unknown and targets is None:

@@ -57,6 +57,55 @@ ThreadStack<1024>& stack = indirect_worker_stack;
 }
 void deep_isr(void*) { deep_isr_frame(); }
 WARD_STACK_BOUND_IRQ(deep_isr);
+#elif defined(STACKBOUND_HIDDEN) || defined(STACKBOUND_HIDDEN_DYNAMIC)
+// Stack-pointer moves the disassembly reader once neither counted nor refused (h/sbattack): each
+// worker moves its sp 512 bytes down, writes there, and moves back. The link passed with a bound of
+// 192 B; the run measured 520-528 B on each stack. `hidden`'s three are now counted (the link's
+// bound holds the run's measure: qemu.stackbound.hidden_sp_moves_within_bound); `hidden_dynamic`'s
+// two are refused (stackbound.refuses_hidden_dynamic_sp_moves). Each in a function of its own:
+// nothing else branches past a label.
+#if defined(STACKBOUND_HIDDEN)
+[[gnu::noinline, gnu::noipa]] void hidden_subs() {  // subs.w: a flag-setting sub (was: `sub`/`subw` only)
+  asm volatile("subs.w sp, sp, #512\n str r0, [sp]\n add.w sp, sp, #512" ::: "memory", "cc");
+}
+[[gnu::noinline, gnu::noipa]] void hidden_load_writeback() {  // a load with sp written back (was: str/strd)
+  // (the store writes 0: a store of the fill pattern's own value would not be measured)
+  asm volatile("ldr.w r0, [sp, #-252]!\n ldr.w r0, [sp, #-252]!\n ldr.w r0, [sp, #-16]!\n movs r0, #0\n str r0, [sp]\n"
+               " add.w sp, sp, #520" ::: "r0", "memory");
+}
+[[gnu::noinline, gnu::noipa]] void hidden_label() {  // code under a label no function symbol names, fallen
+  // into (was: every instruction objdump heads with it dropped)
+  asm volatile("nop\n hidden_moves_label:\n sub.w sp, sp, #512\n str r0, [sp]\n add.w sp, sp, #512" ::: "memory");
+}
+void hidden(void* arg) {
+  switch (reinterpret_cast<std::uintptr_t>(arg)) {
+    case 0: hidden_subs(); break;
+    case 1: hidden_load_writeback(); break;
+    default: hidden_label(); break;
+  }
+}
+constexpr int kHidden = 3;
+#else
+[[gnu::noinline, gnu::noipa]] void hidden_push_loop() {  // pushes in a loop (was: each decrement once)
+  asm volatile("movs r1, #130\n 1: push {r0}\n subs r1, #1\n bne 1b\n add.w sp, sp, #520" ::: "r1", "memory", "cc");
+}
+[[gnu::noinline, gnu::noipa]] void hidden_psp() {  // PSP written in thread mode moves the thread's own sp
+  // (was: `msr msp` only, in lower case where objdump prints MSP)
+  asm volatile("mrs r0, psp\n sub.w r0, r0, #512\n msr psp, r0\n isb\n str r0, [sp]\n add.w r0, r0, #512\n"
+               " msr psp, r0\n isb" ::: "r0", "memory");
+}
+void hidden(void* arg) {
+  if (arg == nullptr) {
+    hidden_push_loop();
+  } else {
+    hidden_psp();
+  }
+}
+constexpr int kHidden = 2;
+#endif
+ThreadStack<1024> hidden_stacks[kHidden];
+WARD_STACK_BOUND_THREAD(hidden_stacks, hidden);
+Thread hidden_threads[kHidden];
 #else  // highwater: two workers with frames of known depth, accepted
 [[gnu::noinline]] void deep(std::size_t n) {
   volatile std::uint8_t buffer[400];
@@ -72,6 +121,17 @@ Thread threads[2];
 int main() {
 #if defined(STACKBOUND_MSP_TOO_SMALL)
   return irq::connect(0, &deep_isr, nullptr) ? 0 : 1;
+#elif defined(STACKBOUND_HIDDEN) || defined(STACKBOUND_HIDDEN_DYNAMIC)
+  for (int i = 0; i < kHidden; ++i) {
+    if (!hidden_threads[i].start(hidden_stacks[i].span(), &hidden, reinterpret_cast<void*>(i), Priority{5},
+                                 "hidden")) {
+      return 1;
+    }
+    (void)hidden_threads[i].join(Timeout::forever());
+    print("stack high-water: hidden_stacks[", i, "] ",
+          hidden_stacks[i].span().size() - hidden_threads[i].stack_unused(), " B\n");
+  }
+  return 0;
 #elif defined(STACKBOUND_TOO_SMALL) || defined(STACKBOUND_RECURSION) || defined(STACKBOUND_INDIRECT)
   Thread t;
   (void)t.start(stack.span(), &worker, nullptr, Priority{5}, "worker");

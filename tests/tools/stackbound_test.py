@@ -564,5 +564,139 @@ class ReviewHoles(unittest.TestCase):
         self.assertFalse(any(f.startswith("i: e:") for f in r.failures))
 
 
+class AttackHoles(unittest.TestCase):
+    """Ways h/sbattack made the bound unsound while the check passed, one test each
+    (tests/stackbound: qemu.stackbound.hidden_sp_moves_within_bound measures them on QEMU)."""
+
+    @staticmethod
+    def one(insn: str) -> sb.Function:
+        return sb.parse_disassembly(f"00000100 <f>:\n 100:\t{insn}\n 104:\tbx\tlr\n", {"f"})["f"]
+
+    def test_a_every_sp_decrement_is_counted(self):
+        # Encodings that move sp down by an immediate: each counted (or refused as dynamic).
+        for insn, n in [("subs.w\tsp, sp, #512\t@ 0x200", 512), ("ldr.w\tr0, [sp, #-200]!", 200),
+                        ("strb.w\tr0, [sp, #-100]!", 100), ("strh.w\tr0, [sp, #-64]!", 64),
+                        ("ldrd\tr0, r1, [sp, #-8]!", 8), ("str.w\tr0, [sp], #-128", 128),
+                        ("strd\tr0, r1, [sp], #-8", 8), ("vldmdb\tsp!, {d0-d3}", 32)]:
+            fn = self.one(insn)
+            self.assertTrue(fn.frame >= n or fn.dynamic, f"{insn}: frame {fn.frame}, not dynamic")
+
+    def test_a_conditional_sp_decrements_are_counted(self):
+        # In an IT block: pusheq pushes when it runs (the frame counts it as if it always did).
+        for insn, n in [("pusheq\t{r4, r5, r6, lr}", 16), ("vpushne\t{d8-d9}", 16), ("subeq\tsp, #256\t@ 0x100", 256),
+                        ("stmdbne\tsp!, {r4, r5}", 8)]:
+            fn = self.one(insn)
+            self.assertEqual((fn.frame, fn.dynamic), (n, False), insn)
+
+    def test_b_sp_moved_by_a_shifted_register_is_dynamic(self):
+        # `sub.w sp, sp, r3, lsl #3` moves sp by r3 * 8: the shift's #3 is no immediate amount.
+        fn = self.one("sub.w\tsp, sp, r3, lsl #3")
+        self.assertTrue(fn.dynamic, f"frame {fn.frame}")
+        self.assertTrue(self.one("add.w\tsp, sp, r3, lsl #2").dynamic)
+
+    def test_c_msp_and_psp_written_are_dynamic(self):
+        # objdump prints special registers in capitals. MSP written moves the running code's sp (a
+        # handler's, the boot's); PSP written moves a thread's own sp, but not a handler's (the
+        # context switch): refused outside the vector table's handlers. The non-secure world's
+        # banked registers, written from the secure side, are no stack of the code writing them.
+        self.assertTrue(self.one("msr\tMSP, r0").dynamic)
+        for insn in ("msr\tMSPLIM, r0", "msr\tPSPLIM, r0", "msr\tBASEPRI, r0", "mrs\tr0, PSP", "msr\tMSP_NS, r0",
+                     "msr\tPSP_NS, r1"):
+            self.assertFalse(self.one(insn).dynamic or self.one(insn).writes_psp, insn)
+        self.assertTrue(self.one("msr\tPSP, r0").writes_psp)
+        img = image({"t": (8, []), "h": (8, [])}, [stack("s", 1024, "t")], vectors=["h"], msp=1024)
+        img.functions["t"].writes_psp = img.functions["h"].writes_psp = True
+        r = sb.check(img, notes(), "i", fp=True, secure=False, check_main_stack=True)
+        self.assertEqual([f for f in r.failures if "stack pointer set" in f],
+                         ["i: t: stack pointer set or moved by a register amount; annotate its frame or bound"])
+
+    def test_d_jumps_through_registers_are_indirect(self):
+        for insn in ("add\tpc, r3", "ldmia.w\tr0, {r1, pc}", "bxns\tr0", "blxns\tr3", "ldr.w\tpc, [sp, #8]"):
+            self.assertTrue(self.one(insn).indirect, insn)
+        for insn in ("pop\t{r4, pc}", "ldmia.w\tsp!, {r4, pc}", "ldr.w\tpc, [sp], #4", "bx\tlr"):
+            self.assertFalse(self.one(insn).indirect, insn)
+
+    def test_e_push_in_a_loop_is_dynamic(self):
+        # A frame is the sum of the decrements read once each: a push a loop repeats is unbounded.
+        text = ("00000100 <f>:\n 100:\tpush\t{r4, lr}\n 102:\tmovs\tr1, #130\n 104:\tpush\t{r0}\n"
+                " 106:\tsubs\tr1, #1\n 108:\tbne.n\t104 <f+0x4>\n 10a:\tadd.w\tsp, sp, #520\n"
+                " 10e:\tpop\t{r4, pc}\n")
+        fn = sb.parse_disassembly(text, {"f"})["f"]
+        self.assertTrue(fn.dynamic, f"frame {fn.frame}")
+        # An ordinary loop after the prologue is no such thing.
+        text = ("00000100 <f>:\n 100:\tpush\t{r4, lr}\n 102:\tmovs\tr1, #130\n 104:\tsubs\tr1, #1\n"
+                " 106:\tbne.n\t104 <f+0x4>\n 108:\tpop\t{r4, pc}\n")
+        self.assertFalse(sb.parse_disassembly(text, {"f"})["f"].dynamic)
+        # Shrink-wrapped (newlib's memcmp): the push is reached before the loop, which enters after it.
+        text = ("00000100 <f>:\n 100:\tmovs\tr3, #0\n 102:\tcmp\tr3, r2\n 104:\tbne.n\t118 <f+0x18>\n 106:\tbx\tlr\n"
+                " 10a:\tadds\tr3, #1\n 10c:\tcmp\tr3, r2\n 10e:\tbne.n\t11a <f+0x1a>\n 110:\tmovs\tr0, #0\n"
+                " 112:\tb.n\t128 <f+0x28>\n 118:\tpush\t{r4, r5, lr}\n 11a:\tldrb\tr5, [r0, r3]\n"
+                " 11c:\tcmp\tr5, r4\n 11e:\tbeq.n\t10a <f+0xa>\n 128:\tpop\t{r4, r5, pc}\n")
+        fn = sb.parse_disassembly(text, {"f"})["f"]
+        self.assertEqual((fn.frame, fn.dynamic), (12, False))
+        # A push and its pop in each pass: balanced, counted once.
+        text = ("00000100 <f>:\n 100:\tpush\t{r4, lr}\n 102:\tbl\t200 <g>\n 106:\tpop\t{r4, lr}\n"
+                " 108:\tcbz\tr0, 10c <f+0xc>\n 10a:\tb.n\t100 <f>\n 10c:\tbx\tlr\n")
+        self.assertFalse(sb.parse_disassembly(text, {"f", "g"})["f"].dynamic)
+
+    def test_f_code_under_a_label_that_is_no_function_is_read(self):
+        # objdump heads a local label's code apart (`<label>:`): its sp moves and calls are f's (f falls
+        # through into it; a branch there would be refused as a branch to no function).
+        text = ("00000100 <f>:\n 100:\tpush\t{r4, lr}\n 102:\tnop\n\n00000104 <inner>:\n"
+                " 104:\tsub.w\tsp, sp, #512\n 108:\tbl\t200 <g>\n 10c:\tadd.w\tsp, sp, #512\n 110:\tpop\t{r4, pc}\n\n"
+                "00000200 <g>:\n 200:\tsub\tsp, #256\n 202:\tadd\tsp, #256\n 204:\tbx\tlr\n")
+        img = from_disassembly(text, [("f", 0x101, "STB_GLOBAL"), ("g", 0x201, "STB_GLOBAL")],
+                               [stack("s", 1024, "f")])
+        r = sb.check(img, notes(), "i", fp=True, secure=False)
+        self.assertTrue(r.failures or "bound 884 B" in r.lines[0], r.lines[0])  # 8 + 512 + 256 + 108
+
+    def test_g_overlapping_bounds_take_the_largest(self):
+        # Two `bound` lines name one function (a library's and an application's glob): the larger
+        # holds, whichever file came last; so does one pattern written twice.
+        img = image({"e": (8, ["lib_f"]), "lib_f": (16, [])}, [stack("s", 4096, "e")])
+        for text in ("bound lib_f 2000  # the library's measured depth\nbound lib_* 100  # the app's guess\n",
+                     "bound lib_* 100  # the app's guess\nbound lib_f 2000  # the library's measured depth\n",
+                     "bound lib_f 2000  # measured\nbound lib_f 100  # written again, smaller\n"):
+            r = sb.check(img, notes(text), "i", fp=True, secure=False)
+            self.assertIn("bound 2116 B", r.lines[0], text)
+
+    def test_h_frame_never_below_the_visible_frame(self):
+        # `frame F N` states what the code cannot show (sp moved by a register): below the frame
+        # F's code shows (a wrong or stale annotation) it would hide the difference.
+        img = image({"e": (512, [])}, [stack("s", 256, "e")])
+        r = sb.check(img, notes("frame e 0  # wrong\n"), "i", fp=True, secure=False)
+        self.assertTrue(any("bound 620 B (512 + 108 exception frame)" in f for f in r.failures), r.failures)
+        img = image({"e": (8, [], "dynamic")}, [stack("s", 256, "e")])
+        r = sb.check(img, notes("frame e 16  # assembly that moves sp\n"), "i", fp=True, secure=False)
+        self.assertEqual(r.failures, [])
+        self.assertIn("bound 124 B (16 + 108)", r.lines[0])
+
+    def test_j_blxns_pushes_on_the_secure_stack(self):
+        # BLXNS stacks the return address and partial xPSR (8 bytes) before the non-secure callee
+        # runs: `calls f none` (the callee is on its own stacks) must not drop them.
+        fn = self.one("blxns\tr3")
+        self.assertTrue(fn.indirect)
+        self.assertEqual(fn.frame, 8)
+
+    @unittest.expectedFailure  # open (h/sbattack): instructions emitted as data are not read
+    def test_k_instructions_emitted_as_data(self):
+        # `.hword 0xb0c0` in a function is `sub sp, #256`; objdump shows it as data ($d) and the
+        # tool reads nothing there: neither counted nor refused.
+        fn = sb.parse_disassembly("00000100 <f>:\n 100:\t.short\t0xb0c0\n 102:\tbx\tlr\n", {"f"})["f"]
+        self.assertTrue(fn.frame >= 256 or fn.dynamic or fn.unknown, fn)
+
+    @unittest.expectedFailure  # open (h/sbattack): docs/stack-bounds.md says `calls` excuses both
+    def test_i_a_calls_line_does_not_excuse_a_branch_to_no_function(self):
+        # e's `calls` line resolves its call through a register; its bl to an address no function
+        # symbol names (code the tool cannot see) is another matter, still refused. Today any
+        # `calls` line for e (`calls e none` too) silences it, and the code there is never counted.
+        text = ("00000100 <e>:\n 100:\tpush\t{r4, lr}\n 102:\tblx\tr3\n 104:\tbl\t10000600\n 108:\tpop\t{r4, pc}\n\n"
+                "00000200 <t>:\n 200:\tbx\tlr\n")
+        img = from_disassembly(text, [("e", 0x101, "STB_GLOBAL"), ("t", 0x201, "STB_GLOBAL")],
+                               [stack("s", 1024, "e")])
+        r = sb.check(img, notes("calls e t  # its one pointer\n"), "i", fp=True, secure=False)
+        self.assertTrue(any("branches to an address no function symbol names" in f for f in r.failures), r.failures)
+
+
 if __name__ == "__main__":
     unittest.main()
