@@ -44,6 +44,7 @@
 #include "kMgmtCaDer.hpp"  // generated: the management CA, the anchor for operators' certificates
 #include "provision.hpp"
 #include "ward/board.hpp"
+#include "ward/command_line.hpp"
 #include "ward/mgmt/tls_service.hpp"
 #endif
 
@@ -122,20 +123,7 @@ TlsService smp_tls;
 ThreadStack<4704> smp_tls_stack;
 WARD_STACK_BOUND_THREAD(smp_tls_stack, TlsService::run);
 
-std::uint64_t argument(std::string_view name) {
-  const std::string_view line = board::command_line();
-  const std::size_t at = line.find(name);
-  if (at == std::string_view::npos) {
-    return 0;
-  }
-  std::uint64_t value = 0;
-  for (std::size_t i = at + name.size(); i < line.size() && i < at + name.size() + 12 && line[i] >= '0' &&
-                                         line[i] <= '9';
-       ++i) {
-    value = value * 10 + static_cast<std::uint64_t>(line[i] - '0');
-  }
-  return value;
-}
+std::uint64_t argument(std::string_view name) { return number_argument(board::command_line(), name); }
 
 // The device identity, the calendar time (QEMU: --time=UNIX on the command line), the listener.
 void start_tls() {

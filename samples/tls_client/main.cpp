@@ -15,6 +15,7 @@
 
 #include "kSampleCaDer.hpp"  // generated: this image's trust anchor (CMakeLists.txt)
 #include "ward/board.hpp"
+#include "ward/command_line.hpp"
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
 #include "ward/net/interface.hpp"
@@ -37,17 +38,7 @@ constexpr std::string_view kRequest = "GET /status from an unprivileged thread\n
 
 const std::span<const std::uint8_t> kAnchors[] = {std::span<const std::uint8_t>{kSampleCaDer}};
 
-std::uint64_t argument(std::string_view name) {
-  const std::string_view line = board::command_line();
-  const std::size_t at = line.find(name);
-  std::uint64_t value = 0;
-  for (std::size_t i = at + name.size(); at != std::string_view::npos && i < line.size() && i < at + name.size() + 12 &&
-                                         line[i] >= '0' && line[i] <= '9';
-       ++i) {
-    value = value * 10 + static_cast<std::uint64_t>(line[i] - '0');
-  }
-  return value;
-}
+std::uint64_t argument(std::string_view name) { return number_argument(board::command_line(), name); }
 
 // ---- The fetcher: an unprivileged thread --------------------------------------------------------
 

@@ -16,6 +16,7 @@ extern "C" {
 
 #include "kTestCaDer.hpp"  // generated: the test CA (tests/net/CMakeLists.txt)
 #include "ward/board.hpp"
+#include "ward/command_line.hpp"
 #include "ward/kernel.hpp"
 #include "ward/net/interface.hpp"
 #include "ward/net/lan9118.hpp"
@@ -30,20 +31,7 @@ net::Lan9118 ethernet{{0x42000000, 48}};
 
 const std::span<const std::uint8_t> kAnchors[] = {std::span<const std::uint8_t>{kTestCaDer}};
 
-std::uint64_t argument(std::string_view name) {
-  const std::string_view line = board::command_line();
-  const std::size_t at = line.find(name);
-  if (at == std::string_view::npos) {
-    return 0;
-  }
-  std::uint64_t value = 0;
-  for (std::size_t i = at + name.size(); i < line.size() && i < at + name.size() + 12 && line[i] >= '0' &&
-                                         line[i] <= '9';
-       ++i) {
-    value = value * 10 + static_cast<std::uint64_t>(line[i] - '0');
-  }
-  return value;
-}
+std::uint64_t argument(std::string_view name) { return number_argument(board::command_line(), name); }
 
 tls::Client client;
 

@@ -40,6 +40,7 @@ extern "C" {
 
 #include "kTestCaDer.hpp"  // generated: the server CA, this image's trust anchor (tests/net/CMakeLists.txt)
 #include "ward/board.hpp"
+#include "ward/command_line.hpp"
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
 #include "ward/net/interface.hpp"
@@ -48,6 +49,7 @@ extern "C" {
 #include "ward/sockets.hpp"
 #include "ward/tls/client.hpp"
 #include "ward/tls/device_identity.hpp"
+#include "ward/tls/provisioning.hpp"
 #include "ward/tls/sockets.hpp"
 #ifdef WARD_NET_BENCH
 #include "../bench/spinner.hpp"
@@ -64,20 +66,7 @@ constexpr std::string_view kFromServer = "hello device\n";  // tls_mutual_test.p
 
 const std::span<const std::uint8_t> kAnchors[] = {std::span<const std::uint8_t>{kTestCaDer}};
 
-std::uint64_t argument(std::string_view name) {
-  const std::string_view line = board::command_line();
-  const std::size_t at = line.find(name);
-  if (at == std::string_view::npos) {
-    return 0;
-  }
-  std::uint64_t value = 0;
-  for (std::size_t i = at + name.size(); i < line.size() && i < at + name.size() + 12 && line[i] >= '0' &&
-                                         line[i] <= '9';
-       ++i) {
-    value = value * 10 + static_cast<std::uint64_t>(line[i] - '0');
-  }
-  return value;
-}
+std::uint64_t argument(std::string_view name) { return number_argument(board::command_line(), name); }
 std::uint16_t port(std::string_view name) { return static_cast<std::uint16_t>(argument(name)); }
 
 ip_addr_t host_address() {
@@ -104,59 +93,6 @@ bool refused_with(const char* name, const R& r, tls::Error expected) {
 alignas(4) char csr[1024];
 alignas(4) std::uint8_t certificate[tls::kMaxDeviceCertificate];
 
-// Sends the CSR (PEM) to the provisioning host and receives the certificate: a 2-byte big-endian
-// length, then the DER. Bounded by the netconn's timeouts.
-std::size_t exchange_with_host(std::string_view pem, std::uint16_t host_port) {
-  struct netconn* conn = netconn_new(NETCONN_TCP);
-  if (conn == nullptr) {
-    return 0;
-  }
-  netconn_set_recvtimeout(conn, 20'000);
-  netconn_set_sendtimeout(conn, 20'000);
-  const ip_addr_t host = host_address();
-  std::size_t received = 0;
-  std::size_t expected = 0;
-  std::uint8_t header[2];
-  std::size_t header_got = 0;
-  bool sent = netconn_connect(conn, &host, host_port) == ERR_OK;
-  // netconn_write_partly: with a send timeout set, lwIP refuses netconn_write (ERR_VAL).
-  for (std::size_t done = 0, tries = 0; sent && done < pem.size() && tries < 64; ++tries) {
-    std::size_t n = 0;
-    sent = netconn_write_partly(conn, pem.data() + done, pem.size() - done, NETCONN_COPY, &n) == ERR_OK;
-    done += n;
-    sent = sent && (done == pem.size() || tries + 1 < 64);
-  }
-  if (sent) {
-    for (int pieces = 0; pieces < 64; ++pieces) {
-      struct netbuf* nb = nullptr;
-      if (netconn_recv(conn, &nb) != ERR_OK) {
-        break;
-      }
-      void* data = nullptr;
-      u16_t len = 0;
-      netbuf_data(nb, &data, &len);
-      const auto* bytes = static_cast<const std::uint8_t*>(data);
-      for (u16_t i = 0; i < len; ++i) {
-        if (header_got < 2) {
-          header[header_got++] = bytes[i];
-          if (header_got == 2) {
-            expected = static_cast<std::size_t>(header[0]) << 8 | header[1];
-          }
-        } else if (received < sizeof certificate) {
-          certificate[received++] = bytes[i];
-        }
-      }
-      netbuf_delete(nb);
-      if (header_got == 2 && received >= expected) {
-        break;
-      }
-    }
-  }
-  netconn_close(conn);
-  netconn_delete(conn);
-  return header_got == 2 && expected != 0 && received == expected ? received : 0;
-}
-
 bool provision() {
   bool ok = refused_with("not_provisioned", tls::load_device_certificate(certificate), tls::Error::storage);
   auto key = tls::ensure_device_key();
@@ -167,12 +103,12 @@ bool provision() {
     return report("csr", false, tls::error_name(pem.error()));
   }
   print("tls_mutual: csr ", *pem, " bytes\n", csr);
-  const std::size_t n = exchange_with_host({csr, *pem}, port("--prov="));
-  if (n == 0) {
-    return report("provision", false, "no certificate from the host");
+  auto answer = tls::request_certificate({csr, *pem}, {tls::kSlirpHost, port("--prov=")}, certificate);
+  if (!answer) {
+    return report("provision", false, tls::error_name(answer.error()));
   }
-  print("tls_mutual: certificate ", n, " bytes DER from the host\n");
-  auto stored = tls::store_device_certificate({certificate, n});
+  print("tls_mutual: certificate ", answer->size(), " bytes DER from the host\n");
+  auto stored = tls::store_device_certificate(*answer);
   ok &= report("provision", static_cast<bool>(stored), stored ? "stored" : tls::error_name(stored.error()));
   return ok;
 }
