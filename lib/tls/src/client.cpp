@@ -57,10 +57,11 @@ const std::uint16_t kGroups[] = {MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1, MBEDTLS_S
 // for the server's chain a Client verifies and the client's chain a Listener verifies: SHA-256,
 // SHA-384 or SHA-512; ECDSA on P-256 or P-384 (the curves the secure world implements) or RSA
 // (PKCS#1 v1.5 or PSS) of at least kMinRsaBits. A certificate outside it is refused
-// (MBEDTLS_X509_BADCERT_BAD_MD, _BAD_PK or _BAD_KEY), trust anchors included. Mbed TLS's default
-// profile would also take SHA-224 and every curve it compiles; Ward states its own. The largest
-// RSA key is the secure world's key material cap (528 bytes: 4096 bits), where the signature is
-// checked.
+// (MBEDTLS_X509_BADCERT_BAD_MD, _BAD_PK or _BAD_KEY), trust anchors included. Mbed TLS 3.6's
+// default profile has the same hashes and RSA minimum but any key type and six curves (the others
+// are not compiled here); Ward states its own, so a change of Mbed TLS's default cannot loosen it.
+// The largest RSA key is the secure world's key material cap (528 bytes: 4096 bits), where the
+// signature is checked.
 constexpr std::uint32_t kMinRsaBits = 2048;
 const mbedtls_x509_crt_profile kCertificateProfile = {
     MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA256) | MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA384) |
