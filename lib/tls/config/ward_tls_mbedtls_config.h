@@ -45,6 +45,13 @@
 #define MBEDTLS_PK_PARSE_C
 #define MBEDTLS_X509_USE_C
 #define MBEDTLS_X509_CRT_PARSE_C
+/* Chains signed with RSA (docs/network.md "Certificate chains"): the RSA code the algorithm set
+ * names (ward_spe_algorithms.h: PKCS#1 v1.5 and v2.1) parses the keys; RSASSA-PSS is needed for
+ * TLS 1.3 with an RSA server key (its CertificateVerify must be rsa_pss_rsae_*, RFC 8446 4.2.3),
+ * for PSS in TLS 1.2's ServerKeyExchange and for certificates signed with RSASSA-PSS. Every RSA
+ * operation is a psa_verify_hash in the secure world; the minimum RSA size is the certificate
+ * profile's (lib/tls/src/client.cpp, 2048 bits). */
+#define MBEDTLS_X509_RSASSA_PSS_SUPPORT
 /* The device's own identity (lib/tls/src/device_identity.cpp, docs/network.md "Client
  * authentication"): a certificate signing request made with the opaque device key (its signature
  * is a psa_sign_hash in the secure world), PEM for the console and the provisioning host. Writing a

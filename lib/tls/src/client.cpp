@@ -53,6 +53,42 @@ namespace {
 const std::uint16_t kGroups[] = {MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1, MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1,
                                  MBEDTLS_SSL_IANA_TLS_GROUP_NONE};
 
+// What a certificate of a chain may be signed with and carry (docs/network.md "Certificate chains"),
+// for the server's chain a Client verifies and the client's chain a Listener verifies: SHA-256,
+// SHA-384 or SHA-512; ECDSA on P-256 or P-384 (the curves the secure world implements) or RSA
+// (PKCS#1 v1.5 or PSS) of at least kMinRsaBits. A certificate outside it is refused
+// (MBEDTLS_X509_BADCERT_BAD_MD, _BAD_PK or _BAD_KEY), trust anchors included. Mbed TLS 3.6's
+// default profile has the same hashes and RSA minimum but any key type and six curves (the others
+// are not compiled here); Ward states its own, so a change of Mbed TLS's default cannot loosen it.
+// The largest RSA key is the secure world's key material cap (528 bytes: 4096 bits), where the
+// signature is checked.
+constexpr std::uint32_t kMinRsaBits = 2048;
+const mbedtls_x509_crt_profile kCertificateProfile = {
+    MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA256) | MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA384) |
+        MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA512),
+    MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_ECKEY) | MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_ECDSA) |
+        MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_RSA) | MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_RSASSA_PSS),
+    MBEDTLS_X509_ID_FLAG(MBEDTLS_ECP_DP_SECP256R1) | MBEDTLS_X509_ID_FLAG(MBEDTLS_ECP_DP_SECP384R1),
+    kMinRsaBits,
+};
+
+// The signature algorithms a Client offers (signature_algorithms), in this order: ECDSA, then RSA
+// PKCS#1 v1.5, then RSA-PSS. Mbed TLS's default list puts PSS before PKCS#1 v1.5; offered in a
+// ClientHello for TLS 1.2 and 1.3, a TLS 1.2-only server with an RSA key (OpenSSL's, which takes the
+// client's order) then signs its ServerKeyExchange with rsa_pss_rsae_*, which the pinned Mbed TLS
+// 3.6.6 accepts in TLS 1.3 only: the handshake failed (MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER;
+// tests/net/tls_chains, docs/network.md "Certificate chains"). With PKCS#1 v1.5 first such a server
+// signs with it; a TLS 1.3 server still signs with PSS (RFC 8446 allows nothing else for
+// CertificateVerify) and a TLS 1.2 server that signs only with PSS is still refused. Mbed TLS drops
+// from the ClientHello what the negotiated version cannot use (PSS from a TLS 1.2-only one,
+// ecdsa_secp521r1_sha512 from TLS 1.3's).
+const std::uint16_t kSignatureAlgorithms[] = {
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256, MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP521R1_SHA512, MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,       MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,
+    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,    MBEDTLS_TLS1_3_SIG_NONE};
+
 // A session in which read() kept seeing only non-data records (post-handshake messages) this many
 // times in a row is given up: every loop here is bounded.
 constexpr int kMaxRetries = 16;
@@ -283,6 +319,8 @@ int configure(mbedtls_ssl_config& conf, mbedtls_x509_crt& anchors, const ClientO
     mbedtls_ssl_conf_verify(&conf, ignore_name_mismatch, nullptr);
   }
   mbedtls_ssl_conf_ca_chain(&conf, &anchors, nullptr);
+  mbedtls_ssl_conf_cert_profile(&conf, &kCertificateProfile);
+  mbedtls_ssl_conf_sig_algs(&conf, kSignatureAlgorithms);
   mbedtls_ssl_conf_rng(&conf, mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE);
   mbedtls_ssl_conf_min_tls_version(&conf, to_mbedtls(lowest_version(options.min_version)));
   mbedtls_ssl_conf_max_tls_version(&conf, to_mbedtls(options.max_version));
@@ -390,6 +428,7 @@ int configure_server(mbedtls_ssl_config& conf, mbedtls_x509_crt& anchors, const 
   if (options.require_client_certificate) {
     mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     mbedtls_ssl_conf_ca_chain(&conf, &anchors, nullptr);
+    mbedtls_ssl_conf_cert_profile(&conf, &kCertificateProfile);
   } else {
     mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_NONE);  // no CertificateRequest is sent
   }
