@@ -173,6 +173,12 @@ void work(void*) {
 }
 WARD_STACK_BOUND_THREAD(worker_stack, work);
 
+// The wait for the worker's answer, which an abort of the waiting thread ends (Error::aborted).
+Status take_abortably(Semaphore& done) {
+  const kernel::AbortableWait abortable;
+  return done.take();
+}
+
 // Hands `op` to the worker and waits for its answer. The wait ends when the worker has answered:
 // every Client call is bounded by the session's timeout (ClientOptions::timeout_ms) or lwIP's
 // connect timeout, and the context's buffer must not be reused before the worker is done with it.
@@ -185,12 +191,7 @@ Result<std::size_t> hand_over(Context& c, Op op) {
   if (auto s = requests.send(&c); !s) {
     return fail(s.error());
   }
-  Status answered = fail(Error::aborted);
-  {
-    const kernel::AbortableWait abortable;
-    answered = c.done.take();
-  }
-  if (!answered) {
+  if (!take_abortably(c.done)) {
     c.interrupted = true;  // the session is over: every later call on it fails (run())
     (void)c.done.take();   // not abortable: the worker still has the context until it answers
   }
