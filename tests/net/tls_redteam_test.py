@@ -9,11 +9,13 @@ The peers, all on 127.0.0.1 (10.0.2.2 from the device through slirp), started he
   oversize   TCP: accepts, sends a record header claiming 65,535 bytes and 1,000 bytes of junk;
   quiet1/2   openssl s_server (the build's test CA's chain for ward-tls.test): completes the
              handshake, then sends nothing;
-  good/good2 openssl s_server sending a 3,000-byte pattern the device checks byte for byte.
+  good/2/3   openssl s_server sending a 3,000-byte pattern the device checks byte for byte;
+  quiet3     as quiet1, the session the heap case keeps open.
 
 The device prints one line per case ("held" or "BROKE"); every case must hold, and the starve case
 must report the expected failure (one worker for every TLS socket: a stalled peer starves the rest;
-if it stops being starved, the design changed and this test and docs/network.md must say so).
+if it stops being starved, the design changed and this test and docs/network.md must say so), and
+the heap case its expected failure (the TLS heap holds one open session, the pool of two more).
 Loopback only; every wait, socket and process is bounded.
 Usage: tls_redteam_test.py --runner WARD_QEMU_RUN [--secure-image ELF] --ca-dir DIR IMAGE
 """
@@ -118,6 +120,8 @@ def main():
                 "quiet2": Server(d, *good, []),
                 "good": Server(d, *good, [], FETCH),
                 "good2": Server(d, *good, [], FETCH),
+                "quiet3": Server(d, *good, []),
+                "good3": Server(d, *good, [], FETCH),
             }
             time.sleep(1.5)
             cmd = [sys.executable, args.runner, "--no-test", "--timeout", "220", "--qemu-arg=-nic",
@@ -141,6 +145,8 @@ def main():
             raise AssertionError(f"cases that broke: {', '.join(broke)}")
         if "starve: " not in out or "STARVED (expected failure" not in out:
             raise AssertionError("starve: the expected failure did not show (has the worker design changed?)")
+        if "heap: " not in out or "REFUSED (expected failure" not in out:
+            raise AssertionError("heap: the expected failure did not show (is the TLS heap sized by the pool now?)")
         if status != 0:
             raise AssertionError(f"the runner failed (status {status})")
     print("tls_redteam_test: PASS")
