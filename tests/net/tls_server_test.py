@@ -26,6 +26,8 @@ per case, which this test waits for before the next):
                    the device reads no common name from it;
   nocert13/12      no client certificate: refused by the device (BADCERT_MISSING), no data;
   untrusted13/12   a client certificate from another CA: refused (BADCERT_NOT_TRUSTED), no data.
+  slowloris        (red team) a raw client trickles a ClientHello a byte every 400 ms: the device's
+                   handshake deadline (3 s) refuses it (timeout) within 15 s.
 
 Loopback only; every process and wait is bounded. About 15-30 s.
 Usage: tls_server_test.py --runner R [--secure-image ELF] --ca-dir DIR --provision TOOL
@@ -140,7 +142,7 @@ def main():
         host = ProvisioningHost(d, args.provision, device_ca, ["--server-name", NAME])
         flash = os.path.join(d, "flash")  # QEMU's working directory: a fresh secure flash, so a new key
         os.makedirs(flash)
-        cmd = [sys.executable, args.runner, "--no-test", "--timeout", "80", "--workdir", flash, "--qemu-arg=-nic",
+        cmd = [sys.executable, args.runner, "--no-test", "--timeout", "100", "--workdir", flash, "--qemu-arg=-nic",
                f"--qemu-arg=user,model=lan9118,hostfwd=tcp:127.0.0.1:{plain_port}-:4433,"
                f"hostfwd=tcp:127.0.0.1:{mutual_port}-:4434",
                f"--arg=--time={int(time.time())}", f"--arg=--prov={host.port}"]
@@ -201,6 +203,24 @@ def main():
                 expect(": refused " in line, f"{name}: device: {line}")
                 expect(not outp, f"{name}: s_client received {outp!r}")
 
+            # slowloris (red team): a ClientHello record header and body, a byte every 400 ms, each
+            # within the device's 2 s read timeout, for up to 40 s; the handshake's 3 s deadline must
+            # end it (the device refuses with timeout) long before.
+            fw.wait_for("tls_server: listening for slowloris", 30)
+            started_slow = time.monotonic()
+            with socket.create_connection(("127.0.0.1", plain_port), timeout=5) as slow:
+                hello = bytes([22, 3, 1, 0, 200, 1, 0, 0, 196]) + bytes(range(191))
+                for b in hello[:100]:
+                    if any("tls_server: slowloris: " in l for l in fw.lines):
+                        break
+                    try:
+                        slow.sendall(bytes([b]))
+                    except OSError:
+                        break  # the device closed the connection
+                    time.sleep(0.4)
+            line = fw.wait_for("tls_server: slowloris: ", 30)
+            took = time.monotonic() - started_slow
+            expect("slowloris: refused (timeout" in line and took < 15, f"slowloris: device after {took:.1f} s: {line}")
             fw.wait_for("tls_server: done", 30)
             status = fw.proc.wait(timeout=20)
         finally:

@@ -10,6 +10,8 @@
 #include <psa/crypto.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <new>
 
@@ -23,6 +25,7 @@ extern "C" {
 #include "mbedtls/psa_util.h"  // declares its functions without extern "C"
 #include "lwip/api.h"
 #include "lwip/pbuf.h"
+#include "lwip/sys.h"
 }
 
 #include "identity.hpp"
@@ -42,6 +45,11 @@ struct Client::State {
   struct pbuf* pending = nullptr;  // received, not yet all given to Mbed TLS
   std::uint16_t offset = 0;        // of the first byte not yet given
   bool open = false;
+  // The transport's bounds: the current call's deadline (lwIP's sys_now() milliseconds), the
+  // per-call timeout, and the flag that ends every wait (ClientOptions::cancel).
+  std::uint32_t deadline = 0;
+  std::uint32_t timeout_ms = 0;
+  const std::atomic<bool>* cancel = nullptr;
   int last_error = 0;
   std::uint32_t verify_flags = 0;
   char hostname[kMaxHostname + 1] = {};
@@ -97,28 +105,62 @@ mbedtls_ssl_protocol_version to_mbedtls(Version v) {
   return v == Version::tls1_3 ? MBEDTLS_SSL_VERSION_TLS1_3 : MBEDTLS_SSL_VERSION_TLS1_2;
 }
 
-// Mbed TLS's transport callbacks; the context is the Client's State.
+// Mbed TLS's transport callbacks; the context is the Client's State. Every wait for the peer is cut
+// into slices of at most kCancelSliceMs, so that it ends at the call's deadline however the peer
+// paces its bytes, and at once (within a slice) when another thread sets the cancel flag.
+bool cancelled(const Client::State& s) { return s.cancel != nullptr && s.cancel->load(); }
+
+// What is left until the deadline, at most one slice; 0 once it has passed.
+std::uint32_t next_slice(const Client::State& s) {
+  const auto left = static_cast<std::int32_t>(s.deadline - sys_now());
+  if (left <= 0) {
+    return 0;
+  }
+  return std::min(static_cast<std::uint32_t>(left), kCancelSliceMs);
+}
+
+// The deadline of a call starting now, `ms` from now (lwIP's clock wraps; the difference does not).
+void start_call(Client::State& s, std::uint32_t ms) { s.deadline = sys_now() + std::max<std::uint32_t>(ms, 1); }
+
 int send_callback(void* context, const unsigned char* data, std::size_t length) {
   auto* s = static_cast<Client::State*>(context);
-  std::size_t written = 0;
-  const err_t e = netconn_write_partly(s->conn, data, length, NETCONN_COPY, &written);
-  if (e == ERR_OK) {
-    return static_cast<int>(written);
+  for (;;) {  // bounded: each pass waits one slice, and the deadline ends the loop
+    if (cancelled(*s)) {
+      return MBEDTLS_ERR_NET_CONN_RESET;
+    }
+    const std::uint32_t slice = next_slice(*s);
+    if (slice == 0) {
+      return MBEDTLS_ERR_SSL_TIMEOUT;
+    }
+    netconn_set_sendtimeout(s->conn, static_cast<int>(slice));
+    std::size_t written = 0;
+    const err_t e = netconn_write_partly(s->conn, data, length, NETCONN_COPY, &written);
+    if (e == ERR_OK && written != 0) {
+      return static_cast<int>(written);
+    }
+    if (e == ERR_OK || e == ERR_TIMEOUT || e == ERR_WOULDBLOCK) {
+      continue;  // nothing taken in this slice
+    }
+    return (e == ERR_RST || e == ERR_CLSD || e == ERR_ABRT || e == ERR_CONN) ? MBEDTLS_ERR_NET_CONN_RESET
+                                                                            : MBEDTLS_ERR_NET_SEND_FAILED;
   }
-  if (e == ERR_TIMEOUT || e == ERR_WOULDBLOCK) {
-    return MBEDTLS_ERR_SSL_TIMEOUT;
-  }
-  return (e == ERR_RST || e == ERR_CLSD || e == ERR_ABRT || e == ERR_CONN) ? MBEDTLS_ERR_NET_CONN_RESET
-                                                                          : MBEDTLS_ERR_NET_SEND_FAILED;
 }
 
 int receive_callback(void* context, unsigned char* data, std::size_t length) {
   auto* s = static_cast<Client::State*>(context);
-  if (s->pending == nullptr) {
+  while (s->pending == nullptr) {  // bounded: each pass waits one slice, and the deadline ends the loop
+    if (cancelled(*s)) {
+      return MBEDTLS_ERR_NET_CONN_RESET;
+    }
+    const std::uint32_t slice = next_slice(*s);
+    if (slice == 0) {
+      return MBEDTLS_ERR_SSL_TIMEOUT;
+    }
+    netconn_set_recvtimeout(s->conn, static_cast<int>(slice));
     struct pbuf* p = nullptr;
     const err_t e = netconn_recv_tcp_pbuf(s->conn, &p);
     if (e == ERR_TIMEOUT || e == ERR_WOULDBLOCK) {
-      return MBEDTLS_ERR_SSL_TIMEOUT;
+      continue;
     }
     if (e == ERR_CLSD) {
       return 0;  // the peer's FIN: Mbed TLS reports MBEDTLS_ERR_SSL_CONN_EOF
@@ -349,6 +391,8 @@ Status Client::connect(const ip_addr& address, std::uint16_t port, std::string_v
   }
   std::memcpy(s.hostname, hostname.data(), hostname.size());
   s.hostname[hostname.size()] = '\0';
+  s.timeout_ms = options.timeout_ms;
+  s.cancel = options.cancel;
   s.last_error = 0;
   s.verify_flags = 0;
 
@@ -390,12 +434,11 @@ Status Client::handshake(const ip_addr& address, std::uint16_t port, const Clien
   if (s.conn == nullptr) {
     return fail(Error::no_resources);
   }
-  netconn_set_recvtimeout(s.conn, static_cast<int>(options.timeout_ms));
-  netconn_set_sendtimeout(s.conn, static_cast<int>(options.timeout_ms));
-  if (netconn_connect(s.conn, &address, port) != ERR_OK) {
+  if (cancelled(s) || netconn_connect(s.conn, &address, port) != ERR_OK) {
     return fail(Error::connection);
   }
   mbedtls_ssl_set_bio(&s.ssl, &s, send_callback, receive_callback, nullptr);
+  start_call(s, options.handshake_timeout_ms);  // the whole handshake (the transport's waits slice it)
   const int rc = mbedtls_ssl_handshake(&s.ssl);
   if (rc != 0) {
     s.last_error = rc;
@@ -445,6 +488,8 @@ int configure_server(mbedtls_ssl_config& conf, mbedtls_x509_crt& anchors, const 
 Status Client::serve(struct netconn* conn, const ServerOptions& options) {
   State& s = state();
   s.hostname[0] = '\0';
+  s.timeout_ms = options.timeout_ms;
+  s.cancel = nullptr;
   s.last_error = 0;
   s.verify_flags = 0;
   mbedtls_ssl_init(&s.ssl);
@@ -454,8 +499,6 @@ Status Client::serve(struct netconn* conn, const ServerOptions& options) {
   mbedtls_pk_init(&s.own_key);
   s.conn = conn;  // the session's from here: close() closes it
   s.open = true;
-  netconn_set_recvtimeout(conn, static_cast<int>(options.timeout_ms));
-  netconn_set_sendtimeout(conn, static_cast<int>(options.timeout_ms));
   Status result = server_handshake(options);
   if (!result) {
     close();
@@ -478,6 +521,7 @@ Status Client::server_handshake(const ServerOptions& options) {
     return fail(Error::no_resources);
   }
   mbedtls_ssl_set_bio(&s.ssl, &s, send_callback, receive_callback, nullptr);
+  start_call(s, options.handshake_timeout_ms);  // a client that stalls the handshake holds no listener
   const int rc = mbedtls_ssl_handshake(&s.ssl);
   if (rc != 0) {
     s.last_error = rc;
@@ -556,6 +600,7 @@ Result<std::size_t> Client::write(std::span<const std::byte> data) {
   std::size_t done = 0;
   int retries = 0;
   while (done < data.size()) {
+    start_call(s, s.timeout_ms);  // each piece (a record at most) within the timeout
     const int rc = mbedtls_ssl_write(&s.ssl, reinterpret_cast<const unsigned char*>(data.data()) + done,
                                      data.size() - done);
     if (rc > 0) {
@@ -580,6 +625,7 @@ Result<std::size_t> Client::read(std::span<std::byte> data) {
   if (data.empty()) {
     return fail(Error::invalid_argument);
   }
+  start_call(s, s.timeout_ms);  // for all of this call: a record trickled in does not extend it
   for (int retries = 0; retries < kMaxRetries; ++retries) {
     const int rc = mbedtls_ssl_read(&s.ssl, reinterpret_cast<unsigned char*>(data.data()), data.size());
     if (rc > 0) {
@@ -602,6 +648,7 @@ void Client::close() {
     return;
   }
   if (s.conn != nullptr && mbedtls_ssl_is_handshake_over(&s.ssl)) {
+    start_call(s, s.timeout_ms);
     (void)mbedtls_ssl_close_notify(&s.ssl);  // best effort: the peer may be gone
   }
   mbedtls_ssl_free(&s.ssl);
@@ -619,6 +666,7 @@ void Client::close() {
     netconn_delete(s.conn);
     s.conn = nullptr;
   }
+  s.cancel = nullptr;
   s.open = false;
 }
 

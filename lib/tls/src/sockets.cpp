@@ -20,6 +20,7 @@ extern "C" {
 
 #include "ward/kernel.hpp"
 #include "ward/kernel/socket.hpp"
+#include "ward/kernel/thread.hpp"
 #include "ward/net/tls_sockets.hpp"
 #include "ward/stack_bound.hpp"
 
@@ -112,6 +113,11 @@ tls::Status run_connect(Context& c) {
   o.trust_anchors = options_in_use.trust_anchors;
   o.identity = c.identity ? options_in_use.device_identity : nullptr;
   o.timeout_ms = c.timeout_ms != 0 ? c.timeout_ms : options_in_use.timeout_ms;
+  // The whole handshake: a server that trickles its flight holds the worker (every TLS socket's)
+  // this long at most, not for as long as it keeps each byte within the timeout.
+  o.handshake_timeout_ms = o.timeout_ms > UINT32_MAX / 3 ? UINT32_MAX : o.timeout_ms * 3;
+  // A close or an abort of the caller ends the worker's waits for this session (interrupt()).
+  o.cancel = &c.interrupted;
   const ip_addr_t ip = to_lwip(c.address);
   if (auto r = c.client.connect(ip, c.address.port, c.hostname.data(), o); !r) {
     return fail(r.error());
@@ -167,15 +173,28 @@ void work(void*) {
 }
 WARD_STACK_BOUND_THREAD(worker_stack, work);
 
+// The wait for the worker's answer, which an abort of the waiting thread ends (Error::aborted).
+Status take_abortably(Semaphore& done) {
+  const kernel::AbortableWait abortable;
+  return done.take();
+}
+
 // Hands `op` to the worker and waits for its answer. The wait ends when the worker has answered:
 // every Client call is bounded by the session's timeout (ClientOptions::timeout_ms) or lwIP's
 // connect timeout, and the context's buffer must not be reused before the worker is done with it.
+// An abort of the waiting thread (a user thread killed in net_connect or net_recv: the system
+// call's AbortDeferral holds it until the call returns) cancels the worker's waits on the session
+// (ClientOptions::cancel) and then waits for its answer, which comes within a slice of the
+// transport's waits: the thread ends at once, not when the peer's timeout would have run out.
 Result<std::size_t> hand_over(Context& c, Op op) {
   c.op = op;
   if (auto s = requests.send(&c); !s) {
     return fail(s.error());
   }
-  (void)c.done.take();
+  if (!take_abortably(c.done)) {
+    c.interrupted = true;  // the session is over: every later call on it fails (run())
+    (void)c.done.take();   // not abortable: the worker still has the context until it answers
+  }
   if (c.failed) {
     return fail(to_kernel(c.failure));
   }

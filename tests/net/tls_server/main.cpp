@@ -23,6 +23,11 @@
 //                         stands, but no common name is read from it (certificate);
 //     nocert13, nocert12  no client certificate: refused (certificate, BADCERT_MISSING);
 //     untrusted13/12      a client certificate from another CA: refused (certificate, NOT_TRUSTED).
+//     slowloris           (red team) a client that sends its ClientHello a byte every 400 ms, each
+//                         within the read timeout: the handshake's deadline (3 s here, on a listener
+//                         whose ServerOptions::handshake_timeout_ms is made 3 s) cuts it off. Was a
+//                         FINDING: only each read was bounded, so one such client held the
+//                         listener (one connection at a time) for as long as it liked.
 // Every wait is bounded; main exits 0 only if every case held.
 #include <cstdint>
 #include <cstring>
@@ -231,6 +236,21 @@ bool refusals(const tls::ClientIdentity& wrong_pair) {
 tls::ServerOptions plain_options;
 tls::ServerOptions mutual_options;
 
+// A client that trickles its handshake (tls_server_test.py's slowloris) is cut off by the deadline.
+// The listener reads its options at each accept (they must outlive it): shorter ones from here on.
+bool slowloris() {
+  plain_options.timeout_ms = 2'000;
+  plain_options.handshake_timeout_ms = 3'000;
+  print("tls_server: listening for slowloris\n");
+  auto a = plain.accept(session, kWaitMs);
+  // The time from the first byte is the client's; the handshake's share is bounded by the deadline.
+  const bool ok = !a && a.error() == tls::Error::timeout;
+  print("tls_server: slowloris: ", ok ? "refused" : "NOT REFUSED AS EXPECTED", " (",
+        a ? "accepted" : tls::error_name(a.error()), ", mbedtls ", session.last_error(), ")\n");
+  session.close();
+  return ok;
+}
+
 bool serve(const tls::ClientIdentity& identity) {
   plain_options.identity = &identity;
   mutual_options.identity = &identity;
@@ -256,6 +276,7 @@ bool serve(const tls::ClientIdentity& identity) {
   ok &= refused("nocert12", mutual, tls::Error::certificate, kMissing);
   ok &= refused("untrusted13", mutual, tls::Error::certificate, kNotTrusted);
   ok &= refused("untrusted12", mutual, tls::Error::certificate, kNotTrusted);
+  ok &= slowloris();
   plain.close();
   mutual.close();
   return ok;

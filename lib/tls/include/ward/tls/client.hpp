@@ -21,6 +21,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <atomic>
 #include <span>
 #include <string_view>
 
@@ -82,8 +83,20 @@ struct ClientOptions {
   const ClientIdentity* identity = nullptr;  // sent when the server asks for a certificate
   Version min_version = Version::tls1_2;  // never below the image's policy (TLS 1.2 or 1.3)
   Version max_version = Version::tls1_3;
-  std::uint32_t timeout_ms = 10'000;  // per read of the peer (handshake and records)
+  // A read() waits at most this long for its data, a write() at most this long for the peer to take
+  // each piece; whatever the peer sends meanwhile (a byte at a time) does not extend it.
+  std::uint32_t timeout_ms = 10'000;
+  // The whole handshake, however the peer paces it: a peer that sends a byte now and then, each
+  // within timeout_ms, is cut off here.
+  std::uint32_t handshake_timeout_ms = 30'000;
+  // Set by another thread (ward/tls/sockets.hpp: a socket closed, its thread aborted): every wait
+  // for the peer ends within kCancelSliceMs and the call fails (Error::connection), the handshake
+  // included. Null: none. Must outlive the Client's session.
+  const std::atomic<bool>* cancel = nullptr;
 };
+
+// How often a wait for the peer looks at ClientOptions::cancel.
+inline constexpr std::uint32_t kCancelSliceMs = 50;
 
 inline constexpr std::size_t kMaxHostname = 253;
 
@@ -101,7 +114,8 @@ struct ServerOptions {
   std::span<const std::span<const std::uint8_t>> client_trust_anchors;  // DER; must outlive the session
   Version min_version = Version::tls1_2;  // never below TLS 1.2
   Version max_version = Version::tls1_3;
-  std::uint32_t timeout_ms = 10'000;  // per read of the peer (handshake and records)
+  std::uint32_t timeout_ms = 10'000;            // as ClientOptions::timeout_ms
+  std::uint32_t handshake_timeout_ms = 30'000;  // the whole handshake: a client that stalls it is cut off
 };
 
 class Listener;
