@@ -368,6 +368,12 @@ Status socket_connect(Socket& s, std::span<const SocketAddress> address) {
   if (!call.status()) {
     return call.status();
   }
+  // The device's identity is the grant's to give at each connection, not only when the option was
+  // set: a grant revoked since then withdraws it, and the handshake goes without it. (Other sockets
+  // refuse the option: nothing to withdraw.)
+  if (const Thread* self = user_caller(); self != nullptr && !tls_identity_granted(*self)) {
+    (void)stack::set_option(s, kSocketTlsIdentity, 0);
+  }
   return stack::connect(s, copy_address(address));
 }
 

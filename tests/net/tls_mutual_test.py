@@ -20,6 +20,8 @@ Two boots of the image on one secure flash file (a fresh QEMU working directory 
                                       an unprivileged thread on a TLS socket (ward/tls/sockets.hpp):
                                       the device checks the bytes, this test its request line and
                                       that s_server verified the device's certificate.
+                        revoked13     the same server; the thread's identity grant is revoked after
+                                      it set the identity option: no certificate may reach it.
                       Then the device's own refusals (a certificate/key pair that does not match, a
                       stored certificate of another key), which need no server.
 
@@ -181,6 +183,7 @@ def main():
                 "otherca13": Server(d, *server, ["-tls1_3", *verify, f"{other_ca}/ca.pem"], TO_DEVICE),
                 "otherca12": Server(d, *server, ["-tls1_2", *verify, f"{other_ca}/ca.pem"], TO_DEVICE),
                 "user13": Server(d, *server, ["-tls1_3", *verify, f"{device_ca}/ca.pem"], resource()),
+                "revoked13": Server(d, *server, ["-tls1_3", *verify, f"{device_ca}/ca.pem"], resource()),
             }
             time.sleep(1.0)  # each s_server listens within a fraction of a second
             out = boot(args, flash, ["--phase=2", *[f"--{n}={s.port}" for n, s in servers.items()]], "mutual TLS",
@@ -191,7 +194,8 @@ def main():
         require(out, "tls_mutual: key: ok exists", "tls_mutual: load: ok", "tls_mutual: mutual13: ok",
                 "tls_mutual: mutual12: ok", "tls_mutual: nocert13: refused", "tls_mutual: otherca13: refused",
                 "tls_mutual: otherca12: refused", "tls_mutual: pair_mismatch: refused",
-                "tls_mutual: stored_mismatch: refused", "tls_mutual: user_refusals: ok", "tls_mutual: user13: ok")
+                "tls_mutual: stored_mismatch: refused", "tls_mutual: user_refusals: ok", "tls_mutual: user13: ok",
+                "tls_mutual: user_revoked: ok")
         if "refusals 10 " not in out:
             raise AssertionError("user_refusals: not every refusal was seen")
         got, err = servers["user13"].received(), server_stderr(servers["user13"])
@@ -206,9 +210,11 @@ def main():
             if f"depth=0 {SUBJECT}" not in err:
                 raise AssertionError(f"{case}: s_server did not verify the device's certificate:\n{err}")
         # The refusals are the servers': they saw no certificate, or one they could not verify.
-        if "peer did not return a certificate" not in server_stderr(servers["nocert13"]):
-            raise AssertionError(f"nocert13: s_server did not refuse for a missing certificate:\n"
-                                 f"{server_stderr(servers['nocert13'])}")
+        # revoked13: a grant revoked before the connection withdrew the identity already set.
+        for case in ("nocert13", "revoked13"):
+            if "peer did not return a certificate" not in server_stderr(servers[case]):
+                raise AssertionError(f"{case}: s_server did not refuse for a missing certificate:\n"
+                                     f"{server_stderr(servers[case])}")
         for case in ("otherca13", "otherca12"):
             err = server_stderr(servers[case])
             if "verify error" not in err or servers[case].received():

@@ -21,6 +21,8 @@
 //                      connect, the device identity without the TLS identity grant, a second TLS
 //                      socket beyond the pool of one: each refused with its error;
 //     user13           an unprivileged thread with both grants fetches a resource over a TLS socket
+//     user_revoked     its identity grant revoked after it set the identity option, before it
+//                      connects: the connection goes without the identity (the server refuses)
 //                      (TLS 1.3, the device identity presented by the worker): 4,000 bytes checked
 //                      byte for byte, its request line checked by the test in s_server's output;
 //     pair_mismatch    a ClientIdentity whose certificate is not the key's: refused before connecting;
@@ -189,6 +191,7 @@ struct UserResults {
   std::int32_t error;         // its ward::Error, or -1 for a wrong value
   std::uint32_t got;          // resource bytes received and right
   std::uint32_t refusals;     // refusals seen as expected (user_refusals)
+  std::uint32_t stage;        // user_revoked: 1 once the identity is set, 2 once main revoked the grant
 };
 PartitionMemory<64> user_memory;
 UserResults& user_results() { return *static_cast<UserResults*>(static_cast<void*>(user_memory.bytes)); }
@@ -277,6 +280,62 @@ void user_fetch(void*) {
   r.step = r.step == 0 && !net::close(*s) ? 28 : r.step;
 }
 
+// Both grants when the identity is set; the identity grant revoked before the connection: the
+// connection must go without the device's identity (the server requires one and refuses).
+void user_revoked(void*) {
+  UserResults& r = user_results();
+  auto s = net::socket(kSocketStream | kSocketTls);
+  if (!s) {
+    r.step = 30;
+    r.error = static_cast<std::int32_t>(s.error());
+    return;
+  }
+  if (const Status st = net::set_tls_hostname(*s, kHostname); !st) {
+    r.step = 31;
+    r.error = static_cast<std::int32_t>(st.error());
+    return;
+  }
+  if (const Status st = net::use_device_identity(*s); !st) {
+    r.step = 34;
+    r.error = static_cast<std::int32_t>(st.error());
+    return;
+  }
+  r.stage = 1;
+  for (int i = 0; i < 500 && r.stage != 2; ++i) {
+    (void)sys::sleep_for(UserTimeout::after(Duration::ms(10)));
+  }
+  // TLS 1.3: the client's handshake ends before the server judges its (empty) certificate, so the
+  // server's refusal shows at the first read.
+  Status st = net::connect(*s, net::ipv4(10, 0, 2, 2, static_cast<std::uint16_t>(r.port)));
+  if (st) {
+    char piece[64];
+    auto n = net::recv(*s, {reinterpret_cast<std::byte*>(piece), sizeof piece});
+    st = n && *n != 0 ? Status{} : Status{fail(n ? Error::connection : n.error())};
+  }
+  r.step = r.stage != 2 ? 32 : st ? 33 : 0;  // 33: served, so the identity no longer granted was presented
+  r.error = st ? -1 : static_cast<std::int32_t>(st.error());
+  (void)net::close(*s);
+}
+
+bool run_user_revoked() {
+  std::memset(user_memory.bytes, 0, sizeof user_memory.bytes);
+  user_results().port = port("--revoked13=");
+  user_results().step = 39;  // the thread's end says otherwise (a thread that faults leaves it)
+  if (!user_thread.create_user(user_stack.span(), &user_revoked, nullptr, Priority{10}, "user_revoked", user_domain) ||
+      !grant_network(user_thread) || !grant_tls_identity(user_thread) || !user_thread.start()) {
+    return report("user_revoked", false, "cannot start the user thread");
+  }
+  for (int i = 0; i < 500 && user_results().stage != 1 && user_results().step == 39; ++i) {
+    (void)this_thread::sleep_for(Duration::ms(10));
+  }
+  const bool revoked = static_cast<bool>(revoke_tls_identity(user_thread));
+  user_results().stage = 2;
+  const bool ended = static_cast<bool>(user_thread.join(Timeout::after(Duration::s(60))));
+  const UserResults& r = user_results();
+  print("tls_mutual: user_revoked: step ", r.step, " error ", r.error, '\n');
+  return report("user_revoked", revoked && ended && r.step == 0);
+}
+
 bool run_user(const char* name, Thread::Entry entry, bool identity) {
   std::memset(user_memory.bytes, 0, sizeof user_memory.bytes);
   user_results().port = port("--user13=");
@@ -301,6 +360,7 @@ bool user_sockets(const tls::ClientIdentity& identity) {
   }
   bool ok = run_user("user_refusals", &user_refusals, false);
   ok &= run_user("user13", &user_fetch, true);
+  ok &= run_user_revoked();
   return ok;
 }
 

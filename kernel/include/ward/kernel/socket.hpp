@@ -65,7 +65,8 @@ inline constexpr std::uint32_t kSocketReceiveTimeout = 1;
 inline constexpr std::uint32_t kSocketSendTimeout = 2;
 // A TLS socket only, before net_connect: value 1 presents the device's identity (its certificate,
 // its key in the secure world) when the server asks for a client certificate; 0 presents none (the
-// default). A user thread needs the TLS identity grant (ward::grant_tls_identity) to set 1.
+// default). A user thread needs the TLS identity grant (ward::grant_tls_identity) to set 1, and still
+// at connect: a grant revoked in between withdraws the identity.
 inline constexpr std::uint32_t kSocketTlsIdentity = 3;
 
 // The largest number of bytes one net_send or net_recv moves (a larger buffer is partly used:
