@@ -101,6 +101,13 @@ net::Lan9118 ethernet{{0x42000000, 48}};
 #endif
 // Constant-initialised, all zero (.bss): wired to the server when its thread starts.
 constinit ConsoleService smp;
+#if defined(CONFIG_WARD_MGMT_TLS)
+// The lock the console's thread shares with the TLS thread (ConsoleService::Turn).
+constinit Mutex smp_turn;
+constexpr Mutex* kTurn = &smp_turn;
+#else
+constexpr Mutex* kTurn = nullptr;
+#endif
 // The SMP thread's stack, sized to its link-time bound (the deepest chain with the 104-byte
 // exception frame, checked at every link; stackbound.conf resolves the server's calls) plus the MPU
 // guard's 32 bytes, rounded up to the MPU's 32-byte granule: mgmt_udp's 1,968 B (the UDP path,
@@ -203,7 +210,7 @@ int main() {
   }
   threads[0] = &this_thread::current();
   threads[1] = &smp.thread();
-  if (!smp.start({server, os, &reset, kOther}, smp_stack.span(), Priority{5})) {
+  if (!smp.start({server, os, &reset, kOther, kTurn}, smp_stack.span(), Priority{5})) {
     print("mgmt: the SMP thread did not start\n");
     return 1;
   }
