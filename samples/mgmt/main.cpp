@@ -39,12 +39,14 @@
 #include "ward/net/lan9118.hpp"
 #endif
 #if defined(CONFIG_WARD_MGMT_TLS)
+#include <algorithm>
 #include <string_view>
 
 #include "kMgmtCaDer.hpp"  // generated: the management CA, the anchor for operators' certificates
 #include "provision.hpp"
 #include "ward/board.hpp"
 #include "ward/command_line.hpp"
+#include "ward/config.hpp"
 #include "ward/mgmt/tls_service.hpp"
 #endif
 
@@ -100,6 +102,13 @@ net::Lan9118 ethernet{{0x42000000, 48}};
 #endif
 // Constant-initialised, all zero (.bss): wired to the server when its thread starts.
 constinit ConsoleService smp;
+#if defined(CONFIG_WARD_MGMT_TLS)
+// The lock the console's thread shares with the TLS thread (ConsoleService::Turn).
+constinit Mutex smp_turn;
+constexpr Mutex* kTurn = &smp_turn;
+#else
+constexpr Mutex* kTurn = nullptr;
+#endif
 // The SMP thread's stack, sized to its link-time bound (the deepest chain with the 104-byte
 // exception frame, checked at every link; stackbound.conf resolves the server's calls) plus the MPU
 // guard's 32 bytes, rounded up to the MPU's 32-byte granule: mgmt_udp's 1,968 B (the UDP path,
@@ -113,6 +122,23 @@ WARD_STACK_BOUND_THREAD(smp_stack, ConsoleService::run);
 // SMP over mutually authenticated TLS: its own thread (a handshake's stack, and the console keeps
 // being served while one runs). Operators' certificates must come from the management CA.
 const std::span<const std::uint8_t> kMgmtAnchors[] = {std::span<const std::uint8_t>{kMgmtCaDer}};
+// The common names allowed to manage the device (CONFIG_WARD_MGMT_TLS_AUTHORISED, comma-separated;
+// empty: any certificate from the management CA), split at compile time.
+constexpr std::string_view kAuthorisedList = config::mgmt_tls_authorised;
+constexpr std::size_t kAuthorisedCount =
+    kAuthorisedList.empty() ? 0 : static_cast<std::size_t>(std::ranges::count(kAuthorisedList, ',')) + 1;
+constexpr std::array<std::string_view, kAuthorisedCount> kAuthorised = [] {
+  std::array<std::string_view, kAuthorisedCount> names{};
+  std::string_view rest = kAuthorisedList;
+  for (std::string_view& name : names) {
+    const std::size_t comma = rest.find(',');
+    name = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+  }
+  return names;
+}();
+static_assert(std::ranges::none_of(kAuthorised, [](std::string_view n) { return n.empty(); }),
+              "CONFIG_WARD_MGMT_TLS_AUTHORISED: an empty name (two commas, or one at an end)");
 alignas(4) std::uint8_t device_cert[tls::kMaxDeviceCertificate];
 tls::ServerOptions tls_options;
 TlsService smp_tls;
@@ -144,10 +170,11 @@ void start_tls() {
   tls_options.identity = &identity;
   tls_options.require_client_certificate = true;
   tls_options.client_trust_anchors = kMgmtAnchors;
-  auto started = smp_tls.start({smp, tls_options}, smp_tls_stack.span(), Priority{6});
+  auto started = smp_tls.start({smp, tls_options, TlsService::kPort, kAuthorised}, smp_tls_stack.span(), Priority{6});
   if (started) {
     threads[2] = &smp_tls.thread();
-    print("mgmt: SMP over TLS on port 1338 (client certificate from the management CA required)\n");
+    print("mgmt: SMP over TLS on port 1338 (client certificate from the management CA required, ", kAuthorisedCount,
+          " authorised names)\n");
   } else {
     print("mgmt: SMP over TLS did not start (", tls::error_name(started.error()), ")\n");
   }
@@ -171,7 +198,7 @@ int main() {
   }
   threads[0] = &this_thread::current();
   threads[1] = &smp.thread();
-  if (!smp.start({server, os, &reset, kOther}, smp_stack.span(), Priority{5})) {
+  if (!smp.start({server, os, &reset, kOther, kTurn}, smp_stack.span(), Priority{5})) {
     print("mgmt: the SMP thread did not start\n");
     return 1;
   }

@@ -2,7 +2,7 @@
 """`./ward bench-mgmt`: what an SMP upload costs (docs/device-management.md, "Figures so far").
 Prints measurements; not a test (nothing is asserted beyond the runs working).
 
-For each transport, the two-image chain runs under QEMU with samples/mgmt as its non-secure image,
+For each transport (UDP, TLS, the UART), the two-image chain runs under QEMU with samples/mgmt as its non-secure image,
 and ward-mgmt (the real binary) uploads a signed update of image 1 of a known size. The device
 harness is tests/mgmt/mgmt_tool_e2e.py's (Device, Tool), the signing tests/boot/chain_e2e.py's.
 
@@ -14,11 +14,12 @@ harness is tests/mgmt/mgmt_tool_e2e.py's (Device, Tool), the signing tests/boot/
                   (upload ticks - spins * idle ticks per spin) * instructions per tick.
   wall time     the ordinary build (mgmt, mgmt_udp) without -icount, as the tests run it: the
                 upload command's time on this machine.
-  ROM / RAM     lib/mgmt's symbols and the sample's SMP objects in mgmt.elf and mgmt_udp.elf
+  ROM / RAM     lib/mgmt's symbols and the sample's SMP objects in mgmt.elf, mgmt_udp.elf and mgmt_tls.elf
                 (arm-none-eabi-nm -S), against the targets of issue 17 (16 KiB ROM, 6 KiB RAM
                 beyond the network stack).
 
-  mgmt_bench.py CHAIN-ARGS --ward-mgmt PATH --samples DIR [--udp-kib 256] [--serial-kib 32]
+  mgmt_bench.py CHAIN-ARGS --ward-mgmt PATH --samples DIR [--udp-kib 256] [--tls-kib 256] [--serial-kib 32]
+                [--mgmt-ca-dir DIR --provision TOOL]   (the TLS run: the development management CA)
 """
 import glob
 import os
@@ -38,10 +39,13 @@ CALIBRATION = re.compile(r"bench: calibration (\d+) instructions = (\d+) ticks; 
 UPLOAD = re.compile(r"bench: upload (\d+) bytes in (\d+) ticks, (\d+) spins, (\w+)")
 
 
-def upload(args, tool_path, app, conntype, size, icount):
-    """One device, one upload of a signed `size`-byte update of image 1: (bytes, seconds, device text)."""
+def upload(args, tool_path, app, conntype, size, icount, tls=None):
+    """One device, one upload of a signed `size`-byte update of image 1: (bytes, seconds, device text).
+    Over TLS the device is provisioned at a first boot without -icount (the provisioning's timeouts
+    would race under it while the host signs), then started again on its flash under -icount."""
     c = chain_e2e.Chain(args, f"mgmt-bench-{conntype}")
     dev = None
+    since = 0
     try:
         c.raw[1] = open(app, "rb").read()
         c.primary(0, c.sign(0))
@@ -55,12 +59,24 @@ def upload(args, tool_path, app, conntype, size, icount):
         path = os.path.join(c.work, "update.bin")
         with open(path, "wb") as f:
             f.write(update)
-        dev = mgmt_tool_e2e.Device(c, qemu_args=ICOUNT if icount else (), lifetime=900)
-        tool = mgmt_tool_e2e.Tool(tool_path, conntype, dev)
-        dev.wait_text(mgmt_tool_e2e.READY, timeout=150 if icount else 60)
-        if conntype == "udp":
-            dev.wait_text(mgmt_tool_e2e.UDP_READY, timeout=60)
-        tool.wait_answering()
+        tls_args, device_args, host = [], [], None
+        if conntype == "tls":
+            tls_args, host, _ = mgmt_tool_e2e.make_tls_material(c, tls)
+            device_args = [f"--time={int(time.time())}", f"--prov={host.port}"]
+        qemu_args = ICOUNT if icount and conntype != "tls" else ()
+        dev = mgmt_tool_e2e.Device(c, qemu_args=qemu_args, lifetime=900, device_args=device_args)
+        tool = mgmt_tool_e2e.Tool(tool_path, conntype, dev, tls_args)
+        if conntype == "tls":
+            dev.wait_text(mgmt_tool_e2e.TLS_READY, timeout=120)
+            host.check()
+            if icount:
+                since = len(dev.text())
+                dev.qemu_args = ICOUNT
+                dev.power_cut()
+        dev.wait_text(mgmt_tool_e2e.READY, since=since, timeout=150 if icount else 60)
+        if conntype in mgmt_tool_e2e.NET_READY:
+            dev.wait_text(mgmt_tool_e2e.NET_READY[conntype], since=since, timeout=150 if icount else 60)
+        tool.wait_answering(timeout=60)
         mark = len(dev.text())
         start = time.monotonic()
         p = tool.run("image", "upload", "-e", "1", "--no-progress", path, timeout=850)
@@ -70,7 +86,7 @@ def upload(args, tool_path, app, conntype, size, icount):
         if icount:
             dev.wait_text("bench: upload", since=mark, timeout=30)
             dev.wait_text("\n", since=dev.text().find("bench: upload", mark), timeout=10)
-        return len(update), took, dev.text()
+        return len(update), took, dev.text()[since:]
     except Exception:
         if dev is not None:
             print("--- UART0, the end ---\n" + dev.text()[-1500:])
@@ -99,7 +115,8 @@ def instructions(text, size):
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 # The sample's SMP objects (samples/mgmt/main.cpp): servers, groups, binding, transports, stacks.
 SMP_OBJECTS = {"fwu", "os", "image", "groups", "server", "smp", "smp_stack", "smp_udp", "smp_udp_stack",
-               "smp_lock", "thread_list", "threads"}
+               "smp_lock", "smp_turn", "thread_list", "threads", "smp_tls", "smp_tls_stack", "tls_options", "device_cert",
+               "mgmt_sample::csr"}
 
 
 def tinycbor_functions():
@@ -135,9 +152,13 @@ def symbols(elf):
         yield int(r[1], 16), r[2], name
 
 
+DATA_GROUP = "initial values of the SMP objects in .data (ROM as well as RAM)"
+
+
 def footprint(elf):
     groups = rom_groups()
     rom = {name: 0 for name, _ in groups}
+    rom[DATA_GROUP] = 0
     ram = 0
     ram_objects = {}
     for size, kind, name in symbols(elf):
@@ -151,13 +172,15 @@ def footprint(elf):
             if short in SMP_OBJECTS or "ward::mgmt::" in name:
                 ram += size
                 ram_objects[short] = ram_objects.get(short, 0) + size
+                if kind in "dD":  # an initialised object's value is in the image too
+                    rom[DATA_GROUP] += size
     return rom, ram, ram_objects
 
 
 def report_footprint(samples):
     print("ROM and RAM of the SMP server with its transports (arm-none-eabi-nm -S; lwIP, the LAN9118 driver, the")
     print("kernel and the psa_fwu_* clients not counted):")
-    for image in ("mgmt", "mgmt_udp"):
+    for image in ("mgmt", "mgmt_udp", "mgmt_tls"):
         elf = os.path.join(samples, f"{image}.elf")
         if not os.path.exists(elf):
             continue
@@ -173,18 +196,20 @@ def report_footprint(samples):
 def run(c, opts):
     samples = opts["--samples"]
     print("SMP upload benchmark: samples/mgmt as image 1 of the two-image chain on QEMU mps2-an505, ward-mgmt as the client")
-    runs = (("udp", "mgmt_udp", int(opts["--udp-kib"])), ("serial", "mgmt", int(opts["--serial-kib"])))
-    for conntype, app, kib in [r for r in runs if r[2] > 0]:
+    runs = (("udp", "mgmt_udp", int(opts["--udp-kib"])), ("tls", "mgmt_tls", int(opts["--tls-kib"])),
+            ("serial", "mgmt", int(opts["--serial-kib"])))
+    tls = {"mgmt_ca_dir": opts.get("--mgmt-ca-dir"), "provision": opts.get("--provision")}
+    for conntype, app, kib in [r for r in runs if r[2] > 0 and (r[0] != "tls" or tls["mgmt_ca_dir"])]:
         size = kib * 1024
         try:
             n, took, text = upload(c.args, opts["--ward-mgmt"], os.path.join(samples, f"{app}_bench.bin"), conntype,
-                                   size, icount=True)
+                                   size, icount=True, tls=tls)
             busy, elapsed, per_tick = instructions(text, n)
             print(f"  {conntype:6s} {n:,d}-byte image, QEMU -icount shift=0 ({per_tick:.0f} instructions per TIMER1 tick): "
                   f"{busy / n:,.0f} device instructions per uploaded byte ({busy / 1e6:,.1f} M busy of "
                   f"{elapsed / 1e6:,.1f} M elapsed)")
             n, took, _ = upload(c.args, opts["--ward-mgmt"], os.path.join(samples, f"{app}.bin"), conntype, size,
-                                icount=False)
+                                icount=False, tls=tls)
             print(f"  {conntype:6s} {n:,d}-byte image, wall time on this machine (no -icount): {took:.1f} s "
                   f"({n / 1024 / took:,.1f} KiB/s; 256 KiB at this rate: {256 * 1024 / (n / took):,.1f} s)")
         except Exception as e:  # noqa: BLE001  (a failed run is reported, the others still run)
@@ -195,8 +220,8 @@ def run(c, opts):
 
 def main():
     argv = sys.argv[1:]
-    opts = {"--udp-kib": "256", "--serial-kib": "32"}
-    for name in ("--ward-mgmt", "--samples", "--udp-kib", "--serial-kib"):
+    opts = {"--udp-kib": "256", "--tls-kib": "256", "--serial-kib": "32"}
+    for name in ("--ward-mgmt", "--samples", "--udp-kib", "--tls-kib", "--serial-kib", "--mgmt-ca-dir", "--provision"):
         if name in argv:
             i = argv.index(name)
             opts[name] = argv[i + 1]

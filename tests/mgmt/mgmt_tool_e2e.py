@@ -12,9 +12,14 @@ transport per run:
           operator's certificate issued here by the build's management CA (--mgmt-ca-dir);
           --tls-ca: a device CA made here with tools/ward-provision (--provision), which signs the
           device's CSR at its first boot (slirp's 10.0.2.2, --prov=P on its command line)). Before
-          the update, three clients are refused before any SMP byte is parsed, each seen in the
+          the update scenario, four clients are refused before any SMP byte is parsed, each seen in the
           device's log ("mgmt-tls: refused") with no SMP reply and the slots unchanged: one without
-          a client certificate, one with a certificate from another CA, one speaking plain TCP.
+          a client certificate, one with a certificate from another CA, one speaking plain TCP, and
+          one with the management CA's certificate for a common name not on the image's authorised
+          list (CONFIG_WARD_MGMT_TLS_AUTHORISED).
+          With --production-config (an image built with CONFIG_WARD_PRODUCTION=y, the production
+          sub-build of tests/mgmt/CMakeLists.txt): its configuration is checked to be production,
+          with TLS and without UDP, and an SMP echo to UDP port 1337 gets no answer.
 Ports are chosen free at run time, on the loopback interface. Everything the device prints on
 UART0 is logged by QEMU (the chardev's logfile) and read from there.
 
@@ -40,6 +45,7 @@ Scenarios (one device each, every wait bounded):
   mgmt_tool_e2e.py CHAIN-ARGS --app-bin mgmt.bin|mgmt_udp.bin|mgmt_tls.bin --ward-mgmt PATH
                    --conntype serial|udp|tls --scenario update|revert|resume
                    [--mgmt-ca-dir DIR --provision TOOL]   (tls)
+                   [--production-config IMAGE/config/.config]   (a production image: checked)
 """
 import os
 import pty
@@ -430,8 +436,9 @@ def make_tls_material(c, tls):
     ext = f"{d}/client.ext"
     with open(ext, "w") as f:
         f.write("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n")
-    for name, ca_pem, ca_key in (("operator", f"{tls['mgmt_ca_dir']}/ca.pem", f"{tls['mgmt_ca_dir']}/ca.key"),
-                                 ("rogue", f"{other_ca}/ca.pem", f"{other_ca}/ca.key")):
+    mgmt_ca = (f"{tls['mgmt_ca_dir']}/ca.pem", f"{tls['mgmt_ca_dir']}/ca.key")
+    for name, (ca_pem, ca_key) in (("operator", mgmt_ca), ("stranger", mgmt_ca),
+                                   ("rogue", (f"{other_ca}/ca.pem", f"{other_ca}/ca.key"))):
         subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                         "-keyout", f"{d}/{name}.key", "-subj", f"/CN={name}", "-out", f"{d}/{name}.csr"],
                        check=True, timeout=30, capture_output=True)
@@ -442,7 +449,8 @@ def make_tls_material(c, tls):
     args = ["--tls-cert", f"{d}/operator.pem", "--tls-key", f"{d}/operator.key", "--tls-ca", f"{device_ca}/ca.pem",
             "--tls-name", DEVICE_NAME]
     return args, host, {"ca": f"{device_ca}/ca.pem", "rogue": (f"{d}/rogue.pem", f"{d}/rogue.key"),
-                        "operator": (f"{d}/operator.pem", f"{d}/operator.key")}
+                        "operator": (f"{d}/operator.pem", f"{d}/operator.key"),
+                        "stranger": (f"{d}/stranger.pem", f"{d}/stranger.key")}
 
 
 def refusals(c, dev, tool, paths):
@@ -457,6 +465,11 @@ def refusals(c, dev, tool, paths):
     refused_client(c, dev, tool, "a TLS client with another CA's certificate",
                    tls_client(port, paths["ca"], *paths["rogue"]), "(certificate")
     refused_client(c, dev, tool, "a plain TCP client", plain_client(port), "(handshake")
+    # The management CA's certificate for a common name not on the image's authorised list
+    # (CONFIG_WARD_MGMT_TLS_AUTHORISED in samples/mgmt/tls.conf: "operator" is, "stranger" not):
+    # the handshake succeeds, the session is closed before any SMP byte is read.
+    refused_client(c, dev, tool, "a TLS client with the management CA's certificate for CN=stranger",
+                   tls_client(port, paths["ca"], *paths["stranger"]), "(client not authorised)")
     # An authorised client whose stream breaks the framing: a header announcing more than the
     # device's 1,024-byte packet buffer. The session ends without an answer; the slots stay.
     before = tool.slots()
@@ -474,6 +487,24 @@ def refusals(c, dev, tool, paths):
     check(c, broken and got == b"" and tool.slots() == before,
           f"an over-long SMP header from an authorised client ends its session: no reply ({len(got)} bytes), "
           "logged, slots untouched")
+
+
+def production_checks(c, dev, config_path):
+    """The image under test was built in a production configuration (its Kconfig output), without
+    SMP over plain UDP: nothing answers an SMP request on UDP port 1337 (slirp forwards it there)."""
+    with open(config_path) as f:
+        config = f.read().splitlines()
+    check(c, "CONFIG_WARD_PRODUCTION=y" in config and "CONFIG_WARD_MGMT_TLS=y" in config
+          and "# CONFIG_WARD_MGMT_UDP is not set" in config,
+          f"the image's configuration is a production one, TLS without UDP ({config_path})")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+        u.settimeout(3)
+        u.sendto(smp_echo_packet(), ("127.0.0.1", dev.udp_port))
+        try:
+            got = u.recv(2048)
+        except (socket.timeout, ConnectionRefusedError):
+            got = b""
+    check(c, got == b"", f"an SMP echo over UDP port 1337 gets no answer ({len(got)} bytes)")
 
 
 def run(c, tool_path, conntype, scenario, tls=None):
@@ -515,7 +546,9 @@ def run(c, tool_path, conntype, scenario, tls=None):
         s = slots.get((1, 0))
         check(c, s is not None and s["version"] == "1.0.0" and {"active", "confirmed"} <= s["flags"],
               f"image list: image 1 runs 1.0.0, active and confirmed: {s}")
-        if conntype == "tls":
+        if tls and tls.get("production_config"):
+            production_checks(c, dev, tls["production_config"])
+        if conntype == "tls" and scenario == "update":
             refusals(c, dev, tool, tls_paths)
         if scenario == "resume":
             resume(c, dev, tool, (update_path, third_path), (update, third))
@@ -567,7 +600,7 @@ def run(c, tool_path, conntype, scenario, tls=None):
 def main():
     argv = sys.argv[1:]
     opts = {}
-    for name in ("--ward-mgmt", "--conntype", "--scenario", "--mgmt-ca-dir", "--provision"):
+    for name in ("--ward-mgmt", "--conntype", "--scenario", "--mgmt-ca-dir", "--provision", "--production-config"):
         if name not in argv:
             continue
         i = argv.index(name)
@@ -577,7 +610,8 @@ def main():
             or (opts["--conntype"] == "tls" and not ("--mgmt-ca-dir" in opts and "--provision" in opts)):
         print("usage: --conntype serial|udp|tls --scenario update|revert|resume [--mgmt-ca-dir DIR --provision TOOL]")
         return 2
-    tls = {"mgmt_ca_dir": opts.get("--mgmt-ca-dir"), "provision": opts.get("--provision")}
+    tls = {"mgmt_ca_dir": opts.get("--mgmt-ca-dir"), "provision": opts.get("--provision"),
+           "production_config": opts.get("--production-config")}
     name = f"mgmt_tool_{opts['--conntype']}_{opts['--scenario']}"
     chain_e2e.SCENARIOS[name] = lambda c: run(c, opts["--ward-mgmt"], opts["--conntype"], opts["--scenario"], tls)
     sys.argv = [sys.argv[0]] + argv + ["run", name]

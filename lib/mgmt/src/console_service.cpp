@@ -27,6 +27,7 @@ Status ConsoleService::start(const Config& config, std::span<std::byte> stack, P
   os_ = &config.os;
   reset_ = config.reset;
   other_ = config.other;
+  turn_ = config.turn;
   return thread_.start(stack, &ConsoleService::run, this, priority, "smp");
 }
 

@@ -16,6 +16,11 @@ tls::Status TlsService::start(const Config& config, std::span<std::byte> stack, 
   if (!config.options.require_client_certificate || config.options.client_trust_anchors.empty()) {
     return base::fail(tls::Error::invalid_argument);
   }
+  // This thread answers through the console's service: without the lock they share, two threads
+  // would write the one response buffer at once.
+  if (!config.smp.shared()) {
+    return base::fail(tls::Error::invalid_argument);
+  }
   smp_ = &config.smp;
   authorised_ = config.authorised;
   if (auto l = listener_.listen(config.port, config.options); !l) {

@@ -60,12 +60,17 @@ class ConsoleService {
 
   // What the thread serves: `server` and its OS group `os` (the reset request); `reset`: what
   // resets the device (psa_fwu_request_reboot on a TrustZone image); `other`: a transport the same
-  // thread serves (UdpService), or nullptr.
+  // thread serves (UdpService), or nullptr; `turn`: the lock this thread shares with a transport
+  // that has a thread of its own (TlsService, which refuses to start without it), or nullptr when
+  // this thread serves every transport. The lock lives outside the service so that the service
+  // stays all zero until start() (.bss: a Mutex's initial value is not, and would put the whole
+  // object, 2.5 KB, in .data, its initial value in ROM).
   struct Config {
     Server& server;
     OsGroup& os;
     void (*reset)() = nullptr;
     PolledTransport* other = nullptr;
+    Mutex* turn = nullptr;
   };
   // Starts the service thread on `stack` (once). Its owner declares that stack's bound with this
   // entry: WARD_STACK_BOUND_THREAD(stack, ward::mgmt::ConsoleService::run) (docs/stack-bounds.md).
@@ -82,16 +87,27 @@ class ConsoleService {
   // The right to serve one request and write its answer out of the shared response buffer: the
   // console's thread takes it for each of its requests, a transport with a thread of its own
   // (TlsService) around answer() and the write of its answer.
+  // Without a lock (Config::turn) this thread is the only one that serves: nothing to take.
   class Turn {
    public:
-    explicit Turn(ConsoleService& s) : s_(s) { (void)s_.turn_.lock(); }
-    ~Turn() { (void)s_.turn_.unlock(); }
+    explicit Turn(ConsoleService& s) : m_(s.turn_) {
+      if (m_ != nullptr) {
+        (void)m_->lock();
+      }
+    }
+    ~Turn() {
+      if (m_ != nullptr) {
+        (void)m_->unlock();
+      }
+    }
     Turn(const Turn&) = delete;
     Turn& operator=(const Turn&) = delete;
 
    private:
-    ConsoleService& s_;
+    Mutex* m_;
   };
+  // Whether another thread may serve a transport too (start() was given Config::turn).
+  bool shared() const { return turn_ != nullptr; }
   // The reset hook (Config::reset), for a transport that answered a reset request.
   void reset_device() { reset_(); }
 
@@ -105,7 +121,7 @@ class ConsoleService {
   OsGroup* os_ = nullptr;
   void (*reset_)() = nullptr;
   PolledTransport* other_ = nullptr;
-  Mutex turn_;
+  Mutex* turn_ = nullptr;
   Thread thread_;
   console::Decoder<kPacket> rx_;
   std::array<std::byte, kPacket> response_{};
