@@ -35,12 +35,9 @@ inline constexpr std::size_t kSpeHeapSize = std::size_t{32} * 1024;
 // platform_init seeds it again from the stored seed.
 void platform_shutdown();
 
-// The heap's size and high-water mark in bytes since boot (firmware; {0, 0} on the host), for
-// ward_spe_stack_report (./ward bench-secure, the tests' margins).
-struct HeapUse {
-  std::size_t size;
-  std::size_t used;
-};
-HeapUse heap_use();
+// The heap's high-water mark in bytes since boot (firmware: of kSpeHeapSize; 0 on the host), for
+// ward_spe_stack_report (./ward bench-secure, the tests' margins). One word, returned in a register:
+// the report runs on the secure handler stack, sized to its bound (secure/firmware/stacks.cpp).
+std::size_t heap_used();
 
 }  // namespace ward::secure::crypto
