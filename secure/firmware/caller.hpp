@@ -10,7 +10,10 @@ struct CallerMode {
   bool unprivileged_thread;  // a user thread
 };
 
-inline CallerMode caller_mode() {
+// Always inlined: the veneers' refusals of handlers and unprivileged threads then need no call and
+// no spilled CallerMode, so the frame they leave on the handler stack at each refused level is the
+// entry's own (stackbound.conf, `level ... refused`).
+[[gnu::always_inline]] inline CallerMode caller_mode() {
   std::uint32_t control_ns = 0;
   std::uint32_t ipsr = 0;
   asm volatile("mrs %0, control_ns" : "=r"(control_ns));

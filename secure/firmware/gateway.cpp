@@ -106,7 +106,10 @@ namespace ward::secure {
 namespace {
 // Handlers may ask (the non-secure fault handler does); unprivileged threads may not. Out of line:
 // its frame is not the entry's, whose refusal of a handler runs without it (stackbound.conf).
-[[gnu::noinline]] std::int32_t last_fault(void* out) {
+// Flattened, as stack_report's check is (stacks.cpp): the policy's check inlined with its windows
+// as constants, so no policy object on this frame (nor the canary an address-taken local brings);
+// it runs at two levels of the handler stack and on the landings, each sized to its bound.
+[[gnu::noinline, gnu::flatten]] std::int32_t last_fault(void* out) {
   if (caller_mode().unprivileged_thread) {
     return -1;
   }
