@@ -109,10 +109,10 @@ def compare(measured: dict[str, int], report: Path, expect: int = 1) -> list[str
 
 
 def secure_image(runner_args: list[str]) -> Path | None:
-    """The secure image a run is beside (the runner's --secure-image), if any."""
-    if "--secure-image" in runner_args[:-1]:
-        return Path(runner_args[runner_args.index("--secure-image") + 1])
-    return None
+    """The secure image a run is beside (the runner's --secure-image, the last one given: a test
+    image's own RUNNER_ARGS may name the medium profile's after ward_qemu_test's default), if any."""
+    given = [runner_args[i + 1] for i, arg in enumerate(runner_args[:-1]) if arg == "--secure-image"]
+    return Path(given[-1]) if given else None
 
 
 def check_run(out: str, measured: dict[str, int], report: Path, expect: int, secure: Path | None,
