@@ -1,5 +1,6 @@
 #include "ward/kernel/stack_marks.hpp"
 
+#include "ward/arch/main_stack.hpp"
 #include "ward/config.hpp"
 #include "ward/kernel/lock.hpp"
 
@@ -47,5 +48,32 @@ void refilling(std::span<std::byte> stack, std::size_t reserve) {
 
 std::span<const Mark> all() { return {marks, count}; }
 bool complete() { return !overflowed; }
+
+void paint_main_stack() {
+  if constexpr (config::stack_marks) {
+    arch::fill_free_main_stack(kFill);
+  }
+}
+
+void report(fmt::Sink sink) {
+  if constexpr (config::stack_marks) {
+    for (const Mark& m : all()) {
+      std::byte* const top = m.base + m.size;
+      const auto own = used(m.base + m.reserve, top);
+      fmt::write(sink, "stack high-water: ", fmt::hex(static_cast<const void*>(m.base)), ' ',
+                 own > m.used ? own : m.used, " B");
+      if (m.reserve != 0) {
+        const auto kernel_part = used(m.base, m.base + m.reserve);
+        fmt::write(sink, ", kernel part ", kernel_part > m.kernel_used ? kernel_part : m.kernel_used, " B");
+      }
+      fmt::write(sink, '\n');  // through the writer: its sinks are the annotated ones (kernel/stackbound.conf)
+    }
+    if (!complete()) {
+      fmt::write(sink, "stack high-water: incomplete (more than ", kCapacity, " stacks)\n");
+    }
+    const arch::MainStack m = arch::main_stack();
+    fmt::write(sink, "stack high-water: msp ", used(m.lo, m.hi), " B\n");
+  }
+}
 
 }  // namespace ward::kernel::stack_marks

@@ -5,6 +5,7 @@
 #include "ward/config.hpp"
 #include "ward/kernel.hpp"
 #include "ward/print.hpp"
+#include "sample_marks.hpp"
 #include "ward/stack_bound.hpp"
 #include "ward/version.hpp"
 
@@ -37,6 +38,7 @@ WARD_STACK_BOUND_THREAD(stacks, work);
 }  // namespace
 
 int main() {
+  sample::marks_begin();  // hello_marks only (samples/marks.conf), as marks_report below
   print("Hello from Ward ", version::number, " (", version::git, ")\n");
   print("Build configuration:\n");
   print("  board                ", config::board, '\n');
@@ -69,5 +71,6 @@ int main() {
     print(t.name(), ' ', t.stack_unused(), " B  ");
   }
   print('\n');
+  sample::marks_report();
   return 0;
 }

@@ -4,6 +4,7 @@
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
 #include "ward/stack_bound.hpp"
+#include "sample_marks.hpp"
 
 namespace {
 ward::UserThreadStack<512> app_stack;
@@ -21,8 +22,11 @@ WARD_STACK_BOUND_USER_THREAD(app_stack, app_main);
 }  // namespace
 
 int main() {
+  ward::sample::marks_begin();  // minimal_user_marks only (samples/marks.conf), as below
   (void)app.create_user(app_stack.span(), &app_main, nullptr, ward::Priority{4}, "app", app_domain);
   (void)app.start();
   // The supervisor waits a moment, then ends the run (so the sample doubles as a test).
-  return ward::this_thread::sleep_for(ward::Duration::ms(50)).has_value() ? 0 : 1;
+  const bool slept = ward::this_thread::sleep_for(ward::Duration::ms(50)).has_value();
+  ward::sample::marks_report();
+  return slept ? 0 : 1;
 }

@@ -19,6 +19,7 @@ extern "C" {
 #include "ward/net/lan9118.hpp"
 #include "ward/print.hpp"
 #include "ward/stack_bound.hpp"
+#include "sample_marks.hpp"
 
 namespace {
 using namespace ward;
@@ -106,6 +107,7 @@ std::uint32_t udp_echo(struct netconn* conn) {
 }  // namespace
 
 int main() {
+  sample::marks_begin();  // net_echo_marks only (samples/marks.conf), as marks_report below
   if (auto s = net::start_interface(ethernet, Priority{20}); !s) {
     print("net_echo: interface failed\n");
     return 1;
@@ -162,6 +164,7 @@ int main() {
   print("net_echo: intake accepted ", c.accepted, " dropped ", c.dropped(), " (short ", c.too_short, " long ",
         c.too_long, " error ", c.error, " filtered ", c.filtered, " source ", c.bad_source, " malformed ",
         c.malformed, ") no-buffer ", ethernet.no_buffer(), " interrupts ", ethernet.interrupts(), '\n');
+  sample::marks_report();  // after the test's echoes (tests/net/net_echo_test.py --stack-report)
   print("net_echo: done\n");
   return 0;
 }

@@ -21,6 +21,7 @@
 #include "ward/kernel.hpp"
 #include "ward/stack_bound.hpp"
 #include "ward/print.hpp"
+#include "sample_marks.hpp"
 
 namespace {
 using namespace ward;
@@ -148,6 +149,7 @@ WARD_STACK_BOUND_USER_THREAD(signer_stack, signer_main);  // the build checks it
 }  // namespace
 
 int main() {
+  sample::marks_begin();  // secure_demo_marks only (samples/marks.conf), as marks_report below
   print("secure demo: a user thread signs with a key only the secure world holds\n");
   if (!signer.create_user(signer_stack.span(), &signer_main, nullptr, Priority{10}, "signer", signer_domain) ||
       !signer.start() || !signer.join(Timeout::after(Duration::s(30)))) {
@@ -160,11 +162,13 @@ int main() {
     return 1;
   }
   if (o.boot == 1) {
+    sample::marks_report();  // the first boot's (key generation), before the reboot erases them
     print("secure demo: rebooting; the key must still be there afterwards\n");
     *reinterpret_cast<volatile std::uint32_t*>(0xE000ED0C) = 0x05FA0004;  // AIRCR.SYSRESETREQ
     for (;;) {
     }
   }
   print("secure demo: the persistent key survived the reboot (same public key): OK\n");
+  sample::marks_report();
   return 0;
 }

@@ -11,7 +11,9 @@ This machine plays the device's three peers, reached from QEMU's user network at
 Two boots on one secure flash file: the first provisions the identity and fetches, the second finds
 the key and certificate kept and fetches again. Each boot: the device's unprivileged thread must
 print the server's answer, s_server must have received its request and verified its certificate.
-Usage: demo.py --runner WARD_QEMU_RUN [--secure-image ELF] --ca-dir DIR --provision TOOL IMAGE
+Usage: demo.py --runner WARD_QEMU_RUN [--secure-image ELF] --ca-dir DIR --provision TOOL [--stack-report TXT] IMAGE
+(--stack-report: tls_client_marks, samples/CMakeLists.txt: every stack's printed high-water mark, the
+secure image's too, must be within the build's bounds, tests/stackbound/highwater.py.)
 """
 import argparse
 import os
@@ -19,12 +21,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "net"))
 from net_echo_test import Firmware  # noqa: E402
 from tls_mutual_test import ProvisioningHost, server_stderr  # noqa: E402
 from tls_test import Server, make_key_and_csr, sign  # noqa: E402
 from sntp_test import Responder  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "stackbound"))
+import highwater  # noqa: E402
 
 SNTP_PORT = 12123  # CONFIG_WARD_NET_SNTP_PORT in prj.conf
 
@@ -58,6 +63,7 @@ def fetch(args, d, flash, server, device_ca, provisioning):
     finally:
         s.stop()
     print(out)
+    args.outputs.append(out)
     if host:
         host.check()
     if status != 0 or ANSWER.decode() not in out or "tls_client: fetcher done" not in out:
@@ -77,8 +83,11 @@ def main():
     p.add_argument("--secure-image")
     p.add_argument("--ca-dir", required=True, help="the sample CA (the device's trust anchor)")
     p.add_argument("--provision", required=True, help="tools/ward-provision/ward-provision")
+    p.add_argument("--stack-report", type=Path,
+                   help="tls_client_marks' stack-bound report: every mark of both boots within it")
     p.add_argument("image")
     args = p.parse_args()
+    args.outputs = []
     sntp = Responder(["good"], offset=0, port=SNTP_PORT)
     try:
         return demo(args)
@@ -101,6 +110,13 @@ def demo(args):
         fetch(args, d, flash, server, device_ca, provisioning=True)
         print("== boot 2: the identity kept in the secure world and PSA PS; the thread fetches again")
         fetch(args, d, flash, server, device_ca, provisioning=False)
+    if args.stack_report:  # tls_client_marks (samples/CMakeLists.txt): each stack's deepest of both boots
+        secure = Path(args.secure_image) if args.secure_image else None
+        # main, idle, the tcpip, receive, socket reaper and TLS worker threads, the fetcher's two
+        # parts, MSP
+        failures = highwater.check_output("\n".join(args.outputs), args.stack_report, 9, secure)
+        if failures:
+            raise AssertionError("; ".join(failures))
     print(f"tls_client demo: PASS ({time.monotonic() - started:.1f} s)")
     return 0
 

@@ -23,9 +23,11 @@
 #include "ward/net/sntp.hpp"
 #include "ward/print.hpp"
 #include "ward/sockets.hpp"
+#include "ward/stack_bound.hpp"
 #include "ward/tls/client.hpp"
 #include "ward/tls/device_identity.hpp"
 #include "ward/tls/sockets.hpp"
+#include "sample_marks.hpp"
 
 namespace {
 using namespace ward;
@@ -90,6 +92,7 @@ void fetch_main(void*) {
   }
   (void)net::close(*s);
 }
+WARD_STACK_BOUND_USER_THREAD(fetch_stack, fetch_main);  // the build checks its bound (docs/stack-bounds.md)
 
 // ---- main: provisioning, TLS sockets, the fetcher ---------------------------------------------------
 
@@ -160,6 +163,7 @@ tls::ClientIdentity identity;
 }  // namespace
 
 int main() {
+  sample::marks_begin();  // tls_client_marks only (samples/marks.conf), as marks_report below
   if (argument("--server=") == 0) {
     print("tls_client: usage: --server=PORT [--prov=PORT]\n");
     return 1;
@@ -201,5 +205,6 @@ int main() {
   const Fetch& f = fetch();
   print("\ntls_client: fetcher ", f.failed == 0 ? "done" : "FAILED", ": ", f.received,
         " bytes over TLS 1.3 with the device identity (failed step ", f.failed, ", error ", f.error, ")\n");
+  sample::marks_report();
   return f.failed == 0 && f.received > 0 ? 0 : 1;
 }

@@ -10,7 +10,9 @@ Boots the sample through ward-qemu-run with the LAN9118 on slirp and two port fo
     connection after the first closed;
 then sends "quit" and requires the firmware to exit cleanly with frame intake's counters printed.
 Everything stays on the loopback interface; every wait is bounded.
-Usage: net_echo_test.py --runner WARD_QEMU_RUN [--secure-image ELF] IMAGE
+Usage: net_echo_test.py --runner WARD_QEMU_RUN [--secure-image ELF] [--stack-report TXT] IMAGE
+(--stack-report: net_echo_marks, samples/CMakeLists.txt: every stack's printed high-water mark, the
+secure image's too, must be within the build's bounds, tests/stackbound/highwater.py.)
 """
 import argparse
 import os
@@ -21,6 +23,10 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "stackbound"))
+import highwater  # noqa: E402
 
 READY = "net_echo: ready"
 TCP_BYTES = 400 * 1024
@@ -139,6 +145,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--runner", required=True)
     p.add_argument("--secure-image")
+    p.add_argument("--stack-report", type=Path, help="the build's stack-bound report: every mark must be within it")
     p.add_argument("image")
     args = p.parse_args()
 
@@ -173,6 +180,12 @@ def main():
     m = re.search(r"intake accepted (\d+) dropped (\d+)", out)
     if not m or int(m.group(1)) == 0:
         raise AssertionError("frame intake accepted no frame")
+    if args.stack_report:
+        secure = Path(args.secure_image) if args.secure_image else None
+        # main, idle, the tcpip, receive and TCP echo threads, MSP
+        failures = highwater.check_output(out, args.stack_report, 6, secure)
+        if failures:
+            raise AssertionError("; ".join(failures))
     print("net_echo_test: PASS")
     return 0
 

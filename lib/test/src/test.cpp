@@ -37,56 +37,6 @@ bool matches(const Case& c, std::string_view filter) {
   return false;
 }
 
-// The main stack (MSP): below the vector table's initial stack pointer (arch/arm/src/reset.cpp).
-// In thread mode no handler is active, so everything below the current MSP is free.
-struct MainStack {
-  std::byte* lo;
-  std::byte* hi;
-  std::byte* sp;
-};
-
-MainStack main_stack() {
-  constexpr std::uintptr_t kVtor = 0xE000ED08;
-  const auto* vectors = *reinterpret_cast<const std::uintptr_t* const*>(kVtor);
-  auto* hi = reinterpret_cast<std::byte*>(vectors[0]);
-  std::uintptr_t sp = 0;
-  asm volatile("mrs %0, msp" : "=r"(sp));
-  return {hi - config::isr_stack_size, hi, reinterpret_cast<std::byte*>(sp)};
-}
-
-// Fills the free part of the main stack, so that its high-water mark shows at the end.
-void paint_main_stack() {
-  const MainStack m = main_stack();
-  std::uint32_t primask = 0;
-  asm volatile("mrs %0, primask\n cpsid i" : "=r"(primask)::"memory");
-  for (std::byte* p = m.lo; p < m.sp && p < m.hi; ++p) {
-    *static_cast<volatile std::byte*>(p) = kernel::stack_marks::kFill;
-  }
-  asm volatile("msr primask, %0" ::"r"(primask) : "memory");
-}
-
-// Every thread stack's high-water mark (the kernel's record of each one's runs, and what is on it
-// now) and the main stack's, for tests/stackbound/highwater.py: "stack high-water: <address> <n> B"
-// (a user thread's own part, then its kernel stack's), "stack high-water: msp <n> B".
-void report_stacks() {
-  namespace marks = kernel::stack_marks;
-  for (const marks::Mark& m : marks::all()) {
-    std::byte* const top = m.base + m.size;
-    const auto own = marks::used(m.base + m.reserve, top);
-    fmt::write(&report, "stack high-water: ", fmt::hex(static_cast<const void*>(m.base)), ' ',
-               own > m.used ? own : m.used, " B");
-    if (m.reserve != 0) {
-      const auto kernel_part = marks::used(m.base, m.base + m.reserve);
-      fmt::write(&report, ", kernel part ", kernel_part > m.kernel_used ? kernel_part : m.kernel_used, " B");
-    }
-    report("\n");
-  }
-  if (!marks::complete()) {
-    fmt::write(&report, "stack high-water: incomplete (more than ", marks::kCapacity, " stacks)\n");
-  }
-  const MainStack m = main_stack();
-  fmt::write(&report, "stack high-water: msp ", marks::used(m.lo, m.hi), " B\n");
-}
 }  // namespace
 
 void report(std::string_view text) { board::report_write(text); }
@@ -114,7 +64,7 @@ std::span<const Case> cases() {
 
 void begin(int total) {
   if constexpr (config::stack_marks) {
-    paint_main_stack();
+    kernel::stack_marks::paint_main_stack();  // its high-water mark shows at the end
   }
   fmt::write(&report, "[==========] Running ", total, " test case(s)\n");
 }
@@ -134,7 +84,8 @@ void run_case(const Case& c, Summary& summary) {
 
 int finish(const Summary& summary) {
   if constexpr (config::stack_marks) {
-    report_stacks();
+    // Every thread stack's high-water mark and the main stack's, for tests/stackbound/highwater.py.
+    kernel::stack_marks::report(&report);
   }
   fmt::write(&report, "[==========] ", summary.passed + summary.failed, " test case(s) ran\n");
   // The runner reads this exact line; it is also the plain summary form CI understands.

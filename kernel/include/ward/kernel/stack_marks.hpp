@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <span>
 
+#include "ward/fmt.hpp"
+
 namespace ward::kernel::stack_marks {
 
 struct Mark {
@@ -35,5 +37,18 @@ std::uint32_t used(const std::byte* lo, const std::byte* hi);
 // too, `used`). `complete` is false when more stacks were prepared than there is room for.
 std::span<const Mark> all();
 bool complete();
+
+// Fills the free part of the main stack (MSP; thread mode, so all of it is free) with the pattern,
+// so that its high-water mark shows at the end of the run: the test framework's test::begin, and a
+// sample's image built with marks (samples/marks.conf) at the start of its main.
+void paint_main_stack();
+
+// Writes every stack's high-water mark to `sink`, for tests/stackbound/highwater.py to compare with
+// the build's bounds: "stack high-water: <address> <n> B[, kernel part <k> B]" for each recorded
+// stack (the deepest of its ended runs and of what is on it now; a user thread's own part, then its
+// kernel stack's), "stack high-water: incomplete (...)" when there was no room for one, and
+// "stack high-water: msp <n> B" (since paint_main_stack). The test framework's test::finish, and a
+// sample built with marks at the end of its scenario.
+void report(fmt::Sink sink);
 
 }  // namespace ward::kernel::stack_marks
