@@ -13,7 +13,9 @@ ClientHello with a HelloVerifyRequest and take only one that returns its cookie:
              16 datagrams of 1,000 bytes must come out of s_server's stdout exact;
   replay     the same, but the device talks to this test's UDP proxy, which forwards to s_server and
              sends every datagram from s_server to the device twice: the device must drop each copy
-             (anti-replay) and read the 8,000 bytes exactly once;
+             (anti-replay) and read the 8,000 bytes exactly once. The proxy also sees the cookie
+             exchange: s_server's first answer is a HelloVerifyRequest, the device's second
+             ClientHello is taken (ServerHello);
   wronghost  the valid chain; the device asks for other.test;
   untrusted  the other CA's chain;
   silent     a UDP socket of this test that never answers: it must receive the ClientHello and its
@@ -74,6 +76,14 @@ class DtlsServer:
         self.proc.wait(timeout=10)
 
 
+def handshake_type(datagram):
+    """The handshake message type of a datagram whose first record is a plaintext handshake
+    record (content type 22, epoch 0), else nothing."""
+    if len(datagram) > 13 and datagram[0] == 22 and datagram[3:5] == b"\0\0":
+        return [datagram[13]]
+    return []
+
+
 class ReplayProxy:
     """The device's peer for the replay case: forwards each way; every datagram from s_server goes
     to the device twice."""
@@ -86,6 +96,9 @@ class ReplayProxy:
         self.back.connect(("127.0.0.1", server_port))
         self.device = None
         self.duplicated = 0
+        # The handshake message type of each plaintext (epoch 0) handshake record, each way.
+        self.from_device = []
+        self.from_server = []
         self.done = False
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -96,9 +109,11 @@ class ReplayProxy:
             for s in ready:
                 if s is self.front:
                     data, self.device = self.front.recvfrom(65536)
+                    self.from_device += handshake_type(data)
                     self.back.send(data)
                 else:
                     data = self.back.recv(65536)
+                    self.from_server += handshake_type(data)
                     if self.device is not None:
                         self.front.sendto(data, self.device)
                         self.front.sendto(data, self.device)
@@ -200,6 +215,11 @@ def main():
             got = servers[case].received()
             if got != pattern(CLIENT_BYTES, 1):
                 raise AssertionError(f"{case}: s_server received {len(got)} bytes, not the device's {CLIENT_BYTES}")
+        # The cookie: s_server -listen answered the first ClientHello (1) with a HelloVerifyRequest
+        # (3), and the device sent a second ClientHello (with the cookie), which s_server took.
+        if proxy.from_server[:1] != [3] or proxy.from_device[:2] != [1, 1] or 2 not in proxy.from_server:
+            raise AssertionError(f"replay: no cookie exchange seen (device {proxy.from_device}, "
+                                 f"server {proxy.from_server})")
         if proxy.duplicated < SERVER_BYTES // CHUNK:
             raise AssertionError(f"replay: the proxy duplicated only {proxy.duplicated} datagrams")
         for case in ("no_time", "wronghost", "untrusted", "silent"):
@@ -213,7 +233,8 @@ def main():
         if not (0.3 <= gaps[0] <= 1.5 and 0.7 <= gaps[1] <= 2.5):
             raise AssertionError(f"silent: retransmission gaps {gaps} s, not about 0.5 and 1")
         print(f"dtls_test: silent peer: {len(hellos)} ClientHellos, gaps {gaps} s; "
-              f"replay proxy: {proxy.duplicated} datagrams sent twice")
+              f"replay proxy: {proxy.duplicated} datagrams sent twice; handshake types "
+              f"device {proxy.from_device}, server {proxy.from_server}")
         check_stack(out, args.stack_report)
     print("dtls_test: PASS")
     return 0
