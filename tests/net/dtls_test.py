@@ -62,8 +62,11 @@ class DtlsServer:
     def feed(self, payload):
         """One write per record: s_server sends what one read of its stdin returns as one record."""
         for i in range(0, len(payload), CHUNK):
-            self.proc.stdin.write(payload[i:i + CHUNK])
-            self.proc.stdin.flush()
+            try:
+                self.proc.stdin.write(payload[i:i + CHUNK])
+                self.proc.stdin.flush()
+            except BrokenPipeError:
+                return  # s_server ended (the device closed early): the device's report says why
             time.sleep(0.15)
 
     def received(self):
