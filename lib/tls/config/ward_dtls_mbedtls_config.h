@@ -1,6 +1,6 @@
 /* Mbed TLS configuration of Ward's TLS layer with DTLS 1.2 (lib/tls, docs/network.md "DTLS"),
  * selected with MBEDTLS_CONFIG_FILE="ward_dtls_mbedtls_config.h" for images with
- * CONFIG_WARD_TLS_DTLS (ward_mbedtls_dtls, ward_tls_dtls in lib/tls/CMakeLists.txt).
+ * CONFIG_WARD_TLS_DTLS (ward_mbedtls_dtls, ward_dtls in lib/tls/CMakeLists.txt).
  *
  * Everything of ward_tls_mbedtls_config.h (the same hardening: no renegotiation, no static RSA, no
  * CBC, no NULL suites; crypto in the secure world through MBEDTLS_USE_PSA_CRYPTO), plus DTLS:

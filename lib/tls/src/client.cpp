@@ -54,7 +54,6 @@ namespace {
 // times in a row is given up: every loop here is bounded.
 constexpr int kMaxRetries = 16;
 
-
 // Mbed TLS's transport callbacks; the context is the Client's State.
 int send_callback(void* context, const unsigned char* data, std::size_t length) {
   auto* s = static_cast<Client::State*>(context);
@@ -194,7 +193,6 @@ namespace {
 using detail::configure_identity;
 using detail::lowest_version;
 using detail::to_mbedtls;
-
 
 // A TLS client connection: the configuration every client connection gets (client_common.hpp),
 // the versions within the policy.

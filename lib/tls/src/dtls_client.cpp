@@ -1,5 +1,5 @@
 // ward::tls::DtlsClient (ward/tls/dtls.hpp): Mbed TLS 3.6's DTLS 1.2 client over an lwIP UDP netconn.
-// Compiled only into ward_tls_dtls (CONFIG_WARD_TLS_DTLS), against ward_dtls_mbedtls_config.h.
+// Compiled only into ward_dtls (CONFIG_WARD_TLS_DTLS), against ward_dtls_mbedtls_config.h.
 //
 // The transport is two callbacks: send hands one datagram to netconn_send, receive takes one
 // datagram from the connected netconn (lwIP delivers only the peer's address and port) within the
