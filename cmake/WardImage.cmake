@@ -106,6 +106,17 @@ function(ward_image name)
   endforeach()
   ward_generate_config(${out_dir}/config ${fragments})
   _ward_core_for(core ${out_dir}/config)
+  # DTLS (CONFIG_WARD_TLS_DTLS, lib/tls/Kconfig): lib/tls and Mbed TLS built with DTLS in place of
+  # the plain ones, so only images that ask for it carry it (docs/network.md, "DTLS").
+  if(CONFIG_WARD_TLS_DTLS STREQUAL "y")
+    if("ward_tls_sockets" IN_LIST ARG_LIBRARIES OR "ward_mgmt_tls" IN_LIST ARG_LIBRARIES)
+      message(FATAL_ERROR "${name}: CONFIG_WARD_TLS_DTLS is not available with TLS sockets or ward_mgmt_tls yet")
+    endif()
+    if(NOT "ward_tls" IN_LIST ARG_LIBRARIES)
+      message(FATAL_ERROR "${name}: CONFIG_WARD_TLS_DTLS needs ward_tls in LIBRARIES")
+    endif()
+    list(TRANSFORM ARG_LIBRARIES REPLACE "^ward_tls$" "ward_dtls")
+  endif()
 
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${core} ${ARG_LIBRARIES})

@@ -10,7 +10,8 @@
  * certificates (RSA, EC points), and the linker drops the rest.
  *
  * The hardened choices (issue 16), each by not compiling the weaker one:
- *   - TLS 1.2 and 1.3 only (no SSL 3.0/TLS 1.0/1.1 code exists in Mbed TLS 3.6; no DTLS yet);
+ *   - TLS 1.2 and 1.3 only (no SSL 3.0/TLS 1.0/1.1 code exists in Mbed TLS 3.6; DTLS 1.2 only in
+ *     the second build, ward_dtls_mbedtls_config.h, for images with CONFIG_WARD_TLS_DTLS);
  *   - no renegotiation (MBEDTLS_SSL_RENEGOTIATION off);
  *   - no static-RSA key exchange, no PSK, no finite-field DHE: TLS 1.2 suites are ECDHE with an
  *     ECDSA or RSA certificate; TLS 1.3 uses (EC)DHE key exchange only;
