@@ -13,11 +13,13 @@ For each declared stack: the deepest call chain from its entry, plus the excepti
 interrupt stacks on it. For the image's main stack (MSP): the deepest chain of any exception
 handler, nested one per priority level. Fails (exit 1) when a declared stack is smaller than its
 bound, or when the bound cannot be computed (recursion, an unresolved indirect call, a stack
-pointer set from a register) without an annotation that states one.
+pointer set from a register, a branch to code no function names, data in code that control can
+reach, a table jump whose table cannot be read) without an annotation that states one.
 """
 from __future__ import annotations
 
 import argparse
+import bisect
 import dataclasses
 import fnmatch
 import functools
@@ -77,6 +79,14 @@ class Function:
     to_own_start: list[str] = dataclasses.field(default_factory=list)
     # Writes PSP (`msr psp`): its own sp unless it runs in handler mode (an exception handler).
     writes_psp: bool = False
+    # Targets of its table jumps (`tbb`/`tbh` address -> the addresses its table names).
+    tables: dict[int, list[int]] = dataclasses.field(default_factory=dict)
+    # Indices into insns where objdump headed the function (local symbols of one name are one
+    # Function: each copy's code starts at a head, never falls into from the copy before).
+    heads: set[int] = dataclasses.field(default_factory=set)
+    # Data in its code (objdump's `.word`/`.short`/`.byte`: a literal pool, a table) that control
+    # may reach, and table jumps whose table cannot be read: refused (never excused by `calls`).
+    unreadable: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -84,6 +94,9 @@ class Annotations:
     bounds: dict[str, int] = dataclasses.field(default_factory=dict)        # pattern -> total bytes
     frames: dict[str, int] = dataclasses.field(default_factory=dict)        # pattern -> own frame
     calls: dict[str, list[str]] = dataclasses.field(default_factory=dict)   # pattern -> targets
+    # `branch-to F T N`: F's branch or call to T, code no function symbol names, takes at most N
+    # bytes from there (F, T, N, where).
+    branch_to: list[tuple[str, str, int, str]] = dataclasses.field(default_factory=list)
     # Each `calls` line (pattern, its targets, where): a line whose targets name nothing is an error.
     call_lines: list[tuple[str, list[str], str]] = dataclasses.field(default_factory=list)
     levels: list[tuple[list[str], int, bool]] = dataclasses.field(default_factory=list)  # (handlers, N, refused)
@@ -133,6 +146,8 @@ def parse_annotations(text: str, origin: str, into: Annotations | None = None) -
                     raise ValueError
                 a.calls.setdefault(args[0], []).extend(targets)
                 a.call_lines.append((args[0], targets, where))
+            elif key == "branch-to" and len(args) == 3:
+                a.branch_to.append((args[0], args[1], int(args[2], 0), where))
             elif key == "level" and len(args) >= 1:
                 refused = args[-1] == "refused"
                 if refused:
@@ -329,6 +344,7 @@ def parse_disassembly(text: str, functions: set[str], aliases: dict[str, str] | 
             name = aliases.get(m.group(2), m.group(2))
             if name in functions:
                 current = out.setdefault(name, Function(name))
+                current.heads.add(len(current.insns))
             elif current is not None and (ends is None or int(m.group(1), 16) < ends.get(current.name, 0)):
                 pass  # a label inside the current function: its code is still the function's
             else:
@@ -339,6 +355,7 @@ def parse_disassembly(text: str, functions: set[str], aliases: dict[str, str] | 
             current.insns.append((int(m.group(1), 16), m.group(2), m.group(3)))
             if current.frame > before:
                 decrements.setdefault(current.name, []).append(current.insns[-1][0])
+    check_data_in_code(out, aliases)
     for fn in out.values():
         # A call to its own start, or a branch there from a function with a frame (sp is lower
         # than at its entry when it branches), enters it again on top of itself: direct recursion,
@@ -349,12 +366,216 @@ def parse_disassembly(text: str, functions: set[str], aliases: dict[str, str] | 
         # A decrement a loop repeats (its instructions lead back to it without giving sp back: no
         # pop, add sp, ...) moves sp down once per pass: not the once the frame counts.
         down = set(decrements.get(fn.name, []))
-        if down and _repeats(fn.insns, down):
+        if down and _repeats(fn.insns, down, fn.tables):
             fn.dynamic = True
     return out
 
 
-def _repeats(insns: list[tuple[int, str, str]], down: set[int]) -> bool:
+# ---- Data in code ----------------------------------------------------------------------------------
+#
+# objdump shows what a `$d` mapping symbol marks as data (literal pools, jump tables, and anything an
+# assembler was given as `.short`/`.word`: `.short 0xb0c0` is `sub sp, #256`) as `.word`, `.short`,
+# `.byte`, and the tool reads no instruction there. So data in a function is accepted only where
+# control cannot reach it: the instruction before it (alignment nops aside) ends the flow -- an
+# unconditional branch, a return or jump through a register, `udf`, a table jump (whose table it is),
+# a call to a function that never returns -- and no branch, call or table entry anywhere in the
+# image targets an address inside it (or the nops before it). Otherwise the function is refused,
+# naming the address.
+
+_DATA_SIZE = {".word": 4, ".short": 2, ".byte": 1, ".2byte": 2, ".4byte": 4, ".hword": 2}
+
+
+def _is_data(mnemonic: str) -> bool:
+    return mnemonic.startswith(".")
+
+
+def _data_bytes(mnemonic: str, operands: str) -> bytes | None:
+    """The bytes one objdump data line shows (little-endian), or None."""
+    size = _DATA_SIZE.get(mnemonic)
+    m = re.match(r"\s*(0x[0-9a-f]+|\d+)", operands)
+    if size is None or not m:
+        return None
+    return (int(m.group(1), 0) & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+
+
+def _read_table(fn: Function, i: int) -> list[int] | None:
+    """The targets of the table jump fn.insns[i] (`tbb [pc, rN]` / `tbh [pc, rN, lsl #1]`): its table
+    is the data right after it (pc reads as the table's address); an entry n jumps to the table's
+    address + 2n. The table ends where its first target begins (the code after it); `tbb`'s
+    alignment byte (0, last, its target the table itself) is no entry. None: not readable."""
+    addr, mnemonic, operands = fn.insns[i]
+    half = mnemonic.split(".")[0].lower() == "tbh"
+    if not re.match(r"\[pc,", operands.strip()):
+        return None
+    table = addr + 4
+    data = bytearray()
+    at = table
+    for a, mn, ops in fn.insns[i + 1:]:
+        if not _is_data(mn) or a != at:
+            break
+        b = _data_bytes(mn, ops)
+        if b is None:
+            return None
+        data += b
+        at += len(b)
+    width = 2 if half else 1
+    targets: list[int] = []
+    end = table + len(data)
+    off = 0
+    while table + off + width <= end:
+        entry = int.from_bytes(data[off:off + width], "little")
+        target = table + 2 * entry
+        if not half and entry == 0 and table + off + 1 == end and off % 2 == 1:
+            break  # the alignment byte after an odd number of entries
+        targets.append(target)
+        if table < target < end:
+            end = max(target, table + off + width)  # code starts at the lowest target
+        off += width
+    return targets or None
+
+
+def _ends_flow(fn_insn: tuple[int, str, str], never_returns) -> bool:
+    """Whether control cannot fall through past this instruction."""
+    addr, mnemonic, operands = fn_insn
+    base = mnemonic.split(".")[0].lower()
+    ops = operands.split(";")[0].split("@")[0].strip()
+    if base in ("udf", "tbb", "tbh"):
+        return True
+    kind, target, cond = _flow(mnemonic, operands)
+    if cond:
+        return False
+    if kind in ("branch", "exit", "unknown"):
+        return True  # an unconditional branch, a return, a jump through a register
+    if kind == "call" and base == "bl" and (m := _BRANCH_TARGET.match(ops)) and m.group(2):
+        return never_returns(m.group(2))
+    if re.match(r"pc\s*,", ops) and base in ("add", "adds", "sub", "subs", "ldr", "mov"):
+        return True  # a jump through a register (an indirect call, refused unless annotated)
+    return False
+
+
+def _returning(out: dict[str, Function], aliases: dict[str, str]) -> set[str]:
+    """The functions that may return (or leave through a register or a tail call to one that may):
+    a function none of whose instructions can leave it never returns (panic, the stack protector's
+    report). The greatest set of functions that never return, by fixpoint."""
+    leaves: dict[str, set[str]] = {}
+    returning: set[str] = set()
+    for name, fn in out.items():
+        own = {a for a, _, _ in fn.insns}
+        if not fn.insns or fn.unknown:
+            returning.add(name)
+            continue
+        tails: set[str] = set()
+        for addr, mnemonic, operands in fn.insns:
+            if _is_data(mnemonic):
+                continue
+            kind, target, cond = _flow(mnemonic, operands)
+            base = mnemonic.split(".")[0].lower()
+            ops = operands.split(";")[0].split("@")[0].strip()
+            if kind == "exit" or kind == "unknown" and base not in ("tbb", "tbh"):
+                returning.add(name)
+                break
+            if re.match(r"pc\s*,", ops) and base not in ("cmp", "cmn", "tst", "teq", "str"):
+                returning.add(name)
+                break
+            if kind == "branch" and target is not None and target not in own:
+                m = _BRANCH_TARGET.match(ops.split(",", 1)[1].strip() if base in ("cbz", "cbnz") else ops)
+                callee = aliases.get(m.group(2), m.group(2)) if m and m.group(2) else None
+                if callee is None or callee not in out:
+                    returning.add(name)
+                    break
+                tails.add(callee)
+        else:
+            # Its last instruction: unless it ends the flow, control runs on past its end (a call
+            # there returns past it unless its callee never returns either).
+            last = next((x for x in reversed(fn.insns) if not _is_data(x[1])
+                         and x[1].split(".")[0].lower() != "nop"), None)
+            m = _BRANCH_TARGET.match(last[2].split(";")[0].split("@")[0].strip()) if last else None
+            if last is not None and last[1].split(".")[0].lower() == "bl" and m and m.group(2):
+                tails.add(aliases.get(m.group(2), m.group(2)))
+            elif last is None or not _ends_flow(last, lambda _: False):
+                returning.add(name)
+        if name in returning:
+            continue
+        leaves[name] = tails
+    changed = True
+    while changed:
+        changed = False
+        for name, tails in leaves.items():
+            if name not in returning and tails & returning:
+                returning.add(name)
+                changed = True
+    return returning
+
+
+def check_data_in_code(out: dict[str, Function], aliases: dict[str, str] | None = None) -> None:
+    """Refuses (Function.unreadable) data in code that control can reach, and reads table jumps."""
+    aliases = aliases or {}
+    runs: list[tuple[int, int, int, str]] = []  # (guarded from, data from, data to, function)
+    for fn in out.values():
+        for i, (addr, mnemonic, _) in enumerate(fn.insns):
+            if mnemonic.split(".")[0].lower() in ("tbb", "tbh"):
+                targets = _read_table(fn, i)
+                if targets is None:
+                    fn.unreadable.append(f"{mnemonic} {fn.insns[i][2].strip()} at {addr:#x}: its table cannot be "
+                                         "read (a table jump the tool cannot follow)")
+                else:
+                    fn.tables[addr] = targets
+    returning = _returning(out, aliases)
+    def never(sym: str) -> bool:
+        name = aliases.get(sym, sym)
+        return name in out and name not in returning
+    for fn in out.values():
+        i = 0
+        while i < len(fn.insns):
+            if not _is_data(fn.insns[i][1]):
+                i += 1
+                continue
+            j = i
+            while j < len(fn.insns) and _is_data(fn.insns[j][1]):
+                j += 1
+            start = fn.insns[i][0]
+            last_addr, last_mn, _ = fn.insns[j - 1]
+            stop = last_addr + _DATA_SIZE.get(last_mn, 1)
+            if j < len(fn.insns) and fn.insns[j][0] > last_addr and j not in fn.heads:
+                stop = fn.insns[j][0]
+            k = i - 1
+            if i in fn.heads:
+                k = -1
+            while k >= 0 and fn.insns[k][1].split(".")[0].lower() == "nop":
+                k = -1 if k in fn.heads else k - 1  # alignment padding before a literal pool
+            guarded = fn.insns[k + 1][0] if 0 <= k + 1 < i else start
+            if k < 0:
+                fn.unreadable.append(f"control reaches data at {start:#x} (the function starts with it): "
+                                     "instructions emitted as data are not read")
+            elif not _ends_flow(fn.insns[k], never):
+                a, mn, ops = fn.insns[k]
+                fn.unreadable.append(f"control reaches data at {start:#x} from {mn} {ops.strip()} at {a:#x} "
+                                     "(it can fall through): instructions emitted as data are not read")
+            runs.append((guarded, start, stop, fn.name))
+            i = j
+    if not runs:
+        return
+    runs.sort()
+    starts = [r[0] for r in runs]
+    for fn in out.values():
+        targets: list[tuple[int, int, str]] = []
+        for addr, mnemonic, operands in fn.insns:
+            if _is_data(mnemonic):
+                continue
+            kind, target, _ = _flow(mnemonic, operands)
+            if kind in ("branch", "call") and target is not None:
+                targets.append((addr, target, f"{mnemonic} {operands.strip()}"))
+        for addr, ts in fn.tables.items():
+            targets += [(addr, t, "table entry") for t in ts]
+        for addr, target, what in targets:
+            r = bisect.bisect_right(starts, target) - 1
+            if r >= 0 and runs[r][0] <= target < runs[r][2]:
+                owner = out[runs[r][3]]
+                owner.unreadable.append(f"{what} at {addr:#x} ({fn.name}) reaches data at {target:#x}: "
+                                        "instructions emitted as data are not read")
+
+
+def _repeats(insns: list[tuple[int, str, str]], down: set[int], tables: dict[int, list[int]] | None = None) -> bool:
     """Whether control can come back to a decrement at an address in `down` from itself, through
     the function's own branches and fall-throughs, without an instruction that gives sp back."""
     at = {addr: i for i, (addr, _, _) in enumerate(insns)}
@@ -365,7 +586,9 @@ def _repeats(insns: list[tuple[int, str, str]], down: set[int]) -> bool:
             addr, mnemonic, operands = insns[i]
             kind, target, cond = _flow(mnemonic, operands)
             succ = []
-            if kind == "branch":
+            if addr in (tables or {}):
+                succ += [at[t] for t in tables[addr] if t in at]  # a table jump: every entry's target
+            elif kind == "branch":
                 if target in at:
                     succ.append(at[target])
                 if cond:
@@ -812,6 +1035,20 @@ class Analysis:
         self._resolved[name] = (bound, frame, targets)
         return self._resolved[name]
 
+    def _branch_to(self, fn: Function, unknown: str) -> tuple[int, str] | None:
+        """The `branch-to` line for one of F's branches to code no function names: (depth, target)."""
+        m = re.search(r"([0-9a-f]+)(?: <([^>]+)>)?\s*$", unknown)
+        if not m:
+            return None
+        names = [m.group(1), "0x" + m.group(1)] + ([m.group(2)] if m.group(2) else [])
+        found = None
+        for pf, pt, n, where in self.notes.branch_to:
+            if _matches(pf, fn) and any(fnmatch.fnmatchcase(x, pt) for x in names):
+                self.used.add(f"branch-to {pf} {pt}")
+                if found is None or n > found[0]:
+                    found = (n, m.group(2) or m.group(1))
+        return found
+
     def _check_call_lines(self, pattern: str) -> None:
         """A `calls` line that names targets, none of which is in the image, is an error: a typo
         would read as "calls nothing" and hide a call. A target written `?T` may be absent (T if
@@ -927,9 +1164,22 @@ class Analysis:
         if (fn.dynamic or fn.writes_psp and name not in self.image.vectors) and frame is None:
             self.errors.append(f"{self.describe(name)}: stack pointer set or moved by a register amount; "
                                "annotate its frame or bound")
-        if fn.unknown and targets is None:
+        # A branch or call to code no function symbol names: only a `branch-to` line naming that
+        # target (with the depth of the code there) or a `bound` of F answers it. A `calls` line
+        # resolves F's calls through registers, nothing else (it once excused these too, `none` as well).
+        beyond: list[tuple[int, str]] = []
+        unresolved = []
+        for u in fn.unknown:
+            n = self._branch_to(fn, u)
+            if n is None:
+                unresolved.append(u)
+            else:
+                beyond.append(n)
+        if unresolved:
             self.errors.append(f"{self.describe(name)}: branches to an address no function symbol names ("
-                               + "; ".join(fn.unknown[:3]) + "); annotate its targets (calls) or its bound")
+                               + "; ".join(unresolved[:3]) + "); annotate the target (branch-to) or its bound")
+        for problem in fn.unreadable:
+            self.errors.append(f"{self.describe(name)}: {problem}")
         callees = set(fn.calls)
         if fn.indirect:
             if targets is None:
@@ -955,6 +1205,9 @@ class Analysis:
             d, ch = self.depth(c, path + (name,))
             if d > best:
                 best, chain = d, ch
+        for n, target in beyond:
+            if n > best:
+                best, chain = n, [f"{target} (annotated branch-to {n})"]
         result = (own + best, [f"{self.describe(name)} ({own})"] + chain)
         if not open_cycle:  # a result inside an open cycle is not final
             self.memo[key] = result
@@ -1061,7 +1314,8 @@ def check(image: Image, notes: Annotations, image_name: str, fp: bool, secure: b
               | {f"cut {x} {y}" for x, y in notes.cuts} | {f"once {x}" for x in notes.once}
               | {f"cut-after {x} {y} {z}" for x, y, z in notes.cuts_after}
               | {f"refused-call {x} {y}" for x, y in notes.refused_calls}
-              | {f"recursion {x}" for x in notes.recursion}) - used
+              | {f"recursion {x}" for x in notes.recursion}
+              | {f"branch-to {x} {y}" for x, y, _, _ in notes.branch_to}) - used
     notes_unused = [f"{image_name}: note: annotation {u} not used by this image" for u in sorted(unused)]
     return Report(lines, failures, notes_unused)
 

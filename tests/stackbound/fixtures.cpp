@@ -57,6 +57,27 @@ ThreadStack<1024>& stack = indirect_worker_stack;
 }
 void deep_isr(void*) { deep_isr_frame(); }
 WARD_STACK_BOUND_IRQ(deep_isr);
+#elif defined(STACKBOUND_HIDDEN_DATA)
+// Instructions emitted as data (h/sbholes): `.short 0xb0c0` is `sub sp, #256`, `.short 0xb040`
+// `add sp, #256`; objdump shows them as data and the tool reads no instruction there. Data control
+// can reach is refused (stackbound.refuses_instructions_as_data); the image is never run.
+[[gnu::noinline, gnu::noipa]] void hidden_data_fall(std::uint32_t n) {  // falls into the data past cbz
+  asm volatile("cbz %0, 1f\n .short 0xb0c0\n str r0, [sp]\n .short 0xb040\n 1:" ::"r"(n) : "memory");
+}
+[[gnu::noinline, gnu::noipa]] void hidden_data_branch() {  // data after a branch, but a branch lands in it
+  asm volatile("b 1f\n 2: .short 0xb0c0\n .short 0xb040\n b 3f\n 1: b 2b\n 3:" ::: "memory");
+}
+void hidden(void* arg) {
+  if (arg == nullptr) {
+    hidden_data_fall(sink);
+  } else {
+    hidden_data_branch();
+  }
+}
+constexpr int kHidden = 2;
+ThreadStack<1024> hidden_stacks[kHidden];
+WARD_STACK_BOUND_THREAD(hidden_stacks, hidden);
+Thread hidden_threads[kHidden];
 #elif defined(STACKBOUND_HIDDEN) || defined(STACKBOUND_HIDDEN_DYNAMIC)
 // Stack-pointer moves the disassembly reader once neither counted nor refused (h/sbattack): each
 // worker moves its sp 512 bytes down, writes there, and moves back. The link passed with a bound of
@@ -121,7 +142,7 @@ Thread threads[2];
 int main() {
 #if defined(STACKBOUND_MSP_TOO_SMALL)
   return irq::connect(0, &deep_isr, nullptr) ? 0 : 1;
-#elif defined(STACKBOUND_HIDDEN) || defined(STACKBOUND_HIDDEN_DYNAMIC)
+#elif defined(STACKBOUND_HIDDEN) || defined(STACKBOUND_HIDDEN_DYNAMIC) || defined(STACKBOUND_HIDDEN_DATA)
   for (int i = 0; i < kHidden; ++i) {
     if (!hidden_threads[i].start(hidden_stacks[i].span(), &hidden, reinterpret_cast<void*>(i), Priority{5},
                                  "hidden")) {
