@@ -30,6 +30,13 @@ endfunction()
 # ward-image built for the build machine (the firmware preset's compiler is a cross compiler).
 # Sets WARD_IMAGE_TOOL; the target ward_image_host builds it.
 function(ward_add_host_image_tool)
+  # A tree built inside another (tests/mgmt's production sub-build) is given the outer tree's tool:
+  # the same sources, built once.
+  if(WARD_HOST_IMAGE_TOOL)
+    add_custom_target(ward_image_host)
+    set(WARD_IMAGE_TOOL ${WARD_HOST_IMAGE_TOOL} CACHE INTERNAL "ward-image for the build machine")
+    return()
+  endif()
   include(ExternalProject)
   set(dir ${CMAKE_BINARY_DIR}/host-tools/ward-image)
   ExternalProject_Add(ward_image_host

@@ -47,6 +47,14 @@ endif()
 # The host-built ward-vuln for a firmware tree (an external project: a separate CMake build with the
 # machine's own compiler, not the cross toolchain). Sets <out> to its path.
 function(_ward_vuln_host_tool out)
+  # Given by an outer tree (tests/mgmt's production sub-build): built once, there.
+  if(WARD_HOST_VULN_TOOL)
+    if(NOT TARGET ward_vuln_host)
+      add_custom_target(ward_vuln_host)
+    endif()
+    set(${out} ${WARD_HOST_VULN_TOOL} PARENT_SCOPE)
+    return()
+  endif()
   set(dir ${CMAKE_BINARY_DIR}/host-tools/ward-vuln)
   if(NOT TARGET ward_vuln_host)
     include(ExternalProject)
