@@ -111,10 +111,11 @@ constexpr Mutex* kTurn = nullptr;
 #endif
 // The SMP thread's stack, sized to its link-time bound (the deepest chain with the 104-byte
 // exception frame, checked at every link; stackbound.conf resolves the server's calls) plus the MPU
-// guard's 32 bytes, rounded up to the MPU's 32-byte granule: mgmt_udp's 1,968 B (the UDP path,
-// UdpService::poll, then the server), the deeper of the two builds (mgmt: 1,784 B). The link
-// fails if the code outgrows it. The high-water
-// mark after qemu.mgmt.uart_e2e's whole run (upload, install, accept, task statistics) is 1,520 B.
+// guard's 32 bytes, rounded up to the MPU's 32-byte granule: mgmt_tls's 1,984 + 32 B (its console
+// thread's path into the server), the deepest of the builds (mgmt_udp: 1,980 B, the UDP path,
+// UdpService::poll, then the server; mgmt: 1,836 B). The link fails if the code outgrows it. The
+// high-water mark after qemu.mgmt.uart_e2e's whole run (upload, install, accept, task statistics)
+// is 1,520 B.
 ThreadStack<2016 + kBenchStack> smp_stack;
 WARD_STACK_BOUND_THREAD(smp_stack, ConsoleService::run);
 
