@@ -142,7 +142,8 @@ static_assert(std::ranges::none_of(kAuthorised, [](std::string_view n) { return 
               "CONFIG_WARD_MGMT_TLS_AUTHORISED: an empty name (two commas, or one at an end)");
 alignas(4) std::uint8_t device_cert[tls::kMaxDeviceCertificate];
 tls::ServerOptions tls_options;
-TlsService smp_tls;
+constinit TlsService smp_tls;
+tls::Client smp_tls_session;  // the TLS thread's session (built at start-up: Mbed TLS's state)
 // The TLS thread's stack: its link-time bound, 4,612 B (the server handshake verifying the client's
 // chain: Mbed TLS's X.509 and PK layers; the SMP server's path is shallower), plus the MPU guard's
 // 32 B, rounded up to the 32-byte granule (4,672 B usable: also the 4,652 B of the paths that stop the
@@ -171,7 +172,7 @@ void start_tls() {
   tls_options.identity = &identity;
   tls_options.require_client_certificate = true;
   tls_options.client_trust_anchors = kMgmtAnchors;
-  auto started = smp_tls.start({smp, tls_options, TlsService::kPort, kAuthorised}, smp_tls_stack.span(), Priority{6});
+  auto started = smp_tls.start({smp, smp_tls_session, tls_options, TlsService::kPort, kAuthorised}, smp_tls_stack.span(), Priority{6});
   if (started) {
     threads[2] = &smp_tls.thread();
     print("mgmt: SMP over TLS on port 1338 (client certificate from the management CA required, ", kAuthorisedCount,
