@@ -144,9 +144,9 @@ alignas(4) std::uint8_t device_cert[tls::kMaxDeviceCertificate];
 tls::ServerOptions tls_options;
 constinit TlsService smp_tls;
 tls::Client smp_tls_session;  // the TLS thread's session (built at start-up: Mbed TLS's state)
-// The TLS thread's stack: its link-time bound, 4,612 B (the server handshake verifying the client's
+// The TLS thread's stack: its link-time bound, 4,632 B (the server handshake verifying the client's
 // chain: Mbed TLS's X.509 and PK layers; the SMP server's path is shallower), plus the MPU guard's
-// 32 B, rounded up to the 32-byte granule (4,672 B usable: also the 4,652 B of the paths that stop the
+// 32 B, rounded up to the 32-byte granule (4,672 B usable: also the 4,672 B of the paths that stop the
 // system). The link fails if the code outgrows it.
 ThreadStack<4704> smp_tls_stack;
 WARD_STACK_BOUND_THREAD(smp_tls_stack, TlsService::run);
