@@ -111,10 +111,11 @@ constexpr Mutex* kTurn = nullptr;
 #endif
 // The SMP thread's stack, sized to its link-time bound (the deepest chain with the 104-byte
 // exception frame, checked at every link; stackbound.conf resolves the server's calls) plus the MPU
-// guard's 32 bytes, rounded up to the MPU's 32-byte granule: mgmt_udp's 1,968 B (the UDP path,
-// UdpService::poll, then the server), the deeper of the two builds (mgmt: 1,784 B). The link
-// fails if the code outgrows it. The high-water
-// mark after qemu.mgmt.uart_e2e's whole run (upload, install, accept, task statistics) is 1,520 B.
+// guard's 32 bytes, rounded up to the MPU's 32-byte granule: mgmt_tls's 1,984 + 32 B (its console
+// thread's path into the server), the deepest of the builds (mgmt_udp: 1,980 B, the UDP path,
+// UdpService::poll, then the server; mgmt: 1,836 B). The link fails if the code outgrows it. The
+// high-water mark after qemu.mgmt.uart_e2e's whole run (upload, install, accept, task statistics)
+// is 1,520 B.
 ThreadStack<2016 + kBenchStack> smp_stack;
 WARD_STACK_BOUND_THREAD(smp_stack, ConsoleService::run);
 
@@ -141,10 +142,11 @@ static_assert(std::ranges::none_of(kAuthorised, [](std::string_view n) { return 
               "CONFIG_WARD_MGMT_TLS_AUTHORISED: an empty name (two commas, or one at an end)");
 alignas(4) std::uint8_t device_cert[tls::kMaxDeviceCertificate];
 tls::ServerOptions tls_options;
-TlsService smp_tls;
-// The TLS thread's stack: its link-time bound, 4,612 B (the server handshake verifying the client's
+constinit TlsService smp_tls;
+tls::Client smp_tls_session;  // the TLS thread's session (built at start-up: Mbed TLS's state)
+// The TLS thread's stack: its link-time bound, 4,632 B (the server handshake verifying the client's
 // chain: Mbed TLS's X.509 and PK layers; the SMP server's path is shallower), plus the MPU guard's
-// 32 B, rounded up to the 32-byte granule (4,672 B usable: also the 4,652 B of the paths that stop the
+// 32 B, rounded up to the 32-byte granule (4,672 B usable: also the 4,672 B of the paths that stop the
 // system). The link fails if the code outgrows it.
 ThreadStack<4704> smp_tls_stack;
 WARD_STACK_BOUND_THREAD(smp_tls_stack, TlsService::run);
@@ -170,7 +172,7 @@ void start_tls() {
   tls_options.identity = &identity;
   tls_options.require_client_certificate = true;
   tls_options.client_trust_anchors = kMgmtAnchors;
-  auto started = smp_tls.start({smp, tls_options, TlsService::kPort, kAuthorised}, smp_tls_stack.span(), Priority{6});
+  auto started = smp_tls.start({smp, smp_tls_session, tls_options, TlsService::kPort, kAuthorised}, smp_tls_stack.span(), Priority{6});
   if (started) {
     threads[2] = &smp_tls.thread();
     print("mgmt: SMP over TLS on port 1338 (client certificate from the management CA required, ", kAuthorisedCount,

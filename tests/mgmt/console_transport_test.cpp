@@ -2,6 +2,7 @@
 // base64, lines of at most 127 bytes, and every way a line or a packet can be wrong.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "mgmt_test_util.hpp"
@@ -250,4 +251,43 @@ TEST(ConsoleFrames, EmptyPacketRoundTrips) {
   Decoder<8> d;
   EXPECT_EQ(feed(d, lines[0]), std::vector<Event>{Event::packet});
   EXPECT_TRUE(d.packet().empty());
+}
+
+// encode_frame (ConsoleService's answers: the packet already between room for the length and the
+// CRC) writes the same lines as encode_packet, for every size around the line boundaries and up to
+// the server's largest packet, and the length and CRC into the frame's room.
+TEST(ConsoleFrames, FrameInPlaceWritesTheSameLinesAsACopiedPacket) {
+  for (std::size_t size = 0; size <= 1024; size += (size < 200 || size > 1015) ? 1 : 7) {
+    Bytes packet(size);
+    for (std::size_t i = 0; i < size; ++i) packet[i] = static_cast<std::byte>(i * 7 + size);
+    Bytes frame(size + 4, std::byte{0xee});
+    std::copy(packet.begin(), packet.end(), frame.begin() + 2);
+    std::vector<Bytes> lines;
+    ASSERT_TRUE(encode_frame(std::span{frame}, [&](std::span<const std::byte> l) { lines.emplace_back(l.begin(), l.end()); }));
+    ASSERT_EQ(lines, encode(packet)) << "size " << size;
+    const std::uint16_t crc = crc16_xmodem(packet);
+    EXPECT_EQ(frame[0], static_cast<std::byte>((size + 2) >> 8));
+    EXPECT_EQ(frame[1], static_cast<std::byte>((size + 2) & 0xff));
+    EXPECT_EQ(frame[size + 2], static_cast<std::byte>(crc >> 8));
+    EXPECT_EQ(frame[size + 3], static_cast<std::byte>(crc & 0xff));
+    EXPECT_TRUE(std::equal(packet.begin(), packet.end(), frame.begin() + 2)) << "the packet itself is not touched";
+  }
+}
+
+// A frame without room for the length and the CRC, or longer than the length field describes:
+// refused, nothing emitted.
+TEST(ConsoleFrames, FrameWithoutRoomOrTooLongIsRefused) {
+  int lines = 0;
+  auto count = [&](std::span<const std::byte>) { ++lines; };
+  for (std::size_t size = 0; size < 4; ++size) {
+    Bytes frame(size);
+    EXPECT_FALSE(encode_frame(std::span{frame}, count)) << "size " << size;
+  }
+  Bytes longest(0xffffu - 2 + 4);
+  EXPECT_TRUE(encode_frame(std::span{longest}, count));
+  const int longest_lines = lines;
+  EXPECT_EQ(longest_lines, static_cast<int>((longest.size() + kMaxRawPerLine - 1) / kMaxRawPerLine));
+  Bytes too_long(0xffffu - 2 + 5);
+  EXPECT_FALSE(encode_frame(std::span{too_long}, count));
+  EXPECT_EQ(lines, longest_lines);
 }

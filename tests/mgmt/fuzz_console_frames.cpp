@@ -1,6 +1,7 @@
 // libFuzzer target: the console transport's decoder (lib/mgmt) fed the input as console bytes.
 // Whatever the bytes: no memory error (ASan), every packet it delivers fits its buffer and, encoded
 // again, comes back as lines of at most 127 bytes that decode to the same packet.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -34,6 +35,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     });
     if (!ok || packets != 1 || again.packet().size() != copy.size() ||
         (!copy.empty() && std::memcmp(again.packet().data(), copy.data(), copy.size()) != 0)) {
+      std::abort();
+    }
+    // The same packet framed in place (ConsoleService's answers): the same lines, byte for byte.
+    std::vector<std::byte> lines;
+    (void)encode_packet(copy, [&](std::span<const std::byte> line) { lines.insert(lines.end(), line.begin(), line.end()); });
+    std::vector<std::byte> frame(copy.size() + 4);
+    std::copy(copy.begin(), copy.end(), frame.begin() + 2);
+    std::vector<std::byte> framed;
+    if (!encode_frame(std::span{frame}, [&](std::span<const std::byte> line) {
+          framed.insert(framed.end(), line.begin(), line.end());
+        }) ||
+        framed != lines) {
       std::abort();
     }
   }

@@ -33,22 +33,35 @@ Status ConsoleService::start(const Config& config, std::span<std::byte> stack, P
 
 std::span<const std::byte> ConsoleService::answer(std::span<const std::byte> request, bool& reset) {
   // The only call of Server::handle in an image, whatever its transports (one copy of its code).
-  const std::size_t n = server_->handle(request, response_);
+  // At offset 2 of the frame (serve() writes the console's length and CRC around it).
+  const std::size_t n = server_->handle(request, std::span{response_}.subspan(2, kPacket));
   // Taken with its answer: this thread serves every transport, so no other request comes between.
   reset = os_->take_reset();
-  return std::span<const std::byte>{response_.data(), n};
+  return std::span<const std::byte>{response_.data() + 2, n};
 }
+
+namespace {
+
+// Writes a frame (console::encode_frame: room for the length, the answer, room for the CRC) as
+// console lines. Out of line, and outside ConsoleService (whose functions the stack-bound
+// annotations let call the server's handlers): its line buffer is on the stack only while the
+// answer is written, never under the server's path (inlined into run(), it would be).
+[[gnu::noinline]] void write_lines(std::span<std::byte> frame) {
+  (void)console::encode_frame(frame, [](std::span<const std::byte> line) {
+    // One line whole: no other thread's output can land inside it.
+    const kernel::KernelLock lock;
+    board::console_write_line(std::string_view{reinterpret_cast<const char*>(line.data()), line.size()});
+  });
+}
+
+}  // namespace
 
 void ConsoleService::serve(std::span<const std::byte> packet) {
   bool reset = false;
   const Turn turn{*this};
   const std::span<const std::byte> out = answer(packet, reset);
   if (!out.empty()) {
-    (void)console::encode_packet(out, [](std::span<const std::byte> line) {
-      // One line whole: no other thread's output can land inside it.
-      const kernel::KernelLock lock;
-      board::console_write_line(std::string_view{reinterpret_cast<const char*>(line.data()), line.size()});
-    });
+    write_lines(std::span{response_}.first(out.size() + 4));  // the answer is at offset 2 (answer())
   }
   if (reset) {
     reset_();  // the answer is out (the UART is polled: every byte has left the transmit register)

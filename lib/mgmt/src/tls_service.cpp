@@ -22,6 +22,7 @@ tls::Status TlsService::start(const Config& config, std::span<std::byte> stack, 
     return base::fail(tls::Error::invalid_argument);
   }
   smp_ = &config.smp;
+  session_ = &config.session;
   authorised_ = config.authorised;
   if (auto l = listener_.listen(config.port, config.options); !l) {
     return l;
@@ -35,7 +36,7 @@ tls::Status TlsService::start(const Config& config, std::span<std::byte> stack, 
 
 bool TlsService::authorised() {
   char cn[64];
-  const auto n = session_.peer_common_name(cn);
+  const auto n = session_->peer_common_name(cn);
   if (!n) {
     return false;  // no single CN: nobody to authorise
   }
@@ -52,14 +53,15 @@ bool TlsService::authorised() {
 }
 
 void TlsService::serve_session() {
-  rx_.reset();
+  stream::Reassembler rx{request_};  // a new stream: nothing of the last session's is kept
+  tls::Client& session = *session_;
   for (;;) {
-    const std::span<std::byte> space = rx_.want();
-    auto r = session_.read(space);
+    const std::span<std::byte> space = rx.want();
+    auto r = session.read(space);
     if (!r) {
       return;  // closed, timed out, reset: a packet cut short is never served
     }
-    const stream::Event e = rx_.commit(*r);
+    const stream::Event e = rx.commit(*r);
     if (e == stream::Event::error) {
       counters_.broken.fetch_add(1, std::memory_order_relaxed);
       print("mgmt-tls: framing broken (reserved bits or a length over ", kPacket, "), session closed\n");
@@ -72,15 +74,15 @@ void TlsService::serve_session() {
     bool sent = true;
     {
       const ConsoleService::Turn turn{*smp_};
-      const std::span<const std::byte> out = smp_->answer(rx_.packet(), reset);
+      const std::span<const std::byte> out = smp_->answer(rx.packet(), reset);
       counters_.packets.fetch_add(1, std::memory_order_relaxed);
       if (!out.empty()) {
-        auto w = session_.write(out);
+        auto w = session.write(out);
         sent = w && *w == out.size();
       }
     }
     if (reset) {
-      session_.close();  // close_notify and the answer leave before the device resets
+      session.close();  // close_notify and the answer leave before the device resets
       (void)this_thread::sleep_for(Duration::ms(100));
       smp_->reset_device();
     }
@@ -93,25 +95,25 @@ void TlsService::serve_session() {
 void TlsService::run(void* arg) {
   auto& self = *static_cast<TlsService*>(arg);
   for (;;) {
-    if (auto a = self.listener_.accept(self.session_, 0); !a) {
+    if (auto a = self.listener_.accept(*self.session_, 0); !a) {
       // Refused before any SMP byte was read: no certificate, another CA's, not TLS at all, ...
       self.counters_.refused.fetch_add(1, std::memory_order_relaxed);
-      print("mgmt-tls: refused (", tls::error_name(a.error()), ", mbedtls ", self.session_.last_error(), ", flags ",
-            self.session_.verify_flags(), ")\n");
-      self.session_.close();
+      print("mgmt-tls: refused (", tls::error_name(a.error()), ", mbedtls ", self.session_->last_error(), ", flags ",
+            self.session_->verify_flags(), ")\n");
+      self.session_->close();
       (void)this_thread::sleep_for(Duration::ms(10));
       continue;
     }
     if (!self.authorised()) {
       self.counters_.refused.fetch_add(1, std::memory_order_relaxed);
       print("mgmt-tls: refused (client not authorised)\n");
-      self.session_.close();
+      self.session_->close();
       continue;
     }
     self.counters_.sessions.fetch_add(1, std::memory_order_relaxed);
     print("mgmt-tls: session ", self.counters_.sessions.load(std::memory_order_relaxed), '\n');
     self.serve_session();
-    self.session_.close();
+    self.session_->close();
   }
 }
 

@@ -124,7 +124,9 @@ class ConsoleService {
   Mutex* turn_ = nullptr;
   Thread thread_;
   console::Decoder<kPacket> rx_;
-  std::array<std::byte, kPacket> response_{};
+  // The response, at offset 2: the console's frame around it (length before, CRC after) is
+  // written in place (console::encode_frame), so the console sends it without copying it.
+  std::array<std::byte, kPacket + 4> response_{};
 };
 
 }  // namespace ward::mgmt

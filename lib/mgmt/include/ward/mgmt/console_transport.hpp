@@ -42,6 +42,13 @@ std::ptrdiff_t base64_decode(std::span<const char> in, std::span<std::byte> out)
 // is longer than the length field can describe.
 template <class Emit>
 bool encode_packet(std::span<const std::byte> packet, Emit&& emit);
+// The same lines from a packet that already sits in `frame` with two bytes of room before it and
+// two after it (frame: length, packet, CRC; the packet is frame.size() - 4 bytes): writes the length
+// and the CRC into that room and emits the lines straight from the frame, with no copy of the
+// packet (ConsoleService answers into such a frame). False, emitting nothing, when `frame` is
+// shorter than 4 bytes or the packet is longer than the length field can describe.
+template <class Emit>
+bool encode_frame(std::span<std::byte> frame, Emit&& emit);
 
 enum class Event : std::uint8_t {
   none,                     // byte taken, nothing complete yet (or a console line ended)
@@ -79,6 +86,22 @@ class Decoder {
 
 // --- implementation --------------------------------------------------------------------------
 
+namespace detail {
+// One line: the marker (the first line's or a continuation's), the base64 of `raw` (at most
+// kMaxRawPerLine bytes), the newline.
+template <class Emit>
+void emit_line(bool first, std::span<const std::byte> raw, Emit& emit) {
+  std::array<std::byte, kMaxLine> line{};
+  const auto& marker = first ? kFirst : kContinuation;
+  line[0] = marker[0];
+  line[1] = marker[1];
+  const std::size_t chars =
+      base64_encode(raw, std::span<char>{reinterpret_cast<char*>(line.data() + 2), kMaxBase64});
+  line[2 + chars] = std::byte{'\n'};
+  emit(std::span<const std::byte>{line.data(), chars + 3});
+}
+}  // namespace detail
+
 template <class Emit>
 bool encode_packet(std::span<const std::byte> packet, Emit&& emit) {
   if (packet.size() > 0xffffu - 2) {
@@ -96,20 +119,33 @@ bool encode_packet(std::span<const std::byte> packet, Emit&& emit) {
     return tail[i - 2 - packet.size()];
   };
   std::array<std::byte, kMaxRawPerLine> chunk{};
-  std::array<std::byte, kMaxLine> line{};
   for (std::size_t done = 0; done < total;) {
     const std::size_t n = total - done < kMaxRawPerLine ? total - done : kMaxRawPerLine;
     for (std::size_t i = 0; i < n; ++i) {
       chunk[i] = raw_at(done + i);
     }
-    const auto& marker = done == 0 ? kFirst : kContinuation;
-    line[0] = marker[0];
-    line[1] = marker[1];
-    const std::size_t chars = base64_encode(std::span<const std::byte>{chunk.data(), n},
-                                            std::span<char>{reinterpret_cast<char*>(line.data() + 2), kMaxBase64});
-    line[2 + chars] = std::byte{'\n'};
-    emit(std::span<const std::byte>{line.data(), chars + 3});
+    detail::emit_line(done == 0, std::span<const std::byte>{chunk.data(), n}, emit);
     done += n;
+  }
+  return true;
+}
+
+template <class Emit>
+bool encode_frame(std::span<std::byte> frame, Emit&& emit) {
+  if (frame.size() < 4 || frame.size() - 4 > 0xffffu - 2) {
+    return false;
+  }
+  const std::size_t size = frame.size() - 4;
+  const std::uint16_t length = static_cast<std::uint16_t>(size + 2);
+  const std::uint16_t crc = crc16_xmodem(frame.subspan(2, size));
+  frame[0] = static_cast<std::byte>(length >> 8);
+  frame[1] = static_cast<std::byte>(length & 0xff);
+  frame[2 + size] = static_cast<std::byte>(crc >> 8);
+  frame[3 + size] = static_cast<std::byte>(crc & 0xff);
+  // The raw stream is the frame itself: each line takes up to 93 of its bytes.
+  for (std::size_t done = 0; done < frame.size(); done += kMaxRawPerLine) {
+    const std::size_t n = frame.size() - done < kMaxRawPerLine ? frame.size() - done : kMaxRawPerLine;
+    detail::emit_line(done == 0, std::span<const std::byte>{frame.data() + done, n}, emit);
   }
   return true;
 }

@@ -38,6 +38,9 @@ class TlsService {
 
   struct Config {
     ConsoleService& smp;
+    // The session (the image's: a Client's constructor is not constexpr, and inside the service it
+    // would have the whole service built by the static constructor). Used by this thread only.
+    tls::Client& session;
     // Must require a client certificate with the management CA as its anchor (start() refuses
     // anything less: a transport that would let an unauthenticated client in never listens).
     const tls::ServerOptions& options;
@@ -53,7 +56,9 @@ class TlsService {
     std::atomic<std::uint32_t> broken{0};     // sessions ended by their framing
   };
 
-  TlsService() = default;
+  // All zero until start(): a static TlsService is constant-initialised into .bss, with no
+  // start-up code (its request buffer, thread and counters).
+  constexpr TlsService() = default;
 
   // Listens, then starts the service thread on `stack` (once). Its owner declares the stack's
   // bound: WARD_STACK_BOUND_THREAD(stack, ward::mgmt::TlsService::run).
@@ -68,13 +73,13 @@ class TlsService {
   bool authorised();
 
   ConsoleService* smp_ = nullptr;
+  tls::Client* session_ = nullptr;
   std::span<const std::string_view> authorised_;
   tls::Listener listener_;
-  tls::Client session_;
   Thread thread_;
   Counters counters_;
+  // One packet, header included; reassembled per session (serve_session's stream::Reassembler).
   std::array<std::byte, kPacket> request_{};
-  stream::Reassembler rx_{request_};
 };
 
 }  // namespace ward::mgmt
