@@ -42,6 +42,15 @@ struct DtlsClient::State {
   std::uint32_t timer_intermediate = 0;
   std::uint32_t timer_final = 0;
   std::uint32_t read_timeout_ms = 0;
+  // The whole handshake's deadline (kHandshakeDeadlineFactor x handshake_max_ms from its start),
+  // enforced by both callbacks while `handshaking`: Mbed TLS's timer alone does not bound it.
+  std::uint32_t handshake_start = 0;
+  std::uint32_t handshake_budget_ms = 0;
+  bool handshaking = false;
+  // ClientHellos of distinct message_seq sent in this handshake (a new one follows each
+  // HelloVerifyRequest; a retransmission repeats the number), and the last one's number.
+  std::uint32_t hellos = 0;
+  std::uint32_t last_hello_seq = 0;
   bool open = false;
   int last_error = 0;
   std::uint32_t verify_flags = 0;
@@ -58,11 +67,63 @@ const int kDtlsSuites[] = {MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
 // mbedtls_ssl_handshake returns WANT_READ after each retransmission (and after a
 // HelloVerifyRequest); the handshake's own timer bounds it, this bounds the loop around it.
 constexpr int kMaxHandshakeSteps = 64;
+// The whole handshake may take at most this many handshake_max_ms. Mbed TLS's retransmission timer
+// does not bound it: a HelloVerifyRequest resets the timer and the retransmission timeout
+// (mbedtls_ssl_recv_flight_completed) and the handshake goes on to a new ClientHello without
+// returning, so a server that answers every ClientHello with a new cookie kept the device in
+// mbedtls_ssl_handshake forever (qemu.net.dtls_attack, hvr_loop). An honest handshake waits at
+// most about 2 x handshake_max_ms for its retransmissions (min, 2 min, ..., max), and a cookie
+// exchange may start that schedule once more: 4 x handshake_max_ms.
+constexpr std::uint32_t kHandshakeDeadlineFactor = 4;
+// Within that deadline the same server answered each ClientHello at once: 2,506 ClientHellos in 8 s.
+// So at most this many ClientHellos of distinct message_seq, i.e. three HelloVerifyRequests (an
+// honest server sends one, another if its cookie secret changed); the next ends the handshake.
+constexpr std::uint32_t kMaxClientHellos = 4;
+
+// Our own datagram (not the peer's): a plaintext (epoch 0) handshake record carrying a ClientHello
+// (RFC 6347 4.1, 4.2.2: header of 13 bytes, then type 1, length, message_seq). Its message_seq,
+// else -1.
+std::int32_t client_hello_seq(const unsigned char* data, std::size_t length) {
+  constexpr std::size_t kRecordHeader = 13;
+  constexpr unsigned char kHandshake = 22;
+  constexpr unsigned char kClientHello = 1;
+  if (length < kRecordHeader + 6 || data[0] != kHandshake || data[3] != 0 || data[4] != 0 ||
+      data[kRecordHeader] != kClientHello) {
+    return -1;
+  }
+  return static_cast<std::int32_t>((static_cast<std::uint32_t>(data[kRecordHeader + 4]) << 8) |
+                                   data[kRecordHeader + 5]);
+}
 // read(): records that carried no application data (dropped, post-handshake) in a row.
 constexpr int kMaxRetries = 16;
 
+// Milliseconds of the handshake's deadline left; 0 once it passed. Not handshaking: `wait`.
+std::uint32_t handshake_time_left(const DtlsClient::State& s, std::uint32_t wait) {
+  if (!s.handshaking) {
+    return wait;
+  }
+  const std::uint32_t elapsed = sys_now() - s.handshake_start;  // wraps correctly
+  if (elapsed >= s.handshake_budget_ms) {
+    return 0;
+  }
+  const std::uint32_t left = s.handshake_budget_ms - elapsed;
+  return wait < left ? wait : left;
+}
+
 int datagram_send_callback(void* context, const unsigned char* data, std::size_t length) {
   auto* s = static_cast<DtlsClient::State*>(context);
+  if (handshake_time_left(*s, 1) == 0) {
+    return MBEDTLS_ERR_SSL_TIMEOUT;  // the handshake's deadline passed: it ends here, as a timeout
+  }
+  if (const std::int32_t seq = client_hello_seq(data, length); s->handshaking && seq >= 0) {
+    if (s->hellos == 0 || static_cast<std::uint32_t>(seq) != s->last_hello_seq) {
+      ++s->hellos;
+      s->last_hello_seq = static_cast<std::uint32_t>(seq);
+    }
+    if (s->hellos > kMaxClientHellos) {
+      return MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE;  // a HelloVerifyRequest too many: Error::handshake
+    }
+  }
   if (length > 0xFFFF) {
     return MBEDTLS_ERR_NET_SEND_FAILED;
   }
@@ -83,7 +144,12 @@ int datagram_send_callback(void* context, const unsigned char* data, std::size_t
 // the read timeout after it; 0, "forever", is the read timeout too: every wait is bounded).
 int datagram_receive_callback(void* context, unsigned char* data, std::size_t length, std::uint32_t timeout_ms) {
   auto* s = static_cast<DtlsClient::State*>(context);
-  const std::uint32_t wait = timeout_ms != 0 ? timeout_ms : s->read_timeout_ms;
+  // Never past the handshake's deadline: at it, Mbed TLS is told of a timeout and sends its flight
+  // again, which the send callback then refuses.
+  const std::uint32_t wait = handshake_time_left(*s, timeout_ms != 0 ? timeout_ms : s->read_timeout_ms);
+  if (wait == 0) {
+    return MBEDTLS_ERR_SSL_TIMEOUT;
+  }
   netconn_set_recvtimeout(s->conn, static_cast<int>(wait));
   struct netbuf* buffer = nullptr;
   const err_t e = netconn_recv(s->conn, &buffer);
@@ -236,11 +302,17 @@ Status DtlsClient::handshake(const ip_addr& address, std::uint16_t port, const D
   }
   mbedtls_ssl_set_bio(&s.ssl, &s, datagram_send_callback, nullptr, datagram_receive_callback);
   mbedtls_ssl_set_timer_cb(&s.ssl, &s, dtls_set_timer, dtls_get_timer);
+  const std::uint64_t budget = std::uint64_t{options.handshake_max_ms} * kHandshakeDeadlineFactor;
+  s.handshake_budget_ms = budget > 0x7FFF'FFFFu ? 0x7FFF'FFFFu : static_cast<std::uint32_t>(budget);
+  s.handshake_start = sys_now();
+  s.handshaking = true;
+  s.hellos = 0;
   int rc = MBEDTLS_ERR_SSL_WANT_READ;
   for (int step = 0; step < kMaxHandshakeSteps && (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE);
        ++step) {
     rc = mbedtls_ssl_handshake(&s.ssl);
   }
+  s.handshaking = false;
   if (rc != 0) {
     s.last_error = rc;
     s.verify_flags = mbedtls_ssl_get_verify_result(&s.ssl);
@@ -316,6 +388,7 @@ void DtlsClient::close() {
     s.conn = nullptr;
   }
   s.timer_final = 0;
+  s.handshaking = false;
   s.open = false;
 }
 

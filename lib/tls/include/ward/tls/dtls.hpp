@@ -11,7 +11,8 @@
 //     and checked against the certificate;
 //   - a server's HelloVerifyRequest cookie is answered; lost handshake flights are sent again with
 //     a timer doubling from handshake_min_ms up to handshake_max_ms, after which the handshake
-//     fails (Error::timeout): bounded;
+//     fails (Error::timeout); the whole handshake also ends (Error::timeout) 4 x handshake_max_ms
+//     after it began, however many HelloVerifyRequests the server sends: bounded;
 //   - anti-replay on: a record whose sequence number was seen is dropped, as is any record that
 //     fails authentication (RFC 6347: silently); datagrams from any other address or port never
 //     reach Mbed TLS (a connected UDP netconn).
@@ -34,7 +35,8 @@ struct DtlsOptions {
   std::span<const std::span<const std::uint8_t>> trust_anchors;  // DER; must outlive the client
   const ClientIdentity* identity = nullptr;  // sent when the server asks for a certificate
   std::uint32_t handshake_min_ms = 1'000;    // the first retransmission timeout
-  std::uint32_t handshake_max_ms = 8'000;    // doubled up to this, then the handshake fails
+  std::uint32_t handshake_max_ms = 8'000;    // doubled up to this, then the handshake fails;
+                                             // the whole handshake: at most 4 x this
   std::uint32_t timeout_ms = 10'000;         // per read() of application data
   std::uint16_t mtu = 1'200;                 // largest datagram sent (handshake fragments to it)
 };
