@@ -793,5 +793,92 @@ class AttackHoles(unittest.TestCase):
         with self.assertRaises(sb.Error):
             notes("branch-to e 10000600  # no depth\n")
 
+
+class AttackHoles2(unittest.TestCase):
+    """Ways h/sbattack2 made the bound unsound while the check passed (broke), and ways it tried
+    that held, one test each."""
+
+    @staticmethod
+    def one(insn: str) -> sb.Function:
+        return sb.parse_disassembly(f"00000100 <f>:\n 100:\t{insn}\n 104:\tbx\tlr\n", {"f"})["f"]
+
+    @staticmethod
+    def loop(body: str) -> sb.Function:
+        return sb.parse_disassembly(body, {"f"})["f"]
+
+    def test_a_loop_that_gives_back_less_than_it_takes_is_dynamic(self):
+        # Broke: any release on the way back to a decrement ended the loop search, so a loop that
+        # pushes 16 bytes and gives 4 back (pop {r0}, add sp, #4, a post-indexed load) moved sp
+        # down 12 bytes a pass with a frame of 16 and no refusal.
+        for release in ("pop\t{r0}", "add\tsp, #4", "ldr.w\tr0, [sp], #4"):
+            text = ("00000100 <f>:\n 100:\tmovs\tr1, #8\n 102:\tpush\t{r0, r1, r2, r3}\n"
+                    f" 104:\t{release}\n 108:\tsubs\tr1, #1\n 10a:\tbne.n\t102 <f+0x2>\n"
+                    " 10c:\tadd\tsp, #96\n 10e:\tbx\tlr\n")
+            fn = self.loop(text)
+            self.assertTrue(fn.dynamic, f"{release}: frame {fn.frame}, not dynamic")
+        # A release in an IT block may not run: it balances nothing.
+        text = ("00000100 <f>:\n 100:\tmovs\tr1, #8\n 102:\tpush\t{r0}\n 104:\tcmp\tr1, #3\n"
+                " 106:\tit\teq\n 108:\tpopeq\t{r0}\n 10a:\tsubs\tr1, #1\n 10c:\tbne.n\t102 <f+0x2>\n"
+                " 10e:\tbx\tlr\n")
+        self.assertTrue(self.loop(text).dynamic)
+        # Held: a loop that gives back all it takes (and more) is no unbounded use.
+        for release in ("pop\t{r0, r1, r2, r3}", "add\tsp, #16", "add\tsp, #20"):
+            text = ("00000100 <f>:\n 100:\tmovs\tr1, #8\n 102:\tpush\t{r0, r1, r2, r3}\n"
+                    f" 104:\t{release}\n 108:\tsubs\tr1, #1\n 10a:\tbne.n\t102 <f+0x2>\n 10c:\tbx\tlr\n")
+            fn = self.loop(text)
+            self.assertEqual((fn.frame, fn.dynamic), (16, False), release)
+
+    def test_b_stores_below_sp_are_counted(self):
+        # Broke: a store below sp that leaves sp where it is writes that far down all the same
+        # (assembly may do it; an interrupt would overwrite it, the overflow happens first).
+        for insn, n in [("str.w\tr0, [sp, #-255]", 255), ("strd\tr0, r1, [sp, #-256]", 256),
+                        ("vstr\td0, [sp, #-1020]", 1020), ("strbeq\tr0, [sp, #-4]", 4),
+                        ("stmdb\tsp, {r0, r1, r2, r3, r4, r5, r6, r7}", 32), ("stmdb.w\tsp, {r0-r12}", 52),
+                        ("vstmdb\tsp, {d0-d15}", 128)]:
+            fn = self.one(insn)
+            self.assertTrue(fn.frame >= n or fn.dynamic, f"{insn}: frame {fn.frame}, not dynamic")
+        # A load below sp writes nothing; a store above it is in the frame already.
+        for insn in ("ldr.w\tr0, [sp, #-8]", "str\tr0, [sp, #8]", "stmia\tsp, {r0, r1}"):
+            self.assertEqual((self.one(insn).frame, self.one(insn).dynamic), (0, False), insn)
+
+    def test_c_ldrd_into_sp_is_dynamic(self):
+        # Broke: `ldrd r0, sp, [r1]` (sp the second register) loaded sp from memory unseen.
+        self.assertTrue(self.one("ldrd\tr0, sp, [r1]").dynamic)
+
+    def test_d_code_past_a_wrong_symbol_size_is_read(self):
+        # Broke: an assembly function without `.size` (size 0), or with too small a one, runs on
+        # into code under a label that is no function: that code was dropped, its frame (512 B)
+        # uncounted. Now it stays the function's while the function can run into it.
+        text = ("00000100 <f>:\n 100:\tpush\t{r4, lr}\n 102:\tnop\n\n00000104 <inner>:\n"
+                " 104:\tsub.w\tsp, sp, #512\n 108:\tnop\n 10c:\tadd.w\tsp, sp, #512\n 110:\tpop\t{r4, pc}\n")
+        for end in (0x100, 0x104, 0x112):
+            by_addr, aliases = sb.group_symbols([("f", 0x101, "STB_GLOBAL")])
+            fs = sb.build_functions(text, by_addr, aliases, [], "arm-none-eabi-objdump", {"f": end})
+            self.assertEqual(fs["f"].frame, 520, hex(end))
+        # Held: code past the end after a return is not the function's (a branch to it is refused
+        # as a branch to no function).
+        text = text.replace(" 102:\tnop", " 102:\tpop\t{r4, pc}")
+        by_addr, aliases = sb.group_symbols([("f", 0x101, "STB_GLOBAL")])
+        fs = sb.build_functions(text, by_addr, aliases, [], "arm-none-eabi-objdump", {"f": 0x104})
+        self.assertEqual(fs["f"].frame, 8)
+
+    def test_e_held_sp_moves(self):
+        # Held: every other encoding tried is counted or refused as dynamic.
+        for insn, n in [("subeq.w\tsp, sp, #4096", 4096), ("sub.w\tsp, #4096", 4096), ("vstmdbeq\tsp!, {d0-d7}", 64),
+                        ("stmfd\tsp!, {r0-r3}", 16), ("ldrdeq\tr0, r1, [sp, #-64]!", 64), ("vpush\t{s0-s31}", 128),
+                        ("stmdbeq.w\tsp!, {r0-r12}", 52), ("strteq\tr0, [sp, #-100]!", 100)]:
+            self.assertEqual(self.one(insn).frame, n, insn)
+        for insn in ("addeq\tsp, r3", "mov.w\tsp, #536870912", "movt\tsp, #8192", "movw\tsp, #0", "add\tsp, pc",
+                     "ldrex\tsp, [r0]", "adds.w\tsp, sp, #-4", "sub\tsp, r7, #8"):
+            self.assertTrue(self.one(insn).dynamic, insn)
+
+    def test_f_held_push_in_an_it_loop(self):
+        # Held: a loop closed by a branch in an IT block, or a wide conditional branch.
+        for close in ("it\tne\n 108:\tbne\t102 <f+0x2>", "cmp\tr1, #0\n 108:\tbgt.w\t102 <f+0x2>"):
+            text = (f"00000100 <f>:\n 100:\tmovs\tr1, #8\n 102:\tpush\t{{r0}}\n 104:\tsubs\tr1, #1\n"
+                    f" 106:\t{close}\n 10c:\tbx\tlr\n")
+            self.assertTrue(self.loop(text).dynamic, close)
+
+
 if __name__ == "__main__":
     unittest.main()
