@@ -981,6 +981,15 @@ def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: s
             name = aliases[s.name]
             ends[name] = max(ends.get(name, 0), (s["st_value"] & ~1) + s["st_size"])
     functions = build_functions(dis, funcs_by_addr, aliases, [p.read_text() for p in ci_files], objdump, ends)
+    # A function symbol in a section that is not executable (`.section .ramfunc, "aw"`, code copied
+    # to RAM): `objdump -d` shows none of its code, so it read as a function with no frame and no
+    # calls (h/sbattack2). Refused wherever it is reached, unless its bound is annotated.
+    for s in symtab.iter_symbols():
+        if s["st_info"]["type"] == "STT_FUNC" and s.name in aliases and isinstance(s["st_shndx"], int):
+            sec = elf.get_section(s["st_shndx"])
+            if not sec["sh_flags"] & 0x4:  # SHF_EXECINSTR
+                functions[aliases[s.name]].unreadable.append(
+                    f"its code is in {sec.name}, a section that is not executable: objdump -d does not show it")
     for s in stacks:
         base, _, off = s.name.partition("+")
         d = Function(base)

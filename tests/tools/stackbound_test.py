@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """Unit tests of scripts/stackbound: the .ci parser, the disassembly reader, annotations, bounds."""
+import shutil
+import subprocess
 import sys
+import tempfile
 import unittest
 from pathlib import Path
 
@@ -878,6 +881,55 @@ class AttackHoles2(unittest.TestCase):
             text = (f"00000100 <f>:\n 100:\tmovs\tr1, #8\n 102:\tpush\t{{r0}}\n 104:\tsubs\tr1, #1\n"
                     f" 106:\t{close}\n 10c:\tbx\tlr\n")
             self.assertTrue(self.loop(text).dynamic, close)
+
+    RAMFUNC = """	.syntax unified
+	.thumb
+	.section .text.entry,"ax",%progbits
+	.global entry
+	.type entry, %function
+entry:
+	push {r4, lr}
+	bl ramfunc
+	pop {r4, pc}
+	.size entry, .-entry
+	.section .ramfunc,"aw",%progbits
+	.global ramfunc
+	.type ramfunc, %function
+	.thumb_func
+ramfunc:
+	sub sp, #256
+	add sp, #256
+	bx lr
+	.size ramfunc, .-ramfunc
+	.section .bss.stk,"aw",%nobits
+	.align 3
+	.global stk
+	.type stk, %object
+stk:
+	.space 512
+	.size stk, 512
+	.section .ward_stack_bound,"a",%progbits
+	.word stk, 512, 1, entry, 2
+"""
+
+    @unittest.skipUnless(shutil.which("arm-none-eabi-as") and shutil.which("arm-none-eabi-ld"), "no Arm binutils")
+    def test_g_code_in_a_section_that_is_not_executable_is_refused(self):
+        # Broke: a function in a section without the execute flag (`.section .ramfunc, "aw"`: code
+        # copied to RAM) is not shown by `objdump -d`: it read as no frame and no calls, and its
+        # `sub sp, #256` passed a 512 B stack at a bound of 116 B. Now refused where it is reached.
+        with tempfile.TemporaryDirectory() as d:
+            src, obj, elf = Path(d, "r.s"), Path(d, "r.o"), Path(d, "r.elf")
+            src.write_text(self.RAMFUNC)
+            subprocess.run(["arm-none-eabi-as", "-mcpu=cortex-m33", str(src), "-o", str(obj)], check=True)
+            subprocess.run(["arm-none-eabi-ld", "-e", "entry", str(obj), "-o", str(elf)], check=True)
+            img = sb.load_image(elf, [], "arm-none-eabi-objdump", None)
+            r = sb.check(img, notes(), "t", fp=True, secure=False)
+            self.assertTrue(any("ramfunc: its code is in .ramfunc, a section that is not executable" in f
+                                for f in r.failures), r.failures)
+            # Its bound annotated: counted as stated.
+            r = sb.check(img, notes("bound ramfunc 256  # measured\n"), "t", fp=True, secure=False)
+            self.assertEqual(r.failures, [])
+            self.assertIn("bound 372 B (264 + 108)", r.lines[0])
 
 
 if __name__ == "__main__":
