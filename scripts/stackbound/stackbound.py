@@ -347,10 +347,13 @@ def parse_disassembly(text: str, functions: set[str], aliases: dict[str, str] | 
     current: Function | None = None
     aliases = aliases or {}
     decrements: dict[str, list[int]] = {}  # where each function moves sp down
+    ran_into: list[tuple[str, int, str]] = []  # (function, its instructions so far, the function after it)
     for line in text.splitlines():
         if m := _FUNC_HEAD.match(line):
             name = aliases.get(m.group(2), m.group(2))
             if name in functions:
+                if current is not None and current.name != name:
+                    ran_into.append((current.name, len(current.insns), name))
                 current = out.setdefault(name, Function(name))
                 current.heads.add(len(current.insns))
             elif current is not None and (ends is None or int(m.group(1), 16) < ends.get(current.name, 0)):
@@ -367,6 +370,19 @@ def parse_disassembly(text: str, functions: set[str], aliases: dict[str, str] | 
             if current.frame > before:
                 decrements.setdefault(current.name, []).append(current.insns[-1][0])
     check_data_in_code(out, aliases)
+    # A function whose last instruction does not end the flow runs on into the function after it:
+    # a tail call to it (h/sbattack2: it was not counted, so the next function's frame was not
+    # either). A call to a function that never returns ends the flow.
+    returning = _returning(out, aliases) if ran_into else set()
+    for prev, n, after in ran_into:
+        last = next((x for x in reversed(out[prev].insns[:n]) if not _is_data(x[1])
+                     and x[1].split(".")[0].lower() != "nop"), None)
+        if last is None:
+            continue  # (a head with no code of its own: an alias objdump heads apart)
+        def never(sym: str) -> bool:
+            return aliases.get(sym, sym) in out and aliases.get(sym, sym) not in returning
+        if not _ends_flow(last, never):
+            out[prev].calls.add(after)
     for fn in out.values():
         # A call to its own start, or a branch there from a function with a frame (sp is lower
         # than at its entry when it branches), enters it again on top of itself: direct recursion,

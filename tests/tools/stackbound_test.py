@@ -882,6 +882,23 @@ class AttackHoles2(unittest.TestCase):
                     f" 106:\t{close}\n 10c:\tbx\tlr\n")
             self.assertTrue(self.loop(text).dynamic, close)
 
+    def test_h_a_function_that_runs_into_the_next_is_a_tail_call(self):
+        # Broke: f's last instruction does not end the flow (assembly without its return), so it
+        # runs on into g; the tool read f alone: 116 B for a chain of 628 B.
+        text = ("00000100 <f>:\n 100:\tpush\t{r4, lr}\n 102:\tmovs\tr0, #1\n\n00000104 <g>:\n"
+                " 104:\tsub.w\tsp, sp, #512\n 108:\tnop\n 10c:\tadd.w\tsp, sp, #512\n 110:\tpop\t{r4, pc}\n\n"
+                "00000200 <h>:\n 200:\tbx\tlr\n")
+        syms = [("f", 0x101, "STB_GLOBAL"), ("g", 0x105, "STB_GLOBAL"), ("h", 0x201, "STB_GLOBAL")]
+        r = sb.check(from_disassembly(text, syms, [stack("s", 1024, "f")]), notes(), "i", fp=True, secure=False)
+        self.assertIn("bound 628 B (520 + 108) -- f (8) -> g (512)", r.lines[0])
+        # Held: a return, a branch, a call to a function that never returns end the flow.
+        for end in ("pop\t{r4, pc}", "b.n\t100 <f>", "bl\t200 <h>"):
+            t = text.replace("movs\tr0, #1", end)
+            if end.startswith("bl"):
+                t = t.replace(" 200:\tbx\tlr", " 200:\tb.n\t200 <h>")
+            fs = sb.build_functions(t, *sb.group_symbols(syms), [], "arm-none-eabi-objdump")
+            self.assertNotIn("g", fs["f"].calls, end)
+
     RAMFUNC = """	.syntax unified
 	.thumb
 	.section .text.entry,"ax",%progbits
