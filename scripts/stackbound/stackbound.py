@@ -1000,7 +1000,12 @@ def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: s
     # A function symbol in a section that is not executable (`.section .ramfunc, "aw"`, code copied
     # to RAM): `objdump -d` shows none of its code, so it read as a function with no frame and no
     # calls (h/sbattack2). Refused wherever it is reached, unless its bound is annotated.
+    # So is one defined at an absolute address (`--defsym`, a ROM routine, the secure image's entry
+    # points a non-secure image imports): none of its code is in the image.
     for s in symtab.iter_symbols():
+        if s["st_info"]["type"] == "STT_FUNC" and s.name in aliases and s["st_shndx"] == "SHN_ABS":
+            functions[aliases[s.name]].unreadable.append(
+                "it is defined at an absolute address (SHN_ABS): the image holds none of its code")
         if s["st_info"]["type"] == "STT_FUNC" and s.name in aliases and isinstance(s["st_shndx"], int):
             sec = elf.get_section(s["st_shndx"])
             if not sec["sh_flags"] & 0x4:  # SHF_EXECINSTR

@@ -948,6 +948,47 @@ stk:
             self.assertEqual(r.failures, [])
             self.assertIn("bound 372 B (264 + 108)", r.lines[0])
 
+    ABSOLUTE = """	.syntax unified
+	.thumb
+	.section .text.entry,"ax",%progbits
+	.global entry
+	.type entry, %function
+entry:
+	push {r4, lr}
+	bl rom_fn
+	pop {r4, pc}
+	.size entry, .-entry
+	.section .bss.stk,"aw",%nobits
+	.align 3
+	.global stk
+	.type stk, %object
+stk:
+	.space 512
+	.size stk, 512
+	.section .ward_stack_bound,"a",%progbits
+	.word stk, 512, 1, entry, 2
+	.global rom_fn
+	.type rom_fn, %function
+	.set rom_fn, 0x00020001
+"""
+
+    @unittest.skipUnless(shutil.which("arm-none-eabi-as") and shutil.which("arm-none-eabi-ld"), "no Arm binutils")
+    def test_i_a_function_at_an_absolute_address_is_refused(self):
+        # Broke: a function symbol defined at an absolute address (`.set`, `--defsym`: a ROM routine)
+        # has no code in the image: it read as no frame and no calls. Now refused where reached
+        # (the non-secure images' imports of the secure entry points carry `bound ... 0` lines,
+        # kernel/stackbound.conf: their code runs on the secure stacks).
+        with tempfile.TemporaryDirectory() as d:
+            src, obj, elf = Path(d, "a.s"), Path(d, "a.o"), Path(d, "a.elf")
+            src.write_text(self.ABSOLUTE)
+            subprocess.run(["arm-none-eabi-as", "-mcpu=cortex-m33", str(src), "-o", str(obj)], check=True)
+            subprocess.run(["arm-none-eabi-ld", "-e", "entry", str(obj), "-o", str(elf)], check=True)
+            img = sb.load_image(elf, [], "arm-none-eabi-objdump", None)
+            r = sb.check(img, notes(), "t", fp=True, secure=False)
+            self.assertTrue(any("rom_fn: it is defined at an absolute address" in f for f in r.failures), r.failures)
+            r = sb.check(img, notes("bound rom_fn 300  # its documented depth\n"), "t", fp=True, secure=False)
+            self.assertEqual(r.failures, [])
+
 
 if __name__ == "__main__":
     unittest.main()
