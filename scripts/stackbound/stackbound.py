@@ -310,8 +310,10 @@ def analyse_instruction(fn: Function, mnemonic: str, operands: str, own: str,
             target = m.group(1)
             target = (aliases or {}).get(target, target)
             if target == own:
-                if m.group(2) is None:
-                    fn.to_own_start.append(base)  # to its own start: parse_disassembly decides
+                if m.group(2) is None or base in ("bl", "blx"):
+                    # To its own start: parse_disassembly decides. A call into its own middle enters
+                    # it again on top of itself all the same: recursion (h/sbattack2: it was ignored).
+                    fn.to_own_start.append(base)
             elif known is not None and target not in known:
                 fn.unknown.append(f"{mnemonic} {ops}")  # a symbol that is no function
             else:

@@ -899,6 +899,15 @@ class AttackHoles2(unittest.TestCase):
             fs = sb.build_functions(t, *sb.group_symbols(syms), [], "arm-none-eabi-objdump")
             self.assertNotIn("g", fs["f"].calls, end)
 
+    def test_j_a_call_into_its_own_middle_is_recursion(self):
+        # Broke: `bl` to an address inside the calling function (past its start) was neither a call
+        # nor a loop: f re-entered itself after its prologue, 256 B a time, at a bound of 372 B.
+        text = ("00000100 <f>:\n 100:\tpush\t{r4, lr}\n 102:\tsub\tsp, #256\n 104:\tcbz\tr0, 10c <f+0xc>\n"
+                " 106:\tsubs\tr0, #1\n 108:\tbl\t102 <f+0x2>\n 10c:\tadd\tsp, #256\n 10e:\tpop\t{r4, pc}\n")
+        img = from_disassembly(text, [("f", 0x101, "STB_GLOBAL")], [stack("s", 1024, "f")])
+        r = sb.check(img, notes(), "i", fp=True, secure=False)
+        self.assertTrue(any("recursion without an annotated bound" in f for f in r.failures), r.failures)
+
     RAMFUNC = """	.syntax unified
 	.thumb
 	.section .text.entry,"ax",%progbits
