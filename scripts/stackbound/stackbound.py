@@ -275,6 +275,14 @@ def analyse_instruction(fn: Function, mnemonic: str, operands: str, own: str,
         # add sp, #n releases; add sp, rN (shifted or not) moves sp by a register amount.
         if not re.fullmatch(r"sp,\s*(?:sp,\s*)?#\d+", bare):
             fn.dynamic = True
+    elif (m := re.search(r"\[sp, #-(\d+)\](?!!)", ops)) and re.match(r"(v?str|stl)", base):
+        # A store below sp that leaves sp where it is (`str r0, [sp, #-256]`, no writeback): it
+        # writes that far below sp all the same (an interrupt would overwrite it; assembly may).
+        fn.frame += int(m.group(1))
+    elif re.match(r"v?stm(db|fd)$", base) and re.match(r"sp\s*,", ops):
+        # stmdb sp, {...} / vstmdb sp, {...} without writeback: the registers stored below sp.
+        width = 8 if base.startswith("v") and "d" in _REGLIST.search(ops).group(1) else 4
+        fn.frame += width * _reg_count(ops)
     elif m := re.search(r"\[sp, #(-?\d+)\]!", ops):
         # Any load or store with sp pre-indexed and written back: a negative offset moves sp down.
         fn.frame += max(0, -int(m.group(1)))
@@ -289,7 +297,7 @@ def analyse_instruction(fn: Function, mnemonic: str, operands: str, own: str,
         # PSP written: thread mode's own sp (a thread moving its stack), or in handler mode another
         # context's (the context switch): decided where it is known which (Analysis.depth).
         fn.writes_psp = True
-    elif base in ("ldr", "ldrd") and re.match(r"sp,", ops):
+    elif base in ("ldr", "ldrd") and re.match(r"sp,", ops) or base == "ldrd" and re.match(r"\w+,\s*sp\s*,", ops):
         fn.dynamic = True  # sp loaded from memory
     elif (base == "pop" or base.startswith("ldm")) and (m := _REGLIST.search(ops)) and _SP_REG.search(m.group(1)):
         fn.dynamic = True  # sp loaded from memory (pop {..., sp}, ldm with sp in its list)
@@ -302,8 +310,10 @@ def analyse_instruction(fn: Function, mnemonic: str, operands: str, own: str,
             target = m.group(1)
             target = (aliases or {}).get(target, target)
             if target == own:
-                if m.group(2) is None:
-                    fn.to_own_start.append(base)  # to its own start: parse_disassembly decides
+                if m.group(2) is None or base in ("bl", "blx"):
+                    # To its own start: parse_disassembly decides. A call into its own middle enters
+                    # it again on top of itself all the same: recursion (h/sbattack2: it was ignored).
+                    fn.to_own_start.append(base)
             elif known is not None and target not in known:
                 fn.unknown.append(f"{mnemonic} {ops}")  # a symbol that is no function
             else:
@@ -339,14 +349,20 @@ def parse_disassembly(text: str, functions: set[str], aliases: dict[str, str] | 
     current: Function | None = None
     aliases = aliases or {}
     decrements: dict[str, list[int]] = {}  # where each function moves sp down
+    ran_into: list[tuple[str, int, str]] = []  # (function, its instructions so far, the function after it)
     for line in text.splitlines():
         if m := _FUNC_HEAD.match(line):
             name = aliases.get(m.group(2), m.group(2))
             if name in functions:
+                if current is not None and current.name != name:
+                    ran_into.append((current.name, len(current.insns), name))
                 current = out.setdefault(name, Function(name))
                 current.heads.add(len(current.insns))
             elif current is not None and (ends is None or int(m.group(1), 16) < ends.get(current.name, 0)):
                 pass  # a label inside the current function: its code is still the function's
+            elif current is not None and _falls_through(current.insns):
+                pass  # past the symbol's size (none: `.size` left out; too small), but the function
+                # runs on into it: still its code (h/sbattack2: it was dropped, its frame uncounted)
             else:
                 current = None
         elif current is not None and (m := _INSN.match(line)):
@@ -356,6 +372,19 @@ def parse_disassembly(text: str, functions: set[str], aliases: dict[str, str] | 
             if current.frame > before:
                 decrements.setdefault(current.name, []).append(current.insns[-1][0])
     check_data_in_code(out, aliases)
+    # A function whose last instruction does not end the flow runs on into the function after it:
+    # a tail call to it (h/sbattack2: it was not counted, so the next function's frame was not
+    # either). A call to a function that never returns ends the flow.
+    returning = _returning(out, aliases) if ran_into else set()
+    for prev, n, after in ran_into:
+        last = next((x for x in reversed(out[prev].insns[:n]) if not _is_data(x[1])
+                     and x[1].split(".")[0].lower() != "nop"), None)
+        if last is None:
+            continue  # (a head with no code of its own: an alias objdump heads apart)
+        def never(sym: str) -> bool:
+            return aliases.get(sym, sym) in out and aliases.get(sym, sym) not in returning
+        if not _ends_flow(last, never):
+            out[prev].calls.add(after)
     for fn in out.values():
         # A call to its own start, or a branch there from a function with a frame (sp is lower
         # than at its entry when it branches), enters it again on top of itself: direct recursion,
@@ -451,6 +480,16 @@ def _ends_flow(fn_insn: tuple[int, str, str], never_returns) -> bool:
     if re.match(r"pc\s*,", ops) and base in ("add", "adds", "sub", "subs", "ldr", "mov"):
         return True  # a jump through a register (an indirect call, refused unless annotated)
     return False
+
+
+def _falls_through(insns: list[tuple[int, str, str]]) -> bool:
+    """Whether control can run past the last of these instructions (trailing data and alignment
+    nops aside: a literal pool after a return ends nothing)."""
+    for insn in reversed(insns):
+        if _is_data(insn[1]) or insn[1].split(".")[0] == "nop":
+            continue
+        return not _ends_flow(insn, lambda _: False)
+    return True
 
 
 def _returning(out: dict[str, Function], aliases: dict[str, str]) -> set[str]:
@@ -575,47 +614,126 @@ def check_data_in_code(out: dict[str, Function], aliases: dict[str, str] | None 
                                         "instructions emitted as data are not read")
 
 
+def _successors(insns: list[tuple[int, str, str]], i: int, at: dict[int, int],
+                tables: dict[int, list[int]]) -> list[int]:
+    """The instructions control can go to from instruction i, inside the function."""
+    addr, mnemonic, operands = insns[i]
+    kind, target, cond = _flow(mnemonic, operands)
+    succ = []
+    if addr in tables:
+        succ += [at[t] for t in tables[addr] if t in at]  # a table jump: every entry's target
+    elif kind == "branch":
+        if target in at:
+            succ.append(at[target])
+        if cond:
+            succ.append(i + 1)
+    elif kind in ("exit", "unknown"):
+        if cond:
+            succ.append(i + 1)
+    else:
+        succ.append(i + 1)
+    return [j for j in succ if j < len(insns)]
+
+
 def _repeats(insns: list[tuple[int, str, str]], down: set[int], tables: dict[int, list[int]] | None = None) -> bool:
-    """Whether control can come back to a decrement at an address in `down` from itself, through
-    the function's own branches and fall-throughs, without an instruction that gives sp back."""
+    """Whether a loop through a decrement at an address in `down` moves sp down on each pass: a
+    cycle of the function's own branches and fall-throughs whose sp moves add up to less than 0.
+    (A loop that gives back part of what it takes -- `push {r0-r3}` and `add sp, #4`, a push of 16
+    and a pop of 4 -- went unrefused until h/sbattack2: any release on the way ended the search.)
+    A release that is conditional (in an IT block) counts as none: it may not run."""
+    tables = tables or {}
     at = {addr: i for i, (addr, _, _) in enumerate(insns)}
-    for start in down:
-        todo, seen = [at[start]], set()
-        while todo:
-            i = todo.pop()
-            addr, mnemonic, operands = insns[i]
-            kind, target, cond = _flow(mnemonic, operands)
-            succ = []
-            if addr in (tables or {}):
-                succ += [at[t] for t in tables[addr] if t in at]  # a table jump: every entry's target
-            elif kind == "branch":
-                if target in at:
-                    succ.append(at[target])
-                if cond:
-                    succ.append(i + 1)
-            elif kind in ("exit", "unknown"):
-                if cond:
-                    succ.append(i + 1)
-            else:
-                succ.append(i + 1)
-            for j in succ:
-                if j >= len(insns):
-                    continue
-                if insns[j][0] == start:
-                    return True
-                if j not in seen and not _releases(insns[j][1], insns[j][2]):
-                    seen.add(j)
-                    todo.append(j)
+    succ = [_successors(insns, i, at, tables) for i in range(len(insns))]
+    # The strongly connected parts of the flow graph (iterative Tarjan): a cycle lies in one.
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on: set[int] = set()
+    stack: list[int] = []
+    comp: dict[int, int] = {}
+    counter = 0
+    for root in range(len(insns)):
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            v, k = work.pop()
+            if k == 0:
+                index[v] = low[v] = counter
+                counter += 1
+                stack.append(v)
+                on.add(v)
+            if k < len(succ[v]):
+                work.append((v, k + 1))
+                w = succ[v][k]
+                if w not in index:
+                    work.append((w, 0))
+                elif w in on:
+                    low[v] = min(low[v], index[w])
+                continue
+            for w in succ[v]:
+                if w in on and comp.get(w) is None and index[w] > index[v]:
+                    low[v] = min(low[v], low[w])
+            if low[v] == index[v]:
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    comp[w] = v
+                    if w == v:
+                        break
+    for start in {comp[at[a]] for a in down if a in at}:
+        nodes = [i for i, c in comp.items() if c == start]
+        if len(nodes) == 1 and nodes[0] not in succ[nodes[0]]:
+            continue  # no cycle through it
+        inside = set(nodes)
+        weight = {i: _sp_delta(insns[i][1], insns[i][2]) for i in nodes}
+        # Bellman-Ford from every node at once (all distances 0): a distance still falling after
+        # |nodes| rounds lies on a cycle whose moves add up to less than 0.
+        dist = {i: 0 for i in nodes}
+        for _ in range(len(nodes)):
+            changed = False
+            for v in nodes:
+                for w in succ[v]:
+                    if w in inside and dist[v] + weight[w] < dist[w]:
+                        dist[w] = dist[v] + weight[w]
+                        changed = True
+            if not changed:
+                break
+        else:
+            return True
     return False
 
 
-def _releases(mnemonic: str, operands: str) -> bool:
-    """Whether an instruction gives stack back (pop, add sp, ldm/vldm sp!, post-indexed load)."""
+def _sp_delta(mnemonic: str, operands: str) -> int:
+    """How far one instruction moves sp: less than 0 down (what analyse_instruction counts as a
+    frame), more than 0 up (pop, add sp, ldm/vldm sp!, a load or store with sp written back by a
+    positive offset); 0 for a conditional release (it may not run) and for a store below sp that
+    leaves sp where it is."""
+    scratch = Function("")
+    analyse_instruction(scratch, mnemonic, operands, "")
+    if scratch.frame:
+        return 0 if _below_sp(mnemonic, operands) else -scratch.frame
+    base = mnemonic.split(".")[0]
+    if re.fullmatch(rf"(pop|vpop|add|addw|adds|ldm\w*|vldm\w*|ldr\w*|str\w*)({_CONDS})", base):
+        return 0  # in an IT block: may not run
+    ops = operands.split(";")[0].split("@")[0].strip()
+    if base in ("pop", "vpop") or base.startswith(("ldm", "vldm")) and ops.startswith("sp!") and base not in (
+            "ldmdb", "vldmdb", "ldmea"):
+        m = _REGLIST.search(ops)
+        width = 8 if base.startswith("v") and m and "d" in m.group(1) else 4
+        return width * _reg_count(ops)
+    if base in ("add", "addw", "adds") and (m := re.fullmatch(r"sp,\s*(?:sp,\s*)?#(\d+)", ops)):
+        return int(m.group(1))
+    if m := re.search(r"\[sp\], #(\d+)", ops) or re.search(r"\[sp, #(\d+)\]!", ops):
+        return int(m.group(1))
+    return 0
+
+
+def _below_sp(mnemonic: str, operands: str) -> bool:
+    """A store below sp that leaves sp where it is (`str r0, [sp, #-8]`, `stmdb sp, {...}`)."""
     base = mnemonic.split(".")[0]
     ops = operands.split(";")[0].split("@")[0].strip()
-    return (base in ("pop", "vpop") or base in ("add", "addw", "adds") and re.match(r"sp,", ops) is not None
-            or base.startswith(("ldm", "vldm")) and ops.startswith("sp!") and base not in ("ldmdb", "vldmdb")
-            or re.search(r"\[sp\], #\d+", ops) is not None)
+    return bool(re.search(r"\[sp, #-\d+\](?!!)", ops)) or (
+        bool(re.match(r"v?stm(db|fd)", base)) and ops.startswith("sp,"))
 
 
 # ---- The order a refused-call relies on -------------------------------------------------------------
@@ -881,6 +999,20 @@ def load_image(elf_path: Path, ci_files: list[Path], objdump: str, main_stack: s
             name = aliases[s.name]
             ends[name] = max(ends.get(name, 0), (s["st_value"] & ~1) + s["st_size"])
     functions = build_functions(dis, funcs_by_addr, aliases, [p.read_text() for p in ci_files], objdump, ends)
+    # A function symbol in a section that is not executable (`.section .ramfunc, "aw"`, code copied
+    # to RAM): `objdump -d` shows none of its code, so it read as a function with no frame and no
+    # calls (h/sbattack2). Refused wherever it is reached, unless its bound is annotated.
+    # So is one defined at an absolute address (`--defsym`, a ROM routine, the secure image's entry
+    # points a non-secure image imports): none of its code is in the image.
+    for s in symtab.iter_symbols():
+        if s["st_info"]["type"] == "STT_FUNC" and s.name in aliases and s["st_shndx"] == "SHN_ABS":
+            functions[aliases[s.name]].unreadable.append(
+                "it is defined at an absolute address (SHN_ABS): the image holds none of its code")
+        if s["st_info"]["type"] == "STT_FUNC" and s.name in aliases and isinstance(s["st_shndx"], int):
+            sec = elf.get_section(s["st_shndx"])
+            if not sec["sh_flags"] & 0x4:  # SHF_EXECINSTR
+                functions[aliases[s.name]].unreadable.append(
+                    f"its code is in {sec.name}, a section that is not executable: objdump -d does not show it")
     for s in stacks:
         base, _, off = s.name.partition("+")
         d = Function(base)

@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """Unit tests of scripts/stackbound: the .ci parser, the disassembly reader, annotations, bounds."""
+import shutil
+import subprocess
 import sys
+import tempfile
 import unittest
 from pathlib import Path
 
@@ -792,6 +795,209 @@ class AttackHoles(unittest.TestCase):
         self.assertIn("e (8) -> 10000600 (annotated branch-to 200)", r.lines[0])
         with self.assertRaises(sb.Error):
             notes("branch-to e 10000600  # no depth\n")
+
+
+class AttackHoles2(unittest.TestCase):
+    """Ways h/sbattack2 made the bound unsound while the check passed (broke), and ways it tried
+    that held, one test each."""
+
+    @staticmethod
+    def one(insn: str) -> sb.Function:
+        return sb.parse_disassembly(f"00000100 <f>:\n 100:\t{insn}\n 104:\tbx\tlr\n", {"f"})["f"]
+
+    @staticmethod
+    def loop(body: str) -> sb.Function:
+        return sb.parse_disassembly(body, {"f"})["f"]
+
+    def test_a_loop_that_gives_back_less_than_it_takes_is_dynamic(self):
+        # Broke: any release on the way back to a decrement ended the loop search, so a loop that
+        # pushes 16 bytes and gives 4 back (pop {r0}, add sp, #4, a post-indexed load) moved sp
+        # down 12 bytes a pass with a frame of 16 and no refusal.
+        for release in ("pop\t{r0}", "add\tsp, #4", "ldr.w\tr0, [sp], #4"):
+            text = ("00000100 <f>:\n 100:\tmovs\tr1, #8\n 102:\tpush\t{r0, r1, r2, r3}\n"
+                    f" 104:\t{release}\n 108:\tsubs\tr1, #1\n 10a:\tbne.n\t102 <f+0x2>\n"
+                    " 10c:\tadd\tsp, #96\n 10e:\tbx\tlr\n")
+            fn = self.loop(text)
+            self.assertTrue(fn.dynamic, f"{release}: frame {fn.frame}, not dynamic")
+        # A release in an IT block may not run: it balances nothing.
+        text = ("00000100 <f>:\n 100:\tmovs\tr1, #8\n 102:\tpush\t{r0}\n 104:\tcmp\tr1, #3\n"
+                " 106:\tit\teq\n 108:\tpopeq\t{r0}\n 10a:\tsubs\tr1, #1\n 10c:\tbne.n\t102 <f+0x2>\n"
+                " 10e:\tbx\tlr\n")
+        self.assertTrue(self.loop(text).dynamic)
+        # Held: a loop that gives back all it takes (and more) is no unbounded use.
+        for release in ("pop\t{r0, r1, r2, r3}", "add\tsp, #16", "add\tsp, #20"):
+            text = ("00000100 <f>:\n 100:\tmovs\tr1, #8\n 102:\tpush\t{r0, r1, r2, r3}\n"
+                    f" 104:\t{release}\n 108:\tsubs\tr1, #1\n 10a:\tbne.n\t102 <f+0x2>\n 10c:\tbx\tlr\n")
+            fn = self.loop(text)
+            self.assertEqual((fn.frame, fn.dynamic), (16, False), release)
+
+    def test_b_stores_below_sp_are_counted(self):
+        # Broke: a store below sp that leaves sp where it is writes that far down all the same
+        # (assembly may do it; an interrupt would overwrite it, the overflow happens first).
+        for insn, n in [("str.w\tr0, [sp, #-255]", 255), ("strd\tr0, r1, [sp, #-256]", 256),
+                        ("vstr\td0, [sp, #-1020]", 1020), ("strbeq\tr0, [sp, #-4]", 4),
+                        ("stmdb\tsp, {r0, r1, r2, r3, r4, r5, r6, r7}", 32), ("stmdb.w\tsp, {r0-r12}", 52),
+                        ("vstmdb\tsp, {d0-d15}", 128)]:
+            fn = self.one(insn)
+            self.assertTrue(fn.frame >= n or fn.dynamic, f"{insn}: frame {fn.frame}, not dynamic")
+        # A load below sp writes nothing; a store above it is in the frame already.
+        for insn in ("ldr.w\tr0, [sp, #-8]", "str\tr0, [sp, #8]", "stmia\tsp, {r0, r1}"):
+            self.assertEqual((self.one(insn).frame, self.one(insn).dynamic), (0, False), insn)
+
+    def test_c_ldrd_into_sp_is_dynamic(self):
+        # Broke: `ldrd r0, sp, [r1]` (sp the second register) loaded sp from memory unseen.
+        self.assertTrue(self.one("ldrd\tr0, sp, [r1]").dynamic)
+
+    def test_d_code_past_a_wrong_symbol_size_is_read(self):
+        # Broke: an assembly function without `.size` (size 0), or with too small a one, runs on
+        # into code under a label that is no function: that code was dropped, its frame (512 B)
+        # uncounted. Now it stays the function's while the function can run into it.
+        text = ("00000100 <f>:\n 100:\tpush\t{r4, lr}\n 102:\tnop\n\n00000104 <inner>:\n"
+                " 104:\tsub.w\tsp, sp, #512\n 108:\tnop\n 10c:\tadd.w\tsp, sp, #512\n 110:\tpop\t{r4, pc}\n")
+        for end in (0x100, 0x104, 0x112):
+            by_addr, aliases = sb.group_symbols([("f", 0x101, "STB_GLOBAL")])
+            fs = sb.build_functions(text, by_addr, aliases, [], "arm-none-eabi-objdump", {"f": end})
+            self.assertEqual(fs["f"].frame, 520, hex(end))
+        # Held: code past the end after a return is not the function's (a branch to it is refused
+        # as a branch to no function).
+        text = text.replace(" 102:\tnop", " 102:\tpop\t{r4, pc}")
+        by_addr, aliases = sb.group_symbols([("f", 0x101, "STB_GLOBAL")])
+        fs = sb.build_functions(text, by_addr, aliases, [], "arm-none-eabi-objdump", {"f": 0x104})
+        self.assertEqual(fs["f"].frame, 8)
+
+    def test_e_held_sp_moves(self):
+        # Held: every other encoding tried is counted or refused as dynamic.
+        for insn, n in [("subeq.w\tsp, sp, #4096", 4096), ("sub.w\tsp, #4096", 4096), ("vstmdbeq\tsp!, {d0-d7}", 64),
+                        ("stmfd\tsp!, {r0-r3}", 16), ("ldrdeq\tr0, r1, [sp, #-64]!", 64), ("vpush\t{s0-s31}", 128),
+                        ("stmdbeq.w\tsp!, {r0-r12}", 52), ("strteq\tr0, [sp, #-100]!", 100)]:
+            self.assertEqual(self.one(insn).frame, n, insn)
+        for insn in ("addeq\tsp, r3", "mov.w\tsp, #536870912", "movt\tsp, #8192", "movw\tsp, #0", "add\tsp, pc",
+                     "ldrex\tsp, [r0]", "adds.w\tsp, sp, #-4", "sub\tsp, r7, #8"):
+            self.assertTrue(self.one(insn).dynamic, insn)
+
+    def test_f_held_push_in_an_it_loop(self):
+        # Held: a loop closed by a branch in an IT block, or a wide conditional branch.
+        for close in ("it\tne\n 108:\tbne\t102 <f+0x2>", "cmp\tr1, #0\n 108:\tbgt.w\t102 <f+0x2>"):
+            text = (f"00000100 <f>:\n 100:\tmovs\tr1, #8\n 102:\tpush\t{{r0}}\n 104:\tsubs\tr1, #1\n"
+                    f" 106:\t{close}\n 10c:\tbx\tlr\n")
+            self.assertTrue(self.loop(text).dynamic, close)
+
+    def test_h_a_function_that_runs_into_the_next_is_a_tail_call(self):
+        # Broke: f's last instruction does not end the flow (assembly without its return), so it
+        # runs on into g; the tool read f alone: 116 B for a chain of 628 B.
+        text = ("00000100 <f>:\n 100:\tpush\t{r4, lr}\n 102:\tmovs\tr0, #1\n\n00000104 <g>:\n"
+                " 104:\tsub.w\tsp, sp, #512\n 108:\tnop\n 10c:\tadd.w\tsp, sp, #512\n 110:\tpop\t{r4, pc}\n\n"
+                "00000200 <h>:\n 200:\tbx\tlr\n")
+        syms = [("f", 0x101, "STB_GLOBAL"), ("g", 0x105, "STB_GLOBAL"), ("h", 0x201, "STB_GLOBAL")]
+        r = sb.check(from_disassembly(text, syms, [stack("s", 1024, "f")]), notes(), "i", fp=True, secure=False)
+        self.assertIn("bound 628 B (520 + 108) -- f (8) -> g (512)", r.lines[0])
+        # Held: a return, a branch, a call to a function that never returns end the flow.
+        for end in ("pop\t{r4, pc}", "b.n\t100 <f>", "bl\t200 <h>"):
+            t = text.replace("movs\tr0, #1", end)
+            if end.startswith("bl"):
+                t = t.replace(" 200:\tbx\tlr", " 200:\tb.n\t200 <h>")
+            fs = sb.build_functions(t, *sb.group_symbols(syms), [], "arm-none-eabi-objdump")
+            self.assertNotIn("g", fs["f"].calls, end)
+
+    def test_j_a_call_into_its_own_middle_is_recursion(self):
+        # Broke: `bl` to an address inside the calling function (past its start) was neither a call
+        # nor a loop: f re-entered itself after its prologue, 256 B a time, at a bound of 372 B.
+        text = ("00000100 <f>:\n 100:\tpush\t{r4, lr}\n 102:\tsub\tsp, #256\n 104:\tcbz\tr0, 10c <f+0xc>\n"
+                " 106:\tsubs\tr0, #1\n 108:\tbl\t102 <f+0x2>\n 10c:\tadd\tsp, #256\n 10e:\tpop\t{r4, pc}\n")
+        img = from_disassembly(text, [("f", 0x101, "STB_GLOBAL")], [stack("s", 1024, "f")])
+        r = sb.check(img, notes(), "i", fp=True, secure=False)
+        self.assertTrue(any("recursion without an annotated bound" in f for f in r.failures), r.failures)
+
+    RAMFUNC = """	.syntax unified
+	.thumb
+	.section .text.entry,"ax",%progbits
+	.global entry
+	.type entry, %function
+entry:
+	push {r4, lr}
+	bl ramfunc
+	pop {r4, pc}
+	.size entry, .-entry
+	.section .ramfunc,"aw",%progbits
+	.global ramfunc
+	.type ramfunc, %function
+	.thumb_func
+ramfunc:
+	sub sp, #256
+	add sp, #256
+	bx lr
+	.size ramfunc, .-ramfunc
+	.section .bss.stk,"aw",%nobits
+	.align 3
+	.global stk
+	.type stk, %object
+stk:
+	.space 512
+	.size stk, 512
+	.section .ward_stack_bound,"a",%progbits
+	.word stk, 512, 1, entry, 2
+"""
+
+    @unittest.skipUnless(shutil.which("arm-none-eabi-as") and shutil.which("arm-none-eabi-ld"), "no Arm binutils")
+    def test_g_code_in_a_section_that_is_not_executable_is_refused(self):
+        # Broke: a function in a section without the execute flag (`.section .ramfunc, "aw"`: code
+        # copied to RAM) is not shown by `objdump -d`: it read as no frame and no calls, and its
+        # `sub sp, #256` passed a 512 B stack at a bound of 116 B. Now refused where it is reached.
+        with tempfile.TemporaryDirectory() as d:
+            src, obj, elf = Path(d, "r.s"), Path(d, "r.o"), Path(d, "r.elf")
+            src.write_text(self.RAMFUNC)
+            subprocess.run(["arm-none-eabi-as", "-mcpu=cortex-m33", str(src), "-o", str(obj)], check=True)
+            subprocess.run(["arm-none-eabi-ld", "-e", "entry", str(obj), "-o", str(elf)], check=True)
+            img = sb.load_image(elf, [], "arm-none-eabi-objdump", None)
+            r = sb.check(img, notes(), "t", fp=True, secure=False)
+            self.assertTrue(any("ramfunc: its code is in .ramfunc, a section that is not executable" in f
+                                for f in r.failures), r.failures)
+            # Its bound annotated: counted as stated.
+            r = sb.check(img, notes("bound ramfunc 256  # measured\n"), "t", fp=True, secure=False)
+            self.assertEqual(r.failures, [])
+            self.assertIn("bound 372 B (264 + 108)", r.lines[0])
+
+    ABSOLUTE = """	.syntax unified
+	.thumb
+	.section .text.entry,"ax",%progbits
+	.global entry
+	.type entry, %function
+entry:
+	push {r4, lr}
+	bl rom_fn
+	pop {r4, pc}
+	.size entry, .-entry
+	.section .bss.stk,"aw",%nobits
+	.align 3
+	.global stk
+	.type stk, %object
+stk:
+	.space 512
+	.size stk, 512
+	.section .ward_stack_bound,"a",%progbits
+	.word stk, 512, 1, entry, 2
+	.global rom_fn
+	.type rom_fn, %function
+	.set rom_fn, 0x00020001
+"""
+
+    @unittest.skipUnless(shutil.which("arm-none-eabi-as") and shutil.which("arm-none-eabi-ld"), "no Arm binutils")
+    def test_i_a_function_at_an_absolute_address_is_refused(self):
+        # Broke: a function symbol defined at an absolute address (`.set`, `--defsym`: a ROM routine)
+        # has no code in the image: it read as no frame and no calls. Now refused where reached
+        # (the non-secure images' imports of the secure entry points carry `bound ... 0` lines,
+        # kernel/stackbound.conf: their code runs on the secure stacks).
+        with tempfile.TemporaryDirectory() as d:
+            src, obj, elf = Path(d, "a.s"), Path(d, "a.o"), Path(d, "a.elf")
+            src.write_text(self.ABSOLUTE)
+            subprocess.run(["arm-none-eabi-as", "-mcpu=cortex-m33", str(src), "-o", str(obj)], check=True)
+            subprocess.run(["arm-none-eabi-ld", "-e", "entry", str(obj), "-o", str(elf)], check=True)
+            img = sb.load_image(elf, [], "arm-none-eabi-objdump", None)
+            r = sb.check(img, notes(), "t", fp=True, secure=False)
+            self.assertTrue(any("rom_fn: it is defined at an absolute address" in f for f in r.failures), r.failures)
+            r = sb.check(img, notes("bound rom_fn 300  # its documented depth\n"), "t", fp=True, secure=False)
+            self.assertEqual(r.failures, [])
+
 
 if __name__ == "__main__":
     unittest.main()
