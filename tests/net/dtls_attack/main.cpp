@@ -32,6 +32,7 @@ extern "C" {
 
 #include "kTestCaDer.hpp"  // generated: the test CA (tests/net/CMakeLists.txt)
 #include "ward/board.hpp"
+#include "ward/command_line.hpp"
 #include "ward/config.hpp"
 #include "ward/kernel.hpp"
 #include "ward/net/interface.hpp"
@@ -97,20 +98,7 @@ std::uint8_t pattern(std::uint32_t index, std::uint32_t seed) {
   return static_cast<std::uint8_t>(index * 131u + (index >> 8) * 7u + seed);
 }
 
-std::uint64_t argument(std::string_view name) {
-  const std::string_view line = board::command_line();
-  const std::size_t at = line.find(name);
-  if (at == std::string_view::npos) {
-    return 0;
-  }
-  std::uint64_t value = 0;
-  for (std::size_t i = at + name.size(); i < line.size() && i < at + name.size() + 12 && line[i] >= '0' &&
-                                         line[i] <= '9';
-       ++i) {
-    value = value * 10 + static_cast<std::uint64_t>(line[i] - '0');
-  }
-  return value;
-}
+std::uint64_t argument(std::string_view name) { return number_argument(board::command_line(), name); }
 
 // The port of kCases[index]: --ports=P0,P1,... in kCases' order (the command line holds 256 bytes).
 std::uint16_t port_of(std::size_t index) {

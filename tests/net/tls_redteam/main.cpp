@@ -41,6 +41,7 @@
 #include "ward/autoconf.h"
 #include "kTestCaDer.hpp"  // generated: the test CA, this image's trust anchor
 #include "ward/board.hpp"
+#include "ward/command_line.hpp"
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
 #include "ward/net/interface.hpp"
@@ -63,20 +64,7 @@ constexpr std::string_view kRequest = "GET /redteam\n";
 constexpr std::uint32_t kFetchBytes = 3000;  // tls_redteam_test.py's good server sends this pattern
 char fetch_byte(std::uint32_t i) { return static_cast<char>('a' + (i * 7 + i / 26) % 26); }
 
-std::uint64_t argument(std::string_view name) {
-  const std::string_view line = board::command_line();
-  const std::size_t at = line.find(name);
-  if (at == std::string_view::npos) {
-    return 0;
-  }
-  std::uint64_t value = 0;
-  for (std::size_t i = at + name.size(); i < line.size() && i < at + name.size() + 12 && line[i] >= '0' &&
-                                         line[i] <= '9';
-       ++i) {
-    value = value * 10 + static_cast<std::uint64_t>(line[i] - '0');
-  }
-  return value;
-}
+std::uint64_t argument(std::string_view name) { return number_argument(board::command_line(), name); }
 std::uint16_t port(std::string_view name) { return static_cast<std::uint16_t>(argument(name)); }
 
 bool report(const char* name, bool ok, const char* detail = "") {
