@@ -107,7 +107,7 @@ function(ward_image name)
   ward_generate_config(${out_dir}/config ${fragments})
   _ward_core_for(core ${out_dir}/config)
   # DTLS (CONFIG_WARD_TLS_DTLS, lib/tls/Kconfig): lib/tls and Mbed TLS built with DTLS in place of
-  # the plain ones, so only images that ask for it carry it (docs/network.md, "DTLS").
+  # the plain ones, so only images that ask for it carry it (docs/networking.md, "DTLS").
   if(CONFIG_WARD_TLS_DTLS STREQUAL "y")
     if("ward_tls_sockets" IN_LIST ARG_LIBRARIES OR "ward_mgmt_tls" IN_LIST ARG_LIBRARIES)
       message(FATAL_ERROR "${name}: CONFIG_WARD_TLS_DTLS is not available with TLS sockets or ward_mgmt_tls yet")

@@ -1,4 +1,4 @@
-# lwIP 2.2, the non-secure image's IP stack (docs/network.md), built from the pinned source.
+# lwIP 2.2, the non-secure image's IP stack (docs/networking.md), built from the pinned source.
 #
 # - cmake/lwip.pin names the release and the SHA-256 of Debian's orig tarball.
 # - scripts/fetch-orig.sh (run by `./ward setup`) verifies it and unpacks it to

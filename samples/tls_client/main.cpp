@@ -1,5 +1,5 @@
 // An unprivileged thread fetches a resource over TLS 1.3 with client authentication by the device's
-// key, which never leaves the secure world (docs/network.md, "TLS sockets for user threads").
+// key, which never leaves the secure world (docs/networking.md, "TLS sockets for user threads").
 // Run by samples/tls_client/demo.py (`./ward demo tls`), which plays the provisioning host and the
 // server on this machine, reached through QEMU's user networking at 10.0.2.2.
 //

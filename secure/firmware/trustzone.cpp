@@ -39,7 +39,7 @@ using APBNSPPCEXP1 = Reg32<0x50080084>;  // expansion APB 1 (UARTs)
 constexpr std::uint32_t kCodeNsc = 1u << 0;
 constexpr std::uint32_t kTimer0 = 1u << 0, kTimer1 = 1u << 1, kDualTimer = 1u << 2;
 constexpr std::uint32_t kUart0 = 1u << 5;
-constexpr std::uint32_t kEthernet = 1u << 5;  // the LAN9118 (0x42000000; docs/network.md)
+constexpr std::uint32_t kEthernet = 1u << 5;  // the LAN9118 (0x42000000; docs/networking.md)
 }  // namespace spc
 
 // --- Memory protection controllers (one per SRAM; 1 KiB blocks) ---------------------------------

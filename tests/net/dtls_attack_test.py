@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Ward's DTLS 1.2 client attacked from the network (tests/net/dtls_attack/main.cpp; docs/network.md
+"""Ward's DTLS 1.2 client attacked from the network (tests/net/dtls_attack/main.cpp; docs/networking.md
 "DTLS 1.2 client"). Every peer is on 127.0.0.1 (10.0.2.2 from the device through slirp):
 
   hvr_loop   this test's UDP server, which answers every ClientHello with a HelloVerifyRequest with a

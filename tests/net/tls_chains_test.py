@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Certificate chains signed with ECDSA P-384 and RSA 2048-4096 (docs/network.md "Certificate
+"""Certificate chains signed with ECDSA P-384 and RSA 2048-4096 (docs/networking.md "Certificate
 chains"): Ward's TLS client (tests/net/tls_chains/main.cpp) on QEMU against OpenSSL's s_server here.
 
 The image's trust anchors are the build's three roots (--ca-dir: p384, rsa2048, rsa4096, each .pem,
@@ -21,7 +21,7 @@ the device), in the order of CASES (the image's kCases):
   rsa_pss_certs  RSA 2048 root -> RSA 2048 leaf signed with RSASSA-PSS (SHA-256, salt 32), -tls1_3
   rsa_pss12      the rsa2048 chain, -tls1_2 -sigalgs rsa_pss_rsae_sha256, the device offering 1.2
                  and 1.3: refused (handshake): the pinned Mbed TLS 3.6.6 offers PSS (for TLS 1.3) but
-                 does not accept it in a TLS 1.2 ServerKeyExchange (docs/network.md)
+                 does not accept it in a TLS 1.2 ServerKeyExchange (docs/networking.md)
   rsa_badsig     the rsa2048 leaf with the last byte of its signature changed: refused (not trusted)
   rsa1024        RSA 2048 root -> RSA 1024 leaf, s_server at security level 0, first proved to
                  complete a handshake with openssl s_client from here, so the refusal is the

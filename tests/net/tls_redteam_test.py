@@ -14,7 +14,7 @@ The peers, all on 127.0.0.1 (10.0.2.2 from the device through slirp), started he
 
 The device prints one line per case ("held" or "BROKE"); every case must hold, and the starve case
 must report the expected failure (one worker for every TLS socket: a stalled peer starves the rest;
-if it stops being starved, the design changed and this test and docs/network.md must say so), and
+if it stops being starved, the design changed and this test and docs/networking.md must say so), and
 the heap case its expected failure (the TLS heap holds one open session, the pool of two more).
 Loopback only; every wait, socket and process is bounded.
 Usage: tls_redteam_test.py --runner WARD_QEMU_RUN [--secure-image ELF] --ca-dir DIR IMAGE

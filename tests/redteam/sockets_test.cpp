@@ -1,7 +1,7 @@
 // Red team: the socket system calls (kernel/src/socket.cpp, lib/net/src/sockets.cpp) from user
 // threads. Each case is an attack; a case that fails is an open hole (a FINDING), one that passes
 // was refused and stays as a regression test. The four FINDINGS of the first run are fixed
-// (kernel/src/socket.cpp, lib/net/src/sockets.cpp; docs/network.md) and their cases pass now:
+// (kernel/src/socket.cpp, lib/net/src/sockets.cpp; docs/networking.md) and their cases pass now:
 //   OneThreadCannotTakeEverySocket           refused: a user thread holds at most
 //                                            CONFIG_WARD_NET_SOCKETS_PER_THREAD (4) of the pool's
 //                                            8 sockets (Error::quota); was a FINDING (no quota)

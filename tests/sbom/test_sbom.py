@@ -36,7 +36,7 @@ BOOTLOADER = os.path.join(BUILD, "boot", "bootloader_chain")
 NS_APP = os.path.join(BUILD, "samples", "update", "update")
 # A non-secure application that uses the PSA Crypto client (Mbed TLS's headers, its configuration).
 NS_CRYPTO = os.path.join(BUILD, "samples", "secure_demo", "secure_demo")
-# A non-secure application with lwIP (docs/network.md).
+# A non-secure application with lwIP (docs/networking.md).
 NS_NET = os.path.join(BUILD, "samples", "net_echo", "net_echo")
 PRODUCT = os.path.join(BUILD, "products", "demo")
 # What the demo device ships: each image's SBOM base path, and the signed files' own.

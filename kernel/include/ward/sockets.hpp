@@ -121,7 +121,7 @@ inline Result<SocketAddress> getaddrinfo(std::string_view name, std::uint16_t po
   return a;
 }
 
-// ---- TLS sockets (docs/network.md, "TLS sockets") ------------------------------------------------
+// ---- TLS sockets (docs/networking.md, "TLS sockets") ------------------------------------------------
 // A TLS client socket: open, name the server, connect (TCP and the handshake, against the trust
 // anchors the image chose), then send and recv carry the session's plaintext.
 //   auto s = ward::net::socket(ward::kSocketStream | ward::kSocketTls);

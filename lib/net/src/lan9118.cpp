@@ -1,5 +1,5 @@
 // The LAN9118 driver (ward/net/lan9118.hpp). Register facts: SMSC LAN9118 datasheet, and QEMU's
-// model as docs/network.md records it (its interrupt line resets active-low; writes to TX-disable
+// model as docs/networking.md records it (its interrupt line resets active-low; writes to TX-disable
 // are ignored; it has no FIFO-level interrupts other than the receive status level).
 #include "ward/net/lan9118.hpp"
 

@@ -1,4 +1,4 @@
-/* Mbed TLS configuration of Ward's TLS layer with DTLS 1.2 (lib/tls, docs/network.md "DTLS"),
+/* Mbed TLS configuration of Ward's TLS layer with DTLS 1.2 (lib/tls, docs/networking.md "DTLS"),
  * selected with MBEDTLS_CONFIG_FILE="ward_dtls_mbedtls_config.h" for images with
  * CONFIG_WARD_TLS_DTLS (ward_mbedtls_dtls, ward_dtls in lib/tls/CMakeLists.txt).
  *

@@ -1,4 +1,4 @@
-/* What Ward's TLS configuration must never compile (docs/network.md, "TLS defaults and how to
+/* What Ward's TLS configuration must never compile (docs/networking.md, "TLS defaults and how to
  * change them"), checked after Mbed TLS's own adjustments (mbedtls/build_info.h, included here).
  * lib/tls/src/client.cpp includes it, so lib/tls does not build with a configuration that has any
  * of these; tests/config/test_tls_config.py proves each check fires (a configuration with the

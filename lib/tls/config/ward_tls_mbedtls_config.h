@@ -1,4 +1,4 @@
-/* Mbed TLS configuration of Ward's TLS client (lib/tls, docs/network.md "TLS"), selected with
+/* Mbed TLS configuration of Ward's TLS client (lib/tls, docs/networking.md "TLS"), selected with
  * MBEDTLS_CONFIG_FILE="ward_tls_mbedtls_config.h" in the non-secure image.
  *
  * It is the PSA client's configuration (secure/client/config/ward_client_mbedtls_config.h: the
@@ -46,14 +46,14 @@
 #define MBEDTLS_PK_PARSE_C
 #define MBEDTLS_X509_USE_C
 #define MBEDTLS_X509_CRT_PARSE_C
-/* Chains signed with RSA (docs/network.md "Certificate chains"): the RSA code the algorithm set
+/* Chains signed with RSA (docs/networking.md "Certificate chains"): the RSA code the algorithm set
  * names (ward_spe_algorithms.h: PKCS#1 v1.5 and v2.1) parses the keys; RSASSA-PSS is needed for
  * TLS 1.3 with an RSA server key (its CertificateVerify must be rsa_pss_rsae_*, RFC 8446 4.2.3),
  * for PSS in TLS 1.2's ServerKeyExchange and for certificates signed with RSASSA-PSS. Every RSA
  * operation is a psa_verify_hash in the secure world; the minimum RSA size is the certificate
  * profile's (lib/tls/src/client.cpp, 2048 bits). */
 #define MBEDTLS_X509_RSASSA_PSS_SUPPORT
-/* The device's own identity (lib/tls/src/device_identity.cpp, docs/network.md "Client
+/* The device's own identity (lib/tls/src/device_identity.cpp, docs/networking.md "Client
  * authentication"): a certificate signing request made with the opaque device key (its signature
  * is a psa_sign_hash in the secure world), PEM for the console and the provisioning host. Writing a
  * public key (PK_WRITE) is also how a certificate is matched with the device key. */
@@ -78,7 +78,7 @@
 /* TLS. */
 #define MBEDTLS_SSL_TLS_C
 #define MBEDTLS_SSL_CLI_C
-/* The server side (ward::tls::Listener, docs/network.md "TLS server"): the same hardened set; no
+/* The server side (ward::tls::Listener, docs/networking.md "TLS server"): the same hardened set; no
  * session cache, no tickets, no PSK, so a server keeps nothing between connections. */
 #define MBEDTLS_SSL_SRV_C
 #define MBEDTLS_SSL_PROTO_TLS1_2

@@ -28,7 +28,7 @@ namespace ward::tls::detail {
 static const std::uint16_t kGroups[] = {MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1, MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1,
                                         MBEDTLS_SSL_IANA_TLS_GROUP_NONE};
 
-// What a certificate of a chain may be signed with and carry (docs/network.md "Certificate chains"),
+// What a certificate of a chain may be signed with and carry (docs/networking.md "Certificate chains"),
 // for the server's chain a Client verifies and the client's chain a Listener verifies: SHA-256,
 // SHA-384 or SHA-512; ECDSA on P-256 or P-384 (the curves the secure world implements) or RSA
 // (PKCS#1 v1.5 or PSS) of at least kMinRsaBits. A certificate outside it is refused
@@ -52,7 +52,7 @@ static const mbedtls_x509_crt_profile kCertificateProfile = {
 // ClientHello for TLS 1.2 and 1.3, a TLS 1.2-only server with an RSA key (OpenSSL's, which takes the
 // client's order) then signs its ServerKeyExchange with rsa_pss_rsae_*, which the pinned Mbed TLS
 // 3.6.6 accepts in TLS 1.3 only: the handshake failed (MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER;
-// tests/net/tls_chains, docs/network.md "Certificate chains"). With PKCS#1 v1.5 first such a server
+// tests/net/tls_chains, docs/networking.md "Certificate chains"). With PKCS#1 v1.5 first such a server
 // signs with it; a TLS 1.3 server still signs with PSS (RFC 8446 allows nothing else for
 // CertificateVerify) and a TLS 1.2 server that signs only with PSS is still refused. Mbed TLS drops
 // from the ClientHello what the negotiated version cannot use (PSS from a TLS 1.2-only one,

@@ -30,7 +30,7 @@ namespace {
 
 // One connection's worst case: the 16 KiB input record buffer (a peer's default), the 4 KiB output
 // one, the handshake (transcript hashes are handles: the state is in the secure world), and the
-// peer's parsed chain. docs/network.md has the measured peak.
+// peer's parsed chain. docs/networking.md has the measured peak.
 constexpr std::size_t kHeapSize = 32 * 1024;
 alignas(8) unsigned char heap[kHeapSize];
 

@@ -159,7 +159,7 @@ ward_crypto_args with_max_ops(std::uint32_t handle) {
 
 
 // --- One-shot AEAD larger than one call ------------------------------------------------------------
-// A TLS peer may send 16 KiB records (docs/network.md, "TLS"); one call carries 4 KiB. Such a
+// A TLS peer may send 16 KiB records (docs/networking.md, "TLS"); one call carries 4 KiB. Such a
 // one-shot psa_aead_encrypt/decrypt runs as the multi-part operation it is equivalent to, in
 // pieces of at most kAeadPiece bytes. Decrypted bytes are written before the tag is checked (the
 // secure side checks it at the end): on any failure the whole output is wiped, so a caller never

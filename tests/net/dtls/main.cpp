@@ -1,5 +1,5 @@
 // The DTLS 1.2 client on the device against OpenSSL's s_server -dtls1_2 on this host
-// (tests/net/dtls_test.py; docs/network.md, "DTLS"). The test names the ports and the time:
+// (tests/net/dtls_test.py; docs/networking.md, "DTLS"). The test names the ports and the time:
 //   --time=UNIX --dtls12=P --replay=P --wronghost=P --untrusted=P --silent=P
 // The trust anchor is the build's test CA, compiled into this (signed) image.
 //

@@ -1,5 +1,5 @@
 // The DTLS 1.2 client (lib/tls DtlsClient) attacked from the network (tests/net/dtls_attack_test.py;
-// docs/network.md "DTLS 1.2 client", "Certificate chains"). The test names each case's port and the
+// docs/networking.md "DTLS 1.2 client", "Certificate chains"). The test names each case's port and the
 // time: --time=UNIX --ports=P,P,... (one per case, in kCases' order). The trust anchor is the build's test CA.
 //
 // Cases, in kCases' order, each printed as one "attack: <case>: held|BROKE ..." line:

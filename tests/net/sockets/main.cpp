@@ -1,4 +1,4 @@
-// Sockets from user threads on the device (docs/network.md, "Sockets for user threads"), driven
+// Sockets from user threads on the device (docs/networking.md, "Sockets for user threads"), driven
 // by tests/net/net_sockets_test.py through QEMU's user networking:
 //   1. user threads attack the socket calls: no network grant, kernel and driver memory as
 //      buffers, a wrapping buffer, a read-only buffer to write, a foreign socket, a closed

@@ -1,5 +1,5 @@
 // The socket calls net_sendto, net_recvfrom, net_poll and net_resolve from user threads on the
-// device (docs/network.md, "Sockets for user threads"), driven by
+// device (docs/networking.md, "Sockets for user threads"), driven by
 // tests/net/net_sockets_dgram_test.py through QEMU's user networking:
 //   1. user threads attack the four calls: no network grant, kernel and driver memory as buffers,
 //      read-only memory to receive into, huge lengths, another owner's socket, a closed socket,

@@ -1,5 +1,5 @@
 // The TLS client on the device against OpenSSL's s_server on this host (tests/net/tls_test.py;
-// docs/network.md, "TLS"). The test starts one s_server per case on 127.0.0.1 (10.0.2.2 from the
+// docs/networking.md, "TLS"). The test starts one s_server per case on 127.0.0.1 (10.0.2.2 from the
 // device) and names the ports and the time on the command line:
 //   --time=UNIX --tls13=P --tls12=P --wronghost=P --untrusted=P --tls11=P --expired=P
 // The trust anchor is the build's test CA, compiled into this (signed) image.

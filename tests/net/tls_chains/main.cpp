@@ -1,4 +1,4 @@
-// Certificate chains signed with ECDSA P-384 and RSA 2048-4096 (docs/network.md "Certificate
+// Certificate chains signed with ECDSA P-384 and RSA 2048-4096 (docs/networking.md "Certificate
 // chains"), verified by the TLS client against OpenSSL's s_server on this host
 // (tests/net/tls_chains_test.py). The trust anchors are three roots the build made with openssl
 // and compiled into this (signed) image: P-384, RSA 2048 and RSA 4096. The servers' chains are made
@@ -24,7 +24,7 @@
 // and refused, each with the error and X.509 flag expected:
 //   rsa_pss12      the rsa2048 chain from a TLS 1.2 server that signs its ServerKeyExchange with
 //                  rsa_pss_rsae_sha256 only, the client offering 1.2 and 1.3: handshake (the pinned
-//                  Mbed TLS 3.6.6 does not accept PSS in TLS 1.2, docs/network.md);
+//                  Mbed TLS 3.6.6 does not accept PSS in TLS 1.2, docs/networking.md);
 //   rsa_badsig     the rsa2048 chain with one byte of the leaf's signature changed: certificate,
 //                  not trusted;
 //   rsa1024        RSA 2048 root -> RSA 1024 leaf (correctly signed): certificate, bad key (the

@@ -1,4 +1,4 @@
-// Mutual TLS with the device's opaque key (tests/net/tls_mutual_test.py; docs/network.md, "Client
+// Mutual TLS with the device's opaque key (tests/net/tls_mutual_test.py; docs/networking.md, "Client
 // authentication"). Two boots on one secure flash file, each a run of its own:
 //
 //   --phase=1 (provisioning, fresh flash)

@@ -1,4 +1,4 @@
-// TLS server mode (tests/net/tls_server_test.py; docs/network.md, "TLS server"): the device accepts
+// TLS server mode (tests/net/tls_server_test.py; docs/networking.md, "TLS server"): the device accepts
 // TLS connections from openssl s_client on this host, authenticated with its opaque key and the
 // certificate provisioned in this boot, on two listeners: 4433 (no client certificate asked) and
 // 4434 (a client certificate from the test CA, kTestCaDer, required).

@@ -55,7 +55,7 @@ struct AcceptedSocket {
 inline constexpr std::uint32_t kSocketStream = 1;    // TCP
 inline constexpr std::uint32_t kSocketDatagram = 2;  // UDP
 inline constexpr std::uint32_t kSocketIpv6 = 0x100;  // or'ed in: an IPv6 socket (dual stack)
-// or'ed into kSocketStream: a TLS client socket (docs/network.md, "TLS sockets"). Its data is the
+// or'ed into kSocketStream: a TLS client socket (docs/networking.md, "TLS sockets"). Its data is the
 // session's plaintext; the handshake runs at net_connect, after net_tls_hostname. Opened only in an
 // image whose TLS library offers TLS sockets (ward::tls::enable_sockets), else not_supported.
 inline constexpr std::uint32_t kSocketTls = 0x200;

@@ -1,4 +1,4 @@
-/* lwIP's configuration for Ward (docs/network.md). One configuration for the firmware and the host
+/* lwIP's configuration for Ward (docs/networking.md). One configuration for the firmware and the host
  * build, so the host tests exercise the code the device runs. Every pool is static (MEMP_*, the
  * heap is lwIP's own fixed array): no malloc. What the device does not need is not compiled, so
  * that outside data cannot reach it: no SNMP, PPP, SLIP, raw sockets, IP forwarding, altcp/TLS. */

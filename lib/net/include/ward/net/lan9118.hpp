@@ -1,5 +1,5 @@
 // The SMSC LAN9118 Ethernet controller (mps2-an505: non-secure alias 0x42000000, IRQ 48; the board
-// facts and QEMU's quirks are in docs/network.md). Interrupt driven: the interrupt only wakes the
+// facts and QEMU's quirks are in docs/networking.md). Interrupt driven: the interrupt only wakes the
 // receiving thread; frames are read out of the FIFO in thread context through frame intake
 // (ward/net/frame_intake.hpp), which drops and counts anything it cannot trust.
 #pragma once

@@ -1,4 +1,4 @@
-// TLS sockets (kSocketTls, docs/network.md "TLS sockets"): lib/net's socket pool keeps the slot and
+// TLS sockets (kSocketTls, docs/networking.md "TLS sockets"): lib/net's socket pool keeps the slot and
 // hands every call on a TLS socket to the TLS engine behind these functions. lib/tls provides them
 // (ward_tls_sockets, compiled into the image like lib/net's sockets, so its definitions replace
 // lib/net's weak defaults; direct calls, which the link's stack bound follows). lib/net does not

@@ -1,4 +1,4 @@
-// Ward's TLS client (docs/network.md, "TLS"): TLS 1.3 and 1.2 on Mbed TLS 3.6 over an lwIP TCP
+// Ward's TLS client (docs/networking.md, "TLS"): TLS 1.3 and 1.2 on Mbed TLS 3.6 over an lwIP TCP
 // netconn, with every cryptographic operation in the secure world (PSA Crypto client).
 //
 // What a connection always does, whatever the caller asks (the hardened defaults of issue 16; the
@@ -100,7 +100,7 @@ inline constexpr std::uint32_t kCancelSliceMs = 50;
 
 inline constexpr std::size_t kMaxHostname = 253;
 
-// Server mode (docs/network.md, "TLS server"): the device accepts TLS connections on a Listener and
+// Server mode (docs/networking.md, "TLS server"): the device accepts TLS connections on a Listener and
 // authenticates itself with `identity` (its certificate and the secure world's key: the same pair a
 // client presents; ward/tls/device_identity.hpp). With `require_client_certificate` the peer must
 // present a certificate that verifies against `client_trust_anchors` (mutual TLS), else the

@@ -1,4 +1,4 @@
-// The device's TLS identity (docs/network.md, "Client authentication"): an ECDSA P-256 key that is
+// The device's TLS identity (docs/networking.md, "Client authentication"): an ECDSA P-256 key that is
 // created in the secure world and never leaves it, and the certificate a provisioning host signed
 // for it, kept in protected storage (PSA PS).
 //

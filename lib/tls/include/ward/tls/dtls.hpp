@@ -1,4 +1,4 @@
-// ward::tls::DtlsClient (docs/network.md, "DTLS"): a DTLS 1.2 client over an lwIP UDP netconn, on
+// ward::tls::DtlsClient (docs/networking.md, "DTLS"): a DTLS 1.2 client over an lwIP UDP netconn, on
 // Mbed TLS 3.6 with every cryptographic operation in the secure world, like ward::tls::Client.
 // Only in images with CONFIG_WARD_TLS_DTLS (lib/tls/Kconfig), which link lib/tls's DTLS build.
 //

@@ -1,4 +1,4 @@
-// The image's TLS policy (docs/network.md, "TLS defaults and how to change them"): what every
+// The image's TLS policy (docs/networking.md, "TLS defaults and how to change them"): what every
 // ward::tls::Client connection of this image must hold to, from its Kconfig (lib/tls/Kconfig). The
 // hardened defaults: TLS 1.2 at least, a verified chain, the hostname checked. A production build
 // refuses the configuration with either check off (scripts/kconfig/ward_config.py).

@@ -1,4 +1,4 @@
-// Provisioning from a host, for development and tests (docs/network.md, "Provisioning"): the device
+// Provisioning from a host, for development and tests (docs/networking.md, "Provisioning"): the device
 // key's CSR goes to a host over TCP, and the host answers with the certificate it signed for it, a
 // 2-byte big-endian length and then the DER (tools/ward-provision --serve, or a test's signer).
 // A factory provisions a product on its line; nothing here is trusted: the answer is only bytes

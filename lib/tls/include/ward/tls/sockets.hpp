@@ -1,4 +1,4 @@
-// TLS sockets (docs/network.md, "TLS sockets"): ward::tls::Client behind the socket calls, so an
+// TLS sockets (docs/networking.md, "TLS sockets"): ward::tls::Client behind the socket calls, so an
 // unprivileged thread can speak TLS without holding Mbed TLS state, PSA key handles or the
 // device key: net_open(kSocketStream | kSocketTls), net_tls_hostname, net_connect (TCP and the
 // handshake), net_send / net_recv (plaintext), net_close (close_notify).
