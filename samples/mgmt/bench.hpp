@@ -2,21 +2,19 @@
 // device spends per uploaded byte, under QEMU with -icount shift=0 (one instruction = 1 ns of
 // virtual time; ../shared/bench/METHOD.md).
 //
-// Virtual time alone is not the answer: a device waiting for the next byte sleeps, and QEMU moves
-// virtual time on to the next timer tick (sleep=off). So a spinner thread at the lowest priority
-// keeps the core busy and counts its loops: the time it did not get is the time the rest of the
-// device (transport, lwIP, the SMP server, the FWU binding and the secure side's staging, the
-// kernel) spent. Its rate with nothing to do (the ticks and the other threads' periodic work
-// included) is measured first, so background work is subtracted with it. Time is TIMER1 (20 MHz,
-// free-running), calibrated with a loop of known length in every run.
+// The method (an idle spinner at the lowest priority, calibrated at boot, TIMER1 for time) is
+// samples/common/idle_spinner.hpp's, shared with `./ward bench-net`: what the spinner did not get
+// between an upload's first chunk and its last is what the transport, lwIP, the SMP server, the FWU
+// binding, the secure side's staging and the kernel spent.
 #pragma once
 #include <cstdint>
 
+#include "../common/idle_spinner.hpp"
 #include "ward/mgmt/image_group.hpp"
 
 namespace ward::mgmt_bench {
 
-// Starts TIMER1 and the spinner; measures and prints the calibration ("bench: calibration ...").
+// Starts TIMER1 and the idle spinner (samples/common/idle_spinner.hpp); prints the calibration.
 bool start();
 
 // Forwards to the real sink and prints, when an upload finishes, the TIMER1 ticks and the spinner's
@@ -32,8 +30,7 @@ class MeasuredSink final : public mgmt::UploadSink {
  private:
   mgmt::UploadSink& inner_;
   std::uint32_t length_ = 0;
-  std::uint32_t ticks_ = 0;
-  std::uint32_t spins_ = 0;
+  idle_spinner::Mark begun_{};
 };
 
 }  // namespace ward::mgmt_bench

@@ -6,7 +6,7 @@ The net_bench image is tests/net/tls_mutual/main.cpp with WARD_NET_BENCH: boot 1
 device's identity exactly as qemu.net.tls_mutual does (its key made in the secure world, a CSR
 signed here by a device CA), boot 2 runs under -icount shift=0,align=off,sleep=off (one instruction
 = 1 ns of virtual time; bench/METHOD.md) with a spinner at the lowest priority
-(tests/net/bench/spinner.hpp), so that
+(samples/common/idle_spinner.hpp), so that
 
   instructions = (ticks - spins * idle ticks per spin) * instructions per tick
 

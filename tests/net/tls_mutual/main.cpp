@@ -54,7 +54,7 @@ extern "C" {
 #include "ward/tls/provisioning.hpp"
 #include "ward/tls/sockets.hpp"
 #ifdef WARD_NET_BENCH
-#include "../bench/spinner.hpp"
+#include "../../../samples/common/idle_spinner.hpp"
 #endif
 
 namespace {
@@ -366,7 +366,7 @@ bool user_sockets(const tls::ClientIdentity& identity) {
 
 #ifdef WARD_NET_BENCH
 // `./ward bench-net` (tests/net/net_bench.py), boot 2 of the net_bench image: instead of the
-// cases, the figures. Each span is measured with the spinner (../bench/spinner.hpp):
+// cases, the figures. Each span is measured with the spinner (samples/common/idle_spinner.hpp):
 //   handshake   client.connect: the TCP connect (one round trip, a few thousand instructions) and
 //               mbedtls_ssl_handshake to its end, TLS 1.3, ECDHE P-256, the server's ECDSA P-256
 //               chain verified, the client's certificate and CertificateVerify signed with the
@@ -382,7 +382,7 @@ bool bench_tcp(const char* name, std::uint16_t p, bool send) {
   netconn_set_recvtimeout(conn, 30'000);
   const ip_addr_t host = host_address();
   for (std::size_t i = 0; i < sizeof bench_piece; ++i) bench_piece[i] = static_cast<std::byte>(i * 31 + 7);
-  const net_bench::Mark start = net_bench::mark();
+  const idle_spinner::Mark start = idle_spinner::mark();
   std::uint32_t moved = 0;
   bool ok = netconn_connect(conn, &host, p) == ERR_OK;
   // Bounded: each write or receive moves at least a byte or fails (timeouts).
@@ -399,14 +399,14 @@ bool bench_tcp(const char* name, std::uint16_t p, bool send) {
   }
   netconn_close(conn);
   netconn_delete(conn);
-  net_bench::report(name, moved, start);
+  idle_spinner::report(name, moved, start);
   return report(name, ok && moved == kBenchBytes);
 }
 
 bool bench_handshake(const char* name, std::uint16_t p, const tls::ClientIdentity& identity) {
-  const net_bench::Mark start = net_bench::mark();
+  const idle_spinner::Mark start = idle_spinner::mark();
   const auto c = client.connect(host_address(), p, kHostname, options(tls::Version::tls1_3, &identity));
-  net_bench::report(name, 0, start);
+  idle_spinner::report(name, 0, start);
   if (!c) {
     print("tls_mutual: ", name, ": FAILED to connect: ", tls::error_name(c.error()), " mbedtls ", client.last_error(),
           '\n');
@@ -427,7 +427,7 @@ bool bench_handshake(const char* name, std::uint16_t p, const tls::ClientIdentit
 }
 
 bool bench(const tls::ClientIdentity& identity) {
-  if (!net_bench::start()) return false;
+  if (!idle_spinner::start()) return false;
   bool ok = bench_handshake("handshake13", port("--mutual13="), identity);
   print("bench: heap after the first connection ", tls::heap_peak(), " bytes\n");
   ok &= bench_handshake("handshake13_again", port("--again13="), identity);

@@ -1,5 +1,5 @@
-// The device side of `./ward bench-net` (spinner.hpp).
-#include "spinner.hpp"
+// The idle spinner of the device-side benchmarks (idle_spinner.hpp).
+#include "idle_spinner.hpp"
 
 #include <atomic>
 
@@ -7,7 +7,7 @@
 #include "ward/print.hpp"
 #include "ward/stack_bound.hpp"
 
-namespace ward::net_bench {
+namespace ward::idle_spinner {
 namespace {
 
 // CMSDK APB TIMER1, non-secure alias (the secure image gives TIMER1 to the non-secure world).
@@ -76,4 +76,4 @@ void report(const char* name, std::uint32_t bytes, const Mark& since) {
         " spins\n");
 }
 
-}  // namespace ward::net_bench
+}  // namespace ward::idle_spinner
