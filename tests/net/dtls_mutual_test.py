@@ -17,7 +17,11 @@ One boot on a fresh secure flash file (QEMU's working directory, made here):
              the device's handshake fails with the server's alert, nothing is exchanged;
   mismatch   the device's key with a certificate that is not its own, towards a UDP port of this
              test that never answers: refused (identity) before any datagram; the port must have
-             received none.
+             received none;
+  foreign    a second provisioning host answers the device's CSR with a certificate the device CA
+             issued for the device's subject and another key (checked here: it verifies against the
+             device CA, its key is not the device's): the device refuses to store it, keeps its own,
+             and refuses to connect with it (identity, no datagram to the silent port).
 
 Every server has -verify_return_error: without it s_server prints a failed verification and goes
 on (tls_mutual_test.py). The servers' chains are for ward-tls.test from the build's test CA (the
@@ -36,8 +40,8 @@ from pathlib import Path
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dtls_test import DtlsServer, SilentPeer  # noqa: E402
 from net_echo_test import Firmware  # noqa: E402
-from tls_mutual_test import SUBJECT, ProvisioningHost, server_stderr  # noqa: E402
-from tls_test import check_stack, make_key_and_csr, pattern, sign  # noqa: E402
+from tls_mutual_test import SUBJECT, ProvisioningHost, openssl_out, server_stderr  # noqa: E402
+from tls_test import check_stack, make_key_and_csr, openssl, pattern, sign  # noqa: E402
 
 CLIENT_BYTES = 4 * 1000
 SERVER_BYTES = 2000
@@ -65,11 +69,17 @@ def main():
         make_key_and_csr(d, "server")
         sign(d, "server", f"{args.ca_dir}/ca.pem", f"{args.ca_dir}/ca.key")
         server = (f"{d}/server.pem", f"{d}/server.key")
+        # The device CA's certificate for the device's subject and a key made here.
+        openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                f"{d}/foreign.key", "-subj", "/CN=ward-device-0001/O=Ward test devices", "-out", f"{d}/foreign.csr")
+        subprocess.run([sys.executable, args.provision, "sign", "--ca", device_ca, "--csr", f"{d}/foreign.csr",
+                        "--out", f"{d}/foreign.der", "--der", "--days", "30"], check=True, timeout=60)
         verify = ["-Verify", "1", "-verify_return_error", "-CAfile"]
         servers = {}
-        host = silent = fw = None
+        host = foreign = silent = fw = None
         try:
             host = ProvisioningHost(d, args.provision, device_ca)
+            foreign = ProvisioningHost(d, args.provision, device_ca, answer=f"{d}/foreign.der")
             servers = {
                 "mutual": DtlsServer(d, *server, [*verify, f"{device_ca}/ca.pem"]),
                 "nocert": DtlsServer(d, *server, [*verify, f"{device_ca}/ca.pem"]),
@@ -77,7 +87,8 @@ def main():
             }
             silent = SilentPeer()
             time.sleep(1.0)  # each s_server is bound within a fraction of a second
-            ports = {"prov": host.port, **{n: s.port for n, s in servers.items()}, "mismatch": silent.port}
+            ports = {"prov": host.port, **{n: s.port for n, s in servers.items()}, "mismatch": silent.port,
+                     "foreign": foreign.port}
             cmd = [sys.executable, args.runner, "--no-test", "--timeout", "60", "--workdir", flash,
                    "--expect-output", f"{DONE}, every case held", "--qemu-arg=-nic", "--qemu-arg=user,model=lan9118",
                    f"--arg=--time={int(time.time())}"]
@@ -107,11 +118,16 @@ def main():
                 silent.stop()
         out = fw.output()
         host.check()
+        foreign.check()
+        if silent.datagrams:
+            raise AssertionError(f"mismatch, foreign: {len(silent.datagrams)} datagrams sent with a certificate "
+                                 "not the key's")
         if status != 0:
             raise AssertionError(f"the runner failed (status {status})")
         for line in ("dtls_mutual: key: ok created", "dtls_mutual: provision: ok stored and loaded",
                      "dtls_mutual: mutual: ok", "dtls_mutual: nocert: refused", "dtls_mutual: otherca: refused",
-                     "dtls_mutual: mismatch: refused"):
+                     "dtls_mutual: mismatch: refused", "dtls_mutual: foreign_store: refused",
+                     "dtls_mutual: foreign_kept: ok", "dtls_mutual: foreign: refused"):
             if line not in out:
                 raise AssertionError(f"the device never printed {line!r}")
         got, err = servers["mutual"].received(), server_stderr(servers["mutual"])
@@ -126,8 +142,17 @@ def main():
         err = server_stderr(servers["otherca"])
         if "verify error" not in err or f"depth=0 {SUBJECT}" not in err or servers["otherca"].received():
             raise AssertionError(f"otherca: s_server did not refuse the device's certificate:\n{err}")
-        if silent.datagrams:
-            raise AssertionError(f"mismatch: {len(silent.datagrams)} datagrams sent with a certificate not the key's")
+        # foreign's certificate is one the servers would take but for its key.
+        foreign_pem = openssl_out("x509", "-inform", "DER", "-in", f"{d}/foreign.der")
+        with open(f"{d}/foreign.pem", "w") as f:
+            f.write(foreign_pem)
+        verified = openssl_out("verify", "-CAfile", f"{device_ca}/ca.pem", f"{d}/foreign.pem")
+        subject = openssl_out("x509", "-in", f"{d}/foreign.pem", "-noout", "-subject")
+        keys = [openssl_out("x509", "-inform", "DER", "-in", f"{d}/{n}.der", "-noout", "-pubkey")
+                for n in ("foreign", "device")]
+        if f"{d}/foreign.pem: OK" not in verified or SUBJECT not in subject or keys[0] == keys[1]:
+            raise AssertionError(f"foreign: not the device CA's certificate for the subject and another key: "
+                                 f"{verified!r} {subject!r}")
         check_stack(out, args.stack_report)
         for case in ("nocert", "otherca"):
             reason = [line for line in server_stderr(servers[case]).splitlines()

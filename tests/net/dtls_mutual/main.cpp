@@ -1,7 +1,7 @@
 // DTLS 1.2 with mutual authentication by the device's opaque key (tests/net/dtls_mutual_test.py;
 // docs/network.md, "DTLS 1.2 client"). One boot on a fresh secure flash file; the test names the
 // ports and the time:
-//   --time=UNIX --prov=P --mutual=P --nocert=P --otherca=P --mismatch=P
+//   --time=UNIX --prov=P --mutual=P --nocert=P --otherca=P --mismatch=P --foreign=P
 //
 // Cases, each printed as one "dtls_mutual: <case>: ..." line the test checks:
 //   key          the device key is created in the secure world (ECDSA P-256, never exported);
@@ -17,9 +17,14 @@
 //                device's certificate (its alert: handshake; the device accepted the server's chain);
 //   mismatch     an identity whose certificate is not the key's (the build's test CA certificate)
 //                towards a port that never answers: refused with identity before any datagram
-//                (the test counts what that port received: nothing).
+//                (the test counts what that port received: nothing);
+//   foreign      the host answers a second CSR (--foreign=P) with a certificate the device CA
+//                issued for the device's subject but another key (a valid chain the servers would
+//                take): storing it is refused (identity), the device's own stays; connecting with it
+//                is refused (identity) before any datagram, as mismatch.
 // Every wait is bounded; main exits 0 only if every case held.
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 extern "C" {
@@ -80,6 +85,9 @@ bool report(const char* name, bool ok, const char* detail = "") {
 alignas(4) char csr[1024];
 alignas(4) std::uint8_t received_certificate[tls::kMaxDeviceCertificate];
 alignas(4) std::uint8_t certificate[tls::kMaxDeviceCertificate];
+alignas(4) std::uint8_t foreign_certificate[tls::kMaxDeviceCertificate];
+alignas(4) std::uint8_t reloaded[tls::kMaxDeviceCertificate];  // foreign_kept: not `certificate`, which is compared
+std::size_t csr_size = 0;
 
 // The device's certificate as a connection uses it: loaded from PSA PS (checked against the key).
 tls::Result<std::span<const std::uint8_t>> provision() {
@@ -92,6 +100,7 @@ tls::Result<std::span<const std::uint8_t>> provision() {
     report("csr", false, tls::error_name(pem.error()));
     return fail(pem.error());
   }
+  csr_size = *pem;
   auto answer = tls::request_certificate({csr, *pem}, {tls::kSlirpHost, port("--prov=")}, received_certificate);
   if (!answer) {
     report("provision", false, tls::error_name(answer.error()));
@@ -199,16 +208,36 @@ bool server_refuses(const char* name, std::uint16_t p, const tls::ClientIdentity
 }
 
 // A certificate that is not the opaque key's: refused before the netconn exists (nothing sent).
-bool mismatch_refused(std::uint16_t p) {
-  const tls::ClientIdentity wrong{kTestCaDer, tls::kDeviceKeyId};
+bool mismatch_refused(const char* name, std::uint16_t p, std::span<const std::uint8_t> der) {
+  const tls::ClientIdentity wrong{der, tls::kDeviceKeyId};
   const Instant start = now();
   auto c = client.connect(host_address(), p, kHostname, options(&wrong));
   const auto ms = (now() - start).to_us() / 1000;
   const bool open = client.is_open();
   client.close();
   const bool ok = !c && c.error() == tls::Error::identity && !open;
-  print("dtls_mutual: mismatch: ", ok ? "refused" : "NOT REFUSED AS EXPECTED", " (",
+  print("dtls_mutual: ", name, ": ", ok ? "refused" : "NOT REFUSED AS EXPECTED", " (",
         c ? "connected" : tls::error_name(c.error()), ", mbedtls ", client.last_error(), ", after ", ms, " ms)\n");
+  return ok;
+}
+
+// The device CA's certificate for the device's subject and another key (the host's answer to a
+// second CSR): neither stored nor used.
+bool foreign(std::uint16_t silent, std::span<const std::uint8_t> own) {
+  auto answer =
+      tls::request_certificate({csr, csr_size}, {tls::kSlirpHost, port("--foreign=")}, foreign_certificate);
+  if (!answer) {
+    return report("foreign", false, tls::error_name(answer.error()));
+  }
+  auto stored = tls::store_device_certificate(*answer);
+  bool ok = !stored && stored.error() == tls::Error::identity;
+  print("dtls_mutual: foreign_store: ", ok ? "refused" : "NOT REFUSED AS EXPECTED", " (",
+        stored ? "stored" : tls::error_name(stored.error()), ")\n");
+  // The device's own certificate is still the stored one.
+  auto loaded = tls::load_device_certificate(reloaded);
+  const bool kept = loaded && loaded->size() == own.size() && std::memcmp(loaded->data(), own.data(), own.size()) == 0;
+  ok &= report("foreign_kept", kept, kept ? "the device's own certificate" : "CHANGED");
+  ok &= mismatch_refused("foreign", silent, *answer);
   return ok;
 }
 
@@ -217,7 +246,7 @@ bool mismatch_refused(std::uint16_t p) {
 int main() {
   const std::uint64_t time = argument("--time=");
   if (time == 0 || port("--prov=") == 0 || port("--mutual=") == 0) {
-    print("dtls_mutual: usage: --time=UNIX --prov=P --mutual=P --nocert=P --otherca=P --mismatch=P\n");
+    print("dtls_mutual: usage: --time=UNIX --prov=P --mutual=P --nocert=P --otherca=P --mismatch=P --foreign=P\n");
     return 1;
   }
   if (!net::start_interface(ethernet, Priority{20}) || !net::wait_for_ipv4(Timeout::after(Duration::s(20)))) {
@@ -235,7 +264,8 @@ int main() {
     ok = mutual("mutual", port("--mutual="), identity);
     ok &= server_refuses("nocert", port("--nocert="), nullptr);
     ok &= server_refuses("otherca", port("--otherca="), &identity);
-    ok &= mismatch_refused(port("--mismatch="));
+    ok &= mismatch_refused("mismatch", port("--mismatch="), kTestCaDer);
+    ok &= foreign(port("--mismatch="), *cert);
   }
   print("dtls_mutual: heap ", tls::heap_peak(), " of ", tls::heap_size(), " bytes at most\n");
   if constexpr (config::stack_usage) {
