@@ -47,15 +47,16 @@ SILENT_HELLOS = 3  # the first ClientHello, then one at 500 ms and one at 1 s; 2
 
 
 class DtlsServer:
-    """One `openssl s_server -dtls1_2 -listen -naccept 1`; stdin kept open for the payload."""
+    """One `openssl s_server -dtls1_2 -listen -naccept 1`; stdin kept open for the payload.
+    `extra`: more s_server arguments (dtls_mutual_test.py: -Verify and the CA it trusts)."""
 
-    def __init__(self, d, cert, key):
+    def __init__(self, d, cert, key, extra=()):
         self.port = free_port(socket.SOCK_DGRAM)
         self.out_path = os.path.join(d, f"dtls-{self.port}.out")
         self.err_path = os.path.join(d, f"dtls-{self.port}.err")
         self.proc = subprocess.Popen(
             ["openssl", "s_server", "-dtls1_2", "-listen", "-accept", f"127.0.0.1:{self.port}", "-cert", cert,
-             "-key", key, "-naccept", "1", "-mtu", "1200", "-quiet"],
+             "-key", key, "-naccept", "1", "-mtu", "1200", "-quiet", *extra],
             stdin=subprocess.PIPE, stdout=open(self.out_path, "wb"), stderr=open(self.err_path, "wb"),
             start_new_session=True)
 

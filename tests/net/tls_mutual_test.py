@@ -57,10 +57,11 @@ CSR_END = b"-----END CERTIFICATE REQUEST-----"
 
 class ProvisioningHost:
     """Accepts one connection: reads the device's CSR (PEM), signs it with ward-provision, answers
-    with a 2-byte big-endian length and the DER certificate."""
+    with a 2-byte big-endian length and the DER certificate. With `answer` (a DER file) it answers
+    with that certificate instead, whatever the CSR (dtls_mutual_test.py: one of another key)."""
 
-    def __init__(self, d, tool, device_ca, extra=()):
-        self.d, self.tool, self.device_ca, self.extra = d, tool, device_ca, list(extra)
+    def __init__(self, d, tool, device_ca, extra=(), answer=None):
+        self.d, self.tool, self.device_ca, self.extra, self.answer = d, tool, device_ca, list(extra), answer
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(1)
@@ -83,6 +84,11 @@ class ProvisioningHost:
                     self.csr += piece
                 if CSR_END not in self.csr:
                     raise AssertionError(f"no whole CSR from the device ({len(self.csr)} bytes)")
+                if self.answer is not None:
+                    with open(self.answer, "rb") as f:
+                        der = f.read()
+                    conn.sendall(len(der).to_bytes(2, "big") + der)
+                    return
                 csr_path, der_path = f"{self.d}/device.csr", f"{self.d}/device.der"
                 with open(csr_path, "wb") as f:
                     f.write(self.csr)
@@ -100,7 +106,7 @@ class ProvisioningHost:
         self.thread.join(timeout=60)
         if self.error is not None:
             raise AssertionError(f"provisioning host: {self.error!r}")
-        if not os.path.exists(f"{self.d}/device.der"):
+        if CSR_END not in self.csr or self.answer is None and not os.path.exists(f"{self.d}/device.der"):
             raise AssertionError("provisioning host: the device never sent a CSR")
 
 
