@@ -1,5 +1,5 @@
 // DTLS 1.2 with mutual authentication by the device's opaque key (tests/net/dtls_mutual_test.py;
-// docs/network.md, "DTLS 1.2 client"). One boot on a fresh secure flash file; the test names the
+// docs/networking.md, "DTLS 1.2 client"). One boot on a fresh secure flash file; the test names the
 // ports and the time:
 //   --time=UNIX --prov=P --mutual=P --nocert=P --otherca=P --mismatch=P --foreign=P
 //
