@@ -470,11 +470,19 @@ def refusals(c, dev, tool, paths):
     # the handshake succeeds, the session is closed before any SMP byte is read.
     refused_client(c, dev, tool, "a TLS client with the management CA's certificate for CN=stranger",
                    tls_client(port, paths["ca"], *paths["stranger"]), "(client not authorised)")
-    # An authorised client whose stream breaks the framing: a header announcing more than the
-    # device's 1,024-byte packet buffer. The session ends without an answer; the slots stay.
+    # mcumgr parameters over TLS answer the TLS transport's own packet limit, 512 bytes (the
+    # console's and UDP's are 1,024): ward-mgmt sizes its upload chunks from it (the uploads of
+    # these scenarios go through it).
+    params = bytes([1 << 3 | 0, 0, 0, 0, 0, 0, 9, 6])
+    got = tls_client(port, paths["ca"], *paths["operator"])(params)
+    check(c, len(got) >= 8 and got[0] & 0x07 == 1 and got[6] == 9 and b"buf_size\x19\x02\x00" in got,
+          f"mcumgr parameters over TLS: buf_size 512, the TLS transport's packet limit ({got[8:].hex()})")
+    # An authorised client whose stream breaks the framing: a header announcing more than the TLS
+    # transport's 512-byte packet buffer (600: within the console's 1,024, so it is the TLS
+    # transport's own limit that ends it). The session ends without an answer; the slots stay.
     before = tool.slots()
     mark = len(dev.text())
-    over = bytes([1 << 3 | 2, 0]) + (2000).to_bytes(2, "big") + bytes([0, 0, 8, 0]) + b"\xa0" * 16
+    over = bytes([1 << 3 | 2, 0]) + (600).to_bytes(2, "big") + bytes([0, 0, 8, 0]) + b"\xa0" * 16
     try:
         got = tls_client(port, paths["ca"], *paths["operator"])(over)
     except (OSError, ssl.SSLError):

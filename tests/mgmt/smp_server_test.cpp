@@ -157,6 +157,25 @@ TEST_F(OsFixture, McumgrParameters) {
             packet(0, 1, 0, 0x02, 6, cat({kOpenMap, t("buf_size"), u(1024), t("buf_count"), u(2), kBreak})));
 }
 
+// A transport with a packet limit of its own (the TLS transport's 512 bytes) has mcumgr parameters
+// answer it, so a client sizes its packets for that transport; the other requests are served as
+// without it.
+TEST_F(OsFixture, McumgrParametersAnswerTheTransportsOwnLimit) {
+  const Bytes req = packet(0, 0, 0, 3, 6, {});
+  Bytes out(1024);
+  std::size_t n = server.handle(req, out, 512);
+  EXPECT_EQ(Bytes(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n)),
+            packet(0, 1, 0, 0x03, 6, cat({kOpenMap, t("buf_size"), u(512), t("buf_count"), u(2), kBreak})));
+  // Without one: the image's figure.
+  n = server.handle(req, out, 0);
+  EXPECT_EQ(Bytes(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n)),
+            packet(0, 1, 0, 0x03, 6, cat({kOpenMap, t("buf_size"), u(1024), t("buf_count"), u(2), kBreak})));
+  const Bytes echo = packet(0, 2, 0, 4, 0, cat({map(1), t("d"), t("hi")}));
+  n = server.handle(echo, out, 512);
+  EXPECT_EQ(Bytes(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n)),
+            packet(0, 3, 0, 0x04, 0, cat({kOpenMap, t("r"), t("hi"), kBreak})));
+}
+
 TEST_F(OsFixture, OsInfoDefaultAllAndOrder) {
   auto info = [&](std::string_view format) {
     const Bytes payload = format.empty() ? Bytes{} : cat({map(1), t("format"), t(format)});

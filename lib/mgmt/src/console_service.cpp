@@ -31,10 +31,11 @@ Status ConsoleService::start(const Config& config, std::span<std::byte> stack, P
   return thread_.start(stack, &ConsoleService::run, this, priority, "smp");
 }
 
-std::span<const std::byte> ConsoleService::answer(std::span<const std::byte> request, bool& reset) {
+std::span<const std::byte> ConsoleService::answer(std::span<const std::byte> request, bool& reset,
+                                                  std::size_t packet_limit) {
   // The only call of Server::handle in an image, whatever its transports (one copy of its code).
   // At offset 2 of the frame (serve() writes the console's length and CRC around it).
-  const std::size_t n = server_->handle(request, std::span{response_}.subspan(2, kPacket));
+  const std::size_t n = server_->handle(request, std::span{response_}.subspan(2, kPacket), packet_limit);
   // Taken with its answer: this thread serves every transport, so no other request comes between.
   reset = os_->take_reset();
   return std::span<const std::byte>{response_.data() + 2, n};

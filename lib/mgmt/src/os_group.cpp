@@ -89,7 +89,8 @@ Outcome OsGroup::Handlers::params(Group& g, const Request& r, MapWriter& out) {
     return invalid();
   }
   const auto& self = static_cast<OsGroup&>(g);
-  out.uint("buf_size", self.buffers_.size);
+  // The transport's own limit when it has one (the TLS transport's, smaller than the others').
+  out.uint("buf_size", r.packet_limit != 0 ? r.packet_limit : self.buffers_.size);
   out.uint("buf_count", self.buffers_.count);
   return Outcome::success();
 }

@@ -40,7 +40,7 @@ Outcome Server::dispatch(const Request& request, MapWriter& out) {
   return Outcome::protocol(Err::not_supported);
 }
 
-std::size_t Server::handle(std::span<const std::byte> request, std::span<std::byte> response) {
+std::size_t Server::handle(std::span<const std::byte> request, std::span<std::byte> response, std::size_t packet_limit) {
   const auto header = parse_header(request);
   if (!header || (header->op != static_cast<std::uint8_t>(Op::read) &&
                   header->op != static_cast<std::uint8_t>(Op::write))) {
@@ -59,7 +59,8 @@ std::size_t Server::handle(std::span<const std::byte> request, std::span<std::by
   } else if (header->length != request.size() - kHeaderBytes) {
     early = Outcome::protocol(Err::invalid);
   }
-  const Request r{*header, request.subspan(kHeaderBytes)};
+  const Request r{*header, static_cast<std::uint16_t>(packet_limit < 0xffffu ? packet_limit : 0xffffu),
+                  request.subspan(kHeaderBytes)};
   const auto version = static_cast<Version>(reply.version);
   const std::uint16_t group_id = header->group;
   auto body = response.subspan(kHeaderBytes, response.size() - kHeaderBytes < 0xffffu ? response.size() - kHeaderBytes : 0xffffu);

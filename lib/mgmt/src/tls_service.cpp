@@ -64,7 +64,7 @@ void TlsService::serve_session() {
     const stream::Event e = rx.commit(*r);
     if (e == stream::Event::error) {
       counters_.broken.fetch_add(1, std::memory_order_relaxed);
-      print("mgmt-tls: framing broken (reserved bits or a length over ", kPacket, "), session closed\n");
+      print("mgmt-tls: framing broken (reserved bits or a length over ", unsigned{kPacket}, "), session closed\n");
       return;
     }
     if (e != stream::Event::packet) {
@@ -74,7 +74,7 @@ void TlsService::serve_session() {
     bool sent = true;
     {
       const ConsoleService::Turn turn{*smp_};
-      const std::span<const std::byte> out = smp_->answer(rx.packet(), reset);
+      const std::span<const std::byte> out = smp_->answer(rx.packet(), reset, kPacket);
       counters_.packets.fetch_add(1, std::memory_order_relaxed);
       if (!out.empty()) {
         auto w = session.write(out);

@@ -2,6 +2,8 @@
 // computed first, then the rounds run sixteen per pass with the eight working variables renamed
 // instead of moved, so they stay in registers. Hashing a 256 KiB image is most of the boot time
 // (docs/boot.md has the figures).
+// Built with WARD_SHA256_COMPACT (lib/mgmt's ward_sha256_compact, the FWU binding's), the same
+// class with one round per pass: about a quarter of the code, slower.
 #pragma once
 #include <array>
 #include <cstddef>

@@ -81,8 +81,10 @@ class ConsoleService {
   // Answers one request packet into the response buffer every transport shares (valid until the
   // next call); `reset` says whether it answered a reset request (taken from the OS group: the
   // caller resets the device once the answer is out). Empty: no answer (Server::handle).
-  // Called under a Turn when another thread serves a transport too (TlsService).
-  std::span<const std::byte> answer(std::span<const std::byte> request, bool& reset);
+  // `packet_limit`: the calling transport's packet limit when smaller than kPacket (TlsService's;
+  // mcumgr parameters answer it), else 0. Called under a Turn when another thread serves a
+  // transport too (TlsService).
+  std::span<const std::byte> answer(std::span<const std::byte> request, bool& reset, std::size_t packet_limit = 0);
 
   // The right to serve one request and write its answer out of the shared response buffer: the
   // console's thread takes it for each of its requests, a transport with a thread of its own

@@ -5,7 +5,9 @@
 //                         TaskSource (stack figures in 4-byte words, as Zephyr gives them)
 //   5 reset              write {"force"?} -> {}; the group only records the request: the transport
 //                         resets after it has sent the answer (take_reset())
-//   6 mcumgr parameters  read -> {"buf_size": uint, "buf_count": uint}
+//   6 mcumgr parameters  read -> {"buf_size": uint, "buf_count": uint}; buf_size is the packet
+//                         limit of the transport the request came on (Request::packet_limit) when
+//                         it has its own, else the image's (BufferParams)
 //   7 OS/application info read {"format": text}? -> {"output": text}; the format's letters choose
 //                         fields: s kernel name, n node name, r release, v version, b build date
 //                         and time, m machine, p processor, i hardware platform, o operating

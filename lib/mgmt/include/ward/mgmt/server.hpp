@@ -24,6 +24,12 @@ namespace ward::mgmt {
 
 struct Request {
   Header header;
+  // The largest request packet the transport that carried this one takes, when it takes less than
+  // the image's others (the TLS transport's 512 bytes): mcumgr parameters answer it as buf_size,
+  // so a client sizes its packets per transport. 0: the image's figure (OsGroup's BufferParams).
+  // 16 bits, as SMP's lengths, and here, in the header's padding: the request, on the stack under
+  // every handler, does not grow (the SMP thread's stack is at its bound).
+  std::uint16_t packet_limit = 0;
   std::span<const std::byte> payload;  // the CBOR map (empty: no data)
   Version version() const { return static_cast<Version>(header.version); }
 };
@@ -61,8 +67,9 @@ class Server {
 
   // Handles one request packet and writes the response packet into `response`. Returns the
   // response's length, or 0 when the request gets no response (see above) or `response` cannot
-  // hold even a header and an error.
-  std::size_t handle(std::span<const std::byte> request, std::span<std::byte> response);
+  // hold even a header and an error. `packet_limit`: the transport's own packet limit, if it has
+  // one (Request::packet_limit).
+  std::size_t handle(std::span<const std::byte> request, std::span<std::byte> response, std::size_t packet_limit = 0);
 
  private:
   Outcome dispatch(const Request& request, MapWriter& out);

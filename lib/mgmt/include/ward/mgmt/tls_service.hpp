@@ -34,7 +34,14 @@ class TlsService {
  public:
   // mcumgr has no assigned port for SMP over TLS: the UDP transport's 1337, plus one.
   static constexpr std::uint16_t kPort = 1338;
-  static constexpr std::size_t kPacket = ConsoleService::kPacket;
+  // The largest request packet taken (header included), half the console's and UDP's: the
+  // request buffer is this transport's own RAM (the response buffer is the console service's,
+  // shared under the turn, kPacket bytes), and the image's RAM budget is 6 KiB
+  // (docs/device-management.md, "Figures so far"). mcumgr parameters answer it as buf_size on
+  // this transport (ConsoleService::answer's packet_limit), and ward-mgmt sizes its upload chunks
+  // from that answer. A header announcing more ends the session (stream_transport.hpp).
+  static constexpr std::size_t kPacket = 512;
+  static_assert(kPacket <= ConsoleService::kPacket);
 
   struct Config {
     ConsoleService& smp;
