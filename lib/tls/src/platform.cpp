@@ -2,6 +2,7 @@
 //
 // Compiled once per preset with the TLS configuration (lib/tls/config), so it includes no per-image
 // header: time comes from lwIP's sys_now() (the kernel clock, through lwIP's port).
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -9,7 +10,6 @@
 
 #include <psa/crypto.h>
 
-#include "mbedtls/memory_buffer_alloc.h"
 #include "mbedtls/platform.h"
 #include "mbedtls/platform_time.h"
 #include "mbedtls/platform_util.h"
@@ -28,11 +28,26 @@ extern "C" {
 namespace ward::tls {
 namespace {
 
-// One connection's worst case: the 16 KiB input record buffer (a peer's default), the 4 KiB output
-// one, the handshake (transcript hashes are handles: the state is in the secure world), and the
-// peer's parsed chain. docs/network.md has the measured peak.
+// Heap 0, for Clients used directly (every thread but the TLS socket workers). One connection's
+// worst case: the 16 KiB input record buffer (a peer's default), the 4 KiB output one, the handshake
+// (transcript hashes are handles: the state is in the secure world), and the peer's parsed chain.
+// docs/network.md has the measured peak.
 constexpr std::size_t kHeapSize = 32 * 1024;
 alignas(8) unsigned char heap[kHeapSize];
+
+// The TLS socket slots' heaps (platform.hpp, add_session_heap): heap 1 + index for allocations on
+// the slot's worker stack. Written before the workers start, read-only afterwards.
+struct SessionHeap {
+  std::uintptr_t heap_begin = 0;
+  std::uintptr_t heap_end = 0;  // empty: not given
+  std::uintptr_t stack_begin = 0;
+  std::uintptr_t stack_end = 0;
+};
+std::array<SessionHeap, kMaxSessionHeaps> session_heaps{};
+
+bool contains(std::uintptr_t begin, std::uintptr_t end, std::uintptr_t address) {
+  return begin <= address && address < end;
+}
 
 // The calendar: seconds since 1970 at lwIP's millisecond clock reading `base_ms`.
 // 32-bit words (the Cortex-M33 has no 64-bit atomics): seconds fit until 2106.
@@ -53,6 +68,104 @@ mbedtls_time_t calendar_now(mbedtls_time_t* out) {
 bool initialised = false;
 
 }  // namespace
+}  // namespace ward::tls
+
+// Mbed TLS's buffer allocator, once per heap (heap_arena.inc, generated heap_arena<N>.c).
+extern "C" {
+#define WARD_TLS_ARENA_DECLARE(n)                                     \
+  void ward_tls_arena##n##_init(unsigned char* buf, std::size_t len); \
+  void* ward_tls_arena##n##_calloc(std::size_t n_, std::size_t size); \
+  void ward_tls_arena##n##_free(void* ptr);
+WARD_TLS_ARENA_DECLARE(0)
+WARD_TLS_ARENA_DECLARE(1)
+WARD_TLS_ARENA_DECLARE(2)
+WARD_TLS_ARENA_DECLARE(3)
+WARD_TLS_ARENA_DECLARE(4)
+#undef WARD_TLS_ARENA_DECLARE
+}
+
+namespace ward::tls {
+namespace {
+
+static_assert(kMaxSessionHeaps == 4, "one heap_arena<N> per slot, 1..4 (lib/tls/CMakeLists.txt)");
+
+// Direct calls, one per heap (no table of pointers: the stack bound follows them).
+void arena_init(std::size_t arena, unsigned char* buf, std::size_t len) {
+  switch (arena) {
+    case 1: ward_tls_arena1_init(buf, len); break;
+    case 2: ward_tls_arena2_init(buf, len); break;
+    case 3: ward_tls_arena3_init(buf, len); break;
+    case 4: ward_tls_arena4_init(buf, len); break;
+    default: ward_tls_arena0_init(buf, len); break;
+  }
+}
+
+void* arena_calloc(std::size_t arena, std::size_t n, std::size_t size) {
+  switch (arena) {
+    case 1: return ward_tls_arena1_calloc(n, size);
+    case 2: return ward_tls_arena2_calloc(n, size);
+    case 3: return ward_tls_arena3_calloc(n, size);
+    case 4: return ward_tls_arena4_calloc(n, size);
+    default: return ward_tls_arena0_calloc(n, size);
+  }
+}
+
+void arena_free(std::size_t arena, void* ptr) {
+  switch (arena) {
+    case 1: ward_tls_arena1_free(ptr); break;
+    case 2: ward_tls_arena2_free(ptr); break;
+    case 3: ward_tls_arena3_free(ptr); break;
+    case 4: ward_tls_arena4_free(ptr); break;
+    default: ward_tls_arena0_free(ptr); break;
+  }
+}
+
+std::uintptr_t stack_pointer() {
+  std::uintptr_t sp = 0;
+  asm volatile("mov %0, sp" : "=r"(sp));
+  return sp;
+}
+
+// Mbed TLS's calloc and free (mbedtls_platform_set_calloc_free). An allocation comes from the heap
+// of the slot whose worker stack the caller runs on, else heap 0; a block goes back to the heap
+// that holds it (a pointer in none goes to heap 0, whose allocator refuses it: mbedtls_exit).
+void* route_calloc(std::size_t n, std::size_t size) {
+  const std::uintptr_t sp = stack_pointer();
+  for (std::size_t i = 0; i < session_heaps.size(); ++i) {
+    const SessionHeap& h = session_heaps[i];
+    if (h.heap_end != 0 && contains(h.stack_begin, h.stack_end, sp)) {
+      return arena_calloc(i + 1, n, size);
+    }
+  }
+  return arena_calloc(0, n, size);
+}
+
+void route_free(void* ptr) {
+  if (ptr == nullptr) {
+    return;
+  }
+  const auto address = reinterpret_cast<std::uintptr_t>(ptr);
+  for (std::size_t i = 0; i < session_heaps.size(); ++i) {
+    const SessionHeap& h = session_heaps[i];
+    if (h.heap_end != 0 && contains(h.heap_begin, h.heap_end, address)) {
+      arena_free(i + 1, ptr);
+      return;
+    }
+  }
+  arena_free(0, ptr);
+}
+
+// The highest byte written in `bytes`, which started zeroed (heap_peak()).
+std::size_t highest_written(const unsigned char* bytes, std::size_t size) {
+  for (std::size_t i = size; i > 0; --i) {
+    if (bytes[i - 1] != 0) {
+      return i;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
 
 void set_time(std::int64_t unix_seconds) {
   base_ms.store(sys_now());
@@ -68,8 +181,9 @@ bool platform_init() {
   if (initialised) {
     return true;
   }
-  mbedtls_memory_buffer_alloc_init(heap, sizeof heap);
-  if (mbedtls_platform_set_time(&calendar_now) != 0) {
+  arena_init(0, heap, sizeof heap);
+  if (mbedtls_platform_set_calloc_free(&route_calloc, &route_free) != 0 ||
+      mbedtls_platform_set_time(&calendar_now) != 0) {
     return false;
   }
   initialised = true;
@@ -78,17 +192,33 @@ bool platform_init() {
 
 bool platform_ready() { return initialised; }
 
+bool add_session_heap(std::size_t index, std::span<unsigned char> bytes, std::span<const std::byte> stack) {
+  if (!initialised || index >= session_heaps.size() || session_heaps[index].heap_end != 0 || bytes.empty() ||
+      stack.empty() || reinterpret_cast<std::uintptr_t>(bytes.data()) % 8 != 0) {
+    return false;
+  }
+  arena_init(index + 1, bytes.data(), bytes.size());
+  (void)mbedtls_platform_set_calloc_free(&route_calloc, &route_free);  // the arena installed its own
+  SessionHeap& h = session_heaps[index];
+  h.heap_begin = reinterpret_cast<std::uintptr_t>(bytes.data());
+  h.stack_begin = reinterpret_cast<std::uintptr_t>(stack.data());
+  h.stack_end = h.stack_begin + stack.size();
+  h.heap_end = h.heap_begin + bytes.size();  // last: the entry is live from here
+  return true;
+}
+
+std::size_t session_heap_peak(std::size_t index) {
+  if (index >= session_heaps.size() || session_heaps[index].heap_end == 0) {
+    return 0;
+  }
+  const SessionHeap& h = session_heaps[index];
+  return highest_written(reinterpret_cast<const unsigned char*>(h.heap_begin), h.heap_end - h.heap_begin);
+}
+
 // The allocator starts from a zeroed buffer and hands out blocks from its low end; the highest
 // byte ever written is a close lower bound of the peak extent (a block whose last bytes stayed
 // zero is missed). A figure, not a check.
-std::size_t heap_peak() {
-  for (std::size_t i = sizeof heap; i > 0; --i) {
-    if (heap[i - 1] != 0) {
-      return i;
-    }
-  }
-  return 0;
-}
+std::size_t heap_peak() { return highest_written(heap, sizeof heap); }
 
 std::size_t heap_size() { return kHeapSize; }
 
