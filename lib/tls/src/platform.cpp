@@ -42,6 +42,7 @@ struct SessionHeap {
   std::uintptr_t heap_end = 0;  // empty: not given
   std::uintptr_t stack_begin = 0;
   std::uintptr_t stack_end = 0;
+  HeapAllocator allocator{};
 };
 std::array<SessionHeap, kMaxSessionHeaps> session_heaps{};
 
@@ -70,55 +71,15 @@ bool initialised = false;
 }  // namespace
 }  // namespace ward::tls
 
-// Mbed TLS's buffer allocator, once per heap (heap_arena.inc, generated heap_arena<N>.c).
+// Heap 0's allocator (heap_arena.inc, heap_arena0.c); the slots' come with add_session_heap.
 extern "C" {
-#define WARD_TLS_ARENA_DECLARE(n)                                     \
-  void ward_tls_arena##n##_init(unsigned char* buf, std::size_t len); \
-  void* ward_tls_arena##n##_calloc(std::size_t n_, std::size_t size); \
-  void ward_tls_arena##n##_free(void* ptr);
-WARD_TLS_ARENA_DECLARE(0)
-WARD_TLS_ARENA_DECLARE(1)
-WARD_TLS_ARENA_DECLARE(2)
-WARD_TLS_ARENA_DECLARE(3)
-WARD_TLS_ARENA_DECLARE(4)
-#undef WARD_TLS_ARENA_DECLARE
+void ward_tls_arena0_init(unsigned char* buf, std::size_t len);
+void* ward_tls_arena0_calloc(std::size_t n, std::size_t size);
+void ward_tls_arena0_free(void* ptr);
 }
 
 namespace ward::tls {
 namespace {
-
-static_assert(kMaxSessionHeaps == 4, "one heap_arena<N> per slot, 1..4 (lib/tls/CMakeLists.txt)");
-
-// Direct calls, one per heap (no table of pointers: the stack bound follows them).
-void arena_init(std::size_t arena, unsigned char* buf, std::size_t len) {
-  switch (arena) {
-    case 1: ward_tls_arena1_init(buf, len); break;
-    case 2: ward_tls_arena2_init(buf, len); break;
-    case 3: ward_tls_arena3_init(buf, len); break;
-    case 4: ward_tls_arena4_init(buf, len); break;
-    default: ward_tls_arena0_init(buf, len); break;
-  }
-}
-
-void* arena_calloc(std::size_t arena, std::size_t n, std::size_t size) {
-  switch (arena) {
-    case 1: return ward_tls_arena1_calloc(n, size);
-    case 2: return ward_tls_arena2_calloc(n, size);
-    case 3: return ward_tls_arena3_calloc(n, size);
-    case 4: return ward_tls_arena4_calloc(n, size);
-    default: return ward_tls_arena0_calloc(n, size);
-  }
-}
-
-void arena_free(std::size_t arena, void* ptr) {
-  switch (arena) {
-    case 1: ward_tls_arena1_free(ptr); break;
-    case 2: ward_tls_arena2_free(ptr); break;
-    case 3: ward_tls_arena3_free(ptr); break;
-    case 4: ward_tls_arena4_free(ptr); break;
-    default: ward_tls_arena0_free(ptr); break;
-  }
-}
 
 std::uintptr_t stack_pointer() {
   std::uintptr_t sp = 0;
@@ -134,10 +95,10 @@ void* route_calloc(std::size_t n, std::size_t size) {
   for (std::size_t i = 0; i < session_heaps.size(); ++i) {
     const SessionHeap& h = session_heaps[i];
     if (h.heap_end != 0 && contains(h.stack_begin, h.stack_end, sp)) {
-      return arena_calloc(i + 1, n, size);
+      return h.allocator.calloc(n, size);  // ward_tls_arena<i + 1>_calloc (stackbound.conf)
     }
   }
-  return arena_calloc(0, n, size);
+  return ward_tls_arena0_calloc(n, size);
 }
 
 void route_free(void* ptr) {
@@ -148,11 +109,11 @@ void route_free(void* ptr) {
   for (std::size_t i = 0; i < session_heaps.size(); ++i) {
     const SessionHeap& h = session_heaps[i];
     if (h.heap_end != 0 && contains(h.heap_begin, h.heap_end, address)) {
-      arena_free(i + 1, ptr);
+      h.allocator.free(ptr);  // ward_tls_arena<i + 1>_free (stackbound.conf)
       return;
     }
   }
-  arena_free(0, ptr);
+  ward_tls_arena0_free(ptr);
 }
 
 // The highest byte written in `bytes`, which started zeroed (heap_peak()).
@@ -181,7 +142,7 @@ bool platform_init() {
   if (initialised) {
     return true;
   }
-  arena_init(0, heap, sizeof heap);
+  ward_tls_arena0_init(heap, sizeof heap);
   if (mbedtls_platform_set_calloc_free(&route_calloc, &route_free) != 0 ||
       mbedtls_platform_set_time(&calendar_now) != 0) {
     return false;
@@ -192,14 +153,17 @@ bool platform_init() {
 
 bool platform_ready() { return initialised; }
 
-bool add_session_heap(std::size_t index, std::span<unsigned char> bytes, std::span<const std::byte> stack) {
+bool add_session_heap(std::size_t index, std::span<unsigned char> bytes, std::span<const std::byte> stack,
+                      const HeapAllocator& allocator) {
   if (!initialised || index >= session_heaps.size() || session_heaps[index].heap_end != 0 || bytes.empty() ||
-      stack.empty() || reinterpret_cast<std::uintptr_t>(bytes.data()) % 8 != 0) {
+      stack.empty() || reinterpret_cast<std::uintptr_t>(bytes.data()) % 8 != 0 || allocator.init == nullptr ||
+      allocator.calloc == nullptr || allocator.free == nullptr) {
     return false;
   }
-  arena_init(index + 1, bytes.data(), bytes.size());
+  allocator.init(bytes.data(), bytes.size());
   (void)mbedtls_platform_set_calloc_free(&route_calloc, &route_free);  // the arena installed its own
   SessionHeap& h = session_heaps[index];
+  h.allocator = allocator;
   h.heap_begin = reinterpret_cast<std::uintptr_t>(bytes.data());
   h.stack_begin = reinterpret_cast<std::uintptr_t>(stack.data());
   h.stack_end = h.stack_begin + stack.size();

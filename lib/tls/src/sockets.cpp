@@ -90,6 +90,38 @@ bool enabled = false;
 ThreadStack<kWorkerStack> worker_stacks[kContexts];
 Thread workers[kContexts];
 alignas(8) unsigned char heaps[kContexts][tls::kSessionHeapSize];
+}  // namespace
+}  // namespace ward::net
+
+// The slots' allocators (lib/tls/src/heap_arena.inc): slot i's is heap i + 1's.
+extern "C" {
+#define WARD_TLS_ARENA_DECLARE(n)                                     \
+  void ward_tls_arena##n##_init(unsigned char* buf, std::size_t len); \
+  void* ward_tls_arena##n##_calloc(std::size_t count, std::size_t size); \
+  void ward_tls_arena##n##_free(void* ptr);
+WARD_TLS_ARENA_DECLARE(1)
+WARD_TLS_ARENA_DECLARE(2)
+WARD_TLS_ARENA_DECLARE(3)
+WARD_TLS_ARENA_DECLARE(4)
+#undef WARD_TLS_ARENA_DECLARE
+}
+
+namespace ward::net {
+namespace {
+// Only the image's slots' allocators are named, so only theirs are linked.
+constexpr std::array<tls::HeapAllocator, kContexts> kAllocators = [] {
+  constexpr tls::HeapAllocator all[] = {
+      {ward_tls_arena1_init, ward_tls_arena1_calloc, ward_tls_arena1_free},
+      {ward_tls_arena2_init, ward_tls_arena2_calloc, ward_tls_arena2_free},
+      {ward_tls_arena3_init, ward_tls_arena3_calloc, ward_tls_arena3_free},
+      {ward_tls_arena4_init, ward_tls_arena4_calloc, ward_tls_arena4_free},
+  };
+  std::array<tls::HeapAllocator, kContexts> mine{};
+  for (std::size_t i = 0; i < kContexts; ++i) {
+    mine[i] = all[i];
+  }
+  return mine;
+}();
 constexpr const char* kWorkerNames[] = {"tls worker 0", "tls worker 1", "tls worker 2", "tls worker 3"};
 static_assert(std::size(kWorkerNames) >= kContexts);
 
@@ -353,7 +385,7 @@ Status enable_sockets(const SocketOptions& options) {
   options_in_use = options;
   // Each slot's heap before its worker runs (the heap is chosen by the stack allocating from it).
   for (std::size_t i = 0; i < kContexts; ++i) {
-    if (!add_session_heap(i, heaps[i], worker_stacks[i].span())) {
+    if (!add_session_heap(i, heaps[i], worker_stacks[i].span(), kAllocators[i])) {
       return fail(Error::not_initialised);  // before init(), or called again after a failure
     }
   }
