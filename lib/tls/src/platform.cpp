@@ -2,6 +2,7 @@
 //
 // Compiled once per preset with the TLS configuration (lib/tls/config), so it includes no per-image
 // header: time comes from lwIP's sys_now() (the kernel clock, through lwIP's port).
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -9,7 +10,6 @@
 
 #include <psa/crypto.h>
 
-#include "mbedtls/memory_buffer_alloc.h"
 #include "mbedtls/platform.h"
 #include "mbedtls/platform_time.h"
 #include "mbedtls/platform_util.h"
@@ -28,11 +28,33 @@ extern "C" {
 namespace ward::tls {
 namespace {
 
+<<<<<<< HEAD
 // One connection's worst case: the 16 KiB input record buffer (a peer's default), the 4 KiB output
 // one, the handshake (transcript hashes are handles: the state is in the secure world), and the
 // peer's parsed chain. docs/networking.md has the measured peak.
+=======
+// Heap 0, for Clients used directly (every thread but the TLS socket workers). One connection's
+// worst case: the 16 KiB input record buffer (a peer's default), the 4 KiB output one, the handshake
+// (transcript hashes are handles: the state is in the secure world), and the peer's parsed chain.
+// docs/networking.md has the measured peak.
+>>>>>>> h/tlspool
 constexpr std::size_t kHeapSize = 32 * 1024;
 alignas(8) unsigned char heap[kHeapSize];
+
+// The TLS socket slots' heaps (platform.hpp, add_session_heap): heap 1 + index for allocations on
+// the slot's worker stack. Written before the workers start, read-only afterwards.
+struct SessionHeap {
+  std::uintptr_t heap_begin = 0;
+  std::uintptr_t heap_end = 0;  // empty: not given
+  std::uintptr_t stack_begin = 0;
+  std::uintptr_t stack_end = 0;
+  HeapAllocator allocator{};
+};
+std::array<SessionHeap, kMaxSessionHeaps> session_heaps{};
+
+bool contains(std::uintptr_t begin, std::uintptr_t end, std::uintptr_t address) {
+  return begin <= address && address < end;
+}
 
 // The calendar: seconds since 1970 at lwIP's millisecond clock reading `base_ms`.
 // 32-bit words (the Cortex-M33 has no 64-bit atomics): seconds fit until 2106.
@@ -53,6 +75,64 @@ mbedtls_time_t calendar_now(mbedtls_time_t* out) {
 bool initialised = false;
 
 }  // namespace
+}  // namespace ward::tls
+
+// Heap 0's allocator (heap_arena.inc, heap_arena0.c); the slots' come with add_session_heap.
+extern "C" {
+void ward_tls_arena0_init(unsigned char* buf, std::size_t len);
+void* ward_tls_arena0_calloc(std::size_t n, std::size_t size);
+void ward_tls_arena0_free(void* ptr);
+}
+
+namespace ward::tls {
+namespace {
+
+std::uintptr_t stack_pointer() {
+  std::uintptr_t sp = 0;
+  asm volatile("mov %0, sp" : "=r"(sp));
+  return sp;
+}
+
+// Mbed TLS's calloc and free (mbedtls_platform_set_calloc_free). An allocation comes from the heap
+// of the slot whose worker stack the caller runs on, else heap 0; a block goes back to the heap
+// that holds it (a pointer in none goes to heap 0, whose allocator refuses it: mbedtls_exit).
+void* route_calloc(std::size_t n, std::size_t size) {
+  const std::uintptr_t sp = stack_pointer();
+  for (std::size_t i = 0; i < session_heaps.size(); ++i) {
+    const SessionHeap& h = session_heaps[i];
+    if (h.heap_end != 0 && contains(h.stack_begin, h.stack_end, sp)) {
+      return h.allocator.calloc(n, size);  // ward_tls_arena<i + 1>_calloc (stackbound.conf)
+    }
+  }
+  return ward_tls_arena0_calloc(n, size);
+}
+
+void route_free(void* ptr) {
+  if (ptr == nullptr) {
+    return;
+  }
+  const auto address = reinterpret_cast<std::uintptr_t>(ptr);
+  for (std::size_t i = 0; i < session_heaps.size(); ++i) {
+    const SessionHeap& h = session_heaps[i];
+    if (h.heap_end != 0 && contains(h.heap_begin, h.heap_end, address)) {
+      h.allocator.free(ptr);  // ward_tls_arena<i + 1>_free (stackbound.conf)
+      return;
+    }
+  }
+  ward_tls_arena0_free(ptr);
+}
+
+// The highest byte written in `bytes`, which started zeroed (heap_peak()).
+std::size_t highest_written(const unsigned char* bytes, std::size_t size) {
+  for (std::size_t i = size; i > 0; --i) {
+    if (bytes[i - 1] != 0) {
+      return i;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
 
 void set_time(std::int64_t unix_seconds) {
   base_ms.store(sys_now());
@@ -68,8 +148,9 @@ bool platform_init() {
   if (initialised) {
     return true;
   }
-  mbedtls_memory_buffer_alloc_init(heap, sizeof heap);
-  if (mbedtls_platform_set_time(&calendar_now) != 0) {
+  ward_tls_arena0_init(heap, sizeof heap);
+  if (mbedtls_platform_set_calloc_free(&route_calloc, &route_free) != 0 ||
+      mbedtls_platform_set_time(&calendar_now) != 0) {
     return false;
   }
   initialised = true;
@@ -78,17 +159,36 @@ bool platform_init() {
 
 bool platform_ready() { return initialised; }
 
+bool add_session_heap(std::size_t index, std::span<unsigned char> bytes, std::span<const std::byte> stack,
+                      const HeapAllocator& allocator) {
+  if (!initialised || index >= session_heaps.size() || session_heaps[index].heap_end != 0 || bytes.empty() ||
+      stack.empty() || reinterpret_cast<std::uintptr_t>(bytes.data()) % 8 != 0 || allocator.init == nullptr ||
+      allocator.calloc == nullptr || allocator.free == nullptr) {
+    return false;
+  }
+  allocator.init(bytes.data(), bytes.size());
+  (void)mbedtls_platform_set_calloc_free(&route_calloc, &route_free);  // the arena installed its own
+  SessionHeap& h = session_heaps[index];
+  h.allocator = allocator;
+  h.heap_begin = reinterpret_cast<std::uintptr_t>(bytes.data());
+  h.stack_begin = reinterpret_cast<std::uintptr_t>(stack.data());
+  h.stack_end = h.stack_begin + stack.size();
+  h.heap_end = h.heap_begin + bytes.size();  // last: the entry is live from here
+  return true;
+}
+
+std::size_t session_heap_peak(std::size_t index) {
+  if (index >= session_heaps.size() || session_heaps[index].heap_end == 0) {
+    return 0;
+  }
+  const SessionHeap& h = session_heaps[index];
+  return highest_written(reinterpret_cast<const unsigned char*>(h.heap_begin), h.heap_end - h.heap_begin);
+}
+
 // The allocator starts from a zeroed buffer and hands out blocks from its low end; the highest
 // byte ever written is a close lower bound of the peak extent (a block whose last bytes stayed
 // zero is missed). A figure, not a check.
-std::size_t heap_peak() {
-  for (std::size_t i = sizeof heap; i > 0; --i) {
-    if (heap[i - 1] != 0) {
-      return i;
-    }
-  }
-  return 0;
-}
+std::size_t heap_peak() { return highest_written(heap, sizeof heap); }
 
 std::size_t heap_size() { return kHeapSize; }
 

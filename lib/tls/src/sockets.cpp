@@ -1,11 +1,16 @@
-// TLS sockets (ward/tls/sockets.hpp): a static pool of contexts, one ward::tls::Client each, and the
-// worker thread that runs every Client call. Compiled inside each image (ward_tls_sockets), against
-// its configuration (CONFIG_WARD_NET_TLS_SOCKETS).
+// TLS sockets (ward/tls/sockets.hpp): a static pool of contexts (slots), each with a ward::tls::Client,
+// a worker thread that runs that Client's calls, and a heap of its own for Mbed TLS
+// (platform.hpp, add_session_heap). Compiled inside each image (ward_tls_sockets), against its
+// configuration (CONFIG_WARD_NET_TLS_SOCKETS).
 //
 // A call from a socket (lib/net's TlsSocketEngine) runs in the calling thread, privileged: it copies
-// the user's data into the context's buffer (send) and hands the context to the worker, then waits
-// for the answer and copies the received plaintext out (receive). Mbed TLS and lwIP see only the
+// the user's data into the context's buffer (send) and hands the context to the slot's worker, then
+// waits for the answer and copies the received plaintext out (receive). Mbed TLS and lwIP see only the
 // context's buffer, in kernel .bss; the caller's memory was checked by the system call's entry.
+//
+// One worker per slot, not one for all: a peer that stalls its session holds that slot's worker
+// only (for its timeout at most), never another socket's; and one heap per slot: a peer that makes
+// its session allocate more (a longer chain, bigger records) exhausts its own heap only.
 #include "ward/autoconf.h"
 #include "ward/tls/sockets.hpp"
 
@@ -23,6 +28,7 @@ extern "C" {
 #include "ward/kernel/thread.hpp"
 #include "ward/net/tls_sockets.hpp"
 #include "ward/stack_bound.hpp"
+#include "platform.hpp"
 
 #if defined(CONFIG_WARD_NET_TLS_SOCKETS)
 #define WARD_TLS_SOCKET_POOL CONFIG_WARD_NET_TLS_SOCKETS
@@ -37,8 +43,9 @@ namespace {
 constexpr std::size_t kContexts = WARD_TLS_SOCKET_POOL;
 // The handshake (X.509 parsing, ECDSA through the PSA client, Mbed TLS's state machine) needs
 // several KiB of stack: 4,484 B bound in tests/net/tls_mutual (measured 2026-12-05; the link's stack
-// bound checks it, WARD_STACK_BOUND_THREAD below).
+// bound checks it, WARD_STACK_BOUND_THREAD below). One per slot.
 constexpr std::size_t kWorkerStack = 6144;
+static_assert(kContexts <= tls::kMaxSessionHeaps, "CONFIG_WARD_NET_TLS_SOCKETS: at most 4 slots (kernel/Kconfig)");
 
 // One socket call at a time on a context (a privileged thread may share a socket).
 class LockGuard {
@@ -61,8 +68,9 @@ struct Context {
   std::atomic<bool> interrupted{false};    // the kernel is closing the socket
   std::uint32_t timeout_ms = 0;            // 0: the image's default
   std::array<char, kSocketMaxHostname + 1> hostname{};
-  // One request at a time (call_lock): what to do, and its answer.
+  // One request at a time (call_lock): what to do, and its answer. `request` wakes the slot's worker.
   Mutex call_lock;
+  Semaphore request{0, 1};
   Op op = Op::none;
   SocketAddress address;
   std::array<std::byte, kSocketMaxTransfer> buffer{};
@@ -78,9 +86,44 @@ Mutex pool_lock;
 tls::SocketOptions options_in_use;
 bool enabled = false;
 
-Queue<Context*, kContexts> requests;
-ThreadStack<kWorkerStack> worker_stack;
-Thread worker;
+// Slot i's worker runs on worker_stacks[i] and allocates from heaps[i] (platform.hpp).
+ThreadStack<kWorkerStack> worker_stacks[kContexts];
+Thread workers[kContexts];
+alignas(8) unsigned char heaps[kContexts][tls::kSessionHeapSize];
+}  // namespace
+}  // namespace ward::net
+
+// The slots' allocators (lib/tls/src/heap_arena.inc): slot i's is heap i + 1's.
+extern "C" {
+#define WARD_TLS_ARENA_DECLARE(n)                                     \
+  void ward_tls_arena##n##_init(unsigned char* buf, std::size_t len); \
+  void* ward_tls_arena##n##_calloc(std::size_t count, std::size_t size); \
+  void ward_tls_arena##n##_free(void* ptr);
+WARD_TLS_ARENA_DECLARE(1)
+WARD_TLS_ARENA_DECLARE(2)
+WARD_TLS_ARENA_DECLARE(3)
+WARD_TLS_ARENA_DECLARE(4)
+#undef WARD_TLS_ARENA_DECLARE
+}
+
+namespace ward::net {
+namespace {
+// Only the image's slots' allocators are named, so only theirs are linked.
+constexpr std::array<tls::HeapAllocator, kContexts> kAllocators = [] {
+  constexpr tls::HeapAllocator all[] = {
+      {ward_tls_arena1_init, ward_tls_arena1_calloc, ward_tls_arena1_free},
+      {ward_tls_arena2_init, ward_tls_arena2_calloc, ward_tls_arena2_free},
+      {ward_tls_arena3_init, ward_tls_arena3_calloc, ward_tls_arena3_free},
+      {ward_tls_arena4_init, ward_tls_arena4_calloc, ward_tls_arena4_free},
+  };
+  std::array<tls::HeapAllocator, kContexts> mine{};
+  for (std::size_t i = 0; i < kContexts; ++i) {
+    mine[i] = all[i];
+  }
+  return mine;
+}();
+constexpr const char* kWorkerNames[] = {"tls worker 0", "tls worker 1", "tls worker 2", "tls worker 3"};
+static_assert(std::size(kWorkerNames) >= kContexts);
 
 Error to_kernel(tls::Error e) {
   switch (e) {
@@ -106,15 +149,15 @@ ip_addr_t to_lwip(const SocketAddress& a) {
   return ip;
 }
 
-// ---- The worker: every Client call of every TLS socket -------------------------------------------
+// ---- The workers: each runs its own slot's Client calls ---------------------------------------------
 
 tls::Status run_connect(Context& c) {
   tls::ClientOptions o;
   o.trust_anchors = options_in_use.trust_anchors;
   o.identity = c.identity ? options_in_use.device_identity : nullptr;
   o.timeout_ms = c.timeout_ms != 0 ? c.timeout_ms : options_in_use.timeout_ms;
-  // The whole handshake: a server that trickles its flight holds the worker (every TLS socket's)
-  // this long at most, not for as long as it keeps each byte within the timeout.
+  // The whole handshake: a server that trickles its flight holds the slot's worker this long at
+  // most, not for as long as it keeps each byte within the timeout.
   o.handshake_timeout_ms = o.timeout_ms > UINT32_MAX / 3 ? UINT32_MAX : o.timeout_ms * 3;
   // A close or an abort of the caller ends the worker's waits for this session (interrupt()).
   o.cancel = &c.interrupted;
@@ -161,17 +204,17 @@ void run(Context& c) {
   }
 }
 
-void work(void*) {
+void work(void* slot) {
+  Context& c = *static_cast<Context*>(slot);
   for (;;) {
-    auto c = requests.receive();
-    if (!c) {
+    if (!c.request.take()) {
       continue;
     }
-    run(**c);
-    (void)(*c)->done.give();
+    run(c);
+    (void)c.done.give();
   }
 }
-WARD_STACK_BOUND_THREAD(worker_stack, work);
+WARD_STACK_BOUND_THREAD(worker_stacks, work);
 
 // The wait for the worker's answer, which an abort of the waiting thread ends (Error::aborted).
 Status take_abortably(Semaphore& done) {
@@ -179,7 +222,7 @@ Status take_abortably(Semaphore& done) {
   return done.take();
 }
 
-// Hands `op` to the worker and waits for its answer. The wait ends when the worker has answered:
+// Hands `op` to the slot's worker and waits for its answer. The wait ends when the worker has answered:
 // every Client call is bounded by the session's timeout (ClientOptions::timeout_ms) or lwIP's
 // connect timeout, and the context's buffer must not be reused before the worker is done with it.
 // An abort of the waiting thread (a user thread killed in net_connect or net_recv: the system
@@ -188,7 +231,8 @@ Status take_abortably(Semaphore& done) {
 // transport's waits: the thread ends at once, not when the peer's timeout would have run out.
 Result<std::size_t> hand_over(Context& c, Op op) {
   c.op = op;
-  if (auto s = requests.send(&c); !s) {
+  // call_lock and the wait below keep one request at a time: the worker has taken the last one.
+  if (auto s = c.request.give(); !s) {
     return fail(s.error());
   }
   if (!take_abortably(c.done)) {
@@ -339,8 +383,16 @@ Status enable_sockets(const SocketOptions& options) {
     return fail(Error::invalid_state);
   }
   options_in_use = options;
-  if (!worker.start(worker_stack.span(), &work, nullptr, Priority{15}, "tls worker")) {
-    return fail(Error::no_resources);
+  // Each slot's heap before its worker runs (the heap is chosen by the stack allocating from it).
+  for (std::size_t i = 0; i < kContexts; ++i) {
+    if (!add_session_heap(i, heaps[i], worker_stacks[i].span(), kAllocators[i])) {
+      return fail(Error::not_initialised);  // before init(), or called again after a failure
+    }
+  }
+  for (std::size_t i = 0; i < kContexts; ++i) {
+    if (!workers[i].start(worker_stacks[i].span(), &work, &contexts[i], Priority{15}, kWorkerNames[i])) {
+      return fail(Error::no_resources);
+    }
   }
   enabled = true;
   return {};

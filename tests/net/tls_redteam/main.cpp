@@ -22,17 +22,24 @@
 //                     refused (no_resources); closed, they are free again.
 //   reuse             after all that, a user thread fetches data from a good server over a TLS
 //                     socket, byte for byte: the worker and the contexts came through intact.
-//   starve            EXPECTED FAILURE (design): one worker runs every TLS socket's calls, so a
-//                     thread whose peer stalls holds every other thread's TLS for up to its own
-//                     (user-chosen) timeout. A second user thread's connect to a good server waits
-//                     behind the first's handshake to a silent server (3 s timeout: up to 9 s).
-//                     The test reports how long; tls_redteam_test.py expects it starved.
-//   heap              EXPECTED FAILURE (configuration): the pool holds CONFIG_WARD_NET_TLS_SOCKETS
-//                     (2 here, up to 4) contexts, but Mbed TLS's heap (lib/tls/src/platform.cpp,
-//                     32 KiB, not sized by the pool) holds one open session (about 25 KiB with
-//                     16 KiB records): while one user thread keeps a session open (to a server that
-//                     sends nothing), a second thread's handshake fails (no_resources) although a
-//                     context was free. Reported; tls_redteam_test.py expects it.
+//   starve            while a user thread's handshake waits on a server that never answers (3 s
+//                     timeout: its handshake may take 9 s), a second user thread fetches from a good
+//                     server: its calls must be answered within 4 s, the first still in its
+//                     handshake. Was an EXPECTED FAILURE (one worker ran every TLS socket's calls,
+//                     so a stalled peer held every other thread's TLS for its user-chosen timeout);
+//                     each slot has its own worker now.
+//   heap              while a user thread keeps a session open (16 KiB records: about 25 KiB of
+//                     Mbed TLS's heap; a server that sends nothing), a second user thread's
+//                     handshake must not be refused for want of TLS heap (no_resources). Was an
+//                     EXPECTED FAILURE (one 32 KiB heap for the whole pool of
+//                     CONFIG_WARD_NET_TLS_SOCKETS contexts); each slot has its own heap now.
+//   concurrent        EXPECTED FAILURE (secure world): in starve and heap, the second thread's
+//                     fetch is served. It is not yet: every TLS socket's crypto is the privileged
+//                     threads' one secure-world client, whose quota (6 volatile keys, 4 operations:
+//                     ward/secure/crypto/service.hpp) is one TLS 1.3 handshake's peak, so a second
+//                     handshake while another session holds keys fails (handshake, Error::connection).
+//                     With the quota raised both fetches are served (checked by hand, 2026-12-06).
+//                     Reported per case; tls_redteam_test.py expects it.
 // Every wait is bounded; main exits 0 only if every case held.
 #include <cstdint>
 #include <cstring>
@@ -449,8 +456,15 @@ bool reuse(const char* name, std::string_view port_name) {
   return report(name, ended && a().step == 0 && a().got == kFetchBytes);
 }
 
-// EXPECTED FAILURE (see the top): reported, not counted.
-void starve() {
+// The second session of starve and heap served, or the expected failure (concurrent, above).
+void report_concurrent(const char* name, bool served) {
+  print("tls_redteam: concurrent (", name, "): ",
+        served ? "served"
+               : "REFUSED (expected failure: the privileged threads' secure-world quota holds one TLS 1.3 handshake)",
+        '\n');
+}
+
+bool starve() {
   clear(memory_a);
   clear(memory_b);
   a().port = port("--stall=");
@@ -458,26 +472,30 @@ void starve() {
   b().port = port("--good2=");
   b().timeout_us = 10'000'000;
   if (!start(thread_a, stack_a, &connect_and_wait<&self_a>, domain_a, "staller")) {
-    print("tls_redteam: starve: cannot start\n");
-    return;
+    return report("starve", false, "cannot start");
   }
   (void)wait_stage(a(), 1, Duration::s(5));
   (void)this_thread::sleep_for(Duration::ms(300));
   const Instant t0 = now();
-  if (!start(thread_b, stack_b, &fetch<&self_b>, domain_b, "victim")) {
-    print("tls_redteam: starve: cannot start the victim\n");
-  }
-  const bool victim_ended = static_cast<bool>(thread_b.join(Timeout::after(Duration::s(60))));
+  const bool victim_started = start(thread_b, stack_b, &fetch<&self_b>, domain_b, "victim");
+  const bool victim_ended = victim_started && static_cast<bool>(thread_b.join(Timeout::after(Duration::s(60))));
   const auto ms = static_cast<std::uint64_t>((now() - t0).to_us() / 1000);
+  // The staller must still be in its handshake when the victim is done: else it did not stall it.
+  const bool staller_waiting = a().stage == 1 && a().done == 0;
   (void)thread_a.join(Timeout::after(Duration::s(60)));
   print("tls_redteam: starve: the staller's connect: step ", a().step, " error ", a().error, '\n');
+  // Starved: the victim's calls waited behind the staller (or never ended). Answered in time, its
+  // fetch is either served or refused by the secure world's quota (concurrent, above).
   const bool starved = !victim_ended || ms > 4000;
-  print("tls_redteam: starve: the victim's fetch took ", ms, " ms (step ", b().step, " bytes ", b().got, "): ",
-        starved ? "STARVED (expected failure: one worker for every TLS socket)" : "not starved", '\n');
+  const bool served = victim_ended && b().step == 0 && b().got == kFetchBytes;
+  print("tls_redteam: starve: the victim's fetch took ", ms, " ms (step ", b().step, " error ", b().error, " bytes ",
+        b().got, "), the staller still in its handshake then: ", staller_waiting ? "yes" : "NO", '\n');
+  report_concurrent("starve", served);
+  return report("starve", victim_started && !starved && staller_waiting && a().step == 2 && a().error > 0,
+                starved ? "STARVED" : "");
 }
 
-// EXPECTED FAILURE (see the top): reported, not counted.
-void heap() {
+bool heap() {
   clear(memory_a);
   clear(memory_b);
   a().port = port("--quiet3=");
@@ -485,21 +503,28 @@ void heap() {
   b().port = port("--good3=");
   b().timeout_us = 10'000'000;
   if (!start(thread_a, stack_a, &connect_and_hold, domain_a, "holder")) {
-    print("tls_redteam: heap: cannot start\n");
-    return;
+    return report("heap", false, "cannot start");
   }
   if (!wait_stage(a(), 2, Duration::s(30))) {
+    a().done = 1;
+    (void)thread_a.join(Timeout::after(Duration::s(90)));
     print("tls_redteam: heap: the holder never connected (step ", a().step, " error ", a().error, ")\n");
+    return report("heap", false, "the holder never connected");
   }
   (void)this_thread::sleep_for(Duration::ms(300));
   const bool victim_started = start(thread_b, stack_b, &fetch<&self_b>, domain_b, "victim");
   const bool victim_ended = victim_started && static_cast<bool>(thread_b.join(Timeout::after(Duration::s(60))));
+  const bool holder_open = a().step == 0 && a().stage == 2;  // its session was open all along
   a().done = 1;
   (void)thread_a.join(Timeout::after(Duration::s(10)));
-  const bool refused = !victim_ended || b().step != 0;
+  const bool served = victim_ended && b().step == 0 && b().got == kFetchBytes;
+  // Refused for want of TLS heap: the connect (step 2) failed with no_resources.
+  const bool no_heap = b().step == 2 && b().error == static_cast<std::int32_t>(Error::no_resources);
   print("tls_redteam: heap: with one session open, a second thread's fetch: step ", b().step, " error ", b().error,
-        " bytes ", b().got, ": ",
-        refused ? "REFUSED (expected failure: the TLS heap holds one session, the pool more)" : "served", '\n');
+        " bytes ", b().got, ": ", served ? "served" : (no_heap ? "REFUSED (no TLS heap)" : "refused"), '\n');
+  report_concurrent("heap", served);
+  return report("heap", victim_started && victim_ended && !no_heap && (served || b().step == 2) && holder_open &&
+                            pool_free());
 }
 
 }  // namespace
@@ -533,8 +558,8 @@ int main() {
   ok &= foreign();
   ok &= pool();
   ok &= reuse("reuse", "--good=");
-  starve();
-  heap();
+  ok &= starve();
+  ok &= heap();
   print(ok ? "tls_redteam: done, every case held\n" : "tls_redteam: done, SOME CASE BROKE\n");
   return ok ? 0 : 1;
 }

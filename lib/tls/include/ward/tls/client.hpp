@@ -16,8 +16,9 @@
 // The same class is a server session: Listener::accept (below) runs the server's handshake on a
 // closed Client, after which write/read/close are the same.
 //
-// Threads: Mbed TLS's heap (lib/tls/src/platform.cpp) is not locked, so every Client must be used
-// from one thread at a time, and all Clients from the same thread.
+// Threads: Mbed TLS's heap (heap 0, lib/tls/src/platform.cpp) is not locked, so every Client must be
+// used from one thread at a time, and all Clients from the same thread. (The TLS sockets' workers
+// each have a heap of their own: ward/tls/sockets.hpp.)
 #pragma once
 #include <cstddef>
 #include <cstdint>

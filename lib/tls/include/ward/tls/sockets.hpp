@@ -10,12 +10,16 @@
 //   - the TLS policy (its Kconfig, ward/tls/policy.hpp: TLS 1.2 or 1.3 at least, verification,
 //     hostname check) and the rest of ward::tls::Client's hardened configuration.
 //
-// The handshake and every record run in one privileged worker thread ("tls worker", 6 KiB stack
-// declared for the link's stack bound): the calling thread copies its data into the context's
-// kernel buffer, hands the request over and waits for the answer. A user thread's kernel stack
-// (CONFIG_WARD_SYSCALL_STACK_SIZE) is far too small for Mbed TLS, and Mbed TLS's heap is not locked
-// (ward/tls/client.hpp): with the worker, all TLS sockets' Clients are used from one thread. Once
-// enable_sockets() has been called, no other thread may use a ward::tls::Client.
+// Each of the CONFIG_WARD_NET_TLS_SOCKETS slots has a privileged worker thread ("tls worker N", 6 KiB
+// stack declared for the link's stack bound) that runs its handshake and records, and a 32 KiB
+// Mbed TLS heap of its own (what Mbed TLS allocates on that worker's stack comes from it): the
+// calling thread copies its data into the context's kernel buffer, wakes the slot's worker and waits
+// for the answer. A user thread's kernel stack (CONFIG_WARD_SYSCALL_STACK_SIZE) is far too small for
+// Mbed TLS. A peer that stalls holds its own slot's worker only, and a session that allocates more
+// exhausts its own slot's heap only. The TLS heap of Clients used directly (heap 0) is not locked:
+// once enable_sockets() has been called, no other thread may use a ward::tls::Client while a TLS
+// socket may be in a call. (Concurrent sessions are also bounded by the secure world's quota of the
+// privileged client: docs/networking.md, "TLS sockets for user threads".)
 #pragma once
 #include <cstdint>
 #include <span>
@@ -32,9 +36,9 @@ struct SocketOptions {
   std::uint32_t timeout_ms = 10'000;  // per read of the peer, unless the socket sets its own
 };
 
-// Privileged code, once, after init() and set_time(): starts the worker and makes kSocketTls
-// sockets available (before, net_open answers not_supported). invalid_argument without a trust
-// anchor; invalid_state when called again.
+// Privileged code, once, after init() and set_time(): gives each slot its heap, starts the workers
+// and makes kSocketTls sockets available (before, net_open answers not_supported). invalid_argument
+// without a trust anchor; invalid_state when called again; not_initialised before init().
 Status enable_sockets(const SocketOptions& options);
 
 }  // namespace ward::tls
