@@ -42,6 +42,8 @@ namespace {
 boundary::Buffers buffers;
 std::atomic_flag busy = ATOMIC_FLAG_INIT;
 
+static_assert(nonsecure_client(WARD_SPE_KERNEL_THREAD) == kNonsecureKernel, "identity.hpp names the kernel's client");
+
 // The thread numbers the non-secure kernel gives (gateway.h).
 constexpr bool is_ns_thread(std::uint32_t n) {
   return (n >= 1 && n <= WARD_SPE_USER_THREADS) || n == WARD_SPE_KERNEL_THREAD;

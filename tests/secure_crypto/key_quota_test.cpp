@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "test_support.hpp"
+#include "ward/secure/gateway.h"
 
 namespace ward::secure::test {
 namespace {
@@ -90,6 +91,28 @@ TEST_F(KeyQuota, NumbersAreConsistent) {
   EXPECT_EQ(kVolatileKeySlots + kPersistentKeySlots, kKeySlots);
   EXPECT_GE(kPersistentKeySlots, 2u);  // one key in use plus one being loaded or created, per call
   EXPECT_GE(kVolatileKeySlots, 2 * kVolatileKeysPerClient);
+}
+
+// The non-secure kernel (every privileged thread) has a larger share, two TLS handshakes' keys, and
+// it still leaves one user thread its whole share; no user thread has the kernel's share.
+TEST_F(KeyQuota, TheKernelsShareIsTwoHandshakesAndLeavesOneClientsShare) {
+  EXPECT_GE(crypto::kKernelVolatileKeys, kVolatileKeysPerClient);
+  EXPECT_LE(crypto::kKernelVolatileKeys + kVolatileKeysPerClient, kVolatileKeySlots);
+  EXPECT_EQ(crypto::volatile_keys_allowed(kAlice), kVolatileKeysPerClient);
+  EXPECT_EQ(crypto::volatile_keys_allowed(kNonsecureKernel), crypto::kKernelVolatileKeys);
+  // Every thread number the gateway accepts for a user thread is an ordinary client.
+  for (std::uint32_t n = 1; n <= WARD_SPE_USER_THREADS; ++n) {
+    EXPECT_EQ(crypto::volatile_keys_allowed(nonsecure_client(n)), kVolatileKeysPerClient) << n;
+  }
+  host::set_current_client(kNonsecureKernel);
+  const auto kernel = take_every_key();
+  EXPECT_EQ(kernel.size(), crypto::kKernelVolatileKeys);
+  EXPECT_EQ(crypto::volatile_keys_held(kNonsecureKernel), crypto::kKernelVolatileKeys);
+  host::set_current_client(kAlice);
+  EXPECT_EQ(take_every_key().size(), kVolatileKeysPerClient);
+  crypto::release_client(kNonsecureKernel);
+  crypto::release_client(kAlice);
+  EXPECT_EQ(crypto::volatile_keys_in_use(), 0u);
 }
 
 TEST_F(KeyQuota, VolatileKeysPerClientAreLimited) {

@@ -753,5 +753,27 @@ TEST_F(Multipart, AbandonedOperationsDoNotExhaustTheTable) {
   for (auto& op : macs) EXPECT_EQ(psa_mac_update(&op, kPlain.data(), 1), PSA_ERROR_BAD_STATE);  // stale now
 }
 
+// The non-secure kernel's share of the operation table (two TLS handshakes' operations), and one
+// user thread's whole share still free beside it.
+TEST_F(Multipart, TheKernelsShareOfOperationsLeavesOneClientsShare) {
+  EXPECT_EQ(crypto::operations_allowed(kAlice), crypto::kOperationsPerClient);
+  EXPECT_EQ(crypto::operations_allowed(kNonsecureKernel), crypto::kKernelOperations);
+  host::set_current_client(kNonsecureKernel);
+  std::vector<psa_hash_operation_t> kernel(crypto::kKernelOperations, PSA_HASH_OPERATION_INIT);
+  for (auto& op : kernel) ASSERT_EQ(psa_hash_setup(&op, PSA_ALG_SHA_256), PSA_SUCCESS);
+  psa_hash_operation_t more = PSA_HASH_OPERATION_INIT;
+  EXPECT_EQ(psa_hash_setup(&more, PSA_ALG_SHA_256), PSA_ERROR_INSUFFICIENT_MEMORY);
+  EXPECT_EQ(crypto::operations_held(kNonsecureKernel), crypto::kKernelOperations);
+
+  host::set_current_client(kAlice);
+  std::vector<psa_hash_operation_t> alice(crypto::kOperationsPerClient, PSA_HASH_OPERATION_INIT);
+  for (auto& op : alice) ASSERT_EQ(psa_hash_setup(&op, PSA_ALG_SHA_256), PSA_SUCCESS);
+  EXPECT_EQ(psa_hash_setup(&more, PSA_ALG_SHA_256), PSA_ERROR_INSUFFICIENT_MEMORY);
+  for (auto& op : alice) EXPECT_EQ(psa_hash_abort(&op), PSA_SUCCESS);
+  host::set_current_client(kNonsecureKernel);
+  for (auto& op : kernel) EXPECT_EQ(psa_hash_abort(&op), PSA_SUCCESS);
+  EXPECT_EQ(crypto::operations_in_use(), 0u);
+}
+
 }  // namespace
 }  // namespace ward::secure::test

@@ -41,7 +41,7 @@ psa_status_t admit(ClientId client, psa_key_lifetime_t lifetime, std::size_t mat
   if (!PSA_KEY_LIFETIME_IS_VOLATILE(lifetime)) {
     return PSA_SUCCESS;
   }
-  if (held(client) >= kVolatileKeysPerClient || in_use() >= kVolatileKeySlots) {
+  if (held(client) >= volatile_keys_allowed(client) || in_use() >= kVolatileKeySlots) {
     return PSA_ERROR_INSUFFICIENT_MEMORY;
   }
   return PSA_SUCCESS;

@@ -210,7 +210,7 @@ psa_status_t allocate(ClientId caller, Kind kind, std::size_t* index) {
       free_index = i;
     }
   }
-  if (held_by(caller) >= kOperationsPerClient || free_index == kOperationSlots) {
+  if (held_by(caller) >= operations_allowed(caller) || free_index == kOperationSlots) {
     return PSA_ERROR_INSUFFICIENT_MEMORY;
   }
   Slot& slot = g_slots[free_index];

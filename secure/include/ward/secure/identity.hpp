@@ -24,4 +24,7 @@ constexpr ClientId nonsecure_client(std::uint32_t ns_thread) {
   return ClientId{-static_cast<std::int32_t>(ns_thread & 0x7fffffffu)};
 }
 
+// Every privileged non-secure thread: the non-secure kernel (WARD_SPE_KERNEL_THREAD, gateway.h).
+inline constexpr ClientId kNonsecureKernel = nonsecure_client(0x100u);
+
 }  // namespace ward::secure

@@ -18,8 +18,8 @@
 // Mbed TLS. A peer that stalls holds its own slot's worker only, and a session that allocates more
 // exhausts its own slot's heap only. The TLS heap of Clients used directly (heap 0) is not locked:
 // once enable_sockets() has been called, no other thread may use a ward::tls::Client while a TLS
-// socket may be in a call. (Concurrent sessions are also bounded by the secure world's quota of the
-// privileged client: docs/networking.md, "TLS sockets for user threads".)
+// socket may be in a call. (Concurrent handshakes are also bounded by the secure world's share of
+// the non-secure kernel, two at their peak: docs/networking.md, "TLS sockets for user threads".)
 #pragma once
 #include <cstdint>
 #include <span>

@@ -12,12 +12,19 @@ namespace ward::secure::crypto {
 // time, so a client that never aborts cannot take every slot (more than the table holds is
 // PSA_ERROR_INSUFFICIENT_MEMORY).
 // The medium profile (docs/secure-world.md, "Profiles") keeps half of each, for its RAM budget.
+// The non-secure kernel (every privileged non-secure thread is one client, kNonsecureKernel) has a
+// larger share in the full profile: it runs the TLS of every TLS socket slot (lib/tls, one
+// handshake per slot at a time), and its share leaves one other client's whole share free. It is
+// the non-secure world's kernel: a share that lets it crowd out its own user threads protects
+// nothing from it, and the secure world's own keys never come out of these counts.
 #if defined(WARD_SPE_PROFILE_MEDIUM)
 inline constexpr std::size_t kOperationSlots = 4;
 inline constexpr std::size_t kOperationsPerClient = 2;
+inline constexpr std::size_t kKernelOperations = kOperationsPerClient;
 #else
-inline constexpr std::size_t kOperationSlots = 8;
+inline constexpr std::size_t kOperationSlots = 12;
 inline constexpr std::size_t kOperationsPerClient = 4;
+inline constexpr std::size_t kKernelOperations = kOperationSlots - kOperationsPerClient;  // 8: two handshakes
 #endif
 
 // Keys (docs/secure-world.md, "Key slots"). Mbed TLS keeps every key in use in one of kKeySlots
@@ -47,9 +54,22 @@ inline constexpr std::size_t kVolatileKeySlots = kKeySlots - kPersistentKeySlots
 // medium profile (its 8 volatile slots; 2 operations per client, too few for TLS 1.3) keeps 4.
 #if defined(WARD_SPE_PROFILE_MEDIUM)
 inline constexpr std::size_t kVolatileKeysPerClient = 4;
+inline constexpr std::size_t kKernelVolatileKeys = kVolatileKeysPerClient;
 #else
 inline constexpr std::size_t kVolatileKeysPerClient = 6;
+inline constexpr std::size_t kKernelVolatileKeys = kVolatileKeySlots - kVolatileKeysPerClient;  // 14
 #endif
+static_assert(kKernelOperations >= kOperationsPerClient && kKernelOperations + kOperationsPerClient <= kOperationSlots);
+static_assert(kKernelVolatileKeys >= kVolatileKeysPerClient &&
+              kKernelVolatileKeys + kVolatileKeysPerClient <= kVolatileKeySlots);
+
+// A client's shares: kNonsecureKernel's, or every other client's.
+constexpr std::size_t operations_allowed(ClientId client) {
+  return client == kNonsecureKernel ? kKernelOperations : kOperationsPerClient;
+}
+constexpr std::size_t volatile_keys_allowed(ClientId client) {
+  return client == kNonsecureKernel ? kKernelVolatileKeys : kVolatileKeysPerClient;
+}
 
 // Frees what `client` holds on the secure side: aborts its operations and destroys its volatile
 // keys. Its persistent keys stay. (Call when a non-secure thread ends.)
