@@ -28,16 +28,10 @@ extern "C" {
 namespace ward::tls {
 namespace {
 
-<<<<<<< HEAD
-// One connection's worst case: the 16 KiB input record buffer (a peer's default), the 4 KiB output
-// one, the handshake (transcript hashes are handles: the state is in the secure world), and the
-// peer's parsed chain. docs/networking.md has the measured peak.
-=======
 // Heap 0, for Clients used directly (every thread but the TLS socket workers). One connection's
 // worst case: the 16 KiB input record buffer (a peer's default), the 4 KiB output one, the handshake
 // (transcript hashes are handles: the state is in the secure world), and the peer's parsed chain.
 // docs/networking.md has the measured peak.
->>>>>>> h/tlspool
 constexpr std::size_t kHeapSize = 32 * 1024;
 alignas(8) unsigned char heap[kHeapSize];
 
