@@ -3,7 +3,8 @@
 the build's vulnerability gate.
 
 Run by CTest in the firmware build tree (tests/sbom/CMakeLists.txt) with WARD_SOURCE_DIR,
-WARD_BUILD_DIR, WARD_SHARED_DIR (schemas) and WARD_VULN (the host-built ward-vuln). The demo image
+WARD_BUILD_DIR, WARD_SHARED_DIR (schemas), WARD_VULN and WARD_IMAGE_TOOL (the host-built ward-vuln and
+ward-image, also given to the copies of the tree two tests build). The demo image
 (samples/hello) links no Mbed TLS; tests/target/crypto's crypto_smoke does: both are checked.
 """
 import copy
