@@ -3,7 +3,8 @@
 the build's vulnerability gate.
 
 Run by CTest in the firmware build tree (tests/sbom/CMakeLists.txt) with WARD_SOURCE_DIR,
-WARD_BUILD_DIR, WARD_SHARED_DIR (schemas) and WARD_VULN (the host-built ward-vuln). The demo image
+WARD_BUILD_DIR, WARD_SHARED_DIR (schemas), WARD_VULN and WARD_IMAGE_TOOL (the host-built ward-vuln and
+ward-image, also given to the copies of the tree two tests build). The demo image
 (samples/hello) links no Mbed TLS; tests/target/crypto's crypto_smoke does: both are checked.
 """
 import copy
@@ -27,6 +28,7 @@ SRC = os.environ.get("WARD_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dir
 BUILD = os.environ.get("WARD_BUILD_DIR", os.path.join(SRC, "build", "mps2-an505"))
 SHARED = os.environ.get("WARD_SHARED_DIR", os.path.join(SRC, "..", "shared"))
 VULN = os.environ.get("WARD_VULN", os.path.join(BUILD, "host-tools", "ward-vuln", "ward-vuln"))
+IMAGE_TOOL = os.environ.get("WARD_IMAGE_TOOL", os.path.join(BUILD, "host-tools", "ward-image", "ward-image"))
 SCHEMAS = os.path.join(SHARED, "schemas")
 DATA = os.path.join(SRC, "tests", "sbom", "data")
 HELLO = os.path.join(BUILD, "samples", "hello", "hello")
@@ -166,12 +168,36 @@ def copy_tree(dst):
 
 
 def configure_firmware(src, build, *extra):
+    """Configures a copy of the tree. It is given this tree's host tools (ward-image, ward-vuln), as
+    tests/mgmt's production sub-build is: the copy compiles firmware only."""
+    for tool in (IMAGE_TOOL, VULN):
+        assert os.access(tool, os.X_OK), f"{tool}: this tree's host tool is not built"
+    host_tools = [f"-DWARD_HOST_IMAGE_TOOL={IMAGE_TOOL}", f"-DWARD_HOST_VULN_TOOL={VULN}"]
     env = dict(os.environ, WARD_CACHE=os.path.join(SRC, ".cache"))
     r = subprocess.run(["cmake", "-S", src, "-B", build, "-G", "Ninja",
                         f"-DCMAKE_TOOLCHAIN_FILE={src}/cmake/toolchain/arm-none-eabi.cmake",
-                        "-DWARD_BOARD=mps2_an505", "-DCMAKE_BUILD_TYPE=MinSizeRel", *extra],
+                        "-DWARD_BOARD=mps2_an505", "-DCMAKE_BUILD_TYPE=MinSizeRel", *host_tools, *extra],
                        capture_output=True, text=True, env=env)
     return r
+
+
+def host_tool_files(build):
+    """What a build tree has built of the host tools' external projects (their directories are made
+    when the tree is configured)."""
+    return sorted(os.path.join(d, f) for d, _, files in os.walk(os.path.join(build, "host-tools")) for f in files)
+
+
+def gate_steps(build, target):
+    """The images whose vulnerability gate building `target` runs, in the order Ninja runs them."""
+    r = subprocess.run(["ninja", "-C", build, "-t", "commands", target], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    images = []
+    for line in r.stdout.splitlines():
+        for part in line.split(" && "):
+            if "ward_sbom.py gate" in part:
+                argv = shlex.split(part)
+                images.append(os.path.relpath(argv[argv.index("--sbom") + 1], build)[:-len(".cdx.json")])
+    return images
 
 
 def build_target(build, target, **env):
@@ -653,23 +679,27 @@ class SbomTest(unittest.TestCase):
                 self.assertFalse(os.path.exists(spdx_out), "a stale SBOM must not survive a failed run")
 
     def test_changed_source_changes_its_hash(self):
-        # A real build in a copy of the tree: build hello, change its main.cpp, rebuild. The same
+        # A real build in a copy of the tree: build an image, change its main.cpp, rebuild. The same
         # build relinked without a change gives the same SBOM (reproducibility of the build step).
+        # minimal_user, secure-only (user mode and the security options at their defaults), is the
+        # kernel and a main.cpp: an application image that runs non-secure (hello) would compile the
+        # secure image and its Mbed TLS too, which this test does not look at.
         with tempfile.TemporaryDirectory() as tmp:
             src, build = f"{tmp}/src", f"{tmp}/build"
             copy_tree(src)
             r = configure_firmware(src, build)
             self.assertEqual(r.returncode, 0, r.stderr[-3000:])
-            r = build_target(build, "hello", SOURCE_DATE_EPOCH="1700000000")
+            r = build_target(build, "minimal_user", SOURCE_DATE_EPOCH="1700000000")
             self.assertEqual(r.returncode, 0, r.stdout[-3000:])
-            image = f"{build}/samples/hello/hello"
+            self.assertEqual(host_tool_files(build), [])
+            image = f"{build}/samples/minimal_user/minimal_user"
             first = [read(f"{image}.{k}.json") for k in ("spdx", "cdx")]
-            main_cpp = f"{src}/samples/hello/main.cpp"
-            before = checksum(spdx_files(json.loads(first[0]), "ward")["samples/hello/main.cpp"], "SHA256")
+            main_cpp = f"{src}/samples/minimal_user/main.cpp"
+            before = checksum(spdx_files(json.loads(first[0]), "ward")["samples/minimal_user/main.cpp"], "SHA256")
             self.assertEqual(before, sha256(main_cpp))
 
-            os.utime(f"{src}/boards/mps2_an505/image_ns.ld")  # relink only (hello runs non-secure)
-            r = build_target(build, "hello", SOURCE_DATE_EPOCH="1700000000")
+            os.utime(f"{src}/boards/mps2_an505/image.ld")  # relink only (a secure-only image's script)
+            r = build_target(build, "minimal_user", SOURCE_DATE_EPOCH="1700000000")
             self.assertEqual(r.returncode, 0, r.stdout[-3000:])
             self.assertIn("Linking", r.stdout)
             second = [read(f"{image}.{k}.json") for k in ("spdx", "cdx")]
@@ -677,12 +707,12 @@ class SbomTest(unittest.TestCase):
 
             with open(main_cpp, "a", encoding="utf-8") as f:
                 f.write("// a changed line\n")
-            r = build_target(build, "hello")
+            r = build_target(build, "minimal_user")
             self.assertEqual(r.returncode, 0, r.stdout[-3000:])
             after_doc = load(f"{image}.spdx.json")
             after = spdx_files(after_doc, "ward")
-            self.assertNotEqual(checksum(after["samples/hello/main.cpp"], "SHA256"), before)
-            self.assertEqual(checksum(after["samples/hello/main.cpp"], "SHA256"), sha256(main_cpp))
+            self.assertNotEqual(checksum(after["samples/minimal_user/main.cpp"], "SHA256"), before)
+            self.assertEqual(checksum(after["samples/minimal_user/main.cpp"], "SHA256"), sha256(main_cpp))
             unchanged = spdx_files(json.loads(first[0]), "ward")
             self.assertEqual(checksum(after["kernel/src/scheduler.cpp"], "SHA256"),
                              checksum(unchanged["kernel/src/scheduler.cpp"], "SHA256"))
@@ -769,6 +799,9 @@ class SbomTest(unittest.TestCase):
         self.assertFalse(os.path.exists(HELLO + ".vex.json"))
 
     def test_gate_fails_a_production_build_on_an_applicable_record(self):
+        # A production copy of the tree. The gate's behaviour is shown on the chain's bootloader,
+        # which the demo device ships and which compiles no Mbed TLS: an application image runs
+        # non-secure beside the secure image, and building one compiles the secure image first.
         with tempfile.TemporaryDirectory() as tmp:
             src, build = f"{tmp}/src", f"{tmp}/build"
             copy_tree(src)
@@ -782,33 +815,40 @@ class SbomTest(unittest.TestCase):
             with open(prod, "w") as f:
                 f.write(f'CONFIG_WARD_PRODUCTION=y\nCONFIG_WARD_BOOT_SIGNING_KEY="{key}"\n'
                         f'CONFIG_WARD_BOOT_NS_SIGNING_KEY="{ns_key}"\n')
-            empty = f"{tmp}/empty-vulndb"
-            os.makedirs(empty)
-            # Production with no applicable record: builds, and writes the VEX.
-            r = configure_firmware(src, build, f"-DWARD_EXTRA_CONF={prod}", f"-DWARD_VULNDB_DIRS={empty}")
+            # One record, first for a package that is in no image, later changed in place to one
+            # that applies: a changed record re-runs the gate at the next build.
+            db = f"{tmp}/vulndb"
+            os.makedirs(db)
+            record = f"{db}/record.json"
+            shutil.copy(f"{DATA}/vulndb/other-package.json", record)
+            r = configure_firmware(src, build, f"-DWARD_EXTRA_CONF={prod}", f"-DWARD_VULNDB_DIRS={db}")
             self.assertEqual(r.returncode, 0, r.stderr[-3000:])
-            r = build_target(build, "hello")
+            # Every image a device runs is gated in its link step; building an application image
+            # links the secure image, which it runs beside, first, and that one's gate runs first.
+            self.assertEqual(gate_steps(build, "hello"), ["secure/firmware/ward_secure", "samples/hello/hello"])
+            self.assertEqual(gate_steps(build, "bootloader_chain"), ["boot/bootloader_chain"])
+            self.assertEqual(gate_steps(build, "ward_secure_chain"), ["secure/firmware/ward_secure_chain"])
+            # Production with no applicable record: builds, and writes the VEX.
+            r = build_target(build, "bootloader_chain")
             self.assertEqual(r.returncode, 0, r.stdout[-5000:] + r.stderr[-2000:])
-            image = f"{build}/samples/hello/hello"
-            self.assertTrue(os.path.exists(image + ".elf"))
+            self.assertEqual(host_tool_files(build), [])
+            image = f"{build}/boot/bootloader_chain"
+            for made in (image + ".elf", image + ".bin"):
+                self.assertTrue(os.path.exists(made), made)
             self.assertEqual(load(image + ".vex.json")["vulnerabilities"], [])
             # A record that applies to the image (Debian 12's newlib, in every image): the build fails
-            # and leaves no image behind. The secure image, which hello runs beside and which is
-            # gated like every image a device runs, is linked first: its gate stops the build.
-            r = configure_firmware(src, build, f"-DWARD_VULNDB_DIRS={DATA}/gate")
-            self.assertEqual(r.returncode, 0, r.stderr[-3000:])
-            r = build_target(build, "hello")
+            # and leaves no image behind.
+            shutil.copy(f"{DATA}/gate/newlib-debian.json", record)
+            r = build_target(build, "bootloader_chain")
             self.assertNotEqual(r.returncode, 0, r.stdout[-3000:])
             self.assertIn("x_WARD-TEST-0100", r.stdout)
             self.assertIn("vulnerability gate", r.stdout + r.stderr)
-            secure = f"{build}/secure/firmware/ward_secure"
-            for gone in (secure + ".elf", secure + ".bin"):
+            for gone in (image + ".elf", image + ".bin"):
                 self.assertFalse(os.path.exists(gone), gone)
-            vex = load(secure + ".vex.json")
+            vex = load(image + ".vex.json")
             self.assertEqual(vex["vulnerabilities"][0]["analysis"]["state"], "exploitable")
             # Still failing on the next build: the failure is not forgotten.
-            self.assertNotEqual(build_target(build, "hello").returncode, 0)
-
+            self.assertNotEqual(build_target(build, "bootloader_chain").returncode, 0)
 
 if __name__ == "__main__":
     unittest.main()
