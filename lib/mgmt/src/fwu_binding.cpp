@@ -251,9 +251,12 @@ ImageError FwuBinding::begin(const UploadStart& start, std::uint32_t& resume_at)
   }
   Record& r = record(start.image);
   // The same upload after a reset: FWU still WRITING, our record naming the same length and hash
-  // with a checkpoint at or below what is staged.
+  // with a checkpoint at or below what is staged, and a midstate that covers exactly the
+  // checkpoint's bytes (hash() saves one only there: a record that disagrees with itself would hash
+  // the rest on a wrong state and refuse the whole upload at its end; it starts fresh instead).
   if (start.has_sha && info.state == PSA_FWU_WRITING && r.length == start.length && r.sha == start.sha &&
-      r.checkpoint != 0 && r.checkpoint <= info.impl.written && r.checkpoint < start.length) {
+      r.checkpoint != 0 && r.checkpoint % kCheckpoint == 0 && r.mid_length == r.checkpoint &&
+      r.checkpoint <= info.impl.written && r.checkpoint < start.length) {
     sha_.restore({r.mid, r.mid_length});
     image_ = start.image;
     received_ = staged_ = r.checkpoint;
