@@ -61,6 +61,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "boot"))
@@ -502,13 +503,18 @@ def refusals(c, dev, tool, paths):
           "logged, slots untouched")
 
 
-def tls_session(port, ca, cert, key):
-    """An authorised TLS session to the device, open (the caller closes it)."""
+def tls_session(port, ca, cert, key, rcvbuf=None):
+    """An authorised TLS session to the device, open (the caller closes it); `rcvbuf`: the socket's
+    receive buffer, set before connecting (no autotuning)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_verify_locations(ca)
     ctx.load_cert_chain(cert, key)
-    raw = socket.create_connection(("127.0.0.1", port), timeout=15)
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    raw.settimeout(15)
+    raw.connect(("127.0.0.1", port))
     return ctx.wrap_socket(raw, server_hostname=DEVICE_NAME)
 
 
@@ -587,6 +593,43 @@ def attacks(c, dev, tool, paths):
         check(c, broken and len(answers) == 1 and answers[0][6] == 2,
               f"a header announcing {data} bytes after a packet at the limit: that one answered, then the session "
               f"ends, logged ({len(answers)} answers)")
+    # A client that pipelines answers it never reads: the device's writes stall once slirp's and
+    # the host socket's buffers are full, with the turn the console shares held (the answer is
+    # written out of the shared response buffer under it). How long the console waits meanwhile.
+    flood_mark = len(dev.text())
+    stalled = tls_session(port, paths["ca"], *paths["operator"], rcvbuf=4096)
+    stalled.settimeout(30)
+    stop = threading.Event()
+    sent = [0]
+
+    def flood():
+        try:
+            for _ in range(2000):
+                if stop.is_set():
+                    break
+                stalled.sendall(at_limit)
+                sent[0] += 1
+        except (OSError, ssl.SSLError):
+            pass
+
+    flooder = threading.Thread(target=flood, daemon=True)
+    flooder.start()
+    serial = Tool(tool.path, "serial", dev)
+    waits = []
+    until = time.monotonic() + 12
+    while time.monotonic() < until:
+        time.sleep(1)
+        start = time.monotonic()
+        p = serial.run("echo", "console", tries=1, reply_timeout=40, timeout=60)
+        waits.append((round(time.monotonic() - start, 1), p.returncode, sent[0]))
+    stop.set()
+    stalled.close()
+    flooder.join(timeout=20)
+    worst = max(w for w, _, _ in waits)
+    print("      device meanwhile: " + " | ".join(l for l in dev.text()[flood_mark:].splitlines() if "mgmt" in l))
+    print(f"      the console's echo while a TLS client never reads (seconds, exit, requests sent): {waits}")
+    check(c, all(rc == 0 for _, rc, _ in waits),
+          f"the console still answers while a TLS client never reads its answers (worst {worst} s)")
     # Still serving: the tool's own session, and the console transport's answer unchanged.
     s = tool.slots().get((1, 0))
     check(c, s is not None and s["version"] == "1.0.0", f"after the attacks the device still answers: {s}")
