@@ -10,6 +10,7 @@
 #include <string>
 
 #include "crypto_vectors.hpp"
+#include "sha256_midstate_vector.hpp"
 #include "test_images.hpp"
 #include "ward/p256/p256.hpp"
 #include "ward/boot/sha256.hpp"
@@ -59,6 +60,23 @@ TEST(Sha256, MatchesOpenSslForEveryLengthAndChunking) {
 }
 
 // OpenSSL signs, Ward verifies: random keys, random digests.
+// The midstate this (fast) build saves is the standard's H, the one the compact build resumes
+// from (tests/common/sha256_midstate_vector.hpp; the FWU binding keeps it across a reset).
+TEST(Sha256, SavesTheMidstateTheCompactBuildResumes) {
+  namespace mv = ward::test::sha256_midstate;
+  const auto data = mv::data(mv::kLength);
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{64}, std::size_t{1024}}) {
+    boot::Sha256 h;
+    for (std::size_t i = 0; i < data.size(); i += chunk) {
+      h.update(std::as_bytes(std::span{data}.subspan(i, std::min(chunk, data.size() - i))));
+    }
+    ASSERT_TRUE(h.block_aligned());
+    const boot::Sha256::Midstate m = h.save();
+    EXPECT_EQ(m.h, mv::kH) << chunk;
+    EXPECT_EQ(m.length, mv::kLength) << chunk;
+  }
+}
+
 TEST(P256, VerifiesOpenSslSignaturesAndRejectsAnyChange) {
   std::mt19937 rng{7};
   for (int k = 0; k < 8; ++k) {

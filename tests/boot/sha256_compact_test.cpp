@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "crypto_vectors.hpp"
+#include "sha256_midstate_vector.hpp"
 #include "ward/boot/sha256.hpp"
 
 namespace {
@@ -67,6 +68,22 @@ TEST(Sha256Compact, ResumesFromAMidstate) {
   second.restore(m);
   second.update(std::as_bytes(std::span{data}.subspan(640)));
   EXPECT_EQ(second.finish(), openssl_sha(data));
+}
+
+// A midstate saved by the bootloader's fast build (the same H: boot_crypto_tests checks it saves
+// exactly these words) resumed by this build: the upload's whole-image hash is the same whichever
+// build saved it (an image updated between the save and the resume, or the other way round).
+TEST(Sha256Compact, ResumesTheFastBuildsMidstate) {
+  namespace mv = ward::test::sha256_midstate;
+  const auto data = mv::data(mv::kLength + 1000);
+  boot::Sha256 h;
+  h.restore({mv::kH, mv::kLength});
+  h.update(std::as_bytes(std::span{data}.subspan(mv::kLength)));
+  EXPECT_EQ(h.finish(), openssl_sha(data));
+  // And this build saves the same words.
+  boot::Sha256 again;
+  again.update(std::as_bytes(std::span{data}.first(mv::kLength)));
+  EXPECT_EQ(again.save().h, mv::kH);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <map>
 #include <vector>
 
@@ -288,3 +289,77 @@ TEST_F(FwuBindingTest, SlotInfoGivesTheLayoutsSizesAndFwusLargestImage) {
   EXPECT_EQ(d.first(too_big, 16), err(30));
 }
 
+
+// Attacks on the midstate kept across a reset (attack17): the record in Protected Storage is read
+// back as it was written; what it says must agree with itself before an upload resumes from it.
+namespace {
+
+FwuBinding::Record read_record(std::uint32_t image) {
+  FwuBinding::Record r;
+  const auto& bytes = model.ps.at(kUid + image);
+  EXPECT_EQ(bytes.size(), sizeof r);
+  std::memcpy(&r, bytes.data(), sizeof r);
+  return r;
+}
+
+void write_record(std::uint32_t image, const FwuBinding::Record& r) {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(&r);
+  model.ps[kUid + image].assign(p, p + sizeof r);
+}
+
+}  // namespace
+
+// A record whose midstate does not cover exactly its checkpoint's bytes (a length that is not the
+// checkpoint, a checkpoint off the kCheckpoint grid) is not resumed from: restored, it would hash
+// the rest of the image on a wrong state, and the whole upload would end refused (invalid_hash)
+// after every byte was sent again. The upload starts fresh instead.
+TEST_F(FwuBindingTest, AMidstateThatDoesNotCoverItsCheckpointIsNotResumed) {
+  const TestImage img = make_image(40000);
+  for (int variant = 0; variant < 3; ++variant) {
+    model = Model{};
+    {
+      Device d;
+      d.send(img.bytes, 0, 700, 20000);
+    }
+    FwuBinding::Record r = read_record(1);
+    ASSERT_EQ(r.checkpoint, FwuBinding::kCheckpoint);
+    ASSERT_EQ(r.mid_length, FwuBinding::kCheckpoint);
+    if (variant == 0) {
+      r.mid_length += 64;  // the midstate of another length
+    } else if (variant == 1) {
+      r.mid_length = 0;
+    } else {
+      r.checkpoint -= 64;  // on a block boundary, but not where a midstate is ever saved
+      r.mid_length -= 64;
+    }
+    write_record(1, r);
+    Device after;
+    EXPECT_EQ(after.first(img.bytes, 700), off(700)) << variant;  // a fresh start, not the checkpoint
+    EXPECT_EQ(model.c[1].staged.size(), 696u) << variant;         // 700 less the tail under a unit
+    after.send(img.bytes, 700, 999, img.bytes.size());
+    EXPECT_EQ(model.c[1].state, PSA_FWU_CANDIDATE) << variant;
+    EXPECT_EQ(model.bad_calls, 0) << variant;
+  }
+}
+
+// A midstate whose hash words were changed (its length intact) cannot be told from a good one:
+// the upload resumes, and the whole-image SHA-256 refuses it at the end; nothing is left to
+// install (the check is not bypassed by the state kept across the reset).
+TEST_F(FwuBindingTest, ATamperedMidstateIsCaughtByTheWholeImageHash) {
+  const TestImage img = make_image(40000);
+  {
+    Device d;
+    d.send(img.bytes, 0, 700, 20000);
+  }
+  FwuBinding::Record r = read_record(1);
+  r.mid[3] ^= 0x80000000u;
+  write_record(1, r);
+  Device after;
+  EXPECT_EQ(after.first(img.bytes, 700), off(FwuBinding::kCheckpoint));
+  const std::uint64_t last = img.bytes.size() - 1000;
+  EXPECT_EQ(after.send(img.bytes, FwuBinding::kCheckpoint, 999, last), last);
+  EXPECT_EQ(after.chunk(img.bytes, last, 1000), err(24));
+  EXPECT_EQ(model.c[1].state, PSA_FWU_READY);
+  EXPECT_EQ(slots(after.fwu).size(), 2u);
+  EXPECT_EQ(model.bad_calls, 0);
+}

@@ -41,9 +41,14 @@ Scenarios (one device each, every wait bounded):
           -> image upload resumes at the offset the device kept across the reboot -> the device's
           whole-image SHA-256 check passes (the upload ends without error) and the slot lists
           3.0.0 with its hash -> test -> reset -> on trial -> confirm.
+  attack: (tls only) an authorised, hostile client on the TLS transport's 512-byte packets: six
+          requests pipelined in one TLS record (an echo of exactly 512 bytes among them: its answer
+          is 513 bytes, whole), that packet split over four records (a 3-byte header fragment),
+          a header announcing 505 and 65,535 bytes after a packet at the limit (that one answered,
+          then the session ends, logged); the device still answers afterwards.
 
   mgmt_tool_e2e.py CHAIN-ARGS --app-bin mgmt.bin|mgmt_udp.bin|mgmt_tls.bin --ward-mgmt PATH
-                   --conntype serial|udp|tls --scenario update|revert|resume
+                   --conntype serial|udp|tls --scenario update|revert|resume|attack
                    [--mgmt-ca-dir DIR --provision TOOL]   (tls)
                    [--production-config IMAGE/config/.config]   (a production image: checked)
 """
@@ -56,6 +61,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "boot"))
@@ -497,6 +503,138 @@ def refusals(c, dev, tool, paths):
           "logged, slots untouched")
 
 
+def tls_session(port, ca, cert, key, rcvbuf=None):
+    """An authorised TLS session to the device, open (the caller closes it); `rcvbuf`: the socket's
+    receive buffer, set before connecting (no autotuning)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_verify_locations(ca)
+    ctx.load_cert_chain(cert, key)
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    raw.settimeout(15)
+    raw.connect(("127.0.0.1", port))
+    return ctx.wrap_socket(raw, server_hostname=DEVICE_NAME)
+
+
+def read_smp(s, count):
+    """Up to `count` whole SMP packets from the session (fewer when it ends or times out)."""
+    got, packets = b"", []
+    try:
+        while len(packets) < count:
+            while len(got) >= 8 and len(got) >= 8 + int.from_bytes(got[2:4], "big"):
+                n = 8 + int.from_bytes(got[2:4], "big")
+                packets.append(got[:n])
+                got = got[n:]
+            if len(packets) >= count:
+                break
+            piece = s.recv(4096)
+            if not piece:
+                break
+            got += piece
+    except (OSError, ssl.SSLError):
+        pass
+    return packets
+
+
+def smp(op, group, seq, cmd, body=b"", version=1):
+    return bytes([version << 3 | op, 0]) + len(body).to_bytes(2, "big") + group.to_bytes(2, "big") + bytes([seq, cmd]) + body
+
+
+def echo_body(n):
+    """{"d": n letters} (n < 65536)."""
+    head = bytes([0x78, n]) if n < 256 else bytes([0x79]) + n.to_bytes(2, "big")
+    return bytes([0xa1, 0x61, 0x64]) + head + b"e" * n
+
+
+def attacks(c, dev, tool, paths):
+    """An authorised but hostile client on the TLS transport (512-byte packets): packets at the limit,
+    pipelined, split over TLS records, one byte over and far over; the device answers every packet
+    it takes, whole, and ends the session at the first it cannot take; it still serves afterwards."""
+    port = dev.tls_port
+    at_limit = smp(2, 0, 2, 0, echo_body(498))
+    check(c, len(at_limit) == 512, f"an echo request of exactly 512 bytes ({len(at_limit)})")
+    # Six requests in one TLS write (pipelined), the echo at the limit among them.
+    batch = [smp(0, 0, 1, 6), at_limit, smp(0, 0, 3, 7, bytes([0xa1, 0x66]) + b"format" + bytes([0x61, 0x61])),
+             smp(0, 1, 4, 0), smp(0, 0, 5, 2), smp(2, 0, 6, 0, echo_body(1))]
+    with tls_session(port, paths["ca"], *paths["operator"]) as s:
+        s.sendall(b"".join(batch))
+        answers = read_smp(s, len(batch))
+    sizes = [len(a) for a in answers]
+    check(c, len(answers) == len(batch) and [a[6] for a in answers] == [1, 2, 3, 4, 5, 6]
+          and all(a[0] & 0x07 in (1, 3) and a[-1] == 0xff for a in answers),
+          f"six pipelined requests in one TLS record: six whole answers in order (sizes {sizes})")
+    check(c, len(answers) > 1 and len(answers[1]) == 513 and answers[1][-499:-1] == b"e" * 498,
+          f"the echo of a 512-byte request: 513 bytes back, whole (over buf_size 512: from the 1,024-byte buffer)")
+    print(f"      answers over TLS: {sizes} bytes (params, echo at the limit, os info a, image state, task statistics, echo)")
+    # The packet at the limit split over TLS records: 3 bytes of header, 5, then its data in two.
+    with tls_session(port, paths["ca"], *paths["operator"]) as s:
+        for piece in (at_limit[:3], at_limit[3:8], at_limit[8:300], at_limit[300:]):
+            s.sendall(piece)
+            time.sleep(0.05)
+        answers = read_smp(s, 1)
+    check(c, len(answers) == 1 and len(answers[0]) == 513 and answers[0][6] == 2,
+          f"a 512-byte request split over four TLS records (header 3 + 5): answered whole ({[len(a) for a in answers]})")
+    # One byte over, and far over (the header's length field at its largest): the first packet
+    # is answered, the session ends at the next header, nothing of it is read or answered.
+    for data in (505, 0xffff):
+        mark = len(dev.text())
+        over = smp(2, 0, 9, 0, echo_body(data - 5)[:16])  # the header announces data bytes; 16 follow
+        over = over[:2] + data.to_bytes(2, "big") + over[4:]
+        with tls_session(port, paths["ca"], *paths["operator"]) as s:
+            s.sendall(at_limit + over + at_limit)
+            answers = read_smp(s, 3)
+        try:
+            dev.wait_text("mgmt-tls: framing broken", since=mark, timeout=10)
+            broken = True
+        except RuntimeError:
+            broken = False
+        check(c, broken and len(answers) == 1 and answers[0][6] == 2,
+              f"a header announcing {data} bytes after a packet at the limit: that one answered, then the session "
+              f"ends, logged ({len(answers)} answers)")
+    # A client that pipelines answers it never reads: the device's writes stall once slirp's and
+    # the host socket's buffers are full, with the turn the console shares held (the answer is
+    # written out of the shared response buffer under it). How long the console waits meanwhile.
+    flood_mark = len(dev.text())
+    stalled = tls_session(port, paths["ca"], *paths["operator"], rcvbuf=4096)
+    stalled.settimeout(30)
+    stop = threading.Event()
+    sent = [0]
+
+    def flood():
+        try:
+            for _ in range(2000):
+                if stop.is_set():
+                    break
+                stalled.sendall(at_limit)
+                sent[0] += 1
+        except (OSError, ssl.SSLError):
+            pass
+
+    flooder = threading.Thread(target=flood, daemon=True)
+    flooder.start()
+    serial = Tool(tool.path, "serial", dev)
+    waits = []
+    until = time.monotonic() + 12
+    while time.monotonic() < until:
+        time.sleep(1)
+        start = time.monotonic()
+        p = serial.run("echo", "console", tries=1, reply_timeout=40, timeout=60)
+        waits.append((round(time.monotonic() - start, 1), p.returncode, sent[0]))
+    stop.set()
+    stalled.close()
+    flooder.join(timeout=20)
+    worst = max(w for w, _, _ in waits)
+    print("      device meanwhile: " + " | ".join(l for l in dev.text()[flood_mark:].splitlines() if "mgmt" in l))
+    print(f"      the console's echo while a TLS client never reads (seconds, exit, requests sent): {waits}")
+    check(c, all(rc == 0 for _, rc, _ in waits),
+          f"the console still answers while a TLS client never reads its answers (worst {worst} s)")
+    # Still serving: the tool's own session, and the console transport's answer unchanged.
+    s = tool.slots().get((1, 0))
+    check(c, s is not None and s["version"] == "1.0.0", f"after the attacks the device still answers: {s}")
+
+
 def production_checks(c, dev, config_path):
     """The image under test was built in a production configuration (its Kconfig output), without
     SMP over plain UDP: nothing answers an SMP request on UDP port 1337 (slirp forwards it there)."""
@@ -558,6 +696,9 @@ def run(c, tool_path, conntype, scenario, tls=None):
             production_checks(c, dev, tls["production_config"])
         if conntype == "tls" and scenario == "update":
             refusals(c, dev, tool, tls_paths)
+        if scenario == "attack":
+            attacks(c, dev, tool, tls_paths)
+            return
         if scenario == "resume":
             resume(c, dev, tool, (update_path, third_path), (update, third))
             return
@@ -614,9 +755,10 @@ def main():
         i = argv.index(name)
         opts[name] = argv[i + 1]
         del argv[i:i + 2]
-    if opts.get("--conntype") not in ("serial", "udp", "tls") or opts.get("--scenario") not in ("update", "revert", "resume") \
+    if opts.get("--conntype") not in ("serial", "udp", "tls") or opts.get("--scenario") not in ("update", "revert", "resume", "attack") \
+            or (opts["--scenario"] == "attack" and opts["--conntype"] != "tls") \
             or (opts["--conntype"] == "tls" and not ("--mgmt-ca-dir" in opts and "--provision" in opts)):
-        print("usage: --conntype serial|udp|tls --scenario update|revert|resume [--mgmt-ca-dir DIR --provision TOOL]")
+        print("usage: --conntype serial|udp|tls --scenario update|revert|resume|attack [--mgmt-ca-dir DIR --provision TOOL]")
         return 2
     tls = {"mgmt_ca_dir": opts.get("--mgmt-ca-dir"), "provision": opts.get("--provision"),
            "production_config": opts.get("--production-config")}

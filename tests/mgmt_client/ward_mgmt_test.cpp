@@ -169,6 +169,11 @@ struct Device {
   Fault fault = Fault::none;
   int silent_after_uploads = -1;  // after this many upload requests, the link is cut (nothing answered)
   int uploads = 0, resets = 0;
+  // A transport with a packet limit of its own (the TLS transport's 512 bytes): requests over it
+  // are dropped and counted; mcumgr parameters answer it (Server::handle's packet_limit).
+  std::size_t packet_limit = 0;
+  std::size_t largest = 0;
+  int over_limit = 0;
 
   Device() {
     sink.slots = &slots;
@@ -186,6 +191,11 @@ struct Device {
       if (silent_after_uploads >= 0 && uploads >= silent_after_uploads) return std::nullopt;
       ++uploads;
     }
+    largest = std::max(largest, req.size());
+    if (packet_limit != 0 && req.size() > packet_limit) {
+      ++over_limit;
+      return std::nullopt;
+    }
     if (fault == Fault::smp1_only && !req.empty()) req[0] &= std::byte{0xe7};  // an SMP 1 server reads version 0
     if (fault == Fault::slot_size_as_text && req.size() >= 8) {
       // A well-framed answer to this request whose slot size is text, not an unsigned integer.
@@ -195,7 +205,7 @@ struct Device {
                          t("slot"), u(0), t("size"), t("320K")}));
     }
     Bytes resp(1024);
-    resp.resize(server.handle(req, resp));
+    resp.resize(server.handle(req, resp, packet_limit));
     if (os.take_reset()) ++resets;
     if (resp.empty()) return std::nullopt;
     return resp;
@@ -573,6 +583,26 @@ TEST_F(WardMgmt, UploadOverUdp) {
   EXPECT_RUN(r, 0);
   EXPECT_EQ(dev.sink.slot, img);
   EXPECT_TRUE(dev.sink.finished_ok);
+}
+
+// A device whose transport takes 512-byte packets (as the TLS transport): ward-mgmt sizes its
+// chunks from mcumgr parameters, every request at most 512 bytes and close to it (attack17: upload
+// chunk sizing at the TLS limit; the first chunk carries "image", "len", "sha" and "upgrade").
+TEST_F(WardMgmt, UploadToATransportOf512BytesSizesEveryPacketToIt) {
+  dev.packet_limit = 512;
+  serve_udp_socket();
+  for (const std::size_t size : {std::size_t{1}, std::size_t{457}, std::size_t{20000}, std::size_t{70000}}) {
+    dev.largest = 0;
+    const Bytes img = image_bytes(size);
+    const ToolRun r = mgmt("image upload --upgrade " + write_file("app.bin", img));
+    EXPECT_RUN(r, 0);
+    EXPECT_EQ(dev.sink.slot, img) << size;
+    EXPECT_EQ(dev.over_limit, 0) << size;
+    EXPECT_LE(dev.largest, 512u) << size;
+    if (size > 1000) {
+      EXPECT_GE(dev.largest, 480u) << size;
+    }
+  }
 }
 
 // --- the device says no -----------------------------------------------------------------------------

@@ -75,6 +75,14 @@ bool FwuBinding::load(std::uint32_t image) {
     std::size_t got = 0;
     if (psa_ps_get(record_uid_ + image, 0, sizeof r, &r, &got) == PSA_SUCCESS && got == sizeof r &&
         r.magic == kRecordMagic) {
+      // A midstate is saved only at a checkpoint, covering exactly its bytes (hash()): a record
+      // that disagrees with itself would have a resumed upload hash the rest on a wrong state and
+      // be refused at its end (invalid_hash) after every byte. No checkpoint: the upload starts
+      // fresh. Checked here, not in begin(): the SMP thread's stack in mgmt_tls is at its bound,
+      // and this frame holds the record anyway.
+      if (r.mid_length != r.checkpoint || r.checkpoint % kCheckpoint != 0) {
+        r.checkpoint = 0;
+      }
       records_[image] = r;
     } else {
       records_[image] = Record{};
@@ -251,7 +259,7 @@ ImageError FwuBinding::begin(const UploadStart& start, std::uint32_t& resume_at)
   }
   Record& r = record(start.image);
   // The same upload after a reset: FWU still WRITING, our record naming the same length and hash
-  // with a checkpoint at or below what is staged.
+  // with a checkpoint at or below what is staged (and a midstate that covers it: load()).
   if (start.has_sha && info.state == PSA_FWU_WRITING && r.length == start.length && r.sha == start.sha &&
       r.checkpoint != 0 && r.checkpoint <= info.impl.written && r.checkpoint < start.length) {
     sha_.restore({r.mid, r.mid_length});
