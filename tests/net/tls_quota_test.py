@@ -22,7 +22,7 @@ from net_echo_test import Firmware  # noqa: E402
 from tls_redteam_test import RawPeer, stall  # noqa: E402
 from tls_test import Server, make_key_and_csr, sign  # noqa: E402
 
-CASES = ["baseline", "rst", "full", "abort", "hog", "kernel"]
+CASES = ["baseline", "rst", "full", "abort", "hog", "kernel", "heap0"]
 
 
 def rst(conn, stop):

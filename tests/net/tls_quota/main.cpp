@@ -16,6 +16,7 @@
 //   kernel     four user threads in such handshakes (every slot): the kernel's own share must not
 //              be spent to the last operation by user threads (a privileged PSA user, e.g. a
 //              Client used directly, would be refused). Afterwards the share is whole again.
+//   heap0      after all of that, heap 0 (Clients used directly) was never written by a socket's session.
 // Every wait is bounded; main exits 0 only if every case held.
 #include <psa/crypto.h>
 
@@ -343,6 +344,7 @@ int main() {
     print("tls_quota: cannot enable TLS sockets\n");
     return 1;
   }
+  const std::size_t heap0_before = tls::heap_peak();
   const ShareLeft base = probe();
   print_share("baseline", base);
   bool ok = report("baseline", base.keys == 14 && base.ops == 8);
@@ -351,6 +353,9 @@ int main() {
   ok &= abort_case(base);
   ok &= hog_case(base);
   ok &= kernel_case(base);
+  // Every handshake above ran on a slot's worker: none of it came from heap 0 (Clients used directly).
+  print("tls_quota: heap0: heap 0's peak ", heap0_before, " B before the sockets, ", tls::heap_peak(), " B after\n");
+  ok &= report("heap0", tls::heap_peak() == heap0_before);
   print(ok ? "tls_quota: done, every case held\n" : "tls_quota: done, SOME CASE BROKE\n");
   return ok ? 0 : 1;
 }
