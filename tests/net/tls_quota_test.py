@@ -5,7 +5,8 @@ The peers, all on 127.0.0.1 (10.0.2.2 from the device through slirp), started he
 
   stall   TCP: accepts every connection and never sends a byte (held open until the end);
   rst     TCP: reads what the device sends (its ClientHello) and closes;
-  good    openssl s_server (the build's test CA's chain for ward-tls.test), three sessions one after another.
+  good    openssl s_server (the build's test CA's chain for ward-tls.test), three sessions one after another;
+  q1..q5  openssl s_server, one quiet session each (idle keeps q5's open, sessions all four others).
 
 The device prints one line per case ("held" or "BROKE"). Loopback only; every wait, socket and
 process is bounded.
@@ -22,7 +23,7 @@ from net_echo_test import Firmware  # noqa: E402
 from tls_redteam_test import RawPeer, stall  # noqa: E402
 from tls_test import Server, make_key_and_csr, sign  # noqa: E402
 
-CASES = ["baseline", "rst", "full", "abort", "hog", "kernel", "heap0"]
+CASES = ["baseline", "rst", "full", "abort", "hog", "kernel", "idle", "sessions", "heap0"]
 
 
 def rst(conn, stop):
@@ -51,6 +52,8 @@ def main():
         status = None
         try:
             servers = {"good": Server(d, f"{d}/good.pem", f"{d}/good.key", [], naccept=3)}
+            for q in ("q1", "q2", "q3", "q4", "q5"):
+                servers[q] = Server(d, f"{d}/good.pem", f"{d}/good.key", [])
             time.sleep(1.0)
             cmd = [sys.executable, args.runner, "--no-test", "--timeout", "100", "--qemu-arg=-nic",
                    "--qemu-arg=user,model=lan9118", f"--arg=--time={int(time.time())}"]

@@ -16,6 +16,12 @@
 //   kernel     four user threads in such handshakes (every slot): the kernel's own share must not
 //              be spent to the last operation by user threads (a privileged PSA user, e.g. a
 //              Client used directly, would be refused). Afterwards the share is whole again.
+//   idle       one open, idle session holds no operation in the secure world (only its traffic keys).
+//   sessions   one user thread holds a session on every slot (their traffic keys are the kernel's
+//              client's) and its own 6 keys, another its own 6: every slot's session must open
+//              (kernel/Kconfig: the kernel's share holds "one [handshake] beside three open
+//              sessions"), and a third user thread's psa_import_key must still succeed (without TLS
+//              sockets two user threads hold 12 of the 20 volatile slots).
 //   heap0      after all of that, heap 0 (Clients used directly) was never written by a socket's session.
 // Every wait is bounded; main exits 0 only if every case held.
 #include <psa/crypto.h>
@@ -72,8 +78,12 @@ struct Shared {
   volatile std::uint32_t victim_done;
   volatile std::int32_t victim_hash;    // the victim's psa_hash_setup
   volatile std::int32_t victim_key;     // the victim's psa_import_key
+  volatile std::uint32_t qport[kPool];  // sessions: the quiet servers
+  volatile std::uint32_t sessions;      // sessions: open at once
+  volatile std::uint32_t holding;       // sessions: the holders have all they take
+  volatile std::uint32_t release;       // sessions: main says stop
 };
-PartitionMemory<128> memory;
+PartitionMemory<256> memory;
 Shared& shared() { return *static_cast<Shared*>(static_cast<void*>(memory.bytes)); }
 static_assert(sizeof(Shared) <= sizeof memory.bytes);
 constexpr Domain<1> domain{Partition::of(memory, Access::read_write)};
@@ -143,6 +153,43 @@ void churn(void*) {
   s.done[0] = 1;
 }
 
+// Sessions: holder 0 opens a session with each quiet server (kept open), then both holders take their
+// own share of volatile keys; they keep it all until main says release.
+void holder(void* arg) {
+  const auto i = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(arg));
+  Shared& s = shared();
+  std::uintptr_t handles[kPool] = {};
+  const std::uint32_t count = s.rounds != 0 && s.rounds < kPool ? s.rounds : kPool;
+  for (std::uint32_t k = 0; i == 0 && k < count; ++k) {
+    auto h = net::socket(kSocketStream | kSocketTls);
+    if (!h) {
+      break;
+    }
+    handles[k] = h->raw();
+    Status st = net::set_tls_hostname(*h, kHostname);
+    st = st ? sys::net_setopt(*h, kSocketReceiveTimeout, s.timeout_us) : st;
+    st = st ? net::connect(*h, net::ipv4(10, 0, 2, 2, static_cast<std::uint16_t>(s.qport[k]))) : st;
+    s.sessions = s.sessions + (st ? 1 : 0);
+    s.error[k] = st ? 0 : static_cast<std::int32_t>(st.error());
+  }
+  const psa_key_attributes_t a = aes_attributes();
+  for (int k = 0; k < 8; ++k) {
+    psa_key_id_t id = 0;
+    s.own_keys = s.own_keys + (psa_import_key(&a, kMaterial, sizeof kMaterial, &id) == PSA_SUCCESS ? 1 : 0);
+  }
+  s.holding = s.holding + 1;
+  for (int k = 0; k < 1000 && s.release == 0; ++k) {
+    PollEntry e = net::poll_entry(net::SocketHandle{handles[0]}, kPollIn);
+    (void)net::poll({&e, handles[0] != 0 ? 1u : 0u}, UserTimeout::after(Duration::ms(20)));
+  }
+  for (const std::uintptr_t h : handles) {
+    if (h != 0) {
+      (void)net::close(net::SocketHandle{h});
+    }
+  }
+  s.done[i] = 1;
+}
+
 // Another user thread's own crypto: one hash operation, one volatile key.
 void victim_main(void*) {
   Shared& s = shared();
@@ -162,6 +209,7 @@ void victim_main(void*) {
 
 WARD_STACK_BOUND_USER_THREAD(stacks, &attacker);
 WARD_STACK_BOUND_USER_THREAD(stacks, &churn);
+WARD_STACK_BOUND_USER_THREAD(stacks, &holder);
 WARD_STACK_BOUND_USER_THREAD(victim_stack, &victim_main);
 
 // ---- Main's side -----------------------------------------------------------------------------------
@@ -321,6 +369,65 @@ bool kernel_case(const ShareLeft& base) {
                 r.during.ops > 0 ? "" : "STARVED: the kernel's own operations: none left");
 }
 
+// One idle open session (a quiet server): what it holds of the kernel's share, for as long as its
+// user keeps it open. The docs count its 2 traffic keys; it must hold no operation (else three idle
+// sessions leave the kernel too few for any further handshake, whoever asks).
+bool idle_case(const ShareLeft& base) {
+  clear();
+  shared().timeout_us = 10'000'000;
+  shared().rounds = 1;
+  shared().qport[0] = port("--q5=");
+  const bool started = start(attackers[0], stacks[0], &holder, nullptr, "idle");
+  const Instant until = now() + Duration::s(20);
+  while (started && shared().holding < 1 && now() < until) {
+    (void)this_thread::sleep_for(Duration::ms(20));
+  }
+  (void)this_thread::sleep_for(Duration::ms(500));
+  const ShareLeft during = probe();
+  shared().release = 1;
+  const bool ended = static_cast<bool>(attackers[0].join(Timeout::after(Duration::s(20))));
+  print("tls_quota: idle: one open session (connect error ", shared().error[0], ") holds ", base.keys - during.keys,
+        " keys, ", base.ops - during.ops, " operations of the kernel's share\n");
+  const bool whole = whole_again("idle (after)", base);
+  return report("idle", started && shared().sessions == 1 && during.ops == base.ops && ended && whole,
+                during.ops == base.ops ? "" : "an idle session holds operations");
+}
+
+// Two user threads: one holds a session on every slot (2 traffic keys each, the kernel's client) and
+// its own 6 keys, the other its own 6: a third user thread's psa_import_key must still succeed
+// (without TLS sockets two user threads hold 12 of the 20 volatile slots only).
+bool sessions_case(const ShareLeft& base) {
+  clear();
+  shared().timeout_us = 10'000'000;
+  constexpr std::string_view kQuiet[] = {"--q1=", "--q2=", "--q3=", "--q4="};
+  for (std::uint32_t k = 0; k < kPool; ++k) {
+    shared().qport[k] = port(kQuiet[k]);
+  }
+  bool started = start(attackers[0], stacks[0], &holder, nullptr, "sessions");
+  started = started && start(attackers[1], stacks[1], &holder, reinterpret_cast<void*>(std::uintptr_t{1}), "keys");
+  const Instant until = now() + Duration::s(40);
+  while (started && shared().holding < 2 && now() < until) {
+    (void)this_thread::sleep_for(Duration::ms(20));
+  }
+  const ShareLeft during = probe();
+  print("tls_quota: sessions: ", shared().sessions, " sessions open (connect errors ", shared().error[0], " ",
+        shared().error[1], " ", shared().error[2], " ", shared().error[3], "), the holders' own keys ", shared().own_keys,
+        '\n');
+  print_share("sessions", during);
+  const bool victim_ended = start(victim, victim_stack, &victim_main, nullptr, "victim") &&
+                            static_cast<bool>(victim.join(Timeout::after(Duration::s(10))));
+  print("tls_quota: sessions: the victim's psa_hash_setup ", shared().victim_hash, ", psa_import_key ",
+        shared().victim_key, '\n');
+  shared().release = 1;
+  bool ended = static_cast<bool>(attackers[0].join(Timeout::after(Duration::s(20))));
+  ended = static_cast<bool>(attackers[1].join(Timeout::after(Duration::s(20)))) && ended;
+  const bool whole = whole_again("sessions (after)", base);
+  const bool served = shared().victim_key == PSA_SUCCESS;
+  return report("sessions", started && shared().sessions == kPool && victim_ended && served && ended && whole,
+                !served ? "STARVED: another user thread's own key refused"
+                        : (shared().sessions != kPool ? "a session refused while the others are open" : ""));
+}
+
 }  // namespace
 
 int main() {
@@ -353,6 +460,8 @@ int main() {
   ok &= abort_case(base);
   ok &= hog_case(base);
   ok &= kernel_case(base);
+  ok &= idle_case(base);
+  ok &= sessions_case(base);
   // Every handshake above ran on a slot's worker: none of it came from heap 0 (Clients used directly).
   print("tls_quota: heap0: heap 0's peak ", heap0_before, " B before the sockets, ", tls::heap_peak(), " B after\n");
   ok &= report("heap0", tls::heap_peak() == heap0_before);
