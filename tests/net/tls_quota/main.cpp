@@ -23,6 +23,10 @@
 //              sessions"), and a third user thread's psa_import_key must still succeed (without TLS
 //              sockets two user threads hold 12 of the 20 volatile slots).
 //   heap0      after all of that, heap 0 (Clients used directly) was never written by a socket's session.
+// Results (2026-12-06): hog, kernel and sessions BREAK (open findings: docs/networking.md, "TLS
+// sockets for user threads": a socket's secure-world state is the kernel's client's, not its
+// owner's); idle and the fourth session of sessions broke until lib/tls/src/tls13_release.c (4 keys
+// and 2 operations per idle TLS 1.3 session); the rest held.
 // Every wait is bounded; main exits 0 only if every case held.
 #include <psa/crypto.h>
 
