@@ -26,6 +26,8 @@ extern "C" {
 #include "lwip/api.h"
 #include "lwip/pbuf.h"
 #include "lwip/sys.h"
+// src/tls13_release.c: frees a completed TLS 1.3 handshake's state (1 if it did).
+int ward_tls13_release_handshake(mbedtls_ssl_context* ssl);
 }
 
 #include "client_common.hpp"
@@ -321,6 +323,9 @@ Status Client::handshake(const ip_addr& address, std::uint16_t port, const Clien
     }
     return fail(from_mbedtls(rc, true));
   }
+  // The TLS 1.3 handshake's keys and transcript hashes in the secure world, which Mbed TLS 3.6 keeps
+  // for the session's life: given back now (src/tls13_release.c).
+  (void)ward_tls13_release_handshake(&s.ssl);
   return {};
 }
 

@@ -1,0 +1,477 @@
+// Red team: TLS sockets from user threads against the secure world's quotas (ward/secure/crypto/
+// service.hpp: the non-secure kernel's share, 14 volatile keys and 8 of the 12 operations, is used by
+// every TLS socket slot's worker). Peers on 127.0.0.1 (tests/net/tls_quota_test.py). The main thread
+// is privileged, so it is the kernel's client: probe() counts how many volatile keys and hash
+// operations the kernel's share still gives it, and gives them back.
+//
+//   rst        a user thread connects six times to a peer that reads the ClientHello and closes: after
+//              the failed handshakes the kernel's share is whole again (no key, no operation leaked).
+//   full       three full sessions with a good server, each closed by the user: the share is whole.
+//   abort      a user thread in a handshake with a peer that never answers is aborted: whole again.
+//   hog        two user threads each hold their own share of operations (4 + 4 of the table's 12)
+//              and one TLS handshake with a peer that never answers (its transcript hashes, 2
+//              operations, and its key share, as the kernel's client). A third user thread's own
+//              psa_hash_setup and psa_import_key must still succeed: without TLS sockets two user
+//              threads can take 8 of the 12 operations only. Afterwards the share is whole again.
+//   kernel     four user threads in such handshakes (every slot): the kernel's own share must not
+//              be spent to the last operation by user threads (a privileged PSA user, e.g. a
+//              Client used directly, would be refused). Afterwards the share is whole again.
+//   idle       one open, idle session holds no operation in the secure world (only its traffic keys).
+//   sessions   one user thread holds a session on every slot (their traffic keys are the kernel's
+//              client's) and its own 6 keys, another its own 6: every slot's session must open
+//              (kernel/Kconfig: the kernel's share holds "one [handshake] beside three open
+//              sessions"), and a third user thread's psa_import_key must still succeed (without TLS
+//              sockets two user threads hold 12 of the 20 volatile slots).
+//   heap0      after all of that, heap 0 (Clients used directly) was never written by a socket's session.
+// Results (2026-12-06): hog, kernel and sessions BREAK (open findings: docs/networking.md, "TLS
+// sockets for user threads": a socket's secure-world state is the kernel's client's, not its
+// owner's); idle and the fourth session of sessions broke until lib/tls/src/tls13_release.c (4 keys
+// and 2 operations per idle TLS 1.3 session); the rest held.
+// Every wait is bounded; main exits 0 only if every case held but the open findings (hog, kernel,
+// sessions: reported, expected to break until the accounting is the socket owner's).
+#include <psa/crypto.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "ward/autoconf.h"
+#include "kTestCaDer.hpp"  // generated: the test CA, this image's trust anchor
+#include "ward/board.hpp"
+#include "ward/command_line.hpp"
+#include "ward/isolation.hpp"
+#include "ward/kernel.hpp"
+#include "ward/net/interface.hpp"
+#include "ward/net/lan9118.hpp"
+#include "ward/print.hpp"
+#include "ward/sockets.hpp"
+#include "ward/stack_bound.hpp"
+#include "ward/tls/client.hpp"
+#include "ward/tls/sockets.hpp"
+
+namespace {
+using namespace ward;
+
+net::Lan9118 ethernet{{0x42000000, 48}};
+
+constexpr std::string_view kHostname = "ward-tls.test";
+const std::span<const std::uint8_t> kAnchors[] = {std::span<const std::uint8_t>{kTestCaDer}};
+constexpr std::uint32_t kPool = CONFIG_WARD_NET_TLS_SOCKETS;
+static_assert(kPool == 4, "the hog case fills the largest pool");
+
+std::uint64_t argument(std::string_view name) { return number_argument(board::command_line(), name); }
+std::uint16_t port(std::string_view name) { return static_cast<std::uint16_t>(argument(name)); }
+
+bool report(const char* name, bool ok, const char* detail = "") {
+  print("tls_quota: ", name, ": ", ok ? "held" : "BROKE", " ", detail, '\n');
+  return ok;
+}
+
+// What the user threads are told and report, in the memory they share with main.
+struct Shared {
+  volatile std::uint32_t port;
+  volatile std::uint32_t timeout_us;
+  volatile std::uint32_t hogs;         // attackers 0 .. hogs - 1 also take their own share first
+  volatile std::uint32_t rounds;       // churn: connections to make
+  volatile std::uint32_t stage[kPool];  // 1: in connect
+  volatile std::int32_t error[kPool];   // connect's ward::Error, 0: connected
+  volatile std::uint32_t done[kPool];
+  volatile std::uint32_t own_ops;       // the hogs' own hash operations, set up
+  volatile std::uint32_t own_keys;      // the hogs' own volatile keys, imported
+  volatile std::uint32_t connected;     // churn: handshakes that succeeded
+  volatile std::uint32_t failed;        // churn: handshakes that failed
+  volatile std::uint32_t victim_done;
+  volatile std::int32_t victim_hash;    // the victim's psa_hash_setup
+  volatile std::int32_t victim_key;     // the victim's psa_import_key
+  volatile std::uint32_t qport[kPool];  // sessions: the quiet servers
+  volatile std::uint32_t sessions;      // sessions: open at once
+  volatile std::uint32_t holding;       // sessions: the holders have all they take
+  volatile std::uint32_t release;       // sessions: main says stop
+};
+PartitionMemory<256> memory;
+Shared& shared() { return *static_cast<Shared*>(static_cast<void*>(memory.bytes)); }
+static_assert(sizeof(Shared) <= sizeof memory.bytes);
+constexpr Domain<1> domain{Partition::of(memory, Access::read_write)};
+UserThreadStack<2048> stacks[kPool];
+UserThreadStack<2048> victim_stack;
+Thread attackers[kPool];
+Thread victim;
+
+psa_key_attributes_t aes_attributes() {
+  psa_key_attributes_t a = psa_key_attributes_init();
+  psa_set_key_type(&a, PSA_KEY_TYPE_AES);
+  psa_set_key_bits(&a, 128);
+  psa_set_key_usage_flags(&a, PSA_KEY_USAGE_ENCRYPT);
+  psa_set_key_algorithm(&a, PSA_ALG_CTR);
+  return a;
+}
+constexpr std::uint8_t kMaterial[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+
+// ---- The user threads ------------------------------------------------------------------------------
+
+// Opens a TLS socket and connects to shared().port; the socket's Error (0: connected). Closes it.
+std::int32_t connect_once(std::uint32_t i) {
+  Shared& s = shared();
+  auto h = net::socket(kSocketStream | kSocketTls);
+  if (!h) {
+    return static_cast<std::int32_t>(h.error());
+  }
+  Status st = net::set_tls_hostname(*h, kHostname);
+  st = st ? sys::net_setopt(*h, kSocketReceiveTimeout, s.timeout_us) : st;
+  if (i < kPool) {
+    s.stage[i] = 1;
+  }
+  st = st ? net::connect(*h, net::ipv4(10, 0, 2, 2, static_cast<std::uint16_t>(s.port))) : st;
+  (void)net::close(*h);
+  return st ? 0 : static_cast<std::int32_t>(st.error());
+}
+
+// Attacker i: (a hog: its own hash operations and keys first, kept) connects.
+void attacker(void* arg) {
+  const auto i = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(arg));
+  Shared& s = shared();
+  if (i < s.hogs) {
+    for (int k = 0; k < 6; ++k) {
+      psa_hash_operation_t op = psa_hash_operation_init();
+      s.own_ops = s.own_ops + (psa_hash_setup(&op, PSA_ALG_SHA_256) == PSA_SUCCESS ? 1 : 0);
+    }
+    const psa_key_attributes_t a = aes_attributes();
+    for (int k = 0; k < 8; ++k) {
+      psa_key_id_t id = 0;
+      s.own_keys = s.own_keys + (psa_import_key(&a, kMaterial, sizeof kMaterial, &id) == PSA_SUCCESS ? 1 : 0);
+    }
+  }
+  s.error[i] = connect_once(i);
+  s.done[i] = 1;
+}
+
+// Connects `rounds` times (each session closed at once).
+void churn(void*) {
+  Shared& s = shared();
+  for (std::uint32_t r = 0; r < s.rounds && r < 16; ++r) {
+    if (connect_once(kPool) == 0) {
+      s.connected = s.connected + 1;
+    } else {
+      s.failed = s.failed + 1;
+    }
+  }
+  s.done[0] = 1;
+}
+
+// Sessions: holder 0 opens a session with each quiet server (kept open), then both holders take their
+// own share of volatile keys; they keep it all until main says release.
+void holder(void* arg) {
+  const auto i = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(arg));
+  Shared& s = shared();
+  std::uintptr_t handles[kPool] = {};
+  const std::uint32_t count = s.rounds != 0 && s.rounds < kPool ? s.rounds : kPool;
+  for (std::uint32_t k = 0; i == 0 && k < count; ++k) {
+    auto h = net::socket(kSocketStream | kSocketTls);
+    if (!h) {
+      break;
+    }
+    handles[k] = h->raw();
+    Status st = net::set_tls_hostname(*h, kHostname);
+    st = st ? sys::net_setopt(*h, kSocketReceiveTimeout, s.timeout_us) : st;
+    st = st ? net::connect(*h, net::ipv4(10, 0, 2, 2, static_cast<std::uint16_t>(s.qport[k]))) : st;
+    s.sessions = s.sessions + (st ? 1 : 0);
+    s.error[k] = st ? 0 : static_cast<std::int32_t>(st.error());
+  }
+  const psa_key_attributes_t a = aes_attributes();
+  for (int k = 0; k < 8; ++k) {
+    psa_key_id_t id = 0;
+    s.own_keys = s.own_keys + (psa_import_key(&a, kMaterial, sizeof kMaterial, &id) == PSA_SUCCESS ? 1 : 0);
+  }
+  s.holding = s.holding + 1;
+  // Sleeps in the kernel until main says release (at most 40 s).
+  for (int k = 0; k < 2000 && s.release == 0; ++k) {
+    (void)sys::sleep_for(UserTimeout::after(Duration::ms(20)));
+  }
+  for (const std::uintptr_t h : handles) {
+    if (h != 0) {
+      (void)net::close(net::SocketHandle{h});
+    }
+  }
+  s.done[i] = 1;
+}
+
+// Another user thread's own crypto: one hash operation, one volatile key.
+void victim_main(void*) {
+  Shared& s = shared();
+  psa_hash_operation_t op = psa_hash_operation_init();
+  s.victim_hash = psa_hash_setup(&op, PSA_ALG_SHA_256);
+  if (s.victim_hash == PSA_SUCCESS) {
+    (void)psa_hash_abort(&op);
+  }
+  const psa_key_attributes_t a = aes_attributes();
+  psa_key_id_t id = 0;
+  s.victim_key = psa_import_key(&a, kMaterial, sizeof kMaterial, &id);
+  if (s.victim_key == PSA_SUCCESS) {
+    (void)psa_destroy_key(id);
+  }
+  s.victim_done = 1;
+}
+
+WARD_STACK_BOUND_USER_THREAD(stacks, &attacker);
+WARD_STACK_BOUND_USER_THREAD(stacks, &churn);
+WARD_STACK_BOUND_USER_THREAD(stacks, &holder);
+WARD_STACK_BOUND_USER_THREAD(victim_stack, &victim_main);
+
+// ---- Main's side -----------------------------------------------------------------------------------
+
+struct ShareLeft {
+  std::uint32_t keys = 0;
+  std::uint32_t ops = 0;
+  bool operator==(const ShareLeft&) const = default;
+};
+
+// What the kernel's client can still take (and gives back): volatile keys, hash operations.
+ShareLeft probe() {
+  ShareLeft left;
+  psa_key_id_t ids[24] = {};
+  const psa_key_attributes_t a = aes_attributes();
+  while (left.keys < 24 && psa_import_key(&a, kMaterial, sizeof kMaterial, &ids[left.keys]) == PSA_SUCCESS) {
+    left.keys = left.keys + 1;
+  }
+  psa_hash_operation_t ops[12];
+  while (left.ops < 12) {
+    ops[left.ops] = psa_hash_operation_init();
+    if (psa_hash_setup(&ops[left.ops], PSA_ALG_SHA_256) != PSA_SUCCESS) {
+      break;
+    }
+    left.ops = left.ops + 1;
+  }
+  for (std::uint32_t i = 0; i < left.keys; ++i) {
+    (void)psa_destroy_key(ids[i]);
+  }
+  for (std::uint32_t i = 0; i < left.ops; ++i) {
+    (void)psa_hash_abort(&ops[i]);
+  }
+  return left;
+}
+
+void print_share(const char* when, const ShareLeft& s) {
+  print("tls_quota: ", when, ": the kernel's share left: ", s.keys, " keys, ", s.ops, " operations\n");
+}
+
+void clear() { std::memset(memory.bytes, 0, sizeof memory.bytes); }
+
+bool start(Thread& t, UserThreadStack<2048>& stack, Thread::Entry entry, void* arg, const char* name) {
+  return t.create_user(stack.span(), entry, arg, Priority{10}, name, domain) && grant_network(t) && t.start();
+}
+
+bool wait_for(const volatile std::uint32_t& flag, Duration limit) {
+  const Instant until = now() + limit;
+  while (flag == 0 && now() < until) {
+    (void)this_thread::sleep_for(Duration::ms(20));
+  }
+  return flag != 0;
+}
+
+// The share after a case, against the baseline (the workers' last calls may still be finishing).
+bool whole_again(const char* name, const ShareLeft& base) {
+  ShareLeft after = probe();
+  for (int i = 0; i < 10 && !(after == base); ++i) {
+    (void)this_thread::sleep_for(Duration::ms(200));
+    after = probe();
+  }
+  print_share(name, after);
+  return after == base;
+}
+
+bool churn_case(const char* name, std::string_view port_name, std::uint32_t rounds, const ShareLeft& base,
+                bool expect_connected) {
+  clear();
+  shared().port = port(port_name);
+  shared().timeout_us = 5'000'000;
+  shared().rounds = rounds;
+  if (!start(attackers[0], stacks[0], &churn, nullptr, name)) {
+    return report(name, false, "cannot start");
+  }
+  const bool ended = static_cast<bool>(attackers[0].join(Timeout::after(Duration::s(25))));
+  if (!ended) {
+    (void)attackers[0].abort();
+    (void)attackers[0].join(Timeout::after(Duration::s(30)));
+  }
+  print("tls_quota: ", name, ": handshakes ", shared().connected, " done, ", shared().failed, " failed\n");
+  const bool as_expected = expect_connected ? shared().connected == rounds : shared().failed == rounds;
+  return report(name, ended && as_expected && whole_again(name, base));
+}
+
+bool abort_case(const ShareLeft& base) {
+  clear();
+  shared().port = port("--stall=");
+  shared().timeout_us = 30'000'000;
+  if (!start(attackers[0], stacks[0], &attacker, nullptr, "abort")) {
+    return report("abort", false, "cannot start");
+  }
+  const bool in_connect = wait_for(shared().stage[0], Duration::s(5));
+  (void)this_thread::sleep_for(Duration::ms(1500));
+  (void)attackers[0].abort();
+  const bool ended = static_cast<bool>(attackers[0].join(Timeout::after(Duration::s(5))));
+  return report("abort", in_connect && ended && shared().done[0] == 0 && whole_again("abort", base));
+}
+
+// `count` attackers in handshakes with the stall peer, the first `hogs` of them also holding their own
+// share of operations and keys; then a victim user thread's own crypto. False if a step failed to start.
+struct Outcome {
+  bool started = false;
+  ShareLeft during;
+  bool victim_ended = false;
+  bool attackers_ended = false;
+  bool whole = false;
+};
+Outcome hold_handshakes(const char* name, std::uint32_t count, std::uint32_t hogs, const ShareLeft& base) {
+  clear();
+  Outcome r;
+  shared().port = port("--stall=");
+  shared().timeout_us = 8'000'000;  // the handshake's deadline: 24 s
+  shared().hogs = hogs;
+  r.started = true;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    r.started = r.started && start(attackers[i], stacks[i], &attacker,
+                                   reinterpret_cast<void*>(static_cast<std::uintptr_t>(i)), name);
+    r.started = r.started && wait_for(shared().stage[i], Duration::s(5));
+  }
+  (void)this_thread::sleep_for(Duration::ms(1000));  // every handshake waiting for its server
+  for (std::uint32_t i = 0; i < count; ++i) {
+    r.started = r.started && shared().done[i] == 0;
+  }
+  r.during = probe();
+  print("tls_quota: ", name, ": ", count, " handshakes waiting; the hogs' own share: ", shared().own_ops,
+        " operations, ", shared().own_keys, " keys\n");
+  print_share(name, r.during);
+  r.victim_ended = start(victim, victim_stack, &victim_main, nullptr, "victim") &&
+                   static_cast<bool>(victim.join(Timeout::after(Duration::s(10))));
+  print("tls_quota: ", name, ": the victim's psa_hash_setup ", shared().victim_hash, ", psa_import_key ",
+        shared().victim_key, '\n');
+  for (std::uint32_t i = 0; i < count; ++i) {
+    (void)attackers[i].abort();
+  }
+  r.attackers_ended = true;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    r.attackers_ended = static_cast<bool>(attackers[i].join(Timeout::after(Duration::s(5)))) && r.attackers_ended;
+  }
+  r.whole = whole_again(name, base);
+  return r;
+}
+
+// Two user threads, each with its own share of operations taken (4 + 4 of the table's 12), and each
+// in one TLS handshake (2 operations each, as the kernel's client): the table is full, a third user
+// thread's psa_hash_setup is refused. Without TLS sockets the two could take 8 of 12 only.
+bool hog_case(const ShareLeft& base) {
+  const Outcome r = hold_handshakes("hog", 2, 2, base);
+  const bool victim_served = shared().victim_hash == PSA_SUCCESS && shared().victim_key == PSA_SUCCESS;
+  return report("hog", r.started && r.victim_ended && victim_served && r.attackers_ended && r.whole,
+                victim_served ? "" : "STARVED: another user thread's own crypto refused");
+}
+
+// Four user threads in TLS handshakes with a peer that never answers take the kernel's whole share:
+// the kernel's own crypto (any privileged user of PSA) is refused.
+bool kernel_case(const ShareLeft& base) {
+  const Outcome r = hold_handshakes("kernel", kPool, 0, base);
+  return report("kernel", r.started && r.during.ops > 0 && r.attackers_ended && r.whole,
+                r.during.ops > 0 ? "" : "STARVED: the kernel's own operations: none left");
+}
+
+// One idle open session (a quiet server): what it holds of the kernel's share, for as long as its
+// user keeps it open. The docs count its 2 traffic keys; it must hold no operation (else three idle
+// sessions leave the kernel too few for any further handshake, whoever asks).
+bool idle_case(const ShareLeft& base) {
+  clear();
+  shared().timeout_us = 10'000'000;
+  shared().rounds = 1;
+  shared().qport[0] = port("--q5=");
+  const bool started = start(attackers[0], stacks[0], &holder, nullptr, "idle");
+  const Instant until = now() + Duration::s(20);
+  while (started && shared().holding < 1 && now() < until) {
+    (void)this_thread::sleep_for(Duration::ms(20));
+  }
+  (void)this_thread::sleep_for(Duration::ms(500));
+  const ShareLeft during = probe();
+  shared().release = 1;
+  const bool ended = static_cast<bool>(attackers[0].join(Timeout::after(Duration::s(20))));
+  print("tls_quota: idle: one open session (connect error ", shared().error[0], ") holds ", base.keys - during.keys,
+        " keys, ", base.ops - during.ops, " operations of the kernel's share\n");
+  const bool whole = whole_again("idle (after)", base);
+  return report("idle", started && shared().sessions == 1 && during.ops == base.ops && ended && whole,
+                during.ops == base.ops ? "" : "an idle session holds operations");
+}
+
+// Two user threads: one holds a session on every slot (2 traffic keys each, the kernel's client) and
+// its own 6 keys, the other its own 6: a third user thread's psa_import_key must still succeed
+// (without TLS sockets two user threads hold 12 of the 20 volatile slots only).
+bool sessions_case(const ShareLeft& base) {
+  clear();
+  shared().timeout_us = 10'000'000;
+  constexpr std::string_view kQuiet[] = {"--q1=", "--q2=", "--q3=", "--q4="};
+  for (std::uint32_t k = 0; k < kPool; ++k) {
+    shared().qport[k] = port(kQuiet[k]);
+  }
+  bool started = start(attackers[0], stacks[0], &holder, nullptr, "sessions");
+  started = started && start(attackers[1], stacks[1], &holder, reinterpret_cast<void*>(std::uintptr_t{1}), "keys");
+  const Instant until = now() + Duration::s(40);
+  while (started && shared().holding < 2 && now() < until) {
+    (void)this_thread::sleep_for(Duration::ms(20));
+  }
+  const ShareLeft during = probe();
+  print("tls_quota: sessions: ", shared().sessions, " sessions open (connect errors ", shared().error[0], " ",
+        shared().error[1], " ", shared().error[2], " ", shared().error[3], "), the holders' own keys ", shared().own_keys,
+        '\n');
+  print_share("sessions", during);
+  const bool victim_ended = start(victim, victim_stack, &victim_main, nullptr, "victim") &&
+                            static_cast<bool>(victim.join(Timeout::after(Duration::s(10))));
+  print("tls_quota: sessions: the victim's psa_hash_setup ", shared().victim_hash, ", psa_import_key ",
+        shared().victim_key, '\n');
+  shared().release = 1;
+  bool ended = static_cast<bool>(attackers[0].join(Timeout::after(Duration::s(20))));
+  ended = static_cast<bool>(attackers[1].join(Timeout::after(Duration::s(20)))) && ended;
+  const bool whole = whole_again("sessions (after)", base);
+  const bool served = shared().victim_key == PSA_SUCCESS;
+  return report("sessions", started && shared().sessions == kPool && victim_ended && served && ended && whole,
+                !served ? "STARVED: another user thread's own key refused"
+                        : (shared().sessions != kPool ? "a session refused while the others are open" : ""));
+}
+
+}  // namespace
+
+int main() {
+  const std::uint64_t time = argument("--time=");
+  if (time == 0) {
+    print("tls_quota: usage: --time=UNIX --stall=P --rst=P --good=P\n");
+    return 1;
+  }
+  if (!net::start_interface(ethernet, Priority{20}) || !net::wait_for_ipv4(Timeout::after(Duration::s(20)))) {
+    print("tls_quota: no network\n");
+    return 1;
+  }
+  if (!tls::init()) {
+    print("tls_quota: init failed\n");
+    return 1;
+  }
+  tls::set_time(static_cast<std::int64_t>(time));
+  tls::SocketOptions o;
+  o.trust_anchors = kAnchors;
+  if (!tls::enable_sockets(o)) {
+    print("tls_quota: cannot enable TLS sockets\n");
+    return 1;
+  }
+  const std::size_t heap0_before = tls::heap_peak();
+  const ShareLeft base = probe();
+  print_share("baseline", base);
+  bool ok = report("baseline", base.keys == 14 && base.ops == 8);
+  ok &= churn_case("rst", "--rst=", 6, base, false);
+  ok &= churn_case("full", "--good=", 3, base, true);
+  ok &= abort_case(base);
+  // hog, kernel and sessions are open findings (tls_quota_test.py's EXPECTED_FAILURES): reported,
+  // not counted; the test requires each to show.
+  (void)hog_case(base);
+  (void)kernel_case(base);
+  ok &= idle_case(base);
+  (void)sessions_case(base);
+  // Every handshake above ran on a slot's worker: none of it came from heap 0 (Clients used directly).
+  print("tls_quota: heap0: heap 0's peak ", heap0_before, " B before the sockets, ", tls::heap_peak(), " B after\n");
+  ok &= report("heap0", tls::heap_peak() == heap0_before);
+  print(ok ? "tls_quota: done, every case held\n" : "tls_quota: done, SOME CASE BROKE\n");
+  return ok ? 0 : 1;
+}
