@@ -48,15 +48,16 @@ class Firmware:
                                      start_new_session=True)
         self.lines = []
         self.cond = threading.Condition()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self):
         for line in self.proc.stdout:
-            sys.stdout.write(line)
-            sys.stdout.flush()
             with self.cond:
                 self.lines.append(line.rstrip("\n"))
                 self.cond.notify_all()
+            sys.stdout.write(line)
+            sys.stdout.flush()
         with self.cond:
             self.cond.notify_all()
 
@@ -86,6 +87,10 @@ class Firmware:
         return not self.proc.stdout.closed
 
     def output(self):
+        # Once the runner has ended, everything it wrote: the reader drains the pipe to its end first
+        # (a check made as the runner exits must not miss its last lines; bounded).
+        if self.proc.poll() is not None:
+            self.reader.join(timeout=10)
         with self.cond:
             return "\n".join(self.lines)
 
