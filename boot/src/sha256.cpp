@@ -79,12 +79,12 @@ void Sha256::blocks(const std::uint8_t* data, std::size_t count) {
     for (std::uint32_t* p = schedule + 16; p != schedule + 64; ++p) {
       p[0] = small_sigma1(p[-2]) + p[-7] + small_sigma0(p[-15]) + p[-16];
     }
+    std::uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
+    std::uint32_t e = state_[4], f = state_[5], g = state_[6], h = state_[7];
 #if defined(WARD_SHA256_COMPACT)
     // The compact variant (WARD_SHA256_COMPACT, for an image that hashes little and is short of
     // ROM: lib/mgmt's FWU binding): one round per pass, the working variables moved down one
     // place each round. The same function, about a quarter of the code, slower.
-    std::uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
-    std::uint32_t e = state_[4], f = state_[5], g = state_[6], h = state_[7];
     for (std::size_t i = 0; i < 64; ++i) {
       const std::uint32_t t1 = h + big_sigma1(e) + choose(e, f, g) + kK[i] + schedule[i];
       const std::uint32_t t2 = big_sigma0(a) + ((a & b) | (c & (a | b)));
@@ -97,19 +97,7 @@ void Sha256::blocks(const std::uint8_t* data, std::size_t count) {
       b = a;
       a = t1 + t2;
     }
-    state_[0] += a;
-    state_[1] += b;
-    state_[2] += c;
-    state_[3] += d;
-    state_[4] += e;
-    state_[5] += f;
-    state_[6] += g;
-    state_[7] += h;
-  }
-}
 #else
-    std::uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
-    std::uint32_t e = state_[4], f = state_[5], g = state_[6], h = state_[7];
     std::uint32_t bc = b ^ c;
     for (std::size_t base = 0; base < 64; base += 16) {
       const std::uint32_t* w = schedule + base;
@@ -117,6 +105,7 @@ void Sha256::blocks(const std::uint8_t* data, std::size_t count) {
       WARD_SHA_EIGHT(0);
       WARD_SHA_EIGHT(8);
     }
+#endif
     state_[0] += a;
     state_[1] += b;
     state_[2] += c;
@@ -127,7 +116,6 @@ void Sha256::blocks(const std::uint8_t* data, std::size_t count) {
     state_[7] += h;
   }
 }
-#endif
 
 #undef WARD_SHA_ROUND
 #undef WARD_SHA_EIGHT
