@@ -20,8 +20,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from net_echo_test import Firmware  # noqa: E402
-from tls_redteam_test import RawPeer, stall  # noqa: E402
+from tls_redteam_test import RawPeer, run_device, stall  # noqa: E402
 from tls_test import Server, make_key_and_csr, sign  # noqa: E402
 
 CASES = ["baseline", "rst", "full", "abort", "idle", "heap0"]
@@ -53,30 +52,15 @@ def main():
         make_key_and_csr(d, "good")
         sign(d, "good", ca_pem, ca_key)
         raw = {"stall": RawPeer(stall), "rst": RawPeer(rst)}
-        servers = {}
-        fw = None
-        status = None
-        try:
-            servers = {"good": Server(d, f"{d}/good.pem", f"{d}/good.key", [], naccept=3)}
+        good = (f"{d}/good.pem", f"{d}/good.key")
+
+        def servers():
+            started = {"good": Server(d, *good, [], naccept=3)}
             for q in ("q1", "q2", "q3", "q4", "q5"):
-                servers[q] = Server(d, f"{d}/good.pem", f"{d}/good.key", [])
-            time.sleep(1.0)
-            cmd = [sys.executable, args.runner, "--no-test", "--timeout", "100", "--qemu-arg=-nic",
-                   "--qemu-arg=user,model=lan9118", f"--arg=--time={int(time.time())}"]
-            cmd += [f"--arg=--{name}={peer.port}" for name, peer in {**raw, **servers}.items()]
-            if args.secure_image:
-                cmd += ["--secure-image", args.secure_image]
-            fw = Firmware(cmd + [args.image])
-            fw.wait_for("tls_quota: done", 100)
-            status = fw.proc.wait(timeout=30)
-        finally:
-            if fw is not None:
-                fw.kill()
-            for s in servers.values():
-                s.stop()
-            for r in raw.values():
-                r.close()
-        out = fw.output()
+                started[q] = Server(d, *good, [])
+            return started
+
+        out, status = run_device(args, "tls_quota", raw, servers, settle=1.0, timeout=100)
         broke = [c for c in CASES if f"tls_quota: {c}: held" not in out]
         if broke:
             raise AssertionError(f"cases that broke: {', '.join(broke)}")

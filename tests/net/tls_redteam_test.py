@@ -100,6 +100,34 @@ def oversize(conn, stop):
     stop.wait(60)
 
 
+def run_device(args, name, raw, make_servers, settle, timeout):
+    """The image against its peers on 127.0.0.1: the servers make_servers() starts and the raw peers,
+    each given to the device as --NAME=PORT, until it prints "NAME: done" (at most `timeout` s). Every
+    peer and the runner are stopped whatever happens. Returns (the device's output, the runner's status)."""
+    servers = {}
+    fw = None
+    status = None
+    try:
+        servers = make_servers()
+        time.sleep(settle)
+        cmd = [sys.executable, args.runner, "--no-test", "--timeout", str(timeout), "--qemu-arg=-nic",
+               "--qemu-arg=user,model=lan9118", f"--arg=--time={int(time.time())}"]
+        cmd += [f"--arg=--{peer_name}={peer.port}" for peer_name, peer in {**raw, **servers}.items()]
+        if args.secure_image:
+            cmd += ["--secure-image", args.secure_image]
+        fw = Firmware(cmd + [args.image])
+        fw.wait_for(f"{name}: done", timeout)
+        status = fw.proc.wait(timeout=30)
+    finally:
+        if fw is not None:
+            fw.kill()
+        for s in servers.values():
+            s.stop()
+        for r in raw.values():
+            r.close()
+    return fw.output(), status
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--runner", required=True)
@@ -113,35 +141,14 @@ def main():
         sign(d, "good", ca_pem, ca_key)
         good = (f"{d}/good.pem", f"{d}/good.key")
         raw = {"stall": RawPeer(stall), "trickle": RawPeer(trickle), "oversize": RawPeer(oversize)}
-        servers = {}
-        fw = None
-        status = None
-        try:
-            servers = {
-                "quiet1": Server(d, *good, []),
-                "quiet2": Server(d, *good, []),
-                "good": Server(d, *good, [], FETCH),
-                "good2": Server(d, *good, [], FETCH),
-                "quiet3": Server(d, *good, []),
-                "good3": Server(d, *good, [], FETCH),
-            }
-            time.sleep(1.5)
-            cmd = [sys.executable, args.runner, "--no-test", "--timeout", "220", "--qemu-arg=-nic",
-                   "--qemu-arg=user,model=lan9118", f"--arg=--time={int(time.time())}"]
-            cmd += [f"--arg=--{name}={peer.port}" for name, peer in {**raw, **servers}.items()]
-            if args.secure_image:
-                cmd += ["--secure-image", args.secure_image]
-            fw = Firmware(cmd + [args.image])
-            fw.wait_for("tls_redteam: done", 220)
-            status = fw.proc.wait(timeout=30)
-        finally:
-            if fw is not None:
-                fw.kill()
-            for s in servers.values():
-                s.stop()
-            for r in raw.values():
-                r.close()
-        out = fw.output()
+        out, status = run_device(args, "tls_redteam", raw, lambda: {
+            "quiet1": Server(d, *good, []),
+            "quiet2": Server(d, *good, []),
+            "good": Server(d, *good, [], FETCH),
+            "good2": Server(d, *good, [], FETCH),
+            "quiet3": Server(d, *good, []),
+            "good3": Server(d, *good, [], FETCH),
+        }, settle=1.5, timeout=220)
         broke = [c for c in CASES if f"tls_redteam: {c}: held" not in out]
         if broke:
             raise AssertionError(f"cases that broke: {', '.join(broke)}")
