@@ -14,7 +14,8 @@
 //   3. the request block is checked with the TT instruction (non-secure, readable by the kernel,
 //      the whole block) and copied; only the copy is read, and its flags and thread number must
 //      make sense (a thread number is a user thread's, 1 to WARD_SPE_USER_THREADS, or the kernel's:
-//      every client identity is one whose end the secure side hears of, or the kernel's own);
+//      every client identity is one whose end the secure side hears of, or the kernel's own; and
+//      so is the user thread a kernel's call may be counted against, WARD_SPE_ACCOUNT_MASK);
 //   4. the boundary checks and copies the vectors with the TrustZone policy (with the thread's own
 //      view of the non-secure MPU for a call made on behalf of a user thread), into the secure
 //      buffers, and the service runs on the copies as the caller the secure side derives.
@@ -57,7 +58,14 @@ psa_status_t call(const ward_spe_request* ns_request) {
   }
   ward_spe_request req;
   std::memcpy(&req, block, sizeof req);
-  if ((req.flags & ~WARD_SPE_CALLER_UNPRIVILEGED) != 0 || !is_ns_thread(req.ns_thread)) {
+  if ((req.flags & ~(WARD_SPE_CALLER_UNPRIVILEGED | WARD_SPE_ACCOUNT_MASK)) != 0 || !is_ns_thread(req.ns_thread)) {
+    return PSA_ERROR_INVALID_ARGUMENT;
+  }
+  // The quota the call counts against: the caller's own, or, for the kernel's call made for one of
+  // its user threads, that thread's (never a number no thread has, which would never be released).
+  const std::uint32_t account = (req.flags & WARD_SPE_ACCOUNT_MASK) >> WARD_SPE_ACCOUNT_SHIFT;
+  if (account != 0 && (req.ns_thread != WARD_SPE_KERNEL_THREAD || (req.flags & WARD_SPE_CALLER_UNPRIVILEGED) != 0 ||
+                       account > WARD_SPE_USER_THREADS)) {
     return PSA_ERROR_INVALID_ARGUMENT;
   }
   // 4. The vector arrays as the kernel may use them (for a user thread's call they are the kernel's
@@ -65,9 +73,11 @@ psa_status_t call(const ward_spe_request* ns_request) {
   const boundary::TrustZoneMemory caller_view = tz::nonsecure_memory((req.flags & WARD_SPE_CALLER_UNPRIVILEGED) != 0);
   const auto status = boundary::serve(
       {req.in_vec, req.in_len, req.out_vec, req.out_len}, tz::nonsecure_memory(false), caller_view, buffers,
-      [&req](std::span<const std::span<const std::byte>> in, std::span<const std::span<std::byte>> out,
+      [&req, account](std::span<const std::span<const std::byte>> in, std::span<const std::span<std::byte>> out,
              std::span<std::size_t> written) {
-        return dispatch(nonsecure_client(req.ns_thread), req.service, req.type, in, out, written);
+        const ClientId caller = nonsecure_client(req.ns_thread);
+        return dispatch(caller, account != 0 ? nonsecure_client(account) : caller, req.service, req.type, in, out,
+                        written);
       });
   return status ? *status : PSA_ERROR_INVALID_ARGUMENT;
 }

@@ -8,9 +8,8 @@ The peers, all on 127.0.0.1 (10.0.2.2 from the device through slirp), started he
   good    openssl s_server (the build's test CA's chain for ward-tls.test), three sessions one after another;
   q1..q5  openssl s_server, one quiet session each (idle keeps q5's open, sessions all four others).
 
-The device prints one line per case ("held" or "BROKE"); hog, kernel and sessions are open findings,
-expected to show as BROKE (EXPECTED_FAILURES below), every other case must hold. Loopback only; every wait, socket and
-process is bounded.
+The device prints one line per case ("held" or "BROKE"); every case must hold. Loopback only; every wait,
+socket and process is bounded.
 Usage: tls_quota_test.py --runner WARD_QEMU_RUN [--secure-image ELF] --ca-dir DIR IMAGE
 """
 import argparse
@@ -23,12 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tls_redteam_test import RawPeer, run_device, stall  # noqa: E402
 from tls_test import Server, make_key_and_csr, sign  # noqa: E402
 
-CASES = ["baseline", "rst", "full", "abort", "idle", "heap0"]
-# Open findings (docs/networking.md, "TLS sockets for user threads"): what a TLS socket holds in the
-# secure world is charged to the non-secure kernel's client, not to the user thread that owns the
-# socket, so user threads can crowd the shared tables through their sockets. Each must still show as
-# BROKE: once one holds, the accounting changed, and it becomes a held case here.
-EXPECTED_FAILURES = ["hog", "kernel", "sessions"]
+CASES = ["baseline", "rst", "full", "abort", "hog", "kernel", "idle", "sessions", "heap0"]
 
 
 def rst(conn, stop):
@@ -64,12 +58,6 @@ def main():
         broke = [c for c in CASES if f"tls_quota: {c}: held" not in out]
         if broke:
             raise AssertionError(f"cases that broke: {', '.join(broke)}")
-        changed = [c for c in EXPECTED_FAILURES if f"tls_quota: {c}: BROKE" not in out]
-        if changed:
-            raise AssertionError(f"expected failures that did not show: {', '.join(changed)} (the accounting "
-                                 "changed? make them held cases)")
-        for c in EXPECTED_FAILURES:
-            print(f"tls_quota_test: {c}: expected failure (an open finding)")
         if status != 0:
             raise AssertionError(f"the runner failed (status {status})")
     print("tls_quota_test: PASS")

@@ -153,6 +153,31 @@ WARD_TEST(Gateway, OnlyTheKernelsThreadNumbersAreClients) {
   }
 }
 
+WARD_TEST(Gateway, OnlyTheKernelCountsACallAgainstAUserThread) {
+  // WARD_SPE_ACCOUNT_MASK: the kernel's call made for user thread n (1 to 32). From a user thread's
+  // number, with the unprivileged flag, or for a number no user thread has, it is refused: else a
+  // caller could spend another thread's quota, or one that is never released.
+  const auto account = [](std::uint32_t n) { return n << WARD_SPE_ACCOUNT_SHIFT; };
+  for (const std::uint32_t n : {1u, WARD_SPE_USER_THREADS}) {
+    ward_spe_request r{kNoSuchService, 0, WARD_SPE_KERNEL_THREAD, account(n), nullptr, 0, nullptr, 0};
+    WARD_EXPECT_EQ(ward_spe_call(&r), kNotSupported);
+  }
+  for (const std::uint32_t n : {WARD_SPE_USER_THREADS + 1, 0x80u, 0xffu}) {
+    ward_spe_request r{kNoSuchService, 0, WARD_SPE_KERNEL_THREAD, account(n), nullptr, 0, nullptr, 0};
+    WARD_EXPECT_EQ(ward_spe_call(&r), kInvalidArgument);
+  }
+  for (const std::uint32_t thread : {1u, 2u, WARD_SPE_USER_THREADS}) {
+    ward_spe_request r{kNoSuchService, 0, thread, account(1), nullptr, 0, nullptr, 0};
+    WARD_EXPECT_EQ(ward_spe_call(&r), kInvalidArgument);
+  }
+  ward_spe_request r{kNoSuchService, 0, WARD_SPE_KERNEL_THREAD, account(1) | WARD_SPE_CALLER_UNPRIVILEGED, nullptr, 0,
+                     nullptr, 0};
+  WARD_EXPECT_EQ(ward_spe_call(&r), kInvalidArgument);
+  // Bits above the account's are still unknown flags.
+  r = ward_spe_request{kNoSuchService, 0, WARD_SPE_KERNEL_THREAD, 1u << 16, nullptr, 0, nullptr, 0};
+  WARD_EXPECT_EQ(ward_spe_call(&r), kInvalidArgument);
+}
+
 WARD_TEST(Gateway, TheSecureSideStillServesAfterEveryAttack) {
   psa_invec in{buffer, 4};
   WARD_EXPECT_EQ(call_veneer(&in, 1, nullptr, 0), kNotSupported);

@@ -8,7 +8,10 @@
 //   - with every volatile slot taken (3 user threads at their quotas, the kernel with the rest), another
 //     thread gets no volatile key but still creates and uses a persistent key, and the kernel still
 //     signs with its persistent key;
-//   - a thread's end gives its quota back: the same thread, created again, gets 4 keys again.
+//   - a thread's end gives its quota back: the same thread, created again, gets 4 keys again;
+//   - the kernel's keys made for a user thread (kernel::SecureCallsFor, as a TLS socket's worker
+//     makes them) count against that thread's quota, not the kernel's; they stay the kernel's, and
+//     the thread's end does not free them.
 // The numbers are those of ward/secure/crypto/service.hpp ("Keys"); the host tests
 // (tests/secure_crypto/key_quota_test.cpp) cover each request type and lifetime.
 #include <psa/crypto.h>
@@ -20,6 +23,7 @@
 #include "secure_stacks.hpp"
 #include "ward/isolation.hpp"
 #include "ward/kernel.hpp"
+#include "ward/kernel/secure_call.hpp"
 #include "ward/print.hpp"
 #include "ward/secure/call.h"
 #include "ward/secure/crypto_wire.h"
@@ -326,6 +330,63 @@ WARD_TEST(KeyQuota, EveryClientGetsItsQuotaAndNoMore) {
   WARD_ASSERT_TRUE(late_thread.join(Timeout::after(Duration::s(10))));
   WARD_EXPECT_EQ(late().volatile_key, PSA_SUCCESS);
   WARD_EXPECT_EQ(late().persistent_key, PSA_SUCCESS);
+  check_secure_stacks();
+}
+
+// The kernel's keys made for a user thread (kernel::SecureCallsFor: the psa_call system call, the
+// transport's account flag, the gateway, the crypto service): counted against the thread's quota.
+WARD_TEST(KeyQuota, TheKernelsKeysForAThreadCountAgainstThatThread) {
+  WARD_ASSERT_EQ(psa_crypto_init(), PSA_SUCCESS);
+  std::memset(late_memory.bytes, 0, sizeof late_memory.bytes);
+  WARD_ASSERT_TRUE(late_thread.create_user(late_stack.span(), &late_main, nullptr, Priority{20}, "late", late_domain));
+  const psa_key_attributes_t a = hmac_attributes();
+  const std::uint8_t material[32] = {};
+  psa_key_id_t for_late[kPerClient + 1] = {};
+  std::uint32_t got = 0;
+  psa_status_t refused = PSA_SUCCESS;
+  {
+    const kernel::SecureCallsFor account{kernel::secure_account_of(late_thread)};
+    for (auto& key : for_late) {
+      refused = psa_import_key(&a, material, sizeof material, &key);
+      if (refused != PSA_SUCCESS) {
+        break;
+      }
+      ++got;
+    }
+  }
+  print("the kernel's keys for the late thread: ", got, ", then ", static_cast<int>(refused), "\n");
+  WARD_EXPECT_EQ(got, kPerClient);  // the thread's quota, not the kernel's (14)
+  WARD_EXPECT_EQ(refused, PSA_ERROR_INSUFFICIENT_MEMORY);
+  // The kernel's own share is untouched: every one of its keys but what the slots cannot hold.
+  psa_key_id_t own = 0;
+  WARD_EXPECT_EQ(psa_import_key(&a, material, sizeof material, &own), PSA_SUCCESS);
+  WARD_EXPECT_EQ(psa_destroy_key(own), PSA_SUCCESS);
+  // The thread itself has nothing left of its quota (its persistent key needs none).
+  WARD_ASSERT_TRUE(late_thread.start());
+  WARD_ASSERT_TRUE(late_thread.join(Timeout::after(Duration::s(10))));
+  WARD_EXPECT_EQ(late().volatile_key, PSA_ERROR_INSUFFICIENT_MEMORY);
+  WARD_EXPECT_EQ(late().persistent_key, PSA_SUCCESS);
+  // The keys are the kernel's: the thread's end did not destroy them, and they still count.
+  std::array<std::uint8_t, 32> mac{};
+  std::size_t n = 0;
+  WARD_EXPECT_EQ(psa_mac_compute(for_late[0], PSA_ALG_HMAC(PSA_ALG_SHA_256), material, sizeof material, mac.data(),
+                                 mac.size(), &n),
+                 PSA_SUCCESS);
+  std::memset(late_memory.bytes, 0, sizeof late_memory.bytes);
+  WARD_ASSERT_TRUE(late_thread.create_user(late_stack.span(), &late_main, nullptr, Priority{20}, "late", late_domain));
+  WARD_ASSERT_TRUE(late_thread.start());
+  WARD_ASSERT_TRUE(late_thread.join(Timeout::after(Duration::s(10))));
+  WARD_EXPECT_EQ(late().volatile_key, PSA_ERROR_INSUFFICIENT_MEMORY);
+  // The kernel destroys one: the thread's quota has room for one key again.
+  WARD_EXPECT_EQ(psa_destroy_key(for_late[0]), PSA_SUCCESS);
+  std::memset(late_memory.bytes, 0, sizeof late_memory.bytes);
+  WARD_ASSERT_TRUE(late_thread.create_user(late_stack.span(), &late_main, nullptr, Priority{20}, "late", late_domain));
+  WARD_ASSERT_TRUE(late_thread.start());
+  WARD_ASSERT_TRUE(late_thread.join(Timeout::after(Duration::s(10))));
+  WARD_EXPECT_EQ(late().volatile_key, PSA_SUCCESS);
+  for (std::uint32_t i = 1; i < got; ++i) {
+    WARD_EXPECT_EQ(psa_destroy_key(for_late[i]), PSA_SUCCESS);
+  }
   check_secure_stacks();
 }
 

@@ -19,10 +19,13 @@
 // so a call names them through `link`: every 4-byte first output of a successful call (a handle, a
 // key id) is remembered, the n-th in ids[n % kIds]; link's low nibble k in 1..kIds puts ids[k - 1]
 // into the args vector's handle, its high nibble into its key. link 0xff makes no call: the caller
-// ends (crypto::release_client, what the transport does when a non-secure thread ends).
+// ends (crypto::release_client, what the transport does when a non-secure thread ends). The caller
+// byte's top bit makes the call the non-secure kernel's, made for that client (dispatch's account:
+// a TLS socket's worker): the keys and operations are the kernel's, counted against the client.
 // After every call: the boundary's promises (nothing written past what was reported, nothing on a
-// refusal, buffers wiped), the operation and key quotas of every client, and no call by one client
-// changes what another holds.
+// refusal, buffers wiped), the operation and key quotas of every client and of the kernel, and no
+// call by one client changes what another holds (the kernel's, made for one, may give another's back:
+// it may free what it made for any of them, never add to it).
 #include <ward/secure/call.h>
 #include <ward/secure/crypto_wire.h>
 
@@ -110,31 +113,47 @@ constexpr std::uint8_t kEndClient = 0xff;
 // WARD_FUZZ_TRACE=1: each served call's client, type and status on stderr (to check that seeds
 // reach the steps they are written for).
 const bool g_trace = std::getenv("WARD_FUZZ_TRACE") != nullptr;
+// Whether a call of this sequence was the kernel's (made for a client): a client's end then leaves
+// what the kernel made for it counted.
+bool g_kernel_acted = false;
 
 ClientId client(std::size_t i) { return ward::secure::nonsecure_client(static_cast<std::uint32_t>(i + 1)); }
 
+// What is counted against each client, and (last) against the kernel's own account.
 struct Held {
-  std::array<std::size_t, kClients> operations{};
-  std::array<std::size_t, kClients> keys{};
+  std::array<std::size_t, kClients + 1> operations{};
+  std::array<std::size_t, kClients + 1> keys{};
 };
 
 Held held() {
   Held h;
-  for (std::size_t i = 0; i < kClients; ++i) {
-    h.operations[i] = ward::secure::crypto::operations_held(client(i));
-    h.keys[i] = ward::secure::crypto::volatile_keys_held(client(i));
+  for (std::size_t i = 0; i <= kClients; ++i) {
+    const ClientId c = i < kClients ? client(i) : ward::secure::kNonsecureKernel;
+    h.operations[i] = ward::secure::crypto::operations_held(c);
+    h.keys[i] = ward::secure::crypto::volatile_keys_held(c);
   }
   return h;
 }
 
-// The quotas hold for every client, no client's holdings changed but `caller`'s (kClients: none's),
-// and the service's record of volatile keys agrees with Mbed TLS's.
-void check_holdings(const Held& before, std::size_t caller) {
+// The quotas hold for every client and the kernel, no client's holdings changed but `caller`'s
+// (kClients: none's; for the kernel's call, `by_kernel`, the others' may only have gone down), and
+// the service's record of volatile keys agrees with Mbed TLS's.
+void check_holdings(const Held& before, std::size_t caller, bool by_kernel = false) {
   using namespace ward::secure::crypto;
   const Held after = held();
+  if (after.operations[kClients] > kKernelOperations || after.keys[kClients] > kKernelVolatileKeys) __builtin_trap();
+  // Nothing made for a client counts against the kernel's own account; a client's request does
+  // not touch it, and the kernel's may only free from it.
+  if (by_kernel ? after.operations[kClients] > before.operations[kClients] || after.keys[kClients] > before.keys[kClients]
+                : after.operations[kClients] != before.operations[kClients] ||
+                      after.keys[kClients] != before.keys[kClients]) {
+    __builtin_trap();
+  }
   for (std::size_t i = 0; i < kClients; ++i) {
     if (after.operations[i] > kOperationsPerClient || after.keys[i] > kVolatileKeysPerClient) __builtin_trap();
-    if (i != caller && (after.operations[i] != before.operations[i] || after.keys[i] != before.keys[i])) {
+    if (i == caller) continue;
+    if (by_kernel ? after.operations[i] > before.operations[i] || after.keys[i] > before.keys[i]
+                  : after.operations[i] != before.operations[i] || after.keys[i] != before.keys[i]) {
       __builtin_trap();  // one client's request changed another's operations or keys
     }
   }
@@ -167,15 +186,28 @@ struct Ids {
 void call(Reader& r, Ids& ids) {
   using namespace ward::secure;
   const std::uint8_t link = r.byte();
-  const std::size_t caller_index = r.byte() % kClients;
-  const ClientId caller = client(caller_index);
+  const std::uint8_t who = r.byte();
+  const std::size_t caller_index = (who & 0x7fu) % kClients;
+  const bool by_kernel = (who & 0x80u) != 0;  // the kernel's call, made for that client
+  const ClientId account = client(caller_index);
+  const ClientId caller = by_kernel ? kNonsecureKernel : account;
   const Held before = held();
   if (link == kEndClient) {
-    crypto::release_client(caller);
-    if (crypto::operations_held(caller) != 0 || crypto::volatile_keys_held(caller) != 0) __builtin_trap();
+    // The client ends: its own keys and operations go; what the kernel made for it stays counted
+    // (the kernel frees it), so nothing is left but that, and nothing of anyone else's changed.
+    crypto::release_client(account);
+    if (!g_kernel_acted && (crypto::operations_held(account) != 0 || crypto::volatile_keys_held(account) != 0)) {
+      __builtin_trap();
+    }
+    const Held after = held();
+    if (after.operations[caller_index] > before.operations[caller_index] ||
+        after.keys[caller_index] > before.keys[caller_index]) {
+      __builtin_trap();
+    }
     check_holdings(before, caller_index);
     return;
   }
+  g_kernel_acted = g_kernel_acted || by_kernel;
   const std::uint32_t service = r.byte() % 4;
   const std::int32_t type = static_cast<std::int8_t>(r.byte());
   const std::uint8_t counts = r.byte();
@@ -227,7 +259,7 @@ void call(Reader& r, Ids& ids) {
       [&](std::span<const std::span<const std::byte>> vin, std::span<const std::span<std::byte>> vout,
           std::span<std::size_t> written) {
         ++served;
-        return dispatch(caller, service, type, vin, vout, written);
+        return dispatch(caller, account, service, type, vin, vout, written);
       });
 
   if (!all_zero(g_buffers)) {
@@ -265,8 +297,11 @@ void call(Reader& r, Ids& ids) {
       __builtin_trap();
     }
   }
-  check_holdings(before, caller_index);
-  if (g_trace) std::fprintf(stderr, "client %zu type %d: %d\n", caller_index, type, static_cast<int>(*result));
+  check_holdings(before, caller_index, by_kernel);
+  if (g_trace) {
+    std::fprintf(stderr, "client %zu%s type %d: %d\n", caller_index, by_kernel ? " (by the kernel)" : "", type,
+                 static_cast<int>(*result));
+  }
   if (*result == PSA_SUCCESS && out_count != 0 && out[0].len == sizeof(std::uint32_t)) {
     std::uint32_t id = 0;
     std::memcpy(&id, blocks[in_count].get(), sizeof id);
@@ -280,6 +315,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // A fresh secure side for every sequence, so that a sequence runs the same however often and
   // after whatever came before (only the slots' generations go on, which is why ids are linked).
   boot();
+  g_kernel_acted = false;
   Reader r(data, size);
   Ids ids;
   for (std::size_t i = 0; i < kMaxCalls && r.left() != 0; ++i) {

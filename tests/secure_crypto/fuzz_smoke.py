@@ -264,6 +264,22 @@ def seeds(types):
     s.call("GENERATE_KEY_CUSTOM", [args(), attributes(P256_PAIR, 256, SIGN_HASH, ECDSA256), struct.pack("<II", 0, 0),
                                    b""], [4], client=2)
     out.append(s)
+    # The kernel's calls made for a client (caller byte | 0x80, dispatch's account): the kernel takes
+    # client 0's four operations (0-3) and a key for it (4); client 0's own setup is refused; client 0
+    # tries the kernel's handle and key (refused) and ends; the kernel still finishes its operation
+    # and destroys its key, for client 1 now, which gives client 0 its share back.
+    s = seq()
+    for _ in range(5):
+        s.call("HASH_SETUP", [args(alg=SHA256)], [4], client=0x80)
+    s.call("IMPORT_KEY", [args(), hmac_key, bytes(range(32))], [4], client=0x80)
+    s.call("HASH_SETUP", [args(alg=SHA256)], [4], client=0)
+    s.call("HASH_UPDATE", [args(), b"x"], [], client=0, handle=0)
+    s.call("MAC_COMPUTE", [args(alg=HMAC256), b"data"], [32], client=0, key=4)
+    s.end_client(0)
+    s.call("HASH_FINISH", [args()], [32], client=0x81, handle=0)
+    s.call("DESTROY_KEY", [args()], [], client=0x81, key=4)
+    s.call("HASH_SETUP", [args(alg=SHA256)], [4], client=0)
+    out.append(s)
     # One-shot requests, one sequence each (as the earlier single-request seeds).
     out.append(seq().call("GENERATE_RANDOM", [args()], [32]).call("GENERATE_RANDOM", [args()], [3000, 3000]))
     out.append(seq().call("HASH_COMPUTE", [args(alg=SHA256), b"abc"], [32])

@@ -8,6 +8,13 @@
 // waits for the answer and copies the received plaintext out (receive). Mbed TLS and lwIP see only the
 // context's buffer, in kernel .bss; the caller's memory was checked by the system call's entry.
 //
+// What a session creates in the secure world (its volatile keys, its multi-part operations) counts
+// against the quota of the user thread that opened the socket, not the kernel's (the worker makes its
+// calls under kernel::SecureCallsFor): a user thread gets no more of the secure world through its
+// sockets than through its own calls. The charge is safe against the reuse of the thread's number:
+// a stopped thread's sockets are closed, and with them their sessions' keys and operations, before
+// a new program can run under that number (kernel/src/socket.cpp, the reaper).
+//
 // One worker per slot, not one for all: a peer that stalls its session holds that slot's worker
 // only (for its timeout at most), never another socket's; and one heap per slot: a peer that makes
 // its session allocate more (a longer chain, bigger records) exhausts its own heap only.
@@ -24,6 +31,7 @@ extern "C" {
 }
 
 #include "ward/kernel.hpp"
+#include "ward/kernel/secure_call.hpp"
 #include "ward/kernel/socket.hpp"
 #include "ward/kernel/thread.hpp"
 #include "ward/net/tls_sockets.hpp"
@@ -65,6 +73,7 @@ struct Context {
   bool used = false;                       // guarded by pool_lock
   bool connected = false;                  // the worker's; read by the socket's own calls
   bool identity = false;                   // present the device identity (kSocketTlsIdentity)
+  std::uint32_t account = 0;               // kernel::secure_account_of the thread that opened it
   std::atomic<bool> interrupted{false};    // the kernel is closing the socket
   std::uint32_t timeout_ms = 0;            // 0: the image's default
   std::array<char, kSocketMaxHostname + 1> hostname{};
@@ -210,6 +219,7 @@ void work(void* slot) {
     if (!c.request.take()) {
       continue;
     }
+    const kernel::SecureCallsFor owner{c.account};
     run(c);
     (void)c.done.give();
   }
@@ -262,6 +272,7 @@ Result<void*> open() {
       c.used = true;
       c.connected = false;
       c.identity = false;
+      c.account = kernel::secure_account_of(this_thread::current());
       c.interrupted = false;
       c.timeout_ms = 0;
       c.hostname.fill('\0');

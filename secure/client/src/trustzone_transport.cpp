@@ -10,7 +10,8 @@
 //   - one call at a time: a preempted secure call keeps its state on the secure stack, so the
 //     others wait on a mutex and lend their priority to the thread inside;
 //   - the secure side is told which thread calls and whether it is unprivileged, and derives the
-//     identity that separates keys and storage itself.
+//     identity that separates keys and storage itself; for a privileged call made for a user
+//     thread (kernel::SecureCallsFor), also that thread, whose quota the call counts against.
 // Part of every image's core (a ward_component), so that it is compiled for the image's
 // configuration; without CONFIG_WARD_TRUSTZONE_NS it is empty (no_secure_image.cpp answers).
 #include "ward/autoconf.h"
@@ -104,6 +105,13 @@ bool permitted(const SecureCallMessage& m, const kernel::PsaCaller& caller) {
   return caller.thread != nullptr && (caller.thread->secure_services() & (1u << WARD_SERVICE_FWU)) != 0;
 }
 
+// A privileged caller's call made for a user thread (kernel::SecureCallsFor): that thread's number
+// in the request's flags, whose quota the secure side counts the call against.
+std::uint32_t account_flags(const kernel::PsaCaller& caller) {
+  const std::uint32_t account = caller.thread != nullptr ? caller.thread->secure_account() : 0u;
+  return (account << WARD_SPE_ACCOUNT_SHIFT) & WARD_SPE_ACCOUNT_MASK;
+}
+
 template <boundary::MemoryPolicy Policy>
 psa_status_t relay_to_veneer(const SecureCallMessage& m, const kernel::PsaCaller& caller, const Policy& policy) {
   auto call = boundary::check({reinterpret_cast<const psa_invec*>(m.in_vec), m.in_len,
@@ -116,7 +124,7 @@ psa_status_t relay_to_veneer(const SecureCallMessage& m, const kernel::PsaCaller
     ward_spe_request request{m.service,
                              m.type,
                              caller.client,
-                             caller.memory != nullptr ? WARD_SPE_CALLER_UNPRIVILEGED : 0u,
+                             caller.memory != nullptr ? WARD_SPE_CALLER_UNPRIVILEGED : account_flags(caller),
                              in,
                              static_cast<std::uint32_t>(in_len),
                              out,

@@ -20,8 +20,10 @@ static_assert(MBEDTLS_PSA_KEY_SLOT_COUNT == kKeySlots,
 static_assert(kVolatileKeysPerClient <= kVolatileKeySlots && kVolatileKeySlots < kKeySlots);
 constexpr psa_key_id_t kVolatileKeyIdMin = PSA_KEY_ID_VENDOR_MIN;
 
-// Who holds the volatile key of each slot (ClientId 0: no one; no client has that identity).
+// Who holds the volatile key of each slot (ClientId 0: no one; no client has that identity), and
+// whose quota it counts against: its owner's, or the user thread the kernel created it for.
 std::array<ClientId, kKeySlots> g_owner{};
+std::array<ClientId, kKeySlots> g_account{};
 
 bool is_volatile_id(psa_key_id_t id) { return id >= kVolatileKeyIdMin && id - kVolatileKeyIdMin < kKeySlots; }
 
@@ -33,7 +35,7 @@ mbedtls_psa_stats_t stats() {
 
 }  // namespace
 
-psa_status_t admit(ClientId client, psa_key_lifetime_t lifetime, std::size_t material) {
+psa_status_t admit(ClientId account, psa_key_lifetime_t lifetime, std::size_t material) {
   if (material > kKeyMaterialMax) {
     return PSA_ERROR_NOT_SUPPORTED;
   }
@@ -41,43 +43,50 @@ psa_status_t admit(ClientId client, psa_key_lifetime_t lifetime, std::size_t mat
   if (!PSA_KEY_LIFETIME_IS_VOLATILE(lifetime)) {
     return PSA_SUCCESS;
   }
-  if (held(client) >= volatile_keys_allowed(client) || in_use() >= kVolatileKeySlots) {
+  if (held(account) >= volatile_keys_allowed(account) || in_use() >= kVolatileKeySlots) {
     return PSA_ERROR_INSUFFICIENT_MEMORY;
   }
   return PSA_SUCCESS;
 }
 
-void created(ClientId client, mbedtls_svc_key_id_t key) {
+void created(ClientId client, ClientId account, mbedtls_svc_key_id_t key) {
   const psa_key_id_t id = MBEDTLS_SVC_KEY_ID_GET_KEY_ID(key);
   if (is_volatile_id(id)) {
     g_owner[id - kVolatileKeyIdMin] = client;
+    g_account[id - kVolatileKeyIdMin] = account;
   }
 }
 
 void destroyed(ClientId client, psa_key_id_t id) {
   if (is_volatile_id(id) && g_owner[id - kVolatileKeyIdMin] == client) {
     g_owner[id - kVolatileKeyIdMin] = ClientId{0};
+    g_account[id - kVolatileKeyIdMin] = ClientId{0};
   }
 }
 
 void release(ClientId client) {
   // One destroy per id a volatile key can have, qualified with the client as owner, so only the
   // client's own keys are found (whatever the record says). Persistent keys have ids outside this
-  // range and stay (the client may come back for them, e.g. after a restart).
+  // range and stay (the client may come back for them, e.g. after a restart). Keys the kernel holds
+  // for the client (g_account) are the kernel's to destroy, and stay counted until it does.
   for (std::size_t i = 0; i < kKeySlots; ++i) {
     (void)psa_destroy_key(mbedtls_svc_key_id_make(raw(client), kVolatileKeyIdMin + static_cast<psa_key_id_t>(i)));
     if (g_owner[i] == client) {
       g_owner[i] = ClientId{0};
+      g_account[i] = ClientId{0};
     }
   }
 }
 
-void clear() { g_owner.fill(ClientId{0}); }
+void clear() {
+  g_owner.fill(ClientId{0});
+  g_account.fill(ClientId{0});
+}
 
-std::size_t held(ClientId client) {
+std::size_t held(ClientId account) {
   std::size_t n = 0;
-  for (const ClientId owner : g_owner) {
-    n += owner == client ? 1 : 0;
+  for (std::size_t i = 0; i < kKeySlots; ++i) {
+    n += g_owner[i] != ClientId{0} && g_account[i] == account ? 1 : 0;
   }
   return n;
 }

@@ -16,28 +16,29 @@
 
 namespace ward::secure::crypto::keys {
 
-// Before `client` creates a key of `lifetime` whose material takes `material` bytes in Mbed TLS:
+// Before a key of `lifetime` whose material takes `material` bytes in Mbed TLS is created, counted
+// against `account` (the creating client's, or the user thread the kernel creates it for):
 //   PSA_ERROR_NOT_SUPPORTED        material > kKeyMaterialMax (any key);
-//   PSA_ERROR_INSUFFICIENT_MEMORY  a volatile key, and the client holds kVolatileKeysPerClient
-//                                  already, or all clients together kVolatileKeySlots;
+//   PSA_ERROR_INSUFFICIENT_MEMORY  a volatile key, and the account holds its share already
+//                                  (volatile_keys_allowed), or all clients together kVolatileKeySlots;
 //   PSA_SUCCESS                    otherwise.
-psa_status_t admit(ClientId client, psa_key_lifetime_t lifetime, std::size_t material);
+psa_status_t admit(ClientId account, psa_key_lifetime_t lifetime, std::size_t material);
 
-// Mbed TLS created `key` for `client` (a volatile key is recorded; a persistent one is not held by
-// anyone: its slot is a cache entry).
-void created(ClientId client, mbedtls_svc_key_id_t key);
+// Mbed TLS created `key` for `client`, counted against `account` (a volatile key is recorded; a
+// persistent one is not held by anyone: its slot is a cache entry).
+void created(ClientId client, ClientId account, mbedtls_svc_key_id_t key);
 
 // `client` destroyed its key `id`.
 void destroyed(ClientId client, psa_key_id_t id);
 
-// Destroys every volatile key of `client`.
+// Destroys every volatile key of `client` (not those the kernel holds for it: the kernel's own).
 void release(ClientId client);
 
 // Mbed TLS's key store was freed (every volatile key is gone).
 void clear();
 
-// Volatile keys held by `client` (the record), and by everyone (Mbed TLS's own count).
-std::size_t held(ClientId client);
+// Volatile keys counted against `account` (the record), and held by everyone (Mbed TLS's own count).
+std::size_t held(ClientId account);
 std::size_t in_use();
 
 // Every recorded key exists in Mbed TLS with that owner, and Mbed TLS holds no other volatile key.

@@ -59,8 +59,8 @@ enum Field : unsigned { kKey = 1u << 0, kAlg = 1u << 1, kHandle = 1u << 2, kStep
 
 class Request {
  public:
-  Request(ClientId caller, InVecs in, OutVecs out, std::span<std::size_t> written)
-      : caller_(caller), in_(in), out_(out), written_(written) {}
+  Request(ClientId caller, ClientId account, InVecs in, OutVecs out, std::span<std::size_t> written)
+      : caller_(caller), account_(account), in_(in), out_(out), written_(written) {}
 
   // The request must carry the args vector plus exactly `inputs` data vectors and `outputs` output
   // vectors, and leave every args field it does not use at 0.
@@ -78,6 +78,9 @@ class Request {
   }
 
   ClientId caller() const { return caller_; }
+  // Whose quota the keys and operations it creates count against (dispatch(): the caller's, or the
+  // user thread the non-secure kernel calls for). They are the caller's all the same.
+  ClientId account() const { return account_; }
   const ward_crypto_args& args() const { return args_; }
   // The caller's key, owner-qualified: a caller can only ever name its own keys.
   mbedtls_svc_key_id_t key() const { return mbedtls_svc_key_id_make(raw(caller_), args_.key); }
@@ -105,6 +108,7 @@ class Request {
 
  private:
   ClientId caller_;
+  ClientId account_;
   InVecs in_;
   OutVecs out_;
   std::span<std::size_t> written_;
@@ -160,6 +164,7 @@ enum class Kind : std::uint8_t { none, hash, kdf, mac, cipher, aead, sign, verif
 struct Slot {
   Kind kind = Kind::none;
   ClientId owner{0};
+  ClientId account{0};  // whose quota it counts against (Request::account)
   // Bumped on every release, so a stale handle (or a guessed one) of a reused slot is refused.
   std::uint32_t generation = 0;
   union {
@@ -195,27 +200,29 @@ Slot* find(ClientId caller, std::uint32_t handle, Kind kind) {
   return &slot;
 }
 
-std::size_t held_by(ClientId caller) {
+// The operations counted against `account`: its own, and those the kernel set up for it.
+std::size_t held_by(ClientId account) {
   std::size_t held = 0;
   for (const auto& slot : g_slots) {
-    held += slot.kind != Kind::none && slot.owner == caller ? 1 : 0;
+    held += slot.kind != Kind::none && slot.account == account ? 1 : 0;
   }
   return held;
 }
 
-psa_status_t allocate(ClientId caller, Kind kind, std::size_t* index) {
+psa_status_t allocate(ClientId caller, ClientId account, Kind kind, std::size_t* index) {
   std::size_t free_index = kOperationSlots;
   for (std::size_t i = 0; i < kOperationSlots && free_index == kOperationSlots; ++i) {
     if (g_slots[i].kind == Kind::none) {
       free_index = i;
     }
   }
-  if (held_by(caller) >= operations_allowed(caller) || free_index == kOperationSlots) {
+  if (held_by(account) >= operations_allowed(account) || free_index == kOperationSlots) {
     return PSA_ERROR_INSUFFICIENT_MEMORY;
   }
   Slot& slot = g_slots[free_index];
   slot.kind = kind;
   slot.owner = caller;
+  slot.account = account;
   switch (kind) {
     case Kind::hash:
       slot.hash = psa_hash_operation_init();
@@ -279,6 +286,7 @@ void release(Slot& slot) {
   }
   slot.kind = Kind::none;
   slot.owner = ClientId{0};
+  slot.account = ClientId{0};
   ++slot.generation;
 }
 
@@ -301,12 +309,12 @@ std::size_t generated_material(const psa_key_attributes_t& attributes) {
 
 template <typename Create>
 psa_status_t create_key(Request& r, psa_key_attributes_t* attributes, std::size_t material, Create create) {
-  psa_status_t status = keys::admit(r.caller(), psa_get_key_lifetime(attributes), material);
+  psa_status_t status = keys::admit(r.account(), psa_get_key_lifetime(attributes), material);
   if (status == PSA_SUCCESS) {
     mbedtls_svc_key_id_t key = MBEDTLS_SVC_KEY_ID_INIT;
     status = create(attributes, &key);
     if (status == PSA_SUCCESS) {
-      keys::created(r.caller(), key);
+      keys::created(r.caller(), r.account(), key);
       // The caller's output was checked before: the id always fits.
       status = r.put(0, static_cast<std::uint32_t>(MBEDTLS_SVC_KEY_ID_GET_KEY_ID(key)));
     }
@@ -549,10 +557,10 @@ psa_status_t get_attributes(Request& r) {
   return status;
 }
 
-// The clone is a new operation of the caller's, counted against its limit like any other.
+// The clone is a new operation of the caller's, counted against its account like any other.
 psa_status_t hash_clone(Request& r, const Slot& source) {
   std::size_t index = 0;
-  psa_status_t status = allocate(r.caller(), Kind::hash, &index);
+  psa_status_t status = allocate(r.caller(), r.account(), Kind::hash, &index);
   if (status != PSA_SUCCESS) {
     return status;
   }
@@ -885,7 +893,8 @@ psa_status_t run(Request& r, std::int32_t type, Slot* slot, std::size_t* length)
 
 // One request: its shape checked (kShapes), its operation found or a new one set up, run, its
 // answer's length reported, its operation ended if it ends it.
-psa_status_t serve(ClientId caller, std::int32_t type, InVecs in, OutVecs out, std::span<std::size_t> out_written) {
+psa_status_t serve(ClientId caller, ClientId account, std::int32_t type, InVecs in, OutVecs out,
+                   std::span<std::size_t> out_written) {
   if (type <= 0 || type > kLastType) {
     return PSA_ERROR_NOT_SUPPORTED;
   }
@@ -895,7 +904,7 @@ psa_status_t serve(ClientId caller, std::int32_t type, InVecs in, OutVecs out, s
   }
   const unsigned fields = bits & 0x1fu;
   const auto kind = static_cast<Kind>((bits >> 9) & 7u);
-  Request r(caller, in, out, out_written);
+  Request r(caller, account, in, out, out_written);
   psa_status_t status = r.expect(fields, (bits >> 5) & 3u, (bits >> 7) & 3u);
   if (status != PSA_SUCCESS) {
     return status;
@@ -913,7 +922,7 @@ psa_status_t serve(ClientId caller, std::int32_t type, InVecs in, OutVecs out, s
   std::size_t length = 0;
   if (kind != Kind::none && slot == nullptr) {  // a setup: a new operation in a slot of the caller's
     std::size_t index = 0;
-    status = allocate(caller, kind, &index);
+    status = allocate(caller, account, kind, &index);
     if (status != PSA_SUCCESS) {
       return status;
     }
@@ -938,9 +947,10 @@ psa_status_t serve(ClientId caller, std::int32_t type, InVecs in, OutVecs out, s
 
 }  // namespace
 
-psa_status_t handle(ClientId caller, std::int32_t type, InVecs in, OutVecs out, std::span<std::size_t> out_written) {
+psa_status_t handle(ClientId caller, ClientId account, std::int32_t type, InVecs in, OutVecs out,
+                    std::span<std::size_t> out_written) {
   (void)take_storage_refusal();
-  const psa_status_t status = serve(caller, type, in, out, out_written);
+  const psa_status_t status = serve(caller, account, type, in, out, out_written);
   // A persistent key the key store had no room for (the caller's ITS quota, secure/storage): Mbed
   // TLS says PSA_ERROR_DATA_INVALID for any failed write; the PSA code for this is
   // PSA_ERROR_INSUFFICIENT_STORAGE.
@@ -948,7 +958,9 @@ psa_status_t handle(ClientId caller, std::int32_t type, InVecs in, OutVecs out, 
 }
 
 void release_client(ClientId client) {
-  // Operations first: a hash or derivation in progress may hold one of the keys.
+  // Operations first: a hash or derivation in progress may hold one of the keys. Only the client's
+  // own: what the kernel set up for it (Slot::account) is the kernel's, which frees it (the thread's
+  // sockets are closed before its number can be used again: kernel/src/socket.cpp).
   for (auto& slot : g_slots) {
     if (slot.kind != Kind::none && slot.owner == client) {
       release(slot);

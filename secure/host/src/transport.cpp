@@ -20,12 +20,19 @@ namespace ward::secure::host {
 namespace {
 std::mutex g_lock;  // one call in flight
 ClientId g_client = nonsecure_client(1);
+ClientId g_account{0};  // 0: the client's own
 boundary::Buffers g_buffers;  // the callee's side (wiped after every call)
 }  // namespace
 
 void set_current_client(ClientId client) {
   const std::lock_guard guard(g_lock);
   g_client = client;
+  g_account = ClientId{0};
+}
+
+void set_current_account(ClientId account) {
+  const std::lock_guard guard(g_lock);
+  g_account = account;
 }
 
 ClientId current_client() {
@@ -55,6 +62,9 @@ extern "C" psa_status_t ward_psa_call(uint32_t service, int32_t type, const psa_
   const auto status = boundary::serve(
       {in_vec, in_len, out_vec, out_len}, boundary::TrustedMemory{}, host::g_buffers,
       [service, type](std::span<const std::span<const std::byte>> in, std::span<const std::span<std::byte>> out,
-                      std::span<std::size_t> written) { return dispatch(host::g_client, service, type, in, out, written); });
+                      std::span<std::size_t> written) {
+        const ClientId account = raw(host::g_account) != 0 ? host::g_account : host::g_client;
+        return dispatch(host::g_client, account, service, type, in, out, written);
+      });
   return status ? *status : boundary::client_status(status.error());
 }

@@ -37,8 +37,9 @@
 //                     not only answered. Was an EXPECTED FAILURE: every TLS socket's crypto is the
 //                     non-secure kernel's one secure-world client, whose share was one TLS 1.3
 //                     handshake's peak (6 volatile keys, 4 operations), so a second handshake while
-//                     another session held keys failed (Error::connection). The kernel's share is
-//                     two handshakes now (ward/secure/crypto/service.hpp, kKernelVolatileKeys).
+//                     another session held keys failed (Error::connection). Each session now
+//                     counts against the share of the user thread that owns its socket (kernel::
+//                     SecureCallsFor): two threads, two shares.
 // Every wait is bounded; main exits 0 only if every case held.
 #include <cstdint>
 #include <cstring>

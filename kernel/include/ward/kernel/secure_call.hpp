@@ -59,11 +59,34 @@ struct PsaCaller {
   std::uint32_t client = 0;     // user thread n: n + 1; privileged threads: kPrivilegedSecureClient
   const UserMemoryMap* memory = nullptr;  // a user thread's memory, which every vector must lie in; null for a
                                 // privileged thread (the kernel's own: not checked)
-  // The calling user thread (null for a privileged one). Its granted secure services
-  // (Thread::secure_services) are read by the transport right before the call goes to the secure
-  // side, not here: a revocation must hold for a call that is still waiting for its turn.
+  // The calling thread. A user thread's granted secure services (Thread::secure_services) are read
+  // by the transport right before the call goes to the secure side, not here: a revocation must
+  // hold for a call that is still waiting for its turn. A privileged thread's secure_account()
+  // (SecureCallsFor) says whose quota its call counts against.
   const Thread* thread = nullptr;
 };
+
+// While one lives, the calling privileged thread's secure calls are made for user thread `user`:
+// what they create in the secure world (volatile keys, multi-part operations) is still the
+// kernel's -- its key namespace, its handles -- but counts against `user`'s quota there, not the
+// kernel's. For kernel work a user thread asked for and owns, like its TLS socket's session
+// (lib/tls/src/sockets.cpp): without it, a user thread could spend the kernel's share, and the
+// shared tables beyond its own, through its sockets. `user` is a user thread's secure client number
+// (user id + 1), 0 for none. Not nested; ignored for a user thread, whose calls are always its own.
+class [[nodiscard]] SecureCallsFor {
+ public:
+  explicit SecureCallsFor(std::uint32_t user);
+  ~SecureCallsFor();
+  SecureCallsFor(const SecureCallsFor&) = delete;
+  SecureCallsFor& operator=(const SecureCallsFor&) = delete;
+
+ private:
+  Thread* self_;
+};
+
+// Thread `t`'s number for SecureCallsFor: a user thread's secure client number (user id + 1), 0 for
+// a privileged thread (the kernel's own account).
+std::uint32_t secure_account_of(const Thread& t);
 
 // The implementation of the `psa_call` system call; returns the PSA status as a 32-bit word.
 Result<std::uint32_t> psa_call(std::span<SecureCallMessage> message);

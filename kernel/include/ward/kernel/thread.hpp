@@ -29,6 +29,7 @@ namespace kernel {
 // Creates the idle thread (the one thread at priority 0); for the kernel's start and ports.
 Status create_idle_thread(Thread& t, std::span<std::byte> stack, void (*entry)(void*));
 struct Isolation;  // user threads and their faults (kernel/src/isolation.cpp)
+class SecureCallsFor;  // ward/kernel/secure_call.hpp
 
 // While one lives, the running thread cannot be aborted: Thread::abort() only marks it, and it
 // ends when the last one goes. For a call that must not be cut short because part of its state
@@ -174,6 +175,9 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   // The secure services granted to a user thread beyond the per-client ones every thread has: bit
   // n = service n (ward::grant_secure_service; the PSA transport decides which need a grant).
   std::uint32_t secure_services() const { return secure_services_; }
+  // A privileged thread's secure calls made for a user thread (kernel::SecureCallsFor): that
+  // thread's number for the secure side (user id + 1), whose quota they count against; 0: its own.
+  std::uint8_t secure_account() const { return secure_account_; }
   FaultPolicy fault_policy() const { return fault_policy_; }
   // How many times the kernel has stopped or restarted this thread after a fault.
   unsigned faults() const { return faults_; }
@@ -186,6 +190,7 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   friend struct kernel::Isolation;
   friend class kernel::AbortDeferral;
   friend class kernel::AbortableWait;
+  friend class kernel::SecureCallsFor;
 
   static void on_timeout(TimeoutEntry& entry);
   static void run(void* self);
@@ -222,6 +227,7 @@ class Thread : private arch::Context, public Linked<struct SchedTag>, public Tim
   // kernel/src/socket.cpp): until Scheduler::end_completed, join() waits on and the Thread object
   // cannot be created again.
   bool end_pending_ = false;
+  std::uint8_t secure_account_ = 0;  // see secure_account()
   void* wait_data_ = nullptr;         // object-specific: a queue item, event-flag request
   Mutex* held_mutexes_ = nullptr;     // singly linked through Mutex::next_held_
   kernel::WaitQueue joiners_;

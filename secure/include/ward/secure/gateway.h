@@ -33,6 +33,14 @@ extern "C" {
 /* request.flags: the call comes from an unprivileged (user) thread; the secure side then also
  * checks every vector against the unprivileged view of the non-secure MPU. */
 #define WARD_SPE_CALLER_UNPRIVILEGED (1u << 0)
+/* request.flags bits 8-15: a call of the kernel (ns_thread WARD_SPE_KERNEL_THREAD, privileged) made
+ * for user thread n (1 to WARD_SPE_USER_THREADS, as in ns_thread), e.g. by the worker of a TLS socket
+ * that thread owns. What the call creates (volatile keys, multi-part operations) is the kernel's, in
+ * its key namespace, but is counted against thread n's quota, not the kernel's: so a user thread
+ * cannot spend the kernel's share through the kernel. 0: the caller's own. Refused with any other
+ * ns_thread, with WARD_SPE_CALLER_UNPRIVILEGED, or out of range. */
+#define WARD_SPE_ACCOUNT_SHIFT 8u
+#define WARD_SPE_ACCOUNT_MASK (0xffu << WARD_SPE_ACCOUNT_SHIFT)
 
 /* request.ns_thread: the non-secure kernel's number for the calling thread, and so the client
  * identity its keys, operations and storage entries belong to. User thread n is n + 1, and there are

@@ -13,6 +13,11 @@ namespace ward::secure::host {
 void set_current_client(ClientId client);
 ClientId current_client();
 
+// The quota the next calls count against (dispatch(): the non-secure kernel's calls made for a user
+// thread, gateway.h's WARD_SPE_ACCOUNT_MASK): `account`, until the next set_current_client, which
+// goes back to the client's own.
+void set_current_account(ClientId account);
+
 // The crypto partition's storage in this process: a MemoryKeyStore, installed on the first call
 // unless a test installed another one (crypto::set_key_store).
 crypto::MemoryKeyStore& default_key_store();

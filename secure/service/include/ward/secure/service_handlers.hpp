@@ -15,8 +15,8 @@ using InVecs = std::span<const std::span<const std::byte>>;
 using OutVecs = std::span<const std::span<std::byte>>;
 
 namespace crypto {
-// secure/crypto/src/service.cpp
-psa_status_t handle(ClientId caller, std::int32_t type, InVecs in, OutVecs out, std::span<std::size_t> out_written);
+// secure/crypto/src/service.cpp (`account`: see dispatch())
+psa_status_t handle(ClientId caller, ClientId account, std::int32_t type, InVecs in, OutVecs out, std::span<std::size_t> out_written);
 }  // namespace crypto
 
 namespace storage {

@@ -13,10 +13,11 @@ namespace ward::secure::crypto {
 // PSA_ERROR_INSUFFICIENT_MEMORY).
 // The medium profile (docs/secure-world.md, "Profiles") keeps half of each, for its RAM budget.
 // The non-secure kernel (every privileged non-secure thread is one client, kNonsecureKernel) has a
-// larger share in the full profile: it runs the TLS of every TLS socket slot (lib/tls, one
-// handshake per slot at a time), and its share leaves one other client's whole share free. It is
-// the non-secure world's kernel: a share that lets it crowd out its own user threads protects
-// nothing from it, and the secure world's own keys never come out of these counts.
+// larger share in the full profile: it runs TLS for privileged threads (two handshakes at once),
+// and its share leaves one other client's whole share free. It is the non-secure world's kernel: a
+// share that lets it crowd out its own user threads protects nothing from it, and the secure
+// world's own keys never come out of these counts. What it creates for a user thread (a TLS
+// socket's session: dispatch()'s account) counts against that thread's share, not this one.
 #if defined(WARD_SPE_PROFILE_MEDIUM)
 inline constexpr std::size_t kOperationSlots = 4;
 inline constexpr std::size_t kOperationsPerClient = 2;
@@ -81,11 +82,12 @@ void release_client(ClientId client);
 // in the KeyStore). The next WARD_CRYPTO_INIT starts again, as after a reboot.
 void shutdown();
 
-// Operations in use, and those `client` holds (tests).
+// Operations in use, and those counted against `client` (its own and the kernel's for it; tests).
 std::size_t operations_in_use();
 std::size_t operations_held(ClientId client);
 
-// Volatile keys `client` holds, and all clients together (tests).
+// Volatile keys counted against `client` (its own and the kernel's for it), and all clients
+// together (tests).
 std::size_t volatile_keys_held(ClientId client);
 std::size_t volatile_keys_in_use();
 
