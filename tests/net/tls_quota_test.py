@@ -23,7 +23,7 @@ from tls_redteam_test import RawPeer, run_device, stall  # noqa: E402
 from tls_test import Server, make_key_and_csr, sign  # noqa: E402
 
 CASES = ["baseline", "rst", "full", "abort", "hog", "kernel", "idle", "sessions", "owners", "orphan", "orphan_abort",
-         "partial", "restart", "heap0"]
+         "partial", "restart", "burn", "heap0"]
 
 
 def rst(conn, stop):
@@ -50,7 +50,8 @@ def main():
         good = (f"{d}/good.pem", f"{d}/good.key")
 
         def servers():
-            started = {"good": Server(d, *good, [], naccept=3), "good2": Server(d, *good, [], naccept=12)}
+            started = {"good": Server(d, *good, [], naccept=3), "good2": Server(d, *good, [], naccept=12),
+                       "good3": Server(d, *good, [], naccept=30)}
             for q in ("q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"):
                 started[q] = Server(d, *good, [])
             return started

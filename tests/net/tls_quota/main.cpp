@@ -288,6 +288,32 @@ void partial(void*) {
   s.done[0] = 1;
 }
 
+// Burn: round after round, holds all of its share but one key and connects to shared().port (a good
+// server): the handshake's ECDHE key takes that key and gives it back, its first traffic key takes it
+// again and the second is refused. Counts the rounds in `connected` (it stops when its share has no
+// key left).
+void burner(void*) {
+  Shared& s = shared();
+  const psa_key_attributes_t a = aes_attributes();
+  for (std::uint32_t r = 0; r < 8; ++r) {
+    psa_key_id_t ids[8] = {};
+    std::uint32_t n = 0;
+    while (n < 8 && psa_import_key(&a, kMaterial, sizeof kMaterial, &ids[n]) == PSA_SUCCESS) {
+      ++n;
+    }
+    if (n == 0) {
+      break;
+    }
+    (void)psa_destroy_key(ids[n - 1]);
+    s.error[0] = connect_once(0);
+    for (std::uint32_t i = 0; i + 1 < n; ++i) {
+      (void)psa_destroy_key(ids[i]);
+    }
+    s.connected = s.connected + 1;
+  }
+  s.done[0] = 1;
+}
+
 // Restart: the first run opens a session and faults (a system call that does not exist) with it open;
 // the restarted run probes its own share at once, then waits for main.
 void restarter(void*) {
@@ -315,6 +341,7 @@ WARD_STACK_BOUND_USER_THREAD(victim_stack, &own_probe);
 WARD_STACK_BOUND_USER_THREAD(stacks, &leaver);
 WARD_STACK_BOUND_USER_THREAD(stacks, &partial);
 WARD_STACK_BOUND_USER_THREAD(stacks, &restarter);
+WARD_STACK_BOUND_USER_THREAD(stacks, &burner);
 
 // ---- Main's side -----------------------------------------------------------------------------------
 
@@ -651,6 +678,34 @@ bool restart_case(const ShareLeft& base) {
                 at_once ? "" : "the restarted run starts without its whole share (the orphaned session's keys)");
 }
 
+// Burn: three user threads each burn their share (burner), and end. Afterwards the kernel's share and
+// a fourth user thread's are whole: what a thread's sessions took is given back when it ends, whatever
+// step their handshakes failed at. (Runs last: when it breaks, the table stays short.)
+bool burn_case(const ShareLeft& base) {
+  constexpr std::uint32_t kBurners[] = {0, 2, 3};
+  bool ran = true;
+  std::uint32_t rounds = 0;
+  for (const std::uint32_t i : kBurners) {
+    clear();
+    shared().port = port("--good3=");
+    shared().timeout_us = 5'000'000;
+    ran = start(attackers[i], stacks[i], &burner, nullptr, "burner") &&
+          static_cast<bool>(attackers[i].join(Timeout::after(Duration::s(60)))) && shared().done[0] == 1 && ran;
+    rounds += shared().connected;
+    print("tls_quota: burn: user ", attackers[i].user_id() + 1, " made ", shared().connected, " handshakes (last error ",
+          shared().error[0], ")\n");
+  }
+  const ShareLeft after = probe();
+  print_share("burn", after);
+  const bool victim_whole = own_share_whole("burn", victim, victim_stack);
+  bool owners_whole = true;
+  for (const std::uint32_t i : kBurners) {
+    owners_whole = own_share_whole("burn", attackers[i], stacks[i]) && owners_whole;
+  }
+  return report("burn", ran && after == base && victim_whole && owners_whole,
+                after == base && victim_whole ? "" : "LEAKED: the shared key table stays short after the burners ended");
+}
+
 }  // namespace
 
 int main() {
@@ -690,6 +745,7 @@ int main() {
   ok &= orphan_case("orphan_abort", true, "--q7=", base);
   ok &= partial_case(base);
   ok &= restart_case(base);
+  ok &= burn_case(base);
   // Every handshake above ran on a slot's worker: none of it came from heap 0 (Clients used directly).
   print("tls_quota: heap0: heap 0's peak ", heap0_before, " B before the sockets, ", tls::heap_peak(), " B after\n");
   ok &= report("heap0", tls::heap_peak() == heap0_before);
