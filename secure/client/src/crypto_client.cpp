@@ -99,6 +99,7 @@ psa_status_t call_key(std::int32_t type, const ward_crypto_args& args, std::init
   const psa_status_t status = call(type, args, data, out, 1);
   if (status == PSA_SUCCESS && out[0].len == sizeof id) {
     *key = id;
+    ward_psa_key_created(id);
   } else if (status == PSA_SUCCESS) {
     return PSA_ERROR_COMMUNICATION_FAILURE;
   }
@@ -300,6 +301,10 @@ psa_status_t aead_decrypt_in_pieces(mbedtls_svc_key_id_t key, psa_algorithm_t al
 
 extern "C" {
 
+// Nothing by default (ward/secure/call.h); the kernel's TLS sockets define their own.
+[[gnu::weak]] void ward_psa_key_created(std::uint32_t) {}
+[[gnu::weak]] void ward_psa_key_destroyed(std::uint32_t) {}
+
 psa_status_t psa_crypto_init(void) { return call(WARD_CRYPTO_INIT, ward_crypto_args{}); }
 
 psa_status_t psa_generate_random(uint8_t* output, size_t output_size) {
@@ -344,7 +349,14 @@ psa_status_t psa_export_public_key(mbedtls_svc_key_id_t key, uint8_t* data, size
 
 psa_status_t psa_destroy_key(mbedtls_svc_key_id_t key) {
   // Destroying the null key is a no-op that succeeds (PSA Crypto API).
-  return key == PSA_KEY_ID_NULL ? PSA_SUCCESS : call(WARD_CRYPTO_DESTROY_KEY, with_key(key));
+  if (key == PSA_KEY_ID_NULL) {
+    return PSA_SUCCESS;
+  }
+  const psa_status_t status = call(WARD_CRYPTO_DESTROY_KEY, with_key(key));
+  if (status == PSA_SUCCESS) {
+    ward_psa_key_destroyed(key);
+  }
+  return status;
 }
 
 psa_status_t psa_purge_key(mbedtls_svc_key_id_t key) { return call(WARD_CRYPTO_PURGE_KEY, with_key(key)); }

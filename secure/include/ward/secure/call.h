@@ -35,6 +35,15 @@ extern "C" {
 psa_status_t ward_psa_call(uint32_t service, int32_t type, const psa_invec* in_vec, size_t in_len,
                            psa_outvec* out_vec, size_t out_len);
 
+/* The crypto client library (secure/client/src/crypto_client.cpp) tells the image of every volatile or
+ * persistent key id it got from the secure side (a created key) and of every key it destroyed. Weak:
+ * nothing by default. The kernel's TLS sockets (lib/tls/src/sockets.cpp) keep the ids each session
+ * created, to destroy what its Mbed TLS lost (a key Mbed TLS created and then forgot on an error path
+ * would otherwise stay in the secure world for good, counted against the socket's owner). Called in
+ * the caller's mode: an implementation must first check that it runs privileged. */
+void ward_psa_key_created(uint32_t key);
+void ward_psa_key_destroyed(uint32_t key);
+
 #ifdef __cplusplus
 }
 #endif
