@@ -51,6 +51,7 @@ def main():
 
         def servers():
             started = {"good": Server(d, *good, [], naccept=3), "good2": Server(d, *good, [], naccept=12),
+                       "good12": Server(d, *good, ["-tls1_2"], naccept=12),
                        "good3": Server(d, *good, [], naccept=30)}
             for q in ("q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"):
                 started[q] = Server(d, *good, [])
