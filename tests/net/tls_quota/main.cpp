@@ -24,10 +24,25 @@
 //              one share of 6 (a session beyond it is refused), so a third user thread's
 //              psa_import_key succeeds (without TLS sockets two user threads hold 12 of the 20
 //              volatile slots).
+//   owners     after those, every user thread's number gives a new program on its Thread its whole own
+//              share (6 keys, 4 operations): no session's charge outlived the program that owned it.
+//   orphan     a user thread ends with an open session (and orphan_abort: is aborted while it sleeps
+//              with one): join() returns once the reaper closed it; the next program's share is whole.
+//   partial    a user thread holds all of its share but 0..5 keys (or 1..3 operations) and handshakes
+//              with a good server (TLS 1.3, then TLS 1.2): whatever step runs out, after it ends the
+//              next program's share is whole.
+//   restart    a user thread with FaultPolicy::restart faults with an open session: the restarted run
+//              has its whole share at once (the reaper closed the orphan first).
+//   burn       three user threads each hold all of their share but one key, handshake, repeat; they
+//              end: the kernel's share and every user thread's are whole again.
 //   heap0      after all of that, heap 0 (Clients used directly) was never written by a socket's session.
 // Results: hog, kernel and sessions broke (2026-12-06) until a session's secure-world state was
 // counted against its socket's owner; idle and the fourth session of sessions broke until
-// lib/tls/src/tls13_release.c (4 keys and 2 operations per idle TLS 1.3 session).
+// lib/tls/src/tls13_release.c (4 keys and 2 operations per idle TLS 1.3 session). partial and burn
+// broke (2026-12-06, the attack16b red team: one key lost for good per TLS 1.3 handshake that could
+// make its first traffic key and not its second, counted against the socket's owner; three ended
+// threads left the kernel 0 of its 14 keys) until each slot destroyed what its session's Mbed TLS lost
+// (lib/tls/src/sockets.cpp, forget_lost_keys).
 // Every wait is bounded; main exits 0 only if every case held.
 #include <psa/crypto.h>
 
