@@ -188,14 +188,20 @@ tls::Status run_connect(Context& c) {
   return {};
 }
 
-// After the session is freed (a close, a failed connect): the keys it created and never destroyed.
-// Only this slot's worker ever had them (the kernel's key ids are its own), so no one uses them.
+// After the session is freed (a close, a failed connect): the volatile keys it created and never
+// destroyed. Only this slot's worker ever had them (the kernel's key ids are its own), so no one uses
+// them. A persistent key stays, whoever made it (a session makes none).
 void forget_lost_keys(Context& c) {
   for (std::uint32_t& key : c.keys) {
     if (key != 0) {
       const std::uint32_t lost = key;
       key = 0;
-      (void)psa_destroy_key(lost);
+      psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
+      if (psa_get_key_attributes(lost, &attributes) == PSA_SUCCESS &&
+          PSA_KEY_LIFETIME_IS_VOLATILE(psa_get_key_lifetime(&attributes))) {
+        (void)psa_destroy_key(lost);
+      }
+      psa_reset_key_attributes(&attributes);
     }
   }
 }
