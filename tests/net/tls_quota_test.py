@@ -23,7 +23,7 @@ from tls_redteam_test import RawPeer, run_device, stall  # noqa: E402
 from tls_test import Server, make_key_and_csr, sign  # noqa: E402
 
 CASES = ["baseline", "rst", "full", "abort", "hog", "kernel", "idle", "sessions", "owners", "orphan", "orphan_abort",
-         "partial", "restart", "burn", "heap0"]
+         "partial", "restart", "burn", "heap0", "kernel_client"]
 
 
 def rst(conn, stop):
@@ -52,7 +52,8 @@ def main():
         def servers():
             started = {"good": Server(d, *good, [], naccept=3), "good2": Server(d, *good, [], naccept=12),
                        "good12": Server(d, *good, ["-tls1_2"], naccept=12),
-                       "good3": Server(d, *good, [], naccept=30)}
+                       "good3": Server(d, *good, [], naccept=30),
+                       "good4": Server(d, *good, [], naccept=4)}
             for q in ("q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"):
                 started[q] = Server(d, *good, [])
             return started

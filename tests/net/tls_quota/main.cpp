@@ -46,6 +46,10 @@
 // Every wait is bounded; main exits 0 only if every case held.
 #include <psa/crypto.h>
 
+extern "C" {
+#include "lwip/ip_addr.h"
+}
+
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -329,6 +333,20 @@ void burner(void*) {
   s.done[0] = 1;
 }
 
+// Kernel client: holds take_keys volatile keys of its own (as many as it gets) until main says release.
+void key_holder(void*) {
+  Shared& s = shared();
+  const psa_key_attributes_t a = aes_attributes();
+  for (std::uint32_t k = 0; k < s.take_keys && k < 8; ++k) {
+    psa_key_id_t id = 0;
+    s.own_keys = s.own_keys + (psa_import_key(&a, kMaterial, sizeof kMaterial, &id) == PSA_SUCCESS ? 1 : 0);
+  }
+  s.holding = s.holding + 1;
+  for (int k = 0; k < 1500 && s.release == 0; ++k) {
+    (void)sys::sleep_for(UserTimeout::after(Duration::ms(20)));
+  }
+}
+
 // Restart: the first run opens a session and faults (a system call that does not exist) with it open;
 // the restarted run probes its own share at once, then waits for main.
 void restarter(void*) {
@@ -357,6 +375,8 @@ WARD_STACK_BOUND_USER_THREAD(stacks, &leaver);
 WARD_STACK_BOUND_USER_THREAD(stacks, &partial);
 WARD_STACK_BOUND_USER_THREAD(stacks, &restarter);
 WARD_STACK_BOUND_USER_THREAD(stacks, &burner);
+WARD_STACK_BOUND_USER_THREAD(stacks, &key_holder);
+WARD_STACK_BOUND_USER_THREAD(victim_stack, &key_holder);
 
 // ---- Main's side -----------------------------------------------------------------------------------
 
@@ -727,6 +747,51 @@ bool burn_case(const ShareLeft& base) {
                 after == base && victim_whole ? "" : "LEAKED: the shared key table stays short after the burners ended");
 }
 
+// Kernel client: user threads hold all of the volatile key table but one slot (18 in three shares, and
+// 1 or 0 more), and the kernel's own Client (a privileged thread's, not a socket) handshakes with a
+// good server meanwhile, twice: the handshake runs out where the table does. After the user threads
+// end, the kernel's share must be whole (no key its Client lost on the way).
+bool kernel_client_case(const ShareLeft& base) {
+  tls::Client client;
+  tls::ClientOptions o;
+  o.trust_anchors = kAnchors;
+  o.timeout_ms = 5'000;
+  ip_addr_t server;
+  IP_ADDR4(&server, 10, 0, 2, 2);
+  bool started = true;
+  std::uint32_t refused = 0;
+  for (std::uint32_t round = 0; round < 2; ++round) {
+    clear();
+    shared().take_keys = 6;
+    for (const std::uint32_t i : {0u, 2u, 3u}) {
+      started = start(attackers[i], stacks[i], &key_holder, nullptr, "holder") && started;
+    }
+    const Instant until = now() + Duration::s(10);
+    while (shared().holding < 3 && now() < until) {
+      (void)this_thread::sleep_for(Duration::ms(20));
+    }
+    shared().take_keys = 1 - round;  // round 0: the table's last slot but one; round 1: what is left then
+    started = start(victim, victim_stack, &key_holder, nullptr, "holder") && started;
+    const Instant until4 = now() + Duration::s(10);
+    while (shared().holding < 4 && now() < until4) {
+      (void)this_thread::sleep_for(Duration::ms(20));
+    }
+    const auto r = client.connect(server, port("--good4="), kHostname, o);
+    refused += r ? 0 : 1;
+    print("tls_quota: kernel_client: round ", round, ": user threads hold ", shared().own_keys,
+          " keys; the kernel's Client: ", r ? "connected" : "refused", " (Mbed TLS ", client.last_error(), ")\n");
+    client.close();
+    shared().release = 1;
+    for (const std::uint32_t i : {0u, 2u, 3u}) {
+      started = static_cast<bool>(attackers[i].join(Timeout::after(Duration::s(10)))) && started;
+    }
+    started = static_cast<bool>(victim.join(Timeout::after(Duration::s(10)))) && started;
+  }
+  const bool whole = whole_again("kernel_client", base);
+  return report("kernel_client", started && refused > 0 && whole,
+                whole ? "" : "LEAKED: the kernel's Client lost keys of the kernel's share for good");
+}
+
 }  // namespace
 
 int main() {
@@ -770,6 +835,7 @@ int main() {
   // Every handshake above ran on a slot's worker: none of it came from heap 0 (Clients used directly).
   print("tls_quota: heap0: heap 0's peak ", heap0_before, " B before the sockets, ", tls::heap_peak(), " B after\n");
   ok &= report("heap0", tls::heap_peak() == heap0_before);
+  ok &= kernel_client_case(base);  // after heap0: the kernel's own Client uses heap 0
   print(ok ? "tls_quota: done, every case held\n" : "tls_quota: done, SOME CASE BROKE\n");
   return ok ? 0 : 1;
 }
