@@ -21,9 +21,6 @@
 #include "ward/autoconf.h"
 #include "ward/tls/sockets.hpp"
 
-#include <psa/crypto.h>
-#include <ward/secure/call.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -33,7 +30,6 @@ extern "C" {
 #include "lwip/ip_addr.h"
 }
 
-#include "ward/arch/port.hpp"
 #include "ward/kernel.hpp"
 #include "ward/kernel/secure_call.hpp"
 #include "ward/kernel/socket.hpp"
@@ -92,12 +88,6 @@ struct Context {
   bool failed = false;
   Semaphore done{0, 1};
   tls::Client client;
-  // The keys this slot's session created in the secure world and has not destroyed, as the crypto
-  // client tells them (ward_psa_key_created below; the worker's alone). A TLS 1.3 handshake that
-  // cannot create its second traffic key loses the first one (Mbed TLS 3.6's
-  // mbedtls_ssl_tls13_populate_transform error path frees the transform, not its key): once the
-  // session is freed, what is left here was lost, and is destroyed (forget_lost_keys). 0: free.
-  std::array<std::uint32_t, 8> keys{};
 };
 
 std::array<Context, kContexts> contexts;
@@ -188,24 +178,6 @@ tls::Status run_connect(Context& c) {
   return {};
 }
 
-// After the session is freed (a close, a failed connect): the volatile keys it created and never
-// destroyed. Only this slot's worker ever had them (the kernel's key ids are its own), so no one uses
-// them. A persistent key stays, whoever made it (a session makes none).
-void forget_lost_keys(Context& c) {
-  for (std::uint32_t& key : c.keys) {
-    if (key != 0) {
-      const std::uint32_t lost = key;
-      key = 0;
-      psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
-      if (psa_get_key_attributes(lost, &attributes) == PSA_SUCCESS &&
-          PSA_KEY_LIFETIME_IS_VOLATILE(psa_get_key_lifetime(&attributes))) {
-        (void)psa_destroy_key(lost);
-      }
-      psa_reset_key_attributes(&attributes);
-    }
-  }
-}
-
 void run(Context& c) {
   c.failed = false;
   if (c.interrupted && c.op != Op::close) {
@@ -238,9 +210,6 @@ void run(Context& c) {
     c.failure = r.error();
   } else {
     c.length = *r;
-  }
-  if (!c.client.is_open()) {
-    forget_lost_keys(c);
   }
 }
 
@@ -412,46 +381,7 @@ void close(void* context) {
 }
 
 }  // namespace tls_socket
-
-namespace {
-// The context whose worker is running, if the caller is one of the workers (privileged: the crypto
-// client calls this in its caller's mode, and a user thread may not read the kernel's memory).
-Context* running_worker() {
-  if (!arch::privileged() || arch::in_isr()) {
-    return nullptr;
-  }
-  const Thread* self = &this_thread::current();
-  for (std::size_t i = 0; i < kContexts; ++i) {
-    if (self == &workers[i]) {
-      return &contexts[i];
-    }
-  }
-  return nullptr;
-}
-}  // namespace
 }  // namespace ward::net
-
-// The crypto client's report of the keys it creates and destroys (ward/secure/call.h).
-extern "C" void ward_psa_key_created(std::uint32_t key) {
-  if (ward::net::Context* c = ward::net::running_worker(); c != nullptr) {
-    for (std::uint32_t& k : c->keys) {
-      if (k == 0) {
-        k = key;
-        return;
-      }
-    }
-  }
-}
-
-extern "C" void ward_psa_key_destroyed(std::uint32_t key) {
-  if (ward::net::Context* c = ward::net::running_worker(); c != nullptr) {
-    for (std::uint32_t& k : c->keys) {
-      if (k == key) {
-        k = 0;
-      }
-    }
-  }
-}
 
 namespace ward::tls {
 
