@@ -36,13 +36,16 @@
 //   burn       three user threads each hold all of their share but one key, handshake, repeat; they
 //              end: the kernel's share and every user thread's are whole again.
 //   heap0      after all of that, heap 0 (Clients used directly) was never written by a socket's session.
+//   kernel_client  user threads hold the key table but one slot while the kernel's own Client (main's,
+//              not a socket) handshakes, twice: afterwards the kernel's share is whole.
 // Results: hog, kernel and sessions broke (2026-12-06) until a session's secure-world state was
 // counted against its socket's owner; idle and the fourth session of sessions broke until
 // lib/tls/src/tls13_release.c (4 keys and 2 operations per idle TLS 1.3 session). partial and burn
 // broke (2026-12-06, the attack16b red team: one key lost for good per TLS 1.3 handshake that could
 // make its first traffic key and not its second, counted against the socket's owner; three ended
-// threads left the kernel 0 of its 14 keys) until each slot destroyed what its session's Mbed TLS lost
-// (lib/tls/src/sockets.cpp, forget_lost_keys).
+// threads left the kernel 0 of its 14 keys), and kernel_client broke (the kernel's own Client lost 2 of
+// its 14 keys), until every Client destroyed what its session's Mbed TLS lost (lib/tls/src/client.cpp,
+// KeyScope and forget_lost_keys).
 // Every wait is bounded; main exits 0 only if every case held.
 #include <psa/crypto.h>
 
