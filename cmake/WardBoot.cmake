@@ -159,7 +159,8 @@ function(ward_slot_image name)
   set(WARD_LINKER_SCRIPT ${WARD_SLOT_LINKER_SCRIPT})
   # Secure-only for now: the bootloader RAM-loads its one application image into secure memory
   # and does not yet boot the secure image first (issue 13, the chain of trust, changes that).
-  ward_image(${name} SOURCES ${ARG_SOURCES} CONF ${ARG_CONF} ${WARD_SECURE_ONLY_CONF} LIBRARIES ${ARG_LIBRARIES})
+  # SBOM: its signed file's SBOM is made from the image's, wherever the image is (tests/boot/slot_app).
+  ward_image(${name} SOURCES ${ARG_SOURCES} CONF ${ARG_CONF} ${WARD_SECURE_ONLY_CONF} LIBRARIES ${ARG_LIBRARIES} SBOM)
   if(NOT ARG_SECURITY_COUNTER)
     set(ARG_SECURITY_COUNTER 0)
   endif()

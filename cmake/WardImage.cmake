@@ -68,7 +68,7 @@ function(_ward_core_for out config_dir)
 endfunction()
 
 # ward_image(<name> SOURCES <files...> [CONF <fragments...>] [LIBRARIES <targets...>] [CHAIN]
-#            [STACK_ANNOTATIONS <files...>] [STACK_CHECK_IN_TEST])
+#            [STACK_ANNOTATIONS <files...>] [STACK_CHECK_IN_TEST] [SBOM])
 # The link fails when a declared stack is smaller than its bound or a bound cannot be computed
 # without an annotation (docs/stack-bounds.md). STACK_ANNOTATIONS: the image's own stack-bound
 # annotations (besides a stackbound.conf beside its CMakeLists.txt); STACK_CHECK_IN_TEST: the link
@@ -83,7 +83,7 @@ endfunction()
 # secure image to run it beside: application images are non-secure by default; a CONF of
 # ${WARD_SECURE_ONLY_CONF} makes one secure-only).
 function(ward_image name)
-  cmake_parse_arguments(ARG "CHAIN;STACK_CHECK_IN_TEST" "" "SOURCES;CONF;LIBRARIES;STACK_ANNOTATIONS" ${ARGN})
+  cmake_parse_arguments(ARG "CHAIN;STACK_CHECK_IN_TEST;SBOM" "" "SOURCES;CONF;LIBRARIES;STACK_ANNOTATIONS" ${ARGN})
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/${name}.ward)
   set(fragments)
   # A main stack (MSP) for what the image adds to its handlers' nesting (the bound is checked at
@@ -169,7 +169,13 @@ function(ward_image name)
     add_custom_command(TARGET ${name} POST_BUILD
       COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${name}> $<TARGET_FILE_DIR:${name}>/${name}.bin
       BYPRODUCTS ${CMAKE_CURRENT_BINARY_DIR}/${name}.bin ${CMAKE_CURRENT_BINARY_DIR}/${name}.map)
-    ward_sbom(${name} LINKER_SCRIPTS ${linker_script} ${WARD_LINKER_DEPENDS})
+    # The SBOMs of every image that can ship (samples, the bootloader, the secure images); an image
+    # under tests/ is a test program, never shipped, and gets them only when a test reads them (SBOM):
+    # about 4 s of every link, for some hundred test images (docs/sbom.md, "Which images").
+    string(FIND "${CMAKE_CURRENT_SOURCE_DIR}/" "${CMAKE_SOURCE_DIR}/tests/" under_tests)
+    if(ARG_SBOM OR NOT under_tests EQUAL 0)
+      ward_sbom(${name} LINKER_SCRIPTS ${linker_script} ${WARD_LINKER_DEPENDS})
+    endif()
     # Its declared stacks against their bounds (docs/stack-bounds.md): the kernel's, the port's and
     # the libraries' annotations (Ward's, Mbed TLS's, lwIP's: lines naming functions an image does
     # not have are not used), the test framework's when it is linked, and the application's own
@@ -201,12 +207,12 @@ function(ward_image name)
 endfunction()
 
 # ward_qemu_test(<name> SOURCES <files...> [CONF ...] [LIBRARIES ...] [TIMEOUT s] [RUNNER_ARGS ...]
-#                [NO_TEST_MAIN])
+#                [NO_TEST_MAIN] [SBOM])
 # A firmware image built from the on-target test framework, registered with CTest as qemu.<name>:
 # the runner boots it under QEMU and fails on a failed assertion, a fault, a reboot or a hang, or a
 # stack used beyond its computed bound or a thread stack no declaration names (WARD_STACK_BOUND_*).
 function(ward_qemu_test name)
-  cmake_parse_arguments(ARG "NO_TEST_MAIN" "TIMEOUT" "SOURCES;CONF;LIBRARIES;RUNNER_ARGS;STACK_ANNOTATIONS"
+  cmake_parse_arguments(ARG "NO_TEST_MAIN;SBOM" "TIMEOUT" "SOURCES;CONF;LIBRARIES;RUNNER_ARGS;STACK_ANNOTATIONS"
                         ${ARGN})
   if(WARD_IS_HOST)
     return()
@@ -220,8 +226,12 @@ function(ward_qemu_test name)
   else()
     set(framework ward_test_main)
   endif()
+  set(sbom)
+  if(ARG_SBOM)
+    set(sbom SBOM)
+  endif()
   ward_image(${name} SOURCES ${ARG_SOURCES} CONF ${ARG_CONF} LIBRARIES ${framework} ${ARG_LIBRARIES}
-             STACK_ANNOTATIONS ${ARG_STACK_ANNOTATIONS})
+             STACK_ANNOTATIONS ${ARG_STACK_ANNOTATIONS} ${sbom})
   set(secure_args)
   if(WARD_IMAGE_${name}_SECURE)
     set(secure_args --secure-image ${WARD_IMAGE_${name}_SECURE})

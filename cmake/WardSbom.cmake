@@ -1,10 +1,11 @@
-# Supply chain: an SBOM next to every firmware image, and the optional vulnerability gate.
+# Supply chain: an SBOM next to every firmware image that can ship, and the optional vulnerability gate.
 #
-# ward_sbom(<image>) is called by ward_image() for firmware images. After the link (and the .bin),
-# scripts/sbom/ward_sbom.py writes <image>.spdx.json (SPDX 2.3) and <image>.cdx.json
-# (CycloneDX 1.6) from the build's own records: the link map, Ninja's dependency log and
-# compile_commands.json (see the script and docs/supply-chain.md). The SBOM is part of the image's
-# link step, so an image never exists without its up-to-date SBOM, and a failed SBOM fails the build.
+# ward_sbom(<image>) is called by ward_image() for firmware images (not test programs under tests/:
+# docs/supply-chain.md, "Which images"). After the link (and the .bin), scripts/sbom/ward_sbom.py
+# writes <image>.spdx.json (SPDX 2.3) and <image>.cdx.json (CycloneDX 1.6) from the build's own
+# records: the link map, Ninja's dependency log and compile_commands.json (see the script and
+# docs/supply-chain.md). The SBOM is part of the image's link step, so an image never exists
+# without its up-to-date SBOM, and a failed SBOM fails the build.
 #
 # With CONFIG_WARD_VULN_GATE=y (forced on by CONFIG_WARD_PRODUCTION=y, see security/Kconfig), the
 # same step then runs ward-vuln on the SBOM against WARD_VULNDB_DIRS and fails the build (deleting

@@ -387,9 +387,17 @@ psa_status_t Service::install() {
     any_candidate = any_candidate || s == PSA_FWU_CANDIDATE;
   }
   if (!any_candidate) return PSA_ERROR_BAD_STATE;
-  // Every candidate is checked before any is requested: all of them are installed, or none. A
-  // candidate the bootloader would refuse fails (with the reason); then the others stay CANDIDATE.
   std::array<std::optional<image::Manifest>, kMaxComponents> candidates{};
+  const std::span<std::optional<image::Manifest>> mine{candidates.data(), components_.size()};
+  if (const auto s = verify_candidates(mine); s != PSA_SUCCESS) return s;
+  if (const auto s = check_dependencies(mine); s != PSA_SUCCESS) return s;
+  if (const auto s = request(mine); s != PSA_SUCCESS) return s;
+  return PSA_SUCCESS_REBOOT;
+}
+
+// Every candidate is checked before any is requested: all of them are installed, or none. A
+// candidate the bootloader would refuse fails (with the reason); then the others stay CANDIDATE.
+psa_status_t Service::verify_candidates(std::span<std::optional<image::Manifest>> candidates) {
   psa_status_t refused = PSA_SUCCESS;
   for (std::size_t i = 0; i < components_.size(); ++i) {
     const Component& comp = components_[i];
@@ -402,13 +410,16 @@ psa_status_t Service::install() {
     }
     candidates[i] = m;
   }
-  if (refused != PSA_SUCCESS) return refused;
-  // MCUboot's dependency TLVs, against the versions the device will run after this installation
-  // (the bootloader checks them again, and refuses an upgrade whose dependency is unmet). An unmet
-  // one changes nothing: the client can stage the image it needs and install both together. Those
-  // of each candidate, and those of each running image that stays, on a component that gets a
-  // candidate: the bootloader cancels a request that takes away what a staying image needs (a
-  // signed downgrade), so it must not be made.
+  return refused;
+}
+
+// MCUboot's dependency TLVs, against the versions the device will run after this installation
+// (the bootloader checks them again, and refuses an upgrade whose dependency is unmet). An unmet
+// one changes nothing: the client can stage the image it needs and install both together. Those
+// of each candidate, and those of each running image that stays, on a component that gets a
+// candidate: the bootloader cancels a request that takes away what a staying image needs (a
+// signed downgrade), so it must not be made.
+psa_status_t Service::check_dependencies(std::span<const std::optional<image::Manifest>> candidates) {
   const auto has_candidate = [&](std::uint8_t id) {
     for (std::size_t i = 0; i < components_.size(); ++i) {
       if (candidates[i].has_value() && components_[i].image == id) return true;
@@ -439,6 +450,10 @@ psa_status_t Service::install() {
       if (!have || !image::version_at_least(*have, dep.min_version)) return PSA_ERROR_DEPENDENCY_NEEDED;
     }
   }
+  return PSA_SUCCESS;
+}
+
+psa_status_t Service::request(std::span<const std::optional<image::Manifest>> candidates) {
   for (std::size_t i = 0; i < components_.size(); ++i) {
     const auto& cand = candidates[i];
     if (!cand) continue;
@@ -458,7 +473,7 @@ psa_status_t Service::install() {
     r.state = Record::installed;
     if (const auto s = commit(comp, r); s != PSA_SUCCESS) return s;
   }
-  return PSA_SUCCESS_REBOOT;
+  return PSA_SUCCESS;
 }
 
 psa_status_t Service::request_reboot() {
