@@ -22,7 +22,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tls_redteam_test import RawPeer, run_device, stall  # noqa: E402
 from tls_test import Server, make_key_and_csr, sign  # noqa: E402
 
-CASES = ["baseline", "rst", "full", "abort", "hog", "kernel", "idle", "sessions", "heap0"]
+CASES = ["baseline", "rst", "full", "abort", "hog", "kernel", "idle", "sessions", "owners", "orphan", "orphan_abort",
+         "partial", "restart", "burn", "heap0", "kernel_client"]
 
 
 def rst(conn, stop):
@@ -49,12 +50,15 @@ def main():
         good = (f"{d}/good.pem", f"{d}/good.key")
 
         def servers():
-            started = {"good": Server(d, *good, [], naccept=3)}
-            for q in ("q1", "q2", "q3", "q4", "q5"):
+            started = {"good": Server(d, *good, [], naccept=3), "good2": Server(d, *good, [], naccept=12),
+                       "good12": Server(d, *good, ["-tls1_2"], naccept=12),
+                       "good3": Server(d, *good, [], naccept=30),
+                       "good4": Server(d, *good, [], naccept=4)}
+            for q in ("q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"):
                 started[q] = Server(d, *good, [])
             return started
 
-        out, status = run_device(args, "tls_quota", raw, servers, settle=1.0, timeout=100)
+        out, status = run_device(args, "tls_quota", raw, servers, settle=1.0, timeout=150)
         broke = [c for c in CASES if f"tls_quota: {c}: held" not in out]
         if broke:
             raise AssertionError(f"cases that broke: {', '.join(broke)}")

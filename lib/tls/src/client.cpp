@@ -10,6 +10,7 @@
 #include <psa/crypto.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -31,12 +32,17 @@ int ward_tls13_release_handshake(mbedtls_ssl_context* ssl);
 }
 
 #include "client_common.hpp"
+#include "ward/secure/call.h"
 #include "identity.hpp"
 #include "platform.hpp"
 #include "ward/tls/device_identity.hpp"
 #include "ward/tls/policy.hpp"
 
+extern "C" const void* ward_tls_running_thread();
+
 namespace ward::tls {
+
+using SessionKeys = std::array<std::uint32_t, 8>;  // key ids, 0: free (a session holds 6 at most)
 
 struct Client::State {
   mbedtls_ssl_context ssl{};
@@ -56,9 +62,116 @@ struct Client::State {
   int last_error = 0;
   std::uint32_t verify_flags = 0;
   char hostname[kMaxHostname + 1] = {};
+  SessionKeys keys{};  // the volatile keys its session made and has not destroyed (KeyScope)
 };
 
 namespace {
+
+// ---- The keys a session makes ---------------------------------------------------------------------
+// Mbed TLS 3.6.6 loses a key on one error path: a TLS 1.3 handshake that makes its first traffic key
+// and cannot make the second frees the transform, not the key it holds
+// (mbedtls_ssl_tls13_compute_handshake_transform, _application_transform). The key would stay in the
+// secure world for good, counted against whoever the session's keys count against: the kernel's
+// share (a privileged thread's Client), a socket owner's (lib/tls/src/sockets.cpp); a user thread that
+// holds the rest of the key table makes it happen at will (qemu.net.tls_quota's partial, burn and
+// kernel_client). So while a Client's call runs, the keys the crypto client reports created on that
+// thread (ward_psa_key_events, ward/secure/call.h) are the Client's, and close() destroys those its
+// session did not, once mbedtls_ssl_free has run.
+struct KeyScopeEntry {
+  std::atomic<const void*> thread{nullptr};
+  SessionKeys* keys = nullptr;
+};
+// One per thread in a Client's call at once (the TLS socket workers, privileged threads' Clients).
+std::array<KeyScopeEntry, 8> key_scopes;
+
+// The running thread (policy.cpp, compiled in the image): KeyScope is made by a Client's calls, and
+// the crypto client reports only a privileged thread's keys (ward/secure/call.h), so this is never a
+// user thread's code. Null before the scheduler runs.
+const void* privileged_thread() { return ward_tls_running_thread(); }
+
+// While one lives, the keys made on this thread are `keys`' (an inner one, as close() inside
+// connect(), leaves the outer one's).
+class KeyScope {
+ public:
+  explicit KeyScope(SessionKeys& keys) {
+    const void* self = privileged_thread();
+    if (self == nullptr) {
+      return;
+    }
+    for (const KeyScopeEntry& e : key_scopes) {
+      if (e.thread.load() == self) {
+        return;
+      }
+    }
+    for (KeyScopeEntry& e : key_scopes) {
+      const void* none = nullptr;
+      if (e.thread.compare_exchange_strong(none, self)) {
+        e.keys = &keys;
+        entry_ = &e;
+        return;
+      }
+    }
+  }
+  ~KeyScope() {
+    if (entry_ != nullptr) {
+      entry_->keys = nullptr;
+      entry_->thread.store(nullptr);
+    }
+  }
+  KeyScope(const KeyScope&) = delete;
+  KeyScope& operator=(const KeyScope&) = delete;
+
+ private:
+  KeyScopeEntry* entry_ = nullptr;
+};
+
+SessionKeys* running_scope() {
+  const void* self = privileged_thread();
+  if (self == nullptr) {
+    return nullptr;
+  }
+  for (const KeyScopeEntry& e : key_scopes) {
+    if (e.thread.load() == self) {
+      return e.keys;
+    }
+  }
+  return nullptr;
+}
+
+// The crypto client's report of the keys it creates and destroys (ward/secure/call.h,
+// ward_psa_key_events): kept for the Client whose call runs on this thread (KeyScope).
+void on_key_event(std::uint32_t key, int created) {
+  SessionKeys* keys = running_scope();
+  if (keys == nullptr) {
+    return;
+  }
+  for (std::uint32_t& k : *keys) {
+    if (created != 0 && k == 0) {
+      k = key;
+      return;
+    }
+    if (created == 0 && k == key) {
+      k = 0;
+    }
+  }
+}
+
+// After mbedtls_ssl_free: the volatile keys the session made and never destroyed. Only this Client
+// ever had their ids. A persistent key stays (a session makes none).
+void forget_lost_keys(SessionKeys& keys) {
+  for (std::uint32_t& key : keys) {
+    if (key != 0) {
+      const std::uint32_t lost = key;
+      key = 0;
+      psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
+      if (psa_get_key_attributes(lost, &attributes) == PSA_SUCCESS &&
+          PSA_KEY_LIFETIME_IS_VOLATILE(psa_get_key_lifetime(&attributes))) {
+        (void)psa_destroy_key(lost);
+      }
+      psa_reset_key_attributes(&attributes);
+    }
+  }
+}
 
 // A session in which read() kept seeing only non-data records (post-handshake messages) this many
 // times in a row is given up: every loop here is bounded.
@@ -167,6 +280,7 @@ const char* error_name(Error e) {
 }
 
 Status init() {
+  ward_psa_key_events = &on_key_event;
   if (psa_crypto_init() != PSA_SUCCESS || !platform_init()) {
     return fail(Error::not_initialised);
   }
@@ -250,6 +364,7 @@ int configure(mbedtls_ssl_config& conf, mbedtls_x509_crt& anchors, const ClientO
 Status Client::connect(const ip_addr& address, std::uint16_t port, std::string_view hostname,
                        const ClientOptions& options) {
   State& s = state();
+  const KeyScope scope{s.keys};
   if (s.open || s.conn != nullptr) {
     return fail(Error::invalid_state);
   }
@@ -364,6 +479,7 @@ int configure_server(mbedtls_ssl_config& conf, mbedtls_x509_crt& anchors, const 
 
 Status Client::serve(struct netconn* conn, const ServerOptions& options) {
   State& s = state();
+  const KeyScope scope{s.keys};
   s.hostname[0] = '\0';
   s.timeout_ms = options.timeout_ms;
   s.cancel = nullptr;
@@ -474,6 +590,7 @@ Result<std::size_t> Client::write(std::span<const std::byte> data) {
   if (!s.open || s.conn == nullptr) {
     return fail(Error::invalid_state);
   }
+  const KeyScope scope{s.keys};
   std::size_t done = 0;
   int retries = 0;
   while (done < data.size()) {
@@ -499,6 +616,7 @@ Result<std::size_t> Client::read(std::span<std::byte> data) {
   if (!s.open || s.conn == nullptr) {
     return fail(Error::invalid_state);
   }
+  const KeyScope scope{s.keys};
   if (data.empty()) {
     return fail(Error::invalid_argument);
   }
@@ -524,6 +642,7 @@ void Client::close() {
   if (!s.open) {
     return;
   }
+  const KeyScope scope{s.keys};
   if (s.conn != nullptr && mbedtls_ssl_is_handshake_over(&s.ssl)) {
     start_call(s, s.timeout_ms);
     (void)mbedtls_ssl_close_notify(&s.ssl);  // best effort: the peer may be gone
@@ -545,6 +664,7 @@ void Client::close() {
   }
   s.cancel = nullptr;
   s.open = false;
+  forget_lost_keys(s.keys);
 }
 
 }  // namespace ward::tls

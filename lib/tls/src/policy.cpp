@@ -4,6 +4,7 @@
 #include "ward/tls/policy.hpp"
 
 #include "ward/config.hpp"
+#include "ward/kernel/scheduler.hpp"
 
 namespace ward::tls {
 namespace {
@@ -22,3 +23,7 @@ constexpr Policy kPolicy{
 const Policy& image_policy() { return kPolicy; }
 
 }  // namespace ward::tls
+
+// The running thread (null before the scheduler runs), for client.cpp's KeyScope: compiled here, in the
+// image, against its configuration, as the kernel's headers need.
+extern "C" const void* ward_tls_running_thread() { return ward::kernel::scheduler().current(); }

@@ -87,6 +87,20 @@ psa_status_t call_out(std::int32_t type, const ward_crypto_args& args, std::init
   return status;
 }
 
+// The image hears of a key made or destroyed (ward/secure/call.h) from privileged thread code only:
+// this library runs in its caller's mode, and a user thread's code may not reach the kernel's memory.
+bool privileged_thread_mode() {
+#if defined(__ARM_ARCH)
+  std::uint32_t control = 0;
+  std::uint32_t ipsr = 0;
+  asm volatile("mrs %0, control" : "=r"(control));
+  asm volatile("mrs %0, ipsr" : "=r"(ipsr));
+  return (control & 1u) == 0 && (ipsr & 0x1ffu) == 0;
+#else
+  return true;  // the host: one process
+#endif
+}
+
 // A request whose answer is a key id.
 psa_status_t call_key(std::int32_t type, const ward_crypto_args& args, std::initializer_list<psa_invec> data,
                       mbedtls_svc_key_id_t* key) {
@@ -99,6 +113,9 @@ psa_status_t call_key(std::int32_t type, const ward_crypto_args& args, std::init
   const psa_status_t status = call(type, args, data, out, 1);
   if (status == PSA_SUCCESS && out[0].len == sizeof id) {
     *key = id;
+    if (privileged_thread_mode() && ward_psa_key_events != nullptr) {  // the mode first: a user thread may not read it
+      ward_psa_key_events(id, 1);
+    }
   } else if (status == PSA_SUCCESS) {
     return PSA_ERROR_COMMUNICATION_FAILURE;
   }
@@ -300,6 +317,9 @@ psa_status_t aead_decrypt_in_pieces(mbedtls_svc_key_id_t key, psa_algorithm_t al
 
 extern "C" {
 
+// No one by default (ward/secure/call.h); lib/tls's Client sets its own.
+ward_psa_key_observer ward_psa_key_events = nullptr;
+
 psa_status_t psa_crypto_init(void) { return call(WARD_CRYPTO_INIT, ward_crypto_args{}); }
 
 psa_status_t psa_generate_random(uint8_t* output, size_t output_size) {
@@ -344,7 +364,14 @@ psa_status_t psa_export_public_key(mbedtls_svc_key_id_t key, uint8_t* data, size
 
 psa_status_t psa_destroy_key(mbedtls_svc_key_id_t key) {
   // Destroying the null key is a no-op that succeeds (PSA Crypto API).
-  return key == PSA_KEY_ID_NULL ? PSA_SUCCESS : call(WARD_CRYPTO_DESTROY_KEY, with_key(key));
+  if (key == PSA_KEY_ID_NULL) {
+    return PSA_SUCCESS;
+  }
+  const psa_status_t status = call(WARD_CRYPTO_DESTROY_KEY, with_key(key));
+  if (status == PSA_SUCCESS && privileged_thread_mode() && ward_psa_key_events != nullptr) {
+    ward_psa_key_events(key, 0);
+  }
+  return status;
 }
 
 psa_status_t psa_purge_key(mbedtls_svc_key_id_t key) { return call(WARD_CRYPTO_PURGE_KEY, with_key(key)); }

@@ -35,6 +35,16 @@ extern "C" {
 psa_status_t ward_psa_call(uint32_t service, int32_t type, const psa_invec* in_vec, size_t in_len,
                            psa_outvec* out_vec, size_t out_len);
 
+/* The crypto client library (secure/client/src/crypto_client.cpp) tells the image of every key id it
+ * got from the secure side (a created key: created 1) and of every key it destroyed (created 0),
+ * through this observer, when set (null: no one listens). lib/tls's Client (lib/tls/src/client.cpp,
+ * set by ward::tls::init) keeps the ids each session created, to destroy what its Mbed TLS lost (a
+ * key Mbed TLS created and then forgot on an error path would otherwise stay in the secure world for
+ * good). Called from privileged thread code only (never a user thread's, which may not even read
+ * this pointer, never a handler). */
+typedef void (*ward_psa_key_observer)(uint32_t key, int created);
+extern ward_psa_key_observer ward_psa_key_events;
+
 #ifdef __cplusplus
 }
 #endif
