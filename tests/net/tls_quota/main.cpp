@@ -139,6 +139,12 @@ constexpr std::uint8_t kMaterial[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1
 
 // ---- The user threads ------------------------------------------------------------------------------
 
+// The test's hostname and receive timeout (shared().timeout_us), on a new TLS socket.
+Status prepare(net::SocketHandle h) {
+  const Status st = net::set_tls_hostname(h, kHostname);
+  return st ? sys::net_setopt(h, kSocketReceiveTimeout, shared().timeout_us) : st;
+}
+
 // Opens a TLS socket and connects to shared().port; the socket's Error (0: connected). Closes it.
 std::int32_t connect_once(std::uint32_t i) {
   Shared& s = shared();
@@ -146,8 +152,7 @@ std::int32_t connect_once(std::uint32_t i) {
   if (!h) {
     return static_cast<std::int32_t>(h.error());
   }
-  Status st = net::set_tls_hostname(*h, kHostname);
-  st = st ? sys::net_setopt(*h, kSocketReceiveTimeout, s.timeout_us) : st;
+  Status st = prepare(*h);
   if (i < kPool) {
     s.stage[i] = 1;
   }
@@ -201,8 +206,7 @@ void holder(void* arg) {
       break;
     }
     handles[k] = h->raw();
-    Status st = net::set_tls_hostname(*h, kHostname);
-    st = st ? sys::net_setopt(*h, kSocketReceiveTimeout, s.timeout_us) : st;
+    Status st = prepare(*h);
     st = st ? net::connect(*h, net::ipv4(10, 0, 2, 2, static_cast<std::uint16_t>(s.qport[k]))) : st;
     s.sessions = s.sessions + (st ? 1 : 0);
     s.error[k] = st ? 0 : static_cast<std::int32_t>(st.error());
@@ -280,8 +284,7 @@ std::int32_t open_session() {
   if (!h) {
     return static_cast<std::int32_t>(h.error());
   }
-  Status st = net::set_tls_hostname(*h, kHostname);
-  st = st ? sys::net_setopt(*h, kSocketReceiveTimeout, s.timeout_us) : st;
+  Status st = prepare(*h);
   st = st ? net::connect(*h, net::ipv4(10, 0, 2, 2, static_cast<std::uint16_t>(s.qport[0]))) : st;
   return st ? 0 : static_cast<std::int32_t>(st.error());
 }
